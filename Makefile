@@ -1,0 +1,31 @@
+# The two commands a user needs (see README): `make run` and `make test`.
+# Both create a private virtual environment in .venv on first use; only Python 3.11+ and make are needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Nothing here downloads at run or test time: Hugging Face libraries are forced offline.
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+
+.PHONY: run test clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "communique needs Python 3.11 or newer" or 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## run: set up, then run the main job on the bundled corpus
+run: $(STAMP)
+	$(BIN)/communique corpus build
+	$(BIN)/communique validate --strict
+
+## test: set up, then run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) dist build src/*.egg-info .pytest_cache .hypothesis

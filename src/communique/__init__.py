@@ -1,0 +1,48 @@
+"""communique: a gold-annotated news corpus of who met whom, who said what and who committed to what.
+
+The public API follows the data flow: seeds -> corpus documents -> annotations -> validation.
+
+>>> import communique
+>>> doc = communique.load_corpus_document("corpus/iran-pakistan-military-talks.json")
+>>> gold = communique.load_annotations("annotations/gold")          # validated models, or CommuniqueError
+>>> reports = communique.validate_paths(["annotations"])             # the issues the CLI prints
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .api import build_corpus, load_annotations, load_corpus, load_corpus_document, validate_paths
+from .errors import CATALOGUE, CommuniqueError, Issue, Severity
+from .models import (
+    AnnotatedDocument,
+    Commitment,
+    CorpusDocument,
+    Meeting,
+    Mention,
+    Official,
+    Quote,
+    Span,
+)
+from .validate import FileReport
+
+__all__ = [
+    "CATALOGUE",
+    "AnnotatedDocument",
+    "Commitment",
+    "CommuniqueError",
+    "CorpusDocument",
+    "FileReport",
+    "Issue",
+    "Meeting",
+    "Mention",
+    "Official",
+    "Quote",
+    "Severity",
+    "Span",
+    "build_corpus",
+    "load_annotations",
+    "load_corpus",
+    "load_corpus_document",
+    "validate_paths",
+]

@@ -1,0 +1,131 @@
+"""Anchoring spans to the document text (W3C TextPositionSelector + TextQuoteSelector).
+
+A span is anchored when it carries ``start``/``end`` whose slice equals its ``text``. A hand-written span
+may give only ``text``, disambiguated by ``occurrence`` or ``prefix``/``suffix``; :func:`resolve` finds its
+offsets. Gold data is never re-anchored silently: a span whose offsets and text disagree is an error, with
+the places where the text does occur as a hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import Issue, issue
+from .yamlio import JsonPath, format_path
+
+MAX_LISTED = 8  # candidate offsets listed in a hint
+
+
+def find_all(text: str, needle: str) -> list[int]:
+    """Start offsets of every occurrence of ``needle`` in ``text``, overlapping ones included."""
+    starts, i = [], text.find(needle)
+    while i != -1:
+        starts.append(i)
+        i = text.find(needle, i + 1)
+    return starts
+
+
+def _fits(text: str, start: int, end: int, prefix: Any, suffix: Any) -> bool:
+    return (not isinstance(prefix, str) or text[:start].endswith(prefix)) and (
+        not isinstance(suffix, str) or text[end:].startswith(suffix)
+    )
+
+
+def _listing(starts: list[int], length: int) -> str:
+    shown = ", ".join(f"[{s}, {s + length})" for s in starts[:MAX_LISTED])
+    more = f" and {len(starts) - MAX_LISTED} more" if len(starts) > MAX_LISTED else ""
+    return shown + more
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Result of anchoring one span: offsets when found, and the issues met."""
+
+    start: int | None
+    end: int | None
+    issues: tuple[Issue, ...]
+    written: bool  # the offsets were in the file (not computed here)
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | None:
+    """Anchor one raw span mapping against ``text``; ``None`` when it is too malformed to try.
+
+    Type problems (a missing ``text``, a string offset) are left to the model validation.
+    """
+    quote = span.get("text")
+    if not isinstance(quote, str) or not quote:
+        return None
+    where = format_path(path)
+    problems: list[Issue] = []
+    if quote != quote.strip():
+        problems.append(issue("span-whitespace", f"span text {quote!r} has whitespace at an edge",
+                              path=f"{where}.text", hint="trim the span"))
+    prefix, suffix, occurrence = span.get("prefix"), span.get("suffix"), span.get("occurrence")
+    start, end = span.get("start"), span.get("end")
+    if "start" in span or "end" in span:
+        if not (_int(start) and _int(end)):
+            return None  # missing or mistyped offsets: reported by the model validation
+        if not 0 <= start <= end <= len(text):
+            places = find_all(text, quote)
+            problems.append(issue("span-out-of-range",
+                                  f"offsets [{start}, {end}) lie outside the text (length {len(text)})",
+                                  path=f"{where}.start", hint=_occurs_hint(places, quote)))
+            return Resolution(None, None, tuple(problems), True)
+        if text[start:end] != quote:
+            places = find_all(text, quote)
+            problems.append(issue("span-text-mismatch",
+                                  f"text at [{start}, {end}) is {text[start:end]!r}, not {quote!r}",
+                                  path=f"{where}.text", hint=_occurs_hint(places, quote)))
+            return Resolution(start, end, tuple(problems), True)
+        if not _fits(text, start, end, prefix, suffix):
+            problems.append(issue("span-context-mismatch",
+                                  "prefix or suffix does not match the text around the offsets",
+                                  path=where))
+        elif _int(occurrence):
+            places = [s for s in find_all(text, quote) if _fits(text, s, s + len(quote), prefix, suffix)]
+            if occurrence > len(places) or places[occurrence - 1] != start:
+                problems.append(issue("span-context-mismatch",
+                                      f"occurrence {occurrence} of {quote!r} is not at offset {start}",
+                                      path=f"{where}.occurrence", hint=_occurs_hint(places, quote)))
+        return Resolution(start, end, tuple(problems), True)
+
+    places = [s for s in find_all(text, quote) if _fits(text, s, s + len(quote), prefix, suffix)]
+    context = " with this prefix/suffix" if isinstance(prefix, str) or isinstance(suffix, str) else ""
+    if not places:
+        hint = None
+        folded = find_all(text.casefold(), quote.casefold()) if len(text.casefold()) == len(text) else []
+        if folded:
+            hint = "it occurs with other capitalisation at " + _listing(folded, len(quote))
+        problems.append(issue("span-not-found", f"{quote!r} does not occur in the document{context}",
+                              path=f"{where}.text", hint=hint))
+        return Resolution(None, None, tuple(problems), False)
+    if _int(occurrence):
+        if occurrence > len(places):
+            problems.append(issue("span-not-found",
+                                  f"occurrence {occurrence} requested but {quote!r} occurs {len(places)} time(s){context}",
+                                  path=f"{where}.occurrence", hint=_occurs_hint(places, quote)))
+            return Resolution(None, None, tuple(problems), False)
+        chosen = places[occurrence - 1]
+    elif len(places) > 1:
+        problems.append(issue("span-ambiguous", f"{quote!r} occurs {len(places)} times{context}",
+                              path=f"{where}.text",
+                              hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: "
+                              + _listing(places, len(quote))))
+        return Resolution(None, None, tuple(problems), False)
+    else:
+        chosen = places[0]
+    problems.append(issue("span-unanchored", f"{quote!r} has no offsets (resolves to [{chosen}, {chosen + len(quote)}))",
+                          path=where, hint="run `communique anchor` to write them"))
+    return Resolution(chosen, chosen + len(quote), tuple(problems), False)
+
+
+def _occurs_hint(places: list[int], quote: str) -> str:
+    if not places:
+        return f"{quote!r} does not occur anywhere in the document"
+    return f"{quote!r} occurs at " + _listing(places, len(quote))

@@ -1,0 +1,172 @@
+"""The ``communique`` command. Results go to stdout, diagnostics and progress to stderr.
+
+Exit status: 0 when clean, 1 when problems were found, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from . import __version__
+from .anchor_files import anchor_file
+from .corpus import build_corpus
+from .errors import CommuniqueError, Issue, Severity, issue
+from .fsio import write_atomic
+from .jsonschemas import render_schemas
+from .report import FORMATS, write_report
+from .validate import find_annotation_files, validate_paths
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
+    """A progress bar on an interactive terminal; silent in CI and when stderr is piped."""
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        yield from items
+        return
+    from tqdm import tqdm  # comes with datasets; imported only when a bar is shown
+
+    yield from tqdm(items, desc=desc, total=total, unit="doc", file=sys.stderr, leave=False)
+
+
+def _print_issues(issues: list[Issue], fmt: str = "text", files: int = 0) -> None:
+    write_report(issues, files, fmt, sys.stderr if fmt == "text" else sys.stdout)
+
+
+def cmd_corpus_build(args: argparse.Namespace) -> int:
+    seeds, corpus = Path(args.seeds), Path(args.corpus)
+    if not seeds.is_dir():
+        _print_issues([issue("file-not-found", "no seed folder", file=str(seeds))])
+        return EXIT_USAGE
+    stale = built = written = 0
+    try:
+        for doc_id, changed in progress(build_corpus(seeds, corpus, check=args.check), "corpus"):
+            built += 1
+            if changed and args.check:
+                stale += 1
+                _print_issues([issue("corpus-stale", f"{doc_id}: committed corpus document differs from its seed",
+                                     file=str(corpus / f"{doc_id}.json"), hint="run `communique corpus build`")])
+            elif changed:
+                written += 1
+                print(f"wrote {corpus / f'{doc_id}.json'}")
+    except CommuniqueError as exc:
+        _print_issues(exc.issues)
+        return EXIT_PROBLEMS
+    if args.check:
+        print(f"{built} corpus document(s) checked, {stale} stale", file=sys.stderr)
+    else:
+        print(f"{built} corpus document(s) built, {written} written", file=sys.stderr)
+    return EXIT_PROBLEMS if stale else EXIT_OK
+
+
+def _existing(paths: Sequence[str]) -> tuple[list[Path], list[Issue]]:
+    found, missing = [], []
+    for raw in paths:
+        path = Path(raw)
+        (found if path.exists() else missing).append(path)
+    return found, [issue("file-not-found", "no such file or folder", file=str(p)) for p in missing]
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    paths, missing = _existing(args.paths or ["annotations"])
+    if missing:
+        _print_issues(missing, args.format)
+        return EXIT_USAGE
+    issues: list[Issue] = []
+    files = list(find_annotation_files(paths))
+    for report in progress(validate_paths(files, Path(args.corpus)), "validate", total=len(files)):
+        issues.extend(report.issues)
+    write_report(issues, len(files), args.format, sys.stdout)
+    failing = any(i.severity is Severity.ERROR or args.strict for i in issues)
+    return EXIT_PROBLEMS if failing else EXIT_OK
+
+
+def cmd_anchor(args: argparse.Namespace) -> int:
+    paths, missing = _existing(args.paths or ["annotations"])
+    if missing:
+        _print_issues(missing)
+        return EXIT_USAGE
+    files = list(find_annotation_files(paths))
+    problems: list[Issue] = []
+    changed = 0
+    for path in progress(files, "anchor"):
+        result = anchor_file(path, Path(args.corpus), write=not args.check)
+        problems.extend(result.issues)
+        if result.changed:
+            changed += 1
+            print(f"{'would anchor' if args.check else 'anchored'} {result.spans} span(s) in {path}")
+    _print_issues(problems, files=len(files))
+    return EXIT_PROBLEMS if problems or (args.check and changed) else EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    drift = []
+    for name, rendered in render_schemas().items():
+        target = out / name
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current == rendered:
+            continue
+        if args.check:
+            drift.append(name)
+        else:
+            write_atomic(target, rendered)
+            print(f"wrote {target}")
+    if drift:
+        print(f"schema drift: {', '.join(drift)} differ from the models; run `communique schema`", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="communique", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"communique {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    corpus = sub.add_parser("corpus", help="build the corpus from the seeds")
+    corpus_sub = corpus.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = corpus_sub.add_parser("build", help="turn every seed into corpus/<id>.json (deterministic)")
+    build.add_argument("--seeds", default="seeds", help="seed folder (default: seeds)")
+    build.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is stale")
+    build.set_defaults(func=cmd_corpus_build)
+
+    validate = sub.add_parser("validate", help="check annotation files; report every problem")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
+    validate.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    validate.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
+    validate.set_defaults(func=cmd_validate)
+
+    anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
+    anchor.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
+    anchor.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    anchor.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs anchoring")
+    anchor.set_defaults(func=cmd_anchor)
+
+    schema = sub.add_parser("schema", help="regenerate the JSON Schemas from the models")
+    schema.add_argument("--out", default="schema", help="output folder (default: schema)")
+    schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files drifted")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. `communique validate | head`
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

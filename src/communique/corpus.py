@@ -1,0 +1,168 @@
+"""Seeds -> corpus documents.
+
+A seed is ``seeds/<id>.txt`` (the text as received) plus ``seeds/<id>.meta.yaml`` (a :class:`SeedMetadata`).
+``build_corpus`` turns each seed into ``corpus/<id>.json``, one document at a time, so memory does not grow
+with the corpus. The output is a pure function of the seed: re-running it is byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import CommuniqueError, Issue, issue
+from .fsio import write_atomic
+from .models import CorpusDocument, Section, SeedMetadata, Span
+from .segment import segment
+from .yamlio import ParseFailure, decode_utf8, parse_yaml
+
+SEED_SUFFIX = ".txt"
+META_SUFFIX = ".meta.yaml"
+
+
+def sha256_text(text: str) -> str:
+    """sha256 of the UTF-8 encoding of ``text`` (the hash every annotation file pins)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise(raw: bytes) -> tuple[str, list[str]]:
+    """Decode a seed and apply the only normalisations allowed: drop a BOM, CRLF/CR -> LF, NFC.
+
+    Returns the text and the list of normalisations that changed something.
+    """
+    applied: list[str] = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        applied.append("bom")
+        raw = raw[3:]
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        applied.append("crlf")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    nfc = unicodedata.normalize("NFC", text)
+    if nfc != text:
+        applied.append("nfc")
+    return nfc, applied
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    return Span(start=start, end=end, text=text[start:end])
+
+
+def make_document(raw: bytes, metadata: SeedMetadata) -> CorpusDocument:
+    """Build the corpus document for one seed."""
+    text, applied = normalise(raw)
+    seg = segment(text)
+    paragraphs = [_span(text, s, e) for s, e in seg.paragraphs]
+    sections = []
+    for index, (heading, members) in enumerate(seg.sections):
+        start, end = seg.paragraphs[members[0]][0], seg.paragraphs[members[-1]][1]
+        sections.append(
+            Section(
+                index=index,
+                heading=paragraphs[heading] if heading is not None else None,
+                span=_span(text, start, end),
+                paragraphs=members,
+            )
+        )
+    return CorpusDocument(
+        id=metadata.id,
+        text=text,
+        sha256=sha256_text(text),
+        normalisations=applied,  # type: ignore[arg-type]
+        metadata=metadata,
+        paragraphs=paragraphs,
+        headings=[paragraphs[i] for i in seg.headings],
+        sections=sections,
+        sentences=[_span(text, s, e) for s, e in seg.sentences],
+        tokens=[_span(text, s, e) for s, e in seg.tokens],
+    )
+
+
+def serialise(document: CorpusDocument) -> str:
+    """The committed JSON form: stable key order, real UTF-8 characters, trailing newline."""
+    data = document.model_dump(mode="json", exclude_defaults=True)
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+@dataclass(frozen=True)
+class Seed:
+    id: str
+    text_path: Path
+    meta_path: Path
+
+
+def find_seeds(seed_dir: Path) -> list[Seed]:
+    """Every ``<id>.txt`` in ``seed_dir``, sorted by id."""
+    return [
+        Seed(p.name[: -len(SEED_SUFFIX)], p, p.with_name(p.name[: -len(SEED_SUFFIX)] + META_SUFFIX))
+        for p in sorted(seed_dir.glob(f"*{SEED_SUFFIX}"))
+    ]
+
+
+def read_seed(seed: Seed) -> tuple[bytes, SeedMetadata]:
+    """Read a seed and its metadata; raise :class:`CommuniqueError` with located issues if they are bad."""
+    where = {"file": str(seed.meta_path)}
+    try:
+        meta_raw = parse_yaml(decode_utf8(seed.meta_path.read_bytes()))
+        metadata = SeedMetadata.model_validate(meta_raw)
+    except FileNotFoundError:
+        raise CommuniqueError([issue("seed-metadata", f"no metadata file for seed {seed.id!r}", **where)]) from None
+    except ParseFailure as failure:
+        raise CommuniqueError([failure.issue.located(str(seed.meta_path), failure.issue.line, failure.issue.column)]) from None
+    except ValidationError as exc:
+        raise CommuniqueError(
+            [issue("seed-metadata", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", **where) for e in exc.errors()]
+        ) from None
+    raw = seed.text_path.read_bytes()
+    problems: list[Issue] = []
+    if metadata.id != seed.id:
+        problems.append(issue("seed-metadata", f"id {metadata.id!r} does not match file name {seed.id!r}", **where))
+    if hashlib.sha256(raw).hexdigest() != metadata.source_sha256:
+        problems.append(
+            issue(
+                "seed-changed",
+                f"{seed.text_path} does not match source_sha256 in its metadata",
+                hint="seeds are byte-exact copies; restore the file or record the new hash deliberately",
+                file=str(seed.text_path),
+            )
+        )
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(issue("encoding-error", f"not UTF-8 at byte {exc.start}", file=str(seed.text_path)))
+    if problems:
+        raise CommuniqueError(problems)
+    return raw, metadata
+
+
+def build_corpus(seed_dir: Path, corpus_dir: Path, *, check: bool = False) -> Iterator[tuple[str, bool]]:
+    """Build (or with ``check``, only compare) every corpus document; yields ``(id, changed)`` per seed.
+
+    Writes are atomic; a seed with problems raises :class:`CommuniqueError` before anything is written
+    for it.
+    """
+    for seed in find_seeds(seed_dir):
+        raw, metadata = read_seed(seed)
+        rendered = serialise(make_document(raw, metadata))
+        target = corpus_dir / f"{seed.id}.json"
+        changed = not target.exists() or target.read_text(encoding="utf-8") != rendered
+        if changed and not check:
+            write_atomic(target, rendered)
+        yield seed.id, changed
+
+
+def load_corpus_document(path: Path) -> CorpusDocument:
+    """Read one committed corpus document (``corpus/<id>.json``)."""
+    return CorpusDocument.model_validate_json(path.read_bytes())
+
+
+def iter_corpus(corpus_dir: Path) -> Iterator[CorpusDocument]:
+    """Every corpus document, one at a time, sorted by id."""
+    for path in sorted(corpus_dir.glob("*.json")):
+        yield load_corpus_document(path)

@@ -1,0 +1,121 @@
+"""The one catalogue of problems communique reports, with stable codes.
+
+Codes are lower-kebab slugs (as in frictionless): they never change meaning once published, so users can
+grep for them, filter on them and link to them. Every problem the toolkit reports is an :class:`Issue`
+built from an entry of :data:`CATALOGUE`; nothing else prints errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A catalogue entry: a stable code, a default severity and what it means."""
+
+    code: str
+    severity: Severity
+    summary: str
+
+
+_ENTRIES = [
+    # reading files
+    Problem("file-not-found", Severity.ERROR, "The path does not exist or is not a readable file."),
+    Problem("encoding-error", Severity.ERROR, "The file is not valid UTF-8."),
+    Problem("empty-file", Severity.ERROR, "The file holds no document."),
+    Problem("yaml-syntax", Severity.ERROR, "The file is not well-formed YAML or JSON."),
+    Problem("json-syntax", Severity.ERROR, "A line is not well-formed JSON."),
+    Problem("too-deep", Severity.ERROR, "The document nests deeper than any valid document can."),
+    # structure (from the Pydantic models)
+    Problem("missing-field", Severity.ERROR, "A required field is absent."),
+    Problem("unknown-field", Severity.ERROR, "A field the schema does not define (often a typo)."),
+    Problem("type-error", Severity.ERROR, "A value has the wrong type."),
+    Problem("invalid-value", Severity.ERROR, "A value has the right type but is not allowed."),
+    # anchoring spans to the text
+    Problem("span-not-found", Severity.ERROR, "The span's text does not occur in the document."),
+    Problem("span-ambiguous", Severity.ERROR, "The span's text occurs more than once; say which."),
+    Problem("span-unanchored", Severity.WARNING, "The span has text but no offsets; run `communique anchor`."),
+    Problem("span-out-of-range", Severity.ERROR, "The offsets lie outside the document text."),
+    Problem("span-text-mismatch", Severity.ERROR, "The span's text differs from the document at its offsets."),
+    Problem("span-context-mismatch", Severity.ERROR, "The span's prefix, suffix or occurrence contradicts its offsets."),
+    Problem("span-whitespace", Severity.ERROR, "The span starts or ends with whitespace."),
+    # cross-references and consistency
+    Problem("duplicate-id", Severity.ERROR, "Two items share an id."),
+    Problem("dangling-reference", Severity.ERROR, "A reference names an id that does not exist."),
+    Problem("unknown-document", Severity.ERROR, "No corpus document has this id."),
+    Problem("stale-hash", Severity.ERROR, "The annotations were made against another version of the text."),
+    Problem("unknown-country", Severity.ERROR, "Not an ISO 3166-1 alpha-3 country code."),
+    Problem("duplicate-mention", Severity.ERROR, "The same span is a mention more than once."),
+    Problem("duplicate-participant", Severity.ERROR, "An official is listed twice in one meeting."),
+    Problem("direct-quote-unquoted", Severity.ERROR, "A direct quote's content is not inside quotation marks."),
+    Problem("speaker-not-in-meeting", Severity.ERROR, "The speaker or actor is not a participant of the meeting."),
+    Problem("self-addressed", Severity.ERROR, "A quote's addressee is its own speaker."),
+    Problem("commitment-outside-quote", Severity.ERROR, "A commitment's content lies outside the quote it cites."),
+    Problem("duplicate-document", Severity.ERROR, "Two files annotate the same document in one set."),
+    # corpus
+    Problem("seed-metadata", Severity.ERROR, "A seed's metadata file is missing or invalid."),
+    Problem("seed-changed", Severity.ERROR, "A seed's bytes no longer match the sha256 in its metadata."),
+    Problem("corpus-stale", Severity.ERROR, "A committed corpus document differs from what its seed builds."),
+]
+
+#: code -> catalogue entry
+CATALOGUE: dict[str, Problem] = {p.code: p for p in _ENTRIES}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One reported problem, located as precisely as the input allows.
+
+    ``line`` and ``column`` are 1-based and refer to the file as written; ``path`` is a JSON path into the
+    document (``$.officials[0].mentions[2].text``).
+    """
+
+    code: str
+    message: str
+    file: str = "-"
+    line: int | None = None
+    column: int | None = None
+    path: str = "$"
+    hint: str | None = None
+    severity: Severity = field(default=Severity.ERROR)
+
+    def __post_init__(self) -> None:
+        if self.code not in CATALOGUE:  # a typo in a code is a bug in communique, caught by the tests
+            raise ValueError(f"unknown issue code {self.code!r}")
+
+    def located(self, file: str, line: int | None, column: int | None) -> Issue:
+        return replace(self, file=file, line=line, column=column)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def issue(code: str, message: str, *, path: str = "$", hint: str | None = None, **where: Any) -> Issue:
+    """Build an :class:`Issue` with the catalogue's severity for ``code``."""
+    return Issue(code=code, message=message, path=path, hint=hint, severity=CATALOGUE[code].severity, **where)
+
+
+class CommuniqueError(Exception):
+    """Raised by the API when input is invalid; carries every issue found."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+        first = issues[0] if issues else None
+        super().__init__(f"{len(issues)} problem(s); first: [{first.code}] {first.message}" if first else "invalid")

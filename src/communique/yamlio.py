@@ -1,0 +1,148 @@
+"""Reading annotation files: parse fast, locate slowly.
+
+Files are parsed with a plain safe loader (no object construction, no comments kept). Only when a file has
+problems is it parsed a second time, keeping line and column information, to turn JSON paths into
+``line:column`` positions. Writing back (``communique anchor``) uses the round-trip loader so comments and
+layout survive.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import Issue, issue
+
+PathPart = str | int
+JsonPath = tuple[PathPart, ...]
+
+
+class ParseFailure(Exception):
+    """The text could not be read as a document; ``issue`` says where and why."""
+
+    def __init__(self, found: Issue):
+        super().__init__(found.message)
+        self.issue = found
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    """``("officials", 0, "name")`` -> ``$.officials[0].name``."""
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def decode_utf8(data: bytes) -> str:
+    """Decode UTF-8 (a leading BOM is dropped), or raise :class:`ParseFailure` at the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ParseFailure(
+            issue(
+                "encoding-error",
+                f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8",
+                hint="save the file as UTF-8",
+                line=line,
+                column=column,
+            )
+        ) from None
+
+
+def _safe_yaml() -> YAML:
+    yaml = YAML(typ="safe")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _round_trip_yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap long span texts
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    # write None as an explicit `null` (the default writes nothing): unknown facts are stated as unknown
+    yaml.representer.add_representer(
+        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
+    return yaml
+
+
+def _load(yaml: YAML, text: str) -> Any:
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part) or str(exc)
+        raise ParseFailure(
+            issue(
+                "yaml-syntax",
+                message.strip(),
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+            )
+        ) from None
+    except YAMLError as exc:
+        raise ParseFailure(issue("yaml-syntax", str(exc).strip() or type(exc).__name__)) from None
+    except RecursionError:
+        raise ParseFailure(issue("too-deep", "the document is nested too deeply to read")) from None
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML (or JSON) safely into plain dicts, lists and scalars."""
+    data = _load(_safe_yaml(), text)
+    if data is None:
+        raise ParseFailure(issue("empty-file", "the file holds no document", line=1, column=1))
+    return data
+
+
+def load_round_trip(text: str) -> Any:
+    """Parse YAML keeping comments, key order and positions (for locating and for writing back)."""
+    return _load(_round_trip_yaml(), text)
+
+
+def dump_round_trip(data: Any) -> str:
+    stream = io.StringIO()
+    _round_trip_yaml().dump(data, stream)
+    return stream.getvalue()
+
+
+class Locator:
+    """Maps JSON paths to 1-based ``(line, column)`` positions in a YAML text."""
+
+    def __init__(self, text: str):
+        try:
+            self._root: Any = load_round_trip(text)
+        except ParseFailure:
+            self._root = None
+
+    def find(self, path: Sequence[PathPart]) -> tuple[int | None, int | None]:
+        """Position of the value at ``path``, or of its deepest existing ancestor."""
+        node = self._root
+        found: tuple[int, int] | None = (0, 0) if node is not None else None
+        for part in path:
+            lc = getattr(node, "lc", None)
+            if lc is None:
+                break
+            try:
+                if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+                    found = lc.item(part)
+                    node = node[part]
+                elif isinstance(part, str) and isinstance(node, dict) and part in node:
+                    value = node[part]
+                    # point at the value when it is a scalar on the key's line, else at the key
+                    found = lc.value(part) if not hasattr(value, "lc") else lc.key(part)
+                    node = value
+                else:
+                    break
+            except (KeyError, TypeError, IndexError):  # positions missing for this node
+                break
+        if found is None:
+            return None, None
+        return found[0] + 1, found[1] + 1
