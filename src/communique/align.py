@@ -1,0 +1,55 @@
+"""One-to-one alignment of two sets of items by maximum-weight matching.
+
+Greedy matching depends on the order of the items and is not optimal (see ../shared notes on
+nervaluate); the Hungarian algorithm (``scipy.optimize.linear_sum_assignment``) is both. Ties are broken
+by a tiny preference for pairs that are close in the input order of *sorted* items, so the result never
+depends on the order in which items were listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .models import Span
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+def overlap(a: Sequence[Span], b: Sequence[Span]) -> int:
+    """Number of characters covered by both span lists (each list's own spans assumed disjoint)."""
+    return sum(max(0, min(x.end, y.end) - max(x.start, y.start)) for x in a for y in b)
+
+
+def length(spans: Sequence[Span]) -> int:
+    return sum(s.end - s.start for s in spans)
+
+
+def iou(a: Sequence[Span], b: Sequence[Span]) -> float:
+    """Character intersection over union of two span lists; 0.0 when both are empty."""
+    inter = overlap(a, b)
+    union = length(a) + length(b) - inter
+    return inter / union if union else 0.0
+
+
+def same_spans(a: Sequence[Span], b: Sequence[Span]) -> bool:
+    return sorted((s.start, s.end) for s in a) == sorted((s.start, s.end) for s in b)
+
+
+def align(left: Sequence[A], right: Sequence[B], weight: Callable[[A, B], float]) -> list[tuple[int, int]]:
+    """Pairs ``(i, j)`` of a maximum-weight one-to-one matching; pairs of weight <= 0 are left out.
+
+    Callers pass items in a canonical (sorted) order; within that, the optimum is unique up to ties, and
+    ties go to the pair with the smaller index distance.
+    """
+    if not left or not right:
+        return []
+    scores = np.array([[weight(a, b) for b in right] for a in left], dtype=float)
+    eps = 1e-9 / (len(left) + len(right))
+    tie_break = -eps * np.abs(np.subtract.outer(np.arange(len(left)), np.arange(len(right))))
+    rows, cols = linear_sum_assignment(np.where(scores > 0, scores + tie_break, 0.0), maximize=True)
+    return sorted((int(i), int(j)) for i, j in zip(rows, cols) if scores[i, j] > 0)
