@@ -106,6 +106,7 @@ def validate_file(path: Path, store: CorpusStore) -> FileReport:
     if issues:
         locator = Locator(text)
         issues = [i.located(name, *locator.find(parse_path(i.path))) for i in issues]
+        issues.sort(key=lambda i: (i.line or 0, i.column or 0))  # stable: same-place issues keep check order
     return FileReport(name, issues, document)
 
 
@@ -115,6 +116,7 @@ def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], Annotated
         return [issue("type-error", f"the top level must be a mapping, not {_kind(data)}")], None
     issues: list[Issue] = []
     corpus = _check_corpus(data, store, issues)
+    unanchored: set[str] = set()  # spans that could not be anchored: their missing offsets are no news
     if corpus is not None:
         for node in walk(AnnotatedDocument, data):
             if isinstance(node, SpanNode) and isinstance(node.value, dict):
@@ -124,11 +126,13 @@ def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], Annotated
                 issues.extend(result.issues)
                 if not result.written and result.start is not None:
                     node.value["start"], node.value["end"] = result.start, result.end
+                elif not result.written:
+                    unanchored.update(format_path((*node.path, key)) for key in ("start", "end"))
     document: AnnotatedDocument | None = None
     try:
         document = AnnotatedDocument.model_validate(data)
     except ValidationError as exc:
-        issues.extend(_structure_issues(exc))
+        issues.extend(i for i in _structure_issues(exc) if not (i.code == "missing-field" and i.path in unanchored))
     _check_identity(data, issues)
     if document is not None and corpus is not None and not _has_errors(issues):
         _check_consistency(document, corpus, issues)

@@ -1,0 +1,35 @@
+"""Shared fixtures. Tests run offline: the Hugging Face libraries are told not to touch the network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = ROOT / "corpus"
+GOLD = ROOT / "annotations" / "gold"
+DOC_ID = "iran-pakistan-military-talks"
+SHARED_SEED = ROOT.parent / "shared" / "seeds" / "000_0ea87dedf4f691f5.txt"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch copy of the project's data folders, made the working directory."""
+    for name in ("seeds", "corpus", "annotations"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def corpus_text() -> str:
+    from communique import load_corpus_document
+
+    return load_corpus_document(CORPUS / f"{DOC_ID}.json").text

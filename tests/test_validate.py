@@ -1,0 +1,169 @@
+"""`communique validate`: every problem, located and coded; exit codes; output formats."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from communique import CATALOGUE, CommuniqueError, load_annotations, validate_paths
+from communique.cli import main
+
+from .conftest import CORPUS, FIXTURES, GOLD, ROOT
+
+INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
+
+
+def test_fixture_folders_are_not_empty():
+    assert len(INVALID) >= 25 and len(VALID) >= 2
+
+
+def _expectation(path: Path) -> tuple[str, str]:
+    head = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")
+    match = re.fullmatch(r"# expect: (\S+) (\S+)", head)
+    assert match, f"{path.name} must start with '# expect: CODE PATH'"
+    return match[1], match[2]
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_fixture_reports_exactly_its_fault(path: Path):
+    code, json_path = _expectation(path)
+    (report,) = validate_paths([path], CORPUS)
+    assert [(i.code, i.path) for i in report.errors] == [(code, json_path)]
+    (found,) = report.errors
+    assert found.file == str(path) and found.line is not None and found.line >= 1 and found.column >= 1
+    assert code in CATALOGUE
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_valid_fixture_has_no_errors(path: Path):
+    (report,) = validate_paths([path], CORPUS)
+    assert report.errors == [] and report.document is not None
+
+
+def test_text_only_spans_resolve_and_warn():
+    (report,) = validate_paths([FIXTURES / "valid" / "text-only.yaml"], CORPUS)
+    assert {i.code for i in report.issues} == {"span-unanchored"}
+    mentions = report.document.officials[0].mentions
+    assert [(m.start, m.end) for m in mentions] == [(3561, 3591), (3964, 3971), (6497, 6499)]
+
+
+def test_gold_is_valid_and_loads():
+    (gold,) = load_annotations(GOLD, CORPUS)
+    assert gold.document_id == "iran-pakistan-military-talks"
+    assert len(gold.officials) >= 4 and gold.quotes and gold.meetings and gold.commitments
+
+
+def test_every_committed_annotation_file_is_clean_and_anchored():
+    reports = validate_paths([ROOT / "annotations"], CORPUS)
+    assert len(reports) >= 3  # gold and two passes
+    assert [i for r in reports for i in r.issues] == []  # not even an unanchored-span warning
+
+
+def test_ambiguous_span_hint_lists_candidate_offsets():
+    (report,) = validate_paths([FIXTURES / "invalid" / "ambiguous.yaml"], CORPUS)
+    (found,) = report.errors
+    assert "[298, 301)" in found.hint and "occurrence" in found.hint
+
+
+def test_mismatch_hint_says_where_the_text_is():
+    (report,) = validate_paths([FIXTURES / "invalid" / "text-mismatch.yaml"], CORPUS)
+    assert "[19, 55)" in report.errors[0].hint
+
+
+def test_load_annotations_raises_with_every_problem(tmp_path: Path):
+    for name in ("dangling-reference.yaml", "stale-hash.yaml"):
+        shutil.copy(FIXTURES / "invalid" / name, tmp_path / name)
+    with pytest.raises(CommuniqueError) as caught:
+        load_annotations(tmp_path, CORPUS)
+    assert sorted(i.code for i in caught.value.issues) == ["dangling-reference", "stale-hash"]
+
+
+def test_two_files_for_one_document_are_refused(tmp_path: Path):
+    shutil.copy(FIXTURES / "valid" / "minimal.yaml", tmp_path / "a.yaml")
+    shutil.copy(FIXTURES / "valid" / "minimal.yaml", tmp_path / "b.yaml")
+    with pytest.raises(CommuniqueError) as caught:
+        load_annotations(tmp_path, CORPUS)
+    assert [i.code for i in caught.value.issues] == ["duplicate-document"]
+
+
+# ------------------------------------------------------------------------------ planted faults, CLI
+
+PLANTED = [
+    # (original line fragment, faulty replacement, expected code, expected JSON path)
+    ('name: Mohammad Reza Ashtiani', 'name: 42', "type-error", "$.officials[1].name"),
+    ("participation: mentioned", "participation: mentioned\n    nickname: Bajwa", "unknown-field", "$.officials[3].nickname"),
+    ("speaker_id: bagheri", "speaker_id: bagheeri", "dangling-reference", "$.quotes[16].speaker_id"),
+    ("{start: 182, end: 247,", "{start: 183, end: 248,", "span-text-mismatch", "$.officials[1].mentions[0].text"),
+    ("kind: invitation", "kind: invite", "invalid-value", "$.commitments[6].kind"),
+]
+
+
+def test_planted_faults_are_each_reported_with_line_and_code(tmp_path: Path, capsys):
+    source = (GOLD / "iran-pakistan-military-talks.yaml").read_text(encoding="utf-8")
+    faulty = source
+    for old, new, _, _ in PLANTED:
+        assert old in faulty
+        faulty = faulty.replace(old, new, 1)
+    target = tmp_path / "faulty.yaml"
+    target.write_text(faulty, encoding="utf-8")
+    lines = faulty.splitlines()
+
+    status = main(["validate", str(target), "--corpus", str(CORPUS)])
+    out = capsys.readouterr().out.splitlines()
+    assert status == 1
+    assert out[-1].startswith("1 file(s) checked: 5 error(s)")
+    reported = out[:-1]
+    assert len(reported) == len(PLANTED)
+    for (_, new, code, path), line in zip(sorted(PLANTED, key=lambda p: faulty.index(p[1])), reported):
+        match = re.match(rf"{re.escape(str(target))}:(\d+):(\d+): {re.escape(path)}: \[{code}\] ", line)
+        assert match, line
+        assert new.split("\n")[-1].strip() in lines[int(match[1]) - 1]  # the line really holds the fault
+
+
+def test_exit_codes(capsys):
+    assert main(["validate", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["validate", str(FIXTURES / "invalid" / "stale-hash.yaml"), "--corpus", str(CORPUS)]) == 1
+    assert main(["validate", "no/such/file.yaml"]) == 2
+    with pytest.raises(SystemExit) as usage:
+        main(["validate", "--format", "xml"])
+    assert usage.value.code == 2
+    capsys.readouterr()
+
+
+def test_strict_fails_on_warnings(capsys):
+    text_only = str(FIXTURES / "valid" / "text-only.yaml")
+    assert main(["validate", text_only, "--corpus", str(CORPUS)]) == 0
+    assert main(["validate", text_only, "--corpus", str(CORPUS), "--strict"]) == 1
+    capsys.readouterr()
+
+
+def test_json_format_is_machine_readable(capsys):
+    assert main(["validate", str(FIXTURES / "invalid"), "--corpus", str(CORPUS), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["files"] == len(INVALID) and report["errors"] == len(INVALID)
+    first = report["issues"][0]
+    assert set(first) == {"file", "line", "column", "path", "code", "severity", "message", "hint"}
+
+
+def test_github_format_emits_workflow_commands(capsys):
+    main(["validate", str(FIXTURES / "invalid" / "dangling-reference.yaml"), "--corpus", str(CORPUS), "--format", "github"])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert re.match(r"::error file=.*dangling-reference\.yaml,line=\d+,col=\d+,title=dangling-reference::\$\.quotes", first)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00garbage", b"a: [1, 2", b"- just\n- a list\n", b"{}", b"document_id: 7"])
+def test_console_script_never_shows_a_traceback(tmp_path: Path, content: bytes):
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(content)
+    run = subprocess.run([sys.executable, "-m", "communique", "validate", str(bad), "--corpus", str(CORPUS)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    assert re.search(r"bad\.yaml:\d+:\d+: \$\S*: \[[a-z-]+\] ", run.stdout)
