@@ -245,4 +245,30 @@ def _sorted_officials(items: Sequence[Official]) -> list[Official]:
     return sorted(items, key=lambda o: (min(m.start for m in o.mentions), o.id))
 
 
-__all__ = ["Agreement", "compare", "Mention", "Meeting", "Quote", "Commitment"]
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def format_agreement(result: Agreement, fmt: str = "text") -> str:
+    """Span F1 per layer and agreement rates on matched items, as a text or markdown table."""
+    rows = [("layer", "measure", "a", "b", "matched / total", "P", "R", "F1 / rate")]
+    for layer, figures in result.layers.items():
+        for measure, value in figures.items():
+            if "f1" in value and "matched" in value:
+                rows.append((layer, f"{measure} span F1", str(value["a"]), str(value["b"]), str(value["matched"]),
+                             _num(value["precision"]), _num(value["recall"]), _num(value["f1"])))
+            elif "rate" in value:
+                rows.append((layer, f"{measure} agreement", "", "", f"{value['agree']} / {value['total']}", "", "",
+                             _num(value["rate"])))
+            elif measure == "ceaf_e":
+                rows.append((layer, "CEAF-e", "", "", "", _num(value["precision"]), _num(value["recall"]),
+                             _num(value["f1"])))
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "|" + "---|" * len(rows[0]))
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+    diffs = "\n".join(f"  {d.layer:<12} {d.kind:<14} a: {d.a}\n  {'':<12} {'':<14} b: {d.b}" for d in result.differences)
+    return text + f"\n\n{len(result.differences)} difference(s)" + (":\n" + diffs if diffs else "")
+

@@ -6,6 +6,7 @@ Exit status: 0 when clean, 1 when problems were found, 2 for usage errors.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -124,6 +125,75 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load(paths: Sequence[str], corpus: str) -> list:
+    """Validated documents from ``paths``; raises CommuniqueError with every problem."""
+    from .api import load_annotations
+
+    return load_annotations([Path(p) for p in paths], corpus)
+
+
+def cmd_agree(args: argparse.Namespace) -> int:
+    from .agreement import compare, format_agreement
+
+    try:
+        (a,), (b,) = _load([args.a], args.corpus), _load([args.b], args.corpus)
+    except CommuniqueError as exc:
+        _print_issues(exc.issues)
+        return EXIT_PROBLEMS
+    except ValueError:
+        print("each of A and B must hold exactly one annotation document", file=sys.stderr)
+        return EXIT_USAGE
+    if a.document_id != b.document_id:
+        print(f"A annotates {a.document_id!r} but B annotates {b.document_id!r}", file=sys.stderr)
+        return EXIT_USAGE
+    result = compare(a, b)
+    if args.format == "json":
+        json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(format_agreement(result, args.format))
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .stats import compute_stats, format_stats
+
+    try:
+        docs = _load(args.paths or ["annotations/gold"], args.corpus)
+    except CommuniqueError as exc:
+        _print_issues(exc.issues)
+        return EXIT_PROBLEMS
+    stats = compute_stats(docs)
+    if args.format == "json":
+        json.dump(stats, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(format_stats(stats, args.format))
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import render_html
+    from .validate import CorpusStore
+
+    try:
+        docs = _load([args.annotations], args.corpus)
+    except CommuniqueError as exc:
+        _print_issues(exc.issues)
+        return EXIT_PROBLEMS
+    wanted = args.document or (docs[0].document_id if len(docs) == 1 else None)
+    chosen = [d for d in docs if d.document_id == wanted]
+    if not chosen:
+        known = ", ".join(sorted(d.document_id for d in docs))
+        print(f"say which document to render ({'not found; ' if wanted else ''}known: {known})", file=sys.stderr)
+        return EXIT_USAGE
+    corpus = CorpusStore(Path(args.corpus)).get(chosen[0].document_id)
+    assert corpus is not None  # validation resolved it
+    write_atomic(Path(args.out), render_html(chosen[0], corpus))
+    print(f"wrote {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="communique", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"communique {__version__}")
@@ -154,6 +224,26 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", default="schema", help="output folder (default: schema)")
     schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files drifted")
     schema.set_defaults(func=cmd_schema)
+
+    agree = sub.add_parser("agree", help="inter-annotator agreement between two passes over one document")
+    agree.add_argument("a", metavar="A", help="first pass (file or folder with one document)")
+    agree.add_argument("b", metavar="B", help="second pass")
+    agree.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    agree.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    agree.set_defaults(func=cmd_agree)
+
+    stats = sub.add_parser("stats", help="counts per layer and kind, per document and in total")
+    stats.add_argument("paths", nargs="*", metavar="PATH", help="annotation files or folders (default: annotations/gold)")
+    stats.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    stats.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    stats.set_defaults(func=cmd_stats)
+
+    render = sub.add_parser("render", help="write a self-contained HTML page to review a document's annotations")
+    render.add_argument("document", nargs="?", help="document id (default: the only one)")
+    render.add_argument("--out", required=True, help="HTML file to write")
+    render.add_argument("--annotations", default="annotations/gold", help="annotation file or folder (default: annotations/gold)")
+    render.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    render.set_defaults(func=cmd_render)
     return parser
 
 

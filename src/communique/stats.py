@@ -1,0 +1,71 @@
+"""Counts per layer and kind, per document and in total (used by the CLI and the dataset card)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from .models import (
+    AnnotatedDocument,
+    CommitmentKind,
+    MeetingStatus,
+    MentionForm,
+    Participation,
+    QuoteKind,
+    labels,
+)
+
+#: (row name, label list) in table order; every label appears, with 0 when absent
+ROWS: list[tuple[str, list[str]]] = [
+    ("officials", labels(Participation)),
+    ("mentions", labels(MentionForm)),
+    ("meetings", labels(MeetingStatus)),
+    ("quotes", labels(QuoteKind)),
+    ("commitments", labels(CommitmentKind)),
+]
+
+
+def count_document(doc: AnnotatedDocument) -> dict[str, dict[str, int]]:
+    """``{layer: {"total": n, label: n, ...}}`` for one document."""
+    found = {
+        "officials": Counter(o.participation for o in doc.officials),
+        "mentions": Counter(m.form for o in doc.officials for m in o.mentions),
+        "meetings": Counter(m.status for m in doc.meetings),
+        "quotes": Counter(q.kind for q in doc.quotes),
+        "commitments": Counter(c.kind for c in doc.commitments),
+    }
+    return {
+        layer: {"total": sum(found[layer].values()), **{label: found[layer][label] for label in names}}
+        for layer, names in ROWS
+    }
+
+
+def compute_stats(docs: Iterable[AnnotatedDocument]) -> dict[str, Any]:
+    """``{"documents": {id: counts}, "total": counts}``; documents are read one at a time."""
+    per_doc: dict[str, dict[str, dict[str, int]]] = {}
+    total = {layer: Counter({"total": 0, **{label: 0 for label in names}}) for layer, names in ROWS}
+    for doc in docs:
+        counts = count_document(doc)
+        per_doc[doc.document_id] = counts
+        for layer, values in counts.items():
+            total[layer].update(values)
+    return {"documents": per_doc, "total": {layer: dict(c) for layer, c in total.items()}}
+
+
+def format_stats(stats: dict[str, Any], fmt: str = "text") -> str:
+    """A table with one row per layer and label and one column per document plus the total."""
+    columns = [*stats["documents"], "total"]
+    table = [("layer", "label", *columns)]
+    for layer, names in ROWS:
+        for label in ("total", *names):
+            cells = [stats["documents"][c][layer][label] if c != "total" else stats["total"][layer][label]
+                     for c in columns]
+            table.append((layer if label == "total" else "", label, *map(str, cells)))
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(row) + " |" for row in table]
+        lines.insert(1, "|" + "---|" * len(table[0]))
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+                     for row in table)
