@@ -244,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--annotations", default="annotations/gold", help="annotation file or folder (default: annotations/gold)")
     render.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     render.set_defaults(func=cmd_render)
+
+    # -- more subcommands register here (one line per module) --
     return parser
 
 

@@ -64,6 +64,10 @@ _ENTRIES = [
     Problem("seed-metadata", Severity.ERROR, "A seed's metadata file is missing or invalid."),
     Problem("seed-changed", Severity.ERROR, "A seed's bytes no longer match the sha256 in its metadata."),
     Problem("corpus-stale", Severity.ERROR, "A committed corpus document differs from what its seed builds."),
+    # predictions (communique bench)
+    # -- prediction codes go here --
+    # exports
+    # -- export codes go here --
 ]
 
 #: code -> catalogue entry
