@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/communique corpus build
 	$(BIN)/communique validate --strict
+	$(BIN)/communique export hf --out dist/hf
+	$(BIN)/communique export brat --out dist/brat
 
 ## test: set up, then run the whole test suite
 test: $(STAMP)

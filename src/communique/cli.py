@@ -245,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     render.set_defaults(func=cmd_render)
 
+    from .export.cli import register as _export
+
+    _export(sub)
     # -- more subcommands register here (one line per module) --
     return parser
 

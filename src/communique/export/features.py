@@ -1,0 +1,65 @@
+"""Hugging Face ``datasets`` features derived from the Pydantic models.
+
+Labels (``Literal`` types) become ``ClassLabel`` with the models' label order; lists become ``datasets.List``
+(never ``Sequence`` of a dict, which would turn a list of structs into a struct of lists); optional fields
+become nullable values. Nothing here lists a label by hand.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import datasets
+from pydantic import BaseModel
+
+from ..models import MentionForm, labels
+
+
+def feature_for(annotation: Any) -> Any:
+    """The ``datasets`` feature for a model field annotation."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return feature_for(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        inner = [a for a in get_args(annotation) if a is not type(None)]
+        if len(inner) != 1:
+            raise TypeError(f"cannot map union {annotation!r}")
+        return feature_for(inner[0])  # nullable: arrow values are nullable
+    if origin is Literal:
+        return datasets.ClassLabel(names=list(get_args(annotation)))
+    if origin is list:
+        return datasets.List(feature_for(get_args(annotation)[0]))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return features_for(annotation)
+    if annotation is bool:
+        return datasets.Value("bool")
+    if annotation is int:
+        return datasets.Value("int64")
+    if annotation is str:
+        return datasets.Value("string")
+    raise TypeError(f"no feature for {annotation!r}")
+
+
+def features_for(model: type[BaseModel], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A dict of features, one per model field, in field order."""
+    return {name: feature_for(info.rebuild_annotation()) for name, info in model.model_fields.items()
+            if name not in exclude}
+
+
+def bio_tags() -> list[str]:
+    """CoNLL-style IOB2 tags for official mentions, one type per mention form: O, B-NAME, I-NAME, ..."""
+    return ["O", *(f"{prefix}-{form.upper()}" for form in labels(MentionForm) for prefix in ("B", "I"))]
+
+
+def decode_labels(value: Any, feature: Any) -> Any:
+    """Turn ``ClassLabel`` integers back into label names, recursively (for rebuilding models from rows)."""
+    if value is None:
+        return None
+    if isinstance(feature, datasets.ClassLabel):
+        return feature.int2str(value) if isinstance(value, int) else value
+    if isinstance(feature, datasets.List):
+        return [decode_labels(v, feature.feature) for v in value]
+    if isinstance(feature, dict):
+        return {k: decode_labels(value.get(k), f) for k, f in feature.items()}
+    return value

@@ -1,0 +1,266 @@
+"""Rows of every dataset config, built from one validated document at a time.
+
+Configs:
+
+* ``documents``: one row per document, lossless (the validated gold is rebuilt from it exactly);
+  spans in document offsets. One split, ``full``.
+* ``mentions``, ``tokens``, ``quotes``, ``meetings``, ``commitments``: one row per item, with a ``context``
+  passage (the sentence for mentions and tokens, the paragraphs holding the item otherwise) and
+  ``context_start``, its offset in the document. Spans in these rows are relative to ``context``, so
+  ``context[start:end] == text`` holds inside every row. Split by section (see :mod:`communique.splits`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import datasets
+
+from ..models import (
+    AnnotatedDocument,
+    Commitment,
+    CommitmentKind,
+    CorpusDocument,
+    MeetingStatus,
+    MentionForm,
+    Official,
+    ParticipantRole,
+    QuoteKind,
+    Span,
+    TimeExpression,
+)
+from ..splits import split_of, unit_at
+from .features import bio_tags, feature_for, features_for
+
+Row = dict[str, Any]
+
+SPAN = {"start": datasets.Value("int64"), "end": datasets.Value("int64"), "text": datasets.Value("string")}
+TIME = {**SPAN, "value": datasets.Value("string")}
+ITEM = {
+    "id": datasets.Value("string"),
+    "document_id": datasets.Value("string"),
+    "unit": datasets.Value("string"),
+    "context": datasets.Value("string"),
+    "context_start": datasets.Value("int64"),
+}
+OFFICIAL_REF = {"id": datasets.Value("string"), "name": datasets.Value("string"), "title": datasets.Value("string")}
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    description: str
+    features: datasets.Features
+    rows: Callable[[AnnotatedDocument, CorpusDocument], Iterator[tuple[str, Row]]]  # (split, row)
+
+
+# ----------------------------------------------------------------------------------------- helpers
+
+
+class _Passages:
+    """Finds the passage (whole paragraphs, or a sentence) around a set of spans."""
+
+    def __init__(self, corpus: CorpusDocument):
+        self.text = corpus.text
+        self.paragraphs = corpus.paragraphs
+        self.starts = [p.start for p in corpus.paragraphs]
+
+    def around(self, spans: Sequence[Span]) -> tuple[int, int]:
+        lo = min(s.start for s in spans)
+        hi = max(s.end for s in spans)
+        first = self.paragraphs[max(0, bisect.bisect_right(self.starts, lo) - 1)]
+        last = self.paragraphs[max(0, bisect.bisect_right(self.starts, max(lo, hi - 1)) - 1)]
+        return min(first.start, lo), max(last.end, hi)
+
+
+def _rel(span: Span | None, base: int) -> Row | None:
+    if span is None:
+        return None
+    row: Row = {"start": span.start - base, "end": span.end - base, "text": span.text}
+    if isinstance(span, TimeExpression):
+        row["value"] = span.value
+    return row
+
+
+def _item(doc: AnnotatedDocument, corpus: CorpusDocument, item_id: str, spans: Sequence[Span],
+          passages: _Passages) -> tuple[str, Row, int]:
+    start, end = passages.around(spans)
+    unit = unit_at(corpus, min(s.start for s in spans))
+    row = {"id": item_id, "document_id": doc.document_id, "unit": unit,
+           "context": corpus.text[start:end], "context_start": start}
+    return split_of(unit), row, start
+
+
+def _ref(officials: dict[str, Official], official_id: str | None) -> Row | None:
+    if official_id is None:
+        return None
+    official = officials[official_id]
+    return {"id": official.id, "name": official.name, "title": official.title}
+
+
+# ----------------------------------------------------------------------------------------- configs
+
+
+def document_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+    row = doc.model_dump(mode="python")
+    row["text"] = corpus.text
+    yield "full", row
+
+
+def mention_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+    sentence_starts = [s.start for s in corpus.sentences]
+    for official in doc.officials:
+        for j, mention in enumerate(official.mentions):
+            i = max(0, bisect.bisect_right(sentence_starts, mention.start) - 1)
+            sentence = corpus.sentences[i] if corpus.sentences else mention
+            start = min(sentence.start, mention.start)
+            end = max(sentence.end, mention.end)
+            unit = unit_at(corpus, mention.start)
+            yield split_of(unit), {
+                "id": f"{official.id}/{j}", "document_id": doc.document_id, "unit": unit,
+                "context": corpus.text[start:end], "context_start": start,
+                "official_id": official.id, "official_name": official.name, "official_title": official.title,
+                "official_country": official.country, "form": mention.form,
+                "start": mention.start - start, "end": mention.end - start, "text": mention.text,
+            }
+
+
+def token_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+    """One row per sentence: tokens with IOB2 tags of the official mentions they fall in."""
+    mentions = sorted((m.start, m.end, m.form) for o in doc.officials for m in o.mentions)
+    token_starts = [t.start for t in corpus.tokens]
+    for index, sentence in enumerate(corpus.sentences):
+        lo = bisect.bisect_left(token_starts, sentence.start)
+        hi = bisect.bisect_left(token_starts, sentence.end)
+        tokens = corpus.tokens[lo:hi]
+        tags = ["O"] * len(tokens)
+        for m_start, m_end, form in mentions:
+            if m_end <= sentence.start or m_start >= sentence.end:
+                continue
+            inside = [k for k, t in enumerate(tokens) if t.start < m_end and m_start < t.end]
+            for n, k in enumerate(inside):
+                tags[k] = f"{'B' if n == 0 else 'I'}-{form.upper()}"
+        unit = unit_at(corpus, sentence.start)
+        yield split_of(unit), {
+            "id": f"s{index}", "document_id": doc.document_id, "unit": unit,
+            "context": sentence.text, "context_start": sentence.start,
+            "tokens": [t.text for t in tokens],
+            "starts": [t.start - sentence.start for t in tokens],
+            "ends": [t.end - sentence.start for t in tokens],
+            "ner_tags": tags,
+        }
+
+
+def quote_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+    officials = {o.id: o for o in doc.officials}
+    passages = _Passages(corpus)
+    for quote in doc.quotes:
+        split, row, base = _item(doc, corpus, quote.id, [*quote.contents, *quote.cues], passages)
+        row.update(
+            contents=[_rel(s, base) for s in quote.contents], cues=[_rel(s, base) for s in quote.cues],
+            kind=quote.kind, speaker=_ref(officials, quote.speaker_id),
+            addressee=_ref(officials, quote.addressee_id), meeting_id=quote.meeting_id,
+        )
+        yield split, row
+
+
+def meeting_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+    officials = {o.id: o for o in doc.officials}
+    passages = _Passages(corpus)
+    for meeting in doc.meetings:
+        spans = [*meeting.evidence, *(s for s in (meeting.location, meeting.time) if s is not None)]
+        split, row, base = _item(doc, corpus, meeting.id, spans, passages)
+        row.update(
+            participants=[{**_ref(officials, p.official_id), "role": p.role} for p in meeting.participants],  # type: ignore[dict-item]
+            location=_rel(meeting.location, base), time=_rel(meeting.time, base),
+            evidence=[_rel(s, base) for s in meeting.evidence], status=meeting.status,
+        )
+        yield split, row
+
+
+def commitment_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+    officials = {o.id: o for o in doc.officials}
+    passages = _Passages(corpus)
+    for c in doc.commitments:
+        spans = [c.evidence, c.content, *(s for s in (c.time, c.modality) if s is not None)]
+        split, row, base = _item(doc, corpus, c.id, spans, passages)
+        row.update(
+            actor=_ref(officials, c.actor_id), country=c.country, kind=c.kind,
+            content=_rel(c.content, base), evidence=_rel(c.evidence, base),
+            time=_rel(c.time, base), modality=_rel(c.modality, base),
+            quote_id=c.quote_id, meeting_id=c.meeting_id,
+        )
+        yield split, row
+
+
+def _f(mapping: dict[str, Any]) -> datasets.Features:
+    return datasets.Features(mapping)
+
+
+CONFIGS: tuple[Config, ...] = (
+    Config(
+        "documents",
+        "One row per annotated document: its text and every annotation layer, lossless. Spans are document "
+        "offsets. Use it for benchmarking whole documents and to rebuild the validated gold exactly.",
+        _f({**features_for(AnnotatedDocument), "text": datasets.Value("string")}),
+        document_rows,
+    ),
+    Config(
+        "mentions",
+        "One row per mention of an official, with its sentence as context, the official's id, name, title and "
+        "country, and the mention form.",
+        _f({**ITEM, "official_id": datasets.Value("string"), "official_name": datasets.Value("string"),
+            "official_title": datasets.Value("string"), "official_country": datasets.Value("string"),
+            "form": feature_for(MentionForm), **SPAN}),
+        mention_rows,
+    ),
+    Config(
+        "tokens",
+        "One row per sentence: tokens with IOB2 tags of official mentions (by mention form), for token "
+        "classification (CoNLL style).",
+        _f({**ITEM, "tokens": datasets.List(datasets.Value("string")),
+            "starts": datasets.List(datasets.Value("int64")), "ends": datasets.List(datasets.Value("int64")),
+            "ner_tags": datasets.List(datasets.ClassLabel(names=bio_tags()))}),
+        token_rows,
+    ),
+    Config(
+        "quotes",
+        "One row per quote: context passage, content and cue spans, kind, speaker (id, name, title), "
+        "addressee and meeting.",
+        _f({**ITEM, "contents": datasets.List(SPAN), "cues": datasets.List(SPAN), "kind": feature_for(QuoteKind),
+            "speaker": OFFICIAL_REF, "addressee": OFFICIAL_REF, "meeting_id": datasets.Value("string")}),
+        quote_rows,
+    ),
+    Config(
+        "meetings",
+        "One row per meeting: participants (id, name, title, visitor/host role), location and time as "
+        "written, evidence spans, stated or implied.",
+        _f({**ITEM, "participants": datasets.List({**OFFICIAL_REF, "role": feature_for(ParticipantRole)}),
+            "location": SPAN, "time": TIME, "evidence": datasets.List(SPAN), "status": feature_for(MeetingStatus)}),
+        meeting_rows,
+    ),
+    Config(
+        "commitments",
+        "One row per commitment: actor (id, name, title) and the country it speaks for, kind, content, "
+        "evidence, time and modality spans, and the quote and meeting it belongs to.",
+        _f({**ITEM, "actor": OFFICIAL_REF, "country": datasets.Value("string"), "kind": feature_for(CommitmentKind),
+            "content": SPAN, "evidence": SPAN, "time": TIME, "modality": SPAN,
+            "quote_id": datasets.Value("string"), "meeting_id": datasets.Value("string")}),
+        commitment_rows,
+    ),
+)
+
+#: split names per config, in card order
+SPLITS_OF: dict[str, tuple[str, ...]] = {c.name: ("full",) if c.name == "documents" else ("train", "validation", "test")
+                                          for c in CONFIGS}
+
+
+def rebuild_document(row: Row, features: datasets.Features) -> AnnotatedDocument:
+    """The validated model back from a ``documents`` row (ClassLabel ints or names both accepted)."""
+    from .features import decode_labels
+
+    # absent optional selector fields (occurrence, prefix, ...) come back as null, which the models accept
+    return AnnotatedDocument.model_validate({k: decode_labels(row[k], features[k]) for k in AnnotatedDocument.model_fields})

@@ -1,0 +1,109 @@
+"""`communique export brat`: round trip through an independent brat reader (bratly)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from communique import load_annotations, load_corpus_document
+from communique.cli import main
+from communique.export.brat import annotation_conf
+from communique.models import CommitmentKind, MentionForm, QuoteKind, labels
+
+from .conftest import CORPUS, DOC_ID, GOLD, ROOT
+
+bratly_io = pytest.importorskip("bratly.io.file_read_src")
+from bratly.annotation_types import (  # noqa: E402
+    AttributeAnnotation,
+    EntityAnnotation,
+    EquivalenceAnnotation,
+    EventAnnotation,
+    NoteAnnotation,
+)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("brat")
+    assert main(["export", "brat", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def parsed(exported: Path):
+    text = (exported / f"{DOC_ID}.ann").read_text(encoding="utf-8")
+    collection = bratly_io.parse_ann_file(text, str(exported / f"{DOC_ID}.ann"), no_duplicates=False,
+                                          sorting=False, renumerotize=False)
+    return text, collection.annotations
+
+
+def test_text_is_byte_exact(exported):
+    assert (exported / f"{DOC_ID}.txt").read_bytes() == (ROOT / "seeds" / f"{DOC_ID}.txt").read_bytes()
+
+
+def test_reader_understands_every_line(parsed):
+    text, annotations = parsed
+    assert len(annotations) == len(text.splitlines())  # bratly returns None (drops) lines it cannot parse
+
+
+def test_round_trip_rebuilds_the_gold(parsed):
+    gold = load_annotations(GOLD, CORPUS)[0]
+    corpus_text = load_corpus_document(CORPUS / f"{DOC_ID}.json").text
+    _, annotations = parsed
+    entities = {a.id: a for a in annotations if isinstance(a, EntityAnnotation)}
+    attrs = {a.component.id: a.values[0] if a.values else None for a in annotations if isinstance(a, AttributeAnnotation)}
+    notes = {a.component.id: a.value for a in annotations if isinstance(a, NoteAnnotation)}
+
+    def spans(entity):
+        return sorted((f.start, f.end) for f in entity.fragments)
+
+    for entity in entities.values():  # offsets are code points into the same text
+        assert " ".join(corpus_text[s:e] for s, e in spans(entity)) == entity.content
+
+    # mentions, their forms and their officials
+    mentions = {}
+    for tid, entity in entities.items():
+        if entity.label == "Mention":
+            official = re.match(r"official=([^;]+)", notes[tid])[1]
+            mentions[tid] = official
+    expected = {(m.start, m.end, m.form, o.id) for o in gold.officials for m in o.mentions}
+    found = {(*spans(entities[t])[0], attrs[t], o) for t, o in mentions.items()}
+    assert found == expected
+    clusters = [sorted(mentions[e.id] for e in a.entities) for a in annotations if isinstance(a, EquivalenceAnnotation)]
+    assert all(len(set(c)) == 1 for c in clusters)
+    assert len(clusters) == sum(len(o.mentions) > 1 for o in gold.officials)
+
+    events = [a for a in annotations if isinstance(a, EventAnnotation)]
+
+    def args(event):
+        return {role.rstrip("0123456789"): target for role, target in event.args.items()}
+
+    quotes = {(tuple(spans(entities[args(e)["Content"].id])), mentions[args(e)["Speaker"].id], attrs[e.id])
+              for e in events if e.label == "Quote"}
+    assert quotes == {(tuple(sorted((s.start, s.end) for s in q.contents)), q.speaker_id, q.kind) for q in gold.quotes}
+    commitments = {(spans(e.event_trigger)[0], mentions[args(e)["Actor"].id], attrs[e.id]) for e in events if e.label == "Commitment"}
+    assert commitments == {((c.evidence.start, c.evidence.end), c.actor_id, c.kind) for c in gold.commitments}
+    def where(event, role):
+        target = args(event).get(role)
+        return tuple(spans(entities[target.id])[0]) if target is not None else None
+
+    meetings = {(tuple(spans(e.event_trigger)), where(e, "Location"), where(e, "Time"),
+                 frozenset((r.rstrip("0123456789"), mentions[t.id]) for r, t in e.args.items() if t.id in mentions))
+                for e in events if e.label == "Meeting"}
+    assert meetings == {(tuple(sorted((s.start, s.end) for s in m.evidence)),
+                         (m.location.start, m.location.end) if m.location else None,
+                         (m.time.start, m.time.end) if m.time else None,
+                         frozenset((p.role.capitalize() if p.role else "Participant", p.official_id) for p in m.participants))
+                        for m in gold.meetings}
+
+
+def test_annotation_conf_is_generated_from_the_models(exported):
+    conf = (exported / "annotation.conf").read_text(encoding="utf-8")
+    assert conf == annotation_conf()
+    assert f"Value:{'|'.join(labels(MentionForm))}" in conf
+    assert f"Value:{'|'.join(labels(QuoteKind))}" in conf
+    assert f"Value:{'|'.join(labels(CommitmentKind))}" in conf
+    for section in ("[entities]", "[relations]", "[events]", "[attributes]"):
+        assert section in conf

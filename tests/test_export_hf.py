@@ -1,0 +1,287 @@
+"""`communique export hf`: loads offline in a fresh process, rebuilds the gold, deterministic, atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from communique import load_annotations, load_corpus_document
+from communique.cli import main
+from communique.export import hf as hf_module
+from communique.export.rows import CONFIGS, SPLITS_OF
+from communique.export.run import export_hf
+from communique.models import labels, QuoteKind
+from communique.splits import split_of
+
+from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
+
+LOADER = r"""
+import json, sys
+import datasets
+datasets.disable_progress_bars()
+out, cache = sys.argv[1], sys.argv[2]
+result = {}
+for config in json.loads(sys.argv[3]):
+    loaded = datasets.load_dataset(out, config, cache_dir=cache)
+    result[config] = {
+        "features": {split: loaded[split].features.to_dict() for split in loaded},
+        "rows": {split: loaded[split].to_list() for split in loaded},
+    }
+default = datasets.load_dataset(out, cache_dir=cache)
+result["__default__"] = sorted(default)
+print(json.dumps(result, ensure_ascii=False))
+"""
+
+
+def load_in_fresh_process(out: Path, cache: Path, configs: list[str]) -> dict:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(cache / "home")}
+    run = subprocess.run([sys.executable, "-c", LOADER, str(out), str(cache), json.dumps(configs)],
+                         capture_output=True, text=True, env=env, check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "hf"
+    export_hf(GOLD, CORPUS, out, passes=ROOT / "annotations" / "passes")
+    return out
+
+
+@pytest.fixture(scope="module")
+def loaded(exported: Path, tmp_path_factory) -> dict:
+    return load_in_fresh_process(exported, tmp_path_factory.mktemp("cache"), [c.name for c in CONFIGS])
+
+
+@pytest.fixture(scope="module")
+def gold():
+    return load_annotations(GOLD, CORPUS)[0]
+
+
+@pytest.fixture(scope="module")
+def corpus_doc():
+    return load_corpus_document(CORPUS / f"{DOC_ID}.json")
+
+
+def test_every_config_and_split_loads_with_typed_features(loaded):
+    assert loaded["__default__"] == ["full"]  # default config: documents
+    for config in CONFIGS:
+        splits = loaded[config.name]["rows"]
+        assert splits and set(splits) <= set(SPLITS_OF[config.name])
+        assert all(rows for rows in splits.values())  # never an empty declared split
+    quotes = loaded["quotes"]["features"]["train"]
+    assert quotes["kind"] == {"names": labels(QuoteKind), "_type": "ClassLabel"}
+    assert quotes["contents"]["_type"] == "List" and quotes["contents"]["feature"]["start"]["dtype"] == "int64"
+    tags = loaded["tokens"]["features"]["train"]["ner_tags"]
+    assert tags["_type"] == "List" and tags["feature"]["_type"] == "ClassLabel" and tags["feature"]["names"][0] == "O"
+
+
+def test_documents_config_rebuilds_the_gold_exactly(loaded, gold, corpus_doc):
+    from communique.export.rows import rebuild_document
+
+    (row,) = loaded["documents"]["rows"]["full"]
+    features = next(c.features for c in CONFIGS if c.name == "documents")
+    assert rebuild_document(row, features) == gold
+    assert row["text"] == corpus_doc.text
+    assert row["text"].encode("utf-8") == (ROOT / "seeds" / f"{DOC_ID}.txt").read_bytes()  # non-ASCII byte-exact
+
+
+def _spans(value):
+    if isinstance(value, dict):
+        if {"start", "end", "text"} <= value.keys():
+            yield value
+        for v in value.values():
+            yield from _spans(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _spans(v)
+
+
+def test_every_span_of_every_row_slices_its_text(loaded, corpus_doc, gold):
+    checked = 0
+    for config, data in loaded.items():
+        if config.startswith("__"):
+            continue
+        for rows in data["rows"].values():
+            for row in rows:
+                base_text = row.get("context", row.get("text"))
+                offset = row.get("context_start", 0)
+                for span in _spans({k: v for k, v in row.items() if k not in ("start", "end", "text")} if "context" not in row else row):
+                    assert base_text[span["start"]:span["end"]] == span["text"], (config, row["id"] if "id" in row else "")
+                    assert corpus_doc.text[offset + span["start"]:offset + span["end"]] == span["text"]
+                    checked += 1
+    from communique.models import AnnotatedDocument
+    from communique.walk import SpanNode, walk
+
+    gold_spans = sum(isinstance(n, SpanNode) for n in walk(AnnotatedDocument, gold.model_dump()))
+    assert checked == 2 * gold_spans  # every gold span, once in `documents` and once in its item config
+
+
+def test_item_counts_match_the_gold(loaded, gold, corpus_doc):
+    def total(config):
+        return sum(len(rows) for rows in loaded[config]["rows"].values())
+
+    assert total("mentions") == sum(len(o.mentions) for o in gold.officials)
+    assert total("quotes") == len(gold.quotes)
+    assert total("meetings") == len(gold.meetings)
+    assert total("commitments") == len(gold.commitments)
+    assert total("tokens") == len(corpus_doc.sentences)
+
+
+def test_no_unit_in_two_splits_and_rows_follow_their_unit(loaded):
+    for config in CONFIGS:
+        if config.name == "documents":
+            continue
+        units: dict[str, str] = {}
+        for split, rows in loaded[config.name]["rows"].items():
+            for row in rows:
+                assert split_of(row["unit"]) == split
+                assert units.setdefault(row["unit"], split) == split
+
+
+def test_bio_tags_cover_every_mention(loaded, gold):
+    names = loaded["tokens"]["features"]["train"]["ner_tags"]["feature"]["names"]
+    begins = sum(names[t].startswith("B-") for rows in loaded["tokens"]["rows"].values() for row in rows
+                 for t in row["ner_tags"])
+    assert begins == sum(len(o.mentions) for o in gold.officials)
+    for rows in loaded["tokens"]["rows"].values():
+        for row in rows:
+            for tok, s, e in zip(row["tokens"], row["starts"], row["ends"]):
+                assert row["context"][s:e] == tok
+
+
+def test_parquet_files_carry_their_features(exported):
+    for path in exported.rglob("*.parquet"):
+        features = json.loads(pq.read_schema(path).metadata[b"huggingface"])["info"]["features"]
+        config = next(c for c in CONFIGS if c.name == path.parent.name)
+        assert features == config.features.to_dict()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert path.stem.endswith(digest[:12])
+
+
+def test_card_front_matter_lists_exact_files_and_sizes(exported, loaded):
+    text = (exported / "README.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["license"] == "other" and "unknown" in front["license_name"]
+    assert front["language"] == ["en"] and front["pretty_name"]
+    for config in front["configs"]:
+        for entry in config["data_files"]:
+            for path in entry["path"]:
+                assert (exported / path).is_file()
+    for info in front["dataset_info"]:
+        for split in info["splits"]:
+            assert split["num_examples"] == len(loaded[info["config_name"]]["rows"][split["name"]]) > 0
+    for needle in ("## Licence", "Leakage caveat", "## Annotation process", "load_dataset", "## Statistics",
+                   "strict span F1", "## Limitations"):
+        assert needle in text
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_export_is_deterministic(exported, tmp_path):
+    again = tmp_path / "hf"
+    export_hf(GOLD, CORPUS, again, passes=ROOT / "annotations" / "passes")
+    assert _tree(again) == _tree(exported)
+
+
+def test_failed_export_leaves_previous_one_intact(exported, tmp_path, monkeypatch):
+    target = tmp_path / "hf"
+    shutil.copytree(exported, target)
+    before = _tree(target)
+
+    def broken(*_a, **_k):
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(hf_module, "_swap_into_place", broken)
+    with pytest.raises(OSError):
+        export_hf(GOLD, CORPUS, target)
+    assert _tree(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hf"]  # no staging folder left behind
+
+
+def test_invalid_gold_is_refused_and_nothing_written(tmp_path, capsys):
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    text = (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace("speaker_id: bagheri", "speaker_id: bagheeri", 1)
+    (gold / "doc.yaml").write_text(text, encoding="utf-8")
+    out = tmp_path / "hf"
+    status = main(["export", "hf", "--out", str(out), "--annotations", str(gold), "--corpus", str(CORPUS), "--no-verify"])
+    assert status == 1 and not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gold"]
+    err = capsys.readouterr().err
+    assert "[dangling-reference]" in err and "doc.yaml:" in err
+
+
+def test_changed_export_is_not_served_from_a_stale_cache(tmp_path):
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    shutil.copy(FIXTURES / "valid" / "minimal.yaml", gold / "doc.yaml")
+    out, cache = tmp_path / "hf", tmp_path / "cache"
+    export_hf(gold, CORPUS, out)
+    first = load_in_fresh_process(out, cache, ["mentions"])
+    text = (gold / "doc.yaml").read_text(encoding="utf-8")
+    (gold / "doc.yaml").write_text(text.replace("      - {start: 3381, end: 3384, text: his, form: pronoun}\n", ""), encoding="utf-8")
+    export_hf(gold, CORPUS, out)
+    second = load_in_fresh_process(out, cache, ["mentions"])
+    count = lambda r: sum(len(rows) for rows in r["mentions"]["rows"].values())  # noqa: E731
+    assert count(first) == 5 and count(second) == 4
+
+
+def test_large_exports_are_sharded_by_size(tmp_path):
+    out = tmp_path / "hf"
+    result = export_hf(GOLD, CORPUS, out, max_shard_bytes=2_000)
+    shards = result.shards["mentions"]["train"]
+    assert len(shards) > 1 and all(f"-of-{len(shards):05d}-" in s.path for s in shards)
+    loaded = load_in_fresh_process(out, tmp_path / "cache", ["mentions"])
+    assert len(loaded["mentions"]["rows"]["train"]) == sum(s.num_examples for s in shards)
+
+
+def test_adding_a_document_never_moves_an_existing_unit(tmp_path, loaded):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    data = json.loads((CORPUS / f"{DOC_ID}.json").read_text(encoding="utf-8"))
+    data["id"] = data["metadata"]["id"] = "second-copy"
+    (corpus / "second-copy.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    shutil.copy(GOLD / f"{DOC_ID}.yaml", gold / "a.yaml")
+    text = (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace(f"document_id: {DOC_ID}", "document_id: second-copy")
+    (gold / "b.yaml").write_text(text, encoding="utf-8")
+    export_hf(gold, corpus, tmp_path / "hf")
+    both = load_in_fresh_process(tmp_path / "hf", tmp_path / "cache", ["quotes"])
+    before = {(r["unit"], r["id"]): s for s, rows in loaded["quotes"]["rows"].items() for r in rows}
+    after = {(r["unit"], r["id"]): s for s, rows in both["quotes"]["rows"].items() for r in rows}
+    assert all(after[key] == split for key, split in before.items())
+    assert len(after) == 2 * len(before)
+
+
+def test_croissant_metadata_is_valid_with_real_checksums(exported):
+    mlc = pytest.importorskip("mlcroissant")
+    meta = json.loads((exported / "croissant.json").read_text(encoding="utf-8"))
+    files = [d for d in meta["distribution"] if d["@type"] == "cr:FileObject"]
+    assert len(files) == len(list(exported.rglob("*.parquet")))
+    for entry in files:
+        assert hashlib.sha256((exported / entry["contentUrl"]).read_bytes()).hexdigest() == entry["sha256"]
+    dataset = mlc.Dataset(jsonld=str(exported / "croissant.json"))
+    assert {rs.name for rs in dataset.metadata.record_sets} == {c.name for c in CONFIGS}
+    records = list(dataset.records(record_set="quotes"))
+    assert len(records) == len(load_annotations(GOLD, CORPUS)[0].quotes)
+
+
+def test_main_command_prints_split_sizes(tmp_path, capsys):
+    out = tmp_path / "hf"
+    assert main(["export", "hf", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split() == ["config", "split", "rows"]
+    assert any(line.split()[:2] == ["quotes", "train"] for line in printed)
