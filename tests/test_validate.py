@@ -16,15 +16,27 @@ from communique.cli import main
 
 from .conftest import CORPUS, FIXTURES, GOLD, ROOT
 
-INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
-VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
+# JSON cannot hold the "# expect:" comment: JSON fixtures name their expectation here
+JSON_EXPECTATIONS = {"trailing-comma.json": ("json-syntax", "$")}
+INVALID = sorted(p for p in (FIXTURES / "invalid").iterdir() if p.suffix in (".yaml", ".json"))
+VALID = sorted(p for p in (FIXTURES / "valid").iterdir() if p.suffix in (".yaml", ".json"))
 
 
 def test_fixture_folders_are_not_empty():
-    assert len(INVALID) >= 25 and len(VALID) >= 2
+    assert len(INVALID) >= 25 and len(VALID) >= 3
+    assert {p.name for p in INVALID if p.suffix == ".json"} == set(JSON_EXPECTATIONS)
+
+
+def test_fast_parser_reads_yaml_1_2_scalars():
+    from communique.yamlio import parse_yaml
+
+    assert parse_yaml("a: no\nb: 2024-01-01\nc: true\nd: null\ne: 07") == {
+        "a": "no", "b": "2024-01-01", "c": True, "d": None, "e": 7}
 
 
 def _expectation(path: Path) -> tuple[str, str]:
+    if path.suffix == ".json":
+        return JSON_EXPECTATIONS[path.name]
     head = path.read_bytes().split(b"\n", 1)[0].decode("utf-8")
     match = re.fullmatch(r"# expect: (\S+) (\S+)", head)
     assert match, f"{path.name} must start with '# expect: CODE PATH'"
@@ -148,6 +160,7 @@ def test_json_format_is_machine_readable(capsys):
     assert main(["validate", str(FIXTURES / "invalid"), "--corpus", str(CORPUS), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["files"] == len(INVALID) and report["errors"] == len(INVALID)
+    assert {i["code"] for i in report["issues"]} >= {"json-syntax", "yaml-syntax", "encoding-error"}
     first = report["issues"][0]
     assert set(first) == {"file", "line", "column", "path", "code", "severity", "message", "hint"}
 

@@ -99,7 +99,7 @@ def validate_file(path: Path, store: CorpusStore) -> FileReport:
         return FileReport(name, [issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)])
     try:
         text = decode_utf8(raw)
-        data = parse_yaml(text)
+        data = parse_yaml(text, is_json=path.suffix == ".json")
     except ParseFailure as failure:
         return FileReport(name, [failure.issue.located(name, failure.issue.line, failure.issue.column)])
     issues, document = validate_data(data, store)
@@ -169,7 +169,7 @@ def _check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue])
 _TYPE_ERRORS = {"missing": "missing-field", "extra_forbidden": "unknown-field"}
 
 
-def _structure_issues(exc: ValidationError) -> Iterator[Issue]:
+def _structure_issues(exc: ValidationError, root: type[BaseModel] = AnnotatedDocument) -> Iterator[Issue]:
     for error in exc.errors(include_url=False):
         loc = tuple(p for p in error["loc"] if isinstance(p, (str, int)))
         kind = error["type"]
@@ -178,7 +178,7 @@ def _structure_issues(exc: ValidationError) -> Iterator[Issue]:
         if code == "missing-field":
             message = f"required field {loc[-1]!r} is missing" if loc else "required field is missing"
         elif code == "unknown-field":
-            allowed = _fields_at(loc[:-1])
+            allowed = _fields_at(loc[:-1], root)
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             message = f"unknown field {loc[-1]!r}"
             hint = f"did you mean {close[0]!r}?" if close else (f"allowed: {', '.join(allowed)}" if allowed else None)
@@ -187,9 +187,9 @@ def _structure_issues(exc: ValidationError) -> Iterator[Issue]:
         yield issue(code, message, path=format_path(loc), hint=hint)
 
 
-def _fields_at(loc: JsonPath) -> list[str]:
-    """Field names of the model found at ``loc`` inside an annotated document."""
-    model: Any = AnnotatedDocument
+def _fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument) -> list[str]:
+    """Field names of the model found at ``loc`` inside a ``root`` document."""
+    model: Any = root
     for part in loc:
         if isinstance(part, int):
             continue
@@ -206,7 +206,7 @@ def _fields_at(loc: JsonPath) -> list[str]:
 # ---------------------------------------------------------------------------------------- identity
 
 
-def _check_identity(data: dict[str, Any], issues: list[Issue]) -> None:
+def _check_identity(data: dict[str, Any], issues: list[Issue], root: type[BaseModel] = AnnotatedDocument) -> None:
     seen: dict[str, str] = {}
     ids: dict[str, set[str]] = {layer: set() for layer in ANNOTATION_LAYERS}
     for layer in ANNOTATION_LAYERS:
@@ -224,7 +224,7 @@ def _check_identity(data: dict[str, Any], issues: list[Issue]) -> None:
             else:
                 seen[item_id] = here
             ids[layer].add(item_id)
-    for node in walk(AnnotatedDocument, data):
+    for node in walk(root, data):
         if isinstance(node, RefNode) and isinstance(node.value, str) and node.value not in ids[node.layer]:
             close = difflib.get_close_matches(node.value, sorted(ids[node.layer]), n=1)
             issues.append(issue("dangling-reference", f"{node.value!r} is not the id of any of the {node.layer}",

@@ -1,17 +1,22 @@
 """Reading annotation files: parse fast, locate slowly.
 
-Files are parsed with a plain safe loader (no object construction, no comments kept). Only when a file has
-problems is it parsed a second time, keeping line and column information, to turn JSON paths into
-``line:column`` positions. Writing back (``communique anchor``) uses the round-trip loader so comments and
-layout survive.
+Files are parsed with a fast safe loader: ``json`` for ``.json`` files, PyYAML's libyaml-based loader
+otherwise (no object construction, no comments kept, duplicate keys refused, and the YAML 1.2 reading of
+scalars: ``no`` stays a string and dates stay strings). Only when a file has problems is it parsed a
+second time with ruamel.yaml, which keeps line and column information, to turn JSON paths into
+``line:column`` positions. Writing back (``communique anchor``) uses ruamel's round-trip mode so comments
+and layout survive.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -94,9 +99,69 @@ def _load(yaml: YAML, text: str) -> Any:
         raise ParseFailure(issue("too-deep", "the document is nested too deeply to read")) from None
 
 
-def parse_yaml(text: str) -> Any:
-    """Parse YAML (or JSON) safely into plain dicts, lists and scalars."""
-    data = _load(_safe_yaml(), text)
+_FastBase: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+
+
+class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
+    """libyaml parser, YAML 1.2-like scalars, duplicate keys refused."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise pyyaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1 reads yes/no/on/off as booleans and 2024-01-01 as a date; YAML 1.2 (and ruamel) do not.
+_FastLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in pyyaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_FastLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"found duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON strictly (duplicate keys refused)."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ParseFailure(issue("json-syntax", exc.msg, line=exc.lineno, column=exc.colno)) from None
+    except ValueError as exc:
+        raise ParseFailure(issue("json-syntax", str(exc))) from None
+    except RecursionError:
+        raise ParseFailure(issue("too-deep", "the document is nested too deeply to read")) from None
+
+
+def parse_yaml(text: str, *, is_json: bool = False) -> Any:
+    """Parse YAML (or, with ``is_json``, JSON) safely into plain dicts, lists and scalars."""
+    if is_json:
+        data = parse_json(text) if text.strip() else None
+    else:
+        try:
+            data = pyyaml.load(text, Loader=_FastLoader)
+        except pyyaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            message = " ".join(str(part) for part in (exc.context, exc.problem) if part) or str(exc)
+            raise ParseFailure(issue("yaml-syntax", message.strip(), line=mark.line + 1 if mark else None,
+                                     column=mark.column + 1 if mark else None)) from None
+        except pyyaml.YAMLError as exc:
+            raise ParseFailure(issue("yaml-syntax", str(exc).strip() or type(exc).__name__)) from None
+        except RecursionError:
+            raise ParseFailure(issue("too-deep", "the document is nested too deeply to read")) from None
     if data is None:
         raise ParseFailure(issue("empty-file", "the file holds no document", line=1, column=1))
     return data
