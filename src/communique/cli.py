@@ -194,6 +194,20 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import synthesise
+
+    if args.docs < 1 or not 0 <= args.error_rate <= 1:
+        print("--docs must be at least 1 and --error-rate within [0, 1]", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out)
+    for _ in progress(synthesise(out, args.docs, args.seed, error_rate=args.error_rate), "synth", total=args.docs):
+        pass
+    print(f"wrote {args.docs} synthetic document(s) to {out} (seeds/, corpus/, annotations/, predictions.jsonl)",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="communique", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"communique {__version__}")
@@ -244,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--annotations", default="annotations/gold", help="annotation file or folder (default: annotations/gold)")
     render.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     render.set_defaults(func=cmd_render)
+
+    synth = sub.add_parser("synth", help="write a deterministic synthetic corpus for scale tests")
+    synth.add_argument("--docs", type=int, required=True, help="number of documents")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    synth.add_argument("--out", required=True, help="output folder")
+    synth.add_argument("--error-rate", type=float, default=0.1, help="error rate of the predictions (default: 0.1)")
+    synth.set_defaults(func=cmd_synth)
 
     from .export.cli import register as _export
 

@@ -1,0 +1,320 @@
+"""``communique synth``: deterministic synthetic corpora for scale tests.
+
+Each document is generated from templates by its own random generator (seeded by the corpus seed and the
+document's index), so documents can be made in any order or in parallel and the output is a pure function
+of ``(seed, index)``. A document is about 8,000 characters with about 150 annotations (mentions in all
+three forms, stated meetings with roles, direct and indirect quotes, commitments of every kind), and has
+non-ASCII text (curly quotes, dashes, accented names) so that byte/character confusions show.
+
+Written files (all pass ``communique validate``)::
+
+    seeds/<id>.txt, seeds/<id>.meta.yaml      the texts and their (synthetic, mostly null) metadata
+    corpus/<id>.json                          the corpus documents, built by the same code as the real ones
+    annotations/<id>.json                     the gold, as JSON annotation files
+    predictions.jsonl                         gold-shaped predictions with controlled error rates
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .corpus import make_document, serialise, sha256_text
+from .fsio import write_atomic
+from .models import AnnotatedDocument, CommitmentKind, SeedMetadata, labels
+
+TARGET_CHARS = 8_000
+
+COUNTRIES = [  # (ISO alpha-3, name, adjective, capital)
+    ("CHL", "Chile", "Chilean", "Santiago"), ("TUR", "Türkiye", "Turkish", "Ankara"),
+    ("POL", "Poland", "Polish", "Warsaw"), ("NOR", "Norway", "Norwegian", "Oslo"),
+    ("CIV", "Côte d’Ivoire", "Ivorian", "Yamoussoukro"), ("VNM", "Viet Nam", "Vietnamese", "Hà Nội"),
+    ("ISL", "Iceland", "Icelandic", "Reykjavík"), ("PER", "Peru", "Peruvian", "Lima"),
+    ("DEU", "Germany", "German", "Berlin"), ("MEX", "Mexico", "Mexican", "Ciudad de México"),
+]
+GIVEN = ["José", "Zoë", "Łukasz", "Ayşe", "François", "Søren", "Nguyễn", "Ólafur", "Renée", "Jürgen", "Amara", "Kofi"]
+FAMILY = ["Núñez", "Ødegaard", "Wróbel", "Yılmaz", "Lefèvre", "Þórsson", "Müller", "Ibáñez", "Dvořák", "Mensah"]
+RANKS = ["Major General", "Rear Admiral", "Air Marshal", "Brigadier General", "Colonel"]
+TITLES = ["Defence Minister", "Chief of the General Staff", "Foreign Minister", "Chief of Air Staff", "Navy Commander"]
+ACTIONS = [
+    "expand cooperation in cyber defence", "hold a joint naval exercise", "exchange military delegations",
+    "open a joint research centre", "train pilots together", "share maritime surveillance data",
+    "build a joint drone programme", "sign a logistics agreement", "coordinate border patrols",
+]
+TIMES = ["next year", "coming months", "near future", "next two years", "autumn"]
+FILLER = [
+    "The talks also covered trade, energy and the 1,130-kilometre border — a long-standing issue.",
+    "Both delegations toured the naval academy, where cadets performed a short ceremony.",
+    "Observers described the atmosphere as cordial, if cautious, after months of tension.",
+    "The visit comes weeks after floods displaced thousands in the region’s river valleys.",
+    "Analysts said the meeting reflected a broader realignment of regional security ties.",
+]
+HEADINGS = ["Cooperation enters a new phase", "Security ties at the centre", "Plans for joint exercises",
+            "A message to the region", "Technology and training", "Looking ahead — next steps"]
+
+
+@dataclass
+class _Official:
+    id: str
+    name: str | None
+    rank: str | None
+    title: str
+    country: tuple[str, str, str, str]
+    participation: str = "participant"
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def surname(self) -> str:
+        return (self.name or self.title).split()[-1]
+
+
+class _Text:
+    """Appends text and records spans of the pieces asked for."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+
+    def add(self, text: str) -> dict[str, Any]:
+        span = {"start": self.length, "end": self.length + len(text), "text": text}
+        self.parts.append(text)
+        self.length += len(text)
+        return span
+
+    def sentence(self, *pieces: str | tuple[str]) -> list[dict[str, Any]]:
+        """Plain strings are text; 1-tuples are text whose span is returned, in order."""
+        return [self.add(p[0]) if isinstance(p, tuple) else (self.add(p), None)[1] for p in pieces if p != ""]  # type: ignore[misc]
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+def _spans(found: list[Any]) -> list[dict[str, Any]]:
+    return [s for s in found if s is not None]
+
+
+def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
+    """The text and gold annotation data (offsets written) of document ``index`` of corpus ``seed``."""
+    rng = random.Random(f"communique-synth:{seed}:{index}")
+    home, away = rng.sample(COUNTRIES, 2)
+    names = iter(rng.sample([f"{g} {f}" for g in GIVEN for f in FAMILY], 4))
+    visitor = _Official("visitor", next(names), rng.choice(RANKS), rng.choice(TITLES), away)
+    host = _Official("host", next(names), rng.choice(RANKS), rng.choice(TITLES), home)
+    aide = _Official("aide", next(names), rng.choice(RANKS), rng.choice(TITLES), home)
+    absent = _Official("absent", next(names), "General", rng.choice(TITLES), away, participation="mentioned")
+    unnamed = _Official("unnamed", None, None, "commander of the " + home[2] + " Navy", home)
+    officials = [visitor, host, aide, absent, unnamed]
+    meetings: list[dict[str, Any]] = []
+    quotes: list[dict[str, Any]] = []
+    commitments: list[dict[str, Any]] = []
+    t = _Text()
+
+    def mention(official: _Official, span: dict[str, Any], form: str) -> None:
+        official.mentions.append({**span, "form": form})
+
+    # lead: a stated visit
+    day = rng.choice(["Monday", "Tuesday", "Thursday"])
+    name_v, place, time_s, name_h, title_h = _spans(t.sentence(
+        f"{home[3].upper()}— {away[2]} ", (f"{visitor.rank} {visitor.name}",), " arrived in ", (home[1],), " on ",
+        (day,), " and met ", (f"{host.rank} {host.name}",), ", the ", (host.title,), "."))
+    mention(visitor, name_v, "name")
+    mention(host, name_h, "name")
+    mention(host, title_h, "nominal")
+    evidence = {"start": name_h["start"] - len("met "), "end": name_h["end"]}
+    evidence["text"] = "met " + name_h["text"]
+    meetings.append({"id": "m1", "participants": [{"official_id": "visitor", "role": "visitor"},
+                                                  {"official_id": "host", "role": "host"}],
+                     "location": place, "time": {**time_s, "value": None}, "evidence": [evidence], "status": "stated"})
+    t.add("\n\n")
+
+    paragraph_kinds = ["direct", "indirect", "pronoun", "invitation", "filler", "greeting", "second_meeting"]
+    second_meeting_done = False
+    heading_every = rng.randint(4, 6)
+    count = 0
+    while t.length < TARGET_CHARS:
+        count += 1
+        if count % heading_every == 0:
+            t.add(rng.choice(HEADINGS))
+            t.add("\n\n")
+        kind = rng.choice(paragraph_kinds)
+        speaker = rng.choice([visitor, host, aide])
+        side = speaker.country
+        meeting_id = "m1" if speaker in (visitor, host) else None
+        qid, cid = f"q{len(quotes) + 1}", f"c{len(commitments) + 1}"
+        action = rng.choice(ACTIONS)
+        when = rng.choice(TIMES)
+        if kind == "direct":
+            name_s, cue = _spans(t.sentence((speaker.surname,), " ", ("said",), ", “"))
+            mention(speaker, name_s, "name")
+            we = t.add("We")
+            modal = t.add(" will")
+            modal = {"start": modal["start"] + 1, "end": modal["end"], "text": "will"}
+            t.add(" ")
+            act = t.add(action)
+            t.add(" in the ")
+            tm = t.add(when)
+            t.add(", and I am confident our partners in ")
+            t.add(rng.choice(COUNTRIES)[1])
+            t.add(" will follow.")
+            content = {"start": we["start"], "end": t.length, "text": t.value()[we["start"]:t.length]}
+            t.add("”")
+            i_pos = content["text"].index(", and I ") + len(", and ")
+            mention(speaker, {"start": content["start"] + i_pos, "end": content["start"] + i_pos + 1, "text": "I"}, "pronoun")
+            quotes.append({"id": qid, "speaker_id": speaker.id, "cues": [cue], "contents": [content], "kind": "direct",
+                           "addressee_id": None, "meeting_id": meeting_id})
+            commitments.append({"id": cid, "actor_id": speaker.id, "country": side[0],
+                                "kind": rng.choice(["pledge", "intention"]), "content": act,
+                                "evidence": {"start": we["start"], "end": tm["end"], "text": t.value()[we["start"]:tm["end"]]},
+                                "time": {**tm, "value": None}, "modality": modal, "quote_id": qid, "meeting_id": meeting_id})
+        elif kind in ("indirect", "pronoun"):
+            if kind == "pronoun":
+                subject, cue, clause_country = _spans(t.sentence(("He",), " also ", ("noted",), " that ", (side[1],), " and its partners "))
+                mention(speaker, subject, "pronoun")
+                modality_word, ckind = "should", "proposal"
+            else:
+                subject, cue, clause_country = _spans(t.sentence(("The " + speaker.title,), " ", ("stated",), " that ", (side[1],), " "))
+                subject = {"start": subject["start"] + 4, "end": subject["end"], "text": speaker.title}
+                mention(speaker, subject, "nominal")
+                modality_word, ckind = rng.choice([("is ready to", "readiness"), ("can", "proposal"), ("supports efforts to", "support")])
+            modal = t.add(modality_word)
+            t.add(" ")
+            act = t.add(action)
+            t.add(".")
+            content = {"start": clause_country["start"], "end": act["end"], "text": t.value()[clause_country["start"]:act["end"]]}
+            quotes.append({"id": qid, "speaker_id": speaker.id, "cues": [cue], "contents": [content], "kind": "indirect",
+                           "addressee_id": None, "meeting_id": meeting_id})
+            word = {"readiness": "ready", "support": "supports"}.get(ckind, modality_word)
+            at = modal["start"] + modal["text"].index(word)
+            modal_span = {"start": at, "end": at + len(word), "text": word}
+            commitments.append({"id": cid, "actor_id": speaker.id, "country": side[0], "kind": ckind, "content": act,
+                                "evidence": content, "time": None, "modality": modal_span, "quote_id": qid,
+                                "meeting_id": meeting_id})
+        elif kind == "invitation":
+            inviter = host
+            name_i, modal, his, counterpart, city = _spans(t.sentence(
+                (inviter.surname,), " ", ("invited",), " ", ("his",), " ", ("counterpart",), " to visit ", (home[3],), "."))
+            mention(inviter, name_i, "name")
+            mention(inviter, his, "pronoun")
+            mention(visitor, counterpart, "nominal")
+            content = {"start": city["start"] - len("visit "), "end": city["end"], "text": "visit " + city["text"]}
+            commitments.append({"id": cid, "actor_id": inviter.id, "country": home[0], "kind": "invitation",
+                                "content": content, "evidence": {"start": name_i["start"], "end": city["end"],
+                                                                  "text": t.value()[name_i["start"]:city["end"]]},
+                                "time": None, "modality": modal, "quote_id": None, "meeting_id": "m1"})
+        elif kind == "greeting":
+            open_q = t.add("“")
+            i1, my, absent_name = _spans(t.sentence(("I",), " would like to send ", ("my",), " greetings to ", (f"General {absent.name}",), ","))
+            close = t.add("”")
+            content = {"start": open_q["end"], "end": close["start"], "text": t.value()[open_q["end"]:close["start"]]}
+            t.add(" ")
+            name_s, cue = _spans(t.sentence((speaker.surname,), " ", ("added",), "."))
+            for span, who, form in ((i1, speaker, "pronoun"), (my, speaker, "pronoun"), (absent_name, absent, "name"),
+                                    (name_s, speaker, "name")):
+                mention(who, span, form)
+            quotes.append({"id": qid, "speaker_id": speaker.id, "cues": [cue], "contents": [content], "kind": "direct",
+                           "addressee_id": None, "meeting_id": meeting_id})
+        elif kind == "second_meeting" and not second_meeting_done:
+            name_v2, ev, title_u, where, day2 = _second_meeting(t, visitor, unnamed, day)
+            mention(visitor, name_v2, "name")
+            mention(unnamed, title_u, "nominal")
+            meetings.append({"id": "m2", "participants": [{"official_id": "visitor", "role": "visitor"},
+                                                          {"official_id": "unnamed", "role": "host"}],
+                             "location": where, "time": {**day2, "value": None}, "evidence": [ev], "status": "stated"})
+            second_meeting_done = True
+        else:
+            t.add(rng.choice(FILLER))
+        if kind != "filler" and rng.random() < 0.6:  # background sentences keep the density realistic
+            t.add(" " + rng.choice(FILLER))
+        t.add("\n\n")
+    text = t.value().rstrip("\n")
+    data = {
+        "document_id": document_id(seed, index),
+        "text_sha256": sha256_text(text),
+        "guidelines_version": "1.1",
+        "annotators": ["synth"],
+        "officials": [
+            {"id": o.id, "name": o.name, "title": o.title, "rank": o.rank, "country": o.country[0],
+             "organisation": None, "participation": o.participation, "mentions": sorted(o.mentions, key=lambda m: m["start"])}
+            for o in officials if o.mentions
+        ],
+        "meetings": meetings,
+        "quotes": quotes,
+        "commitments": commitments,
+    }
+    return text, data
+
+
+def _second_meeting(t: _Text, visitor: _Official, unnamed: _Official, day: str) -> list[dict[str, Any]]:
+    name_v = t.add(visitor.surname)
+    t.add(" also ")
+    met = t.add("met the ")
+    title = t.add(unnamed.title)
+    evidence = {"start": met["start"], "end": title["end"], "text": met["text"] + title["text"]}
+    t.add(" while visiting the ")
+    where = t.add("naval base")
+    t.add(" on ")
+    when = t.add(day)
+    t.add(".")
+    return [name_v, evidence, title, where, when]
+
+
+def document_id(seed: int, index: int) -> str:
+    return f"synth-{seed}-{index:06d}"
+
+
+def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: float) -> dict[str, Any]:
+    """A gold-shaped prediction with controlled errors: each item is, with probability ``error_rate``,
+    dropped, shifted by one character (its text updated), relabelled, or given a spurious twin."""
+    pred = json.loads(json.dumps(data))
+    kinds = labels(CommitmentKind)
+
+    def shifted(span: dict[str, Any]) -> dict[str, Any]:
+        start = min(span["start"] + 1, span["end"] - 1)
+        return {**{k: v for k, v in span.items() if k not in ("occurrence", "prefix", "suffix")},
+                "start": start, "text": text[start:span["end"]]}
+
+    for official in pred["officials"]:
+        kept = []
+        for m in official["mentions"]:
+            roll = rng.random()
+            if roll < error_rate / 3:
+                continue  # missed
+            if roll < 2 * error_rate / 3 and m["end"] - m["start"] > 1:
+                m = {**shifted(m), "form": m["form"]}
+            kept.append(m)
+        official["mentions"] = kept or official["mentions"][:1]
+    pred["quotes"] = [q for q in pred["quotes"] if rng.random() >= error_rate / 2]
+    quote_ids = {q["id"] for q in pred["quotes"]}
+    for c in pred["commitments"]:
+        if rng.random() < error_rate:
+            c["kind"] = rng.choice(kinds)
+        if c["quote_id"] not in quote_ids:
+            c["quote_id"] = None
+    return pred
+
+
+def synthesise(out: Path, docs: int, seed: int, *, error_rate: float = 0.1) -> Iterator[str]:
+    """Write a synthetic corpus of ``docs`` documents under ``out``; yields each document id."""
+    predictions: list[str] = []
+    for index in range(docs):
+        text, data = generate_document(seed, index)
+        doc_id = data["document_id"]
+        AnnotatedDocument.model_validate(data)  # a generator bug is caught here, not by users
+        raw = text.encode("utf-8")
+        meta = SeedMetadata(id=doc_id, source_file=f"{doc_id}.txt", source_sha256=hashlib.sha256(raw).hexdigest(),
+                            language="en", dateline=None, title=None, publication_date=None, url=None,
+                            publisher=None, licence=None)
+        write_atomic(out / "seeds" / f"{doc_id}.txt", raw)
+        write_atomic(out / "seeds" / f"{doc_id}.meta.yaml",
+                     "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.model_dump().items()))
+        write_atomic(out / "corpus" / f"{doc_id}.json", serialise(make_document(raw, meta)))
+        write_atomic(out / "annotations" / f"{doc_id}.json", json.dumps(data, ensure_ascii=False) + "\n")
+        predictions.append(json.dumps(perturb(data, text, random.Random(f"pred:{seed}:{index}"), error_rate),
+                                      ensure_ascii=False))
+        yield doc_id
+    write_atomic(out / "predictions.jsonl", "\n".join(predictions) + "\n")
