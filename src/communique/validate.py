@@ -17,6 +17,7 @@ Line and column numbers are looked up only for files that have problems (parse f
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pydantic import BaseModel, ValidationError
 from .anchor import resolve
 from .corpus import load_corpus_document
 from .errors import Issue, Severity, issue
-from .models import ANNOTATION_LAYERS, AnnotatedDocument, CorpusDocument, Span
+from .models import ANNOTATION_LAYERS, ID_PATTERN, AnnotatedDocument, CorpusDocument, Span
 from .walk import RefNode, SpanNode, _strip, walk
 from .yamlio import JsonPath, Locator, ParseFailure, decode_utf8, format_path, parse_yaml
 
@@ -56,16 +57,40 @@ class FileReport:
         return not self.errors
 
 
+@dataclass(frozen=True)
+class CorpusText:
+    """What validation needs of a corpus document: its text, hash and paragraph ends."""
+
+    id: str
+    text: str
+    sha256: str
+    paragraph_ends: frozenset[int]
+
+
 class CorpusStore:
     """Looks up corpus documents by id, keeping only a few in memory."""
 
     def __init__(self, corpus_dir: Path):
         self.corpus_dir = Path(corpus_dir)
         self.get = lru_cache(maxsize=8)(self._load)
+        self.text = lru_cache(maxsize=8)(self._load_text)
+
+    def _path(self, document_id: str) -> Path | None:
+        path = self.corpus_dir / f"{document_id}.json"
+        return path if re.fullmatch(ID_PATTERN, document_id) and path.is_file() else None
 
     def _load(self, document_id: str) -> CorpusDocument | None:
-        path = self.corpus_dir / f"{document_id}.json"
-        return load_corpus_document(path) if path.is_file() else None
+        """The full, validated corpus document (for exports)."""
+        path = self._path(document_id)
+        return load_corpus_document(path) if path else None
+
+    def _load_text(self, document_id: str) -> CorpusText | None:
+        # generated files, checked by `corpus build --check`: read without validating every token
+        path = self._path(document_id)
+        if path is None:
+            return None
+        data = json.loads(path.read_bytes())
+        return CorpusText(data["id"], data["text"], data["sha256"], frozenset(p["end"] for p in data["paragraphs"]))
 
     def ids(self) -> list[str]:
         return sorted(p.stem for p in self.corpus_dir.glob("*.json"))
@@ -117,8 +142,9 @@ def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], Annotated
     issues: list[Issue] = []
     corpus = _check_corpus(data, store, issues)
     unanchored: set[str] = set()  # spans that could not be anchored: their missing offsets are no news
+    nodes = list(walk(AnnotatedDocument, data))
     if corpus is not None:
-        for node in walk(AnnotatedDocument, data):
+        for node in nodes:
             if isinstance(node, SpanNode) and isinstance(node.value, dict):
                 result = resolve(corpus.text, node.value, node.path)
                 if result is None:
@@ -133,7 +159,7 @@ def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], Annotated
         document = AnnotatedDocument.model_validate(data)
     except ValidationError as exc:
         issues.extend(i for i in _structure_issues(exc) if not (i.code == "missing-field" and i.path in unanchored))
-    _check_identity(data, issues)
+    _check_identity(data, issues, refs=[n for n in nodes if isinstance(n, RefNode)])
     if document is not None and corpus is not None and not _has_errors(issues):
         _check_consistency(document, corpus, issues)
     if _has_errors(issues):
@@ -144,11 +170,11 @@ def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], Annotated
 # ------------------------------------------------------------------------------------------ corpus
 
 
-def _check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue]) -> CorpusDocument | None:
+def _check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue]) -> CorpusText | None:
     document_id = data.get("document_id")
     if not isinstance(document_id, str):
         return None  # missing or mistyped: reported by the model validation
-    corpus = store.get(document_id) if re.fullmatch(r"[a-z][a-z0-9_-]{0,63}", document_id) else None
+    corpus = store.text(document_id)
     if corpus is None:
         close = difflib.get_close_matches(document_id, store.ids(), n=3)
         issues.append(issue("unknown-document", f"no corpus document {document_id!r}",
@@ -206,7 +232,10 @@ def _fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument) -> list
 # ---------------------------------------------------------------------------------------- identity
 
 
-def _check_identity(data: dict[str, Any], issues: list[Issue], root: type[BaseModel] = AnnotatedDocument) -> None:
+def _check_identity(data: dict[str, Any], issues: list[Issue], root: type[BaseModel] = AnnotatedDocument,
+                    refs: list[RefNode] | None = None) -> None:
+    """Unique ids, resolvable references (``refs``, or those found by walking ``data`` as ``root``),
+    existing country codes."""
     seen: dict[str, str] = {}
     ids: dict[str, set[str]] = {layer: set() for layer in ANNOTATION_LAYERS}
     for layer in ANNOTATION_LAYERS:
@@ -224,7 +253,7 @@ def _check_identity(data: dict[str, Any], issues: list[Issue], root: type[BaseMo
             else:
                 seen[item_id] = here
             ids[layer].add(item_id)
-    for node in walk(root, data):
+    for node in refs if refs is not None else walk(root, data):
         if isinstance(node, RefNode) and isinstance(node.value, str) and node.value not in ids[node.layer]:
             close = difflib.get_close_matches(node.value, sorted(ids[node.layer]), n=1)
             issues.append(issue("dangling-reference", f"{node.value!r} is not the id of any of the {node.layer}",
@@ -241,7 +270,7 @@ def _check_identity(data: dict[str, Any], issues: list[Issue], root: type[BaseMo
 # ------------------------------------------------------------------------------------- consistency
 
 
-def _check_consistency(doc: AnnotatedDocument, corpus: CorpusDocument, issues: list[Issue]) -> None:
+def _check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[Issue]) -> None:
     text = corpus.text
     mention_at: dict[tuple[int, int], str] = {}
     for i, official in enumerate(doc.officials):
@@ -295,12 +324,11 @@ def _check_in_meeting(meetings: dict[str, Any], meeting_id: str | None, official
                             path=format_path(path)))
 
 
-def _inside_quotation_marks(text: str, corpus: CorpusDocument, span: Span) -> bool:
+def _inside_quotation_marks(text: str, corpus: CorpusText, span: Span) -> bool:
     """An opening mark right before the span, and a closing mark right after it or the paragraph's end."""
     opened = span.start > 0 and text[span.start - 1] in QUOTE_OPENERS
     closed = span.end < len(text) and text[span.end] in QUOTE_CLOSERS
-    at_paragraph_end = any(p.end == span.end for p in corpus.paragraphs)
-    return opened and (closed or at_paragraph_end)
+    return opened and (closed or span.end in corpus.paragraph_ends)
 
 
 # ------------------------------------------------------------------------------------------ helpers
