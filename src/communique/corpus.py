@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -155,6 +156,48 @@ def build_corpus(seed_dir: Path, corpus_dir: Path, *, check: bool = False) -> It
         if changed and not check:
             write_atomic(target, rendered)
         yield seed.id, changed
+
+
+class SpanView(NamedTuple):
+    start: int
+    end: int
+    text: str
+
+
+class SectionView(NamedTuple):
+    index: int
+    heading: SpanView | None
+    span: SpanView
+    paragraphs: list[int]
+
+
+@dataclass(frozen=True)
+class CorpusView:
+    """A read-only view of a committed corpus document with the attribute names of
+    :class:`CorpusDocument`, read without validating every token (for exports of large corpora; the
+    committed files are generated, and ``communique corpus build --check`` verifies them)."""
+
+    id: str
+    text: str
+    sha256: str
+    paragraphs: list[SpanView]
+    headings: list[SpanView]
+    sections: list[SectionView]
+    sentences: list[SpanView]
+    tokens: list[SpanView]
+    metadata: dict[str, Any]
+
+
+def corpus_view(data: dict[str, Any]) -> CorpusView:
+    """The view of a parsed corpus document file."""
+
+    def spans(items: list[dict[str, Any]]) -> list[SpanView]:
+        return [SpanView(d["start"], d["end"], d["text"]) for d in items]
+
+    sections = [SectionView(s["index"], SpanView(**s["heading"]) if s["heading"] else None, SpanView(**s["span"]),
+                            s["paragraphs"]) for s in data["sections"]]
+    return CorpusView(data["id"], data["text"], data["sha256"], spans(data["paragraphs"]), spans(data["headings"]),
+                      sections, spans(data["sentences"]), spans(data["tokens"]), data["metadata"])
 
 
 def load_corpus_document(path: Path) -> CorpusDocument:

@@ -29,7 +29,7 @@ import pycountry
 from pydantic import BaseModel, ValidationError
 
 from .anchor import resolve
-from .corpus import load_corpus_document
+from .corpus import CorpusView, corpus_view, load_corpus_document
 from .errors import Issue, Severity, issue
 from .models import ANNOTATION_LAYERS, ID_PATTERN, AnnotatedDocument, CorpusDocument, Span
 from .walk import RefNode, SpanNode, _strip, walk
@@ -73,7 +73,9 @@ class CorpusStore:
     def __init__(self, corpus_dir: Path):
         self.corpus_dir = Path(corpus_dir)
         self.get = lru_cache(maxsize=8)(self._load)
+        self.view = lru_cache(maxsize=8)(self._load_view)
         self.text = lru_cache(maxsize=8)(self._load_text)
+        self._raw = lru_cache(maxsize=8)(self._load_raw)  # one JSON parse serves text() and view()
 
     def _path(self, document_id: str) -> Path | None:
         path = self.corpus_dir / f"{document_id}.json"
@@ -84,12 +86,20 @@ class CorpusStore:
         path = self._path(document_id)
         return load_corpus_document(path) if path else None
 
+    def _load_raw(self, document_id: str) -> dict[str, Any] | None:
+        path = self._path(document_id)
+        return json.loads(path.read_bytes()) if path else None
+
+    def _load_view(self, document_id: str) -> CorpusView | None:
+        """A fast read-only view with the same attributes (for exports of large corpora)."""
+        data = self._raw(document_id)
+        return corpus_view(data) if data is not None else None
+
     def _load_text(self, document_id: str) -> CorpusText | None:
         # generated files, checked by `corpus build --check`: read without validating every token
-        path = self._path(document_id)
-        if path is None:
+        data = self._raw(document_id)
+        if data is None:
             return None
-        data = json.loads(path.read_bytes())
         return CorpusText(data["id"], data["text"], data["sha256"], frozenset(p["end"] for p in data["paragraphs"]))
 
     def ids(self) -> list[str]:

@@ -126,11 +126,13 @@ _FastLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:tru
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"found duplicate key {key!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # rare: only then look for the culprit
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"found duplicate key {key!r}")
+            seen.add(key)
     return out
 
 

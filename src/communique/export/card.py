@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import datasets
@@ -263,10 +262,3 @@ CROISSANT_CONTEXT: dict[str, Any] = {
     "samplingRate": "cr:samplingRate", "sc": "https://schema.org/", "separator": "cr:separator", "source": "cr:source",
     "subField": "cr:subField", "transform": "cr:transform",
 }
-
-
-def card_files(facts: CardFacts):
-    """The ``card`` callback for :func:`communique.export.hf.write_export`."""
-    def make(result: ExportResult, _root: Path) -> dict[str, str]:
-        return {"README.md": render_card(result, facts), "croissant.json": render_croissant(result, facts)}
-    return make

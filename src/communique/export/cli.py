@@ -27,7 +27,7 @@ def cmd_export_hf(args: argparse.Namespace) -> int:
     try:
         result = export_hf(Path(args.annotations), Path(args.corpus), out,
                            passes=Path(args.passes) if args.passes else None,
-                           max_shard_bytes=int(args.max_shard_mb * 1024 * 1024))
+                           max_shard_bytes=int(args.max_shard_mb * 1024 * 1024), jobs=args.jobs)
     except CommuniqueError as exc:
         return _problems(exc)
     files = sum(len(s) for splits in result.shards.values() for s in splits.values())
@@ -68,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     hf.add_argument("--passes", default="annotations/passes",
                     help="double-annotation passes for the card's agreement figures ('' for none)")
     hf.add_argument("--max-shard-mb", type=float, default=256, help="shard size limit, MB of Arrow data")
+    hf.add_argument("--jobs", type=int, default=1, help="processes to build rows with (default: 1)")
     hf.add_argument("--no-verify", dest="verify", action="store_false",
                     help="skip loading the export back with datasets.load_dataset")
     hf.set_defaults(func=cmd_export_hf)

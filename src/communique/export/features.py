@@ -63,3 +63,27 @@ def decode_labels(value: Any, feature: Any) -> Any:
     if isinstance(feature, dict):
         return {k: decode_labels(value.get(k), f) for k, f in feature.items()}
     return value
+
+
+def make_encoder(features: datasets.Features) -> Any:
+    """A fast row encoder: label names to ``ClassLabel`` ids, everything else passed through as it is.
+
+    ``Features.encode_example`` walks every value in Python; this only visits the paths that hold labels,
+    and leaves the rest to Arrow.
+    """
+    def compile_(feature: Any) -> Any:
+        if isinstance(feature, datasets.ClassLabel):
+            index = {name: i for i, name in enumerate(feature.names)}
+            return lambda v: v if v is None or isinstance(v, int) else index[v]
+        if isinstance(feature, datasets.List):
+            inner = compile_(feature.feature)
+            return None if inner is None else (lambda v: v if v is None else [inner(x) for x in v])
+        if isinstance(feature, dict):
+            parts = {k: f for k, f in ((k, compile_(v)) for k, v in feature.items()) if f is not None}
+            if not parts:
+                return None
+            return lambda v: v if v is None else {**v, **{k: f(v.get(k)) for k, f in parts.items()}}
+        return None
+
+    encode = compile_(dict(features))
+    return encode if encode is not None else (lambda row: row)

@@ -8,11 +8,15 @@ Layout::
     data/<config>/<split>-00000-of-00001-<sha256[:12]>.parquet
 
 Parquet files carry their features in their own metadata (the ``huggingface`` key, as
-``Dataset.to_parquet`` writes it), so they also load with ``data_files=``. Each shard name carries a hash
-of its content: a changed export never hits a stale ``load_dataset`` cache (datasets#6465). Shards are cut
-by size. The export is deterministic (byte-identical when nothing changed) and atomic: everything is
-written into a temporary folder beside the target and moved into place at the end; a failure leaves the
-previous export as it was.
+``Dataset.to_parquet`` writes it), so they also load with ``data_files=`` and in any Parquet reader. Each
+shard name carries a hash of its content: a changed export never hits a stale ``load_dataset`` cache
+(datasets#6465). Shards are cut by size.
+
+Documents are processed in fixed-size chunks (``CHUNK_DOCS``), each writing its own part files; with
+``jobs > 1`` chunks run in parallel processes. Parts are then merged in chunk order into the final shards,
+so the output does not depend on the number of jobs. The export is deterministic (byte-identical when
+nothing changed) and atomic: everything is written into a temporary folder beside the target and moved
+into place at the end; a failure leaves the previous export as it was.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,11 +35,17 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..models import AnnotatedDocument, CorpusDocument
-from .rows import CONFIGS, SPLITS_OF, Config
+from ..errors import Issue
+from ..splits import split_of, unit_id
+from ..stats import count_document
+from ..validate import CorpusStore, validate_file
+from .features import make_encoder
+from .rows import CONFIGS, SPLITS_OF
 
 DEFAULT_MAX_SHARD_BYTES = 256 * 1024 * 1024  # of Arrow data, before compression
-ROWS_PER_BATCH = 1000  # rows buffered before a row group is written; fixed so output is deterministic
+ROWS_PER_BATCH = 1000  # rows per row group; fixed so output is deterministic
+CHUNK_DOCS = 200  # documents per unit of (parallel) work; fixed so output does not depend on --jobs
+COMPRESSION = "zstd"
 
 
 @dataclass
@@ -56,60 +67,107 @@ class ExportResult:
                 for config, splits in self.shards.items()}
 
 
-class _SplitWriter:
-    """Streams rows of one config and split into size-bounded parquet shards."""
+@dataclass
+class ChunkResult:
+    """What one chunk of documents produced: problems, facts for the card, and its part files."""
 
-    def __init__(self, root: Path, config: Config, split: str, max_bytes: int):
-        self.root, self.config, self.split, self.max_bytes = root, config, split, max_bytes
-        self.schema = config.features.arrow_schema
-        self.buffer: list[dict[str, Any]] = []
-        self.finished: list[tuple[Path, int, int]] = []  # (temp path, rows, arrow bytes)
-        self.writer: pq.ParquetWriter | None = None
-        self.rows = self.bytes = 0
+    issues: list[Issue] = field(default_factory=list)
+    documents: list[tuple[str, str]] = field(default_factory=list)  # (document id, file)
+    counts: list[tuple[str, dict[str, dict[str, int]]]] = field(default_factory=list)
+    units_per_split: Counter[str] = field(default_factory=Counter)
+    guidelines_versions: set[str] = field(default_factory=set)
+    parts: dict[tuple[str, str], Path] = field(default_factory=dict)
 
-    def add(self, row: dict[str, Any]) -> None:
-        self.buffer.append(self.config.features.encode_example(row))
-        if len(self.buffer) >= ROWS_PER_BATCH:
-            self._flush()
 
-    def _flush(self) -> None:
-        if not self.buffer:
-            return
-        table = pa.Table.from_pylist(self.buffer, schema=self.schema)
-        self.buffer = []
+def build_chunk(index: int, files: list[Path], corpus_dir: Path, staging: Path) -> ChunkResult:
+    """Validate a chunk of annotation files and write their rows as part files (one per config/split)."""
+    store = CorpusStore(corpus_dir)
+    result = ChunkResult()
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    encoders = {c.name: make_encoder(c.features) for c in CONFIGS}
+    for path in files:
+        report = validate_file(path, store)
+        result.issues.extend(report.errors)
+        doc = report.document
+        if doc is None or result.issues:
+            continue  # once anything is wrong nothing will be written: only keep validating
+        corpus = store.view(doc.document_id)
+        assert corpus is not None  # validation resolved it
+        result.documents.append((doc.document_id, report.path))
+        result.counts.append((doc.document_id, count_document(doc)))
+        result.units_per_split.update(split_of(unit_id(corpus.id, s.index)) for s in corpus.sections)
+        result.guidelines_versions.add(doc.guidelines_version)
+        for config in CONFIGS:
+            encode = encoders[config.name]
+            for split, row in config.rows(doc, corpus):
+                rows.setdefault((config.name, split), []).append(encode(row))
+    if result.issues:
+        return result
+    for config in CONFIGS:
+        for split in SPLITS_OF[config.name]:
+            if (config.name, split) in rows:  # a split with no rows gets no file
+                part = staging / "parts" / f"{index:06d}" / config.name / f"{split}.parquet"
+                part.parent.mkdir(parents=True, exist_ok=True)
+                table = pa.Table.from_pylist(rows.pop((config.name, split)), schema=config.features.arrow_schema)
+                pq.write_table(table, part, row_group_size=ROWS_PER_BATCH, compression=COMPRESSION)
+                result.parts[(config.name, split)] = part
+    return result
+
+
+def _build_chunk_star(args: tuple[int, list[Path], Path, Path]) -> ChunkResult:
+    return build_chunk(*args)
+
+
+def build_chunks(files: list[Path], corpus_dir: Path, staging: Path, jobs: int) -> Iterator[ChunkResult]:
+    """Chunk results in chunk order, computed in ``jobs`` processes."""
+    tasks = [(i, files[start:start + CHUNK_DOCS], corpus_dir, staging)
+             for i, start in enumerate(range(0, len(files), CHUNK_DOCS))]
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from map(_build_chunk_star, tasks)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_build_chunk_star, tasks)
+
+
+def merge_parts(parts: list[Path], root: Path, config: str, split: str, schema: pa.Schema, max_bytes: int) -> list[Shard]:
+    """Concatenate part files (in order) into size-bounded, content-addressed shards."""
+    staged: list[tuple[Path, int, int]] = []  # (path, rows, arrow bytes)
+    writer: pq.ParquetWriter | None = None
+    rows = nbytes = 0
+    folder = root / "data" / config
+    folder.mkdir(parents=True, exist_ok=True)
+    current = folder / f".{split}-{len(staged):05d}.partial"
+
+    def batches() -> Iterator[pa.Table]:
+        for part in parts:
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=ROWS_PER_BATCH):
+                yield pa.Table.from_batches([batch], schema=schema)
+
+    for table in batches():
         per_row = max(1, table.nbytes // max(1, table.num_rows))
         while table.num_rows:
-            # cut the batch where the current shard reaches its size limit
-            take = max(1, min(table.num_rows, (self.max_bytes - self.bytes) // per_row))
-            part, table = table.slice(0, take), table.slice(take)
-            if self.writer is None:
-                self.path = self.root / "data" / self.config.name / f".{self.split}-{len(self.finished):05d}.partial"
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
-            self.writer.write_table(part, row_group_size=ROWS_PER_BATCH)
-            self.rows += part.num_rows
-            self.bytes += part.nbytes
-            if self.bytes >= self.max_bytes:
-                self._close_shard()
-
-    def _close_shard(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.finished.append((self.path, self.rows, self.bytes))
-            self.writer, self.rows, self.bytes = None, 0, 0
-
-    def close(self) -> list[Shard]:
-        """Finish writing; give each shard its final, content-addressed name."""
-        self._flush()
-        self._close_shard()
-        shards = []
-        total = len(self.finished)
-        for i, (path, rows, nbytes) in enumerate(self.finished):
-            digest = _sha256(path)
-            final = path.with_name(f"{self.split}-{i:05d}-of-{total:05d}-{digest[:12]}.parquet")
-            path.rename(final)
-            shards.append(Shard(final.relative_to(self.root).as_posix(), rows, nbytes, digest, final.stat().st_size))
-        return shards
+            take = max(1, min(table.num_rows, (max_bytes - nbytes) // per_row))  # cut where the shard is full
+            piece, table = table.slice(0, take), table.slice(take)
+            if writer is None:
+                current = folder / f".{split}-{len(staged):05d}.partial"
+                writer = pq.ParquetWriter(current, schema, compression=COMPRESSION)
+            writer.write_table(piece, row_group_size=ROWS_PER_BATCH)
+            rows += piece.num_rows
+            nbytes += piece.nbytes
+            if nbytes >= max_bytes:
+                writer.close()
+                staged.append((current, rows, nbytes))
+                writer, rows, nbytes = None, 0, 0
+    if writer is not None:
+        writer.close()
+        staged.append((current, rows, nbytes))
+    shards = []
+    for i, (path, count, size) in enumerate(staged):
+        digest = _sha256(path)
+        final = path.with_name(f"{split}-{i:05d}-of-{len(staged):05d}-{digest[:12]}.parquet")
+        path.rename(final)
+        shards.append(Shard(final.relative_to(root).as_posix(), count, size, digest, final.stat().st_size))
+    return shards
 
 
 def _sha256(path: Path) -> str:
@@ -120,42 +178,38 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_export(pairs: Iterable[tuple[AnnotatedDocument, CorpusDocument]], out: Path, *,
-                 card: Any, max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES) -> ExportResult:
-    """Write every config for the validated documents, then the card and Croissant file, atomically.
+def merge_all(results: Iterable[ChunkResult], root: Path, max_bytes: int) -> ExportResult:
+    parts: dict[tuple[str, str], list[Path]] = {}
+    for chunk in results:
+        for key, path in chunk.parts.items():
+            parts.setdefault(key, []).append(path)
+    result = ExportResult(root)
+    for config in CONFIGS:
+        for split in SPLITS_OF[config.name]:
+            if (config.name, split) in parts:
+                result.shards.setdefault(config.name, {})[split] = merge_parts(
+                    parts[(config.name, split)], root, config.name, split, config.features.arrow_schema, max_bytes)
+    shutil.rmtree(root / "parts", ignore_errors=True)
+    return result
 
-    ``card(result, root) -> dict[str, str]`` returns the extra files (name -> text) to write beside the
-    data once the shards are known (the dataset card and Croissant metadata need their sizes and hashes).
-    """
+
+def staged_export(out: Path, write: Callable[[Path], None]) -> None:
+    """Run ``write(staging)`` in a temporary folder beside ``out``, then move it into place atomically."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
     try:
-        writers: dict[tuple[str, str], _SplitWriter] = {}
-        for doc, corpus in pairs:
-            for config in CONFIGS:
-                for split, row in config.rows(doc, corpus):
-                    key = (config.name, split)
-                    if key not in writers:  # created on first row: a split with no rows gets no file
-                        writers[key] = _SplitWriter(staging, config, split, max_shard_bytes)
-                    writers[key].add(row)
-        result = ExportResult(out)
-        for config in CONFIGS:
-            for split in SPLITS_OF[config.name]:
-                if (config.name, split) in writers:
-                    result.shards.setdefault(config.name, {})[split] = writers[(config.name, split)].close()
-        for name, text in card(result, staging).items():
-            (staging / name).write_text(text, encoding="utf-8")
+        write(staging)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return result
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:
     """Replace ``out`` with ``staging``; if the second rename fails, the old export is put back."""
-    os.chmod(staging, 0o755)  # mkdtemp makes 0700 folders
     if not out.exists():
         staging.rename(out)
         return

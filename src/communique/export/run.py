@@ -8,19 +8,21 @@ from pathlib import Path
 from ..agreement import compare, format_agreement
 from ..api import load_annotations
 from ..errors import CommuniqueError, Issue, issue
-from ..models import AnnotatedDocument, CorpusDocument
-from ..splits import split_of, unit_id
-from ..stats import compute_stats, count_document
-from ..validate import CorpusStore, validate_paths
-from .card import CardFacts, card_files
-from .hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, write_export
+from ..models import AnnotatedDocument
+from ..stats import compute_stats
+from ..validate import CorpusStore, find_annotation_files, validate_file
+from .card import CardFacts, render_card, render_croissant
+from .hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, build_chunks, merge_all, staged_export
+
+MAX_DOCUMENT_COLUMNS = 5  # the card shows per-document statistics only for small corpora
 
 
-MAX_DOCUMENT_COLUMNS = 5
+def _duplicate(doc_id: str, first: str, again: str) -> Issue:
+    return issue("duplicate-document", f"{doc_id!r} is also annotated in {first}", file=again, path="$.document_id")
 
 
-def iter_valid(annotations: Path, corpus_dir: Path) -> Iterator[tuple[AnnotatedDocument, CorpusDocument]]:
-    """Validated documents with their corpus documents, one at a time.
+def iter_valid(annotations: Path, corpus_dir: Path) -> Iterator[tuple[AnnotatedDocument, object]]:
+    """Validated documents with (a fast view of) their corpus documents, one at a time.
 
     Every file is validated; if any has errors, nothing more is yielded and, at the end, a
     :class:`CommuniqueError` lists every problem in every file (so an export in progress is abandoned).
@@ -28,20 +30,18 @@ def iter_valid(annotations: Path, corpus_dir: Path) -> Iterator[tuple[AnnotatedD
     store = CorpusStore(corpus_dir)
     problems: list[Issue] = []
     seen: dict[str, str] = {}
-    for report in validate_paths([annotations], corpus_dir):
+    for path in find_annotation_files([annotations]):
+        report = validate_file(path, store)
         problems.extend(report.errors)
         doc = report.document
         if doc is None:
             continue
         if doc.document_id in seen:
-            problems.append(issue("duplicate-document", f"{doc.document_id!r} is also annotated in {seen[doc.document_id]}",
-                                  file=report.path, path="$.document_id"))
+            problems.append(_duplicate(doc.document_id, seen[doc.document_id], report.path))
             continue
         seen[doc.document_id] = report.path
         if not problems:
-            corpus = store.get(doc.document_id)
-            assert corpus is not None  # validation found it
-            yield doc, corpus
+            yield doc, store.view(doc.document_id)
     if problems:
         raise CommuniqueError(problems)
     if not seen:
@@ -64,21 +64,46 @@ def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
 
 
 def export_hf(annotations: Path, corpus_dir: Path, out: Path, *, passes: Path | None = None,
-              max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES) -> ExportResult:
-    """Validate and export the gold under ``annotations`` to ``out`` (see :mod:`communique.export.hf`)."""
+              max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES, jobs: int = 1) -> ExportResult:
+    """Validate and export the gold under ``annotations`` to ``out`` (see :mod:`communique.export.hf`).
+
+    Raises :class:`CommuniqueError` with every problem of every file, and writes nothing, when any file
+    is invalid.
+    """
+    files = list(find_annotation_files([Path(annotations)]))
+    if not files:
+        raise CommuniqueError([issue("file-not-found", "no annotation files to export", file=str(annotations))])
     facts = CardFacts(stats=compute_stats([]), agreement_markdown=agreement_markdown(passes, corpus_dir))
+    holder: dict[str, ExportResult] = {}
 
-    def counted() -> Iterator[tuple[AnnotatedDocument, CorpusDocument]]:
-        for doc, corpus in iter_valid(annotations, corpus_dir):
-            counts = count_document(doc)
-            if facts.documents < MAX_DOCUMENT_COLUMNS:  # the card shows per-document columns for small corpora
-                facts.stats["documents"][doc.document_id] = counts
-            for layer, values in counts.items():
-                for label, n in values.items():
-                    facts.stats["total"][layer][label] += n
-            facts.units_per_split.update(split_of(unit_id(corpus.id, s.index)) for s in corpus.sections)
-            facts.guidelines_versions.add(doc.guidelines_version)
-            facts.documents += 1
-            yield doc, corpus
+    def write(staging: Path) -> None:
+        problems: list[Issue] = []
+        seen: dict[str, str] = {}
+        chunks = []
+        for chunk in build_chunks(files, Path(corpus_dir), staging, jobs):
+            problems.extend(chunk.issues)
+            for doc_id, path in chunk.documents:
+                if doc_id in seen:
+                    problems.append(_duplicate(doc_id, seen[doc_id], path))
+                seen.setdefault(doc_id, path)
+            for doc_id, counts in chunk.counts:
+                if facts.documents < MAX_DOCUMENT_COLUMNS:
+                    facts.stats["documents"][doc_id] = counts
+                facts.documents += 1
+                for layer, values in counts.items():
+                    for label, n in values.items():
+                        facts.stats["total"][layer][label] += n
+            facts.units_per_split.update(chunk.units_per_split)
+            facts.guidelines_versions |= chunk.guidelines_versions
+            chunks.append(chunk)
+        if problems:
+            raise CommuniqueError(problems)
+        result = merge_all(chunks, staging, max_shard_bytes)
+        (staging / "README.md").write_text(render_card(result, facts), encoding="utf-8")
+        (staging / "croissant.json").write_text(render_croissant(result, facts), encoding="utf-8")
+        holder["result"] = result
 
-    return write_export(counted(), out, card=card_files(facts), max_shard_bytes=max_shard_bytes)
+    staged_export(Path(out), write)
+    result = holder["result"]
+    result.out = Path(out)
+    return result
