@@ -20,7 +20,7 @@ from .errors import CommuniqueError, Issue, Severity, issue
 from .fsio import write_atomic
 from .jsonschemas import render_schemas
 from .report import FORMATS, write_report
-from .validate import find_annotation_files, validate_paths
+from .validate import find_annotation_files, validate_issues
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
@@ -81,8 +81,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     issues: list[Issue] = []
     files = list(find_annotation_files(paths))
-    for report in progress(validate_paths(files, Path(args.corpus)), "validate", total=len(files)):
-        issues.extend(report.issues)
+    for found in progress(validate_issues(files, Path(args.corpus), args.jobs), "validate", total=len(files)):
+        issues.extend(found)
     write_report(issues, len(files), args.format, sys.stdout)
     failing = any(i.severity is Severity.ERROR or args.strict for i in issues)
     return EXIT_PROBLEMS if failing else EXIT_OK
@@ -226,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     validate.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     validate.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
+    validate.add_argument("--jobs", type=int, default=1, help="processes to validate with (default: 1)")
     validate.set_defaults(func=cmd_validate)
 
     anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
@@ -270,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _export(sub)
     # -- more subcommands register here (one line per module) --
+    from .bench.cli import register as _bench; _bench(sub)  # noqa: E702  (bench, extract)
     return parser
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from operator import itemgetter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,7 +193,9 @@ def corpus_view(data: dict[str, Any]) -> CorpusView:
     """The view of a parsed corpus document file."""
 
     def spans(items: list[dict[str, Any]]) -> list[SpanView]:
-        return [SpanView(d["start"], d["end"], d["text"]) for d in items]
+        return [make(fields(d)) for d in items]
+
+    make, fields = SpanView._make, itemgetter("start", "end", "text")
 
     sections = [SectionView(s["index"], SpanView(**s["heading"]) if s["heading"] else None, SpanView(**s["span"]),
                             s["paragraphs"]) for s in data["sections"]]

@@ -125,6 +125,24 @@ def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileRepo
         yield validate_file(path, store)
 
 
+def _issues_of(args: tuple[Path, Path]) -> list[Issue]:
+    path, corpus_dir = args
+    return validate_file(path, CorpusStore(corpus_dir)).issues
+
+
+def validate_issues(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[list[Issue]]:
+    """The issues of each file, in order; with ``jobs > 1`` files are validated in parallel processes."""
+    if jobs <= 1:
+        store = CorpusStore(corpus_dir)
+        for path in files:
+            yield validate_file(path, store).issues
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_issues_of, [(path, corpus_dir) for path in files], chunksize=64)
+
+
 def validate_file(path: Path, store: CorpusStore) -> FileReport:
     """Validate one annotation file and return every issue found, located."""
     name = str(path)

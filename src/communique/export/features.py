@@ -66,10 +66,10 @@ def decode_labels(value: Any, feature: Any) -> Any:
 
 
 def make_encoder(features: datasets.Features) -> Any:
-    """A fast row encoder: label names to ``ClassLabel`` ids, everything else passed through as it is.
+    """A fast, in-place row encoder: label names to ``ClassLabel`` ids, everything else left as it is.
 
-    ``Features.encode_example`` walks every value in Python; this only visits the paths that hold labels,
-    and leaves the rest to Arrow.
+    ``Features.encode_example`` walks and copies every value in Python; this visits only the paths that
+    hold labels, and leaves the rest to Arrow. Rows are freshly built dicts, so they are changed in place.
     """
     def compile_(feature: Any) -> Any:
         if isinstance(feature, datasets.ClassLabel):
@@ -79,10 +79,16 @@ def make_encoder(features: datasets.Features) -> Any:
             inner = compile_(feature.feature)
             return None if inner is None else (lambda v: v if v is None else [inner(x) for x in v])
         if isinstance(feature, dict):
-            parts = {k: f for k, f in ((k, compile_(v)) for k, v in feature.items()) if f is not None}
+            parts = [(k, f) for k, f in ((k, compile_(v)) for k, v in feature.items()) if f is not None]
             if not parts:
                 return None
-            return lambda v: v if v is None else {**v, **{k: f(v.get(k)) for k, f in parts.items()}}
+
+            def encode_struct(v: Any) -> Any:
+                if v is not None:
+                    for key, f in parts:
+                        v[key] = f(v.get(key))
+                return v
+            return encode_struct
         return None
 
     encode = compile_(dict(features))
