@@ -142,10 +142,10 @@ def parse_json(text: str) -> Any:
         return json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise ParseFailure(issue("json-syntax", exc.msg, line=exc.lineno, column=exc.colno)) from None
-    except ValueError as exc:
-        raise ParseFailure(issue("json-syntax", str(exc))) from None
+    except ValueError as exc:  # a duplicate key
+        raise ParseFailure(issue("json-syntax", str(exc), line=1, column=1)) from None
     except RecursionError:
-        raise ParseFailure(issue("too-deep", "the document is nested too deeply to read")) from None
+        raise ParseFailure(issue("too-deep", "the document is nested too deeply to read", line=1, column=1)) from None
 
 
 def parse_yaml(text: str, *, is_json: bool = False) -> Any:
@@ -160,10 +160,16 @@ def parse_yaml(text: str, *, is_json: bool = False) -> Any:
             message = " ".join(str(part) for part in (exc.context, exc.problem) if part) or str(exc)
             raise ParseFailure(issue("yaml-syntax", message.strip(), line=mark.line + 1 if mark else None,
                                      column=mark.column + 1 if mark else None)) from None
+        except pyyaml.reader.ReaderError as exc:  # a character YAML does not allow
+            line = text.count("\n", 0, exc.position) + 1
+            column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+            code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            raise ParseFailure(issue("yaml-syntax", f"character U+{code:04X} is not allowed in YAML",
+                                     hint="remove the control character", line=line, column=column)) from None
         except pyyaml.YAMLError as exc:
-            raise ParseFailure(issue("yaml-syntax", str(exc).strip() or type(exc).__name__)) from None
+            raise ParseFailure(issue("yaml-syntax", str(exc).strip() or type(exc).__name__, line=1, column=1)) from None
         except RecursionError:
-            raise ParseFailure(issue("too-deep", "the document is nested too deeply to read")) from None
+            raise ParseFailure(issue("too-deep", "the document is nested too deeply to read", line=1, column=1)) from None
     if data is None:
         raise ParseFailure(issue("empty-file", "the file holds no document", line=1, column=1))
     return data
@@ -190,9 +196,10 @@ class Locator:
             self._root = None
 
     def find(self, path: Sequence[PathPart]) -> tuple[int | None, int | None]:
-        """Position of the value at ``path``, or of its deepest existing ancestor."""
+        """Position of the value at ``path``, or of its deepest existing ancestor (the file's start when
+        the text cannot be parsed with positions)."""
         node = self._root
-        found: tuple[int, int] | None = (0, 0) if node is not None else None
+        found: tuple[int, int] = (0, 0)
         for part in path:
             lc = getattr(node, "lc", None)
             if lc is None:
@@ -210,6 +217,4 @@ class Locator:
                     break
             except (KeyError, TypeError, IndexError):  # positions missing for this node
                 break
-        if found is None:
-            return None, None
         return found[0] + 1, found[1] + 1
