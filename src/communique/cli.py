@@ -201,7 +201,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
         print("--docs must be at least 1 and --error-rate within [0, 1]", file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.out)
-    for _ in progress(synthesise(out, args.docs, args.seed, error_rate=args.error_rate), "synth", total=args.docs):
+    for _ in progress(synthesise(out, args.docs, args.seed, error_rate=args.error_rate, jobs=args.jobs), "synth",
+                      total=args.docs):
         pass
     print(f"wrote {args.docs} synthetic document(s) to {out} (seeds/, corpus/, annotations/, predictions.jsonl)",
           file=sys.stderr)
@@ -265,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     synth.add_argument("--out", required=True, help="output folder")
     synth.add_argument("--error-rate", type=float, default=0.1, help="error rate of the predictions (default: 0.1)")
+    synth.add_argument("--jobs", type=int, default=1, help="processes to generate with (default: 1)")
     synth.set_defaults(func=cmd_synth)
 
     from .export.cli import register as _export

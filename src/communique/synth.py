@@ -298,23 +298,42 @@ def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: flo
     return pred
 
 
-def synthesise(out: Path, docs: int, seed: int, *, error_rate: float = 0.1) -> Iterator[str]:
-    """Write a synthetic corpus of ``docs`` documents under ``out``; yields each document id."""
+def _write_document(args: tuple[Path, int, int, float]) -> tuple[str, str]:
+    """Write one document's files; return its id and its prediction line."""
+    out, seed, index, error_rate = args
+    text, data = generate_document(seed, index)
+    doc_id = data["document_id"]
+    AnnotatedDocument.model_validate(data)  # a generator bug is caught here, not by users
+    raw = text.encode("utf-8")
+    meta = SeedMetadata(id=doc_id, source_file=f"{doc_id}.txt", source_sha256=hashlib.sha256(raw).hexdigest(),
+                        language="en", dateline=None, title=None, publication_date=None, url=None,
+                        publisher=None, licence=None)
+    write_atomic(out / "seeds" / f"{doc_id}.txt", raw)
+    write_atomic(out / "seeds" / f"{doc_id}.meta.yaml",
+                 "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.model_dump().items()))
+    write_atomic(out / "corpus" / f"{doc_id}.json", serialise(make_document(raw, meta)))
+    write_atomic(out / "annotations" / f"{doc_id}.json", json.dumps(data, ensure_ascii=False) + "\n")
+    prediction = perturb(data, text, random.Random(f"pred:{seed}:{index}"), error_rate)
+    return doc_id, json.dumps(prediction, ensure_ascii=False)
+
+
+def synthesise(out: Path, docs: int, seed: int, *, error_rate: float = 0.1, jobs: int = 1) -> Iterator[str]:
+    """Write a synthetic corpus of ``docs`` documents under ``out``; yields each document id in order.
+
+    Every document depends only on ``(seed, index)``, so the output is the same for any ``jobs``.
+    """
+    tasks = [(Path(out), seed, index, error_rate) for index in range(docs)]
     predictions: list[str] = []
-    for index in range(docs):
-        text, data = generate_document(seed, index)
-        doc_id = data["document_id"]
-        AnnotatedDocument.model_validate(data)  # a generator bug is caught here, not by users
-        raw = text.encode("utf-8")
-        meta = SeedMetadata(id=doc_id, source_file=f"{doc_id}.txt", source_sha256=hashlib.sha256(raw).hexdigest(),
-                            language="en", dateline=None, title=None, publication_date=None, url=None,
-                            publisher=None, licence=None)
-        write_atomic(out / "seeds" / f"{doc_id}.txt", raw)
-        write_atomic(out / "seeds" / f"{doc_id}.meta.yaml",
-                     "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.model_dump().items()))
-        write_atomic(out / "corpus" / f"{doc_id}.json", serialise(make_document(raw, meta)))
-        write_atomic(out / "annotations" / f"{doc_id}.json", json.dumps(data, ensure_ascii=False) + "\n")
-        predictions.append(json.dumps(perturb(data, text, random.Random(f"pred:{seed}:{index}"), error_rate),
-                                      ensure_ascii=False))
-        yield doc_id
-    write_atomic(out / "predictions.jsonl", "\n".join(predictions) + "\n")
+    if jobs <= 1:
+        results: Iterator[tuple[str, str]] = map(_write_document, tasks)
+        for doc_id, line in results:
+            predictions.append(line)
+            yield doc_id
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for doc_id, line in pool.map(_write_document, tasks, chunksize=32):
+                predictions.append(line)
+                yield doc_id
+    write_atomic(Path(out) / "predictions.jsonl", "\n".join(predictions) + "\n")
