@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .align import align, iou, overlap, same_spans
-from .models import AnnotatedDocument, Commitment, Meeting, Mention, Official, Quote, Span
+from .models import AnnotatedDocument, Official, Span
 
 
 @dataclass
@@ -97,7 +97,6 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
 
     # --- officials, aligned by how many mentions they share exactly
     oa, ob = _sorted_officials(a.officials), _sorted_officials(b.officials)
-    shared = {(x[1], y[1]) for x, y in ((ma[i], mb[j]) for i, j in strict)}
     def shared_count(x: Official, y: Official) -> float:
         keys_x = {(m.start, m.end) for m in x.mentions}
         return float(sum((m.start, m.end) in keys_x for m in y.mentions))
@@ -117,7 +116,6 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
         if official_map.get(xo) != yo:
             diffs.append(Difference("mentions", "official", f"{_spans([x])} -> {xo}", f"{_spans([y])} -> {yo}"))
     _diff_unmatched("mentions", ma, mb, strict, lambda m: f"{_spans([m[0]])} {m[0].form} -> {m[1]}", diffs)
-    del shared
     result.layers["mentions"] = {
         "strict": _pairs_counts(ma, mb, strict).as_dict(),
         "overlap": _pairs_counts(ma, mb, loose).as_dict(),
@@ -162,7 +160,7 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
             "time": (_same_opt(x.time, y.time), _opt(x.time), _opt(y.time)),
             "evidence": (same_spans(x.evidence, y.evidence), _spans(x.evidence), _spans(y.evidence)),
         }
-        _tally("meetings", f"{x.id}/{y.id}", checks, tallies, diffs)
+        _tally("meetings", (x.id, y.id), checks, tallies, diffs)
     _diff_unmatched("meetings", ga, gb, mpairs, lambda m: f"{m.id}: {_spans(m.evidence)}", diffs)
     result.layers["meetings"] = {"overlap": _pairs_counts(ga, gb, mpairs).as_dict(),
                                  **{k: t.as_dict() for k, t in tallies.items()}}
@@ -183,7 +181,7 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
             "addressee": (same_official(x.addressee_id, y.addressee_id), x.addressee_id, y.addressee_id),
             "meeting": (_same_ref(x.meeting_id, y.meeting_id, meeting_map), x.meeting_id, y.meeting_id),
         }
-        _tally("quotes", f"{x.id}/{y.id}", checks, tallies, diffs)
+        _tally("quotes", (x.id, y.id), checks, tallies, diffs)
     _diff_unmatched("quotes", qa, qb, qpairs, lambda q: f"{q.id} {q.kind} {q.speaker_id}: {_spans(q.contents)}", diffs)
     result.layers["quotes"] = {"strict": _pairs_counts(qa, qb, qstrict).as_dict(),
                                "overlap": _pairs_counts(qa, qb, qpairs).as_dict(),
@@ -209,7 +207,7 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
             "quote": (_same_ref(x.quote_id, y.quote_id, quote_map), x.quote_id, y.quote_id),
             "meeting": (_same_ref(x.meeting_id, y.meeting_id, meeting_map), x.meeting_id, y.meeting_id),
         }
-        _tally("commitments", f"{x.id}/{y.id}", checks, tallies, diffs)
+        _tally("commitments", (x.id, y.id), checks, tallies, diffs)
     _diff_unmatched("commitments", ca, cb, cpairs, lambda c: f"{c.id} {c.kind} {c.actor_id}: {_spans([c.evidence])}", diffs)
     result.layers["commitments"] = {"strict": _pairs_counts(ca, cb, cstrict).as_dict(),
                                     "overlap": _pairs_counts(ca, cb, cpairs).as_dict(),
@@ -217,12 +215,12 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
     return result
 
 
-def _tally(layer: str, ids: str, checks: dict[str, tuple[bool, Any, Any]], tallies: dict[str, Agree],
+def _tally(layer: str, ids: tuple[str, str], checks: dict[str, tuple[bool, Any, Any]], tallies: dict[str, Agree],
            diffs: list[Difference]) -> None:
     for key, (same, x, y) in checks.items():
         tallies[key].add(same)
-        if not same and x is not None or not same and y is not None:
-            diffs.append(Difference(layer, key, f"{ids.split('/')[0]}: {x}", f"{ids.split('/')[1]}: {y}"))
+        if not same and (x, y) != (None, None):  # derived checks (speaker_and_content) list nothing
+            diffs.append(Difference(layer, key, f"{ids[0]}: {x}", f"{ids[1]}: {y}"))
 
 
 def _same_opt(x: Span | None, y: Span | None) -> bool:
@@ -271,4 +269,3 @@ def format_agreement(result: Agreement, fmt: str = "text") -> str:
     text = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
     diffs = "\n".join(f"  {d.layer:<12} {d.kind:<14} a: {d.a}\n  {'':<12} {'':<14} b: {d.b}" for d in result.differences)
     return text + f"\n\n{len(result.differences)} difference(s)" + (":\n" + diffs if diffs else "")
-

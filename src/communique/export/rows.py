@@ -21,7 +21,6 @@ import datasets
 
 from ..models import (
     AnnotatedDocument,
-    Commitment,
     CommitmentKind,
     CorpusDocument,
     MeetingStatus,
