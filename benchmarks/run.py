@@ -79,7 +79,7 @@ def measure_size(n: int, work: Path, jobs: int) -> dict[str, tuple[Measure, Meas
     results: dict[str, tuple[Measure, Measure | None]] = {}
     shutil.rmtree(folder / "rebuilt", ignore_errors=True)
     results["corpus build"] = (run(communique("corpus", "build", "--seeds", str(folder / "seeds"),
-                                              "--corpus", str(folder / "rebuilt"))), None)
+                                              "--corpus", str(folder / "rebuilt"), "--jobs", str(jobs))), None)
     results["validate"] = (
         run(communique("validate", str(folder / "annotations"), "--corpus", str(folder / "corpus"), "--jobs", str(jobs))),
         run(anchor("jsonschema", str(folder / "annotations"), str(ROOT / "schema" / "annotation.schema.json"))),

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import CommuniqueError, build_corpus, load_corpus_document
+from communique.cli import main
 from communique.corpus import make_document, normalise, sha256_text
 from communique.models import SeedMetadata
 from communique.segment import segment
@@ -39,7 +40,7 @@ def test_committed_corpus_is_up_to_date():
 
 def test_build_is_deterministic(tmp_path: Path):
     build_corpus(ROOT / "seeds", tmp_path / "one")
-    build_corpus(ROOT / "seeds", tmp_path / "two")
+    assert main(["corpus", "build", "--seeds", str(ROOT / "seeds"), "--corpus", str(tmp_path / "two"), "--jobs", "2"]) == 0
     first = (tmp_path / "one" / f"{DOC_ID}.json").read_bytes()
     assert first == (tmp_path / "two" / f"{DOC_ID}.json").read_bytes()
     assert first == (CORPUS / f"{DOC_ID}.json").read_bytes()
@@ -133,3 +134,12 @@ def test_segmentation_invariants(text: str):
     assert all(any(p.start <= s.start and s.end <= p.end for p in doc.paragraphs) for s in doc.sentences)
     assert [i for s in doc.sections for i in s.paragraphs] == list(range(len(doc.paragraphs)))
     assert segment(text) == segment(text)
+
+
+def test_parallel_build_reports_a_bad_seed_with_its_issues(tmp_path: Path, capsys):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    shutil.copy(seeds / f"{DOC_ID}.txt", seeds / "copy.txt")  # a seed without metadata
+    status = main(["corpus", "build", "--seeds", str(seeds), "--corpus", str(tmp_path / "corpus"), "--jobs", "2"])
+    assert status == 1
+    assert "[seed-metadata]" in capsys.readouterr().err

@@ -47,7 +47,7 @@ def cmd_corpus_build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     stale = built = written = 0
     try:
-        for doc_id, changed in progress(build_corpus(seeds, corpus, check=args.check), "corpus"):
+        for doc_id, changed in progress(build_corpus(seeds, corpus, check=args.check, jobs=args.jobs), "corpus"):
             built += 1
             if changed and args.check:
                 stale += 1
@@ -220,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--seeds", default="seeds", help="seed folder (default: seeds)")
     build.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is stale")
+    build.add_argument("--jobs", type=int, default=1, help="processes to build with (default: 1)")
     build.set_defaults(func=cmd_corpus_build)
 
     validate = sub.add_parser("validate", help="check annotation files; report every problem")

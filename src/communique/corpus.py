@@ -143,20 +143,32 @@ def read_seed(seed: Seed) -> tuple[bytes, SeedMetadata]:
     return raw, metadata
 
 
-def build_corpus(seed_dir: Path, corpus_dir: Path, *, check: bool = False) -> Iterator[tuple[str, bool]]:
-    """Build (or with ``check``, only compare) every corpus document; yields ``(id, changed)`` per seed.
+def _build_one(args: tuple[Seed, Path, bool]) -> tuple[str, bool]:
+    seed, corpus_dir, check = args
+    raw, metadata = read_seed(seed)
+    rendered = serialise(make_document(raw, metadata))
+    target = corpus_dir / f"{seed.id}.json"
+    changed = not target.exists() or target.read_text(encoding="utf-8") != rendered
+    if changed and not check:
+        write_atomic(target, rendered)
+    return seed.id, changed
+
+
+def build_corpus(seed_dir: Path, corpus_dir: Path, *, check: bool = False, jobs: int = 1) -> Iterator[tuple[str, bool]]:
+    """Build (or with ``check``, only compare) every corpus document; yields ``(id, changed)`` per seed,
+    in id order, one document at a time (``jobs`` processes build them).
 
     Writes are atomic; a seed with problems raises :class:`CommuniqueError` before anything is written
     for it.
     """
-    for seed in find_seeds(seed_dir):
-        raw, metadata = read_seed(seed)
-        rendered = serialise(make_document(raw, metadata))
-        target = corpus_dir / f"{seed.id}.json"
-        changed = not target.exists() or target.read_text(encoding="utf-8") != rendered
-        if changed and not check:
-            write_atomic(target, rendered)
-        yield seed.id, changed
+    tasks = [(seed, corpus_dir, check) for seed in find_seeds(seed_dir)]
+    if jobs <= 1:
+        yield from map(_build_one, tasks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_build_one, tasks, chunksize=16)
 
 
 class SpanView(NamedTuple):

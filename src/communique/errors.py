@@ -65,6 +65,13 @@ _ENTRIES = [
     Problem("seed-changed", Severity.ERROR, "A seed's bytes no longer match the sha256 in its metadata."),
     Problem("corpus-stale", Severity.ERROR, "A committed corpus document differs from what its seed builds."),
     # predictions (communique bench)
+    Problem("prediction-span-not-found", Severity.WARNING, "A predicted span's text does not occur in the document; the prediction is scored as wrong."),
+    Problem("prediction-span-ambiguous", Severity.WARNING, "A predicted text-only span occurs more than once and nothing says which; scored as wrong."),
+    Problem("prediction-unknown-official", Severity.WARNING, "A predicted official's name matches no gold official; scored as wrong."),
+    Problem("prediction-double-reference", Severity.ERROR, "An official is referenced both by id and by name; give one."),
+    Problem("prediction-duplicate-document", Severity.ERROR, "Two prediction lines are for the same document."),
+    Problem("prediction-missing-document", Severity.WARNING, "A gold document has no prediction line; scored as predicting nothing."),
+    Problem("prediction-unscored-document", Severity.WARNING, "A prediction is for a document without gold annotations; not scored."),
     # -- prediction codes go here --
     # exports
     # -- export codes go here --
@@ -123,3 +130,6 @@ class CommuniqueError(Exception):
         self.issues = issues
         first = issues[0] if issues else None
         super().__init__(f"{len(issues)} problem(s); first: [{first.code}] {first.message}" if first else "invalid")
+
+    def __reduce__(self) -> tuple[type, tuple[list[Issue]]]:  # keep the issues across processes (--jobs)
+        return (CommuniqueError, (self.issues,))
