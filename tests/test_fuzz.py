@@ -52,7 +52,7 @@ def mutated(draw: st.DrawFn, source: str) -> bytes:
         elif kind == "huge":
             lines[i] = lines[i].replace(b"end: ", b"end: 99999999999999999999999", 1)
         elif kind == "deep":
-            depth = draw(st.integers(50, 3000))
+            depth = draw(st.integers(50, 400))  # deeper nesting: test_deeply_nested_json_is_reported
             lines.insert(i, b"x: " + b"[" * depth + b"]" * depth)
         elif kind == "swap-type":
             lines[i] = lines[i].replace(b"{", b"[", 1).replace(b"}", b"]", 1)
@@ -95,7 +95,7 @@ def test_random_bytes_never_raise(tmp_path_factory, data: bytes):
 
 
 @given(mutated(VALID_TEXT.replace("{start: 182, end: 247, text:", "{text:")))
-@FUZZ
+@settings(FUZZ, max_examples=40)  # each example may re-read the file with the (slower) round-trip parser
 def test_anchor_never_raises_and_never_half_writes(tmp_path_factory, data: bytes):
     path = tmp_path_factory.mktemp("fuzz") / "doc.yaml"
     path.write_bytes(data)
@@ -120,3 +120,10 @@ def test_deeply_nested_json_is_reported(tmp_path: Path):
     report = validate_file(path, STORE)
     assert [i.code for i in report.issues] in (["too-deep"], ["type-error"])
     assert json.dumps([i.to_dict() for i in report.issues])
+
+
+def test_deeply_nested_yaml_is_reported(tmp_path: Path):
+    path = tmp_path / "doc.yaml"
+    path.write_text("officials: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    report = validate_file(path, STORE)
+    assert not report.ok and all(i.line is not None for i in report.issues)

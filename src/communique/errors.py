@@ -67,7 +67,7 @@ _ENTRIES = [
     # predictions (communique bench)
     Problem("prediction-span-not-found", Severity.WARNING, "A predicted span's text does not occur in the document; the prediction is scored as wrong."),
     Problem("prediction-span-ambiguous", Severity.WARNING, "A predicted text-only span occurs more than once and nothing says which; scored as wrong."),
-    Problem("prediction-unknown-official", Severity.WARNING, "A predicted official's name matches no gold official; scored as wrong."),
+    Problem("prediction-unknown-official", Severity.WARNING, "A predicted official's name matches no gold official (or several equally); scored as wrong."),
     Problem("prediction-double-reference", Severity.ERROR, "An official is referenced both by id and by name; give one."),
     Problem("prediction-duplicate-document", Severity.ERROR, "Two prediction lines are for the same document."),
     Problem("prediction-missing-document", Severity.WARNING, "A gold document has no prediction line; scored as predicting nothing."),

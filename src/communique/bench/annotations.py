@@ -1,0 +1,238 @@
+"""The common form in which gold and predictions are scored.
+
+Both sides become :class:`Annotations`: spans are :class:`Extent`\\ s (anchored offsets, or an unanchored
+marker that matches nothing), officials are referenced by an opaque ``ref`` and every item is a frozen,
+hashable value, so identical duplicates collapse by set semantics and every list has a canonical order
+that does not depend on the order of the input.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..models import AnnotatedDocument
+
+__all__ = ["Annotations", "CommitmentItem", "Extent", "MeetingItem", "MentionItem", "OfficialItem", "QuoteItem",
+           "Source", "from_gold", "trim"]
+
+QUOTATION_MARKS = "\"'“”‘’«»„‟‹›"
+
+
+@dataclass(frozen=True, order=True)
+class Extent:
+    """A stretch of the document: half-open code-point offsets and the text they cover.
+
+    An unanchored extent (a predicted text that could not be placed) has ``start == end == -1``: it counts
+    as a prediction but overlaps and equals no gold extent.
+    """
+
+    start: int
+    end: int
+    text: str
+
+    @property
+    def anchored(self) -> bool:
+        return self.start >= 0
+
+    @staticmethod
+    def unanchored(text: str) -> Extent:
+        return Extent(-1, -1, text)
+
+
+def overlap(a: Extent, b: Extent) -> int:
+    """Characters shared by two extents (0 when either is unanchored)."""
+    if not (a.anchored and b.anchored):
+        return 0
+    return max(0, min(a.end, b.end) - max(a.start, b.start))
+
+
+def overlap_all(a: Sequence[Extent], b: Sequence[Extent]) -> int:
+    return sum(overlap(x, y) for x in a for y in b)
+
+
+def iou(a: Sequence[Extent], b: Sequence[Extent]) -> float:
+    """Character intersection over union of two extent lists (each list's own extents disjoint)."""
+    inter = overlap_all(a, b)
+    union = sum(x.end - x.start for x in a if x.anchored) + sum(y.end - y.start for y in b if y.anchored) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def same(a: Sequence[Extent], b: Sequence[Extent]) -> bool:
+    """The same set of anchored extents (an unanchored extent never equals anything)."""
+    if any(not x.anchored for x in (*a, *b)):
+        return False
+    return {(x.start, x.end) for x in a} == {(y.start, y.end) for y in b}
+
+
+def first_start(extents: Iterable[Extent | None]) -> int | None:
+    """Where an item starts: its earliest anchored extent (it goes with that section in splits)."""
+    return min((e.start for e in extents if e is not None and e.anchored), default=None)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a predicted item came from, to locate warnings raised while scoring."""
+
+    file: str
+    line: int | None
+    path: str
+
+
+def _key(value: Any) -> Any:
+    """A sort key that orders None first and never compares None with a value."""
+    return (0, "") if value is None else (1, value)
+
+
+@dataclass(frozen=True)
+class OfficialItem:
+    """An official as a cluster of mentions, with the strings it can be recognised by."""
+
+    ref: str
+    name: str | None
+    keys: tuple[str, ...]  # name and non-pronoun mention texts, for matching by name
+    mentions: frozenset[tuple[int, int]]  # anchored mentions
+    unanchored: int = 0  # predicted mentions that could not be placed: they still count in the cluster's size
+    by_name: bool = False  # a name-only official: referenced by name, not declared in `officials`
+    source: Source | None = field(default=None, compare=False)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (min(self.mentions, default=(1 << 62, 0)), sorted(self.mentions), _key(self.name), self.keys, self.ref,
+                self.unanchored, self.by_name)
+
+
+@dataclass(frozen=True)
+class MentionItem:
+    extent: Extent
+    form: str | None
+    official: str
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.extent, _key(self.form), self.official)
+
+    @cached_property
+    def start(self) -> int | None:
+        return first_start([self.extent])
+
+
+@dataclass(frozen=True)
+class QuoteItem:
+    contents: tuple[Extent, ...]
+    cues: tuple[Extent, ...]
+    kind: str | None
+    speaker: str | None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.contents, self.cues, _key(self.kind), _key(self.speaker))
+
+    @cached_property
+    def start(self) -> int | None:
+        return first_start([*self.contents, *self.cues])
+
+
+@dataclass(frozen=True)
+class MeetingItem:
+    evidence: tuple[Extent, ...]
+    participants: frozenset[str]
+    location: Extent | None
+    time: Extent | None
+    status: str | None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.evidence, sorted(self.participants), _key(self.location), _key(self.time), _key(self.status))
+
+    @cached_property
+    def start(self) -> int | None:
+        return first_start([*self.evidence, self.location, self.time])
+
+
+@dataclass(frozen=True)
+class CommitmentItem:
+    evidence: Extent
+    content: Extent | None
+    kind: str | None
+    actor: str | None
+    time: Extent | None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.evidence, _key(self.content), _key(self.kind), _key(self.actor), _key(self.time))
+
+    @cached_property
+    def start(self) -> int | None:
+        return first_start([self.evidence, self.content, self.time])
+
+
+LAYERS = ("officials", "mentions", "quotes", "meetings", "commitments")
+
+
+@dataclass
+class Annotations:
+    """One side (gold or predicted) of one document, in canonical order, identical duplicates collapsed."""
+
+    document_id: str
+    officials: list[OfficialItem] = field(default_factory=list)
+    mentions: list[MentionItem] = field(default_factory=list)
+    quotes: list[QuoteItem] = field(default_factory=list)
+    meetings: list[MeetingItem] = field(default_factory=list)
+    commitments: list[CommitmentItem] = field(default_factory=list)
+    collapsed: Counter[str] = field(default_factory=Counter)  # layer -> identical duplicates dropped
+
+    def __post_init__(self) -> None:
+        for layer in LAYERS:
+            items = getattr(self, layer)
+            unique = sorted(set(items), key=lambda item: item.sort_key())
+            self.collapsed[layer] += len(items) - len(unique)
+            setattr(self, layer, unique)
+
+
+PRONOUNS = frozenset("i me my mine you your yours he him his she her hers we us our ours they them their".split())
+
+
+def official_keys(name: str | None, mention_texts: Iterable[tuple[str, str | None]]) -> tuple[str, ...]:
+    """The strings an official is recognised by: its name, then its non-pronoun mentions (sorted, unique)."""
+    texts = {t for t, form in mention_texts if form != "pronoun" and t.casefold() not in PRONOUNS}
+    return ((name,) if name else ()) + tuple(sorted(texts - {name}))
+
+
+def trim(extent: Extent, text: str, strip: str = "") -> Extent:
+    """``extent`` without edge whitespace (and without the characters in ``strip``) at either end.
+
+    Quote contents are compared without their quotation marks, whichever side included them.
+    """
+    if not extent.anchored:
+        return extent
+    start, end = extent.start, extent.end
+    while start < end and (text[start].isspace() or text[start] in strip):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in strip):
+        end -= 1
+    return extent if (start, end) == (extent.start, extent.end) else Extent(start, end, text[start:end])
+
+
+def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
+    """The gold annotations of one document in scoring form (refs are the gold ids); ``text`` is the
+    document text, used to normalise quote contents exactly as predicted ones are."""
+    def ext(span: Any) -> Extent:
+        return Extent(span.start, span.end, span.text)
+
+    def content(span: Any) -> Extent:
+        return trim(ext(span), text, QUOTATION_MARKS)
+
+    def opt(span: Any) -> Extent | None:
+        return None if span is None else ext(span)
+
+    return Annotations(
+        document_id=doc.document_id,
+        officials=[OfficialItem(o.id, o.name, official_keys(o.name, ((m.text, m.form) for m in o.mentions)),
+                                frozenset((m.start, m.end) for m in o.mentions)) for o in doc.officials],
+        mentions=[MentionItem(ext(m), m.form, o.id) for o in doc.officials for m in o.mentions],
+        quotes=[QuoteItem(tuple(sorted(map(content, q.contents))), tuple(sorted(map(ext, q.cues))), q.kind,
+                          q.speaker_id) for q in doc.quotes],
+        meetings=[MeetingItem(tuple(sorted(map(ext, m.evidence))), frozenset(p.official_id for p in m.participants),
+                              opt(m.location), opt(m.time), m.status) for m in doc.meetings],
+        commitments=[CommitmentItem(ext(c.evidence), ext(c.content), c.kind, c.actor_id, opt(c.time))
+                     for c in doc.commitments],
+    )

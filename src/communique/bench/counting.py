@@ -1,0 +1,260 @@
+"""Counting one document: align gold and predicted items layer by layer and file the outcomes in a Tally.
+
+Every alignment is one-to-one and optimal (:func:`communique.bench.matching.match`), computed per metric
+where the metric decides what a correct pair is, so no score depends on the order of the predictions and
+none is lowered by a greedy choice.
+
+Each outcome is filed under the resampling unit of an item (the section, or document, its first span
+starts in): a matched pair under its gold item's unit, an unmatched prediction under its own. In per-type
+tables a gold-side outcome (COR, INC, PAR, MIS; TP, FN) is filed under the gold item's type and a spurious
+prediction (SPU, FP) under its predicted type, so the rows of a per-type table add up to the overall row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from .annotations import Annotations, Extent, iou, overlap, overlap_all, same
+from .matching import match, overlapping
+from .metrics import Tally
+from .officials import OfficialAlignment, ceaf_pairs
+
+__all__ = ["count_document"]
+
+Unit = Callable[[int | None], str]
+G = TypeVar("G")
+P = TypeVar("P")
+
+
+def count_document(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit,
+                   tally: Tally) -> None:
+    """Add the counts of every metric for one document to ``tally``."""
+    _mentions(gold, pred, unit, tally)
+    _ceaf(gold, pred, unit, tally)
+    _quotes(gold, pred, officials, unit, tally)
+    _meetings(gold, pred, officials, unit, tally)
+    _commitments(gold, pred, officials, unit, tally)
+
+
+def _file_pairs(tally: Tally, unit: Unit, key: str, golds: Sequence[Any], preds: Sequence[Any],
+                pairs: list[tuple[int, int]], gold_type: Callable[[Any], str | None] = lambda _: None,
+                pred_type: Callable[[Any], str | None] = lambda _: None) -> None:
+    """TP for each pair, FN for each other gold item, FP for each other prediction."""
+    matched_g = {i for i, _ in pairs}
+    matched_p = {j for _, j in pairs}
+    for i, _ in pairs:
+        tally.add(unit(golds[i].start), key, "tp", type_=gold_type(golds[i]))
+    for i, g in enumerate(golds):
+        if i not in matched_g:
+            tally.add(unit(g.start), key, "fn", type_=gold_type(g))
+    for j, p in enumerate(preds):
+        if j not in matched_p:
+            tally.add(unit(p.start), key, "fp", type_=pred_type(p))
+
+
+def _correct_pairs(golds: Sequence[G], preds: Sequence[P], correct: Callable[[G, P], bool],
+                   closeness: Callable[[G, P], float], candidates: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The largest set of correct pairs, the closest ones among equally large sets."""
+    return match(golds, preds, lambda g, p: (1.0, closeness(g, p)) if correct(g, p) else (0.0, 0.0), candidates)
+
+
+def _argument(tally: Tally, unit: Unit, key: str, golds: Sequence[Any], preds: Sequence[Any],
+              pairs: list[tuple[int, int]], value: Callable[[Any], Any], equal: Callable[[Any, Any, Any, Any], bool],
+              type_of: Callable[[Any], str | None] = lambda _: None) -> None:
+    """An argument of matched items, ACE style: a gold value is found (TP) only on a matched item whose
+    predicted value is right; every other gold value is FN and every other predicted value FP."""
+    matched_g = {i for i, _ in pairs}
+    matched_p = {j for _, j in pairs}
+    for i, j in pairs:
+        g, p = golds[i], preds[j]
+        gv, pv = value(g), value(p)
+        right = gv is not None and pv is not None and equal(gv, pv, g, p)
+        where = unit(g.start)
+        if right:
+            tally.add(where, key, "tp", type_=type_of(g))
+        else:
+            if gv is not None:
+                tally.add(where, key, "fn", type_=type_of(g))
+            if pv is not None:
+                tally.add(where, key, "fp", type_=type_of(p))
+    for i, g in enumerate(golds):
+        if i not in matched_g and value(g) is not None:
+            tally.add(unit(g.start), key, "fn", type_=type_of(g))
+    for j, p in enumerate(preds):
+        if j not in matched_p and value(p) is not None:
+            tally.add(unit(p.start), key, "fp", type_=type_of(p))
+
+
+def _same_extent(a: Extent, b: Extent, *_: Any) -> bool:
+    return same([a], [b])
+
+
+def _overlapping(a: Extent, b: Extent, *_: Any) -> bool:
+    return overlap(a, b) > 0
+
+
+# ------------------------------------------------------------------------------------------ mentions
+
+_MENTION_CORRECT: dict[str, Callable[[Any, Any], bool]] = {
+    "strict": lambda g, p: same([g.extent], [p.extent]) and g.form == p.form,
+    "exact": lambda g, p: same([g.extent], [p.extent]),
+    "partial": lambda g, p: same([g.extent], [p.extent]),
+    "type": lambda g, p: g.form == p.form,  # overlap is required of every pair
+}
+
+
+def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> None:
+    golds, preds = gold.mentions, pred.mentions
+    candidates = overlapping([[g.extent] for g in golds], [[p.extent] for p in preds])
+    for schema, correct in _MENTION_CORRECT.items():
+        key = f"mentions.{schema}"
+
+        def tiers(g: Any, p: Any) -> tuple[float, float, float]:
+            if not overlap(g.extent, p.extent):
+                return (0.0, 0.0, 0.0)
+            return (float(correct(g, p)), 1.0, iou([g.extent], [p.extent]))
+
+        pairs = match(golds, preds, tiers, candidates)
+        for i, j in pairs:
+            g, p = golds[i], preds[j]
+            outcome = "cor" if correct(g, p) else ("par" if schema == "partial" else "inc")
+            tally.add(unit(g.start), key, outcome, type_=g.form)
+        matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
+        for i, g in enumerate(golds):
+            if i not in matched_g:
+                tally.add(unit(g.start), key, "mis", type_=g.form)
+        for j, p in enumerate(preds):
+            if j not in matched_p:
+                tally.add(unit(p.start), key, "spu", type_=p.form)
+
+
+# ----------------------------------------------------------------------------------------- officials
+
+
+def _ceaf(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> None:
+    key = "officials.ceaf_e"
+    golds, preds, pairs = ceaf_pairs(gold, pred)
+
+    def start(official: Any) -> int | None:
+        return min(official.mentions)[0] if official.mentions else None
+
+    matched_g, matched_p = {i for i, _, _ in pairs}, {j for _, j, _ in pairs}
+    for i, _, phi in pairs:
+        where = unit(start(golds[i]))
+        tally.add(where, key, "phi4", phi)
+        tally.add(where, key, "gold")
+        tally.add(where, key, "pred")
+    for i, g in enumerate(golds):
+        if i not in matched_g:
+            tally.add(unit(start(g)), key, "gold")
+    for j, p in enumerate(preds):
+        if j not in matched_p:
+            tally.add(unit(start(p)), key, "pred")
+
+
+# -------------------------------------------------------------------------------------------- quotes
+
+
+def _quotes(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally) -> None:
+    golds, preds = gold.quotes, pred.quotes
+
+    def speaker_ok(g: Any, p: Any) -> bool:
+        return p.speaker is not None and officials.gold_of(p.speaker) == g.speaker
+
+    def overlaps(g: Any, p: Any) -> bool:
+        return overlap_all(g.contents, p.contents) > 0
+
+    def strict(g: Any, p: Any) -> bool:
+        return same(g.contents, p.contents)
+
+    def closeness(g: Any, p: Any) -> float:
+        return iou(g.contents, p.contents)
+
+    kind = lambda q: q.kind  # noqa: E731
+    near = overlapping([g.contents for g in golds], [p.contents for p in preds])
+    attributed = _correct_pairs(golds, preds, lambda g, p: overlaps(g, p) and speaker_ok(g, p), closeness, near)
+    _file_pairs(tally, unit, "quotes.attributed", golds, preds, attributed, kind, kind)
+    attributed_strict = _correct_pairs(golds, preds, lambda g, p: strict(g, p) and speaker_ok(g, p), closeness,
+                                       near)
+    _file_pairs(tally, unit, "quotes.attributed_strict", golds, preds, attributed_strict)
+    _file_pairs(tally, unit, "quotes.content_strict", golds, preds,
+                _correct_pairs(golds, preds, strict, closeness, near))
+    matched = _correct_pairs(golds, preds, overlaps, closeness, near)
+    _file_pairs(tally, unit, "quotes.content_overlap", golds, preds, matched)
+    for i, j in matched:
+        g, p = golds[i], preds[j]
+        tally.add(unit(g.start), "quotes.cue", "correct", float(same(g.cues, p.cues)))
+        tally.add(unit(g.start), "quotes.cue", "total")
+        tally.add(unit(g.start), "quotes.kind", "correct", float(g.kind == p.kind))
+        tally.add(unit(g.start), "quotes.kind", "total")
+
+
+# ------------------------------------------------------------------------------------------ meetings
+
+
+def _meetings(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally) -> None:
+    golds, preds = gold.meetings, pred.meetings
+
+    def mapped(p: Any) -> frozenset[str]:
+        # an unmapped predicted participant stays in the set as itself: it counts, and matches no gold official
+        return frozenset(officials.gold_of(r) or f"unmapped:{r}" for r in p.participants)
+
+    def tiers(g: Any, p: Any) -> tuple[float, float, float]:
+        people = mapped(p)
+        by_evidence = overlap_all(g.evidence, p.evidence) > 0
+        by_people = not p.evidence and bool(people) and people == g.participants
+        if not (by_evidence or by_people):
+            return (0.0, 0.0, 0.0)
+        return (1.0, len(people & g.participants) / len(people | g.participants), iou(g.evidence, p.evidence))
+
+    candidates = overlapping([g.evidence for g in golds], [p.evidence for p in preds])
+    candidates |= {(i, j) for j, p in enumerate(preds) if not p.evidence for i in range(len(golds))}
+    pairs = match(golds, preds, tiers, candidates)
+    status = lambda m: m.status  # noqa: E731
+    _file_pairs(tally, unit, "meetings.identification", golds, preds, pairs, status, status)
+
+    key = "meetings.participants"
+    matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
+    for i, j in pairs:
+        g, p = golds[i], preds[j]
+        found = len(mapped(p) & g.participants)
+        tally.add(unit(g.start), key, "tp", found)
+        tally.add(unit(g.start), key, "fn", len(g.participants) - found)
+        tally.add(unit(g.start), key, "fp", len(p.participants) - found)  # two names for one official: one FP
+    for i, g in enumerate(golds):
+        if i not in matched_g:
+            tally.add(unit(g.start), key, "fn", len(g.participants))
+    for j, p in enumerate(preds):
+        if j not in matched_p:
+            tally.add(unit(p.start), key, "fp", len(p.participants))
+
+    def participant_set(m: Any) -> frozenset[str] | None:
+        return m.participants or None
+
+    _argument(tally, unit, "meetings.participant_set", golds, preds, pairs, participant_set,
+              lambda gv, pv, g, p: mapped(p) == gv)
+    for name in ("location", "time"):
+        value = lambda m, name=name: getattr(m, name)  # noqa: E731
+        _argument(tally, unit, f"meetings.{name}_strict", golds, preds, pairs, value, _same_extent)
+        _argument(tally, unit, f"meetings.{name}_overlap", golds, preds, pairs, value, _overlapping)
+
+
+# --------------------------------------------------------------------------------------- commitments
+
+
+def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit,
+                 tally: Tally) -> None:
+    golds, preds = gold.commitments, pred.commitments
+    pairs = _correct_pairs(golds, preds, lambda g, p: overlap(g.evidence, p.evidence) > 0,
+                           lambda g, p: iou([g.evidence], [p.evidence]),
+                           overlapping([[g.evidence] for g in golds], [[p.evidence] for p in preds]))
+    _file_pairs(tally, unit, "commitments.identification", golds, preds, pairs)
+    _argument(tally, unit, "commitments.kind", golds, preds, pairs, lambda c: c.kind,
+              lambda gv, pv, g, p: gv == pv, type_of=lambda c: c.kind)
+    _argument(tally, unit, "commitments.actor", golds, preds, pairs, lambda c: c.actor,
+              lambda gv, pv, g, p: officials.gold_of(pv) == gv)
+    for name in ("content", "time"):
+        value = lambda c, name=name: getattr(c, name)  # noqa: E731
+        _argument(tally, unit, f"commitments.{name}_strict", golds, preds, pairs, value, _same_extent)
+        _argument(tally, unit, f"commitments.{name}_overlap", golds, preds, pairs, value, _overlapping)

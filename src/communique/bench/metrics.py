@@ -1,0 +1,163 @@
+"""The metrics: what is counted, and the scores derived from the counts.
+
+Counting and scoring are kept apart (as in spaCy's scorer): scoring a document only adds counts to a
+:class:`Tally`, filed under the resampling unit they belong to; every score is a formula over summed
+counts. The formulas work on numbers and on numpy arrays alike, so the bootstrap evaluates them on all
+resamples at once.
+
+Families (each score is reported with its counts):
+
+``semeval``   SemEval-2013 / nervaluate: COR, INC, PAR, MIS, SPU; POS = COR+INC+PAR+MIS,
+              ACT = COR+INC+PAR+SPU; P = credit/ACT, R = credit/POS, credit = COR (+ 0.5 PAR for partial).
+``prf``       TP, FP, FN; P = TP/(TP+FP), R = TP/(TP+FN).
+``accuracy``  correct / total, on matched pairs.
+``ceaf``      CEAF-e: phi4 summed over aligned entity pairs; P = phi/#predicted, R = phi/#gold entities.
+
+F1 is 2·credit/(POS+ACT) (for ``prf`` 2·TP/(2·TP+FP+FN)), which equals the harmonic mean of P and R.
+
+Zero division (:data:`ZERO_DIVISION`): a ratio whose denominator is 0 is undefined, reported as ``null``
+(``n/a`` in tables); it is never silently 0 or 1.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..models import CommitmentKind, MeetingStatus, MentionForm, QuoteKind, labels
+
+__all__ = ["FAMILIES", "METRICS", "Metric", "Tally", "ZERO_DIVISION", "compute"]
+
+ZERO_DIVISION = ("a ratio with a zero denominator (0/0) is undefined: null in JSON, n/a in tables; F1 = "
+                 "2*credit/(POS+ACT), so it is 0, not undefined, when only one side is empty; macro averages "
+                 "leave out types whose F1 is undefined; bootstrap intervals use the resamples where it is defined")
+PARTIAL_CREDIT = 0.5
+#: the type predictions without a label are filed under in per-type tables
+UNTYPED = "untyped"
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "semeval": ("cor", "inc", "par", "mis", "spu"),
+    "prf": ("tp", "fp", "fn"),
+    "accuracy": ("correct", "total"),
+    "ceaf": ("phi4", "gold", "pred"),
+}
+
+#: derived values that are counts, not scores
+COUNT_KEYS = frozenset({"possible", "actual", "gold", "pred"})
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str  # "layer.name": a stable key of the JSON report
+    family: str
+    description: str
+    types: tuple[str, ...] = ()  # labels with a per-type table (plus UNTYPED when it occurs)
+    partial: bool = False  # semeval partial: half credit for PAR
+    headline: bool = False
+
+    @property
+    def layer(self) -> str:
+        return self.key.split(".", 1)[0]
+
+
+FORMS, QUOTE_KINDS = tuple(labels(MentionForm)), tuple(labels(QuoteKind))
+STATUSES, COMMITMENT_KINDS = tuple(labels(MeetingStatus)), tuple(labels(CommitmentKind))
+
+METRICS: tuple[Metric, ...] = (
+    Metric("mentions.strict", "semeval", "mentions, strict: same offsets and same form", FORMS, headline=True),
+    Metric("mentions.exact", "semeval", "mentions, exact: same offsets, any form", FORMS),
+    Metric("mentions.partial", "semeval", "mentions, partial: same offsets, or overlap for half credit", FORMS,
+           partial=True),
+    Metric("mentions.type", "semeval", "mentions, type: overlap and same form", FORMS),
+    Metric("officials.ceaf_e", "ceaf", "officials as clusters of mentions: CEAF-e (phi4, exact mentions)",
+           headline=True),
+    Metric("quotes.attributed", "prf", "quotes: contents overlap and the speaker is right", QUOTE_KINDS,
+           headline=True),
+    Metric("quotes.attributed_strict", "prf", "quotes: same content spans and the speaker is right"),
+    Metric("quotes.content_strict", "prf", "quote contents: same spans (quotation marks ignored)"),
+    Metric("quotes.content_overlap", "prf", "quote contents: overlap"),
+    Metric("quotes.cue", "accuracy", "cue accuracy on quotes matched by content overlap: same cue spans"),
+    Metric("quotes.kind", "accuracy", "kind accuracy on quotes matched by content overlap"),
+    Metric("meetings.identification", "prf", "meetings matched by evidence overlap (by participants when "
+           "a prediction gives no evidence)", STATUSES, headline=True),
+    Metric("meetings.participants", "prf", "meeting participants, one argument per official"),
+    Metric("meetings.participant_set", "prf", "meeting participant sets, exactly"),
+    Metric("meetings.location_strict", "prf", "meeting location: same offsets"),
+    Metric("meetings.location_overlap", "prf", "meeting location: overlap"),
+    Metric("meetings.time_strict", "prf", "meeting time: same offsets"),
+    Metric("meetings.time_overlap", "prf", "meeting time: overlap"),
+    Metric("commitments.identification", "prf", "commitments matched by evidence overlap", headline=True),
+    Metric("commitments.kind", "prf", "commitment kind on matched commitments", COMMITMENT_KINDS),
+    Metric("commitments.actor", "prf", "commitment actor on matched commitments"),
+    Metric("commitments.content_strict", "prf", "commitment content: same offsets"),
+    Metric("commitments.content_overlap", "prf", "commitment content: overlap"),
+    Metric("commitments.time_strict", "prf", "commitment time: same offsets"),
+    Metric("commitments.time_overlap", "prf", "commitment time: overlap"),
+)
+BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+OVERALL = "*"
+
+
+class Tally:
+    """Counts filed by resampling unit: ``unit -> "metric|type|count" -> amount``."""
+
+    def __init__(self) -> None:
+        self.units: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+    def add(self, unit: str, metric: str, count: str, amount: float = 1, type_: str | None = None) -> None:
+        """Add to the overall count and, for metrics with per-type tables, to the count of ``type_``."""
+        self.units[unit][f"{metric}|{OVERALL}|{count}"] += amount
+        if BY_KEY[metric].types:
+            self.units[unit][f"{metric}|{type_ or UNTYPED}|{count}"] += amount
+
+    def merge(self, other: Tally, rename: Mapping[str, str] | None = None) -> None:
+        for unit, counts in other.units.items():
+            self.units[(rename or {}).get(unit, unit)].update(counts)
+
+    def totals(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for counts in self.units.values():
+            out.update(counts)
+        return out
+
+    def keys(self) -> list[str]:
+        return sorted({k for counts in self.units.values() for k in counts})
+
+    def matrix(self, units: list[str], keys: list[str]) -> np.ndarray:
+        """Counts as a ``units x keys`` array (zeros where a unit has no count)."""
+        rows = [[self.units[u].get(k, 0) if u in self.units else 0 for k in keys] for u in units]
+        return np.array(rows, dtype=float).reshape(len(units), len(keys))
+
+
+def _div(a: Any, b: Any) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.asarray(b) == 0, np.nan, np.asarray(a, dtype=float) / np.where(np.asarray(b) == 0, 1, b))
+
+
+def compute(metric: Metric, c: Mapping[str, Any]) -> dict[str, Any]:
+    """Scores from counts ``c`` (count name -> number or array); undefined values are NaN."""
+    if metric.family == "semeval":
+        pos = c["cor"] + c["inc"] + c["par"] + c["mis"]
+        act = c["cor"] + c["inc"] + c["par"] + c["spu"]
+        credit = c["cor"] + (PARTIAL_CREDIT * c["par"] if metric.partial else 0)
+        return {"possible": pos, "actual": act, "precision": _div(credit, act), "recall": _div(credit, pos),
+                "f1": _div(2 * credit, pos + act)}
+    if metric.family == "prf":
+        tp, fp, fn = c["tp"], c["fp"], c["fn"]
+        return {"gold": tp + fn, "pred": tp + fp, "precision": _div(tp, tp + fp), "recall": _div(tp, tp + fn),
+                "f1": _div(2 * tp, 2 * tp + fp + fn)}
+    if metric.family == "accuracy":
+        return {"accuracy": _div(c["correct"], c["total"])}
+    if metric.family == "ceaf":
+        return {"precision": _div(c["phi4"], c["pred"]), "recall": _div(c["phi4"], c["gold"]),
+                "f1": _div(2 * c["phi4"], c["gold"] + c["pred"])}
+    raise ValueError(f"unknown family {metric.family!r}")
+
+
+def main_value(metric: Metric) -> str:
+    """The score a metric is summarised by (and gets an interval for)."""
+    return "accuracy" if metric.family == "accuracy" else "f1"

@@ -1,0 +1,100 @@
+"""Which predicted official is which gold official.
+
+* **Declared** officials (listed in ``officials``, with mentions or a name) are aligned one-to-one with the
+  gold officials, maximising first the mentions they share exactly, then the mentions that overlap, then
+  how well their names match (:mod:`communique.bench.names`; a declared official's mention texts count as
+  names too).
+* **Name-only** officials (a ``speaker_name``, ``actor_name`` or ``official_name`` that matches no
+  declared official) are not clusters of mentions, only descriptions: each denotes the gold official its
+  name matches best, if exactly one matches best.
+
+Speakers, actors and participants are compared through the resulting mapping. CEAF-e aligns the mention
+clusters on their own, by phi4, as its definition requires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .annotations import Annotations, OfficialItem
+from .matching import match
+from .names import name_score
+
+__all__ = ["OfficialAlignment", "align_officials", "ceaf_pairs", "phi4"]
+
+
+@dataclass
+class OfficialAlignment:
+    """Predicted official ref -> gold official id, with how each was found."""
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    declared: int = 0
+    by_mentions: int = 0
+    by_name: int = 0
+    name_only: int = 0
+    name_only_resolved: int = 0
+    unknown: list[OfficialItem] = field(default_factory=list)  # referenced by name, matching no gold official
+
+    def gold_of(self, ref: str | None) -> str | None:
+        return None if ref is None else self.mapping.get(ref)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"declared": self.declared, "aligned_by_mentions": self.by_mentions, "aligned_by_name": self.by_name,
+                "name_only": self.name_only, "name_only_resolved": self.name_only_resolved,
+                "unknown": len(self.unknown)}
+
+
+def _name_match(pred: OfficialItem, gold: OfficialItem) -> float:
+    return max((name_score(key, gold.keys) for key in pred.keys), default=0.0)
+
+
+def _overlapping(pred: OfficialItem, gold: OfficialItem) -> int:
+    """Predicted mentions that overlap some mention of the gold official."""
+    return sum(1 for s, e in pred.mentions if any(min(e, ge) > max(s, gs) for gs, ge in gold.mentions))
+
+
+def align_officials(gold: Annotations, pred: Annotations) -> OfficialAlignment:
+    """Map every predicted official that can be mapped to a gold official (see the module docstring)."""
+    result = OfficialAlignment()
+    golds = sorted(gold.officials, key=lambda o: o.sort_key())
+    declared = [o for o in pred.officials if not o.by_name]
+    result.declared = len(declared)
+    pairs = match(golds, declared, lambda g, p: (len(g.mentions & p.mentions), _overlapping(p, g), _name_match(p, g)))
+    for i, j in pairs:
+        result.mapping[declared[j].ref] = golds[i].ref
+        if declared[j].mentions & golds[i].mentions or _overlapping(declared[j], golds[i]):
+            result.by_mentions += 1
+        else:
+            result.by_name += 1
+    for official in pred.officials:
+        if official.by_name:
+            result.name_only += 1
+            scores = sorted(((_name_match(official, g), g.ref) for g in golds), reverse=True)
+            if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+                result.mapping[official.ref] = scores[0][1]
+                result.name_only_resolved += 1
+            else:
+                result.unknown.append(official)
+        elif not official.mentions and not official.unanchored and official.ref not in result.mapping \
+                and not any(_name_match(official, g) > 0 for g in golds):
+            result.unknown.append(official)
+    return result
+
+
+def phi4(gold: OfficialItem, pred: OfficialItem) -> float:
+    """CEAF's entity similarity: 2|K ∩ R| / (|K| + |R|), on exact mention offsets."""
+    size = len(gold.mentions) + len(pred.mentions) + pred.unanchored
+    return 2 * len(gold.mentions & pred.mentions) / size if size else 0.0
+
+
+def clusters(side: Annotations) -> list[OfficialItem]:
+    """The officials that are clusters of mentions (name-only officials are not), in canonical order."""
+    return sorted((o for o in side.officials if o.mentions or o.unanchored), key=lambda o: o.sort_key())
+
+
+def ceaf_pairs(gold: Annotations, pred: Annotations) -> tuple[list[OfficialItem], list[OfficialItem],
+                                                              list[tuple[int, int, float]]]:
+    """Gold and predicted clusters, and the phi4-optimal alignment ``(i, j, phi4)`` between them."""
+    golds, preds = clusters(gold), clusters(pred)
+    pairs = match(golds, preds, lambda g, p: (phi4(g, p),))
+    return golds, preds, [(i, j, phi4(golds[i], preds[j])) for i, j in pairs]

@@ -1,0 +1,119 @@
+"""Printing bench reports: a plain-text or Markdown table with the settings the scores depend on.
+
+The JSON report is :attr:`BenchResult.report` itself; these tables are views of it. Every score is shown
+with the counts it was computed from, and the header states the matcher, the 0/0 policy, the bootstrap
+and the versions (TextEE's point: numbers without their matching rules are not comparable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .metrics import METRICS, main_value
+
+__all__ = ["FORMATS", "format_comparison", "format_report", "score_table"]
+
+FORMATS = ("table", "markdown", "json")
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _ci(value: Sequence[float] | None) -> str:
+    return "n/a" if value is None else f"[{value[0]:.3f}, {value[1]:.3f}]"
+
+
+def _counts(entry: dict[str, Any]) -> str:
+    if "cor" in entry:
+        return " ".join(f"{k.upper()} {entry[k]}" for k in ("cor", "inc", "par", "mis", "spu"))
+    if "tp" in entry:
+        return f"TP {entry['tp']} FP {entry['fp']} FN {entry['fn']}"
+    if "correct" in entry:
+        return f"{entry['correct']:g}/{entry['total']} right"
+    if "phi4" in entry:
+        return f"phi4 {entry['phi4']:.2f} gold {entry['gold']} pred {entry['pred']}"
+    return ""
+
+
+def _render(rows: list[list[str]], fmt: str, numeric_from: int = 2) -> str:
+    if fmt == "markdown":
+        head = "| " + " | ".join(rows[0]) + " |"
+        rule = "|" + "|".join("---:" if i >= numeric_from and i < len(rows[0]) - 1 else "---"
+                              for i in range(len(rows[0]))) + "|"
+        return "\n".join([head, rule, *("| " + " | ".join(r) + " |" for r in rows[1:])])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.rjust(w) if numeric_from <= i < len(row) - 1 else cell.ljust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows)
+
+
+def score_table(report: dict[str, Any], fmt: str = "table") -> str:
+    """One row per metric: P, R, F1 (or accuracy), its 95% interval and the counts."""
+    rows = [["layer", "metric", "P", "R", "F1/acc", "95% CI", "counts"]]
+    for metric in METRICS:
+        entry = report["metrics"][metric.key]
+        value = main_value(metric)
+        layer, name = metric.key.split(".", 1)
+        rows.append([layer, name + (" *" if metric.headline else ""), _num(entry.get("precision")),
+                     _num(entry.get("recall")), _num(entry[value]), _ci(entry.get(f"{value}_ci95")),
+                     _counts(entry)])
+    return _render(rows, fmt)
+
+
+def type_table(report: dict[str, Any], fmt: str = "table") -> str:
+    """Per-type rows of the metrics that have them, with each metric's macro F1."""
+    rows = [["metric", "type", "P", "R", "F1", "counts"]]
+    for metric in METRICS:
+        entry = report["metrics"][metric.key]
+        if "per_type" not in entry:
+            continue
+        for type_, sub in entry["per_type"].items():
+            rows.append([metric.key, type_, _num(sub["precision"]), _num(sub["recall"]), _num(sub["f1"]),
+                         _counts(sub)])
+        rows.append([metric.key, "macro", "", "", _num(entry["macro_f1"]),
+                     "mean over " + (", ".join(entry["macro_types"]) or "no type")])
+    return _render(rows, fmt)
+
+
+def _header(report: dict[str, Any], fmt: str) -> list[str]:
+    settings = report["settings"]
+    boot = settings["bootstrap"]
+    versions = ", ".join(f"{k} {v}" for k, v in settings["versions"].items() if v)
+    preds, gold = report["predictions"], report["gold"]
+    lines = [
+        f"predictions: {preds['path']} ({preds['documents']} document(s), {preds['warnings']} warning(s)); "
+        f"gold: {gold['path']} ({gold['documents']} document(s)); split: {settings['split'] or 'all'}",
+        f"matcher: {settings['matcher']}",
+        f"overlap: {settings['overlap']}; partial credit {settings['partial_credit']}; "
+        f"quote contents {settings['quote_contents']}",
+        f"official names: {settings['name_match']}",
+        f"0/0: {settings['zero_division']}",
+        f"95% CI: paired bootstrap, {boot['samples']} resamples of {boot['units']} {boot['unit']}(s), "
+        f"seed {boot['seed']}, {boot['interval']} interval",
+        f"versions: {versions}",
+        "* headline (micro average)",
+    ]
+    return [f"- {line}" for line in lines] if fmt == "markdown" else lines
+
+
+def format_report(report: dict[str, Any], fmt: str = "table") -> str:
+    """The settings, the score table and the per-type table."""
+    gap = "\n\n" if fmt == "markdown" else "\n"
+    return gap.join(["\n".join(_header(report, fmt)), score_table(report, fmt), type_table(report, fmt)]) + "\n"
+
+
+def format_comparison(report: dict[str, Any], fmt: str = "table") -> str:
+    """One row per metric: A, B, the difference B - A, its interval and the p-value."""
+    rows = [["metric", "A", "B", "B - A", "95% CI", "p", "better"]]
+    samples = report["settings"]["bootstrap"]["samples"]
+    for key, row in report["metrics"].items():
+        p = row["p_value"]
+        shown = "n/a" if p is None else (f"<{1 / samples:.3f}" if p == 0 else f"{p:.3f}")
+        delta = "n/a" if row["delta"] is None else f"{row['delta']:+.3f}"
+        rows.append([key, _num(row["a"]), _num(row["b"]), delta, _ci(row["ci95"]), shown, row["better"] or "-"])
+    head = [f"A: {report['a']['path']}", f"B: {report['b']['path']}", f"test: {report['test']}"]
+    if fmt == "markdown":
+        head = [f"- {line}" for line in head]
+    gap = "\n\n" if fmt == "markdown" else "\n"
+    return gap.join(["\n".join(head), _render(rows, fmt, numeric_from=1)]) + "\n"

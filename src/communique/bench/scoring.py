@@ -1,0 +1,324 @@
+"""Scoring an extractor against the gold: :func:`score` and the paired :func:`compare`.
+
+The flow, per gold document: predictions and gold in scoring form -> officials aligned (on the whole
+document) -> both sides restricted to the split, if one is asked for -> counts per metric, filed by unit
+(:mod:`communique.bench.counting`) -> scores and bootstrap intervals from the summed counts.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from .. import __version__
+from ..api import load_annotations
+from ..errors import CommuniqueError, Issue, Severity, issue
+from ..models import AnnotatedDocument, CorpusDocument
+from ..splits import SPLITS, split_of, unit_at, unit_id
+from ..validate import CorpusStore
+from .annotations import Annotations, from_gold
+from .bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
+from .counting import count_document
+from .metrics import (
+    COUNT_KEYS,
+    FAMILIES,
+    METRICS,
+    OVERALL,
+    PARTIAL_CREDIT,
+    UNTYPED,
+    ZERO_DIVISION,
+    Metric,
+    Tally,
+    compute,
+    main_value,
+)
+from .names import MATCH_RULE
+from .officials import align_officials
+from .predictions import PredictionSet, parse_predictions, read_predictions
+
+__all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
+
+#: version of the JSON report layout; raised when a key changes meaning or disappears
+REPORT_VERSION = 1
+PathLike = str | os.PathLike[str]
+GoldInput = PathLike | Sequence[AnnotatedDocument]
+PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, Any] | BaseModel]
+
+MATCHER = ("optimal one-to-one per document (maximum-weight matching, scipy.optimize.linear_sum_assignment); "
+           "pairs correct under the metric first, then any candidate pairs, then character IoU; ties by offsets")
+
+
+@dataclass
+class BenchResult:
+    """The scores of one system; ``report`` is the stable JSON report (see the README)."""
+
+    report: dict[str, Any]
+    issues: list[Issue] = field(default_factory=list)  # warnings about the predictions, located
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.report
+
+    @property
+    def headline(self) -> dict[str, float | None]:
+        return self.report["headline"]
+
+
+@dataclass
+class Comparison:
+    """System B against system A on the same gold and the same resamples."""
+
+    report: dict[str, Any]
+    a: BenchResult
+    b: BenchResult
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.report
+
+
+@dataclass
+class _Run:
+    """Everything counted for one system."""
+
+    tally: Tally
+    units: list[str]
+    predictions: PredictionSet
+    issues: list[Issue]
+    officials: Counter[str]
+    gold_name: str
+    documents: int
+
+
+def score(gold: GoldInput, predictions: PredictionInput, *, corpus: PathLike = "corpus", split: str | None = None,
+          samples: int = SAMPLES, seed: int = SEED) -> BenchResult:
+    """Score ``predictions`` (a JSONL path, or mappings, one per document) against ``gold`` (a path, or
+    validated documents). Raise :class:`~communique.CommuniqueError` with every problem when the gold or
+    the predictions are invalid; warnings are in :attr:`BenchResult.issues`."""
+    golds, gold_name = _gold(gold, corpus)
+    run = _run(golds, gold_name, predictions, corpus, split)
+    resamples = Resamples.draw(run.units, samples, seed)
+    return _result(run, resamples, split, samples, seed)
+
+
+def compare(gold: GoldInput, a: PredictionInput, b: PredictionInput, *, corpus: PathLike = "corpus",
+            split: str | None = None, samples: int = SAMPLES, seed: int = SEED) -> Comparison:
+    """Paired bootstrap comparison of system ``b`` against system ``a`` on every summary score."""
+    golds, gold_name = _gold(gold, corpus)
+    run_a = _run(golds, gold_name, a, corpus, split)
+    run_b = _run(golds, gold_name, b, corpus, split)
+    units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
+    resamples = Resamples.draw(units, samples, seed)
+    result_a = _result(run_a, resamples, split, samples, seed)
+    result_b = _result(run_b, resamples, split, samples, seed)
+    rows: dict[str, Any] = {}
+    for metric in METRICS:
+        value = main_value(metric)
+        observed_a = result_a.report["metrics"][metric.key][value]
+        observed_b = result_b.report["metrics"][metric.key][value]
+        rows[metric.key] = {"measure": value, "a": observed_a, "b": observed_b,
+                            **difference(observed_a, observed_b, resamples.values(run_a.tally, metric),
+                                         resamples.values(run_b.tally, metric))}
+    report = {
+        "report_version": REPORT_VERSION,
+        "settings": result_a.report["settings"],
+        "gold": result_a.report["gold"],
+        "a": result_a.report["predictions"],
+        "b": result_b.report["predictions"],
+        "test": "paired bootstrap; delta = B - A; p = share of resamples whose delta exceeds twice the observed "
+                "delta in its direction (Berg-Kirkpatrick et al. 2012); better names the system ahead",
+        "metrics": rows,
+    }
+    return Comparison(report, result_a, result_b)
+
+
+# --------------------------------------------------------------------------------------------- inputs
+
+
+def _gold(gold: GoldInput, corpus: PathLike) -> tuple[list[AnnotatedDocument], str]:
+    if isinstance(gold, (str, os.PathLike)):
+        return load_annotations(gold, corpus), str(gold)
+    return list(gold), "<documents>"
+
+
+def _predictions(predictions: PredictionInput, corpus: PathLike) -> PredictionSet:
+    if isinstance(predictions, PredictionSet):
+        return predictions
+    if isinstance(predictions, (str, os.PathLike)):
+        return read_predictions(predictions, corpus)
+    return parse_predictions(predictions, corpus)
+
+
+def _run(golds: list[AnnotatedDocument], gold_name: str, predictions: PredictionInput, corpus: PathLike,
+         split: str | None) -> _Run:
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    preds = _predictions(predictions, corpus)
+    if preds.errors:
+        raise CommuniqueError(preds.errors + [i for i in preds.issues if i.severity is not Severity.ERROR])
+    store = CorpusStore(Path(corpus))
+    issues = list(preds.issues)
+    tally = Tally()
+    officials: Counter[str] = Counter()
+    units: list[str] = []
+    texts: list[CorpusDocument] = []
+    gold_ids = {g.document_id for g in golds}
+    for doc_id in sorted(set(preds.documents) - gold_ids):
+        issues.append(issue("prediction-unscored-document", f"no gold annotations for {doc_id!r}; not scored",
+                            file=preds.path, path="$.document_id"))
+    for gold in sorted(golds, key=lambda g: g.document_id):
+        corpus_doc = store.get(gold.document_id)
+        if corpus_doc is None:  # validated gold always has its corpus document
+            raise CommuniqueError([issue("unknown-document", f"no corpus document {gold.document_id!r}")])
+        texts.append(corpus_doc)
+        pred = preds.documents.get(gold.document_id)
+        if pred is None:
+            issues.append(issue("prediction-missing-document",
+                                f"no prediction line for {gold.document_id!r}; scored as predicting nothing",
+                                file=preds.path))
+            pred = Annotations(gold.document_id)
+        gold_side = from_gold(gold, corpus_doc.text)
+        alignment = align_officials(gold_side, pred)
+        officials.update(alignment.as_dict())
+        for official in alignment.unknown:
+            if official.source is not None:
+                issues.append(preds.locate(issue(
+                    "prediction-unknown-official",
+                    f"{official.name or official.ref!r} matches no gold official by name (or several equally); "
+                    "scored as wrong", path=official.source.path,
+                    hint="use the name the text gives, or reference an official with mentions by id"),
+                    official.source))
+        keep = _keeper(corpus_doc, split)
+        if keep is not None:
+            gold_side, pred = _restrict(gold_side, keep), _restrict(pred, keep)
+        count_document(gold_side, pred, alignment, _unit_of(corpus_doc), tally)
+        units.extend(unit_id(corpus_doc.id, s.index) for s in corpus_doc.sections
+                     if split is None or split_of(unit_id(corpus_doc.id, s.index)) == split)
+    unplaced = sorted(u for u in tally.units if u.endswith("#unplaced"))
+    units.extend(unplaced)
+    if len(golds) > 1:  # resample documents: fold the sections of each document into one unit
+        folded = Tally()
+        folded.merge(tally, {u: u.split("#", 1)[0] for u in tally.units})
+        tally = folded
+        units = list(dict.fromkeys(u.split("#", 1)[0] for u in units))
+    return _Run(tally, units, preds, issues, officials, gold_name, len(golds))
+
+
+def _unit_of(doc: CorpusDocument) -> Callable[[int | None], str]:
+    units: dict[int | None, str] = {None: f"{doc.id}#unplaced"}
+
+    def unit(start: int | None) -> str:
+        if start not in units:
+            units[start] = unit_at(doc, start)
+        return units[start]
+
+    return unit
+
+
+def _keeper(doc: CorpusDocument, split: str | None) -> Callable[[int | None], bool] | None:
+    if split is None:
+        return None
+    return lambda start: start is not None and split_of(unit_at(doc, start)) == split
+
+
+def _restrict(side: Annotations, keep: Callable[[int | None], bool]) -> Annotations:
+    """Only the items (and mentions) whose first span starts in the kept sections."""
+    officials = [replace(o, mentions=frozenset(m for m in o.mentions if keep(m[0])), unanchored=0)
+                 for o in side.officials]
+    return Annotations(
+        side.document_id, officials, [m for m in side.mentions if keep(m.start)],
+        [q for q in side.quotes if keep(q.start)], [m for m in side.meetings if keep(m.start)],
+        [c for c in side.commitments if keep(c.start)], Counter(side.collapsed))
+
+
+# -------------------------------------------------------------------------------------------- report
+
+
+def _count(value: Any) -> int | float:
+    """Counts are whole numbers, except CEAF's summed phi4."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _score(value: Any) -> float | None:
+    value = float(value)
+    return None if value != value else value  # NaN: undefined
+
+
+def _entry(metric: Metric, totals: Mapping[str, float], type_: str) -> dict[str, Any]:
+    counts = {name: totals.get(f"{metric.key}|{type_}|{name}", 0) for name in FAMILIES[metric.family]}
+    scores = compute(metric, counts)
+    derived = {k: (_count(v) if k in COUNT_KEYS else _score(v)) for k, v in scores.items()}
+    return {**{k: _count(v) for k, v in counts.items()}, **derived}
+
+
+def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, seed: int) -> BenchResult:
+    totals = run.tally.totals()
+    metrics: dict[str, Any] = {}
+    for metric in METRICS:
+        entry: dict[str, Any] = {"description": metric.description, "family": metric.family,
+                                 **_entry(metric, totals, OVERALL)}
+        value = main_value(metric)
+        entry[f"{value}_ci95"] = interval(resamples.values(run.tally, metric))
+        if metric.types:
+            present = {k.split("|")[1] for k in totals if k.startswith(metric.key + "|")}
+            types = [*metric.types, *([UNTYPED] if UNTYPED in present else [])]
+            entry["per_type"] = {t: _entry(metric, totals, t) for t in types}
+            defined = [t for t in metric.types if entry["per_type"][t]["f1"] is not None]
+            entry["macro_f1"] = (sum(entry["per_type"][t]["f1"] for t in defined) / len(defined)) if defined else None
+            entry["macro_types"] = defined
+        metrics[metric.key] = entry
+    preds = run.predictions
+    collapsed: Counter[str] = Counter()
+    for doc in preds.documents.values():
+        collapsed.update(doc.collapsed)
+    report = {
+        "report_version": REPORT_VERSION,
+        "settings": _settings(split, samples, seed, resamples),
+        "gold": {"path": run.gold_name, "documents": run.documents},
+        "predictions": {
+            "path": preds.path,
+            "lines": preds.lines,
+            "documents": len(preds.documents),
+            "annotators": sorted(preds.annotators),
+            "anchoring": {k: preds.anchoring.get(k, 0) for k in ("offsets", "text", "context", "unanchored")},
+            "collapsed_duplicates": {k: collapsed.get(k, 0) for k in ("officials", "mentions", "quotes", "meetings",
+                                                                      "commitments")},
+            "officials": {k: run.officials.get(k, 0) for k in ("declared", "aligned_by_mentions", "aligned_by_name",
+                                                                "name_only", "name_only_resolved", "unknown")},
+            "warnings": sum(1 for i in run.issues if i.severity is Severity.WARNING),
+        },
+        "headline": {m.key: metrics[m.key][main_value(m)] for m in METRICS if m.headline},
+        "metrics": metrics,
+        "issues": [i.to_dict() for i in run.issues],
+    }
+    return BenchResult(report, run.issues)
+
+
+def _settings(split: str | None, samples: int, seed: int, resamples: Resamples) -> dict[str, Any]:
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    unit = "document" if resamples.units and "#" not in resamples.units[0] else "section"
+    return {
+        "matcher": MATCHER,
+        "overlap": "at least one shared character (half-open code-point offsets)",
+        "partial_credit": PARTIAL_CREDIT,
+        "name_match": MATCH_RULE,
+        "quote_contents": "compared without quotation marks and edge whitespace",
+        "zero_division": ZERO_DIVISION,
+        "split": split,
+        "bootstrap": {"samples": samples, "seed": seed, "unit": unit, "units": len(resamples.units),
+                      "confidence": CONFIDENCE, "interval": "percentile"},
+        "versions": {"communique": __version__, "python": platform.python_version(),
+                     **{p: version(p) for p in ("numpy", "scipy", "pydantic")}},
+    }

@@ -1,0 +1,413 @@
+"""A rule-based baseline extractor: the floor any real system must beat. No model, no download.
+
+What it does, in order, on one corpus document:
+
+1. **Officials** from a gazetteer of ranks and titles: ``[nationality] [title] rank Name`` or
+   ``[nationality] title Name`` (*Iranian Defense Minister Brigadier General Mohammad Reza Ashtiani*).
+   Names that nest (*Marshal Ahmad Babar* in *Zaheer Ahmad Babar*) are one official. Then every later
+   surname (*Bagheri*) is a name mention, and every occurrence of an official's title (learnt from the
+   pattern above, from *X, who serves as the T* and from the apposition *T, Rank Name*) is a nominal
+   mention, with a nationality adjective in front of it when there is one. Pronouns are left alone.
+2. **Direct quotes** between quotation marks; a quote whose closing mark is missing runs to the end of its
+   paragraph. The cue is a reporting verb right before the opening mark or right after the closing one;
+   the speaker is the official mentioned next to the cue (a pronoun: the last official mentioned before).
+3. **Indirect quotes**: ``cue that clause`` (*stated that ...*), up to the end of the clause.
+4. **Meetings** from meeting verbs (*met*, *meets*, *held talks with*, *had a ... conversation with*): the
+   subject before the verb and the officials after it (in a quote, *I* is the speaker); the location
+   after *visited*/*visiting*, the time from *on Monday* ... *on Sunday*.
+5. **Commitments** from modal cues (*will*, *can*, *should*, *must*, *have to*) inside quote contents and
+   from commissive verbs anywhere (*invited*, *called for*, *support*, *expected*, *prepared*, *desire*):
+   the clause around the cue is the evidence, what follows the cue the content; the actor is the quote's
+   speaker or the clause's subject.
+
+Headings carry no quotes or commitments (guidelines 3.5, 4.4).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..bench.names import name_score, name_words
+from ..models import CorpusDocument
+
+__all__ = ["METHOD", "extract_rules"]
+
+METHOD = "communique rules baseline"
+
+RANKS = ("Air Chief Marshal", "Air Marshal", "Field Marshal", "Lieutenant General", "Major General",
+         "Brigadier General", "Brigadier", "General", "Marshal", "Vice Admiral", "Rear Admiral", "Admiral",
+         "Lieutenant Colonel", "Colonel", "Commodore", "Captain")
+#: nationality adjectives and possessive country names -> ISO 3166-1 alpha-3
+NATIONALITIES = {"Iranian": "IRN", "Pakistani": "PAK", "Afghan": "AFG", "American": "USA", "Russian": "RUS",
+                 "Chinese": "CHN", "Indian": "IND", "Iraqi": "IRQ", "Turkish": "TUR", "Saudi": "SAU",
+                 "British": "GBR", "French": "FRA", "German": "DEU"}
+COUNTRIES = {"Iran": "IRN", "Pakistan": "PAK", "Afghanistan": "AFG", "Russia": "RUS", "China": "CHN",
+             "India": "IND", "Iraq": "IRQ", "Turkey": "TUR"}
+_HEAD = r"(?:Minister|President|Chief|Commander|Ambassador|Spokesman|Secretary|Director|Head)"
+_TITLE = rf"(?:(?:[A-Z][a-z]+ ){{0,2}}{_HEAD}(?: of(?: the)?(?: [A-Z][a-z]+)+)*)"
+_NOT_NAME = ("Staff|Forces|Force|Armed|Air|Army|Navy|Republic|Islamic|Ministry|Minister|Chief|Council|The|"
+             "In|On|At|For|And|Of|Iran|Pakistan|Tehran|Islamabad")
+# Python's re has no \p{Lu}: spell out the upper- and lower-case letters of the Latin scripts
+_LATIN = [chr(c) for c in (*range(0x41, 0x250), *range(0x1E00, 0x1F00))]
+_UPPER = "[" + "".join(c for c in _LATIN if c.isupper()) + "]"
+_LOWER = "[" + "".join(c for c in _LATIN if c.islower()) + "]"
+_NAME_WORD = rf"(?!(?:{_NOT_NAME})\b){_UPPER}{_LOWER}+(?:-{_UPPER}{_LOWER}+)?"
+_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,3}}"
+_NATIONALITY = "|".join(NATIONALITIES)
+_RANK = "|".join(RANKS)
+NAMED = re.compile(
+    rf"(?:(?P<nat>{_NATIONALITY}) )?(?:(?P<title>{_TITLE}) )??(?P<rank>{_RANK}) (?P<name>{_NAME})\b"
+    rf"|(?:(?P<nat2>{_NATIONALITY}) )?(?P<title2>{_TITLE}) (?P<name2>{_NAME})\b")
+SERVES_AS = re.compile(rf",? who (?:serves|served|is|was) as (?:the )?(?P<title>{_TITLE})")
+APPOSITION = re.compile(rf"(?P<title>{_TITLE}), $")
+POSSESSIVE = re.compile(rf"\b(?P<country>{'|'.join(COUNTRIES)})[’']s $")
+
+_CUES = ("said", "says", "stated", "states", "noted", "notes", "added", "adds", "told", "clarified",
+         "explained", "emphasized", "stressed", "underlined", "remarked", "declared", "announced",
+         "pointed out", "made it clear", "asserted", "insisted", "warned", "urged", "continued by saying",
+         "saying", "stating", "adding", "noting", "underlining", "stressing", "emphasizing", "clarifying")
+CUE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True)) + r")\b",
+                 re.IGNORECASE)
+PARTICIPLE = re.compile(r"ing$", re.IGNORECASE)
+THAT_CLAUSE = re.compile(r"\b(?P<cue>" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True))
+                         + r") that (?P<content>[^.;“”\"]+)", re.IGNORECASE)
+CLAUSE_BREAK = re.compile(r", (?=(?:adding|noting|stating|saying|while|underlining|calling)\b)")
+OPENING, CLOSING = "“\"", "”\""
+PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|He|She)$")
+
+MEETING = re.compile(r"\b(?:met with|met|meets|meeting with|held talks with|holds talks with|talked with|"
+                     r"had an? (?:\w+ )?(?:conversation|meeting|talks) with)\b")
+VISITED = re.compile(r"\b(?:visited|visiting) (?:the )?(?P<place>[A-Za-z][\w’' ]*?)(?= on\b|,|\.|;| and\b|$)")
+MEETING_CLAUSE_END = re.compile(r", while\b|, during\b|;|\.(?=\s|$)|”")
+WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+
+#: cue -> commitment kind (the first matching entry wins)
+COMMISSIVES = (
+    (r"will not|won't|shall not", "pledge"), (r"will|shall", "intention"), (r"have to|has to|must", "proposal"),
+    (r"should", "proposal"), (r"can|could", "proposal"), (r"invited|invites", "invitation"),
+    (r"offered|offers", "offer"), (r"pledged|promised|vowed", "pledge"), (r"called for|calls for", "proposal"),
+    (r"support|supports|emphasizes|emphasize", "support"), (r"expected", "expectation"),
+    (r"prepared|ready|willing", "readiness"), (r"desire", "proposal"),
+)
+MODAL = re.compile(r"\b(?:will not|won't|shall not|will|shall|have to|has to|must|should|can|could)\b")
+COMMISSIVE_VERB = re.compile(r"\b(?:invited|invites|offered|pledged|promised|vowed|called for|calls for|"
+                             r"support|supports|emphasizes|expected|prepared|ready|willing|desire)\b")
+CLAUSE_START = re.compile(r"(?:^|[.;:“\"]\s*|, (?:and |so |but )?|\bthat |\band (?=\w+ (?:will|can|should)\b))")
+CLAUSE_END = re.compile(r"[.;,”\"]|\band I\b|$")
+TIME = re.compile(r"\bin the (?P<time>(?:near|coming|next)\b[^,.;]*?\b(?:future|years?|months?|weeks?|days?))\b")
+
+
+@dataclass
+class _Official:
+    id: str
+    name: str | None
+    title: str | None = None
+    rank: str | None = None
+    country: str | None = None
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, form
+
+
+@dataclass(frozen=True, order=True)
+class _Mention:
+    start: int
+    end: int
+    official: str
+
+
+class _Extractor:
+    def __init__(self, doc: CorpusDocument):
+        self.doc = doc
+        self.text = doc.text
+        self.officials: list[_Official] = []
+        self.taken: list[tuple[int, int]] = []
+        self.headings = [(h.start, h.end) for h in doc.headings]
+        self.paragraphs = [(p.start, p.end) for p in doc.paragraphs]
+        self.sentences = [(s.start, s.end) for s in doc.sentences]
+        self.quotes: list[dict[str, Any]] = []
+        self.quote_spans: list[tuple[int, int, str | None]] = []  # contents with their speaker id
+
+    # -- helpers
+
+    def _within(self, spans: list[tuple[int, int]], offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right([s for s, _ in spans], offset) - 1
+        return spans[max(i, 0)] if spans else (0, len(self.text))
+
+    def sentence(self, offset: int) -> tuple[int, int]:
+        return self._within(self.sentences, offset)
+
+    def paragraph(self, offset: int) -> tuple[int, int]:
+        return self._within(self.paragraphs, offset)
+
+    def in_heading(self, offset: int) -> bool:
+        return any(s <= offset < e for s, e in self.headings)
+
+    def free(self, start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in self.taken)
+
+    def span(self, start: int, end: int) -> dict[str, Any]:
+        return {"start": start, "end": end, "text": self.text[start:end]}
+
+    def mentions(self) -> list[_Mention]:
+        return sorted(_Mention(s, e, o.id) for o in self.officials for s, e, _ in o.mentions)
+
+    def official(self, official_id: str | None) -> _Official | None:
+        return next((o for o in self.officials if o.id == official_id), None)
+
+    def last_before(self, offset: int) -> str | None:
+        """The official mentioned last before ``offset``, outside quotes (speakers are rarely quoted)."""
+        before = [m for m in self.mentions() if m.end <= offset
+                  and not any(s <= m.start < e for s, e, _ in self.quote_spans)]
+        return before[-1].official if before else None
+
+    def nearest_in(self, lo: int, hi: int, *, last: bool) -> str | None:
+        inside = [m for m in self.mentions() if lo <= m.start and m.end <= hi]
+        return (inside[-1] if last else inside[0]).official if inside else None
+
+    def speaker_of(self, offset: int) -> str | None:
+        """The speaker of the quote containing ``offset`` (for *I* and *we* inside quotes)."""
+        return next((who for s, e, who in self.quote_spans if s <= offset < e), None)
+
+    # -- 1. officials
+
+    def add_official(self, name: str, title: str | None, rank: str | None, country: str | None) -> _Official:
+        words = name_words(name)
+        for o in self.officials:
+            other = name_words(o.name or "")
+            if other and (words <= other or other <= words):
+                if len(words) > len(other):
+                    o.name = name
+                o.title, o.rank, o.country = o.title or title, o.rank or rank, o.country or country
+                return o
+        base = re.sub(r"\W+", "-", name.split()[-1].casefold()).strip("-") or "official"  # ids are free-form
+        new_id = base if not any(o.id == base for o in self.officials) else f"{base}-{len(self.officials) + 1}"
+        official = _Official(new_id, name, title, rank, country)
+        self.officials.append(official)
+        return official
+
+    def add_mention(self, official: _Official, start: int, end: int, form: str) -> None:
+        if self.free(start, end):
+            official.mentions.append((start, end, form))
+            self.taken.append((start, end))
+
+    def find_officials(self) -> None:
+        text = self.text
+        for match in NAMED.finditer(text):
+            name = match["name"] or match["name2"]
+            title = match["title"] or match["title2"]
+            nationality = match["nat"] or match["nat2"]
+            country = NATIONALITIES.get(nationality or "")
+            possessive = POSSESSIVE.search(text[max(0, match.start() - 20):match.start()])
+            if possessive:
+                country = country or COUNTRIES[possessive["country"]]
+            official = self.add_official(name, title, match["rank"], country)
+            self.add_mention(official, match.start(), match.end(), "name")
+            apposition = APPOSITION.search(text[max(0, match.start() - 80):match.start()])
+            if apposition and official.title is None:
+                official.title = apposition["title"]
+            serves = SERVES_AS.match(text, match.end())
+            if serves:
+                official.title = official.title or serves["title"]
+                self.add_mention(official, serves.start("title"), serves.end("title"), "nominal")
+        for official in list(self.officials):
+            surname = (official.name or "").split()[-1]
+            for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
+                self.add_mention(official, m.start(), m.end(), "name")
+        for official in list(self.officials):
+            if not official.title:
+                continue
+            words = [w for w in re.findall(r"\w+", official.title) if w.casefold() not in ("of", "the")]
+            pattern = r"\b" + r"\W+(?:(?:of|the)\s+)*".join(map(re.escape, words)) + r"\b"
+            for m in re.finditer(pattern, text, re.IGNORECASE):
+                start = m.start()
+                before = re.search(rf"\b(?:{_NATIONALITY}) $", text[max(0, start - 12):start])
+                if before:
+                    start -= len(before.group(0))
+                best = max(self.officials, key=lambda o: name_score(m.group(0), [o.title or ""]))
+                if best is official:
+                    self.add_mention(official, start, m.end(), "nominal")
+
+    # -- 2, 3. quotes
+
+    def cue_before(self, lo: int, opening: int) -> re.Match[str] | None:
+        window = self.text[lo:opening]
+        found = [m for m in CUE.finditer(window) if len(window) - m.end() <= 3]
+        return found[-1] if found else None
+
+    def speaker_near(self, cue_start: int, cue_end: int, lo: int, hi: int) -> str | None:
+        before = self.text[lo:cue_start].rstrip()
+        if PRONOUN_SUBJECT.search(before) or re.search(r"\b(?:I|we)$", before):
+            return self.speaker_of(cue_start) or self.last_before(cue_start)
+        return (self.nearest_in(max(lo, cue_start - 80), cue_start, last=True)
+                or self.nearest_in(cue_end, min(hi, cue_end + 40), last=False)
+                or self.last_before(cue_start))
+
+    def add_quote(self, contents: tuple[int, int], cue: tuple[int, int] | None, speaker: str | None, kind: str) -> None:
+        start, end = contents
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and (self.text[end - 1].isspace()):
+            end -= 1
+        if end - start < 2:
+            return
+        self.quotes.append({
+            "id": f"q{len(self.quotes) + 1}",
+            **({"speaker_id": speaker} if speaker else {}),
+            "cues": [self.span(*cue)] if cue else [],
+            "contents": [self.span(start, end)],
+            "kind": kind,
+        })
+        self.quote_spans.append((start, end, speaker))
+
+    def find_direct_quotes(self) -> None:
+        text = self.text
+        i = 0
+        while (i := self._next_opening(i)) != -1:
+            p_start, p_end = self.paragraph(i)
+            close = next((j for j in range(i + 1, p_end) if text[j] in CLOSING), p_end)
+            if self.in_heading(i) or len(text[i + 1:close].split()) < 4:
+                i = close + 1
+                continue
+            cue = self.cue_before(p_start, i)
+            after = None
+            if cue is not None:
+                cue_span = (p_start + cue.start(), p_start + cue.end())
+            else:
+                after = CUE.search(text, close + 1, min(p_end, close + 40))
+                cue_span = (after.start(), after.end()) if after else None
+            if cue_span is None:
+                speaker = self.last_before(i)
+            elif after is not None:
+                speaker = self.speaker_near(*cue_span, close + 1, p_end)
+            elif PARTICIPLE.search(text[cue_span[0]:cue_span[1]]):
+                # "X stated ..., adding, “...”": the sentence's subject
+                speaker = self.nearest_in(self.sentence(cue_span[0])[0], cue_span[0], last=False) \
+                    or self.last_before(cue_span[0])
+            else:
+                speaker = self.speaker_near(*cue_span, p_start, i)
+            self.add_quote((i + 1, close), cue_span, speaker, "direct")
+            i = close + 1
+
+    def _next_opening(self, start: int) -> int:
+        positions = [p for p in (self.text.find(c, start) for c in OPENING) if p != -1]
+        return min(positions, default=-1)
+
+    def find_indirect_quotes(self) -> None:
+        inside_direct = [(s, e) for s, e, _ in self.quote_spans]
+        for m in THAT_CLAUSE.finditer(self.text):
+            if self.in_heading(m.start()) or any(s <= m.start() < e for s, e in inside_direct):
+                continue
+            content_start, content_end = m.start("content"), m.end("content")
+            cut = CLAUSE_BREAK.search(self.text, content_start, content_end)
+            fronted = re.match(r"[A-Z]", m["cue"]) is not None and PARTICIPLE.search(m["cue"]) is not None
+            if fronted:  # "Stating that X, the defense minister noted": X ends at the subject's comma
+                subject = next((mm for mm in self.mentions() if content_start < mm.start < content_end), None)
+                if subject is not None:
+                    comma = self.text.rfind(",", content_start, subject.start)
+                    content_end = comma if comma != -1 else content_end
+                speaker = subject.official if subject else self.last_before(m.start())
+            else:
+                if cut:
+                    content_end = cut.start()
+                speaker = self.speaker_near(m.start("cue"), m.end("cue"), self.sentence(m.start())[0], m.start())
+            self.add_quote((content_start, content_end), (m.start("cue"), m.end("cue")), speaker, "indirect")
+
+    # -- 4. meetings
+
+    def find_meetings(self) -> list[dict[str, Any]]:
+        meetings = []
+        for m in MEETING.finditer(self.text):
+            s_start, s_end = self.sentence(m.start())
+            stop = MEETING_CLAUSE_END.search(self.text, m.end(), s_end)
+            hi = stop.start() if stop else s_end
+            objects = [mm for mm in self.mentions() if m.end() <= mm.start and mm.end <= hi]
+            before = self.text[s_start:m.start()]
+            if re.search(r"\bI (?:also )?$", before):
+                subject = self.speaker_of(m.start())
+            else:
+                subject = self.nearest_in(s_start, m.start(), last=True)
+            people = list(dict.fromkeys([p for p in [subject, *(o.official for o in objects)] if p]))
+            if len(people) < 2:
+                continue
+            evidence_end = objects[-1].end if objects else hi
+            meeting: dict[str, Any] = {
+                "id": f"m{len(meetings) + 1}",
+                "participants": [{"official_id": p} for p in people],
+                "evidence": [self.span(m.start(), evidence_end)],
+                "status": "stated",
+            }
+            visited = VISITED.search(self.text, s_start, s_end)
+            if visited:
+                meeting["location"] = self.span(visited.start("place"), visited.end("place"))
+            day = WEEKDAY.search(self.text, s_start, s_end)
+            if day:
+                meeting["time"] = {**self.span(day.start("day"), day.end("day")), "value": None}
+            meetings.append(meeting)
+        return meetings
+
+    # -- 5. commitments
+
+    def find_commitments(self) -> list[dict[str, Any]]:
+        found: dict[tuple[int, int], dict[str, Any]] = {}
+        candidates = [(m, True) for s, e, _ in self.quote_spans for m in MODAL.finditer(self.text, s, e)]
+        candidates += [(m, False) for m in COMMISSIVE_VERB.finditer(self.text)]
+        for cue, in_quote in candidates:
+            if self.in_heading(cue.start()):
+                continue
+            quote = next(((s, e, who) for s, e, who in self.quote_spans if s <= cue.start() < e), None)
+            lo = quote[0] if quote else self.sentence(cue.start())[0]
+            hi = quote[1] if quote else self.sentence(cue.start())[1]
+            starts = [lo, *(b.end() + lo for b in CLAUSE_START.finditer(self.text[lo:cue.start()]) if b.end())]
+            clause_start = max(s for s in starts if s <= cue.start())
+            end_match = CLAUSE_END.search(self.text, cue.end(), hi)
+            clause_end = end_match.start() if end_match else hi
+            content_start = cue.end() + 1
+            if clause_end <= content_start:
+                continue
+            kind = next(k for pattern, k in COMMISSIVES if re.fullmatch(pattern, cue.group(0)))
+            actor = quote[2] if quote else (self.nearest_in(self.sentence(cue.start())[0], cue.start(), last=True)
+                                            or self.last_before(cue.start()))
+            official = self.official(actor)
+            commitment: dict[str, Any] = {
+                "id": f"c{len(found) + 1}",
+                **({"actor_id": actor} if actor else {}),
+                "country": official.country if official else None,
+                "kind": kind,
+                "content": self.span(content_start, clause_end),
+                "evidence": self.span(clause_start, clause_end),
+                "modality": self.span(cue.start(), cue.end()),
+            }
+            when = TIME.search(self.text, clause_start, clause_end)
+            if when:
+                commitment["time"] = {**self.span(when.start("time"), when.end("time")), "value": None}
+            found.setdefault((clause_start, clause_end), commitment)
+        return list(found.values())
+
+    # -- all
+
+    def run(self) -> dict[str, Any]:
+        self.find_officials()
+        self.find_direct_quotes()
+        self.find_indirect_quotes()
+        meetings = self.find_meetings()
+        commitments = self.find_commitments()
+        return {
+            "document_id": self.doc.id,
+            "text_sha256": self.doc.sha256,
+            "annotators": [METHOD],
+            "officials": [
+                {"id": o.id, "name": o.name, "title": o.title, "rank": o.rank, "country": o.country,
+                 "mentions": [{**self.span(s, e), "form": form} for s, e, form in sorted(o.mentions)]}
+                for o in self.officials
+            ],
+            "meetings": meetings,
+            "quotes": self.quotes,
+            "commitments": commitments,
+        }
+
+
+def extract_rules(doc: CorpusDocument) -> dict[str, Any]:
+    """The baseline's predictions for one corpus document, as one prediction line (a JSON-ready dict)."""
+    return _Extractor(doc).run()

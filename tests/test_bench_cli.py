@@ -1,0 +1,155 @@
+"""`communique bench` as a user runs it: exit codes, formats, atomic output, and the README's promises."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from communique import load_corpus_document
+from communique.bench import score
+from communique.bench.report import score_table
+from communique.cli import main
+from communique.extract import extract
+from communique.yamlio import parse_yaml
+
+from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
+
+PREDICTIONS = FIXTURES / "predictions"
+TEXT_ONLY = PREDICTIONS / "valid" / "text-only.jsonl"
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BENCH_SECTION = README[README.index("<!-- bench:start -->"):README.index("<!-- bench:end -->")]
+
+
+def _bench(*args: str) -> list[str]:
+    return ["bench", "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "50", *args]
+
+
+def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
+    assert main(_bench("--pred", str(TEXT_ONLY))) == 0
+    out, err = capsys.readouterr()
+    assert "quotes       attributed *" in out and "TP 3 FP 1 FN 34" in out
+    assert "0/0:" in out and "matcher:" in out and "versions:" in out  # the settings travel with the scores
+    # the unfindable quote is a located warning on stderr, and it was counted (FP 1 above)
+    assert re.search(r"text-only\.jsonl:1:\d+: \$\.quotes\[3\]\.contents\[0\]\.text: \[prediction-span-not-found\]",
+                     err)
+
+
+def test_strict_turns_warnings_into_failure(capsys):
+    assert main(_bench("--pred", str(TEXT_ONLY), "--strict")) == 1
+    assert "attributed" in capsys.readouterr().out  # the scores are still printed
+
+
+def test_json_report_is_complete(capsys):
+    assert main(_bench("--pred", str(TEXT_ONLY), "--format", "json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["report_version"] == 1
+    assert set(report) == {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"}
+    assert report["headline"]["quotes.attributed"] == pytest.approx(2 * 3 / (4 + 37))
+    # 8 sections, and one more unit for the quote that could not be placed in any
+    assert report["settings"]["bootstrap"] == {"samples": 50, "seed": 20130614, "unit": "section", "units": 9,
+                                               "confidence": 0.95, "interval": "percentile"}
+    assert [i["code"] for i in report["issues"]] == ["prediction-span-not-found"]
+
+
+def test_invalid_predictions_exit_1_and_write_nothing(tmp_path: Path, capsys):
+    out = tmp_path / "report.json"
+    path = PREDICTIONS / "invalid" / "bad-label.jsonl"
+    assert main(_bench("--pred", str(path), "--out", str(out))) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and not out.exists() and list(tmp_path.iterdir()) == []
+    assert re.search(r"bad-label\.jsonl:1:\d+: \$\.quotes\[0\]\.kind: \[invalid-value\]", captured.err)
+    assert "nothing scored" in captured.err
+
+
+def test_out_writes_the_report(tmp_path: Path, capsys):
+    out = tmp_path / "sub" / "report.md"
+    assert main(_bench("--pred", str(TEXT_ONLY), "--format", "markdown", "--out", str(out))) == 0
+    assert capsys.readouterr().out == ""
+    assert "| quotes | attributed * |" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [["--pred", "nowhere.jsonl"], ["--compare", str(TEXT_ONLY), "nowhere.jsonl"]])
+def test_missing_files_are_usage_errors(args: list[str], capsys):
+    assert main(_bench(*args)) == 2
+    assert "[file-not-found]" in capsys.readouterr().err
+
+
+def test_pred_and_compare_are_exclusive_and_one_is_required(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["bench"])
+    assert exited.value.code == 2
+    with pytest.raises(SystemExit):
+        main(["bench", "--pred", "a", "--compare", "a", "b"])
+
+
+def test_compare_reports_the_difference(tmp_path: Path, capsys):
+    gold_line = tmp_path / "gold.jsonl"
+    gold_line.write_text(json.dumps(parse_yaml((GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8"))) + "\n")
+    assert main(_bench("--compare", str(TEXT_ONLY), str(gold_line), "--format", "json")) == 0
+    report = json.loads(capsys.readouterr().out)
+    row = report["metrics"]["quotes.attributed"]
+    assert row["b"] == 1.0 and row["delta"] > 0 and row["better"] == "B"
+    assert main(_bench("--compare", str(TEXT_ONLY), str(gold_line))) == 0
+    assert "B - A" in capsys.readouterr().out
+
+
+def test_predictions_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TEXT_ONLY.read_bytes())))
+    assert main(_bench("--pred", "-", "--format", "json")) == 0
+    assert json.loads(capsys.readouterr().out)["predictions"]["path"] == "<stdin>"
+
+
+# ------------------------------------------------------------------------------------- the README
+
+
+def test_readme_example_line_scores_with_text_only_spans_and_names():
+    block = re.search(r"```json\n(.*?)\n```", BENCH_SECTION, re.S)
+    assert block, "the README shows an example prediction line"
+    line = json.loads(block[1])
+    assert all("start" not in span for q in line["quotes"] for span in q["contents"])  # text only
+    assert any("speaker_name" in q for q in line["quotes"])  # a speaker by name
+    result = score(GOLD, [line], corpus=CORPUS, samples=20)
+    assert result.issues == []
+    assert result.report["metrics"]["quotes.attributed"]["tp"] == 1
+    assert result.report["metrics"]["commitments.actor"]["tp"] == 1
+
+
+def test_readme_baseline_table_is_what_the_code_prints():
+    published = re.search(r"<!-- baseline-table:start -->\n(.*?)\n<!-- baseline-table:end -->", BENCH_SECTION, re.S)
+    assert published, "the README has the baseline's table"
+    doc = load_corpus_document(CORPUS / f"{DOC_ID}.json")
+    report = score(GOLD, [extract(doc, "rules")], corpus=CORPUS).report  # the CLI's default bootstrap
+    assert published[1] == score_table(report, "markdown"), "regenerate the README table (see its section)"
+
+
+def test_readme_documents_every_report_key():
+    report = score(GOLD, [], corpus=CORPUS, samples=5).report
+    for key in (*report, *report["settings"], *report["predictions"]):
+        assert key in BENCH_SECTION, key
+
+
+def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(tmp_path: Path, capsys):
+    from communique.synth import synthesise
+
+    list(synthesise(tmp_path, 3, seed=5))
+    gold, corpus = tmp_path / "annotations", tmp_path / "corpus"
+    lines = (tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    gold_lines = [json.dumps(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(gold.glob("*.json"))]
+    perfect = score(gold, [json.loads(line) for line in gold_lines], corpus=corpus, samples=50).report
+    assert perfect["settings"]["bootstrap"]["unit"] == "document" and perfect["settings"]["bootstrap"]["units"] == 3
+    assert all(value == 1.0 for value in perfect["headline"].values())
+    # a prediction file missing one document: that document's gold is all missed, with a warning
+    partial = score(gold, [json.loads(line) for line in lines[:2]], corpus=corpus, samples=50)
+    assert [i.code for i in partial.issues] == ["prediction-missing-document"]
+    assert partial.report["metrics"]["mentions.strict"]["mis"] > 0
+    baseline = tmp_path / "baseline.jsonl"
+    assert main(["extract", "--corpus", str(corpus), "--out", str(baseline)]) == 0
+    assert main(["bench", "--pred", str(baseline), "--gold", str(gold), "--corpus", str(corpus), "--samples", "50",
+                 "--strict"]) == 0  # non-ASCII names and curly quotes: read without a warning
+    assert "mentions     strict *" in capsys.readouterr().out
