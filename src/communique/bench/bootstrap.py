@@ -9,44 +9,60 @@ the test of Berg-Kirkpatrick et al. The seed is fixed, so every run prints the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .metrics import FAMILIES, OVERALL, Metric, Tally, compute, main_value
+from .metrics import FAMILIES, OVERALL, Metric, Table, compute, main_value
 
 __all__ = ["CONFIDENCE", "SAMPLES", "SEED", "Resamples", "difference", "interval"]
 
 SAMPLES = 1000
 SEED = 20130614  # any fixed number: the results must not change from run to run
 CONFIDENCE = 0.95
+BATCH = 100  # resamples whose weights are held in memory at once
 
 
 @dataclass(frozen=True)
 class Resamples:
-    """How often each unit is drawn in each resample: a ``samples x units`` array."""
+    """How often each unit is drawn in each resample.
+
+    The ``samples x units`` weights are drawn in batches and multiplied with the counts at once, so
+    memory holds one batch of weights and the ``samples x keys`` sums, whatever the number of units.
+    """
 
     units: tuple[str, ...]
-    weights: np.ndarray
+    samples: int = SAMPLES
+    seed: int = SEED
+    _sums: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def draw(cls, units: Sequence[str], samples: int = SAMPLES, seed: int = SEED) -> Resamples:
-        rng = np.random.default_rng(seed)
-        n = len(units)
-        weights = np.zeros((samples, n))
-        if n:
-            draws = rng.integers(0, n, size=(samples, n))
-            np.add.at(weights, (np.arange(samples)[:, None], draws), 1)
-        return cls(tuple(units), weights)
+        return cls(tuple(units), samples, seed)
 
-    def values(self, tally: Tally, metric: Metric) -> np.ndarray:
+    def weights(self) -> Iterator[np.ndarray]:
+        """The weights, a batch of resamples at a time (the same batches on every call)."""
+        rng = np.random.default_rng(self.seed)
+        n = len(self.units)
+        for start in range(0, self.samples, BATCH):
+            size = min(BATCH, self.samples - start)
+            draws = rng.integers(0, max(n, 1), size=(size, n))
+            yield np.stack([np.bincount(row, minlength=n) for row in draws]).astype(float) if n else np.zeros((size, 0))
+
+    def sums(self, table: Table) -> np.ndarray:
+        """Summed counts of every resample: ``samples x keys`` (cached per table)."""
+        if id(table) not in self._sums:
+            matrix = table.matrix(list(self.units))
+            self._sums[id(table)] = np.vstack([w @ matrix for w in self.weights()]) if self.samples else \
+                np.zeros((0, len(table.keys)))
+        return self._sums[id(table)]
+
+    def values(self, table: Table, metric: Metric) -> np.ndarray:
         """The metric's main value (F1 or accuracy) on every resample; NaN where undefined."""
-        counts = {}
-        for name in FAMILIES[metric.family]:
-            column = tally.matrix(list(self.units), [f"{metric.key}|{OVERALL}|{name}"])[:, 0]
-            counts[name] = self.weights @ column
+        sums = self.sums(table)
+        counts = {name: sums[:, table.index[f"{metric.key}|{OVERALL}|{name}"]] for name in FAMILIES[metric.family]}
         return np.asarray(compute(metric, counts)[main_value(metric)], dtype=float)
 
 

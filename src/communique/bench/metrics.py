@@ -30,7 +30,7 @@ import numpy as np
 
 from ..models import CommitmentKind, MeetingStatus, MentionForm, QuoteKind, labels
 
-__all__ = ["FAMILIES", "METRICS", "Metric", "Tally", "ZERO_DIVISION", "compute"]
+__all__ = ["FAMILIES", "METRICS", "Metric", "Table", "Tally", "ZERO_DIVISION", "all_keys", "compute"]
 
 ZERO_DIVISION = ("a ratio with a zero denominator (0/0) is undefined: null in JSON, n/a in tables; F1 = "
                  "2*credit/(POS+ACT), so it is 0, not undefined, when only one side is empty; macro averages "
@@ -131,6 +131,46 @@ class Tally:
         """Counts as a ``units x keys`` array (zeros where a unit has no count)."""
         rows = [[self.units[u].get(k, 0) if u in self.units else 0 for k in keys] for u in units]
         return np.array(rows, dtype=float).reshape(len(units), len(keys))
+
+
+def all_keys() -> list[str]:
+    """Every count key a :class:`Tally` can hold, in a fixed order (the columns of a :class:`Table`)."""
+    return [f"{m.key}|{t}|{c}" for m in METRICS for t in (OVERALL, *((*m.types, UNTYPED) if m.types else ()))
+            for c in FAMILIES[m.family]]
+
+
+class Table:
+    """Counts of every resampling unit as dense rows over :func:`all_keys`, kept compact so that memory
+    grows by one small vector per unit, not by a dictionary of counters."""
+
+    def __init__(self) -> None:
+        self.keys = all_keys()
+        self.index = {k: i for i, k in enumerate(self.keys)}
+        self.units: list[str] = []
+        self._rows: list[np.ndarray] = []
+        self._where: dict[str, int] = {}
+
+    def add(self, unit: str, counts: Mapping[str, float]) -> None:
+        """Add ``counts`` (a unit's counter) to ``unit``'s row, creating it if needed."""
+        if unit not in self._where:
+            self._where[unit] = len(self.units)
+            self.units.append(unit)
+            self._rows.append(np.zeros(len(self.keys)))
+        row = self._rows[self._where[unit]]
+        for key, amount in counts.items():
+            row[self.index[key]] += amount
+
+    def totals(self) -> Counter[str]:
+        summed = np.sum(self._rows, axis=0) if self._rows else np.zeros(len(self.keys))
+        return Counter({k: float(v) for k, v in zip(self.keys, summed, strict=True) if v})
+
+    def matrix(self, units: list[str]) -> np.ndarray:
+        """A ``units x keys`` array (zero rows for units without counts)."""
+        out = np.zeros((len(units), len(self.keys)))
+        for i, unit in enumerate(units):
+            if unit in self._where:
+                out[i] = self._rows[self._where[unit]]
+        return out
 
 
 def _div(a: Any, b: Any) -> Any:

@@ -54,7 +54,7 @@ from .annotations import (
 from .models import NAME_FIELDS, PredictedDocument
 from .names import name_score, normalise_name
 
-__all__ = ["PredictionSet", "parse_predictions", "read_predictions"]
+__all__ = ["PredictionSet", "PredictionStream", "parse_predictions", "read_predictions"]
 
 PathLike = str | os.PathLike[str]
 STDIN = "-"
@@ -104,6 +104,93 @@ def read_predictions(path: PathLike, corpus: PathLike = "corpus") -> PredictionS
     return _read_lines(text.split("\n"), name if name != STDIN else "<stdin>", CorpusStore(Path(corpus)))
 
 
+class PredictionStream:
+    """A prediction file read one document at a time, so that memory does not grow with the file.
+
+    First every line is parsed once for its ``document_id`` (malformed lines and duplicate documents are
+    reported then); a document's line is read again and brought into scoring form only when that document
+    is scored (:meth:`read`), and the lines of documents without gold are checked at the end
+    (:meth:`remaining`). :attr:`summary` gathers the issues, counts and annotators of every line read.
+    """
+
+    def __init__(self, path: PathLike, corpus: CorpusStore):
+        self.path = Path(path)
+        self.store = corpus
+        self.summary = PredictionSet(str(path))
+        self.where: dict[str, tuple[int, int]] = {}  # document id -> (line number, byte offset)
+        self._done: set[str] = set()
+        self.collapsed: Counter[str] = Counter()
+        name = str(path)
+        try:
+            handle = self.path.open("rb")
+        except OSError as exc:
+            self.summary.issues.append(issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name))
+            return
+        with handle:
+            offset = 0
+            for number, raw in enumerate(handle, start=1):
+                here, offset = offset, offset + len(raw)
+                if not raw.strip():
+                    continue
+                self.summary.lines += 1
+                try:
+                    data = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                    self._read_line(number, raw, here)  # reports the problem with its position
+                    continue
+                doc_id = data.get("document_id") if isinstance(data, dict) else None
+                if not isinstance(doc_id, str):
+                    self._read_line(number, raw, here)
+                    continue
+                if doc_id in self.where:
+                    if self._read_line(number, raw).errors:
+                        continue  # a broken second line is reported for what is wrong with it
+                    column = Locator(raw.decode("utf-8", "replace")).find(("document_id",))[1]
+                    self.summary.issues.append(issue(
+                        "prediction-duplicate-document", f"document {doc_id!r} already has predictions",
+                        file=name, line=number, column=column, path="$.document_id",
+                        hint=f"first on line {self.where[doc_id][0]}"))
+                    continue
+                self.where[doc_id] = (number, here)
+
+    @property
+    def documents(self) -> set[str]:
+        return set(self.where)
+
+    def _read_line(self, number: int, raw: bytes, offset: int = 0) -> PredictionSet:
+        try:
+            text = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:  # worded as decode_utf8 words it for a whole file
+            found = issue("encoding-error", f"byte 0x{raw[exc.start]:02x} at offset {offset + exc.start} is not valid "
+                          "UTF-8", hint="save the file as UTF-8", file=str(self.path), line=number, column=exc.start + 1)
+            self.summary.issues.append(found)
+            return PredictionSet(str(self.path))
+        lines = _read_lines([text], str(self.path), self.store, first=number)
+        self.summary.issues.extend(lines.issues)
+        self.summary.anchoring.update(lines.anchoring)
+        self.summary.annotators.update(lines.annotators)
+        for doc in lines.documents.values():
+            self.collapsed.update(doc.collapsed)
+        return lines
+
+    def read(self, doc_id: str) -> PredictionSet:
+        """The predictions of one document (an empty set when the file has no line for it)."""
+        if doc_id not in self.where or doc_id in self._done:
+            return PredictionSet(str(self.path))
+        self._done.add(doc_id)
+        number, offset = self.where[doc_id]
+        with self.path.open("rb") as handle:
+            handle.seek(offset)
+            return self._read_line(number, handle.readline(), offset)
+
+    def remaining(self) -> list[str]:
+        """Check the lines not read yet (documents without gold); return their document ids."""
+        left = [doc_id for doc_id in self.where if doc_id not in self._done]
+        for doc_id in left:
+            self.read(doc_id)
+        return left
+
+
 def parse_predictions(records: Iterable[Mapping[str, Any] | BaseModel], corpus: PathLike = "corpus",
                       name: str = "<predictions>") -> PredictionSet:
     """Predictions given as mappings (or models), one per document; record ``i`` is reported as line ``i+1``."""
@@ -134,10 +221,10 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore) -> PredictionSet:
+def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, first: int = 1) -> PredictionSet:
     result = PredictionSet(name)
     first_line: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first):
         if isinstance(line, Issue):
             result.issues.append(line.located(name, number, None))
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import platform
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -19,11 +19,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from .. import __version__
-from ..api import load_annotations
 from ..errors import CommuniqueError, Issue, Severity, issue
 from ..models import AnnotatedDocument, CorpusDocument
 from ..splits import SPLITS, split_of, unit_at, unit_id
-from ..validate import CorpusStore
+from ..validate import CorpusStore, find_annotation_files, validate_file
 from .annotations import Annotations, from_gold
 from .bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
 from .counting import count_document
@@ -36,13 +35,14 @@ from .metrics import (
     UNTYPED,
     ZERO_DIVISION,
     Metric,
+    Table,
     Tally,
     compute,
     main_value,
 )
 from .names import MATCH_RULE
 from .officials import align_officials
-from .predictions import PredictionSet, parse_predictions, read_predictions
+from .predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
 
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
@@ -87,22 +87,26 @@ class Comparison:
 class _Run:
     """Everything counted for one system."""
 
-    tally: Tally
+    table: Table
     units: list[str]
-    predictions: PredictionSet
+    predictions: PredictionSet  # the summary: issues, lines, anchoring, annotators (documents not kept)
     issues: list[Issue]
     officials: Counter[str]
     gold_name: str
     documents: int
+    predicted_documents: int
+    collapsed: Counter[str]
 
 
 def score(gold: GoldInput, predictions: PredictionInput, *, corpus: PathLike = "corpus", split: str | None = None,
           samples: int = SAMPLES, seed: int = SEED) -> BenchResult:
     """Score ``predictions`` (a JSONL path, or mappings, one per document) against ``gold`` (a path, or
     validated documents). Raise :class:`~communique.CommuniqueError` with every problem when the gold or
-    the predictions are invalid; warnings are in :attr:`BenchResult.issues`."""
-    golds, gold_name = _gold(gold, corpus)
-    run = _run(golds, gold_name, predictions, corpus, split)
+    the predictions are invalid; warnings are in :attr:`BenchResult.issues`.
+
+    Gold files and prediction lines are read one document at a time: memory grows with the number of
+    resampling units (one small vector each), not with the documents' contents."""
+    run = _run(gold, predictions, corpus, split)
     resamples = Resamples.draw(run.units, samples, seed)
     return _result(run, resamples, split, samples, seed)
 
@@ -110,9 +114,8 @@ def score(gold: GoldInput, predictions: PredictionInput, *, corpus: PathLike = "
 def compare(gold: GoldInput, a: PredictionInput, b: PredictionInput, *, corpus: PathLike = "corpus",
             split: str | None = None, samples: int = SAMPLES, seed: int = SEED) -> Comparison:
     """Paired bootstrap comparison of system ``b`` against system ``a`` on every summary score."""
-    golds, gold_name = _gold(gold, corpus)
-    run_a = _run(golds, gold_name, a, corpus, split)
-    run_b = _run(golds, gold_name, b, corpus, split)
+    run_a = _run(gold, a, corpus, split)
+    run_b = _run(gold, b, corpus, split)
     units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
@@ -123,8 +126,8 @@ def compare(gold: GoldInput, a: PredictionInput, b: PredictionInput, *, corpus: 
         observed_a = result_a.report["metrics"][metric.key][value]
         observed_b = result_b.report["metrics"][metric.key][value]
         rows[metric.key] = {"measure": value, "a": observed_a, "b": observed_b,
-                            **difference(observed_a, observed_b, resamples.values(run_a.tally, metric),
-                                         resamples.values(run_b.tally, metric))}
+                            **difference(observed_a, observed_b, resamples.values(run_a.table, metric),
+                                         resamples.values(run_b.table, metric))}
     report = {
         "report_version": REPORT_VERSION,
         "settings": result_a.report["settings"],
@@ -141,54 +144,102 @@ def compare(gold: GoldInput, a: PredictionInput, b: PredictionInput, *, corpus: 
 # --------------------------------------------------------------------------------------------- inputs
 
 
-def _gold(gold: GoldInput, corpus: PathLike) -> tuple[list[AnnotatedDocument], str]:
-    if isinstance(gold, (str, os.PathLike)):
-        return load_annotations(gold, corpus), str(gold)
-    return list(gold), "<documents>"
+def _golds(gold: GoldInput, store: CorpusStore) -> tuple[Iterator[AnnotatedDocument], int, str, list[Issue]]:
+    """Gold documents one at a time, how many there are, a name for the report, and (filled in as the
+    documents are read) the problems found; nothing is yielded after the first invalid file."""
+    problems: list[Issue] = []
+    if not isinstance(gold, (str, os.PathLike)):
+        docs = list(gold)
+        return iter(docs), len(docs), "<documents>", problems
+    files = list(find_annotation_files([Path(gold)]))
+    if not files:
+        problems.append(issue("file-not-found", "no gold annotation files", file=str(gold)))
+
+    def read() -> Iterator[AnnotatedDocument]:
+        seen: dict[str, str] = {}
+        for path in files:
+            report = validate_file(path, store)
+            problems.extend(report.errors)
+            doc = report.document
+            if doc is not None and doc.document_id in seen:
+                problems.append(issue("duplicate-document", f"{doc.document_id!r} is also annotated in "
+                                      f"{seen[doc.document_id]}", file=report.path, path="$.document_id"))
+            elif doc is not None:
+                seen[doc.document_id] = report.path
+                if not problems:
+                    yield doc
+
+    return read(), len(files), str(gold), problems
 
 
-def _predictions(predictions: PredictionInput, corpus: PathLike) -> PredictionSet:
+class _InMemory:
+    """The :class:`PredictionStream` interface over predictions already read (records, standard input)."""
+
+    def __init__(self, preds: PredictionSet):
+        self.summary = preds
+        self._read: set[str] = set()
+        self.collapsed: Counter[str] = Counter()
+        for doc in preds.documents.values():
+            self.collapsed.update(doc.collapsed)
+
+    @property
+    def documents(self) -> set[str]:
+        return set(self.summary.documents)
+
+    def read(self, doc_id: str) -> PredictionSet:
+        self._read.add(doc_id)
+        found = PredictionSet(self.summary.path, _raw=self.summary._raw)
+        if doc_id in self.summary.documents:
+            found.documents[doc_id] = self.summary.documents[doc_id]
+        return found
+
+    def remaining(self) -> list[str]:
+        return [doc_id for doc_id in self.summary.documents if doc_id not in self._read]
+
+
+def _predictions(predictions: PredictionInput, store: CorpusStore, corpus: PathLike) -> PredictionStream | _InMemory:
     if isinstance(predictions, PredictionSet):
-        return predictions
+        return _InMemory(predictions)
     if isinstance(predictions, (str, os.PathLike)):
-        return read_predictions(predictions, corpus)
-    return parse_predictions(predictions, corpus)
+        if str(predictions) == STDIN:
+            return _InMemory(read_predictions(predictions, corpus))
+        return PredictionStream(predictions, store)
+    return _InMemory(parse_predictions(predictions, corpus))
 
 
-def _run(golds: list[AnnotatedDocument], gold_name: str, predictions: PredictionInput, corpus: PathLike,
-         split: str | None) -> _Run:
+def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split: str | None) -> _Run:
     if split is not None and split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
-    preds = _predictions(predictions, corpus)
-    if preds.errors:
-        raise CommuniqueError(preds.errors + [i for i in preds.issues if i.severity is not Severity.ERROR])
     store = CorpusStore(Path(corpus))
-    issues = list(preds.issues)
-    tally = Tally()
+    preds = _predictions(predictions, store, corpus)
+    golds, count, gold_name, gold_problems = _golds(gold, store)
+    if preds.summary.errors:  # unreadable lines or duplicate documents: nothing is scored
+        raise CommuniqueError(preds.summary.errors)
+    table = Table()
     officials: Counter[str] = Counter()
     units: list[str] = []
-    texts: list[CorpusDocument] = []
-    gold_ids = {g.document_id for g in golds}
-    for doc_id in sorted(set(preds.documents) - gold_ids):
-        issues.append(issue("prediction-unscored-document", f"no gold annotations for {doc_id!r}; not scored",
-                            file=preds.path, path="$.document_id"))
-    for gold in sorted(golds, key=lambda g: g.document_id):
-        corpus_doc = store.get(gold.document_id)
+    issues: list[Issue] = []
+    gold_ids: set[str] = set()
+    fold = count > 1  # resample documents: the sections of each document fold into one unit
+    for gold_doc in golds:
+        gold_ids.add(gold_doc.document_id)
+        corpus_doc = store.view(gold_doc.document_id)
         if corpus_doc is None:  # validated gold always has its corpus document
-            raise CommuniqueError([issue("unknown-document", f"no corpus document {gold.document_id!r}")])
-        texts.append(corpus_doc)
-        pred = preds.documents.get(gold.document_id)
+            raise CommuniqueError([issue("unknown-document", f"no corpus document {gold_doc.document_id!r}")])
+        lines = preds.read(gold_doc.document_id)
+        pred = lines.documents.get(gold_doc.document_id)
         if pred is None:
-            issues.append(issue("prediction-missing-document",
-                                f"no prediction line for {gold.document_id!r}; scored as predicting nothing",
-                                file=preds.path))
-            pred = Annotations(gold.document_id)
-        gold_side = from_gold(gold, corpus_doc.text)
+            if gold_doc.document_id not in preds.documents:
+                issues.append(issue("prediction-missing-document",
+                                    f"no prediction line for {gold_doc.document_id!r}; scored as predicting nothing",
+                                    file=preds.summary.path))
+            pred = Annotations(gold_doc.document_id)
+        gold_side = from_gold(gold_doc, corpus_doc.text)
         alignment = align_officials(gold_side, pred)
         officials.update(alignment.as_dict())
         for official in alignment.unknown:
             if official.source is not None:
-                issues.append(preds.locate(issue(
+                issues.append(lines.locate(issue(
                     "prediction-unknown-official",
                     f"{official.name or official.ref!r} matches no gold official by name (or several equally); "
                     "scored as wrong", path=official.source.path,
@@ -197,17 +248,27 @@ def _run(golds: list[AnnotatedDocument], gold_name: str, predictions: Prediction
         keep = _keeper(corpus_doc, split)
         if keep is not None:
             gold_side, pred = _restrict(gold_side, keep), _restrict(pred, keep)
+        tally = Tally()
         count_document(gold_side, pred, alignment, _unit_of(corpus_doc), tally)
-        units.extend(unit_id(corpus_doc.id, s.index) for s in corpus_doc.sections
-                     if split is None or split_of(unit_id(corpus_doc.id, s.index)) == split)
-    unplaced = sorted(u for u in tally.units if u.endswith("#unplaced"))
-    units.extend(unplaced)
-    if len(golds) > 1:  # resample documents: fold the sections of each document into one unit
-        folded = Tally()
-        folded.merge(tally, {u: u.split("#", 1)[0] for u in tally.units})
-        tally = folded
-        units = list(dict.fromkeys(u.split("#", 1)[0] for u in units))
-    return _Run(tally, units, preds, issues, officials, gold_name, len(golds))
+        sections = [unit_id(corpus_doc.id, s.index) for s in corpus_doc.sections
+                    if split is None or split_of(unit_id(corpus_doc.id, s.index)) == split]
+        unplaced = sorted(u for u in tally.units if u.endswith("#unplaced"))
+        doc_units = [*sections, *unplaced]
+        if fold and doc_units:
+            doc_units = [corpus_doc.id]
+        units.extend(doc_units)
+        for unit, counts in tally.units.items():
+            table.add(corpus_doc.id if fold else unit, counts)
+    if gold_problems:
+        raise CommuniqueError(gold_problems)
+    for doc_id in sorted(preds.remaining()):  # lines for documents without gold: checked, not scored
+        issues.append(issue("prediction-unscored-document", f"no gold annotations for {doc_id!r}; not scored",
+                            file=preds.summary.path, path="$.document_id"))
+    if preds.summary.errors:
+        raise CommuniqueError(preds.summary.errors + [i for i in preds.summary.issues if i.severity is not Severity.ERROR])
+    issues = [*preds.summary.issues, *issues]
+    return _Run(table, units, preds.summary, issues, officials, gold_name, len(gold_ids), len(preds.documents),
+                preds.collapsed)
 
 
 def _unit_of(doc: CorpusDocument) -> Callable[[int | None], str]:
@@ -259,13 +320,13 @@ def _entry(metric: Metric, totals: Mapping[str, float], type_: str) -> dict[str,
 
 
 def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, seed: int) -> BenchResult:
-    totals = run.tally.totals()
+    totals = run.table.totals()
     metrics: dict[str, Any] = {}
     for metric in METRICS:
         entry: dict[str, Any] = {"description": metric.description, "family": metric.family,
                                  **_entry(metric, totals, OVERALL)}
         value = main_value(metric)
-        entry[f"{value}_ci95"] = interval(resamples.values(run.tally, metric))
+        entry[f"{value}_ci95"] = interval(resamples.values(run.table, metric))
         if metric.types:
             present = {k.split("|")[1] for k in totals if k.startswith(metric.key + "|")}
             types = [*metric.types, *([UNTYPED] if UNTYPED in present else [])]
@@ -275,9 +336,7 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
             entry["macro_types"] = defined
         metrics[metric.key] = entry
     preds = run.predictions
-    collapsed: Counter[str] = Counter()
-    for doc in preds.documents.values():
-        collapsed.update(doc.collapsed)
+    collapsed = run.collapsed
     report = {
         "report_version": REPORT_VERSION,
         "settings": _settings(split, samples, seed, resamples),
@@ -285,7 +344,7 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
         "predictions": {
             "path": preds.path,
             "lines": preds.lines,
-            "documents": len(preds.documents),
+            "documents": run.predicted_documents,
             "annotators": sorted(preds.annotators),
             "anchoring": {k: preds.anchoring.get(k, 0) for k in ("offsets", "text", "context", "unanchored")},
             "collapsed_duplicates": {k: collapsed.get(k, 0) for k in ("officials", "mentions", "quotes", "meetings",
