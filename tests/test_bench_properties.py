@@ -297,3 +297,17 @@ def test_optimal_matching_beats_nervaluates_greedy_one():
     assert (greedy.partial, greedy.missed, greedy.spurious) == (1, 1, 1)
     totals = _ours(documents).totals()
     assert [totals[f"mentions.partial|*|{c}"] for c in ("par", "mis", "spu")] == [2, 0, 0]
+
+
+def test_parallel_scoring_gives_the_same_report(tmp_path, monkeypatch, capsys):
+    from communique.bench import scoring
+    from communique.cli import main as cli
+
+    assert cli(["synth", "--docs", "5", "--seed", "5", "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr(scoring, "CHUNK_FILES", 2)  # three chunks of work
+    args = dict(corpus=tmp_path / "corpus", samples=50)
+    serial = scoring.score(tmp_path / "annotations", tmp_path / "predictions.jsonl", **args)
+    parallel = scoring.score(tmp_path / "annotations", tmp_path / "predictions.jsonl", jobs=2, **args)
+    assert parallel.report == serial.report
+    assert serial.report["gold"]["documents"] == 5 and 0 < serial.headline["mentions.strict"] < 1
+    capsys.readouterr()

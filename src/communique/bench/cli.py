@@ -38,6 +38,7 @@ def register(sub: Any) -> None:
     bench.add_argument("--out", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
     bench.add_argument("--samples", type=_positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
     bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
+    bench.add_argument("--jobs", type=_positive, default=1, help="processes to score documents with (default: 1)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
     bench.set_defaults(func=cmd_bench)
 
@@ -85,7 +86,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if missing:
         _print_issues(missing)
         return EXIT_USAGE
-    options = {"corpus": args.corpus, "split": args.split, "samples": args.samples, "seed": args.seed}
+    options = {"corpus": args.corpus, "split": args.split, "samples": args.samples, "seed": args.seed,
+               "jobs": args.jobs}
     try:
         if args.pred:
             result = score(args.gold, args.pred, **options)

@@ -153,6 +153,14 @@ class PredictionStream:
                     continue
                 self.where[doc_id] = (number, here)
 
+    @classmethod
+    def indexed(cls, path: PathLike, corpus: CorpusStore, where: dict[str, tuple[int, int]]) -> PredictionStream:
+        """A stream over an index made elsewhere (by a parent process, for ``--jobs``): no scan."""
+        stream = cls.__new__(cls)
+        stream.path, stream.store, stream.where = Path(path), corpus, where
+        stream.summary, stream._done, stream.collapsed = PredictionSet(str(path)), set(), Counter()
+        return stream
+
     @property
     def documents(self) -> set[str]:
         return set(self.where)

@@ -99,23 +99,23 @@ class _Run:
 
 
 def score(gold: GoldInput, predictions: PredictionInput, *, corpus: PathLike = "corpus", split: str | None = None,
-          samples: int = SAMPLES, seed: int = SEED) -> BenchResult:
+          samples: int = SAMPLES, seed: int = SEED, jobs: int = 1) -> BenchResult:
     """Score ``predictions`` (a JSONL path, or mappings, one per document) against ``gold`` (a path, or
     validated documents). Raise :class:`~communique.CommuniqueError` with every problem when the gold or
     the predictions are invalid; warnings are in :attr:`BenchResult.issues`.
 
     Gold files and prediction lines are read one document at a time: memory grows with the number of
     resampling units (one small vector each), not with the documents' contents."""
-    run = _run(gold, predictions, corpus, split)
+    run = _run(gold, predictions, corpus, split, jobs)
     resamples = Resamples.draw(run.units, samples, seed)
     return _result(run, resamples, split, samples, seed)
 
 
 def compare(gold: GoldInput, a: PredictionInput, b: PredictionInput, *, corpus: PathLike = "corpus",
-            split: str | None = None, samples: int = SAMPLES, seed: int = SEED) -> Comparison:
+            split: str | None = None, samples: int = SAMPLES, seed: int = SEED, jobs: int = 1) -> Comparison:
     """Paired bootstrap comparison of system ``b`` against system ``a`` on every summary score."""
-    run_a = _run(gold, a, corpus, split)
-    run_b = _run(gold, b, corpus, split)
+    run_a = _run(gold, a, corpus, split, jobs)
+    run_b = _run(gold, b, corpus, split, jobs)
     units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
@@ -207,7 +207,112 @@ def _predictions(predictions: PredictionInput, store: CorpusStore, corpus: PathL
     return _InMemory(parse_predictions(predictions, corpus))
 
 
-def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split: str | None) -> _Run:
+@dataclass
+class _Scored:
+    """One document's contribution: its resampling units and counts, officials and issues."""
+
+    document_id: str
+    units: list[str]
+    counts: dict[str, Counter[str]]
+    officials: Counter[str]
+    issues: list[Issue]
+
+
+def _score_document(gold_doc: AnnotatedDocument, preds: PredictionStream | _InMemory, store: CorpusStore,
+                    split: str | None, fold: bool) -> _Scored:
+    corpus_doc = store.view(gold_doc.document_id)
+    if corpus_doc is None:  # validated gold always has its corpus document
+        raise CommuniqueError([issue("unknown-document", f"no corpus document {gold_doc.document_id!r}")])
+    issues: list[Issue] = []
+    lines = preds.read(gold_doc.document_id)
+    pred = lines.documents.get(gold_doc.document_id)
+    if pred is None:
+        if gold_doc.document_id not in preds.documents:
+            issues.append(issue("prediction-missing-document",
+                                f"no prediction line for {gold_doc.document_id!r}; scored as predicting nothing",
+                                file=preds.summary.path))
+        pred = Annotations(gold_doc.document_id)
+    gold_side = from_gold(gold_doc, corpus_doc.text)
+    alignment = align_officials(gold_side, pred)
+    for official in alignment.unknown:
+        if official.source is not None:
+            issues.append(lines.locate(issue(
+                "prediction-unknown-official",
+                f"{official.name or official.ref!r} matches no gold official by name (or several equally); "
+                "scored as wrong", path=official.source.path,
+                hint="use the name the text gives, or reference an official with mentions by id"),
+                official.source))
+    keep = _keeper(corpus_doc, split)
+    if keep is not None:
+        gold_side, pred = _restrict(gold_side, keep), _restrict(pred, keep)
+    tally = Tally()
+    count_document(gold_side, pred, alignment, _unit_of(corpus_doc), tally)
+    sections = [unit_id(corpus_doc.id, s.index) for s in corpus_doc.sections
+                if split is None or split_of(unit_id(corpus_doc.id, s.index)) == split]
+    unplaced = sorted(u for u in tally.units if u.endswith("#unplaced"))
+    units = [*sections, *unplaced]
+    counts: dict[str, Counter[str]] = {}
+    for unit, found in tally.units.items():
+        counts.setdefault(corpus_doc.id if fold else unit, Counter()).update(found)
+    return _Scored(corpus_doc.id, [corpus_doc.id] if fold and units else units, counts,
+                   Counter(alignment.as_dict()), issues)
+
+
+@dataclass
+class _Chunk:
+    """What a worker returns for a chunk of gold files (``--jobs``)."""
+
+    scored: list[_Scored]
+    gold: list[tuple[str, str]]  # (document id, file) of every valid gold file, for duplicate checks
+    problems: list[Issue]
+    summary: PredictionSet
+    collapsed: Counter[str]
+    read: set[str]
+
+
+def _score_chunk(args: tuple[list[Path], str, dict[str, tuple[int, int]], str, str | None, bool]) -> _Chunk:
+    files, pred_path, where, corpus, split, fold = args
+    store = CorpusStore(Path(corpus))
+    stream = PredictionStream.indexed(pred_path, store, where)
+    chunk = _Chunk([], [], [], stream.summary, stream.collapsed, stream._done)
+    for path in files:
+        report = validate_file(path, store)
+        chunk.problems.extend(report.errors)
+        if report.document is not None:
+            chunk.gold.append((report.document.document_id, report.path))
+            if not chunk.problems:
+                chunk.scored.append(_score_document(report.document, stream, store, split, fold))
+    return chunk
+
+
+CHUNK_FILES = 50  # gold files per unit of parallel work
+
+
+def _scored_in_parallel(files: list[Path], preds: PredictionStream, corpus: PathLike, split: str | None,
+                        fold: bool, jobs: int, problems: list[Issue]) -> Iterator[_Scored]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    tasks = [(files[i:i + CHUNK_FILES], str(preds.path), preds.where, str(corpus), split, fold)
+             for i in range(0, len(files), CHUNK_FILES)]
+    seen: dict[str, str] = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for chunk in pool.map(_score_chunk, tasks):
+            problems.extend(chunk.problems)
+            for doc_id, path in chunk.gold:
+                if doc_id in seen:
+                    problems.append(issue("duplicate-document", f"{doc_id!r} is also annotated in {seen[doc_id]}",
+                                          file=path, path="$.document_id"))
+                seen.setdefault(doc_id, path)
+            preds.summary.issues.extend(chunk.summary.issues)
+            preds.summary.anchoring.update(chunk.summary.anchoring)
+            preds.summary.annotators.update(chunk.summary.annotators)
+            preds.collapsed.update(chunk.collapsed)
+            preds._done.update(chunk.read)
+            if not problems:
+                yield from chunk.scored
+
+
+def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split: str | None, jobs: int = 1) -> _Run:
     if split is not None and split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     store = CorpusStore(Path(corpus))
@@ -215,50 +320,24 @@ def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split:
     golds, count, gold_name, gold_problems = _golds(gold, store)
     if preds.summary.errors:  # unreadable lines or duplicate documents: nothing is scored
         raise CommuniqueError(preds.summary.errors)
+    fold = count > 1  # resample documents: the sections of each document fold into one unit
+    if jobs > 1 and isinstance(preds, PredictionStream) and isinstance(gold, (str, os.PathLike)) and count > 1:
+        scored: Iterator[_Scored] = _scored_in_parallel(list(find_annotation_files([Path(gold)])), preds, corpus,
+                                                        split, fold, jobs, gold_problems)
+    else:
+        scored = (_score_document(doc, preds, store, split, fold) for doc in golds)
     table = Table()
     officials: Counter[str] = Counter()
     units: list[str] = []
     issues: list[Issue] = []
-    gold_ids: set[str] = set()
-    fold = count > 1  # resample documents: the sections of each document fold into one unit
-    for gold_doc in golds:
-        gold_ids.add(gold_doc.document_id)
-        corpus_doc = store.view(gold_doc.document_id)
-        if corpus_doc is None:  # validated gold always has its corpus document
-            raise CommuniqueError([issue("unknown-document", f"no corpus document {gold_doc.document_id!r}")])
-        lines = preds.read(gold_doc.document_id)
-        pred = lines.documents.get(gold_doc.document_id)
-        if pred is None:
-            if gold_doc.document_id not in preds.documents:
-                issues.append(issue("prediction-missing-document",
-                                    f"no prediction line for {gold_doc.document_id!r}; scored as predicting nothing",
-                                    file=preds.summary.path))
-            pred = Annotations(gold_doc.document_id)
-        gold_side = from_gold(gold_doc, corpus_doc.text)
-        alignment = align_officials(gold_side, pred)
-        officials.update(alignment.as_dict())
-        for official in alignment.unknown:
-            if official.source is not None:
-                issues.append(lines.locate(issue(
-                    "prediction-unknown-official",
-                    f"{official.name or official.ref!r} matches no gold official by name (or several equally); "
-                    "scored as wrong", path=official.source.path,
-                    hint="use the name the text gives, or reference an official with mentions by id"),
-                    official.source))
-        keep = _keeper(corpus_doc, split)
-        if keep is not None:
-            gold_side, pred = _restrict(gold_side, keep), _restrict(pred, keep)
-        tally = Tally()
-        count_document(gold_side, pred, alignment, _unit_of(corpus_doc), tally)
-        sections = [unit_id(corpus_doc.id, s.index) for s in corpus_doc.sections
-                    if split is None or split_of(unit_id(corpus_doc.id, s.index)) == split]
-        unplaced = sorted(u for u in tally.units if u.endswith("#unplaced"))
-        doc_units = [*sections, *unplaced]
-        if fold and doc_units:
-            doc_units = [corpus_doc.id]
-        units.extend(doc_units)
-        for unit, counts in tally.units.items():
-            table.add(corpus_doc.id if fold else unit, counts)
+    documents = 0
+    for result in scored:
+        documents += 1
+        units.extend(result.units)
+        for unit, counts in result.counts.items():
+            table.add(unit, counts)
+        officials.update(result.officials)
+        issues.extend(result.issues)
     if gold_problems:
         raise CommuniqueError(gold_problems)
     for doc_id in sorted(preds.remaining()):  # lines for documents without gold: checked, not scored
@@ -267,7 +346,7 @@ def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split:
     if preds.summary.errors:
         raise CommuniqueError(preds.summary.errors + [i for i in preds.summary.issues if i.severity is not Severity.ERROR])
     issues = [*preds.summary.issues, *issues]
-    return _Run(table, units, preds.summary, issues, officials, gold_name, len(gold_ids), len(preds.documents),
+    return _Run(table, units, preds.summary, issues, officials, gold_name, documents, len(preds.documents),
                 preds.collapsed)
 
 
