@@ -7,6 +7,8 @@ underlying library, and prints the seconds it took as JSON (loading the input is
     pyarrow-write HF OUT      writing the exported rows to parquet with pyarrow directly
     pyarrow-read HF           reading every exported parquet file with pyarrow
     load-dataset HF CACHE     datasets.load_dataset of every config (what communique's export is read with)
+    nervaluate GOLD PRED      nervaluate's four SemEval schemas on the mention spans
+    mentions GOLD PRED        communique's mention scorer (optimal matching) on the same mention spans
 """
 
 from __future__ import annotations
@@ -76,9 +78,13 @@ def main(argv: list[str]) -> None:
     elif command == "load-dataset":
         seconds = load_dataset(Path(args[0]), Path(args[1]))
     elif command == "nervaluate":
-        from bench_anchor import nervaluate_seconds  # noqa: PLC0415  (next to this file)
+        from bench_anchor import nervaluate_seconds  # next to this file
 
         seconds = nervaluate_seconds(Path(args[0]), Path(args[1]))
+    elif command == "mentions":
+        from bench_anchor import communique_seconds
+
+        seconds = communique_seconds(Path(args[0]), Path(args[1]))
     else:
         raise SystemExit(f"unknown anchor {command!r}")
     print(json.dumps({"seconds": seconds}))

@@ -98,6 +98,11 @@ def measure_size(n: int, work: Path, jobs: int) -> dict[str, tuple[Measure, Meas
         run(communique("bench", "--pred", str(folder / "predictions.jsonl"), "--gold", str(folder / "annotations"),
                        "--corpus", str(folder / "corpus"), "--format", "json", "--out", str(folder / "bench.json"),
                        "--jobs", str(jobs))),
+        None,
+    )
+    # identical inputs: the mention spans alone, scored under the four SemEval schemas by both
+    results["mention scoring"] = (
+        run(anchor("mentions", str(folder / "annotations"), str(folder / "predictions.jsonl"))),
         run(anchor("nervaluate", str(folder / "annotations"), str(folder / "predictions.jsonl"))),
     )
     return results
@@ -110,7 +115,8 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 def report(all_results: dict[int, dict[str, tuple[Measure, Measure | None]]], jobs: int) -> str:
     lines = ["| N | stage | wall s | ms/doc | docs/s | peak RSS MB | anchor | anchor s | stage / anchor |",
              "|---|---|---|---|---|---|---|---|---|"]
-    anchor_names = {"validate": "jsonschema", "export": "pyarrow write", "load": "pyarrow read", "bench": "nervaluate"}
+    anchor_names = {"validate": "jsonschema", "export": "pyarrow write", "load": "pyarrow read",
+                    "mention scoring": "nervaluate"}
     for n, results in all_results.items():
         for stage, (main, anc) in results.items():
             ref = None if anc is None else (anc.inner if anc.inner is not None else anc.seconds)
@@ -143,8 +149,9 @@ def targets(all_results: dict[int, dict[str, tuple[Measure, Measure | None]]]) -
     export_ratio = r["export"][0].seconds / r["export"][1].inner
     out.append(f"| export within 2x of the pyarrow floor (N={big:,}) | {export_ratio:.2f}x | "
                f"{'yes' if export_ratio <= 2 else 'no'} |")
-    bench_ratio = r["bench"][0].seconds / r["bench"][1].inner
-    out.append(f"| bench faster than nervaluate (N={big:,}) | {bench_ratio:.2f}x | {'yes' if bench_ratio < 1 else 'no'} |")
+    bench_ratio = r["mention scoring"][0].inner / r["mention scoring"][1].inner
+    out.append(f"| bench's mention scoring faster than nervaluate on the same spans (N={big:,}) | {bench_ratio:.2f}x | "
+               f"{'yes' if bench_ratio < 1 else 'no'} |")
     total = r["validate"][0].seconds + r["export"][0].seconds + r["bench"][0].seconds
     out.append(f"| validate + export + bench of N={big:,} under 180 s | {total:.0f} s | {'yes' if total < 180 else 'no'} |")
     return "\n".join(out)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from .annotations import Annotations, Extent, iou, overlap, overlap_all, same
-from .matching import match, overlapping
+from .matching import candidate_groups, match, match_in_groups, overlapping
 from .metrics import Tally
 from .officials import OfficialAlignment, ceaf_pairs
 
@@ -107,6 +107,7 @@ _MENTION_CORRECT: dict[str, Callable[[Any, Any], bool]] = {
 def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> None:
     golds, preds = gold.mentions, pred.mentions
     candidates = overlapping([[g.extent] for g in golds], [[p.extent] for p in preds])
+    groups = candidate_groups(candidates)  # the same for the four schemas: every overlapping pair is a candidate
     for schema, correct in _MENTION_CORRECT.items():
         key = f"mentions.{schema}"
 
@@ -115,7 +116,7 @@ def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) ->
                 return (0.0, 0.0, 0.0)
             return (float(correct(g, p)), 1.0, iou([g.extent], [p.extent]))
 
-        pairs = match(golds, preds, tiers, candidates)
+        pairs = match_in_groups(golds, preds, tiers, groups, candidates)
         for i, j in pairs:
             g, p = golds[i], preds[j]
             outcome = "cor" if correct(g, p) else ("par" if schema == "partial" else "inc")

@@ -20,10 +20,35 @@ import numpy as np
 from ..align import align
 from .annotations import Extent
 
-__all__ = ["match", "overlapping"]
+__all__ = ["candidate_groups", "match", "match_in_groups", "overlapping"]
 
 A = TypeVar("A")
 B = TypeVar("B")
+
+
+def match_in_groups(gold: Sequence[A], pred: Sequence[B], tiers: Callable[[A, B], Sequence[float]],
+                    groups: Sequence[tuple[list[int], list[int]]], candidates: set[tuple[int, int]]
+                    ) -> list[tuple[int, int]]:
+    """:func:`match`, given the connected groups of the candidate pairs (see :func:`candidate_groups`), so
+    that several matchings over the same candidates (one per metric) share that work.
+
+    Every candidate must have a positive tier (e.g. overlapping pairs, when overlap is a tier): a group of
+    one pair is then matched without weighing it."""
+    pairs: list[tuple[int, int]] = []
+    for rows, cols in groups:
+        if len(rows) == 1 and len(cols) == 1:
+            pairs.append((rows[0], cols[0]))
+            continue
+        inside = [(i, j) for i in rows for j in cols if (i, j) in candidates]
+        found = match([gold[i] for i in rows], [pred[j] for j in cols], tiers,
+                      [(rows.index(i), cols.index(j)) for i, j in inside])
+        pairs.extend((rows[a], cols[b]) for a, b in found)
+    return sorted(pairs)
+
+
+def candidate_groups(candidates: Iterable[tuple[int, int]]) -> list[tuple[list[int], list[int]]]:
+    """The connected groups of candidate pairs: pairs compete for items only within a group."""
+    return _groups(candidates)
 
 
 def match(gold: Sequence[A], pred: Sequence[B], tiers: Callable[[A, B], Sequence[float]],
