@@ -44,12 +44,46 @@ class Measure:
     inner: float | None = None  # seconds the anchor reported for its own timed section
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants (worker processes of --jobs included)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            statm = Path(f"/proc/{entry}/statm").read_text().split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+        rss[int(entry)] = int(statm[1]) * PAGE
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
 def run(command: list[str]) -> Measure:
-    """Run ``command`` in a fresh process; wall time, and peak RSS from the kernel (wait4)."""
+    """Run ``command`` in a fresh process: wall time, and the peak resident memory of its process tree
+    (sampled every 20 ms, and at least the main process's own peak as the kernel reports it)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=out, stderr=err, env=ENV, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)  # reap it ourselves to get its own rusage
+        peak = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid == proc.pid:
+                break
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -58,7 +92,8 @@ def run(command: list[str]) -> Measure:
             raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{err.read().decode()[-2000:]}")
         printed = out.read().decode()
     inner = json.loads(printed.strip().splitlines()[-1])["seconds"] if command[1:2] == [str(ANCHORS)] else None
-    return Measure(seconds, usage.ru_maxrss / 1024, inner)  # Linux reports KiB
+    peak_mb = max(peak / 2**20, usage.ru_maxrss / 1024)  # Linux reports ru_maxrss in KiB
+    return Measure(seconds, peak_mb, inner)
 
 
 def communique(*args: str) -> list[str]:

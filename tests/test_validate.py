@@ -180,3 +180,12 @@ def test_console_script_never_shows_a_traceback(tmp_path: Path, content: bytes):
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     assert re.search(r"bad\.yaml:\d+:\d+: \$\S*: \[[a-z-]+\] ", run.stdout)
+
+
+def test_broken_corpus_document_is_reported_not_raised(tmp_path: Path, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "iran-pakistan-military-talks.json").write_text('{"id": "iran-pakistan-military-talks", "text": ', encoding="utf-8")
+    assert main(["validate", str(FIXTURES / "valid" / "minimal.yaml"), "--corpus", str(corpus)]) == 1
+    out = capsys.readouterr().out
+    assert "[corpus-invalid]" in out and "corpus build" in out

@@ -67,6 +67,8 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
         problems.append(issue("span-whitespace", f"span text {quote!r} has whitespace at an edge",
                               path=f"{where}.text", hint="trim the span"))
     prefix, suffix, occurrence = span.get("prefix"), span.get("suffix"), span.get("occurrence")
+    if not (_int(occurrence) and occurrence >= 1):
+        occurrence = None  # a bad occurrence is reported by the model validation; do not index with it
     start, end = span.get("start"), span.get("end")
     if "start" in span or "end" in span:
         if not (_int(start) and _int(end)):

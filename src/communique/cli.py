@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from pydantic import ValidationError
+
 from . import __version__
 from .anchor_files import anchor_file
 from .corpus import build_corpus
@@ -187,7 +189,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(d.document_id for d in docs))
         print(f"say which document to render ({'not found; ' if wanted else ''}known: {known})", file=sys.stderr)
         return EXIT_USAGE
-    corpus = CorpusStore(Path(args.corpus)).get(chosen[0].document_id)
+    try:
+        corpus = CorpusStore(Path(args.corpus)).get(chosen[0].document_id)
+    except ValidationError as exc:  # the committed file is broken (validation read only its text)
+        _print_issues([issue("corpus-invalid", f"corpus document {chosen[0].document_id!r} is not valid: "
+                             f"{exc.error_count()} problem(s)", hint="run `communique corpus build`")])
+        return EXIT_PROBLEMS
     assert corpus is not None  # validation resolved it
     write_atomic(Path(args.out), render_html(chosen[0], corpus))
     print(f"wrote {args.out}", file=sys.stderr)

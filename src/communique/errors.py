@@ -64,6 +64,7 @@ _ENTRIES = [
     Problem("seed-metadata", Severity.ERROR, "A seed's metadata file is missing or invalid."),
     Problem("seed-changed", Severity.ERROR, "A seed's bytes no longer match the sha256 in its metadata."),
     Problem("corpus-stale", Severity.ERROR, "A committed corpus document differs from what its seed builds."),
+    Problem("corpus-invalid", Severity.ERROR, "A corpus document file cannot be read; rebuild it from its seed."),
     # predictions (communique bench)
     Problem("prediction-span-not-found", Severity.WARNING, "A predicted span's text does not occur in the document; the prediction is scored as wrong."),
     Problem("prediction-span-ambiguous", Severity.WARNING, "A predicted text-only span occurs more than once and nothing says which; scored as wrong."),

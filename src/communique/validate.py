@@ -67,6 +67,22 @@ class CorpusText:
     paragraph_ends: frozenset[int]
 
 
+#: what the fast readers take from a corpus document file
+CORPUS_KEYS = ("id", "text", "sha256", "paragraphs", "headings", "sections", "sentences", "tokens", "metadata")
+
+
+class CorpusUnreadable(Exception):
+    """A corpus document file is broken (it is generated: rebuild it)."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+    def as_issue(self) -> Issue:
+        return issue("corpus-invalid", f"corpus document {self.path} cannot be read: {self.reason}",
+                     path="$.document_id", hint="run `communique corpus build`")
+
+
 class CorpusStore:
     """Looks up corpus documents by id, keeping only a few in memory."""
 
@@ -88,7 +104,16 @@ class CorpusStore:
 
     def _load_raw(self, document_id: str) -> dict[str, Any] | None:
         path = self._path(document_id)
-        return json.loads(path.read_bytes()) if path else None
+        if path is None:
+            return None
+        try:
+            data = json.loads(path.read_bytes())
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise CorpusUnreadable(path, str(exc)) from None
+        missing = [k for k in CORPUS_KEYS if not isinstance(data, dict) or k not in data]
+        if missing:
+            raise CorpusUnreadable(path, f"missing {', '.join(missing)}")
+        return data
 
     def _load_view(self, document_id: str) -> CorpusView | None:
         """A fast read-only view with the same attributes (for exports of large corpora)."""
@@ -202,7 +227,11 @@ def _check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue])
     document_id = data.get("document_id")
     if not isinstance(document_id, str):
         return None  # missing or mistyped: reported by the model validation
-    corpus = store.text(document_id)
+    try:
+        corpus = store.text(document_id)
+    except CorpusUnreadable as exc:
+        issues.append(exc.as_issue())
+        return None
     if corpus is None:
         close = difflib.get_close_matches(document_id, store.ids(), n=3)
         issues.append(issue("unknown-document", f"no corpus document {document_id!r}",

@@ -270,8 +270,15 @@ class _Chunk:
     read: set[str]
 
 
-def _score_chunk(args: tuple[list[Path], str, dict[str, tuple[int, int]], str, str | None, bool]) -> _Chunk:
-    files, pred_path, where, corpus, split, fold = args
+_WORKER: dict[str, Any] = {}  # set once per worker process: the prediction index is not sent with every task
+
+
+def _init_worker(pred_path: str, where: dict[str, tuple[int, int]], corpus: str, split: str | None, fold: bool) -> None:
+    _WORKER.update(pred_path=pred_path, where=where, corpus=corpus, split=split, fold=fold)
+
+
+def _score_chunk(files: list[Path]) -> _Chunk:
+    pred_path, where, corpus, split, fold = (_WORKER[k] for k in ("pred_path", "where", "corpus", "split", "fold"))
     store = CorpusStore(Path(corpus))
     stream = PredictionStream.indexed(pred_path, store, where)
     chunk = _Chunk([], [], [], stream.summary, stream.collapsed, stream._done)
@@ -292,10 +299,10 @@ def _scored_in_parallel(files: list[Path], preds: PredictionStream, corpus: Path
                         fold: bool, jobs: int, problems: list[Issue]) -> Iterator[_Scored]:
     from concurrent.futures import ProcessPoolExecutor
 
-    tasks = [(files[i:i + CHUNK_FILES], str(preds.path), preds.where, str(corpus), split, fold)
-             for i in range(0, len(files), CHUNK_FILES)]
+    tasks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
     seen: dict[str, str] = {}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(str(preds.path), preds.where, str(corpus), split, fold)) as pool:
         for chunk in pool.map(_score_chunk, tasks):
             problems.extend(chunk.problems)
             for doc_id, path in chunk.gold:

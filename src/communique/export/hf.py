@@ -12,9 +12,9 @@ Parquet files carry their features in their own metadata (the ``huggingface`` ke
 shard name carries a hash of its content: a changed export never hits a stale ``load_dataset`` cache
 (datasets#6465). Shards are cut by size.
 
-Documents are processed in fixed-size chunks (``CHUNK_DOCS``), each writing its own part files; with
-``jobs > 1`` chunks run in parallel processes. Parts are then merged in chunk order into the final shards,
-so the output does not depend on the number of jobs. The export is deterministic (byte-identical when
+Documents are processed in fixed-size chunks (``CHUNK_DOCS``), each turning its rows into Arrow tables;
+with ``jobs > 1`` chunks run in parallel processes. The tables are written in chunk order into the final
+shards, so the output does not depend on the number of jobs. The export is deterministic (byte-identical when
 nothing changed) and atomic: everything is written into a temporary folder beside the target and moved
 into place at the end; a failure leaves the previous export as it was.
 """
@@ -25,7 +25,7 @@ import hashlib
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,11 +76,11 @@ class ChunkResult:
     counts: list[tuple[str, dict[str, dict[str, int]]]] = field(default_factory=list)
     units_per_split: Counter[str] = field(default_factory=Counter)
     guidelines_versions: set[str] = field(default_factory=set)
-    parts: dict[tuple[str, str], Path] = field(default_factory=dict)
+    tables: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
 
 
-def build_chunk(index: int, files: list[Path], corpus_dir: Path, staging: Path) -> ChunkResult:
-    """Validate a chunk of annotation files and write their rows as part files (one per config/split)."""
+def build_chunk(files: list[Path], corpus_dir: Path) -> ChunkResult:
+    """Validate a chunk of annotation files and turn their rows into one Arrow table per config/split."""
     store = CorpusStore(corpus_dir)
     result = ChunkResult()
     rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -106,22 +106,18 @@ def build_chunk(index: int, files: list[Path], corpus_dir: Path, staging: Path) 
     for config in CONFIGS:
         for split in SPLITS_OF[config.name]:
             if (config.name, split) in rows:  # a split with no rows gets no file
-                part = staging / "parts" / f"{index:06d}" / config.name / f"{split}.parquet"
-                part.parent.mkdir(parents=True, exist_ok=True)
-                table = pa.Table.from_pylist(rows.pop((config.name, split)), schema=config.features.arrow_schema)
-                pq.write_table(table, part, row_group_size=ROWS_PER_BATCH, compression=COMPRESSION)
-                result.parts[(config.name, split)] = part
+                result.tables[(config.name, split)] = pa.Table.from_pylist(
+                    rows.pop((config.name, split)), schema=config.features.arrow_schema)
     return result
 
 
-def _build_chunk_star(args: tuple[int, list[Path], Path, Path]) -> ChunkResult:
+def _build_chunk_star(args: tuple[list[Path], Path]) -> ChunkResult:
     return build_chunk(*args)
 
 
-def build_chunks(files: list[Path], corpus_dir: Path, staging: Path, jobs: int) -> Iterator[ChunkResult]:
+def build_chunks(files: list[Path], corpus_dir: Path, jobs: int) -> Iterator[ChunkResult]:
     """Chunk results in chunk order, computed in ``jobs`` processes."""
-    tasks = [(i, files[start:start + CHUNK_DOCS], corpus_dir, staging)
-             for i, start in enumerate(range(0, len(files), CHUNK_DOCS))]
+    tasks = [(files[start:start + CHUNK_DOCS], corpus_dir) for start in range(0, len(files), CHUNK_DOCS)]
     if jobs <= 1 or len(tasks) <= 1:
         yield from map(_build_chunk_star, tasks)
         return
@@ -129,45 +125,49 @@ def build_chunks(files: list[Path], corpus_dir: Path, staging: Path, jobs: int) 
         yield from pool.map(_build_chunk_star, tasks)
 
 
-def merge_parts(parts: list[Path], root: Path, config: str, split: str, schema: pa.Schema, max_bytes: int) -> list[Shard]:
-    """Concatenate part files (in order) into size-bounded, content-addressed shards."""
-    staged: list[tuple[Path, int, int]] = []  # (path, rows, arrow bytes)
-    writer: pq.ParquetWriter | None = None
-    rows = nbytes = 0
-    folder = root / "data" / config
-    folder.mkdir(parents=True, exist_ok=True)
-    current = folder / f".{split}-{len(staged):05d}.partial"
+class ShardWriter:
+    """Streams the tables of one config and split into size-bounded, content-addressed shards."""
 
-    def batches() -> Iterator[pa.Table]:
-        for part in parts:
-            for batch in pq.ParquetFile(part).iter_batches(batch_size=ROWS_PER_BATCH):
-                yield pa.Table.from_batches([batch], schema=schema)
+    def __init__(self, root: Path, config: str, split: str, schema: pa.Schema, max_bytes: int):
+        self.folder = root / "data" / config
+        self.root, self.split, self.schema, self.max_bytes = root, split, schema, max_bytes
+        self.staged: list[tuple[Path, int, int]] = []  # (path, rows, arrow bytes)
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = self.bytes = 0
 
-    for table in batches():
-        per_row = max(1, table.nbytes // max(1, table.num_rows))
-        while table.num_rows:
-            take = max(1, min(table.num_rows, (max_bytes - nbytes) // per_row))  # cut where the shard is full
-            piece, table = table.slice(0, take), table.slice(take)
-            if writer is None:
-                current = folder / f".{split}-{len(staged):05d}.partial"
-                writer = pq.ParquetWriter(current, schema, compression=COMPRESSION)
-            writer.write_table(piece, row_group_size=ROWS_PER_BATCH)
-            rows += piece.num_rows
-            nbytes += piece.nbytes
-            if nbytes >= max_bytes:
-                writer.close()
-                staged.append((current, rows, nbytes))
-                writer, rows, nbytes = None, 0, 0
-    if writer is not None:
-        writer.close()
-        staged.append((current, rows, nbytes))
-    shards = []
-    for i, (path, count, size) in enumerate(staged):
-        digest = _sha256(path)
-        final = path.with_name(f"{split}-{i:05d}-of-{len(staged):05d}-{digest[:12]}.parquet")
-        path.rename(final)
-        shards.append(Shard(final.relative_to(root).as_posix(), count, size, digest, final.stat().st_size))
-    return shards
+    def add(self, table: pa.Table) -> None:
+        for batch in table.to_batches(max_chunksize=ROWS_PER_BATCH):
+            piece_source = pa.Table.from_batches([batch], schema=self.schema)
+            per_row = max(1, piece_source.nbytes // max(1, piece_source.num_rows))
+            while piece_source.num_rows:
+                take = max(1, min(piece_source.num_rows, (self.max_bytes - self.bytes) // per_row))  # fill the shard
+                piece, piece_source = piece_source.slice(0, take), piece_source.slice(take)
+                if self.writer is None:
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    self.current = self.folder / f".{self.split}-{len(self.staged):05d}.partial"
+                    self.writer = pq.ParquetWriter(self.current, self.schema, compression=COMPRESSION)
+                self.writer.write_table(piece, row_group_size=ROWS_PER_BATCH)
+                self.rows += piece.num_rows
+                self.bytes += piece.nbytes
+                if self.bytes >= self.max_bytes:
+                    self._close_shard()
+
+    def _close_shard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.staged.append((self.current, self.rows, self.bytes))
+            self.writer, self.rows, self.bytes = None, 0, 0
+
+    def close(self) -> list[Shard]:
+        """Finish the last shard and give every shard its final name (index, count, content hash)."""
+        self._close_shard()
+        shards = []
+        for i, (path, count, size) in enumerate(self.staged):
+            digest = _sha256(path)
+            final = path.with_name(f"{self.split}-{i:05d}-of-{len(self.staged):05d}-{digest[:12]}.parquet")
+            path.rename(final)
+            shards.append(Shard(final.relative_to(self.root).as_posix(), count, size, digest, final.stat().st_size))
+        return shards
 
 
 def _sha256(path: Path) -> str:
@@ -178,19 +178,28 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def merge_all(results: Iterable[ChunkResult], root: Path, max_bytes: int) -> ExportResult:
-    parts: dict[tuple[str, str], list[Path]] = {}
-    for chunk in results:
-        for key, path in chunk.parts.items():
-            parts.setdefault(key, []).append(path)
-    result = ExportResult(root)
-    for config in CONFIGS:
-        for split in SPLITS_OF[config.name]:
-            if (config.name, split) in parts:
-                result.shards.setdefault(config.name, {})[split] = merge_parts(
-                    parts[(config.name, split)], root, config.name, split, config.features.arrow_schema, max_bytes)
-    shutil.rmtree(root / "parts", ignore_errors=True)
-    return result
+class Shards:
+    """One :class:`ShardWriter` per config and split, fed chunk by chunk, in chunk order."""
+
+    def __init__(self, root: Path, max_bytes: int):
+        self.root, self.max_bytes = root, max_bytes
+        self.writers: dict[tuple[str, str], ShardWriter] = {}
+        self.schemas = {c.name: c.features.arrow_schema for c in CONFIGS}
+
+    def add(self, chunk: ChunkResult) -> None:
+        for (config, split), table in chunk.tables.items():
+            if (config, split) not in self.writers:
+                self.writers[(config, split)] = ShardWriter(self.root, config, split, self.schemas[config], self.max_bytes)
+            self.writers[(config, split)].add(table)
+        chunk.tables.clear()  # written: do not keep them
+
+    def close(self) -> ExportResult:
+        result = ExportResult(self.root)
+        for config in CONFIGS:
+            for split in SPLITS_OF[config.name]:
+                if (config.name, split) in self.writers:
+                    result.shards.setdefault(config.name, {})[split] = self.writers[(config.name, split)].close()
+        return result
 
 
 def staged_export(out: Path, write: Callable[[Path], None]) -> None:

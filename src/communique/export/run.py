@@ -12,7 +12,7 @@ from ..models import AnnotatedDocument
 from ..stats import compute_stats
 from ..validate import CorpusStore, find_annotation_files, validate_file
 from .card import CardFacts, render_card, render_croissant
-from .hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, build_chunks, merge_all, staged_export
+from .hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
 
 MAX_DOCUMENT_COLUMNS = 5  # the card shows per-document statistics only for small corpora
 
@@ -79,8 +79,8 @@ def export_hf(annotations: Path, corpus_dir: Path, out: Path, *, passes: Path | 
     def write(staging: Path) -> None:
         problems: list[Issue] = []
         seen: dict[str, str] = {}
-        chunks = []
-        for chunk in build_chunks(files, Path(corpus_dir), staging, jobs):
+        shards = Shards(staging, max_shard_bytes)
+        for chunk in build_chunks(files, Path(corpus_dir), jobs):
             problems.extend(chunk.issues)
             for doc_id, path in chunk.documents:
                 if doc_id in seen:
@@ -95,10 +95,11 @@ def export_hf(annotations: Path, corpus_dir: Path, out: Path, *, passes: Path | 
                         facts.stats["total"][layer][label] += n
             facts.units_per_split.update(chunk.units_per_split)
             facts.guidelines_versions |= chunk.guidelines_versions
-            chunks.append(chunk)
+            if not problems:
+                shards.add(chunk)  # written as it comes: memory holds one chunk, not the corpus
         if problems:
             raise CommuniqueError(problems)
-        result = merge_all(chunks, staging, max_shard_bytes)
+        result = shards.close()
         (staging / "README.md").write_text(render_card(result, facts), encoding="utf-8")
         (staging / "croissant.json").write_text(render_croissant(result, facts), encoding="utf-8")
         holder["result"] = result
