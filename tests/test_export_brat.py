@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import bratly.io.file_read_src as bratly_io  # declared test dependencies: absent, they fail (no skip)
 import pytest
+from bratly.annotation_types import (
+    AttributeAnnotation,
+    EntityAnnotation,
+    EquivalenceAnnotation,
+    EventAnnotation,
+    NoteAnnotation,
+)
 
 from communique import load_annotations, load_corpus_document
 from communique.cli import main
@@ -13,15 +21,6 @@ from communique.export.brat import annotation_conf
 from communique.models import CommitmentKind, MentionForm, QuoteKind, labels
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT
-
-bratly_io = pytest.importorskip("bratly.io.file_read_src")
-from bratly.annotation_types import (  # noqa: E402
-    AttributeAnnotation,
-    EntityAnnotation,
-    EquivalenceAnnotation,
-    EventAnnotation,
-    NoteAnnotation,
-)
 
 
 @pytest.fixture(scope="module")

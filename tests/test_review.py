@@ -112,7 +112,7 @@ CHROMEDRIVER = shutil.which("chromedriver")
 @pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                     reason="no headless browser: install Debian's chromium and chromium-driver (see README)")
 def test_page_in_a_real_browser_shows_every_annotation(gold, corpus_doc, tmp_path: Path):
-    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
