@@ -29,7 +29,22 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def corpus_text() -> str:
+def corpus_doc():
+    """The seed's corpus document (models are frozen: safe to share)."""
     from communique import load_corpus_document
 
-    return load_corpus_document(CORPUS / f"{DOC_ID}.json").text
+    return load_corpus_document(CORPUS / f"{DOC_ID}.json")
+
+
+@pytest.fixture(scope="session")
+def corpus_text(corpus_doc) -> str:
+    return corpus_doc.text
+
+
+@pytest.fixture(scope="session")
+def gold():
+    """The validated gold of the seed article."""
+    from communique import load_annotations
+
+    (document,) = load_annotations(GOLD, CORPUS)
+    return document

@@ -11,11 +11,6 @@ from .conftest import CORPUS, FIXTURES, GOLD, ROOT
 
 
 @pytest.fixture(scope="module")
-def gold():
-    return load_annotations(GOLD, CORPUS)[0]
-
-
-@pytest.fixture(scope="module")
 def minimal():
     return load_annotations(FIXTURES / "valid" / "minimal.yaml", CORPUS)[0]
 

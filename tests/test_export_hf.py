@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from communique import load_annotations, load_corpus_document
+from communique import load_annotations
 from communique.cli import main
 from communique.export import hf as hf_module
 from communique.export.rows import CONFIGS, SPLITS_OF
@@ -60,16 +60,6 @@ def exported(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def loaded(exported: Path, tmp_path_factory) -> dict:
     return load_in_fresh_process(exported, tmp_path_factory.mktemp("cache"), [c.name for c in CONFIGS])
-
-
-@pytest.fixture(scope="module")
-def gold():
-    return load_annotations(GOLD, CORPUS)[0]
-
-
-@pytest.fixture(scope="module")
-def corpus_doc():
-    return load_corpus_document(CORPUS / f"{DOC_ID}.json")
 
 
 def test_every_config_and_split_loads_with_typed_features(loaded):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from communique import load_annotations, load_corpus_document
+from communique import load_annotations
 from communique.agreement import compare, format_agreement
 from communique.cli import main
 from communique.render import annotation_units, render_html
@@ -18,16 +18,6 @@ from communique.stats import compute_stats, format_stats
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT
 
 PASSES = ROOT / "annotations" / "passes"
-
-
-@pytest.fixture(scope="module")
-def gold():
-    return load_annotations(GOLD, CORPUS)[0]
-
-
-@pytest.fixture(scope="module")
-def corpus_doc():
-    return load_corpus_document(CORPUS / f"{DOC_ID}.json")
 
 
 def test_stats_count_every_item(gold, capsys):
