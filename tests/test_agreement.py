@@ -7,7 +7,7 @@ import pytest
 from communique import load_annotations
 from communique.agreement import compare
 
-from .conftest import CORPUS, FIXTURES, GOLD, ROOT
+from .conftest import CORPUS, FIXTURES, ROOT
 
 
 @pytest.fixture(scope="module")
