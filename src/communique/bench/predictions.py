@@ -36,7 +36,7 @@ from pydantic import BaseModel, ValidationError
 from ..anchor import _fits, find_all, resolve
 from ..errors import Issue, Severity, issue
 from ..validate import CorpusStore, _check_corpus, _check_identity, _structure_issues, parse_path
-from ..walk import SpanNode, walk
+from ..walk import RefNode, SpanNode, walk
 from ..yamlio import JsonPath, Locator, ParseFailure, decode_utf8, format_path
 from .annotations import (
     QUOTATION_MARKS,
@@ -221,11 +221,13 @@ class _DuplicateKey(ValueError):
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # rare: only then look for the culprit
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return out
 
 
@@ -277,8 +279,9 @@ def _read_document(data: Any, store: CorpusStore, source: Source
     issues: list[Issue] = []
     corpus = _check_corpus(data, store, issues)
     anchors: dict[JsonPath, _Placed | _Ambiguous] = {}
+    nodes = list(walk(PredictedDocument, data))  # one walk serves anchoring and the reference checks
     if corpus is not None:
-        for node in walk(PredictedDocument, data):
+        for node in nodes:
             if isinstance(node, SpanNode) and isinstance(node.value, dict):
                 placed = _anchor(corpus.text, node.value, node.path, issues)
                 if placed is not None:
@@ -288,7 +291,7 @@ def _read_document(data: Any, store: CorpusStore, source: Source
         document = PredictedDocument.model_validate(data)
     except ValidationError as exc:
         issues.extend(_structure_issues(exc, PredictedDocument))
-    _check_identity(data, issues, PredictedDocument)
+    _check_identity(data, issues, PredictedDocument, refs=[n for n in nodes if isinstance(n, RefNode)])
     _check_references(data, issues)
     if document is None or corpus is None or any(i.severity is Severity.ERROR for i in issues):
         return None, issues, Counter()
