@@ -125,13 +125,21 @@ _FastLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:tru
                                   list("tTfF"))
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+class DuplicateKey(ValueError):
+    """A JSON object gives the same key twice; ``args[0]`` is the key."""
+
+    def __str__(self) -> str:
+        return f"found duplicate key {self.args[0]!r}"
+
+
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for ``json.loads`` that refuses duplicate keys."""
     out = dict(pairs)
     if len(out) != len(pairs):  # rare: only then look for the culprit
         seen: set[str] = set()
         for key, _ in pairs:
             if key in seen:
-                raise ValueError(f"found duplicate key {key!r}")
+                raise DuplicateKey(key)
             seen.add(key)
     return out
 
@@ -139,10 +147,10 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_json(text: str) -> Any:
     """Parse JSON strictly (duplicate keys refused)."""
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise ParseFailure(issue("json-syntax", exc.msg, line=exc.lineno, column=exc.colno)) from None
-    except ValueError as exc:  # a duplicate key
+    except DuplicateKey as exc:
         raise ParseFailure(issue("json-syntax", str(exc), line=1, column=1)) from None
     except RecursionError:
         raise ParseFailure(issue("too-deep", "the document is nested too deeply to read", line=1, column=1)) from None

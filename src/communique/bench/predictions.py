@@ -37,7 +37,7 @@ from ..anchor import _fits, find_all, resolve
 from ..errors import Issue, Severity, issue
 from ..validate import CorpusStore, _check_corpus, _check_identity, _structure_issues, parse_path
 from ..walk import RefNode, SpanNode, walk
-from ..yamlio import JsonPath, Locator, ParseFailure, decode_utf8, format_path
+from ..yamlio import DuplicateKey, JsonPath, Locator, ParseFailure, decode_utf8, format_path, no_duplicate_keys
 from .annotations import (
     QUOTATION_MARKS,
     Annotations,
@@ -216,21 +216,6 @@ def parse_predictions(records: Iterable[Mapping[str, Any] | BaseModel], corpus: 
 # ------------------------------------------------------------------------------------------ lines
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):  # rare: only then look for the culprit
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return out
-
-
 def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, first: int = 1) -> PredictionSet:
     result = PredictionSet(name)
     first_line: dict[str, int] = {}
@@ -242,12 +227,12 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             continue
         result.lines += 1
         try:
-            data = json.loads(line, object_pairs_hook=_no_duplicate_keys)
+            data = json.loads(line, object_pairs_hook=no_duplicate_keys)
         except json.JSONDecodeError as exc:
             result.issues.append(issue("json-syntax", exc.msg, file=name, line=number, column=exc.colno,
                                        hint="each line must be one JSON object (JSON Lines)"))
             continue
-        except _DuplicateKey as exc:
+        except DuplicateKey as exc:
             result.issues.append(issue("json-syntax", f"duplicate key {exc.args[0]!r}", file=name, line=number))
             continue
         except RecursionError:
