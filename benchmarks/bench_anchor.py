@@ -15,7 +15,9 @@ def _mentions(doc: dict) -> list[tuple[int, int, str]]:
     return sorted((m["start"], m["end"], m["form"]) for o in doc.get("officials", []) for m in o["mentions"])
 
 
-def load(annotations: Path, predictions: Path) -> tuple[list[list[tuple[int, int, str]]], list[list[tuple[int, int, str]]]]:
+def load(
+    annotations: Path, predictions: Path
+) -> tuple[list[list[tuple[int, int, str]]], list[list[tuple[int, int, str]]]]:
     gold = {}
     for path in sorted(annotations.glob("*.json")):
         doc = json.loads(path.read_bytes())

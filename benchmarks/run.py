@@ -113,15 +113,45 @@ def measure_size(n: int, work: Path, jobs: int) -> dict[str, tuple[Measure, Meas
         marker.touch()
     results: dict[str, tuple[Measure, Measure | None]] = {}
     shutil.rmtree(folder / "rebuilt", ignore_errors=True)
-    results["corpus build"] = (run(communique("corpus", "build", "--seeds", str(folder / "seeds"),
-                                              "--corpus", str(folder / "rebuilt"), "--jobs", str(jobs))), None)
+    results["corpus build"] = (
+        run(
+            communique(
+                "corpus",
+                "build",
+                "--seeds",
+                str(folder / "seeds"),
+                "--corpus",
+                str(folder / "rebuilt"),
+                "--jobs",
+                str(jobs),
+            )
+        ),
+        None,
+    )
     results["validate"] = (
-        run(communique("validate", str(folder / "annotations"), "--corpus", str(folder / "corpus"), "--jobs", str(jobs))),
+        run(
+            communique("validate", str(folder / "annotations"), "--corpus", str(folder / "corpus"), "--jobs", str(jobs))
+        ),
         run(anchor("jsonschema", str(folder / "annotations"), str(ROOT / "schema" / "annotation.schema.json"))),
     )
     results["export"] = (
-        run(communique("export", "hf", "--annotations", str(folder / "annotations"), "--corpus", str(folder / "corpus"),
-                       "--out", str(folder / "hf"), "--passes", "", "--no-verify", "--jobs", str(jobs))),
+        run(
+            communique(
+                "export",
+                "hf",
+                "--annotations",
+                str(folder / "annotations"),
+                "--corpus",
+                str(folder / "corpus"),
+                "--out",
+                str(folder / "hf"),
+                "--passes",
+                "",
+                "--no-verify",
+                "--jobs",
+                str(jobs),
+            )
+        ),
         run(anchor("pyarrow-write", str(folder / "hf"), str(folder / "floor"))),
     )
     shutil.rmtree(folder / "cache", ignore_errors=True)
@@ -130,9 +160,23 @@ def measure_size(n: int, work: Path, jobs: int) -> dict[str, tuple[Measure, Meas
         run(anchor("pyarrow-read", str(folder / "hf"))),
     )
     results["bench"] = (
-        run(communique("bench", "--pred", str(folder / "predictions.jsonl"), "--gold", str(folder / "annotations"),
-                       "--corpus", str(folder / "corpus"), "--format", "json", "--out", str(folder / "bench.json"),
-                       "--jobs", str(jobs))),
+        run(
+            communique(
+                "bench",
+                "--pred",
+                str(folder / "predictions.jsonl"),
+                "--gold",
+                str(folder / "annotations"),
+                "--corpus",
+                str(folder / "corpus"),
+                "--format",
+                "json",
+                "--out",
+                str(folder / "bench.json"),
+                "--jobs",
+                str(jobs),
+            )
+        ),
         None,
     )
     # identical inputs: the mention spans alone, scored under the four SemEval schemas by both
@@ -148,18 +192,26 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def report(all_results: dict[int, dict[str, tuple[Measure, Measure | None]]], jobs: int) -> str:
-    lines = ["| N | stage | wall s | ms/doc | docs/s | peak RSS MB | anchor | anchor s | stage / anchor |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    anchor_names = {"validate": "jsonschema", "export": "pyarrow write", "load": "pyarrow read",
-                    "mention scoring": "nervaluate"}
+    lines = [
+        "| N | stage | wall s | ms/doc | docs/s | peak RSS MB | anchor | anchor s | stage / anchor |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    anchor_names = {
+        "validate": "jsonschema",
+        "export": "pyarrow write",
+        "load": "pyarrow read",
+        "mention scoring": "nervaluate",
+    }
     for n, results in all_results.items():
         for stage, (main, anc) in results.items():
             ref = None if anc is None else (anc.inner if anc.inner is not None else anc.seconds)
             # the stage is timed as a whole process; so are load and its anchor's timed section
             own = main.inner if main.inner is not None else main.seconds
-            lines.append(f"| {n:,} | {stage} | {_fmt(own)} | {_fmt(own / n * 1000)} | {_fmt(n / own, 0)} | "
-                         f"{_fmt(main.peak_mb, 0)} | {anchor_names.get(stage, '–')} | {_fmt(ref)} | "
-                         f"{_fmt(None if ref is None else own / ref)} |")
+            lines.append(
+                f"| {n:,} | {stage} | {_fmt(own)} | {_fmt(own / n * 1000)} | {_fmt(n / own, 0)} | "
+                f"{_fmt(main.peak_mb, 0)} | {anchor_names.get(stage, '–')} | {_fmt(ref)} | "
+                f"{_fmt(None if ref is None else own / ref)} |"
+            )
     return "\n".join(lines) + "\n\n" + targets(all_results)
 
 
@@ -173,22 +225,32 @@ def targets(all_results: dict[int, dict[str, tuple[Measure, Measure | None]]]) -
             ta = (a.inner or a.seconds) / small
             tb = (b.inner or b.seconds) / big
             ratio = tb / ta
-            out.append(f"| {stage}: time per doc at N={big:,} within 1.5x of N={small:,} | {ratio:.2f}x | "
-                       f"{'yes' if ratio <= 1.5 else 'no'} |")
+            out.append(
+                f"| {stage}: time per doc at N={big:,} within 1.5x of N={small:,} | {ratio:.2f}x | "
+                f"{'yes' if ratio <= 1.5 else 'no'} |"
+            )
         for stage in ("validate", "export", "bench"):
             ratio = all_results[big][stage][0].peak_mb / all_results[small][stage][0].peak_mb
-            out.append(f"| {stage}: peak RSS at N={big:,} within 1.5x of N={small:,} | {ratio:.2f}x | "
-                       f"{'yes' if ratio <= 1.5 else 'no'} |")
+            out.append(
+                f"| {stage}: peak RSS at N={big:,} within 1.5x of N={small:,} | {ratio:.2f}x | "
+                f"{'yes' if ratio <= 1.5 else 'no'} |"
+            )
     big = sizes[-1]
     r = all_results[big]
     export_ratio = r["export"][0].seconds / r["export"][1].inner
-    out.append(f"| export within 2x of the pyarrow floor (N={big:,}) | {export_ratio:.2f}x | "
-               f"{'yes' if export_ratio <= 2 else 'no'} |")
+    out.append(
+        f"| export within 2x of the pyarrow floor (N={big:,}) | {export_ratio:.2f}x | "
+        f"{'yes' if export_ratio <= 2 else 'no'} |"
+    )
     bench_ratio = r["mention scoring"][0].inner / r["mention scoring"][1].inner
-    out.append(f"| bench's mention scoring faster than nervaluate on the same spans (N={big:,}) | {bench_ratio:.2f}x | "
-               f"{'yes' if bench_ratio < 1 else 'no'} |")
+    out.append(
+        f"| bench's mention scoring faster than nervaluate on the same spans (N={big:,}) | {bench_ratio:.2f}x | "
+        f"{'yes' if bench_ratio < 1 else 'no'} |"
+    )
     total = r["validate"][0].seconds + r["export"][0].seconds + r["bench"][0].seconds
-    out.append(f"| validate + export + bench of N={big:,} under 180 s | {total:.0f} s | {'yes' if total < 180 else 'no'} |")
+    out.append(
+        f"| validate + export + bench of N={big:,} under 180 s | {total:.0f} s | {'yes' if total < 180 else 'no'} |"
+    )
     return "\n".join(out)
 
 
@@ -197,13 +259,27 @@ def machine(jobs: int) -> str:
     import pyarrow
     import pydantic
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    mem = next((int(line.split()[1]) // 1024 // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), 0)
-    return (f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, pydantic {pydantic.__version__}, datasets {datasets.__version__}, "
-            f"pyarrow {pyarrow.__version__}; `--jobs {jobs}`; measured {time.strftime('%Y-%m-%d')}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem = next(
+        (
+            int(line.split()[1]) // 1024 // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, pydantic {pydantic.__version__}, datasets {datasets.__version__}, "
+        f"pyarrow {pyarrow.__version__}; `--jobs {jobs}`; measured {time.strftime('%Y-%m-%d')}"
+    )
 
 
 def main() -> None:

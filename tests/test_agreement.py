@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from communique import load_annotations
-from communique.agreement import compare
+from communique.review.agreement import compare
 
 from .conftest import CORPUS, FIXTURES, ROOT
 
@@ -33,14 +33,22 @@ def test_hand_computed_disagreement(minimal):
     officials[1] = ashtiani.model_copy(update={"mentions": [*ashtiani.mentions[:2], pronoun]})
     quote = minimal.quotes[0]
     shifted = quote.contents[0].model_copy(update={"end": quote.contents[0].end - 1})
-    b = minimal.model_copy(update={
-        "officials": officials,
-        "quotes": [quote.model_copy(update={"contents": [shifted]})],
-        "commitments": [minimal.commitments[0].model_copy(update={"kind": "offer"})],
-    })
+    b = minimal.model_copy(
+        update={
+            "officials": officials,
+            "quotes": [quote.model_copy(update={"contents": [shifted]})],
+            "commitments": [minimal.commitments[0].model_copy(update={"kind": "offer"})],
+        }
+    )
     result = compare(minimal, b).layers
-    assert result["mentions"]["strict"] == {"a": 5, "b": 4, "matched": 4, "precision": 1.0, "recall": 0.8,
-                                            "f1": pytest.approx(8 / 9)}
+    assert result["mentions"]["strict"] == {
+        "a": 5,
+        "b": 4,
+        "matched": 4,
+        "precision": 1.0,
+        "recall": 0.8,
+        "f1": pytest.approx(8 / 9),
+    }
     assert result["mentions"]["form"] == {"agree": 3, "total": 4, "rate": 0.75}
     assert result["quotes"]["strict"]["matched"] == 0 and result["quotes"]["overlap"]["matched"] == 1
     assert result["quotes"]["speaker"]["rate"] == 1.0

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from communique.anchor import find_all, resolve
-from communique.cli import main
+from communique.annotate.anchor import find_all, resolve
+from communique.cli.main import main
 
 from .conftest import CORPUS, FIXTURES
 

@@ -11,16 +11,16 @@ import pytest
 from communique import load_corpus_document
 from communique.bench import score
 from communique.bench.report import score_table
-from communique.cli import main
+from communique.cli.main import main
 from communique.extract import extract
-from communique.yamlio import parse_yaml
+from communique.io.parse import parse_yaml
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
 
 PREDICTIONS = FIXTURES / "predictions"
 TEXT_ONLY = PREDICTIONS / "valid" / "text-only.jsonl"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BENCH_SECTION = README[README.index("<!-- bench:start -->"):README.index("<!-- bench:end -->")]
+BENCH_SECTION = README[README.index("<!-- bench:start -->") : README.index("<!-- bench:end -->")]
 
 
 def _bench(*args: str) -> list[str]:
@@ -33,8 +33,9 @@ def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
     assert "quotes       attributed *" in out and "TP 3 FP 1 FN 34" in out
     assert "0/0:" in out and "matcher:" in out and "versions:" in out  # the settings travel with the scores
     # the unfindable quote is a located warning on stderr, and it was counted (FP 1 above)
-    assert re.search(r"text-only\.jsonl:1:\d+: \$\.quotes\[3\]\.contents\[0\]\.text: \[prediction-span-not-found\]",
-                     err)
+    assert re.search(
+        r"text-only\.jsonl:1:\d+: \$\.quotes\[3\]\.contents\[0\]\.text: \[prediction-span-not-found\]", err
+    )
 
 
 def test_strict_turns_warnings_into_failure(capsys):
@@ -49,8 +50,14 @@ def test_json_report_is_complete(capsys):
     assert set(report) == {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"}
     assert report["headline"]["quotes.attributed"] == pytest.approx(2 * 3 / (4 + 37))
     # 8 sections, and one more unit for the quote that could not be placed in any
-    assert report["settings"]["bootstrap"] == {"samples": 50, "seed": 20130614, "unit": "section", "units": 9,
-                                               "confidence": 0.95, "interval": "percentile"}
+    assert report["settings"]["bootstrap"] == {
+        "samples": 50,
+        "seed": 20130614,
+        "unit": "section",
+        "units": 9,
+        "confidence": 0.95,
+        "interval": "percentile",
+    }
     assert [i["code"] for i in report["issues"]] == ["prediction-span-not-found"]
 
 
@@ -135,7 +142,7 @@ def test_readme_documents_every_report_key():
 
 
 def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(tmp_path: Path, capsys):
-    from communique.synth import synthesise
+    from communique.synth.generate import synthesise
 
     list(synthesise(tmp_path, 3, seed=5))
     gold, corpus = tmp_path / "annotations", tmp_path / "corpus"
@@ -150,6 +157,21 @@ def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(
     assert partial.report["metrics"]["mentions.strict"]["mis"] > 0
     baseline = tmp_path / "baseline.jsonl"
     assert main(["extract", "--corpus", str(corpus), "--out", str(baseline)]) == 0
-    assert main(["bench", "--pred", str(baseline), "--gold", str(gold), "--corpus", str(corpus), "--samples", "50",
-                 "--strict"]) == 0  # non-ASCII names and curly quotes: read without a warning
+    assert (
+        main(
+            [
+                "bench",
+                "--pred",
+                str(baseline),
+                "--gold",
+                str(gold),
+                "--corpus",
+                str(corpus),
+                "--samples",
+                "50",
+                "--strict",
+            ]
+        )
+        == 0
+    )  # non-ASCII names and curly quotes: read without a warning
     assert "mentions     strict *" in capsys.readouterr().out

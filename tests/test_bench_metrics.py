@@ -8,8 +8,8 @@ import pytest
 
 from communique import load_annotations, load_corpus_document
 from communique.bench import compare, score
-from communique.splits import split_of, unit_at
-from communique.yamlio import parse_yaml
+from communique.corpus.splits import split_of, unit_at
+from communique.io.parse import parse_yaml
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD
 
@@ -31,30 +31,46 @@ def prediction(corpus_text: str) -> dict:
     return {
         "document_id": DOC_ID,
         "officials": [
-            {"id": "a", "name": "Ashtiani", "mentions": [
-                _span(t, 182, 247, form="name"),        # strict COR
-                _span(t, 3348, 3372, form="pronoun"),   # same offsets, wrong form
-            ]},                                         # 3381-3384 "his" missed
-            {"id": "b", "mentions": [
-                _span(t, 37, 55, form="name"),          # overlaps gold 19-55, same form
-                _span(t, 3385, 3394, form="nominal"),   # overlaps gold 3385-3406, same form
-                _span(t, 586, 594, form="name"),        # spurious
-            ]},
+            {
+                "id": "a",
+                "name": "Ashtiani",
+                "mentions": [
+                    _span(t, 182, 247, form="name"),  # strict COR
+                    _span(t, 3348, 3372, form="pronoun"),  # same offsets, wrong form
+                ],
+            },  # 3381-3384 "his" missed
+            {
+                "id": "b",
+                "mentions": [
+                    _span(t, 37, 55, form="name"),  # overlaps gold 19-55, same form
+                    _span(t, 3385, 3394, form="nominal"),  # overlaps gold 3385-3406, same form
+                    _span(t, 586, 594, form="name"),  # spurious
+                ],
+            },
         ],
         "quotes": [
-            {"speaker_id": "a", "cues": [_span(t, 595, 599)], "kind": "indirect",
-             "contents": [_span(t, 601, 728)]},         # with its quotation marks: still the same content
+            {
+                "speaker_id": "a",
+                "cues": [_span(t, 595, 599)],
+                "kind": "indirect",
+                "contents": [_span(t, 601, 728)],
+            },  # with its quotation marks: still the same content
             {"speaker_id": "b", "contents": [_span(t, 760, 867)], "kind": "indirect"},  # spurious
         ],
         "meetings": [
-            {"participants": [{"official_name": "Babar"}, {"official_name": "Mohammad Reza Ashtiani"}],
-             "location": {"text": "Iran", "prefix": "visited "},
-             "time": {"text": "on Thursday"}},          # no evidence: matched by its participants
+            {
+                "participants": [{"official_name": "Babar"}, {"official_name": "Mohammad Reza Ashtiani"}],
+                "location": {"text": "Iran", "prefix": "visited "},
+                "time": {"text": "on Thursday"},
+            },  # no evidence: matched by its participants
         ],
         "commitments": [
-            {"actor_name": "Iranian defense minister", "kind": "offer",
-             "evidence": {"text": "invited his Pakistani counterpart to visit Tehran"},
-             "content": {"text": "his Pakistani counterpart to visit Tehran"}},
+            {
+                "actor_name": "Iranian defense minister",
+                "kind": "offer",
+                "evidence": {"text": "invited his Pakistani counterpart to visit Tehran"},
+                "content": {"text": "his Pakistani counterpart to visit Tehran"},
+            },
         ],
     }
 

@@ -9,8 +9,8 @@ import pytest
 
 from communique import CATALOGUE, CommuniqueError, load_annotations
 from communique.bench import PredictedDocument, parse_predictions, read_predictions, score
-from communique.errors import Severity
-from communique.yamlio import parse_yaml
+from communique.io.parse import parse_yaml
+from communique.schema.errors import Severity
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD
 
@@ -36,7 +36,8 @@ def test_invalid_prediction_reports_exactly_its_fault(path: Path):
     expected = _expected("invalid")[path.name]
     predictions = read_predictions(path, CORPUS)
     assert [(i.code, i.path, i.line) for i in predictions.errors] == [
-        (expected["code"], expected["path"], expected["line"])]
+        (expected["code"], expected["path"], expected["line"])
+    ]
     (found,) = predictions.errors
     assert found.file == str(path) and found.code in CATALOGUE and found.severity is Severity.ERROR
     with pytest.raises(CommuniqueError) as raised:  # the API refuses to score, with the same issue
@@ -49,7 +50,8 @@ def test_warning_prediction_is_scored_and_reported(path: Path):
     expected = _expected("warnings")[path.name]
     result = score(GOLD, path, corpus=CORPUS, samples=5)
     assert [(i.code, i.path, i.line, i.severity) for i in result.issues] == [
-        (expected["code"], expected["path"], expected["line"], Severity.WARNING)]
+        (expected["code"], expected["path"], expected["line"], Severity.WARNING)
+    ]
     assert result.report["predictions"]["warnings"] == 1
     assert result.report["issues"] == [i.to_dict() for i in result.issues]
 
@@ -60,7 +62,7 @@ def test_issue_columns_point_at_the_field(tmp_path: Path):
     path.write_text("\n" + line + "\n", encoding="utf-8")
     (found,) = read_predictions(path, CORPUS).errors
     assert (found.code, found.line) == ("invalid-value", 2)
-    assert line[found.column - 1:].startswith('"quoted"')
+    assert line[found.column - 1 :].startswith('"quoted"')
 
 
 def test_unanchorable_text_is_counted_as_a_wrong_prediction():
@@ -78,28 +80,45 @@ def test_gold_document_as_json_is_a_valid_prediction():
 
 
 def test_text_only_spans_are_anchored_and_ambiguous_ones_placed_by_their_item(corpus_text: str):
-    line = {"document_id": DOC_ID, "quotes": [{
-        "speaker_name": "Ashtiani", "cues": [{"text": "said"}],  # "said" occurs 5 times: placed by its content
-        "contents": [{"text": "“Certainly, Afghanistan's solution to get out of the current situation is to form "
-                              "an inclusive government with the participation of all ethnic groups.”"}]}],
-        "commitments": [{"evidence": {"text": "Tehran and Islamabad can hold a joint exercise"},
-                         "modality": {"text": "can"}}]}
+    line = {
+        "document_id": DOC_ID,
+        "quotes": [
+            {
+                "speaker_name": "Ashtiani",
+                "cues": [{"text": "said"}],  # "said" occurs 5 times: placed by its content
+                "contents": [
+                    {
+                        "text": "“Certainly, Afghanistan's solution to get out of the current situation is to form "
+                        "an inclusive government with the participation of all ethnic groups.”"
+                    }
+                ],
+            }
+        ],
+        "commitments": [
+            {"evidence": {"text": "Tehran and Islamabad can hold a joint exercise"}, "modality": {"text": "can"}}
+        ],
+    }
     predictions = parse_predictions([line], CORPUS)
     assert predictions.issues == []
     (quote,) = predictions.documents[DOC_ID].quotes
     (content,) = quote.contents
     assert (content.start, content.end) == (2095, 2244)  # quotation marks stripped
     (cue,) = quote.cues
-    assert corpus_text[cue.start:cue.end] == "said" and cue.start == 2415  # the "said" nearest the content
+    assert corpus_text[cue.start : cue.end] == "said" and cue.start == 2415  # the "said" nearest the content
     assert predictions.anchoring == {"text": 2, "context": 2}
 
 
 def test_name_references_resolve_to_declared_officials_first():
-    line = {"document_id": DOC_ID,
-            "officials": [{"id": "x", "name": "Mohammad Bagheri",
-                           "mentions": [{"text": "Major General Mohammad Bagheri"}]}],
-            "quotes": [{"speaker_name": "Bagheri", "contents": [{"text": "the battle scene has changed a lot"}]},
-                       {"speaker_name": "General Bajwa", "contents": [{"text": "Geopolitically", "occurrence": 1}]}]}
+    line = {
+        "document_id": DOC_ID,
+        "officials": [
+            {"id": "x", "name": "Mohammad Bagheri", "mentions": [{"text": "Major General Mohammad Bagheri"}]}
+        ],
+        "quotes": [
+            {"speaker_name": "Bagheri", "contents": [{"text": "the battle scene has changed a lot"}]},
+            {"speaker_name": "General Bajwa", "contents": [{"text": "Geopolitically", "occurrence": 1}]},
+        ],
+    }
     doc = parse_predictions([line], CORPUS).documents[DOC_ID]
     assert sorted(q.speaker for q in doc.quotes) == ["id:x", "name:general bajwa"]
     assert [o.ref for o in doc.officials if o.by_name] == ["name:general bajwa"]
@@ -109,11 +128,19 @@ def test_identical_duplicates_collapse_and_are_reported():
     mention = {"start": 586, "end": 594, "text": "Ashtiani", "form": "name"}
     content = {"start": 602, "end": 727, "text": GOLD_DATA["quotes"][0]["contents"][0]["text"]}
     quote = {"speaker_name": "Ashtiani", "contents": [content]}
-    line = {"document_id": DOC_ID, "officials": [{"name": "Ashtiani", "mentions": [mention, mention]}],
-            "quotes": [quote, quote, quote]}
+    line = {
+        "document_id": DOC_ID,
+        "officials": [{"name": "Ashtiani", "mentions": [mention, mention]}],
+        "quotes": [quote, quote, quote],
+    }
     result = score(GOLD, [line], corpus=CORPUS, samples=5)
     assert result.report["predictions"]["collapsed_duplicates"] == {
-        "officials": 0, "mentions": 1, "quotes": 2, "meetings": 0, "commitments": 0}
+        "officials": 0,
+        "mentions": 1,
+        "quotes": 2,
+        "meetings": 0,
+        "commitments": 0,
+    }
     assert result.report["metrics"]["quotes.attributed"]["pred"] == 1
 
 
@@ -134,8 +161,10 @@ def test_gold_problems_refuse_to_score():
 def test_documents_given_as_models_are_read_like_lines():
     (gold,) = load_annotations(GOLD, CORPUS)
     as_model = PredictedDocument.model_validate(gold.model_dump())
-    assert score([gold], [as_model], corpus=CORPUS, samples=5).headline == score(
-        [gold], [GOLD_DATA], corpus=CORPUS, samples=5).headline
+    assert (
+        score([gold], [as_model], corpus=CORPUS, samples=5).headline
+        == score([gold], [GOLD_DATA], corpus=CORPUS, samples=5).headline
+    )
 
 
 @pytest.mark.parametrize("name", ["prediction.schema.json", "prediction.flat.schema.json"])

@@ -17,9 +17,9 @@ from communique.bench.annotations import Annotations, Extent, MentionItem
 from communique.bench.counting import count_document
 from communique.bench.metrics import OVERALL, Tally
 from communique.bench.officials import OfficialAlignment
-from communique.models import AnnotatedDocument, labels
-from communique.models import MentionForm as _MentionForm
-from communique.yamlio import parse_yaml
+from communique.io.parse import parse_yaml
+from communique.schema.models import AnnotatedDocument, labels
+from communique.schema.models import MentionForm as _MentionForm
 
 from .conftest import CORPUS, DOC_ID, GOLD
 
@@ -122,8 +122,10 @@ def _shuffled(data: dict[str, Any], seed: int) -> dict[str, Any]:
 
     def visit(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: (rename.get(v, v) if k in ("id", "speaker_id", "actor_id", "official_id") else visit(v))
-                    for k, v in rng.sample(list(node.items()), len(node))}
+            return {
+                k: (rename.get(v, v) if k in ("id", "speaker_id", "actor_id", "official_id") else visit(v))
+                for k, v in rng.sample(list(node.items()), len(node))
+            }
         if isinstance(node, list):
             items = [visit(v) for v in node]
             rng.shuffle(items)
@@ -265,8 +267,10 @@ def separable_documents(draw: st.DrawFn) -> tuple[list[tuple[int, int, str]], li
 def _ours(documents: list[tuple[list, list]]) -> Tally:
     tally = Tally()
     for gold, pred in documents:
+
         def side(spans: list[tuple[int, int, str]]) -> Annotations:
             return Annotations("d", mentions=[MentionItem(Extent(s, e, f"{s}:{e}"), f, "o") for s, e, f in spans])
+
         count_document(side(gold), side(pred), OfficialAlignment(), lambda start: "u", tally)
     return tally
 
@@ -286,8 +290,13 @@ def test_agrees_with_nervaluate_when_greedy_is_optimal(documents):
     for ours_name, their_name in SCHEMAS.items():
         result = theirs["overall"][their_name]
         got = {c: totals.get(f"mentions.{ours_name}|{OVERALL}|{c}", 0) for c in ("cor", "inc", "par", "mis", "spu")}
-        assert got == {"cor": result.correct, "inc": result.incorrect, "par": result.partial,
-                       "mis": result.missed, "spu": result.spurious}, ours_name
+        assert got == {
+            "cor": result.correct,
+            "inc": result.incorrect,
+            "par": result.partial,
+            "mis": result.missed,
+            "spu": result.spurious,
+        }, ours_name
 
 
 def test_optimal_matching_beats_nervaluates_greedy_one():
@@ -301,7 +310,7 @@ def test_optimal_matching_beats_nervaluates_greedy_one():
 
 def test_parallel_scoring_gives_the_same_report(tmp_path, monkeypatch, capsys):
     from communique.bench import scoring
-    from communique.cli import main as cli
+    from communique.cli.main import main as cli
 
     assert cli(["synth", "--docs", "5", "--seed", "5", "--out", str(tmp_path)]) == 0
     monkeypatch.setattr(scoring, "CHUNK_FILES", 2)  # three chunks of work

@@ -16,9 +16,9 @@ from bratly.annotation_types import (
 )
 
 from communique import load_annotations, load_corpus_document
-from communique.cli import main
+from communique.cli.main import main
 from communique.export.brat import annotation_conf
-from communique.models import CommitmentKind, MentionForm, QuoteKind, labels
+from communique.schema.models import CommitmentKind, MentionForm, QuoteKind, labels
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT
 
@@ -33,8 +33,9 @@ def exported(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def parsed(exported: Path):
     text = (exported / f"{DOC_ID}.ann").read_text(encoding="utf-8")
-    collection = bratly_io.parse_ann_file(text, str(exported / f"{DOC_ID}.ann"), no_duplicates=False,
-                                          sorting=False, renumerotize=False)
+    collection = bratly_io.parse_ann_file(
+        text, str(exported / f"{DOC_ID}.ann"), no_duplicates=False, sorting=False, renumerotize=False
+    )
     return text, collection.annotations
 
 
@@ -52,7 +53,9 @@ def test_round_trip_rebuilds_the_gold(parsed):
     corpus_text = load_corpus_document(CORPUS / f"{DOC_ID}.json").text
     _, annotations = parsed
     entities = {a.id: a for a in annotations if isinstance(a, EntityAnnotation)}
-    attrs = {a.component.id: a.values[0] if a.values else None for a in annotations if isinstance(a, AttributeAnnotation)}
+    attrs = {
+        a.component.id: a.values[0] if a.values else None for a in annotations if isinstance(a, AttributeAnnotation)
+    }
     notes = {a.component.id: a.value for a in annotations if isinstance(a, NoteAnnotation)}
 
     def spans(entity):
@@ -79,23 +82,42 @@ def test_round_trip_rebuilds_the_gold(parsed):
     def args(event):
         return {role.rstrip("0123456789"): target for role, target in event.args.items()}
 
-    quotes = {(tuple(spans(entities[args(e)["Content"].id])), mentions[args(e)["Speaker"].id], attrs[e.id])
-              for e in events if e.label == "Quote"}
+    quotes = {
+        (tuple(spans(entities[args(e)["Content"].id])), mentions[args(e)["Speaker"].id], attrs[e.id])
+        for e in events
+        if e.label == "Quote"
+    }
     assert quotes == {(tuple(sorted((s.start, s.end) for s in q.contents)), q.speaker_id, q.kind) for q in gold.quotes}
-    commitments = {(spans(e.event_trigger)[0], mentions[args(e)["Actor"].id], attrs[e.id]) for e in events if e.label == "Commitment"}
+    commitments = {
+        (spans(e.event_trigger)[0], mentions[args(e)["Actor"].id], attrs[e.id])
+        for e in events
+        if e.label == "Commitment"
+    }
     assert commitments == {((c.evidence.start, c.evidence.end), c.actor_id, c.kind) for c in gold.commitments}
+
     def where(event, role):
         target = args(event).get(role)
         return tuple(spans(entities[target.id])[0]) if target is not None else None
 
-    meetings = {(tuple(spans(e.event_trigger)), where(e, "Location"), where(e, "Time"),
-                 frozenset((r.rstrip("0123456789"), mentions[t.id]) for r, t in e.args.items() if t.id in mentions))
-                for e in events if e.label == "Meeting"}
-    assert meetings == {(tuple(sorted((s.start, s.end) for s in m.evidence)),
-                         (m.location.start, m.location.end) if m.location else None,
-                         (m.time.start, m.time.end) if m.time else None,
-                         frozenset((p.role.capitalize() if p.role else "Participant", p.official_id) for p in m.participants))
-                        for m in gold.meetings}
+    meetings = {
+        (
+            tuple(spans(e.event_trigger)),
+            where(e, "Location"),
+            where(e, "Time"),
+            frozenset((r.rstrip("0123456789"), mentions[t.id]) for r, t in e.args.items() if t.id in mentions),
+        )
+        for e in events
+        if e.label == "Meeting"
+    }
+    assert meetings == {
+        (
+            tuple(sorted((s.start, s.end) for s in m.evidence)),
+            (m.location.start, m.location.end) if m.location else None,
+            (m.time.start, m.time.end) if m.time else None,
+            frozenset((p.role.capitalize() if p.role else "Participant", p.official_id) for p in m.participants),
+        )
+        for m in gold.meetings
+    }
 
 
 def test_annotation_conf_is_generated_from_the_models(exported):

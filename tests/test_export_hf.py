@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 from communique import load_annotations
-from communique.cli import main
+from communique.cli.main import main
+from communique.corpus.splits import split_of
 from communique.export import hf as hf_module
 from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.export.run import export_hf
-from communique.models import labels, QuoteKind
-from communique.splits import split_of
+from communique.schema.models import QuoteKind, labels
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
 
@@ -44,8 +44,13 @@ print(json.dumps(result, ensure_ascii=False))
 
 def load_in_fresh_process(out: Path, cache: Path, configs: list[str]) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(cache / "home")}
-    run = subprocess.run([sys.executable, "-c", LOADER, str(out), str(cache), json.dumps(configs)],
-                         capture_output=True, text=True, env=env, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", LOADER, str(out), str(cache), json.dumps(configs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout)
 
@@ -105,12 +110,17 @@ def test_every_span_of_every_row_slices_its_text(loaded, corpus_doc, gold):
             for row in rows:
                 base_text = row.get("context", row.get("text"))
                 offset = row.get("context_start", 0)
-                for span in _spans({k: v for k, v in row.items() if k not in ("start", "end", "text")} if "context" not in row else row):
-                    assert base_text[span["start"]:span["end"]] == span["text"], (config, row["id"] if "id" in row else "")
-                    assert corpus_doc.text[offset + span["start"]:offset + span["end"]] == span["text"]
+                for span in _spans(
+                    {k: v for k, v in row.items() if k not in ("start", "end", "text")} if "context" not in row else row
+                ):
+                    assert base_text[span["start"] : span["end"]] == span["text"], (
+                        config,
+                        row.get("id", ""),
+                    )
+                    assert corpus_doc.text[offset + span["start"] : offset + span["end"]] == span["text"]
                     checked += 1
-    from communique.models import AnnotatedDocument
-    from communique.walk import SpanNode, walk
+    from communique.annotate.walk import SpanNode, walk
+    from communique.schema.models import AnnotatedDocument
 
     gold_spans = sum(isinstance(n, SpanNode) for n in walk(AnnotatedDocument, gold.model_dump()))
     assert checked == 2 * gold_spans  # every gold span, once in `documents` and once in its item config
@@ -140,8 +150,9 @@ def test_no_unit_in_two_splits_and_rows_follow_their_unit(loaded):
 
 def test_bio_tags_cover_every_mention(loaded, gold):
     names = loaded["tokens"]["features"]["train"]["ner_tags"]["feature"]["names"]
-    begins = sum(names[t].startswith("B-") for rows in loaded["tokens"]["rows"].values() for row in rows
-                 for t in row["ner_tags"])
+    begins = sum(
+        names[t].startswith("B-") for rows in loaded["tokens"]["rows"].values() for row in rows for t in row["ner_tags"]
+    )
     assert begins == sum(len(o.mentions) for o in gold.officials)
     for rows in loaded["tokens"]["rows"].values():
         for row in rows:
@@ -170,13 +181,24 @@ def test_card_front_matter_lists_exact_files_and_sizes(exported, loaded):
     for info in front["dataset_info"]:
         for split in info["splits"]:
             assert split["num_examples"] == len(loaded[info["config_name"]]["rows"][split["name"]]) > 0
-    for needle in ("## Licence", "Leakage caveat", "## Annotation process", "load_dataset", "## Statistics",
-                   "strict span F1", "## Limitations"):
+    for needle in (
+        "## Licence",
+        "Leakage caveat",
+        "## Annotation process",
+        "load_dataset",
+        "## Statistics",
+        "strict span F1",
+        "## Limitations",
+    ):
         assert needle in text
 
 
 def _tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_export_is_deterministic(exported, tmp_path):
@@ -203,10 +225,14 @@ def test_failed_export_leaves_previous_one_intact(exported, tmp_path, monkeypatc
 def test_invalid_gold_is_refused_and_nothing_written(tmp_path, capsys):
     gold = tmp_path / "gold"
     gold.mkdir()
-    text = (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace("speaker_id: bagheri", "speaker_id: bagheeri", 1)
+    text = (
+        (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace("speaker_id: bagheri", "speaker_id: bagheeri", 1)
+    )
     (gold / "doc.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "hf"
-    status = main(["export", "hf", "--out", str(out), "--annotations", str(gold), "--corpus", str(CORPUS), "--no-verify"])
+    status = main(
+        ["export", "hf", "--out", str(out), "--annotations", str(gold), "--corpus", str(CORPUS), "--no-verify"]
+    )
     assert status == 1 and not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gold"]
     err = capsys.readouterr().err
@@ -221,7 +247,9 @@ def test_changed_export_is_not_served_from_a_stale_cache(tmp_path):
     export_hf(gold, CORPUS, out)
     first = load_in_fresh_process(out, cache, ["mentions"])
     text = (gold / "doc.yaml").read_text(encoding="utf-8")
-    (gold / "doc.yaml").write_text(text.replace("      - {start: 3381, end: 3384, text: his, form: pronoun}\n", ""), encoding="utf-8")
+    (gold / "doc.yaml").write_text(
+        text.replace("      - {start: 3381, end: 3384, text: his, form: pronoun}\n", ""), encoding="utf-8"
+    )
     export_hf(gold, CORPUS, out)
     second = load_in_fresh_process(out, cache, ["mentions"])
     count = lambda r: sum(len(rows) for rows in r["mentions"]["rows"].values())  # noqa: E731
@@ -246,7 +274,11 @@ def test_adding_a_document_never_moves_an_existing_unit(tmp_path, loaded):
     gold = tmp_path / "gold"
     gold.mkdir()
     shutil.copy(GOLD / f"{DOC_ID}.yaml", gold / "a.yaml")
-    text = (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace(f"document_id: {DOC_ID}", "document_id: second-copy")
+    text = (
+        (GOLD / f"{DOC_ID}.yaml")
+        .read_text(encoding="utf-8")
+        .replace(f"document_id: {DOC_ID}", "document_id: second-copy")
+    )
     (gold / "b.yaml").write_text(text, encoding="utf-8")
     export_hf(gold, corpus, tmp_path / "hf")
     both = load_in_fresh_process(tmp_path / "hf", tmp_path / "cache", ["quotes"])
@@ -258,6 +290,7 @@ def test_adding_a_document_never_moves_an_existing_unit(tmp_path, loaded):
 
 def test_croissant_metadata_is_valid_with_real_checksums(exported):
     import mlcroissant as mlc  # a declared test dependency
+
     meta = json.loads((exported / "croissant.json").read_text(encoding="utf-8"))
     files = [d for d in meta["distribution"] if d["@type"] == "cr:FileObject"]
     assert len(files) == len(list(exported.rglob("*.parquet")))
@@ -289,8 +322,9 @@ def test_parallel_export_is_byte_identical_to_serial(tmp_path, monkeypatch, caps
 
 def test_export_shards_read_directly_by_polars(exported, loaded):
     import polars  # a declared test dependency
+
     frame = polars.read_parquet(str(exported / "data" / "quotes" / "*.parquet"))
     assert frame.height == sum(len(rows) for rows in loaded["quotes"]["rows"].values())
     first = frame.filter(polars.col("id") == "q1").row(0, named=True)
     span = first["contents"][0]
-    assert first["context"][span["start"]:span["end"]] == span["text"]
+    assert first["context"][span["start"] : span["end"]] == span["text"]

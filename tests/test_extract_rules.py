@@ -9,9 +9,9 @@ import pytest
 
 from communique import load_corpus_document
 from communique.bench import parse_predictions, score
-from communique.cli import main
+from communique.cli.main import main
 from communique.extract import extract
-from communique.models import CorpusDocument, SeedMetadata, Span
+from communique.schema.models import CorpusDocument, SeedMetadata, Span
 
 from .conftest import CORPUS, DOC_ID, GOLD
 
@@ -35,8 +35,13 @@ def test_baseline_output_is_a_valid_prediction_with_offsets(baseline: dict):
 
 def test_baseline_finds_every_layer(baseline: dict):
     report = score(GOLD, [baseline], corpus=CORPUS, samples=20).report
-    for key in ("mentions.strict", "officials.ceaf_e", "quotes.attributed", "meetings.identification",
-                "commitments.identification"):
+    for key in (
+        "mentions.strict",
+        "officials.ceaf_e",
+        "quotes.attributed",
+        "meetings.identification",
+        "commitments.identification",
+    ):
         assert report["metrics"][key]["f1"] > 0.5, key
     assert report["predictions"]["warnings"] == 0
 
@@ -47,17 +52,38 @@ def _document(text: str, headings: tuple[str, ...] = ()) -> CorpusDocument:
     for block in text.split("\n\n"):
         paragraphs.append(Span(start=start, end=start + len(block), text=block))
         start += len(block) + 2
-    meta = SeedMetadata(id="t", source_file="t.txt", source_sha256="0" * 64, language="en", dateline=None,
-                        title=None, publication_date=None, url=None, publisher=None, licence=None)
-    return CorpusDocument(id="t", text=text, sha256="0" * 64, normalisations=[], metadata=meta,
-                          paragraphs=paragraphs, headings=[p for p in paragraphs if p.text in headings],
-                          sections=[], sentences=paragraphs, tokens=[])
+    meta = SeedMetadata(
+        id="t",
+        source_file="t.txt",
+        source_sha256="0" * 64,
+        language="en",
+        dateline=None,
+        title=None,
+        publication_date=None,
+        url=None,
+        publisher=None,
+        licence=None,
+    )
+    return CorpusDocument(
+        id="t",
+        text=text,
+        sha256="0" * 64,
+        normalisations=[],
+        metadata=meta,
+        paragraphs=paragraphs,
+        headings=[p for p in paragraphs if p.text in headings],
+        sections=[],
+        sentences=paragraphs,
+        tokens=[],
+    )
 
 
 def test_rules_on_a_new_text():
-    text = ("Iranian Foreign Minister Brigadier General Hossein Karimi met with Major General Ali Rahimi in Tehran "
-            "on Monday.\n\nKarimi said, “We will send a delegation to Kabul next month.\n\nThe two sides talked."
-            "\n\nRahimi stated that the talks were useful.")
+    text = (
+        "Iranian Foreign Minister Brigadier General Hossein Karimi met with Major General Ali Rahimi in Tehran "
+        "on Monday.\n\nKarimi said, “We will send a delegation to Kabul next month.\n\nThe two sides talked."
+        "\n\nRahimi stated that the talks were useful."
+    )
     out = extract(_document(text), "rules")
     officials = {o["id"]: o for o in out["officials"]}
     assert officials["karimi"]["name"] == "Hossein Karimi" and officials["karimi"]["country"] == "IRN"
@@ -75,7 +101,7 @@ def test_rules_on_a_new_text():
     assert (commitment["kind"], commitment["actor_id"]) == ("intention", "karimi")
     assert commitment["modality"]["text"] == "will"
     for span in [*direct["contents"], *meeting["evidence"], commitment["evidence"], commitment["content"]]:
-        assert text[span["start"]:span["end"]] == span["text"]  # code-point offsets, half-open
+        assert text[span["start"] : span["end"]] == span["text"]  # code-point offsets, half-open
 
 
 def test_headings_carry_no_quotes_or_commitments():

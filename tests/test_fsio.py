@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from communique.fsio import write_atomic
+from communique.io.write import write_atomic
 
 
 def test_write_atomic_replaces_content(tmp_path: Path):

@@ -12,24 +12,38 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from communique import CATALOGUE
-from communique.anchor_files import anchor_file
-from communique.validate import CorpusStore, validate_file
+from communique.annotate.rewrite import anchor_file
+from communique.annotate.validate import CorpusStore, validate_file
 
 from .conftest import CORPUS, FIXTURES
 
 VALID_TEXT = (FIXTURES / "valid" / "minimal.yaml").read_text(encoding="utf-8")
 VALID_JSON = (FIXTURES / "valid" / "minimal.json").read_text(encoding="utf-8")
 STORE = CorpusStore(CORPUS)
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @st.composite
 def mutated(draw: st.DrawFn, source: str) -> bytes:
     data = source.encode("utf-8")
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["delete-line", "truncate", "bytes", "replace-value", "shift-offset",
-                                     "huge", "deep", "duplicate-line", "swap-type"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "delete-line",
+                    "truncate",
+                    "bytes",
+                    "replace-value",
+                    "shift-offset",
+                    "huge",
+                    "deep",
+                    "duplicate-line",
+                    "swap-type",
+                ]
+            )
+        )
         lines = data.split(b"\n")
         i = draw(st.integers(0, max(0, len(lines) - 1)))
         if kind == "delete-line":

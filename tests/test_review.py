@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from communique import load_annotations
-from communique.agreement import compare, format_agreement
-from communique.cli import main
-from communique.render import annotation_units, render_html
-from communique.stats import compute_stats, format_stats
+from communique.cli.main import main
+from communique.review.agreement import compare, format_agreement
+from communique.review.render import annotation_units, render_html
+from communique.review.stats import compute_stats, format_stats
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT
 
@@ -80,9 +80,9 @@ def test_rendered_page_holds_every_annotation_and_nothing_external(gold, corpus_
     parser = _Collect()
     parser.feed(page)
     expected = _expected(annotation_units(gold))
-    assert len(expected) == sum(len(o.mentions) for o in gold.officials) + len(gold.meetings) + \
-        sum(bool(m.location) + bool(m.time) for m in gold.meetings) + 2 * len(gold.quotes) + \
-        sum(2 + bool(c.modality) + bool(c.time) for c in gold.commitments)
+    assert len(expected) == sum(len(o.mentions) for o in gold.officials) + len(gold.meetings) + sum(
+        bool(m.location) + bool(m.time) for m in gold.meetings
+    ) + 2 * len(gold.quotes) + sum(2 + bool(c.modality) + bool(c.time) for c in gold.commitments)
     assert parser.text == expected
     assert parser.external == [] and "http://" not in page and "https://" not in page
 
@@ -99,8 +99,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
-@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                    reason="no headless browser: install Debian's chromium and chromium-driver (see README)")
+@pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="no headless browser: install Debian's chromium and chromium-driver (see README)",
+)
 def test_page_in_a_real_browser_shows_every_annotation(gold, corpus_doc, tmp_path: Path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -110,9 +112,18 @@ def test_page_in_a_real_browser_shows_every_annotation(gold, corpus_doc, tmp_pat
     page.write_text(render_html(gold, corpus_doc), encoding="utf-8")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,2000"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,2000",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     try:

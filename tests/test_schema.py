@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from communique.cli import main
-from communique.jsonschemas import SCHEMAS, render_schemas
-from communique.models import AnnotatedDocument, CommitmentKind, CorpusDocument, MentionForm, QuoteKind, labels
-from communique.yamlio import parse_yaml
+from communique.cli.main import main
+from communique.io.parse import parse_yaml
+from communique.schema.generate import SCHEMAS, render_schemas
+from communique.schema.models import AnnotatedDocument, CommitmentKind, CorpusDocument, MentionForm, QuoteKind, labels
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
 
@@ -87,8 +87,14 @@ SCALARS = st.one_of(
     st.text(alphabet=st.characters(exclude_characters="\n", codec="utf-8"), max_size=8),
     st.sampled_from(["name", "nominal", "direct", "pledge", "visitor", "stated", "IRN", "babar", "1.1", "m1", ""]),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
-    ["start", "end", "text", "id", "form", "x"]), inner, max_size=3), max_leaves=6)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["start", "end", "text", "id", "form", "x"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 def _paths(data: Any, prefix: tuple = ()) -> list[tuple]:
@@ -141,8 +147,13 @@ def test_schema_and_models_accept_the_same_documents(data: Any):
     assert model_ok == (not schema_errors)
 
 
-@given(st.sampled_from(labels(MentionForm)), st.sampled_from(labels(QuoteKind)), st.sampled_from(labels(CommitmentKind)),
-       st.integers(0, 10**9), st.text(min_size=1, max_size=20).filter(lambda s: "\n" not in s))
+@given(
+    st.sampled_from(labels(MentionForm)),
+    st.sampled_from(labels(QuoteKind)),
+    st.sampled_from(labels(CommitmentKind)),
+    st.integers(0, 10**9),
+    st.text(min_size=1, max_size=20).filter(lambda s: "\n" not in s),
+)
 @settings(max_examples=100, deadline=None)
 def test_every_label_and_offset_the_models_accept_the_schema_accepts(form, kind, commitment, offset, text):
     data = copy.deepcopy(MINIMAL)

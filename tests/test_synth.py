@@ -8,11 +8,15 @@ from pathlib import Path
 
 from communique import load_corpus_document, validate_paths
 from communique.api import build_corpus
-from communique.cli import main
+from communique.cli.main import main
 
 
 def _tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_synth_is_deterministic_valid_and_realistic(tmp_path: Path, capsys):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from communique import CATALOGUE, CommuniqueError, load_annotations, validate_paths
-from communique.cli import main
+from communique.cli.main import main
 
 from .conftest import CORPUS, FIXTURES, GOLD, ROOT
 
@@ -28,10 +28,15 @@ def test_fixture_folders_are_not_empty():
 
 
 def test_fast_parser_reads_yaml_1_2_scalars():
-    from communique.yamlio import parse_yaml
+    from communique.io.parse import parse_yaml
 
     assert parse_yaml("a: no\nb: 2024-01-01\nc: true\nd: null\ne: 07") == {
-        "a": "no", "b": "2024-01-01", "c": True, "d": None, "e": 7}
+        "a": "no",
+        "b": "2024-01-01",
+        "c": True,
+        "d": None,
+        "e": 7,
+    }
 
 
 def _expectation(path: Path) -> tuple[str, str]:
@@ -109,8 +114,13 @@ def test_two_files_for_one_document_are_refused(tmp_path: Path):
 
 PLANTED = [
     # (original line fragment, faulty replacement, expected code, expected JSON path)
-    ('name: Mohammad Reza Ashtiani', 'name: 42', "type-error", "$.officials[1].name"),
-    ("participation: mentioned", "participation: mentioned\n    nickname: Bajwa", "unknown-field", "$.officials[3].nickname"),
+    ("name: Mohammad Reza Ashtiani", "name: 42", "type-error", "$.officials[1].name"),
+    (
+        "participation: mentioned",
+        "participation: mentioned\n    nickname: Bajwa",
+        "unknown-field",
+        "$.officials[3].nickname",
+    ),
     ("speaker_id: bagheri", "speaker_id: bagheeri", "dangling-reference", "$.quotes[16].speaker_id"),
     ("{start: 182, end: 247,", "{start: 183, end: 248,", "span-text-mismatch", "$.officials[1].mentions[0].text"),
     ("kind: invitation", "kind: invite", "invalid-value", "$.commitments[6].kind"),
@@ -166,17 +176,34 @@ def test_json_format_is_machine_readable(capsys):
 
 
 def test_github_format_emits_workflow_commands(capsys):
-    main(["validate", str(FIXTURES / "invalid" / "dangling-reference.yaml"), "--corpus", str(CORPUS), "--format", "github"])
+    main(
+        [
+            "validate",
+            str(FIXTURES / "invalid" / "dangling-reference.yaml"),
+            "--corpus",
+            str(CORPUS),
+            "--format",
+            "github",
+        ]
+    )
     first = capsys.readouterr().out.splitlines()[0]
-    assert re.match(r"::error file=.*dangling-reference\.yaml,line=\d+,col=\d+,title=dangling-reference::\$\.quotes", first)
+    assert re.match(
+        r"::error file=.*dangling-reference\.yaml,line=\d+,col=\d+,title=dangling-reference::\$\.quotes", first
+    )
 
 
-@pytest.mark.parametrize("content", [b"\xff\xfe\x00garbage", b"a: [1, 2", b"- just\n- a list\n", b"{}", b"document_id: 7"])
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe\x00garbage", b"a: [1, 2", b"- just\n- a list\n", b"{}", b"document_id: 7"]
+)
 def test_console_script_never_shows_a_traceback(tmp_path: Path, content: bytes):
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(content)
-    run = subprocess.run([sys.executable, "-m", "communique", "validate", str(bad), "--corpus", str(CORPUS)],
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "communique", "validate", str(bad), "--corpus", str(CORPUS)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     assert re.search(r"bad\.yaml:\d+:\d+: \$\S*: \[[a-z-]+\] ", run.stdout)
@@ -185,7 +212,9 @@ def test_console_script_never_shows_a_traceback(tmp_path: Path, content: bytes):
 def test_broken_corpus_document_is_reported_not_raised(tmp_path: Path, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "iran-pakistan-military-talks.json").write_text('{"id": "iran-pakistan-military-talks", "text": ', encoding="utf-8")
+    (corpus / "iran-pakistan-military-talks.json").write_text(
+        '{"id": "iran-pakistan-military-talks", "text": ', encoding="utf-8"
+    )
     assert main(["validate", str(FIXTURES / "valid" / "minimal.yaml"), "--corpus", str(corpus)]) == 1
     out = capsys.readouterr().out
     assert "[corpus-invalid]" in out and "corpus build" in out

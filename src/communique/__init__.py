@@ -12,9 +12,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import build_corpus, load_annotations, load_corpus, load_corpus_document, validate_paths
-from .errors import CATALOGUE, CommuniqueError, Issue, Severity
-from .models import (
+from communique.annotate.validate import FileReport
+from communique.api import build_corpus, load_annotations, load_corpus, load_corpus_document, validate_paths
+from communique.schema.errors import CATALOGUE, CommuniqueError, Issue, Severity
+from communique.schema.models import (
     AnnotatedDocument,
     Commitment,
     CorpusDocument,
@@ -24,7 +25,6 @@ from .models import (
     Quote,
     Span,
 )
-from .validate import FileReport
 
 __all__ = [
     "CATALOGUE",

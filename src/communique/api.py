@@ -6,10 +6,10 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from . import corpus as _corpus
-from . import validate as _validate
-from .errors import CommuniqueError, issue
-from .models import AnnotatedDocument, CorpusDocument
+from communique.annotate import validate as _validate
+from communique.corpus import build as _corpus
+from communique.schema.errors import CommuniqueError, issue
+from communique.schema.models import AnnotatedDocument, CorpusDocument
 
 PathLike = str | os.PathLike[str]
 
@@ -29,13 +29,16 @@ def load_corpus(corpus: PathLike = "corpus") -> Iterator[CorpusDocument]:
     return _corpus.iter_corpus(Path(corpus))
 
 
-def validate_paths(paths: Iterable[PathLike] = ("annotations",), corpus: PathLike = "corpus") -> list[_validate.FileReport]:
+def validate_paths(
+    paths: Iterable[PathLike] = ("annotations",), corpus: PathLike = "corpus"
+) -> list[_validate.FileReport]:
     """Validate annotation files (folders are searched); one report per file, with the CLI's issues."""
     return list(_validate.validate_paths([Path(p) for p in paths], Path(corpus)))
 
 
-def load_annotations(paths: PathLike | Iterable[PathLike] = "annotations/gold",
-                     corpus: PathLike = "corpus") -> list[AnnotatedDocument]:
+def load_annotations(
+    paths: PathLike | Iterable[PathLike] = "annotations/gold", corpus: PathLike = "corpus"
+) -> list[AnnotatedDocument]:
     """Validated annotation documents, one per corpus document; raise :class:`CommuniqueError` listing
     every problem if any file is invalid or two files annotate the same document."""
     targets = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
@@ -47,8 +50,14 @@ def load_annotations(paths: PathLike | Iterable[PathLike] = "annotations/gold",
             continue
         doc_id = report.document.document_id
         if doc_id in seen:
-            problems.append(issue("duplicate-document", f"{doc_id!r} is also annotated in {seen[doc_id]}",
-                                  file=report.path, path="$.document_id"))
+            problems.append(
+                issue(
+                    "duplicate-document",
+                    f"{doc_id!r} is also annotated in {seen[doc_id]}",
+                    file=report.path,
+                    path="$.document_id",
+                )
+            )
         seen[doc_id] = report.path
     if problems:
         raise CommuniqueError(problems)

@@ -16,21 +16,40 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .metrics import METRICS, ZERO_DIVISION
-    from .models import PredictedDocument
-    from .predictions import PredictionSet, parse_predictions, read_predictions
-    from .scoring import REPORT_VERSION, BenchResult, Comparison, compare, score
+    from communique.bench.metrics import METRICS, ZERO_DIVISION
+    from communique.bench.predictions import PredictionSet, parse_predictions, read_predictions
+    from communique.bench.scoring import REPORT_VERSION, BenchResult, Comparison, compare, score
+    from communique.schema.predictions import PredictedDocument
 
 _WHERE = {
-    "METRICS": "metrics", "ZERO_DIVISION": "metrics", "PredictedDocument": "models",
-    "PredictionSet": "predictions", "parse_predictions": "predictions", "read_predictions": "predictions",
-    "REPORT_VERSION": "scoring", "BenchResult": "scoring", "Comparison": "scoring", "compare": "scoring",
-    "score": "scoring",
+    "METRICS": "communique.bench.metrics",
+    "ZERO_DIVISION": "communique.bench.metrics",
+    "PredictedDocument": "communique.schema.predictions",
+    "PredictionSet": "communique.bench.predictions",
+    "parse_predictions": "communique.bench.predictions",
+    "read_predictions": "communique.bench.predictions",
+    "REPORT_VERSION": "communique.bench.scoring",
+    "BenchResult": "communique.bench.scoring",
+    "Comparison": "communique.bench.scoring",
+    "compare": "communique.bench.scoring",
+    "score": "communique.bench.scoring",
 }
-__all__ = sorted(_WHERE)
+__all__ = [
+    "METRICS",
+    "REPORT_VERSION",
+    "ZERO_DIVISION",
+    "BenchResult",
+    "Comparison",
+    "PredictedDocument",
+    "PredictionSet",
+    "compare",
+    "parse_predictions",
+    "read_predictions",
+    "score",
+]
 
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+        return getattr(import_module(_WHERE[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

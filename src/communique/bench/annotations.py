@@ -14,10 +14,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..models import AnnotatedDocument
+from communique.schema.models import AnnotatedDocument
 
-__all__ = ["Annotations", "CommitmentItem", "Extent", "MeetingItem", "MentionItem", "OfficialItem", "QuoteItem",
-           "Source", "from_gold", "trim"]
+__all__ = [
+    "Annotations",
+    "CommitmentItem",
+    "Extent",
+    "MeetingItem",
+    "MentionItem",
+    "OfficialItem",
+    "QuoteItem",
+    "Source",
+    "from_gold",
+    "trim",
+]
 
 QUOTATION_MARKS = "\"'“”‘’«»„‟‹›"
 
@@ -100,8 +110,15 @@ class OfficialItem:
     source: Source | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (min(self.mentions, default=(1 << 62, 0)), sorted(self.mentions), _key(self.name), self.keys, self.ref,
-                self.unanchored, self.by_name)
+        return (
+            min(self.mentions, default=(1 << 62, 0)),
+            sorted(self.mentions),
+            _key(self.name),
+            self.keys,
+            self.ref,
+            self.unanchored,
+            self.by_name,
+        )
 
 
 @dataclass(frozen=True)
@@ -188,7 +205,30 @@ class Annotations:
             setattr(self, layer, unique)
 
 
-PRONOUNS = frozenset("i me my mine you your yours he him his she her hers we us our ours they them their".split())
+PRONOUNS = frozenset(
+    [
+        "i",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "we",
+        "us",
+        "our",
+        "ours",
+        "they",
+        "them",
+        "their",
+    ]
+)
 
 
 def official_keys(name: str | None, mention_texts: Iterable[tuple[str, str | None]]) -> tuple[str, ...]:
@@ -215,6 +255,7 @@ def trim(extent: Extent, text: str, strip: str = "") -> Extent:
 def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
     """The gold annotations of one document in scoring form (refs are the gold ids); ``text`` is the
     document text, used to normalise quote contents exactly as predicted ones are."""
+
     def ext(span: Any) -> Extent:
         return Extent(span.start, span.end, span.text)
 
@@ -226,13 +267,31 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
 
     return Annotations(
         document_id=doc.document_id,
-        officials=[OfficialItem(o.id, o.name, official_keys(o.name, ((m.text, m.form) for m in o.mentions)),
-                                frozenset((m.start, m.end) for m in o.mentions)) for o in doc.officials],
+        officials=[
+            OfficialItem(
+                o.id,
+                o.name,
+                official_keys(o.name, ((m.text, m.form) for m in o.mentions)),
+                frozenset((m.start, m.end) for m in o.mentions),
+            )
+            for o in doc.officials
+        ],
         mentions=[MentionItem(ext(m), m.form, o.id) for o in doc.officials for m in o.mentions],
-        quotes=[QuoteItem(tuple(sorted(map(content, q.contents))), tuple(sorted(map(ext, q.cues))), q.kind,
-                          q.speaker_id) for q in doc.quotes],
-        meetings=[MeetingItem(tuple(sorted(map(ext, m.evidence))), frozenset(p.official_id for p in m.participants),
-                              opt(m.location), opt(m.time), m.status) for m in doc.meetings],
-        commitments=[CommitmentItem(ext(c.evidence), ext(c.content), c.kind, c.actor_id, opt(c.time))
-                     for c in doc.commitments],
+        quotes=[
+            QuoteItem(tuple(sorted(map(content, q.contents))), tuple(sorted(map(ext, q.cues))), q.kind, q.speaker_id)
+            for q in doc.quotes
+        ],
+        meetings=[
+            MeetingItem(
+                tuple(sorted(map(ext, m.evidence))),
+                frozenset(p.official_id for p in m.participants),
+                opt(m.location),
+                opt(m.time),
+                m.status,
+            )
+            for m in doc.meetings
+        ],
+        commitments=[
+            CommitmentItem(ext(c.evidence), ext(c.content), c.kind, c.actor_id, opt(c.time)) for c in doc.commitments
+        ],
     )

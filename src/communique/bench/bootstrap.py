@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .metrics import FAMILIES, OVERALL, Metric, Table, compute, main_value
+from communique.bench.metrics import FAMILIES, OVERALL, Metric, Table, compute, main_value
 
 __all__ = ["CONFIDENCE", "SAMPLES", "SEED", "Resamples", "difference", "interval"]
 
@@ -55,8 +55,9 @@ class Resamples:
         """Summed counts of every resample: ``samples x keys`` (cached per table)."""
         if id(table) not in self._sums:
             matrix = table.matrix(list(self.units))
-            self._sums[id(table)] = np.vstack([w @ matrix for w in self.weights()]) if self.samples else \
-                np.zeros((0, len(table.keys)))
+            self._sums[id(table)] = (
+                np.vstack([w @ matrix for w in self.weights()]) if self.samples else np.zeros((0, len(table.keys)))
+            )
         return self._sums[id(table)]
 
     def values(self, table: Table, metric: Metric) -> np.ndarray:
@@ -76,8 +77,13 @@ def interval(values: np.ndarray, confidence: float = CONFIDENCE) -> list[float] 
     return [float(lo), float(hi)]
 
 
-def difference(observed_a: float | None, observed_b: float | None, values_a: np.ndarray, values_b: np.ndarray,
-               confidence: float = CONFIDENCE) -> dict[str, Any]:
+def difference(
+    observed_a: float | None,
+    observed_b: float | None,
+    values_a: np.ndarray,
+    values_b: np.ndarray,
+    confidence: float = CONFIDENCE,
+) -> dict[str, Any]:
     """Paired comparison of B against A: the observed difference, its interval and the p-value."""
     if observed_a is None or observed_b is None:
         return {"delta": None, "ci95": None, "p_value": None, "better": None, "resamples": 0}
@@ -92,5 +98,10 @@ def difference(observed_a: float | None, observed_b: float | None, values_a: np.
         p, better = float(np.mean(deltas < 2 * delta)), "A"
     else:
         p, better = 1.0, None  # no observed difference: nothing to test
-    return {"delta": delta, "ci95": interval(deltas, confidence), "p_value": p, "better": better,
-            "resamples": int(deltas.size)}
+    return {
+        "delta": delta,
+        "ci95": interval(deltas, confidence),
+        "p_value": p,
+        "better": better,
+        "resamples": int(deltas.size),
+    }

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from .annotations import Annotations, Extent, iou, overlap, overlap_all, same
-from .matching import candidate_groups, match, match_in_groups, overlapping
-from .metrics import Tally
-from .officials import OfficialAlignment, ceaf_pairs
+from communique.bench.annotations import Annotations, Extent, iou, overlap, overlap_all, same
+from communique.bench.matching import candidate_groups, match, match_in_groups, overlapping
+from communique.bench.metrics import Tally
+from communique.bench.officials import OfficialAlignment, ceaf_pairs
 
 __all__ = ["count_document"]
 
@@ -27,8 +27,9 @@ G = TypeVar("G")
 P = TypeVar("P")
 
 
-def count_document(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit,
-                   tally: Tally) -> None:
+def count_document(
+    gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally
+) -> None:
     """Add the counts of every metric for one document to ``tally``."""
     _mentions(gold, pred, unit, tally)
     _ceaf(gold, pred, unit, tally)
@@ -37,9 +38,16 @@ def count_document(gold: Annotations, pred: Annotations, officials: OfficialAlig
     _commitments(gold, pred, officials, unit, tally)
 
 
-def _file_pairs(tally: Tally, unit: Unit, key: str, golds: Sequence[Any], preds: Sequence[Any],
-                pairs: list[tuple[int, int]], gold_type: Callable[[Any], str | None] = lambda _: None,
-                pred_type: Callable[[Any], str | None] = lambda _: None) -> None:
+def _file_pairs(
+    tally: Tally,
+    unit: Unit,
+    key: str,
+    golds: Sequence[Any],
+    preds: Sequence[Any],
+    pairs: list[tuple[int, int]],
+    gold_type: Callable[[Any], str | None] = lambda _: None,
+    pred_type: Callable[[Any], str | None] = lambda _: None,
+) -> None:
     """TP for each pair, FN for each other gold item, FP for each other prediction."""
     matched_g = {i for i, _ in pairs}
     matched_p = {j for _, j in pairs}
@@ -53,15 +61,28 @@ def _file_pairs(tally: Tally, unit: Unit, key: str, golds: Sequence[Any], preds:
             tally.add(unit(p.start), key, "fp", type_=pred_type(p))
 
 
-def _correct_pairs(golds: Sequence[G], preds: Sequence[P], correct: Callable[[G, P], bool],
-                   closeness: Callable[[G, P], float], candidates: set[tuple[int, int]]) -> list[tuple[int, int]]:
+def _correct_pairs(
+    golds: Sequence[G],
+    preds: Sequence[P],
+    correct: Callable[[G, P], bool],
+    closeness: Callable[[G, P], float],
+    candidates: set[tuple[int, int]],
+) -> list[tuple[int, int]]:
     """The largest set of correct pairs, the closest ones among equally large sets."""
     return match(golds, preds, lambda g, p: (1.0, closeness(g, p)) if correct(g, p) else (0.0, 0.0), candidates)
 
 
-def _argument(tally: Tally, unit: Unit, key: str, golds: Sequence[Any], preds: Sequence[Any],
-              pairs: list[tuple[int, int]], value: Callable[[Any], Any], equal: Callable[[Any, Any, Any, Any], bool],
-              type_of: Callable[[Any], str | None] = lambda _: None) -> None:
+def _argument(
+    tally: Tally,
+    unit: Unit,
+    key: str,
+    golds: Sequence[Any],
+    preds: Sequence[Any],
+    pairs: list[tuple[int, int]],
+    value: Callable[[Any], Any],
+    equal: Callable[[Any, Any, Any, Any], bool],
+    type_of: Callable[[Any], str | None] = lambda _: None,
+) -> None:
     """An argument of matched items, ACE style: a gold value is found (TP) only on a matched item whose
     predicted value is right; every other gold value is FN and every other predicted value FP."""
     matched_g = {i for i, _ in pairs}
@@ -111,7 +132,7 @@ def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) ->
     for schema, correct in _MENTION_CORRECT.items():
         key = f"mentions.{schema}"
 
-        def tiers(g: Any, p: Any) -> tuple[float, float, float]:
+        def tiers(g: Any, p: Any, correct: Any = correct) -> tuple[float, float, float]:
             if not overlap(g.extent, p.extent):
                 return (0.0, 0.0, 0.0)
             return (float(correct(g, p)), 1.0, iou([g.extent], [p.extent]))
@@ -176,11 +197,11 @@ def _quotes(gold: Annotations, pred: Annotations, officials: OfficialAlignment, 
     near = overlapping([g.contents for g in golds], [p.contents for p in preds])
     attributed = _correct_pairs(golds, preds, lambda g, p: overlaps(g, p) and speaker_ok(g, p), closeness, near)
     _file_pairs(tally, unit, "quotes.attributed", golds, preds, attributed, kind, kind)
-    attributed_strict = _correct_pairs(golds, preds, lambda g, p: strict(g, p) and speaker_ok(g, p), closeness,
-                                       near)
+    attributed_strict = _correct_pairs(golds, preds, lambda g, p: strict(g, p) and speaker_ok(g, p), closeness, near)
     _file_pairs(tally, unit, "quotes.attributed_strict", golds, preds, attributed_strict)
-    _file_pairs(tally, unit, "quotes.content_strict", golds, preds,
-                _correct_pairs(golds, preds, strict, closeness, near))
+    _file_pairs(
+        tally, unit, "quotes.content_strict", golds, preds, _correct_pairs(golds, preds, strict, closeness, near)
+    )
     matched = _correct_pairs(golds, preds, overlaps, closeness, near)
     _file_pairs(tally, unit, "quotes.content_overlap", golds, preds, matched)
     for i, j in matched:
@@ -233,8 +254,16 @@ def _meetings(gold: Annotations, pred: Annotations, officials: OfficialAlignment
     def participant_set(m: Any) -> frozenset[str] | None:
         return m.participants or None
 
-    _argument(tally, unit, "meetings.participant_set", golds, preds, pairs, participant_set,
-              lambda gv, pv, g, p: mapped(p) == gv)
+    _argument(
+        tally,
+        unit,
+        "meetings.participant_set",
+        golds,
+        preds,
+        pairs,
+        participant_set,
+        lambda gv, pv, g, p: mapped(p) == gv,
+    )
     for name in ("location", "time"):
         value = lambda m, name=name: getattr(m, name)  # noqa: E731
         _argument(tally, unit, f"meetings.{name}_strict", golds, preds, pairs, value, _same_extent)
@@ -244,17 +273,37 @@ def _meetings(gold: Annotations, pred: Annotations, officials: OfficialAlignment
 # --------------------------------------------------------------------------------------- commitments
 
 
-def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit,
-                 tally: Tally) -> None:
+def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally) -> None:
     golds, preds = gold.commitments, pred.commitments
-    pairs = _correct_pairs(golds, preds, lambda g, p: overlap(g.evidence, p.evidence) > 0,
-                           lambda g, p: iou([g.evidence], [p.evidence]),
-                           overlapping([[g.evidence] for g in golds], [[p.evidence] for p in preds]))
+    pairs = _correct_pairs(
+        golds,
+        preds,
+        lambda g, p: overlap(g.evidence, p.evidence) > 0,
+        lambda g, p: iou([g.evidence], [p.evidence]),
+        overlapping([[g.evidence] for g in golds], [[p.evidence] for p in preds]),
+    )
     _file_pairs(tally, unit, "commitments.identification", golds, preds, pairs)
-    _argument(tally, unit, "commitments.kind", golds, preds, pairs, lambda c: c.kind,
-              lambda gv, pv, g, p: gv == pv, type_of=lambda c: c.kind)
-    _argument(tally, unit, "commitments.actor", golds, preds, pairs, lambda c: c.actor,
-              lambda gv, pv, g, p: officials.gold_of(pv) == gv)
+    _argument(
+        tally,
+        unit,
+        "commitments.kind",
+        golds,
+        preds,
+        pairs,
+        lambda c: c.kind,
+        lambda gv, pv, g, p: gv == pv,
+        type_of=lambda c: c.kind,
+    )
+    _argument(
+        tally,
+        unit,
+        "commitments.actor",
+        golds,
+        preds,
+        pairs,
+        lambda c: c.actor,
+        lambda gv, pv, g, p: officials.gold_of(pv) == gv,
+    )
     for name in ("content", "time"):
         value = lambda c, name=name: getattr(c, name)  # noqa: E731
         _argument(tally, unit, f"commitments.{name}_strict", golds, preds, pairs, value, _same_extent)

@@ -1,4 +1,4 @@
-"""One-to-one matching with priorities, on top of :func:`communique.align.align`.
+"""One-to-one matching with priorities, on top of :func:`communique.bench.align.align`.
 
 A matching often has to optimise several things in order: first the number of pairs that are correct
 under a metric, then the number of pairs at all, then how well they overlap. :func:`match` turns such
@@ -17,8 +17,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from ..align import align
-from .annotations import Extent
+from communique.bench.align import align
+from communique.bench.annotations import Extent
 
 __all__ = ["candidate_groups", "match", "match_in_groups", "overlapping"]
 
@@ -26,9 +26,13 @@ A = TypeVar("A")
 B = TypeVar("B")
 
 
-def match_in_groups(gold: Sequence[A], pred: Sequence[B], tiers: Callable[[A, B], Sequence[float]],
-                    groups: Sequence[tuple[list[int], list[int]]], candidates: set[tuple[int, int]]
-                    ) -> list[tuple[int, int]]:
+def match_in_groups(
+    gold: Sequence[A],
+    pred: Sequence[B],
+    tiers: Callable[[A, B], Sequence[float]],
+    groups: Sequence[tuple[list[int], list[int]]],
+    candidates: set[tuple[int, int]],
+) -> list[tuple[int, int]]:
     """:func:`match`, given the connected groups of the candidate pairs (see :func:`candidate_groups`), so
     that several matchings over the same candidates (one per metric) share that work.
 
@@ -40,8 +44,9 @@ def match_in_groups(gold: Sequence[A], pred: Sequence[B], tiers: Callable[[A, B]
             pairs.append((rows[0], cols[0]))
             continue
         inside = [(i, j) for i in rows for j in cols if (i, j) in candidates]
-        found = match([gold[i] for i in rows], [pred[j] for j in cols], tiers,
-                      [(rows.index(i), cols.index(j)) for i, j in inside])
+        found = match(
+            [gold[i] for i in rows], [pred[j] for j in cols], tiers, [(rows.index(i), cols.index(j)) for i, j in inside]
+        )
         pairs.extend((rows[a], cols[b]) for a, b in found)
     return sorted(pairs)
 
@@ -51,8 +56,12 @@ def candidate_groups(candidates: Iterable[tuple[int, int]]) -> list[tuple[list[i
     return _groups(candidates)
 
 
-def match(gold: Sequence[A], pred: Sequence[B], tiers: Callable[[A, B], Sequence[float]],
-          candidates: Iterable[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+def match(
+    gold: Sequence[A],
+    pred: Sequence[B],
+    tiers: Callable[[A, B], Sequence[float]],
+    candidates: Iterable[tuple[int, int]] | None = None,
+) -> list[tuple[int, int]]:
     """Pairs ``(i, j)`` of a one-to-one matching that maximises the tiers lexicographically.
 
     ``tiers(g, p)`` returns non-negative numbers, most important first; all but the last must be whole
@@ -80,8 +89,10 @@ def match(gold: Sequence[A], pred: Sequence[B], tiers: Callable[[A, B], Sequence
             pairs.append((rows[0], cols[0]))
             continue
         matrix = np.array([[weights.get((i, j), 0.0) for j in cols] for i in rows])
-        pairs.extend((rows[a], cols[b]) for a, b in align(range(len(rows)), range(len(cols)),
-                                                          lambda a, b: float(matrix[a, b])))
+        pairs.extend(
+            (rows[a], cols[b])
+            for a, b in align(range(len(rows)), range(len(cols)), lambda a, b, m=matrix: float(m[a, b]))
+        )
     return sorted(pairs)
 
 
@@ -106,8 +117,10 @@ def _groups(pairs: Iterable[tuple[int, int]]) -> list[tuple[list[int], list[int]
 
 def overlapping(gold: Sequence[Sequence[Extent]], pred: Sequence[Sequence[Extent]]) -> set[tuple[int, int]]:
     """Pairs ``(i, j)`` such that an extent of ``gold[i]`` shares a character with one of ``pred[j]``."""
-    events = sorted([(e.start, e.end, 0, i) for i, extents in enumerate(gold) for e in extents if e.anchored]
-                    + [(e.start, e.end, 1, j) for j, extents in enumerate(pred) for e in extents if e.anchored])
+    events = sorted(
+        [(e.start, e.end, 0, i) for i, extents in enumerate(gold) for e in extents if e.anchored]
+        + [(e.start, e.end, 1, j) for j, extents in enumerate(pred) for e in extents if e.anchored]
+    )
     open_: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])  # per side: (end, index) still open
     found: set[tuple[int, int]] = set()
     for start, end, side, index in events:

@@ -28,13 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from ..models import CommitmentKind, MeetingStatus, MentionForm, QuoteKind, labels
+from communique.schema.models import CommitmentKind, MeetingStatus, MentionForm, QuoteKind, labels
 
-__all__ = ["FAMILIES", "METRICS", "Metric", "Table", "Tally", "ZERO_DIVISION", "all_keys", "compute"]
+__all__ = ["FAMILIES", "METRICS", "ZERO_DIVISION", "Metric", "Table", "Tally", "all_keys", "compute"]
 
-ZERO_DIVISION = ("a ratio with a zero denominator (0/0) is undefined: null in JSON, n/a in tables; F1 = "
-                 "2*credit/(POS+ACT), so it is 0, not undefined, when only one side is empty; macro averages "
-                 "leave out types whose F1 is undefined; bootstrap intervals use the resamples where it is defined")
+ZERO_DIVISION = (
+    "a ratio with a zero denominator (0/0) is undefined: null in JSON, n/a in tables; F1 = "
+    "2*credit/(POS+ACT), so it is 0, not undefined, when only one side is empty; macro averages "
+    "leave out types whose F1 is undefined; bootstrap intervals use the resamples where it is defined"
+)
 PARTIAL_CREDIT = 0.5
 #: the type predictions without a label are filed under in per-type tables
 UNTYPED = "untyped"
@@ -70,20 +72,30 @@ STATUSES, COMMITMENT_KINDS = tuple(labels(MeetingStatus)), tuple(labels(Commitme
 METRICS: tuple[Metric, ...] = (
     Metric("mentions.strict", "semeval", "mentions, strict: same offsets and same form", FORMS, headline=True),
     Metric("mentions.exact", "semeval", "mentions, exact: same offsets, any form", FORMS),
-    Metric("mentions.partial", "semeval", "mentions, partial: same offsets, or overlap for half credit", FORMS,
-           partial=True),
+    Metric(
+        "mentions.partial",
+        "semeval",
+        "mentions, partial: same offsets, or overlap for half credit",
+        FORMS,
+        partial=True,
+    ),
     Metric("mentions.type", "semeval", "mentions, type: overlap and same form", FORMS),
-    Metric("officials.ceaf_e", "ceaf", "officials as clusters of mentions: CEAF-e (phi4, exact mentions)",
-           headline=True),
-    Metric("quotes.attributed", "prf", "quotes: contents overlap and the speaker is right", QUOTE_KINDS,
-           headline=True),
+    Metric(
+        "officials.ceaf_e", "ceaf", "officials as clusters of mentions: CEAF-e (phi4, exact mentions)", headline=True
+    ),
+    Metric("quotes.attributed", "prf", "quotes: contents overlap and the speaker is right", QUOTE_KINDS, headline=True),
     Metric("quotes.attributed_strict", "prf", "quotes: same content spans and the speaker is right"),
     Metric("quotes.content_strict", "prf", "quote contents: same spans (quotation marks ignored)"),
     Metric("quotes.content_overlap", "prf", "quote contents: overlap"),
     Metric("quotes.cue", "accuracy", "cue accuracy on quotes matched by content overlap: same cue spans"),
     Metric("quotes.kind", "accuracy", "kind accuracy on quotes matched by content overlap"),
-    Metric("meetings.identification", "prf", "meetings matched by evidence overlap (by participants when "
-           "a prediction gives no evidence)", STATUSES, headline=True),
+    Metric(
+        "meetings.identification",
+        "prf",
+        "meetings matched by evidence overlap (by participants when a prediction gives no evidence)",
+        STATUSES,
+        headline=True,
+    ),
     Metric("meetings.participants", "prf", "meeting participants, one argument per official"),
     Metric("meetings.participant_set", "prf", "meeting participant sets, exactly"),
     Metric("meetings.location_strict", "prf", "meeting location: same offsets"),
@@ -135,8 +147,12 @@ class Tally:
 
 def all_keys() -> list[str]:
     """Every count key a :class:`Tally` can hold, in a fixed order (the columns of a :class:`Table`)."""
-    return [f"{m.key}|{t}|{c}" for m in METRICS for t in (OVERALL, *((*m.types, UNTYPED) if m.types else ()))
-            for c in FAMILIES[m.family]]
+    return [
+        f"{m.key}|{t}|{c}"
+        for m in METRICS
+        for t in (OVERALL, *((*m.types, UNTYPED) if m.types else ()))
+        for c in FAMILIES[m.family]
+    ]
 
 
 class Table:
@@ -184,17 +200,30 @@ def compute(metric: Metric, c: Mapping[str, Any]) -> dict[str, Any]:
         pos = c["cor"] + c["inc"] + c["par"] + c["mis"]
         act = c["cor"] + c["inc"] + c["par"] + c["spu"]
         credit = c["cor"] + (PARTIAL_CREDIT * c["par"] if metric.partial else 0)
-        return {"possible": pos, "actual": act, "precision": _div(credit, act), "recall": _div(credit, pos),
-                "f1": _div(2 * credit, pos + act)}
+        return {
+            "possible": pos,
+            "actual": act,
+            "precision": _div(credit, act),
+            "recall": _div(credit, pos),
+            "f1": _div(2 * credit, pos + act),
+        }
     if metric.family == "prf":
         tp, fp, fn = c["tp"], c["fp"], c["fn"]
-        return {"gold": tp + fn, "pred": tp + fp, "precision": _div(tp, tp + fp), "recall": _div(tp, tp + fn),
-                "f1": _div(2 * tp, 2 * tp + fp + fn)}
+        return {
+            "gold": tp + fn,
+            "pred": tp + fp,
+            "precision": _div(tp, tp + fp),
+            "recall": _div(tp, tp + fn),
+            "f1": _div(2 * tp, 2 * tp + fp + fn),
+        }
     if metric.family == "accuracy":
         return {"accuracy": _div(c["correct"], c["total"])}
     if metric.family == "ceaf":
-        return {"precision": _div(c["phi4"], c["pred"]), "recall": _div(c["phi4"], c["gold"]),
-                "f1": _div(2 * c["phi4"], c["gold"] + c["pred"])}
+        return {
+            "precision": _div(c["phi4"], c["pred"]),
+            "recall": _div(c["phi4"], c["gold"]),
+            "f1": _div(2 * c["phi4"], c["gold"] + c["pred"]),
+        }
     raise ValueError(f"unknown family {metric.family!r}")
 
 

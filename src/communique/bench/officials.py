@@ -2,7 +2,7 @@
 
 * **Declared** officials (listed in ``officials``, with mentions or a name) are aligned one-to-one with the
   gold officials, maximising first the mentions they share exactly, then the mentions that overlap, then
-  how well their names match (:mod:`communique.bench.names`; a declared official's mention texts count as
+  how well their names match (:mod:`communique.annotate.names`; a declared official's mention texts count as
   names too).
 * **Name-only** officials (a ``speaker_name``, ``actor_name`` or ``official_name`` that matches no
   declared official) are not clusters of mentions, only descriptions: each denotes the gold official its
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .annotations import Annotations, OfficialItem
-from .matching import match
-from .names import name_score
+from communique.annotate.names import name_score
+from communique.bench.annotations import Annotations, OfficialItem
+from communique.bench.matching import match
 
 __all__ = ["OfficialAlignment", "align_officials", "ceaf_pairs", "phi4"]
 
@@ -39,9 +39,14 @@ class OfficialAlignment:
         return None if ref is None else self.mapping.get(ref)
 
     def as_dict(self) -> dict[str, int]:
-        return {"declared": self.declared, "aligned_by_mentions": self.by_mentions, "aligned_by_name": self.by_name,
-                "name_only": self.name_only, "name_only_resolved": self.name_only_resolved,
-                "unknown": len(self.unknown)}
+        return {
+            "declared": self.declared,
+            "aligned_by_mentions": self.by_mentions,
+            "aligned_by_name": self.by_name,
+            "name_only": self.name_only,
+            "name_only_resolved": self.name_only_resolved,
+            "unknown": len(self.unknown),
+        }
 
 
 def _name_match(pred: OfficialItem, gold: OfficialItem) -> float:
@@ -75,8 +80,12 @@ def align_officials(gold: Annotations, pred: Annotations) -> OfficialAlignment:
                 result.name_only_resolved += 1
             else:
                 result.unknown.append(official)
-        elif not official.mentions and not official.unanchored and official.ref not in result.mapping \
-                and not any(_name_match(official, g) > 0 for g in golds):
+        elif (
+            not official.mentions
+            and not official.unanchored
+            and official.ref not in result.mapping
+            and not any(_name_match(official, g) > 0 for g in golds)
+        ):
             result.unknown.append(official)
     return result
 
@@ -92,8 +101,9 @@ def clusters(side: Annotations) -> list[OfficialItem]:
     return sorted((o for o in side.officials if o.mentions or o.unanchored), key=lambda o: o.sort_key())
 
 
-def ceaf_pairs(gold: Annotations, pred: Annotations) -> tuple[list[OfficialItem], list[OfficialItem],
-                                                              list[tuple[int, int, float]]]:
+def ceaf_pairs(
+    gold: Annotations, pred: Annotations
+) -> tuple[list[OfficialItem], list[OfficialItem], list[tuple[int, int, float]]]:
     """Gold and predicted clusters, and the phi4-optimal alignment ``(i, j, phi4)`` between them."""
     golds, preds = clusters(gold), clusters(pred)
     pairs = match(golds, preds, lambda g, p: (phi4(g, p),))

@@ -1,4 +1,4 @@
-"""Reading prediction files: JSON Lines, one :class:`~communique.bench.models.PredictedDocument` per line.
+"""Reading prediction files: JSON Lines, one :class:`~communique.schema.predictions.PredictedDocument` per line.
 
 Each line goes through the checks ``communique validate`` makes (same codes, located by line, column and
 JSON path), and then into scoring form (:class:`~communique.bench.annotations.Annotations`):
@@ -16,7 +16,7 @@ nearest to the item's other, unambiguous spans is taken (a cue ``said`` next to 
 such context. Edge whitespace is trimmed from every span; quotation marks from quote contents.
 
 Officials referenced by ``*_name`` resolve to the declared official whose name or mentions match best
-(:mod:`communique.bench.names`), or else to a name-only official, one per spelling.
+(:mod:`communique.annotate.names`), or else to a name-only official, one per spelling.
 """
 
 from __future__ import annotations
@@ -33,12 +33,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..anchor import _fits, find_all, resolve
-from ..errors import Issue, Severity, issue
-from ..validate import CorpusStore, _check_corpus, _check_identity, _structure_issues, parse_path
-from ..walk import RefNode, SpanNode, walk
-from ..yamlio import DuplicateKey, JsonPath, Locator, ParseFailure, decode_utf8, format_path, no_duplicate_keys
-from .annotations import (
+from communique.annotate.anchor import _fits, find_all, resolve
+from communique.annotate.names import name_score, normalise_name
+from communique.annotate.validate import CorpusStore, _check_corpus, _check_identity, _structure_issues, parse_path
+from communique.annotate.walk import RefNode, SpanNode, walk
+from communique.bench.annotations import (
     QUOTATION_MARKS,
     Annotations,
     CommitmentItem,
@@ -51,8 +50,17 @@ from .annotations import (
     official_keys,
     trim,
 )
-from .models import NAME_FIELDS, PredictedDocument
-from .names import name_score, normalise_name
+from communique.io.parse import (
+    DuplicateKey,
+    JsonPath,
+    Locator,
+    ParseFailure,
+    decode_utf8,
+    format_path,
+    no_duplicate_keys,
+)
+from communique.schema.errors import Issue, Severity, issue
+from communique.schema.predictions import NAME_FIELDS, PredictedDocument
 
 __all__ = ["PredictionSet", "PredictionStream", "parse_predictions", "read_predictions"]
 
@@ -146,10 +154,17 @@ class PredictionStream:
                     if self._read_line(number, raw).errors:
                         continue  # a broken second line is reported for what is wrong with it
                     column = Locator(raw.decode("utf-8", "replace")).find(("document_id",))[1]
-                    self.summary.issues.append(issue(
-                        "prediction-duplicate-document", f"document {doc_id!r} already has predictions",
-                        file=name, line=number, column=column, path="$.document_id",
-                        hint=f"first on line {self.where[doc_id][0]}"))
+                    self.summary.issues.append(
+                        issue(
+                            "prediction-duplicate-document",
+                            f"document {doc_id!r} already has predictions",
+                            file=name,
+                            line=number,
+                            column=column,
+                            path="$.document_id",
+                            hint=f"first on line {self.where[doc_id][0]}",
+                        )
+                    )
                     continue
                 self.where[doc_id] = (number, here)
 
@@ -169,8 +184,14 @@ class PredictionStream:
         try:
             text = raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as exc:  # worded as decode_utf8 words it for a whole file
-            found = issue("encoding-error", f"byte 0x{raw[exc.start]:02x} at offset {offset + exc.start} is not valid "
-                          "UTF-8", hint="save the file as UTF-8", file=str(self.path), line=number, column=exc.start + 1)
+            found = issue(
+                "encoding-error",
+                f"byte 0x{raw[exc.start]:02x} at offset {offset + exc.start} is not valid UTF-8",
+                hint="save the file as UTF-8",
+                file=str(self.path),
+                line=number,
+                column=exc.start + 1,
+            )
             self.summary.issues.append(found)
             return PredictionSet(str(self.path))
         lines = _read_lines([text], str(self.path), self.store, first=number)
@@ -199,9 +220,11 @@ class PredictionStream:
         return left
 
 
-def parse_predictions(records: Iterable[Mapping[str, Any] | BaseModel], corpus: PathLike = "corpus",
-                      name: str = "<predictions>") -> PredictionSet:
+def parse_predictions(
+    records: Iterable[Mapping[str, Any] | BaseModel], corpus: PathLike = "corpus", name: str = "<predictions>"
+) -> PredictionSet:
     """Predictions given as mappings (or models), one per document; record ``i`` is reported as line ``i+1``."""
+
     def lines() -> Iterator[str | Issue]:
         for record in records:
             data = record.model_dump(mode="json", exclude_none=True) if isinstance(record, BaseModel) else record
@@ -229,8 +252,16 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
         try:
             data = json.loads(line, object_pairs_hook=no_duplicate_keys)
         except json.JSONDecodeError as exc:
-            result.issues.append(issue("json-syntax", exc.msg, file=name, line=number, column=exc.colno,
-                                       hint="each line must be one JSON object (JSON Lines)"))
+            result.issues.append(
+                issue(
+                    "json-syntax",
+                    exc.msg,
+                    file=name,
+                    line=number,
+                    column=exc.colno,
+                    hint="each line must be one JSON object (JSON Lines)",
+                )
+            )
             continue
         except DuplicateKey as exc:
             result.issues.append(issue("json-syntax", f"duplicate key {exc.args[0]!r}", file=name, line=number))
@@ -240,9 +271,14 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             continue
         annotations, issues, anchoring = _read_document(data, store, Source(name, number, "$"))
         if annotations is not None and annotations.document_id in first_line:
-            issues.append(issue("prediction-duplicate-document",
-                                f"document {annotations.document_id!r} already has predictions",
-                                path="$.document_id", hint=f"first on line {first_line[annotations.document_id]}"))
+            issues.append(
+                issue(
+                    "prediction-duplicate-document",
+                    f"document {annotations.document_id!r} already has predictions",
+                    path="$.document_id",
+                    hint=f"first on line {first_line[annotations.document_id]}",
+                )
+            )
             annotations = None
         if issues:
             locator = Locator(line)
@@ -256,8 +292,9 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
     return result
 
 
-def _read_document(data: Any, store: CorpusStore, source: Source
-                   ) -> tuple[Annotations | None, list[Issue], Counter[str]]:
+def _read_document(
+    data: Any, store: CorpusStore, source: Source
+) -> tuple[Annotations | None, list[Issue], Counter[str]]:
     """Validate one parsed line and bring it into scoring form (``None`` when it has errors)."""
     if not isinstance(data, dict):
         return None, [issue("type-error", f"a line must hold a JSON object, not {type(data).__name__}")], Counter()
@@ -286,17 +323,29 @@ def _read_document(data: Any, store: CorpusStore, source: Source
 
 def _check_references(data: dict[str, Any], issues: list[Issue]) -> None:
     """An official is referenced by id or by name, not both; a participant needs one of them."""
+
     def check(item: Any, path: JsonPath) -> None:
         if not isinstance(item, dict):
             return
         for id_field, name_field in NAME_FIELDS.items():
             if item.get(id_field) is not None and item.get(name_field) is not None:
-                issues.append(issue("prediction-double-reference", f"both {id_field} and {name_field} are given",
-                                    path=format_path((*path, name_field)), hint="keep one of them"))
-        if path[:1] == ("meetings",) and "participants" in path and item.get("official_id") is None \
-                and item.get("official_name") is None:
-            issues.append(issue("missing-field", "a participant needs official_id or official_name",
-                                path=format_path(path)))
+                issues.append(
+                    issue(
+                        "prediction-double-reference",
+                        f"both {id_field} and {name_field} are given",
+                        path=format_path((*path, name_field)),
+                        hint="keep one of them",
+                    )
+                )
+        if (
+            path[:1] == ("meetings",)
+            and "participants" in path
+            and item.get("official_id") is None
+            and item.get("official_name") is None
+        ):
+            issues.append(
+                issue("missing-field", "a participant needs official_id or official_name", path=format_path(path))
+            )
 
     for layer in ("quotes", "commitments", "meetings"):
         items = data.get(layer)
@@ -333,18 +382,28 @@ def _anchor(text: str, span: dict[str, Any], path: JsonPath, issues: list[Issue]
         if found.code in ("span-unanchored", "span-whitespace"):
             continue  # text alone is the normal case here; edge whitespace is trimmed
         if found.code == "span-ambiguous":
-            starts = tuple(s for s in find_all(text, quote)
-                           if _fits(text, s, s + len(quote), span.get("prefix"), span.get("suffix")))
+            starts = tuple(
+                s
+                for s in find_all(text, quote)
+                if _fits(text, s, s + len(quote), span.get("prefix"), span.get("suffix"))
+            )
             return _Ambiguous(quote, starts, found)
         if found.code == "span-not-found":
-            issues.append(issue("prediction-span-not-found", f"{found.message}; scored as a wrong prediction",
-                                path=found.path, hint=found.hint))
+            issues.append(
+                issue(
+                    "prediction-span-not-found",
+                    f"{found.message}; scored as a wrong prediction",
+                    path=found.path,
+                    hint=found.hint,
+                )
+            )
         else:
             issues.append(found)  # offsets that contradict the text: the extractor is wrong about offsets
     if result.start is None or result.end is None:
         return _Placed(Extent.unanchored(quote), "unanchored")
-    return _Placed(Extent(result.start, result.end, text[result.start:result.end]),
-                   "offsets" if result.written else "text")
+    return _Placed(
+        Extent(result.start, result.end, text[result.start : result.end]), "offsets" if result.written else "text"
+    )
 
 
 def _nearest(candidates: tuple[int, ...], length: int, lo: int, hi: int) -> int:
@@ -355,8 +414,7 @@ def _nearest(candidates: tuple[int, ...], length: int, lo: int, hi: int) -> int:
 class _Builder:
     """Turns one validated prediction into scoring form: places ambiguous spans, resolves names."""
 
-    def __init__(self, text: str, anchors: dict[JsonPath, _Placed | _Ambiguous], source: Source,
-                 issues: list[Issue]):
+    def __init__(self, text: str, anchors: dict[JsonPath, _Placed | _Ambiguous], source: Source, issues: list[Issue]):
         self.text = text
         self.anchors = anchors
         self.source = source
@@ -382,11 +440,19 @@ class _Builder:
                 start = _nearest(anchor.candidates, len(anchor.text), lo, hi)
                 extent, how = Extent(start, start + len(anchor.text), anchor.text), "context"
             elif isinstance(anchor, _Ambiguous):
-                why = ("nothing else in its item places it" if layer in CONTEXT_LAYERS
-                       else "mentions are not placed by context")
-                self.issues.append(issue("prediction-span-ambiguous",
-                                         f"{anchor.found.message} and {why}; scored as a wrong prediction",
-                                         path=anchor.found.path, hint=anchor.found.hint))
+                why = (
+                    "nothing else in its item places it"
+                    if layer in CONTEXT_LAYERS
+                    else "mentions are not placed by context"
+                )
+                self.issues.append(
+                    issue(
+                        "prediction-span-ambiguous",
+                        f"{anchor.found.message} and {why}; scored as a wrong prediction",
+                        path=anchor.found.path,
+                        hint=anchor.found.hint,
+                    )
+                )
                 extent, how = Extent.unanchored(anchor.text), "unanchored"
             else:  # not reached for validated documents: every span was anchored or reported
                 extent, how = Extent.unanchored(span.text), "unanchored"
@@ -401,8 +467,9 @@ class _Builder:
             return f"id:{official_id}"
         if name is None:
             return None
-        best = max(((name_score(name, o.keys), -rank, o.ref) for rank, o in enumerate(self.declared)),
-                   default=(0.0, 0, ""))
+        best = max(
+            ((name_score(name, o.keys), -rank, o.ref) for rank, o in enumerate(self.declared)), default=(0.0, 0, "")
+        )
         if best[0] > 0:
             return best[2]
         spelling = normalise_name(name) or name.casefold()
@@ -420,8 +487,12 @@ class _Builder:
             keys = official_keys(o.name, ((m.text.strip(), m.form) for m in o.mentions))
             # an official without an id gets a ref made from its content: identical copies collapse
             unanchored = sum(1 for e in extents if not e.anchored)
-            ref = f"id:{o.id}" if o.id is not None else "anon:" + hashlib.sha256(
-                repr((o.name, sorted(anchored), keys, unanchored)).encode("utf-8")).hexdigest()[:16]
+            ref = (
+                f"id:{o.id}"
+                if o.id is not None
+                else "anon:"
+                + hashlib.sha256(repr((o.name, sorted(anchored), keys, unanchored)).encode("utf-8")).hexdigest()[:16]
+            )
             where = Source(self.source.file, self.source.line, format_path(("officials", i)))
             officials.append(OfficialItem(ref, o.name, keys, anchored, unanchored, False, where))
             mentions.extend(MentionItem(e, m.form, ref) for e, m in zip(extents, o.mentions))
@@ -433,14 +504,19 @@ class _Builder:
             spans = {("quotes", i, "contents", j): s for j, s in enumerate(q.contents)}
             spans |= {("quotes", i, "cues", j): s for j, s in enumerate(q.cues)}
             placed = self.place(spans, "quotes")
-            contents = {p: trim(e, self.text, QUOTATION_MARKS) for p, e in placed.items()
-                        if p[2] == "contents" and e is not None}
-            quotes.append(QuoteItem(
-                tuple(sorted(contents.values())),
-                tuple(sorted(e for p, e in placed.items() if p[2] == "cues" and e is not None)),
-                q.kind,
-                self.official_ref(q.speaker_id, q.speaker_name, ("quotes", i, "speaker_name")),
-            ))
+            contents = {
+                p: trim(e, self.text, QUOTATION_MARKS)
+                for p, e in placed.items()
+                if p[2] == "contents" and e is not None
+            }
+            quotes.append(
+                QuoteItem(
+                    tuple(sorted(contents.values())),
+                    tuple(sorted(e for p, e in placed.items() if p[2] == "cues" and e is not None)),
+                    q.kind,
+                    self.official_ref(q.speaker_id, q.speaker_name, ("quotes", i, "speaker_name")),
+                )
+            )
 
         meetings = []
         for i, m in enumerate(doc.meetings):
@@ -448,12 +524,24 @@ class _Builder:
             spans |= {("meetings", i, "location"): m.location, ("meetings", i, "time"): m.time}
             placed = self.place(spans, "meetings")
             participants = frozenset(
-                ref for j, p in enumerate(m.participants)
-                if (ref := self.official_ref(p.official_id, p.official_name,
-                                             ("meetings", i, "participants", j, "official_name"))) is not None)
-            meetings.append(MeetingItem(
-                tuple(sorted(e for p, e in placed.items() if p[2] == "evidence" and e is not None)),
-                participants, placed[("meetings", i, "location")], placed[("meetings", i, "time")], m.status))
+                ref
+                for j, p in enumerate(m.participants)
+                if (
+                    ref := self.official_ref(
+                        p.official_id, p.official_name, ("meetings", i, "participants", j, "official_name")
+                    )
+                )
+                is not None
+            )
+            meetings.append(
+                MeetingItem(
+                    tuple(sorted(e for p, e in placed.items() if p[2] == "evidence" and e is not None)),
+                    participants,
+                    placed[("meetings", i, "location")],
+                    placed[("meetings", i, "time")],
+                    m.status,
+                )
+            )
 
         commitments = []
         for i, c in enumerate(doc.commitments):
@@ -461,10 +549,15 @@ class _Builder:
             placed = self.place({("commitments", i, k): s for k, s in fields.items()}, "commitments")
             evidence = placed[("commitments", i, "evidence")]
             assert evidence is not None  # required by the model
-            commitments.append(CommitmentItem(
-                evidence, placed[("commitments", i, "content")], c.kind,
-                self.official_ref(c.actor_id, c.actor_name, ("commitments", i, "actor_name")),
-                placed[("commitments", i, "time")]))
+            commitments.append(
+                CommitmentItem(
+                    evidence,
+                    placed[("commitments", i, "content")],
+                    c.kind,
+                    self.official_ref(c.actor_id, c.actor_name, ("commitments", i, "actor_name")),
+                    placed[("commitments", i, "time")],
+                )
+            )
 
         return Annotations(doc.document_id, officials + self._name_only(), mentions, quotes, meetings, commitments)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .metrics import METRICS, main_value
+from communique.bench.metrics import METRICS, main_value
 
 __all__ = ["FORMATS", "format_comparison", "format_report", "score_table"]
 
@@ -40,12 +40,20 @@ def _counts(entry: dict[str, Any]) -> str:
 def _render(rows: list[list[str]], fmt: str, numeric_from: int = 2) -> str:
     if fmt == "markdown":
         head = "| " + " | ".join(rows[0]) + " |"
-        rule = "|" + "|".join("---:" if i >= numeric_from and i < len(rows[0]) - 1 else "---"
-                              for i in range(len(rows[0]))) + "|"
+        rule = (
+            "|"
+            + "|".join("---:" if i >= numeric_from and i < len(rows[0]) - 1 else "---" for i in range(len(rows[0])))
+            + "|"
+        )
         return "\n".join([head, rule, *("| " + " | ".join(r) + " |" for r in rows[1:])])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.rjust(w) if numeric_from <= i < len(row) - 1 else cell.ljust(w)
-                               for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows)
+    return "\n".join(
+        "  ".join(
+            cell.rjust(w) if numeric_from <= i < len(row) - 1 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths))
+        ).rstrip()
+        for row in rows
+    )
 
 
 def score_table(report: dict[str, Any], fmt: str = "table") -> str:
@@ -55,9 +63,17 @@ def score_table(report: dict[str, Any], fmt: str = "table") -> str:
         entry = report["metrics"][metric.key]
         value = main_value(metric)
         layer, name = metric.key.split(".", 1)
-        rows.append([layer, name + (" *" if metric.headline else ""), _num(entry.get("precision")),
-                     _num(entry.get("recall")), _num(entry[value]), _ci(entry.get(f"{value}_ci95")),
-                     _counts(entry)])
+        rows.append(
+            [
+                layer,
+                name + (" *" if metric.headline else ""),
+                _num(entry.get("precision")),
+                _num(entry.get("recall")),
+                _num(entry[value]),
+                _ci(entry.get(f"{value}_ci95")),
+                _counts(entry),
+            ]
+        )
     return _render(rows, fmt)
 
 
@@ -69,10 +85,17 @@ def type_table(report: dict[str, Any], fmt: str = "table") -> str:
         if "per_type" not in entry:
             continue
         for type_, sub in entry["per_type"].items():
-            rows.append([metric.key, type_, _num(sub["precision"]), _num(sub["recall"]), _num(sub["f1"]),
-                         _counts(sub)])
-        rows.append([metric.key, "macro", "", "", _num(entry["macro_f1"]),
-                     "mean over " + (", ".join(entry["macro_types"]) or "no type")])
+            rows.append([metric.key, type_, _num(sub["precision"]), _num(sub["recall"]), _num(sub["f1"]), _counts(sub)])
+        rows.append(
+            [
+                metric.key,
+                "macro",
+                "",
+                "",
+                _num(entry["macro_f1"]),
+                "mean over " + (", ".join(entry["macro_types"]) or "no type"),
+            ]
+        )
     return _render(rows, fmt)
 
 

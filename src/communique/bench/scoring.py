@@ -18,15 +18,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .. import __version__
-from ..errors import CommuniqueError, Issue, Severity, issue
-from ..models import AnnotatedDocument, CorpusDocument
-from ..splits import SPLITS, split_of, unit_at, unit_id
-from ..validate import CorpusStore, find_annotation_files, validate_file
-from .annotations import Annotations, from_gold
-from .bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
-from .counting import count_document
-from .metrics import (
+from communique import __version__
+from communique.annotate.names import MATCH_RULE
+from communique.annotate.validate import CorpusStore, find_annotation_files, validate_file
+from communique.bench.annotations import Annotations, from_gold
+from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
+from communique.bench.counting import count_document
+from communique.bench.metrics import (
     COUNT_KEYS,
     FAMILIES,
     METRICS,
@@ -40,9 +38,11 @@ from .metrics import (
     compute,
     main_value,
 )
-from .names import MATCH_RULE
-from .officials import align_officials
-from .predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
+from communique.bench.officials import align_officials
+from communique.bench.predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
+from communique.corpus.splits import SPLITS, split_of, unit_at, unit_id
+from communique.schema.errors import CommuniqueError, Issue, Severity, issue
+from communique.schema.models import AnnotatedDocument, CorpusDocument
 
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
@@ -52,8 +52,10 @@ PathLike = str | os.PathLike[str]
 GoldInput = PathLike | Sequence[AnnotatedDocument]
 PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, Any] | BaseModel]
 
-MATCHER = ("optimal one-to-one per document (maximum-weight matching, scipy.optimize.linear_sum_assignment); "
-           "pairs correct under the metric first, then any candidate pairs, then character IoU; ties by offsets")
+MATCHER = (
+    "optimal one-to-one per document (maximum-weight matching, scipy.optimize.linear_sum_assignment); "
+    "pairs correct under the metric first, then any candidate pairs, then character IoU; ties by offsets"
+)
 
 
 @dataclass
@@ -98,8 +100,16 @@ class _Run:
     collapsed: Counter[str]
 
 
-def score(gold: GoldInput, predictions: PredictionInput, *, corpus: PathLike = "corpus", split: str | None = None,
-          samples: int = SAMPLES, seed: int = SEED, jobs: int = 1) -> BenchResult:
+def score(
+    gold: GoldInput,
+    predictions: PredictionInput,
+    *,
+    corpus: PathLike = "corpus",
+    split: str | None = None,
+    samples: int = SAMPLES,
+    seed: int = SEED,
+    jobs: int = 1,
+) -> BenchResult:
     """Score ``predictions`` (a JSONL path, or mappings, one per document) against ``gold`` (a path, or
     validated documents). Raise :class:`~communique.CommuniqueError` with every problem when the gold or
     the predictions are invalid; warnings are in :attr:`BenchResult.issues`.
@@ -111,8 +121,17 @@ def score(gold: GoldInput, predictions: PredictionInput, *, corpus: PathLike = "
     return _result(run, resamples, split, samples, seed)
 
 
-def compare(gold: GoldInput, a: PredictionInput, b: PredictionInput, *, corpus: PathLike = "corpus",
-            split: str | None = None, samples: int = SAMPLES, seed: int = SEED, jobs: int = 1) -> Comparison:
+def compare(
+    gold: GoldInput,
+    a: PredictionInput,
+    b: PredictionInput,
+    *,
+    corpus: PathLike = "corpus",
+    split: str | None = None,
+    samples: int = SAMPLES,
+    seed: int = SEED,
+    jobs: int = 1,
+) -> Comparison:
     """Paired bootstrap comparison of system ``b`` against system ``a`` on every summary score."""
     run_a = _run(gold, a, corpus, split, jobs)
     run_b = _run(gold, b, corpus, split, jobs)
@@ -125,9 +144,14 @@ def compare(gold: GoldInput, a: PredictionInput, b: PredictionInput, *, corpus: 
         value = main_value(metric)
         observed_a = result_a.report["metrics"][metric.key][value]
         observed_b = result_b.report["metrics"][metric.key][value]
-        rows[metric.key] = {"measure": value, "a": observed_a, "b": observed_b,
-                            **difference(observed_a, observed_b, resamples.values(run_a.table, metric),
-                                         resamples.values(run_b.table, metric))}
+        rows[metric.key] = {
+            "measure": value,
+            "a": observed_a,
+            "b": observed_b,
+            **difference(
+                observed_a, observed_b, resamples.values(run_a.table, metric), resamples.values(run_b.table, metric)
+            ),
+        }
     report = {
         "report_version": REPORT_VERSION,
         "settings": result_a.report["settings"],
@@ -135,7 +159,7 @@ def compare(gold: GoldInput, a: PredictionInput, b: PredictionInput, *, corpus: 
         "a": result_a.report["predictions"],
         "b": result_b.report["predictions"],
         "test": "paired bootstrap; delta = B - A; p = share of resamples whose delta exceeds twice the observed "
-                "delta in its direction (Berg-Kirkpatrick et al. 2012); better names the system ahead",
+        "delta in its direction (Berg-Kirkpatrick et al. 2012); better names the system ahead",
         "metrics": rows,
     }
     return Comparison(report, result_a, result_b)
@@ -162,8 +186,14 @@ def _golds(gold: GoldInput, store: CorpusStore) -> tuple[Iterator[AnnotatedDocum
             problems.extend(report.errors)
             doc = report.document
             if doc is not None and doc.document_id in seen:
-                problems.append(issue("duplicate-document", f"{doc.document_id!r} is also annotated in "
-                                      f"{seen[doc.document_id]}", file=report.path, path="$.document_id"))
+                problems.append(
+                    issue(
+                        "duplicate-document",
+                        f"{doc.document_id!r} is also annotated in {seen[doc.document_id]}",
+                        file=report.path,
+                        path="$.document_id",
+                    )
+                )
             elif doc is not None:
                 seen[doc.document_id] = report.path
                 if not problems:
@@ -218,8 +248,9 @@ class _Scored:
     issues: list[Issue]
 
 
-def _score_document(gold_doc: AnnotatedDocument, preds: PredictionStream | _InMemory, store: CorpusStore,
-                    split: str | None, fold: bool) -> _Scored:
+def _score_document(
+    gold_doc: AnnotatedDocument, preds: PredictionStream | _InMemory, store: CorpusStore, split: str | None, fold: bool
+) -> _Scored:
     corpus_doc = store.view(gold_doc.document_id)
     if corpus_doc is None:  # validated gold always has its corpus document
         raise CommuniqueError([issue("unknown-document", f"no corpus document {gold_doc.document_id!r}")])
@@ -228,34 +259,48 @@ def _score_document(gold_doc: AnnotatedDocument, preds: PredictionStream | _InMe
     pred = lines.documents.get(gold_doc.document_id)
     if pred is None:
         if gold_doc.document_id not in preds.documents:
-            issues.append(issue("prediction-missing-document",
-                                f"no prediction line for {gold_doc.document_id!r}; scored as predicting nothing",
-                                file=preds.summary.path))
+            issues.append(
+                issue(
+                    "prediction-missing-document",
+                    f"no prediction line for {gold_doc.document_id!r}; scored as predicting nothing",
+                    file=preds.summary.path,
+                )
+            )
         pred = Annotations(gold_doc.document_id)
     gold_side = from_gold(gold_doc, corpus_doc.text)
     alignment = align_officials(gold_side, pred)
     for official in alignment.unknown:
         if official.source is not None:
-            issues.append(lines.locate(issue(
-                "prediction-unknown-official",
-                f"{official.name or official.ref!r} matches no gold official by name (or several equally); "
-                "scored as wrong", path=official.source.path,
-                hint="use the name the text gives, or reference an official with mentions by id"),
-                official.source))
+            issues.append(
+                lines.locate(
+                    issue(
+                        "prediction-unknown-official",
+                        f"{official.name or official.ref!r} matches no gold official by name (or several equally); "
+                        "scored as wrong",
+                        path=official.source.path,
+                        hint="use the name the text gives, or reference an official with mentions by id",
+                    ),
+                    official.source,
+                )
+            )
     keep = _keeper(corpus_doc, split)
     if keep is not None:
         gold_side, pred = _restrict(gold_side, keep), _restrict(pred, keep)
     tally = Tally()
     count_document(gold_side, pred, alignment, _unit_of(corpus_doc), tally)
-    sections = [unit_id(corpus_doc.id, s.index) for s in corpus_doc.sections
-                if split is None or split_of(unit_id(corpus_doc.id, s.index)) == split]
+    sections = [
+        unit_id(corpus_doc.id, s.index)
+        for s in corpus_doc.sections
+        if split is None or split_of(unit_id(corpus_doc.id, s.index)) == split
+    ]
     unplaced = sorted(u for u in tally.units if u.endswith("#unplaced"))
     units = [*sections, *unplaced]
     counts: dict[str, Counter[str]] = {}
     for unit, found in tally.units.items():
         counts.setdefault(corpus_doc.id if fold else unit, Counter()).update(found)
-    return _Scored(corpus_doc.id, [corpus_doc.id] if fold and units else units, counts,
-                   Counter(alignment.as_dict()), issues)
+    return _Scored(
+        corpus_doc.id, [corpus_doc.id] if fold and units else units, counts, Counter(alignment.as_dict()), issues
+    )
 
 
 @dataclass
@@ -295,20 +340,34 @@ def _score_chunk(files: list[Path]) -> _Chunk:
 CHUNK_FILES = 50  # gold files per unit of parallel work
 
 
-def _scored_in_parallel(files: list[Path], preds: PredictionStream, corpus: PathLike, split: str | None,
-                        fold: bool, jobs: int, problems: list[Issue]) -> Iterator[_Scored]:
+def _scored_in_parallel(
+    files: list[Path],
+    preds: PredictionStream,
+    corpus: PathLike,
+    split: str | None,
+    fold: bool,
+    jobs: int,
+    problems: list[Issue],
+) -> Iterator[_Scored]:
     from concurrent.futures import ProcessPoolExecutor
 
-    tasks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
+    tasks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
     seen: dict[str, str] = {}
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(str(preds.path), preds.where, str(corpus), split, fold)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(str(preds.path), preds.where, str(corpus), split, fold)
+    ) as pool:
         for chunk in pool.map(_score_chunk, tasks):
             problems.extend(chunk.problems)
             for doc_id, path in chunk.gold:
                 if doc_id in seen:
-                    problems.append(issue("duplicate-document", f"{doc_id!r} is also annotated in {seen[doc_id]}",
-                                          file=path, path="$.document_id"))
+                    problems.append(
+                        issue(
+                            "duplicate-document",
+                            f"{doc_id!r} is also annotated in {seen[doc_id]}",
+                            file=path,
+                            path="$.document_id",
+                        )
+                    )
                 seen.setdefault(doc_id, path)
             preds.summary.issues.extend(chunk.summary.issues)
             preds.summary.anchoring.update(chunk.summary.anchoring)
@@ -329,8 +388,9 @@ def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split:
         raise CommuniqueError(preds.summary.errors)
     fold = count > 1  # resample documents: the sections of each document fold into one unit
     if jobs > 1 and isinstance(preds, PredictionStream) and isinstance(gold, (str, os.PathLike)) and count > 1:
-        scored: Iterator[_Scored] = _scored_in_parallel(list(find_annotation_files([Path(gold)])), preds, corpus,
-                                                        split, fold, jobs, gold_problems)
+        scored: Iterator[_Scored] = _scored_in_parallel(
+            list(find_annotation_files([Path(gold)])), preds, corpus, split, fold, jobs, gold_problems
+        )
     else:
         scored = (_score_document(doc, preds, store, split, fold) for doc in golds)
     table = Table()
@@ -348,13 +408,22 @@ def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split:
     if gold_problems:
         raise CommuniqueError(gold_problems)
     for doc_id in sorted(preds.remaining()):  # lines for documents without gold: checked, not scored
-        issues.append(issue("prediction-unscored-document", f"no gold annotations for {doc_id!r}; not scored",
-                            file=preds.summary.path, path="$.document_id"))
+        issues.append(
+            issue(
+                "prediction-unscored-document",
+                f"no gold annotations for {doc_id!r}; not scored",
+                file=preds.summary.path,
+                path="$.document_id",
+            )
+        )
     if preds.summary.errors:
-        raise CommuniqueError(preds.summary.errors + [i for i in preds.summary.issues if i.severity is not Severity.ERROR])
+        raise CommuniqueError(
+            preds.summary.errors + [i for i in preds.summary.issues if i.severity is not Severity.ERROR]
+        )
     issues = [*preds.summary.issues, *issues]
-    return _Run(table, units, preds.summary, issues, officials, gold_name, documents, len(preds.documents),
-                preds.collapsed)
+    return _Run(
+        table, units, preds.summary, issues, officials, gold_name, documents, len(preds.documents), preds.collapsed
+    )
 
 
 def _unit_of(doc: CorpusDocument) -> Callable[[int | None], str]:
@@ -376,12 +445,18 @@ def _keeper(doc: CorpusDocument, split: str | None) -> Callable[[int | None], bo
 
 def _restrict(side: Annotations, keep: Callable[[int | None], bool]) -> Annotations:
     """Only the items (and mentions) whose first span starts in the kept sections."""
-    officials = [replace(o, mentions=frozenset(m for m in o.mentions if keep(m[0])), unanchored=0)
-                 for o in side.officials]
+    officials = [
+        replace(o, mentions=frozenset(m for m in o.mentions if keep(m[0])), unanchored=0) for o in side.officials
+    ]
     return Annotations(
-        side.document_id, officials, [m for m in side.mentions if keep(m.start)],
-        [q for q in side.quotes if keep(q.start)], [m for m in side.meetings if keep(m.start)],
-        [c for c in side.commitments if keep(c.start)], Counter(side.collapsed))
+        side.document_id,
+        officials,
+        [m for m in side.mentions if keep(m.start)],
+        [q for q in side.quotes if keep(q.start)],
+        [m for m in side.meetings if keep(m.start)],
+        [c for c in side.commitments if keep(c.start)],
+        Counter(side.collapsed),
+    )
 
 
 # -------------------------------------------------------------------------------------------- report
@@ -409,8 +484,11 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
     totals = run.table.totals()
     metrics: dict[str, Any] = {}
     for metric in METRICS:
-        entry: dict[str, Any] = {"description": metric.description, "family": metric.family,
-                                 **_entry(metric, totals, OVERALL)}
+        entry: dict[str, Any] = {
+            "description": metric.description,
+            "family": metric.family,
+            **_entry(metric, totals, OVERALL),
+        }
         value = main_value(metric)
         entry[f"{value}_ci95"] = interval(resamples.values(run.table, metric))
         if metric.types:
@@ -433,10 +511,20 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
             "documents": run.predicted_documents,
             "annotators": sorted(preds.annotators),
             "anchoring": {k: preds.anchoring.get(k, 0) for k in ("offsets", "text", "context", "unanchored")},
-            "collapsed_duplicates": {k: collapsed.get(k, 0) for k in ("officials", "mentions", "quotes", "meetings",
-                                                                      "commitments")},
-            "officials": {k: run.officials.get(k, 0) for k in ("declared", "aligned_by_mentions", "aligned_by_name",
-                                                                "name_only", "name_only_resolved", "unknown")},
+            "collapsed_duplicates": {
+                k: collapsed.get(k, 0) for k in ("officials", "mentions", "quotes", "meetings", "commitments")
+            },
+            "officials": {
+                k: run.officials.get(k, 0)
+                for k in (
+                    "declared",
+                    "aligned_by_mentions",
+                    "aligned_by_name",
+                    "name_only",
+                    "name_only_resolved",
+                    "unknown",
+                )
+            },
             "warnings": sum(1 for i in run.issues if i.severity is Severity.WARNING),
         },
         "headline": {m.key: metrics[m.key][main_value(m)] for m in METRICS if m.headline},
@@ -462,8 +550,17 @@ def _settings(split: str | None, samples: int, seed: int, resamples: Resamples) 
         "quote_contents": "compared without quotation marks and edge whitespace",
         "zero_division": ZERO_DIVISION,
         "split": split,
-        "bootstrap": {"samples": samples, "seed": seed, "unit": unit, "units": len(resamples.units),
-                      "confidence": CONFIDENCE, "interval": "percentile"},
-        "versions": {"communique": __version__, "python": platform.python_version(),
-                     **{p: version(p) for p in ("numpy", "scipy", "pydantic")}},
+        "bootstrap": {
+            "samples": samples,
+            "seed": seed,
+            "unit": unit,
+            "units": len(resamples.units),
+            "confidence": CONFIDENCE,
+            "interval": "percentile",
+        },
+        "versions": {
+            "communique": __version__,
+            "python": platform.python_version(),
+            **{p: version(p) for p in ("numpy", "scipy", "pydantic")},
+        },
     }

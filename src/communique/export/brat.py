@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..fsio import write_atomic
-from ..models import (
+from communique.io.write import write_atomic
+from communique.schema.models import (
     AnnotatedDocument,
     CommitmentKind,
     CorpusDocument,
@@ -169,8 +169,10 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
     for meeting in doc.meetings:
         where = min(s.start for s in meeting.evidence)
         trigger = ann.textbound("Meeting", meeting.evidence)
-        args = [(ROLE_ARGS[p.role] if p.role else "Participant", nearest(p.official_id, where))
-                for p in meeting.participants]
+        args = [
+            (ROLE_ARGS[p.role] if p.role else "Participant", nearest(p.official_id, where))
+            for p in meeting.participants
+        ]
         if meeting.location:
             args.append(("Location", ann.textbound("Location", [meeting.location])))
         if meeting.time:
@@ -180,15 +182,20 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
         ann.note(eid, f"meeting={meeting.id}")
     for c in doc.commitments:
         trigger = ann.textbound("Commitment", [c.evidence])
-        args = [("Actor", nearest(c.actor_id, c.evidence.start)), ("Content", ann.textbound("CommitmentContent", [c.content]))]
+        args = [
+            ("Actor", nearest(c.actor_id, c.evidence.start)),
+            ("Content", ann.textbound("CommitmentContent", [c.content])),
+        ]
         if c.modality:
             args.append(("Modality", ann.textbound("Modality", [c.modality])))
         if c.time:
             args.append(("Time", ann.textbound("Time", [c.time])))
         eid = ann.event("Commitment", trigger, args)
         ann.attribute("CommitmentKind", eid, c.kind)
-        notes = [f"commitment={c.id}", *(f"{k}={v}" for k, v in (("country", c.country), ("quote", c.quote_id),
-                                                                   ("meeting", c.meeting_id)) if v)]
+        notes = [
+            f"commitment={c.id}",
+            *(f"{k}={v}" for k, v in (("country", c.country), ("quote", c.quote_id), ("meeting", c.meeting_id)) if v),
+        ]
         ann.note(eid, "; ".join(notes))
     return "\n".join(ann.lines) + "\n"
 

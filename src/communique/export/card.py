@@ -17,11 +17,11 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
-from .. import __version__
-from ..splits import RATIOS, SPLITS
-from ..stats import format_stats
-from .hf import ExportResult
-from .rows import CONFIGS
+from communique import __version__
+from communique.corpus.splits import RATIOS, SPLITS
+from communique.export.hf import ExportResult
+from communique.export.rows import CONFIGS
+from communique.review.stats import format_stats
 
 PRETTY_NAME = "communique: officials, meetings, quotes and commitments in news"
 DEFAULT_CONFIG = "documents"
@@ -78,10 +78,17 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
         }
         split_dict = SplitDict()
         for split, shards in splits.items():
-            split_dict.add(SplitInfo(name=split, num_bytes=sum(s.num_bytes for s in shards),
-                                     num_examples=sum(s.num_examples for s in shards)))
+            split_dict.add(
+                SplitInfo(
+                    name=split,
+                    num_bytes=sum(s.num_bytes for s in shards),
+                    num_examples=sum(s.num_examples for s in shards),
+                )
+            )
         infos[config.name] = DatasetInfo(
-            description=config.description, features=config.features, splits=split_dict,
+            description=config.description,
+            features=config.features,
+            splits=split_dict,
             download_size=sum(s.size for shards in splits.values() for s in shards),
             dataset_size=sum(s.num_bytes for shards in splits.values() for s in shards),
         )
@@ -93,13 +100,13 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
 def _prose(result: ExportResult, facts: CardFacts) -> str:
     sizes = result.split_sizes()
     size_rows = "\n".join(
-        f"| `{c}` | " + " | ".join(str(sizes.get(c, {}).get(s, "–")) for s in ("full", *SPLITS)) + " |"
-        for c in sizes
+        f"| `{c}` | " + " | ".join(str(sizes.get(c, {}).get(s, "–")) for s in ("full", *SPLITS)) + " |" for c in sizes
     )
     schema = "\n\n".join(
         f"### `{config.name}`\n\n{config.description}\n\n| column | type |\n|---|---|\n"
         + "\n".join(f"| `{name}` | `{_feature_type(feature)}` |" for name, feature in config.features.items())
-        for config in CONFIGS if config.name in sizes
+        for config in CONFIGS
+        if config.name in sizes
     )
     units = ", ".join(f"{split}: {facts.units_per_split.get(split, 0)}" for split in SPLITS)
     ratios = " / ".join(f"{s} {r}%" for s, r in zip(SPLITS, RATIOS))
@@ -206,16 +213,27 @@ def render_croissant(result: ExportResult, facts: CardFacts) -> str:
             continue
         for shards in splits.values():
             for shard in shards:
-                distribution.append({
-                    "@type": "cr:FileObject", "@id": shard.path, "name": shard.path, "contentUrl": shard.path,
-                    "contentSize": f"{shard.size} B", "encodingFormat": "application/x-parquet",
-                    "sha256": shard.sha256,
-                })
+                distribution.append(
+                    {
+                        "@type": "cr:FileObject",
+                        "@id": shard.path,
+                        "name": shard.path,
+                        "contentUrl": shard.path,
+                        "contentSize": f"{shard.size} B",
+                        "encodingFormat": "application/x-parquet",
+                        "sha256": shard.sha256,
+                    }
+                )
         file_set = f"{config.name}-files"
-        distribution.append({
-            "@type": "cr:FileSet", "@id": file_set, "name": file_set, "encodingFormat": "application/x-parquet",
-            "includes": f"data/{config.name}/*.parquet",
-        })
+        distribution.append(
+            {
+                "@type": "cr:FileSet",
+                "@id": file_set,
+                "name": file_set,
+                "encodingFormat": "application/x-parquet",
+                "includes": f"data/{config.name}/*.parquet",
+            }
+        )
         fields = []
         for name, feature in config.features.items():
             if isinstance(feature, datasets.Value) and feature.dtype in ("string", "int64"):
@@ -224,19 +242,31 @@ def render_croissant(result: ExportResult, facts: CardFacts) -> str:
                 data_type = "sc:Integer"
             else:
                 continue  # nested lists and structs: described in the dataset card
-            entry = {"@type": "cr:Field", "@id": f"{config.name}/{name}", "name": name, "dataType": data_type,
-                     "source": {"fileSet": {"@id": file_set}, "extract": {"column": name}}}
+            entry = {
+                "@type": "cr:Field",
+                "@id": f"{config.name}/{name}",
+                "name": name,
+                "dataType": data_type,
+                "source": {"fileSet": {"@id": file_set}, "extract": {"column": name}},
+            }
             if isinstance(feature, datasets.ClassLabel):
                 entry["description"] = "ClassLabel index into: " + ", ".join(feature.names)
             fields.append(entry)
-        record_sets.append({"@type": "cr:RecordSet", "@id": config.name, "name": config.name,
-                            "description": config.description, "field": fields})
+        record_sets.append(
+            {
+                "@type": "cr:RecordSet",
+                "@id": config.name,
+                "name": config.name,
+                "description": config.description,
+                "field": fields,
+            }
+        )
     metadata = {
         "@context": CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
         "name": "communique",
         "description": f"{PRETTY_NAME}. {facts.documents} document(s); see README.md for the schema, splits, "
-                       "annotation process and licence.",
+        "annotation process and licence.",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "license": f"Text: unknown (third-party news article, licence not known). Annotations: {ANNOTATION_LICENCE}.",
         "url": "README.md",
@@ -250,15 +280,40 @@ def render_croissant(result: ExportResult, facts: CardFacts) -> str:
 
 # The standard Croissant 1.0 JSON-LD context (as mlcroissant writes it).
 CROISSANT_CONTEXT: dict[str, Any] = {
-    "@language": "en", "@vocab": "https://schema.org/", "citeAs": "cr:citeAs", "column": "cr:column",
-    "conformsTo": "dct:conformsTo", "cr": "http://mlcommons.org/croissant/", "rai": "http://mlcommons.org/croissant/RAI/",
-    "data": {"@id": "cr:data", "@type": "@json"}, "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
-    "dct": "http://purl.org/dc/terms/", "equivalentProperty": "cr:equivalentProperty",
-    "examples": {"@id": "cr:examples", "@type": "@json"}, "extract": "cr:extract", "field": "cr:field",
-    "fileProperty": "cr:fileProperty", "fileObject": "cr:fileObject", "fileSet": "cr:fileSet", "format": "cr:format",
-    "includes": "cr:includes", "isLiveDataset": "cr:isLiveDataset", "jsonPath": "cr:jsonPath", "key": "cr:key",
-    "md5": "cr:md5", "parentField": "cr:parentField", "path": "cr:path", "recordSet": "cr:recordSet",
-    "references": "cr:references", "regex": "cr:regex", "repeated": "cr:repeated", "replace": "cr:replace",
-    "samplingRate": "cr:samplingRate", "sc": "https://schema.org/", "separator": "cr:separator", "source": "cr:source",
-    "subField": "cr:subField", "transform": "cr:transform",
+    "@language": "en",
+    "@vocab": "https://schema.org/",
+    "citeAs": "cr:citeAs",
+    "column": "cr:column",
+    "conformsTo": "dct:conformsTo",
+    "cr": "http://mlcommons.org/croissant/",
+    "rai": "http://mlcommons.org/croissant/RAI/",
+    "data": {"@id": "cr:data", "@type": "@json"},
+    "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+    "dct": "http://purl.org/dc/terms/",
+    "equivalentProperty": "cr:equivalentProperty",
+    "examples": {"@id": "cr:examples", "@type": "@json"},
+    "extract": "cr:extract",
+    "field": "cr:field",
+    "fileProperty": "cr:fileProperty",
+    "fileObject": "cr:fileObject",
+    "fileSet": "cr:fileSet",
+    "format": "cr:format",
+    "includes": "cr:includes",
+    "isLiveDataset": "cr:isLiveDataset",
+    "jsonPath": "cr:jsonPath",
+    "key": "cr:key",
+    "md5": "cr:md5",
+    "parentField": "cr:parentField",
+    "path": "cr:path",
+    "recordSet": "cr:recordSet",
+    "references": "cr:references",
+    "regex": "cr:regex",
+    "repeated": "cr:repeated",
+    "replace": "cr:replace",
+    "samplingRate": "cr:samplingRate",
+    "sc": "https://schema.org/",
+    "separator": "cr:separator",
+    "source": "cr:source",
+    "subField": "cr:subField",
+    "transform": "cr:transform",
 }

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import datasets
 from pydantic import BaseModel
 
-from ..models import MentionForm, labels
+from communique.schema.models import MentionForm, labels
 
 
 def feature_for(annotation: Any) -> Any:
@@ -43,8 +43,9 @@ def feature_for(annotation: Any) -> Any:
 
 def features_for(model: type[BaseModel], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """A dict of features, one per model field, in field order."""
-    return {name: feature_for(info.rebuild_annotation()) for name, info in model.model_fields.items()
-            if name not in exclude}
+    return {
+        name: feature_for(info.rebuild_annotation()) for name, info in model.model_fields.items() if name not in exclude
+    }
 
 
 def bio_tags() -> list[str]:
@@ -71,6 +72,7 @@ def make_encoder(features: datasets.Features) -> Any:
     ``Features.encode_example`` walks and copies every value in Python; this visits only the paths that
     hold labels, and leaves the rest to Arrow. Rows are freshly built dicts, so they are changed in place.
     """
+
     def compile_(feature: Any) -> Any:
         if isinstance(feature, datasets.ClassLabel):
             index = {name: i for i, name in enumerate(feature.names)}
@@ -88,6 +90,7 @@ def make_encoder(features: datasets.Features) -> Any:
                     for key, f in parts:
                         v[key] = f(v.get(key))
                 return v
+
             return encode_struct
         return None
 

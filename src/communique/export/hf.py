@@ -35,12 +35,12 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import Issue
-from ..splits import split_of, unit_id
-from ..stats import count_document
-from ..validate import CorpusStore, validate_file
-from .features import make_encoder
-from .rows import CONFIGS, SPLITS_OF
+from communique.annotate.validate import CorpusStore, validate_file
+from communique.corpus.splits import split_of, unit_id
+from communique.export.features import make_encoder
+from communique.export.rows import CONFIGS, SPLITS_OF
+from communique.review.stats import count_document
+from communique.schema.errors import Issue
 
 DEFAULT_MAX_SHARD_BYTES = 256 * 1024 * 1024  # of Arrow data, before compression
 ROWS_PER_BATCH = 1000  # rows per row group; fixed so output is deterministic
@@ -63,8 +63,10 @@ class ExportResult:
     shards: dict[str, dict[str, list[Shard]]] = field(default_factory=dict)
 
     def split_sizes(self) -> dict[str, dict[str, int]]:
-        return {config: {split: sum(s.num_examples for s in shards) for split, shards in splits.items()}
-                for config, splits in self.shards.items()}
+        return {
+            config: {split: sum(s.num_examples for s in shards) for split, shards in splits.items()}
+            for config, splits in self.shards.items()
+        }
 
 
 @dataclass
@@ -107,7 +109,8 @@ def build_chunk(files: list[Path], corpus_dir: Path) -> ChunkResult:
         for split in SPLITS_OF[config.name]:
             if (config.name, split) in rows:  # a split with no rows gets no file
                 result.tables[(config.name, split)] = pa.Table.from_pylist(
-                    rows.pop((config.name, split)), schema=config.features.arrow_schema)
+                    rows.pop((config.name, split)), schema=config.features.arrow_schema
+                )
     return result
 
 
@@ -117,7 +120,7 @@ def _build_chunk_star(args: tuple[list[Path], Path]) -> ChunkResult:
 
 def build_chunks(files: list[Path], corpus_dir: Path, jobs: int) -> Iterator[ChunkResult]:
     """Chunk results in chunk order, computed in ``jobs`` processes."""
-    tasks = [(files[start:start + CHUNK_DOCS], corpus_dir) for start in range(0, len(files), CHUNK_DOCS)]
+    tasks = [(files[start : start + CHUNK_DOCS], corpus_dir) for start in range(0, len(files), CHUNK_DOCS)]
     if jobs <= 1 or len(tasks) <= 1:
         yield from map(_build_chunk_star, tasks)
         return
@@ -189,7 +192,9 @@ class Shards:
     def add(self, chunk: ChunkResult) -> None:
         for (config, split), table in chunk.tables.items():
             if (config, split) not in self.writers:
-                self.writers[(config, split)] = ShardWriter(self.root, config, split, self.schemas[config], self.max_bytes)
+                self.writers[(config, split)] = ShardWriter(
+                    self.root, config, split, self.schemas[config], self.max_bytes
+                )
             self.writers[(config, split)].add(table)
         chunk.tables.clear()  # written: do not keep them
 

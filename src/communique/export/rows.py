@@ -7,7 +7,7 @@ Configs:
 * ``mentions``, ``tokens``, ``quotes``, ``meetings``, ``commitments``: one row per item, with a ``context``
   passage (the sentence for mentions and tokens, the paragraphs holding the item otherwise) and
   ``context_start``, its offset in the document. Spans in these rows are relative to ``context``, so
-  ``context[start:end] == text`` holds inside every row. Split by section (see :mod:`communique.splits`).
+  ``context[start:end] == text`` holds inside every row. Split by section (see :mod:`communique.corpus.splits`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from typing import Any
 
 import datasets
 
-from ..models import (
+from communique.corpus.splits import split_of, unit_at
+from communique.export.features import bio_tags, feature_for, features_for
+from communique.schema.models import (
     AnnotatedDocument,
     CommitmentKind,
     CorpusDocument,
@@ -31,8 +33,6 @@ from ..models import (
     Span,
     TimeExpression,
 )
-from ..splits import split_of, unit_at
-from .features import bio_tags, feature_for, features_for
 
 Row = dict[str, Any]
 
@@ -84,12 +84,18 @@ def _rel(span: Span | None, base: int) -> Row | None:
     return row
 
 
-def _item(doc: AnnotatedDocument, corpus: CorpusDocument, item_id: str, spans: Sequence[Span],
-          passages: _Passages) -> tuple[str, Row, int]:
+def _item(
+    doc: AnnotatedDocument, corpus: CorpusDocument, item_id: str, spans: Sequence[Span], passages: _Passages
+) -> tuple[str, Row, int]:
     start, end = passages.around(spans)
     unit = unit_at(corpus, min(s.start for s in spans))
-    row = {"id": item_id, "document_id": doc.document_id, "unit": unit,
-           "context": corpus.text[start:end], "context_start": start}
+    row = {
+        "id": item_id,
+        "document_id": doc.document_id,
+        "unit": unit,
+        "context": corpus.text[start:end],
+        "context_start": start,
+    }
     return split_of(unit), row, start
 
 
@@ -118,13 +124,24 @@ def mention_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tup
             start = min(sentence.start, mention.start)
             end = max(sentence.end, mention.end)
             unit = unit_at(corpus, mention.start)
-            yield split_of(unit), {
-                "id": f"{official.id}/{j}", "document_id": doc.document_id, "unit": unit,
-                "context": corpus.text[start:end], "context_start": start,
-                "official_id": official.id, "official_name": official.name, "official_title": official.title,
-                "official_country": official.country, "form": mention.form,
-                "start": mention.start - start, "end": mention.end - start, "text": mention.text,
-            }
+            yield (
+                split_of(unit),
+                {
+                    "id": f"{official.id}/{j}",
+                    "document_id": doc.document_id,
+                    "unit": unit,
+                    "context": corpus.text[start:end],
+                    "context_start": start,
+                    "official_id": official.id,
+                    "official_name": official.name,
+                    "official_title": official.title,
+                    "official_country": official.country,
+                    "form": mention.form,
+                    "start": mention.start - start,
+                    "end": mention.end - start,
+                    "text": mention.text,
+                },
+            )
 
 
 def token_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
@@ -143,14 +160,20 @@ def token_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple
             for n, k in enumerate(inside):
                 tags[k] = f"{'B' if n == 0 else 'I'}-{form.upper()}"
         unit = unit_at(corpus, sentence.start)
-        yield split_of(unit), {
-            "id": f"s{index}", "document_id": doc.document_id, "unit": unit,
-            "context": sentence.text, "context_start": sentence.start,
-            "tokens": [t.text for t in tokens],
-            "starts": [t.start - sentence.start for t in tokens],
-            "ends": [t.end - sentence.start for t in tokens],
-            "ner_tags": tags,
-        }
+        yield (
+            split_of(unit),
+            {
+                "id": f"s{index}",
+                "document_id": doc.document_id,
+                "unit": unit,
+                "context": sentence.text,
+                "context_start": sentence.start,
+                "tokens": [t.text for t in tokens],
+                "starts": [t.start - sentence.start for t in tokens],
+                "ends": [t.end - sentence.start for t in tokens],
+                "ner_tags": tags,
+            },
+        )
 
 
 def quote_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
@@ -159,9 +182,12 @@ def quote_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple
     for quote in doc.quotes:
         split, row, base = _item(doc, corpus, quote.id, [*quote.contents, *quote.cues], passages)
         row.update(
-            contents=[_rel(s, base) for s in quote.contents], cues=[_rel(s, base) for s in quote.cues],
-            kind=quote.kind, speaker=_ref(officials, quote.speaker_id),
-            addressee=_ref(officials, quote.addressee_id), meeting_id=quote.meeting_id,
+            contents=[_rel(s, base) for s in quote.contents],
+            cues=[_rel(s, base) for s in quote.cues],
+            kind=quote.kind,
+            speaker=_ref(officials, quote.speaker_id),
+            addressee=_ref(officials, quote.addressee_id),
+            meeting_id=quote.meeting_id,
         )
         yield split, row
 
@@ -174,8 +200,10 @@ def meeting_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tup
         split, row, base = _item(doc, corpus, meeting.id, spans, passages)
         row.update(
             participants=[{**_ref(officials, p.official_id), "role": p.role} for p in meeting.participants],  # type: ignore[dict-item]
-            location=_rel(meeting.location, base), time=_rel(meeting.time, base),
-            evidence=[_rel(s, base) for s in meeting.evidence], status=meeting.status,
+            location=_rel(meeting.location, base),
+            time=_rel(meeting.time, base),
+            evidence=[_rel(s, base) for s in meeting.evidence],
+            status=meeting.status,
         )
         yield split, row
 
@@ -187,10 +215,15 @@ def commitment_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[
         spans = [c.evidence, c.content, *(s for s in (c.time, c.modality) if s is not None)]
         split, row, base = _item(doc, corpus, c.id, spans, passages)
         row.update(
-            actor=_ref(officials, c.actor_id), country=c.country, kind=c.kind,
-            content=_rel(c.content, base), evidence=_rel(c.evidence, base),
-            time=_rel(c.time, base), modality=_rel(c.modality, base),
-            quote_id=c.quote_id, meeting_id=c.meeting_id,
+            actor=_ref(officials, c.actor_id),
+            country=c.country,
+            kind=c.kind,
+            content=_rel(c.content, base),
+            evidence=_rel(c.evidence, base),
+            time=_rel(c.time, base),
+            modality=_rel(c.modality, base),
+            quote_id=c.quote_id,
+            meeting_id=c.meeting_id,
         )
         yield split, row
 
@@ -211,55 +244,100 @@ CONFIGS: tuple[Config, ...] = (
         "mentions",
         "One row per mention of an official, with its sentence as context, the official's id, name, title and "
         "country, and the mention form.",
-        _f({**ITEM, "official_id": datasets.Value("string"), "official_name": datasets.Value("string"),
-            "official_title": datasets.Value("string"), "official_country": datasets.Value("string"),
-            "form": feature_for(MentionForm), **SPAN}),
+        _f(
+            {
+                **ITEM,
+                "official_id": datasets.Value("string"),
+                "official_name": datasets.Value("string"),
+                "official_title": datasets.Value("string"),
+                "official_country": datasets.Value("string"),
+                "form": feature_for(MentionForm),
+                **SPAN,
+            }
+        ),
         mention_rows,
     ),
     Config(
         "tokens",
         "One row per sentence: tokens with IOB2 tags of official mentions (by mention form), for token "
         "classification (CoNLL style).",
-        _f({**ITEM, "tokens": datasets.List(datasets.Value("string")),
-            "starts": datasets.List(datasets.Value("int64")), "ends": datasets.List(datasets.Value("int64")),
-            "ner_tags": datasets.List(datasets.ClassLabel(names=bio_tags()))}),
+        _f(
+            {
+                **ITEM,
+                "tokens": datasets.List(datasets.Value("string")),
+                "starts": datasets.List(datasets.Value("int64")),
+                "ends": datasets.List(datasets.Value("int64")),
+                "ner_tags": datasets.List(datasets.ClassLabel(names=bio_tags())),
+            }
+        ),
         token_rows,
     ),
     Config(
         "quotes",
         "One row per quote: context passage, content and cue spans, kind, speaker (id, name, title), "
         "addressee and meeting.",
-        _f({**ITEM, "contents": datasets.List(SPAN), "cues": datasets.List(SPAN), "kind": feature_for(QuoteKind),
-            "speaker": OFFICIAL_REF, "addressee": OFFICIAL_REF, "meeting_id": datasets.Value("string")}),
+        _f(
+            {
+                **ITEM,
+                "contents": datasets.List(SPAN),
+                "cues": datasets.List(SPAN),
+                "kind": feature_for(QuoteKind),
+                "speaker": OFFICIAL_REF,
+                "addressee": OFFICIAL_REF,
+                "meeting_id": datasets.Value("string"),
+            }
+        ),
         quote_rows,
     ),
     Config(
         "meetings",
         "One row per meeting: participants (id, name, title, visitor/host role), location and time as "
         "written, evidence spans, stated or implied.",
-        _f({**ITEM, "participants": datasets.List({**OFFICIAL_REF, "role": feature_for(ParticipantRole)}),
-            "location": SPAN, "time": TIME, "evidence": datasets.List(SPAN), "status": feature_for(MeetingStatus)}),
+        _f(
+            {
+                **ITEM,
+                "participants": datasets.List({**OFFICIAL_REF, "role": feature_for(ParticipantRole)}),
+                "location": SPAN,
+                "time": TIME,
+                "evidence": datasets.List(SPAN),
+                "status": feature_for(MeetingStatus),
+            }
+        ),
         meeting_rows,
     ),
     Config(
         "commitments",
         "One row per commitment: actor (id, name, title) and the country it speaks for, kind, content, "
         "evidence, time and modality spans, and the quote and meeting it belongs to.",
-        _f({**ITEM, "actor": OFFICIAL_REF, "country": datasets.Value("string"), "kind": feature_for(CommitmentKind),
-            "content": SPAN, "evidence": SPAN, "time": TIME, "modality": SPAN,
-            "quote_id": datasets.Value("string"), "meeting_id": datasets.Value("string")}),
+        _f(
+            {
+                **ITEM,
+                "actor": OFFICIAL_REF,
+                "country": datasets.Value("string"),
+                "kind": feature_for(CommitmentKind),
+                "content": SPAN,
+                "evidence": SPAN,
+                "time": TIME,
+                "modality": SPAN,
+                "quote_id": datasets.Value("string"),
+                "meeting_id": datasets.Value("string"),
+            }
+        ),
         commitment_rows,
     ),
 )
 
 #: split names per config, in card order
-SPLITS_OF: dict[str, tuple[str, ...]] = {c.name: ("full",) if c.name == "documents" else ("train", "validation", "test")
-                                          for c in CONFIGS}
+SPLITS_OF: dict[str, tuple[str, ...]] = {
+    c.name: ("full",) if c.name == "documents" else ("train", "validation", "test") for c in CONFIGS
+}
 
 
 def rebuild_document(row: Row, features: datasets.Features) -> AnnotatedDocument:
     """The validated model back from a ``documents`` row (ClassLabel ints or names both accepted)."""
-    from .features import decode_labels
+    from communique.export.features import decode_labels
 
     # absent optional selector fields (occurrence, prefix, ...) come back as null, which the models accept
-    return AnnotatedDocument.model_validate({k: decode_labels(row[k], features[k]) for k in AnnotatedDocument.model_fields})
+    return AnnotatedDocument.model_validate(
+        {k: decode_labels(row[k], features[k]) for k in AnnotatedDocument.model_fields}
+    )

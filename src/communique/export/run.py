@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..agreement import compare, format_agreement
-from ..api import load_annotations
-from ..errors import CommuniqueError, Issue, issue
-from ..models import AnnotatedDocument
-from ..stats import compute_stats
-from ..validate import CorpusStore, find_annotation_files, validate_file
-from .card import CardFacts, render_card, render_croissant
-from .hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
+from communique.annotate.validate import CorpusStore, find_annotation_files, validate_file
+from communique.api import load_annotations
+from communique.export.card import CardFacts, render_card, render_croissant
+from communique.export.hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
+from communique.review.agreement import compare, format_agreement
+from communique.review.stats import compute_stats
+from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.models import AnnotatedDocument
 
 MAX_DOCUMENT_COLUMNS = 5  # the card shows per-document statistics only for small corpora
 
@@ -57,14 +57,23 @@ def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
         return None
     a = {d.document_id: d for d in load_annotations(folders[0], corpus_dir)}
     b = {d.document_id: d for d in load_annotations(folders[1], corpus_dir)}
-    parts = [f"Agreement of pass `{folders[1].name}` with pass `{folders[0].name}` on `{doc_id}`:\n\n"
-             + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
-             for doc_id in sorted(a.keys() & b.keys())]
+    parts = [
+        f"Agreement of pass `{folders[1].name}` with pass `{folders[0].name}` on `{doc_id}`:\n\n"
+        + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
+        for doc_id in sorted(a.keys() & b.keys())
+    ]
     return "\n\n".join(parts) or None
 
 
-def export_hf(annotations: Path, corpus_dir: Path, out: Path, *, passes: Path | None = None,
-              max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES, jobs: int = 1) -> ExportResult:
+def export_hf(
+    annotations: Path,
+    corpus_dir: Path,
+    out: Path,
+    *,
+    passes: Path | None = None,
+    max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
+    jobs: int = 1,
+) -> ExportResult:
     """Validate and export the gold under ``annotations`` to ``out`` (see :mod:`communique.export.hf`).
 
     Raises :class:`CommuniqueError` with every problem of every file, and writes nothing, when any file

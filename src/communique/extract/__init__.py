@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..models import CorpusDocument
-from .rules import extract_rules
+from communique.extract.rules import extract_rules
+from communique.schema.models import CorpusDocument
 
 __all__ = ["METHODS", "extract"]
 

@@ -30,26 +30,63 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..bench.names import name_score, name_words
-from ..models import CorpusDocument
+from communique.annotate.names import name_score, name_words
+from communique.schema.models import CorpusDocument
 
 __all__ = ["METHOD", "extract_rules"]
 
 METHOD = "communique rules baseline"
 
-RANKS = ("Air Chief Marshal", "Air Marshal", "Field Marshal", "Lieutenant General", "Major General",
-         "Brigadier General", "Brigadier", "General", "Marshal", "Vice Admiral", "Rear Admiral", "Admiral",
-         "Lieutenant Colonel", "Colonel", "Commodore", "Captain")
+RANKS = (
+    "Air Chief Marshal",
+    "Air Marshal",
+    "Field Marshal",
+    "Lieutenant General",
+    "Major General",
+    "Brigadier General",
+    "Brigadier",
+    "General",
+    "Marshal",
+    "Vice Admiral",
+    "Rear Admiral",
+    "Admiral",
+    "Lieutenant Colonel",
+    "Colonel",
+    "Commodore",
+    "Captain",
+)
 #: nationality adjectives and possessive country names -> ISO 3166-1 alpha-3
-NATIONALITIES = {"Iranian": "IRN", "Pakistani": "PAK", "Afghan": "AFG", "American": "USA", "Russian": "RUS",
-                 "Chinese": "CHN", "Indian": "IND", "Iraqi": "IRQ", "Turkish": "TUR", "Saudi": "SAU",
-                 "British": "GBR", "French": "FRA", "German": "DEU"}
-COUNTRIES = {"Iran": "IRN", "Pakistan": "PAK", "Afghanistan": "AFG", "Russia": "RUS", "China": "CHN",
-             "India": "IND", "Iraq": "IRQ", "Turkey": "TUR"}
+NATIONALITIES = {
+    "Iranian": "IRN",
+    "Pakistani": "PAK",
+    "Afghan": "AFG",
+    "American": "USA",
+    "Russian": "RUS",
+    "Chinese": "CHN",
+    "Indian": "IND",
+    "Iraqi": "IRQ",
+    "Turkish": "TUR",
+    "Saudi": "SAU",
+    "British": "GBR",
+    "French": "FRA",
+    "German": "DEU",
+}
+COUNTRIES = {
+    "Iran": "IRN",
+    "Pakistan": "PAK",
+    "Afghanistan": "AFG",
+    "Russia": "RUS",
+    "China": "CHN",
+    "India": "IND",
+    "Iraq": "IRQ",
+    "Turkey": "TUR",
+}
 _HEAD = r"(?:Minister|President|Chief|Commander|Ambassador|Spokesman|Secretary|Director|Head)"
 _TITLE = rf"(?:(?:[A-Z][a-z]+ ){{0,2}}{_HEAD}(?: of(?: the)?(?: [A-Z][a-z]+)+)*)"
-_NOT_NAME = ("Staff|Forces|Force|Armed|Air|Army|Navy|Republic|Islamic|Ministry|Minister|Chief|Council|The|"
-             "In|On|At|For|And|Of|Iran|Pakistan|Tehran|Islamabad")
+_NOT_NAME = (
+    "Staff|Forces|Force|Armed|Air|Army|Navy|Republic|Islamic|Ministry|Minister|Chief|Council|The|"
+    "In|On|At|For|And|Of|Iran|Pakistan|Tehran|Islamabad"
+)
 # Python's re has no \p{Lu}: spell out the upper- and lower-case letters of the Latin scripts
 _LATIN = [chr(c) for c in (*range(0x41, 0x250), *range(0x1E00, 0x1F00))]
 _UPPER = "[" + "".join(c for c in _LATIN if c.isupper()) + "]"
@@ -60,41 +97,85 @@ _NATIONALITY = "|".join(NATIONALITIES)
 _RANK = "|".join(RANKS)
 NAMED = re.compile(
     rf"(?:(?P<nat>{_NATIONALITY}) )?(?:(?P<title>{_TITLE}) )??(?P<rank>{_RANK}) (?P<name>{_NAME})\b"
-    rf"|(?:(?P<nat2>{_NATIONALITY}) )?(?P<title2>{_TITLE}) (?P<name2>{_NAME})\b")
+    rf"|(?:(?P<nat2>{_NATIONALITY}) )?(?P<title2>{_TITLE}) (?P<name2>{_NAME})\b"
+)
 SERVES_AS = re.compile(rf",? who (?:serves|served|is|was) as (?:the )?(?P<title>{_TITLE})")
 APPOSITION = re.compile(rf"(?P<title>{_TITLE}), $")
 POSSESSIVE = re.compile(rf"\b(?P<country>{'|'.join(COUNTRIES)})[’']s $")
 
-_CUES = ("said", "says", "stated", "states", "noted", "notes", "added", "adds", "told", "clarified",
-         "explained", "emphasized", "stressed", "underlined", "remarked", "declared", "announced",
-         "pointed out", "made it clear", "asserted", "insisted", "warned", "urged", "continued by saying",
-         "saying", "stating", "adding", "noting", "underlining", "stressing", "emphasizing", "clarifying")
-CUE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True)) + r")\b",
-                 re.IGNORECASE)
+_CUES = (
+    "said",
+    "says",
+    "stated",
+    "states",
+    "noted",
+    "notes",
+    "added",
+    "adds",
+    "told",
+    "clarified",
+    "explained",
+    "emphasized",
+    "stressed",
+    "underlined",
+    "remarked",
+    "declared",
+    "announced",
+    "pointed out",
+    "made it clear",
+    "asserted",
+    "insisted",
+    "warned",
+    "urged",
+    "continued by saying",
+    "saying",
+    "stating",
+    "adding",
+    "noting",
+    "underlining",
+    "stressing",
+    "emphasizing",
+    "clarifying",
+)
+CUE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 PARTICIPLE = re.compile(r"ing$", re.IGNORECASE)
-THAT_CLAUSE = re.compile(r"\b(?P<cue>" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True))
-                         + r") that (?P<content>[^.;“”\"]+)", re.IGNORECASE)
+THAT_CLAUSE = re.compile(
+    r"\b(?P<cue>" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True)) + r") that (?P<content>[^.;“”\"]+)",
+    re.IGNORECASE,
+)
 CLAUSE_BREAK = re.compile(r", (?=(?:adding|noting|stating|saying|while|underlining|calling)\b)")
-OPENING, CLOSING = "“\"", "”\""
+OPENING, CLOSING = '“"', '”"'
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|He|She)$")
 
-MEETING = re.compile(r"\b(?:met with|met|meets|meeting with|held talks with|holds talks with|talked with|"
-                     r"had an? (?:\w+ )?(?:conversation|meeting|talks) with)\b")
+MEETING = re.compile(
+    r"\b(?:met with|met|meets|meeting with|held talks with|holds talks with|talked with|"
+    r"had an? (?:\w+ )?(?:conversation|meeting|talks) with)\b"
+)
 VISITED = re.compile(r"\b(?:visited|visiting) (?:the )?(?P<place>[A-Za-z][\w’' ]*?)(?= on\b|,|\.|;| and\b|$)")
 MEETING_CLAUSE_END = re.compile(r", while\b|, during\b|;|\.(?=\s|$)|”")
 WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
 #: cue -> commitment kind (the first matching entry wins)
 COMMISSIVES = (
-    (r"will not|won't|shall not", "pledge"), (r"will|shall", "intention"), (r"have to|has to|must", "proposal"),
-    (r"should", "proposal"), (r"can|could", "proposal"), (r"invited|invites", "invitation"),
-    (r"offered|offers", "offer"), (r"pledged|promised|vowed", "pledge"), (r"called for|calls for", "proposal"),
-    (r"support|supports|emphasizes|emphasize", "support"), (r"expected", "expectation"),
-    (r"prepared|ready|willing", "readiness"), (r"desire", "proposal"),
+    (r"will not|won't|shall not", "pledge"),
+    (r"will|shall", "intention"),
+    (r"have to|has to|must", "proposal"),
+    (r"should", "proposal"),
+    (r"can|could", "proposal"),
+    (r"invited|invites", "invitation"),
+    (r"offered|offers", "offer"),
+    (r"pledged|promised|vowed", "pledge"),
+    (r"called for|calls for", "proposal"),
+    (r"support|supports|emphasizes|emphasize", "support"),
+    (r"expected", "expectation"),
+    (r"prepared|ready|willing", "readiness"),
+    (r"desire", "proposal"),
 )
 MODAL = re.compile(r"\b(?:will not|won't|shall not|will|shall|have to|has to|must|should|can|could)\b")
-COMMISSIVE_VERB = re.compile(r"\b(?:invited|invites|offered|pledged|promised|vowed|called for|calls for|"
-                             r"support|supports|emphasizes|expected|prepared|ready|willing|desire)\b")
+COMMISSIVE_VERB = re.compile(
+    r"\b(?:invited|invites|offered|pledged|promised|vowed|called for|calls for|"
+    r"support|supports|emphasizes|expected|prepared|ready|willing|desire)\b"
+)
 CLAUSE_START = re.compile(r"(?:^|[.;:“\"]\s*|, (?:and |so |but )?|\bthat |\band (?=\w+ (?:will|can|should)\b))")
 CLAUSE_END = re.compile(r"[.;,”\"]|\band I\b|$")
 TIME = re.compile(r"\bin the (?P<time>(?:near|coming|next)\b[^,.;]*?\b(?:future|years?|months?|weeks?|days?))\b")
@@ -158,8 +239,9 @@ class _Extractor:
 
     def last_before(self, offset: int) -> str | None:
         """The official mentioned last before ``offset``, outside quotes (speakers are rarely quoted)."""
-        before = [m for m in self.mentions() if m.end <= offset
-                  and not any(s <= m.start < e for s, e, _ in self.quote_spans)]
+        before = [
+            m for m in self.mentions() if m.end <= offset and not any(s <= m.start < e for s, e, _ in self.quote_spans)
+        ]
         return before[-1].official if before else None
 
     def nearest_in(self, lo: int, hi: int, *, last: bool) -> str | None:
@@ -199,12 +281,12 @@ class _Extractor:
             title = match["title"] or match["title2"]
             nationality = match["nat"] or match["nat2"]
             country = NATIONALITIES.get(nationality or "")
-            possessive = POSSESSIVE.search(text[max(0, match.start() - 20):match.start()])
+            possessive = POSSESSIVE.search(text[max(0, match.start() - 20) : match.start()])
             if possessive:
                 country = country or COUNTRIES[possessive["country"]]
             official = self.add_official(name, title, match["rank"], country)
             self.add_mention(official, match.start(), match.end(), "name")
-            apposition = APPOSITION.search(text[max(0, match.start() - 80):match.start()])
+            apposition = APPOSITION.search(text[max(0, match.start() - 80) : match.start()])
             if apposition and official.title is None:
                 official.title = apposition["title"]
             serves = SERVES_AS.match(text, match.end())
@@ -222,7 +304,7 @@ class _Extractor:
             pattern = r"\b" + r"\W+(?:(?:of|the)\s+)*".join(map(re.escape, words)) + r"\b"
             for m in re.finditer(pattern, text, re.IGNORECASE):
                 start = m.start()
-                before = re.search(rf"\b(?:{_NATIONALITY}) $", text[max(0, start - 12):start])
+                before = re.search(rf"\b(?:{_NATIONALITY}) $", text[max(0, start - 12) : start])
                 if before:
                     start -= len(before.group(0))
                 best = max(self.officials, key=lambda o: name_score(m.group(0), [o.title or ""]))
@@ -240,9 +322,11 @@ class _Extractor:
         before = self.text[lo:cue_start].rstrip()
         if PRONOUN_SUBJECT.search(before) or re.search(r"\b(?:I|we)$", before):
             return self.speaker_of(cue_start) or self.last_before(cue_start)
-        return (self.nearest_in(max(lo, cue_start - 80), cue_start, last=True)
-                or self.nearest_in(cue_end, min(hi, cue_end + 40), last=False)
-                or self.last_before(cue_start))
+        return (
+            self.nearest_in(max(lo, cue_start - 80), cue_start, last=True)
+            or self.nearest_in(cue_end, min(hi, cue_end + 40), last=False)
+            or self.last_before(cue_start)
+        )
 
     def add_quote(self, contents: tuple[int, int], cue: tuple[int, int] | None, speaker: str | None, kind: str) -> None:
         start, end = contents
@@ -252,13 +336,15 @@ class _Extractor:
             end -= 1
         if end - start < 2:
             return
-        self.quotes.append({
-            "id": f"q{len(self.quotes) + 1}",
-            **({"speaker_id": speaker} if speaker else {}),
-            "cues": [self.span(*cue)] if cue else [],
-            "contents": [self.span(start, end)],
-            "kind": kind,
-        })
+        self.quotes.append(
+            {
+                "id": f"q{len(self.quotes) + 1}",
+                **({"speaker_id": speaker} if speaker else {}),
+                "cues": [self.span(*cue)] if cue else [],
+                "contents": [self.span(start, end)],
+                "kind": kind,
+            }
+        )
         self.quote_spans.append((start, end, speaker))
 
     def find_direct_quotes(self) -> None:
@@ -267,7 +353,7 @@ class _Extractor:
         while (i := self._next_opening(i)) != -1:
             p_start, p_end = self.paragraph(i)
             close = next((j for j in range(i + 1, p_end) if text[j] in CLOSING), p_end)
-            if self.in_heading(i) or len(text[i + 1:close].split()) < 4:
+            if self.in_heading(i) or len(text[i + 1 : close].split()) < 4:
                 i = close + 1
                 continue
             cue = self.cue_before(p_start, i)
@@ -281,10 +367,11 @@ class _Extractor:
                 speaker = self.last_before(i)
             elif after is not None:
                 speaker = self.speaker_near(*cue_span, close + 1, p_end)
-            elif PARTICIPLE.search(text[cue_span[0]:cue_span[1]]):
+            elif PARTICIPLE.search(text[cue_span[0] : cue_span[1]]):
                 # "X stated ..., adding, “...”": the sentence's subject
-                speaker = self.nearest_in(self.sentence(cue_span[0])[0], cue_span[0], last=False) \
-                    or self.last_before(cue_span[0])
+                speaker = self.nearest_in(self.sentence(cue_span[0])[0], cue_span[0], last=False) or self.last_before(
+                    cue_span[0]
+                )
             else:
                 speaker = self.speaker_near(*cue_span, p_start, i)
             self.add_quote((i + 1, close), cue_span, speaker, "direct")
@@ -323,7 +410,7 @@ class _Extractor:
             stop = MEETING_CLAUSE_END.search(self.text, m.end(), s_end)
             hi = stop.start() if stop else s_end
             objects = [mm for mm in self.mentions() if m.end() <= mm.start and mm.end <= hi]
-            before = self.text[s_start:m.start()]
+            before = self.text[s_start : m.start()]
             if re.search(r"\bI (?:also )?$", before):
                 subject = self.speaker_of(m.start())
             else:
@@ -353,13 +440,13 @@ class _Extractor:
         found: dict[tuple[int, int], dict[str, Any]] = {}
         candidates = [(m, True) for s, e, _ in self.quote_spans for m in MODAL.finditer(self.text, s, e)]
         candidates += [(m, False) for m in COMMISSIVE_VERB.finditer(self.text)]
-        for cue, in_quote in candidates:
+        for cue, _in_quote in candidates:
             if self.in_heading(cue.start()):
                 continue
             quote = next(((s, e, who) for s, e, who in self.quote_spans if s <= cue.start() < e), None)
             lo = quote[0] if quote else self.sentence(cue.start())[0]
             hi = quote[1] if quote else self.sentence(cue.start())[1]
-            starts = [lo, *(b.end() + lo for b in CLAUSE_START.finditer(self.text[lo:cue.start()]) if b.end())]
+            starts = [lo, *(b.end() + lo for b in CLAUSE_START.finditer(self.text[lo : cue.start()]) if b.end())]
             clause_start = max(s for s in starts if s <= cue.start())
             end_match = CLAUSE_END.search(self.text, cue.end(), hi)
             clause_end = end_match.start() if end_match else hi
@@ -367,8 +454,14 @@ class _Extractor:
             if clause_end <= content_start:
                 continue
             kind = next(k for pattern, k in COMMISSIVES if re.fullmatch(pattern, cue.group(0)))
-            actor = quote[2] if quote else (self.nearest_in(self.sentence(cue.start())[0], cue.start(), last=True)
-                                            or self.last_before(cue.start()))
+            actor = (
+                quote[2]
+                if quote
+                else (
+                    self.nearest_in(self.sentence(cue.start())[0], cue.start(), last=True)
+                    or self.last_before(cue.start())
+                )
+            )
             official = self.official(actor)
             commitment: dict[str, Any] = {
                 "id": f"c{len(found) + 1}",
@@ -398,8 +491,14 @@ class _Extractor:
             "text_sha256": self.doc.sha256,
             "annotators": [METHOD],
             "officials": [
-                {"id": o.id, "name": o.name, "title": o.title, "rank": o.rank, "country": o.country,
-                 "mentions": [{**self.span(s, e), "form": form} for s, e, form in sorted(o.mentions)]}
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "title": o.title,
+                    "rank": o.rank,
+                    "country": o.country,
+                    "mentions": [{**self.span(s, e), "form": form} for s, e, form in sorted(o.mentions)],
+                }
                 for o in self.officials
             ],
             "meetings": meetings,

@@ -1,4 +1,4 @@
-"""Predictions: the gold models of :mod:`communique.models`, made lenient where real extractors are.
+"""Predictions: the gold models of :mod:`communique.schema.models`, made lenient where real extractors are.
 
 Each class subclasses its gold counterpart and relaxes only what an extractor may not know:
 
@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from ..models import (
+from communique.schema.models import (
     SHA256_PATTERN,
     AnnotatedDocument,
     Commitment,
@@ -63,8 +63,9 @@ NAME_FIELDS: dict[str, str] = {
     "official_id": "official_name",
 }
 
-PredictionId = Annotated[str, Field(min_length=1, max_length=128,
-                                    description="Any identifier, unique within the document.")]
+PredictionId = Annotated[
+    str, Field(min_length=1, max_length=128, description="Any identifier, unique within the document.")
+]
 OfficialRef = Annotated[str, Field(min_length=1, max_length=128), Ref("officials")]
 MeetingRef = Annotated[str, Field(min_length=1, max_length=128), Ref("meetings")]
 QuoteRef = Annotated[str, Field(min_length=1, max_length=128), Ref("quotes")]
@@ -78,10 +79,17 @@ class PredictedSpan(Span):
     otherwise it is placed by the other spans of its item, or reported and scored as wrong.
     """
 
-    start: int | None = Field(default=None, ge=0, description="Offset of the first character in Unicode code "
-                              "points; omit it to have `text` anchored to the document.")
-    end: int | None = Field(default=None, ge=0, description="Offset one past the last character (half-open), "
-                            "in code points; omit it with `start`.")
+    start: int | None = Field(
+        default=None,
+        ge=0,
+        description="Offset of the first character in Unicode code "
+        "points; omit it to have `text` anchored to the document.",
+    )
+    end: int | None = Field(
+        default=None,
+        ge=0,
+        description="Offset one past the last character (half-open), in code points; omit it with `start`.",
+    )
 
 
 class PredictedTime(PredictedSpan, TimeExpression):
@@ -111,8 +119,9 @@ class PredictedParticipant(Participant):
     """A meeting participant, by ``official_id`` or by ``official_name`` (not both)."""
 
     official_id: OfficialRef | None = Field(default=None, description="Id of an official of this prediction.")
-    official_name: Name | None = Field(default=None,
-                                       description="The official's name as written (instead of official_id).")
+    official_name: Name | None = Field(
+        default=None, description="The official's name as written (instead of official_id)."
+    )
     role: ParticipantRole | None = Field(default=None, description="visitor or host; null when not predicted.")
 
 
@@ -132,11 +141,13 @@ class PredictedQuote(Quote):
 
     id: PredictionId | None = None
     speaker_id: OfficialRef | None = Field(default=None, description="Id of an official of this prediction.")
-    speaker_name: Name | None = Field(default=None,
-                                      description="The speaker's name as written (instead of speaker_id).")
+    speaker_name: Name | None = Field(
+        default=None, description="The speaker's name as written (instead of speaker_id)."
+    )
     cues: list[PredictedSpan] = Field(default_factory=list, description="Reporting verbs or phrases.")
-    contents: list[PredictedSpan] = Field(min_length=1, description="What was said; quotation marks and edge "
-                                          "whitespace are ignored when scoring.")
+    contents: list[PredictedSpan] = Field(
+        min_length=1, description="What was said; quotation marks and edge whitespace are ignored when scoring."
+    )
     kind: QuoteKind | None = Field(default=None, description="direct, indirect or mixed; null if not predicted.")
     addressee_id: OfficialRef | None = None
     addressee_name: Name | None = None
@@ -162,8 +173,11 @@ class PredictedCommitment(Commitment):
 class PredictedDocument(AnnotatedDocument):
     """One line of a prediction file (JSON Lines): an extractor's output for one corpus document."""
 
-    text_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN,
-                                    description="sha256 of the text the predictions were made on; checked when given.")
+    text_sha256: str | None = Field(
+        default=None,
+        pattern=SHA256_PATTERN,
+        description="sha256 of the text the predictions were made on; checked when given.",
+    )
     guidelines_version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
     annotators: list[str] = Field(default_factory=list, description="Who or what made the predictions.")
     officials: list[PredictedOfficial] = Field(default_factory=list, description="Officials and their mentions.")

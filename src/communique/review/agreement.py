@@ -1,6 +1,6 @@
 """Inter-annotator agreement between two annotations of the same document, layer by layer.
 
-Items are aligned one-to-one (see :mod:`communique.align`): mentions by span, officials by shared mentions,
+Items are aligned one-to-one (see :mod:`communique.bench.align`): mentions by span, officials by shared mentions,
 meetings and commitments by evidence overlap, quotes by content overlap. For each layer it reports span
 F1 (strict: identical spans; overlap: any shared character) and, on the aligned pairs, how often the two
 passes agree on speakers, actors, participants and kinds. Speakers and actors are compared through the
@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .align import align, iou, overlap, same_spans
-from .models import AnnotatedDocument, Official, Span
+from communique.bench.align import align, iou, overlap, same_spans
+from communique.schema.models import AnnotatedDocument, Official, Span
 
 
 @dataclass
@@ -75,8 +75,14 @@ def _pairs_counts(a: Sequence[Any], b: Sequence[Any], pairs: list[tuple[int, int
     return Counts(len(a), len(b), len(pairs))
 
 
-def _diff_unmatched(layer: str, a: Sequence[Any], b: Sequence[Any], pairs: list[tuple[int, int]],
-                    show: Callable[[Any], str], out: list[Difference]) -> None:
+def _diff_unmatched(
+    layer: str,
+    a: Sequence[Any],
+    b: Sequence[Any],
+    pairs: list[tuple[int, int]],
+    show: Callable[[Any], str],
+    out: list[Difference],
+) -> None:
     left = {i for i, _ in pairs}
     right = {j for _, j in pairs}
     out.extend(Difference(layer, "only-a", show(x), None) for i, x in enumerate(a) if i not in left)
@@ -97,9 +103,11 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
 
     # --- officials, aligned by how many mentions they share exactly
     oa, ob = _sorted_officials(a.officials), _sorted_officials(b.officials)
+
     def shared_count(x: Official, y: Official) -> float:
         keys_x = {(m.start, m.end) for m in x.mentions}
         return float(sum((m.start, m.end) in keys_x for m in y.mentions))
+
     opairs = align(oa, ob, shared_count)
     official_map = {oa[i].id: ob[j].id for i, j in opairs}
     phi = sum(2 * shared_count(oa[i], ob[j]) / (len(oa[i].mentions) + len(ob[j].mentions)) for i, j in opairs)
@@ -129,8 +137,11 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
             same = getattr(oa[i], key) == getattr(ob[j], key)
             tally.add(same)
             if not same:
-                diffs.append(Difference("officials", key, f"{oa[i].id}: {getattr(oa[i], key)!r}",
-                                        f"{ob[j].id}: {getattr(ob[j], key)!r}"))
+                diffs.append(
+                    Difference(
+                        "officials", key, f"{oa[i].id}: {getattr(oa[i], key)!r}", f"{ob[j].id}: {getattr(ob[j], key)!r}"
+                    )
+                )
     _diff_unmatched("officials", oa, ob, opairs, lambda o: f"{o.id} ({o.name or o.title})", diffs)
     result.layers["officials"] = {
         "aligned": _pairs_counts(oa, ob, opairs).as_dict(),
@@ -154,7 +165,11 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
         ry = {(p.official_id, p.role) for p in y.participants}
         checks = {
             "participants": (px == py, sorted(p.official_id for p in x.participants), sorted(py)),
-            "roles": (rx == ry, sorted((p.official_id, p.role or "") for p in x.participants), sorted((p or "", r or "") for p, r in ry)),
+            "roles": (
+                rx == ry,
+                sorted((p.official_id, p.role or "") for p in x.participants),
+                sorted((p or "", r or "") for p, r in ry),
+            ),
             "status": (x.status == y.status, x.status, y.status),
             "location": (_same_opt(x.location, y.location), _opt(x.location), _opt(y.location)),
             "time": (_same_opt(x.time, y.time), _opt(x.time), _opt(y.time)),
@@ -162,19 +177,29 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
         }
         _tally("meetings", (x.id, y.id), checks, tallies, diffs)
     _diff_unmatched("meetings", ga, gb, mpairs, lambda m: f"{m.id}: {_spans(m.evidence)}", diffs)
-    result.layers["meetings"] = {"overlap": _pairs_counts(ga, gb, mpairs).as_dict(),
-                                 **{k: t.as_dict() for k, t in tallies.items()}}
+    result.layers["meetings"] = {
+        "overlap": _pairs_counts(ga, gb, mpairs).as_dict(),
+        **{k: t.as_dict() for k, t in tallies.items()},
+    }
 
     # --- quotes
     qa, qb = _sorted(a.quotes, lambda q: q.contents), _sorted(b.quotes, lambda q: q.contents)
     qstrict = align(qa, qb, lambda x, y: float(same_spans(x.contents, y.contents)))
-    qpairs = align(qa, qb, lambda x, y: iou(x.contents, y.contents) + (1.0 if same_spans(x.contents, y.contents) else 0))
-    tallies = {k: Agree() for k in ("speaker", "speaker_and_content", "kind", "cues", "contents", "addressee", "meeting")}
+    qpairs = align(
+        qa, qb, lambda x, y: iou(x.contents, y.contents) + (1.0 if same_spans(x.contents, y.contents) else 0)
+    )
+    tallies = {
+        k: Agree() for k in ("speaker", "speaker_and_content", "kind", "cues", "contents", "addressee", "meeting")
+    }
     for i, j in qpairs:
         x, y = qa[i], qb[j]
         checks = {
             "speaker": (same_official(x.speaker_id, y.speaker_id), x.speaker_id, y.speaker_id),
-            "speaker_and_content": (same_official(x.speaker_id, y.speaker_id) and same_spans(x.contents, y.contents), None, None),
+            "speaker_and_content": (
+                same_official(x.speaker_id, y.speaker_id) and same_spans(x.contents, y.contents),
+                None,
+                None,
+            ),
             "kind": (x.kind == y.kind, x.kind, y.kind),
             "cues": (same_spans(x.cues, y.cues), _spans(x.cues), _spans(y.cues)),
             "contents": (same_spans(x.contents, y.contents), _spans(x.contents), _spans(y.contents)),
@@ -183,17 +208,26 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
         }
         _tally("quotes", (x.id, y.id), checks, tallies, diffs)
     _diff_unmatched("quotes", qa, qb, qpairs, lambda q: f"{q.id} {q.kind} {q.speaker_id}: {_spans(q.contents)}", diffs)
-    result.layers["quotes"] = {"strict": _pairs_counts(qa, qb, qstrict).as_dict(),
-                               "overlap": _pairs_counts(qa, qb, qpairs).as_dict(),
-                               **{k: t.as_dict() for k, t in tallies.items()}}
+    result.layers["quotes"] = {
+        "strict": _pairs_counts(qa, qb, qstrict).as_dict(),
+        "overlap": _pairs_counts(qa, qb, qpairs).as_dict(),
+        **{k: t.as_dict() for k, t in tallies.items()},
+    }
 
     # --- commitments
     quote_map = {qa[i].id: qb[j].id for i, j in qpairs}
     ca, cb = _sorted(a.commitments, lambda c: [c.evidence]), _sorted(b.commitments, lambda c: [c.evidence])
     cstrict = align(ca, cb, lambda x, y: float(same_spans([x.content], [y.content])))
-    cpairs = align(ca, cb, lambda x, y: iou([x.evidence, x.content], [y.evidence, y.content])
-                   + (1.0 if overlap([x.evidence], [y.evidence]) else 0))
-    tallies = {k: Agree() for k in ("kind", "actor", "country", "content", "evidence", "modality", "time", "quote", "meeting")}
+    cpairs = align(
+        ca,
+        cb,
+        lambda x, y: (
+            iou([x.evidence, x.content], [y.evidence, y.content]) + (1.0 if overlap([x.evidence], [y.evidence]) else 0)
+        ),
+    )
+    tallies = {
+        k: Agree() for k in ("kind", "actor", "country", "content", "evidence", "modality", "time", "quote", "meeting")
+    }
     for i, j in cpairs:
         x, y = ca[i], cb[j]
         checks = {
@@ -208,15 +242,24 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
             "meeting": (_same_ref(x.meeting_id, y.meeting_id, meeting_map), x.meeting_id, y.meeting_id),
         }
         _tally("commitments", (x.id, y.id), checks, tallies, diffs)
-    _diff_unmatched("commitments", ca, cb, cpairs, lambda c: f"{c.id} {c.kind} {c.actor_id}: {_spans([c.evidence])}", diffs)
-    result.layers["commitments"] = {"strict": _pairs_counts(ca, cb, cstrict).as_dict(),
-                                    "overlap": _pairs_counts(ca, cb, cpairs).as_dict(),
-                                    **{k: t.as_dict() for k, t in tallies.items()}}
+    _diff_unmatched(
+        "commitments", ca, cb, cpairs, lambda c: f"{c.id} {c.kind} {c.actor_id}: {_spans([c.evidence])}", diffs
+    )
+    result.layers["commitments"] = {
+        "strict": _pairs_counts(ca, cb, cstrict).as_dict(),
+        "overlap": _pairs_counts(ca, cb, cpairs).as_dict(),
+        **{k: t.as_dict() for k, t in tallies.items()},
+    }
     return result
 
 
-def _tally(layer: str, ids: tuple[str, str], checks: dict[str, tuple[bool, Any, Any]], tallies: dict[str, Agree],
-           diffs: list[Difference]) -> None:
+def _tally(
+    layer: str,
+    ids: tuple[str, str],
+    checks: dict[str, tuple[bool, Any, Any]],
+    tallies: dict[str, Agree],
+    diffs: list[Difference],
+) -> None:
     for key, (same, x, y) in checks.items():
         tallies[key].add(same)
         if not same and (x, y) != (None, None):  # derived checks (speaker_and_content) list nothing
@@ -253,19 +296,42 @@ def format_agreement(result: Agreement, fmt: str = "text") -> str:
     for layer, figures in result.layers.items():
         for measure, value in figures.items():
             if "f1" in value and "matched" in value:
-                rows.append((layer, f"{measure} span F1", str(value["a"]), str(value["b"]), str(value["matched"]),
-                             _num(value["precision"]), _num(value["recall"]), _num(value["f1"])))
+                rows.append(
+                    (
+                        layer,
+                        f"{measure} span F1",
+                        str(value["a"]),
+                        str(value["b"]),
+                        str(value["matched"]),
+                        _num(value["precision"]),
+                        _num(value["recall"]),
+                        _num(value["f1"]),
+                    )
+                )
             elif "rate" in value:
-                rows.append((layer, f"{measure} agreement", "", "", f"{value['agree']} / {value['total']}", "", "",
-                             _num(value["rate"])))
+                rows.append(
+                    (
+                        layer,
+                        f"{measure} agreement",
+                        "",
+                        "",
+                        f"{value['agree']} / {value['total']}",
+                        "",
+                        "",
+                        _num(value["rate"]),
+                    )
+                )
             elif measure == "ceaf_e":
-                rows.append((layer, "CEAF-e", "", "", "", _num(value["precision"]), _num(value["recall"]),
-                             _num(value["f1"])))
+                rows.append(
+                    (layer, "CEAF-e", "", "", "", _num(value["precision"]), _num(value["recall"]), _num(value["f1"]))
+                )
     if fmt == "markdown":
         lines = ["| " + " | ".join(row) + " |" for row in rows]
         lines.insert(1, "|" + "---|" * len(rows[0]))
         return "\n".join(lines)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     text = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
-    diffs = "\n".join(f"  {d.layer:<12} {d.kind:<14} a: {d.a}\n  {'':<12} {'':<14} b: {d.b}" for d in result.differences)
+    diffs = "\n".join(
+        f"  {d.layer:<12} {d.kind:<14} a: {d.a}\n  {'':<12} {'':<14} b: {d.b}" for d in result.differences
+    )
     return text + f"\n\n{len(result.differences)} difference(s)" + (":\n" + diffs if diffs else "")

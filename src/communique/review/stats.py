@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from .models import (
+from communique.schema.models import (
     AnnotatedDocument,
     CommitmentKind,
     MeetingStatus,
@@ -59,13 +59,16 @@ def format_stats(stats: dict[str, Any], fmt: str = "text") -> str:
     table = [("layer", "label", *columns)]
     for layer, names in ROWS:
         for label in ("total", *names):
-            cells = [stats["documents"][c][layer][label] if c != "total" else stats["total"][layer][label]
-                     for c in columns]
+            cells = [
+                stats["documents"][c][layer][label] if c != "total" else stats["total"][layer][label] for c in columns
+            ]
             table.append((layer if label == "total" else "", label, *map(str, cells)))
     if fmt == "markdown":
         lines = ["| " + " | ".join(row) + " |" for row in table]
         lines.insert(1, "|" + "---|" * len(table[0]))
         return "\n".join(lines)
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-                     for row in table)
+    return "\n".join(
+        "  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        for row in table
+    )

@@ -7,8 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import CommuniqueError
-from ..report import write_report
+from communique.cli.output import write_report
+from communique.schema.errors import CommuniqueError
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
@@ -20,14 +20,19 @@ def _problems(exc: CommuniqueError) -> int:
 
 
 def cmd_export_hf(args: argparse.Namespace) -> int:
-    from .hf import load_back
-    from .run import export_hf
+    from communique.export.hf import load_back
+    from communique.export.run import export_hf
 
     out = Path(args.out)
     try:
-        result = export_hf(Path(args.annotations), Path(args.corpus), out,
-                           passes=Path(args.passes) if args.passes else None,
-                           max_shard_bytes=int(args.max_shard_mb * 1024 * 1024), jobs=args.jobs)
+        result = export_hf(
+            Path(args.annotations),
+            Path(args.corpus),
+            out,
+            passes=Path(args.passes) if args.passes else None,
+            max_shard_bytes=int(args.max_shard_mb * 1024 * 1024),
+            jobs=args.jobs,
+        )
     except CommuniqueError as exc:
         return _problems(exc)
     files = sum(len(s) for splits in result.shards.values() for s in splits.values())
@@ -46,8 +51,8 @@ def cmd_export_hf(args: argparse.Namespace) -> int:
 
 
 def cmd_export_brat(args: argparse.Namespace) -> int:
-    from .brat import export_brat
-    from .run import iter_valid
+    from communique.export.brat import export_brat
+    from communique.export.run import iter_valid
 
     try:
         written = export_brat(iter_valid(Path(args.annotations), Path(args.corpus)), Path(args.out))
@@ -65,12 +70,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     hf.add_argument("--out", default="dist/hf", help="output folder (default: dist/hf)")
     hf.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
     hf.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
-    hf.add_argument("--passes", default="annotations/passes",
-                    help="double-annotation passes for the card's agreement figures ('' for none)")
+    hf.add_argument(
+        "--passes",
+        default="annotations/passes",
+        help="double-annotation passes for the card's agreement figures ('' for none)",
+    )
     hf.add_argument("--max-shard-mb", type=float, default=256, help="shard size limit, MB of Arrow data")
     hf.add_argument("--jobs", type=int, default=1, help="processes to build rows with (default: 1)")
-    hf.add_argument("--no-verify", dest="verify", action="store_false",
-                    help="skip loading the export back with datasets.load_dataset")
+    hf.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="skip loading the export back with datasets.load_dataset",
+    )
     hf.set_defaults(func=cmd_export_hf)
 
     brat = formats.add_parser("brat", help=".txt/.ann standoff per document and annotation.conf")

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 __all__ = ["MATCH_RULE", "name_score", "name_words", "normalise_name"]
 
-MATCH_RULE = ("word containment, case-insensitive, ignoring the/of/a/an/and/'s; "
-              "score = Jaccard similarity of the word sets")
+MATCH_RULE = (
+    "word containment, case-insensitive, ignoring the/of/a/an/and/'s; score = Jaccard similarity of the word sets"
+)
 _IGNORED = frozenset({"the", "of", "a", "an", "and", "s"})
 _WORD = re.compile(r"\w+")
 

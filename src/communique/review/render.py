@@ -9,9 +9,10 @@ annotations all stay visible and a test can check that every unit is on the page
 from __future__ import annotations
 
 import html
+import itertools
 from dataclasses import dataclass
 
-from .models import AnnotatedDocument, CorpusDocument, Official, Span
+from communique.schema.models import AnnotatedDocument, CorpusDocument, Official, Span
 
 PALETTE = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad"]
 
@@ -99,7 +100,7 @@ def render_html(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
     cuts |= {p for h in headings for p in h}
     points = sorted(cuts)
     pieces: list[str] = []
-    for start, end in zip(points, points[1:]):
+    for start, end in itertools.pairwise(points):
         covering = [u for u in units if any(s.start <= start and end <= s.end for s in u.spans)]
         piece = html.escape(text[start:end])
         classes = sorted({c for u in covering for c in u.css.split()})
@@ -114,8 +115,11 @@ def render_html(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
             style = f' style="background:{colours[mention.official]}"'
         quote = next((u for u in covering if u.css.startswith("quote")), None)
         if quote is not None:
-            style = style[:-1] + f';text-decoration-color:{_darker(colours[quote.official])}"' if style else \
-                f' style="text-decoration-color:{_darker(colours[quote.official])}"'
+            style = (
+                style[:-1] + f';text-decoration-color:{_darker(colours[quote.official])}"'
+                if style
+                else f' style="text-decoration-color:{_darker(colours[quote.official])}"'
+            )
         attrs = ""
         if covering:
             title = html.escape("\n".join(u.label for u in covering), quote=True)
@@ -153,7 +157,9 @@ def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: di
     meetings = "".join(
         f'<li data-target="meeting:{esc(m.id)}"><b>{esc(m.id)}</b> <small>{m.status}</small>: '
         + ", ".join(who(p.official_id) + (f" <small>({p.role})</small>" if p.role else "") for p in m.participants)
-        + (f" · at {esc(m.location.text)}" if m.location else "") + (f" · {esc(m.time.text)}" if m.time else "") + "</li>"
+        + (f" · at {esc(m.location.text)}" if m.location else "")
+        + (f" · {esc(m.time.text)}" if m.time else "")
+        + "</li>"
         for m in doc.meetings
     )
     quotes = "".join(
@@ -179,7 +185,7 @@ def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: di
 <title>{esc(doc.document_id)} — communique review</title>
 <style>{CSS}</style></head>
 <body><main><h1 style="font-size:1.2em">{esc(doc.document_id)}</h1>
-<p><small>guidelines {esc(doc.guidelines_version)} · annotators: {esc(', '.join(doc.annotators))} ·
+<p><small>guidelines {esc(doc.guidelines_version)} · annotators: {esc(", ".join(doc.annotators))} ·
 text sha256 {esc(doc.text_sha256[:12])}…</small></p>{legend}
 <div id="text">{body}</div></main>
 <aside><h2>Officials ({len(doc.officials)})</h2><ul>{officials}</ul>

@@ -24,27 +24,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .corpus import make_document, serialise, sha256_text
-from .fsio import write_atomic
-from .models import AnnotatedDocument, CommitmentKind, SeedMetadata, labels
+from communique.corpus.build import make_document, serialise, sha256_text
+from communique.io.write import write_atomic
+from communique.schema.models import AnnotatedDocument, CommitmentKind, SeedMetadata, labels
 
 TARGET_CHARS = 8_000
 
 COUNTRIES = [  # (ISO alpha-3, name, adjective, capital)
-    ("CHL", "Chile", "Chilean", "Santiago"), ("TUR", "Türkiye", "Turkish", "Ankara"),
-    ("POL", "Poland", "Polish", "Warsaw"), ("NOR", "Norway", "Norwegian", "Oslo"),
-    ("CIV", "Côte d’Ivoire", "Ivorian", "Yamoussoukro"), ("VNM", "Viet Nam", "Vietnamese", "Hà Nội"),
-    ("ISL", "Iceland", "Icelandic", "Reykjavík"), ("PER", "Peru", "Peruvian", "Lima"),
-    ("DEU", "Germany", "German", "Berlin"), ("MEX", "Mexico", "Mexican", "Ciudad de México"),
+    ("CHL", "Chile", "Chilean", "Santiago"),
+    ("TUR", "Türkiye", "Turkish", "Ankara"),
+    ("POL", "Poland", "Polish", "Warsaw"),
+    ("NOR", "Norway", "Norwegian", "Oslo"),
+    ("CIV", "Côte d’Ivoire", "Ivorian", "Yamoussoukro"),
+    ("VNM", "Viet Nam", "Vietnamese", "Hà Nội"),
+    ("ISL", "Iceland", "Icelandic", "Reykjavík"),
+    ("PER", "Peru", "Peruvian", "Lima"),
+    ("DEU", "Germany", "German", "Berlin"),
+    ("MEX", "Mexico", "Mexican", "Ciudad de México"),
 ]
 GIVEN = ["José", "Zoë", "Łukasz", "Ayşe", "François", "Søren", "Nguyễn", "Ólafur", "Renée", "Jürgen", "Amara", "Kofi"]
 FAMILY = ["Núñez", "Ødegaard", "Wróbel", "Yılmaz", "Lefèvre", "Þórsson", "Müller", "Ibáñez", "Dvořák", "Mensah"]
 RANKS = ["Major General", "Rear Admiral", "Air Marshal", "Brigadier General", "Colonel"]
 TITLES = ["Defence Minister", "Chief of the General Staff", "Foreign Minister", "Chief of Air Staff", "Navy Commander"]
 ACTIONS = [
-    "expand cooperation in cyber defence", "hold a joint naval exercise", "exchange military delegations",
-    "open a joint research centre", "train pilots together", "share maritime surveillance data",
-    "build a joint drone programme", "sign a logistics agreement", "coordinate border patrols",
+    "expand cooperation in cyber defence",
+    "hold a joint naval exercise",
+    "exchange military delegations",
+    "open a joint research centre",
+    "train pilots together",
+    "share maritime surveillance data",
+    "build a joint drone programme",
+    "sign a logistics agreement",
+    "coordinate border patrols",
 ]
 TIMES = ["next year", "coming months", "near future", "next two years", "autumn"]
 FILLER = [
@@ -54,8 +65,14 @@ FILLER = [
     "The visit comes weeks after floods displaced thousands in the region’s river valleys.",
     "Analysts said the meeting reflected a broader realignment of regional security ties.",
 ]
-HEADINGS = ["Cooperation enters a new phase", "Security ties at the centre", "Plans for joint exercises",
-            "A message to the region", "Technology and training", "Looking ahead — next steps"]
+HEADINGS = [
+    "Cooperation enters a new phase",
+    "Security ties at the centre",
+    "Plans for joint exercises",
+    "A message to the region",
+    "Technology and training",
+    "Looking ahead — next steps",
+]
 
 
 @dataclass
@@ -119,17 +136,36 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
 
     # lead: a stated visit
     day = rng.choice(["Monday", "Tuesday", "Thursday"])
-    name_v, place, time_s, name_h, title_h = _spans(t.sentence(
-        f"{home[3].upper()}— {away[2]} ", (f"{visitor.rank} {visitor.name}",), " arrived in ", (home[1],), " on ",
-        (day,), " and met ", (f"{host.rank} {host.name}",), ", the ", (host.title,), "."))
+    name_v, place, time_s, name_h, title_h = _spans(
+        t.sentence(
+            f"{home[3].upper()}— {away[2]} ",
+            (f"{visitor.rank} {visitor.name}",),
+            " arrived in ",
+            (home[1],),
+            " on ",
+            (day,),
+            " and met ",
+            (f"{host.rank} {host.name}",),
+            ", the ",
+            (host.title,),
+            ".",
+        )
+    )
     mention(visitor, name_v, "name")
     mention(host, name_h, "name")
     mention(host, title_h, "nominal")
     evidence = {"start": name_h["start"] - len("met "), "end": name_h["end"]}
     evidence["text"] = "met " + name_h["text"]
-    meetings.append({"id": "m1", "participants": [{"official_id": "visitor", "role": "visitor"},
-                                                  {"official_id": "host", "role": "host"}],
-                     "location": place, "time": {**time_s, "value": None}, "evidence": [evidence], "status": "stated"})
+    meetings.append(
+        {
+            "id": "m1",
+            "participants": [{"official_id": "visitor", "role": "visitor"}, {"official_id": "host", "role": "host"}],
+            "location": place,
+            "time": {**time_s, "value": None},
+            "evidence": [evidence],
+            "status": "stated",
+        }
+    )
     t.add("\n\n")
 
     paragraph_kinds = ["direct", "indirect", "pronoun", "invitation", "filler", "greeting", "second_meeting"]
@@ -161,70 +197,174 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
             t.add(", and I am confident our partners in ")
             t.add(rng.choice(COUNTRIES)[1])
             t.add(" will follow.")
-            content = {"start": we["start"], "end": t.length, "text": t.value()[we["start"]:t.length]}
+            content = {"start": we["start"], "end": t.length, "text": t.value()[we["start"] : t.length]}
             t.add("”")
             i_pos = content["text"].index(", and I ") + len(", and ")
-            mention(speaker, {"start": content["start"] + i_pos, "end": content["start"] + i_pos + 1, "text": "I"}, "pronoun")
-            quotes.append({"id": qid, "speaker_id": speaker.id, "cues": [cue], "contents": [content], "kind": "direct",
-                           "addressee_id": None, "meeting_id": meeting_id})
-            commitments.append({"id": cid, "actor_id": speaker.id, "country": side[0],
-                                "kind": rng.choice(["pledge", "intention"]), "content": act,
-                                "evidence": {"start": we["start"], "end": tm["end"], "text": t.value()[we["start"]:tm["end"]]},
-                                "time": {**tm, "value": None}, "modality": modal, "quote_id": qid, "meeting_id": meeting_id})
+            mention(
+                speaker,
+                {"start": content["start"] + i_pos, "end": content["start"] + i_pos + 1, "text": "I"},
+                "pronoun",
+            )
+            quotes.append(
+                {
+                    "id": qid,
+                    "speaker_id": speaker.id,
+                    "cues": [cue],
+                    "contents": [content],
+                    "kind": "direct",
+                    "addressee_id": None,
+                    "meeting_id": meeting_id,
+                }
+            )
+            commitments.append(
+                {
+                    "id": cid,
+                    "actor_id": speaker.id,
+                    "country": side[0],
+                    "kind": rng.choice(["pledge", "intention"]),
+                    "content": act,
+                    "evidence": {"start": we["start"], "end": tm["end"], "text": t.value()[we["start"] : tm["end"]]},
+                    "time": {**tm, "value": None},
+                    "modality": modal,
+                    "quote_id": qid,
+                    "meeting_id": meeting_id,
+                }
+            )
         elif kind in ("indirect", "pronoun"):
             if kind == "pronoun":
-                subject, cue, clause_country = _spans(t.sentence(("He",), " also ", ("noted",), " that ", (side[1],), " and its partners "))
+                subject, cue, clause_country = _spans(
+                    t.sentence(("He",), " also ", ("noted",), " that ", (side[1],), " and its partners ")
+                )
                 mention(speaker, subject, "pronoun")
                 modality_word, ckind = "should", "proposal"
             else:
-                subject, cue, clause_country = _spans(t.sentence(("The " + speaker.title,), " ", ("stated",), " that ", (side[1],), " "))
+                subject, cue, clause_country = _spans(
+                    t.sentence(("The " + speaker.title,), " ", ("stated",), " that ", (side[1],), " ")
+                )
                 subject = {"start": subject["start"] + 4, "end": subject["end"], "text": speaker.title}
                 mention(speaker, subject, "nominal")
-                modality_word, ckind = rng.choice([("is ready to", "readiness"), ("can", "proposal"), ("supports efforts to", "support")])
+                modality_word, ckind = rng.choice(
+                    [("is ready to", "readiness"), ("can", "proposal"), ("supports efforts to", "support")]
+                )
             modal = t.add(modality_word)
             t.add(" ")
             act = t.add(action)
             t.add(".")
-            content = {"start": clause_country["start"], "end": act["end"], "text": t.value()[clause_country["start"]:act["end"]]}
-            quotes.append({"id": qid, "speaker_id": speaker.id, "cues": [cue], "contents": [content], "kind": "indirect",
-                           "addressee_id": None, "meeting_id": meeting_id})
+            content = {
+                "start": clause_country["start"],
+                "end": act["end"],
+                "text": t.value()[clause_country["start"] : act["end"]],
+            }
+            quotes.append(
+                {
+                    "id": qid,
+                    "speaker_id": speaker.id,
+                    "cues": [cue],
+                    "contents": [content],
+                    "kind": "indirect",
+                    "addressee_id": None,
+                    "meeting_id": meeting_id,
+                }
+            )
             word = {"readiness": "ready", "support": "supports"}.get(ckind, modality_word)
             at = modal["start"] + modal["text"].index(word)
             modal_span = {"start": at, "end": at + len(word), "text": word}
-            commitments.append({"id": cid, "actor_id": speaker.id, "country": side[0], "kind": ckind, "content": act,
-                                "evidence": content, "time": None, "modality": modal_span, "quote_id": qid,
-                                "meeting_id": meeting_id})
+            commitments.append(
+                {
+                    "id": cid,
+                    "actor_id": speaker.id,
+                    "country": side[0],
+                    "kind": ckind,
+                    "content": act,
+                    "evidence": content,
+                    "time": None,
+                    "modality": modal_span,
+                    "quote_id": qid,
+                    "meeting_id": meeting_id,
+                }
+            )
         elif kind == "invitation":
             inviter = host
-            name_i, modal, his, counterpart, city = _spans(t.sentence(
-                (inviter.surname,), " ", ("invited",), " ", ("his",), " ", ("counterpart",), " to visit ", (home[3],), "."))
+            name_i, modal, his, counterpart, city = _spans(
+                t.sentence(
+                    (inviter.surname,),
+                    " ",
+                    ("invited",),
+                    " ",
+                    ("his",),
+                    " ",
+                    ("counterpart",),
+                    " to visit ",
+                    (home[3],),
+                    ".",
+                )
+            )
             mention(inviter, name_i, "name")
             mention(inviter, his, "pronoun")
             mention(visitor, counterpart, "nominal")
             content = {"start": city["start"] - len("visit "), "end": city["end"], "text": "visit " + city["text"]}
-            commitments.append({"id": cid, "actor_id": inviter.id, "country": home[0], "kind": "invitation",
-                                "content": content, "evidence": {"start": name_i["start"], "end": city["end"],
-                                                                  "text": t.value()[name_i["start"]:city["end"]]},
-                                "time": None, "modality": modal, "quote_id": None, "meeting_id": "m1"})
+            commitments.append(
+                {
+                    "id": cid,
+                    "actor_id": inviter.id,
+                    "country": home[0],
+                    "kind": "invitation",
+                    "content": content,
+                    "evidence": {
+                        "start": name_i["start"],
+                        "end": city["end"],
+                        "text": t.value()[name_i["start"] : city["end"]],
+                    },
+                    "time": None,
+                    "modality": modal,
+                    "quote_id": None,
+                    "meeting_id": "m1",
+                }
+            )
         elif kind == "greeting":
             open_q = t.add("“")
-            i1, my, absent_name = _spans(t.sentence(("I",), " would like to send ", ("my",), " greetings to ", (f"General {absent.name}",), ","))
+            i1, my, absent_name = _spans(
+                t.sentence(("I",), " would like to send ", ("my",), " greetings to ", (f"General {absent.name}",), ",")
+            )
             close = t.add("”")
-            content = {"start": open_q["end"], "end": close["start"], "text": t.value()[open_q["end"]:close["start"]]}
+            content = {"start": open_q["end"], "end": close["start"], "text": t.value()[open_q["end"] : close["start"]]}
             t.add(" ")
             name_s, cue = _spans(t.sentence((speaker.surname,), " ", ("added",), "."))
-            for span, who, form in ((i1, speaker, "pronoun"), (my, speaker, "pronoun"), (absent_name, absent, "name"),
-                                    (name_s, speaker, "name")):
+            for span, who, form in (
+                (i1, speaker, "pronoun"),
+                (my, speaker, "pronoun"),
+                (absent_name, absent, "name"),
+                (name_s, speaker, "name"),
+            ):
                 mention(who, span, form)
-            quotes.append({"id": qid, "speaker_id": speaker.id, "cues": [cue], "contents": [content], "kind": "direct",
-                           "addressee_id": None, "meeting_id": meeting_id})
+            quotes.append(
+                {
+                    "id": qid,
+                    "speaker_id": speaker.id,
+                    "cues": [cue],
+                    "contents": [content],
+                    "kind": "direct",
+                    "addressee_id": None,
+                    "meeting_id": meeting_id,
+                }
+            )
         elif kind == "second_meeting" and not second_meeting_done:
             name_v2, ev, title_u, where, day2 = _second_meeting(t, visitor, unnamed, day)
             mention(visitor, name_v2, "name")
             mention(unnamed, title_u, "nominal")
-            meetings.append({"id": "m2", "participants": [{"official_id": "visitor", "role": "visitor"},
-                                                          {"official_id": "unnamed", "role": "host"}],
-                             "location": where, "time": {**day2, "value": None}, "evidence": [ev], "status": "stated"})
+            meetings.append(
+                {
+                    "id": "m2",
+                    "participants": [
+                        {"official_id": "visitor", "role": "visitor"},
+                        {"official_id": "unnamed", "role": "host"},
+                    ],
+                    "location": where,
+                    "time": {**day2, "value": None},
+                    "evidence": [ev],
+                    "status": "stated",
+                }
+            )
             second_meeting_done = True
         else:
             t.add(rng.choice(FILLER))
@@ -238,9 +378,18 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
         "guidelines_version": "1.1",
         "annotators": ["synth"],
         "officials": [
-            {"id": o.id, "name": o.name, "title": o.title, "rank": o.rank, "country": o.country[0],
-             "organisation": None, "participation": o.participation, "mentions": sorted(o.mentions, key=lambda m: m["start"])}
-            for o in officials if o.mentions
+            {
+                "id": o.id,
+                "name": o.name,
+                "title": o.title,
+                "rank": o.rank,
+                "country": o.country[0],
+                "organisation": None,
+                "participation": o.participation,
+                "mentions": sorted(o.mentions, key=lambda m: m["start"]),
+            }
+            for o in officials
+            if o.mentions
         ],
         "meetings": meetings,
         "quotes": quotes,
@@ -275,8 +424,11 @@ def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: flo
 
     def shifted(span: dict[str, Any]) -> dict[str, Any]:
         start = min(span["start"] + 1, span["end"] - 1)
-        return {**{k: v for k, v in span.items() if k not in ("occurrence", "prefix", "suffix")},
-                "start": start, "text": text[start:span["end"]]}
+        return {
+            **{k: v for k, v in span.items() if k not in ("occurrence", "prefix", "suffix")},
+            "start": start,
+            "text": text[start : span["end"]],
+        }
 
     for official in pred["officials"]:
         kept = []
@@ -305,12 +457,23 @@ def _write_document(args: tuple[Path, int, int, float]) -> tuple[str, str]:
     doc_id = data["document_id"]
     AnnotatedDocument.model_validate(data)  # a generator bug is caught here, not by users
     raw = text.encode("utf-8")
-    meta = SeedMetadata(id=doc_id, source_file=f"{doc_id}.txt", source_sha256=hashlib.sha256(raw).hexdigest(),
-                        language="en", dateline=None, title=None, publication_date=None, url=None,
-                        publisher=None, licence=None)
+    meta = SeedMetadata(
+        id=doc_id,
+        source_file=f"{doc_id}.txt",
+        source_sha256=hashlib.sha256(raw).hexdigest(),
+        language="en",
+        dateline=None,
+        title=None,
+        publication_date=None,
+        url=None,
+        publisher=None,
+        licence=None,
+    )
     write_atomic(out / "seeds" / f"{doc_id}.txt", raw)
-    write_atomic(out / "seeds" / f"{doc_id}.meta.yaml",
-                 "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.model_dump().items()))
+    write_atomic(
+        out / "seeds" / f"{doc_id}.meta.yaml",
+        "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.model_dump().items()),
+    )
     write_atomic(out / "corpus" / f"{doc_id}.json", serialise(make_document(raw, meta)))
     write_atomic(out / "annotations" / f"{doc_id}.json", json.dumps(data, ensure_ascii=False) + "\n")
     prediction = perturb(data, text, random.Random(f"pred:{seed}:{index}"), error_rate)

@@ -14,7 +14,7 @@ from typing import TypeVar
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .models import Span
+from communique.schema.models import Span
 
 A = TypeVar("A")
 B = TypeVar("B")

@@ -116,9 +116,7 @@ class TimeExpression(Span):
 class Mention(Span):
     """One mention of an official in the text (ACE convention for its form)."""
 
-    form: MentionForm = Field(
-        description="name: a proper name; nominal: a title or description; pronoun: a pronoun."
-    )
+    form: MentionForm = Field(description="name: a proper name; nominal: a title or description; pronoun: a pronoun.")
 
 
 # ---------------------------------------------------------------------------------------- officials
@@ -128,9 +126,7 @@ class Official(_Model):
     """A person acting in an official capacity, named or not, with every mention of them."""
 
     id: Id
-    name: str | None = Field(
-        description="Full name as the text gives it; null for an official the text does not name."
-    )
+    name: str | None = Field(description="Full name as the text gives it; null for an official the text does not name.")
     title: str | None = Field(description="Title or role as the text gives it, e.g. 'Defense Minister'.")
     rank: str | None = Field(description="Military or civil rank as the text gives it, e.g. 'Major General'.")
     country: Country | None = Field(description="ISO 3166-1 alpha-3 code of the country they serve.")
@@ -157,9 +153,7 @@ class Meeting(_Model):
     """A meeting between officials (PLOVER CONSULT)."""
 
     id: Id
-    participants: list[Participant] = Field(
-        min_length=2, description="The officials who meet; at least two."
-    )
+    participants: list[Participant] = Field(min_length=2, description="The officials who meet; at least two.")
     location: Span | None = Field(description="Where the meeting took place, as written.")
     time: TimeExpression | None = Field(description="When the meeting took place, as written.")
     evidence: list[Span] = Field(min_length=1, description="Text that states or implies the meeting.")
@@ -180,12 +174,8 @@ class Quote(_Model):
     contents: list[Span] = Field(
         min_length=1, description="What was said; for direct quotes without the quotation marks."
     )
-    kind: QuoteKind = Field(
-        description="direct: verbatim in quotation marks; indirect: reported speech; mixed: both."
-    )
-    addressee_id: OfficialId | None = Field(
-        default=None, description="The official spoken to, when the text says so."
-    )
+    kind: QuoteKind = Field(description="direct: verbatim in quotation marks; indirect: reported speech; mixed: both.")
+    addressee_id: OfficialId | None = Field(default=None, description="The official spoken to, when the text says so.")
     meeting_id: MeetingId | None = Field(default=None, description="The meeting in which it was said.")
 
 

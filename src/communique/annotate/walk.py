@@ -2,8 +2,8 @@
 
 Validation must report *every* problem, including span and reference problems in a file whose types are
 partly wrong, so these checks run on the raw parsed data rather than on a validated model. What counts as
-a span or a reference is read from the models (a :class:`~communique.models.Span` subclass, a field
-marked with :class:`~communique.models.Ref`), so the walk never drifts from the schema. The reading of the
+a span or a reference is read from the models (a :class:`~communique.schema.models.Span` subclass, a field
+marked with :class:`~communique.schema.models.Ref`), so the walk never drifts from the schema. The reading of the
 models is compiled once per model into a plan; the walk itself only follows the plan.
 """
 
@@ -17,8 +17,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from .models import Ref, Span
-from .yamlio import JsonPath
+from communique.io.parse import JsonPath
+from communique.schema.models import Ref, Span
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042  (str() of a member must stay its qualified name)
     ERROR = "error"
     WARNING = "warning"
 
@@ -45,7 +45,9 @@ _ENTRIES = [
     Problem("span-unanchored", Severity.WARNING, "The span has text but no offsets; run `communique anchor`."),
     Problem("span-out-of-range", Severity.ERROR, "The offsets lie outside the document text."),
     Problem("span-text-mismatch", Severity.ERROR, "The span's text differs from the document at its offsets."),
-    Problem("span-context-mismatch", Severity.ERROR, "The span's prefix, suffix or occurrence contradicts its offsets."),
+    Problem(
+        "span-context-mismatch", Severity.ERROR, "The span's prefix, suffix or occurrence contradicts its offsets."
+    ),
     Problem("span-whitespace", Severity.ERROR, "The span starts or ends with whitespace."),
     # cross-references and consistency
     Problem("duplicate-id", Severity.ERROR, "Two items share an id."),
@@ -66,13 +68,35 @@ _ENTRIES = [
     Problem("corpus-stale", Severity.ERROR, "A committed corpus document differs from what its seed builds."),
     Problem("corpus-invalid", Severity.ERROR, "A corpus document file cannot be read; rebuild it from its seed."),
     # predictions (communique bench)
-    Problem("prediction-span-not-found", Severity.WARNING, "A predicted span's text does not occur in the document; the prediction is scored as wrong."),
-    Problem("prediction-span-ambiguous", Severity.WARNING, "A predicted text-only span occurs more than once and nothing says which; scored as wrong."),
-    Problem("prediction-unknown-official", Severity.WARNING, "A predicted official's name matches no gold official (or several equally); scored as wrong."),
-    Problem("prediction-double-reference", Severity.ERROR, "An official is referenced both by id and by name; give one."),
+    Problem(
+        "prediction-span-not-found",
+        Severity.WARNING,
+        "A predicted span's text does not occur in the document; the prediction is scored as wrong.",
+    ),
+    Problem(
+        "prediction-span-ambiguous",
+        Severity.WARNING,
+        "A predicted text-only span occurs more than once and nothing says which; scored as wrong.",
+    ),
+    Problem(
+        "prediction-unknown-official",
+        Severity.WARNING,
+        "A predicted official's name matches no gold official (or several equally); scored as wrong.",
+    ),
+    Problem(
+        "prediction-double-reference", Severity.ERROR, "An official is referenced both by id and by name; give one."
+    ),
     Problem("prediction-duplicate-document", Severity.ERROR, "Two prediction lines are for the same document."),
-    Problem("prediction-missing-document", Severity.WARNING, "A gold document has no prediction line; scored as predicting nothing."),
-    Problem("prediction-unscored-document", Severity.WARNING, "A prediction is for a document without gold annotations; not scored."),
+    Problem(
+        "prediction-missing-document",
+        Severity.WARNING,
+        "A gold document has no prediction line; scored as predicting nothing.",
+    ),
+    Problem(
+        "prediction-unscored-document",
+        Severity.WARNING,
+        "A prediction is for a document without gold annotations; not scored.",
+    ),
     # -- prediction codes go here --
     # exports
     # -- export codes go here --

@@ -10,19 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from operator import itemgetter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from .errors import CommuniqueError, Issue, issue
-from .fsio import write_atomic
-from .models import CorpusDocument, Section, SeedMetadata, Span
-from .segment import segment
-from .yamlio import ParseFailure, decode_utf8, parse_yaml
+from communique.corpus.segment import segment
+from communique.io.parse import ParseFailure, decode_utf8, parse_yaml
+from communique.io.write import write_atomic
+from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.models import CorpusDocument, Section, SeedMetadata, Span
 
 SEED_SUFFIX = ".txt"
 META_SUFFIX = ".meta.yaml"
@@ -116,7 +116,9 @@ def read_seed(seed: Seed) -> tuple[bytes, SeedMetadata]:
     except FileNotFoundError:
         raise CommuniqueError([issue("seed-metadata", f"no metadata file for seed {seed.id!r}", **where)]) from None
     except ParseFailure as failure:
-        raise CommuniqueError([failure.issue.located(str(seed.meta_path), failure.issue.line, failure.issue.column)]) from None
+        raise CommuniqueError(
+            [failure.issue.located(str(seed.meta_path), failure.issue.line, failure.issue.column)]
+        ) from None
     except ValidationError as exc:
         raise CommuniqueError(
             [issue("seed-metadata", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", **where) for e in exc.errors()]
@@ -209,10 +211,23 @@ def corpus_view(data: dict[str, Any]) -> CorpusView:
 
     make, fields = SpanView._make, itemgetter("start", "end", "text")
 
-    sections = [SectionView(s["index"], SpanView(**s["heading"]) if s["heading"] else None, SpanView(**s["span"]),
-                            s["paragraphs"]) for s in data["sections"]]
-    return CorpusView(data["id"], data["text"], data["sha256"], spans(data["paragraphs"]), spans(data["headings"]),
-                      sections, spans(data["sentences"]), spans(data["tokens"]), data["metadata"])
+    sections = [
+        SectionView(
+            s["index"], SpanView(**s["heading"]) if s["heading"] else None, SpanView(**s["span"]), s["paragraphs"]
+        )
+        for s in data["sections"]
+    ]
+    return CorpusView(
+        data["id"],
+        data["text"],
+        data["sha256"],
+        spans(data["paragraphs"]),
+        spans(data["headings"]),
+        sections,
+        spans(data["sentences"]),
+        spans(data["tokens"]),
+        data["metadata"],
+    )
 
 
 def load_corpus_document(path: Path) -> CorpusDocument:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
-from .errors import Issue, Severity
+from communique.schema.errors import Issue, Severity
 
 FORMATS = ("text", "json", "github")
 
@@ -45,8 +45,17 @@ def write_report(issues: Iterable[Issue], files: int, fmt: str, out: TextIO) -> 
     listed = list(issues)
     if fmt == "json":
         errors = sum(1 for i in listed if i.severity is Severity.ERROR)
-        json.dump({"files": files, "errors": errors, "warnings": len(listed) - errors,
-                   "issues": [i.to_dict() for i in listed]}, out, ensure_ascii=False, indent=2)
+        json.dump(
+            {
+                "files": files,
+                "errors": errors,
+                "warnings": len(listed) - errors,
+                "issues": [i.to_dict() for i in listed],
+            },
+            out,
+            ensure_ascii=False,
+            indent=2,
+        )
         out.write("\n")
         return
     line = format_github if fmt == "github" else format_text

@@ -28,16 +28,16 @@ from typing import Any
 import pycountry
 from pydantic import BaseModel, ValidationError
 
-from .anchor import resolve
-from .corpus import CorpusView, corpus_view, load_corpus_document
-from .errors import Issue, Severity, issue
-from .models import ANNOTATION_LAYERS, ID_PATTERN, AnnotatedDocument, CorpusDocument, Span
-from .walk import RefNode, SpanNode, _strip, walk
-from .yamlio import JsonPath, Locator, ParseFailure, decode_utf8, format_path, parse_yaml
+from communique.annotate.anchor import resolve
+from communique.annotate.walk import RefNode, SpanNode, _strip, walk
+from communique.corpus.build import CorpusView, corpus_view, load_corpus_document
+from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, format_path, parse_yaml
+from communique.schema.errors import Issue, Severity, issue
+from communique.schema.models import ANNOTATION_LAYERS, ID_PATTERN, AnnotatedDocument, CorpusDocument, Span
 
 ANNOTATION_SUFFIXES = (".yaml", ".yml", ".json")
-QUOTE_OPENERS = "“\"‘«„"
-QUOTE_CLOSERS = "”\"’»“"
+QUOTE_OPENERS = '“"‘«„'
+QUOTE_CLOSERS = '”"’»“'
 
 
 @dataclass
@@ -79,8 +79,12 @@ class CorpusUnreadable(Exception):
         self.path, self.reason = path, reason
 
     def as_issue(self) -> Issue:
-        return issue("corpus-invalid", f"corpus document {self.path} cannot be read: {self.reason}",
-                     path="$.document_id", hint="run `communique corpus build`")
+        return issue(
+            "corpus-invalid",
+            f"corpus document {self.path} cannot be read: {self.reason}",
+            path="$.document_id",
+            hint="run `communique corpus build`",
+        )
 
 
 class CorpusStore:
@@ -136,7 +140,10 @@ def find_annotation_files(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             yield from sorted(
-                p for p in path.rglob("*") if p.suffix in ANNOTATION_SUFFIXES and p.is_file()
+                p
+                for p in path.rglob("*")
+                if p.suffix in ANNOTATION_SUFFIXES
+                and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
@@ -234,16 +241,27 @@ def _check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue])
         return None
     if corpus is None:
         close = difflib.get_close_matches(document_id, store.ids(), n=3)
-        issues.append(issue("unknown-document", f"no corpus document {document_id!r}",
-                            path="$.document_id",
-                            hint=f"did you mean {', '.join(map(repr, close))}?" if close
-                            else "run `communique corpus build`; documents live in corpus/<id>.json"))
+        issues.append(
+            issue(
+                "unknown-document",
+                f"no corpus document {document_id!r}",
+                path="$.document_id",
+                hint=f"did you mean {', '.join(map(repr, close))}?"
+                if close
+                else "run `communique corpus build`; documents live in corpus/<id>.json",
+            )
+        )
         return None
     sha = data.get("text_sha256")
     if isinstance(sha, str) and sha != corpus.sha256:
-        issues.append(issue("stale-hash", f"annotations were made against text {sha[:12]}…, the corpus "
-                            f"document is {corpus.sha256[:12]}…", path="$.text_sha256",
-                            hint="the text changed: re-check every span, then update text_sha256"))
+        issues.append(
+            issue(
+                "stale-hash",
+                f"annotations were made against text {sha[:12]}…, the corpus document is {corpus.sha256[:12]}…",
+                path="$.text_sha256",
+                hint="the text changed: re-check every span, then update text_sha256",
+            )
+        )
     return corpus
 
 
@@ -289,8 +307,12 @@ def _fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument) -> list
 # ---------------------------------------------------------------------------------------- identity
 
 
-def _check_identity(data: dict[str, Any], issues: list[Issue], root: type[BaseModel] = AnnotatedDocument,
-                    refs: list[RefNode] | None = None) -> None:
+def _check_identity(
+    data: dict[str, Any],
+    issues: list[Issue],
+    root: type[BaseModel] = AnnotatedDocument,
+    refs: list[RefNode] | None = None,
+) -> None:
     """Unique ids, resolvable references (``refs``, or those found by walking ``data`` as ``root``),
     existing country codes."""
     seen: dict[str, str] = {}
@@ -305,23 +327,43 @@ def _check_identity(data: dict[str, Any], issues: list[Issue], root: type[BaseMo
                 continue
             here = format_path((layer, i, "id"))
             if item_id in seen:
-                issues.append(issue("duplicate-id", f"id {item_id!r} is already used", path=here,
-                                    hint=f"first used at {seen[item_id]}"))
+                issues.append(
+                    issue(
+                        "duplicate-id",
+                        f"id {item_id!r} is already used",
+                        path=here,
+                        hint=f"first used at {seen[item_id]}",
+                    )
+                )
             else:
                 seen[item_id] = here
             ids[layer].add(item_id)
     for node in refs if refs is not None else walk(root, data):
         if isinstance(node, RefNode) and isinstance(node.value, str) and node.value not in ids[node.layer]:
             close = difflib.get_close_matches(node.value, sorted(ids[node.layer]), n=1)
-            issues.append(issue("dangling-reference", f"{node.value!r} is not the id of any of the {node.layer}",
-                                path=format_path(node.path),
-                                hint=f"did you mean {close[0]!r}?" if close else None))
+            issues.append(
+                issue(
+                    "dangling-reference",
+                    f"{node.value!r} is not the id of any of the {node.layer}",
+                    path=format_path(node.path),
+                    hint=f"did you mean {close[0]!r}?" if close else None,
+                )
+            )
     for layer in ("officials", "commitments"):
         for i, item in enumerate(data.get(layer) or []):
             code = item.get("country") if isinstance(item, dict) else None
-            if isinstance(code, str) and re.fullmatch(r"[A-Z]{3}", code) and pycountry.countries.get(alpha_3=code) is None:
-                issues.append(issue("unknown-country", f"{code!r} is not an ISO 3166-1 alpha-3 code",
-                                    path=format_path((layer, i, "country"))))
+            if (
+                isinstance(code, str)
+                and re.fullmatch(r"[A-Z]{3}", code)
+                and pycountry.countries.get(alpha_3=code) is None
+            ):
+                issues.append(
+                    issue(
+                        "unknown-country",
+                        f"{code!r} is not an ISO 3166-1 alpha-3 code",
+                        path=format_path((layer, i, "country")),
+                    )
+                )
 
 
 # ------------------------------------------------------------------------------------- consistency
@@ -335,8 +377,14 @@ def _check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[
             key = (mention.start, mention.end)
             here = format_path(("officials", i, "mentions", j))
             if key in mention_at:
-                issues.append(issue("duplicate-mention", f"{mention.text!r} at [{key[0]}, {key[1]}) is already a mention",
-                                    path=here, hint=f"first at {mention_at[key]}"))
+                issues.append(
+                    issue(
+                        "duplicate-mention",
+                        f"{mention.text!r} at [{key[0]}, {key[1]}) is already a mention",
+                        path=here,
+                        hint=f"first at {mention_at[key]}",
+                    )
+                )
             else:
                 mention_at[key] = here
     meetings = {m.id: m for m in doc.meetings}
@@ -344,41 +392,65 @@ def _check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[
         seen: set[str] = set()
         for j, participant in enumerate(meeting.participants):
             if participant.official_id in seen:
-                issues.append(issue("duplicate-participant", f"{participant.official_id!r} is listed twice",
-                                    path=format_path(("meetings", i, "participants", j, "official_id"))))
+                issues.append(
+                    issue(
+                        "duplicate-participant",
+                        f"{participant.official_id!r} is listed twice",
+                        path=format_path(("meetings", i, "participants", j, "official_id")),
+                    )
+                )
             seen.add(participant.official_id)
     quotes = {q.id: q for q in doc.quotes}
     for i, quote in enumerate(doc.quotes):
         if quote.addressee_id is not None and quote.addressee_id == quote.speaker_id:
-            issues.append(issue("self-addressed", "the addressee is the speaker", path=format_path(("quotes", i, "addressee_id"))))
+            issues.append(
+                issue("self-addressed", "the addressee is the speaker", path=format_path(("quotes", i, "addressee_id")))
+            )
         _check_in_meeting(meetings, quote.meeting_id, quote.speaker_id, ("quotes", i, "meeting_id"), issues)
         if quote.kind == "direct":
             for j, content in enumerate(quote.contents):
                 if not _inside_quotation_marks(text, corpus, content):
-                    issues.append(issue("direct-quote-unquoted",
-                                        f"content {_show(content.text)} is not enclosed in quotation marks",
-                                        path=format_path(("quotes", i, "contents", j)),
-                                        hint="direct content excludes the marks and runs up to the closing mark "
-                                        "(or the end of the paragraph when the mark is missing)"))
+                    issues.append(
+                        issue(
+                            "direct-quote-unquoted",
+                            f"content {_show(content.text)} is not enclosed in quotation marks",
+                            path=format_path(("quotes", i, "contents", j)),
+                            hint="direct content excludes the marks and runs up to the closing mark "
+                            "(or the end of the paragraph when the mark is missing)",
+                        )
+                    )
     for i, commitment in enumerate(doc.commitments):
-        _check_in_meeting(meetings, commitment.meeting_id, commitment.actor_id, ("commitments", i, "meeting_id"), issues)
+        _check_in_meeting(
+            meetings, commitment.meeting_id, commitment.actor_id, ("commitments", i, "meeting_id"), issues
+        )
         if commitment.quote_id is not None and commitment.quote_id in quotes:
             quote = quotes[commitment.quote_id]
             holders = [*quote.contents, *quote.cues]
             lo = min(s.start for s in holders)
             hi = max(s.end for s in holders)
             if not (lo <= commitment.content.start and commitment.content.end <= hi):
-                issues.append(issue("commitment-outside-quote",
-                                    f"content [{commitment.content.start}, {commitment.content.end}) is outside quote "
-                                    f"{quote.id!r} [{lo}, {hi})", path=format_path(("commitments", i, "content"))))
+                issues.append(
+                    issue(
+                        "commitment-outside-quote",
+                        f"content [{commitment.content.start}, {commitment.content.end}) is outside quote "
+                        f"{quote.id!r} [{lo}, {hi})",
+                        path=format_path(("commitments", i, "content")),
+                    )
+                )
 
 
-def _check_in_meeting(meetings: dict[str, Any], meeting_id: str | None, official_id: str,
-                      path: JsonPath, issues: list[Issue]) -> None:
+def _check_in_meeting(
+    meetings: dict[str, Any], meeting_id: str | None, official_id: str, path: JsonPath, issues: list[Issue]
+) -> None:
     meeting = meetings.get(meeting_id) if meeting_id is not None else None
     if meeting is not None and official_id not in {p.official_id for p in meeting.participants}:
-        issues.append(issue("speaker-not-in-meeting", f"{official_id!r} is not a participant of {meeting_id!r}",
-                            path=format_path(path)))
+        issues.append(
+            issue(
+                "speaker-not-in-meeting",
+                f"{official_id!r} is not a participant of {meeting_id!r}",
+                path=format_path(path),
+            )
+        )
 
 
 def _inside_quotation_marks(text: str, corpus: CorpusText, span: Span) -> bool:

@@ -12,25 +12,32 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import CommuniqueError, Issue, Severity, issue
-from ..fsio import write_atomic
-from ..report import format_text
-from ..splits import SPLITS
+from communique.cli.output import format_text
+from communique.corpus.splits import SPLITS
+from communique.io.write import write_atomic
+from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def register(sub: Any) -> None:
     """Add the ``bench`` and ``extract`` subcommands to the ``communique`` parser's subparsers."""
-    from .bootstrap import SAMPLES, SEED
-    from .report import FORMATS
+    from communique.bench.bootstrap import SAMPLES, SEED
+    from communique.bench.report import FORMATS
 
-    bench = sub.add_parser("bench", help="score predictions (JSON Lines) against the gold",
-                           description="Score an extractor's predictions against the gold annotations.")
+    bench = sub.add_parser(
+        "bench",
+        help="score predictions (JSON Lines) against the gold",
+        description="Score an extractor's predictions against the gold annotations.",
+    )
     what = bench.add_mutually_exclusive_group(required=True)
     what.add_argument("--pred", metavar="FILE", help="predictions: one JSON object per document ('-' = stdin)")
-    what.add_argument("--compare", nargs=2, metavar=("A", "B"),
-                      help="paired bootstrap comparison of two prediction files (is B better than A?)")
+    what.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="paired bootstrap comparison of two prediction files (is B better than A?)",
+    )
     bench.add_argument("--gold", default="annotations/gold", help="gold file or folder (default: annotations/gold)")
     bench.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     bench.add_argument("--split", choices=SPLITS, help="score only items in the sections of this split")
@@ -42,8 +49,11 @@ def register(sub: Any) -> None:
     bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
     bench.set_defaults(func=cmd_bench)
 
-    extract = sub.add_parser("extract", help="run a baseline extractor; write predictions as JSON Lines",
-                             description="Run a baseline extractor over corpus documents.")
+    extract = sub.add_parser(
+        "extract",
+        help="run a baseline extractor; write predictions as JSON Lines",
+        description="Run a baseline extractor over corpus documents.",
+    )
     extract.add_argument("documents", nargs="*", metavar="DOCUMENT", help="document ids (default: every document)")
     extract.add_argument("--method", choices=("rules",), default="rules", help="extractor (default: rules)")
     extract.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
@@ -73,21 +83,27 @@ def _emit(text: str, out: str | None) -> None:
 
 def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
     """Usage problems: prediction files that are not files, a gold path that does not exist."""
-    return ([issue("file-not-found", "no such file", file=p) for p in files if p != "-" and not Path(p).is_file()]
-            + [issue("file-not-found", "no such file or folder", file=p) for p in folders_too if not Path(p).exists()])
+    return [issue("file-not-found", "no such file", file=p) for p in files if p != "-" and not Path(p).is_file()] + [
+        issue("file-not-found", "no such file or folder", file=p) for p in folders_too if not Path(p).exists()
+    ]
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .report import format_comparison, format_report
-    from .scoring import compare, score
+    from communique.bench.report import format_comparison, format_report
+    from communique.bench.scoring import compare, score
 
     inputs = [args.pred] if args.pred else list(args.compare)
     missing = _missing(inputs, [args.gold])
     if missing:
         _print_issues(missing)
         return EXIT_USAGE
-    options = {"corpus": args.corpus, "split": args.split, "samples": args.samples, "seed": args.seed,
-               "jobs": args.jobs}
+    options = {
+        "corpus": args.corpus,
+        "split": args.split,
+        "samples": args.samples,
+        "seed": args.seed,
+        "jobs": args.jobs,
+    }
     try:
         if args.pred:
             result = score(args.gold, args.pred, **options)
@@ -111,8 +127,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from ..api import load_corpus_document
-    from ..extract import METHODS
+    from communique.api import load_corpus_document
+    from communique.extract import METHODS
 
     corpus = Path(args.corpus)
     if not corpus.is_dir():
@@ -120,8 +136,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     unknown = [d for d in args.documents if not (corpus / f"{d}.json").is_file()]
     if unknown:
-        _print_issues([issue("unknown-document", f"no corpus document {d!r}", file=str(corpus / f"{d}.json"))
-                       for d in unknown])
+        _print_issues(
+            [issue("unknown-document", f"no corpus document {d!r}", file=str(corpus / f"{d}.json")) for d in unknown]
+        )
         return EXIT_USAGE
     paths = [corpus / f"{d}.json" for d in args.documents] if args.documents else sorted(corpus.glob("*.json"))
     method = METHODS[args.method]
@@ -130,8 +147,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
         try:
             doc = load_corpus_document(path)
         except (OSError, ValidationError):
-            _print_issues([issue("corpus-stale", "not a readable corpus document", file=str(path),
-                                 hint="run `communique corpus build`")])
+            _print_issues(
+                [
+                    issue(
+                        "corpus-stale",
+                        "not a readable corpus document",
+                        file=str(path),
+                        hint="run `communique corpus build`",
+                    )
+                ]
+            )
             return EXIT_PROBLEMS
         lines.append(json.dumps(method(doc), ensure_ascii=False) + "\n")
     _emit("".join(lines), args.out)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 
-from .models import CorpusDocument
+from communique.schema.models import CorpusDocument
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 #: percentage of the hash space given to each split, in SPLITS order

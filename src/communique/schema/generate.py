@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .bench.models import FlatPredictedDocument, PredictedDocument
-from .models import AnnotatedDocument, CorpusDocument
+from communique.schema.models import AnnotatedDocument, CorpusDocument
+from communique.schema.predictions import FlatPredictedDocument, PredictedDocument
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://communique.invalid/schema/"  # ids must be URIs; .invalid marks that none is served

@@ -20,7 +20,7 @@ import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from .errors import Issue, issue
+from communique.schema.errors import Issue, issue
 
 PathPart = str | int
 JsonPath = tuple[PathPart, ...]
@@ -73,9 +73,7 @@ def _round_trip_yaml() -> YAML:
     yaml.width = 4096  # never re-wrap long span texts
     yaml.indent(mapping=2, sequence=4, offset=2)
     # write None as an explicit `null` (the default writes nothing): unknown facts are stated as unknown
-    yaml.representer.add_representer(
-        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null")
-    )
+    yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
     return yaml
 
 
@@ -111,18 +109,24 @@ class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise pyyaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark)
+                    "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
+                )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
 # YAML 1.1 reads yes/no/on/off as booleans and 2024-01-01 as a date; YAML 1.2 (and ruamel) do not.
 _FastLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
     for first, resolvers in pyyaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_FastLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                  list("tTfF"))
+_FastLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 class DuplicateKey(ValueError):
@@ -166,18 +170,33 @@ def parse_yaml(text: str, *, is_json: bool = False) -> Any:
         except pyyaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             message = " ".join(str(part) for part in (exc.context, exc.problem) if part) or str(exc)
-            raise ParseFailure(issue("yaml-syntax", message.strip(), line=mark.line + 1 if mark else None,
-                                     column=mark.column + 1 if mark else None)) from None
+            raise ParseFailure(
+                issue(
+                    "yaml-syntax",
+                    message.strip(),
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                )
+            ) from None
         except pyyaml.reader.ReaderError as exc:  # a character YAML does not allow
             line = text.count("\n", 0, exc.position) + 1
             column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
             code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-            raise ParseFailure(issue("yaml-syntax", f"character U+{code:04X} is not allowed in YAML",
-                                     hint="remove the control character", line=line, column=column)) from None
+            raise ParseFailure(
+                issue(
+                    "yaml-syntax",
+                    f"character U+{code:04X} is not allowed in YAML",
+                    hint="remove the control character",
+                    line=line,
+                    column=column,
+                )
+            ) from None
         except pyyaml.YAMLError as exc:
             raise ParseFailure(issue("yaml-syntax", str(exc).strip() or type(exc).__name__, line=1, column=1)) from None
         except RecursionError:
-            raise ParseFailure(issue("too-deep", "the document is nested too deeply to read", line=1, column=1)) from None
+            raise ParseFailure(
+                issue("too-deep", "the document is nested too deeply to read", line=1, column=1)
+            ) from None
     if data is None:
         raise ParseFailure(issue("empty-file", "the file holds no document", line=1, column=1))
     return data

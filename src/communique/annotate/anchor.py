@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Issue, issue
-from .yamlio import JsonPath, format_path
+from communique.io.parse import JsonPath, format_path
+from communique.schema.errors import Issue, issue
 
 MAX_LISTED = 8  # candidate offsets listed in a hint
 
@@ -67,8 +67,14 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
 
     problems: list[Issue] = []
     if quote != quote.strip():
-        problems.append(issue("span-whitespace", f"span text {quote!r} has whitespace at an edge",
-                              path=at(".text"), hint="trim the span"))
+        problems.append(
+            issue(
+                "span-whitespace",
+                f"span text {quote!r} has whitespace at an edge",
+                path=at(".text"),
+                hint="trim the span",
+            )
+        )
     prefix, suffix, occurrence = span.get("prefix"), span.get("suffix"), span.get("occurrence")
     if not (_int(occurrence) and occurrence >= 1):
         occurrence = None  # a bad occurrence is reported by the model validation; do not index with it
@@ -78,26 +84,41 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
             return None  # missing or mistyped offsets: reported by the model validation
         if not 0 <= start <= end <= len(text):
             places = find_all(text, quote)
-            problems.append(issue("span-out-of-range",
-                                  f"offsets [{start}, {end}) lie outside the text (length {len(text)})",
-                                  path=at(".start"), hint=_occurs_hint(places, quote)))
+            problems.append(
+                issue(
+                    "span-out-of-range",
+                    f"offsets [{start}, {end}) lie outside the text (length {len(text)})",
+                    path=at(".start"),
+                    hint=_occurs_hint(places, quote),
+                )
+            )
             return Resolution(None, None, tuple(problems), True)
         if text[start:end] != quote:
             places = find_all(text, quote)
-            problems.append(issue("span-text-mismatch",
-                                  f"text at [{start}, {end}) is {text[start:end]!r}, not {quote!r}",
-                                  path=at(".text"), hint=_occurs_hint(places, quote)))
+            problems.append(
+                issue(
+                    "span-text-mismatch",
+                    f"text at [{start}, {end}) is {text[start:end]!r}, not {quote!r}",
+                    path=at(".text"),
+                    hint=_occurs_hint(places, quote),
+                )
+            )
             return Resolution(start, end, tuple(problems), True)
         if not _fits(text, start, end, prefix, suffix):
-            problems.append(issue("span-context-mismatch",
-                                  "prefix or suffix does not match the text around the offsets",
-                                  path=at()))
+            problems.append(
+                issue("span-context-mismatch", "prefix or suffix does not match the text around the offsets", path=at())
+            )
         elif _int(occurrence):
             places = [s for s in find_all(text, quote) if _fits(text, s, s + len(quote), prefix, suffix)]
             if occurrence > len(places) or places[occurrence - 1] != start:
-                problems.append(issue("span-context-mismatch",
-                                      f"occurrence {occurrence} of {quote!r} is not at offset {start}",
-                                      path=at(".occurrence"), hint=_occurs_hint(places, quote)))
+                problems.append(
+                    issue(
+                        "span-context-mismatch",
+                        f"occurrence {occurrence} of {quote!r} is not at offset {start}",
+                        path=at(".occurrence"),
+                        hint=_occurs_hint(places, quote),
+                    )
+                )
         return Resolution(start, end, tuple(problems), True)
 
     places = [s for s in find_all(text, quote) if _fits(text, s, s + len(quote), prefix, suffix)]
@@ -107,26 +128,42 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
         folded = find_all(text.casefold(), quote.casefold()) if len(text.casefold()) == len(text) else []
         if folded:
             hint = "it occurs with other capitalisation at " + _listing(folded, len(quote))
-        problems.append(issue("span-not-found", f"{quote!r} does not occur in the document{context}",
-                              path=at(".text"), hint=hint))
+        problems.append(
+            issue("span-not-found", f"{quote!r} does not occur in the document{context}", path=at(".text"), hint=hint)
+        )
         return Resolution(None, None, tuple(problems), False)
     if _int(occurrence):
         if occurrence > len(places):
-            problems.append(issue("span-not-found",
-                                  f"occurrence {occurrence} requested but {quote!r} occurs {len(places)} time(s){context}",
-                                  path=at(".occurrence"), hint=_occurs_hint(places, quote)))
+            problems.append(
+                issue(
+                    "span-not-found",
+                    f"occurrence {occurrence} requested but {quote!r} occurs {len(places)} time(s){context}",
+                    path=at(".occurrence"),
+                    hint=_occurs_hint(places, quote),
+                )
+            )
             return Resolution(None, None, tuple(problems), False)
         chosen = places[occurrence - 1]
     elif len(places) > 1:
-        problems.append(issue("span-ambiguous", f"{quote!r} occurs {len(places)} times{context}",
-                              path=at(".text"),
-                              hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: "
-                              + _listing(places, len(quote))))
+        problems.append(
+            issue(
+                "span-ambiguous",
+                f"{quote!r} occurs {len(places)} times{context}",
+                path=at(".text"),
+                hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: " + _listing(places, len(quote)),
+            )
+        )
         return Resolution(None, None, tuple(problems), False)
     else:
         chosen = places[0]
-    problems.append(issue("span-unanchored", f"{quote!r} has no offsets (resolves to [{chosen}, {chosen + len(quote)}))",
-                          path=at(), hint="run `communique anchor` to write them"))
+    problems.append(
+        issue(
+            "span-unanchored",
+            f"{quote!r} has no offsets (resolves to [{chosen}, {chosen + len(quote)}))",
+            path=at(),
+            hint="run `communique anchor` to write them",
+        )
+    )
     return Resolution(chosen, chosen + len(quote), tuple(problems), False)
 
 

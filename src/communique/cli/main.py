@@ -15,14 +15,14 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from . import __version__
-from .anchor_files import anchor_file
-from .corpus import build_corpus
-from .errors import CommuniqueError, Issue, Severity, issue
-from .fsio import write_atomic
-from .jsonschemas import render_schemas
-from .report import FORMATS, write_report
-from .validate import find_annotation_files, validate_issues
+from communique import __version__
+from communique.annotate.rewrite import anchor_file
+from communique.annotate.validate import find_annotation_files, validate_issues
+from communique.cli.output import FORMATS, write_report
+from communique.corpus.build import build_corpus
+from communique.io.write import write_atomic
+from communique.schema.errors import CommuniqueError, Issue, Severity, issue
+from communique.schema.generate import render_schemas
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
@@ -53,8 +53,16 @@ def cmd_corpus_build(args: argparse.Namespace) -> int:
             built += 1
             if changed and args.check:
                 stale += 1
-                _print_issues([issue("corpus-stale", f"{doc_id}: committed corpus document differs from its seed",
-                                     file=str(corpus / f"{doc_id}.json"), hint="run `communique corpus build`")])
+                _print_issues(
+                    [
+                        issue(
+                            "corpus-stale",
+                            f"{doc_id}: committed corpus document differs from its seed",
+                            file=str(corpus / f"{doc_id}.json"),
+                            hint="run `communique corpus build`",
+                        )
+                    ]
+                )
             elif changed:
                 written += 1
                 print(f"wrote {corpus / f'{doc_id}.json'}")
@@ -129,13 +137,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def _load(paths: Sequence[str], corpus: str) -> list:
     """Validated documents from ``paths``; raises CommuniqueError with every problem."""
-    from .api import load_annotations
+    from communique.api import load_annotations
 
     return load_annotations([Path(p) for p in paths], corpus)
 
 
 def cmd_agree(args: argparse.Namespace) -> int:
-    from .agreement import compare, format_agreement
+    from communique.review.agreement import compare, format_agreement
 
     try:
         (a,), (b,) = _load([args.a], args.corpus), _load([args.b], args.corpus)
@@ -158,7 +166,7 @@ def cmd_agree(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .stats import compute_stats, format_stats
+    from communique.review.stats import compute_stats, format_stats
 
     try:
         docs = _load(args.paths or ["annotations/gold"], args.corpus)
@@ -175,8 +183,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .render import render_html
-    from .validate import CorpusStore
+    from communique.annotate.validate import CorpusStore
+    from communique.review.render import render_html
 
     try:
         docs = _load([args.annotations], args.corpus)
@@ -192,8 +200,15 @@ def cmd_render(args: argparse.Namespace) -> int:
     try:
         corpus = CorpusStore(Path(args.corpus)).get(chosen[0].document_id)
     except ValidationError as exc:  # the committed file is broken (validation read only its text)
-        _print_issues([issue("corpus-invalid", f"corpus document {chosen[0].document_id!r} is not valid: "
-                             f"{exc.error_count()} problem(s)", hint="run `communique corpus build`")])
+        _print_issues(
+            [
+                issue(
+                    "corpus-invalid",
+                    f"corpus document {chosen[0].document_id!r} is not valid: {exc.error_count()} problem(s)",
+                    hint="run `communique corpus build`",
+                )
+            ]
+        )
         return EXIT_PROBLEMS
     assert corpus is not None  # validation resolved it
     write_atomic(Path(args.out), render_html(chosen[0], corpus))
@@ -202,17 +217,20 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from .synth import synthesise
+    from communique.synth.generate import synthesise
 
     if args.docs < 1 or not 0 <= args.error_rate <= 1:
         print("--docs must be at least 1 and --error-rate within [0, 1]", file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.out)
-    for _ in progress(synthesise(out, args.docs, args.seed, error_rate=args.error_rate, jobs=args.jobs), "synth",
-                      total=args.docs):
+    for _ in progress(
+        synthesise(out, args.docs, args.seed, error_rate=args.error_rate, jobs=args.jobs), "synth", total=args.docs
+    ):
         pass
-    print(f"wrote {args.docs} synthetic document(s) to {out} (seeds/, corpus/, annotations/, predictions.jsonl)",
-          file=sys.stderr)
+    print(
+        f"wrote {args.docs} synthetic document(s) to {out} (seeds/, corpus/, annotations/, predictions.jsonl)",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -257,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     agree.set_defaults(func=cmd_agree)
 
     stats = sub.add_parser("stats", help="counts per layer and kind, per document and in total")
-    stats.add_argument("paths", nargs="*", metavar="PATH", help="annotation files or folders (default: annotations/gold)")
+    stats.add_argument(
+        "paths", nargs="*", metavar="PATH", help="annotation files or folders (default: annotations/gold)"
+    )
     stats.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     stats.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     stats.set_defaults(func=cmd_stats)
@@ -265,7 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="write a self-contained HTML page to review a document's annotations")
     render.add_argument("document", nargs="?", help="document id (default: the only one)")
     render.add_argument("--out", required=True, help="HTML file to write")
-    render.add_argument("--annotations", default="annotations/gold", help="annotation file or folder (default: annotations/gold)")
+    render.add_argument(
+        "--annotations", default="annotations/gold", help="annotation file or folder (default: annotations/gold)"
+    )
     render.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     render.set_defaults(func=cmd_render)
 
@@ -277,11 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--jobs", type=int, default=1, help="processes to generate with (default: 1)")
     synth.set_defaults(func=cmd_synth)
 
-    from .export.cli import register as _export
+    from communique.cli.export import register as _export
 
     _export(sub)
     # -- more subcommands register here (one line per module) --
-    from .bench.cli import register as _bench; _bench(sub)  # noqa: E702  (bench, extract)
+    from communique.cli.bench import register as _bench
+
+    _bench(sub)
     return parser
 
 

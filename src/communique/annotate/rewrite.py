@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .anchor import resolve
-from .errors import Issue, Severity, issue
-from .fsio import write_atomic
-from .models import AnnotatedDocument
-from .validate import CorpusStore, parse_path
-from .walk import SpanNode, walk
-from .yamlio import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip
+from communique.annotate.anchor import resolve
+from communique.annotate.validate import CorpusStore, parse_path
+from communique.annotate.walk import SpanNode, walk
+from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip
+from communique.io.write import write_atomic
+from communique.schema.errors import Issue, Severity, issue
+from communique.schema.models import AnnotatedDocument
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The ``communique`` command: one module per command family plus the shared plumbing (formats, exit codes)."""

@@ -1,0 +1,1 @@
+"""Review tools over validated documents: agreement between annotation passes, statistics, HTML rendering."""

@@ -1,0 +1,1 @@
+"""Deterministic synthetic corpora (texts, gold annotations and perturbed predictions) for scale tests."""
