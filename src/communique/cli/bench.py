@@ -73,12 +73,16 @@ def _print_issues(issues: list[Issue]) -> None:
         print(format_text(found), file=sys.stderr)
 
 
-def _emit(text: str, out: str | None) -> None:
-    if out:
-        write_atomic(Path(out), text)
+def _emit(text: str, out: str | None) -> int:
+    """Write the result to ``out`` (a file, or ``-`` for stdout) or stdout; 1 when it cannot be written."""
+    try:
+        write_atomic(out or "-", text)
+    except CommuniqueError as exc:
+        _print_issues(exc.issues)
+        return EXIT_PROBLEMS
+    if out and out != "-":
         print(f"wrote {out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
@@ -120,7 +124,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     _print_issues(warnings)
     text = rendered if rendered is not None else json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-    _emit(text, args.out)
+    if _emit(text, args.out):
+        return EXIT_PROBLEMS
     return EXIT_PROBLEMS if args.strict and warnings else EXIT_OK
 
 
@@ -159,5 +164,4 @@ def cmd_extract(args: argparse.Namespace) -> int:
             )
             return EXIT_PROBLEMS
         lines.append(json.dumps(method(doc), ensure_ascii=False) + "\n")
-    _emit("".join(lines), args.out)
-    return EXIT_OK
+    return _emit("".join(lines), args.out)

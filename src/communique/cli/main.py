@@ -127,7 +127,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
         if args.check:
             drift.append(name)
         else:
-            write_atomic(target, rendered)
+            try:
+                write_atomic(target, rendered)
+            except CommuniqueError as exc:
+                _print_issues(exc.issues)
+                return EXIT_PROBLEMS
             print(f"wrote {target}")
     if drift:
         print(f"schema drift: {', '.join(drift)} differ from the models; run `communique schema`", file=sys.stderr)
@@ -211,8 +215,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         )
         return EXIT_PROBLEMS
     assert corpus is not None  # validation resolved it
-    write_atomic(Path(args.out), render_html(chosen[0], corpus))
-    print(f"wrote {args.out}", file=sys.stderr)
+    try:
+        write_atomic(args.out, render_html(chosen[0], corpus))
+    except CommuniqueError as exc:
+        _print_issues(exc.issues)
+        return EXIT_PROBLEMS
+    if args.out != "-":
+        print(f"wrote {args.out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -223,10 +232,14 @@ def cmd_synth(args: argparse.Namespace) -> int:
         print("--docs must be at least 1 and --error-rate within [0, 1]", file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.out)
-    for _ in progress(
-        synthesise(out, args.docs, args.seed, error_rate=args.error_rate, jobs=args.jobs), "synth", total=args.docs
-    ):
-        pass
+    try:
+        for _ in progress(
+            synthesise(out, args.docs, args.seed, error_rate=args.error_rate, jobs=args.jobs), "synth", total=args.docs
+        ):
+            pass
+    except CommuniqueError as exc:
+        _print_issues(exc.issues)
+        return EXIT_PROBLEMS
     print(
         f"wrote {args.docs} synthetic document(s) to {out} (seeds/, corpus/, annotations/, predictions.jsonl)",
         file=sys.stderr,
