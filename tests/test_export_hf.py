@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -20,6 +21,8 @@ from communique.corpus.splits import split_of
 from communique.export import hf as hf_module
 from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.export.run import export_hf
+from communique.io import folder as folder_module
+from communique.schema.errors import CommuniqueError
 from communique.schema.models import QuoteKind, labels
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
@@ -213,11 +216,12 @@ def test_failed_export_leaves_previous_one_intact(exported, tmp_path, monkeypatc
     before = _tree(target)
 
     def broken(*_a, **_k):
-        raise OSError("disk full (injected)")
+        raise OSError(errno.ENOSPC, "No space left on device (injected)")
 
-    monkeypatch.setattr(hf_module, "_swap_into_place", broken)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(folder_module, "exchange", broken)
+    with pytest.raises(CommuniqueError) as excinfo:
         export_hf(GOLD, CORPUS, target)
+    assert excinfo.value.issues[0].code == "write-failed"
     assert _tree(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hf"]  # no staging folder left behind
 

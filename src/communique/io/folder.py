@@ -98,15 +98,22 @@ def refuse_protected(real: Path, shown: str) -> None:
         reason = "is the working folder or a parent of it"
     elif real == Path.home().resolve():
         reason = "is the home folder"
-    elif any((real / name).exists() for name in PROJECT_FILES):
-        reason = "holds a project (pyproject.toml, .git or Makefile)"
-    elif real.name in PROTECTED_NAMES and any((real.parent / name).exists() for name in PROJECT_FILES):
+    elif _is_project(real):
+        reason = "holds a project (pyproject.toml, .git, Makefile, or seeds/ and annotations/)"
+    elif real.name in PROTECTED_NAMES and (real.parent == cwd or _is_project(real.parent)):
         reason = f"is the project's own {real.name}/ folder"
     if reason:
         raise output_error("output-protected", shown, f"{reason}; communique never replaces it", hint=_HINT)
 
 
 _HINT = "give a new or empty folder, e.g. dist/NAME"
+
+
+def _is_project(folder: Path) -> bool:
+    """A code project (pyproject.toml, .git, Makefile) or a communique data project (seeds/ and annotations/)."""
+    return any((folder / name).exists() for name in PROJECT_FILES) or all(
+        (folder / name).is_dir() for name in ("seeds", "annotations")
+    )
 
 
 def check_replaceable(real: Path, shown: str) -> None:
