@@ -128,8 +128,11 @@ def check_replaceable(real: Path, shown: str) -> None:
         raise output_error("output-not-folder", shown, "is a file, not a folder; communique leaves it as it is")
     if is_read_only(mode):
         raise output_error("output-read-only", shown, "the folder is read-only; communique leaves it as it is")
-    if not any(real.iterdir()):
-        return
+    try:
+        if not any(real.iterdir()):
+            return
+    except OSError as exc:
+        raise os_error(exc, shown, "list the output folder") from None
     listed = read_manifest(real)
     if listed is None:
         sample = ", ".join(sorted(p.name for p in real.iterdir())[:5])
