@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import codecs
 import os
+import resource
 import shutil
+import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -190,3 +194,26 @@ def test_anchor_leaves_a_read_only_file_alone(tmp_path: Path, capsys):
     before = target.read_bytes()
     _refused(["anchor", str(target), "--corpus", str(CORPUS)], "output-read-only", capsys, str(target))
     assert target.read_bytes() == before
+
+
+def _limit_file_size() -> None:  # in the child: the kernel refuses writes past 4 kB (EFBIG), as a full disk would
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("export", [HF, BRAT], ids=["hf", "brat"])
+def test_export_on_a_full_disk_is_coded_and_keeps_the_previous_export(tmp_path: Path, export, capsys):
+    out = tmp_path / "out"
+    assert main([*export, "--out", str(out)]) == 0
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("communique")), *export, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_file_size,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "[write-failed]" in done.stderr and "Traceback" not in done.stderr
+    assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder or lock left

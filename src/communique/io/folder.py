@@ -80,8 +80,11 @@ def replace_folder(out: str | os.PathLike[str], write: Callable[[Path], None], *
         except OSError as exc:
             raise os_error(exc, shown, f"create the staging folder {staging}") from None
         try:
-            write(staging)
-            _seal(staging, kind)
+            try:
+                write(staging)
+                _seal(staging, kind)
+            except OSError as exc:  # e.g. a full disk while writing parquet: the previous export is untouched
+                raise os_error(exc, shown, f"write the export: {exc.filename or staging}") from None
             _fault("staged")
             _swap(staging, real, shown)
         finally:
@@ -91,12 +94,16 @@ def replace_folder(out: str | os.PathLike[str], write: Callable[[Path], None], *
 def refuse_protected(real: Path, shown: str) -> None:
     """Refuse ``/``, the home folder, the working folder and its parents, a project or a project's folder."""
     cwd = Path.cwd().resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no HOME and no password entry
+        home = None
     reason = None
     if real == Path(real.anchor):
         reason = "is the root folder"
     elif real == cwd or real in cwd.parents:
         reason = "is the working folder or a parent of it"
-    elif real == Path.home().resolve():
+    elif real == home:
         reason = "is the home folder"
     elif _is_project(real):
         reason = "holds a project (pyproject.toml, .git, Makefile, or seeds/ and annotations/)"
