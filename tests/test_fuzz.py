@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from communique import CATALOGUE
 from communique.annotate.rewrite import anchor_file
-from communique.annotate.validate import CorpusStore, validate_file
+from communique.annotate.validate import validate_file
+from communique.corpus.store import CorpusStore
 
 from .conftest import CORPUS, FIXTURES
 

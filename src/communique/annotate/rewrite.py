@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from communique.annotate.anchor import resolve
-from communique.annotate.validate import CorpusStore, parse_path
 from communique.annotate.walk import SpanNode, walk
-from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip
+from communique.corpus.store import CorpusStore
+from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip, parse_path
 from communique.io.write import write_atomic
 from communique.schema.errors import Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument

@@ -183,7 +183,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from communique.annotate.validate import CorpusStore
+    from communique.corpus.store import CorpusStore
     from communique.review.render import render_html
 
     try:
