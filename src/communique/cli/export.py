@@ -6,11 +6,10 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from communique.cli.output import write_report
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, write_report
 from communique.schema.errors import CommuniqueError
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def _problems(exc: CommuniqueError) -> int:
@@ -62,7 +61,8 @@ def cmd_export_brat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: Any) -> None:
+    """Add ``export hf`` and ``export brat`` to the ``communique`` parser's subparsers."""
     export = sub.add_parser("export", help="export the validated gold (Hugging Face datasets, brat)")
     formats = export.add_subparsers(dest="format", required=True, metavar="FORMAT")
 

@@ -1,14 +1,35 @@
-"""Printing issues: text (one clickable ``file:line:col:`` line each), JSON, or GitHub annotations."""
+"""What every ``communique`` command shares: exit codes, the ``--format`` option, where output goes.
+
+Results go to stdout; problems and progress go to stderr. Exit status: 0 done and clean, 1 problems found,
+2 usage error (argparse's own errors exit 2 too).
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
-from collections.abc import Iterable
-from typing import TextIO
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TextIO, TypeVar
 
-from communique.schema.errors import Issue, Severity
+from communique.io.write import write_atomic
+from communique.schema.errors import Issue, Severity, issue
 
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "github")
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
+    """A progress bar on an interactive terminal; silent in CI and when stderr is piped."""
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        yield from items
+        return
+    from tqdm import tqdm  # type: ignore[import-untyped]  # comes with datasets; only when a bar is shown
+
+    yield from tqdm(items, desc=desc, total=total, unit="doc", file=sys.stderr, leave=False)
 
 
 def format_text(item: Issue) -> str:
@@ -62,3 +83,34 @@ def write_report(issues: Iterable[Issue], files: int, fmt: str, out: TextIO) -> 
     for item in listed:
         out.write(line(item) + "\n")
     out.write(summary(listed, files) + "\n")
+
+
+def print_issues(issues: list[Issue], fmt: str = "text", files: int = 0) -> None:
+    write_report(issues, files, fmt, sys.stderr if fmt == "text" else sys.stdout)
+
+
+def existing(paths: Sequence[str]) -> tuple[list[Path], list[Issue]]:
+    """The paths that exist, and a ``file-not-found`` issue for each one that does not."""
+    found: list[Path] = []
+    missing: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        (found if path.exists() else missing).append(path)
+    return found, [issue("file-not-found", "no such file or folder", file=str(p)) for p in missing]
+
+
+def positive(value: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def emit(text: str, out: str | None) -> None:
+    """Write a result to ``out`` (atomically) or, without one, to stdout."""
+    if out:
+        write_atomic(Path(out), text)
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
