@@ -1,7 +1,14 @@
 """What every ``communique`` command shares: exit codes, the ``--format`` option, where output goes.
 
-Results go to stdout; problems and progress go to stderr. Exit status: 0 done and clean, 1 problems found,
-2 usage error (argparse's own errors exit 2 too).
+One interface on every command:
+
+* exit status 0 done and clean, 1 problems found, 2 usage error (argparse's own errors exit 2 too);
+* results go to stdout, problems, notes and progress to stderr;
+* ``--format text`` (default) or ``json`` everywhere, plus ``github`` (workflow-command annotations) where a
+  command reports problems in files. With ``json``, stdout holds exactly one JSON document with a ``"version"``
+  key (:data:`JSON_VERSION`), the ``"command"``, the command's result and its ``"problems"`` (which also go to
+  stderr as text);
+* bad input never ends in a traceback: a :class:`CommuniqueError` becomes located messages and exit 1.
 """
 
 from __future__ import annotations
@@ -12,13 +19,16 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from communique.io.write import write_atomic
-from communique.schema.errors import Issue, Severity, issue
+from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+#: the formats of a command that reports problems in files; others offer the first two
 FORMATS = ("text", "json", "github")
+#: the version of the JSON documents the commands print; bump it when a key changes meaning or goes away
+JSON_VERSION = 1
 T = TypeVar("T")
 
 
@@ -61,34 +71,6 @@ def summary(issues: list[Issue], files: int) -> str:
     return f"{files} file(s) checked: {errors} error(s), {warnings} warning(s) in {bad} file(s)"
 
 
-def write_report(issues: Iterable[Issue], files: int, fmt: str, out: TextIO) -> None:
-    """Write ``issues`` in ``fmt`` to ``out``; the text format ends with a summary line."""
-    listed = list(issues)
-    if fmt == "json":
-        errors = sum(1 for i in listed if i.severity is Severity.ERROR)
-        json.dump(
-            {
-                "files": files,
-                "errors": errors,
-                "warnings": len(listed) - errors,
-                "issues": [i.to_dict() for i in listed],
-            },
-            out,
-            ensure_ascii=False,
-            indent=2,
-        )
-        out.write("\n")
-        return
-    line = format_github if fmt == "github" else format_text
-    for item in listed:
-        out.write(line(item) + "\n")
-    out.write(summary(listed, files) + "\n")
-
-
-def print_issues(issues: list[Issue], fmt: str = "text", files: int = 0) -> None:
-    write_report(issues, files, fmt, sys.stderr if fmt == "text" else sys.stdout)
-
-
 def existing(paths: Sequence[str]) -> tuple[list[Path], list[Issue]]:
     """The paths that exist, and a ``file-not-found`` issue for each one that does not."""
     found: list[Path] = []
@@ -107,10 +89,120 @@ def positive(value: str) -> int:
     return number
 
 
-def emit(text: str, out: str | None) -> None:
-    """Write a result to ``out`` (atomically) or, without one, to stdout."""
+def add_format(parser: argparse.ArgumentParser, *, github: bool = False, extra: Sequence[str] = ()) -> None:
+    """Add the ``--format`` option: ``text`` and ``json``, ``github`` for commands reporting problems in files,
+    and any ``extra`` formats of the command's own (such as ``markdown`` tables)."""
+    choices = ("text", *extra, "json", *(("github",) if github else ()))
+    parser.add_argument("--format", choices=choices, default="text", help="output format (default: text)")
+
+
+def count(issues: Iterable[Issue]) -> tuple[int, int]:
+    """(errors, warnings) among ``issues``."""
+    listed = list(issues)
+    errors = sum(1 for i in listed if i.severity is Severity.ERROR)
+    return errors, len(listed) - errors
+
+
+class Reporter:
+    """Where one command run's output goes, in the format the user asked for.
+
+    Commands call :meth:`problems` for every issue (printed to stderr at once), :meth:`note` for diagnostics,
+    :meth:`text` for their result in the text formats, and end with ``return reporter.finish(status, result)``,
+    which prints the JSON document when ``--format json`` was asked for.
+    """
+
+    def __init__(self, command: str, fmt: str = "text", *, stdout: TextIO | None = None, stderr: TextIO | None = None):
+        self.command = command
+        self.format = fmt
+        self.issues: list[Issue] = []
+        self.finished = False
+        self._stdout, self._stderr = stdout, stderr
+
+    @property
+    def stdout(self) -> TextIO:
+        return self._stdout or sys.stdout  # looked up late so that pytest's capsys sees the output
+
+    @property
+    def stderr(self) -> TextIO:
+        return self._stderr or sys.stderr
+
+    @property
+    def json(self) -> bool:
+        return self.format == "json"
+
+    def problems(self, issues: Iterable[Issue]) -> None:
+        """Report ``issues`` on stderr (GitHub annotations with ``--format github``, text otherwise)."""
+        line = format_github if self.format == "github" else format_text
+        for found in issues:
+            self.issues.append(found)
+            self.stderr.write(line(found) + "\n")
+
+    def note(self, message: str) -> None:
+        """A diagnostic (what was written, a summary): stderr, in every format."""
+        self.stderr.write(message + "\n")
+
+    def text(self, text: str) -> None:
+        """The result in the text formats; ignored with ``--format json`` (the result goes into the document)."""
+        if not self.json:
+            self.stdout.write(text if text.endswith("\n") else text + "\n")
+
+    def usage(self, message: str) -> int:
+        """A usage error found after parsing (a bad combination of values): a message and exit 2."""
+        self.stderr.write(f"communique {self.command}: error: {message}\n")
+        return self.finish(EXIT_USAGE)
+
+    def document(self, result: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON document: version, command, the result's keys, then the problems and their counts."""
+        errors, warnings = count(self.issues)
+        return {
+            "version": JSON_VERSION,
+            "command": self.command,
+            **(result or {}),
+            "errors": errors,
+            "warnings": warnings,
+            "problems": [i.to_dict() for i in self.issues],
+        }
+
+    def finish(self, status: int, result: dict[str, Any] | None = None, *, out: str | None = None) -> int:
+        """End the run: print the JSON document if asked for (once; to the file ``out`` if given, atomically),
+        and return the exit status."""
+        if self.json and not self.finished:
+            write_result(self, dump_json(self.document(result)), out)
+        self.finished = True
+        return status
+
+
+def dump_json(value: Any) -> str:
+    """``value`` as indented JSON text, non-ASCII kept, ending in a newline."""
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_result(reporter: Reporter, text: str, out: str | None) -> None:
+    """A result that may go to a file: written atomically to ``out``, or to stdout without one."""
     if out:
         write_atomic(Path(out), text)
-        print(f"wrote {out}", file=sys.stderr)
+        reporter.note(f"wrote {out}")
     else:
-        sys.stdout.write(text)
+        reporter.stdout.write(text)
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """The command as typed: ``validate``, ``corpus build``, ``export hf``."""
+    words = [args.command, getattr(args, "action", None), getattr(args, "target", None)]
+    return " ".join(w for w in words if w)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command with a :class:`Reporter`; bad input ends in located messages, never a traceback."""
+    reporter = Reporter(command_name(args), getattr(args, "format", "text"))
+    try:
+        return int(args.func(args, reporter))
+    except CommuniqueError as exc:
+        reporter.problems(exc.issues)
+        return reporter.finish(EXIT_PROBLEMS)
+    except BrokenPipeError:  # e.g. `communique validate | head`: the reader has all it wants
+        raise
+    except OSError as exc:  # a path that cannot be read or written, met after the command's own checks
+        where = str(exc.filename) if exc.filename is not None else "-"
+        reporter.problems([issue("io-error", exc.strerror or str(exc), file=where)])
+        return reporter.finish(EXIT_PROBLEMS)

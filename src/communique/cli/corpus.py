@@ -3,47 +3,47 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, print_issues, progress
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, progress
 from communique.corpus.build import build_corpus
-from communique.schema.errors import CommuniqueError, issue
+from communique.schema.errors import issue
 
 
-def cmd_corpus_build(args: argparse.Namespace) -> int:
+def cmd_corpus_build(args: argparse.Namespace, reporter: Reporter) -> int:
     seeds, corpus = Path(args.seeds), Path(args.corpus)
     if not seeds.is_dir():
-        print_issues([issue("file-not-found", "no seed folder", file=str(seeds))])
-        return EXIT_USAGE
-    stale = built = written = 0
-    try:
-        for doc_id, changed in progress(build_corpus(seeds, corpus, check=args.check, jobs=args.jobs), "corpus"):
-            built += 1
-            if changed and args.check:
-                stale += 1
-                print_issues(
-                    [
-                        issue(
-                            "corpus-stale",
-                            f"{doc_id}: committed corpus document differs from its seed",
-                            file=str(corpus / f"{doc_id}.json"),
-                            hint="run `communique corpus build`",
-                        )
-                    ]
-                )
-            elif changed:
-                written += 1
-                print(f"wrote {corpus / f'{doc_id}.json'}")
-    except CommuniqueError as exc:
-        print_issues(exc.issues)
-        return EXIT_PROBLEMS
+        reporter.problems([issue("file-not-found", "no seed folder", file=str(seeds))])
+        return reporter.finish(EXIT_USAGE)
+    built = 0
+    stale: list[str] = []
+    written: list[str] = []
+    # a CommuniqueError (a bad seed) propagates: common.run reports it with exit 1
+    for doc_id, changed in progress(build_corpus(seeds, corpus, check=args.check, jobs=args.jobs), "corpus"):
+        built += 1
+        target = str(corpus / f"{doc_id}.json")
+        if changed and args.check:
+            stale.append(target)
+            reporter.problems(
+                [
+                    issue(
+                        "corpus-stale",
+                        f"{doc_id}: committed corpus document differs from its seed",
+                        file=target,
+                        hint="run `communique corpus build`",
+                    )
+                ]
+            )
+        elif changed:
+            written.append(target)
+            reporter.text(f"wrote {target}")
     if args.check:
-        print(f"{built} corpus document(s) checked, {stale} stale", file=sys.stderr)
+        reporter.note(f"{built} corpus document(s) checked, {len(stale)} stale")
     else:
-        print(f"{built} corpus document(s) built, {written} written", file=sys.stderr)
-    return EXIT_PROBLEMS if stale else EXIT_OK
+        reporter.note(f"{built} corpus document(s) built, {len(written)} written")
+    result = {"check": args.check, "documents": built, "written": written, "stale": stale}
+    return reporter.finish(EXIT_PROBLEMS if stale else EXIT_OK, result)
 
 
 def register(sub: Any) -> None:
@@ -55,4 +55,5 @@ def register(sub: Any) -> None:
     build.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is stale")
     build.add_argument("--jobs", type=int, default=1, help="processes to build with (default: 1)")
+    add_format(build, github=True)
     build.set_defaults(func=cmd_corpus_build)

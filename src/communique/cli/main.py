@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from communique import __version__
 from communique.cli import anchor, bench, corpus, export, extract, review, schema, synth, validate
-from communique.cli.common import EXIT_OK
+from communique.cli.common import EXIT_OK, run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        return run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. `communique validate | head`
