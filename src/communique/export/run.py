@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from communique.annotate.load import load_annotations
 from communique.annotate.validate import find_annotation_files, validate_file
-from communique.api import load_annotations
 from communique.corpus.store import CorpusStore
 from communique.export.card import CardFacts, render_card, render_croissant
 from communique.export.hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
