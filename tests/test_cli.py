@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,23 @@ from communique.schema.errors import issue
 from .conftest import DOC_ID, FIXTURES, ROOT
 
 ENVELOPE = {"version", "command", "errors", "warnings", "problems"}
+#: the keys each command's JSON document always has besides the envelope (README: "One interface")
+KEYS = {
+    "corpus build": {"check", "documents", "written", "stale"},
+    "validate": {"files"},
+    "anchor": {"check", "files", "anchored"},
+    "schema": {"check", "written", "drift"},
+    "agree": {"document_id", "layers", "differences"},
+    "stats": {"documents", "total"},
+    "render": {"document_id", "out"},
+    "synth": {"out", "documents", "seed", "error_rate", "predictions"},
+    "export hf": {"out", "parquet_files", "verified", "rows"},
+    "export brat": {"out", "documents"},
+    "bench": {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"},
+    "extract": {"method", "documents"},
+}
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+CLI_SECTION = README[README.index("<!-- cli:start -->") : README.index("<!-- cli:end -->")]
 PROBLEM_KEYS = {"file", "line", "column", "path", "code", "severity", "message", "hint"}
 
 
@@ -32,8 +50,11 @@ def _leaf_parsers(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()) 
     return found
 
 
-def _json(capsys: pytest.CaptureFixture[str], status: int, argv: list[str], *keys: str) -> dict[str, Any]:
-    """Run ``argv`` with ``--format json``; stdout must be exactly one JSON document with the envelope and ``keys``."""
+def _json(
+    capsys: pytest.CaptureFixture[str], status: int, argv: list[str], *keys: str, stopped: bool = False
+) -> dict[str, Any]:
+    """Run ``argv`` with ``--format json``; stdout must be exactly one JSON document with the envelope, the
+    command's keys (unless it ``stopped`` on problems before it had a result) and ``keys``."""
     assert main([*argv, "--format", "json"]) == status
     out = capsys.readouterr().out
     document = json.loads(out)
@@ -41,11 +62,23 @@ def _json(capsys: pytest.CaptureFixture[str], status: int, argv: list[str], *key
     assert document["version"] == JSON_VERSION
     words = document["command"].split()
     assert argv[: len(words)] == words and document["command"] in _leaf_parsers(build_parser())
-    assert set(document) >= ENVELOPE | set(keys), set(document) ^ (ENVELOPE | set(keys))
+    expected = ENVELOPE | (set() if stopped else KEYS[document["command"]]) | set(keys)
+    assert set(document) >= expected, expected - set(document)
     assert document["errors"] + document["warnings"] == len(document["problems"])
     for problem in document["problems"]:
         assert set(problem) == PROBLEM_KEYS
     return document
+
+
+def test_readme_documents_every_commands_json_keys():
+    assert set(KEYS) == set(_leaf_parsers(build_parser()))
+    for key in ENVELOPE:
+        assert f"\n{key} " in CLI_SECTION, key
+    for command, keys in KEYS.items():
+        line = re.search(rf"^{command}  +(.*)$", CLI_SECTION, re.M)
+        assert line, f"the README's JSON section has no line for {command}"
+        for key in keys:
+            assert re.search(rf"\b{key}\b", line[1]), (command, key)
 
 
 def test_every_command_offers_text_and_json():
@@ -140,7 +173,7 @@ def test_review_commands_json(project: Path, capsys):
 def test_invalid_annotations_are_problems_not_tracebacks_in_json(tmp_path: Path, capsys):
     shutil_copy = tmp_path / "bad.yaml"
     shutil_copy.write_bytes((FIXTURES / "invalid" / "missing-field.yaml").read_bytes())
-    document = _json(capsys, 1, ["stats", str(shutil_copy), "--corpus", str(ROOT / "corpus")])
+    document = _json(capsys, 1, ["stats", str(shutil_copy), "--corpus", str(ROOT / "corpus")], stopped=True)
     assert document["problems"] and all(p["file"] == str(shutil_copy) for p in document["problems"])
 
 
