@@ -132,9 +132,10 @@ class Tally:
 
     def add(self, unit: str, metric: str, count: str, amount: float = 1, type_: str | None = None) -> None:
         """Add to the overall count and, for metrics with per-type tables, to the count of ``type_``."""
-        self.units[unit][f"{metric}|{OVERALL}|{count}"] += amount
+        # amounts may be fractional (phi4); Counter adds floats at run time though typeshed says int
+        self.units[unit][f"{metric}|{OVERALL}|{count}"] += amount  # type: ignore[assignment]
         if BY_KEY[metric].types:
-            self.units[unit][f"{metric}|{type_ or UNTYPED}|{count}"] += amount
+            self.units[unit][f"{metric}|{type_ or UNTYPED}|{count}"] += amount  # type: ignore[assignment]
 
     def merge(self, other: Tally, rename: Mapping[str, str] | None = None) -> None:
         for unit, counts in other.units.items():
