@@ -18,7 +18,6 @@ from communique.bench.counting import count_document
 from communique.bench.metrics import BY_KEY, FAMILIES, Tally, compute, family_scores
 from communique.bench.officials import align_officials, ceaf_e
 from communique.cli.main import main
-from communique.review.agreement import _layers_dict as _layers
 from communique.review.agreement import compare, compare_sets
 from communique.schema.models import AnnotatedDocument, Mention, Official
 from communique.synth.generate import synthesise
@@ -256,4 +255,4 @@ def test_compare_sets_lists_one_sided_documents(minimal):
     assert (
         list(report.documents) == [minimal.document_id] and report.only_a == [] and report.only_b == [other.document_id]
     )
-    assert _layers(report.micro) == report.documents[minimal.document_id].layers
+    assert report.as_dict()["micro"]["layers"] == report.documents[minimal.document_id].layers

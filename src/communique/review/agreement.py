@@ -206,8 +206,19 @@ def sum_figures(many: Iterable[Mapping[str, Mapping[str, Figure]]]) -> dict[str,
         for layer, measures in figures.items():
             into = total.setdefault(layer, {})
             for name, figure in measures.items():
-                into[name] = into[name] + figure if name in into else figure  # type: ignore[operator]
+                into[name] = _add(into[name], figure) if name in into else figure
     return total
+
+
+def _add(x: Figure, y: Figure) -> Figure:
+    """Two figures of one measure added (a measure's figures are of one type in every document)."""
+    if isinstance(x, Counts) and isinstance(y, Counts):
+        return x + y
+    if isinstance(x, Rate) and isinstance(y, Rate):
+        return x + y
+    if isinstance(x, CeafCounts) and isinstance(y, CeafCounts):
+        return x + y
+    raise TypeError(f"cannot add {type(y).__name__} to {type(x).__name__}")
 
 
 def compare_sets(a: Sequence[AnnotatedDocument], b: Sequence[AnnotatedDocument]) -> AgreementReport:
