@@ -70,6 +70,7 @@ __all__ = [
     "compare_sets",
     "format_agreement",
     "format_report",
+    "sum_figures",
 ]
 
 FORMAT_VERSION = 1
