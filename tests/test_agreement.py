@@ -256,3 +256,18 @@ def test_compare_sets_lists_one_sided_documents(minimal):
         list(report.documents) == [minimal.document_id] and report.only_a == [] and report.only_b == [other.document_id]
     )
     assert report.as_dict()["micro"]["layers"] == report.documents[minimal.document_id].layers
+
+
+def test_swapping_the_passes_swaps_precision_and_recall():
+    a = load_annotations(ROOT / "annotations" / "passes" / "a", CORPUS)[0]
+    b = load_annotations(ROOT / "annotations" / "passes" / "b", CORPUS)[0]
+    forward, backward = compare(a, b), compare(b, a)
+    assert len(forward.differences) == len(backward.differences) > 0
+    for layer, figures in forward.layers.items():
+        for name, value in figures.items():
+            other = backward.layers[layer][name]
+            if "precision" in value:
+                assert (value["precision"], value["recall"]) == (other["recall"], other["precision"]), (layer, name)
+                assert value["f1"] == other["f1"], (layer, name)
+            else:
+                assert value == other, (layer, name)
