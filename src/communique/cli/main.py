@@ -143,25 +143,22 @@ def _load(paths: Sequence[str], corpus: str) -> list:
 
 
 def cmd_agree(args: argparse.Namespace) -> int:
-    from communique.review.agreement import compare, format_agreement
+    from communique.review.agreement import compare_sets, format_report
 
     try:
-        (a,), (b,) = _load([args.a], args.corpus), _load([args.b], args.corpus)
+        a, b = _load([args.a], args.corpus), _load([args.b], args.corpus)
     except CommuniqueError as exc:
         _print_issues(exc.issues)
         return EXIT_PROBLEMS
-    except ValueError:
-        print("each of A and B must hold exactly one annotation document", file=sys.stderr)
+    report = compare_sets(a, b)
+    if not report.documents:
+        print(f"A ({args.a}) and B ({args.b}) annotate no document in common", file=sys.stderr)
         return EXIT_USAGE
-    if a.document_id != b.document_id:
-        print(f"A annotates {a.document_id!r} but B annotates {b.document_id!r}", file=sys.stderr)
-        return EXIT_USAGE
-    result = compare(a, b)
     if args.format == "json":
-        json.dump(result.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(report.as_dict(), sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        print(format_agreement(result, args.format))
+        print(format_report(report, args.format))
     return EXIT_OK
 
 
@@ -267,9 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files drifted")
     schema.set_defaults(func=cmd_schema)
 
-    agree = sub.add_parser("agree", help="inter-annotator agreement between two passes over one document")
-    agree.add_argument("a", metavar="A", help="first pass (file or folder with one document)")
-    agree.add_argument("b", metavar="B", help="second pass")
+    agree = sub.add_parser(
+        "agree", help="inter-annotator agreement between two passes, per document (paired by id) and micro"
+    )
+    agree.add_argument("a", metavar="A", help="first pass, the reference (annotation file or folder)")
+    agree.add_argument("b", metavar="B", help="second pass (annotation file or folder)")
     agree.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     agree.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     agree.set_defaults(func=cmd_agree)
