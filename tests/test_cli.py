@@ -12,20 +12,19 @@ from typing import Any
 
 import pytest
 
-from communique.cli.common import JSON_VERSION, Reporter
+from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter
 from communique.cli.main import build_parser, main
 from communique.schema.errors import issue
 
 from .conftest import DOC_ID, FIXTURES, ROOT
 
-ENVELOPE = {"version", "command", "errors", "warnings", "problems"}
 #: the keys each command's JSON document always has besides the envelope (README: "One interface")
 KEYS = {
     "corpus build": {"check", "documents", "written", "stale"},
     "validate": {"files"},
     "anchor": {"check", "files", "anchored"},
     "schema": {"check", "written", "drift"},
-    "agree": {"document_id", "layers", "differences"},
+    "agree": {"report_version", "documents", "micro", "only_a", "only_b"},
     "stats": {"documents", "total"},
     "render": {"document_id", "out"},
     "synth": {"out", "documents", "seed", "error_rate", "predictions"},
@@ -75,7 +74,7 @@ def test_readme_documents_every_commands_json_keys():
     for key in ENVELOPE:
         assert f"\n{key} " in CLI_SECTION, key
     for command, keys in KEYS.items():
-        line = re.search(rf"^{command}  +(.*)$", CLI_SECTION, re.M)
+        line = re.search(rf"^{command}  +(.*(?:\n {{8,}}.*)*)$", CLI_SECTION, re.M)
         assert line, f"the README's JSON section has no line for {command}"
         for key in keys:
             assert re.search(rf"\b{key}\b", line[1]), (command, key)
@@ -161,8 +160,9 @@ def test_schema_json(tmp_path: Path, capsys):
 
 def test_review_commands_json(project: Path, capsys):
     passes = project / "annotations" / "passes"
-    document = _json(capsys, 0, ["agree", str(passes / "a"), str(passes / "b")], "document_id", "layers", "differences")
-    assert document["document_id"] == DOC_ID and document["layers"]
+    document = _json(capsys, 0, ["agree", str(passes / "a"), str(passes / "b")])
+    assert DOC_ID in document["documents"] and document["micro"]["documents"] == len(document["documents"])
+    assert document["report_version"] == 1 and document["version"] == JSON_VERSION
     document = _json(capsys, 0, ["stats", "annotations/gold"], "documents", "total")
     assert DOC_ID in document["documents"]
     out = project / "page.html"
@@ -251,3 +251,9 @@ def test_console_script_exit_codes_in_a_real_process(tmp_path: Path):
         )
         assert run.returncode == status, (argv, run.stderr)
         assert "Traceback" not in run.stderr
+
+
+def test_a_result_cannot_hide_the_envelope():
+    reporter = Reporter("agree", "json")
+    with pytest.raises(ValueError, match="clash with the JSON envelope"):
+        reporter.document({"version": 2})

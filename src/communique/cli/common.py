@@ -29,6 +29,8 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "github")
 #: the version of the JSON documents the commands print; bump it when a key changes meaning or goes away
 JSON_VERSION = 1
+#: the keys of every JSON document, besides the command's own
+ENVELOPE = frozenset({"version", "command", "errors", "warnings", "problems"})
 T = TypeVar("T")
 
 
@@ -154,6 +156,9 @@ class Reporter:
     def document(self, result: dict[str, Any] | None = None) -> dict[str, Any]:
         """The JSON document: version, command, the result's keys, then the problems and their counts."""
         errors, warnings = count(self.issues)
+        clash = ENVELOPE & set(result or {})
+        if clash:  # a bug in communique: a command's result must not hide the envelope
+            raise ValueError(f"{self.command}: result keys {sorted(clash)} clash with the JSON envelope")
         return {
             "version": JSON_VERSION,
             "command": self.command,

@@ -23,18 +23,16 @@ def _load(paths: Sequence[str], corpus: str) -> list[AnnotatedDocument]:
 
 
 def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.review.agreement import compare, format_agreement
+    from communique.review.agreement import compare_sets, format_report
 
     # a CommuniqueError (an invalid pass) propagates: common.run reports it with exit 1
-    docs_a, docs_b = _load([args.a], args.corpus), _load([args.b], args.corpus)
-    if len(docs_a) != 1 or len(docs_b) != 1:
-        return reporter.usage("each of A and B must hold exactly one annotation document")
-    a, b = docs_a[0], docs_b[0]
-    if a.document_id != b.document_id:
-        return reporter.usage(f"A annotates {a.document_id!r} but B annotates {b.document_id!r}")
-    result = compare(a, b)
-    reporter.text(format_agreement(result, args.format))
-    return reporter.finish(EXIT_OK, {"document_id": a.document_id, **result.as_dict()})
+    report = compare_sets(_load([args.a], args.corpus), _load([args.b], args.corpus))
+    if not report.documents:
+        return reporter.usage(f"A ({args.a}) and B ({args.b}) annotate no document in common")
+    reporter.text(format_report(report, args.format))
+    result = report.as_dict()
+    result["report_version"] = result.pop("version")  # the agreement format's own; "version" is the CLI's
+    return reporter.finish(EXIT_OK, result)
 
 
 def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -77,9 +75,11 @@ def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def register(sub: Any) -> None:
     """Add ``agree``, ``stats`` and ``render`` to the ``communique`` parser's subparsers."""
-    agree = sub.add_parser("agree", help="inter-annotator agreement between two passes over one document")
-    agree.add_argument("a", metavar="A", help="first pass (file or folder with one document)")
-    agree.add_argument("b", metavar="B", help="second pass")
+    agree = sub.add_parser(
+        "agree", help="inter-annotator agreement between two passes, per document (paired by id) and micro"
+    )
+    agree.add_argument("a", metavar="A", help="first pass, the reference (annotation file or folder)")
+    agree.add_argument("b", metavar="B", help="second pass (annotation file or folder)")
     agree.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     add_format(agree, extra=("markdown",))
     agree.set_defaults(func=cmd_agree)
