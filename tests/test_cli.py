@@ -257,3 +257,15 @@ def test_a_result_cannot_hide_the_envelope():
     reporter = Reporter("agree", "json")
     with pytest.raises(ValueError, match="clash with the JSON envelope"):
         reporter.document({"version": 2})
+
+
+def test_bench_github_format_annotates_prediction_problems(capsys):
+    warned = FIXTURES / "predictions" / "valid" / "text-only.jsonl"
+    argv = ["bench", "--pred", str(warned), "--gold", str(ROOT / "annotations" / "gold")]
+    argv += ["--corpus", str(ROOT / "corpus"), "--samples", "20", "--format", "github"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    annotations = captured.err.splitlines()
+    assert annotations and all(line.startswith("::warning file=") for line in annotations)
+    assert "title=prediction-span-not-found::" in annotations[0]
+    assert "quotes       attributed *" in captured.out  # the table, as with text
