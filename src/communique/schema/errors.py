@@ -29,12 +29,12 @@ class Problem:
 _ENTRIES = [
     # reading files
     Problem("file-not-found", Severity.ERROR, "The path does not exist or is not a readable file."),
+    Problem("io-error", Severity.ERROR, "A file or folder could not be read or written (permissions, disk full...)."),
     Problem("encoding-error", Severity.ERROR, "The file is not valid UTF-8."),
     Problem("empty-file", Severity.ERROR, "The file holds no document."),
     Problem("yaml-syntax", Severity.ERROR, "The file is not well-formed YAML or JSON."),
     Problem("json-syntax", Severity.ERROR, "A line is not well-formed JSON."),
     Problem("too-deep", Severity.ERROR, "The document nests deeper than any valid document can."),
-    Problem("io-error", Severity.ERROR, "A file or folder could not be read or written (permissions, disk full...)."),
     # structure (from the Pydantic models)
     Problem("missing-field", Severity.ERROR, "A required field is absent."),
     Problem("unknown-field", Severity.ERROR, "A field the schema does not define (often a typo)."),
