@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter
+from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter, run
 from communique.cli.main import build_parser, main
-from communique.schema.errors import issue
+from communique.schema.errors import CommuniqueError, issue
 
 from .conftest import DOC_ID, FIXTURES, ROOT
 
@@ -80,21 +80,22 @@ def test_readme_documents_every_commands_json_keys():
             assert re.search(rf"\b{key}\b", line[1]), (command, key)
 
 
+def _format_choices(parser: argparse.ArgumentParser) -> set[str]:
+    options = [a for a in parser._actions if "--format" in a.option_strings]
+    return set(options[0].choices or ()) if options and options[0].default == "text" else set()
+
+
 def test_every_command_offers_text_and_json():
     commands = _leaf_parsers(build_parser())
     assert {"corpus build", "validate", "anchor", "schema", "agree", "stats", "render", "synth"} <= set(commands)
     assert {"export hf", "export brat", "bench", "extract"} <= set(commands)
-    for name, parser in commands.items():
-        (option,) = [a for a in parser._actions if "--format" in a.option_strings]
-        assert option.default == "text", name
-        assert {"text", "json"} <= set(option.choices or ()), name
+    lacking = sorted(name for name, parser in commands.items() if not {"text", "json"} <= _format_choices(parser))
+    assert lacking == [], f"commands without --format text|json (default text); see CONTRIBUTING.md: {lacking}"
 
 
 @pytest.mark.parametrize("command", ["validate", "anchor", "bench", "corpus build", "export hf", "export brat"])
 def test_commands_reporting_problems_in_files_offer_github(command: str):
-    parser = _leaf_parsers(build_parser())[command]
-    (option,) = [a for a in parser._actions if "--format" in a.option_strings]
-    assert "github" in (option.choices or ())
+    assert "github" in _format_choices(_leaf_parsers(build_parser())[command])
 
 
 def test_usage_errors_exit_2(capsys):
@@ -269,3 +270,14 @@ def test_bench_github_format_annotates_prediction_problems(capsys):
     assert annotations and all(line.startswith("::warning file=") for line in annotations)
     assert "title=prediction-span-not-found::" in annotations[0]
     assert "quotes       attributed *" in captured.out  # the table, as with text
+
+
+def test_a_command_written_before_the_reporter_still_runs_and_its_errors_are_reported(capsys):
+    def legacy(args: argparse.Namespace) -> int:
+        if args.fail:
+            raise CommuniqueError([issue("file-not-found", "gone", file="x.yaml")])
+        return 0
+
+    assert run(argparse.Namespace(command="legacy", func=legacy, fail=False)) == 0
+    assert run(argparse.Namespace(command="legacy", func=legacy, fail=True)) == 1
+    assert "x.yaml:1:1: $: [file-not-found] gone" in capsys.readouterr().err
