@@ -26,8 +26,6 @@ from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-#: the formats of a command that reports problems in files; others offer the first two
-FORMATS = ("text", "json", "github")
 #: the version of the JSON documents the commands print; bump it when a key changes meaning or goes away
 JSON_VERSION = 1
 #: the keys of every JSON document, besides the command's own
@@ -46,6 +44,7 @@ def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterato
 
 
 def format_text(item: Issue) -> str:
+    """One problem as a clickable ``FILE:LINE:COL: JSON.PATH: [code] message`` line."""
     where = f"{item.file}:{item.line or 1}:{item.column or 1}"
     warn = "warning: " if item.severity is Severity.WARNING else ""
     hint = f" (hint: {item.hint})" if item.hint else ""
@@ -58,6 +57,7 @@ def _github_escape(value: str, *, prop: bool = False) -> str:
 
 
 def format_github(item: Issue) -> str:
+    """One problem as a GitHub Actions workflow command, which annotates the file in a pull request."""
     level = "error" if item.severity is Severity.ERROR else "warning"
     props = f"file={_github_escape(item.file, prop=True)},line={item.line or 1},col={item.column or 1}"
     props += f",title={_github_escape(item.code, prop=True)}"
@@ -66,6 +66,7 @@ def format_github(item: Issue) -> str:
 
 
 def summary(issues: list[Issue], files: int) -> str:
+    """The closing line of a check over files: how many, and the errors and warnings found."""
     errors = sum(1 for i in issues if i.severity is Severity.ERROR)
     warnings = len(issues) - errors
     bad = len({i.file for i in issues if i.severity is Severity.ERROR})
