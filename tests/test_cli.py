@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter, run
+from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter, format_github, format_text, run
 from communique.cli.main import build_parser, main
 from communique.schema.errors import CommuniqueError, issue
 
@@ -281,3 +283,18 @@ def test_a_command_written_before_the_reporter_still_runs_and_its_errors_are_rep
     assert run(argparse.Namespace(command="legacy", func=legacy, fail=False)) == 0
     assert run(argparse.Namespace(command="legacy", func=legacy, fail=True)) == 1
     assert "x.yaml:1:1: $: [file-not-found] gone" in capsys.readouterr().err
+
+
+@given(
+    message=st.text(max_size=40),
+    file=st.text(min_size=1, max_size=20),
+    hint=st.none() | st.text(max_size=20),
+    warning=st.booleans(),
+)
+def test_every_problem_prints_as_one_line(message: str, file: str, hint: str | None, warning: bool):
+    found = issue("prediction-span-not-found" if warning else "span-not-found", message, file=file, hint=hint)
+    for line in (format_text(found), format_github(found)):
+        assert "\n" not in line and "\r" not in line
+    assert format_github(found).startswith("::warning " if warning else "::error ")
+    if "\n" not in message and "\r" not in message:
+        assert message in format_text(found)  # nothing else is rewritten

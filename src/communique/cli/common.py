@@ -44,11 +44,16 @@ def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterato
 
 
 def format_text(item: Issue) -> str:
-    """One problem as a clickable ``FILE:LINE:COL: JSON.PATH: [code] message`` line."""
+    """One problem as a clickable ``FILE:LINE:COL: JSON.PATH: [code] message`` line (always one line: a
+    message quoting text with line breaks shows them escaped)."""
     where = f"{item.file}:{item.line or 1}:{item.column or 1}"
     warn = "warning: " if item.severity is Severity.WARNING else ""
     hint = f" (hint: {item.hint})" if item.hint else ""
-    return f"{where}: {item.path}: [{item.code}] {warn}{item.message}{hint}"
+    return _one_line(f"{where}: {item.path}: [{item.code}] {warn}{item.message}{hint}")
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _github_escape(value: str, *, prop: bool = False) -> str:
