@@ -27,7 +27,7 @@ def find_all(text: str, needle: str) -> list[int]:
     return starts
 
 
-def _fits(text: str, start: int, end: int, prefix: Any, suffix: Any) -> bool:
+def fits(text: str, start: int, end: int, prefix: Any, suffix: Any) -> bool:
     return (not isinstance(prefix, str) or text[:start].endswith(prefix)) and (
         not isinstance(suffix, str) or text[end:].startswith(suffix)
     )
@@ -104,12 +104,12 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                 )
             )
             return Resolution(start, end, tuple(problems), True)
-        if not _fits(text, start, end, prefix, suffix):
+        if not fits(text, start, end, prefix, suffix):
             problems.append(
                 issue("span-context-mismatch", "prefix or suffix does not match the text around the offsets", path=at())
             )
         elif _int(occurrence):
-            places = [s for s in find_all(text, quote) if _fits(text, s, s + len(quote), prefix, suffix)]
+            places = [s for s in find_all(text, quote) if fits(text, s, s + len(quote), prefix, suffix)]
             if occurrence > len(places) or places[occurrence - 1] != start:
                 problems.append(
                     issue(
@@ -121,7 +121,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                 )
         return Resolution(start, end, tuple(problems), True)
 
-    places = [s for s in find_all(text, quote) if _fits(text, s, s + len(quote), prefix, suffix)]
+    places = [s for s in find_all(text, quote) if fits(text, s, s + len(quote), prefix, suffix)]
     context = " with this prefix/suffix" if isinstance(prefix, str) or isinstance(suffix, str) else ""
     if not places:
         hint = None

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from communique.annotate.anchor import resolve
-from communique.annotate.validate import CorpusStore, parse_path
 from communique.annotate.walk import SpanNode, walk
-from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip
+from communique.corpus.store import CorpusStore
+from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip, parse_path
 from communique.io.write import encode_like, write_atomic
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument

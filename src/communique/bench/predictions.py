@@ -33,9 +33,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from communique.annotate.anchor import _fits, find_all, resolve
+from communique.annotate.anchor import find_all, fits, resolve
+from communique.annotate.checks import check_corpus, check_identity, structure_issues
 from communique.annotate.names import name_score, normalise_name
-from communique.annotate.validate import CorpusStore, _check_corpus, _check_identity, _structure_issues, parse_path
 from communique.annotate.walk import RefNode, SpanNode, walk
 from communique.bench.annotations import (
     QUOTATION_MARKS,
@@ -50,6 +50,7 @@ from communique.bench.annotations import (
     official_keys,
     trim,
 )
+from communique.corpus.store import CorpusStore
 from communique.io.parse import (
     DuplicateKey,
     JsonPath,
@@ -58,6 +59,7 @@ from communique.io.parse import (
     decode_utf8,
     format_path,
     no_duplicate_keys,
+    parse_path,
 )
 from communique.schema.errors import Issue, Severity, issue
 from communique.schema.predictions import NAME_FIELDS, PredictedDocument
@@ -299,7 +301,7 @@ def _read_document(
     if not isinstance(data, dict):
         return None, [issue("type-error", f"a line must hold a JSON object, not {type(data).__name__}")], Counter()
     issues: list[Issue] = []
-    corpus = _check_corpus(data, store, issues)
+    corpus = check_corpus(data, store, issues)
     anchors: dict[JsonPath, _Placed | _Ambiguous] = {}
     nodes = list(walk(PredictedDocument, data))  # one walk serves anchoring and the reference checks
     if corpus is not None:
@@ -312,8 +314,8 @@ def _read_document(
     try:
         document = PredictedDocument.model_validate(data)
     except ValidationError as exc:
-        issues.extend(_structure_issues(exc, PredictedDocument))
-    _check_identity(data, issues, PredictedDocument, refs=[n for n in nodes if isinstance(n, RefNode)])
+        issues.extend(structure_issues(exc, PredictedDocument))
+    check_identity(data, issues, PredictedDocument, refs=[n for n in nodes if isinstance(n, RefNode)])
     _check_references(data, issues)
     if document is None or corpus is None or any(i.severity is Severity.ERROR for i in issues):
         return None, issues, Counter()
@@ -385,7 +387,7 @@ def _anchor(text: str, span: dict[str, Any], path: JsonPath, issues: list[Issue]
             starts = tuple(
                 s
                 for s in find_all(text, quote)
-                if _fits(text, s, s + len(quote), span.get("prefix"), span.get("suffix"))
+                if fits(text, s, s + len(quote), span.get("prefix"), span.get("suffix"))
             )
             return _Ambiguous(quote, starts, found)
         if found.code == "span-not-found":

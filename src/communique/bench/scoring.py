@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from communique import __version__
 from communique.annotate.names import MATCH_RULE
-from communique.annotate.validate import CorpusStore, find_annotation_files, validate_file
+from communique.annotate.validate import find_annotation_files, validate_file
 from communique.bench.annotations import Annotations, from_gold
 from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
 from communique.bench.counting import count_document
@@ -41,6 +41,7 @@ from communique.bench.metrics import (
 from communique.bench.officials import align_officials
 from communique.bench.predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
 from communique.corpus.splits import SPLITS, split_of, unit_at, unit_id
+from communique.corpus.store import CorpusStore
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument, CorpusDocument
 

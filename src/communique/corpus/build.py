@@ -12,9 +12,7 @@ import json
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -171,63 +169,6 @@ def build_corpus(seed_dir: Path, corpus_dir: Path, *, check: bool = False, jobs:
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(_build_one, tasks, chunksize=16)
-
-
-class SpanView(NamedTuple):
-    start: int
-    end: int
-    text: str
-
-
-class SectionView(NamedTuple):
-    index: int
-    heading: SpanView | None
-    span: SpanView
-    paragraphs: list[int]
-
-
-@dataclass(frozen=True)
-class CorpusView:
-    """A read-only view of a committed corpus document with the attribute names of
-    :class:`CorpusDocument`, read without validating every token (for exports of large corpora; the
-    committed files are generated, and ``communique corpus build --check`` verifies them)."""
-
-    id: str
-    text: str
-    sha256: str
-    paragraphs: list[SpanView]
-    headings: list[SpanView]
-    sections: list[SectionView]
-    sentences: list[SpanView]
-    tokens: list[SpanView]
-    metadata: dict[str, Any]
-
-
-def corpus_view(data: dict[str, Any]) -> CorpusView:
-    """The view of a parsed corpus document file."""
-
-    def spans(items: list[dict[str, Any]]) -> list[SpanView]:
-        return [make(fields(d)) for d in items]
-
-    make, fields = SpanView._make, itemgetter("start", "end", "text")
-
-    sections = [
-        SectionView(
-            s["index"], SpanView(**s["heading"]) if s["heading"] else None, SpanView(**s["span"]), s["paragraphs"]
-        )
-        for s in data["sections"]
-    ]
-    return CorpusView(
-        data["id"],
-        data["text"],
-        data["sha256"],
-        spans(data["paragraphs"]),
-        spans(data["headings"]),
-        sections,
-        spans(data["sentences"]),
-        spans(data["tokens"]),
-        data["metadata"],
-    )
 
 
 def load_corpus_document(path: Path) -> CorpusDocument:

@@ -34,8 +34,9 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from communique.annotate.validate import CorpusStore, validate_file
+from communique.annotate.validate import validate_file
 from communique.corpus.splits import split_of, unit_id
+from communique.corpus.store import CorpusStore
 from communique.export.features import make_encoder
 from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.io.folder import replace_folder

@@ -245,3 +245,11 @@ class Locator:
             except (KeyError, TypeError, IndexError):  # positions missing for this node
                 break
         return found[0] + 1, found[1] + 1
+
+
+_PATH_PART = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_path(path: str) -> JsonPath:
+    """``$.officials[0].name`` -> ``("officials", 0, "name")``."""
+    return tuple(int(m[2]) if m[2] is not None else m[1] for m in _PATH_PART.finditer(path.removeprefix("$")))

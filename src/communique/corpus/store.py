@@ -1,0 +1,184 @@
+"""The corpus store: corpus documents looked up by id, read fast and kept few at a time.
+
+Later stages read corpus documents only through here. :class:`CorpusLike` is what every corpus form offers
+(the validated :class:`~communique.schema.models.CorpusDocument` and the fast :class:`CorpusView`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+from communique.corpus.build import load_corpus_document
+from communique.schema.errors import Issue, issue
+from communique.schema.models import ID_PATTERN, CorpusDocument
+
+
+class SpanLike(Protocol):
+    """A stretch of the text: half-open code-point offsets and the text they cover."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+
+
+class CorpusLike(Protocol):
+    """What the later stages read of a corpus document, whichever form it was loaded in."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def paragraphs(self) -> Sequence[SpanLike]: ...
+    @property
+    def headings(self) -> Sequence[SpanLike]: ...
+    @property
+    def sentences(self) -> Sequence[SpanLike]: ...
+    @property
+    def tokens(self) -> Sequence[SpanLike]: ...
+
+
+class SpanView(NamedTuple):
+    start: int
+    end: int
+    text: str
+
+
+class SectionView(NamedTuple):
+    index: int
+    heading: SpanView | None
+    span: SpanView
+    paragraphs: list[int]
+
+
+@dataclass(frozen=True)
+class CorpusView:
+    """A read-only view of a committed corpus document with the attribute names of
+    :class:`CorpusDocument`, read without validating every token (for exports of large corpora; the
+    committed files are generated, and ``communique corpus build --check`` verifies them)."""
+
+    id: str
+    text: str
+    sha256: str
+    paragraphs: list[SpanView]
+    headings: list[SpanView]
+    sections: list[SectionView]
+    sentences: list[SpanView]
+    tokens: list[SpanView]
+    metadata: dict[str, Any]
+
+
+def corpus_view(data: dict[str, Any]) -> CorpusView:
+    """The view of a parsed corpus document file."""
+
+    def spans(items: list[dict[str, Any]]) -> list[SpanView]:
+        return [make(fields(d)) for d in items]
+
+    make, fields = SpanView._make, itemgetter("start", "end", "text")
+
+    sections = [
+        SectionView(
+            s["index"], SpanView(**s["heading"]) if s["heading"] else None, SpanView(**s["span"]), s["paragraphs"]
+        )
+        for s in data["sections"]
+    ]
+    return CorpusView(
+        data["id"],
+        data["text"],
+        data["sha256"],
+        spans(data["paragraphs"]),
+        spans(data["headings"]),
+        sections,
+        spans(data["sentences"]),
+        spans(data["tokens"]),
+        data["metadata"],
+    )
+
+
+@dataclass(frozen=True)
+class CorpusText:
+    """What validation needs of a corpus document: its text, hash and paragraph ends."""
+
+    id: str
+    text: str
+    sha256: str
+    paragraph_ends: frozenset[int]
+
+
+CORPUS_KEYS = ("id", "text", "sha256", "paragraphs", "headings", "sections", "sentences", "tokens", "metadata")
+
+
+class CorpusUnreadable(Exception):
+    """A corpus document file is broken (it is generated: rebuild it)."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+    def as_issue(self) -> Issue:
+        return issue(
+            "corpus-invalid",
+            f"corpus document {self.path} cannot be read: {self.reason}",
+            path="$.document_id",
+            hint="run `communique corpus build`",
+        )
+
+
+class CorpusStore:
+    """Looks up corpus documents by id, keeping only a few in memory."""
+
+    def __init__(self, corpus_dir: Path):
+        self.corpus_dir = Path(corpus_dir)
+        self.get = lru_cache(maxsize=8)(self._load)
+        self.view = lru_cache(maxsize=8)(self._load_view)
+        self.text = lru_cache(maxsize=8)(self._load_text)
+        self._raw = lru_cache(maxsize=8)(self._load_raw)  # one JSON parse serves text() and view()
+
+    def _path(self, document_id: str) -> Path | None:
+        path = self.corpus_dir / f"{document_id}.json"
+        return path if re.fullmatch(ID_PATTERN, document_id) and path.is_file() else None
+
+    def _load(self, document_id: str) -> CorpusDocument | None:
+        """The full, validated corpus document (for exports)."""
+        path = self._path(document_id)
+        return load_corpus_document(path) if path else None
+
+    def _load_raw(self, document_id: str) -> dict[str, Any] | None:
+        path = self._path(document_id)
+        if path is None:
+            return None
+        try:
+            data = json.loads(path.read_bytes())
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise CorpusUnreadable(path, str(exc)) from None
+        missing = [k for k in CORPUS_KEYS if not isinstance(data, dict) or k not in data]
+        if missing:
+            raise CorpusUnreadable(path, f"missing {', '.join(missing)}")
+        return data
+
+    def _load_view(self, document_id: str) -> CorpusView | None:
+        """A fast read-only view with the same attributes (for exports of large corpora)."""
+        data = self._raw(document_id)
+        return corpus_view(data) if data is not None else None
+
+    def _load_text(self, document_id: str) -> CorpusText | None:
+        # generated files, checked by `corpus build --check`: read without validating every token
+        data = self._raw(document_id)
+        if data is None:
+            return None
+        return CorpusText(data["id"], data["text"], data["sha256"], frozenset(p["end"] for p in data["paragraphs"]))
+
+    def ids(self) -> list[str]:
+        return sorted(p.stem for p in self.corpus_dir.glob("*.json"))
