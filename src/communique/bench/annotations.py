@@ -108,6 +108,7 @@ class OfficialItem:
     unanchored: int = 0  # predicted mentions that could not be placed: they still count in the cluster's size
     by_name: bool = False  # a name-only official: referenced by name, not declared in `officials`
     source: Source | None = field(default=None, compare=False)
+    confidence: float | None = field(default=None, compare=False)  # predicted; None: always kept
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -126,6 +127,7 @@ class MentionItem:
     extent: Extent
     form: str | None
     official: str
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.extent, _key(self.form), self.official)
@@ -141,6 +143,7 @@ class QuoteItem:
     cues: tuple[Extent, ...]
     kind: str | None
     speaker: str | None
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.contents, self.cues, _key(self.kind), _key(self.speaker))
@@ -157,6 +160,9 @@ class MeetingItem:
     location: Extent | None
     time: Extent | None
     status: str | None
+    confidence: float | None = field(default=None, compare=False)
+    #: participants predicted with a confidence below 1: (ref, confidence)
+    participant_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.evidence, sorted(self.participants), _key(self.location), _key(self.time), _key(self.status))
@@ -173,6 +179,7 @@ class CommitmentItem:
     kind: str | None
     actor: str | None
     time: Extent | None
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.evidence, _key(self.content), _key(self.kind), _key(self.actor), _key(self.time))
@@ -196,13 +203,26 @@ class Annotations:
     meetings: list[MeetingItem] = field(default_factory=list)
     commitments: list[CommitmentItem] = field(default_factory=list)
     collapsed: Counter[str] = field(default_factory=Counter)  # layer -> identical duplicates dropped
+    #: speaker/actor/participant refs given as spans (``span:START:END``) -> where the first was written
+    span_refs: dict[str, Source] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for layer in LAYERS:
             items = getattr(self, layer)
-            unique = sorted(set(items), key=lambda item: item.sort_key())
+            kept: dict[Any, Any] = {}
+            for item in items:  # of identical duplicates the most confident is kept (confidence is no identity)
+                if item not in kept or _more_confident(item, kept[item]):
+                    kept.pop(item, None)
+                    kept[item] = item
+            unique = sorted(kept.values(), key=lambda item: item.sort_key())
             self.collapsed[layer] += len(items) - len(unique)
             setattr(self, layer, unique)
+
+
+def _more_confident(a: Any, b: Any) -> bool:
+    """``a`` is kept over its identical duplicate ``b`` (no confidence counts as certain)."""
+    ca, cb = a.confidence, b.confidence
+    return (1.0 if ca is None else ca) > (1.0 if cb is None else cb)
 
 
 PRONOUNS = frozenset(
