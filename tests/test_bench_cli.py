@@ -47,7 +47,10 @@ def test_json_report_is_complete(capsys):
     assert main(_bench("--pred", str(TEXT_ONLY), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["report_version"] == 1
-    assert set(report) == {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"}
+    assert set(report) == {
+        *("report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"),
+        *("per_document", "outcomes", "sweep"),
+    }
     assert report["headline"]["quotes.attributed"] == pytest.approx(2 * 3 / (4 + 37))
     # 8 sections, and one more unit for the quote that could not be placed in any
     assert report["settings"]["bootstrap"] == {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -314,4 +314,48 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
         commitments=[
             CommitmentItem(ext(c.evidence), ext(c.content), c.kind, c.actor_id, opt(c.time)) for c in doc.commitments
         ],
+    )
+
+
+def above(side: Annotations, threshold: float) -> Annotations:
+    """``side`` without the predicted items (and participants) whose confidence is below ``threshold``.
+
+    An item without a confidence is always kept; dropping an official drops its mentions, and a dropped
+    mention leaves its official's cluster."""
+
+    def keep(item: Any) -> bool:
+        return item.confidence is None or item.confidence >= threshold
+
+    officials = [o for o in side.officials if keep(o)]
+    kept_refs = {o.ref for o in officials}
+    mentions = [m for m in side.mentions if keep(m) and m.official in kept_refs]
+    still = set(mentions)
+    dropped = {(m.extent.start, m.extent.end, m.official) for m in side.mentions if m not in still}
+    officials = [
+        replace(o, mentions=frozenset(x for x in o.mentions if (x[0], x[1], o.ref) not in dropped))
+        if any(d[2] == o.ref for d in dropped)
+        else o
+        for o in officials
+    ]
+    meetings = [
+        replace(m, participants=m.participants - {r for r, c in m.participant_confidence if c < threshold})
+        for m in side.meetings
+        if keep(m)
+    ]
+    return Annotations(
+        side.document_id,
+        officials,
+        mentions,
+        [q for q in side.quotes if keep(q)],
+        meetings,
+        [c for c in side.commitments if keep(c)],
+        Counter(side.collapsed),
+        dict(side.span_refs),
+    )
+
+
+def has_confidence(side: Annotations) -> bool:
+    """Whether any predicted item carries a confidence (only then is a threshold sweep meaningful)."""
+    return any(item.confidence is not None for layer in LAYERS for item in getattr(side, layer)) or any(
+        m.participant_confidence for m in side.meetings
     )
