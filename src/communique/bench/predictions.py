@@ -433,7 +433,7 @@ def _anchor(
                 "prediction-span-not-found",
                 f"{shown!r} does not occur in the document as whole tokens{context}; scored as a wrong prediction",
                 path=at,
-                hint=hint + " (quotes, apostrophes, dashes and whitespace are compared normalised)",
+                hint=hint + "; quotes, apostrophes, dashes and whitespace are compared normalised",
             )
         )
         return _Placed(Extent.unanchored(quote), "unanchored")

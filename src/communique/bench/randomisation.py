@@ -19,7 +19,7 @@ __all__ = ["MIN_UNITS", "RANDOMISATION", "comparison_warnings", "randomisation_p
 MIN_UNITS = 10
 RANDOMISATION = (
     "paired approximate randomisation: each shuffle swaps A's and B's counts on a random half of the units; "
-    "p = (shuffles with |delta| >= observed + 1) / (shuffles + 1), two-sided"
+    "p = (1 + shuffles whose |delta| >= |observed delta|) / (1 + shuffles), two-sided"
 )
 
 

@@ -47,6 +47,12 @@ def register(sub: Any) -> None:
     bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
     bench.add_argument("--jobs", type=_positive, default=1, help="processes to score documents with (default: 1)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
+    bench.add_argument(
+        "--min-confidence",
+        type=_confidence,
+        metavar="X",
+        help="drop predicted items whose confidence is below X (0-1); items without one are kept",
+    )
     bench.set_defaults(func=cmd_bench)
 
     extract = sub.add_parser(
@@ -65,6 +71,16 @@ def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _confidence(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number between 0 and 1") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
     return number
 
 
@@ -89,13 +105,18 @@ def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from communique.bench.html import render_report_html
     from communique.bench.report import format_comparison, format_report
     from communique.bench.scoring import compare, score
+    from communique.corpus.store import CorpusStore
 
     inputs = [args.pred] if args.pred else list(args.compare)
     missing = _missing(inputs, [args.gold])
     if missing:
         _print_issues(missing)
+        return EXIT_USAGE
+    if args.format == "html" and not args.pred:
+        print("communique bench: error: --format html is for --pred (one system's error analysis)", file=sys.stderr)
         return EXIT_USAGE
     options = {
         "corpus": args.corpus,
@@ -103,16 +124,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "samples": args.samples,
         "seed": args.seed,
         "jobs": args.jobs,
+        "min_confidence": args.min_confidence,
     }
+    rendered: str | None
     try:
         if args.pred:
             result = score(args.gold, args.pred, **options)
             report, warnings = result.report, result.issues
-            rendered = format_report(report, args.format) if args.format != "json" else None
+            if args.format == "html":
+                store = CorpusStore(Path(args.corpus))
+                rendered = render_report_html(report, lambda doc_id: t.text if (t := store.text(doc_id)) else None)
+            else:
+                rendered = format_report(report, args.format) if args.format != "json" else None
         else:
             comparison = compare(args.gold, args.compare[0], args.compare[1], **options)
             report, warnings = comparison.report, comparison.a.issues + comparison.b.issues
             rendered = format_comparison(report, args.format) if args.format != "json" else None
+            for warning in report["warnings"]:
+                print(f"warning: {warning}", file=sys.stderr)
     except CommuniqueError as exc:
         _print_issues(exc.issues)
         errors = sum(1 for i in exc.issues if i.severity is Severity.ERROR)
