@@ -410,3 +410,25 @@ def test_html_page_in_a_real_browser_shows_both_sides_coloured_by_outcome(world,
         assert len(sweep_rows) == 1 + 21  # header + thresholds 0, 0.05, ..., 1
     finally:
         driver.quit()
+
+
+# ------------------------------------------------------------------------------------- duplicate lines
+
+
+def test_identical_duplicate_lines_are_reported_once_each_without_repeating_their_warnings(world, tmp_path: Path):
+    from communique.bench import read_predictions
+    from communique.bench.predictions import PredictionStream
+    from communique.corpus.store import CorpusStore
+
+    corpus, _, _ = world
+    line = json.dumps({"document_id": DOC, "quotes": [{"contents": [{"text": "no such words"}]}]})
+    path = tmp_path / "dups.jsonl"
+    path.write_text("\n".join([line] * 4) + "\n", encoding="utf-8")
+    stream = PredictionStream(path, CorpusStore(corpus))
+    stream.read(DOC)  # the first line is validated (and warned about) when its document is scored
+    for found in (read_predictions(path, corpus).issues, stream.summary.issues):
+        duplicates = [i for i in found if i.code == "prediction-duplicate-document"]
+        assert [(i.line, i.column, i.hint) for i in duplicates] == [
+            (n, line.index(f'"{DOC}"') + 1, "first on line 1") for n in (2, 3, 4)
+        ]
+        assert [i.line for i in found if i.code == "prediction-span-not-found"] == [1]

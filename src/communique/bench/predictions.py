@@ -5,18 +5,22 @@ JSON path), and then into scoring form (:class:`~communique.bench.annotations.An
 
 * **fatal** (errors: the file is not scored): malformed JSON, fields the schema does not define, wrong
   types or labels, an unknown document, a stale ``text_sha256``, offsets that contradict their text or lie
-  outside the document, duplicate ids, ``*_id`` references that resolve to nothing, a reference given both
-  by id and by name, two lines for one document;
-* **reported and counted** (warnings): a text-only span whose text does not occur, or occurs more than
-  once with nothing to say which. The span becomes *unanchored*: it still counts as a prediction, and
-  matches nothing.
+  outside the document, duplicate ids, ``*_id`` references that resolve to nothing, an official referenced
+  more than one way (``*_id``, ``*_name``, ``*_span``), two lines for one document;
+* **reported and counted** (warnings): a text-only span whose text does not occur (with the closest text
+  that does as a hint), or occurs more than once with nothing to say which. The span becomes *unanchored*:
+  it still counts as a prediction, and matches nothing.
 
-An ambiguous text-only span of a quote, meeting or commitment is placed by its item: the occurrence
-nearest to the item's other, unambiguous spans is taken (a cue ``said`` next to its quote). Mentions have no
-such context. Edge whitespace is trimmed from every span; quotation marks from quote contents.
+Text-only spans are found as whole tokens after a typographic normalisation
+(:mod:`communique.bench.locate`). An ambiguous one is placed by its item: the occurrence nearest to the
+item's other, unambiguous spans is taken (a cue ``said`` next to its quote; a mention next to its official's
+other mentions). Edge whitespace is trimmed from every span; quotation marks from quote contents. Messages
+never echo more than :data:`~communique.bench.locate.MAX_ECHO` characters of a predicted text.
 
 Officials referenced by ``*_name`` resolve to the declared official whose name or mentions match best
-(:mod:`communique.annotate.names`), or else to a name-only official, one per spelling.
+(:mod:`communique.annotate.names`), or else to a name-only official, one per spelling; ``*_span``
+references become ``span:START:END`` and are resolved when scored (:mod:`communique.bench.references`).
+An identical copy of an earlier line is reported as a duplicate document without being validated again.
 """
 
 from __future__ import annotations
@@ -250,6 +254,7 @@ def parse_predictions(
 def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, first: int = 1) -> PredictionSet:
     result = PredictionSet(name)
     first_line: dict[str, int] = {}
+    accepted: dict[bytes, tuple[str, int, int | None]] = {}  # digest of an accepted line -> (document, line, column)
     for number, line in enumerate(lines, start=first):
         if isinstance(line, Issue):
             result.issues.append(line.located(name, number, None))
@@ -257,6 +262,24 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
         if not line.strip():
             continue
         result.lines += 1
+        digest = hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if digest in accepted:  # an identical copy of an accepted line: a duplicate, without validating it again
+            doc_id, earlier, column = accepted[digest]
+            if column is None:  # located once, on the first copy
+                column = Locator(result._raw[earlier]).find(("document_id",))[1]
+                accepted[digest] = (doc_id, earlier, column)
+            result.issues.append(
+                issue(
+                    "prediction-duplicate-document",
+                    f"document {doc_id!r} already has predictions",
+                    file=name,
+                    line=number,
+                    column=column,
+                    path="$.document_id",
+                    hint=f"first on line {earlier}",
+                )
+            )
+            continue
         try:
             data = json.loads(line, object_pairs_hook=no_duplicate_keys)
         except json.JSONDecodeError as exc:
@@ -293,6 +316,7 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             result.issues.extend(i.located(name, number, locator.find(parse_path(i.path))[1]) for i in issues)
         if annotations is not None and not any(i.severity is Severity.ERROR for i in issues):
             first_line[annotations.document_id] = number
+            accepted[digest] = (annotations.document_id, number, None)
             result.documents[annotations.document_id] = annotations
             result.anchoring.update(anchoring)
             result._raw[number] = line
