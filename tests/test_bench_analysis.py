@@ -302,6 +302,10 @@ def test_outcomes_list_every_gold_item_and_prediction(world):
     assert document["document_id"] == DOC
     assert document["scores"]["quotes.attributed"]["f1"] == report["metrics"]["quotes.attributed"]["f1"]
     assert document["sections"] and all(unit.startswith(DOC) for unit in document["sections"])
+    corpus, _, gold = world
+    summary = score([gold], [{"document_id": DOC, **line}], corpus=corpus, samples=20, details=False).report
+    assert summary["outcomes"] is None and summary["per_document"] is None
+    assert summary["metrics"] == report["metrics"]
 
 
 # ------------------------------------------------------------------------------------------ compare

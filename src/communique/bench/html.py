@@ -164,10 +164,10 @@ def render_report_html(report: Mapping[str, Any], text_of: Callable[[str], str |
     """The page for a bench ``report``; ``text_of`` gives a document's text by id (``None``: not shown)."""
     preds, gold = report["predictions"], report["gold"]
     by_document: dict[str, list[Mapping[str, Any]]] = {}
-    for entry in report.get("outcomes", []):
+    for entry in report.get("outcomes") or []:
         by_document.setdefault(entry["document_id"], []).append(entry)
     sections = []
-    for scored in report.get("per_document", []):
+    for scored in report.get("per_document") or []:
         text = text_of(scored["document_id"])
         if text is not None:
             sections.append(

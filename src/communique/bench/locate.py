@@ -15,10 +15,12 @@ document may not have a word character just before (after) it, so ``he`` is not 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
-__all__ = ["MAX_ECHO", "NormalisedText", "normalise", "shorten"]
+__all__ = ["MAX_ECHO", "WHITESPACE", "NormalisedText", "normalise", "shorten"]
 
 #: longest stretch of predicted text echoed in a message or hint
 MAX_ECHO = 80
@@ -28,6 +30,20 @@ _SUBSTITUTES = {
     **dict.fromkeys("“”„‟″«»", '"'),
     **dict.fromkeys("‐‑‒–—―−", "-"),
 }
+
+
+#: every character for which ``str.isspace`` is true
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+
+
+@cache
+def _table() -> dict[int, str]:
+    """The translation table: substitutes, and every whitespace character to a space."""
+    return {**dict.fromkeys(map(ord, WHITESPACE), " "), **{ord(k): v for k, v in _SUBSTITUTES.items()}}
 
 
 def _is_word(char: str) -> bool:
@@ -65,19 +81,21 @@ class NormalisedText:
 
     @classmethod
     def of(cls, original: str) -> NormalisedText:
-        chars: list[str] = []
+        # the substitutions keep the length (str.translate, in C); only runs of whitespace shrink
+        spaced = original.translate(_table())
         starts: list[int] = []
         ends: list[int] = []
-        for i, char in enumerate(original):
-            if char.isspace():
-                if chars and chars[-1] == " ":
-                    ends[-1] = i + 1
-                    continue
-                chars.append(" ")
-            else:
-                chars.append(_SUBSTITUTES.get(char, char))
-            starts.append(i)
-            ends.append(i + 1)
+        chars: list[str] = []
+        done = 0
+        for run in re.finditer(" {2,}", spaced):
+            starts.extend(range(done, run.start() + 1))
+            ends.extend(range(done + 1, run.start() + 1))
+            ends.append(run.end())
+            chars.append(spaced[done : run.start() + 1])
+            done = run.end()
+        starts.extend(range(done, len(spaced)))
+        ends.extend(range(done + 1, len(spaced) + 1))
+        chars.append(spaced[done:])
         return cls(original, "".join(chars), tuple(starts), tuple(ends))
 
     def find(self, needle: str, prefix: str | None = None, suffix: str | None = None) -> list[tuple[int, int]]:

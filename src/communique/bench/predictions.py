@@ -338,8 +338,9 @@ def _read_document(
         normalised: NormalisedText | None = None
         for node in nodes:
             if isinstance(node, SpanNode) and isinstance(node.value, dict):
-                normalised = normalised or NormalisedText.of(corpus.text)  # built once, when a span needs it
-                placed = _anchor(normalised, node.value, node.path, issues)
+                if normalised is None and "start" not in node.value and "end" not in node.value:
+                    normalised = NormalisedText.of(corpus.text)  # built once, when a text-only span needs it
+                placed = _anchor(normalised or _Exact(corpus.text), node.value, node.path, issues)
                 if placed is not None:
                     anchors[node.path] = placed
     document: PredictedDocument | None = None
@@ -422,8 +423,15 @@ def _bounded(found: Issue) -> Issue:
     )
 
 
+@dataclass(frozen=True)
+class _Exact:
+    """The document text alone: enough for spans that give offsets (no normalised copy is made for them)."""
+
+    original: str
+
+
 def _anchor(
-    doc: NormalisedText, span: dict[str, Any], path: JsonPath, issues: list[Issue]
+    doc: NormalisedText | _Exact, span: dict[str, Any], path: JsonPath, issues: list[Issue]
 ) -> _Placed | _Ambiguous | None:
     """Place one raw span; ``None`` when it is too malformed to try (the model validation reports it).
 
@@ -440,6 +448,7 @@ def _anchor(
         if result.start is None or result.end is None:
             return _Placed(Extent.unanchored(quote), "unanchored")
         return _Placed(Extent(result.start, result.end, doc.original[result.start : result.end]), "offsets")
+    assert isinstance(doc, NormalisedText)  # made for every text-only span
     prefix, suffix, occurrence = span.get("prefix"), span.get("suffix"), span.get("occurrence")
     places = doc.find(quote, prefix if isinstance(prefix, str) else None, suffix if isinstance(suffix, str) else None)
     at = format_path((*path, "text"))

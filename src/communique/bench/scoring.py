@@ -16,12 +16,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
 from communique import __version__
 from communique.annotate.names import MATCH_RULE
 from communique.annotate.validate import find_annotation_files, validate_file
-from communique.bench.analysis import SWEEP, document_scores, sweep_report
+from communique.bench.analysis import SWEEP, overall_vector, per_document, sweep_report
 from communique.bench.annotations import Annotations, above, from_gold, has_confidence
 from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
 from communique.bench.counting import count_document
@@ -103,8 +104,8 @@ class _Run:
     documents: int
     predicted_documents: int
     collapsed: Counter[str]
-    per_document: list[dict[str, Any]] = field(default_factory=list)
-    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    per_document: list[dict[str, Any]] | None = None  # None: not collected
+    outcomes: list[dict[str, Any]] | None = None  # None: not collected
     sweep: dict[float, Counter[str]] | None = None
     min_confidence: float | None = None
 
@@ -119,6 +120,7 @@ def score(
     seed: int = SEED,
     jobs: int = 1,
     min_confidence: float | None = None,
+    details: bool = True,
 ) -> BenchResult:
     """Score ``predictions`` (a JSONL path, or mappings, one per document) against ``gold`` (a path, or
     validated documents). Raise :class:`~communique.CommuniqueError` with every problem when the gold or
@@ -127,8 +129,11 @@ def score(
     Gold files and prediction lines are read one document at a time: memory grows with the number of
     resampling units (one small vector each), not with the documents' contents.
 
-    ``min_confidence`` drops predicted items whose ``confidence`` is below it before scoring."""
-    run = _run(gold, predictions, corpus, split, jobs, min_confidence)
+    ``min_confidence`` drops predicted items whose ``confidence`` is below it before scoring. ``details``
+    puts per-document and per-section scores and every item's outcome in the report (``per_document``,
+    ``outcomes``; ``None`` without it): they grow with the corpus, so the CLI collects them only for JSON
+    and HTML output."""
+    run = _run(gold, predictions, corpus, split, jobs, min_confidence, details)
     resamples = Resamples.draw(run.units, samples, seed)
     return _result(run, resamples, split, samples, seed)
 
@@ -147,8 +152,8 @@ def compare(
 ) -> Comparison:
     """Paired comparison of system ``b`` against system ``a`` on every summary score: a bootstrap interval
     and p-value, and a paired approximate-randomisation p-value; warns when there are too few units."""
-    run_a = _run(gold, a, corpus, split, jobs, min_confidence)
-    run_b = _run(gold, b, corpus, split, jobs, min_confidence)
+    run_a = _run(gold, a, corpus, split, jobs, min_confidence, details=False)
+    run_b = _run(gold, b, corpus, split, jobs, min_confidence, details=False)
     units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
@@ -263,7 +268,7 @@ class _Scored:
     counts: dict[str, Counter[str]]
     officials: Counter[str]
     issues: list[Issue]
-    sections: dict[str, Counter[str]] = field(default_factory=dict)  # unit -> counts, never folded
+    sections: dict[str, np.ndarray] = field(default_factory=dict)  # unit -> overall counts, never folded
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     sweep: dict[float, Counter[str]] | None = None  # threshold -> summed counts, when confidences are given
 
@@ -275,6 +280,7 @@ def _score_document(
     split: str | None,
     fold: bool,
     min_confidence: float | None = None,
+    details: bool = True,
 ) -> _Scored:
     corpus_doc = store.view(gold_doc.document_id)
     if corpus_doc is None:  # validated gold always has its corpus document
@@ -331,10 +337,14 @@ def _score_document(
     tally = Tally()
     unit_of = _unit_of(corpus_doc)
     count_document(gold_side, pred, alignment, unit_of, tally)
-    outcomes = [
-        {"document_id": corpus_doc.id, "unit": unit_of(_start(o)), **o}
-        for o in document_outcomes(gold_side, pred, alignment)
-    ]
+    listed = (
+        [
+            {"document_id": corpus_doc.id, "unit": unit_of(_start(o)), **o}
+            for o in document_outcomes(gold_side, pred, alignment)
+        ]
+        if details
+        else []
+    )
     sections = [
         unit_id(corpus_doc.id, s.index)
         for s in corpus_doc.sections
@@ -351,8 +361,8 @@ def _score_document(
         counts,
         Counter(alignment.as_dict()),
         issues,
-        {unit: Counter(found) for unit, found in tally.units.items()},
-        outcomes,
+        {unit: overall_vector(found) for unit, found in tally.units.items()} if details else {},
+        listed,
         sweep,
     )
 
@@ -427,8 +437,11 @@ def _init_worker(
     split: str | None,
     fold: bool,
     min_confidence: float | None = None,
+    details: bool = True,
 ) -> None:
-    _WORKER.update(pred_path=pred_path, where=where, corpus=corpus, split=split, fold=fold, floor=min_confidence)
+    _WORKER.update(
+        pred_path=pred_path, where=where, corpus=corpus, split=split, fold=fold, floor=min_confidence, details=details
+    )
 
 
 def _score_chunk(files: list[Path]) -> _Chunk:
@@ -442,7 +455,9 @@ def _score_chunk(files: list[Path]) -> _Chunk:
         if report.document is not None:
             chunk.gold.append((report.document.document_id, report.path))
             if not chunk.problems:
-                chunk.scored.append(_score_document(report.document, stream, store, split, fold, _WORKER.get("floor")))
+                chunk.scored.append(
+                    _score_document(report.document, stream, store, split, fold, _WORKER["floor"], _WORKER["details"])
+                )
     return chunk
 
 
@@ -458,6 +473,7 @@ def _scored_in_parallel(
     jobs: int,
     problems: list[Issue],
     min_confidence: float | None = None,
+    details: bool = True,
 ) -> Iterator[_Scored]:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -466,7 +482,7 @@ def _scored_in_parallel(
     with ProcessPoolExecutor(
         max_workers=jobs,
         initializer=_init_worker,
-        initargs=(str(preds.path), preds.where, str(corpus), split, fold, min_confidence),
+        initargs=(str(preds.path), preds.where, str(corpus), split, fold, min_confidence, details),
     ) as pool:
         for chunk in pool.map(_score_chunk, tasks):
             problems.extend(chunk.problems)
@@ -497,6 +513,7 @@ def _run(
     split: str | None,
     jobs: int = 1,
     min_confidence: float | None = None,
+    details: bool = True,
 ) -> _Run:
     if split is not None and split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
@@ -508,22 +525,31 @@ def _run(
     fold = count > 1  # resample documents: the sections of each document fold into one unit
     if jobs > 1 and isinstance(preds, PredictionStream) and isinstance(gold, (str, os.PathLike)) and count > 1:
         scored: Iterator[_Scored] = _scored_in_parallel(
-            list(find_annotation_files([Path(gold)])), preds, corpus, split, fold, jobs, gold_problems, min_confidence
+            list(find_annotation_files([Path(gold)])),
+            preds,
+            corpus,
+            split,
+            fold,
+            jobs,
+            gold_problems,
+            min_confidence,
+            details,
         )
     else:
-        scored = (_score_document(doc, preds, store, split, fold, min_confidence) for doc in golds)
+        scored = (_score_document(doc, preds, store, split, fold, min_confidence, details) for doc in golds)
     table = Table()
     officials: Counter[str] = Counter()
     units: list[str] = []
     issues: list[Issue] = []
     documents = 0
-    per_document: list[dict[str, Any]] = []
-    outcomes: list[dict[str, Any]] = []
+    sections: list[tuple[str, dict[str, np.ndarray]]] = []
+    listed: list[dict[str, Any]] | None = [] if details else None
     sweep: dict[float, Counter[str]] | None = None
     for result in scored:
         documents += 1
-        per_document.append(document_scores(result.document_id, result.sections))
-        outcomes.extend(result.outcomes)
+        sections.append((result.document_id, result.sections))
+        if listed is not None:
+            listed.extend(result.outcomes)
         if result.sweep is not None:
             sweep = sweep or {}
             for threshold, found in result.sweep.items():
@@ -559,8 +585,8 @@ def _run(
         documents,
         len(preds.documents),
         preds.collapsed,
-        per_document,
-        outcomes,
+        per_document(sections) if details else None,
+        listed,
         sweep,
         min_confidence,
     )

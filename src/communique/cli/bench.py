@@ -48,6 +48,11 @@ def register(sub: Any) -> None:
     bench.add_argument("--jobs", type=_positive, default=1, help="processes to score documents with (default: 1)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
     bench.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="leave per-document scores and per-item outcomes out of the JSON report (large corpora)",
+    )
+    bench.add_argument(
         "--min-confidence",
         type=_confidence,
         metavar="X",
@@ -126,10 +131,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         "jobs": args.jobs,
         "min_confidence": args.min_confidence,
     }
+    # per-document scores and outcomes grow with the corpus: collected only where they are shown
+    details = args.format == "html" or (args.format == "json" and not args.summary_only)
     rendered: str | None
     try:
         if args.pred:
-            result = score(args.gold, args.pred, **options)
+            result = score(args.gold, args.pred, **options, details=details)
             report, warnings = result.report, result.issues
             if args.format == "html":
                 store = CorpusStore(Path(args.corpus))
