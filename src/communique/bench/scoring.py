@@ -76,7 +76,8 @@ class BenchResult:
 
     @property
     def headline(self) -> dict[str, float | None]:
-        return self.report["headline"]
+        headline: dict[str, float | None] = self.report["headline"]
+        return headline
 
 
 @dataclass
