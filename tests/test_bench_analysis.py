@@ -436,3 +436,23 @@ def test_identical_duplicate_lines_are_reported_once_each_without_repeating_thei
             (n, line.index(f'"{DOC}"') + 1, "first on line 1") for n in (2, 3, 4)
         ]
         assert [i.line for i in found if i.code == "prediction-span-not-found"] == [1]
+
+
+def test_parallel_scoring_gives_the_same_details_and_sweep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from communique.bench import scoring
+    from communique.synth.generate import synthesise
+
+    list(synthesise(tmp_path, 3, seed=7))
+    lines = [json.loads(x) for x in (tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    for n, line in enumerate(lines):  # confidences that differ by item, so the sweep has something to drop
+        for i, quote in enumerate(line.get("quotes", [])):
+            quote["confidence"] = round(((n * 7 + i * 3) % 10) / 10, 1)
+    path = tmp_path / "confident.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(scoring, "CHUNK_FILES", 1)
+    args: dict[str, Any] = {"corpus": tmp_path / "corpus", "samples": 20, "min_confidence": 0.2}
+    serial = scoring.score(tmp_path / "annotations", path, **args).report
+    parallel = scoring.score(tmp_path / "annotations", path, jobs=2, **args).report
+    assert serial["sweep"] is not None and serial["sweep"]["thresholds"][0] == 0.2
+    assert len(serial["per_document"]) == 3 and serial["outcomes"]
+    assert parallel == serial

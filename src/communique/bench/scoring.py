@@ -23,7 +23,7 @@ from communique import __version__
 from communique.annotate.names import MATCH_RULE
 from communique.annotate.validate import find_annotation_files, validate_file
 from communique.bench.analysis import SWEEP, overall_vector, per_document, sweep_report
-from communique.bench.annotations import Annotations, above, from_gold, has_confidence
+from communique.bench.annotations import Annotations, Source, above, from_gold, has_confidence
 from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
 from communique.bench.counting import count_document
 from communique.bench.metrics import (
@@ -302,21 +302,21 @@ def _score_document(
     if min_confidence is not None:
         pred = above(pred, min_confidence)
     gold_side = from_gold(gold_doc, corpus_doc.text)
-    alignment = _align(gold_side, pred)
-    for ref, source in resolve_span_refs(gold_side, pred, OfficialAlignment()):
-        if ref not in alignment.mapping:
-            issues.append(
-                lines.locate(
-                    issue(
-                        "prediction-span-unresolved",
-                        f"the span at [{ref.split(':')[1]}, {ref.split(':')[2]}) overlaps no mention of a gold or "
-                        "predicted official; scored as wrong",
-                        path=source.path,
-                        hint="give the span of a mention of the official, or reference it by name or id",
-                    ),
-                    source,
-                )
+    alignment, unresolved = _align(gold_side, pred)
+    for ref, source in unresolved:
+        start, end = ref.split(":")[1:]
+        issues.append(
+            lines.locate(
+                issue(
+                    "prediction-span-unresolved",
+                    f"the span at [{start}, {end}) overlaps no mention of a gold or predicted official; "
+                    "scored as wrong",
+                    path=source.path,
+                    hint="give the span of a mention of the official, or reference it by name or id",
+                ),
+                source,
             )
+        )
     sweep = _sweep(gold_side, pred, corpus_doc, split, min_confidence) if has_confidence(pred) else None
     for official in alignment.unknown:
         if official.source is not None:
@@ -368,11 +368,11 @@ def _score_document(
     )
 
 
-def _align(gold: Annotations, pred: Annotations) -> OfficialAlignment:
-    """Officials aligned, and references given as spans resolved through the gold mentions first."""
+def _align(gold: Annotations, pred: Annotations) -> tuple[OfficialAlignment, list[tuple[str, Source]]]:
+    """Officials aligned, and references given as spans resolved through the gold mentions first; with the
+    span references that resolve to no one."""
     alignment = align_officials(gold, pred)
-    resolve_span_refs(gold, pred, alignment)
-    return alignment
+    return alignment, resolve_span_refs(gold, pred, alignment)
 
 
 def _start(outcome: Mapping[str, Any]) -> int | None:
@@ -406,7 +406,7 @@ def _sweep(
         if floor is not None and threshold < floor:
             continue
         side = above(pred, threshold)
-        alignment = _align(gold, side)
+        alignment, _ = _align(gold, side)
         golds = gold
         if keep is not None:
             golds, side = _restrict(gold, keep), _restrict(side, keep)
