@@ -85,7 +85,9 @@ _ENTRIES = [
         "A predicted official's name matches no gold official (or several equally); scored as wrong.",
     ),
     Problem(
-        "prediction-double-reference", Severity.ERROR, "An official is referenced both by id and by name; give one."
+        "prediction-double-reference",
+        Severity.ERROR,
+        "An official is referenced more than one way (*_id, *_name, *_span); give one.",
     ),
     Problem("prediction-duplicate-document", Severity.ERROR, "Two prediction lines are for the same document."),
     Problem(
@@ -97,6 +99,11 @@ _ENTRIES = [
         "prediction-unscored-document",
         Severity.WARNING,
         "A prediction is for a document without gold annotations; not scored.",
+    ),
+    Problem(
+        "prediction-span-unresolved",
+        Severity.WARNING,
+        "A predicted *_span reference overlaps no mention of a gold or predicted official; scored as wrong.",
     ),
     # -- prediction codes go here --
     # exports

@@ -38,6 +38,7 @@ __all__ = [
     "Section",
     "SeedMetadata",
     "Span",
+    "SpanModel",
     "TimeExpression",
     "labels",
 ]
@@ -80,7 +81,14 @@ CommitmentKind = Literal[
 # --------------------------------------------------------------------------------------------- spans
 
 
-class Span(_Model):
+class SpanModel(_Model):
+    """Base of every span model (gold :class:`Span`, the lenient prediction spans): what the walk anchors.
+
+    It holds no fields, so each span model types its own (a gold offset is required, a predicted one not).
+    """
+
+
+class Span(SpanModel):
     """A stretch of the document text: code-point offsets, half-open, with the text they cover.
 
     In hand-written files a span may give ``text`` alone, with ``occurrence`` or ``prefix``/``suffix`` when
