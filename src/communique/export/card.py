@@ -7,6 +7,7 @@ The YAML front matter is written by the Hugging Face libraries themselves (``Dat
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,16 @@ class CardFacts:
     documents: int = 0
     guidelines_versions: set[str] = field(default_factory=set)
     agreement_markdown: str | None = None
+
+
+def markdown_code(value: str) -> str:
+    """``value`` as an inline Markdown code span that nothing in it can end early: control characters and
+    line breaks become spaces and the fence is one backtick longer than the longest run inside (for prose,
+    not table cells)."""
+    flat = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", value)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def _feature_type(feature: Any) -> str:
