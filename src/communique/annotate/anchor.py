@@ -8,6 +8,7 @@ the places where the text does occur as a hint.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,8 +29,13 @@ def find_all(text: str, needle: str) -> list[int]:
 
 
 def fits(text: str, start: int, end: int, prefix: Any, suffix: Any) -> bool:
-    return (not isinstance(prefix, str) or text[:start].endswith(prefix)) and (
-        not isinstance(suffix, str) or text[end:].startswith(suffix)
+    """Whether ``prefix`` ends right at ``start`` and ``suffix`` starts right at ``end`` (when given).
+
+    Compared in place (no slice of the text is copied), so checking every candidate costs the length of
+    the context, not of the text.
+    """
+    return (not isinstance(prefix, str) or text.endswith(prefix, 0, start)) and (
+        not isinstance(suffix, str) or text.startswith(suffix, end)
     )
 
 
@@ -89,7 +95,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                     "span-out-of-range",
                     f"offsets [{start}, {end}) lie outside the text (length {len(text)})",
                     path=at(".start"),
-                    hint=_occurs_hint(places, quote),
+                    hint=_occurs_hint(places, quote, text),
                 )
             )
             return Resolution(None, None, tuple(problems), True)
@@ -100,7 +106,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                     "span-text-mismatch",
                     f"text at [{start}, {end}) is {text[start:end]!r}, not {quote!r}",
                     path=at(".text"),
-                    hint=_occurs_hint(places, quote),
+                    hint=_occurs_hint(places, quote, text),
                 )
             )
             return Resolution(start, end, tuple(problems), True)
@@ -124,10 +130,10 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
     places = [s for s in find_all(text, quote) if fits(text, s, s + len(quote), prefix, suffix)]
     context = " with this prefix/suffix" if isinstance(prefix, str) or isinstance(suffix, str) else ""
     if not places:
-        hint = None
-        folded = find_all(text.casefold(), quote.casefold()) if len(text.casefold()) == len(text) else []
-        if folded:
-            hint = "it occurs with other capitalisation at " + _listing(folded, len(quote))
+        if context and (anywhere := find_all(text, quote)):
+            hint: str | None = f"it occurs at {_listing(anywhere, len(quote))}, but not with this prefix/suffix"
+        else:
+            hint = _absent_hint(text, quote)
         problems.append(
             issue("span-not-found", f"{quote!r} does not occur in the document{context}", path=at(".text"), hint=hint)
         )
@@ -167,7 +173,28 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
     return Resolution(chosen, chosen + len(quote), tuple(problems), False)
 
 
-def _occurs_hint(places: list[int], quote: str) -> str:
+def _absent_hint(text: str, quote: str) -> str | None:
+    """Why a text that does not occur may still be meant: another Unicode normalisation or capitalisation."""
+    composed = unicodedata.normalize("NFC", quote)
+    if composed != quote:
+        found = find_all(text, composed)
+        where = f"; in NFC it occurs at {_listing(found, len(composed))}" if found else ""
+        return (
+            "the span text is not in Unicode NFC (e.g. an accent written as a separate combining character), "
+            f"while the corpus text is NFC-normalised{where}"
+        )
+    folded_text = text.casefold()
+    if len(folded_text) != len(text):  # casefolding changed lengths: its offsets are not the text's
+        return None
+    folded_quote = quote.casefold()
+    if len(folded_quote) != len(quote):
+        return None
+    other = [s for s in find_all(folded_text, folded_quote) if text[s : s + len(quote)] != quote]
+    return "it occurs with other capitalisation at " + _listing(other, len(quote)) if other else None
+
+
+def _occurs_hint(places: list[int], quote: str, text: str = "") -> str:
     if not places:
-        return f"{quote!r} does not occur anywhere in the document"
+        absent = _absent_hint(text, quote) if text else None
+        return f"{quote!r} does not occur anywhere in the document" + (f" ({absent})" if absent else "")
     return f"{quote!r} occurs at " + _listing(places, len(quote))
