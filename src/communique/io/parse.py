@@ -293,8 +293,9 @@ def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _LONG_INT = re.compile(r"-?[0-9]{%d,}" % (MAX_INT_DIGITS + 1))
 
 
-def _long_json_int(text: str) -> ParseFailure:
-    """Locate the over-long integer that made ``json`` give up (it does not say where)."""
+def long_json_int(text: str) -> ParseFailure:
+    """The over-long integer that made ``json`` raise a plain ``ValueError``, located (``json`` does not
+    say where)."""
     found = _LONG_INT.search(text)
     if found is None:  # another value error: report it without a position
         return ParseFailure(issue("json-syntax", "the text is not valid JSON", line=1, column=1))
@@ -312,7 +313,7 @@ def parse_json(text: str) -> Any:
     except DuplicateKey as exc:
         raise ParseFailure(issue("json-syntax", str(exc), line=1, column=1)) from None
     except ValueError:  # json refuses to convert an integer longer than Python's limit
-        raise _long_json_int(text) from None
+        raise long_json_int(text) from None
     except RecursionError:
         raise ParseFailure(issue("too-deep", "the document is nested too deeply to read", line=1, column=1)) from None
 
