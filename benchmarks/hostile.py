@@ -175,7 +175,9 @@ def write_alias_bombs(work: Path) -> None:
     official = "o: &o {id: o, name: null, title: null, rank: null, country: null, organisation: null, "
     official += "participation: mentioned, mentions: *ms}"
     (work / "bomb-wide.yaml").write_text(
-        "\n".join(["document_id: hostile", mention, mentions, official, "officials: [" + ", ".join(["*o"] * 3000) + "]"])
+        "\n".join(
+            ["document_id: hostile", mention, mentions, official, "officials: [" + ", ".join(["*o"] * 3000) + "]"]
+        )
         + "\n",
         encoding="utf-8",
     )
@@ -188,15 +190,35 @@ def run_all(work: Path, mentions: int) -> list[Result]:
         measure(f"validate, {many}", ["validate", str(work / "gold"), "--corpus", corpus], 0, work=work),
         measure(
             f"export hf, {many}",
-            ["export", "hf", "--annotations", str(work / "gold"), "--corpus", corpus, "--out", str(work / "hf")]
-            + ["--passes", "", "--no-verify"],
+            [
+                "export",
+                "hf",
+                "--annotations",
+                str(work / "gold"),
+                "--corpus",
+                corpus,
+                "--out",
+                str(work / "hf"),
+                "--passes",
+                "",
+                "--no-verify",
+            ],
             0,
             work=work,
         ),
         measure(
             f"bench, {many}",
-            ["bench", "--pred", str(work / "pred.jsonl"), "--gold", str(work / "gold"), "--corpus", corpus]
-            + ["--samples", "100"],
+            [
+                "bench",
+                "--pred",
+                str(work / "pred.jsonl"),
+                "--gold",
+                str(work / "gold"),
+                "--corpus",
+                corpus,
+                "--samples",
+                "100",
+            ],
             0,
             work=work,
         ),

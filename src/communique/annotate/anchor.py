@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, issue
@@ -55,7 +55,7 @@ class Resolution:
     written: bool  # the offsets were in the file (not computed here)
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

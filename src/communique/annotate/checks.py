@@ -8,6 +8,7 @@ that a file gets every problem at once. They serve both gold annotations and pre
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import reprlib
 from collections.abc import Iterator
@@ -94,8 +95,7 @@ def _control_message(value: Any) -> tuple[str, str]:
     where = f"U+{ord(found[0]):04X} at position {found.start()} in {show_value(value)}" if found else "it"
     return (
         f"free text holds a control character: {where}",
-        "names, titles and other free text are one line without tabs or control characters; "
-        "replace it with a space",
+        "names, titles and other free text are one line without tabs or control characters: use a space",
     )
 
 
@@ -270,7 +270,8 @@ def has_errors(issues: list[Issue]) -> bool:
 
 
 def kind_of(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+    return names.get(type(value), type(value).__name__)
 
 
 class _BoundedRepr(reprlib.Repr):
@@ -287,7 +288,7 @@ class _BoundedRepr(reprlib.Repr):
 
     def repr_int(self, x: int, level: int) -> str:
         if x.bit_length() > 200:  # about 60 digits: converting a huge integer to decimal is quadratic
-            return f"<integer of about {x.bit_length() * 3 // 10} digits>"
+            return f"<integer of about {int(x.bit_length() * math.log10(2)) + 1} digits>"
         return super().repr_int(x, level)
 
 

@@ -58,7 +58,7 @@ def _feature_type(feature: Any) -> str:
     if isinstance(feature, dict):
         return "{" + ", ".join(f"{k}: {_feature_type(v)}" for k, v in feature.items()) + "}"
     if isinstance(feature, datasets.Value):
-        return feature.dtype
+        return str(feature.dtype)
     return type(feature).__name__
 
 

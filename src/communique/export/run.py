@@ -60,8 +60,7 @@ def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
     b = {d.document_id: d for d in load_annotations(folders[1], corpus_dir)}
     parts = [
         f"Agreement of pass {markdown_code(folders[1].name)} with pass {markdown_code(folders[0].name)} "
-        f"on {markdown_code(doc_id)}:\n\n"
-        + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
+        f"on {markdown_code(doc_id)}:\n\n" + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
         for doc_id in sorted(a.keys() & b.keys())
     ]
     return "\n\n".join(parts) or None

@@ -168,7 +168,7 @@ def check_yaml_events(text: str, *, keys_and_numbers: bool = True) -> None:
 
     try:
         for event in pyyaml.parse(text, Loader=_FastBase):
-            mark = event.start_mark
+            mark: Any = event.start_mark  # libyaml always sets it
             if isinstance(event, pyyaml.AliasEvent):
                 child()
                 if event.anchor in open_anchors:
@@ -231,7 +231,7 @@ def _count(n: int) -> str:
 _FastBase: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 
 
-class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
+class _FastLoader(_FastBase):  # type: ignore[misc]
     """libyaml parser, YAML 1.2-like scalars, duplicate keys refused."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
@@ -246,7 +246,8 @@ class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
                     "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
     def construct_yaml_int(self, node: Any) -> int:
         digits = _digits(node.value) if len(node.value) > MAX_INT_DIGITS else 0
@@ -290,7 +291,7 @@ def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-_LONG_INT = re.compile(r"-?[0-9]{%d,}" % (MAX_INT_DIGITS + 1))
+_LONG_INT = re.compile(rf"-?[0-9]{{{MAX_INT_DIGITS + 1},}}")
 
 
 def long_json_int(text: str) -> ParseFailure:

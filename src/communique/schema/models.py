@@ -130,7 +130,9 @@ class Official(_Model):
     """A person acting in an official capacity, named or not, with every mention of them."""
 
     id: Id
-    name: FreeText | None = Field(description="Full name as the text gives it; null for an official the text does not name.")
+    name: FreeText | None = Field(
+        description="Full name as the text gives it; null for an official the text does not name."
+    )
     title: FreeText | None = Field(description="Title or role as the text gives it, e.g. 'Defense Minister'.")
     rank: FreeText | None = Field(description="Military or civil rank as the text gives it, e.g. 'Major General'.")
     country: Country | None = Field(description="ISO 3166-1 alpha-3 code of the country they serve.")
