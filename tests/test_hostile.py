@@ -366,3 +366,9 @@ def test_cli_bench_reads_a_bom_and_refuses_a_huge_integer(tmp_path: Path, corpus
     assert main(["bench", "--pred", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir)]) == 1
     out, err = capsys.readouterr()
     assert "[number-too-large]" in out + err and "Traceback" not in out + err
+
+
+def test_a_huge_span_is_not_echoed_whole():
+    text = "a" * 1_000_000
+    (found,) = resolve(text, {"start": 0, "end": 1_000_000, "text": "b" * 1_000_000}, ("x",)).issues
+    assert found.code == "span-text-mismatch" and len(found.message) < 1000 and len(found.hint or "") < 1000

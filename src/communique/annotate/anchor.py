@@ -17,6 +17,13 @@ from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, issue
 
 MAX_LISTED = 8  # candidate offsets listed in a hint
+MAX_SHOWN = 200  # characters of a span's text echoed in a message (every ordinary span is shown whole)
+
+
+def shown(value: str) -> str:
+    """``repr`` of a span text for a message, cut after :data:`MAX_SHOWN` characters (a 6 MB span is not
+    echoed whole)."""
+    return repr(value) if len(value) <= MAX_SHOWN else repr(value[:MAX_SHOWN]) + "…"
 
 
 def find_all(text: str, needle: str) -> list[int]:
@@ -76,7 +83,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
         problems.append(
             issue(
                 "span-whitespace",
-                f"span text {quote!r} has whitespace at an edge",
+                f"span text {shown(quote)} has whitespace at an edge",
                 path=at(".text"),
                 hint="trim the span",
             )
@@ -104,7 +111,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
             problems.append(
                 issue(
                     "span-text-mismatch",
-                    f"text at [{start}, {end}) is {text[start:end]!r}, not {quote!r}",
+                    f"text at [{start}, {end}) is {shown(text[start:end])}, not {shown(quote)}",
                     path=at(".text"),
                     hint=_occurs_hint(places, quote, text),
                 )
@@ -120,7 +127,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                 problems.append(
                     issue(
                         "span-context-mismatch",
-                        f"occurrence {occurrence} of {quote!r} is not at offset {start}",
+                        f"occurrence {occurrence} of {shown(quote)} is not at offset {start}",
                         path=at(".occurrence"),
                         hint=_occurs_hint(places, quote),
                     )
@@ -135,7 +142,9 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
         else:
             hint = _absent_hint(text, quote)
         problems.append(
-            issue("span-not-found", f"{quote!r} does not occur in the document{context}", path=at(".text"), hint=hint)
+            issue(
+                "span-not-found", f"{shown(quote)} does not occur in the document{context}", path=at(".text"), hint=hint
+            )
         )
         return Resolution(None, None, tuple(problems), False)
     if _int(occurrence):
@@ -143,7 +152,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
             problems.append(
                 issue(
                     "span-not-found",
-                    f"occurrence {occurrence} requested but {quote!r} occurs {len(places)} time(s){context}",
+                    f"occurrence {occurrence} requested but {shown(quote)} occurs {len(places)} time(s){context}",
                     path=at(".occurrence"),
                     hint=_occurs_hint(places, quote),
                 )
@@ -154,7 +163,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
         problems.append(
             issue(
                 "span-ambiguous",
-                f"{quote!r} occurs {len(places)} times{context}",
+                f"{shown(quote)} occurs {len(places)} times{context}",
                 path=at(".text"),
                 hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: " + _listing(places, len(quote)),
             )
@@ -165,7 +174,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
     problems.append(
         issue(
             "span-unanchored",
-            f"{quote!r} has no offsets (resolves to [{chosen}, {chosen + len(quote)}))",
+            f"{shown(quote)} has no offsets (resolves to [{chosen}, {chosen + len(quote)}))",
             path=at(),
             hint="run `communique anchor` to write them",
         )
@@ -196,5 +205,5 @@ def _absent_hint(text: str, quote: str) -> str | None:
 def _occurs_hint(places: list[int], quote: str, text: str = "") -> str:
     if not places:
         absent = _absent_hint(text, quote) if text else None
-        return f"{quote!r} does not occur anywhere in the document" + (f" ({absent})" if absent else "")
-    return f"{quote!r} occurs at " + _listing(places, len(quote))
+        return f"{shown(quote)} does not occur anywhere in the document" + (f" ({absent})" if absent else "")
+    return f"{shown(quote)} occurs at " + _listing(places, len(quote))
