@@ -47,6 +47,7 @@ class Result:
     name: str
     command: str
     seconds: float
+    cpu: float  # user + system seconds of the process (and the children it waited for)
     peak_mb: float
     code: int
     note: str
@@ -74,7 +75,8 @@ def measure(name: str, args: list[str], expect: int, must_print: str | None = No
     note = next((line for line in printed.splitlines() if must_print and must_print in line), "")
     shown = " ".join(args).replace(str(work), "$WORK")
     peak_mb = max(peak / 2**20, usage.ru_maxrss / 1024)
-    return Result(name, f"communique {shown}", seconds, peak_mb, code, note[:160])
+    cpu = usage.ru_utime + usage.ru_stime
+    return Result(name, f"communique {shown}", seconds, cpu, peak_mb, code, note[:160])
 
 
 def build_document(work: Path, mentions: int) -> tuple[str, list[tuple[int, int]]]:
@@ -260,10 +262,13 @@ def table(results: list[Result], mentions: int) -> str:
     head = (
         f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
         f"pydantic {pydantic.VERSION}; {mentions:,} mentions in one {mentions * (len(WORD) + 1) / 1e6:.1f} MB "
-        f"sentence; measured {time.strftime('%Y-%m-%d')}.\n\n"
-        "| case | command | wall s | peak RSS MB | exit |\n|---|---|---|---|---|\n"
+        f"sentence; measured {time.strftime('%Y-%m-%d')}; "
+        f"load average at the start: {os.getloadavg()[0]:.1f}.\n\n"
+        "| case | command | wall s | CPU s | peak RSS MB | exit |\n|---|---|---|---|---|---|\n"
     )
-    rows = [f"| {r.name} | `{r.command}` | {r.seconds:.1f} | {r.peak_mb:.0f} | {r.code} |" for r in results]
+    rows = [
+        f"| {r.name} | `{r.command}` | {r.seconds:.1f} | {r.cpu:.1f} | {r.peak_mb:.0f} | {r.code} |" for r in results
+    ]
     return head + "\n".join(rows)
 
 
