@@ -63,6 +63,7 @@ from communique.io.parse import (
     ParseFailure,
     decode_utf8,
     format_path,
+    long_json_int,
     no_duplicate_keys,
     parse_path,
 )
@@ -150,7 +151,7 @@ class PredictionStream:
                 self.summary.lines += 1
                 try:
                     data = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                except (ValueError, RecursionError):  # JSON, UTF-8 or an over-long integer
                     self._read_line(number, raw, here)  # reports the problem with its position
                     continue
                 doc_id = data.get("document_id") if isinstance(data, dict) else None
@@ -194,7 +195,7 @@ class PredictionStream:
 
     def _read_line(self, number: int, raw: bytes, offset: int = 0) -> PredictionSet:
         try:
-            text = raw.decode("utf-8").rstrip("\r\n")
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")  # a BOM only at the start
         except UnicodeDecodeError as exc:  # worded as decode_utf8 words it for a whole file
             found = issue(
                 "encoding-error",
@@ -296,6 +297,10 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             continue
         except DuplicateKey as exc:
             result.issues.append(issue("json-syntax", f"duplicate key {exc.args[0]!r}", file=name, line=number))
+            continue
+        except ValueError:  # an integer longer than json converts
+            found = long_json_int(line).issue
+            result.issues.append(found.located(name, number, found.column))
             continue
         except RecursionError:
             result.issues.append(issue("too-deep", "the line is nested too deeply to read", file=name, line=number))

@@ -35,11 +35,27 @@ _ENTRIES = [
     Problem("yaml-syntax", Severity.ERROR, "The file is not well-formed YAML or JSON."),
     Problem("json-syntax", Severity.ERROR, "A line is not well-formed JSON."),
     Problem("too-deep", Severity.ERROR, "The document nests deeper than any valid document can."),
+    Problem(
+        "alias-expansion",
+        Severity.ERROR,
+        "YAML aliases expand the file far beyond what is written (more than max(10,000, 20 x its nodes)).",
+    ),
+    Problem(
+        "yaml-unsupported",
+        Severity.ERROR,
+        "The file uses a YAML feature annotation files do not allow: a list or mapping as a key, a recursive alias.",
+    ),
+    Problem("number-too-large", Severity.ERROR, "An integer has more digits (over 4,300) than communique reads."),
     # structure (from the Pydantic models)
     Problem("missing-field", Severity.ERROR, "A required field is absent."),
     Problem("unknown-field", Severity.ERROR, "A field the schema does not define (often a typo)."),
     Problem("type-error", Severity.ERROR, "A value has the wrong type."),
     Problem("invalid-value", Severity.ERROR, "A value has the right type but is not allowed."),
+    Problem(
+        "control-character",
+        Severity.ERROR,
+        "Free text holds a control character (a tab, line break or other non-printing character).",
+    ),
     # anchoring spans to the text
     Problem("span-not-found", Severity.ERROR, "The span's text does not occur in the document."),
     Problem("span-ambiguous", Severity.ERROR, "The span's text occurs more than once; say which."),
