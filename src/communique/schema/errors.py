@@ -100,6 +100,23 @@ _ENTRIES = [
     # -- prediction codes go here --
     # exports
     # -- export codes go here --
+    # converters (communique convert) and the LLM extractor (communique extract --method llm)
+    Problem("missing-library", Severity.ERROR, "An optional library this feature needs is not installed."),
+    Problem("convert-bad-input", Severity.ERROR, "The input is not in the format it was said to be in."),
+    Problem(
+        "convert-text-differs",
+        Severity.WARNING,
+        "The converted document's text differs from the corpus text; spans go by text and occurrence.",
+    ),
+    Problem("convert-token-unaligned", Severity.WARNING, "A token could not be found in the text; it is left out."),
+    Problem("convert-label-skipped", Severity.WARNING, "Labels with no place in a prediction were left out."),
+    Problem("llm-request-failed", Severity.WARNING, "No usable answer after retries; that part predicts nothing."),
+    Problem("llm-invalid-json", Severity.WARNING, "The model's answer is not JSON; that document predicts nothing."),
+    Problem(
+        "llm-invalid-answer",
+        Severity.WARNING,
+        "The model's answer does not fit the prediction schema; that document predicts nothing.",
+    ),
 ]
 
 #: code -> catalogue entry
