@@ -104,7 +104,7 @@ def _docs(path: Path) -> Iterator[tuple[int, Any]]:
         docbin = DocBin(store_user_data=True).from_disk(path)
     except Exception as exc:  # spaCy raises several kinds on a file that is not a DocBin
         raise _bad(str(path), f"not a spaCy DocBin: {exc}") from None
-    yield from enumerate(docbin.get_docs(spacy.vocab.Vocab()), start=1)
+    yield from enumerate(docbin.get_docs(spacy.blank("en").vocab), start=1)  # English lexical attributes (is_quote)
 
 
 def _target_of_doc(doc: Any, index: CorpusIndex, where: str, number: int) -> Target:
@@ -572,7 +572,7 @@ def _labelled_with_links(
             builder.add_mention(s, e, form="name")
     for key, parts in linked.items():
         s, e, _, confidence = spans[key]
-        builder.add_quote([(s, e)], cues=parts["cue"], speaker=(parts["speaker"] or [None])[0], confidence=confidence)
+        builder.add_quote([(s, e)], cues=parts["cue"], speaker=parts["speaker"][0] if parts["speaker"] else None, confidence=confidence)
     return builder.add_labelled([x for x in rest if role_of(x[2]) != "mention"])
 
 
