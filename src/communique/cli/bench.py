@@ -55,10 +55,13 @@ def register(sub: Any) -> None:
         description="Run a baseline extractor over corpus documents.",
     )
     extract.add_argument("documents", nargs="*", metavar="DOCUMENT", help="document ids (default: every document)")
-    extract.add_argument("--method", choices=("rules",), default="rules", help="extractor (default: rules)")
+    extract.add_argument("--method", choices=("rules", "llm"), default="rules", help="extractor (default: rules)")
     extract.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     extract.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     extract.set_defaults(func=cmd_extract)
+    from communique.cli.llm import add_llm_options
+
+    add_llm_options(extract)
 
 
 def _positive(value: str) -> int:
@@ -141,6 +144,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     paths = [corpus / f"{d}.json" for d in args.documents] if args.documents else sorted(corpus.glob("*.json"))
+    if args.method == "llm":
+        from communique.cli.llm import run_llm
+
+        return run_llm(args, paths)
     method = METHODS[args.method]
     lines = []
     for path in paths:
