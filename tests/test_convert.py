@@ -219,7 +219,7 @@ def test_textacy_direct_quotations_become_direct_quotes(corpus: Path, tmp_path: 
 
 
 def test_textacy_needs_a_parse(corpus: Path, tmp_path: Path):
-    spacy = pytest.importorskip("textacy", reason="textacy is in the `convert` and `test` extras")
+    pytest.importorskip("textacy", reason="textacy is in the `convert` and `test` extras")
     import spacy
     from spacy.tokens import DocBin
 

@@ -24,7 +24,7 @@ from communique.extract.llm import LLMSettings, extract_llm, parts_of
 from .test_convert import _without_new_fields, _write_corpus
 
 pytest.importorskip("openai", reason="openai is in the `llm` and `test` extras")
-from .chat_server import ChatServer  # noqa: E402
+from .chat_server import ChatServer
 
 SHORT = "“We will deepen our cooperation,” Defence Minister Anna Berg said in Oslo."
 LONG = (
@@ -126,7 +126,7 @@ def test_a_rerun_is_answered_from_the_cache(server, corpus, tmp_path):
     assert issues == [] and len(server.requests) == sent  # nothing sent
     assert [_without_new_fields(x) for x in again] == [_without_new_fields(x) for x in first]
     assert all(x["meta"]["llm"]["cached_parts"] == x["meta"]["llm"]["parts"] for x in again)
-    other_model, _ = extract_llm(_docs(corpus), _settings(server, tmp_path, model="other"), progress=False)
+    extract_llm(_docs(corpus), _settings(server, tmp_path, model="other"), progress=False)
     assert len(server.requests) > sent  # the model is part of the key
 
 
@@ -164,7 +164,7 @@ def test_a_bad_answer_is_a_located_warning_and_predicts_nothing(corpus, tmp_path
     try:
         settings = _settings(bad, tmp_path)
         lines, issues = extract_llm(_docs(corpus), settings, progress=False)
-        again, _ = extract_llm(_docs(corpus), settings, progress=False)
+        extract_llm(_docs(corpus), settings, progress=False)
         asked = [r["document_id"] for r in bad.requests]
     finally:
         bad.close()

@@ -572,7 +572,8 @@ def _labelled_with_links(
             builder.add_mention(s, e, form="name")
     for key, parts in linked.items():
         s, e, _, confidence = spans[key]
-        builder.add_quote([(s, e)], cues=parts["cue"], speaker=parts["speaker"][0] if parts["speaker"] else None, confidence=confidence)
+        speaker = parts["speaker"][0] if parts["speaker"] else None
+        builder.add_quote([(s, e)], cues=parts["cue"], speaker=speaker, confidence=confidence)
     return builder.add_labelled([x for x in rest if role_of(x[2]) != "mention"])
 
 
