@@ -230,7 +230,11 @@ COMMISSIVE_VERB = re.compile(
     r"\b(?:invited|invites|offered|pledged|promised|vowed|called for|calls for|"
     r"support|supports|emphasizes|expected|prepared|ready|willing|desire)\b"
 )
-CLAUSE_START = re.compile(r"(?:^|[.;:“\"]\s*|, (?:and |so |but )?|\bthat |\band (?=\w+ (?:will|can|should)\b))")
+# like CLAUSE_END, a comma starts a clause only before a conjunction or a subject pronoun
+CLAUSE_START = re.compile(
+    r"(?:^|[.;:“\"]\s*|, (?:(?:and|so|but|while|whereas) |(?=(?:we|I|he|she|they|it)\b))|\bthat "
+    r"|\band (?=\w+ (?:will|can|should)\b))"
+)
 # a comma ends the clause only before a conjunction or a participle: "will, in the coming years, do" is one clause
 CLAUSE_END = re.compile(
     r"[.;”\"]|,(?= (?:and|but|so|while|whereas|adding|noting|saying|stating|according|describing|which|who)\b)"
