@@ -429,6 +429,7 @@ class _Extractor:
                 continue
             cue = self.cue_before(p_start, i)
             after = None
+            cue_span: tuple[int, int] | None
             if cue is not None:
                 cue_span = (p_start + cue.start(), p_start + cue.end())
             else:
@@ -486,7 +487,7 @@ class _Extractor:
     # -- 4. meetings
 
     def find_meetings(self) -> list[dict[str, Any]]:
-        meetings = []
+        meetings: list[dict[str, Any]] = []
         for m in MEETING.finditer(self.text):
             s_start, s_end = self.sentence(m.start())
             stop = MEETING_CLAUSE_END.search(self.text, m.end(), s_end)
