@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from communique.bench import score
 from communique.bench.convert import convert_path
@@ -484,3 +486,50 @@ def test_cli_convert_writes_lines_and_reports_bad_input(
     assert f"{bad}:1:" in err and "[json-syntax]" in err and "Traceback" not in err
     assert not out2.exists()
     assert main(["convert", "--from", "hf", str(tmp_path / "missing.jsonl"), "--corpus", str(corpus)]) == 2
+
+
+def test_conll_written_by_spacys_own_iob_functions(corpus: Path, tmp_path: Path):
+    spacy = pytest.importorskip("spacy", reason="spaCy is in the `convert` and `test` extras")
+    from spacy.training import biluo_to_iob, offsets_to_biluo_tags
+
+    doc = spacy.blank("en")(TEXT)
+    entities = [(*_at(TEXT, "Anna Berg"), "PER"), (*_at(TEXT, "Jan Kowal"), "PER"), (*_at(TEXT, "Berg", 2), "PER")]
+    tags = biluo_to_iob(offsets_to_biluo_tags(doc, entities))
+    rows = [f"{token.text} {tag}" for token, tag in zip(doc, tags) if not token.is_space]
+    path = tmp_path / "spacy.iob"
+    path.write_text("# document_id = talks\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = convert_path("conll", path, corpus)
+    assert result.issues == []
+    assert _mentions(result.lines[0]) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
+
+
+def test_the_command_offers_every_format():
+    from communique.bench.convert import FORMATS
+    from communique.cli.convert import FORMAT_NAMES
+
+    assert set(FORMAT_NAMES) == set(FORMATS)
+
+
+@given(
+    text=st.text(alphabet="ab \n“”é🇮", min_size=1, max_size=40),
+    bounds=st.tuples(st.integers(0, 40), st.integers(0, 40)),
+    same=st.booleans(),
+)
+def test_builder_spans_are_exact_or_point_back_to_their_occurrence(text: str, bounds: tuple[int, int], same: bool):
+    from communique.bench.convert import DocumentBuilder, Target
+
+    start, end = sorted(bounds)
+    target = Target("t", text if same else text + "x", "0" * 64)
+    span = DocumentBuilder(target, text, "test").span(start, end)
+    if span is None:
+        assert end > len(text) or not text[start:end].strip()
+        return
+    assert span["text"] == span["text"].strip() and span["text"] in text[start:end]
+    if same:
+        assert text[span["start"] : span["end"]] == span["text"]
+    else:  # the occurrence-th occurrence in the source is where the span was
+        found, at = [], -1
+        while (at := text.find(span["text"], at + 1)) != -1:
+            found.append(at)
+        lead = len(text[start:end]) - len(text[start:end].lstrip())
+        assert found[span["occurrence"] - 1] == start + lead
