@@ -220,6 +220,25 @@ def test_textacy_direct_quotations_become_direct_quotes(corpus: Path, tmp_path: 
     assert line["officials"][0]["mentions"] == [{**_span(QUOTE_ONLY, "Berg"), "form": "name"}]
 
 
+def test_textacy_bailing_out_on_a_document_is_a_warning(corpus: Path, tmp_path: Path):
+    pytest.importorskip("textacy", reason="textacy is in the `convert` and `test` extras")
+    from spacy.tokens import Doc, DocBin
+
+    parsed = _parsed_quote_doc()
+    words = [t.text for t in parsed][1:]  # drop the opening mark: an odd number of quotation marks
+    doc = Doc(parsed.vocab, words=words, spaces=[bool(t.whitespace_) for t in parsed][1:],
+              deps=[t.dep_ for t in parsed][1:], heads=[t.head.i - 1 if t.head.i else 2 for t in parsed][1:],
+              pos=[t.pos_ for t in parsed][1:], lemmas=[t.lemma_ for t in parsed][1:])  # fmt: skip
+    corpus_text = doc.text
+    _write_corpus(corpus, {"unclosed": corpus_text})
+    path = tmp_path / "unclosed.spacy"
+    DocBin(docs=[doc], attrs=["POS", "DEP", "HEAD", "LEMMA", "SENT_START"]).to_disk(path)
+    result = convert_path("textacy", path, corpus)
+    assert [i.code for i in result.issues] == ["convert-library-failed"]
+    assert "quotation marks" in result.issues[0].message
+    assert result.lines[0]["document_id"] == "unclosed" and result.lines[0]["quotes"] == []
+
+
 def test_textacy_needs_a_parse(corpus: Path, tmp_path: Path):
     pytest.importorskip("textacy", reason="textacy is in the `convert` and `test` extras")
     import spacy

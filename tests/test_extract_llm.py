@@ -157,6 +157,11 @@ def test_retries_run_out_and_a_slow_answer_times_out_as_located_warnings(server,
         ('{"officials": [', "llm-invalid-json", "$"),
         ('{"quotes": [{"contents": [], "kind": "shouted"}]}', "llm-invalid-answer", "$.quotes[0].contents"),
         ('{"officials": [{"mentions": [{"text": "Berg", "form": "title"}]}]}', "llm-invalid-answer", None),
+        (
+            '{"quotes": [{"speaker_id": "nobody", "contents": [{"text": "Berg"}]}]}',
+            "llm-invalid-answer",
+            "$.quotes[0].speaker_id",
+        ),
     ],
 )
 def test_a_bad_answer_is_a_located_warning_and_predicts_nothing(corpus, tmp_path, content, code, path):

@@ -22,6 +22,7 @@ never dropped silently. Token usage is recorded in each line's ``meta.llm``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -174,6 +175,7 @@ class _Answer:
     usage: dict[str, int] = field(default_factory=dict)
     cached: bool = False
     problem: Issue | None = None
+    cache_path: Path | None = None  # where to keep it once the whole document's answers proved usable
 
 
 def prediction_schema() -> dict[str, Any]:
@@ -287,9 +289,7 @@ class _Client:
         )
         content = response.choices[0].message.content if response.choices else None
         data, problem = self._check(content or "", part, where)
-        if problem is None and cached is not None:
-            write_atomic(cached, json.dumps({"model": settings.model, "data": data}, ensure_ascii=False) + "\n")
-        return _Answer(data, counts, problem=problem)
+        return _Answer(data, counts, problem=problem, cache_path=cached)
 
     def _check(self, content: str, part: _Part, where: str) -> tuple[dict[str, Any] | None, Issue | None]:
         import jsonschema  # type: ignore[import-untyped]
@@ -365,7 +365,8 @@ def _merge(doc: CorpusDocument, answers: Sequence[tuple[_Part, dict[str, Any]]])
     officials: list[dict[str, Any]] = []
     line: dict[str, Any] = {"document_id": doc.id, "text_sha256": doc.sha256, "annotators": [METHOD]}
     layers: dict[str, list[dict[str, Any]]] = {name: [] for name in LAYERS}
-    for part, data in answers:
+    for part, answer in answers:
+        data = copy.deepcopy(answer)  # the answer as given stays intact, for the cache
         for span in _spans(data):
             _place(span, part)
         prefix = f"p{part.index + 1}-"
@@ -405,6 +406,44 @@ def _merge(doc: CorpusDocument, answers: Sequence[tuple[_Part, dict[str, Any]]])
                             who[ref] = renamed.get(who[ref], prefix + who[ref])
                 layers[layer].append(item)
     return {**line, "officials": officials, **layers}
+
+
+def _merged_problem(line: dict[str, Any]) -> Issue | None:
+    """A problem the schema cannot see (a reference to nothing, an id twice), as the bench would find it."""
+    from pydantic import ValidationError
+
+    from communique.schema.predictions import PredictedDocument
+
+    try:
+        PredictedDocument.model_validate(line)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+        return issue(
+            "llm-invalid-answer", f"{line['document_id']}: {first['msg']}", file=line["document_id"], path=where
+        )
+    declared = {o["id"] for o in line["officials"] if o.get("id")}
+    items = {layer: {i["id"] for i in line[layer] if i.get("id")} for layer in LAYERS}
+    for layer in LAYERS:
+        for n, item in enumerate(line[layer]):
+            for who in [item, *item.get("participants", [])]:
+                for ref in _REF_FIELDS:
+                    if who.get(ref) and who[ref] not in declared:
+                        return issue(
+                            "llm-invalid-answer",
+                            f"{line['document_id']}: {ref} {who[ref]!r} names no official of the answer",
+                            file=line["document_id"],
+                            path=f"$.{layer}[{n}].{ref}",
+                        )
+            for ref, target in (("meeting_id", "meetings"), ("quote_id", "quotes")):
+                if item.get(ref) and item[ref] not in items[target]:
+                    return issue(
+                        "llm-invalid-answer",
+                        f"{line['document_id']}: {ref} {item[ref]!r} names nothing",
+                        file=line["document_id"],
+                        path=f"$.{layer}[{n}].{ref}",
+                    )
+    return None
 
 
 # -- the run
@@ -457,6 +496,16 @@ def extract_llm(
             }
         else:
             line = _merge(doc, [(p, a.data) for p, a in mine if a.data is not None])
+            problem = _merged_problem(line)
+            if problem is not None:  # e.g. a speaker_id naming no official: the bench would reject the file
+                issues.append(problem)
+                meta["error"] = problem.code
+                line = {**line, **{name: [] for name in ("officials", *LAYERS)}}
+            else:
+                for _, answer in mine:  # only answers that were used are kept: a bad one is asked again
+                    if answer.cache_path is not None and not answer.cached:
+                        stored = {"model": settings.model, "data": answer.data}
+                        write_atomic(answer.cache_path, json.dumps(stored, ensure_ascii=False) + "\n")
         line["meta"] = {"llm": meta}
         lines.append(line)
     return lines, issues

@@ -110,6 +110,7 @@ _ENTRIES = [
     ),
     Problem("convert-token-unaligned", Severity.WARNING, "A token could not be found in the text; it is left out."),
     Problem("convert-label-skipped", Severity.WARNING, "Labels with no place in a prediction were left out."),
+    Problem("convert-library-failed", Severity.WARNING, "The library failed on one document; its items are left out."),
     Problem("llm-request-failed", Severity.WARNING, "No usable answer after retries; that part predicts nothing."),
     Problem("llm-invalid-json", Severity.WARNING, "The model's answer is not JSON; that document predicts nothing."),
     Problem(

@@ -177,7 +177,14 @@ def read_textacy(path: Path, index: CorpusIndex, out: Converted) -> None:
                 hint="save the DocBin from a pipeline with a parser (attrs including DEP, POS, TAG)",
             )
         target = _target_of_doc(doc, index, str(path), number)
-        line = quotations_line(doc, target, list(triples.direct_quotations(doc)))
+        try:
+            found = list(triples.direct_quotations(doc))
+        except ValueError as exc:  # e.g. an odd number of quotation marks: textacy bails out on the document
+            out.issues.append(
+                issue("convert-library-failed", f"textacy on doc {number} ({target.id!r}): {exc}", file=str(path))
+            )
+            found = []
+        line = quotations_line(doc, target, found)
         if doc.text != target.text:
             out.issues.extend(DocumentBuilder(target, doc.text, "", where=str(path)).text_issues())
         out.lines.append(line)
