@@ -505,6 +505,11 @@ def test_cli_convert_writes_lines_and_reports_bad_input(
     assert f"{bad}:1:" in err and "[json-syntax]" in err and "Traceback" not in err
     assert not out2.exists()
     assert main(["convert", "--from", "hf", str(tmp_path / "missing.jsonl"), "--corpus", str(corpus)]) == 2
+    assert main(["convert", "--from", "conll", str(path), "--corpus", str(corpus), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["command"], document["from"], document["documents"]) == ("convert", "conll", 1)
+    assert [p["document_id"] for p in document["predictions"]] == ["talks"]
+    assert [p["code"] for p in document["problems"]] == ["convert-label-skipped"]
 
 
 def test_conll_written_by_spacys_own_iob_functions(corpus: Path, tmp_path: Path):

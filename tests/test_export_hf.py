@@ -161,7 +161,9 @@ def test_bio_tags_cover_every_mention(loaded, gold):
 
 
 def test_parquet_files_carry_their_features(exported):
-    for path in exported.rglob("*.parquet"):
+    parquet = sorted(exported.rglob("*.parquet"))
+    assert len(parquet) >= len(CONFIGS)  # one file per config at least
+    for path in parquet:
         features = json.loads(pq.read_schema(path).metadata[b"huggingface"])["info"]["features"]
         config = next(c for c in CONFIGS if c.name == path.parent.name)
         assert features == config.features.to_dict()
@@ -194,11 +196,13 @@ def test_card_front_matter_lists_exact_files_and_sizes(exported, loaded):
 
 
 def _tree(root: Path) -> dict[str, str]:
-    return {
+    tree = {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+    assert tree, f"nothing under {root}: comparing two empty trees would prove nothing"
+    return tree
 
 
 def test_export_is_deterministic(exported, tmp_path):

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from communique.cli.output import format_text
-from communique.io.write import write_atomic
-from communique.schema.errors import CommuniqueError, Issue, issue
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, positive, write_result
+from communique.schema.errors import issue
 
 
 def add_llm_options(parser: Any) -> None:
@@ -25,14 +21,14 @@ def add_llm_options(parser: Any) -> None:
     )
     group.add_argument("--prompt", metavar="FILE", help="instructions to use instead of the built-in ones")
     group.add_argument("--few-shot", type=_count, default=0, metavar="N", help="worked examples to include (0-2)")
-    group.add_argument("--concurrency", type=_positive, default=4, metavar="K", help="requests in flight (default 4)")
+    group.add_argument("--concurrency", type=positive, default=4, metavar="K", help="requests in flight (default 4)")
     group.add_argument("--cache", metavar="DIR", help="cache answers here; a rerun then sends nothing")
     group.add_argument("--timeout", type=_seconds, default=120.0, metavar="S", help="seconds per request (default 120)")
     group.add_argument(
         "--retries", type=_count, default=4, metavar="N", help="retries on 429, 5xx, timeouts (default 4)"
     )
     group.add_argument(
-        "--max-chars", type=_positive, default=12000, metavar="N", help="longer documents go by sections of this size"
+        "--max-chars", type=positive, default=12000, metavar="N", help="longer documents go by sections of this size"
     )
 
 
@@ -43,13 +39,6 @@ def _count(value: str) -> int:
     return number
 
 
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
-
-
 def _seconds(value: str) -> float:
     number = float(value)
     if not number > 0:
@@ -57,12 +46,7 @@ def _seconds(value: str) -> float:
     return number
 
 
-def _print(issues: list[Issue]) -> None:
-    for found in issues:
-        print(format_text(found), file=sys.stderr)
-
-
-def run_llm(args: argparse.Namespace, paths: list[Path]) -> int:
+def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> int:
     from pydantic import ValidationError
 
     from communique.api import load_corpus_document
@@ -78,15 +62,15 @@ def run_llm(args: argparse.Namespace, paths: list[Path]) -> int:
     if args.prompt and not Path(args.prompt).is_file():
         usage.append(issue("file-not-found", "no such prompt file", file=args.prompt))
     if usage:
-        _print(usage)
-        return EXIT_USAGE
+        reporter.problems(usage)
+        return reporter.finish(EXIT_USAGE)
     docs = []
     for path in paths:
         try:
             docs.append(load_corpus_document(path))
         except (OSError, ValidationError):
-            _print([issue("corpus-stale", "not a readable corpus document", file=str(path))])
-            return EXIT_PROBLEMS
+            reporter.problems([issue("corpus-invalid", "not a readable corpus document", file=str(path))])
+            return reporter.finish(EXIT_PROBLEMS)
     settings = LLMSettings(
         base_url=args.base_url,
         model=args.model,
@@ -99,17 +83,11 @@ def run_llm(args: argparse.Namespace, paths: list[Path]) -> int:
         max_retries=args.retries,
         max_chars=args.max_chars,
     )
-    try:
-        lines, warnings = extract_llm(docs, settings)
-    except CommuniqueError as exc:
-        _print(exc.issues)
-        return EXIT_PROBLEMS
-    _print(warnings)
-    print(usage_summary(lines), file=sys.stderr)
-    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
-    if args.out:
-        write_atomic(Path(args.out), text)
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return EXIT_OK
+    lines, warnings = extract_llm(docs, settings)  # a CommuniqueError (no openai) is reported by cli.common.run
+    reporter.problems(warnings)
+    reporter.note(usage_summary(lines))
+    summary = {"method": "llm", "documents": len(lines), "model": args.model}
+    if reporter.json and not args.out:
+        return reporter.finish(EXIT_OK, {**summary, "predictions": lines})
+    write_result(reporter, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), args.out)
+    return reporter.finish(EXIT_OK, {**summary, "out": args.out})

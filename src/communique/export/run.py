@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from communique.annotate.validate import find_annotation_files, validate_file
-from communique.api import load_annotations
 from communique.corpus.store import CorpusStore
 from communique.export.card import CardFacts, render_card, render_croissant
 from communique.export.hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
@@ -49,6 +48,14 @@ def iter_valid(annotations: Path, corpus_dir: Path) -> Iterator[tuple[AnnotatedD
         raise CommuniqueError([issue("file-not-found", "no annotation files to export", file=str(annotations))])
 
 
+def _pass_documents(folder: Path, corpus_dir: Path) -> dict[str, AnnotatedDocument]:
+    """One pass's validated documents by id (none for an empty folder); CommuniqueError lists every problem.
+    Read with :func:`iter_valid` rather than the API, which sits above the exports."""
+    if not any(find_annotation_files([folder])):
+        return {}
+    return {doc.document_id: doc for doc, _ in iter_valid(folder, corpus_dir)}
+
+
 def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
     """Agreement tables of the first two pass folders under ``passes``, per document they share."""
     if passes is None or not passes.is_dir():
@@ -56,8 +63,7 @@ def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
     folders = sorted(p for p in passes.iterdir() if p.is_dir())[:2]
     if len(folders) < 2:
         return None
-    a = {d.document_id: d for d in load_annotations(folders[0], corpus_dir)}
-    b = {d.document_id: d for d in load_annotations(folders[1], corpus_dir)}
+    a, b = _pass_documents(folders[0], corpus_dir), _pass_documents(folders[1], corpus_dir)
     parts = [
         f"Agreement of pass `{folders[1].name}` with pass `{folders[0].name}` on `{doc_id}`:\n\n"
         + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
