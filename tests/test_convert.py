@@ -362,7 +362,7 @@ def test_hf_pipeline_per_token_words_without_offsets(corpus: Path, tmp_path: Pat
 def test_hf_real_pipeline_output_converts(corpus: Path, tmp_path: Path):
     """A tiny, randomly initialised BERT built here: its labels are noise, its output format is real."""
     transformers = pytest.importorskip(
-        "transformers", reason="transformers and torch are optional (the `convert` extra); not installed"
+        "transformers", reason="transformers and torch are optional (`pip install -e .[hf]`, about 1 GB); not installed"
     )
     pytest.importorskip("torch", reason="the token-classification pipeline needs torch; not installed")
     from tokenizers import Tokenizer, models, pre_tokenizers
