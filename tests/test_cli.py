@@ -34,6 +34,7 @@ KEYS = {
     "export brat": {"out", "documents"},
     "bench": {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"},
     "extract": {"method", "documents"},
+    "convert": {"from", "documents"},
 }
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CLI_SECTION = README[README.index("<!-- cli:start -->") : README.index("<!-- cli:end -->")]

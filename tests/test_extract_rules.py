@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,94 @@ def test_extract_command_writes_jsonl(tmp_path: Path, capsys, baseline: dict):
 def test_extract_unknown_document_is_a_usage_error(capsys):
     assert main(["extract", "no-such-document", "--corpus", str(CORPUS)]) == 2
     assert "[unknown-document]" in capsys.readouterr().err
+
+
+# -- beyond the seed: rules widened on texts written for the tests (tests/fixtures/newtexts)
+
+NEWTEXTS = Path(__file__).resolve().parent / "fixtures" / "newtexts"
+HEADLINE = (
+    "mentions.strict",
+    "officials.ceaf_e",
+    "quotes.attributed",
+    "meetings.identification",
+    "commitments.identification",
+)
+
+
+def _headline(gold: Path, corpus: Path) -> dict[str, float]:
+    from communique import load_corpus
+
+    lines = [extract(doc, "rules") for doc in load_corpus(corpus)]
+    report = score(gold, lines, corpus=corpus).report
+    return {key: round(report["metrics"][key]["f1"], 3) for key in HEADLINE}
+
+
+def test_new_texts_have_valid_gold_that_is_not_the_seed():
+    from communique import load_annotations
+
+    for part, count in (("widened", 3), ("heldout", 2)):
+        docs = load_annotations(NEWTEXTS / "gold" / part, NEWTEXTS / "corpus")
+        assert len(docs) == count and all(d.document_id != DOC_ID for d in docs)
+        assert all(d.quotes and d.commitments and d.meetings for d in docs)
+
+
+def test_readme_reports_the_scores_on_the_seed_and_on_new_text_separately():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- newtext-table:start -->\n(.*?)\n<!-- newtext-table:end -->", readme, re.S)
+    assert table, "the README has the table of the baseline on the seed and on new text"
+    rows = {row.split("|")[1].strip(): row for row in table[1].splitlines()[2:]}
+    columns = {
+        "seed": (GOLD, CORPUS),
+        "3 texts the rules were widened on": (NEWTEXTS / "gold" / "widened", NEWTEXTS / "corpus"),
+        "2 held-out texts": (NEWTEXTS / "gold" / "heldout", NEWTEXTS / "corpus"),
+    }
+    scores = {name: _headline(gold, corpus) for name, (gold, corpus) in columns.items()}
+    for key in HEADLINE:
+        cells = [c.strip() for c in rows[key].split("|")[2:-1]]
+        assert cells == [f"{scores[name][key]:.3f}" for name in columns], key
+
+
+def test_counterparts_hosting_and_talks_are_found():
+    text = (
+        "Norwegian Defence Minister Erik Lunde hosted his Swedish counterpart Maria Holm in Oslo on Tuesday.\n\n"
+        "Turkish Foreign Minister Selim Aydın talked with his Egyptian counterpart Karim Mansour by phone.\n\n"
+        "“We must not let this chance pass,” the Egyptian minister said."
+    )
+    out = extract(_document(text), "rules")
+    officials = {o["name"]: o for o in out["officials"]}
+    holm = officials["Maria Holm"]
+    assert holm["country"] == "SWE"
+    assert [(m["text"], m["form"]) for m in holm["mentions"]] == [
+        ("Swedish counterpart", "nominal"),
+        ("Maria Holm", "name"),
+    ]
+    hosted, talked = out["meetings"]
+    assert hosted["participants"] == [
+        {"official_id": officials["Erik Lunde"]["id"], "role": "host"},
+        {"official_id": holm["id"], "role": "visitor"},
+    ]
+    assert hosted["location"]["text"] == "Oslo" and hosted["time"]["text"] == "Tuesday"
+    assert talked["evidence"][0]["text"] == "talked with his Egyptian counterpart Karim Mansour"
+    assert "role" not in talked["participants"][0]  # talking implies no host
+    (quote,) = out["quotes"]
+    assert quote["speaker_id"] == officials["Karim Mansour"]["id"]  # via "the Egyptian minister"
+
+
+def test_reported_clauses_without_that_and_commas_inside_a_clause():
+    text = (
+        "General Omar Haddad told Rahimi that Jordan would, in the coming years, support the mission.\n\n"
+        "Haddad said the two armies would hold a joint exercise, while officials praised the plan."
+    )
+    out = extract(_document(text), "rules")
+    told, said = out["quotes"]
+    assert (told["cues"][0]["text"], told["contents"][0]["text"]) == (
+        "told",
+        "Jordan would, in the coming years, support the mission",
+    )
+    assert (said["cues"][0]["text"], said["contents"][0]["text"]) == (
+        "said",
+        "the two armies would hold a joint exercise",
+    )
+    evidence = {c["evidence"]["text"]: c["kind"] for c in out["commitments"]}
+    assert evidence["Jordan would, in the coming years, support the mission"] == "support"  # not cut at a comma
+    assert evidence["the two armies would hold a joint exercise"] == "intention"

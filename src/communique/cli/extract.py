@@ -28,6 +28,10 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
         )
         return reporter.finish(EXIT_USAGE)
     paths = [corpus / f"{d}.json" for d in args.documents] if args.documents else sorted(corpus.glob("*.json"))
+    if args.method == "llm":
+        from communique.cli.llm import run_llm
+
+        return run_llm(args, paths, reporter)
     method = METHODS[args.method]
     predictions: list[dict[str, Any]] = []
     for path in paths:
@@ -63,8 +67,13 @@ def register(sub: Any) -> None:
         description="Run a baseline extractor over corpus documents.",
     )
     extract.add_argument("documents", nargs="*", metavar="DOCUMENT", help="document ids (default: every document)")
-    extract.add_argument("--method", choices=sorted(METHODS), default="rules", help="extractor (default: rules)")
+    extract.add_argument(
+        "--method", choices=sorted({*METHODS, "llm"}), default="rules", help="extractor (default: rules)"
+    )
     extract.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     extract.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     add_format(extract)
     extract.set_defaults(func=cmd_extract)
+    from communique.cli.llm import add_llm_options
+
+    add_llm_options(extract)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from communique import __version__
-from communique.cli import anchor, bench, corpus, export, extract, review, schema, synth, validate
+from communique.cli import anchor, bench, convert, corpus, export, extract, review, schema, synth, validate
 from communique.cli.common import EXIT_OK, run
 
 
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.register(sub)
     synth.register(sub)
     export.register(sub)
-    # -- convert registers here --
+    convert.register(sub)
     bench.register(sub)
     extract.register(sub)
     return parser

@@ -70,6 +70,39 @@ NATIONALITIES = {
     "British": "GBR",
     "French": "FRA",
     "German": "DEU",
+    # beyond the seed: the nationalities of other defence and foreign-affairs news
+    "Norwegian": "NOR",
+    "Swedish": "SWE",
+    "Finnish": "FIN",
+    "Danish": "DNK",
+    "Polish": "POL",
+    "Ukrainian": "UKR",
+    "Italian": "ITA",
+    "Spanish": "ESP",
+    "Greek": "GRC",
+    "Dutch": "NLD",
+    "Canadian": "CAN",
+    "Australian": "AUS",
+    "Japanese": "JPN",
+    "South Korean": "KOR",
+    "Vietnamese": "VNM",
+    "Indonesian": "IDN",
+    "Malaysian": "MYS",
+    "Egyptian": "EGY",
+    "Jordanian": "JOR",
+    "Qatari": "QAT",
+    "Emirati": "ARE",
+    "Israeli": "ISR",
+    "Syrian": "SYR",
+    "Azerbaijani": "AZE",
+    "Armenian": "ARM",
+    "Kazakh": "KAZ",
+    "Uzbek": "UZB",
+    "Brazilian": "BRA",
+    "Mexican": "MEX",
+    "Nigerian": "NGA",
+    "Kenyan": "KEN",
+    "South African": "ZAF",
 }
 COUNTRIES = {
     "Iran": "IRN",
@@ -98,6 +131,12 @@ _RANK = "|".join(RANKS)
 NAMED = re.compile(
     rf"(?:(?P<nat>{_NATIONALITY}) )?(?:(?P<title>{_TITLE}) )??(?P<rank>{_RANK}) (?P<name>{_NAME})\b"
     rf"|(?:(?P<nat2>{_NATIONALITY}) )?(?P<title2>{_TITLE}) (?P<name2>{_NAME})\b"
+)
+#: "his Swedish counterpart Maria Holm": a counterpart named right after the word
+COUNTERPART = re.compile(rf"(?P<role>(?:(?P<nat>{_NATIONALITY}) )?counterpart),? (?P<name>{_NAME})\b")
+#: "the Egyptian minister", "The Vietnamese general": a nationality and a bare role noun
+ROLE_NOUN = re.compile(
+    rf"\b(?P<nat>{_NATIONALITY}) (?:minister|general|admiral|commander|chief|counterpart|envoy|diplomat|president)\b"
 )
 SERVES_AS = re.compile(rf",? who (?:serves|served|is|was) as (?:the )?(?P<title>{_TITLE})")
 APPOSITION = re.compile(rf"(?P<title>{_TITLE}), $")
@@ -139,18 +178,31 @@ _CUES = (
 )
 CUE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 PARTICIPLE = re.compile(r"ing$", re.IGNORECASE)
+_CUE_WORDS = "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True))
 THAT_CLAUSE = re.compile(
-    r"\b(?P<cue>" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True)) + r") that (?P<content>[^.;“”\"]+)",
+    rf"\b(?P<cue>{_CUE_WORDS})(?: (?!that\b)(?P<addressee>{_UPPER}[\w’'-]+(?: (?!that\b)[\w’'-]+){{0,2}}))?"
+    r" that (?P<content>[^.;“”\"]+)",
     re.IGNORECASE,
 )
-CLAUSE_BREAK = re.compile(r", (?=(?:adding|noting|stating|saying|while|underlining|calling)\b)")
+#: "Mehta said the two armies would ...": a reported clause without "that" (a subject, then a finite verb)
+BARE_CLAUSE = re.compile(
+    r"\b(?P<cue>said|says|told \w+) (?P<content>(?:the|his|her|its|their|both|[A-Z]\w+)(?: [\w-]+){0,4}? "
+    r"(?:would|will|was|were|is|are|had|has|have|could|should|must|can)\b[^.;“”\"]+)"
+)
+CLAUSE_BREAK = re.compile(
+    r", (?=(?:adding|noting|stating|saying|while|underlining|calling|according to|describing|as|but|which)\b)"
+)
 OPENING, CLOSING = '“"', '”"'
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|He|She)$")
 
 MEETING = re.compile(
-    r"\b(?:met with|met|meets|meeting with|held talks with|holds talks with|talked with|"
-    r"had an? (?:\w+ )?(?:conversation|meeting|talks) with)\b"
+    r"\b(?:met with|met|meets|meeting with|held talks with|holds talks with|talked with|talked to|talks with|"
+    r"spoke with|spoke to|conferred with|hosted|hosts|received|receives|welcomed|welcomes|"
+    r"had an? (?:\w+ )?(?:conversation|meeting|talks|call) with|held an? (?:\w+ )?(?:meeting|call) with)\b"
 )
+#: verbs whose subject receives the visitor
+HOSTING = re.compile(r"^(?:hosted|hosts|received|receives|welcomed|welcomes)$")
+IN_PLACE = re.compile(r"\bin (?P<place>[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*)")
 VISITED = re.compile(r"\b(?:visited|visiting) (?:the )?(?P<place>[A-Za-z][\w’' ]*?)(?= on\b|,|\.|;| and\b|$)")
 MEETING_CLAUSE_END = re.compile(r", while\b|, during\b|;|\.(?=\s|$)|”")
 WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
@@ -158,7 +210,7 @@ WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Sat
 #: cue -> commitment kind (the first matching entry wins)
 COMMISSIVES = (
     (r"will not|won't|shall not", "pledge"),
-    (r"will|shall", "intention"),
+    (r"will|shall|would", "intention"),
     (r"have to|has to|must", "proposal"),
     (r"should", "proposal"),
     (r"can|could", "proposal"),
@@ -172,12 +224,22 @@ COMMISSIVES = (
     (r"desire", "proposal"),
 )
 MODAL = re.compile(r"\b(?:will not|won't|shall not|will|shall|have to|has to|must|should|can|could)\b")
+#: "would" in reported speech is a weaker cue: it yields to a commissive verb of the same clause
+WOULD = re.compile(r"\bwould\b(?! like)")  # "I would like to" is a courtesy
 COMMISSIVE_VERB = re.compile(
     r"\b(?:invited|invites|offered|pledged|promised|vowed|called for|calls for|"
     r"support|supports|emphasizes|expected|prepared|ready|willing|desire)\b"
 )
-CLAUSE_START = re.compile(r"(?:^|[.;:“\"]\s*|, (?:and |so |but )?|\bthat |\band (?=\w+ (?:will|can|should)\b))")
-CLAUSE_END = re.compile(r"[.;,”\"]|\band I\b|$")
+# like CLAUSE_END, a comma starts a clause only before a conjunction or a subject pronoun
+CLAUSE_START = re.compile(
+    r"(?:^|[.;:“\"]\s*|, (?:(?:and|so|but|while|whereas) |(?=(?:we|I|he|she|they|it)\b))|\bthat "
+    r"|\band (?=\w+ (?:will|can|should)\b))"
+)
+# a comma ends the clause only before a conjunction or a participle: "will, in the coming years, do" is one clause
+CLAUSE_END = re.compile(
+    r"[.;”\"]|,(?= (?:and|but|so|while|whereas|adding|noting|saying|stating|according|describing|which|who)\b)"
+    r"|,(?= (?:we|I|he|she|they|it)\b)|,\s*(?=[”\"])|\band I\b|$"
+)
 TIME = re.compile(r"\bin the (?P<time>(?:near|coming|next)\b[^,.;]*?\b(?:future|years?|months?|weeks?|days?))\b")
 
 
@@ -293,6 +355,11 @@ class _Extractor:
             if serves:
                 official.title = official.title or serves["title"]
                 self.add_mention(official, serves.start("title"), serves.end("title"), "nominal")
+        for match in COUNTERPART.finditer(text):
+            country = NATIONALITIES.get(match["nat"] or "")
+            official = self.add_official(match["name"], None, None, country)
+            self.add_mention(official, match.start("role"), match.end("role"), "nominal")
+            self.add_mention(official, match.start("name"), match.end("name"), "name")
         for official in list(self.officials):
             surname = (official.name or "").split()[-1]
             for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
@@ -310,6 +377,10 @@ class _Extractor:
                 best = max(self.officials, key=lambda o: name_score(m.group(0), [o.title or ""]))
                 if best is official:
                     self.add_mention(official, start, m.end(), "nominal")
+        for m in ROLE_NOUN.finditer(text):  # "the Egyptian minister": the only Egyptian official
+            same = [o for o in self.officials if o.country == NATIONALITIES[m["nat"]]]
+            if len(same) == 1:
+                self.add_mention(same[0], m.start(), m.end(), "nominal")
 
     # -- 2, 3. quotes
 
@@ -358,6 +429,7 @@ class _Extractor:
                 continue
             cue = self.cue_before(p_start, i)
             after = None
+            cue_span: tuple[int, int] | None
             if cue is not None:
                 cue_span = (p_start + cue.start(), p_start + cue.end())
             else:
@@ -400,11 +472,22 @@ class _Extractor:
                     content_end = cut.start()
                 speaker = self.speaker_near(m.start("cue"), m.end("cue"), self.sentence(m.start())[0], m.start())
             self.add_quote((content_start, content_end), (m.start("cue"), m.end("cue")), speaker, "indirect")
+        taken = [(s, e) for s, e, _ in self.quote_spans]
+        for m in BARE_CLAUSE.finditer(self.text):
+            if self.in_heading(m.start()) or any(s <= m.start("content") < e or s <= m.start() < e for s, e in taken):
+                continue
+            content_start, content_end = m.start("content"), m.end("content")
+            cut = CLAUSE_BREAK.search(self.text, content_start, content_end)
+            if cut:
+                content_end = cut.start()
+            cue_end = m.start("cue") + len(m["cue"].split()[0])  # "told Mansour": the cue is "told"
+            speaker = self.speaker_near(m.start("cue"), cue_end, self.sentence(m.start())[0], m.start())
+            self.add_quote((content_start, content_end), (m.start("cue"), cue_end), speaker, "indirect")
 
     # -- 4. meetings
 
     def find_meetings(self) -> list[dict[str, Any]]:
-        meetings = []
+        meetings: list[dict[str, Any]] = []
         for m in MEETING.finditer(self.text):
             s_start, s_end = self.sentence(m.start())
             stop = MEETING_CLAUSE_END.search(self.text, m.end(), s_end)
@@ -419,18 +502,29 @@ class _Extractor:
             if len(people) < 2:
                 continue
             evidence_end = objects[-1].end if objects else hi
+            hosting = HOSTING.match(m.group(0)) is not None and subject is not None
             meeting: dict[str, Any] = {
                 "id": f"m{len(meetings) + 1}",
-                "participants": [{"official_id": p} for p in people],
+                "participants": [
+                    {"official_id": p, **({"role": "host" if p == subject else "visitor"} if hosting else {})}
+                    for p in people
+                ],
                 "evidence": [self.span(m.start(), evidence_end)],
                 "status": "stated",
             }
             visited = VISITED.search(self.text, s_start, s_end)
+            place = IN_PLACE.search(self.text, m.end(), hi)
             if visited:
                 meeting["location"] = self.span(visited.start("place"), visited.end("place"))
+            elif place and self.free(place.start("place"), place.end("place")):
+                meeting["location"] = self.span(place.start("place"), place.end("place"))
             day = WEEKDAY.search(self.text, s_start, s_end)
             if day:
                 meeting["time"] = {**self.span(day.start("day"), day.end("day")), "value": None}
+            same = next((x for x in meetings if _people(x) == _people(meeting)), None)
+            if same is not None:  # the same officials meet again in the text: a restatement of one meeting
+                same["evidence"] += meeting["evidence"]
+                continue
             meetings.append(meeting)
         return meetings
 
@@ -440,6 +534,7 @@ class _Extractor:
         found: dict[tuple[int, int], dict[str, Any]] = {}
         candidates = [(m, True) for s, e, _ in self.quote_spans for m in MODAL.finditer(self.text, s, e)]
         candidates += [(m, False) for m in COMMISSIVE_VERB.finditer(self.text)]
+        candidates += [(m, True) for s, e, _ in self.quote_spans for m in WOULD.finditer(self.text, s, e)]
         for cue, _in_quote in candidates:
             if self.in_heading(cue.start()):
                 continue
@@ -450,6 +545,8 @@ class _Extractor:
             clause_start = max(s for s in starts if s <= cue.start())
             end_match = CLAUSE_END.search(self.text, cue.end(), hi)
             clause_end = end_match.start() if end_match else hi
+            while clause_end > cue.end() and self.text[clause_end - 1] in ",;: ":  # a quote's trailing comma
+                clause_end -= 1
             content_start = cue.end() + 1
             if clause_end <= content_start:
                 continue
@@ -505,6 +602,10 @@ class _Extractor:
             "quotes": self.quotes,
             "commitments": commitments,
         }
+
+
+def _people(meeting: dict[str, Any]) -> frozenset[str]:
+    return frozenset(p["official_id"] for p in meeting["participants"])
 
 
 def extract_rules(doc: CorpusDocument) -> dict[str, Any]:

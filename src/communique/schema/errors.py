@@ -155,6 +155,24 @@ _ENTRIES = [
         Severity.ERROR,
         "Writing the output failed (e.g. the disk is full); the previous file is intact.",
     ),
+    # converters (communique convert) and the LLM extractor (communique extract --method llm)
+    Problem("missing-library", Severity.ERROR, "An optional library this feature needs is not installed."),
+    Problem("convert-bad-input", Severity.ERROR, "The input is not in the format it was said to be in."),
+    Problem(
+        "convert-text-differs",
+        Severity.WARNING,
+        "The converted document's text differs from the corpus text; spans go by text and occurrence.",
+    ),
+    Problem("convert-token-unaligned", Severity.WARNING, "A token could not be found in the text; it is left out."),
+    Problem("convert-label-skipped", Severity.WARNING, "Labels with no place in a prediction were left out."),
+    Problem("convert-library-failed", Severity.WARNING, "The library failed on one document; its items are left out."),
+    Problem("llm-request-failed", Severity.WARNING, "No usable answer after retries; that part predicts nothing."),
+    Problem("llm-invalid-json", Severity.WARNING, "The model's answer is not JSON; that document predicts nothing."),
+    Problem(
+        "llm-invalid-answer",
+        Severity.WARNING,
+        "The model's answer does not fit the prediction schema; that document predicts nothing.",
+    ),
 ]
 
 #: code -> catalogue entry

@@ -1,0 +1,54 @@
+"""``communique convert``: other tools' output as prediction lines for ``communique bench``.
+
+Exit status: 0 converted (warnings on stderr); 1 the input could not be converted (nothing is written);
+2 usage errors (a missing input or corpus folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, write_result
+from communique.schema.errors import CommuniqueError
+
+FORMAT_NAMES = ("spacy", "textacy", "conll", "hf", "brat", "labelstudio")  # as in bench.convert.FORMATS
+
+
+def cmd_convert(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.bench.convert import convert_path
+
+    _, missing = existing([args.input, args.corpus])
+    if missing:
+        reporter.problems(missing)
+        return reporter.finish(EXIT_USAGE)
+    try:
+        result = convert_path(args.fmt, Path(args.input), Path(args.corpus))
+    except CommuniqueError as exc:
+        reporter.problems(exc.issues)
+        reporter.note("nothing converted")
+        return reporter.finish(EXIT_PROBLEMS)
+    reporter.problems(result.issues)
+    summary = {"from": args.fmt, "documents": len(result.lines)}
+    if reporter.json and not args.out:  # the predictions themselves go into the document
+        return reporter.finish(EXIT_OK, {**summary, "predictions": result.lines})
+    write_result(reporter, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in result.lines), args.out)
+    return reporter.finish(EXIT_OK, {**summary, "out": args.out})
+
+
+def register(sub: Any) -> None:
+    """Add ``convert`` to the ``communique`` parser's subparsers."""
+    convert = sub.add_parser(
+        "convert",
+        help="convert another tool's output into predictions (JSON Lines)",
+        description="Convert spaCy, textacy, CoNLL/IOB2, Hugging Face pipeline, brat or Label Studio output "
+        "into prediction lines that `communique bench` scores.",
+    )
+    convert.add_argument("input", metavar="INPUT", help="the file (a folder for brat) to convert")
+    convert.add_argument("--from", dest="fmt", required=True, choices=FORMAT_NAMES, help="the input's format")
+    convert.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    convert.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    add_format(convert, github=True)
+    convert.set_defaults(func=cmd_convert)

@@ -1,0 +1,526 @@
+"""An LLM extractor: any OpenAI-compatible chat-completions server (vLLM, llama.cpp, Ollama, a hosted API).
+
+Each document is sent by parts (whole sections, up to ``max_chars`` characters each), with the prediction
+JSON Schema (``schema/prediction.schema.json``) as the structured-output format. The answers are merged
+into one prediction line per document:
+
+* spans come back as text; each is placed inside the part it was found in (so that a ``said`` in section 3
+  does not land in section 1) and written with its offsets; text not found in the part stays text-only
+  and the bench reports it;
+* officials of different parts whose names nest (*Bagheri*, *Mohammad Bagheri*) become one official;
+  ids of items are prefixed with their part.
+
+Answers are cached on disk by model, prompt (every message but the text) and the part's text sha256, so a
+rerun sends nothing. Only answers that were used are cached, so a bad answer is asked again next time.
+Retries with backoff on 429 and 5xx are the ``openai`` client's own (it honours ``Retry-After``); every
+request has a timeout. An answer that is not JSON, or not valid against the schema, is a warning located
+at the document and the JSON path, and that document predicts nothing: it is never a crash, and it is
+never dropped silently. Token usage is recorded in each line's ``meta.llm``.
+
+``openai`` is imported only here (``pip install 'communique[llm]'``).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from communique.annotate.names import name_words
+from communique.io.write import write_atomic
+from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.models import CorpusDocument
+
+__all__ = ["EXAMPLES", "INSTRUCTIONS", "LLMSettings", "extract_llm", "parts_of", "prediction_schema", "usage_summary"]
+
+METHOD = "communique llm"
+
+INSTRUCTIONS = """You annotate news text about officials for the communique benchmark.
+Return one JSON object that follows the given JSON Schema, for the text in the user's message:
+- officials: every official (a person serving a state or an organisation) with name, title, rank, country
+  (ISO 3166-1 alpha-3) and every mention (names, titles such as "the defence minister" or "his counterpart",
+  pronouns) as {"text": ...} copied exactly from the text, with "form": name, nominal or pronoun;
+- meetings: meetings between officials, with participants by "official_id", and evidence spans;
+- quotes: what officials said, direct (in quotation marks) or indirect ("said that ..."), with contents, cues
+  (the reporting verbs) and the speaker by "speaker_id";
+- commitments: pledges, offers, invitations, proposals and intentions, with the evidence clause, the actor
+  by "actor_id", the kind and the content.
+Copy every span's "text" exactly as it is written, character for character; give no offsets.
+When the same words occur more than once, add a few words of "prefix" or "suffix".
+Use "document_id" as given. Answer with the JSON object only."""
+
+#: worked examples for ``--few-shot N`` (text, answer); short texts written for the purpose
+EXAMPLES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "Foreign Minister Ana Silva met her Chilean counterpart in Lima on Tuesday. "
+        "“We will open a new consulate,” Silva said.",
+        {
+            "officials": [
+                {
+                    "id": "silva",
+                    "name": "Ana Silva",
+                    "title": "Foreign Minister",
+                    "mentions": [
+                        {"text": "Foreign Minister Ana Silva", "form": "name"},
+                        {"text": "her", "form": "pronoun"},
+                        {"text": "Silva", "form": "name"},
+                    ],
+                },
+                {"id": "chile-fm", "mentions": [{"text": "Chilean counterpart", "form": "nominal"}]},
+            ],
+            "meetings": [
+                {
+                    "participants": [{"official_id": "silva"}, {"official_id": "chile-fm"}],
+                    "evidence": [{"text": "met her Chilean counterpart"}],
+                    "location": {"text": "Lima"},
+                    "time": {"text": "Tuesday", "value": None},
+                    "status": "stated",
+                }
+            ],
+            "quotes": [
+                {
+                    "speaker_id": "silva",
+                    "cues": [{"text": "said"}],
+                    "contents": [{"text": "We will open a new consulate,"}],
+                    "kind": "direct",
+                }
+            ],
+            "commitments": [
+                {
+                    "actor_id": "silva",
+                    "kind": "intention",
+                    "evidence": {"text": "We will open a new consulate"},
+                    "content": {"text": "open a new consulate"},
+                    "modality": {"text": "will"},
+                }
+            ],
+        },
+    ),
+    (
+        "General Omar Haddad said that his army was ready to train Jordanian officers.",
+        {
+            "officials": [
+                {
+                    "id": "haddad",
+                    "name": "Omar Haddad",
+                    "rank": "General",
+                    "mentions": [{"text": "General Omar Haddad", "form": "name"}, {"text": "his", "form": "pronoun"}],
+                }
+            ],
+            "quotes": [
+                {
+                    "speaker_id": "haddad",
+                    "cues": [{"text": "said"}],
+                    "contents": [{"text": "his army was ready to train Jordanian officers"}],
+                    "kind": "indirect",
+                }
+            ],
+            "commitments": [
+                {
+                    "actor_id": "haddad",
+                    "kind": "readiness",
+                    "evidence": {"text": "his army was ready to train Jordanian officers"},
+                    "content": {"text": "train Jordanian officers"},
+                }
+            ],
+        },
+    ),
+]
+
+_REF_FIELDS = ("speaker_id", "addressee_id", "actor_id", "official_id")
+_ITEM_REFS = ("meeting_id", "quote_id")
+LAYERS = ("meetings", "quotes", "commitments")
+
+
+@dataclass
+class LLMSettings:
+    """How to reach the server and what to ask it."""
+
+    base_url: str
+    model: str
+    api_key_env: str | None = "OPENAI_API_KEY"
+    instructions: str = INSTRUCTIONS
+    few_shot: int = 0
+    concurrency: int = 4
+    cache: Path | None = None
+    timeout: float = 120.0
+    max_retries: int = 4
+    max_chars: int = 12000
+    temperature: float = 0.0
+
+
+@dataclass
+class _Part:
+    doc: CorpusDocument
+    index: int
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.doc.text[self.start : self.end]
+
+
+@dataclass
+class _Answer:
+    data: dict[str, Any] | None
+    usage: dict[str, int] = field(default_factory=dict)
+    cached: bool = False
+    problem: Issue | None = None
+    cache_path: Path | None = None  # where to keep it once the whole document's answers proved usable
+
+
+def prediction_schema() -> dict[str, Any]:
+    """``schema/prediction.schema.json``, as generated from the models."""
+    from communique.schema.generate import render_schemas
+
+    schema: dict[str, Any] = json.loads(render_schemas()["prediction.schema.json"])
+    return schema
+
+
+def parts_of(doc: CorpusDocument, max_chars: int) -> list[tuple[int, int]]:
+    """The document cut into parts of whole sections (whole paragraphs for an overlong section), each at
+    most ``max_chars`` characters unless one paragraph alone is longer."""
+    if len(doc.text) <= max_chars:
+        return [(0, len(doc.text))]
+    units: list[tuple[int, int]] = []
+    for section in doc.sections or []:
+        if section.span.end - section.span.start <= max_chars:
+            units.append((section.span.start, section.span.end))
+        else:
+            units += [(doc.paragraphs[i].start, doc.paragraphs[i].end) for i in section.paragraphs]
+    if not units:
+        units = [(p.start, p.end) for p in doc.paragraphs] or [(0, len(doc.text))]
+    parts: list[tuple[int, int]] = []
+    for start, end in units:
+        if parts and end - parts[-1][0] <= max_chars:
+            parts[-1] = (parts[-1][0], end)
+        else:
+            parts.append((start, end))
+    return parts
+
+
+def _messages(settings: LLMSettings, document_id: str, text: str) -> list[dict[str, str]]:
+    messages = [{"role": "system", "content": settings.instructions}]
+    for example_text, answer in EXAMPLES[: settings.few_shot]:
+        messages.append({"role": "user", "content": _user(f"example-{len(messages)}", example_text)})
+        messages.append(
+            {"role": "assistant", "content": json.dumps({"document_id": f"example-{len(messages) - 1}", **answer})}
+        )
+    messages.append({"role": "user", "content": _user(document_id, text)})
+    return messages
+
+
+def _user(document_id: str, text: str) -> str:
+    return f"document_id: {document_id}\n\nText:\n{text}"
+
+
+def _cache_key(settings: LLMSettings, messages: list[dict[str, str]], text: str) -> str:
+    prompt = json.dumps(messages[:-1], sort_keys=True) + messages[-1]["content"].replace(text, "")
+    material = "\n".join((settings.model, prompt, hashlib.sha256(text.encode("utf-8")).hexdigest()))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+class _Client:
+    """One ``openai`` client shared by the worker threads (it is thread-safe)."""
+
+    def __init__(self, settings: LLMSettings):
+        try:
+            import openai
+        except ImportError:
+            raise CommuniqueError(
+                [
+                    issue(
+                        "missing-library",
+                        "the llm method needs the 'openai' package",
+                        hint="pip install 'communique[llm]'",
+                    )
+                ]
+            ) from None
+        self.openai = openai
+        self.settings = settings
+        key = os.environ.get(settings.api_key_env, "") if settings.api_key_env else ""
+        self.client = openai.OpenAI(
+            base_url=settings.base_url,
+            api_key=key or "not-needed",  # local servers take any key
+            timeout=settings.timeout,
+            max_retries=settings.max_retries,
+        )
+        self.schema = prediction_schema()
+
+    def ask(self, part: _Part) -> _Answer:
+        settings = self.settings
+        messages = _messages(settings, part.doc.id, part.text)
+        key = _cache_key(settings, messages, part.text)
+        cached = settings.cache / f"{key}.json" if settings.cache else None
+        if cached is not None and cached.is_file():
+            stored = json.loads(cached.read_text(encoding="utf-8"))
+            return _Answer(stored["data"], {}, cached=True)
+        where = f"{part.doc.id} (part {part.index + 1}, characters {part.start}-{part.end})"
+        try:
+            response = self.client.chat.completions.create(  # type: ignore[call-overload]  # plain dicts
+                model=settings.model,
+                messages=messages,
+                temperature=settings.temperature,
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "communique_prediction", "schema": self.schema, "strict": False},
+                },
+            )
+        except self.openai.OpenAIError as exc:
+            return _Answer(None, problem=issue("llm-request-failed", f"{where}: {_reason(exc)}", file=part.doc.id))
+        usage = response.usage
+        counts = (
+            {
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "total_tokens": usage.total_tokens,
+            }
+            if usage is not None
+            else {}
+        )
+        content = response.choices[0].message.content if response.choices else None
+        data, problem = self._check(content or "", part, where)
+        return _Answer(data, counts, problem=problem, cache_path=cached)
+
+    def _check(self, content: str, part: _Part, where: str) -> tuple[dict[str, Any] | None, Issue | None]:
+        import jsonschema  # type: ignore[import-untyped]
+
+        try:
+            data = json.loads(content)
+        except json.JSONDecodeError as exc:
+            return None, issue(
+                "llm-invalid-json",
+                f"{where}: the answer is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno} of the answer)",
+                file=part.doc.id,
+            )
+        if isinstance(data, dict):
+            data = {**data, "document_id": part.doc.id}  # the id is ours, not the model's to get wrong
+        errors = sorted(jsonschema.Draft202012Validator(self.schema).iter_errors(data), key=lambda e: e.json_path)
+        if errors:
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            return None, issue(
+                "llm-invalid-answer",
+                f"{where}: {first.message}{more}",
+                file=part.doc.id,
+                path=first.json_path,
+            )
+        return data, None
+
+
+def _reason(exc: Exception) -> str:
+    status = getattr(exc, "status_code", None)
+    name = type(exc).__name__
+    return f"{name} (HTTP {status})" if status else f"{name}: {exc}"
+
+
+# -- merging the parts
+
+
+def _spans(node: Any) -> Iterable[dict[str, Any]]:
+    """Every span in an answer: each object with a string ``text``."""
+    if isinstance(node, dict):
+        if isinstance(node.get("text"), str):
+            yield node
+        for value in node.values():
+            yield from _spans(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _spans(value)
+
+
+def _place(span: dict[str, Any], part: _Part) -> None:
+    """Offsets for a text span found in its part: by occurrence, prefix or suffix, or as the only one."""
+    text = span["text"].strip()
+    for key in ("start", "end"):
+        span.pop(key, None)  # a model's offsets are not trusted: it counts tokens, not code points
+    if not text:
+        return
+    body = part.text
+    found = [m.start() for m in re.finditer(re.escape(text), body)]
+    if span.get("prefix"):
+        found = [f for f in found if body[:f].endswith(span["prefix"])] or found
+    if span.get("suffix"):
+        found = [f for f in found if body[f + len(text) :].startswith(span["suffix"])] or found
+    occurrence = span.get("occurrence")
+    if isinstance(occurrence, int) and 1 <= occurrence <= len(found):
+        found = [found[occurrence - 1]]
+    if len(found) == 1:
+        start = part.start + found[0]
+        span.update(start=start, end=start + len(text), text=text)
+        for key in ("occurrence", "prefix", "suffix"):
+            span.pop(key, None)
+
+
+def _merge(doc: CorpusDocument, answers: Sequence[tuple[_Part, dict[str, Any]]]) -> dict[str, Any]:
+    officials: list[dict[str, Any]] = []
+    line: dict[str, Any] = {"document_id": doc.id, "text_sha256": doc.sha256, "annotators": [METHOD]}
+    layers: dict[str, list[dict[str, Any]]] = {name: [] for name in LAYERS}
+    for part, answer in answers:
+        data = copy.deepcopy(answer)  # the answer as given stays intact, for the cache
+        for span in _spans(data):
+            _place(span, part)
+        prefix = f"p{part.index + 1}-"
+        renamed: dict[str, str] = {}
+        for official in data.get("officials", []):
+            old = official.get("id")
+            words = name_words(official.get("name") or "")
+            same = next(
+                (
+                    o
+                    for o in officials
+                    if words and (w := name_words(o.get("name") or "")) and (words <= w or w <= words)
+                ),
+                None,
+            )
+            if same is not None:
+                same["mentions"] = [*same.get("mentions", []), *official.get("mentions", [])]
+                for key, value in official.items():
+                    same.setdefault(key, value)
+                if old:
+                    renamed[old] = same["id"]
+                continue
+            official["id"] = prefix + (old or f"o{len(officials) + 1}")
+            if old:
+                renamed[old] = official["id"]
+            officials.append(official)
+        for layer in LAYERS:
+            for item in data.get(layer, []):
+                if item.get("id"):
+                    item["id"] = prefix + item["id"]
+                for ref in _ITEM_REFS:
+                    if item.get(ref):
+                        item[ref] = prefix + item[ref]
+                for who in [item, *item.get("participants", [])]:
+                    for ref in _REF_FIELDS:
+                        if who.get(ref):
+                            who[ref] = renamed.get(who[ref], prefix + who[ref])
+                layers[layer].append(item)
+    return {**line, "officials": officials, **layers}
+
+
+def _merged_problem(line: dict[str, Any]) -> Issue | None:
+    """A problem the schema cannot see (a reference to nothing, an id twice), as the bench would find it."""
+    from pydantic import ValidationError
+
+    from communique.schema.predictions import PredictedDocument
+
+    try:
+        PredictedDocument.model_validate(line)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+        return issue(
+            "llm-invalid-answer", f"{line['document_id']}: {first['msg']}", file=line["document_id"], path=where
+        )
+    declared = {o["id"] for o in line["officials"] if o.get("id")}
+    items = {layer: {i["id"] for i in line[layer] if i.get("id")} for layer in LAYERS}
+    for layer in LAYERS:
+        for n, item in enumerate(line[layer]):
+            for who in [item, *item.get("participants", [])]:
+                for ref in _REF_FIELDS:
+                    if who.get(ref) and who[ref] not in declared:
+                        return issue(
+                            "llm-invalid-answer",
+                            f"{line['document_id']}: {ref} {who[ref]!r} names no official of the answer",
+                            file=line["document_id"],
+                            path=f"$.{layer}[{n}].{ref}",
+                        )
+            for ref, target in (("meeting_id", "meetings"), ("quote_id", "quotes")):
+                if item.get(ref) and item[ref] not in items[target]:
+                    return issue(
+                        "llm-invalid-answer",
+                        f"{line['document_id']}: {ref} {item[ref]!r} names nothing",
+                        file=line["document_id"],
+                        path=f"$.{layer}[{n}].{ref}",
+                    )
+    return None
+
+
+# -- the run
+
+
+def extract_llm(
+    docs: Sequence[CorpusDocument], settings: LLMSettings, *, progress: bool | None = None
+) -> tuple[list[dict[str, Any]], list[Issue]]:
+    """Prediction lines for ``docs`` (in their order) and the warnings met. A document with a failed,
+    non-JSON or invalid answer for any part predicts nothing (its line has no items; ``meta.llm.error``
+    gives the code)."""
+    client = _Client(settings)
+    if settings.cache is not None:
+        settings.cache.mkdir(parents=True, exist_ok=True)
+    parts = [_Part(doc, i, s, e) for doc in docs for i, (s, e) in enumerate(parts_of(doc, settings.max_chars))]
+    answers: dict[tuple[str, int], _Answer] = {}
+    show = progress if progress is not None else (sys.stderr.isatty() and not os.environ.get("CI"))
+    with ThreadPoolExecutor(max_workers=max(1, settings.concurrency)) as pool:
+        futures = {pool.submit(client.ask, part): part for part in parts}
+        done: Iterable[Any] = as_completed(futures)
+        if show:
+            from tqdm import tqdm  # type: ignore[import-untyped]  # comes with datasets
+
+            done = tqdm(done, total=len(futures), desc=settings.model, unit="part", file=sys.stderr)
+        for future in done:
+            part = futures[future]
+            answers[(part.doc.id, part.index)] = future.result()
+    lines, issues = [], []
+    for doc in docs:
+        mine = [(p, answers[(doc.id, p.index)]) for p in parts if p.doc.id == doc.id]
+        problems = [a.problem for _, a in mine if a.problem is not None]
+        issues += problems
+        usage: dict[str, int] = {}
+        for _, answer in mine:
+            for key, value in answer.usage.items():
+                usage[key] = usage.get(key, 0) + int(value or 0)
+        meta: dict[str, Any] = {
+            "model": settings.model,
+            "parts": len(mine),
+            "cached_parts": sum(a.cached for _, a in mine),
+            "usage": usage,
+        }
+        if problems:
+            meta["error"] = problems[0].code
+            line: dict[str, Any] = {
+                "document_id": doc.id,
+                "text_sha256": doc.sha256,
+                "annotators": [METHOD],
+                **{name: [] for name in ("officials", *LAYERS)},
+            }
+        else:
+            line = _merge(doc, [(p, a.data) for p, a in mine if a.data is not None])
+            problem = _merged_problem(line)
+            if problem is not None:  # e.g. a speaker_id naming no official: the bench would reject the file
+                issues.append(problem)
+                meta["error"] = problem.code
+                line = {**line, **{name: [] for name in ("officials", *LAYERS)}}
+            else:
+                for _, answer in mine:  # only answers that were used are kept: a bad one is asked again
+                    if answer.cache_path is not None and not answer.cached:
+                        stored = {"model": settings.model, "data": answer.data}
+                        write_atomic(answer.cache_path, json.dumps(stored, ensure_ascii=False) + "\n")
+        line["meta"] = {"llm": meta}
+        lines.append(line)
+    return lines, issues
+
+
+def usage_summary(lines: Iterable[dict[str, Any]]) -> str:
+    """One line for stderr: documents, parts from the cache, tokens used."""
+    totals: dict[str, int] = {}
+    docs = parts = cached = 0
+    for line in lines:
+        meta = line.get("meta", {}).get("llm", {})
+        docs += 1
+        parts += meta.get("parts", 0)
+        cached += meta.get("cached_parts", 0)
+        for key, value in meta.get("usage", {}).items():
+            totals[key] = totals.get(key, 0) + value
+    tokens = ", ".join(f"{k.removesuffix('_tokens')} {v}" for k, v in sorted(totals.items())) or "none"
+    return f"{docs} document(s), {parts} part(s), {cached} from the cache; tokens: {tokens}"

@@ -1,0 +1,559 @@
+"""``communique convert``: each format read from output made by the real library where it installs here.
+
+The documents are short texts written for these tests, in a corpus folder of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from communique.bench import score
+from communique.bench.convert import convert_path
+from communique.cli.main import main
+from communique.corpus.build import make_document, serialise
+from communique.schema.errors import CommuniqueError
+from communique.schema.models import SeedMetadata
+from communique.schema.predictions import PredictedDocument
+
+from .conftest import CORPUS, DOC_ID, GOLD
+
+TEXT = (
+    "Defence Minister Anna Berg met her Polish counterpart Jan Kowal in Oslo on Monday.\n\n"
+    "“We will deepen our cooperation in the coming years,” Berg said.\n\n"
+    "Kowal said that Poland would send observers to the exercise."
+)
+QUOTE_ONLY = "“We will deepen our cooperation,” Berg said."
+NEW_FIELDS = ("confidence", "meta", "speaker_span", "actor_span", "addressee_span", "official_span")
+
+
+def _write_corpus(folder: Path, docs: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc_id, text in docs.items():
+        meta = SeedMetadata(
+            id=doc_id,
+            source_file=f"{doc_id}.txt",
+            source_sha256="0" * 64,
+            language="en",
+            dateline=None,
+            title=None,
+            publication_date=None,
+            url=None,
+            publisher=None,
+            licence=None,
+        )
+        (folder / f"{doc_id}.json").write_text(serialise(make_document(text.encode(), meta)), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    return _write_corpus(tmp_path / "corpus", {"talks": TEXT, "quote": QUOTE_ONLY})
+
+
+def _without_new_fields(node: Any) -> Any:
+    """The line as the current schema knows it (confidence, meta and *_span are being added by `pred`)."""
+    if isinstance(node, dict):
+        return {k: _without_new_fields(v) for k, v in node.items() if k not in NEW_FIELDS}
+    if isinstance(node, list):
+        return [_without_new_fields(v) for v in node]
+    return node
+
+
+def _valid(line: dict[str, Any]) -> PredictedDocument:
+    return PredictedDocument.model_validate(_without_new_fields(line))
+
+
+def _at(text: str, piece: str, nth: int = 1) -> tuple[int, int]:
+    start = -1
+    for _ in range(nth):
+        start = text.index(piece, start + 1)
+    return start, start + len(piece)
+
+
+def _span(text: str, piece: str, nth: int = 1) -> dict[str, Any]:
+    start, end = _at(text, piece, nth)
+    return {"start": start, "end": end, "text": piece}
+
+
+def _mentions(line: dict[str, Any]) -> dict[str, list[str]]:
+    return {o["name"]: [m["text"] for m in o["mentions"]] for o in line["officials"]}
+
+
+# -- spaCy DocBin
+
+
+def test_spacy_docbin_entities_become_mentions_and_span_groups_quotes(corpus: Path, tmp_path: Path):
+    spacy = pytest.importorskip("spacy", reason="spaCy is in the `convert` and `test` extras")
+    from spacy.tokens import DocBin, Span
+
+    nlp = spacy.blank("en")  # no model: a blank pipeline, entities set by hand as a tagger would
+    doc = nlp(TEXT)
+    doc.ents = [
+        doc.char_span(*_at(TEXT, "Anna Berg"), label="PERSON"),
+        doc.char_span(*_at(TEXT, "Jan Kowal"), label="PERSON"),
+        doc.char_span(*_at(TEXT, "Berg", 2), label="PERSON"),
+        doc.char_span(*_at(TEXT, "Oslo"), label="GPE"),
+    ]
+    content = doc.char_span(*_at(TEXT, "“We will deepen our cooperation in the coming years,”"))
+    doc.spans["quotes"] = [
+        Span(doc, content.start, content.end, label="QUOTE"),
+        doc.char_span(*_at(TEXT, "said"), label="CUE"),
+        doc.char_span(*_at(TEXT, "Berg", 2), label="SPEAKER"),
+    ]
+    path = tmp_path / "talks.spacy"
+    DocBin(docs=[doc], store_user_data=True).to_disk(path)
+
+    result = convert_path("spacy", path, corpus)
+    (line,) = result.lines
+    _valid(line)
+    assert line["document_id"] == "talks"  # found by its text
+    assert _mentions(line) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
+    (quote,) = line["quotes"]
+    assert quote["contents"] == [_span(TEXT, "“We will deepen our cooperation in the coming years,”")]
+    assert quote["cues"] == [_span(TEXT, "said")]
+    berg = next(o["id"] for o in line["officials"] if o["name"] == "Anna Berg")
+    assert quote["speaker_id"] == berg
+    assert [i.code for i in result.issues] == ["convert-label-skipped"]  # GPE has no place, and says so
+    assert "GPE (1)" in result.issues[0].message
+
+
+def test_spacy_docbin_by_document_id_with_another_text_goes_by_text(corpus: Path, tmp_path: Path):
+    spacy = pytest.importorskip("spacy", reason="spaCy is in the `convert` and `test` extras")
+    from spacy.tokens import DocBin
+
+    nlp = spacy.blank("en")
+    other = TEXT.replace("\n\n", " ")  # a tool that joined the paragraphs
+    doc = nlp(other)
+    doc.ents = [doc.char_span(*_at(other, "Berg", 2), label="PERSON")]
+    doc.user_data["document_id"] = "talks"
+    path = tmp_path / "joined.spacy"
+    DocBin(docs=[doc], store_user_data=True).to_disk(path)
+
+    result = convert_path("spacy", path, corpus)
+    (line,) = result.lines
+    assert line["officials"][0]["mentions"] == [{"text": "Berg", "occurrence": 2, "form": "name"}]  # no offsets
+    assert "text_sha256" not in line
+    assert [i.code for i in result.issues] == ["convert-text-differs"]
+    anchoring = score_lines(corpus, [line])
+    assert anchoring.get("unanchored", 0) == 0 and sum(anchoring.values()) == 1
+
+
+def score_lines(corpus: Path, lines: list[dict[str, Any]]) -> dict[str, int]:
+    from communique.bench import parse_predictions
+
+    parsed = parse_predictions([_without_new_fields(x) for x in lines], corpus)
+    assert [i for i in parsed.issues if i.severity.value == "error"] == []
+    return dict(parsed.anchoring)
+
+
+def test_spacy_unknown_document_and_not_a_docbin_are_errors(corpus: Path, tmp_path: Path):
+    spacy = pytest.importorskip("spacy", reason="spaCy is in the `convert` and `test` extras")
+    from spacy.tokens import DocBin
+
+    path = tmp_path / "other.spacy"
+    DocBin(docs=[spacy.blank("en")("A text that is in no corpus.")]).to_disk(path)
+    with pytest.raises(CommuniqueError) as caught:
+        convert_path("spacy", path, corpus)
+    assert [i.code for i in caught.value.issues] == ["unknown-document"]
+    assert caught.value.issues[0].file == str(path)
+
+    garbage = tmp_path / "garbage.spacy"
+    garbage.write_bytes(b"not msgpack at all")
+    with pytest.raises(CommuniqueError) as caught:
+        convert_path("spacy", garbage, corpus)
+    assert [i.code for i in caught.value.issues] == ["convert-bad-input"]
+
+
+# -- textacy
+
+
+def _parsed_quote_doc() -> Any:
+    """A parsed Doc of QUOTE_ONLY, attributes set by hand as a parser would (no model downloads here)."""
+    spacy = pytest.importorskip("spacy", reason="spaCy is in the `convert` and `test` extras")
+    from spacy.tokens import Doc
+
+    words = ["“", "We", "will", "deepen", "our", "cooperation", ",", "”", "Berg", "said", "."]
+    spaces = [False, True, True, True, True, False, False, True, True, False, False]
+    pos = ["PUNCT", "PRON", "AUX", "VERB", "PRON", "NOUN", "PUNCT", "PUNCT", "PROPN", "VERB", "PUNCT"]
+    deps = ["punct", "nsubj", "aux", "ccomp", "poss", "dobj", "punct", "punct", "nsubj", "ROOT", "punct"]
+    heads = [3, 3, 3, 9, 5, 3, 9, 9, 9, 9, 9]
+    lemmas = ["“", "we", "will", "deepen", "our", "cooperation", ",", "”", "Berg", "say", "."]
+    doc = Doc(
+        spacy.blank("en").vocab,
+        words=words,
+        spaces=spaces,
+        pos=pos,
+        deps=deps,
+        heads=heads,
+        lemmas=lemmas,
+        sent_starts=[True] + [False] * 10,
+        ents=["O"] * 8 + ["B-PERSON", "O", "O"],
+    )
+    assert doc.text == QUOTE_ONLY
+    return doc
+
+
+def test_textacy_direct_quotations_become_direct_quotes(corpus: Path, tmp_path: Path):
+    pytest.importorskip("textacy", reason="textacy is in the `convert` and `test` extras")
+    from spacy.tokens import DocBin
+    from textacy.extract.triples import direct_quotations
+
+    doc = _parsed_quote_doc()
+    assert len(list(direct_quotations(doc))) == 1  # textacy's own function finds it
+    path = tmp_path / "parsed.spacy"
+    DocBin(docs=[doc], attrs=["POS", "TAG", "DEP", "HEAD", "LEMMA", "ENT_IOB", "ENT_TYPE", "SENT_START"]).to_disk(path)
+
+    (line,) = convert_path("textacy", path, corpus).lines
+    _valid(line)
+    assert line["document_id"] == "quote"
+    (quote,) = line["quotes"]
+    assert quote["kind"] == "direct"
+    assert quote["contents"] == [_span(QUOTE_ONLY, "“We will deepen our cooperation,”")]
+    assert quote["cues"] == [_span(QUOTE_ONLY, "said")]
+    assert quote["speaker_id"] == line["officials"][0]["id"]
+    assert line["officials"][0]["mentions"] == [{**_span(QUOTE_ONLY, "Berg"), "form": "name"}]
+
+
+def test_textacy_bailing_out_on_a_document_is_a_warning(corpus: Path, tmp_path: Path):
+    pytest.importorskip("textacy", reason="textacy is in the `convert` and `test` extras")
+    from spacy.tokens import Doc, DocBin
+
+    parsed = _parsed_quote_doc()
+    words = [t.text for t in parsed][1:]  # drop the opening mark: an odd number of quotation marks
+    doc = Doc(parsed.vocab, words=words, spaces=[bool(t.whitespace_) for t in parsed][1:],
+              deps=[t.dep_ for t in parsed][1:], heads=[t.head.i - 1 if t.head.i else 2 for t in parsed][1:],
+              pos=[t.pos_ for t in parsed][1:], lemmas=[t.lemma_ for t in parsed][1:])  # fmt: skip
+    corpus_text = doc.text
+    _write_corpus(corpus, {"unclosed": corpus_text})
+    path = tmp_path / "unclosed.spacy"
+    DocBin(docs=[doc], attrs=["POS", "DEP", "HEAD", "LEMMA", "SENT_START"]).to_disk(path)
+    result = convert_path("textacy", path, corpus)
+    assert [i.code for i in result.issues] == ["convert-library-failed"]
+    assert "quotation marks" in result.issues[0].message
+    assert result.lines[0]["document_id"] == "unclosed" and result.lines[0]["quotes"] == []
+
+
+def test_textacy_needs_a_parse(corpus: Path, tmp_path: Path):
+    pytest.importorskip("textacy", reason="textacy is in the `convert` and `test` extras")
+    import spacy
+    from spacy.tokens import DocBin
+
+    path = tmp_path / "unparsed.spacy"
+    DocBin(docs=[spacy.blank("en")(QUOTE_ONLY)]).to_disk(path)
+    with pytest.raises(CommuniqueError) as caught:
+        convert_path("textacy", path, corpus)
+    assert caught.value.issues[0].code == "convert-bad-input"
+    assert "dependency parse" in caught.value.issues[0].message
+
+
+# -- CoNLL / IOB2
+
+CONLL = """-DOCSTART- talks
+
+Defence O
+Minister O
+Anna B-PER
+Berg I-PER
+met O
+her O
+Polish O
+counterpart O
+Jan B-PER
+Kowal I-PER
+in O
+Oslo B-LOC
+on O
+Monday O
+. O
+
+“ B-QUOTE
+We I-QUOTE
+will I-QUOTE
+deepen I-QUOTE
+our I-QUOTE
+cooperation I-QUOTE
+in I-QUOTE
+the I-QUOTE
+coming I-QUOTE
+years I-QUOTE
+, I-QUOTE
+” I-QUOTE
+Berg B-PER
+said B-CUE
+. O
+"""
+
+
+def test_conll_iob2_tags_are_aligned_to_the_text(corpus: Path, tmp_path: Path):
+    path = tmp_path / "talks.conll"
+    path.write_text(CONLL, encoding="utf-8")
+    result = convert_path("conll", path, corpus)
+    (line,) = result.lines
+    _valid(line)
+    assert _mentions(line) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
+    (quote,) = line["quotes"]
+    assert quote["contents"] == [_span(TEXT, "“We will deepen our cooperation in the coming years,”")]
+    assert quote["cues"] == [_span(TEXT, "said")]
+    assert [i.code for i in result.issues] == ["convert-label-skipped"]  # LOC
+
+
+def test_conll_token_not_in_text_is_a_located_warning_and_a_missing_id_an_error(corpus: Path, tmp_path: Path):
+    path = tmp_path / "bad.conll"
+    path.write_text("# document_id = talks\nDefence O\nMinistre O\nAnna B-PER\nBerg I-PER\n", encoding="utf-8")
+    result = convert_path("conll", path, corpus)
+    assert [(i.code, i.line) for i in result.issues] == [("convert-token-unaligned", 3)]
+    assert _mentions(result.lines[0]) == {"Anna Berg": ["Anna Berg"]}
+
+    path.write_text("Defence O\nMinister O\n", encoding="utf-8")
+    with pytest.raises(CommuniqueError) as caught:
+        convert_path("conll", path, corpus)
+    assert (caught.value.issues[0].code, caught.value.issues[0].line) == ("unknown-document", 1)
+
+
+# -- Hugging Face token classification
+
+
+def _pipeline_line(entities: list[dict[str, Any]]) -> str:
+    return json.dumps({"document_id": "talks", "entities": entities}) + "\n"
+
+
+def test_hf_pipeline_grouped_character_offsets(corpus: Path, tmp_path: Path):
+    start, end = _at(TEXT, "Anna Berg")
+    entities = [
+        {"entity_group": "PER", "score": 0.98, "word": "Anna Berg", "start": start, "end": end},
+        {
+            "entity_group": "LOC",
+            "score": 0.9,
+            "word": "Oslo",
+            "start": TEXT.index("Oslo"),
+            "end": TEXT.index("Oslo") + 4,
+        },
+    ]
+    path = tmp_path / "hf.jsonl"
+    path.write_text(_pipeline_line(entities), encoding="utf-8")
+    (line,) = convert_path("hf", path, corpus).lines
+    (official,) = line["officials"]
+    assert official["mentions"] == [{**_span(TEXT, "Anna Berg"), "form": "name", "confidence": 0.98}]
+
+
+def test_hf_pipeline_per_token_words_without_offsets(corpus: Path, tmp_path: Path):
+    entities = [
+        {"entity": "B-PER", "score": 0.9, "index": 3, "word": "Anna"},
+        {"entity": "I-PER", "score": 0.7, "index": 4, "word": "Be"},
+        {"entity": "I-PER", "score": 0.8, "index": 5, "word": "##rg"},
+        {"entity": "B-PER", "score": 0.6, "index": 9, "word": "Jan"},
+        {"entity": "I-PER", "score": 0.6, "index": 10, "word": "Kowal"},
+    ]
+    path = tmp_path / "hf.jsonl"
+    path.write_text(_pipeline_line(entities), encoding="utf-8")
+    (line,) = convert_path("hf", path, corpus).lines
+    anna = next(o for o in line["officials"] if o["name"] == "Anna Berg")
+    assert [m["text"] for m in anna["mentions"]] == ["Anna Berg"]
+    assert anna["mentions"][0]["confidence"] == pytest.approx(0.8)
+    assert _mentions(line)["Jan Kowal"] == ["Jan Kowal"]
+
+
+def test_hf_real_pipeline_output_converts(corpus: Path, tmp_path: Path):
+    """A tiny, randomly initialised BERT built here: its labels are noise, its output format is real."""
+    transformers = pytest.importorskip(
+        "transformers", reason="transformers and torch are optional (`pip install -e .[hf]`, about 1 GB); not installed"
+    )
+    pytest.importorskip("torch", reason="the token-classification pipeline needs torch; not installed")
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = sorted({w for w in TEXT.replace("\n", " ").replace(".", " ").replace(",", " ").split()})
+    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=backend, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]"
+    )
+    config = transformers.BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        id2label={0: "O", 1: "B-PER", 2: "I-PER"},
+        label2id={"O": 0, "B-PER": 1, "I-PER": 2},
+    )
+    import torch
+
+    torch.manual_seed(0)
+    model = transformers.BertForTokenClassification(config)
+    pipe = transformers.pipeline("token-classification", model=model, tokenizer=tokenizer, device="cpu")
+    rows = []
+    for strategy in ("simple", "none"):
+        output = pipe(TEXT, aggregation_strategy=strategy)
+        rows.append({"document_id": "talks", "entities": json.loads(json.dumps(output, default=float))})
+    path = tmp_path / "hf.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = convert_path("hf", path, corpus)
+    assert len(result.lines) == 2
+    grouped, per_token = result.lines
+    for line in result.lines:
+        _valid(line)
+        for official in line["officials"]:
+            for mention in official["mentions"]:
+                assert TEXT[mention["start"] : mention["end"]] == mention["text"]
+                assert 0 <= mention["confidence"] <= 1
+    expected = {TEXT[e["start"] : e["end"]].strip() for e in rows[0]["entities"] if e["entity_group"] == "PER"}
+    assert {m["text"] for o in grouped["officials"] for m in o["mentions"]} == expected - {""}
+    tagged = [(e["start"], e["end"]) for e in rows[1]["entities"] if e["entity"] != "O"]
+    for official in per_token["officials"]:
+        for mention in official["mentions"]:  # each merged mention starts and ends on tagged tokens
+            assert any(s == mention["start"] for s, _ in tagged) and any(e == mention["end"] for _, e in tagged)
+
+
+# -- brat
+
+
+def test_brat_export_of_the_gold_converts_back_to_a_perfect_score(tmp_path: Path):
+    out = tmp_path / "brat"
+    assert main(["export", "brat", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    result = convert_path("brat", out, CORPUS)
+    lines = [line for line in result.lines if line["document_id"] == DOC_ID]
+    assert lines, "the brat export holds the seed document"
+    report = score(GOLD, [_without_new_fields(x) for x in lines], corpus=CORPUS, samples=10).report
+    for key in ("mentions.strict", "officials.ceaf_e", "quotes.attributed", "meetings.identification"):
+        assert report["metrics"][key]["f1"] == pytest.approx(1.0), key
+    assert report["metrics"]["commitments.identification"]["f1"] == pytest.approx(1.0)
+    assert report["metrics"]["commitments.kind"]["f1"] == pytest.approx(1.0)
+
+
+def test_brat_plain_entities_and_a_bad_line(corpus: Path, tmp_path: Path):
+    folder = tmp_path / "ann"
+    folder.mkdir()
+    (folder / "talks.txt").write_text(TEXT, encoding="utf-8")
+    s, e = _at(TEXT, "Jan Kowal")
+    (folder / "talks.ann").write_text(f"T1\tPerson {s} {e}\tJan Kowal\n", encoding="utf-8")
+    (line,) = convert_path("brat", folder, corpus).lines
+    assert _mentions(line) == {"Jan Kowal": ["Jan Kowal"]}
+
+    (folder / "talks.ann").write_text("T1\tPerson x y\tJan\n", encoding="utf-8")
+    with pytest.raises(CommuniqueError) as caught:
+        convert_path("brat", folder, corpus)
+    assert (caught.value.issues[0].code, caught.value.issues[0].line) == ("convert-bad-input", 1)
+
+
+# -- Label Studio
+
+
+def _ls_result(rid: str, piece: str, label: str, nth: int = 1, text: str = TEXT) -> dict[str, Any]:
+    s, e = _at(text, piece, nth)
+    return {"id": rid, "type": "labels", "from_name": "label", "to_name": "text",
+            "value": {"start": s, "end": e, "text": piece, "labels": [label]}}  # fmt: skip
+
+
+def test_labelstudio_export_with_relations(corpus: Path, tmp_path: Path):
+    results = [
+        _ls_result("a", "Anna Berg", "Person"),
+        _ls_result("b", "Berg", "Person", 2),
+        _ls_result("q", "We will deepen our cooperation in the coming years,", "Quote"),
+        _ls_result("c", "said", "Cue"),
+        _ls_result("s", "Berg", "Speaker", 2),
+        {"type": "relation", "from_id": "s", "to_id": "q", "direction": "right"},
+        {"type": "relation", "from_id": "c", "to_id": "q", "direction": "right"},
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"id": 7, "data": {"text": TEXT}, "annotations": [{"result": results}]}]))
+    (line,) = convert_path("labelstudio", path, corpus).lines
+    _valid(line)
+    (quote,) = line["quotes"]
+    assert quote["speaker_id"] == line["officials"][0]["id"]
+    assert quote["cues"] == [_span(TEXT, "said")]
+
+
+def test_labelstudio_utf16_offsets_are_converted(tmp_path: Path):
+    text = "The minister 🇮🇷 Anna Berg spoke to the press at length about the talks."
+    corpus = _write_corpus(tmp_path / "corpus", {"emoji": text})
+    s, e = _at(text, "Anna Berg")
+    flag = 2  # the flag is two code points, four UTF-16 units: a browser counts two more
+    value = {"start": s + flag, "end": e + flag, "text": "Anna Berg", "labels": ["PER"]}
+    task = {"data": {"text": text}, "annotations": [{"result": [{"id": "x", "type": "labels", "value": value}]}]}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([task]), encoding="utf-8")
+    (line,) = convert_path("labelstudio", path, corpus).lines
+    assert line["officials"][0]["mentions"][0] == {**_span(text, "Anna Berg"), "form": "name"}
+
+
+# -- the command
+
+
+def test_cli_convert_writes_lines_and_reports_bad_input(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    path = tmp_path / "talks.conll"
+    path.write_text(CONLL, encoding="utf-8")
+    out = tmp_path / "pred.jsonl"
+    assert main(["convert", "--from", "conll", str(path), "--out", str(out), "--corpus", str(corpus)]) == 0
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [x["document_id"] for x in lines] == ["talks"]
+    assert "[convert-label-skipped]" in capsys.readouterr().err
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"document_id": "talks", "entities": [\n', encoding="utf-8")
+    out2 = tmp_path / "never.jsonl"
+    assert main(["convert", "--from", "hf", str(bad), "--out", str(out2), "--corpus", str(corpus)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:1:" in err and "[json-syntax]" in err and "Traceback" not in err
+    assert not out2.exists()
+    assert main(["convert", "--from", "hf", str(tmp_path / "missing.jsonl"), "--corpus", str(corpus)]) == 2
+    assert main(["convert", "--from", "conll", str(path), "--corpus", str(corpus), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["command"], document["from"], document["documents"]) == ("convert", "conll", 1)
+    assert [p["document_id"] for p in document["predictions"]] == ["talks"]
+    assert [p["code"] for p in document["problems"]] == ["convert-label-skipped"]
+
+
+def test_conll_written_by_spacys_own_iob_functions(corpus: Path, tmp_path: Path):
+    spacy = pytest.importorskip("spacy", reason="spaCy is in the `convert` and `test` extras")
+    from spacy.training import biluo_to_iob, offsets_to_biluo_tags
+
+    doc = spacy.blank("en")(TEXT)
+    entities = [(*_at(TEXT, "Anna Berg"), "PER"), (*_at(TEXT, "Jan Kowal"), "PER"), (*_at(TEXT, "Berg", 2), "PER")]
+    tags = biluo_to_iob(offsets_to_biluo_tags(doc, entities))
+    rows = [f"{token.text} {tag}" for token, tag in zip(doc, tags) if not token.is_space]
+    path = tmp_path / "spacy.iob"
+    path.write_text("# document_id = talks\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = convert_path("conll", path, corpus)
+    assert result.issues == []
+    assert _mentions(result.lines[0]) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
+
+
+def test_the_command_offers_every_format():
+    from communique.bench.convert import FORMATS
+    from communique.cli.convert import FORMAT_NAMES
+
+    assert set(FORMAT_NAMES) == set(FORMATS)
+
+
+@given(
+    text=st.text(alphabet="ab \n“”é🇮", min_size=1, max_size=40),
+    bounds=st.tuples(st.integers(0, 40), st.integers(0, 40)),
+    same=st.booleans(),
+)
+def test_builder_spans_are_exact_or_point_back_to_their_occurrence(text: str, bounds: tuple[int, int], same: bool):
+    from communique.bench.convert import DocumentBuilder, Target
+
+    start, end = sorted(bounds)
+    target = Target("t", text if same else text + "x", "0" * 64)
+    span = DocumentBuilder(target, text, "test").span(start, end)
+    if span is None:
+        assert end > len(text) or not text[start:end].strip()
+        return
+    assert span["text"] == span["text"].strip() and span["text"] in text[start:end]
+    if same:
+        assert text[span["start"] : span["end"]] == span["text"]
+    else:  # the occurrence-th occurrence in the source is where the span was
+        found, at = [], -1
+        while (at := text.find(span["text"], at + 1)) != -1:
+            found.append(at)
+        lead = len(text[start:end]) - len(text[start:end].lstrip())
+        assert found[span["occurrence"] - 1] == start + lead

@@ -1,0 +1,234 @@
+"""``communique extract --method llm`` against a local chat-completions server (tests/chat_server.py).
+
+No model runs here: the server answers from the text it is sent, as a model would, and serves faults on
+demand. Everything else is real: the ``openai`` client, its retries and timeouts, HTTP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from communique.bench import parse_predictions
+from communique.cli.main import main
+from communique.corpus.build import load_corpus_document
+from communique.extract.llm import LLMSettings, extract_llm, parts_of
+
+from .test_convert import _without_new_fields, _write_corpus
+
+pytest.importorskip("openai", reason="openai is in the `llm` and `test` extras")
+from .chat_server import ChatServer
+
+SHORT = "“We will deepen our cooperation,” Defence Minister Anna Berg said in Oslo."
+LONG = (
+    "Berg in Warsaw\n\n"
+    "Defence Minister Anna Berg met her Polish counterpart Jan Kowal in Warsaw on Monday.\n\n"
+    "Talks in detail\n\n"
+    "“We are ready to host a joint exercise next year,” Kowal said after the meeting.\n\n"
+    "Outlook\n\n"
+    "Anna Berg said that Norway would send observers, and “we will meet again soon,” she said."
+)
+
+
+def answer(document_id: str, text: str, request: dict[str, Any]) -> str:
+    """What a good model would answer: the officials by name and the direct quotes, spans as text."""
+    names = sorted(set(re.findall(r"(?:Anna Berg|Jan Kowal|Kowal|Berg)", text)), key=len, reverse=True)
+    officials: list[dict[str, Any]] = []
+    for name in names:
+        if any(name in o["name"] for o in officials):
+            continue
+        officials.append({"id": name.split()[-1].lower(), "name": name, "mentions": [{"text": name, "form": "name"}]})
+    quotes = []
+    for match in re.finditer(r"“([^”]+)”\s*,?\s*(\w+(?: \w+)*?) (said)", text):
+        speaker = next((o["id"] for o in officials if o["name"].split()[-1] in match.group(2)), None)
+        quote: dict[str, Any] = {"contents": [{"text": match.group(1)}], "cues": [{"text": "said"}], "kind": "direct"}
+        if speaker:
+            quote["speaker_id"] = speaker
+        quotes.append(quote)
+    return json.dumps({"document_id": "whatever-the-model-says", "officials": officials, "quotes": quotes})
+
+
+@pytest.fixture
+def server() -> Iterator[ChatServer]:
+    running = ChatServer(answer, slow_seconds=1.5)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    return _write_corpus(tmp_path / "corpus", {"short": SHORT, "long": LONG})
+
+
+def _settings(server: ChatServer, tmp_path: Path, **changes: Any) -> LLMSettings:
+    base = {
+        "base_url": server.base_url,
+        "model": "test-model",
+        "api_key_env": "COMMUNIQUE_TEST_KEY",
+        "cache": tmp_path / "cache",
+        "timeout": 5.0,
+        "max_retries": 3,
+        "max_chars": 120,
+        "concurrency": 3,
+    }
+    return LLMSettings(**{**base, **changes})
+
+
+def _docs(corpus: Path) -> list[Any]:
+    return [load_corpus_document(corpus / f"{name}.json") for name in ("short", "long")]
+
+
+@pytest.fixture(autouse=True)
+def api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMUNIQUE_TEST_KEY", "test-key")
+
+
+def test_long_documents_go_by_sections_and_merge_into_one_valid_line(server, corpus, tmp_path):
+    docs = _docs(corpus)
+    assert len(parts_of(docs[1], 120)) > 1  # the long text is sent in parts
+    lines, issues = extract_llm(docs, _settings(server, tmp_path), progress=False)
+    assert issues == []
+    assert [line["document_id"] for line in lines] == ["short", "long"]
+    parsed = parse_predictions([_without_new_fields(x) for x in lines], corpus)
+    assert parsed.issues == []
+    # spans found once in their part get offsets; a "said" twice in one part is left to the bench's context
+    assert parsed.anchoring["offsets"] > 0 and parsed.anchoring.get("unanchored", 0) == 0
+    long = lines[1]
+    text = docs[1].text
+    for official in long["officials"]:
+        for mention in official["mentions"]:
+            assert text[mention["start"] : mention["end"]] == mention["text"]
+    berg = [o for o in long["officials"] if "Berg" in o["name"]]
+    assert len(berg) == 1 and len(berg[0]["mentions"]) == 2  # Anna Berg of parts 1 and 3: one official
+    assert len(long["quotes"]) == 2
+    said = long["quotes"][0]["cues"][0]  # "said" occurs in parts 2 and 3: placed in part 2, where it was found
+    assert text[said["start"] : said["end"]] == "said" and said["start"] > text.index("Talks in detail")
+    meta = long["meta"]["llm"]
+    assert meta["parts"] == len(parts_of(docs[1], 120)) and meta["cached_parts"] == 0
+    assert meta["usage"]["total_tokens"] == meta["usage"]["prompt_tokens"] + meta["usage"]["completion_tokens"] > 0
+    assert {r["body"]["response_format"]["json_schema"]["schema"]["title"] for r in server.requests} == {
+        "PredictedDocument"
+    }
+
+
+def test_a_rerun_is_answered_from_the_cache(server, corpus, tmp_path):
+    settings = _settings(server, tmp_path)
+    first, _ = extract_llm(_docs(corpus), settings, progress=False)
+    sent = len(server.requests)
+    again, issues = extract_llm(_docs(corpus), settings, progress=False)
+    assert issues == [] and len(server.requests) == sent  # nothing sent
+    assert [_without_new_fields(x) for x in again] == [_without_new_fields(x) for x in first]
+    assert all(x["meta"]["llm"]["cached_parts"] == x["meta"]["llm"]["parts"] for x in again)
+    extract_llm(_docs(corpus), _settings(server, tmp_path, model="other"), progress=False)
+    assert len(server.requests) > sent  # the model is part of the key
+
+
+def test_429_and_500_are_retried(server, corpus, tmp_path):
+    server.faults["short"] = ["429", "500"]
+    lines, issues = extract_llm(_docs(corpus)[:1], _settings(server, tmp_path), progress=False)
+    assert issues == []
+    assert [r["document_id"] for r in server.requests] == ["short"] * 3
+    assert lines[0]["quotes"]
+
+
+def test_retries_run_out_and_a_slow_answer_times_out_as_located_warnings(server, corpus, tmp_path):
+    server.faults["short"] = ["500", "500"]
+    server.faults["long"] = ["slow", "slow"]
+    settings = _settings(server, tmp_path, max_retries=1, timeout=0.5, max_chars=10_000)
+    lines, issues = extract_llm(_docs(corpus), settings, progress=False)
+    assert sorted((i.code, i.file) for i in issues) == [("llm-request-failed", "long"), ("llm-request-failed", "short")]
+    assert "HTTP 500" in next(i.message for i in issues if i.file == "short")
+    assert "Timeout" in next(i.message for i in issues if i.file == "long")
+    for line in lines:  # each document predicts nothing, and says why
+        assert (line["officials"], line["quotes"]) == ([], [])
+        assert line["meta"]["llm"]["error"] == "llm-request-failed"
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "path"),
+    [
+        ('{"officials": [', "llm-invalid-json", "$"),
+        ('{"quotes": [{"contents": [], "kind": "shouted"}]}', "llm-invalid-answer", "$.quotes[0].contents"),
+        ('{"officials": [{"mentions": [{"text": "Berg", "form": "title"}]}]}', "llm-invalid-answer", None),
+        (
+            '{"quotes": [{"speaker_id": "nobody", "contents": [{"text": "Berg"}]}]}',
+            "llm-invalid-answer",
+            "$.quotes[0].speaker_id",
+        ),
+    ],
+)
+def test_a_bad_answer_is_a_located_warning_and_predicts_nothing(corpus, tmp_path, content, code, path):
+    bad = ChatServer(lambda doc_id, text, request: content if doc_id == "short" else answer(doc_id, text, request))
+    try:
+        settings = _settings(bad, tmp_path)
+        lines, issues = extract_llm(_docs(corpus), settings, progress=False)
+        extract_llm(_docs(corpus), settings, progress=False)
+        asked = [r["document_id"] for r in bad.requests]
+    finally:
+        bad.close()
+    assert [(i.code, i.file) for i in issues] == [(code, "short")]
+    if path:
+        assert issues[0].path == path
+    assert lines[0]["quotes"] == [] and lines[0]["meta"]["llm"]["error"] == code
+    assert lines[1]["quotes"]  # the other document is unaffected
+    assert asked.count("short") == 2  # a bad answer is not cached: it is asked again
+
+
+def test_the_server_rejects_malformed_requests(server):
+    """The fake is strict, so the client's accepted requests mean something."""
+
+    def post(body: dict[str, Any], key: str = "test-key") -> tuple[int, dict[str, Any]]:
+        request = urllib.request.Request(
+            server.base_url + "/chat/completions",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    good = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "document_id: short\n\nText:\nhi"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "p", "schema": {"type": "object"}}},
+    }
+    assert post(good)[0] == 200
+    assert post(good, key="wrong")[0] == 401
+    for broken, param in [
+        ({**good, "model": ""}, "model"),
+        ({**good, "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
+        ({k: v for k, v in good.items() if k != "response_format"}, "response_format"),
+        (
+            {**good, "response_format": {"type": "json_schema", "json_schema": {"name": "p", "schema": {"type": 5}}}},
+            "response_format.json_schema.schema",
+        ),
+        ({**good, "temperature": 3}, "temperature"),
+    ]:
+        status, body = post(broken)
+        assert (status, body["error"]["param"]) == (400, param)
+
+
+def test_cli_extract_llm(server, corpus, tmp_path, capsys):
+    out = tmp_path / "llm.jsonl"
+    argv = ["extract", "--method", "llm", "--corpus", str(corpus), "--out", str(out)]
+    options = ["--base-url", server.base_url, "--model", "m", "--api-key-env", "COMMUNIQUE_TEST_KEY"]
+    assert main([*argv, *options, "--cache", str(tmp_path / "c"), "--few-shot", "2", "--max-chars", "100"]) == 0
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(x["document_id"] for x in lines) == ["long", "short"]
+    err = capsys.readouterr().err
+    assert "2 document(s)" in err and "tokens: completion" in err
+    few_shot = server.requests[0]["body"]["messages"]
+    assert [m["role"] for m in few_shot] == ["system", "user", "assistant", "user", "assistant", "user"]
+
+    assert main([*argv, "--base-url", server.base_url]) == 2  # no --model
+    assert "[missing-field] --method llm needs --model" in capsys.readouterr().err
+    assert main([*argv, *options, "--prompt", str(tmp_path / "nope.txt")]) == 2
