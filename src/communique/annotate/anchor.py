@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, issue
@@ -49,7 +49,7 @@ class Resolution:
     written: bool  # the offsets were in the file (not computed here)
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

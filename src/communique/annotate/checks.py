@@ -254,7 +254,8 @@ def has_errors(issues: list[Issue]) -> bool:
 
 
 def kind_of(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def show_value(value: Any, limit: int = 60) -> str:

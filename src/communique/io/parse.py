@@ -100,7 +100,7 @@ def _load(yaml: YAML, text: str) -> Any:
 _FastBase: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 
 
-class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
+class _FastLoader(_FastBase):  # type: ignore[misc]
     """libyaml parser, YAML 1.2-like scalars, duplicate keys refused."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
@@ -112,7 +112,8 @@ class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
                     "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 # YAML 1.1 reads yes/no/on/off as booleans and 2024-01-01 as a date; YAML 1.2 (and ruamel) do not.

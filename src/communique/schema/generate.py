@@ -69,4 +69,5 @@ def render_schemas() -> dict[str, str]:
 
 
 def load_schema(schema_dir: Path, name: str) -> dict[str, Any]:
-    return json.loads((schema_dir / name).read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((schema_dir / name).read_text(encoding="utf-8"))
+    return schema

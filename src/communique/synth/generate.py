@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.corpus.build import make_document, serialise, sha256_text
+from communique.io.parallel import ordered_map, shared
 from communique.io.write import write_atomic
 from communique.schema.models import AnnotatedDocument, CommitmentKind, SeedMetadata, labels
 
@@ -419,7 +420,7 @@ def document_id(seed: int, index: int) -> str:
 def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: float) -> dict[str, Any]:
     """A gold-shaped prediction with controlled errors: each item is, with probability ``error_rate``,
     dropped, shifted by one character (its text updated), relabelled, or given a spurious twin."""
-    pred = json.loads(json.dumps(data))
+    pred: dict[str, Any] = json.loads(json.dumps(data))
     kinds = labels(CommitmentKind)
 
     def shifted(span: dict[str, Any]) -> dict[str, Any]:
@@ -450,9 +451,9 @@ def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: flo
     return pred
 
 
-def _write_document(args: tuple[Path, int, int, float]) -> tuple[str, str]:
+def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str, str]:
     """Write one document's files; return its id and its prediction line."""
-    out, seed, index, error_rate = args
+    out, seed, error_rate = settings
     text, data = generate_document(seed, index)
     doc_id = data["document_id"]
     AnnotatedDocument.model_validate(data)  # a generator bug is caught here, not by users
@@ -485,18 +486,9 @@ def synthesise(out: Path, docs: int, seed: int, *, error_rate: float = 0.1, jobs
 
     Every document depends only on ``(seed, index)``, so the output is the same for any ``jobs``.
     """
-    tasks = [(Path(out), seed, index, error_rate) for index in range(docs)]
     predictions: list[str] = []
-    if jobs <= 1:
-        results: Iterator[tuple[str, str]] = map(_write_document, tasks)
-        for doc_id, line in results:
-            predictions.append(line)
-            yield doc_id
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for doc_id, line in pool.map(_write_document, tasks, chunksize=32):
-                predictions.append(line)
-                yield doc_id
+    settings = (Path(out), seed, error_rate)
+    for doc_id, line in ordered_map(_write_document, range(docs), setup=shared(settings), jobs=jobs, batch=32):
+        predictions.append(line)
+        yield doc_id
     write_atomic(Path(out) / "predictions.jsonl", "\n".join(predictions) + "\n")
