@@ -78,8 +78,8 @@ def test_every_problem_is_listed_and_duplicates_are_refused(tmp_path: Path):
     assert [Path(i.file or "").name for i in duplicates] == ["b.yaml", "e.yaml"]
     assert all(str(tmp_path / "a.yaml") in i.message for i in duplicates)
     assert [Path(v.path).name for v in yielded] == ["a.yaml"]  # nothing after the first problem
-    with pytest.raises(CommuniqueError) as in_parallel:
-        list(iter_validated([tmp_path], CORPUS, jobs=2))
+    with pytest.raises(CommuniqueError) as in_parallel:  # found by workers, two files each
+        list(map_validated([tmp_path], CORPUS, ids_and_files, setup=use_store, jobs=2, batch=2))
     assert in_parallel.value.issues == problems
 
 

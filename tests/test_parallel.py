@@ -5,6 +5,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from communique.annotate import validate
 from communique.annotate.validate import find_annotation_files, validate_issues
 from communique.corpus.build import build_corpus as build_all
 from communique.io.parallel import ordered_map, shared
@@ -103,7 +108,8 @@ def test_stopping_early_stops_the_workers():
     assert multiprocessing.active_children() == []
 
 
-def test_parallel_validation_gives_the_same_located_issues(tmp_path: Path):
+def test_parallel_validation_gives_the_same_located_issues(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(validate, "VALIDATE_BATCH", 2)  # three batches: the workers do the work
     for name in ("dangling-reference.yaml", "stale-hash.yaml", "malformed-yaml.yaml", "not-found.yaml"):
         shutil.copy(FIXTURES / "invalid" / name, tmp_path / name)
     shutil.copy(FIXTURES / "valid" / "minimal.yaml", tmp_path / "ok.yaml")
@@ -125,3 +131,26 @@ def test_parallel_corpus_build_reports_a_bad_seed_by_file(tmp_path: Path):
         list(build_all(seeds, tmp_path / "corpus", jobs=2))
     assert any(i.file is not None and Path(i.file).name.startswith(texts[0].stem) for i in caught.value.issues)
     assert not (tmp_path / "corpus" / f"{texts[0].stem}.json").exists()
+
+
+def test_ctrl_c_ends_a_parallel_command_cleanly(tmp_path: Path):
+    """Ctrl-C reaches the whole process group: exit 130, no traceback from any process, no final output."""
+    out = tmp_path / "syn"
+    command = [sys.executable, "-m", "communique", "synth", "--docs", "5000", "--out", str(out), "--jobs", "2"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _ in range(600):  # until the workers are writing documents
+            if (out / "corpus").is_dir() and len(list((out / "corpus").iterdir())) >= 4:
+                break
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert process.poll() is None, "synth ended before it could be interrupted"
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130
+    assert b"Traceback" not in stderr
+    assert not (out / "predictions.jsonl").exists()

@@ -40,6 +40,7 @@ from communique.schema.errors import Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
 
 ANNOTATION_SUFFIXES = (".yaml", ".yml", ".json")
+VALIDATE_BATCH = 64  # files per unit of parallel work (``--jobs``)
 
 
 @dataclass
@@ -87,7 +88,8 @@ def _file_issues(store: CorpusStore, path: Path) -> list[Issue]:
 
 def validate_issues(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[list[Issue]]:
     """The issues of each file, in order; with ``jobs > 1`` files are validated in parallel processes."""
-    return ordered_map(_file_issues, files, setup=partial(CorpusStore, Path(corpus_dir)), jobs=jobs, batch=64)
+    setup = partial(CorpusStore, Path(corpus_dir))
+    return ordered_map(_file_issues, files, setup=setup, jobs=jobs, batch=VALIDATE_BATCH)
 
 
 def validate_file(path: Path, store: CorpusStore) -> FileReport:

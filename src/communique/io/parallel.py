@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, Literal, TypeVar
 
 __all__ = ["ENGINES", "Engine", "ordered_map", "shared"]
@@ -91,15 +91,19 @@ def ordered_map(
         for item in items:
             yield task(context, item)
         return
-    yield from _in_processes(task, items, setup, jobs, batch)
+    batches = _batches(items, batch)
+    first = list(islice(batches, 2))
+    if len(first) < 2:  # one batch of work: starting processes would only cost time
+        yield from ordered_map(task, (item for chunk in first for item in chunk), setup=setup)
+        return
+    yield from _in_processes(task, chain(first, batches), setup, jobs)
 
 
 def _in_processes(
-    task: Callable[[C, T], R], items: Iterable[T], setup: Callable[[], C], jobs: int, batch: int
+    task: Callable[[C, T], R], batches: Iterator[list[T]], setup: Callable[[], C], jobs: int
 ) -> Iterator[R]:
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(task, setup))
     pending: deque[Future[list[R]]] = deque()
-    batches = _batches(items, batch)
     try:
         for chunk in islice(batches, jobs * WINDOW_PER_JOB):
             pending.append(pool.submit(_run_batch, chunk))
