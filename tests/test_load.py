@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def ids_and_files(store: CorpusStore, valid: list[Validated]) -> list[tuple[str, str]]:
+def ids_and_files(store: CorpusStore, valid: Iterator[Validated]) -> list[tuple[str, str]]:
     return [(v.document.document_id, Path(v.path).name) for v in valid]
 
 
@@ -116,3 +117,21 @@ def test_the_public_api_refuses_a_document_annotated_twice_among_paths(tmp_path:
 
 def test_no_files_give_no_documents(tmp_path: Path):
     assert load_annotations(tmp_path, CORPUS) == []
+
+
+def first_only(store: CorpusStore, valid: Iterator[Validated]) -> str:
+    return next(valid).document.document_id  # asks for one document, leaves the rest of its batch
+
+
+def test_files_the_work_does_not_ask_for_are_still_validated(tmp_path: Path, synthetic: Path):
+    files = sorted((synthetic / "annotations").glob("*.json"))
+    for f in files[:4]:
+        shutil.copy(f, tmp_path / f.name)
+    assert list(map_validated([tmp_path], synthetic / "corpus", first_only, setup=use_store, batch=2)) == [
+        files[0].stem,
+        files[2].stem,
+    ]
+    (tmp_path / files[3].name).write_text("[]", encoding="utf-8")
+    with pytest.raises(CommuniqueError) as caught:
+        list(map_validated([tmp_path], synthetic / "corpus", first_only, setup=use_store, batch=2))
+    assert [(i.code, Path(i.file or "").name) for i in caught.value.issues] == [("type-error", files[3].name)]

@@ -8,9 +8,9 @@ whatever ``jobs`` is. Once any problem has been found nothing more comes out; wh
 the stream abandons its half-done output.
 
 :func:`iter_validated` yields the documents one at a time with a fast view of their corpus documents.
-:func:`map_validated` runs a function on each batch of valid documents inside the worker that validated
-them and yields its results (the export builds its Arrow tables there, the benchmark scores there): memory
-holds a few batches, not the corpus.
+:func:`map_validated` runs a function over each batch of files inside the worker that validates them,
+handing it the valid documents one at a time as they are validated, and yields its results (the export
+builds its Arrow tables there, the benchmark scores there): memory holds a few results, not the corpus.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from communique.annotate.validate import find_annotation_files, validate_file
+from communique.annotate.validate import FileReport, find_annotation_files, validate_file
 from communique.corpus.store import CorpusStore, CorpusView
 from communique.io.parallel import ordered_map
 from communique.schema.errors import CommuniqueError, Issue, issue
@@ -77,30 +77,43 @@ def _corpus_of(corpus: Path | CorpusStore, jobs: int) -> Path | CorpusStore:
 
 
 def _validate_batch(
-    work: Callable[[C, list[Validated]], R], context: tuple[CorpusStore, C], files: list[Path]
+    work: Callable[[C, Iterator[Validated]], R], context: tuple[CorpusStore, C], files: list[Path]
 ) -> _Outcome[R]:
     store, work_context = context
     outcome: _Outcome[R] = _Outcome()
-    valid: list[Validated] = []
+    remaining = iter(files)
     failed = False
-    for path in files:
+
+    def check(path: Path) -> FileReport:
+        nonlocal failed
         report = validate_file(path, store)
         document = report.document
         outcome.files.append((report.path, report.errors, document.document_id if document else None))
         failed = failed or not report.ok
-        if document is not None and not failed:  # once anything is wrong nothing will be used: only validate
-            corpus = store.view(document.document_id)
-            assert corpus is not None  # validation resolved it
-            valid.append(Validated(document, corpus, report.path))
+        return report
+
+    def documents() -> Iterator[Validated]:  # validated as the work asks: one document in memory at a time
+        for path in remaining:
+            report = check(path)
+            if failed:
+                return  # nothing will be used: the rest is only validated
+            if report.document is not None:
+                corpus = store.view(report.document.document_id)
+                assert corpus is not None  # validation resolved it
+                yield Validated(report.document, corpus, report.path)
+
+    result = work(work_context, documents())
+    for path in remaining:  # after a problem (or files the work did not ask for): every problem is wanted
+        check(path)
     if not failed:
-        outcome.result = work(work_context, valid)
+        outcome.result = result
     return outcome
 
 
 def map_validated(
     paths: Iterable[Path],
     corpus: Path | CorpusStore,
-    work: Callable[[C, list[Validated]], R],
+    work: Callable[[C, Iterator[Validated]], R],
     *,
     setup: Callable[[CorpusStore], C],
     jobs: int = 1,
@@ -108,11 +121,13 @@ def map_validated(
 ) -> Iterator[R]:
     """``work(context, documents)`` for each batch of ``batch`` annotation files under ``paths``, in order.
 
-    ``corpus`` is the corpus folder, or a store to share (with ``jobs=1``; workers open their own).
+    ``documents`` is an iterator: each file is validated when the work asks for the next document, so a
+    worker holds one document at a time. ``corpus`` is the corpus folder, or a store to share (with
+    ``jobs=1``; workers open their own). ``context = setup(store)`` is made once per worker.
 
-    ``context = setup(store)`` is made once per worker. Results are yielded only while no problem has been
-    found; at the end, any problem raises :class:`CommuniqueError` listing them all. With ``jobs > 1``,
-    ``work`` and ``setup`` must be picklable (module-level functions, or partials of them).
+    Results are yielded only while no problem has been found; at the end, any problem raises
+    :class:`CommuniqueError` listing them all. With ``jobs > 1``, ``work`` and ``setup`` must be picklable
+    (module-level functions, or partials of them).
     """
     files = list(find_annotation_files(paths))
     problems: list[Issue] = []
@@ -137,11 +152,11 @@ def map_validated(
         raise CommuniqueError(problems)
 
 
-def _keep(store: CorpusStore, valid: list[Validated]) -> list[Validated]:
-    return valid
+def _keep(store: CorpusStore, valid: Iterator[Validated]) -> list[Validated]:
+    return list(valid)
 
 
-def _identify(store: CorpusStore, valid: list[Validated]) -> list[tuple[AnnotatedDocument, str]]:
+def _identify(store: CorpusStore, valid: Iterator[Validated]) -> list[tuple[AnnotatedDocument, str]]:
     return [(v.document, v.path) for v in valid]  # the parent adds the corpus views: they are not pickled
 
 

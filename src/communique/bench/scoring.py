@@ -323,7 +323,7 @@ def _open_scoring(
     return _Scoring(store, pred_path, where, split, fold)
 
 
-def _score_chunk(context: _Scoring, gold: list[Validated]) -> _Chunk:
+def _score_chunk(context: _Scoring, gold: Iterator[Validated]) -> _Chunk:
     stream = PredictionStream.indexed(context.pred_path, context.store, context.where)
     scored = [_score_document(v.document, v.corpus, stream, context.split, context.fold) for v in gold]
     return _Chunk(scored, stream.summary, stream.collapsed, stream._done)

@@ -86,7 +86,7 @@ def make_encoders(store: CorpusStore) -> Encoders:
     return {c.name: make_encoder(c.features) for c in CONFIGS}
 
 
-def build_chunk(encoders: Encoders, valid: list[Validated]) -> ChunkResult:
+def build_chunk(encoders: Encoders, valid: Iterator[Validated]) -> ChunkResult:
     """Turn the rows of a chunk of valid documents into one Arrow table per config/split."""
     result = ChunkResult()
     rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
