@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from communique.annotate.validate import FileReport, find_annotation_files, validate_file
 from communique.corpus.store import CorpusStore, CorpusView
@@ -49,7 +49,8 @@ class _Outcome(Generic[R]):
     """What validating one batch produced: per file, its problems and the document it holds; the work's result."""
 
     files: list[tuple[str, list[Issue], str | None]] = field(default_factory=list)  # (file, errors, document id)
-    result: R | None = None  # None when the batch had problems: nothing will be used
+    result: R | None = None
+    ok: bool = False  # no problems in the batch: the result may be used
 
 
 def duplicate_issue(document_id: str, first: str, again: str) -> Issue:
@@ -106,7 +107,7 @@ def _validate_batch(
     for path in remaining:  # after a problem (or files the work did not ask for): every problem is wanted
         check(path)
     if not failed:
-        outcome.result = result
+        outcome.result, outcome.ok = result, True
     return outcome
 
 
@@ -146,8 +147,8 @@ def map_validated(
             if document_id in seen:
                 problems.append(duplicate_issue(document_id, seen[document_id], path))
             seen.setdefault(document_id, path)
-        if not problems and outcome.result is not None:
-            yield outcome.result
+        if not problems and outcome.ok:
+            yield cast(R, outcome.result)  # what the work returned (which may be None)
     if problems:
         raise CommuniqueError(problems)
 
