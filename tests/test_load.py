@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from communique import CommuniqueError, iter_annotations, load_annotations
 from communique.annotate.load import Validated, iter_validated, map_validated, use_store
@@ -135,3 +137,12 @@ def test_files_the_work_does_not_ask_for_are_still_validated(tmp_path: Path, syn
     with pytest.raises(CommuniqueError) as caught:
         list(map_validated([tmp_path], synthetic / "corpus", first_only, setup=use_store, batch=2))
     assert [(i.code, Path(i.file or "").name) for i in caught.value.issues] == [("type-error", files[3].name)]
+
+
+@settings(max_examples=15, deadline=None)
+@given(order=st.permutations(range(7)), size=st.integers(1, 7), batch=st.integers(1, 8))
+def test_any_order_of_files_comes_back_as_given(synthetic: Path, order: list[int], size: int, batch: int):
+    files = sorted((synthetic / "annotations").glob("*.json"))
+    given_files = [files[i] for i in order[:size]]
+    batches = map_validated(given_files, synthetic / "corpus", ids_and_files, setup=use_store, batch=batch)
+    assert [name for found in batches for _, name in found] == [f.name for f in given_files]
