@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from communique.schema.models import AnnotatedDocument
+from communique.schema.models import AnnotatedDocument, Official, Span
 
 __all__ = [
     "Annotations",
@@ -25,7 +25,13 @@ __all__ = [
     "OfficialItem",
     "QuoteItem",
     "Source",
+    "extent",
     "from_gold",
+    "iou",
+    "official_item",
+    "overlap",
+    "overlap_all",
+    "same",
     "trim",
 ]
 
@@ -252,38 +258,42 @@ def trim(extent: Extent, text: str, strip: str = "") -> Extent:
     return extent if (start, end) == (extent.start, extent.end) else Extent(start, end, text[start:end])
 
 
+def extent(span: Span) -> Extent:
+    """A schema span as an extent (the one span type scoring and agreement compute with)."""
+    return Extent(span.start, span.end, span.text)
+
+
+def official_item(official: Official) -> OfficialItem:
+    """A gold official as a cluster of its mentions (the ref is its id)."""
+    return OfficialItem(
+        official.id,
+        official.name,
+        official_keys(official.name, ((m.text, m.form) for m in official.mentions)),
+        frozenset((m.start, m.end) for m in official.mentions),
+    )
+
+
 def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
     """The gold annotations of one document in scoring form (refs are the gold ids); ``text`` is the
     document text, used to normalise quote contents exactly as predicted ones are."""
 
-    def ext(span: Any) -> Extent:
-        return Extent(span.start, span.end, span.text)
-
     def content(span: Any) -> Extent:
-        return trim(ext(span), text, QUOTATION_MARKS)
+        return trim(extent(span), text, QUOTATION_MARKS)
 
     def opt(span: Any) -> Extent | None:
-        return None if span is None else ext(span)
+        return None if span is None else extent(span)
 
     return Annotations(
         document_id=doc.document_id,
-        officials=[
-            OfficialItem(
-                o.id,
-                o.name,
-                official_keys(o.name, ((m.text, m.form) for m in o.mentions)),
-                frozenset((m.start, m.end) for m in o.mentions),
-            )
-            for o in doc.officials
-        ],
-        mentions=[MentionItem(ext(m), m.form, o.id) for o in doc.officials for m in o.mentions],
+        officials=[official_item(o) for o in doc.officials],
+        mentions=[MentionItem(extent(m), m.form, o.id) for o in doc.officials for m in o.mentions],
         quotes=[
-            QuoteItem(tuple(sorted(map(content, q.contents))), tuple(sorted(map(ext, q.cues))), q.kind, q.speaker_id)
+            QuoteItem(tuple(sorted(map(content, q.contents))), tuple(sorted(map(extent, q.cues))), q.kind, q.speaker_id)
             for q in doc.quotes
         ],
         meetings=[
             MeetingItem(
-                tuple(sorted(map(ext, m.evidence))),
+                tuple(sorted(map(extent, m.evidence))),
                 frozenset(p.official_id for p in m.participants),
                 opt(m.location),
                 opt(m.time),
@@ -292,6 +302,7 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
             for m in doc.meetings
         ],
         commitments=[
-            CommitmentItem(ext(c.evidence), ext(c.content), c.kind, c.actor_id, opt(c.time)) for c in doc.commitments
+            CommitmentItem(extent(c.evidence), extent(c.content), c.kind, c.actor_id, opt(c.time))
+            for c in doc.commitments
         ],
     )

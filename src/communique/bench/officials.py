@@ -14,13 +14,14 @@ clusters on their own, by phi4, as its definition requires.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from communique.annotate.names import name_score
 from communique.bench.annotations import Annotations, OfficialItem
 from communique.bench.matching import match
 
-__all__ = ["OfficialAlignment", "align_officials", "ceaf_pairs", "phi4"]
+__all__ = ["Ceaf", "OfficialAlignment", "align_officials", "ceaf_e", "ceaf_pairs", "clusters", "phi4"]
 
 
 @dataclass
@@ -101,10 +102,34 @@ def clusters(side: Annotations) -> list[OfficialItem]:
     return sorted((o for o in side.officials if o.mentions or o.unanchored), key=lambda o: o.sort_key())
 
 
+@dataclass(frozen=True)
+class Ceaf:
+    """CEAF-e of two clusterings: the phi4-optimal one-to-one alignment ``(i, j, phi4)`` of gold cluster ``i``
+    with predicted cluster ``j``, and how many clusters each side has. The scores are formulas over these
+    counts (:func:`communique.bench.metrics.family_scores`, family ``ceaf``), so they sum over documents."""
+
+    pairs: tuple[tuple[int, int, float], ...]
+    gold: int
+    pred: int
+
+    @property
+    def phi4(self) -> float:
+        return sum(phi for _, _, phi in self.pairs)
+
+
+def ceaf_e(golds: Sequence[OfficialItem], preds: Sequence[OfficialItem]) -> Ceaf:
+    """CEAF-e (Luo 2005): align the clusters one-to-one so that the summed phi4 is maximal.
+
+    The one CEAF-e of the toolkit: the benchmark scores with it and ``communique agree`` compares passes with
+    it. Clusters are passed in canonical order (:func:`clusters`), so ties never depend on the input order.
+    """
+    pairs = match(golds, preds, lambda g, p: (phi4(g, p),))
+    return Ceaf(tuple((i, j, phi4(golds[i], preds[j])) for i, j in pairs), len(golds), len(preds))
+
+
 def ceaf_pairs(
     gold: Annotations, pred: Annotations
 ) -> tuple[list[OfficialItem], list[OfficialItem], list[tuple[int, int, float]]]:
     """Gold and predicted clusters, and the phi4-optimal alignment ``(i, j, phi4)`` between them."""
     golds, preds = clusters(gold), clusters(pred)
-    pairs = match(golds, preds, lambda g, p: (phi4(g, p),))
-    return golds, preds, [(i, j, phi4(golds[i], preds[j])) for i, j in pairs]
+    return golds, preds, list(ceaf_e(golds, preds).pairs)

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from communique.corpus.store import CorpusLike
+from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.models import (
     AnnotatedDocument,
@@ -203,14 +204,20 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
 def export_brat(pairs: Iterable[tuple[AnnotatedDocument, CorpusLike]], out: Path) -> int:
     """Write the brat files for every document; returns how many documents were written.
 
-    Each file is written atomically; the configuration files are written last, once every document
-    was valid (the iterator raises on invalid input before anything is written for it).
+    The files are written into a staging folder that replaces ``out`` atomically once every document was
+    valid (the iterator raises on invalid input, and then ``out`` is left as it was); see
+    :func:`communique.io.folder.replace_folder` for which folders may be replaced.
     """
     count = 0
-    for doc, corpus in pairs:
-        write_atomic(out / f"{doc.document_id}.txt", corpus.text.encode("utf-8"))
-        write_atomic(out / f"{doc.document_id}.ann", render_ann(doc, corpus))
-        count += 1
-    write_atomic(out / "annotation.conf", annotation_conf())
-    write_atomic(out / "visual.conf", VISUAL_CONF)
+
+    def write(staging: Path) -> None:
+        nonlocal count
+        for doc, corpus in pairs:
+            write_atomic(staging / f"{doc.document_id}.txt", corpus.text.encode("utf-8"))
+            write_atomic(staging / f"{doc.document_id}.ann", render_ann(doc, corpus))
+            count += 1
+        write_atomic(staging / "annotation.conf", annotation_conf())
+        write_atomic(staging / "visual.conf", VISUAL_CONF)
+
+    replace_folder(out, write, kind="brat")
     return count

@@ -10,6 +10,7 @@ from communique.annotate.validate import find_annotation_files
 from communique.corpus.store import CorpusView
 from communique.export.card import CardFacts, render_card, render_croissant
 from communique.export.hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
+from communique.io.write import write_atomic
 from communique.review.agreement import compare, format_agreement
 from communique.review.stats import compute_stats
 from communique.schema.errors import CommuniqueError, issue
@@ -81,8 +82,8 @@ def export_hf(
             facts.guidelines_versions |= chunk.guidelines_versions
             shards.add(chunk)  # written as it comes: memory holds a few chunks, not the corpus
         result = shards.close()
-        (staging / "README.md").write_text(render_card(result, facts), encoding="utf-8")
-        (staging / "croissant.json").write_text(render_croissant(result, facts), encoding="utf-8")
+        write_atomic(staging / "README.md", render_card(result, facts))
+        write_atomic(staging / "croissant.json", render_croissant(result, facts))
         holder["result"] = result
 
     staged_export(Path(out), write)

@@ -29,6 +29,7 @@ class Problem:
 _ENTRIES = [
     # reading files
     Problem("file-not-found", Severity.ERROR, "The path does not exist or is not a readable file."),
+    Problem("io-error", Severity.ERROR, "A file or folder could not be read or written (permissions, disk full...)."),
     Problem("encoding-error", Severity.ERROR, "The file is not valid UTF-8."),
     Problem("empty-file", Severity.ERROR, "The file holds no document."),
     Problem("yaml-syntax", Severity.ERROR, "The file is not well-formed YAML or JSON."),
@@ -100,6 +101,37 @@ _ENTRIES = [
     # -- prediction codes go here --
     # exports
     # -- export codes go here --
+    # writing files and folders (communique.io.write, communique.io.folder)
+    Problem(
+        "output-invalid-path", Severity.ERROR, "The output path cannot name a file or folder to write (`.`, `..`, `/`)."
+    ),
+    Problem("output-name-too-long", Severity.ERROR, "A name in the output path is longer than the file system allows."),
+    Problem("output-is-folder", Severity.ERROR, "The output path is a folder where a file is expected."),
+    Problem(
+        "output-not-folder", Severity.ERROR, "The output path (or a parent of it) is a file where a folder is expected."
+    ),
+    Problem(
+        "output-not-regular",
+        Severity.ERROR,
+        "The output path is a device, FIFO or socket; only regular files are written.",
+    ),
+    Problem("output-read-only", Severity.ERROR, "The output file or folder is read-only; it is left as it is."),
+    Problem(
+        "output-protected",
+        Severity.ERROR,
+        "The output folder is the working folder, a parent of it or a project folder.",
+    ),
+    Problem(
+        "output-not-empty",
+        Severity.ERROR,
+        "The output folder holds files communique did not write; it is left as it is.",
+    ),
+    Problem("output-locked", Severity.ERROR, "Another communique process is writing the same output folder."),
+    Problem(
+        "write-failed",
+        Severity.ERROR,
+        "Writing the output failed (e.g. the disk is full); the previous file is intact.",
+    ),
 ]
 
 #: code -> catalogue entry
