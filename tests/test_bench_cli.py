@@ -49,6 +49,7 @@ def test_json_report_is_complete(capsys):
     assert report["report_version"] == 1 and report["version"] == 1 and report["command"] == "bench"
     assert set(report) == {
         *("report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"),
+        *("per_document", "outcomes", "sweep"),
         *("version", "command", "errors", "warnings", "problems"),  # the envelope every command's JSON has
     }
     assert report["problems"] == report["issues"] and report["warnings"] == 1

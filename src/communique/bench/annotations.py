@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -114,6 +114,7 @@ class OfficialItem:
     unanchored: int = 0  # predicted mentions that could not be placed: they still count in the cluster's size
     by_name: bool = False  # a name-only official: referenced by name, not declared in `officials`
     source: Source | None = field(default=None, compare=False)
+    confidence: float | None = field(default=None, compare=False)  # predicted; None: always kept
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -132,6 +133,7 @@ class MentionItem:
     extent: Extent
     form: str | None
     official: str
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.extent, _key(self.form), self.official)
@@ -147,6 +149,7 @@ class QuoteItem:
     cues: tuple[Extent, ...]
     kind: str | None
     speaker: str | None
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.contents, self.cues, _key(self.kind), _key(self.speaker))
@@ -163,6 +166,9 @@ class MeetingItem:
     location: Extent | None
     time: Extent | None
     status: str | None
+    confidence: float | None = field(default=None, compare=False)
+    #: participants predicted with a confidence below 1: (ref, confidence)
+    participant_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.evidence, sorted(self.participants), _key(self.location), _key(self.time), _key(self.status))
@@ -179,6 +185,7 @@ class CommitmentItem:
     kind: str | None
     actor: str | None
     time: Extent | None
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.evidence, _key(self.content), _key(self.kind), _key(self.actor), _key(self.time))
@@ -202,13 +209,26 @@ class Annotations:
     meetings: list[MeetingItem] = field(default_factory=list)
     commitments: list[CommitmentItem] = field(default_factory=list)
     collapsed: Counter[str] = field(default_factory=Counter)  # layer -> identical duplicates dropped
+    #: speaker/actor/participant refs given as spans (``span:START:END``) -> where the first was written
+    span_refs: dict[str, Source] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for layer in LAYERS:
             items = getattr(self, layer)
-            unique = sorted(set(items), key=lambda item: item.sort_key())
+            kept: dict[Any, Any] = {}
+            for item in items:  # of identical duplicates the most confident is kept (confidence is no identity)
+                if item not in kept or _more_confident(item, kept[item]):
+                    kept.pop(item, None)
+                    kept[item] = item
+            unique = sorted(kept.values(), key=lambda item: item.sort_key())
             self.collapsed[layer] += len(items) - len(unique)
             setattr(self, layer, unique)
+
+
+def _more_confident(a: Any, b: Any) -> bool:
+    """``a`` is kept over its identical duplicate ``b`` (no confidence counts as certain)."""
+    ca, cb = a.confidence, b.confidence
+    return (1.0 if ca is None else ca) > (1.0 if cb is None else cb)
 
 
 PRONOUNS = frozenset(
@@ -305,4 +325,48 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
             CommitmentItem(extent(c.evidence), extent(c.content), c.kind, c.actor_id, opt(c.time))
             for c in doc.commitments
         ],
+    )
+
+
+def above(side: Annotations, threshold: float) -> Annotations:
+    """``side`` without the predicted items (and participants) whose confidence is below ``threshold``.
+
+    An item without a confidence is always kept; dropping an official drops its mentions, and a dropped
+    mention leaves its official's cluster."""
+
+    def keep(item: Any) -> bool:
+        return item.confidence is None or item.confidence >= threshold
+
+    officials = [o for o in side.officials if keep(o)]
+    kept_refs = {o.ref for o in officials}
+    mentions = [m for m in side.mentions if keep(m) and m.official in kept_refs]
+    still = set(mentions)
+    dropped = {(m.extent.start, m.extent.end, m.official) for m in side.mentions if m not in still}
+    officials = [
+        replace(o, mentions=frozenset(x for x in o.mentions if (x[0], x[1], o.ref) not in dropped))
+        if any(d[2] == o.ref for d in dropped)
+        else o
+        for o in officials
+    ]
+    meetings = [
+        replace(m, participants=m.participants - {r for r, c in m.participant_confidence if c < threshold})
+        for m in side.meetings
+        if keep(m)
+    ]
+    return Annotations(
+        side.document_id,
+        officials,
+        mentions,
+        [q for q in side.quotes if keep(q)],
+        meetings,
+        [c for c in side.commitments if keep(c)],
+        Counter(side.collapsed),
+        dict(side.span_refs),
+    )
+
+
+def has_confidence(side: Annotations) -> bool:
+    """Whether any predicted item carries a confidence (only then is a threshold sweep meaningful)."""
+    return any(item.confidence is not None for layer in LAYERS for item in getattr(side, layer)) or any(
+        m.participant_confidence for m in side.meetings
     )

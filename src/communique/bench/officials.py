@@ -14,8 +14,11 @@ clusters on their own, by phi4, as its definition requires.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate
 
 from communique.annotate.names import name_score
 from communique.bench.annotations import Annotations, OfficialItem
@@ -54,9 +57,28 @@ def _name_match(pred: OfficialItem, gold: OfficialItem) -> float:
     return max((name_score(key, gold.keys) for key in pred.keys), default=0.0)
 
 
+@lru_cache(maxsize=256)
+def _reach(mentions: frozenset[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The (non-empty) mentions' starts in order, and the furthest end among the mentions up to each."""
+    ordered = sorted((s, e) for s, e in mentions if e > s)
+    return [s for s, _ in ordered], list(accumulate((e for _, e in ordered), max))
+
+
 def _overlapping(pred: OfficialItem, gold: OfficialItem) -> int:
-    """Predicted mentions that overlap some mention of the gold official."""
-    return sum(1 for s, e in pred.mentions if any(min(e, ge) > max(s, gs) for gs, ge in gold.mentions))
+    """Predicted mentions that overlap some mention of the gold official.
+
+    A mention [s, e) overlaps one of the gold mentions starting before ``e`` exactly when the furthest of
+    their ends lies beyond ``s``: one bisection per predicted mention, O((p + g) log g) in all.
+    """
+    if not pred.mentions or not gold.mentions:
+        return 0
+    starts, reach = _reach(gold.mentions)
+    count = 0
+    for s, e in pred.mentions:
+        before = bisect.bisect_left(starts, e)
+        if e > s and before and reach[before - 1] > s:
+            count += 1
+    return count
 
 
 def align_officials(gold: Annotations, pred: Annotations) -> OfficialAlignment:

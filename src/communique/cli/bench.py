@@ -45,12 +45,23 @@ def register(sub: Any) -> None:
     bench.add_argument("--gold", default="annotations/gold", help="gold file or folder (default: annotations/gold)")
     bench.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     bench.add_argument("--split", choices=SPLITS, help="score only items in the sections of this split")
-    add_format(bench, github=True, extra=("table", "markdown"))  # "table" is the old name of "text"
+    add_format(bench, github=True, extra=("table", "markdown", "html"))  # "table" is the old name of "text"
     bench.add_argument("--out", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
     bench.add_argument("--samples", type=positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
     bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
     bench.add_argument("--jobs", type=positive, default=1, help="processes to score documents with (default: 1)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
+    bench.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="leave per-document scores and per-item outcomes out of the JSON report (large corpora)",
+    )
+    bench.add_argument(
+        "--min-confidence",
+        type=_confidence,
+        metavar="X",
+        help="drop predicted items whose confidence is below X (0-1); items without one are kept",
+    )
     bench.set_defaults(func=cmd_bench)
 
 
@@ -62,13 +73,18 @@ def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
 
 
 def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.bench.html import render_report_html
     from communique.bench.report import format_comparison, format_report
     from communique.bench.scoring import compare, score
+    from communique.corpus.store import CorpusStore
 
     inputs = [args.pred] if args.pred else list(args.compare)
     missing = _missing(inputs, [args.gold])
     if missing:
         reporter.problems(missing)
+        return reporter.finish(EXIT_USAGE)
+    if args.format == "html" and not args.pred:
+        reporter.note("--format html is for --pred (one system's error analysis)")
         return reporter.finish(EXIT_USAGE)
     options = {
         "corpus": args.corpus,
@@ -76,18 +92,27 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
         "samples": args.samples,
         "seed": args.seed,
         "jobs": args.jobs,
+        "min_confidence": args.min_confidence,
     }
     # text and github print the table; github differs in how the prediction problems are printed
     table = "markdown" if args.format == "markdown" else "table"
+    # per-document scores and outcomes grow with the corpus: collected only where they are shown
+    details = args.format == "html" or (args.format == "json" and not args.summary_only)
     try:
         if args.pred:
-            result = score(args.gold, args.pred, **options)
+            result = score(args.gold, args.pred, **options, details=details)
             report, warnings = result.report, result.issues
-            rendered = format_report(report, table)
+            if args.format == "html":
+                store = CorpusStore(Path(args.corpus))
+                rendered = render_report_html(report, lambda doc_id: t.text if (t := store.text(doc_id)) else None)
+            else:
+                rendered = format_report(report, table)
         else:
             comparison = compare(args.gold, args.compare[0], args.compare[1], **options)
             report, warnings = comparison.report, comparison.a.issues + comparison.b.issues
             rendered = format_comparison(report, table)
+            for warning in report["cautions"]:
+                reporter.note(f"warning: {warning}")
     except CommuniqueError as exc:
         reporter.problems(exc.issues)
         reporter.note(f"nothing scored: {count(exc.issues)[0]} error(s)")
@@ -98,3 +123,13 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
         return reporter.finish(status, report, out=args.out)
     write_result(reporter, rendered, args.out)
     return reporter.finish(status)
+
+
+def _confidence(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number between 0 and 1") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return number

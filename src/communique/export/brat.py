@@ -22,6 +22,7 @@ break is written as fragments, as brat itself does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -104,6 +105,15 @@ def _fragments(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
     return out
 
 
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(value: str) -> str:
+    """``value`` as one .ann field: every tab, line break or other control character becomes a space, so
+    free text can never end a field or a line (validation refuses them in names; this holds regardless)."""
+    return _LINE_BREAKING.sub(" ", value)
+
+
 class _Ann:
     """Numbers and formats .ann lines."""
 
@@ -120,12 +130,13 @@ class _Ann:
         frags = _fragments(self.text, spans)
         tid = self.next_id("T")
         where = ";".join(f"{s} {e}" for s, e in frags)
-        self.lines.append(f"{tid}\t{label} {where}\t{' '.join(self.text[s:e] for s, e in frags)}")
+        self.lines.append(f"{tid}\t{label} {where}\t{one_line(' '.join(self.text[s:e] for s, e in frags))}")
         return tid
 
     def event(self, label: str, trigger: str, args: list[tuple[str, str]]) -> str:
         eid = self.next_id("E")
-        numbered, seen = [], {}
+        numbered: list[str] = []
+        seen: dict[str, int] = {}
         for role, target in args:
             seen[role] = seen.get(role, 0) + 1
             numbered.append(f"{role}{seen[role] if seen[role] > 1 else ''}:{target}")
@@ -136,7 +147,7 @@ class _Ann:
         self.lines.append(f"{self.next_id('A')}\t{name} {target} {value}")
 
     def note(self, target: str, value: str) -> None:
-        self.lines.append(f"{self.next_id('#')}\tAnnotatorNotes {target}\t{value}")
+        self.lines.append(f"{self.next_id('#')}\tAnnotatorNotes {target}\t{one_line(value)}")
 
 
 def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from communique.annotate.load import iter_validated
 from communique.annotate.validate import find_annotation_files
 from communique.corpus.store import CorpusView
-from communique.export.card import CardFacts, render_card, render_croissant
+from communique.export.card import CardFacts, markdown_code, render_card, render_croissant
 from communique.export.hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
 from communique.io.write import write_atomic
 from communique.review.agreement import compare, format_agreement
@@ -41,8 +41,8 @@ def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
     a = {v.document.document_id: v.document for v in iter_validated([folders[0]], corpus_dir)}
     b = {v.document.document_id: v.document for v in iter_validated([folders[1]], corpus_dir)}
     parts = [
-        f"Agreement of pass `{folders[1].name}` with pass `{folders[0].name}` on `{doc_id}`:\n\n"
-        + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
+        f"Agreement of pass {markdown_code(folders[1].name)} with pass {markdown_code(folders[0].name)} "
+        f"on {markdown_code(doc_id)}:\n\n" + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
         for doc_id in sorted(a.keys() & b.keys())
     ]
     return "\n\n".join(parts) or None

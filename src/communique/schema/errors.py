@@ -35,11 +35,27 @@ _ENTRIES = [
     Problem("yaml-syntax", Severity.ERROR, "The file is not well-formed YAML or JSON."),
     Problem("json-syntax", Severity.ERROR, "A line is not well-formed JSON."),
     Problem("too-deep", Severity.ERROR, "The document nests deeper than any valid document can."),
+    Problem(
+        "alias-expansion",
+        Severity.ERROR,
+        "YAML aliases expand the file far beyond what is written (more than max(10,000, 20 x its nodes)).",
+    ),
+    Problem(
+        "yaml-unsupported",
+        Severity.ERROR,
+        "The file uses a YAML feature annotation files do not allow: a list or mapping as a key, a recursive alias.",
+    ),
+    Problem("number-too-large", Severity.ERROR, "An integer has more digits (over 4,300) than communique reads."),
     # structure (from the Pydantic models)
     Problem("missing-field", Severity.ERROR, "A required field is absent."),
     Problem("unknown-field", Severity.ERROR, "A field the schema does not define (often a typo)."),
     Problem("type-error", Severity.ERROR, "A value has the wrong type."),
     Problem("invalid-value", Severity.ERROR, "A value has the right type but is not allowed."),
+    Problem(
+        "control-character",
+        Severity.ERROR,
+        "Free text holds a control character (a tab, line break or other non-printing character).",
+    ),
     # anchoring spans to the text
     Problem("span-not-found", Severity.ERROR, "The span's text does not occur in the document."),
     Problem("span-ambiguous", Severity.ERROR, "The span's text occurs more than once; say which."),
@@ -85,7 +101,9 @@ _ENTRIES = [
         "A predicted official's name matches no gold official (or several equally); scored as wrong.",
     ),
     Problem(
-        "prediction-double-reference", Severity.ERROR, "An official is referenced both by id and by name; give one."
+        "prediction-double-reference",
+        Severity.ERROR,
+        "An official is referenced more than one way (*_id, *_name, *_span); give one.",
     ),
     Problem("prediction-duplicate-document", Severity.ERROR, "Two prediction lines are for the same document."),
     Problem(
@@ -97,6 +115,11 @@ _ENTRIES = [
         "prediction-unscored-document",
         Severity.WARNING,
         "A prediction is for a document without gold annotations; not scored.",
+    ),
+    Problem(
+        "prediction-span-unresolved",
+        Severity.WARNING,
+        "A predicted *_span reference overlaps no mention of a gold or predicted official; scored as wrong.",
     ),
     # -- prediction codes go here --
     # exports
