@@ -13,7 +13,14 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from communique.annotate.validate import FileReport
-from communique.api import build_corpus, load_annotations, load_corpus, load_corpus_document, validate_paths
+from communique.api import (
+    build_corpus,
+    iter_annotations,
+    load_annotations,
+    load_corpus,
+    load_corpus_document,
+    validate_paths,
+)
 from communique.schema.errors import CATALOGUE, CommuniqueError, Issue, Severity
 from communique.schema.models import (
     AnnotatedDocument,
@@ -41,6 +48,7 @@ __all__ = [
     "Severity",
     "Span",
     "build_corpus",
+    "iter_annotations",
     "load_annotations",
     "load_corpus",
     "load_corpus_document",

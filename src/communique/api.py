@@ -6,9 +6,9 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from communique.annotate import load as _load
 from communique.annotate import validate as _validate
 from communique.corpus import build as _corpus
-from communique.schema.errors import CommuniqueError, issue
 from communique.schema.models import AnnotatedDocument, CorpusDocument
 
 PathLike = str | os.PathLike[str]
@@ -36,29 +36,22 @@ def validate_paths(
     return list(_validate.validate_paths([Path(p) for p in paths], Path(corpus)))
 
 
+def iter_annotations(
+    paths: PathLike | Iterable[PathLike] = "annotations/gold", corpus: PathLike = "corpus", *, jobs: int = 1
+) -> Iterator[AnnotatedDocument]:
+    """Validated annotation documents, one at a time, in file order (folders are searched, sorted).
+
+    Every file is validated (in ``jobs`` processes); once a problem is found nothing more is yielded, and
+    :class:`CommuniqueError` is raised at the end listing every problem, including two files annotating
+    the same document."""
+    targets = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    for valid in _load.iter_validated([Path(p) for p in targets], Path(corpus), jobs=jobs):
+        yield valid.document
+
+
 def load_annotations(
-    paths: PathLike | Iterable[PathLike] = "annotations/gold", corpus: PathLike = "corpus"
+    paths: PathLike | Iterable[PathLike] = "annotations/gold", corpus: PathLike = "corpus", *, jobs: int = 1
 ) -> list[AnnotatedDocument]:
     """Validated annotation documents, one per corpus document; raise :class:`CommuniqueError` listing
     every problem if any file is invalid or two files annotate the same document."""
-    targets = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    reports = validate_paths(targets, corpus)
-    problems = [i for r in reports for i in r.errors]
-    seen: dict[str, str] = {}
-    for report in reports:
-        if report.document is None:
-            continue
-        doc_id = report.document.document_id
-        if doc_id in seen:
-            problems.append(
-                issue(
-                    "duplicate-document",
-                    f"{doc_id!r} is also annotated in {seen[doc_id]}",
-                    file=report.path,
-                    path="$.document_id",
-                )
-            )
-        seen[doc_id] = report.path
-    if problems:
-        raise CommuniqueError(problems)
-    return [r.document for r in reports if r.document is not None]
+    return list(iter_annotations(paths, corpus, jobs=jobs))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from communique.annotate.anchor import resolve
-from communique.annotate.walk import SpanNode, walk
+from ruamel.yaml.comments import CommentedMap
+
+from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
 from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip, parse_path
 from communique.io.write import encode_like, write_atomic
@@ -47,23 +47,16 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
         found = issue("unknown-document", f"no corpus document {document_id!r}", path="$.document_id")
         return AnchorResult(False, 0, [found.located(name, *Locator(text).find(parse_path(found.path)))])
 
-    problems: list[Issue] = []
-    pending: list[tuple[Any, int, int]] = []  # round-trip mappings (ruamel CommentedMap)
-    for node in walk(AnnotatedDocument, data):
-        if not isinstance(node, SpanNode) or not isinstance(node.value, dict):
-            continue
-        result = resolve(corpus.text, node.value, node.path)
-        if result is None:
-            continue
-        problems.extend(i for i in result.issues if i.severity is Severity.ERROR)
-        if not result.written and result.start is not None and result.end is not None:
-            pending.append((node.value, result.start, result.end))
+    anchoring = anchor_spans(AnnotatedDocument, data, corpus.text)
+    problems = [i for i in anchoring.issues if i.severity is Severity.ERROR]
+    pending = anchoring.resolved
     if problems:
         locator = Locator(text)
         return AnchorResult(False, 0, [i.located(name, *locator.find(parse_path(i.path))) for i in problems])
     if not pending:
         return AnchorResult(False, 0, [])
     for mapping, start, end in pending:
+        assert isinstance(mapping, CommentedMap)  # the round-trip loader makes every mapping one
         at = list(mapping).index("text")
         mapping.insert(at, "start", start)
         mapping.insert(at + 1, "end", end)

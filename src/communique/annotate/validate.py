@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from communique.annotate.anchor import resolve
 from communique.annotate.checks import (
     check_consistency,
     check_corpus,
@@ -32,13 +32,15 @@ from communique.annotate.checks import (
     kind_of,
     structure_issues,
 )
-from communique.annotate.walk import RefNode, SpanNode, walk
+from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
-from communique.io.parse import Locator, ParseFailure, decode_utf8, format_path, parse_path, parse_yaml
+from communique.io.parallel import ordered_map
+from communique.io.parse import Locator, ParseFailure, decode_utf8, parse_path, parse_yaml
 from communique.schema.errors import Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
 
 ANNOTATION_SUFFIXES = (".yaml", ".yml", ".json")
+VALIDATE_BATCH = 64  # files per unit of parallel work (``--jobs``)
 
 
 @dataclass
@@ -80,22 +82,14 @@ def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileRepo
         yield validate_file(path, store)
 
 
-def _issues_of(args: tuple[Path, Path]) -> list[Issue]:
-    path, corpus_dir = args
-    return validate_file(path, CorpusStore(corpus_dir)).issues
+def _file_issues(store: CorpusStore, path: Path) -> list[Issue]:
+    return validate_file(path, store).issues
 
 
 def validate_issues(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[list[Issue]]:
     """The issues of each file, in order; with ``jobs > 1`` files are validated in parallel processes."""
-    if jobs <= 1:
-        store = CorpusStore(corpus_dir)
-        for path in files:
-            yield validate_file(path, store).issues
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_issues_of, [(path, corpus_dir) for path in files], chunksize=64)
+    setup = partial(CorpusStore, Path(corpus_dir))
+    return ordered_map(_file_issues, files, setup=setup, jobs=jobs, batch=VALIDATE_BATCH)
 
 
 def validate_file(path: Path, store: CorpusStore) -> FileReport:
@@ -124,25 +118,17 @@ def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], Annotated
         return [issue("type-error", f"the top level must be a mapping, not {kind_of(data)}")], None
     issues: list[Issue] = []
     corpus = check_corpus(data, store, issues)
-    unanchored: set[str] = set()  # spans that could not be anchored: their missing offsets are no news
-    nodes = list(walk(AnnotatedDocument, data))
-    if corpus is not None:
-        for node in nodes:
-            if isinstance(node, SpanNode) and isinstance(node.value, dict):
-                result = resolve(corpus.text, node.value, node.path)
-                if result is None:
-                    continue
-                issues.extend(result.issues)
-                if not result.written and result.start is not None:
-                    node.value["start"], node.value["end"] = result.start, result.end
-                elif not result.written:
-                    unanchored.update(format_path((*node.path, key)) for key in ("start", "end"))
+    anchoring = anchor_spans(AnnotatedDocument, data, corpus.text if corpus is not None else None)
+    issues.extend(anchoring.issues)
+    for mapping, start, end in anchoring.resolved:
+        mapping["start"], mapping["end"] = start, end
+    unanchored = anchoring.unanchored  # spans that could not be anchored: their missing offsets are no news
     document: AnnotatedDocument | None = None
     try:
         document = AnnotatedDocument.model_validate(data)
     except ValidationError as exc:
         issues.extend(i for i in structure_issues(exc) if not (i.code == "missing-field" and i.path in unanchored))
-    check_identity(data, issues, refs=[n for n in nodes if isinstance(n, RefNode)])
+    check_identity(data, issues, refs=anchoring.refs)
     if document is not None and corpus is not None and not has_errors(issues):
         check_consistency(document, corpus, issues)
     if has_errors(issues):

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import types
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from communique.io.parse import JsonPath
+from communique.annotate.anchor import resolve
+from communique.io.parse import JsonPath, format_path
+from communique.schema.errors import Issue
 from communique.schema.models import Ref, SpanModel
 
 
@@ -106,3 +108,44 @@ def walk(model: type[BaseModel], data: Any, path: JsonPath = ()) -> Iterator[Spa
     for name, plan in _fields(model):
         if name in data:
             yield from _follow(plan, data[name], (*path, name))
+
+
+@dataclass
+class Anchoring:
+    """What anchoring the spans of raw data against a text found (nothing is changed in the data)."""
+
+    nodes: list[SpanNode | RefNode]  # every span and reference, in document order
+    issues: list[Issue] = field(default_factory=list)  # unlocated, in document order
+    resolved: list[tuple[dict[str, Any], int, int]] = field(default_factory=list)  # text-only spans found
+    unanchored: set[str] = field(default_factory=set)  # formatted paths of the offsets of spans not found
+
+    @property
+    def refs(self) -> list[RefNode]:
+        return [n for n in self.nodes if isinstance(n, RefNode)]
+
+
+def anchor_spans(model: type[BaseModel], data: Any, text: str | None) -> Anchoring:
+    """Walk ``data`` as an instance of ``model`` and anchor each of its spans against ``text``.
+
+    Spans that carry offsets are checked; text-only spans are resolved and listed in
+    :attr:`Anchoring.resolved` with their offsets, for the caller to write (into a plain mapping for
+    validation, in front of ``text`` in a round-trip file for ``communique anchor``). With no ``text``
+    (the document is unknown) only the walk is done.
+    """
+    found = Anchoring(list(walk(model, data)))
+    if text is None:
+        return found
+    for node in found.nodes:
+        if not isinstance(node, SpanNode) or not isinstance(node.value, dict):
+            continue
+        result = resolve(text, node.value, node.path)
+        if result is None:
+            continue
+        found.issues.extend(result.issues)
+        if result.written:
+            continue
+        if result.start is not None and result.end is not None:
+            found.resolved.append((node.value, result.start, result.end))
+        else:
+            found.unanchored.update(format_path((*node.path, key)) for key in ("start", "end"))
+    return found

@@ -12,6 +12,7 @@ import platform
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from communique import __version__
+from communique.annotate.load import Validated, iter_validated, map_validated
 from communique.annotate.names import MATCH_RULE
-from communique.annotate.validate import find_annotation_files, validate_file
+from communique.annotate.validate import find_annotation_files
 from communique.bench.analysis import SWEEP, overall_vector, per_document, sweep_report
 from communique.bench.annotations import Annotations, Source, above, from_gold, has_confidence
 from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
@@ -46,9 +48,9 @@ from communique.bench.predictions import STDIN, PredictionSet, PredictionStream,
 from communique.bench.randomisation import RANDOMISATION, comparison_warnings, randomisation_p
 from communique.bench.references import resolve_span_refs
 from communique.corpus.splits import SPLITS, split_of, unit_at, unit_id
-from communique.corpus.store import CorpusStore
+from communique.corpus.store import CorpusLike, CorpusStore, CorpusView
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
-from communique.schema.models import AnnotatedDocument, CorpusDocument
+from communique.schema.models import AnnotatedDocument
 
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
@@ -191,38 +193,25 @@ def compare(
 # --------------------------------------------------------------------------------------------- inputs
 
 
-def _golds(gold: GoldInput, store: CorpusStore) -> tuple[Iterator[AnnotatedDocument], int, str, list[Issue]]:
-    """Gold documents one at a time, how many there are, a name for the report, and (filled in as the
-    documents are read) the problems found; nothing is yielded after the first invalid file."""
-    problems: list[Issue] = []
+Gold = Iterator[tuple[AnnotatedDocument, CorpusView | None]]
+
+
+def _golds(gold: GoldInput, store: CorpusStore) -> tuple[Gold, list[Path] | None, int, str]:
+    """Gold documents with their corpus views one at a time (validated as they are read; raises with every
+    problem when they are exhausted), the gold files (``None`` for documents given), how many documents
+    there are, and a name for the report."""
     if not isinstance(gold, (str, os.PathLike)):
         docs = list(gold)
-        return iter(docs), len(docs), "<documents>", problems
+        return ((d, store.view(d.document_id)) for d in docs), None, len(docs), "<documents>"
     files = list(find_annotation_files([Path(gold)]))
     if not files:
-        problems.append(issue("file-not-found", "no gold annotation files", file=str(gold)))
+        return _no_gold(str(gold)), files, 0, str(gold)
+    return ((v.document, v.corpus) for v in iter_validated(files, store)), files, len(files), str(gold)
 
-    def read() -> Iterator[AnnotatedDocument]:
-        seen: dict[str, str] = {}
-        for path in files:
-            report = validate_file(path, store)
-            problems.extend(report.errors)
-            doc = report.document
-            if doc is not None and doc.document_id in seen:
-                problems.append(
-                    issue(
-                        "duplicate-document",
-                        f"{doc.document_id!r} is also annotated in {seen[doc.document_id]}",
-                        file=report.path,
-                        path="$.document_id",
-                    )
-                )
-            elif doc is not None:
-                seen[doc.document_id] = report.path
-                if not problems:
-                    yield doc
 
-    return read(), len(files), str(gold), problems
+def _no_gold(name: str) -> Gold:
+    raise CommuniqueError([issue("file-not-found", "no gold annotation files", file=name)])
+    yield  # a generator: the problem is raised when the gold is read, after the predictions' own problems
 
 
 class _InMemory:
@@ -276,14 +265,13 @@ class _Scored:
 
 def _score_document(
     gold_doc: AnnotatedDocument,
+    corpus_doc: CorpusView | None,
     preds: PredictionStream | _InMemory,
-    store: CorpusStore,
     split: str | None,
     fold: bool,
     min_confidence: float | None = None,
     details: bool = True,
 ) -> _Scored:
-    corpus_doc = store.view(gold_doc.document_id)
     if corpus_doc is None:  # validated gold always has its corpus document
         raise CommuniqueError([issue("unknown-document", f"no corpus document {gold_doc.document_id!r}")])
     issues: list[Issue] = []
@@ -418,48 +406,44 @@ def _sweep(
 
 @dataclass
 class _Chunk:
-    """What a worker returns for a chunk of gold files (``--jobs``)."""
+    """What a worker returns for a chunk of gold documents (``--jobs``)."""
 
     scored: list[_Scored]
-    gold: list[tuple[str, str]]  # (document id, file) of every valid gold file, for duplicate checks
-    problems: list[Issue]
     summary: PredictionSet
     collapsed: Counter[str]
     read: set[str]
 
 
-_WORKER: dict[str, Any] = {}  # set once per worker process: the prediction index is not sent with every task
+@dataclass(frozen=True)
+class _Scoring:
+    """A worker's context: the corpus store, the prediction index made by the parent, and the settings."""
+
+    store: CorpusStore
+    pred_path: str
+    where: dict[str, tuple[int, int]]
+    split: str | None
+    fold: bool
+    min_confidence: float | None
+    details: bool
 
 
-def _init_worker(
+def _open_scoring(
     pred_path: str,
     where: dict[str, tuple[int, int]],
-    corpus: str,
     split: str | None,
     fold: bool,
-    min_confidence: float | None = None,
-    details: bool = True,
-) -> None:
-    _WORKER.update(
-        pred_path=pred_path, where=where, corpus=corpus, split=split, fold=fold, floor=min_confidence, details=details
-    )
+    min_confidence: float | None,
+    details: bool,
+    store: CorpusStore,
+) -> _Scoring:
+    return _Scoring(store, pred_path, where, split, fold, min_confidence, details)
 
 
-def _score_chunk(files: list[Path]) -> _Chunk:
-    pred_path, where, corpus, split, fold = (_WORKER[k] for k in ("pred_path", "where", "corpus", "split", "fold"))
-    store = CorpusStore(Path(corpus))
-    stream = PredictionStream.indexed(pred_path, store, where)
-    chunk = _Chunk([], [], [], stream.summary, stream.collapsed, stream._done)
-    for path in files:
-        report = validate_file(path, store)
-        chunk.problems.extend(report.errors)
-        if report.document is not None:
-            chunk.gold.append((report.document.document_id, report.path))
-            if not chunk.problems:
-                chunk.scored.append(
-                    _score_document(report.document, stream, store, split, fold, _WORKER["floor"], _WORKER["details"])
-                )
-    return chunk
+def _score_chunk(context: _Scoring, gold: Iterator[Validated]) -> _Chunk:
+    c = context
+    stream = PredictionStream.indexed(c.pred_path, c.store, c.where)
+    scored = [_score_document(v.document, v.corpus, stream, c.split, c.fold, c.min_confidence, c.details) for v in gold]
+    return _Chunk(scored, stream.summary, stream.collapsed, stream._done)
 
 
 CHUNK_FILES = 50  # gold files per unit of parallel work
@@ -472,39 +456,17 @@ def _scored_in_parallel(
     split: str | None,
     fold: bool,
     jobs: int,
-    problems: list[Issue],
     min_confidence: float | None = None,
     details: bool = True,
 ) -> Iterator[_Scored]:
-    from concurrent.futures import ProcessPoolExecutor
-
-    tasks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
-    seen: dict[str, str] = {}
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        initializer=_init_worker,
-        initargs=(str(preds.path), preds.where, str(corpus), split, fold, min_confidence, details),
-    ) as pool:
-        for chunk in pool.map(_score_chunk, tasks):
-            problems.extend(chunk.problems)
-            for doc_id, path in chunk.gold:
-                if doc_id in seen:
-                    problems.append(
-                        issue(
-                            "duplicate-document",
-                            f"{doc_id!r} is also annotated in {seen[doc_id]}",
-                            file=path,
-                            path="$.document_id",
-                        )
-                    )
-                seen.setdefault(doc_id, path)
-            preds.summary.issues.extend(chunk.summary.issues)
-            preds.summary.anchoring.update(chunk.summary.anchoring)
-            preds.summary.annotators.update(chunk.summary.annotators)
-            preds.collapsed.update(chunk.collapsed)
-            preds._done.update(chunk.read)
-            if not problems:
-                yield from chunk.scored
+    setup = partial(_open_scoring, str(preds.path), preds.where, split, fold, min_confidence, details)
+    for chunk in map_validated(files, Path(corpus), _score_chunk, setup=setup, jobs=jobs, batch=CHUNK_FILES):
+        preds.summary.issues.extend(chunk.summary.issues)
+        preds.summary.anchoring.update(chunk.summary.anchoring)
+        preds.summary.annotators.update(chunk.summary.annotators)
+        preds.collapsed.update(chunk.collapsed)
+        preds._done.update(chunk.read)
+        yield from chunk.scored
 
 
 def _run(
@@ -520,24 +482,18 @@ def _run(
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     store = CorpusStore(Path(corpus))
     preds = _predictions(predictions, store, corpus)
-    golds, count, gold_name, gold_problems = _golds(gold, store)
+    golds, files, count, gold_name = _golds(gold, store)
     if preds.summary.errors:  # unreadable lines or duplicate documents: nothing is scored
         raise CommuniqueError(preds.summary.errors)
     fold = count > 1  # resample documents: the sections of each document fold into one unit
-    if jobs > 1 and isinstance(preds, PredictionStream) and isinstance(gold, (str, os.PathLike)) and count > 1:
+    if jobs > 1 and isinstance(preds, PredictionStream) and files is not None and count > 1:
         scored: Iterator[_Scored] = _scored_in_parallel(
-            list(find_annotation_files([Path(gold)])),
-            preds,
-            corpus,
-            split,
-            fold,
-            jobs,
-            gold_problems,
-            min_confidence,
-            details,
+            files, preds, corpus, split, fold, jobs, min_confidence, details
         )
     else:
-        scored = (_score_document(doc, preds, store, split, fold, min_confidence, details) for doc in golds)
+        scored = (
+            _score_document(doc, corpus_doc, preds, split, fold, min_confidence, details) for doc, corpus_doc in golds
+        )
     table = Table()
     officials: Counter[str] = Counter()
     units: list[str] = []
@@ -560,8 +516,6 @@ def _run(
             table.add(unit, counts)
         officials.update(result.officials)
         issues.extend(result.issues)
-    if gold_problems:
-        raise CommuniqueError(gold_problems)
     for doc_id in sorted(preds.remaining()):  # lines for documents without gold: checked, not scored
         issues.append(
             issue(
@@ -593,7 +547,7 @@ def _run(
     )
 
 
-def _unit_of(doc: CorpusDocument) -> Callable[[int | None], str]:
+def _unit_of(doc: CorpusLike) -> Callable[[int | None], str]:
     units: dict[int | None, str] = {None: f"{doc.id}#unplaced"}
 
     def unit(start: int | None) -> str:
@@ -604,7 +558,7 @@ def _unit_of(doc: CorpusDocument) -> Callable[[int | None], str]:
     return unit
 
 
-def _keeper(doc: CorpusDocument, split: str | None) -> Callable[[int | None], bool] | None:
+def _keeper(doc: CorpusLike, split: str | None) -> Callable[[int | None], bool] | None:
     if split is None:
         return None
     return lambda start: start is not None and split_of(unit_at(doc, start)) == split

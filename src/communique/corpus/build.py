@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from communique.corpus.segment import segment
+from communique.io.parallel import ordered_map, shared
 from communique.io.parse import ParseFailure, decode_utf8, parse_yaml
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
@@ -143,8 +144,8 @@ def read_seed(seed: Seed) -> tuple[bytes, SeedMetadata]:
     return raw, metadata
 
 
-def _build_one(args: tuple[Seed, Path, bool]) -> tuple[str, bool]:
-    seed, corpus_dir, check = args
+def _build_one(settings: tuple[Path, bool], seed: Seed) -> tuple[str, bool]:
+    corpus_dir, check = settings
     raw, metadata = read_seed(seed)
     rendered = serialise(make_document(raw, metadata))
     target = corpus_dir / f"{seed.id}.json"
@@ -161,14 +162,8 @@ def build_corpus(seed_dir: Path, corpus_dir: Path, *, check: bool = False, jobs:
     Writes are atomic; a seed with problems raises :class:`CommuniqueError` before anything is written
     for it.
     """
-    tasks = [(seed, corpus_dir, check) for seed in find_seeds(seed_dir)]
-    if jobs <= 1:
-        yield from map(_build_one, tasks)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_build_one, tasks, chunksize=16)
+    settings = (Path(corpus_dir), check)
+    yield from ordered_map(_build_one, find_seeds(seed_dir), setup=shared(settings), jobs=jobs, batch=16)
 
 
 def load_corpus_document(path: Path) -> CorpusDocument:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 
-from communique.schema.models import CorpusDocument
+from communique.corpus.store import CorpusLike
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 #: percentage of the hash space given to each split, in SPLITS order
@@ -34,11 +34,11 @@ def split_of(unit: str) -> str:
     return SPLITS[-1]
 
 
-def section_at(doc: CorpusDocument, offset: int) -> int:
+def section_at(doc: CorpusLike, offset: int) -> int:
     """Index of the section containing ``offset`` (text between sections belongs to the one before)."""
     starts = [s.span.start for s in doc.sections]
     return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
-def unit_at(doc: CorpusDocument, offset: int) -> str:
+def unit_at(doc: CorpusLike, offset: int) -> str:
     return unit_id(doc.id, section_at(doc, offset))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 from communique.corpus.build import load_corpus_document
 from communique.schema.errors import Issue, issue
@@ -31,6 +31,19 @@ class SpanLike(Protocol):
     def text(self) -> str: ...
 
 
+class SectionLike(Protocol):
+    """A section of a corpus document: its heading (none for the lead), extent and paragraph indices."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def heading(self) -> SpanLike | None: ...
+    @property
+    def span(self) -> SpanLike: ...
+    @property
+    def paragraphs(self) -> Sequence[int]: ...
+
+
 class CorpusLike(Protocol):
     """What the later stages read of a corpus document, whichever form it was loaded in."""
 
@@ -45,6 +58,8 @@ class CorpusLike(Protocol):
     @property
     def headings(self) -> Sequence[SpanLike]: ...
     @property
+    def sections(self) -> Sequence[SectionLike]: ...
+    @property
     def sentences(self) -> Sequence[SpanLike]: ...
     @property
     def tokens(self) -> Sequence[SpanLike]: ...
@@ -56,7 +71,8 @@ class SpanView(NamedTuple):
     text: str
 
 
-class SectionView(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SectionView:
     index: int
     heading: SpanView | None
     span: SpanView
@@ -166,7 +182,7 @@ class CorpusStore:
         missing = [k for k in CORPUS_KEYS if not isinstance(data, dict) or k not in data]
         if missing:
             raise CorpusUnreadable(path, f"missing {', '.join(missing)}")
-        return data
+        return cast(dict[str, Any], data)
 
     def _load_view(self, document_id: str) -> CorpusView | None:
         """A fast read-only view with the same attributes (for exports of large corpora)."""

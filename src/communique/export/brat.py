@@ -26,12 +26,12 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from communique.corpus.store import CorpusLike
 from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.models import (
     AnnotatedDocument,
     CommitmentKind,
-    CorpusDocument,
     MeetingStatus,
     Mention,
     MentionForm,
@@ -150,7 +150,7 @@ class _Ann:
         self.lines.append(f"{self.next_id('#')}\tAnnotatorNotes {target}\t{one_line(value)}")
 
 
-def render_ann(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
+def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
     """The .ann standoff text for one document."""
     ann = _Ann(corpus.text)
     mention_ids: dict[str, list[tuple[Mention, str]]] = {}
@@ -212,7 +212,7 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
     return "\n".join(ann.lines) + "\n"
 
 
-def export_brat(pairs: Iterable[tuple[AnnotatedDocument, CorpusDocument]], out: Path) -> int:
+def export_brat(pairs: Iterable[tuple[AnnotatedDocument, CorpusLike]], out: Path) -> int:
     """Write the brat files for every document; returns how many documents were written.
 
     The files are written into a staging folder that replaces ``out`` atomically once every document was

@@ -12,11 +12,11 @@ Parquet files carry their features in their own metadata (the ``huggingface`` ke
 shard name carries a hash of its content: a changed export never hits a stale ``load_dataset`` cache
 (datasets#6465). Shards are cut by size.
 
-Documents are processed in fixed-size chunks (``CHUNK_DOCS``), each turning its rows into Arrow tables;
-with ``jobs > 1`` chunks run in parallel processes. The tables are written in chunk order into the final
-shards, so the output does not depend on the number of jobs. The export is deterministic (byte-identical when
-nothing changed) and atomic: everything is written into a temporary folder beside the target and moved
-into place at the end; a failure leaves the previous export as it was.
+Documents are processed in fixed-size chunks (``CHUNK_DOCS``), each validated and turned into Arrow
+tables by :func:`~communique.annotate.load.map_validated` (in ``jobs`` processes). The tables are written in
+chunk order into the final shards, so the output does not depend on the number of jobs. The export is
+deterministic (byte-identical when nothing changed) and atomic: everything is written into a temporary
+folder beside the target and moved into place at the end; a failure leaves the previous export as it was.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,14 +33,13 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from communique.annotate.validate import validate_file
+from communique.annotate.load import Validated, map_validated
 from communique.corpus.splits import split_of, unit_id
 from communique.corpus.store import CorpusStore
 from communique.export.features import make_encoder
 from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.io.folder import replace_folder
 from communique.review.stats import count_document
-from communique.schema.errors import Issue
 
 DEFAULT_MAX_SHARD_BYTES = 256 * 1024 * 1024  # of Arrow data, before compression
 ROWS_PER_BATCH = 1000  # rows per row group; fixed so output is deterministic
@@ -72,31 +70,27 @@ class ExportResult:
 
 @dataclass
 class ChunkResult:
-    """What one chunk of documents produced: problems, facts for the card, and its part files."""
+    """What one chunk of valid documents produced: facts for the card, and one Arrow table per config/split."""
 
-    issues: list[Issue] = field(default_factory=list)
-    documents: list[tuple[str, str]] = field(default_factory=list)  # (document id, file)
     counts: list[tuple[str, dict[str, dict[str, int]]]] = field(default_factory=list)
     units_per_split: Counter[str] = field(default_factory=Counter)
     guidelines_versions: set[str] = field(default_factory=set)
     tables: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
 
 
-def build_chunk(files: list[Path], corpus_dir: Path) -> ChunkResult:
-    """Validate a chunk of annotation files and turn their rows into one Arrow table per config/split."""
-    store = CorpusStore(corpus_dir)
+Encoders = dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
+
+
+def make_encoders(store: CorpusStore) -> Encoders:
+    """The row encoder of every config; made once per worker."""
+    return {c.name: make_encoder(c.features) for c in CONFIGS}
+
+
+def build_chunk(encoders: Encoders, valid: Iterator[Validated]) -> ChunkResult:
+    """Turn the rows of a chunk of valid documents into one Arrow table per config/split."""
     result = ChunkResult()
     rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    encoders = {c.name: make_encoder(c.features) for c in CONFIGS}
-    for path in files:
-        report = validate_file(path, store)
-        result.issues.extend(report.errors)
-        doc = report.document
-        if doc is None or result.issues:
-            continue  # once anything is wrong nothing will be written: only keep validating
-        corpus = store.view(doc.document_id)
-        assert corpus is not None  # validation resolved it
-        result.documents.append((doc.document_id, report.path))
+    for doc, corpus in ((v.document, v.corpus) for v in valid):
         result.counts.append((doc.document_id, count_document(doc)))
         result.units_per_split.update(split_of(unit_id(corpus.id, s.index)) for s in corpus.sections)
         result.guidelines_versions.add(doc.guidelines_version)
@@ -104,8 +98,6 @@ def build_chunk(files: list[Path], corpus_dir: Path) -> ChunkResult:
             encode = encoders[config.name]
             for split, row in config.rows(doc, corpus):
                 rows.setdefault((config.name, split), []).append(encode(row))
-    if result.issues:
-        return result
     for config in CONFIGS:
         for split in SPLITS_OF[config.name]:
             if (config.name, split) in rows:  # a split with no rows gets no file
@@ -115,18 +107,13 @@ def build_chunk(files: list[Path], corpus_dir: Path) -> ChunkResult:
     return result
 
 
-def _build_chunk_star(args: tuple[list[Path], Path]) -> ChunkResult:
-    return build_chunk(*args)
-
-
 def build_chunks(files: list[Path], corpus_dir: Path, jobs: int) -> Iterator[ChunkResult]:
-    """Chunk results in chunk order, computed in ``jobs`` processes."""
-    tasks = [(files[start : start + CHUNK_DOCS], corpus_dir) for start in range(0, len(files), CHUNK_DOCS)]
-    if jobs <= 1 or len(tasks) <= 1:
-        yield from map(_build_chunk_star, tasks)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_build_chunk_star, tasks)
+    """Validate the annotation files and build their chunks, in chunk order, in ``jobs`` processes.
+
+    Raises :class:`~communique.schema.errors.CommuniqueError` with every problem (after the last file);
+    no chunk is yielded once a problem has been found.
+    """
+    return map_validated(files, Path(corpus_dir), build_chunk, setup=make_encoders, jobs=jobs, batch=CHUNK_DOCS)
 
 
 class ShardWriter:

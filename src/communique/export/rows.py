@@ -22,11 +22,11 @@ from typing import Any
 import datasets
 
 from communique.corpus.splits import split_of, unit_at
+from communique.corpus.store import CorpusLike
 from communique.export.features import bio_tags, feature_for, features_for
 from communique.schema.models import (
     AnnotatedDocument,
     CommitmentKind,
-    CorpusDocument,
     MeetingStatus,
     MentionForm,
     Official,
@@ -59,7 +59,7 @@ class Config:
     name: str
     description: str
     features: datasets.Features
-    rows: Callable[[AnnotatedDocument, CorpusDocument], Iterator[tuple[str, Row]]]  # (split, row)
+    rows: Callable[[AnnotatedDocument, CorpusLike], Iterator[tuple[str, Row]]]  # (split, row)
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -68,7 +68,7 @@ class Config:
 class _Passages:
     """Finds the passage (whole paragraphs, or a sentence) around a set of spans."""
 
-    def __init__(self, corpus: CorpusDocument):
+    def __init__(self, corpus: CorpusLike):
         self.text = corpus.text
         self.paragraphs = corpus.paragraphs
         self.starts = [p.start for p in corpus.paragraphs]
@@ -91,7 +91,7 @@ def _rel(span: Span | None, base: int) -> Row | None:
 
 
 def _item(
-    doc: AnnotatedDocument, corpus: CorpusDocument, item_id: str, spans: Sequence[Span], passages: _Passages
+    doc: AnnotatedDocument, corpus: CorpusLike, item_id: str, spans: Sequence[Span], passages: _Passages
 ) -> tuple[str, Row, int]:
     start, end = passages.around(spans)
     unit = unit_at(corpus, min(s.start for s in spans))
@@ -115,7 +115,7 @@ def _ref(officials: dict[str, Official], official_id: str | None) -> Row | None:
 # ----------------------------------------------------------------------------------------- configs
 
 
-def document_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+def document_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
     row = doc.model_dump(mode="python")
     row["text"] = corpus.text
     yield "full", row
@@ -130,7 +130,7 @@ def _mention_context(sentence: Span, mention: Span) -> tuple[int, int]:
     return start, end
 
 
-def mention_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+def mention_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
     sentence_starts = [s.start for s in corpus.sentences]
     for official in doc.officials:
         for j, mention in enumerate(official.mentions):
@@ -158,7 +158,7 @@ def mention_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tup
             )
 
 
-def token_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+def token_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
     """One row per sentence: tokens with IOB2 tags of the official mentions they fall in."""
     tokens_all = corpus.tokens
     token_starts = [t.start for t in tokens_all]
@@ -201,7 +201,7 @@ def token_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple
         )
 
 
-def quote_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+def quote_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
     officials = {o.id: o for o in doc.officials}
     passages = _Passages(corpus)
     for quote in doc.quotes:
@@ -217,7 +217,7 @@ def quote_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple
         yield split, row
 
 
-def meeting_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+def meeting_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
     officials = {o.id: o for o in doc.officials}
     passages = _Passages(corpus)
     for meeting in doc.meetings:
@@ -233,7 +233,7 @@ def meeting_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tup
         yield split, row
 
 
-def commitment_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
+def commitment_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
     officials = {o.id: o for o in doc.officials}
     passages = _Passages(corpus)
     for c in doc.commitments:

@@ -5,56 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from communique.annotate.validate import find_annotation_files, validate_file
-from communique.corpus.store import CorpusStore
+from communique.annotate.load import iter_validated
+from communique.annotate.validate import find_annotation_files
+from communique.corpus.store import CorpusView
 from communique.export.card import CardFacts, markdown_code, render_card, render_croissant
 from communique.export.hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
 from communique.io.write import write_atomic
 from communique.review.agreement import compare, format_agreement
 from communique.review.stats import compute_stats
-from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.errors import CommuniqueError, issue
 from communique.schema.models import AnnotatedDocument
 
 MAX_DOCUMENT_COLUMNS = 5  # the card shows per-document statistics only for small corpora
 
 
-def _duplicate(doc_id: str, first: str, again: str) -> Issue:
-    return issue("duplicate-document", f"{doc_id!r} is also annotated in {first}", file=again, path="$.document_id")
-
-
-def iter_valid(annotations: Path, corpus_dir: Path) -> Iterator[tuple[AnnotatedDocument, object]]:
+def iter_valid(annotations: Path, corpus_dir: Path) -> Iterator[tuple[AnnotatedDocument, CorpusView]]:
     """Validated documents with (a fast view of) their corpus documents, one at a time.
 
     Every file is validated; if any has errors, nothing more is yielded and, at the end, a
     :class:`CommuniqueError` lists every problem in every file (so an export in progress is abandoned).
     """
-    store = CorpusStore(corpus_dir)
-    problems: list[Issue] = []
-    seen: dict[str, str] = {}
-    for path in find_annotation_files([annotations]):
-        report = validate_file(path, store)
-        problems.extend(report.errors)
-        doc = report.document
-        if doc is None:
-            continue
-        if doc.document_id in seen:
-            problems.append(_duplicate(doc.document_id, seen[doc.document_id], report.path))
-            continue
-        seen[doc.document_id] = report.path
-        if not problems:
-            yield doc, store.view(doc.document_id)
-    if problems:
-        raise CommuniqueError(problems)
-    if not seen:
+    if not any(find_annotation_files([annotations])):
         raise CommuniqueError([issue("file-not-found", "no annotation files to export", file=str(annotations))])
-
-
-def _pass_documents(folder: Path, corpus_dir: Path) -> dict[str, AnnotatedDocument]:
-    """One pass's validated documents by id (none for an empty folder); CommuniqueError lists every problem.
-    Read with :func:`iter_valid` rather than the API, which sits above the exports."""
-    if not any(find_annotation_files([folder])):
-        return {}
-    return {doc.document_id: doc for doc, _ in iter_valid(folder, corpus_dir)}
+    for valid in iter_validated([annotations], corpus_dir):
+        yield valid.document, valid.corpus
 
 
 def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
@@ -64,7 +38,8 @@ def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
     folders = sorted(p for p in passes.iterdir() if p.is_dir())[:2]
     if len(folders) < 2:
         return None
-    a, b = _pass_documents(folders[0], corpus_dir), _pass_documents(folders[1], corpus_dir)
+    a = {v.document.document_id: v.document for v in iter_validated([folders[0]], corpus_dir)}
+    b = {v.document.document_id: v.document for v in iter_validated([folders[1]], corpus_dir)}
     parts = [
         f"Agreement of pass {markdown_code(folders[1].name)} with pass {markdown_code(folders[0].name)} "
         f"on {markdown_code(doc_id)}:\n\n" + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
@@ -94,15 +69,8 @@ def export_hf(
     holder: dict[str, ExportResult] = {}
 
     def write(staging: Path) -> None:
-        problems: list[Issue] = []
-        seen: dict[str, str] = {}
         shards = Shards(staging, max_shard_bytes)
-        for chunk in build_chunks(files, Path(corpus_dir), jobs):
-            problems.extend(chunk.issues)
-            for doc_id, path in chunk.documents:
-                if doc_id in seen:
-                    problems.append(_duplicate(doc_id, seen[doc_id], path))
-                seen.setdefault(doc_id, path)
+        for chunk in build_chunks(files, Path(corpus_dir), jobs):  # raises with every problem, if any
             for doc_id, counts in chunk.counts:
                 if facts.documents < MAX_DOCUMENT_COLUMNS:
                     facts.stats["documents"][doc_id] = counts
@@ -112,10 +80,7 @@ def export_hf(
                         facts.stats["total"][layer][label] += n
             facts.units_per_split.update(chunk.units_per_split)
             facts.guidelines_versions |= chunk.guidelines_versions
-            if not problems:
-                shards.add(chunk)  # written as it comes: memory holds one chunk, not the corpus
-        if problems:
-            raise CommuniqueError(problems)
+            shards.add(chunk)  # written as it comes: memory holds a few chunks, not the corpus
         result = shards.close()
         write_atomic(staging / "README.md", render_card(result, facts))
         write_atomic(staging / "croissant.json", render_croissant(result, facts))

@@ -25,8 +25,17 @@ from pathlib import Path
 from typing import Any
 
 from communique.corpus.build import make_document, serialise, sha256_text
+from communique.io.parallel import ordered_map, shared
 from communique.io.write import write_atomic
-from communique.schema.models import AnnotatedDocument, CommitmentKind, SeedMetadata, labels
+from communique.schema.models import (
+    AnnotatedDocument,
+    CommitmentKind,
+    Mention,
+    MentionForm,
+    SeedMetadata,
+    Span,
+    labels,
+)
 
 TARGET_CHARS = 8_000
 
@@ -83,7 +92,7 @@ class _Official:
     title: str
     country: tuple[str, str, str, str]
     participation: str = "participant"
-    mentions: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
 
     @property
     def surname(self) -> str:
@@ -97,22 +106,33 @@ class _Text:
         self.parts: list[str] = []
         self.length = 0
 
-    def add(self, text: str) -> dict[str, Any]:
-        span = {"start": self.length, "end": self.length + len(text), "text": text}
+    def add(self, text: str) -> Span:
+        span = Span(start=self.length, end=self.length + len(text), text=text)
         self.parts.append(text)
         self.length += len(text)
         return span
 
-    def sentence(self, *pieces: str | tuple[str]) -> list[dict[str, Any]]:
+    def span(self, start: int, end: int) -> Span:
+        """The span of text already written."""
+        return Span(start=start, end=end, text=self.value()[start:end])
+
+    def sentence(self, *pieces: str | tuple[str]) -> list[Span]:
         """Plain strings are text; 1-tuples are text whose span is returned, in order."""
-        return [self.add(p[0]) if isinstance(p, tuple) else (self.add(p), None)[1] for p in pieces if p != ""]  # type: ignore[misc]
+        spans = []
+        for piece in pieces:
+            if isinstance(piece, tuple):
+                spans.append(self.add(piece[0]))
+            elif piece:
+                self.add(piece)
+        return spans
 
     def value(self) -> str:
         return "".join(self.parts)
 
 
-def _spans(found: list[Any]) -> list[dict[str, Any]]:
-    return [s for s in found if s is not None]
+def _raw(span: Span, **extra: Any) -> dict[str, Any]:
+    """A span as annotation data: offsets and text (and the subclass fields given)."""
+    return {"start": span.start, "end": span.end, "text": span.text, **extra}
 
 
 def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
@@ -131,38 +151,35 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
     commitments: list[dict[str, Any]] = []
     t = _Text()
 
-    def mention(official: _Official, span: dict[str, Any], form: str) -> None:
-        official.mentions.append({**span, "form": form})
+    def mention(official: _Official, span: Span, form: MentionForm) -> None:
+        official.mentions.append(Mention(start=span.start, end=span.end, text=span.text, form=form))
 
     # lead: a stated visit
     day = rng.choice(["Monday", "Tuesday", "Thursday"])
-    name_v, place, time_s, name_h, title_h = _spans(
-        t.sentence(
-            f"{home[3].upper()}— {away[2]} ",
-            (f"{visitor.rank} {visitor.name}",),
-            " arrived in ",
-            (home[1],),
-            " on ",
-            (day,),
-            " and met ",
-            (f"{host.rank} {host.name}",),
-            ", the ",
-            (host.title,),
-            ".",
-        )
+    name_v, place, time_s, name_h, title_h = t.sentence(
+        f"{home[3].upper()}— {away[2]} ",
+        (f"{visitor.rank} {visitor.name}",),
+        " arrived in ",
+        (home[1],),
+        " on ",
+        (day,),
+        " and met ",
+        (f"{host.rank} {host.name}",),
+        ", the ",
+        (host.title,),
+        ".",
     )
     mention(visitor, name_v, "name")
     mention(host, name_h, "name")
     mention(host, title_h, "nominal")
-    evidence = {"start": name_h["start"] - len("met "), "end": name_h["end"]}
-    evidence["text"] = "met " + name_h["text"]
+    evidence = Span(start=name_h.start - len("met "), end=name_h.end, text="met " + name_h.text)
     meetings.append(
         {
             "id": "m1",
             "participants": [{"official_id": "visitor", "role": "visitor"}, {"official_id": "host", "role": "host"}],
-            "location": place,
-            "time": {**time_s, "value": None},
-            "evidence": [evidence],
+            "location": _raw(place),
+            "time": _raw(time_s, value=None),
+            "evidence": [_raw(evidence)],
             "status": "stated",
         }
     )
@@ -185,11 +202,11 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
         action = rng.choice(ACTIONS)
         when = rng.choice(TIMES)
         if kind == "direct":
-            name_s, cue = _spans(t.sentence((speaker.surname,), " ", ("said",), ", “"))
+            name_s, cue = t.sentence((speaker.surname,), " ", ("said",), ", “")
             mention(speaker, name_s, "name")
             we = t.add("We")
             modal = t.add(" will")
-            modal = {"start": modal["start"] + 1, "end": modal["end"], "text": "will"}
+            modal = Span(start=modal.start + 1, end=modal.end, text="will")
             t.add(" ")
             act = t.add(action)
             t.add(" in the ")
@@ -197,20 +214,16 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
             t.add(", and I am confident our partners in ")
             t.add(rng.choice(COUNTRIES)[1])
             t.add(" will follow.")
-            content = {"start": we["start"], "end": t.length, "text": t.value()[we["start"] : t.length]}
+            content = t.span(we.start, t.length)
             t.add("”")
-            i_pos = content["text"].index(", and I ") + len(", and ")
-            mention(
-                speaker,
-                {"start": content["start"] + i_pos, "end": content["start"] + i_pos + 1, "text": "I"},
-                "pronoun",
-            )
+            i_pos = content.start + content.text.index(", and I ") + len(", and ")
+            mention(speaker, Span(start=i_pos, end=i_pos + 1, text="I"), "pronoun")
             quotes.append(
                 {
                     "id": qid,
                     "speaker_id": speaker.id,
-                    "cues": [cue],
-                    "contents": [content],
+                    "cues": [_raw(cue)],
+                    "contents": [_raw(content)],
                     "kind": "direct",
                     "addressee_id": None,
                     "meeting_id": meeting_id,
@@ -222,26 +235,26 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
                     "actor_id": speaker.id,
                     "country": side[0],
                     "kind": rng.choice(["pledge", "intention"]),
-                    "content": act,
-                    "evidence": {"start": we["start"], "end": tm["end"], "text": t.value()[we["start"] : tm["end"]]},
-                    "time": {**tm, "value": None},
-                    "modality": modal,
+                    "content": _raw(act),
+                    "evidence": _raw(t.span(we.start, tm.end)),
+                    "time": _raw(tm, value=None),
+                    "modality": _raw(modal),
                     "quote_id": qid,
                     "meeting_id": meeting_id,
                 }
             )
         elif kind in ("indirect", "pronoun"):
             if kind == "pronoun":
-                subject, cue, clause_country = _spans(
-                    t.sentence(("He",), " also ", ("noted",), " that ", (side[1],), " and its partners ")
+                subject, cue, clause_country = t.sentence(
+                    ("He",), " also ", ("noted",), " that ", (side[1],), " and its partners "
                 )
                 mention(speaker, subject, "pronoun")
                 modality_word, ckind = "should", "proposal"
             else:
-                subject, cue, clause_country = _spans(
-                    t.sentence(("The " + speaker.title,), " ", ("stated",), " that ", (side[1],), " ")
+                subject, cue, clause_country = t.sentence(
+                    ("The " + speaker.title,), " ", ("stated",), " that ", (side[1],), " "
                 )
-                subject = {"start": subject["start"] + 4, "end": subject["end"], "text": speaker.title}
+                subject = Span(start=subject.start + 4, end=subject.end, text=speaker.title)
                 mention(speaker, subject, "nominal")
                 modality_word, ckind = rng.choice(
                     [("is ready to", "readiness"), ("can", "proposal"), ("supports efforts to", "support")]
@@ -250,99 +263,86 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
             t.add(" ")
             act = t.add(action)
             t.add(".")
-            content = {
-                "start": clause_country["start"],
-                "end": act["end"],
-                "text": t.value()[clause_country["start"] : act["end"]],
-            }
+            content = t.span(clause_country.start, act.end)
             quotes.append(
                 {
                     "id": qid,
                     "speaker_id": speaker.id,
-                    "cues": [cue],
-                    "contents": [content],
+                    "cues": [_raw(cue)],
+                    "contents": [_raw(content)],
                     "kind": "indirect",
                     "addressee_id": None,
                     "meeting_id": meeting_id,
                 }
             )
             word = {"readiness": "ready", "support": "supports"}.get(ckind, modality_word)
-            at = modal["start"] + modal["text"].index(word)
-            modal_span = {"start": at, "end": at + len(word), "text": word}
+            at = modal.start + modal.text.index(word)
+            modal_span = Span(start=at, end=at + len(word), text=word)
             commitments.append(
                 {
                     "id": cid,
                     "actor_id": speaker.id,
                     "country": side[0],
                     "kind": ckind,
-                    "content": act,
-                    "evidence": content,
+                    "content": _raw(act),
+                    "evidence": _raw(content),
                     "time": None,
-                    "modality": modal_span,
+                    "modality": _raw(modal_span),
                     "quote_id": qid,
                     "meeting_id": meeting_id,
                 }
             )
         elif kind == "invitation":
             inviter = host
-            name_i, modal, his, counterpart, city = _spans(
-                t.sentence(
-                    (inviter.surname,),
-                    " ",
-                    ("invited",),
-                    " ",
-                    ("his",),
-                    " ",
-                    ("counterpart",),
-                    " to visit ",
-                    (home[3],),
-                    ".",
-                )
+            name_i, modal, his, counterpart, city = t.sentence(
+                (inviter.surname,),
+                " ",
+                ("invited",),
+                " ",
+                ("his",),
+                " ",
+                ("counterpart",),
+                " to visit ",
+                (home[3],),
+                ".",
             )
             mention(inviter, name_i, "name")
             mention(inviter, his, "pronoun")
             mention(visitor, counterpart, "nominal")
-            content = {"start": city["start"] - len("visit "), "end": city["end"], "text": "visit " + city["text"]}
+            content = Span(start=city.start - len("visit "), end=city.end, text="visit " + city.text)
             commitments.append(
                 {
                     "id": cid,
                     "actor_id": inviter.id,
                     "country": home[0],
                     "kind": "invitation",
-                    "content": content,
-                    "evidence": {
-                        "start": name_i["start"],
-                        "end": city["end"],
-                        "text": t.value()[name_i["start"] : city["end"]],
-                    },
+                    "content": _raw(content),
+                    "evidence": _raw(t.span(name_i.start, city.end)),
                     "time": None,
-                    "modality": modal,
+                    "modality": _raw(modal),
                     "quote_id": None,
                     "meeting_id": "m1",
                 }
             )
         elif kind == "greeting":
             open_q = t.add("“")
-            i1, my, absent_name = _spans(
-                t.sentence(("I",), " would like to send ", ("my",), " greetings to ", (f"General {absent.name}",), ",")
+            i1, my, absent_name = t.sentence(
+                ("I",), " would like to send ", ("my",), " greetings to ", (f"General {absent.name}",), ","
             )
             close = t.add("”")
-            content = {"start": open_q["end"], "end": close["start"], "text": t.value()[open_q["end"] : close["start"]]}
+            content = t.span(open_q.end, close.start)
             t.add(" ")
-            name_s, cue = _spans(t.sentence((speaker.surname,), " ", ("added",), "."))
-            for span, who, form in (
-                (i1, speaker, "pronoun"),
-                (my, speaker, "pronoun"),
-                (absent_name, absent, "name"),
-                (name_s, speaker, "name"),
-            ):
-                mention(who, span, form)
+            name_s, cue = t.sentence((speaker.surname,), " ", ("added",), ".")
+            mention(speaker, i1, "pronoun")
+            mention(speaker, my, "pronoun")
+            mention(absent, absent_name, "name")
+            mention(speaker, name_s, "name")
             quotes.append(
                 {
                     "id": qid,
                     "speaker_id": speaker.id,
-                    "cues": [cue],
-                    "contents": [content],
+                    "cues": [_raw(cue)],
+                    "contents": [_raw(content)],
                     "kind": "direct",
                     "addressee_id": None,
                     "meeting_id": meeting_id,
@@ -359,9 +359,9 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
                         {"official_id": "visitor", "role": "visitor"},
                         {"official_id": "unnamed", "role": "host"},
                     ],
-                    "location": where,
-                    "time": {**day2, "value": None},
-                    "evidence": [ev],
+                    "location": _raw(where),
+                    "time": _raw(day2, value=None),
+                    "evidence": [_raw(ev)],
                     "status": "stated",
                 }
             )
@@ -386,7 +386,7 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
                 "country": o.country[0],
                 "organisation": None,
                 "participation": o.participation,
-                "mentions": sorted(o.mentions, key=lambda m: m["start"]),
+                "mentions": [_raw(m, form=m.form) for m in sorted(o.mentions, key=lambda m: m.start)],
             }
             for o in officials
             if o.mentions
@@ -398,12 +398,12 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
     return text, data
 
 
-def _second_meeting(t: _Text, visitor: _Official, unnamed: _Official, day: str) -> list[dict[str, Any]]:
+def _second_meeting(t: _Text, visitor: _Official, unnamed: _Official, day: str) -> list[Span]:
     name_v = t.add(visitor.surname)
     t.add(" also ")
     met = t.add("met the ")
     title = t.add(unnamed.title)
-    evidence = {"start": met["start"], "end": title["end"], "text": met["text"] + title["text"]}
+    evidence = Span(start=met.start, end=title.end, text=met.text + title.text)
     t.add(" while visiting the ")
     where = t.add("naval base")
     t.add(" on ")
@@ -419,7 +419,7 @@ def document_id(seed: int, index: int) -> str:
 def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: float) -> dict[str, Any]:
     """A gold-shaped prediction with controlled errors: each item is, with probability ``error_rate``,
     dropped, shifted by one character (its text updated), relabelled, or given a spurious twin."""
-    pred = json.loads(json.dumps(data))
+    pred: dict[str, Any] = json.loads(json.dumps(data))
     kinds = labels(CommitmentKind)
 
     def shifted(span: dict[str, Any]) -> dict[str, Any]:
@@ -450,9 +450,9 @@ def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: flo
     return pred
 
 
-def _write_document(args: tuple[Path, int, int, float]) -> tuple[str, str]:
+def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str, str]:
     """Write one document's files; return its id and its prediction line."""
-    out, seed, index, error_rate = args
+    out, seed, error_rate = settings
     text, data = generate_document(seed, index)
     doc_id = data["document_id"]
     AnnotatedDocument.model_validate(data)  # a generator bug is caught here, not by users
@@ -485,18 +485,9 @@ def synthesise(out: Path, docs: int, seed: int, *, error_rate: float = 0.1, jobs
 
     Every document depends only on ``(seed, index)``, so the output is the same for any ``jobs``.
     """
-    tasks = [(Path(out), seed, index, error_rate) for index in range(docs)]
     predictions: list[str] = []
-    if jobs <= 1:
-        results: Iterator[tuple[str, str]] = map(_write_document, tasks)
-        for doc_id, line in results:
-            predictions.append(line)
-            yield doc_id
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for doc_id, line in pool.map(_write_document, tasks, chunksize=32):
-                predictions.append(line)
-                yield doc_id
+    settings = (Path(out), seed, error_rate)
+    for doc_id, line in ordered_map(_write_document, range(docs), setup=shared(settings), jobs=jobs, batch=32):
+        predictions.append(line)
+        yield doc_id
     write_atomic(Path(out) / "predictions.jsonl", "\n".join(predictions) + "\n")
