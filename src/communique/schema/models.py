@@ -228,13 +228,13 @@ class SeedMetadata(_Model):
     id: Id
     source_file: str = Field(description="File name of the seed as it was received.")
     source_sha256: str = Field(pattern=SHA256_PATTERN, description="sha256 of the received bytes.")
-    language: str = Field(pattern=r"^[a-z]{2,3}$", description="ISO 639 language code.")
-    dateline: str | None = Field(description="Dateline as printed at the start of the text.")
-    title: str | None = Field(description="Headline, if the text gives one.")
-    publication_date: str | None = Field(description="Publication date; null when unknown.")
-    url: str | None = Field(description="Where it was published; null when unknown.")
-    publisher: str | None = Field(description="Who published it; null when unknown.")
-    licence: str | None = Field(description="Licence of the text; null when unknown.")
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="ISO 639 language code.")
+    dateline: str | None = Field(default=None, description="Dateline as printed at the start of the text.")
+    title: str | None = Field(default=None, description="Headline, if the text gives one.")
+    publication_date: str | None = Field(default=None, description="Publication date; null when unknown.")
+    url: str | None = Field(default=None, description="Where it was published; null when unknown.")
+    publisher: str | None = Field(default=None, description="Who published it; null when unknown.")
+    licence: str | None = Field(default=None, description="Licence of the text; null when unknown.")
 
 
 class Section(_Model):
