@@ -1,4 +1,4 @@
-"""Projects anywhere: communique.toml found upward, `init`, and `add` (byte-exact copy, hash computed, all or nothing)."""
+"""Projects anywhere: communique.toml found upward, `init`, and `add` (byte-exact copy, hash computed)."""
 
 from __future__ import annotations
 

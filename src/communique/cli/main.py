@@ -306,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     from communique.cli.bench import register as _bench
 
     _bench(sub)
+    from communique.cli.project import register as _project
+
+    _project(sub)
     return parser
 
 
