@@ -65,6 +65,8 @@ class Dataset:
     description: str = ""
     licence: str | None = None
     citation: str = ""
+    #: free text for the card's "Annotation process" (who the annotators were, how they worked)
+    annotation_notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def load_project(config: Path) -> Project:
         return {"file": name, "line": _line_of(text, table, key), "path": f"$.{table}" + (f".{key}" if key else "")}
 
     problems: list[Any] = []
-    known = {"dataset": {"name", "description", "licence", "citation"}, "paths": set(DEFAULT_PATHS)}
+    known = {"dataset": {"name", "description", "licence", "citation", "annotation_notes"}, "paths": set(DEFAULT_PATHS)}
     known["splits"] = {"unit", "min_documents", "ratios"}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
@@ -127,7 +129,7 @@ def load_project(config: Path) -> Project:
                 )
     ds = data.get("dataset", {}) if isinstance(data.get("dataset"), dict) else {}
     dataset = Dataset()
-    for key in ("name", "description", "licence", "citation"):
+    for key in ("name", "description", "licence", "citation", "annotation_notes"):
         if key in ds:
             if not isinstance(ds[key], str):
                 problems.append(issue("config-invalid", f"[dataset] {key} must be a string", **at("dataset", key)))
