@@ -35,6 +35,8 @@ KEYS = {
     "bench": {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"},
     "extract": {"method", "documents"},
     "convert": {"from", "documents"},
+    "init": {"config", "root"},
+    "add": {"id", "seed", "metadata", "corpus_document"},
 }
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CLI_SECTION = README[README.index("<!-- cli:start -->") : README.index("<!-- cli:end -->")]

@@ -20,9 +20,11 @@ def _problems(reporter: Reporter, exc: CommuniqueError) -> int:
 def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.hf import load_back
     from communique.export.run import export_hf
+    from communique.io.project import find_project
 
     out = Path(args.out)
     try:
+        project = find_project()
         result = export_hf(
             Path(args.annotations),
             Path(args.corpus),
@@ -30,6 +32,8 @@ def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
             passes=Path(args.passes) if args.passes else None,
             max_shard_bytes=int(args.max_shard_mb * 1024 * 1024),
             jobs=args.jobs,
+            dataset=project.dataset,
+            splits=project.splits,
         )
     except CommuniqueError as exc:
         return _problems(reporter, exc)

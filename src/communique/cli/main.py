@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from communique import __version__
-from communique.cli import anchor, bench, convert, corpus, export, extract, review, schema, synth, validate
+from communique.cli import anchor, bench, convert, corpus, export, extract, project, review, schema, synth, validate
 from communique.cli.common import EXIT_OK, run
 
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.register(sub)
     bench.register(sub)
     extract.register(sub)
+    project.register(sub)
     return parser
 
 

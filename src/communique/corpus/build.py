@@ -88,6 +88,7 @@ def make_document(raw: bytes, metadata: SeedMetadata) -> CorpusDocument:
 def serialise(document: CorpusDocument) -> str:
     """The committed JSON form: stable key order, real UTF-8 characters, trailing newline."""
     data = document.model_dump(mode="json", exclude_defaults=True)
+    data["metadata"] = document.metadata.model_dump(mode="json")  # unknown facts are written out as null
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 

@@ -1,16 +1,22 @@
 """Deterministic, stable train / validation / test splits.
 
-The unit of splitting is the **section** (a heading and the paragraphs under it; the lead is a section), so
-a corpus of a single article still gets three splits. Each unit goes to a split by a hash of its id alone
-(``<document_id>#s<section index>``): adding documents never moves an existing unit, and no unit is in two
-splits. Every item (mention, quote, meeting, commitment, sentence) goes with the section in which its first
-span starts.
+The unit of splitting is the **document** once a corpus has enough documents (``[splits]`` in
+``communique.toml``: ``unit = "auto"`` and ``min_documents``), and the **section** below that (a heading and the
+paragraphs under it; the lead is a section), so that a corpus of a few articles still gets three splits. Each unit
+goes to a split by a hash of its id alone (``<document_id>`` or ``<document_id>#s<section index>``): under one
+policy, adding documents never moves an existing unit, and no unit is in two splits. Every item (mention, quote,
+meeting, commitment, sentence) goes with the unit in which its first span starts. Splitting by document keeps
+every document whole in one split, so no article leaks between train and test; splitting by section does not
+(sections of one article share officials and wording), which the dataset card states.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from communique.corpus.store import CorpusLike
 
@@ -23,11 +29,11 @@ def unit_id(document_id: str, section_index: int) -> str:
     return f"{document_id}#s{section_index}"
 
 
-def split_of(unit: str) -> str:
-    """The split of a unit id; a pure function of the id."""
+def split_of(unit: str, ratios: Sequence[int] = RATIOS) -> str:
+    """The split of a unit id; a pure function of the id (and the ratios)."""
     bucket = int(hashlib.sha256(unit.encode("utf-8")).hexdigest()[:8], 16) % 100
     edge = 0
-    for name, share in zip(SPLITS, RATIOS):
+    for name, share in zip(SPLITS, ratios):
         edge += share
         if bucket < edge:
             return name
@@ -42,3 +48,25 @@ def section_at(doc: CorpusLike, offset: int) -> int:
 
 def unit_at(doc: CorpusLike, offset: int) -> str:
     return unit_id(doc.id, section_at(doc, offset))
+
+
+@dataclass(frozen=True)
+class Splitter:
+    """The split policy in force for one export or benchmark: the unit and the ratios."""
+
+    unit: Literal["section", "document"] = "section"
+    ratios: tuple[int, ...] = RATIOS
+
+    def unit_at(self, doc: CorpusLike, offset: int) -> str:
+        """The unit id of the item whose first span starts at ``offset``."""
+        return doc.id if self.unit == "document" else unit_at(doc, offset)
+
+    def units(self, doc: CorpusLike) -> list[str]:
+        """Every unit of a document."""
+        return [doc.id] if self.unit == "document" else [unit_id(doc.id, s.index) for s in doc.sections]
+
+    def split_at(self, doc: CorpusLike, offset: int) -> str:
+        return split_of(self.unit_at(doc, offset), self.ratios)
+
+    def split_of(self, unit: str) -> str:
+        return split_of(unit, self.ratios)

@@ -19,25 +19,67 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 from communique import __version__
-from communique.corpus.splits import RATIOS, SPLITS
+from communique.corpus.splits import SPLITS, Splitter
 from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
+from communique.io.project import Dataset
 from communique.review.stats import format_stats
 
-PRETTY_NAME = "communique: officials, meetings, quotes and commitments in news"
 DEFAULT_CONFIG = "documents"
-ANNOTATION_LICENCE = "CC-BY-4.0"
+MAX_CARD_DOCUMENTS = 100  # the card lists documents one by one up to this many
+#: dataset card licence ids (lower case, as the Hub spells them) that an SPDX-like id maps to
+HUB_LICENCES = {
+    "cc-by-4.0",
+    "cc-by-sa-4.0",
+    "cc-by-nc-4.0",
+    "cc-by-nc-sa-4.0",
+    "cc0-1.0",
+    "mit",
+    "apache-2.0",
+    "odc-by",
+    "pddl",
+    "odbl",
+    "cc-by-3.0",
+    "cc-by-sa-3.0",
+}
+GENERIC_DESCRIPTION = (
+    "A news corpus annotated for **who met whom, who said what, and who committed to what**: officials (named or "
+    "not) with every mention of them, meetings between officials, quotations (direct, indirect, mixed; speaker, cue "
+    "and content) and commitments, all anchored to the text by character spans."
+)
+METADATA_COLUMNS = ("title", "publisher", "publication_date", "url", "licence")
 
 
 @dataclass
 class CardFacts:
-    """What the card reports besides the files: counts, split units, agreement, guidelines."""
+    """What the card reports besides the files, all taken from the corpus exported and its project."""
 
     stats: dict[str, Any]
+    dataset: Dataset = field(default_factory=Dataset)
+    splitter: Splitter = field(default_factory=Splitter)
     units_per_split: Counter[str] = field(default_factory=Counter)
     documents: int = 0
     guidelines_versions: set[str] = field(default_factory=set)
     agreement_markdown: str | None = None
+    #: pass folder names given for agreement, and whether an adjudication record exists beside them
+    passes: list[str] = field(default_factory=list)
+    adjudication: str | None = None
+    #: per-document metadata (id plus METADATA_COLUMNS and language), the first MAX_CARD_DOCUMENTS documents
+    document_metadata: list[dict[str, Any]] = field(default_factory=list)
+    text_licences: Counter[str | None] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    annotators: Counter[str] = field(default_factory=Counter)
+
+    def add_document(self, metadata: dict[str, Any], annotators: list[str]) -> None:
+        """Record one exported document's metadata (as in its corpus document) and annotators."""
+        if len(self.document_metadata) < MAX_CARD_DOCUMENTS:
+            self.document_metadata.append(
+                {"id": metadata["id"], "language": metadata.get("language")}
+                | {k: metadata.get(k) for k in METADATA_COLUMNS}
+            )
+        self.text_licences[metadata.get("licence")] += 1
+        self.languages[metadata.get("language") or "und"] += 1
+        self.annotators.update(annotators)
 
 
 def markdown_code(value: str) -> str:
@@ -62,18 +104,38 @@ def _feature_type(feature: Any) -> str:
     return type(feature).__name__
 
 
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def card_licence(facts: CardFacts) -> tuple[str, str | None]:
+    """The card's ``license`` (and ``license_name`` when it is ``other``): one id only when texts and
+    annotations share one known licence."""
+    annotations = (facts.dataset.licence or "").lower() or None
+    texts = {(k or "").lower() or None for k in facts.text_licences}
+    if annotations in HUB_LICENCES and texts == {annotations}:
+        return annotations, None
+    parts = [f"annotations-{annotations or 'unstated'}"]
+    parts.append("texts-" + ("-".join(sorted(t or "unknown" for t in texts)) if len(texts) <= 2 else "mixed"))
+    return "other", "-".join(parts).replace(".", "-")
+
+
 def render_card(result: ExportResult, facts: CardFacts) -> str:
+    licence, licence_name = card_licence(facts)
     data = DatasetCardData(
-        language=["en"],
-        license="other",
-        license_name="unknown-text-and-cc-by-4.0-annotations",
-        pretty_name=PRETTY_NAME,
+        language=sorted(facts.languages) or ["en"],
+        license=licence,
+        **({"license_name": licence_name} if licence_name else {}),
+        pretty_name=facts.dataset.name,
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition"],
         annotations_creators=["expert-generated"],
         language_creators=["found"],
-        multilinguality=["monolingual"],
-        size_categories=["n<1K"],
+        multilinguality=["monolingual"] if len(facts.languages) <= 1 else ["multilingual"],
+        size_categories=[_size_category(facts.documents)],
         source_datasets=["original"],
         tags=["quotation-attribution", "event-extraction", "coreference", "news", "diplomacy"],
     )
@@ -108,6 +170,107 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
     return f"---\n{data.to_yaml()}\n---\n\n{_prose(result, facts)}"
 
 
+def _md(value: Any) -> str:
+    """A value for a Markdown table cell: escaped, one line, 'unknown' when null."""
+    if value is None or value == "":
+        return "unknown"
+    text = " ".join(str(value).split())
+    for char in "\\|*_`[]<>":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _documents_section(facts: CardFacts) -> str:
+    rows = "\n".join(
+        f"| `{m['id']}` | " + " | ".join(_md(m.get(k)) for k in METADATA_COLUMNS) + " |"
+        for m in facts.document_metadata
+    )
+    shown = len(facts.document_metadata)
+    more = (
+        f"\n\nThe first {shown} of {facts.documents} documents are listed; the `documents` config has every "
+        "document's metadata."
+        if shown < facts.documents
+        else ""
+    )
+    return (
+        "| id | title | publisher | date | url | licence |\n|---|---|---|---|---|---|\n" + rows + more
+        if rows
+        else "No documents."
+    )
+
+
+def _licence_section(facts: CardFacts) -> str:
+    annotations = facts.dataset.licence or "not stated by the project"
+    known = {k: n for k, n in facts.text_licences.items() if k}
+    unknown = facts.text_licences.get(None, 0)
+    lines = []
+    if known and not unknown and len(known) == 1:
+        lines.append(f"- **Texts:** {_md(next(iter(known)))} (every document's metadata says so).")
+    else:
+        for name, n in sorted(known.items()):
+            lines.append(f"- **Texts:** {n} document(s) under {_md(name)}.")
+        if unknown:
+            lines.append(
+                f"- **Texts of unknown licence:** {unknown} document(s) give no licence in their metadata. Their "
+                "rights are not known to this project and no open licence is claimed for them: check them before "
+                "redistributing the texts or anything derived from them."
+            )
+    lines.append(f"- **Annotations** (the spans, labels and links, not the text they point into): {_md(annotations)}.")
+    return "\n".join(lines)
+
+
+def _splits_section(facts: CardFacts, size_rows: str) -> str:
+    split_names = ", ".join(f"{split}: {facts.units_per_split.get(split, 0)}" for split in SPLITS)
+    ratios = " / ".join(f"{s} {r}%" for s, r in zip(SPLITS, facts.splitter.ratios))
+    head = f"""| config | full | train | validation | test |
+|---|---|---|---|---|
+{size_rows}
+
+- `documents` has a single split, `full`: whole documents, for benchmarking extractors and for rebuilding
+  the gold exactly."""
+    if facts.splitter.unit == "document":
+        return f"""{head}
+- The other configs are split **by document**: a document goes to a split by a hash of its id, {ratios};
+  adding documents never moves an existing one, and a split with no rows is not declared. Documents per
+  split: {split_names}. Different documents can still report the same people and events, so test scores
+  measure generalisation to unseen articles, not necessarily to unseen officials."""
+    return f"""{head}
+- The other configs are split **by section** (a section heading and the paragraphs under it; the lead
+  before the first heading is a section), because the corpus has too few documents to split by document
+  (the threshold is `min_documents` in `communique.toml`). A section goes to a split by a hash of its id
+  (`<document_id>#s<index>`), {ratios}; adding documents never moves an existing section, no section is in
+  two splits, and a split with no rows is not declared. Every item goes with the section where its first span
+  starts. Sections per split: {split_names}.
+- **Leakage caveat:** all sections of an article share its officials, meetings and context, so the same
+  people, names and topics appear in every split. Scores on the validation and test splits measure
+  generalisation to unseen passages of the same articles, not to unseen articles or people."""
+
+
+def _process_section(facts: CardFacts) -> str:
+    versions = ", ".join(sorted(facts.guidelines_versions)) or "not recorded"
+    who = ", ".join(f"{name} ({n} document(s))" for name, n in sorted(facts.annotators.items())) or "not recorded"
+    parts = [
+        f"Annotators followed the project's annotation guidelines (version {versions}). Annotators recorded in the "
+        f"annotation files: {who}."
+    ]
+    if facts.passes and facts.agreement_markdown:
+        parts.append(
+            f"Double annotation: {len(facts.passes)} independent pass folders were given "
+            f"({', '.join(f'`{p}`' for p in facts.passes)}); agreement was measured with the toolkit's comparison "
+            "code (`communique agree`) on the documents they share"
+            + (f", and every difference was adjudicated (`{facts.adjudication}`)." if facts.adjudication else ".")
+        )
+        parts.append(facts.agreement_markdown)
+    else:
+        parts.append(
+            "No double-annotation passes were given to this export, so agreement between annotators was not "
+            "measured for it."
+        )
+    if facts.dataset.annotation_notes:
+        parts.append(facts.dataset.annotation_notes)
+    return "\n\n".join(parts)
+
+
 def _prose(result: ExportResult, facts: CardFacts) -> str:
     sizes = result.split_sizes()
     size_rows = "\n".join(
@@ -119,30 +282,34 @@ def _prose(result: ExportResult, facts: CardFacts) -> str:
         for config in CONFIGS
         if config.name in sizes
     )
-    units = ", ".join(f"{split}: {facts.units_per_split.get(split, 0)}" for split in SPLITS)
-    ratios = " / ".join(f"{s} {r}%" for s, r in zip(SPLITS, RATIOS))
-    agreement = facts.agreement_markdown or "No double-annotation passes were given to this export."
-    versions = ", ".join(sorted(facts.guidelines_versions)) or "n/a"
-    return f"""# {PRETTY_NAME}
+    stats = facts.stats if len(facts.stats["documents"]) == facts.documents else {**facts.stats, "documents": {}}
+    small = (
+        f"\n- A small corpus ({facts.documents} document(s)): a test bed for tools and extractors and a worked "
+        "example of the guidelines, not a training set that generalises."
+        if facts.documents < 100
+        else ""
+    )
+    citation = (
+        f"\n\n## Citation\n\n```\n{facts.dataset.citation.strip()}\n```" if facts.dataset.citation.strip() else ""
+    )
+    return f"""# {facts.dataset.name}
 
-A gold-annotated news corpus of **who met whom, who said what, and who committed to what**: officials
-(named or not) with every mention of them, meetings between officials (with visitor and host roles),
-quotations (direct, indirect, mixed; speaker, cue and content) and commitments (pledges, offers,
-invitations, proposals, intentions, expectations, support, readiness), all anchored to the text by
-character spans. Made with the `communique` toolkit (version {__version__}); {facts.documents} document(s).
+{facts.dataset.description.strip() or GENERIC_DESCRIPTION}
+
+Made with the `communique` toolkit (version {__version__}); {facts.documents} document(s).
 
 Offsets are Unicode code points (Python string indices), half-open `[start, end)`, and every span carries
 its `text`. In the `documents` config spans are document offsets; in every other config a row has a
 `context` passage and `context_start` (its offset in the document), and the row's spans are relative to
 the context: `context[start:end] == text`.
 
+## Documents
+
+{_documents_section(facts)}
+
 ## Licence
 
-- **Text: unknown.** The article is a third-party news text. Its publisher, publication date, URL and
-  licence are not stated in the text and are not known to this project; no open licence is claimed for it.
-  Check the rights before redistributing the text or anything derived from it.
-- **Annotations** (the spans, labels and links, not the text they point into): {ANNOTATION_LICENCE}.
-- The card's `license: other` says exactly this: the whole cannot be given one open licence.
+{_licence_section(facts)}
 
 ## Loading
 
@@ -152,11 +319,12 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"   # everything is local
 from datasets import load_dataset
 
 docs = load_dataset("path/to/this/folder")                 # default config: documents (split "full")
-quotes = load_dataset("path/to/this/folder", "quotes")     # train / validation / test
-row = quotes["train"][0]
+quotes = load_dataset("path/to/this/folder", "quotes")     # train / validation / test (where they have rows)
+split = next(iter(quotes))
+row = quotes[split][0]
 span = row["contents"][0]
 assert row["context"][span["start"]:span["end"]] == span["text"]
-kind = quotes["train"].features["kind"].int2str(row["kind"])
+kind = quotes[split].features["kind"].int2str(row["kind"])
 ```
 
 Parquet files carry their features in their own metadata as well, so `load_dataset("parquet",
@@ -173,44 +341,22 @@ instance a meeting participant whose role the text does not give) is stored as n
 
 ## Splits
 
-| config | full | train | validation | test |
-|---|---|---|---|---|
-{size_rows}
-
-- `documents` has a single split, `full`: whole documents, for benchmarking extractors and for rebuilding
-  the gold exactly.
-- The other configs are split **by section** (a section heading and the paragraphs under it; the lead
-  before the first heading is a section), because the corpus is too small to split by document. A section
-  goes to a split by a hash of its id (`<document_id>#s<index>`), {ratios}; adding documents never moves an
-  existing section, no section is in two splits, and a split with no rows is not declared. Every item goes
-  with the section where its first span starts. Sections per split: {units}.
-- **Leakage caveat:** all sections of an article share its officials, meetings and context, so the same
-  people, names and topics appear in every split. Scores on the validation and test splits measure
-  generalisation to unseen passages of the same article, not to unseen articles or people.
+{_splits_section(facts, size_rows)}
 
 ## Annotation process
 
-Annotators followed `annotations/GUIDELINES.md` (version {versions}). The seed article was annotated in
-two independent passes (neither saw the other), agreement was measured with the toolkit's comparison code
-(`communique agree`), and every difference was adjudicated into the gold (`annotations/ADJUDICATION.md`).
-Both passes were made by AI annotator sessions working from the same guidelines, so the agreement is an
-upper bound on what two human annotators would reach.
-
-{agreement}
+{_process_section(facts)}
 
 ## Statistics
 
-{format_stats(facts.stats if len(facts.stats["documents"]) == facts.documents else {**facts.stats, "documents": {}}, "markdown")}
+{format_stats(stats, "markdown")}
 
 ## Limitations
-
-- One English news article: the dataset is a seed for a larger corpus, a test bed for tools and extractors,
-  and a worked example of the guidelines, not a training set that generalises.
-- The annotators were AI sessions, not trained human annotators; the gold was adjudicated against the
-  guidelines, but shared biases of the annotators are not exposed by their agreement.
-- Only what the text says is recorded: no dates, URLs, publishers or external identifiers. Unnamed officials
-  have `name: null`; a country is given only when the text makes it explicit.
-- Headings are annotated for mentions only (they are editorial summaries, not quotes or commitments).
+{small}
+- Only what the text says is recorded: no dates, URLs, publishers or external identifiers beyond the
+  documents' metadata. Unnamed officials have `name: null`; a country is given only when the text makes it
+  explicit.
+- Headings are annotated for mentions only (they are editorial summaries, not quotes or commitments).{citation}
 """
 
 
@@ -275,14 +421,15 @@ def render_croissant(result: ExportResult, facts: CardFacts) -> str:
     metadata = {
         "@context": CROISSANT_CONTEXT,
         "@type": "sc:Dataset",
-        "name": "communique",
-        "description": f"{PRETTY_NAME}. {facts.documents} document(s); see README.md for the schema, splits, "
-        "annotation process and licence.",
+        "name": facts.dataset.name,
+        "description": f"{facts.dataset.description.strip() or GENERIC_DESCRIPTION} {facts.documents} document(s); "
+        "see README.md for the documents, schema, splits, annotation process and licence.",
         "conformsTo": "http://mlcommons.org/croissant/1.0",
-        "license": f"Text: unknown (third-party news article, licence not known). Annotations: {ANNOTATION_LICENCE}.",
+        "license": " ".join(_licence_section(facts).replace("- ", "").replace("**", "").splitlines()),
         "url": "README.md",
         "version": __version__,
-        "inLanguage": "en",
+        "inLanguage": sorted(facts.languages)[0] if len(facts.languages) == 1 else sorted(facts.languages),
+        **({"citeAs": facts.dataset.citation.strip()} if facts.dataset.citation.strip() else {}),
         "distribution": distribution,
         "recordSet": record_sets,
     }

@@ -75,6 +75,7 @@ class ChunkResult:
     counts: list[tuple[str, dict[str, dict[str, int]]]] = field(default_factory=list)
     units_per_split: Counter[str] = field(default_factory=Counter)
     guidelines_versions: set[str] = field(default_factory=set)
+    metadata: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)  # per document, for the card
     tables: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
 
 
@@ -94,6 +95,7 @@ def build_chunk(encoders: Encoders, valid: Iterator[Validated]) -> ChunkResult:
         result.counts.append((doc.document_id, count_document(doc)))
         result.units_per_split.update(split_of(unit_id(corpus.id, s.index)) for s in corpus.sections)
         result.guidelines_versions.add(doc.guidelines_version)
+        result.metadata.append((dict(corpus.metadata), list(doc.annotators)))
         for config in CONFIGS:
             encode = encoders[config.name]
             for split, row in config.rows(doc, corpus):

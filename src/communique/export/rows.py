@@ -32,6 +32,7 @@ from communique.schema.models import (
     Official,
     ParticipantRole,
     QuoteKind,
+    SeedMetadata,
     Span,
     TimeExpression,
 )
@@ -118,6 +119,8 @@ def _ref(officials: dict[str, Official], official_id: str | None) -> Row | None:
 def document_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
     row = doc.model_dump(mode="python")
     row["text"] = corpus.text
+    metadata = corpus.metadata
+    row["metadata"] = metadata.model_dump(mode="python") if isinstance(metadata, SeedMetadata) else dict(metadata)
     yield "full", row
 
 
@@ -260,9 +263,16 @@ def _f(mapping: dict[str, Any]) -> datasets.Features:
 CONFIGS: tuple[Config, ...] = (
     Config(
         "documents",
-        "One row per annotated document: its text and every annotation layer, lossless. Spans are document "
-        "offsets. Use it for benchmarking whole documents and to rebuild the validated gold exactly.",
-        _f({**features_for(AnnotatedDocument), "text": datasets.Value("string")}),
+        "One row per annotated document: its text, its metadata (title, publisher, date, URL, licence as known; "
+        "null when unknown) and every annotation layer, lossless. Spans are document offsets. Use it for "
+        "benchmarking whole documents and to rebuild the validated gold exactly.",
+        _f(
+            {
+                **features_for(AnnotatedDocument),
+                "text": datasets.Value("string"),
+                "metadata": features_for(SeedMetadata),
+            }
+        ),
         document_rows,
     ),
     Config(

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from communique.annotate.load import iter_validated
 from communique.annotate.validate import find_annotation_files
+from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusView
 from communique.export.card import CardFacts, markdown_code, render_card, render_croissant
 from communique.export.hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
+from communique.io.project import Dataset, SplitPolicy
 from communique.io.write import write_atomic
 from communique.review.agreement import compare, format_agreement
 from communique.review.stats import compute_stats
@@ -31,12 +33,20 @@ def iter_valid(annotations: Path, corpus_dir: Path) -> Iterator[tuple[AnnotatedD
         yield valid.document, valid.corpus
 
 
+def pass_folders(passes: Path | None) -> list[Path]:
+    """The first two pass folders under ``passes`` (each one annotation pass), if there are two."""
+    if passes is None or not passes.is_dir():
+        return []
+    folders = sorted(p for p in passes.iterdir() if p.is_dir())[:2]
+    return folders if len(folders) == 2 else []
+
+
 def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
     """Agreement tables of the first two pass folders under ``passes``, per document they share."""
     if passes is None or not passes.is_dir():
         return None
-    folders = sorted(p for p in passes.iterdir() if p.is_dir())[:2]
-    if len(folders) < 2:
+    folders = pass_folders(passes)
+    if not folders:
         return None
     a = {v.document.document_id: v.document for v in iter_validated([folders[0]], corpus_dir)}
     b = {v.document.document_id: v.document for v in iter_validated([folders[1]], corpus_dir)}
@@ -56,6 +66,8 @@ def export_hf(
     passes: Path | None = None,
     max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
     jobs: int = 1,
+    dataset: Dataset | None = None,
+    splits: SplitPolicy | None = None,
 ) -> ExportResult:
     """Validate and export the gold under ``annotations`` to ``out`` (see :mod:`communique.export.hf`).
 
@@ -65,7 +77,18 @@ def export_hf(
     files = list(find_annotation_files([Path(annotations)]))
     if not files:
         raise CommuniqueError([issue("file-not-found", "no annotation files to export", file=str(annotations))])
-    facts = CardFacts(stats=compute_stats([]), agreement_markdown=agreement_markdown(passes, corpus_dir))
+    policy = splits or SplitPolicy()
+    splitter = Splitter(policy.unit_for(len(files)), policy.ratios)
+    folders = pass_folders(passes)
+    adjudication = passes.parent / "ADJUDICATION.md" if passes is not None else None
+    facts = CardFacts(
+        stats=compute_stats([]),
+        dataset=dataset or Dataset(),
+        splitter=splitter,
+        agreement_markdown=agreement_markdown(passes, corpus_dir),
+        passes=[f.name for f in folders],
+        adjudication=adjudication.name if adjudication is not None and adjudication.is_file() else None,
+    )
     holder: dict[str, ExportResult] = {}
 
     def write(staging: Path) -> None:
@@ -78,6 +101,8 @@ def export_hf(
                 for layer, values in counts.items():
                     for label, n in values.items():
                         facts.stats["total"][layer][label] += n
+            for metadata, annotators in chunk.metadata:
+                facts.add_document(metadata, annotators)
             facts.units_per_split.update(chunk.units_per_split)
             facts.guidelines_versions |= chunk.guidelines_versions
             shards.add(chunk)  # written as it comes: memory holds a few chunks, not the corpus

@@ -84,6 +84,12 @@ _ENTRIES = [
     Problem("seed-changed", Severity.ERROR, "A seed's bytes no longer match the sha256 in its metadata."),
     Problem("corpus-stale", Severity.ERROR, "A committed corpus document differs from what its seed builds."),
     Problem("corpus-invalid", Severity.ERROR, "A corpus document file cannot be read; rebuild it from its seed."),
+    Problem("seed-empty", Severity.ERROR, "A text to add is empty (or only whitespace)."),
+    Problem("seed-exists", Severity.ERROR, "A seed with this id is already in the project."),
+    Problem("seed-duplicate-text", Severity.ERROR, "The same text is already in the project under another id."),
+    # projects (communique.toml)
+    Problem("config-invalid", Severity.ERROR, "communique.toml is malformed or holds an unknown or mistyped setting."),
+    Problem("project-exists", Severity.ERROR, "The folder already holds a communique project."),
     # predictions (communique bench)
     Problem(
         "prediction-span-not-found",

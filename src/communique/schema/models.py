@@ -242,13 +242,13 @@ class SeedMetadata(_Model):
     id: Id
     source_file: FreeText = Field(description="File name of the seed as it was received.")
     source_sha256: str = Field(pattern=SHA256_PATTERN, description="sha256 of the received bytes.")
-    language: str = Field(pattern=r"^[a-z]{2,3}$", description="ISO 639 language code.")
-    dateline: FreeText | None = Field(description="Dateline as printed at the start of the text.")
-    title: FreeText | None = Field(description="Headline, if the text gives one.")
-    publication_date: FreeText | None = Field(description="Publication date; null when unknown.")
-    url: FreeText | None = Field(description="Where it was published; null when unknown.")
-    publisher: FreeText | None = Field(description="Who published it; null when unknown.")
-    licence: FreeText | None = Field(description="Licence of the text; null when unknown.")
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="ISO 639 language code.")
+    dateline: FreeText | None = Field(default=None, description="Dateline as printed at the start of the text.")
+    title: FreeText | None = Field(default=None, description="Headline, if the text gives one.")
+    publication_date: FreeText | None = Field(default=None, description="Publication date; null when unknown.")
+    url: FreeText | None = Field(default=None, description="Where it was published; null when unknown.")
+    publisher: FreeText | None = Field(default=None, description="Who published it; null when unknown.")
+    licence: FreeText | None = Field(default=None, description="Licence of the text; null when unknown.")
 
 
 class Section(_Model):

@@ -1,0 +1,59 @@
+"""``communique init`` and ``communique add``: start a corpus project anywhere and bring texts into it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from communique.cli.common import EXIT_OK, Reporter, add_format
+from communique.corpus.add import METADATA_FIELDS, add_text
+from communique.io.project import find_project, init_project
+
+
+def cmd_init(args: argparse.Namespace, reporter: Reporter) -> int:
+    folder = Path(args.dir)
+    config = init_project(folder, name=args.name, description=args.description or "")
+    reporter.text(f"created {config} with seeds/, corpus/ and annotations/gold/")
+    return reporter.finish(EXIT_OK, {"config": str(config), "root": str(folder)})
+
+
+def cmd_add(args: argparse.Namespace, reporter: Reporter) -> int:
+    project = find_project()
+    seeds = Path(args.seeds) if args.seeds else project.path("seeds")
+    corpus = Path(args.corpus) if args.corpus else project.path("corpus")
+    metadata = {name: getattr(args, name) for name in METADATA_FIELDS}
+    added = add_text(Path(args.file), seeds, corpus, doc_id=args.id, metadata=metadata)
+    reporter.text(f"added {added.id}: {added.seed}, {added.metadata}, {added.corpus_document}")
+    result = {
+        "id": added.id,
+        "seed": str(added.seed),
+        "metadata": str(added.metadata),
+        "corpus_document": str(added.corpus_document),
+    }
+    return reporter.finish(EXIT_OK, result)
+
+
+def register(sub: Any) -> None:
+    """Add ``init`` and ``add`` to the ``communique`` parser's subparsers."""
+    init = sub.add_parser("init", help="create a corpus project: communique.toml, seeds/, corpus/, annotations/gold/")
+    init.add_argument("dir", nargs="?", default=".", help="project folder (default: the current folder)")
+    init.add_argument("--name", help="dataset name (default: the folder's name)")
+    init.add_argument("--description", help="one-paragraph description for the dataset card")
+    add_format(init)
+    init.set_defaults(func=cmd_init)
+
+    add = sub.add_parser("add", help="add a text: copy it byte for byte, write its metadata, build its document")
+    add.add_argument("file", metavar="FILE.txt", help="the text, UTF-8")
+    add.add_argument("--id", help="document id (default: from the file name)")
+    add.add_argument("--title", help="headline, if the text has one")
+    add.add_argument("--url", help="where it was published")
+    add.add_argument("--publisher", help="who published it")
+    add.add_argument("--date", dest="publication_date", help="publication date as known (e.g. 2024-05-03)")
+    add.add_argument("--licence", help="licence of the text (e.g. CC-BY-4.0)")
+    add.add_argument("--language", help="ISO 639 code (default: en)")
+    add.add_argument("--dateline", help="dateline as printed at the start of the text")
+    add.add_argument("--seeds", help="seed folder (default: the project's)")
+    add.add_argument("--corpus", help="corpus folder (default: the project's)")
+    add_format(add, github=True)
+    add.set_defaults(func=cmd_add)
