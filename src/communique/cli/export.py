@@ -90,3 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     brat.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
     brat.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     brat.set_defaults(func=cmd_export_brat)
+
+    from communique.cli.tools import register_export as _tools
+
+    _tools(formats)

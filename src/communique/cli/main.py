@@ -303,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _export(sub)
     # -- more subcommands register here (one line per module) --
+    from communique.cli.tools import register as _tools
+
+    _tools(sub)
     from communique.cli.bench import register as _bench
 
     _bench(sub)

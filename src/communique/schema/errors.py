@@ -98,6 +98,12 @@ _ENTRIES = [
         "A prediction is for a document without gold annotations; not scored.",
     ),
     # -- prediction codes go here --
+    # imports from annotation tools (communique import label-studio / brat)
+    Problem("unknown-label", Severity.ERROR, "A label, relation or choice the communique configuration does not define."),
+    Problem(
+        "conflicting-values", Severity.ERROR, "Two places in a tool's export give different values for one field."
+    ),
+    Problem("task-unannotated", Severity.WARNING, "A Label Studio task has no submitted annotation; it is skipped."),
     # exports
     # -- export codes go here --
 ]
