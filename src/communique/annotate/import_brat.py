@@ -175,7 +175,7 @@ def _parse(text: str, corpus: CorpusText, name: str, issues: list[Issue]) -> _An
     def bad(code: str, message: str, line: int) -> None:
         issues.append(issue(code, message, file=name, line=line, column=1))
 
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # brat's own line breaks: \n only
         if not line.strip():
             continue
         parts = line.split("\t")

@@ -151,9 +151,7 @@ def read_label_studio(path: Path, corpus_dir: Path, *, predictions: bool = False
     return result
 
 
-def _read_task(
-    task: Any, index: int, store: CorpusStore, predictions: bool, issues: list[Issue], file: str
-) -> Any:
+def _read_task(task: Any, index: int, store: CorpusStore, predictions: bool, issues: list[Issue], file: str) -> Any:
     where = f"$[{index}]"
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
         issues.append(issue("type-error", "a task is a mapping with a `data` mapping", path=where))
@@ -231,6 +229,7 @@ def _rebuild(results: list[Any], where: str, corpus: CorpusText, issues: list[Is
     regions: dict[str, _Region] = {}
     extras: list[tuple[int, dict[str, Any]]] = []
     relations: list[tuple[int, dict[str, Any]]] = []
+    refused: set[str] = set()  # regions already reported: what hangs on them is not reported again
     for k, r in enumerate(results):
         path = f"{where}[{k}]"
         if not isinstance(r, dict):
@@ -241,7 +240,9 @@ def _rebuild(results: list[Any], where: str, corpus: CorpusText, issues: list[Is
             relations.append((k, r))
         elif kind == "labels":
             region = _region(r, path, offsets, corpus, issues)
-            if region is not None:
+            if region is None:
+                refused.add(str(r.get("id")))
+            else:
                 if str(r.get("id")) in regions:
                     issues.append(issue("duplicate-id", f"two regions have the id {r.get('id')!r}", path=f"{path}.id"))
                 regions[str(r.get("id"))] = region
@@ -250,6 +251,8 @@ def _rebuild(results: list[Any], where: str, corpus: CorpusText, issues: list[Is
         else:
             issues.append(issue("unknown-label", f"result type {kind!r} is not part of the configuration", path=path))
     for k, r in extras:
+        if str(r.get("id")) in refused:
+            continue
         _attach(r, f"{where}[{k}]", regions, issues)
 
     items: dict[str, dict[str, _Item]] = {layer: {} for layer in ("officials", "meetings", "quotes", "commitments")}
@@ -271,12 +274,16 @@ def _rebuild(results: list[Any], where: str, corpus: CorpusText, issues: list[Is
             if name in CHOICE_FIELDS:
                 layer, fld, _ = CHOICE_FIELDS[name]
                 if layer != region.layer:
-                    issues.append(issue("unknown-label", f"{name} belongs to {layer}, not to a {region.label}", path=path))
+                    issues.append(
+                        issue("unknown-label", f"{name} belongs to {layer}, not to a {region.label}", path=path)
+                    )
                 else:
                     _set(item, fld, value, path, issues)
             elif name not in (ITEM, "value"):
                 _set(item, name, value, path, issues)
     for k, r in relations:
+        if refused & {str(r.get("from_id")), str(r.get("to_id"))}:
+            continue
         _relate(r, f"{where}[{k}]", owner, items, issues)
     return {layer: [_build(layer, item, issues) for item in group.values()] for layer, group in items.items()}
 
@@ -348,7 +355,11 @@ def _set(item: _Item, name: str, value: Any, path: str, issues: list[Issue]) -> 
 
 
 def _relate(
-    r: dict[str, Any], path: str, owner: dict[str, tuple[str, str]], items: dict[str, dict[str, _Item]], issues: list[Issue]
+    r: dict[str, Any],
+    path: str,
+    owner: dict[str, tuple[str, str]],
+    items: dict[str, dict[str, _Item]],
+    issues: list[Issue],
 ) -> None:
     names = r.get("labels")
     if not isinstance(names, list) or len(names) != 1 or names[0] not in RELATIONS:
@@ -377,7 +388,9 @@ def _relate(
                 _set(item, fld, b[1], path, issues)
             return
     issues.append(
-        issue("invalid-value", f"a {label} relation goes from a {sources} item to a mention of {target_layer}", path=path)
+        issue(
+            "invalid-value", f"a {label} relation goes from a {sources} item to a mention of {target_layer}", path=path
+        )
     )
 
 

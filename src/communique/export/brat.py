@@ -149,7 +149,7 @@ class _Ann:
 def note_value(value: str) -> str:
     """A value in an ``AnnotatorNotes`` ``key=value; ...`` list: as is when that reads back unchanged, else
     as a JSON string (``communique import brat`` reads both)."""
-    plain = re.fullmatch(r'[^;"\s](?:[^;"\n\t]*[^;"\s])?', value) and value != "null"
+    plain = re.fullmatch(r'[^;"\s](?:[^;"\t]*[^;"\s])?', value) and value.splitlines() == [value]
     return value if plain else json.dumps(value, ensure_ascii=False)
 
 
