@@ -24,7 +24,15 @@ from communique.annotate.importers import ImportResult, span_data, validate_rebu
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import ParseFailure, decode_utf8, parse_json
 from communique.schema.errors import Issue, issue
-from communique.schema.models import CommitmentKind, MeetingStatus, MentionForm, ParticipantRole, QuoteKind, labels
+from communique.schema.models import (
+    AnnotatedDocument,
+    CommitmentKind,
+    MeetingStatus,
+    MentionForm,
+    ParticipantRole,
+    QuoteKind,
+    labels,
+)
 
 DOCUMENTS_FILE = "communique.json"  # written by `export brat`
 #: text-bound labels, event labels with their argument roles, attributes with their values
@@ -115,7 +123,9 @@ def read_brat(folder: Path, corpus_dir: Path) -> ImportResult:
     return result
 
 
-def _read_document(path: Path, fields: Any, meta: str, store: CorpusStore, issues: list[Issue]) -> Any:
+def _read_document(
+    path: Path, fields: Any, meta: str, store: CorpusStore, issues: list[Issue]
+) -> AnnotatedDocument | None:
     name, doc_id = str(path), path.stem
     try:
         corpus = store.text(doc_id)
@@ -164,8 +174,8 @@ def _read_document(path: Path, fields: Any, meta: str, store: CorpusStore, issue
     }
     if len(issues) > before:
         return None
-    found, document = validate_rebuilt(rebuilt, store, "$", name)
-    issues.extend(found)
+    problems, document = validate_rebuilt(rebuilt, store, "$", name)
+    issues.extend(problems)
     return document
 
 

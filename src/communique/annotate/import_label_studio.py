@@ -288,7 +288,9 @@ def _rebuild(results: list[Any], where: str, corpus: CorpusText, issues: list[Is
     return {layer: [_build(layer, item, issues) for item in group.values()] for layer, group in items.items()}
 
 
-def _region(r: dict[str, Any], path: str, offsets: Utf16Offsets, corpus: CorpusText, issues: list[Issue]) -> Any:
+def _region(
+    r: dict[str, Any], path: str, offsets: Utf16Offsets, corpus: CorpusText, issues: list[Issue]
+) -> _Region | None:
     value = r.get("value")
     if r.get("from_name") != LABEL or r.get("to_name") != TEXT or not isinstance(value, dict):
         issues.append(issue("unknown-label", "a labels result must come from `label` on `text`", path=path))

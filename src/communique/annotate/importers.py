@@ -11,7 +11,8 @@ Imported spans carry offsets and text only: the anchoring hints of hand-written 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from communique.corpus.store import CorpusStore, CorpusText
 from communique.io.parse import dump_round_trip
 from communique.io.write import write_atomic
 from communique.schema.errors import Issue, Severity, issue
-from communique.schema.models import AnnotatedDocument, Span
+from communique.schema.models import AnnotatedDocument
 
 #: The fields of a span that only help to anchor hand-written text; imports do not carry them.
 ANCHORING_HINTS = ("occurrence", "prefix", "suffix")
@@ -59,8 +60,6 @@ class Utf16Offsets:
         """The code-point offset, or None when ``offset`` is outside the text or splits a surrogate pair."""
         if self._units is None:
             return offset if 0 <= offset <= len(self.text) else None
-        import bisect
-
         at = bisect.bisect_left(self._units, offset)
         return at if at < len(self._units) and self._units[at] == offset else None
 
@@ -91,7 +90,9 @@ def span_data(start: int, end: int, text: str, **extra: Any) -> dict[str, Any]:
     return {"start": start, "end": end, "text": text, **extra}
 
 
-def validate_rebuilt(data: dict[str, Any], store: CorpusStore, where: str, file: str) -> tuple[list[Issue], Any]:
+def validate_rebuilt(
+    data: dict[str, Any], store: CorpusStore, where: str, file: str
+) -> tuple[list[Issue], AnnotatedDocument | None]:
     """Validate rebuilt annotation data as ``communique validate`` would; issues are placed at ``where`` in
     the tool's export (the rebuilt document has no lines of its own), the document path in the message."""
     found, document = validate_data(data, store)
@@ -145,7 +146,3 @@ def write_documents(documents: Sequence[AnnotatedDocument], out: Path, source: s
         write_atomic(path, render_yaml(document, source))
         paths.append(path)
     return paths
-
-
-def spans_equal(a: Iterable[Span], b: Iterable[Span]) -> bool:
-    return [(s.start, s.end) for s in a] == [(s.start, s.end) for s in b]

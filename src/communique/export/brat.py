@@ -132,7 +132,8 @@ class _Ann:
 
     def event(self, label: str, trigger: str, args: list[tuple[str, str]]) -> str:
         eid = self.next_id("E")
-        numbered, seen = [], {}
+        numbered: list[str] = []
+        seen: dict[str, int] = {}
         for role, target in args:
             seen[role] = seen.get(role, 0) + 1
             numbered.append(f"{role}{seen[role] if seen[role] > 1 else ''}:{target}")

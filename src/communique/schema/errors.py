@@ -99,10 +99,10 @@ _ENTRIES = [
     ),
     # -- prediction codes go here --
     # imports from annotation tools (communique import label-studio / brat)
-    Problem("unknown-label", Severity.ERROR, "A label, relation or choice the communique configuration does not define."),
     Problem(
-        "conflicting-values", Severity.ERROR, "Two places in a tool's export give different values for one field."
+        "unknown-label", Severity.ERROR, "A label, relation or choice the communique configuration does not define."
     ),
+    Problem("conflicting-values", Severity.ERROR, "Two places in a tool's export give different values for one field."),
     Problem("task-unannotated", Severity.WARNING, "A Label Studio task has no submitted annotation; it is skipped."),
     # exports
     # -- export codes go here --
