@@ -154,6 +154,43 @@ def test_task_without_annotation_is_skipped_with_a_warning(both, tmp_path: Path,
     assert not (tmp_path / "back").exists()
 
 
+def test_pre_annotations_from_a_predictions_file(gold, tmp_path: Path, capsys):
+    predictions = tmp_path / "predictions.jsonl"
+    predictions.write_text(gold.model_dump_json() + "\n", encoding="utf-8")  # the gold, as an extractor's output
+    out = tmp_path / "ls"
+    assert (
+        main(["export", "label-studio", "--predictions", str(predictions), "--out", str(out), "--corpus", str(CORPUS)])
+        == 0
+    )
+    (task,) = json.loads((out / "tasks.json").read_text(encoding="utf-8"))
+    assert task["data"]["document_id"] == gold.document_id and "annotators" not in task["data"]
+    result = task["predictions"][0]["result"]
+    regions = {
+        (r["value"]["start"], r["value"]["end"], r["value"]["labels"][0]) for r in result if r["type"] == "labels"
+    }
+    mentions = {(m.start, m.end, MENTION_LABELS[m.form]) for o in gold.officials for m in o.mentions}
+    contents = {(s.start, s.end, "Quote content") for q in gold.quotes for s in q.contents}
+    assert mentions | contents <= regions
+    assert sum(r["labels"] == ["speaker"] for r in result if r["type"] == "relation") == len(gold.quotes)
+    # what an extractor does not predict (an official's participation) is left to the annotator: until then
+    # the import refuses, saying where
+    capsys.readouterr()
+    code = _import(
+        out / "tasks.json",
+        CORPUS,
+        tmp_path / "back",
+        "--predictions",
+        "--annotator",
+        "me",
+        "--guidelines-version",
+        "1.1",
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "participation: required field" in err and "[missing-field]" in err
+    assert "annotators" not in err and "guidelines_version" not in err
+    assert not (tmp_path / "back").exists()
+
+
 @pytest.fixture(scope="module")
 def label_studio(tmp_path_factory):
     venv = find_venv()

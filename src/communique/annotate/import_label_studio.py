@@ -32,6 +32,7 @@ from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import Locator, ParseFailure, decode_utf8, parse_json, parse_path
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
+    AnnotatedDocument,
     CommitmentKind,
     MeetingStatus,
     MentionForm,
@@ -109,8 +110,19 @@ class _Item:
     participants: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_label_studio(path: Path, corpus_dir: Path, *, predictions: bool = False) -> ImportResult:
-    """Rebuild and validate the annotation documents of a Label Studio JSON export (nothing is written)."""
+def read_label_studio(
+    path: Path,
+    corpus_dir: Path,
+    *,
+    predictions: bool = False,
+    annotators: list[str] | None = None,
+    guidelines_version: str | None = None,
+) -> ImportResult:
+    """Rebuild and validate the annotation documents of a Label Studio JSON export (nothing is written).
+
+    ``annotators`` and ``guidelines_version`` fill in tasks whose data lacks them (tasks pre-annotated from
+    an extractor's predictions).
+    """
     name = str(path)
     result = ImportResult()
     try:
@@ -129,7 +141,8 @@ def read_label_studio(path: Path, corpus_dir: Path, *, predictions: bool = False
     found: list[Issue] = []
     seen: dict[str, int] = {}
     for index, task in enumerate(tasks):
-        document = _read_task(task, index, store, predictions, found, name)
+        defaults = {"annotators": annotators, "guidelines_version": guidelines_version}
+        document = _read_task(task, index, store, predictions, defaults, found, name)
         if document is None:
             continue
         if document.document_id in seen:
@@ -151,7 +164,15 @@ def read_label_studio(path: Path, corpus_dir: Path, *, predictions: bool = False
     return result
 
 
-def _read_task(task: Any, index: int, store: CorpusStore, predictions: bool, issues: list[Issue], file: str) -> Any:
+def _read_task(
+    task: Any,
+    index: int,
+    store: CorpusStore,
+    predictions: bool,
+    defaults: dict[str, Any],
+    issues: list[Issue],
+    file: str,
+) -> AnnotatedDocument | None:
     where = f"$[{index}]"
     if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
         issues.append(issue("type-error", "a task is a mapping with a `data` mapping", path=where))
@@ -205,8 +226,8 @@ def _read_task(task: Any, index: int, store: CorpusStore, predictions: bool, iss
     rebuilt = {
         "document_id": data["document_id"],
         "text_sha256": data.get("text_sha256", corpus.sha256),
-        "guidelines_version": data.get("guidelines_version"),
-        "annotators": data.get("annotators"),
+        "guidelines_version": data.get("guidelines_version", defaults["guidelines_version"]),
+        "annotators": data.get("annotators", defaults["annotators"]),
         **rebuilt,
     }
     found, document = validate_rebuilt(rebuilt, store, result_path, file)

@@ -13,16 +13,29 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_export_label_studio(args: argparse.Namespace) -> int:
-    from communique.export.label_studio import export_label_studio
+    from communique.export.label_studio import export_label_studio, gold_tasks, prediction_tasks
     from communique.export.run import iter_valid
 
+    dropped = 0
     try:
-        written = export_label_studio(iter_valid(Path(args.annotations), Path(args.corpus)), Path(args.out))
+        if args.predictions:
+            tasks, dropped = prediction_tasks(Path(args.predictions), Path(args.corpus))
+            written = export_label_studio(tasks, Path(args.out))
+        else:
+            written = export_label_studio(
+                gold_tasks(iter_valid(Path(args.annotations), Path(args.corpus))), Path(args.out)
+            )
     except CommuniqueError as exc:
         write_report(exc.issues, len({i.file for i in exc.issues}), "text", sys.stderr)
         print("nothing was exported: fix the problems above first", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"wrote {args.out}: config.xml and tasks.json with {written} task(s)", file=sys.stderr)
+    source = f"predictions in {args.predictions}" if args.predictions else "the gold"
+    print(
+        f"wrote {args.out}: config.xml and tasks.json with {written} task(s) pre-annotated from {source}",
+        file=sys.stderr,
+    )
+    if dropped:
+        print(f"{dropped} predicted span(s) left out: unanchored, or a mention without a form", file=sys.stderr)
     return EXIT_OK
 
 
@@ -49,7 +62,13 @@ def cmd_import_label_studio(args: argparse.Namespace) -> int:
     if not source.is_file():
         print(f"{source}: no such file (give a Label Studio JSON export)", file=sys.stderr)
         return EXIT_USAGE
-    result = read_label_studio(source, Path(args.corpus), predictions=args.predictions)
+    result = read_label_studio(
+        source,
+        Path(args.corpus),
+        predictions=args.predictions,
+        annotators=args.annotator or None,
+        guidelines_version=args.guidelines_version,
+    )
     return _finish(result, f"Label Studio export {source.name}", Path(args.out))
 
 
@@ -69,6 +88,9 @@ def register_export(formats: argparse._SubParsersAction) -> None:  # type: ignor
     ls.add_argument("--out", default="dist/label-studio", help="output folder (default: dist/label-studio)")
     ls.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
     ls.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    ls.add_argument(
+        "--predictions", metavar="FILE", help="pre-annotate from an extractor's predictions (JSON Lines) instead"
+    )
     ls.set_defaults(func=cmd_export_label_studio)
 
 
@@ -84,6 +106,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ls.add_argument(
         "--predictions", action="store_true", help="read the tasks' pre-annotations instead of submitted annotations"
     )
+    ls.add_argument(
+        "--annotator", action="append", help="who annotated, for tasks whose data does not say (repeatable)"
+    )
+    ls.add_argument("--guidelines-version", help="guidelines version followed, for tasks whose data does not say")
     ls.set_defaults(func=cmd_import_label_studio)
 
     brat = tools.add_parser("brat", help="a folder of brat .txt/.ann files (as `export brat` writes)")

@@ -1,7 +1,8 @@
 """``communique export label-studio``: tasks with pre-annotations, and a labelling configuration.
 
 Writes ``tasks.json`` (one task per document: the text and the document fields in ``data``, the
-annotations as a Label Studio *prediction*, so an annotator starts from them) and ``config.xml``, the
+gold annotations, or an extractor's predictions, as a Label Studio *prediction*, so an annotator starts
+from them) and ``config.xml``, the
 labelling configuration, generated from the models' labels (never listed by hand). The mapping is the
 one :mod:`communique.annotate.import_label_studio` reads back; see there. Offsets are written as
 JavaScript (UTF-16) offsets, which is how Label Studio counts.
@@ -10,7 +11,7 @@ JavaScript (UTF-16) offsets, which is how Label Studio counts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -36,7 +37,11 @@ from communique.annotate.import_label_studio import (
     TEXT_FIELDS,
 )
 from communique.annotate.importers import Utf16Offsets
+from communique.bench.annotations import Annotations, Extent
+from communique.bench.predictions import read_predictions
+from communique.corpus.store import CorpusStore
 from communique.io.write import write_atomic
+from communique.schema.errors import CommuniqueError
 from communique.schema.models import AnnotatedDocument, Mention, Span, TimeExpression
 
 #: which region labels each per-region control is shown for
@@ -213,15 +218,108 @@ def document_task(doc: AnnotatedDocument, text: str, model_version: str = "gold"
     }
 
 
-def export_label_studio(
-    pairs: Iterable[tuple[AnnotatedDocument, Any]], out: Path, *, model_version: str = "gold"
-) -> int:
+def gold_tasks(pairs: Iterable[tuple[AnnotatedDocument, Any]]) -> Iterator[dict[str, Any]]:
+    """Tasks pre-annotated with validated documents (``pairs`` yields them with their corpus documents)."""
+    for doc, corpus in pairs:
+        yield document_task(doc, corpus.text)
+
+
+def prediction_result(predicted: Annotations, text: str) -> tuple[list[dict[str, Any]], int]:
+    """The ``result`` list for an extractor's predictions (as the benchmark reads them), and how many
+    predicted spans had no place in it (unanchored, or a mention without a form).
+
+    Predictions carry less than the gold: items get fresh ids (``o1``, ``m1``, ``q1``, ``c1``), meeting
+    participants no roles; fields an extractor did not predict are left for the annotator.
+    """
+    out = _Results(text)
+    dropped = 0
+    ids = {official.ref: f"o{n}" for n, official in enumerate(predicted.officials, 1)}
+    names = {official.ref: official.name for official in predicted.officials}
+    mentions: dict[str, list[tuple[int, str]]] = {}
+    for m in predicted.mentions:
+        if not m.extent.anchored or m.form is None:
+            dropped += 1
+            continue
+        named = names[m.official] if m.official not in mentions else None  # the name sits on the first mention
+        rid = out.region(MENTION_LABELS[m.form], _span(m.extent), ids[m.official], name=named)
+        mentions.setdefault(m.official, []).append((m.extent.start, rid))
+
+    def relate(source: str, official: str | None, at: int, label: str) -> None:
+        if official in mentions:
+            out.relate(source, min(mentions[official], key=lambda pair: (abs(pair[0] - at), pair[0]))[1], label)
+
+    for n, meeting in enumerate(predicted.meetings, 1):
+        evidence = [e for e in meeting.evidence if e.anchored]
+        dropped += len(meeting.evidence) - len(evidence)
+        if not evidence:
+            continue
+        item = f"m{n}"
+        first = out.region(MEETING_EVIDENCE, _span(evidence[0]), item, meeting_status=meeting.status)
+        for extent in evidence[1:]:
+            out.region(MEETING_EVIDENCE, _span(extent), item)
+        for label, optional in ((MEETING_LOCATION, meeting.location), (MEETING_TIME, meeting.time)):
+            if optional is not None and optional.anchored:
+                out.region(label, _span(optional), item)
+        for official in sorted(meeting.participants):
+            relate(first, official, evidence[0].start, PARTICIPANT)
+    for n, quote in enumerate(predicted.quotes, 1):
+        contents = [e for e in quote.contents if e.anchored]
+        cues = [e for e in quote.cues if e.anchored]
+        dropped += len(quote.contents) + len(quote.cues) - len(contents) - len(cues)
+        if not contents:
+            continue
+        item = f"q{n}"
+        for extent in cues:
+            out.region(QUOTE_CUE, _span(extent), item)
+        first = out.region(QUOTE_CONTENT, _span(contents[0]), item, quote_kind=quote.kind)
+        for extent in contents[1:]:
+            out.region(QUOTE_CONTENT, _span(extent), item)
+        relate(first, quote.speaker, contents[0].start, "speaker")
+    for n, c in enumerate(predicted.commitments, 1):
+        if not c.evidence.anchored:
+            dropped += 1
+            continue
+        item = f"c{n}"
+        first = out.region(COMMITMENT_EVIDENCE, _span(c.evidence), item, commitment_kind=c.kind)
+        for label, optional in ((COMMITMENT_CONTENT, c.content), (COMMITMENT_TIME, c.time)):
+            if optional is not None and optional.anchored:
+                out.region(label, _span(optional), item)
+        relate(first, c.actor, c.evidence.start, "actor")
+    return out.items + out.relations, dropped
+
+
+def _span(extent: Extent) -> Span:
+    return Span(start=extent.start, end=extent.end, text=extent.text)
+
+
+def prediction_tasks(predictions: Path, corpus_dir: Path) -> tuple[list[dict[str, Any]], int]:
+    """Tasks pre-annotated with a predictions file (JSON Lines, as ``communique bench`` reads it), and the
+    number of predicted spans left out; raises :class:`CommuniqueError` when the file has errors."""
+    read = read_predictions(predictions, corpus_dir)
+    if not read.ok:
+        raise CommuniqueError(read.errors)
+    store = CorpusStore(corpus_dir)
+    tasks, dropped = [], 0
+    for doc_id, predicted in read.documents.items():
+        corpus = store.text(doc_id)
+        assert corpus is not None  # reading the predictions resolved every document
+        result, left_out = prediction_result(predicted, corpus.text)
+        dropped += left_out
+        tasks.append(
+            {
+                "data": {"text": corpus.text, "document_id": doc_id, "text_sha256": corpus.sha256},
+                "predictions": [{"model_version": Path(predictions).name, "result": result}],
+            }
+        )
+    return tasks, dropped
+
+
+def export_label_studio(tasks: Iterable[dict[str, Any]], out: Path) -> int:
     """Write ``tasks.json`` and ``config.xml`` under ``out``; returns how many tasks were written.
 
-    ``pairs`` yields validated documents with their corpus documents (anything with a ``text``); it raises
-    on invalid input before anything is written.
+    ``tasks`` may raise on invalid input (see :func:`gold_tasks`): then nothing is written.
     """
-    tasks = [document_task(doc, corpus.text, model_version) for doc, corpus in pairs]
-    write_atomic(out / "tasks.json", json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+    listed = list(tasks)
+    write_atomic(out / "tasks.json", json.dumps(listed, ensure_ascii=False, indent=1) + "\n")
     write_atomic(out / "config.xml", labeling_config())
-    return len(tasks)
+    return len(listed)
