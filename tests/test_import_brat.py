@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
@@ -99,8 +100,11 @@ def test_changed_text_is_refused(tmp_path: Path, capsys):
 def test_imported_document_is_validated(tmp_path: Path, capsys):
     corpus, brat, ann = _exported(tmp_path)
     _edit(ann, "quote=q2", "quote=q1")  # two quotes with one id
+    text = ann.read_text(encoding="utf-8")
+    event = re.findall(r"AnnotatorNotes (E\d+)\tquote=q1", text)[1]  # the second one, once q2
+    line = text[: text.index(f"\n{event}\t") + 1].count("\n") + 1
     err = _refused(brat, corpus, tmp_path, capsys)
-    assert "[duplicate-id]" in err and str(ann) in err
+    assert f"{ann}:{line}:1: $: [duplicate-id] in the imported document at $.quotes[1].id" in err
 
 
 def test_mention_without_note_takes_its_official_from_equiv(tmp_path: Path):
@@ -149,3 +153,40 @@ def test_import_needs_a_brat_folder(tmp_path: Path, capsys, folder: str):
     code = main(["import", "brat", str(path), "--out", str(tmp_path / "out"), "--corpus", str(CORPUS)])
     assert code == (2 if folder == "missing" else 1)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture(scope="module")
+def brat_export(tmp_path_factory) -> Path:
+    brat = tmp_path_factory.mktemp("brat-export")
+    assert main(["export", "brat", "--out", str(brat), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    return brat
+
+
+_WORD = st.sampled_from(["Mention", "Quote", "Meeting", "Time", "Form", "name", "Speaker", "T1", "E1", "x", ""])
+_LINE = st.one_of(
+    st.text(alphabet=st.sampled_from('TEA#*R0123456789 \t:;="abcMentionQuoteForm-'), max_size=40),
+    st.builds(
+        "{}\t{} {} {}\t{}".format,
+        st.sampled_from(["T900", "E900", "A900", "#900", "*", "R1", "N1"]),
+        _WORD,
+        st.integers(-3, 9000),
+        st.integers(-3, 9000),
+        _WORD,
+    ),
+    st.builds("{}\t{}:{} {}:{}".format, st.just("E901"), _WORD, _WORD, _WORD, _WORD),
+    st.builds("#902\tAnnotatorNotes {}\t{}".format, _WORD, st.text(max_size=20)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_LINE, max_size=6))
+def test_any_ann_text_is_reported_never_raised(brat_export: Path, tmp_path_factory, lines: list[str]):
+    """Arbitrary .ann lines (appended to a good export) give located issues, never a traceback."""
+    brat = tmp_path_factory.mktemp("brat-fuzz") / "brat"
+    shutil.copytree(brat_export, brat)
+    (ann,) = brat.glob("*.ann")
+    with ann.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    result = read_brat(brat, CORPUS)
+    assert result.documents or result.issues
+    assert all(i.file == str(ann) and i.line is not None for i in result.issues)

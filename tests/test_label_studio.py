@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
@@ -142,7 +142,10 @@ def test_imported_document_is_validated(both, tmp_path: Path, capsys):
     kind["value"]["choices"] = ["direct"]  # but its content is not inside quotation marks
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
     assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
-    assert "[direct-quote-unquoted]" in capsys.readouterr().err
+    task = tasks.index(_task(tasks, DOC_ID))
+    region = next(k for k, r in enumerate(results) if r["id"] == kind["id"] and r["type"] == "labels")
+    where = f"$[{task}].predictions[0].result[{region}]: [direct-quote-unquoted]"
+    assert where in capsys.readouterr().err  # placed at the quote's content region in the export
     assert not (tmp_path / "back").exists()
 
 
@@ -231,3 +234,37 @@ def test_round_trip_through_a_real_label_studio_server(label_studio, both, tmp_p
     assert back == expected
     log = label_studio.log.read_text(encoding="utf-8", errors="replace")
     assert "Starting new HTTP" not in log  # the server reached nothing outside this machine
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10_000) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@pytest.fixture(scope="module")
+def exported_tasks(tmp_path_factory) -> list[dict]:
+    out = tmp_path_factory.mktemp("ls-fuzz")
+    _export(GOLD, CORPUS, out)
+    return json.loads((out / "tasks.json").read_text(encoding="utf-8"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_damage_to_an_export_is_reported_never_raised(exported_tasks, tmp_path_factory, data):
+    """Whatever a tool or a hand edit does to an export, the import reports located issues; no traceback."""
+    tasks = json.loads(json.dumps(exported_tasks))
+    result = tasks[0]["predictions"][0]["result"]
+    places = [tasks[0], tasks[0]["data"], *result[:60], *(r["value"] for r in result[:60] if "value" in r)]
+    for _ in range(data.draw(st.integers(1, 3), label="damages")):
+        target = places[data.draw(st.integers(0, len(places) - 1), label="place")]
+        if isinstance(target, dict) and target:
+            target[data.draw(st.sampled_from(sorted(target)), label="key")] = data.draw(_JSON, label="value")
+    path = tmp_path_factory.mktemp("damaged") / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    from communique.annotate.import_label_studio import read_label_studio
+
+    outcome = read_label_studio(path, CORPUS, predictions=True)
+    assert outcome.documents or outcome.issues
+    assert all(i.file == str(path) and i.line is not None for i in outcome.issues)

@@ -22,7 +22,7 @@ from typing import Any
 
 from communique.annotate.importers import ImportResult, span_data, validate_rebuilt
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
-from communique.io.parse import ParseFailure, decode_utf8, parse_json
+from communique.io.parse import JsonPath, ParseFailure, decode_utf8, parse_json
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
     AnnotatedDocument,
@@ -165,16 +165,17 @@ def _read_document(
     ann = _parse(text, corpus, name, issues)
     if len(issues) > before:
         return None
+    layers, sources = _rebuild(ann, corpus, name, issues)
     rebuilt = {
         "document_id": doc_id,
         "text_sha256": fields.get("text_sha256", corpus.sha256),
         "guidelines_version": fields.get("guidelines_version"),
         "annotators": fields.get("annotators"),
-        **_rebuild(ann, corpus, name, issues),
+        **layers,
     }
     if len(issues) > before:
         return None
-    problems, document = validate_rebuilt(rebuilt, store, "$", name)
+    problems, document = validate_rebuilt(rebuilt, store, sources, name)
     issues.extend(problems)
     return document
 
@@ -234,7 +235,7 @@ def _parse(text: str, corpus: CorpusText, name: str, issues: list[Issue]) -> _An
             else:
                 bad("unknown-label", f"brat annotation {aid!r}: communique uses T, E, A, * and # lines only", number)
         except (IndexError, ValueError):
-            bad("yaml-syntax", "not a well-formed brat standoff line", number)
+            bad("standoff-syntax", "not a well-formed brat standoff line", number)
     return ann
 
 
@@ -272,7 +273,11 @@ def _spans(
     return [span_data(s, e, text[s:e]) for s, e in groups]
 
 
-def _rebuild(ann: _Ann, corpus: CorpusText, name: str, issues: list[Issue]) -> dict[str, Any]:
+def _rebuild(
+    ann: _Ann, corpus: CorpusText, name: str, issues: list[Issue]
+) -> tuple[dict[str, Any], dict[JsonPath, tuple[str, int | None]]]:
+    """The annotation data of one .ann file, and the line each part of it came from."""
+
     def bad(code: str, message: str, aid: str) -> None:
         issues.append(issue(code, message, file=name, line=ann.lines.get(aid), column=1))
 
@@ -288,6 +293,8 @@ def _rebuild(ann: _Ann, corpus: CorpusText, name: str, issues: list[Issue]) -> d
             for m in members:
                 official_of.setdefault(m, next(iter(known)))
     officials: dict[str, dict[str, Any]] = {}
+    lines: dict[str, list[int]] = {}  # official -> line of each mention
+    sources: dict[JsonPath, tuple[str, int | None]] = {(): ("$", None)}
     for tid, tb in ann.textbounds.items():
         if tb.label != "Mention":
             continue
@@ -306,6 +313,7 @@ def _rebuild(ann: _Ann, corpus: CorpusText, name: str, issues: list[Issue]) -> d
                 bad("conflicting-values", f"{oid}: {key} is {value!r} here but {official[key]!r} before", tid)
             official[key] = value
         official["mentions"].append({**tb.spans[0], "form": form})
+        lines.setdefault(oid, []).append(tb.line)
     for official in officials.values():  # mentions last, as in the model
         official["mentions"] = official.pop("mentions")
 
@@ -313,8 +321,13 @@ def _rebuild(ann: _Ann, corpus: CorpusText, name: str, issues: list[Issue]) -> d
     for eid, event in ann.events.items():
         item = _event_item(eid, event, ann, official_of, bad)
         if item is not None:
-            layers[{"Quote": "quotes", "Meeting": "meetings", "Commitment": "commitments"}[event.label]].append(item)
-    return {"officials": list(officials.values()), **layers}
+            layer = {"Quote": "quotes", "Meeting": "meetings", "Commitment": "commitments"}[event.label]
+            sources[layer, len(layers[layer])] = ("$", event.line)
+            layers[layer].append(item)
+    for n, oid in enumerate(officials):
+        sources["officials", n] = ("$", lines[oid][0])
+        sources.update((("officials", n, "mentions", j), ("$", line)) for j, line in enumerate(lines[oid]))
+    return {"officials": list(officials.values()), **layers}, sources
 
 
 def _event_item(eid: str, event: _Event, ann: _Ann, official_of: dict[str, str], bad: Any) -> dict[str, Any] | None:

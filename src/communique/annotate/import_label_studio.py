@@ -29,7 +29,7 @@ from typing import Any
 
 from communique.annotate.importers import ImportResult, Utf16Offsets, check_span, span_data, validate_rebuilt
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
-from communique.io.parse import Locator, ParseFailure, decode_utf8, parse_json, parse_path
+from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, parse_json, parse_path
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
     AnnotatedDocument,
@@ -108,6 +108,9 @@ class _Item:
     spans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     fields: dict[str, tuple[Any, str]] = field(default_factory=dict)  # field -> (value, where it was given)
     participants: list[dict[str, Any]] = field(default_factory=list)
+    source: str = ""  # path of the item's first region in the export
+    span_paths: dict[str, list[str]] = field(default_factory=dict)  # role -> path of each span's region
+    participant_paths: list[str] = field(default_factory=list)  # path of each participant's relation
 
 
 def read_label_studio(
@@ -220,7 +223,7 @@ def _read_task(
         issues.append(issue("type-error", "an annotation's `result` is a list", path=result_path))
         return None
     before = len(issues)
-    rebuilt = _rebuild(results, result_path, corpus, issues)
+    layers, sources = _rebuild(results, result_path, corpus, issues)
     if len(issues) > before:
         return None
     rebuilt = {
@@ -228,9 +231,9 @@ def _read_task(
         "text_sha256": data.get("text_sha256", corpus.sha256),
         "guidelines_version": data.get("guidelines_version", defaults["guidelines_version"]),
         "annotators": data.get("annotators", defaults["annotators"]),
-        **rebuilt,
+        **layers,
     }
-    found, document = validate_rebuilt(rebuilt, store, result_path, file)
+    found, document = validate_rebuilt(rebuilt, store, sources, file)
     issues.extend(found)
     return document
 
@@ -245,7 +248,10 @@ def _choose(entries: Any) -> tuple[int, dict[str, Any]] | None:
     return max(usable, key=lambda pair: (str(pair[1].get("updated_at") or ""), pair[0]))
 
 
-def _rebuild(results: list[Any], where: str, corpus: CorpusText, issues: list[Issue]) -> dict[str, Any]:
+def _rebuild(
+    results: list[Any], where: str, corpus: CorpusText, issues: list[Issue]
+) -> tuple[dict[str, Any], dict[JsonPath, tuple[str, int | None]]]:
+    """The annotation data of one annotation's results, and where in the export each part came from."""
     offsets = Utf16Offsets(corpus.text)
     regions: dict[str, _Region] = {}
     extras: list[tuple[int, dict[str, Any]]] = []
@@ -291,6 +297,8 @@ def _rebuild(results: list[Any], where: str, corpus: CorpusText, issues: list[Is
         if region.layer == "officials":
             span = {**span, "form": next(f for f, lab in MENTION_LABELS.items() if lab == region.label)}
         item.spans.setdefault(region.role, []).append(span)
+        item.span_paths.setdefault(region.role, []).append(region.path)
+        item.source = item.source or region.path
         for name, (value, path) in region.fields.items():
             if name in CHOICE_FIELDS:
                 layer, fld, _ = CHOICE_FIELDS[name]
@@ -306,7 +314,12 @@ def _rebuild(results: list[Any], where: str, corpus: CorpusText, issues: list[Is
         if refused & {str(r.get("from_id")), str(r.get("to_id"))}:
             continue
         _relate(r, f"{where}[{k}]", owner, items, issues)
-    return {layer: [_build(layer, item, issues) for item in group.values()] for layer, group in items.items()}
+    sources: dict[JsonPath, tuple[str, int | None]] = {(): (where, None)}
+    data = {
+        layer: [_build(layer, n, item, issues, sources) for n, item in enumerate(group.values())]
+        for layer, group in items.items()
+    }
+    return data, sources
 
 
 def _region(
@@ -407,6 +420,7 @@ def _relate(
             item = items[a[0]][a[1]]
             if fld in labels(ParticipantRole) or fld == PARTICIPANT:
                 item.participants.append({"official_id": b[1], "role": None if fld == PARTICIPANT else fld})
+                item.participant_paths.append(path)
             else:
                 _set(item, fld, b[1], path, issues)
             return
@@ -417,17 +431,27 @@ def _relate(
     )
 
 
-def _build(layer: str, item: _Item, issues: list[Issue]) -> dict[str, Any]:
+def _build(
+    layer: str, index: int, item: _Item, issues: list[Issue], sources: dict[JsonPath, tuple[str, int | None]]
+) -> dict[str, Any]:
     out: dict[str, Any] = {"id": item.id}
-    for name, (value, _) in item.fields.items():
+    sources[layer, index] = (item.source, None)
+    for name, (value, path) in item.fields.items():
         out[name] = value
+        sources[layer, index, name] = (path, None)
     for role, spans in item.spans.items():
+        paths = item.span_paths[role]
         if (layer, role) in SINGLE_SPANS:
             if len(spans) > 1:
-                issues.append(issue("conflicting-values", f"{item.id}: {len(spans)} {role} spans, one allowed"))
+                issues.append(
+                    issue("conflicting-values", f"{item.id}: {len(spans)} {role} spans, one allowed", path=paths[1])
+                )
             out[role] = spans[0]
+            sources[layer, index, role] = (paths[0], None)
         else:
             out[role] = spans
+            sources.update(((layer, index, role, j), (path, None)) for j, path in enumerate(paths))
+    sources.update(((layer, index, "participants", j), (path, None)) for j, path in enumerate(item.participant_paths))
     if layer == "officials":
         for name in ("name", "title", "rank", "country", "organisation"):
             out.setdefault(name, None)

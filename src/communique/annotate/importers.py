@@ -12,14 +12,14 @@ Imported spans carry offsets and text only: the anchoring hints of hand-written 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from communique.annotate.validate import validate_data
 from communique.corpus.store import CorpusStore, CorpusText
-from communique.io.parse import dump_round_trip
+from communique.io.parse import JsonPath, dump_round_trip, parse_path
 from communique.io.write import write_atomic
 from communique.schema.errors import Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
@@ -91,15 +91,23 @@ def span_data(start: int, end: int, text: str, **extra: Any) -> dict[str, Any]:
 
 
 def validate_rebuilt(
-    data: dict[str, Any], store: CorpusStore, where: str, file: str
+    data: dict[str, Any], store: CorpusStore, sources: Mapping[JsonPath, tuple[str, int | None]], file: str
 ) -> tuple[list[Issue], AnnotatedDocument | None]:
-    """Validate rebuilt annotation data as ``communique validate`` would; issues are placed at ``where`` in
-    the tool's export (the rebuilt document has no lines of its own), the document path in the message."""
+    """Validate rebuilt annotation data as ``communique validate`` would.
+
+    The rebuilt document has no lines of its own: each issue is placed where its part of the document came
+    from in the tool's export (``sources`` maps document paths to a path and line there; the longest
+    matching prefix wins, ``()`` is the fallback), with the document path in the message.
+    """
     found, document = validate_data(data, store)
-    placed = [
-        issue(i.code, f"in the imported document at {i.path}: {i.message}", path=where, hint=i.hint, file=file)
-        for i in found
-    ]
+    placed = []
+    for problem in found:
+        parts = parse_path(problem.path)
+        where, line = next((sources[parts[:n]] for n in range(len(parts), -1, -1) if parts[:n] in sources), ("$", None))
+        message = f"in the imported document at {problem.path}: {problem.message}"
+        placed.append(
+            issue(problem.code, message, path=where, hint=problem.hint, file=file, line=line, column=line and 1)
+        )
     return placed, document
 
 

@@ -103,6 +103,7 @@ _ENTRIES = [
         "unknown-label", Severity.ERROR, "A label, relation or choice the communique configuration does not define."
     ),
     Problem("conflicting-values", Severity.ERROR, "Two places in a tool's export give different values for one field."),
+    Problem("standoff-syntax", Severity.ERROR, "A brat .ann line is not well-formed standoff."),
     Problem("task-unannotated", Severity.WARNING, "A Label Studio task has no submitted annotation; it is skipped."),
     # exports
     # -- export codes go here --
