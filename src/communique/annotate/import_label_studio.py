@@ -308,6 +308,10 @@ def _rebuild(
                     )
                 else:
                     _set(item, fld, value, path, issues)
+            elif name == "value" and (region.layer, region.role) not in TIME_ROLES:
+                issues.append(
+                    issue("invalid-value", f"value is a time's calendar date, not a {region.label}'s", path=path)
+                )
             elif name not in (ITEM, "value"):
                 _set(item, name, value, path, issues)
     for k, r in relations:
@@ -426,7 +430,9 @@ def _relate(
             return
     issues.append(
         issue(
-            "invalid-value", f"a {label} relation goes from a {sources} item to a mention of {target_layer}", path=path
+            "invalid-value",
+            f"a {label} relation joins a {sources.replace('|', ' or ')} item and one of {target_layer}",
+            path=path,
         )
     )
 
