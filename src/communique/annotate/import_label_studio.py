@@ -334,7 +334,7 @@ def _region(
         issues.append(issue("unknown-label", "a labels result must come from `label` on `text`", path=path))
         return None
     names = value.get("labels")
-    if not isinstance(names, list) or len(names) != 1 or names[0] not in SPAN_LABELS:
+    if not isinstance(names, list) or len(names) != 1 or not isinstance(names[0], str) or names[0] not in SPAN_LABELS:
         issues.append(
             issue(
                 "unknown-label",
@@ -402,7 +402,7 @@ def _relate(
     issues: list[Issue],
 ) -> None:
     names = r.get("labels")
-    if not isinstance(names, list) or len(names) != 1 or names[0] not in RELATIONS:
+    if not isinstance(names, list) or len(names) != 1 or not isinstance(names[0], str) or names[0] not in RELATIONS:
         issues.append(
             issue(
                 "unknown-label",
