@@ -22,7 +22,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = ROOT / "corpus"
 GOLD = ROOT / "annotations" / "gold"
 DOC_ID = "iran-pakistan-military-talks"
-SHARED_SEED = ROOT.parent / "shared" / "seeds" / "000_0ea87dedf4f691f5.txt"
 
 
 @pytest.fixture

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import math
+import shutil
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scorch import scores as scorch_scores
 
 from communique import load_annotations
-from communique.review.agreement import compare
+from communique.bench.annotations import OfficialItem, from_gold
+from communique.bench.counting import count_document
+from communique.bench.metrics import BY_KEY, FAMILIES, Tally, compute, family_scores
+from communique.bench.officials import align_officials, ceaf_e
+from communique.cli.main import main
+from communique.review.agreement import compare, compare_sets
+from communique.schema.models import AnnotatedDocument, Mention, Official
+from communique.synth.generate import synthesise
 
 from .conftest import CORPUS, FIXTURES, ROOT
 
@@ -64,3 +79,195 @@ def test_recorded_passes_are_comparable():
     kinds = {(d.layer, d.kind) for d in result.differences}
     assert ("meetings", "evidence") in kinds  # the differences ADJUDICATION.md resolves
     assert result.layers["quotes"]["speaker"]["total"] == result.layers["quotes"]["overlap"]["matched"]
+
+
+# ----------------------------------------------------------------------------- CEAF-e: one function, checked
+
+
+def _clustered(clusters: list[list[int]]) -> AnnotatedDocument:
+    """A document whose only layer is officials: cluster k holds mentions m, each at [10m, 10m+3)."""
+    officials = [
+        Official(
+            id=f"o{k}",
+            name=None,
+            title=None,
+            rank=None,
+            country=None,
+            organisation=None,
+            participation="mentioned",
+            mentions=[Mention(start=10 * m, end=10 * m + 3, text="abc", form="name") for m in cluster],
+        )
+        for k, cluster in enumerate(clusters)
+    ]
+    return AnnotatedDocument(
+        document_id="clusters", text_sha256="0" * 64, guidelines_version="1.1", annotators=["t"], officials=officials
+    )
+
+
+def _bench_ceaf(gold: AnnotatedDocument, pred: AnnotatedDocument) -> dict[str, float]:
+    """CEAF-e as ``communique bench`` scores it: counted per document, then the metric's formula."""
+    text = "abc       " * 20
+    g, p = from_gold(gold, text), from_gold(pred, text)
+    tally = Tally()
+    count_document(g, p, align_officials(g, p), lambda _: "doc", tally)
+    totals = tally.totals()
+    metric = BY_KEY["officials.ceaf_e"]
+    counts = {c: totals[f"{metric.key}|*|{c}"] for c in FAMILIES["ceaf"]}
+    return {k: float(v) for k, v in compute(metric, counts).items()}
+
+
+def _item(k: int, cluster: frozenset[int]) -> OfficialItem:
+    return OfficialItem(f"o{k}", None, (), frozenset((m, m + 1) for m in cluster))
+
+
+def test_the_issue_example_scores_the_same_in_bench_agreement_and_scorch():
+    key, response = [[0, 5], [1], [2, 3, 7], [4, 6]], [[1, 4, 5], [2, 6, 8], [3], [7]]
+    # phi4-optimal: {1}~{1,4,5} 0.5, {2,3,7}~{3} 0.5, {4,6}~{2,6,8} 0.4 -> 1.4 over 4 + 4 clusters
+    agreement = compare(_clustered(key), _clustered(response)).layers["officials"]["ceaf_e"]
+    bench = _bench_ceaf(_clustered(key), _clustered(response))
+    recall, precision, f1 = scorch_scores.ceaf_e([set(c) for c in key], [set(c) for c in response])
+    assert agreement["phi4_sum"] == pytest.approx(1.4)
+    assert agreement["f1"] == pytest.approx(0.35) == bench["f1"] == pytest.approx(f1)
+    assert agreement["precision"] == pytest.approx(bench["precision"]) == pytest.approx(precision)
+    assert agreement["recall"] == pytest.approx(bench["recall"]) == pytest.approx(recall)
+
+
+# each mention 0..11 is in no cluster (None) or in cluster 0..4 of a side: twinless mentions and singletons occur
+_labels = st.lists(st.one_of(st.none(), st.integers(0, 4)), min_size=1, max_size=12)
+
+
+def _partition(labels: list[int | None]) -> list[frozenset[int]]:
+    found: dict[int, set[int]] = {}
+    for mention, label in enumerate(labels):
+        if label is not None:
+            found.setdefault(label, set()).add(mention)
+    return [frozenset(c) for _, c in sorted(found.items())]
+
+
+@given(_labels, _labels)
+def test_ceaf_e_equals_scorch(key_labels, response_labels):
+    key, response = _partition(key_labels), _partition(response_labels)
+    golds, preds = [_item(k, c) for k, c in enumerate(key)], [_item(k, c) for k, c in enumerate(response)]
+    result = ceaf_e(golds, preds)
+    scores = {
+        k: float(v)
+        for k, v in family_scores("ceaf", {"phi4": result.phi4, "gold": result.gold, "pred": result.pred}).items()
+    }
+    assert (result.gold, result.pred) == (len(key), len(response))
+    if any(k & r for k in key for r in response):
+        recall, precision, f1 = scorch_scores.ceaf_e([set(c) for c in key], [set(c) for c in response])
+        assert scores["recall"] == pytest.approx(recall)
+        assert scores["precision"] == pytest.approx(precision)
+        assert scores["f1"] == pytest.approx(f1)
+    else:  # scorch's harmonic mean raises on P = R = 0; nothing shared: phi4 0, F1 0 unless both sides are empty
+        assert result.phi4 == 0 and result.pairs == ()
+        assert scores["f1"] == 0.0 if key or response else math.isnan(scores["f1"])
+    # the alignment is one-to-one and its phi4 values are the clusters' Dice coefficients
+    assert len({i for i, _, _ in result.pairs}) == len({j for _, j, _ in result.pairs}) == len(result.pairs)
+    for i, j, phi in result.pairs:
+        assert phi == pytest.approx(2 * len(key[i] & response[j]) / (len(key[i]) + len(response[j])))
+
+
+@given(_labels, _labels)
+def test_agreement_and_bench_give_the_same_ceaf_e(key_labels, response_labels):
+    key, response = _partition(key_labels), _partition(response_labels)
+    a, b = _clustered([sorted(c) for c in key]), _clustered([sorted(c) for c in response])
+    agreement = compare(a, b).layers["officials"]["ceaf_e"]
+    bench = _bench_ceaf(a, b)
+    for name in ("precision", "recall", "f1"):
+        assert (agreement[name] is None) == math.isnan(bench[name])
+        if agreement[name] is not None:
+            assert agreement[name] == pytest.approx(bench[name])
+
+
+# ------------------------------------------------------------------------------------------ many documents
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path) -> Path:
+    """A small synthetic corpus of three documents with their annotations (JSON)."""
+    list(synthesise(tmp_path, 3, seed=7))
+    return tmp_path
+
+
+def _pass_b(root: Path) -> tuple[Path, str, str]:
+    """Pass b: two of the three documents, one of them without its first commitment (or quote)."""
+    files = sorted((root / "annotations").glob("*.json"))
+    assert len(files) == 3
+    b = root / "b"
+    b.mkdir()
+    edited = json.loads(files[0].read_text(encoding="utf-8"))
+    layer = "commitments" if edited["commitments"] else "quotes"
+    assert edited[layer], "the synthetic document has something to drop"
+    edited[layer] = edited[layer][1:]
+    (b / files[0].name).write_text(json.dumps(edited), encoding="utf-8")
+    shutil.copy(files[1], b / files[1].name)
+    left_out = json.loads(files[2].read_text(encoding="utf-8"))["document_id"]
+    return b, layer, left_out
+
+
+def test_agree_pairs_documents_and_sums_them_micro(synthetic: Path, capsys):
+    b, layer, left_out = _pass_b(synthetic)
+    args = [str(synthetic / "annotations"), str(b), "--corpus", str(synthetic / "corpus")]
+    assert main(["agree", *args, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["only_a"] == [left_out] and report["only_b"] == []
+    documents = report["documents"]
+    assert len(documents) == report["micro"]["documents"] == 2
+    dropped = [d for doc in documents.values() for d in doc["differences"] if d["kind"] == "only-a"]
+    assert [d["layer"] for d in dropped] == [layer]
+    assert report["micro"]["differences"] == sum(len(doc["differences"]) for doc in documents.values()) >= 1
+    # micro figures are the summed counts, and the scores are recomputed from them
+    for name, figure in report["micro"]["layers"]["mentions"].items():
+        for count in ("a", "b", "matched", "agree", "total"):
+            if count in figure:
+                assert figure[count] == sum(doc["layers"]["mentions"][name][count] for doc in documents.values())
+    counts = report["micro"]["layers"][layer]["overlap"]
+    assert counts["matched"] == counts["b"] == counts["a"] - 1
+    assert counts["f1"] == pytest.approx(2 * counts["matched"] / (counts["a"] + counts["b"]))
+    ceaf = report["micro"]["layers"]["officials"]["ceaf_e"]
+    assert ceaf["f1"] == 1.0 and ceaf["a"] == sum(d["layers"]["officials"]["ceaf_e"]["a"] for d in documents.values())
+
+    assert main(["agree", *args]) == 0
+    text = capsys.readouterr().out
+    assert "micro over 2 documents" in text and f"only in A\n\n- {left_out}" in text
+    assert all(f"document {doc_id}" in text for doc_id in documents)
+
+
+def test_agree_without_a_common_document_is_a_usage_error(synthetic: Path, capsys):
+    files = sorted((synthetic / "annotations").glob("*.json"))
+    code = main(["agree", str(files[0]), str(files[1]), "--corpus", str(synthetic / "corpus")])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "" and "no document in common" in captured.err
+
+
+def test_agree_reports_an_invalid_pass_without_a_traceback(synthetic: Path, capsys):
+    broken = synthetic / "broken.json"
+    broken.write_text('{"document_id": 3}', encoding="utf-8")
+    code = main(["agree", str(synthetic / "annotations"), str(broken), "--corpus", str(synthetic / "corpus")])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == "" and "broken.json" in captured.err
+
+
+def test_compare_sets_lists_one_sided_documents(minimal):
+    other = minimal.model_copy(update={"document_id": "another-document"})
+    report = compare_sets([minimal], [minimal, other])
+    assert (
+        list(report.documents) == [minimal.document_id] and report.only_a == [] and report.only_b == [other.document_id]
+    )
+    assert report.as_dict()["micro"]["layers"] == report.documents[minimal.document_id].layers
+
+
+def test_swapping_the_passes_swaps_precision_and_recall():
+    a = load_annotations(ROOT / "annotations" / "passes" / "a", CORPUS)[0]
+    b = load_annotations(ROOT / "annotations" / "passes" / "b", CORPUS)[0]
+    forward, backward = compare(a, b), compare(b, a)
+    assert len(forward.differences) == len(backward.differences) > 0
+    for layer, figures in forward.layers.items():
+        for name, value in figures.items():
+            other = backward.layers[layer][name]
+            if "precision" in value:
+                assert (value["precision"], value["recall"]) == (other["recall"], other["precision"]), (layer, name)
+                assert value["f1"] == other["f1"], (layer, name)
+            else:
+                assert value == other, (layer, name)

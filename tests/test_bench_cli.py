@@ -46,8 +46,13 @@ def test_strict_turns_warnings_into_failure(capsys):
 def test_json_report_is_complete(capsys):
     assert main(_bench("--pred", str(TEXT_ONLY), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["report_version"] == 1
-    assert set(report) == {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"}
+    assert report["report_version"] == 1 and report["version"] == 1 and report["command"] == "bench"
+    assert set(report) == {
+        *("report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"),
+        *("per_document", "outcomes", "sweep"),
+        *("version", "command", "errors", "warnings", "problems"),  # the envelope every command's JSON has
+    }
+    assert report["problems"] == report["issues"] and report["warnings"] == 1
     assert report["headline"]["quotes.attributed"] == pytest.approx(2 * 3 / (4 + 37))
     # 8 sections, and one more unit for the quote that could not be placed in any
     assert report["settings"]["bootstrap"] == {

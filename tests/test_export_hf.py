@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -20,6 +21,8 @@ from communique.corpus.splits import split_of
 from communique.export import hf as hf_module
 from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.export.run import export_hf
+from communique.io import folder as folder_module
+from communique.schema.errors import CommuniqueError
 from communique.schema.models import QuoteKind, labels
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
@@ -161,7 +164,9 @@ def test_bio_tags_cover_every_mention(loaded, gold):
 
 
 def test_parquet_files_carry_their_features(exported):
-    for path in exported.rglob("*.parquet"):
+    parquet = sorted(exported.rglob("*.parquet"))
+    assert len(parquet) >= len(CONFIGS)  # one file per config at least
+    for path in parquet:
         features = json.loads(pq.read_schema(path).metadata[b"huggingface"])["info"]["features"]
         config = next(c for c in CONFIGS if c.name == path.parent.name)
         assert features == config.features.to_dict()
@@ -194,11 +199,13 @@ def test_card_front_matter_lists_exact_files_and_sizes(exported, loaded):
 
 
 def _tree(root: Path) -> dict[str, str]:
-    return {
+    tree = {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+    assert tree, f"nothing under {root}: comparing two empty trees would prove nothing"
+    return tree
 
 
 def test_export_is_deterministic(exported, tmp_path):
@@ -213,11 +220,12 @@ def test_failed_export_leaves_previous_one_intact(exported, tmp_path, monkeypatc
     before = _tree(target)
 
     def broken(*_a, **_k):
-        raise OSError("disk full (injected)")
+        raise OSError(errno.ENOSPC, "No space left on device (injected)")
 
-    monkeypatch.setattr(hf_module, "_swap_into_place", broken)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(folder_module, "exchange", broken)
+    with pytest.raises(CommuniqueError) as excinfo:
         export_hf(GOLD, CORPUS, target)
+    assert excinfo.value.issues[0].code == "write-failed"
     assert _tree(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hf"]  # no staging folder left behind
 

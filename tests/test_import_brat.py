@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -190,3 +191,15 @@ def test_any_ann_text_is_reported_never_raised(brat_export: Path, tmp_path_facto
     result = read_brat(brat, CORPUS)
     assert result.documents or result.issues
     assert all(i.file == str(ann) and i.line is not None for i in result.issues)
+
+
+def test_json_format_lists_what_was_written(tmp_path: Path, capsys):
+    corpus, annotations, _ = make_project(tmp_path / "project")
+    brat = tmp_path / "brat"
+    assert main(["export", "brat", "--out", str(brat), "--annotations", str(annotations), "--corpus", str(corpus)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "imported"
+    assert main(["import", "brat", str(brat), "--out", str(out), "--corpus", str(corpus), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["command"] == "import brat" and document["errors"] == 0
+    assert document["written"] == [str(out / f"{DOC_ID}.yaml")] and document["out"] == str(out)

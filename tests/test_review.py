@@ -44,7 +44,9 @@ def test_adjudication_record_matches_the_code():
 def test_agree_cli(capsys):
     assert main(["agree", str(PASSES / "a"), str(PASSES / "b"), "--corpus", str(CORPUS), "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["layers"]["quotes"]["strict"]["f1"] == 1.0
+    assert result["version"] == 1 and result["only_a"] == [] and result["only_b"] == []
+    assert result["micro"]["documents"] == len(result["documents"]) >= 1
+    assert result["micro"]["layers"]["quotes"]["strict"]["f1"] == 1.0
 
 
 class _Collect(HTMLParser):

@@ -138,10 +138,10 @@ def test_planted_faults_are_each_reported_with_line_and_code(tmp_path: Path, cap
     lines = faulty.splitlines()
 
     status = main(["validate", str(target), "--corpus", str(CORPUS)])
-    out = capsys.readouterr().out.splitlines()
+    captured = capsys.readouterr()
     assert status == 1
-    assert out[-1].startswith("1 file(s) checked: 5 error(s)")
-    reported = out[:-1]
+    assert captured.out.startswith("1 file(s) checked: 5 error(s)")  # the result on stdout, problems on stderr
+    reported = captured.err.splitlines()
     assert len(reported) == len(PLANTED)
     for (_, new, code, path), line in zip(sorted(PLANTED, key=lambda p: faulty.index(p[1])), reported):
         match = re.match(rf"{re.escape(str(target))}:(\d+):(\d+): {re.escape(path)}: \[{code}\] ", line)
@@ -169,9 +169,10 @@ def test_strict_fails_on_warnings(capsys):
 def test_json_format_is_machine_readable(capsys):
     assert main(["validate", str(FIXTURES / "invalid"), "--corpus", str(CORPUS), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
+    assert report["version"] == 1 and report["command"] == "validate"
     assert report["files"] == len(INVALID) and report["errors"] == len(INVALID)
-    assert {i["code"] for i in report["issues"]} >= {"json-syntax", "yaml-syntax", "encoding-error"}
-    first = report["issues"][0]
+    assert {i["code"] for i in report["problems"]} >= {"json-syntax", "yaml-syntax", "encoding-error"}
+    first = report["problems"][0]
     assert set(first) == {"file", "line", "column", "path", "code", "severity", "message", "hint"}
 
 
@@ -186,7 +187,7 @@ def test_github_format_emits_workflow_commands(capsys):
             "github",
         ]
     )
-    first = capsys.readouterr().out.splitlines()[0]
+    first = capsys.readouterr().err.splitlines()[0]
     assert re.match(
         r"::error file=.*dangling-reference\.yaml,line=\d+,col=\d+,title=dangling-reference::\$\.quotes", first
     )
@@ -206,7 +207,7 @@ def test_console_script_never_shows_a_traceback(tmp_path: Path, content: bytes):
     )
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stdout + run.stderr
-    assert re.search(r"bad\.yaml:\d+:\d+: \$\S*: \[[a-z-]+\] ", run.stdout)
+    assert re.search(r"bad\.yaml:\d+:\d+: \$\S*: \[[a-z-]+\] ", run.stderr)
 
 
 def test_broken_corpus_document_is_reported_not_raised(tmp_path: Path, capsys):
@@ -216,5 +217,5 @@ def test_broken_corpus_document_is_reported_not_raised(tmp_path: Path, capsys):
         '{"id": "iran-pakistan-military-talks", "text": ', encoding="utf-8"
     )
     assert main(["validate", str(FIXTURES / "valid" / "minimal.yaml"), "--corpus", str(corpus)]) == 1
-    out = capsys.readouterr().out
-    assert "[corpus-invalid]" in out and "corpus build" in out
+    err = capsys.readouterr().err
+    assert "[corpus-invalid]" in err and "corpus build" in err

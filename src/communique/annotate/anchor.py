@@ -8,14 +8,22 @@ the places where the text does occur as a hint.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, issue
 
 MAX_LISTED = 8  # candidate offsets listed in a hint
+MAX_SHOWN = 200  # characters of a span's text echoed in a message (every ordinary span is shown whole)
+
+
+def shown(value: str) -> str:
+    """``repr`` of a span text for a message, cut after :data:`MAX_SHOWN` characters (a 6 MB span is not
+    echoed whole)."""
+    return repr(value) if len(value) <= MAX_SHOWN else repr(value[:MAX_SHOWN]) + "…"
 
 
 def find_all(text: str, needle: str) -> list[int]:
@@ -28,8 +36,13 @@ def find_all(text: str, needle: str) -> list[int]:
 
 
 def fits(text: str, start: int, end: int, prefix: Any, suffix: Any) -> bool:
-    return (not isinstance(prefix, str) or text[:start].endswith(prefix)) and (
-        not isinstance(suffix, str) or text[end:].startswith(suffix)
+    """Whether ``prefix`` ends right at ``start`` and ``suffix`` starts right at ``end`` (when given).
+
+    Compared in place (no slice of the text is copied), so checking every candidate costs the length of
+    the context, not of the text.
+    """
+    return (not isinstance(prefix, str) or text.endswith(prefix, 0, start)) and (
+        not isinstance(suffix, str) or text.startswith(suffix, end)
     )
 
 
@@ -49,7 +62,7 @@ class Resolution:
     written: bool  # the offsets were in the file (not computed here)
 
 
-def _int(value: Any) -> bool:
+def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -70,7 +83,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
         problems.append(
             issue(
                 "span-whitespace",
-                f"span text {quote!r} has whitespace at an edge",
+                f"span text {shown(quote)} has whitespace at an edge",
                 path=at(".text"),
                 hint="trim the span",
             )
@@ -89,7 +102,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                     "span-out-of-range",
                     f"offsets [{start}, {end}) lie outside the text (length {len(text)})",
                     path=at(".start"),
-                    hint=_occurs_hint(places, quote),
+                    hint=_occurs_hint(places, quote, text),
                 )
             )
             return Resolution(None, None, tuple(problems), True)
@@ -98,9 +111,9 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
             problems.append(
                 issue(
                     "span-text-mismatch",
-                    f"text at [{start}, {end}) is {text[start:end]!r}, not {quote!r}",
+                    f"text at [{start}, {end}) is {shown(text[start:end])}, not {shown(quote)}",
                     path=at(".text"),
-                    hint=_occurs_hint(places, quote),
+                    hint=_occurs_hint(places, quote, text),
                 )
             )
             return Resolution(start, end, tuple(problems), True)
@@ -114,7 +127,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                 problems.append(
                     issue(
                         "span-context-mismatch",
-                        f"occurrence {occurrence} of {quote!r} is not at offset {start}",
+                        f"occurrence {occurrence} of {shown(quote)} is not at offset {start}",
                         path=at(".occurrence"),
                         hint=_occurs_hint(places, quote),
                     )
@@ -124,12 +137,14 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
     places = [s for s in find_all(text, quote) if fits(text, s, s + len(quote), prefix, suffix)]
     context = " with this prefix/suffix" if isinstance(prefix, str) or isinstance(suffix, str) else ""
     if not places:
-        hint = None
-        folded = find_all(text.casefold(), quote.casefold()) if len(text.casefold()) == len(text) else []
-        if folded:
-            hint = "it occurs with other capitalisation at " + _listing(folded, len(quote))
+        if context and (anywhere := find_all(text, quote)):
+            hint: str | None = f"it occurs at {_listing(anywhere, len(quote))}, but not with this prefix/suffix"
+        else:
+            hint = _absent_hint(text, quote)
         problems.append(
-            issue("span-not-found", f"{quote!r} does not occur in the document{context}", path=at(".text"), hint=hint)
+            issue(
+                "span-not-found", f"{shown(quote)} does not occur in the document{context}", path=at(".text"), hint=hint
+            )
         )
         return Resolution(None, None, tuple(problems), False)
     if _int(occurrence):
@@ -137,7 +152,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
             problems.append(
                 issue(
                     "span-not-found",
-                    f"occurrence {occurrence} requested but {quote!r} occurs {len(places)} time(s){context}",
+                    f"occurrence {occurrence} requested but {shown(quote)} occurs {len(places)} time(s){context}",
                     path=at(".occurrence"),
                     hint=_occurs_hint(places, quote),
                 )
@@ -148,7 +163,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
         problems.append(
             issue(
                 "span-ambiguous",
-                f"{quote!r} occurs {len(places)} times{context}",
+                f"{shown(quote)} occurs {len(places)} times{context}",
                 path=at(".text"),
                 hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: " + _listing(places, len(quote)),
             )
@@ -159,7 +174,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
     problems.append(
         issue(
             "span-unanchored",
-            f"{quote!r} has no offsets (resolves to [{chosen}, {chosen + len(quote)}))",
+            f"{shown(quote)} has no offsets (resolves to [{chosen}, {chosen + len(quote)}))",
             path=at(),
             hint="run `communique anchor` to write them",
         )
@@ -167,7 +182,28 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
     return Resolution(chosen, chosen + len(quote), tuple(problems), False)
 
 
-def _occurs_hint(places: list[int], quote: str) -> str:
+def _absent_hint(text: str, quote: str) -> str | None:
+    """Why a text that does not occur may still be meant: another Unicode normalisation or capitalisation."""
+    composed = unicodedata.normalize("NFC", quote)
+    if composed != quote:
+        found = find_all(text, composed)
+        where = f"; in NFC it occurs at {_listing(found, len(composed))}" if found else ""
+        return (
+            "the span text is not in Unicode NFC (e.g. an accent written as a separate combining character), "
+            f"while the corpus text is NFC-normalised{where}"
+        )
+    folded_text = text.casefold()
+    if len(folded_text) != len(text):  # casefolding changed lengths: its offsets are not the text's
+        return None
+    folded_quote = quote.casefold()
+    if len(folded_quote) != len(quote):
+        return None
+    other = [s for s in find_all(folded_text, folded_quote) if text[s : s + len(quote)] != quote]
+    return "it occurs with other capitalisation at " + _listing(other, len(quote)) if other else None
+
+
+def _occurs_hint(places: list[int], quote: str, text: str = "") -> str:
     if not places:
-        return f"{quote!r} does not occur anywhere in the document"
-    return f"{quote!r} occurs at " + _listing(places, len(quote))
+        absent = _absent_hint(text, quote) if text else None
+        return f"{shown(quote)} does not occur anywhere in the document" + (f" ({absent})" if absent else "")
+    return f"{shown(quote)} occurs at " + _listing(places, len(quote))

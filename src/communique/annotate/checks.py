@@ -8,7 +8,9 @@ that a file gets every problem at once. They serve both gold annotations and pre
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import reprlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +21,7 @@ from communique.annotate.walk import RefNode, _strip, walk
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, Severity, issue
-from communique.schema.models import ANNOTATION_LAYERS, AnnotatedDocument, Span
+from communique.schema.models import ANNOTATION_LAYERS, FREE_TEXT_PATTERN, AnnotatedDocument, Span
 
 QUOTE_OPENERS = '“"‘«„'
 
@@ -78,9 +80,23 @@ def structure_issues(exc: ValidationError, root: type[BaseModel] = AnnotatedDocu
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             message = f"unknown field {loc[-1]!r}"
             hint = f"did you mean {close[0]!r}?" if close else (f"allowed: {', '.join(allowed)}" if allowed else None)
+        elif kind == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") == FREE_TEXT_PATTERN:
+            code, message, hint = "control-character", *_control_message(error.get("input"))
         else:
             message = f"{error['msg']} (got {show_value(error.get('input'))})"
         yield issue(code, message, path=format_path(loc), hint=hint)
+
+
+_CONTROL = re.compile(FREE_TEXT_PATTERN.replace("[^", "[", 1).strip("^$*"))
+
+
+def _control_message(value: Any) -> tuple[str, str]:
+    found = _CONTROL.search(value) if isinstance(value, str) else None
+    where = f"U+{ord(found[0]):04X} at position {found.start()} in {show_value(value)}" if found else "it"
+    return (
+        f"free text holds a control character: {where}",
+        "names, titles and other free text are one line without tabs or control characters: use a space",
+    )
 
 
 def fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument) -> list[str]:
@@ -254,9 +270,32 @@ def has_errors(issues: list[Issue]) -> bool:
 
 
 def kind_of(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+    return names.get(type(value), type(value).__name__)
+
+
+class _BoundedRepr(reprlib.Repr):
+    """``repr`` that looks at a bounded part of a value: a few items per level, a few levels, the start of
+    a string and no decimal conversion of a huge integer (aliased or huge inputs cost nothing extra)."""
+
+    def __init__(self) -> None:
+        super().__init__()  # keyword arguments only from Python 3.12
+        self.maxlevel, self.maxstring, self.maxother = 3, 60, 60
+        self.maxlist = self.maxdict = self.maxtuple = self.maxset = 4
+
+    def repr_str(self, x: str, level: int) -> str:
+        return repr(x[: self.maxstring + 1])  # cut at the end (by show_value), not in the middle
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 200:  # about 60 digits: converting a huge integer to decimal is quadratic
+            return f"<integer of about {int(x.bit_length() * math.log10(2)) + 1} digits>"
+        return super().repr_int(x, level)
+
+
+_SHOW = _BoundedRepr()
 
 
 def show_value(value: Any, limit: int = 60) -> str:
-    shown = repr(value)
+    """A short ``repr`` of ``value`` for a message, computed from a bounded prefix of it."""
+    shown = _SHOW.repr(value)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"

@@ -2,20 +2,22 @@
 
 The file is read with the round-trip loader, so comments, key order and flow style survive; only the
 missing ``start``/``end`` keys are added, in front of ``text``. A file is written (atomically) only when
-every text-only span in it resolves; otherwise nothing is written and every problem is reported.
+every text-only span in it resolves; otherwise nothing is written and every problem is reported. The file keeps
+its byte order mark, line endings, mode and (when it is a symlink) its link.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from communique.annotate.anchor import resolve
 from communique.annotate.walk import SpanNode, walk
 from communique.corpus.store import CorpusStore
 from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip, parse_path
-from communique.io.write import write_atomic
-from communique.schema.errors import Issue, Severity, issue
+from communique.io.write import encode_like, write_atomic
+from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
 
 
@@ -30,7 +32,8 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
     """Resolve every text-only span of ``path``; write the file back if all resolve and ``write``."""
     name = str(path)
     try:
-        text = decode_utf8(path.read_bytes())
+        raw = path.read_bytes()
+        text = decode_utf8(raw)
         data = load_round_trip(text)
     except OSError as exc:
         return AnchorResult(False, 0, [issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)])
@@ -45,7 +48,7 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
         return AnchorResult(False, 0, [found.located(name, *Locator(text).find(parse_path(found.path)))])
 
     problems: list[Issue] = []
-    pending: list[tuple[dict, int, int]] = []
+    pending: list[tuple[Any, int, int]] = []  # round-trip mappings (ruamel CommentedMap)
     for node in walk(AnnotatedDocument, data):
         if not isinstance(node, SpanNode) or not isinstance(node.value, dict):
             continue
@@ -65,5 +68,8 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
         mapping.insert(at, "start", start)
         mapping.insert(at + 1, "end", end)
     if write:
-        write_atomic(path, dump_round_trip(data))
+        try:
+            write_atomic(path, encode_like(dump_round_trip(data), raw))
+        except CommuniqueError as exc:
+            return AnchorResult(False, 0, exc.issues)
     return AnchorResult(True, len(pending), [])

@@ -2,7 +2,7 @@
 
 Validation must report *every* problem, including span and reference problems in a file whose types are
 partly wrong, so these checks run on the raw parsed data rather than on a validated model. What counts as
-a span or a reference is read from the models (a :class:`~communique.schema.models.Span` subclass, a field
+a span or a reference is read from the models (a :class:`~communique.schema.models.SpanModel` subclass, a field
 marked with :class:`~communique.schema.models.Ref`), so the walk never drifts from the schema. The reading of the
 models is compiled once per model into a plan; the walk itself only follows the plan.
 """
@@ -18,14 +18,14 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from communique.io.parse import JsonPath
-from communique.schema.models import Ref, Span
+from communique.schema.models import Ref, SpanModel
 
 
 @dataclass(frozen=True)
 class SpanNode:
     path: JsonPath
     value: Any  # the raw mapping (may be malformed)
-    model: type[Span]
+    model: type[SpanModel]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _plan(annotation: Any, metadata: tuple[Any, ...] = ()) -> Plan:
         inner = _plan(get_args(core)[0])
         return ("list", inner) if inner is not None else None
     if isinstance(core, type) and issubclass(core, BaseModel):
-        if issubclass(core, Span):
+        if issubclass(core, SpanModel):
             return ("span", core)
         return ("model", core) if _fields(core) else None
     for marker in metadata:

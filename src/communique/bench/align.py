@@ -1,5 +1,7 @@
 """One-to-one alignment of two sets of items by maximum-weight matching.
 
+Span arithmetic (overlap, IoU, equality) lives with the spans, in :mod:`communique.bench.annotations`.
+
 Greedy matching depends on the order of the items and is not optimal (see ../shared notes on
 nervaluate); the Hungarian algorithm (``scipy.optimize.linear_sum_assignment``) is both. Ties are broken
 by a tiny preference for pairs that are close in the input order of *sorted* items, so the result never
@@ -14,30 +16,8 @@ from typing import TypeVar
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from communique.schema.models import Span
-
 A = TypeVar("A")
 B = TypeVar("B")
-
-
-def overlap(a: Sequence[Span], b: Sequence[Span]) -> int:
-    """Number of characters covered by both span lists (each list's own spans assumed disjoint)."""
-    return sum(max(0, min(x.end, y.end) - max(x.start, y.start)) for x in a for y in b)
-
-
-def length(spans: Sequence[Span]) -> int:
-    return sum(s.end - s.start for s in spans)
-
-
-def iou(a: Sequence[Span], b: Sequence[Span]) -> float:
-    """Character intersection over union of two span lists; 0.0 when both are empty."""
-    inter = overlap(a, b)
-    union = length(a) + length(b) - inter
-    return inter / union if union else 0.0
-
-
-def same_spans(a: Sequence[Span], b: Sequence[Span]) -> bool:
-    return sorted((s.start, s.end) for s in a) == sorted((s.start, s.end) for s in b)
 
 
 def align(left: Sequence[A], right: Sequence[B], weight: Callable[[A, B], float]) -> list[tuple[int, int]]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from communique.schema.models import AnnotatedDocument
+from communique.schema.models import AnnotatedDocument, Official, Span
 
 __all__ = [
     "Annotations",
@@ -25,7 +25,13 @@ __all__ = [
     "OfficialItem",
     "QuoteItem",
     "Source",
+    "extent",
     "from_gold",
+    "iou",
+    "official_item",
+    "overlap",
+    "overlap_all",
+    "same",
     "trim",
 ]
 
@@ -108,6 +114,7 @@ class OfficialItem:
     unanchored: int = 0  # predicted mentions that could not be placed: they still count in the cluster's size
     by_name: bool = False  # a name-only official: referenced by name, not declared in `officials`
     source: Source | None = field(default=None, compare=False)
+    confidence: float | None = field(default=None, compare=False)  # predicted; None: always kept
 
     def sort_key(self) -> tuple[Any, ...]:
         return (
@@ -126,6 +133,7 @@ class MentionItem:
     extent: Extent
     form: str | None
     official: str
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.extent, _key(self.form), self.official)
@@ -141,6 +149,7 @@ class QuoteItem:
     cues: tuple[Extent, ...]
     kind: str | None
     speaker: str | None
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.contents, self.cues, _key(self.kind), _key(self.speaker))
@@ -157,6 +166,9 @@ class MeetingItem:
     location: Extent | None
     time: Extent | None
     status: str | None
+    confidence: float | None = field(default=None, compare=False)
+    #: participants predicted with a confidence below 1: (ref, confidence)
+    participant_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.evidence, sorted(self.participants), _key(self.location), _key(self.time), _key(self.status))
@@ -173,6 +185,7 @@ class CommitmentItem:
     kind: str | None
     actor: str | None
     time: Extent | None
+    confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.evidence, _key(self.content), _key(self.kind), _key(self.actor), _key(self.time))
@@ -196,13 +209,26 @@ class Annotations:
     meetings: list[MeetingItem] = field(default_factory=list)
     commitments: list[CommitmentItem] = field(default_factory=list)
     collapsed: Counter[str] = field(default_factory=Counter)  # layer -> identical duplicates dropped
+    #: speaker/actor/participant refs given as spans (``span:START:END``) -> where the first was written
+    span_refs: dict[str, Source] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for layer in LAYERS:
             items = getattr(self, layer)
-            unique = sorted(set(items), key=lambda item: item.sort_key())
+            kept: dict[Any, Any] = {}
+            for item in items:  # of identical duplicates the most confident is kept (confidence is no identity)
+                if item not in kept or _more_confident(item, kept[item]):
+                    kept.pop(item, None)
+                    kept[item] = item
+            unique = sorted(kept.values(), key=lambda item: item.sort_key())
             self.collapsed[layer] += len(items) - len(unique)
             setattr(self, layer, unique)
+
+
+def _more_confident(a: Any, b: Any) -> bool:
+    """``a`` is kept over its identical duplicate ``b`` (no confidence counts as certain)."""
+    ca, cb = a.confidence, b.confidence
+    return (1.0 if ca is None else ca) > (1.0 if cb is None else cb)
 
 
 PRONOUNS = frozenset(
@@ -252,38 +278,42 @@ def trim(extent: Extent, text: str, strip: str = "") -> Extent:
     return extent if (start, end) == (extent.start, extent.end) else Extent(start, end, text[start:end])
 
 
+def extent(span: Span) -> Extent:
+    """A schema span as an extent (the one span type scoring and agreement compute with)."""
+    return Extent(span.start, span.end, span.text)
+
+
+def official_item(official: Official) -> OfficialItem:
+    """A gold official as a cluster of its mentions (the ref is its id)."""
+    return OfficialItem(
+        official.id,
+        official.name,
+        official_keys(official.name, ((m.text, m.form) for m in official.mentions)),
+        frozenset((m.start, m.end) for m in official.mentions),
+    )
+
+
 def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
     """The gold annotations of one document in scoring form (refs are the gold ids); ``text`` is the
     document text, used to normalise quote contents exactly as predicted ones are."""
 
-    def ext(span: Any) -> Extent:
-        return Extent(span.start, span.end, span.text)
-
     def content(span: Any) -> Extent:
-        return trim(ext(span), text, QUOTATION_MARKS)
+        return trim(extent(span), text, QUOTATION_MARKS)
 
     def opt(span: Any) -> Extent | None:
-        return None if span is None else ext(span)
+        return None if span is None else extent(span)
 
     return Annotations(
         document_id=doc.document_id,
-        officials=[
-            OfficialItem(
-                o.id,
-                o.name,
-                official_keys(o.name, ((m.text, m.form) for m in o.mentions)),
-                frozenset((m.start, m.end) for m in o.mentions),
-            )
-            for o in doc.officials
-        ],
-        mentions=[MentionItem(ext(m), m.form, o.id) for o in doc.officials for m in o.mentions],
+        officials=[official_item(o) for o in doc.officials],
+        mentions=[MentionItem(extent(m), m.form, o.id) for o in doc.officials for m in o.mentions],
         quotes=[
-            QuoteItem(tuple(sorted(map(content, q.contents))), tuple(sorted(map(ext, q.cues))), q.kind, q.speaker_id)
+            QuoteItem(tuple(sorted(map(content, q.contents))), tuple(sorted(map(extent, q.cues))), q.kind, q.speaker_id)
             for q in doc.quotes
         ],
         meetings=[
             MeetingItem(
-                tuple(sorted(map(ext, m.evidence))),
+                tuple(sorted(map(extent, m.evidence))),
                 frozenset(p.official_id for p in m.participants),
                 opt(m.location),
                 opt(m.time),
@@ -292,6 +322,51 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
             for m in doc.meetings
         ],
         commitments=[
-            CommitmentItem(ext(c.evidence), ext(c.content), c.kind, c.actor_id, opt(c.time)) for c in doc.commitments
+            CommitmentItem(extent(c.evidence), extent(c.content), c.kind, c.actor_id, opt(c.time))
+            for c in doc.commitments
         ],
+    )
+
+
+def above(side: Annotations, threshold: float) -> Annotations:
+    """``side`` without the predicted items (and participants) whose confidence is below ``threshold``.
+
+    An item without a confidence is always kept; dropping an official drops its mentions, and a dropped
+    mention leaves its official's cluster."""
+
+    def keep(item: Any) -> bool:
+        return item.confidence is None or item.confidence >= threshold
+
+    officials = [o for o in side.officials if keep(o)]
+    kept_refs = {o.ref for o in officials}
+    mentions = [m for m in side.mentions if keep(m) and m.official in kept_refs]
+    still = set(mentions)
+    dropped = {(m.extent.start, m.extent.end, m.official) for m in side.mentions if m not in still}
+    officials = [
+        replace(o, mentions=frozenset(x for x in o.mentions if (x[0], x[1], o.ref) not in dropped))
+        if any(d[2] == o.ref for d in dropped)
+        else o
+        for o in officials
+    ]
+    meetings = [
+        replace(m, participants=m.participants - {r for r, c in m.participant_confidence if c < threshold})
+        for m in side.meetings
+        if keep(m)
+    ]
+    return Annotations(
+        side.document_id,
+        officials,
+        mentions,
+        [q for q in side.quotes if keep(q)],
+        meetings,
+        [c for c in side.commitments if keep(c)],
+        Counter(side.collapsed),
+        dict(side.span_refs),
+    )
+
+
+def has_confidence(side: Annotations) -> bool:
+    """Whether any predicted item carries a confidence (only then is a threshold sweep meaningful)."""
+    return any(item.confidence is not None for layer in LAYERS for item in getattr(side, layer)) or any(
+        m.participant_confidence for m in side.meetings
     )

@@ -30,7 +30,17 @@ import numpy as np
 
 from communique.schema.models import CommitmentKind, MeetingStatus, MentionForm, QuoteKind, labels
 
-__all__ = ["FAMILIES", "METRICS", "ZERO_DIVISION", "Metric", "Table", "Tally", "all_keys", "compute"]
+__all__ = [
+    "FAMILIES",
+    "METRICS",
+    "ZERO_DIVISION",
+    "Metric",
+    "Table",
+    "Tally",
+    "all_keys",
+    "compute",
+    "family_scores",
+]
 
 ZERO_DIVISION = (
     "a ratio with a zero denominator (0/0) is undefined: null in JSON, n/a in tables; F1 = "
@@ -122,9 +132,10 @@ class Tally:
 
     def add(self, unit: str, metric: str, count: str, amount: float = 1, type_: str | None = None) -> None:
         """Add to the overall count and, for metrics with per-type tables, to the count of ``type_``."""
-        self.units[unit][f"{metric}|{OVERALL}|{count}"] += amount
+        # amounts may be fractional (phi4); Counter adds floats at run time though typeshed says int
+        self.units[unit][f"{metric}|{OVERALL}|{count}"] += amount  # type: ignore[assignment]
         if BY_KEY[metric].types:
-            self.units[unit][f"{metric}|{type_ or UNTYPED}|{count}"] += amount
+            self.units[unit][f"{metric}|{type_ or UNTYPED}|{count}"] += amount  # type: ignore[assignment]
 
     def merge(self, other: Tally, rename: Mapping[str, str] | None = None) -> None:
         for unit, counts in other.units.items():
@@ -196,10 +207,16 @@ def _div(a: Any, b: Any) -> Any:
 
 def compute(metric: Metric, c: Mapping[str, Any]) -> dict[str, Any]:
     """Scores from counts ``c`` (count name -> number or array); undefined values are NaN."""
-    if metric.family == "semeval":
+    return family_scores(metric.family, c, partial=metric.partial)
+
+
+def family_scores(family: str, c: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
+    """The scores of a family (:data:`FAMILIES`) from its counts ``c``; undefined values are NaN. Agreement
+    between annotation passes uses these same formulas."""
+    if family == "semeval":
         pos = c["cor"] + c["inc"] + c["par"] + c["mis"]
         act = c["cor"] + c["inc"] + c["par"] + c["spu"]
-        credit = c["cor"] + (PARTIAL_CREDIT * c["par"] if metric.partial else 0)
+        credit = c["cor"] + (PARTIAL_CREDIT * c["par"] if partial else 0)
         return {
             "possible": pos,
             "actual": act,
@@ -207,7 +224,7 @@ def compute(metric: Metric, c: Mapping[str, Any]) -> dict[str, Any]:
             "recall": _div(credit, pos),
             "f1": _div(2 * credit, pos + act),
         }
-    if metric.family == "prf":
+    if family == "prf":
         tp, fp, fn = c["tp"], c["fp"], c["fn"]
         return {
             "gold": tp + fn,
@@ -216,15 +233,15 @@ def compute(metric: Metric, c: Mapping[str, Any]) -> dict[str, Any]:
             "recall": _div(tp, tp + fn),
             "f1": _div(2 * tp, 2 * tp + fp + fn),
         }
-    if metric.family == "accuracy":
+    if family == "accuracy":
         return {"accuracy": _div(c["correct"], c["total"])}
-    if metric.family == "ceaf":
+    if family == "ceaf":
         return {
             "precision": _div(c["phi4"], c["pred"]),
             "recall": _div(c["phi4"], c["gold"]),
             "f1": _div(2 * c["phi4"], c["gold"] + c["pred"]),
         }
-    raise ValueError(f"unknown family {metric.family!r}")
+    raise ValueError(f"unknown family {family!r}")
 
 
 def main_value(metric: Metric) -> str:

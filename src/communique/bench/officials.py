@@ -14,13 +14,17 @@ clusters on their own, by phi4, as its definition requires.
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import accumulate
 
 from communique.annotate.names import name_score
 from communique.bench.annotations import Annotations, OfficialItem
 from communique.bench.matching import match
 
-__all__ = ["OfficialAlignment", "align_officials", "ceaf_pairs", "phi4"]
+__all__ = ["Ceaf", "OfficialAlignment", "align_officials", "ceaf_e", "ceaf_pairs", "clusters", "phi4"]
 
 
 @dataclass
@@ -53,9 +57,28 @@ def _name_match(pred: OfficialItem, gold: OfficialItem) -> float:
     return max((name_score(key, gold.keys) for key in pred.keys), default=0.0)
 
 
+@lru_cache(maxsize=256)
+def _reach(mentions: frozenset[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The (non-empty) mentions' starts in order, and the furthest end among the mentions up to each."""
+    ordered = sorted((s, e) for s, e in mentions if e > s)
+    return [s for s, _ in ordered], list(accumulate((e for _, e in ordered), max))
+
+
 def _overlapping(pred: OfficialItem, gold: OfficialItem) -> int:
-    """Predicted mentions that overlap some mention of the gold official."""
-    return sum(1 for s, e in pred.mentions if any(min(e, ge) > max(s, gs) for gs, ge in gold.mentions))
+    """Predicted mentions that overlap some mention of the gold official.
+
+    A mention [s, e) overlaps one of the gold mentions starting before ``e`` exactly when the furthest of
+    their ends lies beyond ``s``: one bisection per predicted mention, O((p + g) log g) in all.
+    """
+    if not pred.mentions or not gold.mentions:
+        return 0
+    starts, reach = _reach(gold.mentions)
+    count = 0
+    for s, e in pred.mentions:
+        before = bisect.bisect_left(starts, e)
+        if e > s and before and reach[before - 1] > s:
+            count += 1
+    return count
 
 
 def align_officials(gold: Annotations, pred: Annotations) -> OfficialAlignment:
@@ -101,10 +124,34 @@ def clusters(side: Annotations) -> list[OfficialItem]:
     return sorted((o for o in side.officials if o.mentions or o.unanchored), key=lambda o: o.sort_key())
 
 
+@dataclass(frozen=True)
+class Ceaf:
+    """CEAF-e of two clusterings: the phi4-optimal one-to-one alignment ``(i, j, phi4)`` of gold cluster ``i``
+    with predicted cluster ``j``, and how many clusters each side has. The scores are formulas over these
+    counts (:func:`communique.bench.metrics.family_scores`, family ``ceaf``), so they sum over documents."""
+
+    pairs: tuple[tuple[int, int, float], ...]
+    gold: int
+    pred: int
+
+    @property
+    def phi4(self) -> float:
+        return sum(phi for _, _, phi in self.pairs)
+
+
+def ceaf_e(golds: Sequence[OfficialItem], preds: Sequence[OfficialItem]) -> Ceaf:
+    """CEAF-e (Luo 2005): align the clusters one-to-one so that the summed phi4 is maximal.
+
+    The one CEAF-e of the toolkit: the benchmark scores with it and ``communique agree`` compares passes with
+    it. Clusters are passed in canonical order (:func:`clusters`), so ties never depend on the input order.
+    """
+    pairs = match(golds, preds, lambda g, p: (phi4(g, p),))
+    return Ceaf(tuple((i, j, phi4(golds[i], preds[j])) for i, j in pairs), len(golds), len(preds))
+
+
 def ceaf_pairs(
     gold: Annotations, pred: Annotations
 ) -> tuple[list[OfficialItem], list[OfficialItem], list[tuple[int, int, float]]]:
     """Gold and predicted clusters, and the phi4-optimal alignment ``(i, j, phi4)`` between them."""
     golds, preds = clusters(gold), clusters(pred)
-    pairs = match(golds, preds, lambda g, p: (phi4(g, p),))
-    return golds, preds, [(i, j, phi4(golds[i], preds[j])) for i, j in pairs]
+    return golds, preds, list(ceaf_e(golds, preds).pairs)

@@ -5,18 +5,22 @@ JSON path), and then into scoring form (:class:`~communique.bench.annotations.An
 
 * **fatal** (errors: the file is not scored): malformed JSON, fields the schema does not define, wrong
   types or labels, an unknown document, a stale ``text_sha256``, offsets that contradict their text or lie
-  outside the document, duplicate ids, ``*_id`` references that resolve to nothing, a reference given both
-  by id and by name, two lines for one document;
-* **reported and counted** (warnings): a text-only span whose text does not occur, or occurs more than
-  once with nothing to say which. The span becomes *unanchored*: it still counts as a prediction, and
-  matches nothing.
+  outside the document, duplicate ids, ``*_id`` references that resolve to nothing, an official referenced
+  more than one way (``*_id``, ``*_name``, ``*_span``), two lines for one document;
+* **reported and counted** (warnings): a text-only span whose text does not occur (with the closest text
+  that does as a hint), or occurs more than once with nothing to say which. The span becomes *unanchored*:
+  it still counts as a prediction, and matches nothing.
 
-An ambiguous text-only span of a quote, meeting or commitment is placed by its item: the occurrence
-nearest to the item's other, unambiguous spans is taken (a cue ``said`` next to its quote). Mentions have no
-such context. Edge whitespace is trimmed from every span; quotation marks from quote contents.
+Text-only spans are found as whole tokens after a typographic normalisation
+(:mod:`communique.bench.locate`). An ambiguous one is placed by its item: the occurrence nearest to the
+item's other, unambiguous spans is taken (a cue ``said`` next to its quote; a mention next to its official's
+other mentions). Edge whitespace is trimmed from every span; quotation marks from quote contents. Messages
+never echo more than :data:`~communique.bench.locate.MAX_ECHO` characters of a predicted text.
 
 Officials referenced by ``*_name`` resolve to the declared official whose name or mentions match best
-(:mod:`communique.annotate.names`), or else to a name-only official, one per spelling.
+(:mod:`communique.annotate.names`), or else to a name-only official, one per spelling; ``*_span``
+references become ``span:START:END`` and are resolved when scored (:mod:`communique.bench.references`).
+An identical copy of an earlier line is reported as a duplicate document without being validated again.
 """
 
 from __future__ import annotations
@@ -27,13 +31,13 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from communique.annotate.anchor import find_all, fits, resolve
+from communique.annotate.anchor import resolve
 from communique.annotate.checks import check_corpus, check_identity, structure_issues
 from communique.annotate.names import name_score, normalise_name
 from communique.annotate.walk import RefNode, SpanNode, walk
@@ -50,6 +54,7 @@ from communique.bench.annotations import (
     official_keys,
     trim,
 )
+from communique.bench.locate import MAX_ECHO, NormalisedText, shorten
 from communique.corpus.store import CorpusStore
 from communique.io.parse import (
     DuplicateKey,
@@ -58,18 +63,17 @@ from communique.io.parse import (
     ParseFailure,
     decode_utf8,
     format_path,
+    long_json_int,
     no_duplicate_keys,
     parse_path,
 )
 from communique.schema.errors import Issue, Severity, issue
-from communique.schema.predictions import NAME_FIELDS, PredictedDocument
+from communique.schema.predictions import REFERENCE_FIELDS, PredictedDocument, PredictedMention
 
 __all__ = ["PredictionSet", "PredictionStream", "parse_predictions", "read_predictions"]
 
 PathLike = str | os.PathLike[str]
 STDIN = "-"
-#: layers whose ambiguous spans may be placed by the other spans of their item
-CONTEXT_LAYERS = ("quotes", "meetings", "commitments")
 
 
 @dataclass
@@ -136,6 +140,8 @@ class PredictionStream:
         except OSError as exc:
             self.summary.issues.append(issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name))
             return
+        digests: dict[str, bytes] = {}  # document id -> digest of its first line
+        columns: dict[tuple[str, bytes], int | None] = {}
         with handle:
             offset = 0
             for number, raw in enumerate(handle, start=1):
@@ -145,17 +151,21 @@ class PredictionStream:
                 self.summary.lines += 1
                 try:
                     data = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                except (ValueError, RecursionError):  # JSON, UTF-8 or an over-long integer
                     self._read_line(number, raw, here)  # reports the problem with its position
                     continue
                 doc_id = data.get("document_id") if isinstance(data, dict) else None
                 if not isinstance(doc_id, str):
                     self._read_line(number, raw, here)
                     continue
+                digest = hashlib.blake2b(raw.rstrip(b"\r\n"), digest_size=16).digest()
                 if doc_id in self.where:
-                    if self._read_line(number, raw).errors:
+                    # an identical copy of the first line needs no second validation, and its column is the same
+                    if digests.get(doc_id) != digest and self._read_line(number, raw).errors:
                         continue  # a broken second line is reported for what is wrong with it
-                    column = Locator(raw.decode("utf-8", "replace")).find(("document_id",))[1]
+                    if (doc_id, digest) not in columns:
+                        columns[doc_id, digest] = Locator(raw.decode("utf-8", "replace")).find(("document_id",))[1]
+                    column = columns[doc_id, digest]
                     self.summary.issues.append(
                         issue(
                             "prediction-duplicate-document",
@@ -169,6 +179,7 @@ class PredictionStream:
                     )
                     continue
                 self.where[doc_id] = (number, here)
+                digests[doc_id] = digest
 
     @classmethod
     def indexed(cls, path: PathLike, corpus: CorpusStore, where: dict[str, tuple[int, int]]) -> PredictionStream:
@@ -184,7 +195,7 @@ class PredictionStream:
 
     def _read_line(self, number: int, raw: bytes, offset: int = 0) -> PredictionSet:
         try:
-            text = raw.decode("utf-8").rstrip("\r\n")
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")  # a BOM only at the start
         except UnicodeDecodeError as exc:  # worded as decode_utf8 words it for a whole file
             found = issue(
                 "encoding-error",
@@ -244,6 +255,7 @@ def parse_predictions(
 def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, first: int = 1) -> PredictionSet:
     result = PredictionSet(name)
     first_line: dict[str, int] = {}
+    accepted: dict[bytes, tuple[str, int, int | None]] = {}  # digest of an accepted line -> (document, line, column)
     for number, line in enumerate(lines, start=first):
         if isinstance(line, Issue):
             result.issues.append(line.located(name, number, None))
@@ -251,6 +263,24 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
         if not line.strip():
             continue
         result.lines += 1
+        digest = hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if digest in accepted:  # an identical copy of an accepted line: a duplicate, without validating it again
+            doc_id, earlier, column = accepted[digest]
+            if column is None:  # located once, on the first copy
+                column = Locator(result._raw[earlier]).find(("document_id",))[1]
+                accepted[digest] = (doc_id, earlier, column)
+            result.issues.append(
+                issue(
+                    "prediction-duplicate-document",
+                    f"document {doc_id!r} already has predictions",
+                    file=name,
+                    line=number,
+                    column=column,
+                    path="$.document_id",
+                    hint=f"first on line {earlier}",
+                )
+            )
+            continue
         try:
             data = json.loads(line, object_pairs_hook=no_duplicate_keys)
         except json.JSONDecodeError as exc:
@@ -267,6 +297,10 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             continue
         except DuplicateKey as exc:
             result.issues.append(issue("json-syntax", f"duplicate key {exc.args[0]!r}", file=name, line=number))
+            continue
+        except ValueError:  # an integer longer than json converts
+            found = long_json_int(line).issue
+            result.issues.append(found.located(name, number, found.column))
             continue
         except RecursionError:
             result.issues.append(issue("too-deep", "the line is nested too deeply to read", file=name, line=number))
@@ -287,6 +321,7 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             result.issues.extend(i.located(name, number, locator.find(parse_path(i.path))[1]) for i in issues)
         if annotations is not None and not any(i.severity is Severity.ERROR for i in issues):
             first_line[annotations.document_id] = number
+            accepted[digest] = (annotations.document_id, number, None)
             result.documents[annotations.document_id] = annotations
             result.anchoring.update(anchoring)
             result._raw[number] = line
@@ -305,9 +340,12 @@ def _read_document(
     anchors: dict[JsonPath, _Placed | _Ambiguous] = {}
     nodes = list(walk(PredictedDocument, data))  # one walk serves anchoring and the reference checks
     if corpus is not None:
+        normalised: NormalisedText | None = None
         for node in nodes:
             if isinstance(node, SpanNode) and isinstance(node.value, dict):
-                placed = _anchor(corpus.text, node.value, node.path, issues)
+                if normalised is None and "start" not in node.value and "end" not in node.value:
+                    normalised = NormalisedText.of(corpus.text)  # built once, when a text-only span needs it
+                placed = _anchor(normalised or _Exact(corpus.text), node.value, node.path, issues)
                 if placed is not None:
                     anchors[node.path] = placed
     document: PredictedDocument | None = None
@@ -324,29 +362,33 @@ def _read_document(
 
 
 def _check_references(data: dict[str, Any], issues: list[Issue]) -> None:
-    """An official is referenced by id or by name, not both; a participant needs one of them."""
+    """An official is referenced by at most one of id, name and span; a participant needs exactly one."""
 
     def check(item: Any, path: JsonPath) -> None:
         if not isinstance(item, dict):
             return
-        for id_field, name_field in NAME_FIELDS.items():
-            if item.get(id_field) is not None and item.get(name_field) is not None:
+        for id_field, others in REFERENCE_FIELDS.items():
+            given = [f for f in (id_field, *others) if item.get(f) is not None]
+            if len(given) > 1:
                 issues.append(
                     issue(
                         "prediction-double-reference",
-                        f"both {id_field} and {name_field} are given",
-                        path=format_path((*path, name_field)),
+                        f"{' and '.join(given)} are given together",
+                        path=format_path((*path, given[-1])),
                         hint="keep one of them",
                     )
                 )
         if (
             path[:1] == ("meetings",)
             and "participants" in path
-            and item.get("official_id") is None
-            and item.get("official_name") is None
+            and not any(item.get(f) is not None for f in ("official_id", *REFERENCE_FIELDS["official_id"]))
         ):
             issues.append(
-                issue("missing-field", "a participant needs official_id or official_name", path=format_path(path))
+                issue(
+                    "missing-field",
+                    "a participant needs official_id, official_name or official_span",
+                    path=format_path(path),
+                )
             )
 
     for layer in ("quotes", "commitments", "meetings"):
@@ -370,47 +412,103 @@ class _Placed:
 @dataclass(frozen=True)
 class _Ambiguous:
     text: str
-    candidates: tuple[int, ...]
+    candidates: tuple[tuple[int, int], ...]
     found: Issue
 
 
-def _anchor(text: str, span: dict[str, Any], path: JsonPath, issues: list[Issue]) -> _Placed | _Ambiguous | None:
-    """Place one raw span; ``None`` when it is too malformed to try (the model validation reports it)."""
-    result = resolve(text, span, path)
-    if result is None:
-        return None
-    quote: str = span["text"]
-    for found in result.issues:
-        if found.code in ("span-unanchored", "span-whitespace"):
-            continue  # text alone is the normal case here; edge whitespace is trimmed
-        if found.code == "span-ambiguous":
-            starts = tuple(
-                s
-                for s in find_all(text, quote)
-                if fits(text, s, s + len(quote), span.get("prefix"), span.get("suffix"))
-            )
-            return _Ambiguous(quote, starts, found)
-        if found.code == "span-not-found":
-            issues.append(
-                issue(
-                    "prediction-span-not-found",
-                    f"{found.message}; scored as a wrong prediction",
-                    path=found.path,
-                    hint=found.hint,
-                )
-            )
-        else:
-            issues.append(found)  # offsets that contradict the text: the extractor is wrong about offsets
-    if result.start is None or result.end is None:
-        return _Placed(Extent.unanchored(quote), "unanchored")
-    return _Placed(
-        Extent(result.start, result.end, text[result.start : result.end]), "offsets" if result.written else "text"
+def _bounded(found: Issue) -> Issue:
+    """``found`` with its message and hint cut to a readable length (a predicted span may be a whole page)."""
+    limit = 4 * MAX_ECHO
+    if len(found.message) <= limit and (found.hint is None or len(found.hint) <= limit):
+        return found
+    return replace(
+        found,
+        message=shorten(found.message, limit),
+        hint=None if found.hint is None else shorten(found.hint, limit),
     )
 
 
-def _nearest(candidates: tuple[int, ...], length: int, lo: int, hi: int) -> int:
-    """The candidate start closest to ``[lo, hi)`` (inside it is distance 0); ties go to the earliest."""
-    return min(candidates, key=lambda s: (max(0, lo - (s + length), s - hi), s))
+@dataclass(frozen=True)
+class _Exact:
+    """The document text alone: enough for spans that give offsets (no normalised copy is made for them)."""
+
+    original: str
+
+
+def _anchor(
+    doc: NormalisedText | _Exact, span: dict[str, Any], path: JsonPath, issues: list[Issue]
+) -> _Placed | _Ambiguous | None:
+    """Place one raw span; ``None`` when it is too malformed to try (the model validation reports it).
+
+    Offsets are checked exactly against the text; a text-only span is found by whole tokens after the
+    typographic normalisation of :mod:`communique.bench.locate`."""
+    quote = span.get("text")
+    if not isinstance(quote, str) or not quote:
+        return None
+    if "start" in span or "end" in span:
+        result = resolve(doc.original, span, path)
+        if result is None:
+            return None
+        issues.extend(_bounded(i) for i in result.issues if i.code not in ("span-whitespace", "span-unanchored"))
+        if result.start is None or result.end is None:
+            return _Placed(Extent.unanchored(quote), "unanchored")
+        return _Placed(Extent(result.start, result.end, doc.original[result.start : result.end]), "offsets")
+    assert isinstance(doc, NormalisedText)  # made for every text-only span
+    prefix, suffix, occurrence = span.get("prefix"), span.get("suffix"), span.get("occurrence")
+    places = doc.find(quote, prefix if isinstance(prefix, str) else None, suffix if isinstance(suffix, str) else None)
+    at = format_path((*path, "text"))
+    shown = shorten(quote)
+    context = " with this prefix/suffix" if isinstance(prefix, str) or isinstance(suffix, str) else ""
+    if not places:
+        closest = doc.closest(quote)
+        hint = (
+            f"the closest text that occurs is {shorten(closest)!r}"
+            if closest
+            else "nothing like it occurs in the document"
+        )
+        issues.append(
+            issue(
+                "prediction-span-not-found",
+                f"{shown!r} does not occur in the document as whole tokens{context}; scored as a wrong prediction",
+                path=at,
+                hint=hint + "; quotes, apostrophes, dashes and whitespace are compared normalised",
+            )
+        )
+        return _Placed(Extent.unanchored(quote), "unanchored")
+    if isinstance(occurrence, int) and not isinstance(occurrence, bool) and occurrence >= 1:
+        if occurrence > len(places):
+            issues.append(
+                issue(
+                    "prediction-span-not-found",
+                    f"occurrence {occurrence} requested but {shown!r} occurs {len(places)} time(s){context}; "
+                    "scored as a wrong prediction",
+                    path=format_path((*path, "occurrence")),
+                    hint=f"it occurs at {_listing(places)}",
+                )
+            )
+            return _Placed(Extent.unanchored(quote), "unanchored")
+        start, end = places[occurrence - 1]
+    elif len(places) > 1:
+        found = issue(
+            "prediction-span-ambiguous",
+            f"{shown!r} occurs {len(places)} times as whole tokens{context}",
+            path=at,
+            hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: {_listing(places)}",
+        )
+        return _Ambiguous(quote, tuple(places), found)
+    else:
+        start, end = places[0]
+    return _Placed(Extent(start, end, doc.original[start:end]), "text")
+
+
+def _listing(places: list[tuple[int, int]], limit: int = 8) -> str:
+    shown = ", ".join(f"[{s}, {e})" for s, e in places[:limit])
+    return shown + (f" and {len(places) - limit} more" if len(places) > limit else "")
+
+
+def _nearest(candidates: tuple[tuple[int, int], ...], lo: int, hi: int) -> tuple[int, int]:
+    """The candidate closest to ``[lo, hi)`` (inside it is distance 0); ties go to the earliest."""
+    return min(candidates, key=lambda c: (max(0, lo - c[1], c[0] - hi), c))
 
 
 class _Builder:
@@ -424,10 +522,12 @@ class _Builder:
         self.anchoring: Counter[str] = Counter()
         self.declared: list[OfficialItem] = []
         self.names: dict[str, list[tuple[str, str]]] = {}  # canonical spelling -> [(name, JSON path)]
+        self.span_refs: dict[str, Source] = {}
 
-    def place(self, spans: dict[JsonPath, Any], layer: str, strip: str = "") -> dict[JsonPath, Extent | None]:
+    def place(self, spans: Mapping[JsonPath, Any], strip: str = "") -> dict[JsonPath, Extent | None]:
         """The extents of one item's spans (``None`` for absent ones), trimmed; an ambiguous span is placed
-        by the item's other spans where the layer allows it, else reported and left unanchored."""
+        by the item's other spans (for a mention: its official's other mentions), else reported and left
+        unanchored."""
         out: dict[JsonPath, Extent | None] = {}
         context = [a.extent for p in spans if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored]
         for path, span in spans.items():
@@ -437,22 +537,16 @@ class _Builder:
             anchor = self.anchors.get(path)
             if isinstance(anchor, _Placed):
                 extent, how = anchor.extent, anchor.how
-            elif isinstance(anchor, _Ambiguous) and context and layer in CONTEXT_LAYERS:
+            elif isinstance(anchor, _Ambiguous) and context:
                 lo, hi = min(e.start for e in context), max(e.end for e in context)
-                start = _nearest(anchor.candidates, len(anchor.text), lo, hi)
-                extent, how = Extent(start, start + len(anchor.text), anchor.text), "context"
+                start, end = _nearest(anchor.candidates, lo, hi)
+                extent, how = Extent(start, end, self.text[start:end]), "context"
             elif isinstance(anchor, _Ambiguous):
-                why = (
-                    "nothing else in its item places it"
-                    if layer in CONTEXT_LAYERS
-                    else "mentions are not placed by context"
-                )
                 self.issues.append(
-                    issue(
-                        "prediction-span-ambiguous",
-                        f"{anchor.found.message} and {why}; scored as a wrong prediction",
-                        path=anchor.found.path,
-                        hint=anchor.found.hint,
+                    replace(
+                        anchor.found,
+                        message=f"{anchor.found.message} and nothing else in its item places it; "
+                        "scored as a wrong prediction",
                     )
                 )
                 extent, how = Extent.unanchored(anchor.text), "unanchored"
@@ -462,11 +556,18 @@ class _Builder:
             out[path] = trim(extent, self.text, strip)
         return out
 
-    def official_ref(self, official_id: str | None, name: str | None, path: JsonPath) -> str | None:
+    def official_ref(
+        self, official_id: str | None, name: str | None, span: Extent | None, path: JsonPath
+    ) -> str | None:
         """The ref of a referenced official: by id; by name, the best-matching declared official, or else a
-        name-only official (one per canonical spelling)."""
+        name-only official (one per canonical spelling); by span, ``span:START:END`` (resolved when scored,
+        against the gold mentions first: :func:`communique.bench.speakers.resolve_span_refs`)."""
         if official_id is not None:
             return f"id:{official_id}"
+        if span is not None:
+            ref = f"span:{span.start}:{span.end}" if span.anchored else "span:unanchored"
+            self.span_refs.setdefault(ref, Source(self.source.file, self.source.line, format_path(path)))
+            return ref
         if name is None:
             return None
         best = max(
@@ -475,16 +576,18 @@ class _Builder:
         if best[0] > 0:
             return best[2]
         spelling = normalise_name(name) or name.casefold()
-        self.names.setdefault(spelling, []).append((name, format_path(path)))
+        self.names.setdefault(spelling, []).append((name, format_path((*path[:-1], name_field(path)))))
         return f"name:{spelling}"
 
     def build(self, doc: PredictedDocument) -> Annotations:
         officials: list[OfficialItem] = []
         mentions: list[MentionItem] = []
         for i, o in enumerate(doc.officials):
-            spans = {("officials", i, "mentions", j): m for j, m in enumerate(o.mentions)}
-            placed = self.place(spans, "officials")
-            extents = [placed[p] or Extent.unanchored(m.text) for p, m in spans.items()]
+            listed: dict[JsonPath, PredictedMention] = {
+                ("officials", i, "mentions", j): m for j, m in enumerate(o.mentions)
+            }
+            placed = self.place(listed)
+            extents = [placed[p] or Extent.unanchored(m.text) for p, m in listed.items()]
             anchored = frozenset((e.start, e.end) for e in extents if e.anchored)
             keys = official_keys(o.name, ((m.text.strip(), m.form) for m in o.mentions))
             # an official without an id gets a ref made from its content: identical copies collapse
@@ -496,27 +599,32 @@ class _Builder:
                 + hashlib.sha256(repr((o.name, sorted(anchored), keys, unanchored)).encode("utf-8")).hexdigest()[:16]
             )
             where = Source(self.source.file, self.source.line, format_path(("officials", i)))
-            officials.append(OfficialItem(ref, o.name, keys, anchored, unanchored, False, where))
-            mentions.extend(MentionItem(e, m.form, ref) for e, m in zip(extents, o.mentions))
+            officials.append(OfficialItem(ref, o.name, keys, anchored, unanchored, False, where, o.confidence))
+            mentions.extend(MentionItem(e, m.form, ref, m.confidence) for e, m in zip(extents, o.mentions))
         # names resolve against the declared officials in canonical order, so file order never matters
         self.declared = sorted(set(officials), key=lambda o: o.sort_key())
 
         quotes = []
         for i, q in enumerate(doc.quotes):
-            spans = {("quotes", i, "contents", j): s for j, s in enumerate(q.contents)}
+            spans: dict[JsonPath, Any] = {("quotes", i, "contents", j): s for j, s in enumerate(q.contents)}
             spans |= {("quotes", i, "cues", j): s for j, s in enumerate(q.cues)}
-            placed = self.place(spans, "quotes")
+            spans |= {("quotes", i, "speaker_span"): q.speaker_span, ("quotes", i, "addressee_span"): q.addressee_span}
+            placed = self.place(spans)
             contents = {
                 p: trim(e, self.text, QUOTATION_MARKS)
                 for p, e in placed.items()
                 if p[2] == "contents" and e is not None
             }
+            speaker = self.official_ref(
+                q.speaker_id, q.speaker_name, placed[("quotes", i, "speaker_span")], ("quotes", i, "speaker_span")
+            )
             quotes.append(
                 QuoteItem(
                     tuple(sorted(contents.values())),
                     tuple(sorted(e for p, e in placed.items() if p[2] == "cues" and e is not None)),
                     q.kind,
-                    self.official_ref(q.speaker_id, q.speaker_name, ("quotes", i, "speaker_name")),
+                    speaker,
+                    q.confidence,
                 )
             )
 
@@ -524,17 +632,18 @@ class _Builder:
         for i, m in enumerate(doc.meetings):
             spans = {("meetings", i, "evidence", j): s for j, s in enumerate(m.evidence)}
             spans |= {("meetings", i, "location"): m.location, ("meetings", i, "time"): m.time}
-            placed = self.place(spans, "meetings")
-            participants = frozenset(
-                ref
+            spans |= {
+                ("meetings", i, "participants", j, "official_span"): p.official_span
                 for j, p in enumerate(m.participants)
-                if (
-                    ref := self.official_ref(
-                        p.official_id, p.official_name, ("meetings", i, "participants", j, "official_name")
-                    )
-                )
-                is not None
-            )
+            }
+            placed = self.place(spans)
+            confidences: dict[str, float] = {}
+            for j, p in enumerate(m.participants):
+                path = ("meetings", i, "participants", j, "official_span")
+                who = self.official_ref(p.official_id, p.official_name, placed[path], path)
+                if who is not None:
+                    confidences[who] = max(confidences.get(who, 0.0), 1.0 if p.confidence is None else p.confidence)
+            participants = frozenset(confidences)
             meetings.append(
                 MeetingItem(
                     tuple(sorted(e for p, e in placed.items() if p[2] == "evidence" and e is not None)),
@@ -542,13 +651,21 @@ class _Builder:
                     placed[("meetings", i, "location")],
                     placed[("meetings", i, "time")],
                     m.status,
+                    m.confidence,
+                    tuple(sorted((r, c) for r, c in confidences.items() if c < 1.0)),
                 )
             )
 
         commitments = []
         for i, c in enumerate(doc.commitments):
-            fields = {"evidence": c.evidence, "content": c.content, "time": c.time, "modality": c.modality}
-            placed = self.place({("commitments", i, k): s for k, s in fields.items()}, "commitments")
+            fields = {
+                "evidence": c.evidence,
+                "content": c.content,
+                "time": c.time,
+                "modality": c.modality,
+                "actor_span": c.actor_span,
+            }
+            placed = self.place({("commitments", i, k): s for k, s in fields.items()})
             evidence = placed[("commitments", i, "evidence")]
             assert evidence is not None  # required by the model
             commitments.append(
@@ -556,12 +673,26 @@ class _Builder:
                     evidence,
                     placed[("commitments", i, "content")],
                     c.kind,
-                    self.official_ref(c.actor_id, c.actor_name, ("commitments", i, "actor_name")),
+                    self.official_ref(
+                        c.actor_id,
+                        c.actor_name,
+                        placed[("commitments", i, "actor_span")],
+                        ("commitments", i, "actor_span"),
+                    ),
                     placed[("commitments", i, "time")],
+                    c.confidence,
                 )
             )
 
-        return Annotations(doc.document_id, officials + self._name_only(), mentions, quotes, meetings, commitments)
+        return Annotations(
+            doc.document_id,
+            officials + self._name_only(),
+            mentions,
+            quotes,
+            meetings,
+            commitments,
+            span_refs=self.span_refs,
+        )
 
     def _name_only(self) -> list[OfficialItem]:
         out = []
@@ -570,3 +701,8 @@ class _Builder:
             where = Source(self.source.file, self.source.line, min(p for _, p in refs))
             out.append(OfficialItem(f"name:{spelling}", names[0], tuple(names), frozenset(), 0, True, where))
         return out
+
+
+def name_field(path: JsonPath) -> str:
+    """The ``*_name`` field that goes with the ``*_span`` field a reference path ends in."""
+    return str(path[-1]).replace("_span", "_name")

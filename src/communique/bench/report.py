@@ -14,7 +14,7 @@ from communique.bench.metrics import METRICS, main_value
 
 __all__ = ["FORMATS", "format_comparison", "format_report", "score_table"]
 
-FORMATS = ("table", "markdown", "json")
+FORMATS = ("table", "markdown", "json", "html")
 
 
 def _num(value: float | None) -> str:
@@ -128,14 +128,19 @@ def format_report(report: dict[str, Any], fmt: str = "table") -> str:
 
 def format_comparison(report: dict[str, Any], fmt: str = "table") -> str:
     """One row per metric: A, B, the difference B - A, its interval and the p-value."""
-    rows = [["metric", "A", "B", "B - A", "95% CI", "p", "better"]]
+    rows = [["metric", "A", "B", "B - A", "95% CI", "p", "p (AR)", "better"]]
     samples = report["settings"]["bootstrap"]["samples"]
     for key, row in report["metrics"].items():
         p = row["p_value"]
         shown = "n/a" if p is None else (f"<{1 / samples:.3f}" if p == 0 else f"{p:.3f}")
         delta = "n/a" if row["delta"] is None else f"{row['delta']:+.3f}"
-        rows.append([key, _num(row["a"]), _num(row["b"]), delta, _ci(row["ci95"]), shown, row["better"] or "-"])
+        ar = row.get("p_value_randomisation")
+        rows.append(
+            [key, _num(row["a"]), _num(row["b"]), delta, _ci(row["ci95"]), shown, _num(ar), row["better"] or "-"]
+        )
     head = [f"A: {report['a']['path']}", f"B: {report['b']['path']}", f"test: {report['test']}"]
+    head += [f"AR: {report['randomisation']}"] if "randomisation" in report else []
+    head += [f"WARNING: {w}" for w in report.get("cautions", [])]
     if fmt == "markdown":
         head = [f"- {line}" for line in head]
     gap = "\n\n" if fmt == "markdown" else "\n"

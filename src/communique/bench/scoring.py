@@ -16,12 +16,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
 from communique import __version__
 from communique.annotate.names import MATCH_RULE
 from communique.annotate.validate import find_annotation_files, validate_file
-from communique.bench.annotations import Annotations, from_gold
+from communique.bench.analysis import SWEEP, overall_vector, per_document, sweep_report
+from communique.bench.annotations import Annotations, Source, above, from_gold, has_confidence
 from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
 from communique.bench.counting import count_document
 from communique.bench.metrics import (
@@ -38,8 +40,11 @@ from communique.bench.metrics import (
     compute,
     main_value,
 )
-from communique.bench.officials import align_officials
+from communique.bench.officials import OfficialAlignment, align_officials
+from communique.bench.outcomes import document_outcomes
 from communique.bench.predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
+from communique.bench.randomisation import RANDOMISATION, comparison_warnings, randomisation_p
+from communique.bench.references import resolve_span_refs
 from communique.corpus.splits import SPLITS, split_of, unit_at, unit_id
 from communique.corpus.store import CorpusStore
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
@@ -71,7 +76,8 @@ class BenchResult:
 
     @property
     def headline(self) -> dict[str, float | None]:
-        return self.report["headline"]
+        headline: dict[str, float | None] = self.report["headline"]
+        return headline
 
 
 @dataclass
@@ -99,6 +105,10 @@ class _Run:
     documents: int
     predicted_documents: int
     collapsed: Counter[str]
+    per_document: list[dict[str, Any]] | None = None  # None: not collected
+    outcomes: list[dict[str, Any]] | None = None  # None: not collected
+    sweep: dict[float, Counter[str]] | None = None
+    min_confidence: float | None = None
 
 
 def score(
@@ -110,14 +120,21 @@ def score(
     samples: int = SAMPLES,
     seed: int = SEED,
     jobs: int = 1,
+    min_confidence: float | None = None,
+    details: bool = True,
 ) -> BenchResult:
     """Score ``predictions`` (a JSONL path, or mappings, one per document) against ``gold`` (a path, or
     validated documents). Raise :class:`~communique.CommuniqueError` with every problem when the gold or
     the predictions are invalid; warnings are in :attr:`BenchResult.issues`.
 
     Gold files and prediction lines are read one document at a time: memory grows with the number of
-    resampling units (one small vector each), not with the documents' contents."""
-    run = _run(gold, predictions, corpus, split, jobs)
+    resampling units (one small vector each), not with the documents' contents.
+
+    ``min_confidence`` drops predicted items whose ``confidence`` is below it before scoring. ``details``
+    puts per-document and per-section scores and every item's outcome in the report (``per_document``,
+    ``outcomes``; ``None`` without it): they grow with the corpus, so the CLI collects them only for JSON
+    and HTML output."""
+    run = _run(gold, predictions, corpus, split, jobs, min_confidence, details)
     resamples = Resamples.draw(run.units, samples, seed)
     return _result(run, resamples, split, samples, seed)
 
@@ -132,10 +149,12 @@ def compare(
     samples: int = SAMPLES,
     seed: int = SEED,
     jobs: int = 1,
+    min_confidence: float | None = None,
 ) -> Comparison:
-    """Paired bootstrap comparison of system ``b`` against system ``a`` on every summary score."""
-    run_a = _run(gold, a, corpus, split, jobs)
-    run_b = _run(gold, b, corpus, split, jobs)
+    """Paired comparison of system ``b`` against system ``a`` on every summary score: a bootstrap interval
+    and p-value, and a paired approximate-randomisation p-value; warns when there are too few units."""
+    run_a = _run(gold, a, corpus, split, jobs, min_confidence, details=False)
+    run_b = _run(gold, b, corpus, split, jobs, min_confidence, details=False)
     units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
@@ -152,6 +171,7 @@ def compare(
             **difference(
                 observed_a, observed_b, resamples.values(run_a.table, metric), resamples.values(run_b.table, metric)
             ),
+            "p_value_randomisation": randomisation_p(run_a.table, run_b.table, units, metric, samples, seed),
         }
     report = {
         "report_version": REPORT_VERSION,
@@ -162,6 +182,8 @@ def compare(
         "test": "paired bootstrap; delta = B - A; p = share of resamples whose delta exceeds twice the observed "
         "delta in its direction (Berg-Kirkpatrick et al. 2012); better names the system ahead",
         "metrics": rows,
+        "randomisation": RANDOMISATION,
+        "cautions": comparison_warnings(len(units)),
     }
     return Comparison(report, result_a, result_b)
 
@@ -247,10 +269,19 @@ class _Scored:
     counts: dict[str, Counter[str]]
     officials: Counter[str]
     issues: list[Issue]
+    sections: dict[str, np.ndarray] = field(default_factory=dict)  # unit -> overall counts, never folded
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    sweep: dict[float, Counter[str]] | None = None  # threshold -> summed counts, when confidences are given
 
 
 def _score_document(
-    gold_doc: AnnotatedDocument, preds: PredictionStream | _InMemory, store: CorpusStore, split: str | None, fold: bool
+    gold_doc: AnnotatedDocument,
+    preds: PredictionStream | _InMemory,
+    store: CorpusStore,
+    split: str | None,
+    fold: bool,
+    min_confidence: float | None = None,
+    details: bool = True,
 ) -> _Scored:
     corpus_doc = store.view(gold_doc.document_id)
     if corpus_doc is None:  # validated gold always has its corpus document
@@ -268,8 +299,25 @@ def _score_document(
                 )
             )
         pred = Annotations(gold_doc.document_id)
+    if min_confidence is not None:
+        pred = above(pred, min_confidence)
     gold_side = from_gold(gold_doc, corpus_doc.text)
-    alignment = align_officials(gold_side, pred)
+    alignment, unresolved = _align(gold_side, pred)
+    for ref, source in unresolved:
+        start, end = ref.split(":")[1:]
+        issues.append(
+            lines.locate(
+                issue(
+                    "prediction-span-unresolved",
+                    f"the span at [{start}, {end}) overlaps no mention of a gold or predicted official; "
+                    "scored as wrong",
+                    path=source.path,
+                    hint="give the span of a mention of the official, or reference it by name or id",
+                ),
+                source,
+            )
+        )
+    sweep = _sweep(gold_side, pred, corpus_doc, split, min_confidence) if has_confidence(pred) else None
     for official in alignment.unknown:
         if official.source is not None:
             issues.append(
@@ -288,7 +336,16 @@ def _score_document(
     if keep is not None:
         gold_side, pred = _restrict(gold_side, keep), _restrict(pred, keep)
     tally = Tally()
-    count_document(gold_side, pred, alignment, _unit_of(corpus_doc), tally)
+    unit_of = _unit_of(corpus_doc)
+    count_document(gold_side, pred, alignment, unit_of, tally)
+    listed = (
+        [
+            {"document_id": corpus_doc.id, "unit": unit_of(_start(o)), **o}
+            for o in document_outcomes(gold_side, pred, alignment)
+        ]
+        if details
+        else []
+    )
     sections = [
         unit_id(corpus_doc.id, s.index)
         for s in corpus_doc.sections
@@ -300,8 +357,63 @@ def _score_document(
     for unit, found in tally.units.items():
         counts.setdefault(corpus_doc.id if fold else unit, Counter()).update(found)
     return _Scored(
-        corpus_doc.id, [corpus_doc.id] if fold and units else units, counts, Counter(alignment.as_dict()), issues
+        corpus_doc.id,
+        [corpus_doc.id] if fold and units else units,
+        counts,
+        Counter(alignment.as_dict()),
+        issues,
+        {unit: overall_vector(found) for unit, found in tally.units.items()} if details else {},
+        listed,
+        sweep,
     )
+
+
+def _align(gold: Annotations, pred: Annotations) -> tuple[OfficialAlignment, list[tuple[str, Source]]]:
+    """Officials aligned, and references given as spans resolved through the gold mentions first; with the
+    span references that resolve to no one."""
+    alignment = align_officials(gold, pred)
+    return alignment, resolve_span_refs(gold, pred, alignment)
+
+
+def _start(outcome: Mapping[str, Any]) -> int | None:
+    """Where an outcome's item starts (the gold side's when there is one), for its unit."""
+    starts: list[int] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("start"), int):
+                starts.append(node["start"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    side = outcome["gold"] if outcome["gold"] is not None else outcome["pred"]
+    collect(side)
+    if not starts and side.get("mentions"):
+        starts.append(side["mentions"][0][0])
+    return min(starts, default=None)
+
+
+def _sweep(
+    gold: Annotations, pred: Annotations, doc: Any, split: str | None, floor: float | None
+) -> dict[float, Counter[str]]:
+    """The summed counts of one document at every threshold of :data:`SWEEP` (from ``floor`` up)."""
+    keep = _keeper(doc, split)
+    out: dict[float, Counter[str]] = {}
+    for threshold in SWEEP:
+        if floor is not None and threshold < floor:
+            continue
+        side = above(pred, threshold)
+        alignment, _ = _align(gold, side)
+        golds = gold
+        if keep is not None:
+            golds, side = _restrict(gold, keep), _restrict(side, keep)
+        tally = Tally()
+        count_document(golds, side, alignment, _unit_of(doc), tally)
+        out[threshold] = tally.totals()
+    return out
 
 
 @dataclass
@@ -319,8 +431,18 @@ class _Chunk:
 _WORKER: dict[str, Any] = {}  # set once per worker process: the prediction index is not sent with every task
 
 
-def _init_worker(pred_path: str, where: dict[str, tuple[int, int]], corpus: str, split: str | None, fold: bool) -> None:
-    _WORKER.update(pred_path=pred_path, where=where, corpus=corpus, split=split, fold=fold)
+def _init_worker(
+    pred_path: str,
+    where: dict[str, tuple[int, int]],
+    corpus: str,
+    split: str | None,
+    fold: bool,
+    min_confidence: float | None = None,
+    details: bool = True,
+) -> None:
+    _WORKER.update(
+        pred_path=pred_path, where=where, corpus=corpus, split=split, fold=fold, floor=min_confidence, details=details
+    )
 
 
 def _score_chunk(files: list[Path]) -> _Chunk:
@@ -334,7 +456,9 @@ def _score_chunk(files: list[Path]) -> _Chunk:
         if report.document is not None:
             chunk.gold.append((report.document.document_id, report.path))
             if not chunk.problems:
-                chunk.scored.append(_score_document(report.document, stream, store, split, fold))
+                chunk.scored.append(
+                    _score_document(report.document, stream, store, split, fold, _WORKER["floor"], _WORKER["details"])
+                )
     return chunk
 
 
@@ -349,13 +473,17 @@ def _scored_in_parallel(
     fold: bool,
     jobs: int,
     problems: list[Issue],
+    min_confidence: float | None = None,
+    details: bool = True,
 ) -> Iterator[_Scored]:
     from concurrent.futures import ProcessPoolExecutor
 
     tasks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
     seen: dict[str, str] = {}
     with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(str(preds.path), preds.where, str(corpus), split, fold)
+        max_workers=jobs,
+        initializer=_init_worker,
+        initargs=(str(preds.path), preds.where, str(corpus), split, fold, min_confidence, details),
     ) as pool:
         for chunk in pool.map(_score_chunk, tasks):
             problems.extend(chunk.problems)
@@ -379,7 +507,15 @@ def _scored_in_parallel(
                 yield from chunk.scored
 
 
-def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split: str | None, jobs: int = 1) -> _Run:
+def _run(
+    gold: GoldInput,
+    predictions: PredictionInput,
+    corpus: PathLike,
+    split: str | None,
+    jobs: int = 1,
+    min_confidence: float | None = None,
+    details: bool = True,
+) -> _Run:
     if split is not None and split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     store = CorpusStore(Path(corpus))
@@ -390,17 +526,35 @@ def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split:
     fold = count > 1  # resample documents: the sections of each document fold into one unit
     if jobs > 1 and isinstance(preds, PredictionStream) and isinstance(gold, (str, os.PathLike)) and count > 1:
         scored: Iterator[_Scored] = _scored_in_parallel(
-            list(find_annotation_files([Path(gold)])), preds, corpus, split, fold, jobs, gold_problems
+            list(find_annotation_files([Path(gold)])),
+            preds,
+            corpus,
+            split,
+            fold,
+            jobs,
+            gold_problems,
+            min_confidence,
+            details,
         )
     else:
-        scored = (_score_document(doc, preds, store, split, fold) for doc in golds)
+        scored = (_score_document(doc, preds, store, split, fold, min_confidence, details) for doc in golds)
     table = Table()
     officials: Counter[str] = Counter()
     units: list[str] = []
     issues: list[Issue] = []
     documents = 0
+    sections: list[tuple[str, dict[str, np.ndarray]]] = []
+    listed: list[dict[str, Any]] | None = [] if details else None
+    sweep: dict[float, Counter[str]] | None = None
     for result in scored:
         documents += 1
+        sections.append((result.document_id, result.sections))
+        if listed is not None:
+            listed.extend(result.outcomes)
+        if result.sweep is not None:
+            sweep = sweep or {}
+            for threshold, found in result.sweep.items():
+                sweep.setdefault(threshold, Counter()).update(found)
         units.extend(result.units)
         for unit, counts in result.counts.items():
             table.add(unit, counts)
@@ -423,7 +577,19 @@ def _run(gold: GoldInput, predictions: PredictionInput, corpus: PathLike, split:
         )
     issues = [*preds.summary.issues, *issues]
     return _Run(
-        table, units, preds.summary, issues, officials, gold_name, documents, len(preds.documents), preds.collapsed
+        table,
+        units,
+        preds.summary,
+        issues,
+        officials,
+        gold_name,
+        documents,
+        len(preds.documents),
+        preds.collapsed,
+        per_document(sections) if details else None,
+        listed,
+        sweep,
+        min_confidence,
     )
 
 
@@ -504,7 +670,7 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
     collapsed = run.collapsed
     report = {
         "report_version": REPORT_VERSION,
-        "settings": _settings(split, samples, seed, resamples),
+        "settings": {**_settings(split, samples, seed, resamples), "min_confidence": run.min_confidence},
         "gold": {"path": run.gold_name, "documents": run.documents},
         "predictions": {
             "path": preds.path,
@@ -531,6 +697,9 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
         "headline": {m.key: metrics[m.key][main_value(m)] for m in METRICS if m.headline},
         "metrics": metrics,
         "issues": [i.to_dict() for i in run.issues],
+        "per_document": run.per_document,
+        "outcomes": run.outcomes,
+        "sweep": sweep_report(run.sweep, run.min_confidence),
     }
     return BenchResult(report, run.issues)
 

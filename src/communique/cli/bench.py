@@ -1,29 +1,33 @@
-"""``communique bench`` and ``communique extract``. Results go to stdout (or ``--out``), diagnostics to stderr.
+"""``communique bench``: score predictions against the gold. Results to stdout (or ``--out``), problems to stderr.
 
 Exit status: 0 scored; 1 invalid predictions or gold (nothing is scored), or warnings with ``--strict``;
-2 usage errors (a missing file, an unknown document).
+2 usage errors (a missing file, an unknown document). With ``--format json`` the report is the JSON document
+(its own ``report_version`` next to the CLI's ``version``), prediction problems included.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from communique.cli.output import format_text
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Reporter,
+    add_format,
+    count,
+    positive,
+    write_result,
+)
 from communique.corpus.splits import SPLITS
-from communique.io.write import write_atomic
-from communique.schema.errors import CommuniqueError, Issue, Severity, issue
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from communique.schema.errors import CommuniqueError, Issue, issue
 
 
 def register(sub: Any) -> None:
-    """Add the ``bench`` and ``extract`` subcommands to the ``communique`` parser's subparsers."""
+    """Add the ``bench`` subcommand to the ``communique`` parser's subparsers."""
     from communique.bench.bootstrap import SAMPLES, SEED
-    from communique.bench.report import FORMATS
 
     bench = sub.add_parser(
         "bench",
@@ -41,44 +45,24 @@ def register(sub: Any) -> None:
     bench.add_argument("--gold", default="annotations/gold", help="gold file or folder (default: annotations/gold)")
     bench.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     bench.add_argument("--split", choices=SPLITS, help="score only items in the sections of this split")
-    bench.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    add_format(bench, github=True, extra=("table", "markdown", "html"))  # "table" is the old name of "text"
     bench.add_argument("--out", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
-    bench.add_argument("--samples", type=_positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
+    bench.add_argument("--samples", type=positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
     bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
-    bench.add_argument("--jobs", type=_positive, default=1, help="processes to score documents with (default: 1)")
+    bench.add_argument("--jobs", type=positive, default=1, help="processes to score documents with (default: 1)")
     bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
-    bench.set_defaults(func=cmd_bench)
-
-    extract = sub.add_parser(
-        "extract",
-        help="run a baseline extractor; write predictions as JSON Lines",
-        description="Run a baseline extractor over corpus documents.",
+    bench.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="leave per-document scores and per-item outcomes out of the JSON report (large corpora)",
     )
-    extract.add_argument("documents", nargs="*", metavar="DOCUMENT", help="document ids (default: every document)")
-    extract.add_argument("--method", choices=("rules",), default="rules", help="extractor (default: rules)")
-    extract.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
-    extract.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
-    extract.set_defaults(func=cmd_extract)
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
-
-
-def _print_issues(issues: list[Issue]) -> None:
-    for found in issues:
-        print(format_text(found), file=sys.stderr)
-
-
-def _emit(text: str, out: str | None) -> None:
-    if out:
-        write_atomic(Path(out), text)
-        print(f"wrote {out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    bench.add_argument(
+        "--min-confidence",
+        type=_confidence,
+        metavar="X",
+        help="drop predicted items whose confidence is below X (0-1); items without one are kept",
+    )
+    bench.set_defaults(func=cmd_bench)
 
 
 def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
@@ -88,76 +72,64 @@ def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
     ]
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.bench.html import render_report_html
     from communique.bench.report import format_comparison, format_report
     from communique.bench.scoring import compare, score
+    from communique.corpus.store import CorpusStore
 
     inputs = [args.pred] if args.pred else list(args.compare)
     missing = _missing(inputs, [args.gold])
     if missing:
-        _print_issues(missing)
-        return EXIT_USAGE
+        reporter.problems(missing)
+        return reporter.finish(EXIT_USAGE)
+    if args.format == "html" and not args.pred:
+        reporter.note("--format html is for --pred (one system's error analysis)")
+        return reporter.finish(EXIT_USAGE)
     options = {
         "corpus": args.corpus,
         "split": args.split,
         "samples": args.samples,
         "seed": args.seed,
         "jobs": args.jobs,
+        "min_confidence": args.min_confidence,
     }
+    # text and github print the table; github differs in how the prediction problems are printed
+    table = "markdown" if args.format == "markdown" else "table"
+    # per-document scores and outcomes grow with the corpus: collected only where they are shown
+    details = args.format == "html" or (args.format == "json" and not args.summary_only)
     try:
         if args.pred:
-            result = score(args.gold, args.pred, **options)
+            result = score(args.gold, args.pred, **options, details=details)
             report, warnings = result.report, result.issues
-            rendered = format_report(report, args.format) if args.format != "json" else None
+            if args.format == "html":
+                store = CorpusStore(Path(args.corpus))
+                rendered = render_report_html(report, lambda doc_id: t.text if (t := store.text(doc_id)) else None)
+            else:
+                rendered = format_report(report, table)
         else:
             comparison = compare(args.gold, args.compare[0], args.compare[1], **options)
             report, warnings = comparison.report, comparison.a.issues + comparison.b.issues
-            rendered = format_comparison(report, args.format) if args.format != "json" else None
+            rendered = format_comparison(report, table)
+            for warning in report["cautions"]:
+                reporter.note(f"warning: {warning}")
     except CommuniqueError as exc:
-        _print_issues(exc.issues)
-        errors = sum(1 for i in exc.issues if i.severity is Severity.ERROR)
-        print(f"nothing scored: {errors} error(s)", file=sys.stderr)
-        return EXIT_PROBLEMS
-    _print_issues(warnings)
-    text = rendered if rendered is not None else json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-    _emit(text, args.out)
-    return EXIT_PROBLEMS if args.strict and warnings else EXIT_OK
+        reporter.problems(exc.issues)
+        reporter.note(f"nothing scored: {count(exc.issues)[0]} error(s)")
+        return reporter.finish(EXIT_PROBLEMS)
+    reporter.problems(warnings)
+    status = EXIT_PROBLEMS if args.strict and warnings else EXIT_OK
+    if reporter.json:
+        return reporter.finish(status, report, out=args.out)
+    write_result(reporter, rendered, args.out)
+    return reporter.finish(status)
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from communique.api import load_corpus_document
-    from communique.extract import METHODS
-
-    corpus = Path(args.corpus)
-    if not corpus.is_dir():
-        _print_issues([issue("file-not-found", "no corpus folder", file=str(corpus))])
-        return EXIT_USAGE
-    unknown = [d for d in args.documents if not (corpus / f"{d}.json").is_file()]
-    if unknown:
-        _print_issues(
-            [issue("unknown-document", f"no corpus document {d!r}", file=str(corpus / f"{d}.json")) for d in unknown]
-        )
-        return EXIT_USAGE
-    paths = [corpus / f"{d}.json" for d in args.documents] if args.documents else sorted(corpus.glob("*.json"))
-    method = METHODS[args.method]
-    lines = []
-    for path in paths:
-        try:
-            doc = load_corpus_document(path)
-        except (OSError, ValidationError):
-            _print_issues(
-                [
-                    issue(
-                        "corpus-stale",
-                        "not a readable corpus document",
-                        file=str(path),
-                        hint="run `communique corpus build`",
-                    )
-                ]
-            )
-            return EXIT_PROBLEMS
-        lines.append(json.dumps(method(doc), ensure_ascii=False) + "\n")
-    _emit("".join(lines), args.out)
-    return EXIT_OK
+def _confidence(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number between 0 and 1") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return number

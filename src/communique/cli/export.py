@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from communique.cli.output import write_report
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_format
 from communique.schema.errors import CommuniqueError
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+def _problems(reporter: Reporter, exc: CommuniqueError) -> int:
+    reporter.problems(exc.issues)
+    reporter.note("nothing was exported: fix the problems above first")
+    return reporter.finish(EXIT_PROBLEMS)
 
 
-def _problems(exc: CommuniqueError) -> int:
-    write_report(exc.issues, len({i.file for i in exc.issues}), "text", sys.stderr)
-    print("nothing was exported: fix the problems above first", file=sys.stderr)
-    return EXIT_PROBLEMS
-
-
-def cmd_export_hf(args: argparse.Namespace) -> int:
+def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.hf import load_back
     from communique.export.run import export_hf
 
@@ -34,39 +32,43 @@ def cmd_export_hf(args: argparse.Namespace) -> int:
             jobs=args.jobs,
         )
     except CommuniqueError as exc:
-        return _problems(exc)
+        return _problems(reporter, exc)
     files = sum(len(s) for splits in result.shards.values() for s in splits.values())
-    print(f"wrote {out} ({files} parquet file(s), README.md, croissant.json)", file=sys.stderr)
+    reporter.note(f"wrote {out} ({files} parquet file(s), README.md, croissant.json)")
     sizes = result.split_sizes()
     if args.verify:
         with tempfile.TemporaryDirectory(prefix="communique-hf-cache-") as cache:
             sizes = load_back(out, Path(cache))
-        print("loaded back with datasets.load_dataset (offline, fresh cache):", file=sys.stderr)
+        reporter.note("loaded back with datasets.load_dataset (offline, fresh cache):")
     width = max(len(c) for c in sizes)
-    print(f"{'config':<{width}}  {'split':<10}  rows")
+    lines = [f"{'config':<{width}}  {'split':<10}  rows"]
     for config, splits in sizes.items():
         for split, rows in splits.items():
-            print(f"{config:<{width}}  {split:<10}  {rows}")
-    return EXIT_OK
+            lines.append(f"{config:<{width}}  {split:<10}  {rows}")
+    reporter.text("\n".join(lines))
+    return reporter.finish(
+        EXIT_OK, {"out": str(out), "parquet_files": files, "verified": bool(args.verify), "rows": sizes}
+    )
 
 
-def cmd_export_brat(args: argparse.Namespace) -> int:
+def cmd_export_brat(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.brat import export_brat
     from communique.export.run import iter_valid
 
     try:
         written = export_brat(iter_valid(Path(args.annotations), Path(args.corpus)), Path(args.out))
     except CommuniqueError as exc:
-        return _problems(exc)
-    print(f"wrote {args.out}: annotation.conf, visual.conf and .txt/.ann for {written} document(s)", file=sys.stderr)
-    return EXIT_OK
+        return _problems(reporter, exc)
+    reporter.note(f"wrote {args.out}: annotation.conf, visual.conf and .txt/.ann for {written} document(s)")
+    return reporter.finish(EXIT_OK, {"out": args.out, "documents": written})
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: Any) -> None:
+    """Add ``export hf`` and ``export brat`` to the ``communique`` parser's subparsers."""
     export = sub.add_parser("export", help="export the validated gold (Hugging Face datasets, brat)")
-    formats = export.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
 
-    hf = formats.add_parser("hf", help="parquet configs + dataset card + Croissant, for datasets.load_dataset")
+    hf = targets.add_parser("hf", help="parquet configs + dataset card + Croissant, for datasets.load_dataset")
     hf.add_argument("--out", default="dist/hf", help="output folder (default: dist/hf)")
     hf.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
     hf.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
@@ -83,14 +85,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_false",
         help="skip loading the export back with datasets.load_dataset",
     )
+    add_format(hf, github=True)
     hf.set_defaults(func=cmd_export_hf)
 
-    brat = formats.add_parser("brat", help=".txt/.ann standoff per document and annotation.conf")
+    brat = targets.add_parser("brat", help=".txt/.ann standoff per document and annotation.conf")
     brat.add_argument("--out", default="dist/brat", help="output folder (default: dist/brat)")
     brat.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
     brat.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    add_format(brat, github=True)
     brat.set_defaults(func=cmd_export_brat)
 
     from communique.cli.tools import register_export as _tools
 
-    _tools(formats)
+    _tools(targets)

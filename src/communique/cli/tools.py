@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+from typing import Any
 
-from communique.cli.output import write_report
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_format
 from communique.schema.errors import CommuniqueError, Severity
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
-
-def cmd_export_label_studio(args: argparse.Namespace) -> int:
+def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.label_studio import export_label_studio, gold_tasks, prediction_tasks
     from communique.export.run import iter_valid
 
@@ -22,46 +20,41 @@ def cmd_export_label_studio(args: argparse.Namespace) -> int:
             tasks, dropped = prediction_tasks(Path(args.predictions), Path(args.corpus))
             written = export_label_studio(tasks, Path(args.out))
         else:
-            written = export_label_studio(
-                gold_tasks(iter_valid(Path(args.annotations), Path(args.corpus))), Path(args.out)
-            )
+            pairs = iter_valid(Path(args.annotations), Path(args.corpus))
+            written = export_label_studio(gold_tasks(pairs), Path(args.out))
     except CommuniqueError as exc:
-        write_report(exc.issues, len({i.file for i in exc.issues}), "text", sys.stderr)
-        print("nothing was exported: fix the problems above first", file=sys.stderr)
-        return EXIT_PROBLEMS
+        reporter.problems(exc.issues)
+        reporter.note("nothing was exported: fix the problems above first")
+        return reporter.finish(EXIT_PROBLEMS)
     source = f"predictions in {args.predictions}" if args.predictions else "the gold"
-    print(
-        f"wrote {args.out}: config.xml and tasks.json with {written} task(s) pre-annotated from {source}",
-        file=sys.stderr,
-    )
+    reporter.note(f"wrote {args.out}: config.xml and tasks.json with {written} task(s) pre-annotated from {source}")
     if dropped:
-        print(f"{dropped} predicted span(s) left out: unanchored, or a mention without a form", file=sys.stderr)
-    return EXIT_OK
+        reporter.note(f"{dropped} predicted span(s) left out: unanchored, or a mention without a form")
+    result = {"out": args.out, "tasks": written, "pre_annotations": "predictions" if args.predictions else "gold"}
+    return reporter.finish(EXIT_OK, {**result, "left_out": dropped})
 
 
-def _finish(result: object, source: str, out: Path) -> int:
+def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:
     from communique.annotate.importers import ImportResult, write_documents
 
     assert isinstance(result, ImportResult)
-    if result.issues:
-        write_report(result.issues, 1, "text", sys.stderr)
+    reporter.problems(result.issues)
     if not result.ok:
-        print("nothing was imported: fix the problems above first", file=sys.stderr)
-        return EXIT_PROBLEMS
-    for path in write_documents(result.documents, out, source):
-        print(f"wrote {path}")
+        reporter.note("nothing was imported: fix the problems above first")
+        return reporter.finish(EXIT_PROBLEMS)
+    written = [str(path) for path in write_documents(result.documents, out, source)]
+    reporter.text("\n".join(f"wrote {path}" for path in written))
     warned = any(i.severity is Severity.WARNING for i in result.issues)
-    print(f"imported {len(result.documents)} document(s)" + (" (with warnings)" if warned else ""), file=sys.stderr)
-    return EXIT_OK
+    reporter.note(f"imported {len(result.documents)} document(s)" + (" (with warnings)" if warned else ""))
+    return reporter.finish(EXIT_OK, {"out": str(out), "written": written})
 
 
-def cmd_import_label_studio(args: argparse.Namespace) -> int:
+def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.annotate.import_label_studio import read_label_studio
 
     source = Path(args.export)
     if not source.is_file():
-        print(f"{source}: no such file (give a Label Studio JSON export)", file=sys.stderr)
-        return EXIT_USAGE
+        return reporter.usage(f"{source}: no such file (give a Label Studio JSON export)")
     result = read_label_studio(
         source,
         Path(args.corpus),
@@ -69,51 +62,53 @@ def cmd_import_label_studio(args: argparse.Namespace) -> int:
         annotators=args.annotator or None,
         guidelines_version=args.guidelines_version,
     )
-    return _finish(result, f"Label Studio export {source.name}", Path(args.out))
+    return _finish(result, f"Label Studio export {source.name}", Path(args.out), reporter)
 
 
-def cmd_import_brat(args: argparse.Namespace) -> int:
+def cmd_import_brat(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.annotate.import_brat import read_brat
 
     source = Path(args.folder)
     if not source.is_dir():
-        print(f"{source}: no such folder (give a folder of brat .txt/.ann files)", file=sys.stderr)
-        return EXIT_USAGE
-    return _finish(read_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out))
+        return reporter.usage(f"{source}: no such folder (give a folder of brat .txt/.ann files)")
+    return _finish(read_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out), reporter)
 
 
-def register_export(formats: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``export label-studio``, added to the ``export`` family."""
-    ls = formats.add_parser("label-studio", help="Label Studio tasks with pre-annotations and a labelling config")
+def register_export(targets: Any) -> None:
+    """``export label-studio``, added to the ``export`` family's subparsers."""
+    ls = targets.add_parser("label-studio", help="Label Studio tasks with pre-annotations and a labelling config")
     ls.add_argument("--out", default="dist/label-studio", help="output folder (default: dist/label-studio)")
     ls.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
     ls.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     ls.add_argument(
         "--predictions", metavar="FILE", help="pre-annotate from an extractor's predictions (JSON Lines) instead"
     )
+    add_format(ls, github=True)
     ls.set_defaults(func=cmd_export_label_studio)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: Any) -> None:
     """The ``import`` family: annotation tools' exports back into validated annotation YAML."""
     imp = sub.add_parser("import", help="turn an annotation tool's export into validated annotation YAML")
-    tools = imp.add_subparsers(dest="tool", required=True, metavar="TOOL")
+    targets = imp.add_subparsers(dest="target", required=True, metavar="TOOL")
 
-    ls = tools.add_parser("label-studio", help="a Label Studio JSON export (of `export label-studio` tasks)")
+    ls = targets.add_parser("label-studio", help="a Label Studio JSON export (of `export label-studio` tasks)")
     ls.add_argument("export", metavar="EXPORT.json", help="the JSON export of the Label Studio project")
     ls.add_argument("--out", required=True, help="folder to write <document_id>.yaml into")
     ls.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     ls.add_argument(
-        "--predictions", action="store_true", help="read the tasks' pre-annotations instead of submitted annotations"
+        "--predictions", action="store_true", help="read the tasks' inlined pre-annotations instead of annotations"
     )
     ls.add_argument(
         "--annotator", action="append", help="who annotated, for tasks whose data does not say (repeatable)"
     )
     ls.add_argument("--guidelines-version", help="guidelines version followed, for tasks whose data does not say")
+    add_format(ls, github=True)
     ls.set_defaults(func=cmd_import_label_studio)
 
-    brat = tools.add_parser("brat", help="a folder of brat .txt/.ann files (as `export brat` writes)")
+    brat = targets.add_parser("brat", help="a folder of brat .txt/.ann files (as `export brat` writes)")
     brat.add_argument("folder", metavar="DIR", help="the brat folder")
     brat.add_argument("--out", required=True, help="folder to write <document_id>.yaml into")
     brat.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    add_format(brat, github=True)
     brat.set_defaults(func=cmd_import_brat)

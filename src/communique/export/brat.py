@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.models import (
     AnnotatedDocument,
@@ -111,6 +112,15 @@ def _fragments(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
     return out
 
 
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(value: str) -> str:
+    """``value`` as one .ann field: every tab, line break or other control character becomes a space, so
+    free text can never end a field or a line (validation refuses them in names; this holds regardless)."""
+    return _LINE_BREAKING.sub(" ", value)
+
+
 class _Ann:
     """Numbers and formats .ann lines."""
 
@@ -127,7 +137,7 @@ class _Ann:
         frags = _fragments(self.text, spans)
         tid = self.next_id("T")
         where = ";".join(f"{s} {e}" for s, e in frags)
-        self.lines.append(f"{tid}\t{label} {where}\t{' '.join(self.text[s:e] for s, e in frags)}")
+        self.lines.append(f"{tid}\t{label} {where}\t{one_line(' '.join(self.text[s:e] for s, e in frags))}")
         return tid
 
     def event(self, label: str, trigger: str, args: list[tuple[str, str]]) -> str:
@@ -144,7 +154,7 @@ class _Ann:
         self.lines.append(f"{self.next_id('A')}\t{name} {target} {value}")
 
     def note(self, target: str, value: str) -> None:
-        self.lines.append(f"{self.next_id('#')}\tAnnotatorNotes {target}\t{value}")
+        self.lines.append(f"{self.next_id('#')}\tAnnotatorNotes {target}\t{one_line(value)}")
 
 
 def note_value(value: str) -> str:
@@ -248,17 +258,23 @@ def document_fields(doc: AnnotatedDocument) -> dict[str, object]:
 def export_brat(pairs: Iterable[tuple[AnnotatedDocument, CorpusDocument]], out: Path) -> int:
     """Write the brat files for every document; returns how many documents were written.
 
-    Each file is written atomically; the configuration files are written last, once every document
-    was valid (the iterator raises on invalid input before anything is written for it).
+    The files are written into a staging folder that replaces ``out`` atomically once every document was
+    valid (the iterator raises on invalid input, and then ``out`` is left as it was); see
+    :func:`communique.io.folder.replace_folder` for which folders may be replaced.
     """
     count = 0
     documents: dict[str, dict[str, object]] = {}
-    for doc, corpus in pairs:
-        write_atomic(out / f"{doc.document_id}.txt", corpus.text.encode("utf-8"))
-        write_atomic(out / f"{doc.document_id}.ann", render_ann(doc, corpus))
-        documents[doc.document_id] = document_fields(doc)
-        count += 1
-    write_atomic(out / DOCUMENTS_FILE, json.dumps(documents, ensure_ascii=False, indent=2) + "\n")
-    write_atomic(out / "annotation.conf", annotation_conf())
-    write_atomic(out / "visual.conf", VISUAL_CONF)
+
+    def write(staging: Path) -> None:
+        nonlocal count
+        for doc, corpus in pairs:
+            write_atomic(staging / f"{doc.document_id}.txt", corpus.text.encode("utf-8"))
+            write_atomic(staging / f"{doc.document_id}.ann", render_ann(doc, corpus))
+            documents[doc.document_id] = document_fields(doc)
+            count += 1
+        write_atomic(staging / DOCUMENTS_FILE, json.dumps(documents, ensure_ascii=False, indent=2) + "\n")
+        write_atomic(staging / "annotation.conf", annotation_conf())
+        write_atomic(staging / "visual.conf", VISUAL_CONF)
+
+    replace_folder(out, write, kind="brat")
     return count

@@ -7,6 +7,7 @@ The YAML front matter is written by the Hugging Face libraries themselves (``Dat
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,16 @@ class CardFacts:
     agreement_markdown: str | None = None
 
 
+def markdown_code(value: str) -> str:
+    """``value`` as an inline Markdown code span that nothing in it can end early: control characters and
+    line breaks become spaces and the fence is one backtick longer than the longest run inside (for prose,
+    not table cells)."""
+    flat = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", " ", value)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
 def _feature_type(feature: Any) -> str:
     if isinstance(feature, datasets.ClassLabel):
         return "ClassLabel(" + ", ".join(feature.names) + ")"
@@ -47,7 +58,7 @@ def _feature_type(feature: Any) -> str:
     if isinstance(feature, dict):
         return "{" + ", ".join(f"{k}: {_feature_type(v)}" for k, v in feature.items()) + "}"
     if isinstance(feature, datasets.Value):
-        return feature.dtype
+        return str(feature.dtype)
     return type(feature).__name__
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -40,6 +39,7 @@ from communique.corpus.splits import split_of, unit_id
 from communique.corpus.store import CorpusStore
 from communique.export.features import make_encoder
 from communique.export.rows import CONFIGS, SPLITS_OF
+from communique.io.folder import replace_folder
 from communique.review.stats import count_document
 from communique.schema.errors import Issue
 
@@ -209,33 +209,8 @@ class Shards:
 
 
 def staged_export(out: Path, write: Callable[[Path], None]) -> None:
-    """Run ``write(staging)`` in a temporary folder beside ``out``, then move it into place atomically."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        write(staging)
-        _swap_into_place(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    """Replace ``out`` with ``staging``; if the second rename fails, the old export is put back."""
-    if not out.exists():
-        staging.rename(out)
-        return
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    out.rename(old)
-    try:
-        staging.rename(out)
-    except BaseException:
-        old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    """Run ``write(staging)`` in a temporary folder beside ``out``, then swap it into place atomically."""
+    replace_folder(out, write, kind="hf")
 
 
 def load_back(out: Path, cache_dir: Path) -> dict[str, dict[str, int]]:

@@ -40,6 +40,7 @@ from communique.annotate.importers import Utf16Offsets
 from communique.bench.annotations import Annotations, Extent
 from communique.bench.predictions import read_predictions
 from communique.corpus.store import CorpusStore
+from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import AnnotatedDocument, Mention, Span, TimeExpression
@@ -315,11 +316,19 @@ def prediction_tasks(predictions: Path, corpus_dir: Path) -> tuple[list[dict[str
 
 
 def export_label_studio(tasks: Iterable[dict[str, Any]], out: Path) -> int:
-    """Write ``tasks.json`` and ``config.xml`` under ``out``; returns how many tasks were written.
+    """Write ``tasks.json`` and ``config.xml`` into a staging folder that replaces ``out`` atomically (see
+    :func:`communique.io.folder.replace_folder`); returns how many tasks were written.
 
-    ``tasks`` may raise on invalid input (see :func:`gold_tasks`): then nothing is written.
+    ``tasks`` may raise on invalid input (see :func:`gold_tasks`): then ``out`` is left as it was.
     """
-    listed = list(tasks)
-    write_atomic(out / "tasks.json", json.dumps(listed, ensure_ascii=False, indent=1) + "\n")
-    write_atomic(out / "config.xml", labeling_config())
-    return len(listed)
+    count = 0
+
+    def write(staging: Path) -> None:
+        nonlocal count
+        listed = list(tasks)
+        write_atomic(staging / "tasks.json", json.dumps(listed, ensure_ascii=False, indent=1) + "\n")
+        write_atomic(staging / "config.xml", labeling_config())
+        count = len(listed)
+
+    replace_folder(out, write, kind="label-studio")
+    return count

@@ -5,7 +5,9 @@ Configs:
 * ``documents``: one row per document, lossless (the validated gold is rebuilt from it exactly);
   spans in document offsets. One split, ``full``.
 * ``mentions``, ``tokens``, ``quotes``, ``meetings``, ``commitments``: one row per item, with a ``context``
-  passage (the sentence for mentions and tokens, the paragraphs holding the item otherwise) and
+  passage (the sentence for mentions and tokens, the paragraphs holding the item otherwise; a mention in a
+  sentence longer than :data:`MENTION_CONTEXT_MAX` gets the :data:`MENTION_CONTEXT_RADIUS` code points on each
+  side of it within the sentence, so a row's size never grows with its sentence) and
   ``context_start``, its offset in the document. Spans in these rows are relative to ``context``, so
   ``context[start:end] == text`` holds inside every row. Split by section (see :mod:`communique.corpus.splits`).
 """
@@ -46,6 +48,10 @@ ITEM = {
     "context_start": datasets.Value("int64"),
 }
 OFFICIAL_REF = {"id": datasets.Value("string"), "name": datasets.Value("string"), "title": datasets.Value("string")}
+#: A mention's sentence is its whole context up to this many code points (every ordinary sentence) ...
+MENTION_CONTEXT_MAX = 1000
+#: ... beyond that, the context is the mention and this many code points each side of it, within the sentence.
+MENTION_CONTEXT_RADIUS = 250
 
 
 @dataclass(frozen=True)
@@ -115,14 +121,22 @@ def document_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tu
     yield "full", row
 
 
+def _mention_context(sentence: Span, mention: Span) -> tuple[int, int]:
+    """The context of a mention: its sentence, or a window of the sentence around it when that is long."""
+    start, end = min(sentence.start, mention.start), max(sentence.end, mention.end)
+    if end - start > MENTION_CONTEXT_MAX:
+        start = max(start, mention.start - MENTION_CONTEXT_RADIUS)
+        end = min(end, mention.end + MENTION_CONTEXT_RADIUS)
+    return start, end
+
+
 def mention_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
     sentence_starts = [s.start for s in corpus.sentences]
     for official in doc.officials:
         for j, mention in enumerate(official.mentions):
             i = max(0, bisect.bisect_right(sentence_starts, mention.start) - 1)
             sentence = corpus.sentences[i] if corpus.sentences else mention
-            start = min(sentence.start, mention.start)
-            end = max(sentence.end, mention.end)
+            start, end = _mention_context(sentence, mention)
             unit = unit_at(corpus, mention.start)
             yield (
                 split_of(unit),
@@ -146,19 +160,30 @@ def mention_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tup
 
 def token_rows(doc: AnnotatedDocument, corpus: CorpusDocument) -> Iterator[tuple[str, Row]]:
     """One row per sentence: tokens with IOB2 tags of the official mentions they fall in."""
-    mentions = sorted((m.start, m.end, m.form) for o in doc.officials for m in o.mentions)
-    token_starts = [t.start for t in corpus.tokens]
-    for index, sentence in enumerate(corpus.sentences):
-        lo = bisect.bisect_left(token_starts, sentence.start)
-        hi = bisect.bisect_left(token_starts, sentence.end)
-        tokens = corpus.tokens[lo:hi]
-        tags = ["O"] * len(tokens)
-        for m_start, m_end, form in mentions:
-            if m_end <= sentence.start or m_start >= sentence.end:
+    tokens_all = corpus.tokens
+    token_starts = [t.start for t in tokens_all]
+    token_ends = [t.end for t in tokens_all]  # tokens do not overlap: ends are sorted too
+    bounds = [
+        (bisect.bisect_left(token_starts, s.start), bisect.bisect_left(token_starts, s.end)) for s in corpus.sentences
+    ]
+    sentence_of = [-1] * len(tokens_all)
+    for index, (lo, hi) in enumerate(bounds):
+        sentence_of[lo:hi] = [index] * (hi - lo)
+    # Tag by mention, not by sentence x mention: each mention finds its tokens by bisection. A mention's
+    # first token in each sentence is B; later mentions (in start order) overwrite earlier tags.
+    tags_all = ["O"] * len(tokens_all)
+    for m_start, m_end, form in sorted((m.start, m.end, m.form) for o in doc.officials for m in o.mentions):
+        first = bisect.bisect_right(token_ends, m_start)
+        last = bisect.bisect_left(token_starts, m_end)
+        for k in range(first, last):
+            if sentence_of[k] < 0:
                 continue
-            inside = [k for k, t in enumerate(tokens) if t.start < m_end and m_start < t.end]
-            for n, k in enumerate(inside):
-                tags[k] = f"{'B' if n == 0 else 'I'}-{form.upper()}"
+            opens = k == first or sentence_of[k - 1] != sentence_of[k]
+            tags_all[k] = f"{'B' if opens else 'I'}-{form.upper()}"
+    for index, sentence in enumerate(corpus.sentences):
+        lo, hi = bounds[index]
+        tokens = tokens_all[lo:hi]
+        tags = tags_all[lo:hi]
         unit = unit_at(corpus, sentence.start)
         yield (
             split_of(unit),

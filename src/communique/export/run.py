@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from communique.annotate.validate import find_annotation_files, validate_file
-from communique.api import load_annotations
 from communique.corpus.store import CorpusStore
-from communique.export.card import CardFacts, render_card, render_croissant
+from communique.export.card import CardFacts, markdown_code, render_card, render_croissant
 from communique.export.hf import DEFAULT_MAX_SHARD_BYTES, ExportResult, Shards, build_chunks, staged_export
+from communique.io.write import write_atomic
 from communique.review.agreement import compare, format_agreement
 from communique.review.stats import compute_stats
 from communique.schema.errors import CommuniqueError, Issue, issue
@@ -49,6 +49,14 @@ def iter_valid(annotations: Path, corpus_dir: Path) -> Iterator[tuple[AnnotatedD
         raise CommuniqueError([issue("file-not-found", "no annotation files to export", file=str(annotations))])
 
 
+def _pass_documents(folder: Path, corpus_dir: Path) -> dict[str, AnnotatedDocument]:
+    """One pass's validated documents by id (none for an empty folder); CommuniqueError lists every problem.
+    Read with :func:`iter_valid` rather than the API, which sits above the exports."""
+    if not any(find_annotation_files([folder])):
+        return {}
+    return {doc.document_id: doc for doc, _ in iter_valid(folder, corpus_dir)}
+
+
 def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
     """Agreement tables of the first two pass folders under ``passes``, per document they share."""
     if passes is None or not passes.is_dir():
@@ -56,11 +64,10 @@ def agreement_markdown(passes: Path | None, corpus_dir: Path) -> str | None:
     folders = sorted(p for p in passes.iterdir() if p.is_dir())[:2]
     if len(folders) < 2:
         return None
-    a = {d.document_id: d for d in load_annotations(folders[0], corpus_dir)}
-    b = {d.document_id: d for d in load_annotations(folders[1], corpus_dir)}
+    a, b = _pass_documents(folders[0], corpus_dir), _pass_documents(folders[1], corpus_dir)
     parts = [
-        f"Agreement of pass `{folders[1].name}` with pass `{folders[0].name}` on `{doc_id}`:\n\n"
-        + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
+        f"Agreement of pass {markdown_code(folders[1].name)} with pass {markdown_code(folders[0].name)} "
+        f"on {markdown_code(doc_id)}:\n\n" + format_agreement(compare(a[doc_id], b[doc_id]), "markdown")
         for doc_id in sorted(a.keys() & b.keys())
     ]
     return "\n\n".join(parts) or None
@@ -110,8 +117,8 @@ def export_hf(
         if problems:
             raise CommuniqueError(problems)
         result = shards.close()
-        (staging / "README.md").write_text(render_card(result, facts), encoding="utf-8")
-        (staging / "croissant.json").write_text(render_croissant(result, facts), encoding="utf-8")
+        write_atomic(staging / "README.md", render_card(result, facts))
+        write_atomic(staging / "croissant.json", render_croissant(result, facts))
         holder["result"] = result
 
     staged_export(Path(out), write)

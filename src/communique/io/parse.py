@@ -6,10 +6,15 @@ scalars: ``no`` stays a string and dates stay strings). Only when a file has pro
 second time with ruamel.yaml, which keeps line and column information, to turn JSON paths into
 ``line:column`` positions. Writing back (``communique anchor``) uses ruamel's round-trip mode so comments
 and layout survive.
+
+Hostile input costs bounded work (README, "Limits"): YAML aliases may not expand a file to more than
+:func:`alias_limit` nodes, mapping keys must be scalars, and integers may not have more than
+:data:`MAX_INT_DIGITS` digits; each is refused with a located, coded issue rather than a traceback.
 """
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import re
@@ -24,6 +29,12 @@ from communique.schema.errors import Issue, issue
 
 PathPart = str | int
 JsonPath = tuple[PathPart, ...]
+
+#: Longest integer read (Python's own default limit for decimal conversion); longer ones are refused.
+MAX_INT_DIGITS = 4300
+#: Aliases may expand a YAML file to at most max(ALIAS_FLOOR, ALIAS_FACTOR x its written nodes) nodes.
+ALIAS_FLOOR = 10_000
+ALIAS_FACTOR = 20
 
 
 class ParseFailure(Exception):
@@ -78,6 +89,7 @@ def _round_trip_yaml() -> YAML:
 
 
 def _load(yaml: YAML, text: str) -> Any:
+    check_yaml_events(text)
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
@@ -97,23 +109,154 @@ def _load(yaml: YAML, text: str) -> Any:
         raise ParseFailure(issue("too-deep", "the document is nested too deeply to read")) from None
 
 
+def alias_limit(written_nodes: int) -> int:
+    """How many nodes a YAML file with ``written_nodes`` nodes may expand to through aliases."""
+    return max(ALIAS_FLOOR, ALIAS_FACTOR * written_nodes)
+
+
+def _digits(value: str) -> int:
+    """Digits of a plain scalar that reads as a decimal integer (0 when it does not)."""
+    body = value.lstrip("+-").replace("_", "")
+    return len(body) if body.isdigit() else 0
+
+
+def _too_long_int(digits: int, line: int, column: int) -> ParseFailure:
+    return ParseFailure(
+        issue(
+            "number-too-large",
+            f"an integer with {digits} digits is longer than the {MAX_INT_DIGITS} digits communique reads",
+            hint="no offset or count needs that many digits; quote it if it is text",
+            line=line,
+            column=column,
+        )
+    )
+
+
+def _complex_key(line: int, column: int) -> ParseFailure:
+    return ParseFailure(
+        issue(
+            "yaml-unsupported",
+            "a mapping key is a list or mapping (a YAML complex key); keys must be plain strings",
+            hint="use a string key",
+            line=line,
+            column=column,
+        )
+    )
+
+
+def check_yaml_events(text: str, *, keys_and_numbers: bool = True) -> None:
+    """Refuse, without building anything, YAML whose aliases expand it beyond :func:`alias_limit`,
+    recursive aliases and (with ``keys_and_numbers``) complex keys and over-long integers.
+
+    One pass over libyaml's events: the expanded size of every anchored node is counted as it closes, so
+    an alias costs one addition however much it stands for. Text that does not parse is left to the
+    loader, which reports it.
+    """
+    sizes: dict[str, int] = {}  # anchor -> expanded node count
+    open_anchors: set[str] = set()
+    stack: list[tuple[str | None, int, bool, int]] = []  # (anchor, total before, is mapping, children)
+    total = written = 0
+    alias_uses: list[tuple[int, int, int]] = []  # (total after the alias, line, column)
+
+    def child() -> bool:
+        """Count a child of the innermost collection; True when it sits in a key position."""
+        if not stack:
+            return False
+        anchor, before, is_mapping, children = stack[-1]
+        stack[-1] = (anchor, before, is_mapping, children + 1)
+        return is_mapping and children % 2 == 0
+
+    try:
+        for event in pyyaml.parse(text, Loader=_FastBase):
+            mark: Any = event.start_mark  # libyaml always sets it
+            if isinstance(event, pyyaml.AliasEvent):
+                child()
+                if event.anchor in open_anchors:
+                    raise ParseFailure(
+                        issue(
+                            "yaml-unsupported",
+                            f"alias *{event.anchor} refers to a node that contains it (a recursive alias)",
+                            line=mark.line + 1,
+                            column=mark.column + 1,
+                        )
+                    )
+                total += sizes.get(event.anchor or "", 0)
+                alias_uses.append((total, mark.line + 1, mark.column + 1))
+            elif isinstance(event, pyyaml.ScalarEvent):
+                child()
+                total += 1
+                written += 1
+                if event.anchor:
+                    sizes[event.anchor] = 1
+                if keys_and_numbers and event.implicit[0] and len(event.value) > MAX_INT_DIGITS:
+                    digits = _digits(event.value)
+                    if digits > MAX_INT_DIGITS:
+                        raise _too_long_int(digits, mark.line + 1, mark.column + 1)
+            elif isinstance(event, (pyyaml.SequenceStartEvent, pyyaml.MappingStartEvent)):
+                if child() and keys_and_numbers:
+                    raise _complex_key(mark.line + 1, mark.column + 1)
+                total += 1
+                written += 1
+                if event.anchor:
+                    open_anchors.add(event.anchor)
+                stack.append((event.anchor, total - 1, isinstance(event, pyyaml.MappingStartEvent), 0))
+            elif isinstance(event, (pyyaml.SequenceEndEvent, pyyaml.MappingEndEvent)):
+                anchor, before, _, _ = stack.pop()
+                if anchor:
+                    open_anchors.discard(anchor)
+                    sizes[anchor] = total - before
+    except pyyaml.YAMLError:
+        return  # not well-formed: the loader reports where
+    limit = alias_limit(written)
+    if total > limit:
+        at = bisect.bisect_right([use[0] for use in alias_uses], limit)
+        _, line, column = alias_uses[min(at, len(alias_uses) - 1)]
+        raise ParseFailure(
+            issue(
+                "alias-expansion",
+                f"YAML aliases expand this file to {_count(total)} nodes; at most {limit:,} are read "
+                f"(max({ALIAS_FLOOR:,}, {ALIAS_FACTOR} x its {written:,} written nodes))",
+                hint="write the repeated values out, or repeat them less",
+                line=line,
+                column=column,
+            )
+        )
+
+
+def _count(n: int) -> str:
+    """A node count for a message; astronomically large counts are given by their order of magnitude."""
+    return f"{n:,}" if n < 10**15 else f"about 10^{n.bit_length() * 3 // 10}"
+
+
 _FastBase: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 
 
-class _FastLoader(_FastBase):  # type: ignore[misc, valid-type]
+class _FastLoader(_FastBase):  # type: ignore[misc]
     """libyaml parser, YAML 1.2-like scalars, duplicate keys refused."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, pyyaml.ScalarNode):
+                mark = key_node.start_mark
+                raise _complex_key(mark.line + 1, mark.column + 1)
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise pyyaml.constructor.ConstructorError(
                     "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
+    def construct_yaml_int(self, node: Any) -> int:
+        digits = _digits(node.value) if len(node.value) > MAX_INT_DIGITS else 0
+        if digits > MAX_INT_DIGITS:
+            raise _too_long_int(digits, node.start_mark.line + 1, node.start_mark.column + 1)
+        return int(super().construct_yaml_int(node))
+
+
+_FastLoader.add_constructor("tag:yaml.org,2002:int", _FastLoader.construct_yaml_int)
 
 # YAML 1.1 reads yes/no/on/off as booleans and 2024-01-01 as a date; YAML 1.2 (and ruamel) do not.
 _FastLoader.yaml_implicit_resolvers = {
@@ -148,6 +291,20 @@ def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_LONG_INT = re.compile(rf"-?[0-9]{{{MAX_INT_DIGITS + 1},}}")
+
+
+def long_json_int(text: str) -> ParseFailure:
+    """The over-long integer that made ``json`` raise a plain ``ValueError``, located (``json`` does not
+    say where)."""
+    found = _LONG_INT.search(text)
+    if found is None:  # another value error: report it without a position
+        return ParseFailure(issue("json-syntax", "the text is not valid JSON", line=1, column=1))
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return _too_long_int(len(found[0].lstrip("-")), line, column)
+
+
 def parse_json(text: str) -> Any:
     """Parse JSON strictly (duplicate keys refused)."""
     try:
@@ -156,6 +313,8 @@ def parse_json(text: str) -> Any:
         raise ParseFailure(issue("json-syntax", exc.msg, line=exc.lineno, column=exc.colno)) from None
     except DuplicateKey as exc:
         raise ParseFailure(issue("json-syntax", str(exc), line=1, column=1)) from None
+    except ValueError:  # json refuses to convert an integer longer than Python's limit
+        raise long_json_int(text) from None
     except RecursionError:
         raise ParseFailure(issue("too-deep", "the document is nested too deeply to read", line=1, column=1)) from None
 
@@ -165,6 +324,8 @@ def parse_yaml(text: str, *, is_json: bool = False) -> Any:
     if is_json:
         data = parse_json(text) if text.strip() else None
     else:
+        if "*" in text:  # an alias is possible: bound what it expands to before building anything
+            check_yaml_events(text, keys_and_numbers=False)
         try:
             data = pyyaml.load(text, Loader=_FastLoader)
         except pyyaml.MarkedYAMLError as exc:

@@ -1,32 +1,206 @@
-"""File output that is all-or-nothing: a reader never sees a half-written file."""
+"""The one safe way communique writes a file.
+
+:func:`write_atomic` writes regular files only and never replaces what it should write into:
+
+- ``-`` means standard output;
+- a device, FIFO or socket is refused (``output-not-regular``), a folder too (``output-is-folder``);
+- a symlink is followed: its target gets the content and the link stays;
+- an existing file keeps its mode (and owner, where the process may set it); a file or folder without any
+  write permission bit is refused (``output-read-only``), even for root, who could otherwise write it;
+- the content goes to a temporary file beside the target, is flushed and fsynced, and only then renamed over
+  the target: a failing write or close (a full disk) is a ``write-failed`` error with the previous file
+  intact and the temporary file removed.
+
+Every refusal is a :class:`~communique.schema.errors.CommuniqueError` naming the path, never a traceback.
+"""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import errno
 import os
+import stat
+import sys
 import tempfile
 from pathlib import Path
 
+from communique.schema.errors import CommuniqueError, issue
+
+STDOUT = "-"
+NAME_MAX = 255  # bytes per path component on Linux, macOS and Windows file systems
+PATH_MAX = 4096
+
+# errno of a failed system call -> the catalogue code that explains it to a user
+_CODES = {
+    errno.ENOTDIR: "output-not-folder",
+    errno.EEXIST: "output-not-folder",
+    errno.EISDIR: "output-is-folder",
+    errno.EACCES: "output-read-only",
+    errno.EPERM: "output-read-only",
+    errno.EROFS: "output-read-only",
+    errno.ENAMETOOLONG: "output-name-too-long",
+}
+
+
+def output_error(code: str, path: str | os.PathLike[str], message: str, hint: str | None = None) -> CommuniqueError:
+    """A :class:`CommuniqueError` with one issue about the output ``path``."""
+    return CommuniqueError([issue(code, message, file=os.fspath(path), hint=hint)])
+
+
+def os_error(exc: OSError, path: str | os.PathLike[str], doing: str) -> CommuniqueError:
+    """Turn a failed system call into a coded error naming ``path``."""
+    code = _CODES.get(exc.errno or 0, "write-failed")
+    return output_error(code, path, f"cannot {doing}: {exc.strerror or exc}")
+
+
+def check_output_path(path: str | os.PathLike[str]) -> None:
+    """Refuse paths that cannot name something to write: empty, ``.``, ``..``, ``/`` and too long names."""
+    raw = os.fspath(path)
+    name = os.path.basename(raw.rstrip("/"))
+    if not raw or name in ("", ".", ".."):
+        raise output_error("output-invalid-path", raw or "''", "not a file or folder name to write to")
+    too_long = [part for part in raw.split("/") if len(os.fsencode(part)) > NAME_MAX]
+    if too_long:
+        raise output_error(
+            "output-name-too-long",
+            raw,
+            f"a name is {len(os.fsencode(too_long[0]))} bytes long; the file system allows {NAME_MAX}",
+        )
+    if len(os.fsencode(os.path.abspath(raw))) >= PATH_MAX:
+        raise output_error("output-name-too-long", raw, f"the path is longer than {PATH_MAX} bytes")
+
+
+def is_read_only(mode: int) -> bool:
+    """True when no one may write: a deliberate protection that communique respects even as root."""
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def ensure_folder(folder: Path, shown: str | os.PathLike[str]) -> None:
+    """Create ``folder`` (and its parents) if needed; refuse files, read-only folders and failures by code."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        mode = folder.stat().st_mode
+    except FileExistsError as exc:  # mkdir found a file where a folder should be
+        raise output_error("output-not-folder", shown, f"{exc.filename or folder} is not a folder") from None
+    except OSError as exc:
+        raise os_error(exc, shown, f"create folder {folder}") from None
+    if not stat.S_ISDIR(mode):
+        raise output_error("output-not-folder", shown, f"{folder} is not a folder")
+    if is_read_only(mode):
+        raise output_error("output-read-only", shown, f"the folder {folder} is read-only")
+
+
+def resolve_output_file(path: str | os.PathLike[str]) -> tuple[Path, os.stat_result | None]:
+    """The real file to write for ``path`` (symlinks followed) and its status if it exists.
+
+    Raises a coded error for anything that is not a regular file or a missing one.
+    """
+    check_output_path(path)
+    shown = os.fspath(path)
+    if shown.endswith("/"):
+        raise output_error("output-is-folder", shown, "names a folder; give a file name")
+    real = Path(os.path.realpath(shown))
+    try:
+        status: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        status = None
+    except OSError as exc:
+        raise os_error(exc, shown, "inspect the output") from None
+    if status is not None:
+        if stat.S_ISDIR(status.st_mode):
+            raise output_error("output-is-folder", shown, "is a folder; give a file name inside it")
+        if not stat.S_ISREG(status.st_mode):
+            kind = "FIFO" if stat.S_ISFIFO(status.st_mode) else "socket" if stat.S_ISSOCK(status.st_mode) else "device"
+            raise output_error(
+                "output-not-regular", shown, f"is a {kind}, not a regular file", hint="use '-' for standard output"
+            )
+        if is_read_only(status.st_mode):
+            raise output_error("output-read-only", shown, f"the file {real} is read-only")
+    return real, status
+
+
+def write_stdout(data: bytes | str) -> None:
+    """Write ``data`` to standard output; a failing write (a full disk behind a redirect) is ``write-failed``."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): the CLI treats that as a normal end
+    except OSError as exc:
+        raise output_error("write-failed", STDOUT, f"cannot write to standard output: {exc.strerror or exc}") from None
+
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and an atomic rename.
-
-    If anything fails before the rename, the previous file (if any) is left untouched and the temporary
-    file is removed.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` (``str`` as UTF-8) to ``path`` safely; see the module docstring for the rules."""
+    if os.fspath(path) == STDOUT:
+        write_stdout(data)
+        return
+    target, status = resolve_output_file(path)
+    shown = os.fspath(path)
+    ensure_folder(target.parent, shown)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+        fd, tmp = tempfile.mkstemp(prefix=".communique-", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise os_error(exc, shown, f"create a file in {target.parent}") from None
+    try:
+        try:
+            _keep_mode_and_owner(fd, status)
+            view = memoryview(payload)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # a failing close (NFS, quota) raises here and counts as a failed write
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise output_error(
+            "write-failed", shown, f"cannot write {target}: {exc.strerror or exc}; the previous file is unchanged"
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    sync_folder(target.parent)
+
+
+def _keep_mode_and_owner(fd: int, status: os.stat_result | None) -> None:
+    if status is None:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; a new file gets the usual permissions
+        return
+    os.fchmod(fd, stat.S_IMODE(status.st_mode))
+    with contextlib.suppress(PermissionError):  # only root (or the owner, for the group) may; mode is kept anyway
+        os.fchown(fd, status.st_uid, status.st_gid)
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder so that a rename in it survives a power cut (best effort: not every system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def encode_like(text: str, original: bytes) -> bytes:
+    """Encode ``text`` as UTF-8 with the byte order mark and line endings (CRLF or LF) of ``original``.
+
+    Used when rewriting a user's file: a YAML dumper writes ``\\n`` and no BOM, whatever the file had.
+    """
+    text = text.replace("\r\n", "\n")
+    crlf = original.count(b"\r\n")
+    if crlf and crlf >= original.count(b"\n") - crlf:  # mostly CRLF: the file is a CRLF file
+        text = text.replace("\n", "\r\n")
+    bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
+    return bom + text.encode("utf-8")
 
 
 def _umask() -> int:

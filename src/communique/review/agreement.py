@@ -1,53 +1,149 @@
-"""Inter-annotator agreement between two annotations of the same document, layer by layer.
+"""Inter-annotator agreement between two annotation passes, layer by layer, per document and over many.
 
-Items are aligned one-to-one (see :mod:`communique.bench.align`): mentions by span, officials by shared mentions,
-meetings and commitments by evidence overlap, quotes by content overlap. For each layer it reports span
-F1 (strict: identical spans; overlap: any shared character) and, on the aligned pairs, how often the two
-passes agree on speakers, actors, participants and kinds. Speakers and actors are compared through the
-official alignment, since the two passes may name the same official differently.
+Agreement is computed with the benchmark's machinery, so the two never disagree: spans become
+:class:`~communique.bench.annotations.Extent`\\ s and are compared with its overlap, IoU and equality; items
+are aligned one-to-one by :func:`~communique.bench.matching.match` with priorities ("tiers"); officials are
+aligned by :func:`~communique.bench.officials.align_officials` (shared mentions, then overlapping mentions,
+then names); CEAF-e is :func:`~communique.bench.officials.ceaf_e`; and every score is a formula of
+:func:`~communique.bench.metrics.family_scores` over counts, so the figures of many documents add up (micro).
 
-It also lists every difference, so each can be adjudicated.
+Per layer it reports span F1 (*strict*: identical spans; *overlap*: at least one shared character) and, on
+the aligned pairs, how often the passes agree on speakers, actors, participants, kinds, cues and the rest.
+Speakers and actors are compared through the official alignment, since the passes may name the same official
+differently. Pass ``a`` is the reference: precision is over ``b``'s items, recall over ``a``'s.
+
+Every difference is listed, so that each can be adjudicated.
+
+JSON (``communique agree --format json``; stable, ``version`` changes if a key does)::
+
+    {
+      "version": 1,
+      "documents": {                      # documents annotated on both sides, by document_id
+        "<document_id>": {"layers": LAYERS, "differences": [{"layer", "kind", "a", "b"}, ...]}
+      },
+      "micro": {"documents": N, "layers": LAYERS, "differences": COUNT},   # counts summed over documents
+      "only_a": ["<document_id>", ...],    # annotated in A only (not in micro)
+      "only_b": ["<document_id>", ...]
+    }
+
+``LAYERS`` maps a layer (``mentions``, ``officials``, ``meetings``, ``quotes``, ``commitments``) to its
+measures, each one of:
+
+* span F1: ``{"a", "b", "matched", "precision", "recall", "f1"}`` (items in each pass, aligned pairs);
+* agreement on aligned pairs: ``{"agree", "total", "rate"}``;
+* CEAF-e (``officials.ceaf_e``): ``{"a", "b", "phi4_sum", "precision", "recall", "f1"}`` (clusters per pass).
+
+A ratio with a zero denominator is ``null`` (:data:`communique.bench.metrics.ZERO_DIVISION`). A difference's
+``kind`` is ``only-a``, ``only-b`` or the attribute that differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from communique.bench.align import align, iou, overlap, same_spans
+from communique.bench.annotations import (
+    Annotations,
+    Extent,
+    MentionItem,
+    extent,
+    iou,
+    official_item,
+    same,
+)
+from communique.bench.matching import match, overlapping
+from communique.bench.metrics import family_scores
+from communique.bench.officials import align_officials, ceaf_e, clusters
 from communique.schema.models import AnnotatedDocument, Official, Span
 
+__all__ = [
+    "FORMAT_VERSION",
+    "Agreement",
+    "AgreementReport",
+    "CeafCounts",
+    "Counts",
+    "Difference",
+    "Rate",
+    "compare",
+    "compare_sets",
+    "format_agreement",
+    "format_report",
+    "sum_figures",
+]
 
-@dataclass
+FORMAT_VERSION = 1
+T = TypeVar("T")
+
+
+def _ratio(value: Any) -> float | None:
+    """A score from :func:`family_scores` as JSON-ready: a float, or None where it is undefined (NaN)."""
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+@dataclass(frozen=True)
 class Counts:
-    """Items in each pass and matched pairs; F1 with 0/0 reported as None (nothing to compare)."""
+    """Span F1 of a layer: items in each pass and aligned pairs (TP = matched, FP = b - matched, FN = a - matched)."""
 
     a: int
     b: int
     matched: int
 
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.a + other.a, self.b + other.b, self.matched + other.matched)
+
     def as_dict(self) -> dict[str, Any]:
-        precision = self.matched / self.b if self.b else None
-        recall = self.matched / self.a if self.a else None
-        f1 = 2 * self.matched / (self.a + self.b) if self.a + self.b else None
-        return {"a": self.a, "b": self.b, "matched": self.matched, "precision": precision, "recall": recall, "f1": f1}
+        scores = family_scores("prf", {"tp": self.matched, "fp": self.b - self.matched, "fn": self.a - self.matched})
+        return {
+            "a": self.a,
+            "b": self.b,
+            "matched": self.matched,
+            **{k: _ratio(scores[k]) for k in ("precision", "recall", "f1")},
+        }
 
 
-@dataclass
-class Agree:
+@dataclass(frozen=True)
+class Rate:
+    """How many aligned pairs agree on one attribute."""
+
     agree: int = 0
     total: int = 0
 
-    def add(self, same: bool) -> None:
-        self.total += 1
-        self.agree += bool(same)
+    def __add__(self, other: Rate) -> Rate:
+        return Rate(self.agree + other.agree, self.total + other.total)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"agree": self.agree, "total": self.total, "rate": self.agree / self.total if self.total else None}
+        rate = family_scores("accuracy", {"correct": self.agree, "total": self.total})["accuracy"]
+        return {"agree": self.agree, "total": self.total, "rate": _ratio(rate)}
 
 
-@dataclass
+@dataclass(frozen=True)
+class CeafCounts:
+    """CEAF-e counts: phi4 summed over the aligned clusters, and the clusters in each pass."""
+
+    phi4: float
+    a: int
+    b: int
+
+    def __add__(self, other: CeafCounts) -> CeafCounts:
+        return CeafCounts(self.phi4 + other.phi4, self.a + other.a, self.b + other.b)
+
+    def as_dict(self) -> dict[str, Any]:
+        scores = family_scores("ceaf", {"phi4": self.phi4, "gold": self.a, "pred": self.b})
+        return {
+            "a": self.a,
+            "b": self.b,
+            "phi4_sum": self.phi4,
+            **{k: _ratio(scores[k]) for k in ("precision", "recall", "f1")},
+        }
+
+
+Figure = Counts | Rate | CeafCounts
+
+
+@dataclass(frozen=True)
 class Difference:
     layer: str
     kind: str  # only-a, only-b, or the attribute that differs
@@ -60,278 +156,423 @@ class Difference:
 
 @dataclass
 class Agreement:
-    layers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The agreement of two passes over one document: figures per layer and measure, and the differences."""
+
+    figures: dict[str, dict[str, Figure]] = field(default_factory=dict)
     differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def layers(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return _layers_dict(self.figures)
 
     def as_dict(self) -> dict[str, Any]:
         return {"layers": self.layers, "differences": [d.as_dict() for d in self.differences]}
 
 
-def _spans(spans: Sequence[Span]) -> str:
-    return " | ".join(f"[{s.start},{s.end}) {s.text!r}" for s in spans)
+@dataclass
+class AgreementReport:
+    """Agreement over many documents: per document, micro over them, and the documents only one side has."""
+
+    documents: dict[str, Agreement]
+    only_a: list[str]
+    only_b: list[str]
+
+    @property
+    def micro(self) -> dict[str, dict[str, Figure]]:
+        """Every figure's counts summed over the documents on both sides."""
+        return sum_figures(doc.figures for doc in self.documents.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": FORMAT_VERSION,
+            "documents": {doc_id: doc.as_dict() for doc_id, doc in self.documents.items()},
+            "micro": {
+                "documents": len(self.documents),
+                "layers": _layers_dict(self.micro),
+                "differences": sum(len(doc.differences) for doc in self.documents.values()),
+            },
+            "only_a": self.only_a,
+            "only_b": self.only_b,
+        }
 
 
-def _pairs_counts(a: Sequence[Any], b: Sequence[Any], pairs: list[tuple[int, int]]) -> Counts:
-    return Counts(len(a), len(b), len(pairs))
+def _layers_dict(figures: Mapping[str, Mapping[str, Figure]]) -> dict[str, dict[str, dict[str, Any]]]:
+    return {layer: {name: f.as_dict() for name, f in measures.items()} for layer, measures in figures.items()}
 
 
-def _diff_unmatched(
-    layer: str,
-    a: Sequence[Any],
-    b: Sequence[Any],
-    pairs: list[tuple[int, int]],
-    show: Callable[[Any], str],
-    out: list[Difference],
-) -> None:
-    left = {i for i, _ in pairs}
-    right = {j for _, j in pairs}
-    out.extend(Difference(layer, "only-a", show(x), None) for i, x in enumerate(a) if i not in left)
-    out.extend(Difference(layer, "only-b", None, show(y)) for j, y in enumerate(b) if j not in right)
+def sum_figures(many: Iterable[Mapping[str, Mapping[str, Figure]]]) -> dict[str, dict[str, Figure]]:
+    """Figures of several documents added measure by measure (every document has the same measures)."""
+    total: dict[str, dict[str, Figure]] = {}
+    for figures in many:
+        for layer, measures in figures.items():
+            into = total.setdefault(layer, {})
+            for name, figure in measures.items():
+                into[name] = _add(into[name], figure) if name in into else figure
+    return total
+
+
+def _add(x: Figure, y: Figure) -> Figure:
+    """Two figures of one measure added (a measure's figures are of one type in every document)."""
+    if isinstance(x, Counts) and isinstance(y, Counts):
+        return x + y
+    if isinstance(x, Rate) and isinstance(y, Rate):
+        return x + y
+    if isinstance(x, CeafCounts) and isinstance(y, CeafCounts):
+        return x + y
+    raise TypeError(f"cannot add {type(y).__name__} to {type(x).__name__}")
+
+
+def compare_sets(a: Sequence[AnnotatedDocument], b: Sequence[AnnotatedDocument]) -> AgreementReport:
+    """Agreement of pass ``b`` with pass ``a`` on every document both annotate, paired by ``document_id``."""
+    by_a = {doc.document_id: doc for doc in a}
+    by_b = {doc.document_id: doc for doc in b}
+    return AgreementReport(
+        documents={doc_id: compare(by_a[doc_id], by_b[doc_id]) for doc_id in sorted(by_a.keys() & by_b.keys())},
+        only_a=sorted(by_a.keys() - by_b.keys()),
+        only_b=sorted(by_b.keys() - by_a.keys()),
+    )
+
+
+# ------------------------------------------------------------------------------------------ one document
+
+
+@dataclass
+class _Maps:
+    """Ids of pass a -> ids of pass b, per layer, from the alignments made so far."""
+
+    officials: dict[str, str] = field(default_factory=dict)
+    meetings: dict[str, str] = field(default_factory=dict)
+    quotes: dict[str, str] = field(default_factory=dict)
+
+    def same_official(self, x: str | None, y: str | None) -> bool:
+        return _same_ref(x, y, self.officials)
 
 
 def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
-    """Agreement of pass ``b`` with pass ``a`` (F1 is symmetric; precision and recall take ``a`` as
-    reference)."""
+    """Agreement of pass ``b`` with pass ``a`` on one document (F1 is symmetric; precision and recall take
+    ``a`` as reference)."""
     result = Agreement()
-    diffs = result.differences
-
-    # --- mentions
-    ma = sorted(((m, o.id) for o in a.officials for m in o.mentions), key=lambda x: (x[0].start, x[0].end))
-    mb = sorted(((m, o.id) for o in b.officials for m in o.mentions), key=lambda x: (x[0].start, x[0].end))
-    strict = align(ma, mb, lambda x, y: float(x[0].start == y[0].start and x[0].end == y[0].end))
-    loose = align(ma, mb, lambda x, y: iou([x[0]], [y[0]]))
-
-    # --- officials, aligned by how many mentions they share exactly
     oa, ob = _sorted_officials(a.officials), _sorted_officials(b.officials)
+    maps = _Maps(officials=_align_officials(a.document_id, oa, ob))
+    _mentions(a, b, maps, result)
+    _officials(oa, ob, maps, result)
+    _meetings(a, b, maps, result)
+    _quotes(a, b, maps, result)
+    _commitments(a, b, maps, result)
+    return result
 
-    def shared_count(x: Official, y: Official) -> float:
-        keys_x = {(m.start, m.end) for m in x.mentions}
-        return float(sum((m.start, m.end) in keys_x for m in y.mentions))
 
-    opairs = align(oa, ob, shared_count)
-    official_map = {oa[i].id: ob[j].id for i, j in opairs}
-    phi = sum(2 * shared_count(oa[i], ob[j]) / (len(oa[i].mentions) + len(ob[j].mentions)) for i, j in opairs)
-    ceaf = {"phi4_sum": phi, "precision": phi / len(ob) if ob else None, "recall": phi / len(oa) if oa else None}
-    ceaf["f1"] = 2 * phi / (len(oa) + len(ob)) if oa or ob else None
+def _align_officials(document_id: str, oa: Sequence[Official], ob: Sequence[Official]) -> dict[str, str]:
+    """The bench's official alignment (shared mentions, then overlapping mentions, then names), a -> b."""
+    side_a = Annotations(document_id, officials=[official_item(o) for o in oa])
+    side_b = Annotations(document_id, officials=[official_item(o) for o in ob])
+    return {a_id: b_id for b_id, a_id in align_officials(side_a, side_b).mapping.items()}
 
-    form, coref = Agree(), Agree()
+
+def _mentions(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
+    ma, mb = _mention_items(a), _mention_items(b)
+    near = overlapping([[m.extent] for m in ma], [[m.extent] for m in mb])
+    strict = match(ma, mb, lambda x, y: (float(same([x.extent], [y.extent])),), near)
+    loose = match(ma, mb, lambda x, y: (1.0, iou([x.extent], [y.extent])), near)
+    form, coref = Rate(), Rate()
+    diffs = result.differences
     for i, j in strict:
-        (x, xo), (y, yo) = ma[i], mb[j]
-        form.add(x.form == y.form)
-        coref.add(official_map.get(xo) == yo)
+        x, y = ma[i], mb[j]
+        form += Rate(x.form == y.form, 1)
+        coref += Rate(maps.officials.get(x.official) == y.official, 1)
         if x.form != y.form:
-            diffs.append(Difference("mentions", "form", f"{_spans([x])} {x.form}", f"{_spans([y])} {y.form}"))
-        if official_map.get(xo) != yo:
-            diffs.append(Difference("mentions", "official", f"{_spans([x])} -> {xo}", f"{_spans([y])} -> {yo}"))
-    _diff_unmatched("mentions", ma, mb, strict, lambda m: f"{_spans([m[0]])} {m[0].form} -> {m[1]}", diffs)
-    result.layers["mentions"] = {
-        "strict": _pairs_counts(ma, mb, strict).as_dict(),
-        "overlap": _pairs_counts(ma, mb, loose).as_dict(),
-        "form": form.as_dict(),
-        "same_official": coref.as_dict(),
-    }
-
-    attributes = {k: Agree() for k in ("name", "title", "rank", "country", "organisation", "participation")}
-    for i, j in opairs:
-        for key, tally in attributes.items():
-            same = getattr(oa[i], key) == getattr(ob[j], key)
-            tally.add(same)
-            if not same:
-                diffs.append(
-                    Difference(
-                        "officials", key, f"{oa[i].id}: {getattr(oa[i], key)!r}", f"{ob[j].id}: {getattr(ob[j], key)!r}"
-                    )
+            diffs.append(
+                Difference("mentions", "form", f"{_show([x.extent])} {x.form}", f"{_show([y.extent])} {y.form}")
+            )
+        if maps.officials.get(x.official) != y.official:
+            diffs.append(
+                Difference(
+                    "mentions",
+                    "official",
+                    f"{_show([x.extent])} -> {x.official}",
+                    f"{_show([y.extent])} -> {y.official}",
                 )
-    _diff_unmatched("officials", oa, ob, opairs, lambda o: f"{o.id} ({o.name or o.title})", diffs)
-    result.layers["officials"] = {
-        "aligned": _pairs_counts(oa, ob, opairs).as_dict(),
-        "ceaf_e": ceaf,
-        **{key: tally.as_dict() for key, tally in attributes.items()},
+            )
+    _unmatched("mentions", ma, mb, strict, lambda m: f"{_show([m.extent])} {m.form} -> {m.official}", diffs)
+    result.figures["mentions"] = {
+        "strict": _counts(ma, mb, strict),
+        "overlap": _counts(ma, mb, loose),
+        "form": form,
+        "same_official": coref,
     }
 
-    def same_official(x: str | None, y: str | None) -> bool:
-        return (x is None and y is None) or (x is not None and official_map.get(x) == y)
 
-    # --- meetings
+_OFFICIAL_ATTRIBUTES = ("name", "title", "rank", "country", "organisation", "participation")
+
+
+def _officials(oa: Sequence[Official], ob: Sequence[Official], maps: _Maps, result: Agreement) -> None:
+    index_b = {o.id: j for j, o in enumerate(ob)}
+    pairs = sorted((i, index_b[maps.officials[o.id]]) for i, o in enumerate(oa) if o.id in maps.officials)
+    tallies = {key: Rate() for key in _OFFICIAL_ATTRIBUTES}
+    for i, j in pairs:
+        x, y = oa[i], ob[j]
+        checks = {
+            key: (getattr(x, key) == getattr(y, key), repr(getattr(x, key)), repr(getattr(y, key)))
+            for key in _OFFICIAL_ATTRIBUTES
+        }
+        _tally("officials", (x.id, y.id), checks, tallies, result.differences)
+    _unmatched("officials", oa, ob, pairs, lambda o: f"{o.id} ({o.name or o.title})", result.differences)
+    ceaf = ceaf_e(clusters(_items(oa)), clusters(_items(ob)))
+    result.figures["officials"] = {
+        "aligned": _counts(oa, ob, pairs),
+        "ceaf_e": CeafCounts(ceaf.phi4, ceaf.gold, ceaf.pred),
+        **tallies,
+    }
+
+
+def _meetings(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
     ga, gb = _sorted(a.meetings, lambda m: m.evidence), _sorted(b.meetings, lambda m: m.evidence)
-    mpairs = align(ga, gb, lambda x, y: iou(x.evidence, y.evidence) + (1.0 if overlap(x.evidence, y.evidence) else 0))
-    meeting_map = {ga[i].id: gb[j].id for i, j in mpairs}
-    tallies = {k: Agree() for k in ("participants", "roles", "status", "location", "time", "evidence")}
-    for i, j in mpairs:
+    ea, eb = [_extents(m.evidence) for m in ga], [_extents(m.evidence) for m in gb]
+    pairs = match(range(len(ga)), range(len(gb)), lambda i, j: (1.0, iou(ea[i], eb[j])), overlapping(ea, eb))
+    maps.meetings = {ga[i].id: gb[j].id for i, j in pairs}
+    tallies = {k: Rate() for k in ("participants", "roles", "status", "location", "time", "evidence")}
+    for i, j in pairs:
         x, y = ga[i], gb[j]
-        px = {official_map.get(p.official_id) for p in x.participants}
+        px = {maps.officials.get(p.official_id) for p in x.participants}
         py = {p.official_id for p in y.participants}
-        rx = {(official_map.get(p.official_id), p.role) for p in x.participants}
+        rx = {(maps.officials.get(p.official_id), p.role) for p in x.participants}
         ry = {(p.official_id, p.role) for p in y.participants}
         checks = {
             "participants": (px == py, sorted(p.official_id for p in x.participants), sorted(py)),
             "roles": (
                 rx == ry,
                 sorted((p.official_id, p.role or "") for p in x.participants),
-                sorted((p or "", r or "") for p, r in ry),
+                sorted((p, r or "") for p, r in ry),
             ),
             "status": (x.status == y.status, x.status, y.status),
             "location": (_same_opt(x.location, y.location), _opt(x.location), _opt(y.location)),
             "time": (_same_opt(x.time, y.time), _opt(x.time), _opt(y.time)),
-            "evidence": (same_spans(x.evidence, y.evidence), _spans(x.evidence), _spans(y.evidence)),
+            "evidence": (same(ea[i], eb[j]), _show(ea[i]), _show(eb[j])),
         }
-        _tally("meetings", (x.id, y.id), checks, tallies, diffs)
-    _diff_unmatched("meetings", ga, gb, mpairs, lambda m: f"{m.id}: {_spans(m.evidence)}", diffs)
-    result.layers["meetings"] = {
-        "overlap": _pairs_counts(ga, gb, mpairs).as_dict(),
-        **{k: t.as_dict() for k, t in tallies.items()},
-    }
+        _tally("meetings", (x.id, y.id), checks, tallies, result.differences)
+    _unmatched("meetings", ga, gb, pairs, lambda m: f"{m.id}: {_show(_extents(m.evidence))}", result.differences)
+    result.figures["meetings"] = {"overlap": _counts(ga, gb, pairs), **tallies}
 
-    # --- quotes
+
+def _quotes(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
     qa, qb = _sorted(a.quotes, lambda q: q.contents), _sorted(b.quotes, lambda q: q.contents)
-    qstrict = align(qa, qb, lambda x, y: float(same_spans(x.contents, y.contents)))
-    qpairs = align(
-        qa, qb, lambda x, y: iou(x.contents, y.contents) + (1.0 if same_spans(x.contents, y.contents) else 0)
+    ca, cb = [_extents(q.contents) for q in qa], [_extents(q.contents) for q in qb]
+    near = overlapping(ca, cb)
+    strict = match(range(len(qa)), range(len(qb)), lambda i, j: (float(same(ca[i], cb[j])),), near)
+    # the most overlapping pairs, among them the most identical ones, then the closest
+    pairs = match(
+        range(len(qa)), range(len(qb)), lambda i, j: (1.0, float(same(ca[i], cb[j])), iou(ca[i], cb[j])), near
     )
-    tallies = {
-        k: Agree() for k in ("speaker", "speaker_and_content", "kind", "cues", "contents", "addressee", "meeting")
-    }
-    for i, j in qpairs:
+    maps.quotes = {qa[i].id: qb[j].id for i, j in pairs}
+    keys = ("speaker", "speaker_and_content", "kind", "cues", "contents", "addressee", "meeting")
+    tallies = {k: Rate() for k in keys}
+    for i, j in pairs:
         x, y = qa[i], qb[j]
+        same_speaker, same_contents = maps.same_official(x.speaker_id, y.speaker_id), same(ca[i], cb[j])
         checks = {
-            "speaker": (same_official(x.speaker_id, y.speaker_id), x.speaker_id, y.speaker_id),
-            "speaker_and_content": (
-                same_official(x.speaker_id, y.speaker_id) and same_spans(x.contents, y.contents),
-                None,
-                None,
-            ),
+            "speaker": (same_speaker, x.speaker_id, y.speaker_id),
+            "speaker_and_content": (same_speaker and same_contents, None, None),
             "kind": (x.kind == y.kind, x.kind, y.kind),
-            "cues": (same_spans(x.cues, y.cues), _spans(x.cues), _spans(y.cues)),
-            "contents": (same_spans(x.contents, y.contents), _spans(x.contents), _spans(y.contents)),
-            "addressee": (same_official(x.addressee_id, y.addressee_id), x.addressee_id, y.addressee_id),
-            "meeting": (_same_ref(x.meeting_id, y.meeting_id, meeting_map), x.meeting_id, y.meeting_id),
+            "cues": (same(_extents(x.cues), _extents(y.cues)), _show(_extents(x.cues)), _show(_extents(y.cues))),
+            "contents": (same_contents, _show(ca[i]), _show(cb[j])),
+            "addressee": (maps.same_official(x.addressee_id, y.addressee_id), x.addressee_id, y.addressee_id),
+            "meeting": (_same_ref(x.meeting_id, y.meeting_id, maps.meetings), x.meeting_id, y.meeting_id),
         }
-        _tally("quotes", (x.id, y.id), checks, tallies, diffs)
-    _diff_unmatched("quotes", qa, qb, qpairs, lambda q: f"{q.id} {q.kind} {q.speaker_id}: {_spans(q.contents)}", diffs)
-    result.layers["quotes"] = {
-        "strict": _pairs_counts(qa, qb, qstrict).as_dict(),
-        "overlap": _pairs_counts(qa, qb, qpairs).as_dict(),
-        **{k: t.as_dict() for k, t in tallies.items()},
-    }
-
-    # --- commitments
-    quote_map = {qa[i].id: qb[j].id for i, j in qpairs}
-    ca, cb = _sorted(a.commitments, lambda c: [c.evidence]), _sorted(b.commitments, lambda c: [c.evidence])
-    cstrict = align(ca, cb, lambda x, y: float(same_spans([x.content], [y.content])))
-    cpairs = align(
-        ca,
-        cb,
-        lambda x, y: (
-            iou([x.evidence, x.content], [y.evidence, y.content]) + (1.0 if overlap([x.evidence], [y.evidence]) else 0)
-        ),
+        _tally("quotes", (x.id, y.id), checks, tallies, result.differences)
+    _unmatched(
+        "quotes",
+        qa,
+        qb,
+        pairs,
+        lambda q: f"{q.id} {q.kind} {q.speaker_id}: {_show(_extents(q.contents))}",
+        result.differences,
     )
-    tallies = {
-        k: Agree() for k in ("kind", "actor", "country", "content", "evidence", "modality", "time", "quote", "meeting")
-    }
-    for i, j in cpairs:
+    result.figures["quotes"] = {"strict": _counts(qa, qb, strict), "overlap": _counts(qa, qb, pairs), **tallies}
+
+
+def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
+    ca, cb = _sorted(a.commitments, lambda c: [c.evidence]), _sorted(b.commitments, lambda c: [c.evidence])
+    ea, eb = [[extent(c.evidence)] for c in ca], [[extent(c.evidence)] for c in cb]
+    ta, tb = [[extent(c.content)] for c in ca], [[extent(c.content)] for c in cb]
+    strict = match(range(len(ca)), range(len(cb)), lambda i, j: (float(same(ta[i], tb[j])),), overlapping(ta, tb))
+    # aligned by evidence overlap; among overlapping pairs, the closest in evidence and content
+    pairs = match(
+        range(len(ca)),
+        range(len(cb)),
+        lambda i, j: (1.0, iou(ea[i], eb[j]) + iou(ta[i], tb[j])),
+        overlapping(ea, eb),
+    )
+    keys = ("kind", "actor", "country", "content", "evidence", "modality", "time", "quote", "meeting")
+    tallies = {k: Rate() for k in keys}
+    for i, j in pairs:
         x, y = ca[i], cb[j]
         checks = {
             "kind": (x.kind == y.kind, x.kind, y.kind),
-            "actor": (same_official(x.actor_id, y.actor_id), x.actor_id, y.actor_id),
+            "actor": (maps.same_official(x.actor_id, y.actor_id), x.actor_id, y.actor_id),
             "country": (x.country == y.country, x.country, y.country),
-            "content": (same_spans([x.content], [y.content]), _spans([x.content]), _spans([y.content])),
-            "evidence": (same_spans([x.evidence], [y.evidence]), _spans([x.evidence]), _spans([y.evidence])),
+            "content": (same(ta[i], tb[j]), _show(ta[i]), _show(tb[j])),
+            "evidence": (same(ea[i], eb[j]), _show(ea[i]), _show(eb[j])),
             "modality": (_same_opt(x.modality, y.modality), _opt(x.modality), _opt(y.modality)),
             "time": (_same_opt(x.time, y.time), _opt(x.time), _opt(y.time)),
-            "quote": (_same_ref(x.quote_id, y.quote_id, quote_map), x.quote_id, y.quote_id),
-            "meeting": (_same_ref(x.meeting_id, y.meeting_id, meeting_map), x.meeting_id, y.meeting_id),
+            "quote": (_same_ref(x.quote_id, y.quote_id, maps.quotes), x.quote_id, y.quote_id),
+            "meeting": (_same_ref(x.meeting_id, y.meeting_id, maps.meetings), x.meeting_id, y.meeting_id),
         }
-        _tally("commitments", (x.id, y.id), checks, tallies, diffs)
-    _diff_unmatched(
-        "commitments", ca, cb, cpairs, lambda c: f"{c.id} {c.kind} {c.actor_id}: {_spans([c.evidence])}", diffs
+        _tally("commitments", (x.id, y.id), checks, tallies, result.differences)
+    _unmatched(
+        "commitments",
+        ca,
+        cb,
+        pairs,
+        lambda c: f"{c.id} {c.kind} {c.actor_id}: {_show([extent(c.evidence)])}",
+        result.differences,
     )
-    result.layers["commitments"] = {
-        "strict": _pairs_counts(ca, cb, cstrict).as_dict(),
-        "overlap": _pairs_counts(ca, cb, cpairs).as_dict(),
-        **{k: t.as_dict() for k, t in tallies.items()},
-    }
-    return result
+    result.figures["commitments"] = {"strict": _counts(ca, cb, strict), "overlap": _counts(ca, cb, pairs), **tallies}
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _counts(a: Sequence[Any], b: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> Counts:
+    return Counts(len(a), len(b), len(pairs))
 
 
 def _tally(
     layer: str,
     ids: tuple[str, str],
-    checks: dict[str, tuple[bool, Any, Any]],
-    tallies: dict[str, Agree],
+    checks: Mapping[str, tuple[bool, Any, Any]],
+    tallies: dict[str, Rate],
     diffs: list[Difference],
 ) -> None:
-    for key, (same, x, y) in checks.items():
-        tallies[key].add(same)
-        if not same and (x, y) != (None, None):  # derived checks (speaker_and_content) list nothing
+    """Count each check of an aligned pair and list the ones that fail."""
+    for key, (agree, x, y) in checks.items():
+        tallies[key] += Rate(bool(agree), 1)
+        if not agree and (x, y) != (None, None):  # derived checks (speaker_and_content) list nothing
             diffs.append(Difference(layer, key, f"{ids[0]}: {x}", f"{ids[1]}: {y}"))
 
 
+def _unmatched(
+    layer: str,
+    a: Sequence[T],
+    b: Sequence[T],
+    pairs: Sequence[tuple[int, int]],
+    show: Callable[[T], str],
+    diffs: list[Difference],
+) -> None:
+    """List the items of either pass that have no partner."""
+    left, right = {i for i, _ in pairs}, {j for _, j in pairs}
+    diffs.extend(Difference(layer, "only-a", show(x), None) for i, x in enumerate(a) if i not in left)
+    diffs.extend(Difference(layer, "only-b", None, show(y)) for j, y in enumerate(b) if j not in right)
+
+
+def _extents(spans: Sequence[Span]) -> list[Extent]:
+    return [extent(s) for s in spans]
+
+
+def _show(extents: Sequence[Extent]) -> str:
+    return " | ".join(f"[{e.start},{e.end}) {e.text!r}" for e in extents)
+
+
 def _same_opt(x: Span | None, y: Span | None) -> bool:
-    return (x is None and y is None) or (x is not None and y is not None and (x.start, x.end) == (y.start, y.end))
+    return (x is None and y is None) or (x is not None and y is not None and same([extent(x)], [extent(y)]))
 
 
 def _opt(x: Span | None) -> str:
-    return "null" if x is None else _spans([x])
+    return "null" if x is None else _show([extent(x)])
 
 
-def _same_ref(x: str | None, y: str | None, mapping: dict[str, str]) -> bool:
+def _same_ref(x: str | None, y: str | None, mapping: Mapping[str, str]) -> bool:
     return (x is None and y is None) or (x is not None and mapping.get(x) == y)
 
 
-def _sorted(items: Sequence[Any], spans: Callable[[Any], Sequence[Span]]) -> list[Any]:
-    return sorted(items, key=lambda item: (min((s.start for s in spans(item)), default=0), item.id))
+def _mention_items(doc: AnnotatedDocument) -> list[MentionItem]:
+    items = [MentionItem(extent(m), m.form, o.id) for o in doc.officials for m in o.mentions]
+    return sorted(items, key=lambda m: m.sort_key())
+
+
+def _items(officials: Sequence[Official]) -> Annotations:
+    return Annotations("", officials=[official_item(o) for o in officials])
+
+
+def _sorted(items: Sequence[T], spans: Callable[[T], Sequence[Span]]) -> list[T]:
+    return sorted(items, key=lambda item: (min((s.start for s in spans(item)), default=0), getattr(item, "id", "")))
 
 
 def _sorted_officials(items: Sequence[Official]) -> list[Official]:
     return sorted(items, key=lambda o: (min(m.start for m in o.mentions), o.id))
 
 
+# ------------------------------------------------------------------------------------------------- output
+
+
 def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def format_agreement(result: Agreement, fmt: str = "text") -> str:
-    """Span F1 per layer and agreement rates on matched items, as a text or markdown table."""
-    rows = [("layer", "measure", "a", "b", "matched / total", "P", "R", "F1 / rate")]
-    for layer, figures in result.layers.items():
-        for measure, value in figures.items():
-            if "f1" in value and "matched" in value:
+def _rows(layers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [("layer", "measure", "a", "b", "matched / total", "P", "R", "F1 / rate")]
+    for layer, figures in layers.items():
+        for measure, v in figures.items():
+            if measure == "ceaf_e":
+                rows.append((layer, "CEAF-e", "", "", "", _num(v["precision"]), _num(v["recall"]), _num(v["f1"])))
+            elif "matched" in v:
                 rows.append(
                     (
                         layer,
                         f"{measure} span F1",
-                        str(value["a"]),
-                        str(value["b"]),
-                        str(value["matched"]),
-                        _num(value["precision"]),
-                        _num(value["recall"]),
-                        _num(value["f1"]),
+                        str(v["a"]),
+                        str(v["b"]),
+                        str(v["matched"]),
+                        _num(v["precision"]),
+                        _num(v["recall"]),
+                        _num(v["f1"]),
                     )
                 )
-            elif "rate" in value:
+            else:
                 rows.append(
-                    (
-                        layer,
-                        f"{measure} agreement",
-                        "",
-                        "",
-                        f"{value['agree']} / {value['total']}",
-                        "",
-                        "",
-                        _num(value["rate"]),
-                    )
+                    (layer, f"{measure} agreement", "", "", f"{v['agree']} / {v['total']}", "", "", _num(v["rate"]))
                 )
-            elif measure == "ceaf_e":
-                rows.append(
-                    (layer, "CEAF-e", "", "", "", _num(value["precision"]), _num(value["recall"]), _num(value["f1"]))
-                )
+    return rows
+
+
+def _table(layers: Mapping[str, Mapping[str, Mapping[str, Any]]], fmt: str) -> str:
+    rows = _rows(layers)
     if fmt == "markdown":
         lines = ["| " + " | ".join(row) + " |" for row in rows]
         lines.insert(1, "|" + "---|" * len(rows[0]))
         return "\n".join(lines)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def format_agreement(result: Agreement, fmt: str = "text") -> str:
+    """One document's table (span F1 per layer, agreement rates on aligned pairs) as text with the list of
+    differences, or as a markdown table."""
+    table = _table(result.layers, fmt)
+    if fmt == "markdown":
+        return table
     diffs = "\n".join(
         f"  {d.layer:<12} {d.kind:<14} a: {d.a}\n  {'':<12} {'':<14} b: {d.b}" for d in result.differences
     )
-    return text + f"\n\n{len(result.differences)} difference(s)" + (":\n" + diffs if diffs else "")
+    return table + f"\n\n{len(result.differences)} difference(s)" + (":\n" + diffs if diffs else "")
+
+
+def format_report(report: AgreementReport, fmt: str = "text") -> str:
+    """Every document's agreement, then (for more than one document) the micro figures over them all, then
+    the documents only one pass annotates; as text or markdown."""
+
+    def heading(title: str) -> str:
+        return f"## {title}" if fmt == "markdown" else f"== {title}"
+
+    parts = [
+        f"{heading(f'document {doc_id}')}\n\n{format_agreement(doc, fmt)}" for doc_id, doc in report.documents.items()
+    ]
+    if len(report.documents) > 1:
+        total = sum(len(doc.differences) for doc in report.documents.values())
+        parts.append(
+            f"{heading(f'micro over {len(report.documents)} documents')}\n\n{_table(_layers_dict(report.micro), fmt)}"
+            f"\n\n{total} difference(s) in all"
+        )
+    for side, only in (("A", report.only_a), ("B", report.only_b)):
+        if only:
+            parts.append(f"{heading(f'only in {side}')}\n\n" + "\n".join(f"- {doc_id}" for doc_id in only))
+    return "\n\n".join(parts)

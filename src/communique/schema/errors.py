@@ -29,16 +29,33 @@ class Problem:
 _ENTRIES = [
     # reading files
     Problem("file-not-found", Severity.ERROR, "The path does not exist or is not a readable file."),
+    Problem("io-error", Severity.ERROR, "A file or folder could not be read or written (permissions, disk full...)."),
     Problem("encoding-error", Severity.ERROR, "The file is not valid UTF-8."),
     Problem("empty-file", Severity.ERROR, "The file holds no document."),
     Problem("yaml-syntax", Severity.ERROR, "The file is not well-formed YAML or JSON."),
     Problem("json-syntax", Severity.ERROR, "A line is not well-formed JSON."),
     Problem("too-deep", Severity.ERROR, "The document nests deeper than any valid document can."),
+    Problem(
+        "alias-expansion",
+        Severity.ERROR,
+        "YAML aliases expand the file far beyond what is written (more than max(10,000, 20 x its nodes)).",
+    ),
+    Problem(
+        "yaml-unsupported",
+        Severity.ERROR,
+        "The file uses a YAML feature annotation files do not allow: a list or mapping as a key, a recursive alias.",
+    ),
+    Problem("number-too-large", Severity.ERROR, "An integer has more digits (over 4,300) than communique reads."),
     # structure (from the Pydantic models)
     Problem("missing-field", Severity.ERROR, "A required field is absent."),
     Problem("unknown-field", Severity.ERROR, "A field the schema does not define (often a typo)."),
     Problem("type-error", Severity.ERROR, "A value has the wrong type."),
     Problem("invalid-value", Severity.ERROR, "A value has the right type but is not allowed."),
+    Problem(
+        "control-character",
+        Severity.ERROR,
+        "Free text holds a control character (a tab, line break or other non-printing character).",
+    ),
     # anchoring spans to the text
     Problem("span-not-found", Severity.ERROR, "The span's text does not occur in the document."),
     Problem("span-ambiguous", Severity.ERROR, "The span's text occurs more than once; say which."),
@@ -84,7 +101,9 @@ _ENTRIES = [
         "A predicted official's name matches no gold official (or several equally); scored as wrong.",
     ),
     Problem(
-        "prediction-double-reference", Severity.ERROR, "An official is referenced both by id and by name; give one."
+        "prediction-double-reference",
+        Severity.ERROR,
+        "An official is referenced more than one way (*_id, *_name, *_span); give one.",
     ),
     Problem("prediction-duplicate-document", Severity.ERROR, "Two prediction lines are for the same document."),
     Problem(
@@ -97,6 +116,11 @@ _ENTRIES = [
         Severity.WARNING,
         "A prediction is for a document without gold annotations; not scored.",
     ),
+    Problem(
+        "prediction-span-unresolved",
+        Severity.WARNING,
+        "A predicted *_span reference overlaps no mention of a gold or predicted official; scored as wrong.",
+    ),
     # -- prediction codes go here --
     # imports from annotation tools (communique import label-studio / brat)
     Problem(
@@ -107,6 +131,37 @@ _ENTRIES = [
     Problem("task-unannotated", Severity.WARNING, "A Label Studio task has no submitted annotation; it is skipped."),
     # exports
     # -- export codes go here --
+    # writing files and folders (communique.io.write, communique.io.folder)
+    Problem(
+        "output-invalid-path", Severity.ERROR, "The output path cannot name a file or folder to write (`.`, `..`, `/`)."
+    ),
+    Problem("output-name-too-long", Severity.ERROR, "A name in the output path is longer than the file system allows."),
+    Problem("output-is-folder", Severity.ERROR, "The output path is a folder where a file is expected."),
+    Problem(
+        "output-not-folder", Severity.ERROR, "The output path (or a parent of it) is a file where a folder is expected."
+    ),
+    Problem(
+        "output-not-regular",
+        Severity.ERROR,
+        "The output path is a device, FIFO or socket; only regular files are written.",
+    ),
+    Problem("output-read-only", Severity.ERROR, "The output file or folder is read-only; it is left as it is."),
+    Problem(
+        "output-protected",
+        Severity.ERROR,
+        "The output folder is the working folder, a parent of it or a project folder.",
+    ),
+    Problem(
+        "output-not-empty",
+        Severity.ERROR,
+        "The output folder holds files communique did not write; it is left as it is.",
+    ),
+    Problem("output-locked", Severity.ERROR, "Another communique process is writing the same output folder."),
+    Problem(
+        "write-failed",
+        Severity.ERROR,
+        "Writing the output failed (e.g. the disk is full); the previous file is intact.",
+    ),
 ]
 
 #: code -> catalogue entry

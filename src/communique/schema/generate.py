@@ -28,8 +28,11 @@ _PREDICTION = (
     "One line of a communique prediction file (JSON Lines, one object per document), as scored by "
     "`communique bench`{flat}: the gold annotation document made lenient. Every layer is optional; a span may "
     "give `text` alone (add `occurrence` or a few words of `prefix`/`suffix` when the text occurs more than "
-    "once), and the bench anchors it to the document; an official may be referenced by `*_id` or, instead, by "
-    "`*_name` as written. A gold annotation document is a valid prediction. `communique bench` also checks what "
+    "once), and the bench anchors it to the document by whole tokens, comparing quotes, apostrophes, dashes and "
+    "whitespace normalised; an official may be referenced by exactly one of `*_id`, `*_name` (as written) or "
+    "`*_span` (a stretch of the text, such as a pronoun). Every item may carry a `confidence` in [0, 1], and the "
+    "document and every item a free-form `meta` object that scoring ignores. A gold annotation document is a valid "
+    "prediction. `communique bench` also checks what "
     "JSON Schema cannot: that the document exists and `text_sha256` (when given) matches, that offsets agree "
     "with their text, that ids are unique and references resolve; text that cannot be found is reported and "
     "scored as a wrong prediction."
@@ -69,4 +72,5 @@ def render_schemas() -> dict[str, str]:
 
 
 def load_schema(schema_dir: Path, name: str) -> dict[str, Any]:
-    return json.loads((schema_dir / name).read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((schema_dir / name).read_text(encoding="utf-8"))
+    return schema

@@ -38,6 +38,7 @@ __all__ = [
     "Section",
     "SeedMetadata",
     "Span",
+    "SpanModel",
     "TimeExpression",
     "labels",
 ]
@@ -47,6 +48,9 @@ ID_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 #: ISO 3166-1 alpha-3 country codes; the validator also checks the code exists.
 COUNTRY_PATTERN = r"^[A-Z]{3}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+#: Free text holds no control characters (C0, DEL, C1) and no line or paragraph separators: a tab or line
+#: break in a name would break the line-based formats it is exported to (brat standoff, Markdown tables).
+FREE_TEXT_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ OfficialId = Annotated[str, Field(pattern=ID_PATTERN), Ref("officials")]
 MeetingId = Annotated[str, Field(pattern=ID_PATTERN), Ref("meetings")]
 QuoteId = Annotated[str, Field(pattern=ID_PATTERN), Ref("quotes")]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN)]
+FreeText = Annotated[str, Field(pattern=FREE_TEXT_PATTERN)]
 
 MentionForm = Literal["name", "nominal", "pronoun"]
 Participation = Literal["participant", "mentioned"]
@@ -80,7 +85,14 @@ CommitmentKind = Literal[
 # --------------------------------------------------------------------------------------------- spans
 
 
-class Span(_Model):
+class SpanModel(_Model):
+    """Base of every span model (gold :class:`Span`, the lenient prediction spans): what the walk anchors.
+
+    It holds no fields, so each span model types its own (a gold offset is required, a predicted one not).
+    """
+
+
+class Span(SpanModel):
     """A stretch of the document text: code-point offsets, half-open, with the text they cover.
 
     In hand-written files a span may give ``text`` alone, with ``occurrence`` or ``prefix``/``suffix`` when
@@ -126,11 +138,13 @@ class Official(_Model):
     """A person acting in an official capacity, named or not, with every mention of them."""
 
     id: Id
-    name: str | None = Field(description="Full name as the text gives it; null for an official the text does not name.")
-    title: str | None = Field(description="Title or role as the text gives it, e.g. 'Defense Minister'.")
-    rank: str | None = Field(description="Military or civil rank as the text gives it, e.g. 'Major General'.")
+    name: FreeText | None = Field(
+        description="Full name as the text gives it; null for an official the text does not name."
+    )
+    title: FreeText | None = Field(description="Title or role as the text gives it, e.g. 'Defense Minister'.")
+    rank: FreeText | None = Field(description="Military or civil rank as the text gives it, e.g. 'Major General'.")
     country: Country | None = Field(description="ISO 3166-1 alpha-3 code of the country they serve.")
-    organisation: str | None = Field(description="Organisation they belong to, as the text names it.")
+    organisation: FreeText | None = Field(description="Organisation they belong to, as the text names it.")
     participation: Participation = Field(
         description="participant: takes part in the reported events; mentioned: only talked about."
     )
@@ -215,7 +229,7 @@ class AnnotatedDocument(_Model):
     guidelines_version: str = Field(
         pattern=r"^\d+\.\d+$", description="Version of annotations/GUIDELINES.md that was followed."
     )
-    annotators: list[str] = Field(min_length=1, description="Who annotated (names or pseudonyms).")
+    annotators: list[FreeText] = Field(min_length=1, description="Who annotated (names or pseudonyms).")
     officials: list[Official] = Field(default_factory=list, description="Officials and their mentions.")
     meetings: list[Meeting] = Field(default_factory=list, description="Meetings between officials.")
     quotes: list[Quote] = Field(default_factory=list, description="Direct, indirect and mixed quotes.")
@@ -226,15 +240,15 @@ class SeedMetadata(_Model):
     """What is known about a seed text beyond the text itself. Unknown facts stay null."""
 
     id: Id
-    source_file: str = Field(description="File name of the seed as it was received.")
+    source_file: FreeText = Field(description="File name of the seed as it was received.")
     source_sha256: str = Field(pattern=SHA256_PATTERN, description="sha256 of the received bytes.")
     language: str = Field(pattern=r"^[a-z]{2,3}$", description="ISO 639 language code.")
-    dateline: str | None = Field(description="Dateline as printed at the start of the text.")
-    title: str | None = Field(description="Headline, if the text gives one.")
-    publication_date: str | None = Field(description="Publication date; null when unknown.")
-    url: str | None = Field(description="Where it was published; null when unknown.")
-    publisher: str | None = Field(description="Who published it; null when unknown.")
-    licence: str | None = Field(description="Licence of the text; null when unknown.")
+    dateline: FreeText | None = Field(description="Dateline as printed at the start of the text.")
+    title: FreeText | None = Field(description="Headline, if the text gives one.")
+    publication_date: FreeText | None = Field(description="Publication date; null when unknown.")
+    url: FreeText | None = Field(description="Where it was published; null when unknown.")
+    publisher: FreeText | None = Field(description="Who published it; null when unknown.")
+    licence: FreeText | None = Field(description="Licence of the text; null when unknown.")
 
 
 class Section(_Model):

@@ -1,0 +1,306 @@
+"""Hostile-input benchmarks: time and peak memory on inputs built to be expensive.
+
+    .venv/bin/python benchmarks/hostile.py [--mentions 1000000] [--work DIR] [--write]
+
+* **one huge document**: a single 6 MB sentence (``Babar Babar ...``) in which every word is a mention,
+  1,000,000 mentions of 10 officials, synthesised here. It is validated, exported (``export hf``) and
+  scored (``bench``, against predictions in which every tenth mention is stretched over two words, so
+  officials are aligned by overlap as well as by exact mentions). Before the fixes, token rows were
+  O(sentences x mentions), mention rows copied the 6 MB sentence each, and official overlap was O(m^2).
+* **prefix anchoring**: one text-only span, disambiguated by its prefix, whose text occurs 1,000,001 times
+  in that 6 MB text (before: every candidate copied the text before it).
+* **alias bombs**: ``annotators: *a9`` with ten aliases per level (as in the issue), and 3,000
+  aliased officials each holding 3,000 aliased mentions; both must be refused with
+  ``[alias-expansion]`` by ``validate`` and by ``anchor``.
+
+Each command runs in a fresh process; the peak resident memory of its process tree is sampled as
+``benchmarks/run.py`` does. With ``--write`` the table goes into benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from run import _tree_rss  # the same process-tree RSS sampling as the scale benchmarks
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+README = Path(__file__).resolve().parent / "README.md"
+BEGIN, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "CI": "1"}
+OFFICIALS = 10
+WORD = "Babar"
+
+
+@dataclass
+class Result:
+    name: str
+    command: str
+    seconds: float
+    cpu: float  # user + system seconds of the process (and the children it waited for)
+    peak_mb: float
+    code: int
+    note: str
+
+
+def measure(name: str, args: list[str], expect: int, must_print: str | None = None, work: Path = ROOT) -> Result:
+    """Run ``communique ARGS`` in a fresh process: wall time, peak RSS of its tree, exit code (checked)."""
+    command = [str(BIN / "communique"), *args]
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=ENV, cwd=ROOT)
+        peak = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid == proc.pid:
+                break
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+        seconds = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        printed = out.read().decode("utf-8", "replace")
+    if code != expect or (must_print is not None and must_print not in printed):
+        raise SystemExit(f"{name}: exit {code} (expected {expect}):\n{printed[-3000:]}")
+    note = next((line for line in printed.splitlines() if must_print and must_print in line), "")
+    shown = " ".join(args).replace(str(work), "$WORK")
+    peak_mb = max(peak / 2**20, usage.ru_maxrss / 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Result(name, f"communique {shown}", seconds, cpu, peak_mb, code, note[:160])
+
+
+def build_document(work: Path, mentions: int) -> tuple[str, list[tuple[int, int]]]:
+    """The corpus document (one sentence of ``mentions`` words and a unique marker) and its word offsets."""
+    from communique.corpus.build import make_document, serialise
+    from communique.schema.models import SeedMetadata
+
+    text = " ".join([WORD] * mentions) + f" Zed {WORD}.\n"
+    raw = text.encode("utf-8")
+    meta = SeedMetadata(
+        id="hostile",
+        source_file="hostile.txt",
+        source_sha256=hashlib.sha256(raw).hexdigest(),
+        language="en",
+        dateline=None,
+        title=None,
+        publication_date=None,
+        url=None,
+        publisher=None,
+        licence=None,
+    )
+    document = make_document(raw, meta)
+    (work / "corpus").mkdir(parents=True, exist_ok=True)
+    (work / "corpus" / "hostile.json").write_text(serialise(document), encoding="utf-8")
+    step = len(WORD) + 1
+    return document.sha256, [(i * step, i * step + len(WORD)) for i in range(mentions)]
+
+
+def write_gold_and_predictions(work: Path, sha: str, words: list[tuple[int, int]]) -> None:
+    per = len(words) // OFFICIALS
+
+    def document(stretch: bool) -> dict[str, object]:
+        officials = []
+        for k in range(OFFICIALS):
+            mentions = []
+            for n, (s, e) in enumerate(words[k * per : (k + 1) * per]):
+                if stretch and n % 10 == 5:  # overlaps the gold mention without being it
+                    mentions.append({"start": s, "end": e + len(WORD) + 1, "text": f"{WORD} {WORD}", "form": "name"})
+                else:
+                    mentions.append({"start": s, "end": e, "text": WORD, "form": "name"})
+            officials.append(
+                {
+                    "id": f"o{k}",
+                    "name": f"{WORD} {k}",
+                    "title": None,
+                    "rank": None,
+                    "country": None,
+                    "organisation": None,
+                    "participation": "mentioned",
+                    "mentions": mentions,
+                }
+            )
+        return {
+            "document_id": "hostile",
+            "text_sha256": sha,
+            "guidelines_version": "1.0",
+            "annotators": ["benchmark"],
+            "officials": officials,
+        }
+
+    (work / "gold").mkdir(exist_ok=True)
+    (work / "gold" / "hostile.json").write_text(json.dumps(document(False)), encoding="utf-8")
+    (work / "pred.jsonl").write_text(json.dumps(document(True)) + "\n", encoding="utf-8")
+
+
+def write_prefix_file(work: Path, sha: str) -> None:
+    (work / "prefix").mkdir(exist_ok=True)
+    (work / "prefix" / "hostile.yaml").write_text(
+        f"""document_id: hostile
+text_sha256: {sha}
+guidelines_version: "1.0"
+annotators: [benchmark]
+officials:
+  - id: zed
+    name: null
+    title: null
+    rank: null
+    country: null
+    organisation: null
+    participation: mentioned
+    mentions:
+      - text: {WORD}
+        prefix: "Zed "
+        form: name
+""",
+        encoding="utf-8",
+    )
+
+
+def write_alias_bombs(work: Path) -> None:
+    levels = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    levels += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    (work / "bomb-levels.yaml").write_text(
+        "document_id: hostile\n" + "\n".join(levels) + "\nannotators: *a9\n", encoding="utf-8"
+    )
+    mention = "m: &m {start: 0, end: 5, text: Babar, form: name}"
+    mentions = "ms: &ms [" + ", ".join(["*m"] * 3000) + "]"
+    official = "o: &o {id: o, name: null, title: null, rank: null, country: null, organisation: null, "
+    official += "participation: mentioned, mentions: *ms}"
+    (work / "bomb-wide.yaml").write_text(
+        "\n".join(
+            ["document_id: hostile", mention, mentions, official, "officials: [" + ", ".join(["*o"] * 3000) + "]"]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+def run_all(work: Path, mentions: int) -> list[Result]:
+    corpus = str(work / "corpus")
+    many = f"{mentions:,} mentions"
+    results = [
+        measure(f"validate, {many}", ["validate", str(work / "gold"), "--corpus", corpus], 0, work=work),
+        measure(
+            f"export hf, {many}",
+            [
+                "export",
+                "hf",
+                "--annotations",
+                str(work / "gold"),
+                "--corpus",
+                corpus,
+                "--out",
+                str(work / "hf"),
+                "--passes",
+                "",
+                "--no-verify",
+            ],
+            0,
+            work=work,
+        ),
+        measure(
+            f"bench, {many}",
+            [
+                "bench",
+                "--pred",
+                str(work / "pred.jsonl"),
+                "--gold",
+                str(work / "gold"),
+                "--corpus",
+                corpus,
+                "--samples",
+                "100",
+            ],
+            0,
+            work=work,
+        ),
+        measure(
+            f"anchor: one prefix span, {mentions + 1:,} candidates",
+            ["anchor", str(work / "prefix"), "--corpus", corpus, "--check"],
+            1,
+            "would anchor 1 span",
+            work=work,
+        ),
+    ]
+    for bomb in ("bomb-levels.yaml", "bomb-wide.yaml"):
+        size = (work / bomb).stat().st_size
+        for command in ("validate", "anchor"):
+            results.append(
+                measure(
+                    f"{command}: {bomb} ({size / 1024:.1f} KB)",
+                    [command, str(work / bomb), "--corpus", corpus],
+                    1,
+                    "[alias-expansion]",
+                    work=work,
+                )
+            )
+    return results
+
+
+def synthesise(work: Path, mentions: int) -> None:
+    """Write every input under ``work`` (run in a child process, so that the measuring process stays small:
+    a forked child starts with its parent's resident memory)."""
+    sha, words = build_document(work, mentions)
+    write_gold_and_predictions(work, sha, words)
+    write_prefix_file(work, sha)
+    write_alias_bombs(work)
+
+
+def table(results: list[Result], mentions: int) -> str:
+    import pydantic
+
+    head = (
+        f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
+        f"pydantic {pydantic.VERSION}; {mentions:,} mentions in one {mentions * (len(WORD) + 1) / 1e6:.1f} MB "
+        f"sentence; measured {time.strftime('%Y-%m-%d')}; "
+        f"load average at the start: {os.getloadavg()[0]:.1f}.\n\n"
+        "| case | command | wall s | CPU s | peak RSS MB | exit |\n|---|---|---|---|---|---|\n"
+    )
+    rows = [
+        f"| {r.name} | `{r.command}` | {r.seconds:.1f} | {r.cpu:.1f} | {r.peak_mb:.0f} | {r.code} |" for r in results
+    ]
+    return head + "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mentions", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, help="keep the inputs here (default: a temporary folder)")
+    parser.add_argument("--write", action="store_true", help="put the table into benchmarks/README.md")
+    parser.add_argument("--synthesise-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.synthesise_only:
+        synthesise(args.work, args.mentions)
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        work = args.work or Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        synth = [sys.executable, __file__, "--synthesise-only", "--work", str(work), "--mentions", str(args.mentions)]
+        subprocess.run(synth, check=True, env=ENV)
+        print(f"inputs synthesised in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        results = run_all(work, args.mentions)
+    text = table(results, args.mentions)
+    print(text)
+    if args.write:
+        readme = README.read_text(encoding="utf-8")
+        if BEGIN in readme:
+            before, rest = readme.split(BEGIN, 1)
+            readme = before + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1]
+        else:
+            readme = readme.rstrip("\n") + f"\n\n## Hostile input\n\n{BEGIN}\n{text}\n{END}\n"
+        README.write_text(readme, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

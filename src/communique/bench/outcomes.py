@@ -1,0 +1,225 @@
+"""Error analysis: what happened to every gold item and every prediction of a document.
+
+Each layer is aligned one-to-one and optimally as the metrics align it (:func:`communique.bench.matching.match`):
+mentions by overlap, then exact offsets and form; quotes by overlapping contents; meetings by overlapping
+evidence (or the same participants); commitments by overlapping evidence; officials by the alignment of
+:mod:`communique.bench.officials`. A pair is then judged on what the layer's attribution depends on:
+
+``matched``             the pair agrees on everything judged below;
+``partial``             (mentions) the extents overlap but differ;
+``wrong_kind``          the label differs (mention form, quote kind, meeting status, commitment kind);
+``wrong_speaker``       (quotes) the speaker is not the gold speaker;
+``wrong_actor``         (commitments) the actor is not the gold actor;
+``wrong_participants``  (meetings) the participants are not the gold participants;
+``missed``              a gold item no prediction was aligned with;
+``spurious``            a prediction aligned with no gold item.
+
+A wrong official is reported before a wrong label. Every outcome carries the text and offsets of both
+sides (texts cut to :data:`~communique.bench.locate.MAX_ECHO` characters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from communique.bench.annotations import Annotations, Extent, OfficialItem, iou, overlap, overlap_all, same
+from communique.bench.locate import shorten
+from communique.bench.matching import match, overlapping
+from communique.bench.officials import OfficialAlignment
+
+__all__ = ["OUTCOMES", "document_outcomes"]
+
+OUTCOMES = (
+    "matched",
+    "partial",
+    "wrong_kind",
+    "wrong_speaker",
+    "wrong_actor",
+    "wrong_participants",
+    "missed",
+    "spurious",
+)
+
+
+def _span(extent: Extent | None) -> dict[str, Any] | None:
+    if extent is None:
+        return None
+    if not extent.anchored:
+        return {"start": None, "end": None, "text": shorten(extent.text)}
+    return {"start": extent.start, "end": extent.end, "text": shorten(extent.text)}
+
+
+def _spans(extents: Sequence[Extent]) -> list[dict[str, Any]]:
+    return [s for e in extents if (s := _span(e)) is not None]
+
+
+def _pairs(
+    golds: Sequence[Any],
+    preds: Sequence[Any],
+    tiers: Callable[[Any, Any], Sequence[float]],
+    candidates: set[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    return match(golds, preds, tiers, candidates)
+
+
+def _file(
+    out: list[dict[str, Any]],
+    layer: str,
+    golds: Sequence[Any],
+    preds: Sequence[Any],
+    pairs: list[tuple[int, int]],
+    judge: Callable[[Any, Any], str],
+    describe: Callable[[Any], dict[str, Any]],
+) -> None:
+    matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
+    for i, j in pairs:
+        out.append(
+            {
+                "layer": layer,
+                "outcome": judge(golds[i], preds[j]),
+                "gold": describe(golds[i]),
+                "pred": describe(preds[j]),
+            }
+        )
+    out.extend(
+        {"layer": layer, "outcome": "missed", "gold": describe(g), "pred": None}
+        for i, g in enumerate(golds)
+        if i not in matched_g
+    )
+    out.extend(
+        {"layer": layer, "outcome": "spurious", "gold": None, "pred": describe(p)}
+        for j, p in enumerate(preds)
+        if j not in matched_p
+    )
+
+
+def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialAlignment) -> list[dict[str, Any]]:
+    """The outcome of every gold item and every prediction of one document, layer by layer."""
+    out: list[dict[str, Any]] = []
+
+    # officials: clusters aligned as speakers and actors are compared
+    def describe_official(o: OfficialItem) -> dict[str, Any]:
+        return {"ref": o.ref, "name": o.name, "mentions": [list(m) for m in sorted(o.mentions)]}
+
+    golds_o = sorted(gold.officials, key=lambda o: o.sort_key())
+    preds_o = sorted((o for o in pred.officials if not o.by_name), key=lambda o: o.sort_key())  # declared ones
+    where = {g.ref: i for i, g in enumerate(golds_o)}
+    pairs = sorted(
+        (where[officials.mapping[p.ref]], j) for j, p in enumerate(preds_o) if officials.mapping.get(p.ref) in where
+    )
+    _file(out, "officials", golds_o, preds_o, pairs, lambda g, p: "matched", describe_official)
+
+    # mentions
+    cand = overlapping([[g.extent] for g in gold.mentions], [[p.extent] for p in pred.mentions])
+    pairs = _pairs(
+        gold.mentions,
+        pred.mentions,
+        lambda g, p: (
+            float(same([g.extent], [p.extent]) and g.form == p.form),
+            float(overlap(g.extent, p.extent) > 0),
+            iou([g.extent], [p.extent]),
+        ),
+        cand,
+    )
+
+    def judge_mention(g: Any, p: Any) -> str:
+        if not same([g.extent], [p.extent]):
+            return "partial"
+        return "matched" if g.form == p.form else "wrong_kind"
+
+    _file(
+        out,
+        "mentions",
+        gold.mentions,
+        pred.mentions,
+        pairs,
+        judge_mention,
+        lambda m: {**(_span(m.extent) or {}), "form": m.form, "official": m.official},
+    )
+
+    # quotes
+    cand = overlapping([g.contents for g in gold.quotes], [p.contents for p in pred.quotes])
+
+    def speaker_ok(g: Any, p: Any) -> bool:
+        return p.speaker is not None and officials.gold_of(p.speaker) == g.speaker
+
+    pairs = _pairs(
+        gold.quotes,
+        pred.quotes,
+        lambda g, p: (
+            (float(speaker_ok(g, p)), float(overlap_all(g.contents, p.contents) > 0), iou(g.contents, p.contents))
+            if overlap_all(g.contents, p.contents)
+            else (0.0, 0.0, 0.0)
+        ),
+        cand,
+    )
+    _file(
+        out,
+        "quotes",
+        gold.quotes,
+        pred.quotes,
+        pairs,
+        lambda g, p: "wrong_speaker" if not speaker_ok(g, p) else ("wrong_kind" if g.kind != p.kind else "matched"),
+        lambda q: {"contents": _spans(q.contents), "cues": _spans(q.cues), "kind": q.kind, "speaker": q.speaker},
+    )
+
+    # meetings
+    def mapped(p: Any) -> frozenset[str]:
+        return frozenset(officials.gold_of(r) or f"unmapped:{r}" for r in p.participants)
+
+    cand = overlapping([g.evidence for g in gold.meetings], [p.evidence for p in pred.meetings])
+    cand |= {(i, j) for j, p in enumerate(pred.meetings) if not p.evidence for i in range(len(gold.meetings))}
+
+    def meeting_tiers(g: Any, p: Any) -> tuple[float, float, float]:
+        people = mapped(p)
+        if not (overlap_all(g.evidence, p.evidence) > 0 or (not p.evidence and people and people == g.participants)):
+            return (0.0, 0.0, 0.0)
+        return (
+            1.0,
+            len(people & g.participants) / len(people | g.participants) if people | g.participants else 0.0,
+            iou(g.evidence, p.evidence),
+        )
+
+    pairs = _pairs(gold.meetings, pred.meetings, meeting_tiers, cand)
+    _file(
+        out,
+        "meetings",
+        gold.meetings,
+        pred.meetings,
+        pairs,
+        lambda g, p: (
+            "wrong_participants"
+            if mapped(p) != g.participants
+            else ("wrong_kind" if g.status != p.status else "matched")
+        ),
+        lambda m: {"evidence": _spans(m.evidence), "participants": sorted(m.participants), "status": m.status},
+    )
+
+    # commitments
+    cand = overlapping([[g.evidence] for g in gold.commitments], [[p.evidence] for p in pred.commitments])
+    pairs = _pairs(
+        gold.commitments,
+        pred.commitments,
+        lambda g, p: (1.0, iou([g.evidence], [p.evidence])) if overlap(g.evidence, p.evidence) else (0.0, 0.0),
+        cand,
+    )
+    _file(
+        out,
+        "commitments",
+        gold.commitments,
+        pred.commitments,
+        pairs,
+        lambda g, p: (
+            "wrong_actor"
+            if p.actor is None or officials.gold_of(p.actor) != g.actor
+            else ("wrong_kind" if g.kind != p.kind else "matched")
+        ),
+        lambda c: {"evidence": _span(c.evidence), "content": _span(c.content), "kind": c.kind, "actor": c.actor},
+    )
+    for entry in out:  # a predicted speaker or actor also names the gold official it stands for
+        pred_side = entry["pred"]
+        for key in ("speaker", "actor"):
+            if pred_side is not None and pred_side.get(key) is not None:
+                pred_side[f"{key}_gold"] = officials.gold_of(pred_side[key])
+    return out

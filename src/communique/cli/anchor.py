@@ -1,0 +1,41 @@
+"""``communique anchor``: write offsets for spans given by their text alone."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from communique.annotate.rewrite import anchor_file
+from communique.annotate.validate import find_annotation_files
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, progress, summary
+
+
+def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
+    paths, missing = existing(args.paths or ["annotations"])
+    if missing:
+        reporter.problems(missing)
+        return reporter.finish(EXIT_USAGE, {"check": args.check, "files": 0, "anchored": []})
+    files = list(find_annotation_files(paths))
+    anchored: list[dict[str, Any]] = []
+    for path in progress(files, "anchor"):
+        result = anchor_file(path, Path(args.corpus), write=not args.check)
+        reporter.problems(result.issues)
+        if result.changed:
+            anchored.append({"file": str(path), "spans": result.spans})
+            reporter.text(f"{'would anchor' if args.check else 'anchored'} {result.spans} span(s) in {path}")
+    reporter.note(summary(reporter.issues, len(files)))
+    failing = reporter.issues or (args.check and anchored)
+    return reporter.finish(
+        EXIT_PROBLEMS if failing else EXIT_OK, {"check": args.check, "files": len(files), "anchored": anchored}
+    )
+
+
+def register(sub: Any) -> None:
+    """Add ``anchor`` to the ``communique`` parser's subparsers."""
+    anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
+    anchor.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
+    anchor.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    anchor.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs anchoring")
+    add_format(anchor, github=True)
+    anchor.set_defaults(func=cmd_anchor)

@@ -1,0 +1,225 @@
+"""What every ``communique`` command shares: exit codes, the ``--format`` option, where output goes.
+
+One interface on every command:
+
+* exit status 0 done and clean, 1 problems found, 2 usage error (argparse's own errors exit 2 too);
+* results go to stdout, problems, notes and progress to stderr;
+* ``--format text`` (default) or ``json`` everywhere, plus ``github`` (workflow-command annotations) where a
+  command reports problems in files. With ``json``, stdout holds exactly one JSON document with a ``"version"``
+  key (:data:`JSON_VERSION`), the ``"command"``, the command's result and its ``"problems"`` (which also go to
+  stderr as text);
+* bad input never ends in a traceback: a :class:`CommuniqueError` becomes located messages and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from communique.io.write import STDOUT, write_atomic
+from communique.schema.errors import CommuniqueError, Issue, Severity, issue
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+#: the version of the JSON documents the commands print; bump it when a key changes meaning or goes away
+JSON_VERSION = 1
+#: the keys of every JSON document, besides the command's own
+ENVELOPE = frozenset({"version", "command", "errors", "warnings", "problems"})
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
+    """A progress bar on an interactive terminal; silent in CI and when stderr is piped."""
+    if os.environ.get("CI") or not sys.stderr.isatty():
+        yield from items
+        return
+    from tqdm import tqdm  # type: ignore[import-untyped]  # comes with datasets; only when a bar is shown
+
+    yield from tqdm(items, desc=desc, total=total, unit="doc", file=sys.stderr, leave=False)
+
+
+def format_text(item: Issue) -> str:
+    """One problem as a clickable ``FILE:LINE:COL: JSON.PATH: [code] message`` line (always one line: a
+    message quoting text with line breaks shows them escaped)."""
+    where = f"{item.file}:{item.line or 1}:{item.column or 1}"
+    warn = "warning: " if item.severity is Severity.WARNING else ""
+    hint = f" (hint: {item.hint})" if item.hint else ""
+    return _one_line(f"{where}: {item.path}: [{item.code}] {warn}{item.message}{hint}")
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _github_escape(value: str, *, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def format_github(item: Issue) -> str:
+    """One problem as a GitHub Actions workflow command, which annotates the file in a pull request."""
+    level = "error" if item.severity is Severity.ERROR else "warning"
+    props = f"file={_github_escape(item.file, prop=True)},line={item.line or 1},col={item.column or 1}"
+    props += f",title={_github_escape(item.code, prop=True)}"
+    hint = f" (hint: {item.hint})" if item.hint else ""
+    return f"::{level} {props}::{_github_escape(f'{item.path}: {item.message}{hint}')}"
+
+
+def summary(issues: list[Issue], files: int) -> str:
+    """The closing line of a check over files: how many, and the errors and warnings found."""
+    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+    warnings = len(issues) - errors
+    bad = len({i.file for i in issues if i.severity is Severity.ERROR})
+    if not issues:
+        return f"{files} file(s) checked, no problems"
+    return f"{files} file(s) checked: {errors} error(s), {warnings} warning(s) in {bad} file(s)"
+
+
+def existing(paths: Sequence[str]) -> tuple[list[Path], list[Issue]]:
+    """The paths that exist, and a ``file-not-found`` issue for each one that does not."""
+    found: list[Path] = []
+    missing: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        (found if path.exists() else missing).append(path)
+    return found, [issue("file-not-found", "no such file or folder", file=str(p)) for p in missing]
+
+
+def positive(value: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def add_format(parser: argparse.ArgumentParser, *, github: bool = False, extra: Sequence[str] = ()) -> None:
+    """Add the ``--format`` option: ``text`` and ``json``, ``github`` for commands reporting problems in files,
+    and any ``extra`` formats of the command's own (such as ``markdown`` tables)."""
+    choices = ("text", *extra, "json", *(("github",) if github else ()))
+    parser.add_argument("--format", choices=choices, default="text", help="output format (default: text)")
+
+
+def count(issues: Iterable[Issue]) -> tuple[int, int]:
+    """(errors, warnings) among ``issues``."""
+    listed = list(issues)
+    errors = sum(1 for i in listed if i.severity is Severity.ERROR)
+    return errors, len(listed) - errors
+
+
+class Reporter:
+    """Where one command run's output goes, in the format the user asked for.
+
+    Commands call :meth:`problems` for every issue (printed to stderr at once), :meth:`note` for diagnostics,
+    :meth:`text` for their result in the text formats, and end with ``return reporter.finish(status, result)``,
+    which prints the JSON document when ``--format json`` was asked for.
+    """
+
+    def __init__(self, command: str, fmt: str = "text", *, stdout: TextIO | None = None, stderr: TextIO | None = None):
+        self.command = command
+        self.format = fmt
+        self.issues: list[Issue] = []
+        self.finished = False
+        self._stdout, self._stderr = stdout, stderr
+
+    @property
+    def stdout(self) -> TextIO:
+        return self._stdout or sys.stdout  # looked up late so that pytest's capsys sees the output
+
+    @property
+    def stderr(self) -> TextIO:
+        return self._stderr or sys.stderr
+
+    @property
+    def json(self) -> bool:
+        return self.format == "json"
+
+    def problems(self, issues: Iterable[Issue]) -> None:
+        """Report ``issues`` on stderr (GitHub annotations with ``--format github``, text otherwise)."""
+        line = format_github if self.format == "github" else format_text
+        for found in issues:
+            self.issues.append(found)
+            self.stderr.write(line(found) + "\n")
+
+    def note(self, message: str) -> None:
+        """A diagnostic (what was written, a summary): stderr, in every format."""
+        self.stderr.write(message + "\n")
+
+    def text(self, text: str) -> None:
+        """The result in the text formats; ignored with ``--format json`` (the result goes into the document)."""
+        if not self.json:
+            self.stdout.write(text if text.endswith("\n") else text + "\n")
+
+    def usage(self, message: str) -> int:
+        """A usage error found after parsing (a bad combination of values): a message and exit 2."""
+        self.stderr.write(f"communique {self.command}: error: {message}\n")
+        return self.finish(EXIT_USAGE)
+
+    def document(self, result: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The JSON document: version, command, the result's keys, then the problems and their counts."""
+        errors, warnings = count(self.issues)
+        clash = ENVELOPE & set(result or {})
+        if clash:  # a bug in communique: a command's result must not hide the envelope
+            raise ValueError(f"{self.command}: result keys {sorted(clash)} clash with the JSON envelope")
+        return {
+            "version": JSON_VERSION,
+            "command": self.command,
+            **(result or {}),
+            "errors": errors,
+            "warnings": warnings,
+            "problems": [i.to_dict() for i in self.issues],
+        }
+
+    def finish(self, status: int, result: dict[str, Any] | None = None, *, out: str | None = None) -> int:
+        """End the run: print the JSON document if asked for (once; to the file ``out`` if given, atomically),
+        and return the exit status."""
+        if self.json and not self.finished:
+            write_result(self, dump_json(self.document(result)), out)
+        self.finished = True
+        return status
+
+
+def dump_json(value: Any) -> str:
+    """``value`` as indented JSON text, non-ASCII kept, ending in a newline."""
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_result(reporter: Reporter, text: str, out: str | None) -> None:
+    """A result that may go to a file: written safely to ``out`` (see :mod:`communique.io.write`), or to stdout
+    without one or with ``-``."""
+    if out and out != STDOUT:
+        write_atomic(out, text)
+        reporter.note(f"wrote {out}")
+    else:
+        reporter.stdout.write(text)
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """The command as typed: ``validate``, ``corpus build``, ``export hf``."""
+    words = [args.command, getattr(args, "action", None), getattr(args, "target", None)]
+    return " ".join(w for w in words if w)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command with a :class:`Reporter`; bad input ends in located messages, never a traceback."""
+    reporter = Reporter(command_name(args), getattr(args, "format", "text"))
+    try:
+        if len(inspect.signature(args.func).parameters) == 1:
+            # a command written before the Reporter (``cmd(args)``): it runs, but it owes the one interface;
+            # tests/test_cli.py names every command without ``--format``
+            return int(args.func(args))
+        return int(args.func(args, reporter))
+    except CommuniqueError as exc:
+        reporter.problems(exc.issues)
+        return reporter.finish(EXIT_PROBLEMS)
+    except BrokenPipeError:  # e.g. `communique validate | head`: the reader has all it wants
+        raise
+    except OSError as exc:  # a path that cannot be read or written, met after the command's own checks
+        where = str(exc.filename) if exc.filename is not None else "-"
+        reporter.problems([issue("io-error", exc.strerror or str(exc), file=where)])
+        return reporter.finish(EXIT_PROBLEMS)

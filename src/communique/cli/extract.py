@@ -1,0 +1,70 @@
+"""``communique extract``: run a baseline extractor; write predictions as JSON Lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, write_result
+from communique.schema.errors import issue
+
+
+def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
+    from pydantic import ValidationError
+
+    from communique.api import load_corpus_document
+    from communique.extract import METHODS
+
+    corpus = Path(args.corpus)
+    if not corpus.is_dir():
+        reporter.problems([issue("file-not-found", "no corpus folder", file=str(corpus))])
+        return reporter.finish(EXIT_USAGE)
+    unknown = [d for d in args.documents if not (corpus / f"{d}.json").is_file()]
+    if unknown:
+        reporter.problems(
+            [issue("unknown-document", f"no corpus document {d!r}", file=str(corpus / f"{d}.json")) for d in unknown]
+        )
+        return reporter.finish(EXIT_USAGE)
+    paths = [corpus / f"{d}.json" for d in args.documents] if args.documents else sorted(corpus.glob("*.json"))
+    method = METHODS[args.method]
+    predictions: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            doc = load_corpus_document(path)
+        except (OSError, ValidationError):
+            reporter.problems(
+                [
+                    issue(
+                        "corpus-invalid",
+                        "not a readable corpus document",
+                        file=str(path),
+                        hint="run `communique corpus build`",
+                    )
+                ]
+            )
+            return reporter.finish(EXIT_PROBLEMS)
+        predictions.append(method(doc))
+    lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions)
+    if reporter.json and not args.out:  # the predictions themselves go into the document
+        return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "predictions": predictions})
+    write_result(reporter, lines, args.out)
+    return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "out": args.out})
+
+
+def register(sub: Any) -> None:
+    """Add ``extract`` to the ``communique`` parser's subparsers."""
+    from communique.extract import METHODS
+
+    extract = sub.add_parser(
+        "extract",
+        help="run a baseline extractor; write predictions as JSON Lines",
+        description="Run a baseline extractor over corpus documents.",
+    )
+    extract.add_argument("documents", nargs="*", metavar="DOCUMENT", help="document ids (default: every document)")
+    extract.add_argument("--method", choices=sorted(METHODS), default="rules", help="extractor (default: rules)")
+    extract.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    extract.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    add_format(extract)
+    extract.set_defaults(func=cmd_extract)

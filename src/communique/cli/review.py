@@ -1,0 +1,101 @@
+"""``communique agree``, ``stats`` and ``render``: reviewing annotations."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_format, write_result
+from communique.schema.errors import issue
+from communique.schema.models import AnnotatedDocument
+
+
+def _load(paths: Sequence[str], corpus: str) -> list[AnnotatedDocument]:
+    """Validated documents from ``paths``; raises CommuniqueError with every problem."""
+    from communique.api import load_annotations
+
+    return load_annotations([Path(p) for p in paths], corpus)
+
+
+def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.review.agreement import compare_sets, format_report
+
+    # a CommuniqueError (an invalid pass) propagates: common.run reports it with exit 1
+    report = compare_sets(_load([args.a], args.corpus), _load([args.b], args.corpus))
+    if not report.documents:
+        return reporter.usage(f"A ({args.a}) and B ({args.b}) annotate no document in common")
+    reporter.text(format_report(report, args.format))
+    result = report.as_dict()
+    result["report_version"] = result.pop("version")  # the agreement format's own; "version" is the CLI's
+    return reporter.finish(EXIT_OK, result)
+
+
+def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.review.stats import compute_stats, format_stats
+
+    stats = compute_stats(_load(args.paths or ["annotations/gold"], args.corpus))
+    reporter.text(format_stats(stats, args.format))
+    return reporter.finish(EXIT_OK, stats)
+
+
+def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.corpus.store import CorpusStore
+    from communique.review.render import render_html
+
+    docs = _load([args.annotations], args.corpus)
+    wanted = args.document or (docs[0].document_id if len(docs) == 1 else None)
+    chosen = [d for d in docs if d.document_id == wanted]
+    if not chosen:
+        known = ", ".join(sorted(d.document_id for d in docs))
+        return reporter.usage(f"say which document to render ({'not found; ' if wanted else ''}known: {known})")
+    try:
+        corpus = CorpusStore(Path(args.corpus)).get(chosen[0].document_id)
+    except ValidationError as exc:  # the committed file is broken (validation read only its text)
+        reporter.problems(
+            [
+                issue(
+                    "corpus-invalid",
+                    f"corpus document {chosen[0].document_id!r} is not valid: {exc.error_count()} problem(s)",
+                    file=str(Path(args.corpus) / f"{chosen[0].document_id}.json"),
+                    hint="run `communique corpus build`",
+                )
+            ]
+        )
+        return reporter.finish(EXIT_PROBLEMS)
+    assert corpus is not None  # validation resolved it
+    write_result(reporter, render_html(chosen[0], corpus), args.out)
+    return reporter.finish(EXIT_OK, {"document_id": chosen[0].document_id, "out": args.out})
+
+
+def register(sub: Any) -> None:
+    """Add ``agree``, ``stats`` and ``render`` to the ``communique`` parser's subparsers."""
+    agree = sub.add_parser(
+        "agree", help="inter-annotator agreement between two passes, per document (paired by id) and micro"
+    )
+    agree.add_argument("a", metavar="A", help="first pass, the reference (annotation file or folder)")
+    agree.add_argument("b", metavar="B", help="second pass (annotation file or folder)")
+    agree.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    add_format(agree, extra=("markdown",))
+    agree.set_defaults(func=cmd_agree)
+
+    stats = sub.add_parser("stats", help="counts per layer and kind, per document and in total")
+    stats.add_argument(
+        "paths", nargs="*", metavar="PATH", help="annotation files or folders (default: annotations/gold)"
+    )
+    stats.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    add_format(stats, extra=("markdown",))
+    stats.set_defaults(func=cmd_stats)
+
+    render = sub.add_parser("render", help="write a self-contained HTML page to review a document's annotations")
+    render.add_argument("document", nargs="?", help="document id (default: the only one)")
+    render.add_argument("--out", required=True, help="HTML file to write")
+    render.add_argument(
+        "--annotations", default="annotations/gold", help="annotation file or folder (default: annotations/gold)"
+    )
+    render.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    add_format(render)
+    render.set_defaults(func=cmd_render)

@@ -1,0 +1,44 @@
+"""``communique synth``: write a deterministic synthetic corpus for scale tests."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from communique.cli.common import EXIT_OK, Reporter, add_format, progress
+
+
+def cmd_synth(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.synth.generate import synthesise
+
+    if args.docs < 1 or not 0 <= args.error_rate <= 1:
+        return reporter.usage("--docs must be at least 1 and --error-rate within [0, 1]")
+    out = Path(args.out)
+    for _ in progress(
+        synthesise(out, args.docs, args.seed, error_rate=args.error_rate, jobs=args.jobs), "synth", total=args.docs
+    ):
+        pass
+    reporter.note(
+        f"wrote {args.docs} synthetic document(s) to {out} (seeds/, corpus/, annotations/, predictions.jsonl)"
+    )
+    result = {
+        "out": str(out),
+        "documents": args.docs,
+        "seed": args.seed,
+        "error_rate": args.error_rate,
+        "predictions": str(out / "predictions.jsonl"),
+    }
+    return reporter.finish(EXIT_OK, result)
+
+
+def register(sub: Any) -> None:
+    """Add ``synth`` to the ``communique`` parser's subparsers."""
+    synth = sub.add_parser("synth", help="write a deterministic synthetic corpus for scale tests")
+    synth.add_argument("--docs", type=int, required=True, help="number of documents")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    synth.add_argument("--out", required=True, help="output folder")
+    synth.add_argument("--error-rate", type=float, default=0.1, help="error rate of the predictions (default: 0.1)")
+    synth.add_argument("--jobs", type=int, default=1, help="processes to generate with (default: 1)")
+    add_format(synth)
+    synth.set_defaults(func=cmd_synth)

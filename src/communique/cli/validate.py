@@ -1,0 +1,46 @@
+"""``communique validate``: check annotation files and report every problem."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from communique.annotate.validate import find_annotation_files, validate_issues
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Reporter,
+    add_format,
+    existing,
+    progress,
+    summary,
+)
+from communique.schema.errors import Issue, Severity
+
+
+def cmd_validate(args: argparse.Namespace, reporter: Reporter) -> int:
+    paths, missing = existing(args.paths or ["annotations"])
+    if missing:
+        reporter.problems(missing)
+        return reporter.finish(EXIT_USAGE, {"files": 0})
+    issues: list[Issue] = []
+    files = list(find_annotation_files(paths))
+    for found in progress(validate_issues(files, Path(args.corpus), args.jobs), "validate", total=len(files)):
+        reporter.problems(found)
+        issues.extend(found)
+    reporter.text(summary(issues, len(files)))
+    failing = any(i.severity is Severity.ERROR or args.strict for i in issues)
+    return reporter.finish(EXIT_PROBLEMS if failing else EXIT_OK, {"files": len(files)})
+
+
+def register(sub: Any) -> None:
+    """Add ``validate`` to the ``communique`` parser's subparsers."""
+    validate = sub.add_parser("validate", help="check annotation files; report every problem")
+    validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
+    validate.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    add_format(validate, github=True)
+    validate.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
+    validate.add_argument("--jobs", type=int, default=1, help="processes to validate with (default: 1)")
+    validate.set_defaults(func=cmd_validate)
