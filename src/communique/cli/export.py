@@ -98,3 +98,7 @@ def register(sub: Any) -> None:
     brat.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
     add_format(brat, github=True)
     brat.set_defaults(func=cmd_export_brat)
+
+    from communique.cli.tools import register_export as _tools
+
+    _tools(targets)
