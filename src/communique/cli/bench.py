@@ -15,6 +15,7 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    ProjectPath,
     Reporter,
     add_format,
     count,
@@ -42,8 +43,10 @@ def register(sub: Any) -> None:
         metavar=("A", "B"),
         help="paired bootstrap comparison of two prediction files (is B better than A?)",
     )
-    bench.add_argument("--gold", default="annotations/gold", help="gold file or folder (default: annotations/gold)")
-    bench.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    bench.add_argument(
+        "--gold", default=ProjectPath("gold"), help="gold file or folder (default: the project's annotations/gold)"
+    )
+    bench.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     bench.add_argument("--split", choices=SPLITS, help="score only items in the sections of this split")
     add_format(bench, github=True, extra=("table", "markdown", "html"))  # "table" is the old name of "text"
     bench.add_argument("--out", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
