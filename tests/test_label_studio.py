@@ -199,7 +199,7 @@ def label_studio(tmp_path_factory):  # one test uses it: the server stops as soo
     venv = find_venv()
     if venv is None:
         pytest.skip(
-            f"Label Studio is not installed: .ci/run installs label-studio=={VERSION} into .venv-ls "
+            f"Label Studio is not installed: .ci/run installs label-studio=={VERSION} into /opt/label-studio-venv "
             "(or set COMMUNIQUE_LABEL_STUDIO_VENV to a virtualenv that has it)"
         )
     with running_label_studio(venv, tmp_path_factory.mktemp("label-studio-data")) as server:
