@@ -11,7 +11,20 @@ import sys
 from collections.abc import Sequence
 
 from communique import __version__
-from communique.cli import anchor, bench, convert, corpus, export, extract, project, review, schema, synth, validate
+from communique.cli import (
+    anchor,
+    bench,
+    convert,
+    corpus,
+    export,
+    extract,
+    migrate,
+    project,
+    review,
+    schema,
+    synth,
+    validate,
+)
 from communique.cli.common import EXIT_OK, run
 
 
@@ -25,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.register(sub)
     validate.register(sub)
     anchor.register(sub)
+    migrate.register(sub)
     schema.register(sub)
     review.register(sub)
     synth.register(sub)
