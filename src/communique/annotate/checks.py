@@ -65,7 +65,7 @@ def check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue]) 
                 "stale-hash",
                 f"annotations were made against text {sha[:12]}…, the corpus document is {corpus.sha256[:12]}…",
                 path="$.text_sha256",
-                hint="the text changed: re-check every span, then update text_sha256",
+                hint=f"the text changed: re-check every span, then set text_sha256: {corpus.sha256}",
             )
         )
     return corpus

@@ -190,7 +190,7 @@ def _move_trailing_lines(mapping: CommentedMap, old: str, new: str) -> None:
     slot = mapping.ca.items.get(old)
     token = slot[2] if slot and len(slot) > 2 else None
     value = getattr(token, "value", None)
-    if not isinstance(value, str) or "\n" not in value:
+    if token is None or not isinstance(value, str) or "\n" not in value:
         return
     own, _, rest = value.partition("\n")  # the old key's own end-of-line comment stays with it
     if not rest:
