@@ -99,7 +99,6 @@ _ENTRIES = [
         Severity.WARNING,
         "An item marked `review: draft` (made by an extractor) has not been checked; `--strict` fails on it.",
     ),
-    Problem("hash-missing", Severity.WARNING, "The file has no text_sha256; `communique anchor` fills it in."),
     # corpus
     Problem("seed-metadata", Severity.ERROR, "A seed's metadata file is missing or invalid."),
     Problem("seed-changed", Severity.ERROR, "A seed's bytes no longer match the sha256 in its metadata."),
