@@ -111,4 +111,4 @@ def test_anchor_writes_nothing_when_a_span_fails(tmp_path: Path, capsys):
     assert main(["anchor", str(target), "--corpus", str(CORPUS)]) == 1
     assert target.read_bytes() == before
     err = capsys.readouterr().err
-    assert "[span-ambiguous]" in err and "doc.yaml:17:" in err
+    assert "[span-ambiguous]" in err and "doc.yaml:18:" in err

@@ -299,4 +299,4 @@ def test_names_are_refused_exactly_when_they_hold_a_control_character(tmp_path_f
     found = [i for i in validate_file(path, STORE).issues if i.code == "control-character"]
     controlled = any(unicodedata.category(c) == "Cc" or c in "\u2028\u2029" for c in name)
     assert bool(found) == controlled
-    assert all(i.path == "$.officials[0].name" and i.line == 8 for i in found)
+    assert all(i.path == "$.officials[0].name" and i.line == 9 for i in found)

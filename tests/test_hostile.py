@@ -65,9 +65,10 @@ def official(
 
 
 def annotation(sha: str, officials: str, doc_id: str = "doc") -> str:
-    return f"""document_id: {doc_id}
+    return f"""schema_version: "2.0"
+document_id: {doc_id}
 text_sha256: {sha}
-guidelines_version: "1.1"
+guidelines_version: "2.0"
 annotators: [test]
 officials:
 {officials}"""
@@ -259,7 +260,7 @@ def test_control_characters_in_free_text_are_a_coded_error(tmp_path: Path, corpu
     path.write_text(annotation(document.sha256, official(name=f"Babar{bad}T999")), encoding="utf-8")
     report = validate_file(path, CorpusStore(corpus[0]))
     (found,) = report.issues
-    assert (found.code, found.path, found.line) == ("control-character", "$.officials[0].name", 7)
+    assert (found.code, found.path, found.line) == ("control-character", "$.officials[0].name", 8)
     assert f"U+{ord(bad):04X} at position 5" in found.message and report.document is None
 
 

@@ -34,7 +34,10 @@ def _scratch_repository(root: Path) -> Path:
     (repo / "corpus" / "x.json").write_text('{"unrelated": true}\n')
     shutil.copy(CORPUS / f"{DOC_ID}.json", repo / "corpus" / f"{DOC_ID}.json")
     (repo / "annotations").mkdir()
-    shutil.copy(GOLD / f"{DOC_ID}.yaml", repo / "annotations" / f"{DOC_ID}.yaml")
+    # a checked annotation file: the gold without the draft markers `communique migrate` left for review
+    gold = (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8")
+    checked = "".join(line for line in gold.splitlines(keepends=True) if not line.lstrip().startswith("review: draft"))
+    (repo / "annotations" / f"{DOC_ID}.yaml").write_text(checked, encoding="utf-8")
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     return repo
 

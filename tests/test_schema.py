@@ -15,7 +15,14 @@ from pydantic import ValidationError
 from communique.cli.main import main
 from communique.io.parse import parse_yaml
 from communique.schema.generate import SCHEMAS, render_schemas
-from communique.schema.models import AnnotatedDocument, CommitmentKind, CorpusDocument, MentionForm, QuoteKind, labels
+from communique.schema.models import (
+    AnnotatedDocument,
+    AttributionKind,
+    CommitmentKind,
+    CorpusDocument,
+    MentionForm,
+    labels,
+)
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
 
@@ -60,7 +67,7 @@ def test_annotation_schema_says_what_only_validate_checks():
 def test_labels_come_from_the_models():
     schema = json.loads((SCHEMA_DIR / "annotation.schema.json").read_text())
     assert schema["$defs"]["Mention"]["properties"]["form"]["enum"] == labels(MentionForm)
-    assert schema["$defs"]["Quote"]["properties"]["kind"]["enum"] == labels(QuoteKind)
+    assert schema["$defs"]["Attribution"]["properties"]["kind"]["enum"] == labels(AttributionKind)
     assert schema["$defs"]["Commitment"]["properties"]["kind"]["enum"] == labels(CommitmentKind)
 
 
@@ -151,7 +158,7 @@ def test_schema_and_models_accept_the_same_documents(data: Any):
 
 @given(
     st.sampled_from(labels(MentionForm)),
-    st.sampled_from(labels(QuoteKind)),
+    st.sampled_from(labels(AttributionKind)),
     st.sampled_from(labels(CommitmentKind)),
     st.integers(0, 10**9),
     st.text(min_size=1, max_size=20).filter(lambda s: "\n" not in s),
@@ -160,7 +167,7 @@ def test_schema_and_models_accept_the_same_documents(data: Any):
 def test_every_label_and_offset_the_models_accept_the_schema_accepts(form, kind, commitment, offset, text):
     data = copy.deepcopy(MINIMAL)
     data["officials"][0]["mentions"][0].update(form=form, start=offset, end=offset, text=text)
-    data["quotes"][0]["kind"] = kind
+    data["attributions"][0]["kind"] = kind
     data["commitments"][0]["kind"] = commitment
     assert _model_accepts(data)
     ANNOTATION.validate(data)

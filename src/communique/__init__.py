@@ -24,18 +24,20 @@ from communique.api import (
 from communique.schema.errors import CATALOGUE, CommuniqueError, Issue, Severity
 from communique.schema.models import (
     AnnotatedDocument,
+    Attribution,
     Commitment,
     CorpusDocument,
     Meeting,
     Mention,
     Official,
-    Quote,
+    Source,
     Span,
 )
 
 __all__ = [
     "CATALOGUE",
     "AnnotatedDocument",
+    "Attribution",
     "Commitment",
     "CommuniqueError",
     "CorpusDocument",
@@ -44,8 +46,8 @@ __all__ = [
     "Meeting",
     "Mention",
     "Official",
-    "Quote",
     "Severity",
+    "Source",
     "Span",
     "build_corpus",
     "iter_annotations",

@@ -7,8 +7,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from communique.annotate import load as _load
+from communique.annotate import migrate as _migrate
 from communique.annotate import validate as _validate
 from communique.corpus import build as _corpus
+from communique.schema.errors import CommuniqueError
 from communique.schema.models import AnnotatedDocument, CorpusDocument
 
 PathLike = str | os.PathLike[str]
@@ -55,3 +57,19 @@ def load_annotations(
     """Validated annotation documents, one per corpus document; raise :class:`CommuniqueError` listing
     every problem if any file is invalid or two files annotate the same document."""
     return list(iter_annotations(paths, corpus, jobs=jobs))
+
+
+def migrate_annotations(paths: Iterable[PathLike], *, check: bool = False) -> list[str]:
+    """Rewrite format-1 annotation files (folders are searched) in format 2.0; return the files that changed
+    (or would, with ``check``). Raise :class:`CommuniqueError` listing every problem; a file with problems
+    is left as it is."""
+    changed: list[str] = []
+    problems = []
+    for path in _validate.find_annotation_files(Path(p) for p in paths):
+        result = _migrate.migrate_file(path, write=not check)
+        problems.extend(result.issues)
+        if result.changed:
+            changed.append(str(path))
+    if problems:
+        raise CommuniqueError(problems)
+    return changed

@@ -12,16 +12,23 @@ import math
 import re
 import reprlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args, get_origin
 
 import pycountry
 from pydantic import BaseModel, ValidationError
 
-from communique.annotate.walk import RefNode, _strip, walk
+from communique.annotate.walk import RefNode, _strip, tagged_union, walk
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, Severity, issue
-from communique.schema.models import ANNOTATION_LAYERS, FREE_TEXT_PATTERN, AnnotatedDocument, Span
+from communique.schema.models import (
+    ANNOTATION_LAYERS,
+    FREE_TEXT_PATTERN,
+    AnnotatedDocument,
+    Attribution,
+    OfficialSource,
+    Span,
+)
 
 QUOTE_OPENERS = '“"‘«„'
 
@@ -58,7 +65,7 @@ def check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue]) 
                 "stale-hash",
                 f"annotations were made against text {sha[:12]}…, the corpus document is {corpus.sha256[:12]}…",
                 path="$.text_sha256",
-                hint="the text changed: re-check every span, then update text_sha256",
+                hint=f"the text changed: re-check every span, then set text_sha256: {corpus.sha256}",
             )
         )
     return corpus
@@ -69,14 +76,14 @@ _TYPE_ERRORS = {"missing": "missing-field", "extra_forbidden": "unknown-field"}
 
 def structure_issues(exc: ValidationError, root: type[BaseModel] = AnnotatedDocument) -> Iterator[Issue]:
     for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if isinstance(p, (str, int)))
+        loc = data_path(tuple(p for p in error["loc"] if isinstance(p, (str, int))), root)
         kind = error["type"]
         code = _TYPE_ERRORS.get(kind) or ("type-error" if kind.endswith("_type") else "invalid-value")
         hint = None
         if code == "missing-field":
             message = f"required field {loc[-1]!r} is missing" if loc else "required field is missing"
         elif code == "unknown-field":
-            allowed = fields_at(loc[:-1], root)
+            allowed = _descend_fields(error["loc"], root)
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             message = f"unknown field {loc[-1]!r}"
             hint = f"did you mean {close[0]!r}?" if close else (f"allowed: {', '.join(allowed)}" if allowed else None)
@@ -85,6 +92,12 @@ def structure_issues(exc: ValidationError, root: type[BaseModel] = AnnotatedDocu
         else:
             message = f"{error['msg']} (got {show_value(error.get('input'))})"
         yield issue(code, message, path=format_path(loc), hint=hint)
+
+
+def _descend_fields(loc: Any, root: type[BaseModel]) -> list[str]:
+    """Field names of the model holding the last part of a Pydantic error location."""
+    model = _descend(tuple(p for p in loc[:-1] if isinstance(p, (str, int))), root)[1]
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
 
 
 _CONTROL = re.compile(FREE_TEXT_PATTERN.replace("[^", "[", 1).strip("^$*"))
@@ -99,20 +112,66 @@ def _control_message(value: Any) -> tuple[str, str]:
     )
 
 
-def fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument) -> list[str]:
-    """Field names of the model found at ``loc`` inside a ``root`` document."""
+def _descend(loc: JsonPath, root: type[BaseModel]) -> tuple[JsonPath, Any]:
+    """Follow a Pydantic error location through the models: the location in the data (without the tags
+    Pydantic inserts after a discriminated union) and the model found at its end (``None`` if none)."""
     model: Any = root
+    out: list[str | int] = []
+    union: dict[str, type[BaseModel]] | None = None
     for part in loc:
+        if isinstance(part, int):
+            out.append(part)
+            continue
+        if union is not None and part in union:  # the tag Pydantic adds: not a key of the data
+            model, union = union[part], None
+            continue
+        out.append(part)
+        info = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if info is None:
+            model, union = None, None
+            continue
+        core, _ = _strip(info.annotation)
+        while get_origin(core) is list:
+            core, _ = _strip(get_args(core)[0])
+        tagged = tagged_union(core)
+        model, union = (None, tagged[1]) if tagged is not None else (core, None)
+    return tuple(out), model
+
+
+def data_path(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument) -> JsonPath:
+    """The path in the data of a Pydantic error location (discriminated-union tags removed)."""
+    return _descend(loc, root)[0]
+
+
+def fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument, data: Any = None) -> list[str]:
+    """Field names of the model found at ``loc`` (a path in the data) inside a ``root`` document."""
+    model: Any = root
+    node = data
+    for part in loc:
+        node = _child(node, part)
         if isinstance(part, int):
             continue
         info = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if info is None:
             return []
         core, _ = _strip(info.annotation)
-        while getattr(core, "__origin__", None) is list:
-            core, _ = _strip(core.__args__[0])
+        while get_origin(core) is list:
+            core, _ = _strip(get_args(core)[0])
+        tagged = tagged_union(core)
+        if tagged is not None:  # the member named by the data's tag, when the data is at hand
+            tag, members = tagged
+            chosen = node.get(tag) if isinstance(node, dict) else None
+            core = members.get(chosen) if isinstance(chosen, str) else None
         model = core
     return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def check_identity(
@@ -157,25 +216,86 @@ def check_identity(
                     hint=f"did you mean {close[0]!r}?" if close else None,
                 )
             )
-    for layer in ("officials", "commitments"):
-        for i, item in enumerate(data.get(layer) or []):
-            code = item.get("country") if isinstance(item, dict) else None
-            if (
-                isinstance(code, str)
-                and re.fullmatch(r"[A-Z]{3}", code)
-                and pycountry.countries.get(alpha_3=code) is None
-            ):
+    for path, code in _countries(data):
+        if re.fullmatch(r"[A-Z]{3}", code) and pycountry.countries.get(alpha_3=code) is None:
+            issues.append(
+                issue("unknown-country", f"{code!r} is not an ISO 3166-1 alpha-3 code", path=format_path(path))
+            )
+
+
+def _countries(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+    """Every country code in the raw data: of officials, sources and commitment actors."""
+    for layer in ("officials", "sources"):
+        for i, item in enumerate(_items(data, layer)):
+            if isinstance(item.get("country"), str):
+                yield (layer, i, "country"), item["country"]
+    for i, item in enumerate(_items(data, "commitments")):
+        actors = item.get("actors")
+        for j, actor in enumerate(actors if isinstance(actors, list) else []):
+            if isinstance(actor, dict) and isinstance(actor.get("country"), str):
+                yield ("commitments", i, "actors", j, "country"), actor["country"]
+
+
+def _items(data: dict[str, Any], layer: str) -> list[dict[str, Any]]:
+    items = data.get(layer)
+    return [item if isinstance(item, dict) else {} for item in items] if isinstance(items, list) else []
+
+
+def check_review(data: dict[str, Any], issues: list[Issue]) -> None:
+    """A warning for every item still marked ``review: draft`` (``validate --strict`` fails on them)."""
+    for layer in ANNOTATION_LAYERS:
+        for i, item in enumerate(_items(data, layer)):
+            if item.get("review") == "draft":
                 issues.append(
                     issue(
-                        "unknown-country",
-                        f"{code!r} is not an ISO 3166-1 alpha-3 code",
-                        path=format_path((layer, i, "country")),
+                        "review-draft",
+                        f"{item.get('id', layer)!r} is a draft (made by an extractor, not yet checked)",
+                        path=format_path((layer, i, "review")),
+                        hint="check the item against the guidelines, then remove `review: draft`",
                     )
                 )
 
 
 def check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[Issue]) -> None:
-    text = corpus.text
+    """The guidelines' rules across items of a well-typed document whose spans are anchored."""
+    _check_duplicates(doc, issues)
+    meetings = {m.id: m for m in doc.meetings}
+    attributions = {a.id: a for a in doc.attributions}
+    for i, attribution in enumerate(doc.attributions):
+        speaker = attribution.source.official_id if isinstance(attribution.source, OfficialSource) else None
+        if attribution.addressee_id is not None and attribution.addressee_id == speaker:
+            issues.append(
+                issue(
+                    "self-addressed",
+                    "the addressee is the source",
+                    path=format_path(("attributions", i, "addressee_id")),
+                )
+            )
+        if speaker is not None:
+            _check_in_meeting(meetings, attribution.meeting_id, speaker, ("attributions", i, "meeting_id"), issues)
+        _check_quotation_marks(corpus, attribution, i, issues)
+    for i, commitment in enumerate(doc.commitments):
+        for j, actor in enumerate(commitment.actors):
+            _check_in_meeting(
+                meetings, commitment.meeting_id, actor.official_id, ("commitments", i, "actors", j), issues
+            )
+        cited = attributions.get(commitment.attribution_id) if commitment.attribution_id else None
+        if cited is not None and not any(
+            c.start <= commitment.content.start and commitment.content.end <= c.end for c in cited.contents
+        ):
+            shown = ", ".join(f"[{c.start}, {c.end})" for c in cited.contents)
+            issues.append(
+                issue(
+                    "commitment-outside-attribution",
+                    f"content [{commitment.content.start}, {commitment.content.end}) is inside none of the "
+                    f"contents of {cited.id!r} ({shown})",
+                    path=format_path(("commitments", i, "content")),
+                    hint="the commitment's content lies within one content of the attribution it cites",
+                )
+            )
+
+
+def _check_duplicates(doc: AnnotatedDocument, issues: list[Issue]) -> None:
     mention_at: dict[tuple[int, int], str] = {}
     for i, official in enumerate(doc.officials):
         for j, mention in enumerate(official.mentions):
@@ -192,7 +312,6 @@ def check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[I
                 )
             else:
                 mention_at[key] = here
-    meetings = {m.id: m for m in doc.meetings}
     for i, meeting in enumerate(doc.meetings):
         seen: set[str] = set()
         for j, participant in enumerate(meeting.participants):
@@ -205,43 +324,67 @@ def check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[I
                     )
                 )
             seen.add(participant.official_id)
-    quotes = {q.id: q for q in doc.quotes}
-    for i, quote in enumerate(doc.quotes):
-        if quote.addressee_id is not None and quote.addressee_id == quote.speaker_id:
-            issues.append(
-                issue("self-addressed", "the addressee is the speaker", path=format_path(("quotes", i, "addressee_id")))
-            )
-        _check_in_meeting(meetings, quote.meeting_id, quote.speaker_id, ("quotes", i, "meeting_id"), issues)
-        if quote.kind == "direct":
-            for j, content in enumerate(quote.contents):
-                if not _inside_quotation_marks(text, corpus, content):
-                    issues.append(
-                        issue(
-                            "direct-quote-unquoted",
-                            f"content {show_value(content.text)} is not enclosed in quotation marks",
-                            path=format_path(("quotes", i, "contents", j)),
-                            hint="direct content excludes the marks and runs up to the closing mark "
-                            "(or the end of the paragraph when the mark is missing)",
-                        )
-                    )
     for i, commitment in enumerate(doc.commitments):
-        _check_in_meeting(
-            meetings, commitment.meeting_id, commitment.actor_id, ("commitments", i, "meeting_id"), issues
-        )
-        if commitment.quote_id is not None and commitment.quote_id in quotes:
-            quote = quotes[commitment.quote_id]
-            holders = [*quote.contents, *quote.cues]
-            lo = min(s.start for s in holders)
-            hi = max(s.end for s in holders)
-            if not (lo <= commitment.content.start and commitment.content.end <= hi):
+        actors: set[str] = set()
+        for j, actor in enumerate(commitment.actors):
+            if actor.official_id in actors:
                 issues.append(
                     issue(
-                        "commitment-outside-quote",
-                        f"content [{commitment.content.start}, {commitment.content.end}) is outside quote "
-                        f"{quote.id!r} [{lo}, {hi})",
-                        path=format_path(("commitments", i, "content")),
+                        "duplicate-actor",
+                        f"{actor.official_id!r} is listed twice",
+                        path=format_path(("commitments", i, "actors", j, "official_id")),
                     )
                 )
+            actors.add(actor.official_id)
+
+
+def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int, issues: list[Issue]) -> None:
+    """The quotation-mark rule: marks lie outside a content iff they enclose the whole of it (direct);
+    a mixed content holds a quoted fragment, an indirect one none."""
+    text = corpus.text
+    for j, content in enumerate(attribution.contents):
+        here = format_path(("attributions", i, "contents", j))
+        enclosed = _inside_quotation_marks(text, corpus, content)
+        marks_inside = any(ch in QUOTE_OPENERS or ch in QUOTE_CLOSERS for ch in content.text)
+        if attribution.kind == "direct" and not enclosed:
+            issues.append(
+                issue(
+                    "direct-quote-unquoted",
+                    f"content {show_value(content.text)} is not enclosed in quotation marks",
+                    path=here,
+                    hint="direct content excludes the marks and runs up to the closing mark "
+                    "(or the end of the paragraph when the mark is missing)",
+                )
+            )
+        elif attribution.kind != "direct" and enclosed:
+            issues.append(
+                issue(
+                    "quotation-marks",
+                    f"{attribution.kind} content {show_value(content.text)} is wholly enclosed in quotation marks",
+                    path=here,
+                    hint="marks around the whole content make it direct (kind: direct)",
+                )
+            )
+        elif attribution.kind == "indirect" and marks_inside:
+            issues.append(
+                issue(
+                    "quotation-marks",
+                    f"indirect content {show_value(content.text)} holds quotation marks",
+                    path=here,
+                    hint="a paraphrase with a quoted fragment is mixed (kind: mixed)",
+                )
+            )
+    if attribution.kind == "mixed" and not any(
+        ch in QUOTE_OPENERS or ch in QUOTE_CLOSERS for c in attribution.contents for ch in c.text
+    ):
+        issues.append(
+            issue(
+                "quotation-marks",
+                "mixed attribution has no quoted fragment inside its contents",
+                path=format_path(("attributions", i, "kind")),
+                hint="keep the marks of the quoted fragment inside the content, or use kind: indirect",
+            )
+        )
 
 
 def _check_in_meeting(

@@ -1,7 +1,8 @@
 """``communique anchor``: write resolved offsets into hand-written annotation files.
 
 The file is read with the round-trip loader, so comments, key order and flow style survive; only the
-missing ``start``/``end`` keys are added, in front of ``text``. A file is written (atomically) only when
+missing ``start``/``end`` keys are added, in front of ``text``, and a missing ``text_sha256`` is filled in
+(a stale one is reported with the right value, and nothing is written). A file is written (atomically) only when
 every text-only span in it resolves; otherwise nothing is written and every problem is reported. The file keeps
 its byte order mark, line endings, mode and (when it is a symlink) its link.
 """
@@ -49,11 +50,24 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
 
     anchoring = anchor_spans(AnnotatedDocument, data, corpus.text)
     problems = [i for i in anchoring.issues if i.severity is Severity.ERROR]
+    sha = data.get("text_sha256")
+    if sha is not None and sha != corpus.sha256:  # spans may no longer fit: a person must look first
+        problems.append(
+            issue(
+                "stale-hash",
+                f"annotations were made against text {str(sha)[:12]}…, the corpus document is {corpus.sha256[:12]}…",
+                path="$.text_sha256",
+                hint=f"the text changed: re-check every span, then set text_sha256: {corpus.sha256}",
+            )
+        )
     pending = anchoring.resolved
     if problems:
         locator = Locator(text)
         return AnchorResult(False, 0, [i.located(name, *locator.find(parse_path(i.path))) for i in problems])
-    if not pending:
+    if sha is None:  # a hand-written file leaves the hash to this command
+        at = list(data).index("document_id") + 1 if "document_id" in data else len(data)
+        data.insert(at, "text_sha256", corpus.sha256)
+    elif not pending:
         return AnchorResult(False, 0, [])
     for mapping, start, end in pending:
         assert isinstance(mapping, CommentedMap)  # the round-trip loader makes every mapping one

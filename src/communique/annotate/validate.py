@@ -6,7 +6,8 @@ The checks, in order, for each file:
 2. the corpus: the document exists and its sha256 is the one the annotations were made against;
 3. anchoring: every span's text matches the document at its offsets (text-only spans are resolved);
 4. structure: the Pydantic models (types, required and unknown fields, labels, patterns);
-5. identity: unique ids, every reference resolves, country codes exist;
+0. the format: a file in an older format (no ``schema_version``: format 1) gets ``schema-outdated`` only;
+5. identity: unique ids, every reference resolves, country codes exist; items still ``review: draft`` warn;
 6. consistency (on a well-typed document): direct quotes inside quotation marks, speakers and actors in
    the meetings they are placed in, commitments inside their quotes, no duplicate mentions or participants.
 
@@ -28,6 +29,7 @@ from communique.annotate.checks import (
     check_consistency,
     check_corpus,
     check_identity,
+    check_review,
     has_errors,
     kind_of,
     structure_issues,
@@ -37,7 +39,10 @@ from communique.corpus.store import CorpusStore
 from communique.io.parallel import ordered_map
 from communique.io.parse import Locator, ParseFailure, decode_utf8, parse_path, parse_yaml
 from communique.schema.errors import Issue, Severity, issue
-from communique.schema.models import AnnotatedDocument
+from communique.schema.models import SCHEMA_VERSION, AnnotatedDocument
+
+#: The version reported for a file without ``schema_version``: format 1 had no such field.
+V1_VERSION = "1"
 
 ANNOTATION_SUFFIXES = (".yaml", ".yml", ".json")
 VALIDATE_BATCH = 64  # files per unit of parallel work (``--jobs``)
@@ -50,6 +55,7 @@ class FileReport:
     path: str
     issues: list[Issue] = field(default_factory=list)
     document: AnnotatedDocument | None = None
+    schema_version: str | None = None  # the file format the file is in; None when it could not be read
 
     @property
     def errors(self) -> list[Issue]:
@@ -82,14 +88,47 @@ def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileRepo
         yield validate_file(path, store)
 
 
-def _file_issues(store: CorpusStore, path: Path) -> list[Issue]:
-    return validate_file(path, store).issues
+def _file_outcome(store: CorpusStore, path: Path) -> tuple[list[Issue], str | None]:
+    report = validate_file(path, store)
+    return report.issues, report.schema_version
+
+
+def validate_outcomes(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[tuple[list[Issue], str | None]]:
+    """The issues and the schema version of each file, in order; with ``jobs > 1`` in parallel processes."""
+    setup = partial(CorpusStore, Path(corpus_dir))
+    return ordered_map(_file_outcome, files, setup=setup, jobs=jobs, batch=VALIDATE_BATCH)
 
 
 def validate_issues(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[list[Issue]]:
     """The issues of each file, in order; with ``jobs > 1`` files are validated in parallel processes."""
-    setup = partial(CorpusStore, Path(corpus_dir))
-    return ordered_map(_file_issues, files, setup=setup, jobs=jobs, batch=VALIDATE_BATCH)
+    return (found for found, _ in validate_outcomes(files, corpus_dir, jobs))
+
+
+def schema_version_of(data: Any) -> str | None:
+    """The annotation format a parsed file is in: its ``schema_version``; ``"1"`` for a file without one
+    (format 1 had no version field); ``None`` for something that is not an annotation mapping."""
+    if not isinstance(data, dict):
+        return None
+    version = data.get("schema_version", V1_VERSION)
+    return version if isinstance(version, str) else str(version)
+
+
+def _version_issue(version: str) -> Issue | None:
+    if version == SCHEMA_VERSION:
+        return None
+    if version == V1_VERSION or version.startswith("1."):
+        return issue(
+            "schema-outdated",
+            f"the file is in annotation format {version}, this communique reads {SCHEMA_VERSION}",
+            path="$.schema_version" if version != V1_VERSION else "$",
+            hint="communique migrate FILE",
+        )
+    return issue(
+        "schema-unknown",
+        f"unknown annotation format {version!r}",
+        path="$.schema_version",
+        hint=f'write schema_version: "{SCHEMA_VERSION}"',
+    )
 
 
 def validate_file(path: Path, store: CorpusStore) -> FileReport:
@@ -105,17 +144,22 @@ def validate_file(path: Path, store: CorpusStore) -> FileReport:
     except ParseFailure as failure:
         return FileReport(name, [failure.issue.located(name, failure.issue.line, failure.issue.column)])
     issues, document = validate_data(data, store)
+    version = schema_version_of(data)
     if issues:
         locator = Locator(text)
         issues = [i.located(name, *locator.find(parse_path(i.path))) for i in issues]
         issues.sort(key=lambda i: (i.line or 0, i.column or 0))  # stable: same-place issues keep check order
-    return FileReport(name, issues, document)
+    return FileReport(name, issues, document, version)
 
 
 def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], AnnotatedDocument | None]:
     """Validate parsed annotation data (unlocated issues). Text-only spans in ``data`` get their offsets."""
     if not isinstance(data, dict):
         return [issue("type-error", f"the top level must be a mapping, not {kind_of(data)}")], None
+    version = schema_version_of(data)
+    outdated = _version_issue(version) if version is not None else None
+    if outdated is not None:  # another format's fields would only bury the one thing to do
+        return [outdated], None
     issues: list[Issue] = []
     corpus = check_corpus(data, store, issues)
     anchoring = anchor_spans(AnnotatedDocument, data, corpus.text if corpus is not None else None)
@@ -129,6 +173,7 @@ def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], Annotated
     except ValidationError as exc:
         issues.extend(i for i in structure_issues(exc) if not (i.code == "missing-field" and i.path in unanchored))
     check_identity(data, issues, refs=anchoring.refs)
+    check_review(data, issues)
     if document is not None and corpus is not None and not has_errors(issues):
         check_consistency(document, corpus, issues)
     if has_errors(issues):

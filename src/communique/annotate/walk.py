@@ -13,7 +13,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -54,13 +54,38 @@ def _strip(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
             return annotation, metadata
 
 
-# A plan node: ("span", model) | ("ref", layer) | ("model", model) | ("list", plan) | None (nothing inside)
+# A plan node: ("span", model) | ("ref", layer) | ("model", model) | ("list", plan)
+# | ("union", (tag field, {tag: model})) | None (nothing inside)
 Plan = tuple[str, Any] | None
+
+
+def tagged_union(core: Any) -> tuple[str, dict[str, type[BaseModel]]] | None:
+    """For a union of models told apart by a one-value ``Literal`` field (a discriminated union): that
+    field's name and each tag's model; ``None`` for anything else."""
+    if get_origin(core) not in (Union, types.UnionType):
+        return None
+    members = [a for a in get_args(core) if a is not type(None)]
+    if not all(isinstance(m, type) and issubclass(m, BaseModel) for m in members):
+        return None
+    for name in members[0].model_fields:
+        tags: dict[str, type[BaseModel]] = {}
+        for member in members:
+            info = member.model_fields.get(name)
+            values = get_args(info.annotation) if info is not None and get_origin(info.annotation) is Literal else ()
+            if len(values) != 1:
+                break
+            tags[str(values[0])] = member
+        else:
+            return name, tags
+    return None
 
 
 def _plan(annotation: Any, metadata: tuple[Any, ...] = ()) -> Plan:
     core, extra = _strip(annotation)
     metadata += extra
+    union = tagged_union(core)
+    if union is not None:
+        return ("union", union)
     if get_origin(core) is list:
         inner = _plan(get_args(core)[0])
         return ("list", inner) if inner is not None else None
@@ -93,6 +118,11 @@ def _follow(plan: Plan, value: Any, path: JsonPath) -> Iterator[SpanNode | RefNo
         yield SpanNode(path, value, arg)
     elif kind == "ref":
         yield RefNode(path, value, arg)
+    elif kind == "union":
+        tag, members = arg
+        member = members.get(value.get(tag)) if isinstance(value, dict) and isinstance(value.get(tag), str) else None
+        if member is not None:  # an unknown tag is a structure error: there is nothing to walk
+            yield from walk(member, value, path)
     elif kind == "list":
         if isinstance(value, list):
             for i, element in enumerate(value):

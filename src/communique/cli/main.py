@@ -18,6 +18,7 @@ from communique.cli import (
     corpus,
     export,
     extract,
+    migrate,
     project,
     review,
     schema,
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.register(sub)
     validate.register(sub)
     anchor.register(sub)
+    migrate.register(sub)
     schema.register(sub)
     review.register(sub)
     synth.register(sub)

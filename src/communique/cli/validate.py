@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from communique.annotate.validate import find_annotation_files, validate_issues
+from communique.annotate.validate import find_annotation_files, validate_outcomes
 from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -28,12 +29,23 @@ def cmd_validate(args: argparse.Namespace, reporter: Reporter) -> int:
         return reporter.finish(EXIT_USAGE, {"files": 0})
     issues: list[Issue] = []
     files = list(find_annotation_files(paths))
-    for found in progress(validate_issues(files, Path(args.corpus), args.jobs), "validate", total=len(files)):
+    schemas: dict[str, str | None] = {}
+    outcomes = validate_outcomes(files, Path(args.corpus), args.jobs)
+    for path, (found, version) in zip(files, progress(outcomes, "validate", total=len(files)), strict=True):
         reporter.problems(found)
         issues.extend(found)
-    reporter.text(summary(issues, len(files)))
+        schemas[str(path)] = version
+    reporter.text(summary(issues, len(files)) + _versions(schemas))
     failing = any(i.severity is Severity.ERROR or args.strict for i in issues)
-    return reporter.finish(EXIT_PROBLEMS if failing else EXIT_OK, {"files": len(files)})
+    return reporter.finish(EXIT_PROBLEMS if failing else EXIT_OK, {"files": len(files), "schemas": schemas})
+
+
+def _versions(schemas: dict[str, str | None]) -> str:
+    """`` (schema 2.0: 3 file(s), 1: 1 file(s))``: the annotation formats the files are in."""
+    counts = Counter(v for v in schemas.values() if v is not None)
+    if not counts:
+        return ""
+    return " (schema " + ", ".join(f"{v}: {n} file(s)" for v, n in sorted(counts.items())) + ")"
 
 
 def register(sub: Any) -> None:

@@ -23,6 +23,8 @@ def feature_for(annotation: Any) -> Any:
         return feature_for(get_args(annotation)[0])
     if origin in (Union, types.UnionType):
         inner = [a for a in get_args(annotation) if a is not type(None)]
+        if len(inner) > 1 and all(isinstance(a, type) and issubclass(a, BaseModel) for a in inner):
+            return _merged_struct(inner)
         if len(inner) != 1:
             raise TypeError(f"cannot map union {annotation!r}")
         return feature_for(inner[0])  # nullable: arrow values are nullable
@@ -39,6 +41,19 @@ def feature_for(annotation: Any) -> Any:
     if annotation is str:
         return datasets.Value("string")
     raise TypeError(f"no feature for {annotation!r}")
+
+
+def _merged_struct(members: list[type[BaseModel]]) -> dict[str, Any]:
+    """A union of models (a discriminated union) as one struct with every member's fields (absent ones null);
+    labels of the same name (the tag) are merged in member order."""
+    merged: dict[str, Any] = {}
+    for member in members:
+        for name, feature in features_for(member).items():
+            known = merged.get(name)
+            if isinstance(known, datasets.ClassLabel) and isinstance(feature, datasets.ClassLabel):
+                feature = datasets.ClassLabel(names=[*known.names, *(n for n in feature.names if n not in known.names)])
+            merged[name] = feature
+    return merged
 
 
 def features_for(model: type[BaseModel], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:

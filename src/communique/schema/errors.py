@@ -79,6 +79,26 @@ _ENTRIES = [
     Problem("self-addressed", Severity.ERROR, "A quote's addressee is its own speaker."),
     Problem("commitment-outside-quote", Severity.ERROR, "A commitment's content lies outside the quote it cites."),
     Problem("duplicate-document", Severity.ERROR, "Two files annotate the same document in one set."),
+    Problem("duplicate-actor", Severity.ERROR, "An official is listed twice among a commitment's actors."),
+    Problem(
+        "quotation-marks",
+        Severity.ERROR,
+        "An attribution's kind contradicts its quotation marks (marks outside iff they enclose the whole content).",
+    ),
+    Problem(
+        "commitment-outside-attribution",
+        Severity.ERROR,
+        "A commitment's content lies outside the contents of the attribution it cites.",
+    ),
+    Problem(
+        "schema-outdated", Severity.ERROR, "The file is in an older annotation format; run `communique migrate FILE`."
+    ),
+    Problem("schema-unknown", Severity.ERROR, "The file names an annotation format version communique does not know."),
+    Problem(
+        "review-draft",
+        Severity.WARNING,
+        "An item marked `review: draft` (made by an extractor) has not been checked; `--strict` fails on it.",
+    ),
     # corpus
     Problem("seed-metadata", Severity.ERROR, "A seed's metadata file is missing or invalid."),
     Problem("seed-changed", Severity.ERROR, "A seed's bytes no longer match the sha256 in its metadata."),

@@ -19,8 +19,9 @@ _VALIDATE_ONLY = (
     "the document exists in the corpus and its sha256 matches `text_sha256`; that every span's `text` equals "
     "the document text at [start, end) (code points, half-open) and that text-only spans can be anchored; "
     "that ids are unique and every *_id reference resolves; that country codes exist in ISO 3166-1; and the "
-    "consistency rules of the guidelines (direct quotes inside quotation marks, speakers in their meetings, "
-    "commitments inside their quotes, no duplicate mentions or participants). Committed files carry span "
+    "consistency rules of the guidelines (the quotation-mark rule for direct and mixed attributions, official "
+    "sources and actors in their meetings, commitments inside their attribution's contents, no duplicate mentions, "
+    "participants or actors); it warns about items still marked `review: draft`. Committed files carry span "
     "offsets; hand-written text-only spans need `communique anchor` first."
 )
 
@@ -41,8 +42,9 @@ _PREDICTION = (
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "annotation.schema.json": (
         AnnotatedDocument,
-        "The gold annotations of one communique corpus document: officials and their mentions, meetings, "
-        "quotes and commitments, anchored to the text by character spans." + _VALIDATE_ONLY,
+        "The gold annotations of one communique corpus document, file format 2.0: officials and their "
+        "mentions, sources, meetings, attributions and commitments, anchored to the text by character spans."
+        + _VALIDATE_ONLY,
     ),
     "corpus-document.schema.json": (
         CorpusDocument,

@@ -14,32 +14,51 @@ Conventions (see ``annotations/GUIDELINES.md``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "ANNOTATION_LAYERS",
+    "PLOVER_CONSULT",
+    "PLOVER_KINDS",
+    "SCHEMA_VERSION",
+    "Actor",
     "AnnotatedDocument",
+    "Attribution",
+    "AttributionKind",
+    "AttributionSource",
     "Commitment",
     "CommitmentKind",
+    "ConsultRule",
     "CorpusDocument",
+    "FreeText",
     "Meeting",
+    "MeetingMode",
     "MeetingStatus",
     "Mention",
     "MentionForm",
+    "ModalityType",
     "Official",
+    "OfficialSource",
     "Participant",
     "ParticipantRole",
     "Participation",
-    "Quote",
-    "QuoteKind",
+    "PloverMapping",
     "Ref",
+    "Review",
     "Section",
     "SeedMetadata",
+    "Source",
+    "SourceReference",
+    "SourceType",
     "Span",
     "SpanModel",
+    "SpeechAct",
     "TimeExpression",
+    "UnresolvedReason",
+    "UnresolvedSource",
+    "consult_mode",
     "labels",
 ]
 
@@ -68,7 +87,8 @@ class _Model(BaseModel):
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="Identifier, unique within the document.")]
 OfficialId = Annotated[str, Field(pattern=ID_PATTERN), Ref("officials")]
 MeetingId = Annotated[str, Field(pattern=ID_PATTERN), Ref("meetings")]
-QuoteId = Annotated[str, Field(pattern=ID_PATTERN), Ref("quotes")]
+SourceId = Annotated[str, Field(pattern=ID_PATTERN), Ref("sources")]
+AttributionId = Annotated[str, Field(pattern=ID_PATTERN), Ref("attributions")]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN)]
 FreeText = Annotated[str, Field(pattern=FREE_TEXT_PATTERN)]
 
@@ -76,10 +96,21 @@ MentionForm = Literal["name", "nominal", "pronoun"]
 Participation = Literal["participant", "mentioned"]
 ParticipantRole = Literal["visitor", "host"]
 MeetingStatus = Literal["stated", "implied"]
-QuoteKind = Literal["direct", "indirect", "mixed"]
+MeetingMode = Literal["in_person", "telephone", "video", "unspecified"]
+SourceType = Literal["institution", "statement", "document", "group", "other"]
+AttributionKind = Literal["direct", "indirect", "mixed"]
+QuoteKind = AttributionKind  # the v1 name, kept while the prediction models move to 2.0
+SpeechAct = Literal["assertive", "directive", "commissive", "expressive", "declarative"]
+UnresolvedReason = Literal["no-antecedent", "ambiguous", "unnamed"]
 CommitmentKind = Literal[
-    "pledge", "offer", "invitation", "proposal", "intention", "expectation", "support", "readiness"
+    "promise", "offer", "agree", "intend", "propose", "request", "invite", "support", "praise", "predict"
 ]
+ModalityType = Literal["deontic", "epistemic"]
+#: ``draft``: made by an extractor and not yet checked by a person; absent once checked.
+Review = Literal["draft"]
+REVIEW_FIELD: Any = Field(
+    default=None, description="draft: made by an extractor, not yet checked (validate warns); absent once checked."
+)
 
 
 # --------------------------------------------------------------------------------------------- spans
@@ -135,20 +166,42 @@ class Mention(Span):
 
 
 class Official(_Model):
-    """A person acting in an official capacity, named or not, with every mention of them."""
+    """A person acting in an official capacity, named or not, with every mention of them (guidelines 2)."""
 
     id: Id
     name: FreeText | None = Field(
-        description="Full name as the text gives it; null for an official the text does not name."
+        default=None, description="Fullest form of the name in the text, without title or rank; null if unnamed."
     )
-    title: FreeText | None = Field(description="Title or role as the text gives it, e.g. 'Defense Minister'.")
-    rank: FreeText | None = Field(description="Military or civil rank as the text gives it, e.g. 'Major General'.")
-    country: Country | None = Field(description="ISO 3166-1 alpha-3 code of the country they serve.")
-    organisation: FreeText | None = Field(description="Organisation they belong to, as the text names it.")
+    title: FreeText | None = Field(
+        default=None, description="The office as written, without name, rank, determiner or country expression."
+    )
+    rank: FreeText | None = Field(default=None, description="Military, police or diplomatic grade as written.")
+    country: Country | None = Field(
+        default=None, description="ISO 3166-1 alpha-3 code of the country served, only when the text says it."
+    )
+    organisation: FreeText | None = Field(
+        default=None, description="Organisation from a phrase outside the title (guidelines 2.3); else null."
+    )
     participation: Participation = Field(
-        description="participant: takes part in the reported events; mentioned: only talked about."
+        description="participant: in the participants of some meeting of this file; otherwise mentioned."
     )
-    mentions: list[Mention] = Field(min_length=1, description="Every mention of this official.")
+    mentions: list[Mention] = Field(min_length=1, description="Every mention of this official, in text order.")
+    review: Review | None = REVIEW_FIELD
+
+
+# ------------------------------------------------------------------------------------------ sources
+
+
+class Source(_Model):
+    """A non-official source of attributions: a body, statement, document, group or other person (section 4)."""
+
+    id: Id
+    type: SourceType = Field(description="institution, statement, document, group or other (guidelines 4).")
+    country: Country | None = Field(
+        default=None, description="ISO 3166-1 alpha-3 code when the text makes it explicit."
+    )
+    mentions: list[Span] = Field(min_length=1, description="Every span that refers to this source.")
+    review: Review | None = REVIEW_FIELD
 
 
 # ----------------------------------------------------------------------------------------- meetings
@@ -159,69 +212,128 @@ class Participant(_Model):
 
     official_id: OfficialId = Field(description="The participating official.")
     role: ParticipantRole | None = Field(
-        description="visitor or host (PLOVER CONSULT, mode visit); null when the text does not say."
+        default=None, description="visitor or host (PLOVER CONSULT, mode visit); null when the text does not say."
     )
 
 
 class Meeting(_Model):
-    """A meeting between officials (PLOVER CONSULT)."""
+    """A meeting between officials that took place (PLOVER CONSULT; guidelines 5)."""
 
     id: Id
     participants: list[Participant] = Field(min_length=2, description="The officials who meet; at least two.")
-    location: Span | None = Field(description="Where the meeting took place, as written.")
-    time: TimeExpression | None = Field(description="When the meeting took place, as written.")
-    evidence: list[Span] = Field(min_length=1, description="Text that states or implies the meeting.")
+    location: Span | None = Field(default=None, description="Where the meeting took place, as written.")
+    time: TimeExpression | None = Field(default=None, description="When the meeting took place, as written.")
+    evidence: list[Span] = Field(min_length=1, description="Each clause whose main predicate is the meeting.")
     status: MeetingStatus = Field(
-        description="stated: the text says the meeting took place; implied: only inferable from the text."
+        description="stated: a clause asserts the meeting; implied: the text only entails it."
+    )
+    mode: MeetingMode = Field(description="in_person, telephone, video, or unspecified when the medium is not given.")
+    review: Review | None = REVIEW_FIELD
+
+
+# ------------------------------------------------------------------------------------- attributions
+
+
+class OfficialSource(_Model):
+    """The source of an attribution is an annotated official."""
+
+    type: Literal["official"]
+    official_id: OfficialId = Field(description="The official the content is attributed to.")
+
+
+class SourceReference(_Model):
+    """The source of an attribution is a non-official source of the ``sources`` layer."""
+
+    type: Literal["source"]
+    source_id: SourceId = Field(description="The source the content is attributed to.")
+
+
+class UnresolvedSource(_Model):
+    """The source of an attribution cannot be resolved to an annotated item (guidelines 6.2)."""
+
+    type: Literal["unresolved"]
+    reason: UnresolvedReason = Field(
+        description="no-antecedent: nothing to resolve to; ambiguous: several candidates; unnamed: not expressed."
     )
 
 
-# ------------------------------------------------------------------------------------------- quotes
+#: Who an attribution is attributed to; ``type`` decides which member applies.
+AttributionSource = Annotated[OfficialSource | SourceReference | UnresolvedSource, Field(discriminator="type")]
 
 
-class Quote(_Model):
-    """An attribution: who said (source), how it is introduced (cue) and what (content)."""
+class Attribution(_Model):
+    """A reported speech act (PARC 3.0): source, cue and content, with its Searle class (guidelines 6)."""
 
     id: Id
-    speaker_id: OfficialId = Field(description="The official to whom the words are attributed.")
-    cues: list[Span] = Field(description="Reporting verbs or phrases ('said', 'stated, adding').")
-    contents: list[Span] = Field(
-        min_length=1, description="What was said; for direct quotes without the quotation marks."
+    source: AttributionSource = Field(description="Who said it: an official, a source, or unresolved.")
+    source_span: Span | None = Field(
+        default=None, description="The expression that is the source in this relation; null when unexpressed."
     )
-    kind: QuoteKind = Field(description="direct: verbatim in quotation marks; indirect: reported speech; mixed: both.")
-    addressee_id: OfficialId | None = Field(default=None, description="The official spoken to, when the text says so.")
-    meeting_id: MeetingId | None = Field(default=None, description="The meeting in which it was said.")
+    cues: list[Span] = Field(description="Reporting verbs or phrases ('said', 'called for', 'in her view').")
+    contents: list[Span] = Field(
+        min_length=1, description="What is attributed; for direct contents without the quotation marks."
+    )
+    kind: AttributionKind = Field(
+        description="direct: the whole content quoted; indirect: nothing quoted; mixed: part quoted."
+    )
+    speech_act: SpeechAct = Field(
+        description="Searle class: assertive, directive, commissive, expressive, declarative."
+    )
+    addressee_id: OfficialId | None = Field(default=None, description="The official addressed, when the text says so.")
+    meeting_id: MeetingId | None = Field(
+        default=None, description="The meeting in which (or right after which) the text places the act."
+    )
+    review: Review | None = REVIEW_FIELD
 
 
 # -------------------------------------------------------------------------------------- commitments
 
 
+class Actor(_Model):
+    """An official performing a commitment, with the country spoken for in this act."""
+
+    official_id: OfficialId = Field(description="The official who performs the act.")
+    country: Country | None = Field(
+        default=None, description="ISO 3166-1 alpha-3 code of the country spoken for; null if not explicit."
+    )
+
+
 class Commitment(_Model):
-    """A forward-looking statement that binds, offers, invites, proposes, expects or supports."""
+    """An act that binds, proposes or takes a stance (guidelines 7): one of ten kinds."""
 
     id: Id
-    actor_id: OfficialId = Field(description="The official who makes the commitment.")
-    country: Country | None = Field(description="ISO 3166-1 alpha-3 code of the country the actor speaks for.")
-    kind: CommitmentKind = Field(description="The kind of commitment; see the guidelines' test questions.")
-    content: Span = Field(description="What is committed to.")
-    evidence: Span = Field(description="The clause or sentence that expresses the commitment.")
-    time: TimeExpression | None = Field(default=None, description="When it is to happen, as written.")
+    actors: list[Actor] = Field(min_length=1, description="The officials who perform the act, in id order.")
+    kind: CommitmentKind = Field(description="The kind of act; see the guidelines' decision procedure (7.3).")
+    content: Span = Field(description="What is committed to, proposed, requested, supported, praised or predicted.")
+    evidence: Span = Field(description="The clause that expresses the act (guidelines 8.1).")
+    time: TimeExpression | None = Field(default=None, description="When the act's content is to happen, as written.")
     modality: Span | None = Field(
-        default=None, description="The modal or commissive cue ('will', 'can', 'should', 'expected', ...)."
+        default=None, description="The modal or stance marker as written ('will', 'ready to')."
     )
-    quote_id: QuoteId | None = Field(default=None, description="The quote that carries the commitment.")
-    meeting_id: MeetingId | None = Field(default=None, description="The meeting in which it was made.")
+    modality_type: ModalityType | None = Field(
+        default=None,
+        description="epistemic (likelihood, belief) or deontic (obligation, volition); null without modality.",
+    )
+    attribution_id: AttributionId | None = Field(
+        default=None, description="The attribution whose content contains this content; null for narrative acts."
+    )
+    meeting_id: MeetingId | None = Field(default=None, description="The meeting in which the text places the act.")
+    review: Review | None = REVIEW_FIELD
 
 
 # --------------------------------------------------------------------------------------- documents
 
+#: The version of the annotation file format these models describe.
+SCHEMA_VERSION = "2.0"
+
 #: The annotation layers of a document, in file order; each is a list of items with an ``id``.
-ANNOTATION_LAYERS: tuple[str, ...] = ("officials", "meetings", "quotes", "commitments")
+ANNOTATION_LAYERS: tuple[str, ...] = ("officials", "sources", "meetings", "attributions", "commitments")
 
 
 class AnnotatedDocument(_Model):
-    """The gold annotations of one corpus document."""
+    """The gold annotations of one corpus document, file format 2.0."""
 
+    schema_version: Literal["2.0"] = Field(description='Version of the annotation file format: "2.0".')
     document_id: Id = Field(description="Id of the corpus document (corpus/<document_id>.json).")
     text_sha256: str = Field(
         pattern=SHA256_PATTERN, description="sha256 of the document text the annotations were made against."
@@ -231,9 +343,109 @@ class AnnotatedDocument(_Model):
     )
     annotators: list[FreeText] = Field(min_length=1, description="Who annotated (names or pseudonyms).")
     officials: list[Official] = Field(default_factory=list, description="Officials and their mentions.")
+    sources: list[Source] = Field(default_factory=list, description="Non-official sources of attributions.")
     meetings: list[Meeting] = Field(default_factory=list, description="Meetings between officials.")
-    quotes: list[Quote] = Field(default_factory=list, description="Direct, indirect and mixed quotes.")
-    commitments: list[Commitment] = Field(default_factory=list, description="Commitments made.")
+    attributions: list[Attribution] = Field(default_factory=list, description="Reported speech acts.")
+    commitments: list[Commitment] = Field(default_factory=list, description="Commitments, proposals and stances.")
+
+
+# ------------------------------------------------------------------------------------ PLOVER mapping
+
+
+@dataclass(frozen=True)
+class PloverMapping:
+    """How a commitment kind maps to Searle and PLOVER 0.7b1 (guidelines 9.1)."""
+
+    searle: tuple[SpeechAct, ...]  # the speech-act classes the kind belongs to
+    event: str | None  # the PLOVER event type; None where PLOVER does not code the act
+    mode: str | None  # the PLOVER mode; None when verbal / not applicable
+    contexts: tuple[str, ...]  # PLOVER contexts that apply
+    note: str  # the exception or basis, as the guidelines state it
+
+
+#: Commitment kind -> Searle class, PLOVER event, mode and contexts (guidelines 9.1). One source for exports and docs.
+PLOVER_KINDS: dict[str, PloverMapping] = {
+    "promise": PloverMapping(("commissive",), "AGREE", None, ("future",), "AGREE: promise, willingness to cooperate"),
+    "offer": PloverMapping(
+        ("commissive",), "AGREE", None, ("future", "hypothetical"), "AGREE: offer; hypothetical if conditional"
+    ),
+    "agree": PloverMapping(
+        ("commissive",), "AGREE", None, ("future",), "a signed agreement is SUPPORT (CAMEO 057), no context"
+    ),
+    "intend": PloverMapping(("commissive",), "AGREE", None, ("future",), "CAMEO 030-039 express intent -> AGREE"),
+    "propose": PloverMapping(
+        ("directive",), "AGREE", None, ("future", "hypothetical"), "the proposer's own willingness; appeal not coded"
+    ),
+    "request": PloverMapping(
+        ("directive",),
+        None,
+        None,
+        ("future",),
+        "requests are not coded (CAMEO 02); DEMAND (modes assist, change, yield, meet) if forceful",
+    ),
+    "invite": PloverMapping(("directive",), "AGREE", None, ("future",), "CAMEO 036 express intent to meet"),
+    "support": PloverMapping(("assertive", "expressive"), "SUPPORT", None, (), "SUPPORT: approve policy or actor"),
+    "praise": PloverMapping(("expressive",), "SUPPORT", None, (), "CAMEO 051 praise or endorse"),
+    "predict": PloverMapping(("assertive",), None, None, ("future",), "comments (CAMEO 01) are not coded"),
+}
+
+
+@dataclass(frozen=True)
+class ConsultRule:
+    """One row of the meeting -> PLOVER CONSULT table (guidelines 9.2)."""
+
+    mode: MeetingMode
+    roles: Literal["visitor-host", "none", "any"]  # one visitor and one host / all null / whatever
+    setting: str  # the location or setting the row applies to, as the guidelines put it
+    consult_mode: str | None  # the PLOVER CONSULT mode; None: no mode
+    source_recipient: str
+
+
+#: Meeting mode + roles (+ setting) -> PLOVER CONSULT mode, in the guidelines' order (the multilateral row wins).
+PLOVER_CONSULT: tuple[ConsultRule, ...] = (
+    ConsultRule(
+        "in_person",
+        "any",
+        "within a summit, alliance or IGO meeting named for this encounter",
+        "multilateral",
+        "as the other rows (with visit too if roles are given)",
+    ),
+    ConsultRule(
+        "in_person", "visitor-host", "host's country or not stated", "visit", "visitor = source, host = recipient"
+    ),
+    ConsultRule(
+        "in_person",
+        "none",
+        "a third country, or hosted by a non-participant",
+        "third-party",
+        "all participants = sources",
+    ),
+    ConsultRule(
+        "in_person",
+        "none",
+        "not stated, or a participant's own country without a host named",
+        None,
+        "all participants = sources",
+    ),
+    ConsultRule("telephone", "any", "-", "phone", "all participants = sources"),
+    ConsultRule("video", "any", "-", "phone", "all participants = sources"),
+    ConsultRule("unspecified", "none", "-", None, "all participants = sources"),
+    ConsultRule("unspecified", "visitor-host", "-", "visit", "visitor = source, host = recipient"),
+)
+
+
+def consult_mode(meeting: Meeting) -> str | None:
+    """The PLOVER CONSULT mode decidable from the meeting's fields alone (mode and roles).
+
+    The ``multilateral`` and ``third-party`` rows depend on the setting, which only the text gives: they are
+    not decided here.
+    """
+    roles = sorted(p.role for p in meeting.participants if p.role is not None)
+    if meeting.mode in ("telephone", "video"):
+        return "phone"
+    if roles == ["host", "visitor"]:
+        return "visit"
+    return None
 
 
 class SeedMetadata(_Model):

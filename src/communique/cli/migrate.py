@@ -1,0 +1,39 @@
+"""``communique migrate``: rewrite annotation files of format 1 in format 2.0."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from communique.annotate.migrate import migrate_file
+from communique.annotate.validate import find_annotation_files
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, summary
+
+
+def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
+    paths, missing = existing(args.paths)
+    if missing:
+        reporter.problems(missing)
+        return reporter.finish(EXIT_USAGE, {"check": args.check, "files": 0, "migrated": []})
+    files = list(find_annotation_files(paths))
+    migrated: list[dict[str, Any]] = []
+    for path in files:
+        done = migrate_file(path, write=not args.check)
+        reporter.problems(done.issues)
+        if done.changed:
+            migrated.append({"file": str(path), "drafts": done.drafts})
+            verb = "would migrate" if args.check else "migrated"
+            reporter.text(f"{verb} {path} to format 2.0 ({done.drafts} item(s) marked review: draft)")
+    reporter.note(summary(reporter.issues, len(files)))
+    failing = reporter.issues or (args.check and migrated)
+    outcome = {"check": args.check, "files": len(files), "migrated": migrated}
+    return reporter.finish(EXIT_PROBLEMS if failing else EXIT_OK, outcome)
+
+
+def register(sub: Any) -> None:
+    """Add ``migrate`` to the ``communique`` parser's subparsers."""
+    migrate = sub.add_parser("migrate", help="rewrite format-1 annotation files in format 2.0")
+    migrate.add_argument("paths", nargs="+", metavar="FILE", help="annotation files or folders")
+    migrate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs migrating")
+    add_format(migrate, github=True)
+    migrate.set_defaults(func=cmd_migrate)
