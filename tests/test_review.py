@@ -13,7 +13,7 @@ from communique import load_annotations
 from communique.cli.main import main
 from communique.review.agreement import compare, format_agreement
 from communique.review.render import annotation_units, render_html
-from communique.review.stats import compute_stats, format_stats
+from communique.review.stats import compute_stats
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT
 

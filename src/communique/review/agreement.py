@@ -11,7 +11,8 @@ Per layer it reports span F1 (*strict*: identical spans; *overlap*: at least one
 the aligned pairs, how often the passes agree on each field: sources, actors (as sets), participants,
 kinds, speech acts, cues, modality and the rest. Sources, actors and participants are compared through the
 official and source alignments, since the passes may name the same official differently; links to meetings
-and attributions through those layers' alignments. Pass ``a`` is the reference: precision is over ``b``'s items, recall over ``a``'s.
+and attributions through those layers' alignments; actors as sets (joint actors in any order). Pass ``a``
+is the reference: precision is over ``b``'s items, recall over ``a``'s.
 
 Every difference is listed, so that each can be adjudicated.
 
@@ -361,7 +362,9 @@ def _sources(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Ag
             "mentions": (same(ea[i], eb[j]), _show(ea[i]), _show(eb[j])),
         }
         _tally("sources", (x.id, y.id), checks, tallies, result.differences)
-    _unmatched("sources", sa, sb, pairs, lambda s: f"{s.id} {s.type}: {_show(_extents(s.mentions))}", result.differences)
+    _unmatched(
+        "sources", sa, sb, pairs, lambda s: f"{s.id} {s.type}: {_show(_extents(s.mentions))}", result.differences
+    )
     result.figures["sources"] = {"overlap": _counts(sa, sb, pairs), **tallies}
 
 
