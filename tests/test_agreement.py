@@ -20,9 +20,8 @@ from communique.bench.officials import align_officials, ceaf_e
 from communique.cli.main import main
 from communique.review.agreement import compare, compare_sets
 from communique.schema.models import Actor, AnnotatedDocument, Mention, Official, UnresolvedSource
-from communique.synth.generate import synthesise
 
-from .conftest import CORPUS, FIXTURES, ROOT
+from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -250,8 +249,18 @@ def test_agreement_and_bench_give_the_same_ceaf_e(key_labels, response_labels):
 
 @pytest.fixture
 def synthetic(tmp_path: Path) -> Path:
-    """A small synthetic corpus of three documents with their annotations (JSON)."""
-    list(synthesise(tmp_path, 3, seed=7))
+    """Three documents with their annotations (JSON): the seed's corpus entry and gold under three ids."""
+    corpus, annotations = tmp_path / "corpus", tmp_path / "annotations"
+    corpus.mkdir()
+    annotations.mkdir()
+    entry = json.loads((CORPUS / f"{DOC_ID}.json").read_text(encoding="utf-8"))
+    (gold,) = load_annotations(GOLD, CORPUS)
+    for k in range(3):
+        doc_id = f"doc-{k}"
+        entry["id"] = entry["metadata"]["id"] = doc_id
+        (corpus / f"{doc_id}.json").write_text(json.dumps(entry), encoding="utf-8")
+        copy = gold.model_copy(update={"document_id": doc_id})
+        (annotations / f"{doc_id}.json").write_text(copy.model_dump_json(exclude_none=True), encoding="utf-8")
     return tmp_path
 
 
@@ -263,7 +272,7 @@ def _pass_b(root: Path) -> tuple[Path, str, str]:
     b.mkdir()
     edited = json.loads(files[0].read_text(encoding="utf-8"))
     layer = "commitments" if edited["commitments"] else "attributions"
-    assert edited[layer], "the synthetic document has something to drop"
+    assert edited[layer], "the document has something to drop"
     edited[layer] = edited[layer][1:]
     (b / files[0].name).write_text(json.dumps(edited), encoding="utf-8")
     shutil.copy(files[1], b / files[1].name)
