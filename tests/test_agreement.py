@@ -19,10 +19,9 @@ from communique.bench.metrics import BY_KEY, FAMILIES, Tally, compute, family_sc
 from communique.bench.officials import align_officials, ceaf_e
 from communique.cli.main import main
 from communique.review.agreement import compare, compare_sets
-from communique.schema.models import AnnotatedDocument, Mention, Official
-from communique.synth.generate import synthesise
+from communique.schema.models import Actor, AnnotatedDocument, Mention, Official, UnresolvedSource
 
-from .conftest import CORPUS, FIXTURES, ROOT
+from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -41,17 +40,17 @@ def test_a_pass_agrees_fully_with_itself(gold):
 
 
 def test_hand_computed_disagreement(minimal):
-    # pass b: drops one mention, retypes another, shifts the quote content, relabels the commitment
+    # pass b: drops one mention, retypes another, shifts the attribution content, relabels the commitment
     officials = [o.model_copy(update={"mentions": o.mentions[:1]}) if o.id == "babar" else o for o in minimal.officials]
     ashtiani = officials[1]
     pronoun = ashtiani.mentions[2].model_copy(update={"form": "nominal"})
     officials[1] = ashtiani.model_copy(update={"mentions": [*ashtiani.mentions[:2], pronoun]})
-    quote = minimal.quotes[0]
-    shifted = quote.contents[0].model_copy(update={"end": quote.contents[0].end - 1})
+    attribution = minimal.attributions[0]
+    shifted = attribution.contents[0].model_copy(update={"end": attribution.contents[0].end - 1})
     b = minimal.model_copy(
         update={
             "officials": officials,
-            "quotes": [quote.model_copy(update={"contents": [shifted]})],
+            "attributions": [attribution.model_copy(update={"contents": [shifted]})],
             "commitments": [minimal.commitments[0].model_copy(update={"kind": "offer"})],
         }
     )
@@ -65,11 +64,69 @@ def test_hand_computed_disagreement(minimal):
         "f1": pytest.approx(8 / 9),
     }
     assert result["mentions"]["form"] == {"agree": 3, "total": 4, "rate": 0.75}
-    assert result["quotes"]["strict"]["matched"] == 0 and result["quotes"]["overlap"]["matched"] == 1
-    assert result["quotes"]["speaker"]["rate"] == 1.0
+    assert result["attributions"]["strict"]["matched"] == 0 and result["attributions"]["overlap"]["matched"] == 1
+    assert result["attributions"]["source"]["rate"] == 1.0
     assert result["commitments"]["kind"] == {"agree": 0, "total": 1, "rate": 0.0}
     # CEAF-e: babar 2 vs 1 mentions -> phi4 = 2*1/3; ashtiani 3 vs 3 -> 1
     assert result["officials"]["ceaf_e"]["f1"] == pytest.approx((2 / 3 + 1) / 2)
+
+
+def _renamed(doc: AnnotatedDocument, names: dict[str, str]) -> AnnotatedDocument:
+    """The same annotation with its officials under other ids (as another annotator would name them)."""
+    data = json.loads(doc.model_dump_json())
+    for official in data["officials"]:
+        official["id"] = names[official["id"]]
+    for meeting in data["meetings"]:
+        for participant in meeting["participants"]:
+            participant["official_id"] = names[participant["official_id"]]
+    for attribution in data["attributions"]:
+        if attribution["source"]["type"] == "official":
+            attribution["source"]["official_id"] = names[attribution["source"]["official_id"]]
+    for commitment in data["commitments"]:
+        for actor in commitment["actors"]:
+            actor["official_id"] = names[actor["official_id"]]
+    return AnnotatedDocument.model_validate_json(json.dumps(data))
+
+
+def test_v2_fields_are_compared_through_the_alignments(minimal):
+    # b names the officials o1/o2: sources, actors and participants still agree through the official alignment
+    b = _renamed(minimal, {"babar": "o1", "ashtiani": "o2"})
+    assert compare(minimal, b).differences == []
+    # joint actors are a set: listed in another order they agree; one country changed is an actor_countries miss
+    joint = minimal.commitments[0].model_copy(
+        update={"actors": [Actor(official_id="babar", country="PAK"), Actor(official_id="ashtiani", country="IRN")]}
+    )
+    a = minimal.model_copy(update={"commitments": [joint]})
+    swapped = joint.model_copy(
+        update={"actors": [Actor(official_id="o2", country="IRN"), Actor(official_id="o1", country=None)]}
+    )
+    b = _renamed(a, {"babar": "o1", "ashtiani": "o2"}).model_copy(update={"commitments": [swapped]})
+    layers = compare(a, b).layers["commitments"]
+    assert layers["actors"] == {"agree": 1, "total": 1, "rate": 1.0}
+    assert layers["actor_countries"] == {"agree": 0, "total": 1, "rate": 0.0}
+    # an unresolved source, a speech act, a mode, a modality type and a broken attribution link each count once
+    attribution = minimal.attributions[0].model_copy(
+        update={"source": UnresolvedSource(type="unresolved", reason="ambiguous"), "speech_act": "expressive"}
+    )
+    meeting = minimal.meetings[0].model_copy(update={"mode": "in_person"})
+    commitment = minimal.commitments[0].model_copy(update={"modality_type": "epistemic", "attribution_id": "q1"})
+    b = minimal.model_copy(update={"attributions": [attribution], "meetings": [meeting], "commitments": [commitment]})
+    result = compare(minimal, b)
+    layers = result.layers
+    assert layers["attributions"]["source"] == {"agree": 0, "total": 1, "rate": 0.0}
+    assert layers["attributions"]["source_and_content"]["agree"] == 0
+    assert layers["attributions"]["speech_act"]["agree"] == 0 and layers["attributions"]["kind"]["agree"] == 1
+    assert layers["meetings"]["mode"] == {"agree": 0, "total": 1, "rate": 0.0}
+    assert layers["commitments"]["modality_type"]["agree"] == 0 and layers["commitments"]["attribution"]["agree"] == 0
+    assert {(d.layer, d.kind) for d in result.differences} == {
+        ("attributions", "source"),
+        ("attributions", "speech_act"),
+        ("meetings", "mode"),
+        ("commitments", "modality_type"),
+        ("commitments", "attribution"),
+    }
+    shown = {d.kind: (d.a, d.b) for d in result.differences}
+    assert shown["source"] == ("q1: ashtiani", "q1: unresolved:ambiguous")
 
 
 def test_recorded_passes_are_comparable():
@@ -77,8 +134,10 @@ def test_recorded_passes_are_comparable():
     b = load_annotations(ROOT / "annotations" / "passes" / "b", CORPUS)[0]
     result = compare(a, b)
     kinds = {(d.layer, d.kind) for d in result.differences}
-    assert ("meetings", "evidence") in kinds  # the differences ADJUDICATION.md resolves
-    assert result.layers["quotes"]["speaker"]["total"] == result.layers["quotes"]["overlap"]["matched"]
+    # some of the differences ADJUDICATION.md resolves
+    assert {("meetings", "roles"), ("attributions", "cues"), ("commitments", "only-a")} <= kinds
+    assert result.layers["attributions"]["source"]["total"] == result.layers["attributions"]["overlap"]["matched"]
+    assert set(result.layers) == {"mentions", "officials", "sources", "meetings", "attributions", "commitments"}
 
 
 # ----------------------------------------------------------------------------- CEAF-e: one function, checked
@@ -100,7 +159,12 @@ def _clustered(clusters: list[list[int]]) -> AnnotatedDocument:
         for k, cluster in enumerate(clusters)
     ]
     return AnnotatedDocument(
-        document_id="clusters", text_sha256="0" * 64, guidelines_version="1.1", annotators=["t"], officials=officials
+        schema_version="2.0",
+        document_id="clusters",
+        text_sha256="0" * 64,
+        guidelines_version="2.0",
+        annotators=["t"],
+        officials=officials,
     )
 
 
@@ -185,20 +249,30 @@ def test_agreement_and_bench_give_the_same_ceaf_e(key_labels, response_labels):
 
 @pytest.fixture
 def synthetic(tmp_path: Path) -> Path:
-    """A small synthetic corpus of three documents with their annotations (JSON)."""
-    list(synthesise(tmp_path, 3, seed=7))
+    """Three documents with their annotations (JSON): the seed's corpus entry and gold under three ids."""
+    corpus, annotations = tmp_path / "corpus", tmp_path / "annotations"
+    corpus.mkdir()
+    annotations.mkdir()
+    entry = json.loads((CORPUS / f"{DOC_ID}.json").read_text(encoding="utf-8"))
+    (gold,) = load_annotations(GOLD, CORPUS)
+    for k in range(3):
+        doc_id = f"doc-{k}"
+        entry["id"] = entry["metadata"]["id"] = doc_id
+        (corpus / f"{doc_id}.json").write_text(json.dumps(entry), encoding="utf-8")
+        copy = gold.model_copy(update={"document_id": doc_id})
+        (annotations / f"{doc_id}.json").write_text(copy.model_dump_json(exclude_none=True), encoding="utf-8")
     return tmp_path
 
 
 def _pass_b(root: Path) -> tuple[Path, str, str]:
-    """Pass b: two of the three documents, one of them without its first commitment (or quote)."""
+    """Pass b: two of the three documents, one of them without its first commitment (or attribution)."""
     files = sorted((root / "annotations").glob("*.json"))
     assert len(files) == 3
     b = root / "b"
     b.mkdir()
     edited = json.loads(files[0].read_text(encoding="utf-8"))
-    layer = "commitments" if edited["commitments"] else "quotes"
-    assert edited[layer], "the synthetic document has something to drop"
+    layer = "commitments" if edited["commitments"] else "attributions"
+    assert edited[layer], "the document has something to drop"
     edited[layer] = edited[layer][1:]
     (b / files[0].name).write_text(json.dumps(edited), encoding="utf-8")
     shutil.copy(files[1], b / files[1].name)

@@ -180,7 +180,7 @@ def test_review_commands_json(project: Path, capsys):
     passes = project / "annotations" / "passes"
     document = _json(capsys, 0, ["agree", str(passes / "a"), str(passes / "b")])
     assert DOC_ID in document["documents"] and document["micro"]["documents"] == len(document["documents"])
-    assert document["report_version"] == 1 and document["version"] == JSON_VERSION
+    assert document["report_version"] == 2 and document["version"] == JSON_VERSION
     document = _json(capsys, 0, ["stats", "annotations/gold"], "documents", "total")
     assert DOC_ID in document["documents"]
     out = project / "page.html"

@@ -35,18 +35,28 @@ def test_stats_count_every_item(gold, capsys):
 def test_adjudication_record_matches_the_code():
     a = load_annotations(PASSES / "a", CORPUS)[0]
     b = load_annotations(PASSES / "b", CORPUS)[0]
+    gold = load_annotations(GOLD, CORPUS)[0]
     record = (ROOT / "annotations" / "ADJUDICATION.md").read_text(encoding="utf-8")
-    assert format_agreement(compare(a, b), "markdown") in record
+    result = compare(a, b)
+    assert format_agreement(result, "markdown") in record
+    assert f"differ in {len(result.differences)} places" in record
     assert format_stats(compute_stats(load_annotations(SEED_GOLD, CORPUS)), "markdown") in record
-    assert f"differ in {len(compare(a, b).differences)} places" in record
+    # every difference has a decision row naming its layer and the field that differs
+    rows = [line for line in record.splitlines() if line.startswith("| D")]
+    assert rows and all(any(d.layer in row and d.kind in row for row in rows) for d in result.differences)
+    counts = f"{len(gold.attributions)} attributions, {len(gold.commitments)} commitments"
+    assert counts in record and "review: draft" not in (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8")
+    assert gold.guidelines_version == "2.0" and gold.annotators == ["annotator-a", "annotator-b", "adjudicator"]
 
 
 def test_agree_cli(capsys):
     assert main(["agree", str(PASSES / "a"), str(PASSES / "b"), "--corpus", str(CORPUS), "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["version"] == 1 and result["only_a"] == [] and result["only_b"] == []
+    assert result["report_version"] == 2 and result["only_a"] == [] and result["only_b"] == []
     assert result["micro"]["documents"] == len(result["documents"]) >= 1
-    assert result["micro"]["layers"]["quotes"]["strict"]["f1"] == 1.0
+    layers = result["micro"]["layers"]
+    assert layers["mentions"]["strict"]["f1"] == 1.0
+    assert 0 < layers["attributions"]["strict"]["f1"] < layers["attributions"]["overlap"]["f1"] <= 1.0
 
 
 class _Collect(HTMLParser):

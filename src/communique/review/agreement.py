@@ -8,16 +8,18 @@ then names); CEAF-e is :func:`~communique.bench.officials.ceaf_e`; and every sco
 :func:`~communique.bench.metrics.family_scores` over counts, so the figures of many documents add up (micro).
 
 Per layer it reports span F1 (*strict*: identical spans; *overlap*: at least one shared character) and, on
-the aligned pairs, how often the passes agree on speakers, actors, participants, kinds, cues and the rest.
-Speakers and actors are compared through the official alignment, since the passes may name the same official
-differently. Pass ``a`` is the reference: precision is over ``b``'s items, recall over ``a``'s.
+the aligned pairs, how often the passes agree on each field: sources, actors (as sets), participants,
+kinds, speech acts, cues, modality and the rest. Sources, actors and participants are compared through the
+official and source alignments, since the passes may name the same official differently; links to meetings
+and attributions through those layers' alignments; actors as sets (joint actors in any order). Pass ``a``
+is the reference: precision is over ``b``'s items, recall over ``a``'s.
 
 Every difference is listed, so that each can be adjudicated.
 
 JSON (``communique agree --format json``; stable, ``version`` changes if a key does)::
 
     {
-      "version": 1,
+      "version": 2,
       "documents": {                      # documents annotated on both sides, by document_id
         "<document_id>": {"layers": LAYERS, "differences": [{"layer", "kind", "a", "b"}, ...]}
       },
@@ -26,8 +28,8 @@ JSON (``communique agree --format json``; stable, ``version`` changes if a key d
       "only_b": ["<document_id>", ...]
     }
 
-``LAYERS`` maps a layer (``mentions``, ``officials``, ``meetings``, ``quotes``, ``commitments``) to its
-measures, each one of:
+``LAYERS`` maps a layer (``mentions``, ``officials``, ``sources``, ``meetings``, ``attributions``,
+``commitments``) to its measures, each one of:
 
 * span F1: ``{"a", "b", "matched", "precision", "recall", "f1"}`` (items in each pass, aligned pairs);
 * agreement on aligned pairs: ``{"agree", "total", "rate"}``;
@@ -56,7 +58,15 @@ from communique.bench.annotations import (
 from communique.bench.matching import match, overlapping
 from communique.bench.metrics import family_scores
 from communique.bench.officials import align_officials, ceaf_e, clusters
-from communique.schema.models import AnnotatedDocument, Official, Span
+from communique.schema.models import (
+    AnnotatedDocument,
+    AttributionSource,
+    Official,
+    OfficialSource,
+    SourceReference,
+    Span,
+    UnresolvedSource,
+)
 
 __all__ = [
     "FORMAT_VERSION",
@@ -73,7 +83,7 @@ __all__ = [
     "sum_figures",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: schema 2.0 layers (sources, attributions) and fields
 T = TypeVar("T")
 
 
@@ -241,11 +251,22 @@ class _Maps:
     """Ids of pass a -> ids of pass b, per layer, from the alignments made so far."""
 
     officials: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
     meetings: dict[str, str] = field(default_factory=dict)
-    quotes: dict[str, str] = field(default_factory=dict)
+    attributions: dict[str, str] = field(default_factory=dict)
 
     def same_official(self, x: str | None, y: str | None) -> bool:
         return _same_ref(x, y, self.officials)
+
+    def same_source(self, x: AttributionSource, y: AttributionSource) -> bool:
+        """Same source: the same aligned official, the same aligned source, or unresolved for the same reason."""
+        if isinstance(x, OfficialSource) and isinstance(y, OfficialSource):
+            return self.same_official(x.official_id, y.official_id)
+        if isinstance(x, SourceReference) and isinstance(y, SourceReference):
+            return _same_ref(x.source_id, y.source_id, self.sources)
+        if isinstance(x, UnresolvedSource) and isinstance(y, UnresolvedSource):
+            return x.reason == y.reason
+        return False
 
 
 def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
@@ -256,8 +277,9 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
     maps = _Maps(officials=_align_officials(a.document_id, oa, ob))
     _mentions(a, b, maps, result)
     _officials(oa, ob, maps, result)
+    _sources(a, b, maps, result)
     _meetings(a, b, maps, result)
-    _quotes(a, b, maps, result)
+    _attributions(a, b, maps, result)
     _commitments(a, b, maps, result)
     return result
 
@@ -325,12 +347,33 @@ def _officials(oa: Sequence[Official], ob: Sequence[Official], maps: _Maps, resu
     }
 
 
+def _sources(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
+    # sources are clusters of mentions like officials; aligned by their mentions, the most overlapping first
+    sa, sb = _sorted(a.sources, lambda s: s.mentions), _sorted(b.sources, lambda s: s.mentions)
+    ea, eb = [_extents(s.mentions) for s in sa], [_extents(s.mentions) for s in sb]
+    pairs = match(range(len(sa)), range(len(sb)), lambda i, j: (1.0, iou(ea[i], eb[j])), overlapping(ea, eb))
+    maps.sources = {sa[i].id: sb[j].id for i, j in pairs}
+    tallies = {k: Rate() for k in ("type", "country", "mentions")}
+    for i, j in pairs:
+        x, y = sa[i], sb[j]
+        checks = {
+            "type": (x.type == y.type, x.type, y.type),
+            "country": (x.country == y.country, repr(x.country), repr(y.country)),
+            "mentions": (same(ea[i], eb[j]), _show(ea[i]), _show(eb[j])),
+        }
+        _tally("sources", (x.id, y.id), checks, tallies, result.differences)
+    _unmatched(
+        "sources", sa, sb, pairs, lambda s: f"{s.id} {s.type}: {_show(_extents(s.mentions))}", result.differences
+    )
+    result.figures["sources"] = {"overlap": _counts(sa, sb, pairs), **tallies}
+
+
 def _meetings(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
     ga, gb = _sorted(a.meetings, lambda m: m.evidence), _sorted(b.meetings, lambda m: m.evidence)
     ea, eb = [_extents(m.evidence) for m in ga], [_extents(m.evidence) for m in gb]
     pairs = match(range(len(ga)), range(len(gb)), lambda i, j: (1.0, iou(ea[i], eb[j])), overlapping(ea, eb))
     maps.meetings = {ga[i].id: gb[j].id for i, j in pairs}
-    tallies = {k: Rate() for k in ("participants", "roles", "status", "location", "time", "evidence")}
+    tallies = {k: Rate() for k in ("participants", "roles", "status", "mode", "location", "time", "evidence")}
     for i, j in pairs:
         x, y = ga[i], gb[j]
         px = {maps.officials.get(p.official_id) for p in x.participants}
@@ -345,6 +388,7 @@ def _meetings(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: A
                 sorted((p, r or "") for p, r in ry),
             ),
             "status": (x.status == y.status, x.status, y.status),
+            "mode": (x.mode == y.mode, x.mode, y.mode),
             "location": (_same_opt(x.location, y.location), _opt(x.location), _opt(y.location)),
             "time": (_same_opt(x.time, y.time), _opt(x.time), _opt(y.time)),
             "evidence": (same(ea[i], eb[j]), _show(ea[i]), _show(eb[j])),
@@ -354,8 +398,8 @@ def _meetings(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: A
     result.figures["meetings"] = {"overlap": _counts(ga, gb, pairs), **tallies}
 
 
-def _quotes(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
-    qa, qb = _sorted(a.quotes, lambda q: q.contents), _sorted(b.quotes, lambda q: q.contents)
+def _attributions(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
+    qa, qb = _sorted(a.attributions, lambda q: q.contents), _sorted(b.attributions, lambda q: q.contents)
     ca, cb = [_extents(q.contents) for q in qa], [_extents(q.contents) for q in qb]
     near = overlapping(ca, cb)
     strict = match(range(len(qa)), range(len(qb)), lambda i, j: (float(same(ca[i], cb[j])),), near)
@@ -363,31 +407,43 @@ def _quotes(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agr
     pairs = match(
         range(len(qa)), range(len(qb)), lambda i, j: (1.0, float(same(ca[i], cb[j])), iou(ca[i], cb[j])), near
     )
-    maps.quotes = {qa[i].id: qb[j].id for i, j in pairs}
-    keys = ("speaker", "speaker_and_content", "kind", "cues", "contents", "addressee", "meeting")
+    maps.attributions = {qa[i].id: qb[j].id for i, j in pairs}
+    keys = (
+        "source",
+        "source_and_content",
+        "source_span",
+        "cues",
+        "contents",
+        "kind",
+        "speech_act",
+        "addressee",
+        "meeting",
+    )
     tallies = {k: Rate() for k in keys}
     for i, j in pairs:
         x, y = qa[i], qb[j]
-        same_speaker, same_contents = maps.same_official(x.speaker_id, y.speaker_id), same(ca[i], cb[j])
+        same_source, same_contents = maps.same_source(x.source, y.source), same(ca[i], cb[j])
         checks = {
-            "speaker": (same_speaker, x.speaker_id, y.speaker_id),
-            "speaker_and_content": (same_speaker and same_contents, None, None),
-            "kind": (x.kind == y.kind, x.kind, y.kind),
+            "source": (same_source, _source(x.source), _source(y.source)),
+            "source_and_content": (same_source and same_contents, None, None),
+            "source_span": (_same_opt(x.source_span, y.source_span), _opt(x.source_span), _opt(y.source_span)),
             "cues": (same(_extents(x.cues), _extents(y.cues)), _show(_extents(x.cues)), _show(_extents(y.cues))),
             "contents": (same_contents, _show(ca[i]), _show(cb[j])),
+            "kind": (x.kind == y.kind, x.kind, y.kind),
+            "speech_act": (x.speech_act == y.speech_act, x.speech_act, y.speech_act),
             "addressee": (maps.same_official(x.addressee_id, y.addressee_id), x.addressee_id, y.addressee_id),
             "meeting": (_same_ref(x.meeting_id, y.meeting_id, maps.meetings), x.meeting_id, y.meeting_id),
         }
-        _tally("quotes", (x.id, y.id), checks, tallies, result.differences)
+        _tally("attributions", (x.id, y.id), checks, tallies, result.differences)
     _unmatched(
-        "quotes",
+        "attributions",
         qa,
         qb,
         pairs,
-        lambda q: f"{q.id} {q.kind} {q.speaker_id}: {_show(_extents(q.contents))}",
+        lambda q: f"{q.id} {q.kind} {q.speech_act} {_source(q.source)}: {_show(_extents(q.contents))}",
         result.differences,
     )
-    result.figures["quotes"] = {"strict": _counts(qa, qb, strict), "overlap": _counts(qa, qb, pairs), **tallies}
+    result.figures["attributions"] = {"strict": _counts(qa, qb, strict), "overlap": _counts(qa, qb, pairs), **tallies}
 
 
 def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
@@ -402,19 +458,44 @@ def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result
         lambda i, j: (1.0, iou(ea[i], eb[j]) + iou(ta[i], tb[j])),
         overlapping(ea, eb),
     )
-    keys = ("kind", "actor", "country", "content", "evidence", "modality", "time", "quote", "meeting")
+    keys = (
+        "kind",
+        "actors",
+        "actor_countries",
+        "content",
+        "evidence",
+        "modality",
+        "modality_type",
+        "time",
+        "attribution",
+        "meeting",
+    )
     tallies = {k: Rate() for k in keys}
     for i, j in pairs:
         x, y = ca[i], cb[j]
+        # actors are a set: joint actors in any order; compared through the official alignment
+        ax = {maps.officials.get(p.official_id) for p in x.actors}
+        ay = {p.official_id for p in y.actors}
+        cx = {(maps.officials.get(p.official_id), p.country) for p in x.actors}
+        cy = {(p.official_id, p.country) for p in y.actors}
         checks = {
             "kind": (x.kind == y.kind, x.kind, y.kind),
-            "actor": (maps.same_official(x.actor_id, y.actor_id), x.actor_id, y.actor_id),
-            "country": (x.country == y.country, x.country, y.country),
+            "actors": (ax == ay, sorted(p.official_id for p in x.actors), sorted(ay)),
+            "actor_countries": (
+                cx == cy,
+                sorted((p.official_id, p.country or "") for p in x.actors),
+                sorted((p or "", c or "") for p, c in cy),
+            ),
             "content": (same(ta[i], tb[j]), _show(ta[i]), _show(tb[j])),
             "evidence": (same(ea[i], eb[j]), _show(ea[i]), _show(eb[j])),
             "modality": (_same_opt(x.modality, y.modality), _opt(x.modality), _opt(y.modality)),
+            "modality_type": (x.modality_type == y.modality_type, repr(x.modality_type), repr(y.modality_type)),
             "time": (_same_opt(x.time, y.time), _opt(x.time), _opt(y.time)),
-            "quote": (_same_ref(x.quote_id, y.quote_id, maps.quotes), x.quote_id, y.quote_id),
+            "attribution": (
+                _same_ref(x.attribution_id, y.attribution_id, maps.attributions),
+                x.attribution_id,
+                y.attribution_id,
+            ),
             "meeting": (_same_ref(x.meeting_id, y.meeting_id, maps.meetings), x.meeting_id, y.meeting_id),
         }
         _tally("commitments", (x.id, y.id), checks, tallies, result.differences)
@@ -423,7 +504,7 @@ def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result
         ca,
         cb,
         pairs,
-        lambda c: f"{c.id} {c.kind} {c.actor_id}: {_show([extent(c.evidence)])}",
+        lambda c: f"{c.id} {c.kind} {sorted(p.official_id for p in c.actors)}: {_show([extent(c.evidence)])}",
         result.differences,
     )
     result.figures["commitments"] = {"strict": _counts(ca, cb, strict), "overlap": _counts(ca, cb, pairs), **tallies}
@@ -482,6 +563,15 @@ def _opt(x: Span | None) -> str:
 
 def _same_ref(x: str | None, y: str | None, mapping: Mapping[str, str]) -> bool:
     return (x is None and y is None) or (x is not None and mapping.get(x) == y)
+
+
+def _source(source: AttributionSource) -> str:
+    """An attribution's source in one word: the official's or source's id, or ``unresolved:<reason>``."""
+    if isinstance(source, OfficialSource):
+        return source.official_id
+    if isinstance(source, SourceReference):
+        return f"source:{source.source_id}"
+    return f"unresolved:{source.reason}"
 
 
 def _mention_items(doc: AnnotatedDocument) -> list[MentionItem]:
