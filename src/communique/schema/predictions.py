@@ -20,7 +20,7 @@ a field-less base that tells the walk which models are spans. Relative to the go
 * the document and every item may carry ``meta``, a free-form object that scoring ignores (model names,
   prompts, raw scores). Any other unknown field is an error.
 
-A gold annotation document is therefore a valid prediction. ``schema/prediction.schema.json`` is generated
+A gold annotation document becomes a valid prediction through :func:`gold_as_prediction`. ``schema/prediction.schema.json`` is generated
 from :class:`PredictedDocument`; ``schema/prediction.flat.schema.json`` is the same schema with every
 ``$ref`` inlined, for structured-output APIs that do not resolve references.
 """
@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from communique.schema.models import (
     SHA256_PATTERN,
+    AnnotatedDocument,
     AttributionKind,
     CommitmentKind,
     Country,
@@ -70,6 +71,7 @@ __all__ = [
     "PredictedSource",
     "PredictedSpan",
     "PredictedTime",
+    "gold_as_prediction",
     "inline_refs",
 ]
 
@@ -346,3 +348,25 @@ class FlatPredictedDocument(PredictedDocument):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return inline_refs(PredictedDocument.model_json_schema(*args, **kwargs))
+
+
+def gold_as_prediction(doc: AnnotatedDocument) -> dict[str, Any]:
+    """A gold document as prediction data (JSON-ready): what a perfect extractor would output.
+
+    The two formats differ only where the gold is stricter: an attribution's ``source`` union becomes
+    ``speaker_id``, ``source_id`` or ``source_unresolved``; ``review`` and ``schema_version`` are dropped.
+    """
+    data = doc.model_dump(mode="json", exclude_none=True, exclude={"schema_version"})
+    for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
+        for item in data.get(layer, []):
+            item.pop("review", None)
+    for attribution in data.get("attributions", []):
+        source = attribution.pop("source")
+        attribution.pop("source_span", None)  # a prediction gives the source by one field only
+        if source["type"] == "official":
+            attribution["speaker_id"] = source["official_id"]
+        elif source["type"] == "source":
+            attribution["source_id"] = source["source_id"]
+        else:
+            attribution["source_unresolved"] = source["reason"]
+    return data
