@@ -581,14 +581,11 @@ class _Extractor:
                 )
             )
             official = self.official(actor)
+            if official is None:  # no official to act: format 2.0 has no commitment without an actor
+                continue
             commitment: dict[str, Any] = {
                 "id": f"c{len(found) + 1}",
-                # no actor found: the key is left out rather than given empty (format 2.0 wants at least one)
-                **(
-                    {"actors": [{"official_id": actor, "country": official.country if official else None}]}
-                    if actor
-                    else {}
-                ),
+                "actors": [{"official_id": official.id, "country": official.country}],
                 "kind": kind,
                 "content": self.span(content_start, clause_end),
                 "evidence": self.span(clause_start, clause_end),

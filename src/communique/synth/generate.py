@@ -38,6 +38,7 @@ from communique.schema.models import (
     Span,
     labels,
 )
+from communique.schema.predictions import gold_as_prediction
 
 TARGET_CHARS = 8_000
 
@@ -421,31 +422,10 @@ def document_id(seed: int, index: int) -> str:
     return f"synth-{seed}-{index:06d}"
 
 
-def prediction_of(gold: dict[str, Any]) -> dict[str, Any]:
-    """The prediction (format 2.0) that states exactly the gold (format 2.0) ``gold``: an attribution's
-    ``source`` becomes ``speaker_id``, ``source_id`` or ``source_unresolved``; ``review`` and the file's
-    ``schema_version`` are not part of a prediction."""
-    pred: dict[str, Any] = json.loads(json.dumps(gold))
-    pred.pop("schema_version", None)
-    for layer in ANNOTATION_LAYERS:
-        for item in pred.get(layer, []):
-            item.pop("review", None)
-    for attribution in pred.get("attributions", []):
-        source = attribution.pop("source")
-        attribution.pop("source_span", None)  # a prediction gives its source one way only
-        if source["type"] == "official":
-            attribution["speaker_id"] = source["official_id"]
-        elif source["type"] == "source":
-            attribution["source_id"] = source["source_id"]
-        else:
-            attribution["source_unresolved"] = source["reason"]
-    return pred
-
-
 def perturb(gold: dict[str, Any], text: str, rng: random.Random, error_rate: float) -> dict[str, Any]:
     """A gold-shaped prediction (format 2.0) with controlled errors: each item is, with probability
     ``error_rate``, dropped, shifted by one character (its text updated), relabelled, or given a spurious twin."""
-    pred = prediction_of(gold)
+    pred = gold_as_prediction(AnnotatedDocument.model_validate(gold))
     kinds = labels(CommitmentKind)
 
     def shifted(span: dict[str, Any]) -> dict[str, Any]:
@@ -472,7 +452,7 @@ def perturb(gold: dict[str, Any], text: str, rng: random.Random, error_rate: flo
         if rng.random() < error_rate:
             c["kind"] = rng.choice(kinds)
         if c.get("attribution_id") not in attribution_ids:
-            c["attribution_id"] = None
+            c.pop("attribution_id", None)
     return pred
 
 

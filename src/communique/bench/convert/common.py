@@ -123,6 +123,7 @@ class DocumentBuilder:
         self.meetings: list[dict[str, Any]] = []
         self.commitments: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
+        self.skipped: list[str] = []  # what had no place in the line, for a note
 
     # -- spans
 
@@ -296,13 +297,19 @@ class DocumentBuilder:
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
+        """Add a commitment of the officials at ``actors``; without one it is skipped and noted (format 2.0
+        has no commitment without an actor)."""
         placed = self.span(*evidence)
         if placed is None:
             return
-        commitment: dict[str, Any] = {"id": f"c{len(self.commitments) + 1}"}
         found = [ref for ref in (self.person("official", where) for where in actors) if ref]
-        if found:  # format 2.0 wants at least one actor when `actors` is given; the country is the actor's
-            commitment["actors"] = [{**ref, **({"country": country} if country else {})} for ref in found]
+        if not found:  # format 2.0: a commitment is an act of at least one official
+            self.skipped.append("commitment without an actor")
+            return
+        commitment: dict[str, Any] = {
+            "id": f"c{len(self.commitments) + 1}",
+            "actors": [{**ref, **({"country": country} if country else {})} for ref in found],
+        }
         if kind:
             commitment["kind"] = KIND_MAP.get(kind, kind)
         commitment["evidence"] = placed

@@ -93,6 +93,7 @@ def _note_unplaced(out: Converted, where: str, labels: Iterable[str]) -> None:
 
 def _finish(out: Converted, builder: DocumentBuilder) -> None:
     out.issues.extend(builder.text_issues())
+    _note_unplaced(out, builder.where, builder.skipped)
     out.lines.append(builder.build())
 
 
@@ -452,7 +453,7 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
         if label in ("Attribution", "Quote"):  # Quote: brat files of format 1
             contents = [f for t in roles.get("Content", []) for f in frags(t)]
             cues = frags(trigger) if frags(trigger) != contents else []
-            source = (roles.get("Source") or roles.get("Speaker") or [None])[0]
+            source = next(iter(roles.get("Source") or roles.get("Speaker") or []), None)
             builder.add_attribution(
                 contents,
                 cues=cues,
