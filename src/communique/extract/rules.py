@@ -197,6 +197,14 @@ CLAUSE_BREAK = re.compile(
     r", (?=(?:adding|noting|stating|saying|while|underlining|calling|according to|describing|as|but|which)\b)"
 )
 OPENING, CLOSING = '“"', '”"'
+#: speech acts reported by their verb (guidelines 2.0, 6.1): "pledged to X", "invited Y to X", "thanked Y"
+NARRATIVE = re.compile(
+    r"\b(?P<cue>pledged|promised|vowed|offered|invited|inviting|urged|called on|asked)"
+    r"(?: (?:him|her|them|(?:his|her|their) \w+|[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*))? to (?P<content>[^.;“”\"]+)"
+    r"|\b(?P<cue2>called for|thanked|praised|welcomed|proposed)(?: that)? (?P<content2>[^.;“”\"]+)"
+)
+#: "thanked his counterpart and offered to ...": a coordinated verb ends the content
+NEXT_VERB = re.compile(r",? and (?=(?:\w+ed|said|told|met|sent|spoke)\b)|, (?=\w+ing\b)")
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|He|She)$")
 
 MEETING = re.compile(
@@ -229,13 +237,17 @@ COMMISSIVES = (
 )
 #: reporting verb -> Searle class of the reported act (guidelines 6); any other cue reports an assertion
 SPEECH_ACTS = (
-    (r"urged?|urges|call(?:ed|s)? (?:for|on)|invit(?:ed|es?)|ask(?:ed|s)?|demand(?:ed|s)?", "directive"),
-    (r"pledg(?:ed|es?)|promis(?:ed|es?)|offer(?:ed|s)?|vow(?:ed|s)?", "commissive"),
-    (r"thank(?:ed|s)?|prais(?:ed|es?)|welcom(?:ed|es?)|congratulat(?:ed|es?)", "expressive"),
+    (
+        r"urg(?:ed?|es|ing)|call(?:ed|s|ing)? (?:for|on)|invit(?:ed|es?|ing)|ask(?:ed|s|ing)?|demand(?:ed|s|ing)?"
+        r"|propos(?:ed|es?|ing)|suggest(?:ed|s|ing)?",
+        "directive",
+    ),
+    (r"pledg(?:ed|es?|ing)|promis(?:ed|es?|ing)|offer(?:ed|s|ing)?|vow(?:ed|s|ing)?", "commissive"),
+    (r"thank(?:ed|s|ing)?|prais(?:ed|es?|ing)|welcom(?:ed|es?|ing)|congratulat(?:ed|es?|ing)", "expressive"),
 )
 #: the medium of a meeting, from words of its sentence (guidelines 5: mode)
-TELEPHONE = re.compile(r"(?:tele)?phone|phone call", re.IGNORECASE)
-VIDEO = re.compile(r"video(?:conference|link|[- ](?:conference|link|call))?|virtual(?:ly)?", re.IGNORECASE)
+TELEPHONE = re.compile(r"\b(?:tele)?phone\b|\bphone call\b", re.IGNORECASE)
+VIDEO = re.compile(r"\bvideo(?:conference|link|[- ](?:conference|link|call))?\b|\bvirtual(?:ly)?\b", re.IGNORECASE)
 #: meeting verbs that say the officials were in the same place
 IN_PERSON = re.compile(r"^(?:met|meets|meeting|hosted|hosts|received|receives|welcomed|welcomes|visited|visiting)\b")
 MODAL = re.compile(r"\b(?:will not|won't|shall not|will|shall|have to|has to|must|should|can|could)\b")
@@ -502,6 +514,47 @@ class _Extractor:
             cue_end = m.start("cue") + len(m["cue"].split()[0])  # "told Mansour": the cue is "told"
             speaker = self.speaker_near(m.start("cue"), cue_end, self.sentence(m.start())[0], m.start())
             self.add_quote((content_start, content_end), (m.start("cue"), cue_end), speaker, "indirect")
+        self.find_narrative_acts()
+
+    def find_narrative_acts(self) -> None:
+        """Speech acts reported by their verb alone (*Long pledged to send ...*, *Mansour thanked ...*)."""
+        taken = [(s, e) for s, e, _ in self.quote_spans]
+        at = 0
+        while m := NARRATIVE.search(self.text, at):
+            cue = "cue" if m["cue"] else "cue2"
+            content = "content" if m["cue"] else "content2"
+            at = m.end(cue)  # the next verb may sit inside this content ("thanked X and offered to ...")
+            if self.in_heading(m.start()) or any(s <= m.start() < e for s, e in taken):
+                continue
+            content_start, content_end = m.start(content), m.end(content)
+            cut = NEXT_VERB.search(self.text, content_start, content_end) or CLAUSE_BREAK.search(
+                self.text, content_start, content_end
+            )
+            if cut:
+                content_end = cut.start()
+            if m[cue] == "welcomed" and self.nearest_in(content_start, content_end, last=False):
+                continue  # "welcomed his counterpart": a reception (a meeting), not a stance
+            speaker = self.subject_of(m.start(cue))
+            if speaker is None:  # "officials praised the plan": not an official's act
+                continue
+            self.add_quote((content_start, content_end), (m.start(cue), m.end(cue)), speaker, "indirect")
+
+    def subject_of(self, cue_start: int) -> str | None:
+        """The official whose act the verb at ``cue_start`` reports: mentioned right before it (*Long pledged*,
+        *He also proposed*), or the sentence's first official for a participle or a coordinated verb (*Dawson
+        told Sato, inviting him*; *Mansour thanked X and offered*); None when the subject is no official."""
+        s_start = self.sentence(cue_start)[0]
+        before = self.text[s_start:cue_start]
+        if re.search(r"\b(?:he|she|He|She)(?: also)? $", before):
+            return self.last_before(cue_start)
+        near = [mm for mm in self.mentions() if s_start <= mm.start and mm.end <= cue_start]
+        if near and re.fullmatch(r"\s*(?:also |then |later |has |had )?", self.text[near[-1].end : cue_start]):
+            return near[-1].official
+        coordinated = re.search(r"(?:, | and )$", before) is not None
+        first = near[0] if near else None
+        if coordinated and first is not None:
+            return first.official
+        return None
 
     # -- 4. meetings
 
