@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from communique import load_corpus_document
 from communique.bench import parse_predictions, score
@@ -14,6 +16,7 @@ from communique.cli.main import main
 from communique.extract import extract
 from communique.extract.rules import meeting_mode, speech_act
 from communique.schema.models import CorpusDocument, SeedMetadata, Span
+from communique.schema.predictions import PredictedDocument
 
 from .conftest import CORPUS, DOC_ID, GOLD
 
@@ -303,3 +306,32 @@ def test_speech_acts_reported_by_their_verb_alone():
     for a in out["attributions"]:
         for span in [*a["cues"], *a["contents"]]:
             assert text[span["start"] : span["end"]] == span["text"]
+
+
+_WORDS = st.sampled_from(
+    [
+        "General Omar Haddad", "Haddad", "Defence Minister Anna Berg", "Berg", "he", "said", "that", "pledged to",
+        "invited", "thanked", "met", "hosted", "by phone", "will", "should", "ready to", "expected", "the plan",
+        "send troops", "“", "”", ",", ".", "and", "Jordanian", "counterpart", "\n\n", "visit Amman", "Ø",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_WORDS, min_size=1, max_size=40))
+def test_any_text_gives_a_valid_prediction_whose_spans_are_the_text(words: list[str]):
+    text = " ".join(words).strip() or "x"
+    out = extract(_document(text), "rules")
+    PredictedDocument.model_validate(out)  # format 2.0, whatever the text
+    spans: list[dict] = []
+    for official in out["officials"]:
+        spans += official["mentions"]
+    for a in out["attributions"]:
+        spans += [*a["cues"], *a["contents"]]
+    for m in out["meetings"]:
+        spans += m["evidence"]
+    for c in out["commitments"]:
+        spans += [c["evidence"], c["content"], c["modality"]]
+        assert c["actors"] and all(x["official_id"] in {o["id"] for o in out["officials"]} for x in c["actors"])
+    for span in spans:
+        assert text[span["start"] : span["end"]] == span["text"] and span["text"]

@@ -381,7 +381,7 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
     data = {
         "document_id": document_id(seed, index),
         "text_sha256": sha256_text(text),
-        "guidelines_version": "2.0",
+        "guidelines_version": "1.1",  # mention boundaries follow 1.1 (rank and name in one mention)
         "annotators": ["synth"],
         "officials": [
             {
