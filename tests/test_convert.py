@@ -431,8 +431,9 @@ def _ann(lines: list[str]) -> str:
 
 
 def test_brat_v2_events_attributes_and_several_actors(corpus: Path, tmp_path: Path):
-    """Format 2.0 brat: Attribution events with a Source, SpeechAct and Mode attributes, numbered Actor roles;
-    format 1's names (Quote, Speaker, QuoteKind, kind pledge) are still read."""
+    """Format 2.0 brat as `export brat` writes it: Attribution events whose Source is an official's mention or
+    a SourceMention, SpeechAct/Unresolved/MeetingMode/ModalityType attributes, numbered Actor roles with their
+    countries in the note; format 1's names (Quote, Speaker, QuoteKind, kind pledge) are still read."""
     folder = tmp_path / "ann"
     folder.mkdir()
     (folder / "talks.txt").write_text(TEXT, encoding="utf-8")
@@ -451,7 +452,7 @@ def test_brat_v2_events_attributes_and_several_actors(corpus: Path, tmp_path: Pa
         f"*\tEquiv {ids['berg']} {ids['berg2']}",
         f"*\tEquiv {ids['kowal']} {ids['kowal2']}",
         f"E1\tMeeting:{ids['met']} Participant:{ids['berg']} Participant2:{ids['kowal']}",
-        "A1\tMode E1 in_person",
+        "A1\tMeetingMode E1 in_person",
         "A2\tStatus E1 stated",
         f"E2\tAttribution:{ids['said']} Content:{ids['content']} Source:{ids['berg2']}",
         "A3\tAttributionKind E2 direct",
@@ -461,6 +462,8 @@ def test_brat_v2_events_attributes_and_several_actors(corpus: Path, tmp_path: Pa
         f"E4\tCommitment:{ids['content']} Actor:{ids['berg2']} Actor2:{ids['kowal2']} Content:{ids['deepen']}"
         f" Modality:{ids['will']}",
         "A6\tCommitmentKind E4 pledge",
+        "A7\tModalityType E4 deontic",
+        "#1\tAnnotatorNotes E4\tcommitment=c1; countries=-,POL",
         f"E5\tCommitment:{ids['content2']}",  # no actor: format 2.0 has no place for it
     ]
     (folder / "talks.ann").write_text(_ann(lines), encoding="utf-8")
@@ -484,10 +487,67 @@ def test_brat_v2_events_attributes_and_several_actors(corpus: Path, tmp_path: Pa
     assert "speech_act" not in indirect  # not given: not guessed
     (commitment,) = line["commitments"]
     assert commitment["kind"] == "promise"  # format 1's pledge
-    assert sorted(a["official_id"] for a in commitment["actors"]) == sorted(officials.values())
+    assert commitment["actors"] == [
+        {"official_id": officials["Anna Berg"]},
+        {"official_id": officials["Jan Kowal"], "country": "POL"},
+    ]
+    assert commitment["modality_type"] == "deontic"
     assert commitment["modality"] == _span(TEXT, "will")
     assert [i.code for i in result.issues] == ["convert-label-skipped"]
     assert "commitment without an actor (1)" in result.issues[0].message
+
+
+NEWTEXTS = Path(__file__).resolve().parent / "fixtures" / "newtexts"
+
+
+def test_brat_export_of_gold_with_sources_converts_back_to_a_perfect_score(tmp_path: Path):
+    gold, corpus = NEWTEXTS / "gold" / "widened", NEWTEXTS / "corpus"  # "the ministry said", "the statement"
+    out = tmp_path / "brat"
+    assert main(["export", "brat", "--out", str(out), "--annotations", str(gold), "--corpus", str(corpus)]) == 0
+    result = convert_path("brat", out, corpus)
+    assert result.issues == [] and len(result.lines) == 3
+    assert any(line["sources"] for line in result.lines)
+    report = score(gold, result.lines, corpus=corpus, samples=10).report
+    for key, metric in report["metrics"].items():
+        value = metric.get("f1", metric.get("accuracy"))
+        assert value == pytest.approx(1.0), key
+    assert report["metrics"]["sources.attributed"]["f1"] == pytest.approx(1.0)
+
+
+def test_brat_sources_and_unresolved_sources(corpus: Path, tmp_path: Path):
+    text = "The ministry said, according to a statement, that “talks will go on.” It was stated that all went well."
+    corpus = _write_corpus(tmp_path / "corpus", {"ministry": text})
+    folder = tmp_path / "ann"
+    folder.mkdir()
+    t = {n: _at(text, p) for n, p in {"ministry": "ministry", "statement": "statement", "said": "said",
+         "stated": "stated", "c1": "talks will go on.", "c2": "all went well"}.items()}  # fmt: skip
+    label = {"ministry": "SourceMention", "statement": "SourceMention", "said": "Attribution", "stated": "Attribution"}
+    ids = {n: f"T{i}" for i, n in enumerate(t, start=1)}
+    lines = [f"{ids[n]}\t{label.get(n, 'AttributionContent')} {s} {e}\t{text[s:e]}" for n, (s, e) in t.items()]
+    lines += [
+        "A1\tSourceType T1 institution",
+        "A2\tSourceType T2 statement",
+        "#1\tAnnotatorNotes T1\tsource=s7; country=NOR",
+        "#2\tAnnotatorNotes T2\tsource=s8",
+        f"E1\tAttribution:{ids['said']} Content:{ids['c1']} Source:{ids['ministry']}",
+        f"E2\tAttribution:{ids['stated']} Content:{ids['c2']}",
+        "A3\tUnresolved E2 unnamed",
+    ]
+    (folder / "ministry.ann").write_text(_ann(lines), encoding="utf-8")
+    result = convert_path("brat", folder, corpus)
+    assert result.issues == []  # the unused statement source is read, not skipped
+    (line,) = result.lines
+    _valid(line)
+    ministry, statement = line["sources"]
+    assert (ministry["type"], ministry["country"], ministry["mentions"]) == (
+        "institution",
+        "NOR",
+        [_span(text, "ministry")],
+    )
+    assert statement["type"] == "statement" and "country" not in statement
+    said, stated = line["attributions"]
+    assert said["source_id"] == ministry["id"] and "speaker_id" not in said
+    assert stated["source_unresolved"] == "unnamed"
 
 
 def test_brat_plain_entities_and_a_bad_line(corpus: Path, tmp_path: Path):

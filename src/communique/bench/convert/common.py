@@ -120,6 +120,9 @@ class DocumentBuilder:
         self.by_key: dict[str, _Official] = {}
         self.mention_at: dict[tuple[int, int], _Official] = {}
         self.attributions: list[dict[str, Any]] = []
+        self.sources: list[dict[str, Any]] = []
+        self.source_by_key: dict[str, dict[str, Any]] = {}
+        self.source_at: dict[tuple[int, int], str] = {}  # a source mention's offsets -> its source's id
         self.meetings: list[dict[str, Any]] = []
         self.commitments: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
@@ -223,24 +226,53 @@ class DocumentBuilder:
         placed = self.span(*span)
         return {f"{field_name}_span": placed} if placed else {}
 
+    def add_source_mention(
+        self, start: int, end: int, *, key: str, type_: str | None = None, country: str | None = None
+    ) -> str | None:
+        """Add a mention of a non-official source (``key``: the source's own key); return the source's id."""
+        span = self.span(start, end)
+        if span is None:
+            return None
+        source = self.source_by_key.get(key)
+        if source is None:
+            source = {"id": f"s{len(self.sources) + 1}", "mentions": []}
+            source.update({k: v for k, v in (("type", type_), ("country", country)) if v})
+            self.sources.append(source)
+            self.source_by_key[key] = source
+        source["mentions"].append(span)
+        self.source_at[(start, end)] = source["id"]
+        return str(source["id"])
+
     def add_attribution(
         self,
         contents: Iterable[tuple[int, int]],
         *,
         cues: Iterable[tuple[int, int]] = (),
         speaker: tuple[int, int] | None = None,
+        unresolved: str | None = None,
+        addressee: tuple[int, int] | None = None,
         kind: str | None = None,
         speech_act: str | None = None,
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
-        """Add an attribution (a quote, in most tools' words); ``speaker`` is where its source is."""
+        """Add an attribution (a quote, in most tools' words). ``speaker`` is where its source is named: a
+        mention of a non-official source makes it ``source_id``, else the official there (``speaker_id`` or
+        ``speaker_span``); with no speaker, ``unresolved`` gives the reason."""
         spans = [s for s in (self.span(*c) for c in contents) if s]
         if not spans:
             return
+        source: dict[str, Any] = {}
+        if speaker is not None and speaker in self.source_at:
+            source = {"source_id": self.source_at[speaker]}
+        elif speaker is not None:
+            source = self.person("speaker", speaker)
+        elif unresolved:
+            source = {"source_unresolved": unresolved}
         attribution: dict[str, Any] = {
             "id": f"a{len(self.attributions) + 1}",
-            **self.person("speaker", speaker),
+            **source,
+            **self.person("addressee", addressee),
             "cues": [s for s in (self.span(*c) for c in cues) if s],
             "contents": spans,
         }
@@ -294,6 +326,8 @@ class DocumentBuilder:
         time: tuple[int, int] | None = None,
         kind: str | None = None,
         country: str | None = None,
+        countries: Iterable[str | None] = (),
+        modality_type: str | None = None,
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
@@ -302,14 +336,17 @@ class DocumentBuilder:
         placed = self.span(*evidence)
         if placed is None:
             return
-        found = [ref for ref in (self.person("official", where) for where in actors) if ref]
+        places = list(actors)
+        spoken_for = [*countries, *[None] * len(places)][: len(places)]  # per actor, in order
+        found = [
+            {**ref, **({"country": each or country} if each or country else {})}
+            for ref, each in zip((self.person("official", where) for where in places), spoken_for, strict=True)
+            if ref
+        ]
         if not found:  # format 2.0: a commitment is an act of at least one official
             self.skipped.append("commitment without an actor")
             return
-        commitment: dict[str, Any] = {
-            "id": f"c{len(self.commitments) + 1}",
-            "actors": [{**ref, **({"country": country} if country else {})} for ref in found],
-        }
+        commitment: dict[str, Any] = {"id": f"c{len(self.commitments) + 1}", "actors": found}
         if kind:
             commitment["kind"] = KIND_MAP.get(kind, kind)
         commitment["evidence"] = placed
@@ -318,6 +355,8 @@ class DocumentBuilder:
                 commitment[name] = span
         if time and (span := self.span(*time)):
             commitment["time"] = {**span, "value": None}
+        if modality_type:
+            commitment["modality_type"] = modality_type
         _extras(commitment, confidence, meta)
         self.commitments.append(commitment)
 
@@ -370,7 +409,7 @@ class DocumentBuilder:
             {"id": o.id, **({"name": o.name} if o.name else {}), "mentions": sorted(o.mentions, key=_order)}
             for o in self.officials
         ]
-        line["sources"] = []  # no converter source tells non-official sources apart
+        line["sources"] = self.sources
         line["meetings"] = self.meetings
         line["attributions"] = self.attributions
         line["commitments"] = self.commitments

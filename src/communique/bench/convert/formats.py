@@ -14,7 +14,8 @@ What the formats call a quote is an attribution of format 2.0, its speaker the a
   ``word`` alone (aligned in order), grouped (``entity_group``) or per token (``entity`` = ``B-PER``).
 * ``brat``: a folder of ``.ann`` + ``.txt`` (or one ``.ann``), as ``communique export brat`` writes them:
   ``Attribution`` (or format 1's ``Quote``)/``Meeting``/``Commitment`` events, ``Equiv`` officials,
-  ``Form``/``AttributionKind``/``SpeechAct``/``Mode``/... attributes (format 1's ``QuoteKind`` too);
+  ``SourceMention`` sources, ``Form``/``AttributionKind``/``SpeechAct``/``Unresolved``/``MeetingMode``/
+  ``ModalityType``/... attributes and the notes (format 1's ``Quote``, ``Speaker``, ``QuoteKind`` too);
   plain entities are read by label like the other formats.
 * ``labelstudio``: a Label Studio JSON export (a list of tasks); ``labels`` results are spans, ``relation``
   results tie a speaker or cue to its quote. Offsets that do not fit as code points are tried as UTF-16
@@ -433,17 +434,22 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
         return (found[0][0], found[-1][1]) if found else None
 
     for tid, bound in bounds.items():
-        if role_of(bound.label) == "mention":
-            note = re.search(r"official=([^;]+)", notes.get(tid, ""))
-            name = re.search(r"name=(.+)$", notes.get(tid, ""))
-            span = first(tid)
-            if span:
-                builder.add_mention(
-                    *span,
-                    official=note.group(1) if note else official_of.get(tid, tid),
-                    name=name.group(1).strip() if name else None,
-                    form=attributes.get(tid, {}).get("Form"),
-                )
+        fields = note_fields(notes.get(tid, ""))
+        span = first(tid)
+        if span and role_of(bound.label) == "mention":
+            builder.add_mention(
+                *span,
+                official=fields.get("official") or official_of.get(tid, tid),
+                name=fields.get("name"),
+                form=attributes.get(tid, {}).get("Form"),
+            )
+        elif span and bound.label == "SourceMention":
+            builder.add_source_mention(
+                *span,
+                key=fields.get("source") or official_of.get(tid, tid),
+                type_=attributes.get(tid, {}).get("SourceType"),
+                country=fields.get("country"),
+            )
     for eid, label, args in events:
         roles: dict[str, list[str]] = {}
         for role, tid in args:
@@ -458,6 +464,8 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
                 contents,
                 cues=cues,
                 speaker=first(source),
+                unresolved=attrs.get("Unresolved"),
+                addressee=first(next(iter(roles.get("Addressee", [])), None)),
                 kind=attrs.get("AttributionKind") or attrs.get("QuoteKind"),
                 speech_act=attrs.get("SpeechAct"),
             )
@@ -475,10 +483,10 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
                 location=first(roles.get("Location", [None])[0]),
                 time=first(roles.get("Time", [None])[0]),
                 status=attrs.get("Status"),
-                mode=attrs.get("Mode"),
+                mode=attrs.get("MeetingMode"),
             )
         elif label == "Commitment" and (evidence := first(trigger)):
-            country = re.search(r"country=([A-Z]{3})", notes.get(eid, ""))
+            fields = note_fields(notes.get(eid, ""))
             builder.add_commitment(
                 evidence,
                 # brat numbers a repeated role: Actor, Actor2, ...
@@ -489,7 +497,10 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
                 modality=first(roles.get("Modality", [None])[0]),
                 time=first(roles.get("Time", [None])[0]),
                 kind=attrs.get("CommitmentKind"),
-                country=country.group(1) if country else None,
+                country=fields.get("country"),  # format 1: one country
+                # format 2.0: the country each actor speaks for, in actor order ("-": not said)
+                countries=[c if c != "-" else None for c in fields.get("countries", "").split(",") if c],
+                modality_type=attrs.get("ModalityType"),
             )
     loose = [
         (f[0], f[1], b.label, None)
@@ -498,10 +509,34 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
         for f in b.fragments
     ]
     unplaced = builder.add_labelled(loose)
-    _note_unplaced(
-        out, where, unplaced + [b.label for t, b in bounds.items() if t not in in_event and role_of(b.label) is None]
-    )
+    loose_labels = [  # source mentions were read above
+        b.label
+        for t, b in bounds.items()
+        if t not in in_event and role_of(b.label) is None and b.label != "SourceMention"
+    ]
+    _note_unplaced(out, where, unplaced + loose_labels)
     _finish(out, builder)
+
+
+#: one ``key=value`` of an ``AnnotatorNotes`` list; a value with ``;`` or spaces at its ends is a JSON string
+_NOTE_FIELD = re.compile(r'\s*(\w+)=("(?:[^"\\]|\\.)*"|[^;]*?)\s*(?:;|$)')
+
+
+def note_fields(note: str) -> dict[str, str]:
+    """``official=o1; name="Ali; Reza"`` -> ``{"official": "o1", "name": "Ali; Reza"}`` (as ``communique export
+    brat`` writes notes); a note that is no such list gives what could be read before the first misfit."""
+    out: dict[str, str] = {}
+    at, note = 0, note.strip()
+    while at < len(note) and (match := _NOTE_FIELD.match(note, at)) and match.end() > at:
+        key, value = match.group(1), match.group(2)
+        if value.startswith('"'):
+            try:
+                value = str(json.loads(value))
+            except ValueError:
+                break
+        out[key] = value
+        at = match.end()
+    return out
 
 
 def read_brat(path: Path, index: CorpusIndex, out: Converted) -> None:
