@@ -593,6 +593,28 @@ def test_labelstudio_export_with_relations(corpus: Path, tmp_path: Path):
     assert quote["cues"] == [_span(TEXT, "said")]
 
 
+def test_labelstudio_labels_of_the_communique_config(corpus: Path, tmp_path: Path):
+    """The labels `communique export label-studio` configures ("Mention: name", "Attribution content", ...)."""
+    results = [
+        _ls_result("a", "Anna Berg", "Mention: name"),
+        _ls_result("b", "Berg", "Mention: name", 2),
+        _ls_result("q", "We will deepen our cooperation in the coming years,", "Attribution content"),
+        _ls_result("c", "said", "Attribution cue"),
+        _ls_result("s", "Berg", "Attribution source", 2),
+        {"type": "relation", "from_id": "q", "to_id": "s", "labels": ["source"]},
+        {"type": "relation", "from_id": "q", "to_id": "c"},
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"id": 7, "data": {"text": TEXT}, "annotations": [{"result": results}]}]))
+    result = convert_path("labelstudio", path, corpus)
+    (line,) = result.lines
+    _valid(line)
+    assert result.issues == []
+    (attribution,) = line["attributions"]
+    assert attribution["speaker_id"] == line["officials"][0]["id"]
+    assert attribution["cues"] == [_span(TEXT, "said")]
+
+
 def test_labelstudio_utf16_offsets_are_converted(tmp_path: Path):
     text = "The minister 🇮🇷 Anna Berg spoke to the press at length about the talks."
     corpus = _write_corpus(tmp_path / "corpus", {"emoji": text})

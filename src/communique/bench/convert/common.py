@@ -43,8 +43,10 @@ LABELS: dict[str, str] = {
     "quotecontent": "content",
     "content": "content",
     "cue": "cue",
+    "attributioncue": "cue",
     "speaker": "speaker",
     "source": "speaker",
+    "attributionsource": "speaker",
     "meeting": "meeting",
     "commitment": "commitment",
 }
@@ -54,6 +56,7 @@ def role_of(label: str) -> str | None:
     """What a source label becomes (``mention``, ``content`` of an attribution, ``cue``, ``speaker`` (its
     source), ``meeting``, ``commitment``), or None for labels a prediction has no place for (``ORG``, ``GPE`` ...)."""
     bare = re.sub(r"^[BIES]-", "", label.strip(), flags=re.IGNORECASE)  # IOB prefixes, as pipelines leave them
+    bare = re.sub(r"^mention:.*", "mention", bare, flags=re.IGNORECASE)  # "Mention: name" (export label-studio)
     return LABELS.get(re.sub(r"[\s_-]", "", bare).casefold())
 
 
