@@ -1,5 +1,9 @@
 """What every converter shares: finding the corpus document, and building one prediction line from spans.
 
+The line is in prediction format 2.0: ``officials``, ``sources``, ``meetings``, ``attributions`` (what a
+source calls a quote) and ``commitments`` (with their ``actors``). Commitment kinds of format 1 that a
+source still uses (``pledge``, ``invitation`` ...) are mapped onto the ten kinds of guidelines 2.0.
+
 A converter reads spans in the *source's* text (a spaCy ``Doc``, a brat ``.txt``, a Label Studio task). When
 that text is the corpus text, spans keep their offsets. When it differs (a tokenizer rejoined the words, a
 tool normalised quotes), spans are written as text alone with the ``occurrence`` they have in the source
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from communique.annotate.migrate import KIND_MAP
 from communique.annotate.names import name_words
 from communique.schema.errors import Issue, issue
 
@@ -33,18 +38,21 @@ LABELS: dict[str, str] = {
     "official": "mention",
     "mention": "mention",
     "quote": "content",
+    "attribution": "content",
+    "attributioncontent": "content",
     "quotecontent": "content",
     "content": "content",
     "cue": "cue",
     "speaker": "speaker",
+    "source": "speaker",
     "meeting": "meeting",
     "commitment": "commitment",
 }
 
 
 def role_of(label: str) -> str | None:
-    """What a source label becomes (``mention``, ``content``, ``cue``, ``speaker``, ``meeting``,
-    ``commitment``), or None for labels a prediction has no place for (``ORG``, ``GPE`` ...)."""
+    """What a source label becomes (``mention``, ``content`` of an attribution, ``cue``, ``speaker`` (its
+    source), ``meeting``, ``commitment``), or None for labels a prediction has no place for (``ORG``, ``GPE`` ...)."""
     bare = re.sub(r"^[BIES]-", "", label.strip(), flags=re.IGNORECASE)  # IOB prefixes, as pipelines leave them
     return LABELS.get(re.sub(r"[\s_-]", "", bare).casefold())
 
@@ -111,10 +119,11 @@ class DocumentBuilder:
         self.officials: list[_Official] = []
         self.by_key: dict[str, _Official] = {}
         self.mention_at: dict[tuple[int, int], _Official] = {}
-        self.quotes: list[dict[str, Any]] = []
+        self.attributions: list[dict[str, Any]] = []
         self.meetings: list[dict[str, Any]] = []
         self.commitments: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
+        self.skipped: list[str] = []  # what had no place in the line, for a note
 
     # -- spans
 
@@ -214,29 +223,33 @@ class DocumentBuilder:
         placed = self.span(*span)
         return {f"{field_name}_span": placed} if placed else {}
 
-    def add_quote(
+    def add_attribution(
         self,
         contents: Iterable[tuple[int, int]],
         *,
         cues: Iterable[tuple[int, int]] = (),
         speaker: tuple[int, int] | None = None,
         kind: str | None = None,
+        speech_act: str | None = None,
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
+        """Add an attribution (a quote, in most tools' words); ``speaker`` is where its source is."""
         spans = [s for s in (self.span(*c) for c in contents) if s]
         if not spans:
             return
-        quote: dict[str, Any] = {
-            "id": f"q{len(self.quotes) + 1}",
+        attribution: dict[str, Any] = {
+            "id": f"a{len(self.attributions) + 1}",
             **self.person("speaker", speaker),
             "cues": [s for s in (self.span(*c) for c in cues) if s],
             "contents": spans,
         }
         if kind:
-            quote["kind"] = kind
-        _extras(quote, confidence, meta)
-        self.quotes.append(quote)
+            attribution["kind"] = kind
+        if speech_act:
+            attribution["speech_act"] = speech_act
+        _extras(attribution, confidence, meta)
+        self.attributions.append(attribution)
 
     def add_meeting(
         self,
@@ -246,6 +259,7 @@ class DocumentBuilder:
         location: tuple[int, int] | None = None,
         time: tuple[int, int] | None = None,
         status: str | None = None,
+        mode: str | None = None,
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
@@ -264,6 +278,8 @@ class DocumentBuilder:
             meeting["time"] = {**placed, "value": None}
         if status:
             meeting["status"] = status
+        if mode:
+            meeting["mode"] = mode
         _extras(meeting, confidence, meta)
         if meeting["evidence"] or meeting["participants"]:
             self.meetings.append(meeting)
@@ -272,7 +288,7 @@ class DocumentBuilder:
         self,
         evidence: tuple[int, int],
         *,
-        actor: tuple[int, int] | None = None,
+        actors: Iterable[tuple[int, int]] = (),
         content: tuple[int, int] | None = None,
         modality: tuple[int, int] | None = None,
         time: tuple[int, int] | None = None,
@@ -281,14 +297,21 @@ class DocumentBuilder:
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
+        """Add a commitment of the officials at ``actors``; without one it is skipped and noted (format 2.0
+        has no commitment without an actor)."""
         placed = self.span(*evidence)
         if placed is None:
             return
-        commitment: dict[str, Any] = {"id": f"c{len(self.commitments) + 1}", **self.person("actor", actor)}
-        if country:
-            commitment["country"] = country
+        found = [ref for ref in (self.person("official", where) for where in actors) if ref]
+        if not found:  # format 2.0: a commitment is an act of at least one official
+            self.skipped.append("commitment without an actor")
+            return
+        commitment: dict[str, Any] = {
+            "id": f"c{len(self.commitments) + 1}",
+            "actors": [{**ref, **({"country": country} if country else {})} for ref in found],
+        }
         if kind:
-            commitment["kind"] = kind
+            commitment["kind"] = KIND_MAP.get(kind, kind)
         commitment["evidence"] = placed
         for name, where in (("content", content), ("modality", modality)):
             if where and (span := self.span(*where)):
@@ -301,7 +324,7 @@ class DocumentBuilder:
     # -- flat labelled spans (IOB tags, pipelines, Label Studio, plain brat entities)
 
     def add_labelled(self, spans: Iterable[tuple[int, int, str, float | None]]) -> list[str]:
-        """Turn labelled spans into items: mentions, and quotes whose cues and speakers are the nearest
+        """Turn labelled spans into items: mentions, and attributions whose cues and speakers are the nearest
         ``CUE``/``SPEAKER`` spans. Return the labels that had no place (for a note)."""
         by_role: dict[str, list[tuple[int, int, float | None]]] = {}
         unplaced: list[str] = []
@@ -324,7 +347,7 @@ class DocumentBuilder:
                     attached[nearest][role].append((start, end))
         for i, (start, end, confidence) in enumerate(contents):
             speakers = attached[i]["speaker"]
-            self.add_quote(
+            self.add_attribution(
                 [(start, end)],
                 cues=attached[i]["cue"],
                 speaker=speakers[0] if speakers else None,
@@ -347,8 +370,9 @@ class DocumentBuilder:
             {"id": o.id, **({"name": o.name} if o.name else {}), "mentions": sorted(o.mentions, key=_order)}
             for o in self.officials
         ]
+        line["sources"] = []  # no converter source tells non-official sources apart
         line["meetings"] = self.meetings
-        line["quotes"] = self.quotes
+        line["attributions"] = self.attributions
         line["commitments"] = self.commitments
         if self.meta:
             line["meta"] = self.meta

@@ -1,4 +1,6 @@
-"""Readers of external formats, each turning one input into prediction lines (JSON-ready dicts).
+"""Readers of external formats, each turning one input into prediction lines (JSON-ready dicts, format 2.0).
+
+What the formats call a quote is an attribution of format 2.0, its speaker the attribution's source.
 
 * ``spacy``: a spaCy ``DocBin`` (``.spacy``). Entities become mentions (``PERSON``/``PER`` labels; others
   are counted and left out); span groups become quotes where their spans are labelled (or their group is
@@ -11,7 +13,8 @@
   ``{"document_id", "text"?, "entities": [...]}``; entities with ``start``/``end`` (character offsets) or with
   ``word`` alone (aligned in order), grouped (``entity_group``) or per token (``entity`` = ``B-PER``).
 * ``brat``: a folder of ``.ann`` + ``.txt`` (or one ``.ann``), as ``communique export brat`` writes them:
-  ``Quote``/``Meeting``/``Commitment`` events, ``Equiv`` officials, ``Form``/``QuoteKind``/... attributes;
+  ``Attribution`` (or format 1's ``Quote``)/``Meeting``/``Commitment`` events, ``Equiv`` officials,
+  ``Form``/``AttributionKind``/``SpeechAct``/``Mode``/... attributes (format 1's ``QuoteKind`` too);
   plain entities are read by label like the other formats.
 * ``labelstudio``: a Label Studio JSON export (a list of tasks); ``labels`` results are spans, ``relation``
   results tie a speaker or cue to its quote. Offsets that do not fit as code points are tried as UTF-16
@@ -90,6 +93,7 @@ def _note_unplaced(out: Converted, where: str, labels: Iterable[str]) -> None:
 
 def _finish(out: Converted, builder: DocumentBuilder) -> None:
     out.issues.extend(builder.text_issues())
+    _note_unplaced(out, builder.where, builder.skipped)
     out.lines.append(builder.build())
 
 
@@ -158,7 +162,7 @@ def quotations_line(doc: Any, target: Target, triples: Iterable[Any] | None = No
             builder.add_mention(start, end)
         cues = [(doc[a].idx, doc[b].idx + len(doc[b])) for a, b in _runs(t.i for t in triple.cue)]
         content = triple.content
-        builder.add_quote(
+        builder.add_attribution(
             [(content.start_char, content.end_char)],
             cues=cues,
             speaker=speaker[0] if speaker else None,
@@ -446,11 +450,16 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
             roles.setdefault(role, []).append(tid)
         attrs = attributes.get(eid, {})
         trigger = roles.get("Trigger", [""])[0]
-        if label == "Quote":
+        if label in ("Attribution", "Quote"):  # Quote: brat files of format 1
             contents = [f for t in roles.get("Content", []) for f in frags(t)]
             cues = frags(trigger) if frags(trigger) != contents else []
-            builder.add_quote(
-                contents, cues=cues, speaker=first(roles.get("Speaker", [None])[0]), kind=attrs.get("QuoteKind")
+            source = next(iter(roles.get("Source") or roles.get("Speaker") or []), None)
+            builder.add_attribution(
+                contents,
+                cues=cues,
+                speaker=first(source),
+                kind=attrs.get("AttributionKind") or attrs.get("QuoteKind"),
+                speech_act=attrs.get("SpeechAct"),
             )
         elif label == "Meeting":
             people = [
@@ -466,12 +475,16 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
                 location=first(roles.get("Location", [None])[0]),
                 time=first(roles.get("Time", [None])[0]),
                 status=attrs.get("Status"),
+                mode=attrs.get("Mode"),
             )
         elif label == "Commitment" and (evidence := first(trigger)):
             country = re.search(r"country=([A-Z]{3})", notes.get(eid, ""))
             builder.add_commitment(
                 evidence,
-                actor=first(roles.get("Actor", [None])[0]),
+                # brat numbers a repeated role: Actor, Actor2, ...
+                actors=[
+                    s for r, tids in roles.items() if re.fullmatch(r"Actor\d*", r) for t in tids if (s := first(t))
+                ],
                 content=first(roles.get("Content", [None])[0]),
                 modality=first(roles.get("Modality", [None])[0]),
                 time=first(roles.get("Time", [None])[0]),
@@ -580,7 +593,7 @@ def _labelled_with_links(
     for key, parts in linked.items():
         s, e, _, confidence = spans[key]
         speaker = parts["speaker"][0] if parts["speaker"] else None
-        builder.add_quote([(s, e)], cues=parts["cue"], speaker=speaker, confidence=confidence)
+        builder.add_attribution([(s, e)], cues=parts["cue"], speaker=speaker, confidence=confidence)
     return builder.add_labelled([x for x in rest if role_of(x[2]) != "mention"])
 
 
