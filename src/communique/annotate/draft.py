@@ -334,10 +334,12 @@ class _Drafter:
     def document(self, corpus: CorpusDocument) -> tuple[CommentedMap, int]:
         self.draft_officials()
         sources, source_ids = self.draft_sources()
-        meetings = [m for i, m in enumerate(self.prediction.meetings) if (m := self.draft_meeting(i, m)) is not None]
-        attributions = [self.draft_attribution(i, a, sources, source_ids) for i, a in enumerate(self.prediction.attributions)]
+        meetings = [d for i, m in enumerate(self.prediction.meetings) if (d := self.draft_meeting(i, m)) is not None]
+        attributions = [
+            self.draft_attribution(i, a, sources, source_ids) for i, a in enumerate(self.prediction.attributions)
+        ]
         commitments = [
-            c for i, c in enumerate(self.prediction.commitments) if (c := self.draft_commitment(i, c)) is not None
+            d for i, c in enumerate(self.prediction.commitments) if (d := self.draft_commitment(i, c)) is not None
         ]
         participants = {str(p["official_id"]) for m in meetings for p in m["participants"]}
         officials = CommentedSeq()
