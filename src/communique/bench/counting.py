@@ -354,16 +354,17 @@ def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignm
     matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
     for i, j in pairs:
         g, p = golds[i], preds[j]
+        # sets of resolved officials: two references to one official are one actor
         found = len(actors(p) & g.actors)
         tally.add(unit(g.start), key, "tp", found)
         tally.add(unit(g.start), key, "fn", len(g.actors) - found)
-        tally.add(unit(g.start), key, "fp", len(p.actors) - found)
+        tally.add(unit(g.start), key, "fp", len(actors(p)) - found)
     for i, g in enumerate(golds):
         if i not in matched_g:
             tally.add(unit(g.start), key, "fn", len(g.actors))
     for j, p in enumerate(preds):
         if j not in matched_p:
-            tally.add(unit(p.start), key, "fp", len(p.actors))
+            tally.add(unit(p.start), key, "fp", len(actors(p)))
     for name in ("content", "time"):
         value = lambda c, name=name: getattr(c, name)  # noqa: E731
         _argument(tally, unit, f"commitments.{name}_strict", golds, preds, pairs, value, _same_extent)

@@ -7,8 +7,8 @@ evidence (or the same participants); commitments by overlapping evidence; offici
 
 ``matched``             the pair agrees on everything judged below;
 ``partial``             (mentions) the extents overlap but differ;
-``wrong_kind``          the label differs (mention form, attribution kind or speech act, meeting status or
-                        mode, commitment kind);
+``wrong_kind``          the label differs (mention form, attribution kind, meeting status, commitment kind;
+                        speech act and meeting mode when predicted);
 ``wrong_source``        (attributions) the source is not the gold source (official, non-official, unresolved);
 ``wrong_actors``        (commitments) the set of actors is not the gold set;
 ``wrong_participants``  (meetings) the participants are not the gold participants;
@@ -54,6 +54,11 @@ def _span(extent: Extent | None) -> dict[str, Any] | None:
 
 def _spans(extents: Sequence[Extent]) -> list[dict[str, Any]]:
     return [s for e in extents if (s := _span(e)) is not None]
+
+
+def _differs(gold: str | None, pred: str | None) -> bool:
+    """A label added in format 2.0 (speech act, meeting mode) is judged only when it is predicted."""
+    return pred is not None and gold != pred
 
 
 def _pairs(
@@ -165,7 +170,7 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
         lambda g, p: (
             "wrong_source"
             if not source_ok(g, p)
-            else ("wrong_kind" if (g.kind, g.speech_act) != (p.kind, p.speech_act) else "matched")
+            else ("wrong_kind" if g.kind != p.kind or _differs(g.speech_act, p.speech_act) else "matched")
         ),
         lambda a: {
             "contents": _spans(a.contents),
@@ -206,7 +211,7 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
         lambda g, p: (
             "wrong_participants"
             if mapped(p) != g.participants
-            else ("wrong_kind" if (g.status, g.mode) != (p.status, p.mode) else "matched")
+            else ("wrong_kind" if g.status != p.status or _differs(g.mode, p.mode) else "matched")
         ),
         lambda m: {
             "evidence": _spans(m.evidence),
