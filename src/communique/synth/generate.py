@@ -3,7 +3,8 @@
 Each document is generated from templates by its own random generator (seeded by the corpus seed and the
 document's index), so documents can be made in any order or in parallel and the output is a pure function
 of ``(seed, index)``. A document is about 8,000 characters with about 150 annotations (mentions in all
-three forms, stated meetings with roles, direct and indirect quotes, commitments of every kind), and has
+three forms, stated in-person meetings with roles, direct and indirect attributions, commitments of six of
+the ten kinds), and has
 non-ASCII text (curly quotes, dashes, accented names) so that byte/character confusions show.
 
 Written files (all pass ``communique validate``)::
@@ -457,7 +458,8 @@ def perturb(gold: dict[str, Any], text: str, rng: random.Random, error_rate: flo
 
 
 def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str, str]:
-    """Write one document's files; return its id and its prediction line."""
+    """Write one document's files; return its id and its prediction line. The generator builds each document
+    in the shape of format 1 (quotes, actor_id) and :func:`_as_v2` turns it into format 2.0."""
     out, seed, error_rate = settings
     text, data = generate_document(seed, index)
     doc_id = data["document_id"]
