@@ -38,6 +38,7 @@ def _at(text: str, occurrence: int = 1) -> dict[str, Any]:
 
 
 GOLD_DATA: dict[str, Any] = {
+    "schema_version": "2.0",
     "document_id": DOC,
     "text_sha256": sha256_text(TEXT),
     "guidelines_version": "1.1",
@@ -68,20 +69,22 @@ GOLD_DATA: dict[str, Any] = {
             "mentions": [{**_at("the envoy"), "form": "nominal"}, {**_at("The envoy"), "form": "nominal"}],
         },
     ],
-    "quotes": [
+    "attributions": [
         {
             "id": "q1",
-            "speaker_id": "rahimi",
+            "source": {"type": "official", "official_id": "rahimi"},
             "cues": [_at("said")],
             "contents": [_at("the countries’ ties were strong")],
-            "kind": "indirect",
+            "kind": "mixed",  # validate takes the apostrophe for a quotation mark, which an indirect content lacks
+            "speech_act": "assertive",
         },
         {
             "id": "q2",
-            "speaker_id": "rahimi",
+            "source": {"type": "official", "official_id": "rahimi"},
             "cues": [_at("said", 2)],
             "contents": [_at("We will build a bridge,")],
             "kind": "direct",
+            "speech_act": "commissive",
         },
     ],
 }
@@ -125,43 +128,43 @@ def _bridge_quote(speaker: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_pronoun_speaker_span_resolves_through_the_gold_mentions(world):
-    result = _score(world, {"quotes": [_bridge_quote({"speaker_span": {"text": "he"}})]})
+    result = _score(world, {"attributions": [_bridge_quote({"speaker_span": {"text": "he"}})]})
     assert result.issues == []
-    attributed = result.report["metrics"]["quotes.attributed"]
+    attributed = result.report["metrics"]["attributions.attributed"]
     assert (attributed["tp"], attributed["fp"], attributed["fn"]) == (1, 0, 1)
-    (found,) = [o for o in result.report["outcomes"] if o["layer"] == "quotes" and o["pred"]]
+    (found,) = [o for o in result.report["outcomes"] if o["layer"] == "attributions" and o["pred"]]
     assert found["outcome"] == "matched" and found["pred"]["speaker_gold"] == "rahimi"
 
 
 def test_speaker_span_on_another_official_is_a_wrong_speaker(world):
-    result = _score(world, {"quotes": [_bridge_quote({"speaker_span": {"text": "the envoy"}})]})
-    assert result.report["metrics"]["quotes.attributed"]["tp"] == 0
-    assert result.report["metrics"]["quotes.content_overlap"]["tp"] == 1
-    (found,) = [o for o in result.report["outcomes"] if o["layer"] == "quotes" and o["pred"]]
-    assert found["outcome"] == "wrong_speaker" and found["pred"]["speaker_gold"] == "envoy"
+    result = _score(world, {"attributions": [_bridge_quote({"speaker_span": {"text": "the envoy"}})]})
+    assert result.report["metrics"]["attributions.attributed"]["tp"] == 0
+    assert result.report["metrics"]["attributions.identification"]["tp"] == 1
+    (found,) = [o for o in result.report["outcomes"] if o["layer"] == "attributions" and o["pred"]]
+    assert found["outcome"] == "wrong_source" and found["pred"]["speaker_gold"] == "envoy"
 
 
 def test_speaker_span_held_only_by_a_predicted_official_resolves_through_it(world):
     line = {
         "officials": [{"id": "r", "mentions": [{"text": "Minister Rahimi"}, {"text": "Monday"}]}],
-        "quotes": [_bridge_quote({"speaker_span": {"text": "Monday"}})],
+        "attributions": [_bridge_quote({"speaker_span": {"text": "Monday"}})],
     }
     result = _score(world, line)
-    assert result.issues == [] and result.report["metrics"]["quotes.attributed"]["tp"] == 1
+    assert result.issues == [] and result.report["metrics"]["attributions.attributed"]["tp"] == 1
 
 
 def test_speaker_span_overlapping_no_official_is_a_located_warning(world):
-    result = _score(world, {"quotes": [_bridge_quote({"speaker_span": {"text": "Oslo"}})]})
+    result = _score(world, {"attributions": [_bridge_quote({"speaker_span": {"text": "Oslo"}})]})
     (warning,) = result.issues
-    assert (warning.code, warning.path, warning.line) == ("prediction-span-unresolved", "$.quotes[0].speaker_span", 1)
-    assert warning.severity is Severity.WARNING and result.report["metrics"]["quotes.attributed"]["tp"] == 0
+    assert (warning.code, warning.path, warning.line) == ("prediction-span-unresolved", "$.attributions[0].speaker_span", 1)
+    assert warning.severity is Severity.WARNING and result.report["metrics"]["attributions.attributed"]["tp"] == 0
 
 
 def test_a_reference_given_two_ways_is_an_error(world):
     corpus, _, _ = world
-    line = {"document_id": DOC, "quotes": [_bridge_quote({"speaker_name": "Rahimi", "speaker_span": {"text": "he"}})]}
+    line = {"document_id": DOC, "attributions": [_bridge_quote({"speaker_name": "Rahimi", "speaker_span": {"text": "he"}})]}
     (error,) = parse_predictions([line], corpus).errors
-    assert (error.code, error.path) == ("prediction-double-reference", "$.quotes[0].speaker_span")
+    assert (error.code, error.path) == ("prediction-double-reference", "$.attributions[0].speaker_span")
 
 
 # --------------------------------------------------------------------------------------- anchoring
@@ -189,10 +192,10 @@ def test_every_match_is_a_whole_token_of_the_normalised_text(text: str, needle: 
 
 def test_straight_apostrophes_find_curly_ones_and_offsets_are_the_originals(world):
     corpus, _, _ = world
-    line = {"document_id": DOC, "quotes": [{"contents": [{"text": "the countries' ties   were strong"}]}]}
+    line = {"document_id": DOC, "attributions": [{"contents": [{"text": "the countries' ties   were strong"}]}]}
     predictions = parse_predictions([line], corpus)
     assert predictions.issues == []
-    (quote,) = predictions.documents[DOC].quotes
+    (quote,) = predictions.documents[DOC].attributions
     (content,) = quote.contents
     assert (content.start, content.end) == (_at("the countries’ ties")["start"], _at("were strong")["end"])
     assert content.text == "the countries’ ties were strong"
@@ -200,11 +203,11 @@ def test_straight_apostrophes_find_curly_ones_and_offsets_are_the_originals(worl
 
 def test_text_that_does_not_occur_gets_the_closest_text_as_hint_and_is_bounded(world):
     corpus, _, _ = world
-    line = {"document_id": DOC, "quotes": [{"contents": [{"text": "the countrys ties were strong"}]}]}
+    line = {"document_id": DOC, "attributions": [{"contents": [{"text": "the countrys ties were strong"}]}]}
     (warning,) = parse_predictions([line], corpus).issues
     assert warning.code == "prediction-span-not-found"
     assert "'the countries’ ties were strong'" in (warning.hint or "")
-    huge = {"document_id": DOC, "quotes": [{"contents": [{"text": "x" * 100_000}]}]}
+    huge = {"document_id": DOC, "attributions": [{"contents": [{"text": "x" * 100_000}]}]}
     (warning,) = parse_predictions([huge], corpus).issues
     assert len(warning.message) < 4 * MAX_ECHO and len(warning.hint or "") < 4 * MAX_ECHO
 
@@ -228,13 +231,13 @@ def test_meta_is_allowed_everywhere_and_other_unknown_fields_are_not(world):
         "document_id": DOC,
         "meta": {"model": "m", "prompt": ["p"]},
         "officials": [{"name": "Rahimi", "meta": {"raw": 1}, "mentions": [{"text": "Oslo", "meta": {}}]}],
-        "quotes": [{**_bridge_quote({"speaker_name": "Rahimi"}), "meta": {"logprob": -0.2}}],
+        "attributions": [{**_bridge_quote({"speaker_name": "Rahimi"}), "meta": {"logprob": -0.2}}],
     }
     assert parse_predictions([line], corpus).issues == []
     (error,) = parse_predictions([{**line, "score": 0.5}], corpus).errors
     assert (error.code, error.path) == ("unknown-field", "$.score")
-    bad = {"document_id": DOC, "quotes": [{**_bridge_quote({}), "confidence": 1.5}]}
-    assert [e.path for e in parse_predictions([bad], corpus).errors] == ["$.quotes[0].confidence"]
+    bad = {"document_id": DOC, "attributions": [{**_bridge_quote({}), "confidence": 1.5}]}
+    assert [e.path for e in parse_predictions([bad], corpus).errors] == ["$.attributions[0].confidence"]
 
 
 MENTIONS = [("Minister Rahimi", "name"), ("He", "pronoun"), ("Oslo", "name"), ("Monday", "name"), ("envoy", "nominal")]
@@ -245,7 +248,7 @@ def _mention_line(confidences: list[float]) -> dict[str, Any]:
         "officials": [
             {"mentions": [{"text": t, "form": f, "confidence": c}]} for (t, f), c in zip(MENTIONS, confidences)
         ],
-        "quotes": [{**_bridge_quote({"speaker_span": {"text": "he"}}), "confidence": confidences[0]}],
+        "attributions": [{**_bridge_quote({"speaker_span": {"text": "he"}}), "confidence": confidences[0]}],
     }
 
 
@@ -256,7 +259,7 @@ def test_min_confidence_drops_the_items_below_it(world):
     assert kept.report["metrics"]["mentions.exact"]["actual"] == 3  # Minister Rahimi, Oslo, envoy
     assert kept.report["settings"]["min_confidence"] == 0.5
     assert kept.report["sweep"]["points"][0]["threshold"] == 0.5
-    assert _score(world, {"quotes": [_bridge_quote({})]}).report["sweep"] is None  # no confidence anywhere
+    assert _score(world, {"attributions": [_bridge_quote({})]}).report["sweep"] is None  # no confidence anywhere
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -265,7 +268,7 @@ def test_recall_never_rises_as_the_threshold_rises(world, confidences: list[floa
     sweep = _score(world, _mention_line(confidences)).report["sweep"]
     thresholds = [p["threshold"] for p in sweep["points"]]
     assert thresholds == sorted(thresholds) and thresholds[0] == 0.0 and thresholds[-1] == 1.0
-    for key in ("mentions.strict", "mentions.exact", "quotes.attributed"):
+    for key in ("mentions.strict", "mentions.exact", "attributions.attributed"):
         recalls = [p["metrics"][key]["recall"] for p in sweep["points"]]
         assert all(a >= b for a, b in pairwise(recalls)), (key, recalls)
     at_zero = sweep["points"][0]["metrics"]["mentions.exact"]
@@ -282,25 +285,25 @@ def test_outcomes_list_every_gold_item_and_prediction(world):
             {"id": "r", "name": "Rahimi", "mentions": [{"text": "Minister Rahimi", "form": "nominal"}]},
             {"id": "o", "mentions": [{"text": "Oslo", "form": "name"}]},
         ],
-        "quotes": [_bridge_quote({"speaker_id": "r"})],
+        "attributions": [_bridge_quote({"speaker_id": "r"})],
     }
     report = _score(world, line).report
     outcomes = report["outcomes"]
     by = {(o["layer"], o["outcome"]) for o in outcomes}
     assert ("mentions", "wrong_kind") in by and ("mentions", "spurious") in by and ("mentions", "missed") in by
-    assert ("quotes", "matched") in by and ("quotes", "missed") in by
+    assert ("attributions", "matched") in by and ("attributions", "missed") in by
     mentions = [o for o in outcomes if o["layer"] == "mentions"]
     gold_mentions = sum(len(o["mentions"]) for o in GOLD_DATA["officials"])
     assert sum(o["gold"] is not None for o in mentions) == gold_mentions
     assert sum(o["pred"] is not None for o in mentions) == 2
     (spurious,) = [o for o in mentions if o["outcome"] == "spurious"]
     assert spurious["pred"] == {**_at("Oslo"), "form": "name", "official": "id:o"}
-    (missed_quote,) = [o for o in outcomes if o["layer"] == "quotes" and o["outcome"] == "missed"]
+    (missed_quote,) = [o for o in outcomes if o["layer"] == "attributions" and o["outcome"] == "missed"]
     assert missed_quote["gold"]["contents"] == [_at("the countries’ ties were strong")]
     assert all(o["document_id"] == DOC and o["unit"].startswith(DOC) for o in outcomes)
     (document,) = report["per_document"]
     assert document["document_id"] == DOC
-    assert document["scores"]["quotes.attributed"]["f1"] == report["metrics"]["quotes.attributed"]["f1"]
+    assert document["scores"]["attributions.attributed"]["f1"] == report["metrics"]["attributions.attributed"]["f1"]
     assert document["sections"] and all(unit.startswith(DOC) for unit in document["sections"])
     corpus, _, gold = world
     summary = score([gold], [{"document_id": DOC, **line}], corpus=corpus, samples=20, details=False).report
@@ -313,12 +316,12 @@ def test_outcomes_list_every_gold_item_and_prediction(world):
 
 def test_compare_adds_randomisation_and_warns_about_few_units(world, tmp_path: Path, capsys):
     corpus, gold_dir, gold = world
-    good = [{"document_id": DOC, "quotes": [_bridge_quote({"speaker_span": {"text": "he"}})]}]
-    bad = [{"document_id": DOC, "quotes": [_bridge_quote({"speaker_span": {"text": "the envoy"}})]}]
+    good = [{"document_id": DOC, "attributions": [_bridge_quote({"speaker_span": {"text": "he"}})]}]
+    bad = [{"document_id": DOC, "attributions": [_bridge_quote({"speaker_span": {"text": "the envoy"}})]}]
     comparison = compare([gold], bad, good, corpus=corpus, samples=50).report
     units = comparison["settings"]["bootstrap"]["units"]
     assert units < MIN_UNITS and comparison["cautions"] == comparison_warnings(units) != []
-    p = comparison["metrics"]["quotes.attributed"]["p_value_randomisation"]
+    p = comparison["metrics"]["attributions.attributed"]["p_value_randomisation"]
     assert 0 < p <= 1
     files = []
     for name, lines in (("a", bad), ("b", good)):
@@ -347,7 +350,7 @@ def _html(world: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Pat
             {"name": "Rahimi", "mentions": [{"text": "Minister Rahimi", "form": "name", "confidence": 0.9}]},
             {"mentions": [{"text": "Oslo", "form": "name", "confidence": 0.3}]},
         ],
-        "quotes": [_bridge_quote({"speaker_span": {"text": "he"}})],
+        "attributions": [_bridge_quote({"speaker_span": {"text": "he"}})],
     }
     pred.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     page = tmp_path / "report.html"
@@ -409,7 +412,7 @@ def test_html_page_in_a_real_browser_shows_both_sides_coloured_by_outcome(world,
         assert colour != spurious[0].value_of_css_property("background-color")
         assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
         headline = driver.find_element(By.ID, "headline").text
-        assert "quotes.attributed *" in headline
+        assert "attributions.attributed *" in headline
         sweep_rows = driver.find_elements(By.CSS_SELECTOR, "#sweep tr")
         assert len(sweep_rows) == 1 + 21  # header + thresholds 0, 0.05, ..., 1
     finally:
@@ -425,7 +428,7 @@ def test_identical_duplicate_lines_are_reported_once_each_without_repeating_thei
     from communique.corpus.store import CorpusStore
 
     corpus, _, _ = world
-    line = json.dumps({"document_id": DOC, "quotes": [{"contents": [{"text": "no such words"}]}]})
+    line = json.dumps({"document_id": DOC, "attributions": [{"contents": [{"text": "no such words"}]}]})
     path = tmp_path / "dups.jsonl"
     path.write_text("\n".join([line] * 4) + "\n", encoding="utf-8")
     stream = PredictionStream(path, CorpusStore(corpus))
@@ -445,7 +448,7 @@ def test_parallel_scoring_gives_the_same_details_and_sweep(tmp_path: Path, monke
     list(synthesise(tmp_path, 3, seed=7))
     lines = [json.loads(x) for x in (tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
     for n, line in enumerate(lines):  # confidences that differ by item, so the sweep has something to drop
-        for i, quote in enumerate(line.get("quotes", [])):
+        for i, quote in enumerate(line.get("attributions", [])):
             quote["confidence"] = round(((n * 7 + i * 3) % 10) / 10, 1)
     path = tmp_path / "confident.jsonl"
     path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from communique import load_corpus_document
+from communique import load_annotations, load_corpus_document
 from communique.bench import score
 from communique.bench.report import score_table
 from communique.cli.main import main
 from communique.extract import extract
-from communique.io.parse import parse_yaml
+from communique.schema.predictions import gold_as_prediction
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT, SEED_GOLD
 
@@ -30,11 +30,11 @@ def _bench(*args: str) -> list[str]:
 def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
     assert main(_bench("--pred", str(TEXT_ONLY))) == 0
     out, err = capsys.readouterr()
-    assert "quotes       attributed *" in out and "TP 3 FP 1 FN 34" in out
+    assert "attributions  attributed *" in out and "TP 3 FP 1 FN 34" in out
     assert "0/0:" in out and "matcher:" in out and "versions:" in out  # the settings travel with the scores
     # the unfindable quote is a located warning on stderr, and it was counted (FP 1 above)
     assert re.search(
-        r"text-only\.jsonl:1:\d+: \$\.quotes\[3\]\.contents\[0\]\.text: \[prediction-span-not-found\]", err
+        r"text-only\.jsonl:1:\d+: \$\.attributions\[3\]\.contents\[0\]\.text: \[prediction-span-not-found\]", err
     )
 
 
@@ -46,14 +46,14 @@ def test_strict_turns_warnings_into_failure(capsys):
 def test_json_report_is_complete(capsys):
     assert main(_bench("--pred", str(TEXT_ONLY), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["report_version"] == 1 and report["version"] == 1 and report["command"] == "bench"
+    assert report["report_version"] == 2 and report["version"] == 1 and report["command"] == "bench"
     assert set(report) == {
         *("report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"),
         *("per_document", "outcomes", "sweep"),
         *("version", "command", "errors", "warnings", "problems"),  # the envelope every command's JSON has
     }
     assert report["problems"] == report["issues"] and report["warnings"] == 1
-    assert report["headline"]["quotes.attributed"] == pytest.approx(2 * 3 / (4 + 37))
+    assert report["headline"]["attributions.attributed"] == pytest.approx(2 * 3 / (4 + 37))
     # 8 sections, and one more unit for the quote that could not be placed in any
     assert report["settings"]["bootstrap"] == {
         "samples": 50,
@@ -72,7 +72,7 @@ def test_invalid_predictions_exit_1_and_write_nothing(tmp_path: Path, capsys):
     assert main(_bench("--pred", str(path), "--out", str(out))) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and not out.exists() and list(tmp_path.iterdir()) == []
-    assert re.search(r"bad-label\.jsonl:1:\d+: \$\.quotes\[0\]\.kind: \[invalid-value\]", captured.err)
+    assert re.search(r"bad-label\.jsonl:1:\d+: \$\.attributions\[0\]\.kind: \[invalid-value\]", captured.err)
     assert "nothing scored" in captured.err
 
 
@@ -80,7 +80,7 @@ def test_out_writes_the_report(tmp_path: Path, capsys):
     out = tmp_path / "sub" / "report.md"
     assert main(_bench("--pred", str(TEXT_ONLY), "--format", "markdown", "--out", str(out))) == 0
     assert capsys.readouterr().out == ""
-    assert "| quotes | attributed * |" in out.read_text(encoding="utf-8")
+    assert "| attributions | attributed * |" in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("args", [["--pred", "nowhere.jsonl"], ["--compare", str(TEXT_ONLY), "nowhere.jsonl"]])
@@ -99,10 +99,10 @@ def test_pred_and_compare_are_exclusive_and_one_is_required(capsys):
 
 def test_compare_reports_the_difference(tmp_path: Path, capsys):
     gold_line = tmp_path / "gold.jsonl"
-    gold_line.write_text(json.dumps(parse_yaml((GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8"))) + "\n")
+    gold_line.write_text(json.dumps(gold_as_prediction(load_annotations(GOLD, CORPUS)[0])) + "\n")
     assert main(_bench("--compare", str(TEXT_ONLY), str(gold_line), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
-    row = report["metrics"]["quotes.attributed"]
+    row = report["metrics"]["attributions.attributed"]
     assert row["b"] == 1.0 and row["delta"] > 0 and row["better"] == "B"
     assert main(_bench("--compare", str(TEXT_ONLY), str(gold_line))) == 0
     assert "B - A" in capsys.readouterr().out
@@ -124,12 +124,12 @@ def test_readme_example_line_scores_with_text_only_spans_and_names():
     block = re.search(r"```json\n(.*?)\n```", BENCH_SECTION, re.S)
     assert block, "the README shows an example prediction line"
     line = json.loads(block[1])
-    assert all("start" not in span for q in line["quotes"] for span in q["contents"])  # text only
-    assert any("speaker_name" in q for q in line["quotes"])  # a speaker by name
+    assert all("start" not in span for q in line["attributions"] for span in q["contents"])  # text only
+    assert any("speaker_name" in q for q in line["attributions"])  # a speaker by name
     result = score(GOLD, [line], corpus=CORPUS, samples=20)
     assert result.issues == []
-    assert result.report["metrics"]["quotes.attributed"]["tp"] == 1
-    assert result.report["metrics"]["commitments.actor"]["tp"] == 1
+    assert result.report["metrics"]["attributions.attributed"]["tp"] == 1
+    assert result.report["metrics"]["commitments.actors"]["tp"] == 1
 
 
 def test_readme_baseline_table_is_what_the_code_prints():
@@ -152,8 +152,9 @@ def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(
     list(synthesise(tmp_path, 3, seed=5))
     gold, corpus = tmp_path / "annotations", tmp_path / "corpus"
     lines = (tmp_path / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
-    gold_lines = [json.dumps(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(gold.glob("*.json"))]
-    perfect = score(gold, [json.loads(line) for line in gold_lines], corpus=corpus, samples=50).report
+    gold_lines = [gold_as_prediction(d) for d in load_annotations(gold, corpus)]
+    assert len(gold_lines) == 3
+    perfect = score(gold, gold_lines, corpus=corpus, samples=50).report
     assert perfect["settings"]["bootstrap"]["unit"] == "document" and perfect["settings"]["bootstrap"]["units"] == 3
     assert all(value == 1.0 for value in perfect["headline"].values())
     # a prediction file missing one document: that document's gold is all missed, with a warning
@@ -179,4 +180,4 @@ def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(
         )
         == 0
     )  # non-ASCII names and curly quotes: read without a warning
-    assert "mentions     strict *" in capsys.readouterr().out
+    assert "mentions      strict *" in capsys.readouterr().out

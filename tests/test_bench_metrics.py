@@ -9,7 +9,8 @@ import pytest
 from communique import load_annotations, load_corpus_document
 from communique.bench import compare, score
 from communique.corpus.splits import split_of, unit_at
-from communique.io.parse import parse_yaml
+from communique.schema.models import Actor, Source, SourceReference, Span, UnresolvedSource
+from communique.schema.predictions import gold_as_prediction
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, SEED_GOLD
 
@@ -48,11 +49,12 @@ def prediction(corpus_text: str) -> dict:
                 ],
             },
         ],
-        "quotes": [
+        "attributions": [
             {
                 "speaker_id": "a",
                 "cues": [_span(t, 595, 599)],
                 "kind": "indirect",
+                "speech_act": "assertive",
                 "contents": [_span(t, 601, 728)],
             },  # with its quotation marks: still the same content
             {"speaker_id": "b", "contents": [_span(t, 760, 867)], "kind": "indirect"},  # spurious
@@ -62,17 +64,22 @@ def prediction(corpus_text: str) -> dict:
                 "participants": [{"official_name": "Babar"}, {"official_name": "Mohammad Reza Ashtiani"}],
                 "location": {"text": "Iran", "prefix": "visited "},
                 "time": {"text": "on Thursday"},
+                "mode": "in_person",
             },  # no evidence: matched by its participants
         ],
         "commitments": [
             {
-                "actor_name": "Iranian defense minister",
+                "actors": [{"official_name": "Iranian defense minister"}],
                 "kind": "offer",
                 "evidence": {"text": "invited his Pakistani counterpart to visit Tehran"},
                 "content": {"text": "his Pakistani counterpart to visit Tehran"},
             },
         ],
     }
+
+
+def prediction_text() -> str:
+    return load_corpus_document(CORPUS / f"{DOC_ID}.json").text
 
 
 def _counts(entry: dict) -> dict:
@@ -109,23 +116,53 @@ def test_hand_computed_officials(minimal, prediction):
     assert result["predictions"]["officials"]["aligned_by_mentions"] == 2  # b by its overlapping mentions
 
 
-def test_hand_computed_quotes(minimal, prediction):
+def test_hand_computed_attributions(minimal, prediction):
     metrics = score(minimal, [prediction], corpus=CORPUS, samples=10).report["metrics"]
-    for key in ("attributed", "attributed_strict", "content_strict", "content_overlap"):
-        assert _counts(metrics[f"quotes.{key}"]) == {"tp": 1, "fp": 1, "fn": 0}, key
-    assert _counts(metrics["quotes.cue"]) == {"correct": 1, "total": 1}
-    assert _counts(metrics["quotes.kind"]) == {"correct": 0, "total": 1}
-    # the spurious quote is filed under its predicted kind, the correct one under the gold kind
-    assert _counts(metrics["quotes.attributed"]["per_type"]["direct"]) == {"tp": 1, "fp": 0, "fn": 0}
-    assert _counts(metrics["quotes.attributed"]["per_type"]["indirect"]) == {"tp": 0, "fp": 1, "fn": 0}
+    for key in ("attributed", "attributed_strict", "content_strict", "identification"):
+        assert _counts(metrics[f"attributions.{key}"]) == {"tp": 1, "fp": 1, "fn": 0}, key
+    assert _counts(metrics["attributions.cue"]) == {"correct": 1, "total": 1}
+    assert _counts(metrics["attributions.kind"]) == {"correct": 0, "total": 1}
+    assert _counts(metrics["attributions.speech_act"]) == {"correct": 1, "total": 1}
+    assert _counts(metrics["attributions.speech_act"]["per_type"]["assertive"]) == {"correct": 1, "total": 1}
+    assert metrics["attributions.speech_act"]["macro_accuracy"] == 1.0
+    # the spurious attribution is filed under its predicted kind, the correct one under the gold kind
+    assert _counts(metrics["attributions.attributed"]["per_type"]["direct"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["attributions.attributed"]["per_type"]["indirect"]) == {"tp": 0, "fp": 1, "fn": 0}
+
+
+def test_wrong_speech_act_counts_against_accuracy_only(minimal, prediction):
+    wrong = copy.deepcopy(prediction)
+    wrong["attributions"][0]["speech_act"] = "directive"
+    metrics = score(minimal, [wrong], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["attributions.speech_act"]) == {"correct": 0, "total": 1}
+    assert _counts(metrics["attributions.attributed"]) == {"tp": 1, "fp": 1, "fn": 0}
 
 
 def test_wrong_speaker_fails_attribution_only(minimal, prediction):
     wrong = copy.deepcopy(prediction)
-    wrong["quotes"][0]["speaker_id"] = "b"
+    wrong["attributions"][0]["speaker_id"] = "b"
     metrics = score(minimal, [wrong], corpus=CORPUS, samples=10).report["metrics"]
-    assert _counts(metrics["quotes.attributed"]) == {"tp": 0, "fp": 2, "fn": 1}
-    assert _counts(metrics["quotes.content_strict"]) == {"tp": 1, "fp": 1, "fn": 0}
+    assert _counts(metrics["attributions.attributed"]) == {"tp": 0, "fp": 2, "fn": 1}
+    assert _counts(metrics["attributions.content_strict"]) == {"tp": 1, "fp": 1, "fn": 0}
+
+
+def test_unresolved_source_is_right_only_against_an_unresolved_gold(minimal, prediction):
+    unresolved = copy.deepcopy(prediction)
+    del unresolved["attributions"][0]["speaker_id"]
+    unresolved["attributions"][0]["source_unresolved"] = "unnamed"
+    metrics = score(minimal, [unresolved], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["attributions.attributed"]) == {"tp": 0, "fp": 2, "fn": 1}
+    gold = minimal[0].model_copy(
+        update={
+            "attributions": [
+                minimal[0]
+                .attributions[0]
+                .model_copy(update={"source": UnresolvedSource(type="unresolved", reason="ambiguous")})
+            ]
+        }
+    )
+    metrics = score([gold], [unresolved], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["attributions.attributed"]) == {"tp": 1, "fp": 1, "fn": 0}  # any reason counts
 
 
 def test_hand_computed_meetings(minimal, prediction):
@@ -137,22 +174,95 @@ def test_hand_computed_meetings(minimal, prediction):
     # "on Thursday" (placed next to the location) overlaps the gold "Thursday" but is not the same span
     assert _counts(metrics["meetings.time_strict"]) == {"tp": 0, "fp": 1, "fn": 1}
     assert _counts(metrics["meetings.time_overlap"]) == {"tp": 1, "fp": 0, "fn": 0}
+    # gold mode unspecified, predicted in_person: wrong, filed under the gold and the predicted mode
+    assert _counts(metrics["meetings.mode"]) == {"tp": 0, "fp": 1, "fn": 1}
+    assert _counts(metrics["meetings.mode"]["per_type"]["unspecified"]) == {"tp": 0, "fp": 0, "fn": 1}
+    assert _counts(metrics["meetings.mode"]["per_type"]["in_person"]) == {"tp": 0, "fp": 1, "fn": 0}
 
 
 def test_hand_computed_commitments_and_the_zero_division_policy(minimal, prediction):
     metrics = score(minimal, [prediction], corpus=CORPUS, samples=10).report["metrics"]
     assert _counts(metrics["commitments.identification"]) == {"tp": 1, "fp": 0, "fn": 0}
-    assert _counts(metrics["commitments.actor"]) == {"tp": 1, "fp": 0, "fn": 0}  # by name, via official a
+    assert _counts(metrics["commitments.actors"]) == {"tp": 1, "fp": 0, "fn": 0}  # by name, via official a
+    assert _counts(metrics["commitments.actor_overlap"]) == {"tp": 1, "fp": 0, "fn": 0}
     assert _counts(metrics["commitments.kind"]) == {"tp": 0, "fp": 1, "fn": 1}
     kinds = metrics["commitments.kind"]["per_type"]
-    assert _counts(kinds["invitation"]) == {"tp": 0, "fp": 0, "fn": 1}
+    assert _counts(kinds["invite"]) == {"tp": 0, "fp": 0, "fn": 1}
     assert _counts(kinds["offer"]) == {"tp": 0, "fp": 1, "fn": 0}
-    assert kinds["pledge"]["f1"] is None  # 0/0: undefined, and left out of the macro average
-    assert metrics["commitments.kind"]["macro_types"] == ["offer", "invitation"]
+    assert kinds["promise"]["f1"] is None  # 0/0: undefined, and left out of the macro average
+    assert metrics["commitments.kind"]["macro_types"] == ["offer", "invite"]
     assert _counts(metrics["commitments.content_strict"]) == {"tp": 0, "fp": 1, "fn": 1}
     assert _counts(metrics["commitments.content_overlap"]) == {"tp": 1, "fp": 0, "fn": 0}
     time = metrics["commitments.time_strict"]  # no time on either side
     assert (time["precision"], time["recall"], time["f1"], time["f1_ci95"]) == (None, None, None, None)
+
+
+def test_joint_actors_are_compared_as_sets(minimal, prediction):
+    joint = copy.deepcopy(prediction)
+    # a second actor the gold does not have: the set is wrong, the overlap figure gives partial credit
+    joint["commitments"][0]["actors"].append({"official_id": "b"})
+    metrics = score(minimal, [joint], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["commitments.actors"]) == {"tp": 0, "fp": 1, "fn": 1}
+    assert _counts(metrics["commitments.actor_overlap"]) == {"tp": 1, "fp": 1, "fn": 0}
+    # the same two officials in the other order, and once more by name: still the same set
+    gold_actors = [Actor(official_id="ashtiani"), Actor(official_id="babar")]
+    gold = minimal[0].model_copy(
+        update={"commitments": [minimal[0].commitments[0].model_copy(update={"actors": gold_actors})]}
+    )
+    joint["commitments"][0]["actors"] = [
+        {"official_id": "b"},
+        {"official_name": "Iranian defense minister"},
+        {"official_span": _span(prediction_text(), 3381, 3384)},  # "his": a mention of ashtiani
+    ]
+    metrics = score([gold], [joint], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["commitments.actors"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["commitments.actor_overlap"]) == {"tp": 2, "fp": 0, "fn": 0}
+
+
+def test_non_official_sources_are_scored_by_overlap_with_a_mention(minimal, corpus_text):
+    t = corpus_text
+    # gold: the first attribution is attributed to a source with two mentions ("Iran", "Pakistan")
+    source = Source(
+        id="s1", type="group", mentions=[Span(start=102, end=106, text="Iran"), Span(start=0, end=3, text=t[0:3])]
+    )
+    base = minimal[0]
+    gold = base.model_copy(
+        update={
+            "sources": [source],
+            "attributions": [
+                base.attributions[0].model_copy(update={"source": SourceReference(type="source", source_id="s1")})
+            ],
+        }
+    )
+    content = _span(t, 602, 727)
+    right = {
+        "document_id": DOC_ID,
+        "attributions": [{"source_span": _span(t, 1, 3), "source_type": "institution", "contents": [content]}],
+    }
+    metrics = score([gold], [right], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["sources.attributed"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["sources.attributed"]["per_type"]["group"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["sources.type"]) == {"correct": 0, "total": 1}
+    assert _counts(metrics["attributions.attributed"]) == {"tp": 1, "fp": 0, "fn": 0}
+    # by a predicted source whose mentions overlap the gold source's: also right
+    by_id = {
+        "document_id": DOC_ID,
+        "sources": [{"id": "x", "type": "group", "mentions": [_span(t, 102, 106)]}],
+        "attributions": [{"source_id": "x", "contents": [content]}],
+    }
+    metrics = score([gold], [by_id], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["sources.attributed"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["sources.type"]) == {"correct": 1, "total": 1}
+    # a source span that overlaps none of its mentions, or an official as the source: wrong
+    elsewhere = copy.deepcopy(right)
+    elsewhere["attributions"][0]["source_span"] = _span(t, 19, 55)
+    metrics = score([gold], [elsewhere], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["sources.attributed"]) == {"tp": 0, "fp": 1, "fn": 1}
+    assert _counts(metrics["attributions.attributed"]) == {"tp": 0, "fp": 1, "fn": 1}
+    official = {"document_id": DOC_ID, "attributions": [{"speaker_name": "Ashtiani", "contents": [content]}]}
+    metrics = score([gold], [official], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["sources.attributed"]) == {"tp": 0, "fp": 0, "fn": 1}
+    assert _counts(metrics["attributions.identification"]) == {"tp": 1, "fp": 0, "fn": 0}
 
 
 def test_one_empty_side_gives_zero_not_undefined(minimal):
@@ -163,7 +273,7 @@ def test_one_empty_side_gives_zero_not_undefined(minimal):
 
 def test_split_restricts_gold_and_predictions():
     doc = load_corpus_document(CORPUS / f"{DOC_ID}.json")
-    gold_data = parse_yaml((GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8"))
+    gold_data = gold_as_prediction(load_annotations(GOLD, CORPUS)[0])
     for split in ("train", "validation", "test"):
         report = score(GOLD, [gold_data], corpus=CORPUS, split=split, samples=10).report
         mentions = [m for o in gold_data["officials"] for m in o["mentions"]]
@@ -188,7 +298,7 @@ def test_bootstrap_is_seeded_and_brackets_the_score(minimal, prediction):
 
 
 def test_paired_comparison(prediction):
-    gold_data = parse_yaml((GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8"))
+    gold_data = gold_as_prediction(load_annotations(GOLD, CORPUS)[0])
     same = compare(GOLD, [prediction], [prediction], corpus=CORPUS, samples=100).report["metrics"]
     assert same["mentions.strict"]["delta"] == 0 and same["mentions.strict"]["p_value"] == 1.0
     assert same["mentions.strict"]["better"] is None

@@ -9,15 +9,15 @@ import pytest
 
 from communique import CATALOGUE, CommuniqueError, load_annotations
 from communique.bench import PredictedDocument, parse_predictions, read_predictions, score
-from communique.io.parse import parse_yaml
 from communique.schema.errors import Severity
+from communique.schema.predictions import gold_as_prediction
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, SEED_GOLD
 
 PREDICTIONS = FIXTURES / "predictions"
 INVALID = sorted((PREDICTIONS / "invalid").glob("*.jsonl"))
 WARNINGS = sorted((PREDICTIONS / "warnings").glob("*.jsonl"))
-GOLD_DATA = parse_yaml((GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8"))
+GOLD_DATA = gold_as_prediction(load_annotations(GOLD / f"{DOC_ID}.yaml", CORPUS)[0])
 
 
 def _expected(folder: str) -> dict[str, dict]:
@@ -57,7 +57,7 @@ def test_warning_prediction_is_scored_and_reported(path: Path):
 
 
 def test_issue_columns_point_at_the_field(tmp_path: Path):
-    line = json.dumps({"document_id": DOC_ID, "quotes": [{"contents": [{"text": "said"}], "kind": "quoted"}]})
+    line = json.dumps({"document_id": DOC_ID, "attributions": [{"contents": [{"text": "said"}], "kind": "quoted"}]})
     path = tmp_path / "p.jsonl"
     path.write_text("\n" + line + "\n", encoding="utf-8")
     (found,) = read_predictions(path, CORPUS).errors
@@ -67,7 +67,7 @@ def test_issue_columns_point_at_the_field(tmp_path: Path):
 
 def test_unanchorable_text_is_counted_as_a_wrong_prediction():
     result = score(GOLD, PREDICTIONS / "warnings" / "not-found.jsonl", corpus=CORPUS, samples=5)
-    quotes = result.report["metrics"]["quotes.content_overlap"]
+    quotes = result.report["metrics"]["attributions.identification"]
     assert (quotes["tp"], quotes["fp"]) == (0, 1)
     assert result.report["predictions"]["anchoring"]["unanchored"] == 1
 
@@ -82,7 +82,7 @@ def test_gold_document_as_json_is_a_valid_prediction():
 def test_text_only_spans_are_anchored_and_ambiguous_ones_placed_by_their_item(corpus_text: str):
     line = {
         "document_id": DOC_ID,
-        "quotes": [
+        "attributions": [
             {
                 "speaker_name": "Ashtiani",
                 "cues": [{"text": "said"}],  # "said" occurs 5 times: placed by its content
@@ -95,12 +95,16 @@ def test_text_only_spans_are_anchored_and_ambiguous_ones_placed_by_their_item(co
             }
         ],
         "commitments": [
-            {"evidence": {"text": "Tehran and Islamabad can hold a joint exercise"}, "modality": {"text": "can"}}
+            {
+                "actors": [{"official_name": "Bagheri"}],
+                "evidence": {"text": "Tehran and Islamabad can hold a joint exercise"},
+                "modality": {"text": "can"},
+            }
         ],
     }
     predictions = parse_predictions([line], CORPUS)
     assert predictions.issues == []
-    (quote,) = predictions.documents[DOC_ID].quotes
+    (quote,) = predictions.documents[DOC_ID].attributions
     (content,) = quote.contents
     assert (content.start, content.end) == (2095, 2244)  # quotation marks stripped
     (cue,) = quote.cues
@@ -114,34 +118,34 @@ def test_name_references_resolve_to_declared_officials_first():
         "officials": [
             {"id": "x", "name": "Mohammad Bagheri", "mentions": [{"text": "Major General Mohammad Bagheri"}]}
         ],
-        "quotes": [
+        "attributions": [
             {"speaker_name": "Bagheri", "contents": [{"text": "the battle scene has changed a lot"}]},
             {"speaker_name": "General Bajwa", "contents": [{"text": "Geopolitically", "occurrence": 1}]},
         ],
     }
     doc = parse_predictions([line], CORPUS).documents[DOC_ID]
-    assert sorted(q.speaker for q in doc.quotes) == ["id:x", "name:general bajwa"]
+    assert sorted(q.speaker for q in doc.attributions) == ["id:x", "name:general bajwa"]
     assert [o.ref for o in doc.officials if o.by_name] == ["name:general bajwa"]
 
 
 def test_identical_duplicates_collapse_and_are_reported():
     mention = {"start": 586, "end": 594, "text": "Ashtiani", "form": "name"}
-    content = {"start": 602, "end": 727, "text": GOLD_DATA["quotes"][0]["contents"][0]["text"]}
+    content = {"start": 602, "end": 727, "text": GOLD_DATA["attributions"][0]["contents"][0]["text"]}
     quote = {"speaker_name": "Ashtiani", "contents": [content]}
     line = {
         "document_id": DOC_ID,
         "officials": [{"name": "Ashtiani", "mentions": [mention, mention]}],
-        "quotes": [quote, quote, quote],
+        "attributions": [quote, quote, quote],
     }
     result = score(GOLD, [line], corpus=CORPUS, samples=5)
     assert result.report["predictions"]["collapsed_duplicates"] == {
         "officials": 0,
         "mentions": 1,
-        "quotes": 2,
+        "attributions": 2,
         "meetings": 0,
         "commitments": 0,
     }
-    assert result.report["metrics"]["quotes.attributed"]["pred"] == 1
+    assert result.report["metrics"]["attributions.attributed"]["pred"] == 1
 
 
 def test_missing_and_unscored_documents_are_warnings():
@@ -160,7 +164,7 @@ def test_gold_problems_refuse_to_score():
 
 def test_documents_given_as_models_are_read_like_lines():
     (gold,) = load_annotations(SEED_GOLD, CORPUS)
-    as_model = PredictedDocument.model_validate(gold.model_dump())
+    as_model = PredictedDocument.model_validate(gold_as_prediction(gold))
     assert (
         score([gold], [as_model], corpus=CORPUS, samples=5).headline
         == score([gold], [GOLD_DATA], corpus=CORPUS, samples=5).headline

@@ -29,7 +29,6 @@ TEXT = (
     "Kowal said that Poland would send observers to the exercise."
 )
 QUOTE_ONLY = "“We will deepen our cooperation,” Berg said."
-NEW_FIELDS = ("confidence", "meta", "speaker_span", "actor_span", "addressee_span", "official_span")
 
 
 def _write_corpus(folder: Path, docs: dict[str, str]) -> Path:
@@ -56,17 +55,10 @@ def corpus(tmp_path: Path) -> Path:
     return _write_corpus(tmp_path / "corpus", {"talks": TEXT, "quote": QUOTE_ONLY})
 
 
-def _without_new_fields(node: Any) -> Any:
-    """The line as the current schema knows it (confidence, meta and *_span are being added by `pred`)."""
-    if isinstance(node, dict):
-        return {k: _without_new_fields(v) for k, v in node.items() if k not in NEW_FIELDS}
-    if isinstance(node, list):
-        return [_without_new_fields(v) for v in node]
-    return node
-
-
 def _valid(line: dict[str, Any]) -> PredictedDocument:
-    return PredictedDocument.model_validate(_without_new_fields(line))
+    """The line is a prediction of format 2.0 (attributions, not quotes)."""
+    assert "quotes" not in line and isinstance(line["attributions"], list)
+    return PredictedDocument.model_validate(line)
 
 
 def _at(text: str, piece: str, nth: int = 1) -> tuple[int, int]:
@@ -114,7 +106,7 @@ def test_spacy_docbin_entities_become_mentions_and_span_groups_quotes(corpus: Pa
     _valid(line)
     assert line["document_id"] == "talks"  # found by its text
     assert _mentions(line) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
-    (quote,) = line["quotes"]
+    (quote,) = line["attributions"]
     assert quote["contents"] == [_span(TEXT, "“We will deepen our cooperation in the coming years,”")]
     assert quote["cues"] == [_span(TEXT, "said")]
     berg = next(o["id"] for o in line["officials"] if o["name"] == "Anna Berg")
@@ -147,7 +139,7 @@ def test_spacy_docbin_by_document_id_with_another_text_goes_by_text(corpus: Path
 def score_lines(corpus: Path, lines: list[dict[str, Any]]) -> dict[str, int]:
     from communique.bench import parse_predictions
 
-    parsed = parse_predictions([_without_new_fields(x) for x in lines], corpus)
+    parsed = parse_predictions(lines, corpus)
     assert [i for i in parsed.issues if i.severity.value == "error"] == []
     return dict(parsed.anchoring)
 
@@ -212,7 +204,7 @@ def test_textacy_direct_quotations_become_direct_quotes(corpus: Path, tmp_path: 
     (line,) = convert_path("textacy", path, corpus).lines
     _valid(line)
     assert line["document_id"] == "quote"
-    (quote,) = line["quotes"]
+    (quote,) = line["attributions"]
     assert quote["kind"] == "direct"
     assert quote["contents"] == [_span(QUOTE_ONLY, "“We will deepen our cooperation,”")]
     assert quote["cues"] == [_span(QUOTE_ONLY, "said")]
@@ -236,7 +228,7 @@ def test_textacy_bailing_out_on_a_document_is_a_warning(corpus: Path, tmp_path: 
     result = convert_path("textacy", path, corpus)
     assert [i.code for i in result.issues] == ["convert-library-failed"]
     assert "quotation marks" in result.issues[0].message
-    assert result.lines[0]["document_id"] == "unclosed" and result.lines[0]["quotes"] == []
+    assert result.lines[0]["document_id"] == "unclosed" and result.lines[0]["attributions"] == []
 
 
 def test_textacy_needs_a_parse(corpus: Path, tmp_path: Path):
@@ -297,7 +289,7 @@ def test_conll_iob2_tags_are_aligned_to_the_text(corpus: Path, tmp_path: Path):
     (line,) = result.lines
     _valid(line)
     assert _mentions(line) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
-    (quote,) = line["quotes"]
+    (quote,) = line["attributions"]
     assert quote["contents"] == [_span(TEXT, "“We will deepen our cooperation in the coming years,”")]
     assert quote["cues"] == [_span(TEXT, "said")]
     assert [i.code for i in result.issues] == ["convert-label-skipped"]  # LOC
@@ -420,11 +412,142 @@ def test_brat_export_of_the_gold_converts_back_to_a_perfect_score(tmp_path: Path
     result = convert_path("brat", out, CORPUS)
     lines = [line for line in result.lines if line["document_id"] == DOC_ID]
     assert lines, "the brat export holds the seed document"
-    report = score(GOLD, [_without_new_fields(x) for x in lines], corpus=CORPUS, samples=10).report
-    for key in ("mentions.strict", "officials.ceaf_e", "quotes.attributed", "meetings.identification"):
+    report = score(GOLD, lines, corpus=CORPUS, samples=10).report
+    keys = (
+        "mentions.strict",
+        "officials.ceaf_e",
+        "attributions.attributed",
+        "meetings.identification",
+        "meetings.mode",
+    )
+    for key in (*keys, "attributions.speech_act", "commitments.actors"):
         assert report["metrics"][key]["f1"] == pytest.approx(1.0), key
     assert report["metrics"]["commitments.identification"]["f1"] == pytest.approx(1.0)
     assert report["metrics"]["commitments.kind"]["f1"] == pytest.approx(1.0)
+
+
+def _ann(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+def test_brat_v2_events_attributes_and_several_actors(corpus: Path, tmp_path: Path):
+    """Format 2.0 brat as `export brat` writes it: Attribution events whose Source is an official's mention or
+    a SourceMention, SpeechAct/Unresolved/MeetingMode/ModalityType attributes, numbered Actor roles with their
+    countries in the note; format 1's names (Quote, Speaker, QuoteKind, kind pledge) are still read."""
+    folder = tmp_path / "ann"
+    folder.mkdir()
+    (folder / "talks.txt").write_text(TEXT, encoding="utf-8")
+    t = {name: _at(TEXT, *piece) for name, piece in {
+        "berg": ("Anna Berg",), "kowal": ("Jan Kowal",), "berg2": ("Berg", 2), "kowal2": ("Kowal", 2),
+        "met": ("met her Polish counterpart Jan Kowal",), "said": ("said",), "said2": ("said", 2),
+        "content": ("We will deepen our cooperation in the coming years,",),
+        "content2": ("Poland would send observers to the exercise",), "will": ("will",),
+        "deepen": ("deepen our cooperation in the coming years",),
+    }.items()}  # fmt: skip
+    ids = {name: f"T{i}" for i, name in enumerate(t, start=1)}
+    label = {"met": "Meeting", "said": "Attribution", "said2": "Quote", "content": "AttributionContent",
+             "content2": "QuoteContent", "will": "Modality", "deepen": "CommitmentContent"}  # fmt: skip
+    lines = [f"{ids[n]}\t{label.get(n, 'Mention')} {s} {e}\t{TEXT[s:e]}" for n, (s, e) in t.items()]
+    lines += [
+        f"*\tEquiv {ids['berg']} {ids['berg2']}",
+        f"*\tEquiv {ids['kowal']} {ids['kowal2']}",
+        f"E1\tMeeting:{ids['met']} Participant:{ids['berg']} Participant2:{ids['kowal']}",
+        "A1\tMeetingMode E1 in_person",
+        "A2\tStatus E1 stated",
+        f"E2\tAttribution:{ids['said']} Content:{ids['content']} Source:{ids['berg2']}",
+        "A3\tAttributionKind E2 direct",
+        "A4\tSpeechAct E2 commissive",
+        f"E3\tQuote:{ids['said2']} Content:{ids['content2']} Speaker:{ids['kowal2']}",
+        "A5\tQuoteKind E3 indirect",
+        f"E4\tCommitment:{ids['content']} Actor:{ids['berg2']} Actor2:{ids['kowal2']} Content:{ids['deepen']}"
+        f" Modality:{ids['will']}",
+        "A6\tCommitmentKind E4 pledge",
+        "A7\tModalityType E4 deontic",
+        "#1\tAnnotatorNotes E4\tcommitment=c1; countries=-,POL",
+        f"E5\tCommitment:{ids['content2']}",  # no actor: format 2.0 has no place for it
+    ]
+    (folder / "talks.ann").write_text(_ann(lines), encoding="utf-8")
+    result = convert_path("brat", folder, corpus)
+    (line,) = result.lines
+    _valid(line)
+    officials = {o["name"]: o["id"] for o in line["officials"]}
+    (meeting,) = line["meetings"]
+    assert (meeting["mode"], meeting["status"]) == ("in_person", "stated")
+    assert [p["official_id"] for p in meeting["participants"]] == [officials["Anna Berg"], officials["Jan Kowal"]]
+    direct, indirect = line["attributions"]
+    assert (direct["speaker_id"], direct["kind"], direct["speech_act"]) == (
+        officials["Anna Berg"],
+        "direct",
+        "commissive",
+    )
+    assert (indirect["kind"], indirect["contents"]) == (
+        "indirect",
+        [_span(TEXT, "Poland would send observers to the exercise")],
+    )
+    assert "speech_act" not in indirect  # not given: not guessed
+    (commitment,) = line["commitments"]
+    assert commitment["kind"] == "promise"  # format 1's pledge
+    assert commitment["actors"] == [
+        {"official_id": officials["Anna Berg"]},
+        {"official_id": officials["Jan Kowal"], "country": "POL"},
+    ]
+    assert commitment["modality_type"] == "deontic"
+    assert commitment["modality"] == _span(TEXT, "will")
+    assert [i.code for i in result.issues] == ["convert-label-skipped"]
+    assert "commitment without an actor (1)" in result.issues[0].message
+
+
+NEWTEXTS = Path(__file__).resolve().parent / "fixtures" / "newtexts"
+
+
+def test_brat_export_of_gold_with_sources_converts_back_to_a_perfect_score(tmp_path: Path):
+    gold, corpus = NEWTEXTS / "gold" / "widened", NEWTEXTS / "corpus"  # "the ministry said", "the statement"
+    out = tmp_path / "brat"
+    assert main(["export", "brat", "--out", str(out), "--annotations", str(gold), "--corpus", str(corpus)]) == 0
+    result = convert_path("brat", out, corpus)
+    assert result.issues == [] and len(result.lines) == 3
+    assert any(line["sources"] for line in result.lines)
+    report = score(gold, result.lines, corpus=corpus, samples=10).report
+    for key, metric in report["metrics"].items():
+        value = metric.get("f1", metric.get("accuracy"))
+        assert value == pytest.approx(1.0), key
+    assert report["metrics"]["sources.attributed"]["f1"] == pytest.approx(1.0)
+
+
+def test_brat_sources_and_unresolved_sources(corpus: Path, tmp_path: Path):
+    text = "The ministry said, according to a statement, that “talks will go on.” It was stated that all went well."
+    corpus = _write_corpus(tmp_path / "corpus", {"ministry": text})
+    folder = tmp_path / "ann"
+    folder.mkdir()
+    t = {n: _at(text, p) for n, p in {"ministry": "ministry", "statement": "statement", "said": "said",
+         "stated": "stated", "c1": "talks will go on.", "c2": "all went well"}.items()}  # fmt: skip
+    label = {"ministry": "SourceMention", "statement": "SourceMention", "said": "Attribution", "stated": "Attribution"}
+    ids = {n: f"T{i}" for i, n in enumerate(t, start=1)}
+    lines = [f"{ids[n]}\t{label.get(n, 'AttributionContent')} {s} {e}\t{text[s:e]}" for n, (s, e) in t.items()]
+    lines += [
+        "A1\tSourceType T1 institution",
+        "A2\tSourceType T2 statement",
+        "#1\tAnnotatorNotes T1\tsource=s7; country=NOR",
+        "#2\tAnnotatorNotes T2\tsource=s8",
+        f"E1\tAttribution:{ids['said']} Content:{ids['c1']} Source:{ids['ministry']}",
+        f"E2\tAttribution:{ids['stated']} Content:{ids['c2']}",
+        "A3\tUnresolved E2 unnamed",
+    ]
+    (folder / "ministry.ann").write_text(_ann(lines), encoding="utf-8")
+    result = convert_path("brat", folder, corpus)
+    assert result.issues == []  # the unused statement source is read, not skipped
+    (line,) = result.lines
+    _valid(line)
+    ministry, statement = line["sources"]
+    assert (ministry["type"], ministry["country"], ministry["mentions"]) == (
+        "institution",
+        "NOR",
+        [_span(text, "ministry")],
+    )
+    assert statement["type"] == "statement" and "country" not in statement
+    said, stated = line["attributions"]
+    assert said["source_id"] == ministry["id"] and "speaker_id" not in said
+    assert stated["source_unresolved"] == "unnamed"
 
 
 def test_brat_plain_entities_and_a_bad_line(corpus: Path, tmp_path: Path):
@@ -465,9 +588,31 @@ def test_labelstudio_export_with_relations(corpus: Path, tmp_path: Path):
     path.write_text(json.dumps([{"id": 7, "data": {"text": TEXT}, "annotations": [{"result": results}]}]))
     (line,) = convert_path("labelstudio", path, corpus).lines
     _valid(line)
-    (quote,) = line["quotes"]
+    (quote,) = line["attributions"]
     assert quote["speaker_id"] == line["officials"][0]["id"]
     assert quote["cues"] == [_span(TEXT, "said")]
+
+
+def test_labelstudio_labels_of_the_communique_config(corpus: Path, tmp_path: Path):
+    """The labels `communique export label-studio` configures ("Mention: name", "Attribution content", ...)."""
+    results = [
+        _ls_result("a", "Anna Berg", "Mention: name"),
+        _ls_result("b", "Berg", "Mention: name", 2),
+        _ls_result("q", "We will deepen our cooperation in the coming years,", "Attribution content"),
+        _ls_result("c", "said", "Attribution cue"),
+        _ls_result("s", "Berg", "Attribution source", 2),
+        {"type": "relation", "from_id": "q", "to_id": "s", "labels": ["source"]},
+        {"type": "relation", "from_id": "q", "to_id": "c"},
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"id": 7, "data": {"text": TEXT}, "annotations": [{"result": results}]}]))
+    result = convert_path("labelstudio", path, corpus)
+    (line,) = result.lines
+    _valid(line)
+    assert result.issues == []
+    (attribution,) = line["attributions"]
+    assert attribution["speaker_id"] == line["officials"][0]["id"]
+    assert attribution["cues"] == [_span(TEXT, "said")]
 
 
 def test_labelstudio_utf16_offsets_are_converted(tmp_path: Path):

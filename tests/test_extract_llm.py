@@ -19,9 +19,10 @@ import pytest
 from communique.bench import parse_predictions
 from communique.cli.main import main
 from communique.corpus.build import load_corpus_document
-from communique.extract.llm import LLMSettings, extract_llm, parts_of
+from communique.extract.llm import EXAMPLES, LLMSettings, extract_llm, parts_of
+from communique.schema.predictions import PredictedDocument
 
-from .test_convert import _without_new_fields, _write_corpus
+from .test_convert import _write_corpus
 
 pytest.importorskip("openai", reason="openai is in the `llm` and `test` extras")
 from .chat_server import ChatServer
@@ -38,21 +39,40 @@ LONG = (
 
 
 def answer(document_id: str, text: str, request: dict[str, Any]) -> str:
-    """What a good model would answer: the officials by name and the direct quotes, spans as text."""
+    """What a good model would answer (prediction format 2.0): the officials by name, the direct quotes as
+    attributions with their source, and each "will" in them as a commitment of the speaker; spans as text."""
     names = sorted(set(re.findall(r"(?:Anna Berg|Jan Kowal|Kowal|Berg)", text)), key=len, reverse=True)
     officials: list[dict[str, Any]] = []
     for name in names:
         if any(name in o["name"] for o in officials):
             continue
         officials.append({"id": name.split()[-1].lower(), "name": name, "mentions": [{"text": name, "form": "name"}]})
-    quotes = []
+    attributions: list[dict[str, Any]] = []
+    commitments: list[dict[str, Any]] = []
     for match in re.finditer(r"“([^”]+)”\s*,?\s*(\w+(?: \w+)*?) (said)", text):
         speaker = next((o["id"] for o in officials if o["name"].split()[-1] in match.group(2)), None)
-        quote: dict[str, Any] = {"contents": [{"text": match.group(1)}], "cues": [{"text": "said"}], "kind": "direct"}
-        if speaker:
-            quote["speaker_id"] = speaker
-        quotes.append(quote)
-    return json.dumps({"document_id": "whatever-the-model-says", "officials": officials, "quotes": quotes})
+        attribution: dict[str, Any] = {
+            "id": f"a{len(attributions) + 1}",
+            "contents": [{"text": match.group(1)}],
+            "cues": [{"text": "said"}],
+            "kind": "direct",
+            "speech_act": "commissive" if " will " in f" {match.group(1)} " else "assertive",
+        }
+        attribution.update({"speaker_id": speaker} if speaker else {"source_unresolved": "no-antecedent"})
+        attributions.append(attribution)
+        will = re.search(r"\b(will|ready to) (.+?)[,.]?$", match.group(1))
+        if will and speaker:
+            commitments.append(
+                {
+                    "actors": [{"official_id": speaker}],
+                    "kind": "offer" if will.group(1) == "ready to" else "intend",
+                    "evidence": {"text": match.group(1).rstrip(",.")},
+                    "content": {"text": will.group(2)},
+                    "attribution_id": attribution["id"],
+                }
+            )
+    found = {"officials": officials, "attributions": attributions, "commitments": commitments}
+    return json.dumps({"document_id": "whatever-the-model-says", **found})
 
 
 @pytest.fixture
@@ -96,7 +116,7 @@ def test_long_documents_go_by_sections_and_merge_into_one_valid_line(server, cor
     lines, issues = extract_llm(docs, _settings(server, tmp_path), progress=False)
     assert issues == []
     assert [line["document_id"] for line in lines] == ["short", "long"]
-    parsed = parse_predictions([_without_new_fields(x) for x in lines], corpus)
+    parsed = parse_predictions(lines, corpus)
     assert parsed.issues == []
     # spans found once in their part get offsets; a "said" twice in one part is left to the bench's context
     assert parsed.anchoring["offsets"] > 0 and parsed.anchoring.get("unanchored", 0) == 0
@@ -107,8 +127,16 @@ def test_long_documents_go_by_sections_and_merge_into_one_valid_line(server, cor
             assert text[mention["start"] : mention["end"]] == mention["text"]
     berg = [o for o in long["officials"] if "Berg" in o["name"]]
     assert len(berg) == 1 and len(berg[0]["mentions"]) == 2  # Anna Berg of parts 1 and 3: one official
-    assert len(long["quotes"]) == 2
-    said = long["quotes"][0]["cues"][0]  # "said" occurs in parts 2 and 3: placed in part 2, where it was found
+    assert len(long["attributions"]) == 2
+    # ids of items are prefixed by their part, and references follow them (commitment -> attribution, actor)
+    (commitment,) = long["commitments"]
+    cited = next(a for a in long["attributions"] if a["id"] == commitment["attribution_id"])
+    assert cited["contents"][0]["text"] == "We are ready to host a joint exercise next year,"
+    assert commitment["actors"] == [{"official_id": cited["speaker_id"]}] and cited["speaker_id"] in {
+        o["id"] for o in long["officials"]
+    }
+    assert [x.get("source_unresolved") for x in long["attributions"]] == [None, "no-antecedent"]  # "she said"
+    said = long["attributions"][0]["cues"][0]  # "said" occurs in parts 2 and 3: placed in part 2, where it was found
     assert text[said["start"] : said["end"]] == "said" and said["start"] > text.index("Talks in detail")
     meta = long["meta"]["llm"]
     assert meta["parts"] == len(parts_of(docs[1], 120)) and meta["cached_parts"] == 0
@@ -124,7 +152,9 @@ def test_a_rerun_is_answered_from_the_cache(server, corpus, tmp_path):
     sent = len(server.requests)
     again, issues = extract_llm(_docs(corpus), settings, progress=False)
     assert issues == [] and len(server.requests) == sent  # nothing sent
-    assert [_without_new_fields(x) for x in again] == [_without_new_fields(x) for x in first]
+    assert [{k: v for k, v in x.items() if k != "meta"} for x in again] == [
+        {k: v for k, v in x.items() if k != "meta"} for x in first
+    ]
     assert all(x["meta"]["llm"]["cached_parts"] == x["meta"]["llm"]["parts"] for x in again)
     extract_llm(_docs(corpus), _settings(server, tmp_path, model="other"), progress=False)
     assert len(server.requests) > sent  # the model is part of the key
@@ -135,7 +165,7 @@ def test_429_and_500_are_retried(server, corpus, tmp_path):
     lines, issues = extract_llm(_docs(corpus)[:1], _settings(server, tmp_path), progress=False)
     assert issues == []
     assert [r["document_id"] for r in server.requests] == ["short"] * 3
-    assert lines[0]["quotes"]
+    assert lines[0]["attributions"]
 
 
 def test_retries_run_out_and_a_slow_answer_times_out_as_located_warnings(server, corpus, tmp_path):
@@ -147,7 +177,7 @@ def test_retries_run_out_and_a_slow_answer_times_out_as_located_warnings(server,
     assert "HTTP 500" in next(i.message for i in issues if i.file == "short")
     assert "Timeout" in next(i.message for i in issues if i.file == "long")
     for line in lines:  # each document predicts nothing, and says why
-        assert (line["officials"], line["quotes"]) == ([], [])
+        assert (line["officials"], line["attributions"], line["commitments"]) == ([], [], [])
         assert line["meta"]["llm"]["error"] == "llm-request-failed"
 
 
@@ -155,13 +185,19 @@ def test_retries_run_out_and_a_slow_answer_times_out_as_located_warnings(server,
     ("content", "code", "path"),
     [
         ('{"officials": [', "llm-invalid-json", "$"),
-        ('{"quotes": [{"contents": [], "kind": "shouted"}]}', "llm-invalid-answer", "$.quotes[0].contents"),
+        ('{"attributions": [{"contents": [], "kind": "shouted"}]}', "llm-invalid-answer", "$.attributions[0].contents"),
         ('{"officials": [{"mentions": [{"text": "Berg", "form": "title"}]}]}', "llm-invalid-answer", None),
         (
-            '{"quotes": [{"speaker_id": "nobody", "contents": [{"text": "Berg"}]}]}',
+            '{"attributions": [{"speaker_id": "nobody", "contents": [{"text": "Berg"}]}]}',
             "llm-invalid-answer",
-            "$.quotes[0].speaker_id",
+            "$.attributions[0].speaker_id",
         ),
+        (  # an actor naming no official: the path goes down to the actor
+            '{"commitments": [{"actors": [{"official_id": "nobody"}], "evidence": {"text": "Berg"}}]}',
+            "llm-invalid-answer",
+            "$.commitments[0].actors[0].official_id",
+        ),
+        ('{"commitments": [{"actors": [], "evidence": {"text": "Berg"}}]}', "llm-invalid-answer", None),
     ],
 )
 def test_a_bad_answer_is_a_located_warning_and_predicts_nothing(corpus, tmp_path, content, code, path):
@@ -176,8 +212,8 @@ def test_a_bad_answer_is_a_located_warning_and_predicts_nothing(corpus, tmp_path
     assert [(i.code, i.file) for i in issues] == [(code, "short")]
     if path:
         assert issues[0].path == path
-    assert lines[0]["quotes"] == [] and lines[0]["meta"]["llm"]["error"] == code
-    assert lines[1]["quotes"]  # the other document is unaffected
+    assert lines[0]["attributions"] == [] and lines[0]["meta"]["llm"]["error"] == code
+    assert lines[1]["attributions"]  # the other document is unaffected
     assert asked.count("short") == 2  # a bad answer is not cached: it is asked again
 
 
@@ -232,3 +268,14 @@ def test_cli_extract_llm(server, corpus, tmp_path, capsys):
     assert main([*argv, "--base-url", server.base_url]) == 2  # no --model
     assert "[missing-field] --method llm needs --model" in capsys.readouterr().err
     assert main([*argv, *options, "--prompt", str(tmp_path / "nope.txt")]) == 2
+
+
+@pytest.mark.parametrize("number", range(len(EXAMPLES)))
+def test_few_shot_examples_are_valid_predictions_of_their_text(number: int, tmp_path: Path):
+    text, example = EXAMPLES[number]
+    line = {"document_id": "example", **example}
+    PredictedDocument.model_validate(line)  # format 2.0, as the model is asked to answer
+    corpus = _write_corpus(tmp_path / "corpus", {"example": text})
+    parsed = parse_predictions([line], corpus)
+    assert parsed.issues == []  # every span is found in the text, every reference resolves
+    assert parsed.anchoring.get("text", 0) > 0 and parsed.anchoring.get("unanchored", 0) == 0

@@ -7,12 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from communique import load_corpus_document
 from communique.bench import parse_predictions, score
 from communique.cli.main import main
 from communique.extract import extract
+from communique.extract.rules import meeting_mode, speech_act
 from communique.schema.models import CorpusDocument, SeedMetadata, Span
+from communique.schema.predictions import PredictedDocument
 
 from .conftest import CORPUS, DOC_ID, GOLD, SEED_GOLD
 
@@ -30,6 +34,7 @@ def baseline(doc: CorpusDocument) -> dict:
 def test_baseline_output_is_a_valid_prediction_with_offsets(baseline: dict):
     predictions = parse_predictions([baseline], CORPUS)
     assert predictions.issues == []
+    assert "quotes" not in baseline and baseline["attributions"]  # prediction format 2.0
     assert set(predictions.anchoring) == {"offsets"}  # an offset-based extractor: nothing to anchor by text
     assert baseline["annotators"] == ["communique rules baseline"]
 
@@ -39,7 +44,7 @@ def test_baseline_finds_every_layer(baseline: dict):
     for key in (
         "mentions.strict",
         "officials.ceaf_e",
-        "quotes.attributed",
+        "attributions.attributed",
         "meetings.identification",
         "commitments.identification",
     ):
@@ -90,25 +95,28 @@ def test_rules_on_a_new_text():
     assert officials["karimi"]["name"] == "Hossein Karimi" and officials["karimi"]["country"] == "IRN"
     assert officials["karimi"]["rank"] == "Brigadier General" and officials["karimi"]["title"] == "Foreign Minister"
     assert [m["text"] for m in officials["karimi"]["mentions"]][1] == "Karimi"
-    direct, indirect = out["quotes"]
+    direct, indirect = out["attributions"]
     # the closing mark is missing: the quote runs to the end of its paragraph
     assert direct["contents"][0]["text"] == "We will send a delegation to Kabul next month."
     assert (direct["speaker_id"], direct["cues"][0]["text"], direct["kind"]) == ("karimi", "said", "direct")
+    assert direct["speech_act"] == indirect["speech_act"] == "assertive"  # said, stated
     assert (indirect["speaker_id"], indirect["contents"][0]["text"]) == ("rahimi", "the talks were useful")
     (meeting,) = out["meetings"]
     assert [p["official_id"] for p in meeting["participants"]] == ["karimi", "rahimi"]
+    assert meeting["mode"] == "in_person"  # "met with"
     assert meeting["time"]["text"] == "Monday"
     (commitment,) = out["commitments"]
-    assert (commitment["kind"], commitment["actor_id"]) == ("intention", "karimi")
-    assert commitment["modality"]["text"] == "will"
+    assert (commitment["kind"], commitment["actors"]) == ("intend", [{"official_id": "karimi", "country": "IRN"}])
+    assert (commitment["modality"]["text"], commitment["modality_type"]) == ("will", "deontic")
+    assert commitment["attribution_id"] == direct["id"]  # the "will" is inside Karimi's quote
     for span in [*direct["contents"], *meeting["evidence"], commitment["evidence"], commitment["content"]]:
         assert text[span["start"] : span["end"]] == span["text"]  # code-point offsets, half-open
 
 
-def test_headings_carry_no_quotes_or_commitments():
+def test_headings_carry_no_attributions_or_commitments():
     text = "“We will always support our friends in the region”\n\nNothing else happened."
     out = extract(_document(text, headings=("“We will always support our friends in the region”",)), "rules")
-    assert out["quotes"] == [] and out["commitments"] == []
+    assert out["attributions"] == [] and out["commitments"] == []
 
 
 def test_extract_command_writes_jsonl(tmp_path: Path, capsys, baseline: dict):
@@ -131,7 +139,7 @@ NEWTEXTS = Path(__file__).resolve().parent / "fixtures" / "newtexts"
 HEADLINE = (
     "mentions.strict",
     "officials.ceaf_e",
-    "quotes.attributed",
+    "attributions.attributed",
     "meetings.identification",
     "commitments.identification",
 )
@@ -151,7 +159,9 @@ def test_new_texts_have_valid_gold_that_is_not_the_seed():
     for part, count in (("widened", 3), ("heldout", 2)):
         docs = load_annotations(NEWTEXTS / "gold" / part, NEWTEXTS / "corpus")
         assert len(docs) == count and all(d.document_id != DOC_ID for d in docs)
-        assert all(d.quotes and d.commitments and d.meetings for d in docs)
+        assert all(d.attributions and d.commitments and d.meetings for d in docs)
+        assert all(a.source_span is not None for d in docs for a in d.attributions)  # reviewed for 2.0
+        assert all(item.review is None for d in docs for item in [*d.meetings, *d.attributions, *d.commitments])
 
 
 def test_readme_reports_the_scores_on_the_seed_and_on_new_text_separately():
@@ -185,6 +195,7 @@ def test_counterparts_hosting_and_talks_are_found():
         ("Maria Holm", "name"),
     ]
     hosted, talked = out["meetings"]
+    assert (hosted["mode"], talked["mode"]) == ("in_person", "telephone")  # "hosted"; "by phone"
     assert hosted["participants"] == [
         {"official_id": officials["Erik Lunde"]["id"], "role": "host"},
         {"official_id": holm["id"], "role": "visitor"},
@@ -192,7 +203,7 @@ def test_counterparts_hosting_and_talks_are_found():
     assert hosted["location"]["text"] == "Oslo" and hosted["time"]["text"] == "Tuesday"
     assert talked["evidence"][0]["text"] == "talked with his Egyptian counterpart Karim Mansour"
     assert "role" not in talked["participants"][0]  # talking implies no host
-    (quote,) = out["quotes"]
+    (quote,) = out["attributions"]
     assert quote["speaker_id"] == officials["Karim Mansour"]["id"]  # via "the Egyptian minister"
 
 
@@ -202,7 +213,7 @@ def test_reported_clauses_without_that_and_commas_inside_a_clause():
         "Haddad said the two armies would hold a joint exercise, while officials praised the plan."
     )
     out = extract(_document(text), "rules")
-    told, said = out["quotes"]
+    told, said = out["attributions"]
     assert (told["cues"][0]["text"], told["contents"][0]["text"]) == (
         "told",
         "Jordan would, in the coming years, support the mission",
@@ -213,4 +224,114 @@ def test_reported_clauses_without_that_and_commas_inside_a_clause():
     )
     evidence = {c["evidence"]["text"]: c["kind"] for c in out["commitments"]}
     assert evidence["Jordan would, in the coming years, support the mission"] == "support"  # not cut at a comma
-    assert evidence["the two armies would hold a joint exercise"] == "intention"
+    assert evidence["the two armies would hold a joint exercise"] == "intend"
+
+
+@pytest.mark.parametrize(
+    ("cue", "act"),
+    [
+        ("said", "assertive"),
+        ("stated", "assertive"),
+        ("urged", "directive"),
+        ("called for", "directive"),
+        ("Called  for", "directive"),
+        ("invited", "directive"),
+        ("pledged", "commissive"),
+        ("promised", "commissive"),
+        ("offered", "commissive"),
+        ("thanked", "expressive"),
+        ("praised", "expressive"),
+        ("welcomed", "expressive"),
+        ("warned", "assertive"),
+    ],
+)
+def test_speech_act_follows_the_cue_verb(cue: str, act: str):
+    assert speech_act(cue) == act
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verb", "visited", "mode"),
+    [
+        ("Lunde met Holm in Oslo.", "met", False, "in_person"),
+        ("Lunde hosted Holm.", "hosted", False, "in_person"),
+        ("Lunde talked with Holm by phone.", "talked with", False, "telephone"),
+        ("Lunde held a telephone conversation with Holm.", "held a telephone conversation with", False, "telephone"),
+        ("Lunde met Holm by videoconference.", "met", False, "video"),
+        ("Lunde held a virtual meeting with Holm.", "held a virtual meeting with", False, "video"),
+        ("Lunde talked with Holm.", "talked with", False, "unspecified"),
+        ("Visiting Oslo, Lunde held talks with Holm.", "held talks with", True, "in_person"),
+    ],
+)
+def test_meeting_mode_from_the_medium_then_the_verb(sentence: str, verb: str, visited: bool, mode: str):
+    assert meeting_mode(sentence, verb, visited=visited) == mode
+
+
+def test_urged_is_a_directive_attribution_and_old_kinds_are_mapped():
+    text = (
+        "General Omar Haddad urged that the two navies should patrol the coast together.\n\n"
+        "Haddad said that Jordan expected the border to stay calm, and Jordan was ready to send trainers."
+    )
+    out = extract(_document(text), "rules")
+    acts = {a["cues"][0]["text"]: a["speech_act"] for a in out["attributions"]}
+    assert acts == {"urged": "directive", "said": "assertive"}
+    kinds = {c["modality"]["text"]: (c["kind"], c["modality_type"]) for c in out["commitments"]}
+    assert kinds["should"] == ("propose", "deontic")
+    assert kinds["expected"] == ("predict", "epistemic")
+    assert kinds["ready"] == ("offer", "deontic")
+    assert all(c["actors"] == [{"official_id": "haddad", "country": None}] for c in out["commitments"])
+
+
+def test_no_official_no_commitment():
+    out = extract(_document("The talks will continue next year, officials said."), "rules")
+    assert out["officials"] == [] and out["commitments"] == []
+
+
+def test_speech_acts_reported_by_their_verb_alone():
+    text = (
+        "General Omar Haddad thanked his counterpart and offered to train Jordanian pilots.\n\n"
+        "He also proposed that both air forces hold a joint drill.\n\n"
+        "Haddad wrote to Rahimi, inviting him to visit Amman.\n\n"
+        "Officials praised the plan."
+    )
+    out = extract(_document(text), "rules")
+    narrative = [(a["cues"][0]["text"], a["contents"][0]["text"], a["speech_act"]) for a in out["attributions"]]
+    assert narrative == [
+        ("thanked", "his counterpart", "expressive"),
+        ("offered", "train Jordanian pilots", "commissive"),  # the coordinated verb has the same subject
+        ("proposed", "both air forces hold a joint drill", "directive"),  # "He": the last official
+        ("inviting", "visit Amman", "directive"),  # a participle: the sentence's subject
+    ]
+    assert {a.get("speaker_id") for a in out["attributions"]} == {"haddad"}
+    assert "praised" not in {a["cues"][0]["text"] for a in out["attributions"]}  # "officials" are no official
+    for a in out["attributions"]:
+        for span in [*a["cues"], *a["contents"]]:
+            assert text[span["start"] : span["end"]] == span["text"]
+
+
+_WORDS = st.sampled_from(
+    [
+        "General Omar Haddad", "Haddad", "Defence Minister Anna Berg", "Berg", "he", "said", "that", "pledged to",
+        "invited", "thanked", "met", "hosted", "by phone", "will", "should", "ready to", "expected", "the plan",
+        "send troops", "“", "”", ",", ".", "and", "Jordanian", "counterpart", "\n\n", "visit Amman", "Ø",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_WORDS, min_size=1, max_size=40))
+def test_any_text_gives_a_valid_prediction_whose_spans_are_the_text(words: list[str]):
+    text = " ".join(words).strip() or "x"
+    out = extract(_document(text), "rules")
+    PredictedDocument.model_validate(out)  # format 2.0, whatever the text
+    spans: list[dict] = []
+    for official in out["officials"]:
+        spans += official["mentions"]
+    for a in out["attributions"]:
+        spans += [*a["cues"], *a["contents"]]
+    for m in out["meetings"]:
+        spans += m["evidence"]
+    for c in out["commitments"]:
+        spans += [c["evidence"], c["content"], c["modality"]]
+        assert c["actors"] and all(x["official_id"] in {o["id"] for o in out["officials"]} for x in c["actors"])
+    for span in spans:
+        assert text[span["start"] : span["end"]] == span["text"] and span["text"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from communique import load_corpus_document, validate_paths
 from communique.api import build_corpus
 from communique.cli.main import main
+from communique.schema.predictions import PredictedDocument
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -32,12 +33,30 @@ def test_synth_is_deterministic_valid_and_realistic(tmp_path: Path, capsys):
     for report in reports:
         doc = report.document
         text = load_corpus_document(root / "corpus" / f"{doc.document_id}.json").text
-        items = sum(len(o.mentions) for o in doc.officials) + len(doc.quotes) + len(doc.meetings) + len(doc.commitments)
+        items = (
+            sum(len(o.mentions) for o in doc.officials)
+            + len(doc.attributions)
+            + len(doc.meetings)
+            + len(doc.commitments)
+        )
         assert 7_500 <= len(text) <= 9_000 and 120 <= items <= 240
         assert len(text.encode("utf-8")) > len(text)  # non-ASCII
-        assert {q.kind for q in doc.quotes} == {"direct", "indirect"} and doc.meetings
-    lines = (root / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line)["document_id"] for line in lines] == [r.document.document_id for r in reports]
+        assert {a.kind for a in doc.attributions} == {"direct", "indirect"} and doc.meetings
+        # the generator knows what the migration could only guess: the meetings are face to face
+        assert {m.mode for m in doc.meetings} == {"in_person"}
+        assert "commissive" in {a.speech_act for a in doc.attributions}
+        assert all(a.review is None for a in doc.attributions)  # nobody is asked to check synthetic gold
+    lines = [json.loads(line) for line in (root / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [line["document_id"] for line in lines] == [r.document.document_id for r in reports]
+    for line, report in zip(lines, reports, strict=True):
+        # prediction format 2.0: attributions name their source by speaker_id, no quotes layer, no review
+        assert "quotes" not in line and "schema_version" not in line and line["attributions"]
+        officials = {o.id for o in report.document.officials}
+        assert all(a["speaker_id"] in officials and "source" not in a for a in line["attributions"])
+        assert all(c["actors"] and "actor_id" not in c for c in line["commitments"])
+        kept = {a["id"] for a in line["attributions"]}
+        assert all(c["attribution_id"] in kept for c in line["commitments"] if "attribution_id" in c)
+        PredictedDocument.model_validate(line)
     capsys.readouterr()
 
 

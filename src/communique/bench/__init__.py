@@ -2,7 +2,7 @@
 
 >>> from communique import bench
 >>> result = bench.score("annotations/gold", "predictions.jsonl")      # doctest: +SKIP
->>> result.headline["quotes.attributed"]                                # doctest: +SKIP
+>>> result.headline["attributions.attributed"]                      # doctest: +SKIP
 
 Predictions are JSON Lines, one :class:`PredictedDocument` per line (a lenient variant of the gold
 annotation document: offsets or text alone, officials by id or by name). See the README for the report.

@@ -9,12 +9,12 @@ that does not depend on the order of the input.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from communique.schema.models import AnnotatedDocument, Official, Span
+from communique.schema.models import AnnotatedDocument, Attribution, Official, OfficialSource, Span, UnresolvedSource
 
 __all__ = [
     "Annotations",
@@ -23,7 +23,8 @@ __all__ = [
     "MeetingItem",
     "MentionItem",
     "OfficialItem",
-    "QuoteItem",
+    "attribution_source",
+    "AttributionItem",
     "Source",
     "extent",
     "from_gold",
@@ -144,15 +145,37 @@ class MentionItem:
 
 
 @dataclass(frozen=True)
-class QuoteItem:
+class AttributionItem:
+    """A reported speech act. Its source is one of: an official (``speaker``, a ref), a non-official source
+    (``source``: the extents that refer to it, its gold mentions or the predicted span), or unresolved
+    (``unresolved``: the reason); all three are empty when a prediction gives no source."""
+
     contents: tuple[Extent, ...]
     cues: tuple[Extent, ...]
     kind: str | None
+    speech_act: str | None
     speaker: str | None
+    source: tuple[Extent, ...] = ()
+    source_type: str | None = None
+    unresolved: str | None = None
     confidence: float | None = field(default=None, compare=False)
 
+    @property
+    def by_source(self) -> bool:
+        """Attributed to a non-official source."""
+        return bool(self.source)
+
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.contents, self.cues, _key(self.kind), _key(self.speaker))
+        return (
+            self.contents,
+            self.cues,
+            _key(self.kind),
+            _key(self.speech_act),
+            _key(self.speaker),
+            self.source,
+            _key(self.source_type),
+            _key(self.unresolved),
+        )
 
     @cached_property
     def start(self) -> int | None:
@@ -166,12 +189,20 @@ class MeetingItem:
     location: Extent | None
     time: Extent | None
     status: str | None
+    mode: str | None = None
     confidence: float | None = field(default=None, compare=False)
     #: participants predicted with a confidence below 1: (ref, confidence)
     participant_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.evidence, sorted(self.participants), _key(self.location), _key(self.time), _key(self.status))
+        return (
+            self.evidence,
+            sorted(self.participants),
+            _key(self.location),
+            _key(self.time),
+            _key(self.status),
+            _key(self.mode),
+        )
 
     @cached_property
     def start(self) -> int | None:
@@ -180,22 +211,24 @@ class MeetingItem:
 
 @dataclass(frozen=True)
 class CommitmentItem:
+    """A commitment; ``actors`` is the set of official refs that perform it (compared as a set)."""
+
     evidence: Extent
     content: Extent | None
     kind: str | None
-    actor: str | None
+    actors: frozenset[str]
     time: Extent | None
     confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.evidence, _key(self.content), _key(self.kind), _key(self.actor), _key(self.time))
+        return (self.evidence, _key(self.content), _key(self.kind), sorted(self.actors), _key(self.time))
 
     @cached_property
     def start(self) -> int | None:
         return first_start([self.evidence, self.content, self.time])
 
 
-LAYERS = ("officials", "mentions", "quotes", "meetings", "commitments")
+LAYERS = ("officials", "mentions", "attributions", "meetings", "commitments")
 
 
 @dataclass
@@ -205,7 +238,7 @@ class Annotations:
     document_id: str
     officials: list[OfficialItem] = field(default_factory=list)
     mentions: list[MentionItem] = field(default_factory=list)
-    quotes: list[QuoteItem] = field(default_factory=list)
+    attributions: list[AttributionItem] = field(default_factory=list)
     meetings: list[MeetingItem] = field(default_factory=list)
     commitments: list[CommitmentItem] = field(default_factory=list)
     collapsed: Counter[str] = field(default_factory=Counter)  # layer -> identical duplicates dropped
@@ -266,7 +299,7 @@ def official_keys(name: str | None, mention_texts: Iterable[tuple[str, str | Non
 def trim(extent: Extent, text: str, strip: str = "") -> Extent:
     """``extent`` without edge whitespace (and without the characters in ``strip``) at either end.
 
-    Quote contents are compared without their quotation marks, whichever side included them.
+    Attribution contents are compared without their quotation marks, whichever side included them.
     """
     if not extent.anchored:
         return extent
@@ -293,9 +326,23 @@ def official_item(official: Official) -> OfficialItem:
     )
 
 
+def attribution_source(
+    attribution: Attribution, sources: Mapping[str, tuple[tuple[Extent, ...], str]]
+) -> tuple[str | None, tuple[Extent, ...], str | None, str | None]:
+    """A gold attribution's source as (official ref, source extents, source type, unresolved reason);
+    ``sources`` maps a source id to its mentions and type."""
+    found = attribution.source
+    if isinstance(found, OfficialSource):
+        return found.official_id, (), None, None
+    if isinstance(found, UnresolvedSource):
+        return None, (), None, found.reason
+    extents, type_ = sources[found.source_id]
+    return None, extents, type_, None
+
+
 def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
     """The gold annotations of one document in scoring form (refs are the gold ids); ``text`` is the
-    document text, used to normalise quote contents exactly as predicted ones are."""
+    document text, used to normalise attribution contents exactly as predicted ones are."""
 
     def content(span: Any) -> Extent:
         return trim(extent(span), text, QUOTATION_MARKS)
@@ -303,14 +350,27 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
     def opt(span: Any) -> Extent | None:
         return None if span is None else extent(span)
 
+    sources = {s.id: (tuple(sorted(map(extent, s.mentions))), s.type) for s in doc.sources}
+    attributions = []
+    for a in doc.attributions:
+        speaker, source, source_type, unresolved = attribution_source(a, sources)
+        attributions.append(
+            AttributionItem(
+                tuple(sorted(map(content, a.contents))),
+                tuple(sorted(map(extent, a.cues))),
+                a.kind,
+                a.speech_act,
+                speaker,
+                source,
+                source_type,
+                unresolved,
+            )
+        )
     return Annotations(
         document_id=doc.document_id,
         officials=[official_item(o) for o in doc.officials],
         mentions=[MentionItem(extent(m), m.form, o.id) for o in doc.officials for m in o.mentions],
-        quotes=[
-            QuoteItem(tuple(sorted(map(content, q.contents))), tuple(sorted(map(extent, q.cues))), q.kind, q.speaker_id)
-            for q in doc.quotes
-        ],
+        attributions=attributions,
         meetings=[
             MeetingItem(
                 tuple(sorted(map(extent, m.evidence))),
@@ -318,11 +378,14 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
                 opt(m.location),
                 opt(m.time),
                 m.status,
+                m.mode,
             )
             for m in doc.meetings
         ],
         commitments=[
-            CommitmentItem(extent(c.evidence), extent(c.content), c.kind, c.actor_id, opt(c.time))
+            CommitmentItem(
+                extent(c.evidence), extent(c.content), c.kind, frozenset(a.official_id for a in c.actors), opt(c.time)
+            )
             for c in doc.commitments
         ],
     )
@@ -357,7 +420,7 @@ def above(side: Annotations, threshold: float) -> Annotations:
         side.document_id,
         officials,
         mentions,
-        [q for q in side.quotes if keep(q)],
+        [a for a in side.attributions if keep(a)],
         meetings,
         [c for c in side.commitments if keep(c)],
         Counter(side.collapsed),

@@ -33,7 +33,7 @@ def count_document(
     """Add the counts of every metric for one document to ``tally``."""
     _mentions(gold, pred, unit, tally)
     _ceaf(gold, pred, unit, tally)
-    _quotes(gold, pred, officials, unit, tally)
+    _attributions(gold, pred, officials, unit, tally)
     _meetings(gold, pred, officials, unit, tally)
     _commitments(gold, pred, officials, unit, tally)
 
@@ -175,14 +175,26 @@ def _ceaf(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> Non
             tally.add(unit(start(p)), key, "pred")
 
 
-# -------------------------------------------------------------------------------------------- quotes
+# -------------------------------------------------------------------------------------- attributions
 
 
-def _quotes(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally) -> None:
-    golds, preds = gold.quotes, pred.quotes
-
-    def speaker_ok(g: Any, p: Any) -> bool:
+def source_correct(g: Any, p: Any, officials: OfficialAlignment) -> bool:
+    """The predicted attribution names the gold source: the same official (through the alignment), a source
+    span overlapping one of the gold source's mentions, or unresolved like the gold (any reason)."""
+    if g.speaker is not None:
         return p.speaker is not None and officials.gold_of(p.speaker) == g.speaker
+    if g.source:
+        return overlap_all(g.source, p.source) > 0
+    return g.unresolved is not None and p.unresolved is not None
+
+
+def _attributions(
+    gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally
+) -> None:
+    golds, preds = gold.attributions, pred.attributions
+
+    def source_ok(g: Any, p: Any) -> bool:
+        return source_correct(g, p, officials)
 
     def overlaps(g: Any, p: Any) -> bool:
         return overlap_all(g.contents, p.contents) > 0
@@ -193,23 +205,50 @@ def _quotes(gold: Annotations, pred: Annotations, officials: OfficialAlignment, 
     def closeness(g: Any, p: Any) -> float:
         return iou(g.contents, p.contents)
 
-    kind = lambda q: q.kind  # noqa: E731
+    kind = lambda a: a.kind  # noqa: E731
     near = overlapping([g.contents for g in golds], [p.contents for p in preds])
-    attributed = _correct_pairs(golds, preds, lambda g, p: overlaps(g, p) and speaker_ok(g, p), closeness, near)
-    _file_pairs(tally, unit, "quotes.attributed", golds, preds, attributed, kind, kind)
-    attributed_strict = _correct_pairs(golds, preds, lambda g, p: strict(g, p) and speaker_ok(g, p), closeness, near)
-    _file_pairs(tally, unit, "quotes.attributed_strict", golds, preds, attributed_strict)
+    attributed = _correct_pairs(golds, preds, lambda g, p: overlaps(g, p) and source_ok(g, p), closeness, near)
+    _file_pairs(tally, unit, "attributions.attributed", golds, preds, attributed, kind, kind)
+    attributed_strict = _correct_pairs(golds, preds, lambda g, p: strict(g, p) and source_ok(g, p), closeness, near)
+    _file_pairs(tally, unit, "attributions.attributed_strict", golds, preds, attributed_strict)
     _file_pairs(
-        tally, unit, "quotes.content_strict", golds, preds, _correct_pairs(golds, preds, strict, closeness, near)
+        tally, unit, "attributions.content_strict", golds, preds, _correct_pairs(golds, preds, strict, closeness, near)
     )
     matched = _correct_pairs(golds, preds, overlaps, closeness, near)
-    _file_pairs(tally, unit, "quotes.content_overlap", golds, preds, matched)
+    _file_pairs(tally, unit, "attributions.identification", golds, preds, matched)
     for i, j in matched:
         g, p = golds[i], preds[j]
-        tally.add(unit(g.start), "quotes.cue", "correct", float(same(g.cues, p.cues)))
-        tally.add(unit(g.start), "quotes.cue", "total")
-        tally.add(unit(g.start), "quotes.kind", "correct", float(g.kind == p.kind))
-        tally.add(unit(g.start), "quotes.kind", "total")
+        where = unit(g.start)
+        tally.add(where, "attributions.cue", "correct", float(same(g.cues, p.cues)))
+        tally.add(where, "attributions.cue", "total")
+        tally.add(where, "attributions.kind", "correct", float(g.kind == p.kind))
+        tally.add(where, "attributions.kind", "total")
+        tally.add(where, "attributions.speech_act", "correct", float(g.speech_act == p.speech_act), g.speech_act)
+        tally.add(where, "attributions.speech_act", "total", type_=g.speech_act)
+    _sources(golds, preds, unit, tally)
+
+
+def _sources(golds: Sequence[Any], preds: Sequence[Any], unit: Unit, tally: Tally) -> None:
+    """Attributions to non-official sources: the gold ones whose source is non-official against the
+    predicted ones that name a non-official source; a pair is correct when the contents overlap and the
+    predicted source overlaps a mention of the gold source."""
+    gs = [g for g in golds if g.by_source]
+    ps = [p for p in preds if p.by_source]
+    near = overlapping([g.contents for g in gs], [p.contents for p in ps])
+    pairs = _correct_pairs(
+        gs,
+        ps,
+        lambda g, p: overlap_all(g.contents, p.contents) > 0 and overlap_all(g.source, p.source) > 0,
+        lambda g, p: iou(g.contents, p.contents),
+        near,
+    )
+    type_of = lambda a: a.source_type  # noqa: E731
+    _file_pairs(tally, unit, "sources.attributed", gs, ps, pairs, type_of, type_of)
+    for i, j in pairs:
+        g, p = gs[i], ps[j]
+        if p.source_type is not None:
+            tally.add(unit(g.start), "sources.type", "correct", float(g.source_type == p.source_type))
+            tally.add(unit(g.start), "sources.type", "total")
 
 
 # ------------------------------------------------------------------------------------------ meetings
@@ -264,6 +303,8 @@ def _meetings(gold: Annotations, pred: Annotations, officials: OfficialAlignment
         participant_set,
         lambda gv, pv, g, p: mapped(p) == gv,
     )
+    mode = lambda m: m.mode  # noqa: E731
+    _argument(tally, unit, "meetings.mode", golds, preds, pairs, mode, lambda gv, pv, g, p: gv == pv, mode)
     for name in ("location", "time"):
         value = lambda m, name=name: getattr(m, name)  # noqa: E731
         _argument(tally, unit, f"meetings.{name}_strict", golds, preds, pairs, value, _same_extent)
@@ -294,16 +335,36 @@ def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignm
         lambda gv, pv, g, p: gv == pv,
         type_of=lambda c: c.kind,
     )
+
+    def actors(c: Any) -> frozenset[str]:
+        # an unmapped predicted actor stays in the set as itself: it counts, and matches no gold official
+        return frozenset(officials.gold_of(r) or f"unmapped:{r}" for r in c.actors)
+
     _argument(
         tally,
         unit,
-        "commitments.actor",
+        "commitments.actors",
         golds,
         preds,
         pairs,
-        lambda c: c.actor,
-        lambda gv, pv, g, p: officials.gold_of(pv) == gv,
+        lambda c: c.actors or None,
+        lambda gv, pv, g, p: actors(p) == gv,
     )
+    key = "commitments.actor_overlap"
+    matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
+    for i, j in pairs:
+        g, p = golds[i], preds[j]
+        # sets of resolved officials: two references to one official are one actor
+        found = len(actors(p) & g.actors)
+        tally.add(unit(g.start), key, "tp", found)
+        tally.add(unit(g.start), key, "fn", len(g.actors) - found)
+        tally.add(unit(g.start), key, "fp", len(actors(p)) - found)
+    for i, g in enumerate(golds):
+        if i not in matched_g:
+            tally.add(unit(g.start), key, "fn", len(g.actors))
+    for j, p in enumerate(preds):
+        if j not in matched_p:
+            tally.add(unit(p.start), key, "fp", len(actors(p)))
     for name in ("content", "time"):
         value = lambda c, name=name: getattr(c, name)  # noqa: E731
         _argument(tally, unit, f"commitments.{name}_strict", golds, preds, pairs, value, _same_extent)

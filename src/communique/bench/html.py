@@ -24,14 +24,14 @@ COLOURS = {
     "matched": "#b7e4c7",
     "partial": "#ffe8a3",
     "wrong_kind": "#ffd199",
-    "wrong_speaker": "#ffb38a",
-    "wrong_actor": "#ffb38a",
+    "wrong_source": "#ffb38a",
+    "wrong_actors": "#ffb38a",
     "wrong_participants": "#ffb38a",
     "missed": "#ff9b9b",
     "spurious": "#d7b5ff",
 }
 #: the layers drawn in the text (officials are drawn through their mentions)
-DRAWN = ("mentions", "quotes", "meetings", "commitments")
+DRAWN = ("mentions", "attributions", "meetings", "commitments")
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:1.5em;max-width:110em}"

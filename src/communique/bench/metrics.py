@@ -28,7 +28,16 @@ from typing import Any
 
 import numpy as np
 
-from communique.schema.models import CommitmentKind, MeetingStatus, MentionForm, QuoteKind, labels
+from communique.schema.models import (
+    AttributionKind,
+    CommitmentKind,
+    MeetingMode,
+    MeetingStatus,
+    MentionForm,
+    SourceType,
+    SpeechAct,
+    labels,
+)
 
 __all__ = [
     "FAMILIES",
@@ -76,7 +85,8 @@ class Metric:
         return self.key.split(".", 1)[0]
 
 
-FORMS, QUOTE_KINDS = tuple(labels(MentionForm)), tuple(labels(QuoteKind))
+FORMS, ATTRIBUTION_KINDS = tuple(labels(MentionForm)), tuple(labels(AttributionKind))
+SPEECH_ACTS, SOURCE_TYPES, MODES = tuple(labels(SpeechAct)), tuple(labels(SourceType)), tuple(labels(MeetingMode))
 STATUSES, COMMITMENT_KINDS = tuple(labels(MeetingStatus)), tuple(labels(CommitmentKind))
 
 METRICS: tuple[Metric, ...] = (
@@ -93,12 +103,32 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "officials.ceaf_e", "ceaf", "officials as clusters of mentions: CEAF-e (phi4, exact mentions)", headline=True
     ),
-    Metric("quotes.attributed", "prf", "quotes: contents overlap and the speaker is right", QUOTE_KINDS, headline=True),
-    Metric("quotes.attributed_strict", "prf", "quotes: same content spans and the speaker is right"),
-    Metric("quotes.content_strict", "prf", "quote contents: same spans (quotation marks ignored)"),
-    Metric("quotes.content_overlap", "prf", "quote contents: overlap"),
-    Metric("quotes.cue", "accuracy", "cue accuracy on quotes matched by content overlap: same cue spans"),
-    Metric("quotes.kind", "accuracy", "kind accuracy on quotes matched by content overlap"),
+    Metric(
+        "attributions.attributed",
+        "prf",
+        "attributions: contents overlap and the source is right (official, non-official source, or unresolved)",
+        ATTRIBUTION_KINDS,
+        headline=True,
+    ),
+    Metric("attributions.attributed_strict", "prf", "attributions: same content spans and the source is right"),
+    Metric("attributions.identification", "prf", "attributions found: contents overlap"),
+    Metric("attributions.content_strict", "prf", "attribution contents: same spans (quotation marks ignored)"),
+    Metric("attributions.cue", "accuracy", "cue accuracy on attributions matched by content overlap: same cue spans"),
+    Metric("attributions.kind", "accuracy", "kind accuracy on attributions matched by content overlap"),
+    Metric(
+        "attributions.speech_act",
+        "accuracy",
+        "speech-act (Searle class) accuracy on attributions matched by content overlap",
+        SPEECH_ACTS,
+    ),
+    Metric(
+        "sources.attributed",
+        "prf",
+        "attributions to non-official sources: contents overlap and the predicted source overlaps a mention "
+        "of the gold source",
+        SOURCE_TYPES,
+    ),
+    Metric("sources.type", "accuracy", "source type accuracy on sources.attributed pairs that predict a type"),
     Metric(
         "meetings.identification",
         "prf",
@@ -108,13 +138,19 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric("meetings.participants", "prf", "meeting participants, one argument per official"),
     Metric("meetings.participant_set", "prf", "meeting participant sets, exactly"),
+    Metric("meetings.mode", "prf", "meeting mode on matched meetings", MODES),
     Metric("meetings.location_strict", "prf", "meeting location: same offsets"),
     Metric("meetings.location_overlap", "prf", "meeting location: overlap"),
     Metric("meetings.time_strict", "prf", "meeting time: same offsets"),
     Metric("meetings.time_overlap", "prf", "meeting time: overlap"),
     Metric("commitments.identification", "prf", "commitments matched by evidence overlap", headline=True),
     Metric("commitments.kind", "prf", "commitment kind on matched commitments", COMMITMENT_KINDS),
-    Metric("commitments.actor", "prf", "commitment actor on matched commitments"),
+    Metric(
+        "commitments.actors",
+        "prf",
+        "commitment actors on matched commitments: the set of resolved officials is the gold set",
+    ),
+    Metric("commitments.actor_overlap", "prf", "commitment actors, one argument per official (partial credit)"),
     Metric("commitments.content_strict", "prf", "commitment content: same offsets"),
     Metric("commitments.content_overlap", "prf", "commitment content: overlap"),
     Metric("commitments.time_strict", "prf", "commitment time: same offsets"),

@@ -1,15 +1,16 @@
 """Error analysis: what happened to every gold item and every prediction of a document.
 
 Each layer is aligned one-to-one and optimally as the metrics align it (:func:`communique.bench.matching.match`):
-mentions by overlap, then exact offsets and form; quotes by overlapping contents; meetings by overlapping
+mentions by overlap, then exact offsets and form; attributions by overlapping contents; meetings by overlapping
 evidence (or the same participants); commitments by overlapping evidence; officials by the alignment of
 :mod:`communique.bench.officials`. A pair is then judged on what the layer's attribution depends on:
 
 ``matched``             the pair agrees on everything judged below;
 ``partial``             (mentions) the extents overlap but differ;
-``wrong_kind``          the label differs (mention form, quote kind, meeting status, commitment kind);
-``wrong_speaker``       (quotes) the speaker is not the gold speaker;
-``wrong_actor``         (commitments) the actor is not the gold actor;
+``wrong_kind``          the label differs (mention form, attribution kind, meeting status, commitment kind;
+                        speech act and meeting mode when predicted);
+``wrong_source``        (attributions) the source is not the gold source (official, non-official, unresolved);
+``wrong_actors``        (commitments) the set of actors is not the gold set;
 ``wrong_participants``  (meetings) the participants are not the gold participants;
 ``missed``              a gold item no prediction was aligned with;
 ``spurious``            a prediction aligned with no gold item.
@@ -25,6 +26,7 @@ from typing import Any
 
 from communique.bench.annotations import Annotations, Extent, OfficialItem, iou, overlap, overlap_all, same
 from communique.bench.locate import shorten
+from communique.bench.counting import source_correct
 from communique.bench.matching import match, overlapping
 from communique.bench.officials import OfficialAlignment
 
@@ -34,8 +36,8 @@ OUTCOMES = (
     "matched",
     "partial",
     "wrong_kind",
-    "wrong_speaker",
-    "wrong_actor",
+    "wrong_source",
+    "wrong_actors",
     "wrong_participants",
     "missed",
     "spurious",
@@ -52,6 +54,11 @@ def _span(extent: Extent | None) -> dict[str, Any] | None:
 
 def _spans(extents: Sequence[Extent]) -> list[dict[str, Any]]:
     return [s for e in extents if (s := _span(e)) is not None]
+
+
+def _differs(gold: str | None, pred: str | None) -> bool:
+    """A label added in format 2.0 (speech act, meeting mode) is judged only when it is predicted."""
+    return pred is not None and gold != pred
 
 
 def _pairs(
@@ -138,17 +145,17 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
         lambda m: {**(_span(m.extent) or {}), "form": m.form, "official": m.official},
     )
 
-    # quotes
-    cand = overlapping([g.contents for g in gold.quotes], [p.contents for p in pred.quotes])
+    # attributions
+    cand = overlapping([g.contents for g in gold.attributions], [p.contents for p in pred.attributions])
 
-    def speaker_ok(g: Any, p: Any) -> bool:
-        return p.speaker is not None and officials.gold_of(p.speaker) == g.speaker
+    def source_ok(g: Any, p: Any) -> bool:
+        return source_correct(g, p, officials)
 
     pairs = _pairs(
-        gold.quotes,
-        pred.quotes,
+        gold.attributions,
+        pred.attributions,
         lambda g, p: (
-            (float(speaker_ok(g, p)), float(overlap_all(g.contents, p.contents) > 0), iou(g.contents, p.contents))
+            (float(source_ok(g, p)), float(overlap_all(g.contents, p.contents) > 0), iou(g.contents, p.contents))
             if overlap_all(g.contents, p.contents)
             else (0.0, 0.0, 0.0)
         ),
@@ -156,12 +163,25 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
     )
     _file(
         out,
-        "quotes",
-        gold.quotes,
-        pred.quotes,
+        "attributions",
+        gold.attributions,
+        pred.attributions,
         pairs,
-        lambda g, p: "wrong_speaker" if not speaker_ok(g, p) else ("wrong_kind" if g.kind != p.kind else "matched"),
-        lambda q: {"contents": _spans(q.contents), "cues": _spans(q.cues), "kind": q.kind, "speaker": q.speaker},
+        lambda g, p: (
+            "wrong_source"
+            if not source_ok(g, p)
+            else ("wrong_kind" if g.kind != p.kind or _differs(g.speech_act, p.speech_act) else "matched")
+        ),
+        lambda a: {
+            "contents": _spans(a.contents),
+            "cues": _spans(a.cues),
+            "kind": a.kind,
+            "speech_act": a.speech_act,
+            "speaker": a.speaker,
+            "source": _spans(a.source),
+            "source_type": a.source_type,
+            "unresolved": a.unresolved,
+        },
     )
 
     # meetings
@@ -191,9 +211,14 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
         lambda g, p: (
             "wrong_participants"
             if mapped(p) != g.participants
-            else ("wrong_kind" if g.status != p.status else "matched")
+            else ("wrong_kind" if g.status != p.status or _differs(g.mode, p.mode) else "matched")
         ),
-        lambda m: {"evidence": _spans(m.evidence), "participants": sorted(m.participants), "status": m.status},
+        lambda m: {
+            "evidence": _spans(m.evidence),
+            "participants": sorted(m.participants),
+            "status": m.status,
+            "mode": m.mode,
+        },
     )
 
     # commitments
@@ -211,15 +236,23 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
         pred.commitments,
         pairs,
         lambda g, p: (
-            "wrong_actor"
-            if p.actor is None or officials.gold_of(p.actor) != g.actor
+            "wrong_actors"
+            if frozenset(officials.gold_of(r) for r in p.actors) != g.actors
             else ("wrong_kind" if g.kind != p.kind else "matched")
         ),
-        lambda c: {"evidence": _span(c.evidence), "content": _span(c.content), "kind": c.kind, "actor": c.actor},
+        lambda c: {
+            "evidence": _span(c.evidence),
+            "content": _span(c.content),
+            "kind": c.kind,
+            "actors": sorted(c.actors),
+        },
     )
     for entry in out:  # a predicted speaker or actor also names the gold official it stands for
         pred_side = entry["pred"]
-        for key in ("speaker", "actor"):
-            if pred_side is not None and pred_side.get(key) is not None:
-                pred_side[f"{key}_gold"] = officials.gold_of(pred_side[key])
+        if pred_side is None:
+            continue
+        if pred_side.get("speaker") is not None:
+            pred_side["speaker_gold"] = officials.gold_of(pred_side["speaker"])
+        if pred_side.get("actors"):
+            pred_side["actors_gold"] = [officials.gold_of(r) for r in pred_side["actors"]]
     return out

@@ -48,8 +48,8 @@ from communique.bench.annotations import (
     Extent,
     MeetingItem,
     MentionItem,
+    AttributionItem,
     OfficialItem,
-    QuoteItem,
     Source,
     official_keys,
     trim,
@@ -68,7 +68,7 @@ from communique.io.parse import (
     parse_path,
 )
 from communique.schema.errors import Issue, Severity, issue
-from communique.schema.predictions import REFERENCE_FIELDS, PredictedDocument, PredictedMention
+from communique.schema.predictions import REFERENCE_FIELDS, SOURCE_FIELDS, PredictedDocument, PredictedMention
 
 __all__ = ["PredictionSet", "PredictionStream", "parse_predictions", "read_predictions"]
 
@@ -378,26 +378,39 @@ def _check_references(data: dict[str, Any], issues: list[Issue]) -> None:
                         hint="keep one of them",
                     )
                 )
+        if path[:1] == ("attributions",):
+            given = [f for f in SOURCE_FIELDS if item.get(f) is not None]
+            if len(given) > 1 and not all(f.startswith("speaker_") for f in given):  # those are reported above
+                issues.append(
+                    issue(
+                        "prediction-double-reference",
+                        f"{' and '.join(given)} are given together; an attribution has one source",
+                        path=format_path((*path, given[-1])),
+                        hint="keep one of them",
+                    )
+                )
         if (
-            path[:1] == ("meetings",)
-            and "participants" in path
+            len(path) == 4
+            and path[0] in ("meetings", "commitments")
             and not any(item.get(f) is not None for f in ("official_id", *REFERENCE_FIELDS["official_id"]))
         ):
+            what = "a participant" if path[0] == "meetings" else "an actor"
             issues.append(
                 issue(
                     "missing-field",
-                    "a participant needs official_id, official_name or official_span",
+                    f"{what} needs official_id, official_name or official_span",
                     path=format_path(path),
                 )
             )
 
-    for layer in ("quotes", "commitments", "meetings"):
+    for layer in ("attributions", "commitments", "meetings"):
         items = data.get(layer)
         for i, item in enumerate(items if isinstance(items, list) else []):
             check(item, (layer, i))
-            participants = item.get("participants") if layer == "meetings" and isinstance(item, dict) else None
-            for j, participant in enumerate(participants if isinstance(participants, list) else []):
-                check(participant, (layer, i, "participants", j))
+            nested = {"meetings": "participants", "commitments": "actors"}.get(layer)
+            members = item.get(nested) if nested is not None and isinstance(item, dict) else None
+            for j, member in enumerate(members if isinstance(members, list) else []):
+                check(member, (layer, i, nested, j))
 
 
 # --------------------------------------------------------------------------------------- anchoring
@@ -604,11 +617,23 @@ class _Builder:
         # names resolve against the declared officials in canonical order, so file order never matters
         self.declared = sorted(set(officials), key=lambda o: o.sort_key())
 
-        quotes = []
-        for i, q in enumerate(doc.quotes):
-            spans: dict[JsonPath, Any] = {("quotes", i, "contents", j): s for j, s in enumerate(q.contents)}
-            spans |= {("quotes", i, "cues", j): s for j, s in enumerate(q.cues)}
-            spans |= {("quotes", i, "speaker_span"): q.speaker_span, ("quotes", i, "addressee_span"): q.addressee_span}
+        # predicted sources: the anchored extents of each, by id (an attribution's source_id points here)
+        sources: dict[str, tuple[tuple[Extent, ...], str | None]] = {}
+        for i, src in enumerate(doc.sources):
+            placed = self.place({("sources", i, "mentions", j): m for j, m in enumerate(src.mentions)})
+            extents = tuple(sorted(e for e in placed.values() if e is not None))
+            if src.id is not None:
+                sources[src.id] = (extents, src.type)
+
+        attributions = []
+        for i, a in enumerate(doc.attributions):
+            spans: dict[JsonPath, Any] = {("attributions", i, "contents", j): s for j, s in enumerate(a.contents)}
+            spans |= {("attributions", i, "cues", j): s for j, s in enumerate(a.cues)}
+            spans |= {
+                ("attributions", i, "speaker_span"): a.speaker_span,
+                ("attributions", i, "addressee_span"): a.addressee_span,
+                ("attributions", i, "source_span"): a.source_span,
+            }
             placed = self.place(spans)
             contents = {
                 p: trim(e, self.text, QUOTATION_MARKS)
@@ -616,15 +641,30 @@ class _Builder:
                 if p[2] == "contents" and e is not None
             }
             speaker = self.official_ref(
-                q.speaker_id, q.speaker_name, placed[("quotes", i, "speaker_span")], ("quotes", i, "speaker_span")
+                a.speaker_id,
+                a.speaker_name,
+                placed[("attributions", i, "speaker_span")],
+                ("attributions", i, "speaker_span"),
             )
-            quotes.append(
-                QuoteItem(
+            source: tuple[Extent, ...] = ()
+            source_type = a.source_type
+            if a.source_id is not None:
+                source, source_type = sources.get(a.source_id, ((), None))
+                # a source without anchored mentions still names a source: it matches nothing
+                source = source or (Extent.unanchored(a.source_id),)
+            elif (span := placed[("attributions", i, "source_span")]) is not None:
+                source = (span,)
+            attributions.append(
+                AttributionItem(
                     tuple(sorted(contents.values())),
                     tuple(sorted(e for p, e in placed.items() if p[2] == "cues" and e is not None)),
-                    q.kind,
+                    a.kind,
+                    a.speech_act,
                     speaker,
-                    q.confidence,
+                    source,
+                    source_type if source else None,
+                    a.source_unresolved,
+                    a.confidence,
                 )
             )
 
@@ -651,6 +691,7 @@ class _Builder:
                     placed[("meetings", i, "location")],
                     placed[("meetings", i, "time")],
                     m.status,
+                    m.mode,
                     m.confidence,
                     tuple(sorted((r, c) for r, c in confidences.items() if c < 1.0)),
                 )
@@ -658,27 +699,24 @@ class _Builder:
 
         commitments = []
         for i, c in enumerate(doc.commitments):
-            fields = {
-                "evidence": c.evidence,
-                "content": c.content,
-                "time": c.time,
-                "modality": c.modality,
-                "actor_span": c.actor_span,
-            }
-            placed = self.place({("commitments", i, k): s for k, s in fields.items()})
+            fields = {"evidence": c.evidence, "content": c.content, "time": c.time, "modality": c.modality}
+            spans = {("commitments", i, k): s for k, s in fields.items()}
+            spans |= {("commitments", i, "actors", j, "official_span"): a.official_span for j, a in enumerate(c.actors)}
+            placed = self.place(spans)
             evidence = placed[("commitments", i, "evidence")]
             assert evidence is not None  # required by the model
+            actors = set()
+            for j, actor in enumerate(c.actors):
+                path = ("commitments", i, "actors", j, "official_span")
+                who = self.official_ref(actor.official_id, actor.official_name, placed[path], path)
+                if who is not None:
+                    actors.add(who)
             commitments.append(
                 CommitmentItem(
                     evidence,
                     placed[("commitments", i, "content")],
                     c.kind,
-                    self.official_ref(
-                        c.actor_id,
-                        c.actor_name,
-                        placed[("commitments", i, "actor_span")],
-                        ("commitments", i, "actor_span"),
-                    ),
+                    frozenset(actors),
                     placed[("commitments", i, "time")],
                     c.confidence,
                 )
@@ -688,7 +726,7 @@ class _Builder:
             doc.document_id,
             officials + self._name_only(),
             mentions,
-            quotes,
+            attributions,
             meetings,
             commitments,
             span_refs=self.span_refs,

@@ -85,14 +85,16 @@ def type_table(report: dict[str, Any], fmt: str = "table") -> str:
         if "per_type" not in entry:
             continue
         for type_, sub in entry["per_type"].items():
-            rows.append([metric.key, type_, _num(sub["precision"]), _num(sub["recall"]), _num(sub["f1"]), _counts(sub)])
+            # an accuracy metric (speech acts) has no P and R: its accuracy goes in the last score column
+            main = sub.get("f1", sub.get("accuracy"))
+            rows.append([metric.key, type_, _num(sub.get("precision")), _num(sub.get("recall")), _num(main), _counts(sub)])
         rows.append(
             [
                 metric.key,
                 "macro",
                 "",
                 "",
-                _num(entry["macro_f1"]),
+                _num(entry.get("macro_f1", entry.get("macro_accuracy"))),
                 "mean over " + (", ".join(entry["macro_types"]) or "no type"),
             ]
         )
@@ -109,7 +111,7 @@ def _header(report: dict[str, Any], fmt: str) -> list[str]:
         f"gold: {gold['path']} ({gold['documents']} document(s)); split: {settings['split'] or 'all'}",
         f"matcher: {settings['matcher']}",
         f"overlap: {settings['overlap']}; partial credit {settings['partial_credit']}; "
-        f"quote contents {settings['quote_contents']}",
+        f"attribution contents {settings['attribution_contents']}",
         f"official names: {settings['name_match']}",
         f"0/0: {settings['zero_division']}",
         f"95% CI: paired bootstrap, {boot['samples']} resamples of {boot['units']} {boot['unit']}(s), "

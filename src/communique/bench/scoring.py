@@ -55,7 +55,7 @@ from communique.schema.models import AnnotatedDocument
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
 #: version of the JSON report layout; raised when a key changes meaning or disappears
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 PathLike = str | os.PathLike[str]
 GoldInput = PathLike | Sequence[AnnotatedDocument]
 PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, Any] | BaseModel]
@@ -590,7 +590,7 @@ def _restrict(side: Annotations, keep: Callable[[int | None], bool]) -> Annotati
         side.document_id,
         officials,
         [m for m in side.mentions if keep(m.start)],
-        [q for q in side.quotes if keep(q.start)],
+        [a for a in side.attributions if keep(a.start)],
         [m for m in side.meetings if keep(m.start)],
         [c for c in side.commitments if keep(c.start)],
         Counter(side.collapsed),
@@ -633,8 +633,10 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
             present = {k.split("|")[1] for k in totals if k.startswith(metric.key + "|")}
             types = [*metric.types, *([UNTYPED] if UNTYPED in present else [])]
             entry["per_type"] = {t: _entry(metric, totals, t) for t in types}
-            defined = [t for t in metric.types if entry["per_type"][t]["f1"] is not None]
-            entry["macro_f1"] = (sum(entry["per_type"][t]["f1"] for t in defined) / len(defined)) if defined else None
+            # accuracy metrics with types (speech acts) average their per-type accuracy: macro_accuracy
+            defined = [t for t in metric.types if entry["per_type"][t][value] is not None]
+            macro = (sum(entry["per_type"][t][value] for t in defined) / len(defined)) if defined else None
+            entry[f"macro_{value}"] = macro
             entry["macro_types"] = defined
         metrics[metric.key] = entry
     preds = run.predictions
@@ -650,7 +652,7 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
             "annotators": sorted(preds.annotators),
             "anchoring": {k: preds.anchoring.get(k, 0) for k in ("offsets", "text", "context", "unanchored")},
             "collapsed_duplicates": {
-                k: collapsed.get(k, 0) for k in ("officials", "mentions", "quotes", "meetings", "commitments")
+                k: collapsed.get(k, 0) for k in ("officials", "mentions", "attributions", "meetings", "commitments")
             },
             "officials": {
                 k: run.officials.get(k, 0)
@@ -688,7 +690,9 @@ def _settings(split: str | None, samples: int, seed: int, resamples: Resamples) 
         "overlap": "at least one shared character (half-open code-point offsets)",
         "partial_credit": PARTIAL_CREDIT,
         "name_match": MATCH_RULE,
-        "quote_contents": "compared without quotation marks and edge whitespace",
+        "attribution_contents": "compared without quotation marks and edge whitespace",
+        "attribution_source": "right when the same official (through the alignment), a predicted source "
+        "overlapping a mention of the gold non-official source, or unresolved where the gold is unresolved",
         "zero_division": ZERO_DIVISION,
         "split": split,
         "bootstrap": {

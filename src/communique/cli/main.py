@@ -16,6 +16,7 @@ from communique.cli import (
     bench,
     convert,
     corpus,
+    draft,
     export,
     extract,
     migrate,
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.register(sub)
     validate.register(sub)
     anchor.register(sub)
+    draft.register(sub)
     migrate.register(sub)
     schema.register(sub)
     review.register(sub)

@@ -43,16 +43,26 @@ __all__ = ["EXAMPLES", "INSTRUCTIONS", "LLMSettings", "extract_llm", "parts_of",
 
 METHOD = "communique llm"
 
-INSTRUCTIONS = """You annotate news text about officials for the communique benchmark.
+INSTRUCTIONS = """You annotate news text about officials for the communique benchmark (guidelines 2.0).
 Return one JSON object that follows the given JSON Schema, for the text in the user's message:
 - officials: every official (a person serving a state or an organisation) with name, title, rank, country
   (ISO 3166-1 alpha-3) and every mention (names, titles such as "the defence minister" or "his counterpart",
   pronouns) as {"text": ...} copied exactly from the text, with "form": name, nominal or pronoun;
-- meetings: meetings between officials, with participants by "official_id", and evidence spans;
-- quotes: what officials said, direct (in quotation marks) or indirect ("said that ..."), with contents, cues
-  (the reporting verbs) and the speaker by "speaker_id";
-- commitments: pledges, offers, invitations, proposals and intentions, with the evidence clause, the actor
-  by "actor_id", the kind and the content.
+- sources: bodies, statements, documents, groups and other non-official people that statements are
+  attributed to ("the ministry", "a joint statement"), with "type" (institution, statement, document, group,
+  other) and their mentions;
+- meetings: meetings between officials, with participants by "official_id" (and "role": visitor or host when
+  the text says who hosted), evidence spans, "status" (stated or implied) and "mode" (in_person, telephone,
+  video, or unspecified when the text does not say);
+- attributions: what is reported as said, direct (in quotation marks), indirect ("said that ...") or mixed,
+  with contents, cues (the reporting verbs) and the source: an official by "speaker_id", a source by
+  "source_id", or "source_unresolved" (no-antecedent, ambiguous, unnamed); and "speech_act": assertive
+  (states), directive (urges, asks, invites), commissive (pledges, offers), expressive (thanks, praises),
+  declarative;
+- commitments: acts that bind, propose or take a stance, with "actors" (each by "official_id", with the
+  "country" spoken for), the "kind" (promise, offer, agree, intend, propose, request, invite, support,
+  praise, predict), the evidence clause, the content, the modality ("will", "ready to") with "modality_type"
+  (deontic or epistemic), and the "attribution_id" of the attribution that contains it.
 Copy every span's "text" exactly as it is written, character for character; give no offsets.
 When the same words occur more than once, add a few words of "prefix" or "suffix".
 Use "document_id" as given. Answer with the JSON object only."""
@@ -74,38 +84,45 @@ EXAMPLES: list[tuple[str, dict[str, Any]]] = [
                         {"text": "Silva", "form": "name"},
                     ],
                 },
-                {"id": "chile-fm", "mentions": [{"text": "Chilean counterpart", "form": "nominal"}]},
+                {"id": "chile-fm", "country": "CHL", "mentions": [{"text": "Chilean counterpart", "form": "nominal"}]},
             ],
             "meetings": [
                 {
+                    "id": "m1",
                     "participants": [{"official_id": "silva"}, {"official_id": "chile-fm"}],
                     "evidence": [{"text": "met her Chilean counterpart"}],
                     "location": {"text": "Lima"},
                     "time": {"text": "Tuesday", "value": None},
                     "status": "stated",
+                    "mode": "in_person",
                 }
             ],
-            "quotes": [
+            "attributions": [
                 {
+                    "id": "a1",
                     "speaker_id": "silva",
                     "cues": [{"text": "said"}],
                     "contents": [{"text": "We will open a new consulate,"}],
                     "kind": "direct",
+                    "speech_act": "commissive",
                 }
             ],
             "commitments": [
                 {
-                    "actor_id": "silva",
-                    "kind": "intention",
+                    "actors": [{"official_id": "silva"}],
+                    "kind": "intend",
                     "evidence": {"text": "We will open a new consulate"},
                     "content": {"text": "open a new consulate"},
                     "modality": {"text": "will"},
+                    "modality_type": "deontic",
+                    "attribution_id": "a1",
                 }
             ],
         },
     ),
     (
-        "General Omar Haddad said that his army was ready to train Jordanian officers.",
+        "General Omar Haddad said by telephone that his army was ready to train Jordanian officers. "
+        "The ministry welcomed the offer.",
         {
             "officials": [
                 {
@@ -115,29 +132,45 @@ EXAMPLES: list[tuple[str, dict[str, Any]]] = [
                     "mentions": [{"text": "General Omar Haddad", "form": "name"}, {"text": "his", "form": "pronoun"}],
                 }
             ],
-            "quotes": [
+            "sources": [{"id": "ministry", "type": "institution", "mentions": [{"text": "The ministry"}]}],
+            "attributions": [
                 {
+                    "id": "a1",
                     "speaker_id": "haddad",
                     "cues": [{"text": "said"}],
                     "contents": [{"text": "his army was ready to train Jordanian officers"}],
                     "kind": "indirect",
-                }
+                    "speech_act": "commissive",
+                },
+                {
+                    "id": "a2",
+                    "source_id": "ministry",
+                    "cues": [{"text": "welcomed"}],
+                    "contents": [{"text": "the offer"}],
+                    "kind": "indirect",
+                    "speech_act": "expressive",
+                },
             ],
             "commitments": [
                 {
-                    "actor_id": "haddad",
-                    "kind": "readiness",
+                    "actors": [{"official_id": "haddad"}],
+                    "kind": "offer",
                     "evidence": {"text": "his army was ready to train Jordanian officers"},
                     "content": {"text": "train Jordanian officers"},
+                    "modality": {"text": "ready to"},
+                    "modality_type": "deontic",
+                    "attribution_id": "a1",
                 }
             ],
         },
     ),
 ]
 
-_REF_FIELDS = ("speaker_id", "addressee_id", "actor_id", "official_id")
-_ITEM_REFS = ("meeting_id", "quote_id")
-LAYERS = ("meetings", "quotes", "commitments")
+#: fields naming an official; they sit on an item, a meeting's participant or a commitment's actor
+_REF_FIELDS = ("speaker_id", "addressee_id", "official_id")
+#: fields naming an item of another layer -> that layer
+_ITEM_REFS = {"meeting_id": "meetings", "attribution_id": "attributions", "source_id": "sources"}
+LAYERS = ("sources", "meetings", "attributions", "commitments")
 
 
 @dataclass
@@ -400,12 +433,25 @@ def _merge(doc: CorpusDocument, answers: Sequence[tuple[_Part, dict[str, Any]]])
                 for ref in _ITEM_REFS:
                     if item.get(ref):
                         item[ref] = prefix + item[ref]
-                for who in [item, *item.get("participants", [])]:
+                for who in _people(item):
                     for ref in _REF_FIELDS:
                         if who.get(ref):
                             who[ref] = renamed.get(who[ref], prefix + who[ref])
                 layers[layer].append(item)
     return {**line, "officials": officials, **layers}
+
+
+def _people(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The objects of an item that may name an official: the item, its participants, its actors."""
+    return [who for _, who in _people_at(item, "$")]
+
+
+def _people_at(item: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
+    """:func:`_people` with the JSON path of each."""
+    found = [(path, item)]
+    for key in ("participants", "actors"):
+        found += [(f"{path}.{key}[{i}]", who) for i, who in enumerate(item.get(key) or []) if isinstance(who, dict)]
+    return found
 
 
 def _merged_problem(line: dict[str, Any]) -> Issue | None:
@@ -426,16 +472,16 @@ def _merged_problem(line: dict[str, Any]) -> Issue | None:
     items = {layer: {i["id"] for i in line[layer] if i.get("id")} for layer in LAYERS}
     for layer in LAYERS:
         for n, item in enumerate(line[layer]):
-            for who in [item, *item.get("participants", [])]:
+            for where, who in _people_at(item, f"$.{layer}[{n}]"):
                 for ref in _REF_FIELDS:
                     if who.get(ref) and who[ref] not in declared:
                         return issue(
                             "llm-invalid-answer",
                             f"{line['document_id']}: {ref} {who[ref]!r} names no official of the answer",
                             file=line["document_id"],
-                            path=f"$.{layer}[{n}].{ref}",
+                            path=f"{where}.{ref}",
                         )
-            for ref, target in (("meeting_id", "meetings"), ("quote_id", "quotes")):
+            for ref, target in _ITEM_REFS.items():
                 if item.get(ref) and item[ref] not in items[target]:
                     return issue(
                         "llm-invalid-answer",

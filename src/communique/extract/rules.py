@@ -8,19 +8,23 @@ What it does, in order, on one corpus document:
    surname (*Bagheri*) is a name mention, and every occurrence of an official's title (learnt from the
    pattern above, from *X, who serves as the T* and from the apposition *T, Rank Name*) is a nominal
    mention, with a nationality adjective in front of it when there is one. Pronouns are left alone.
-2. **Direct quotes** between quotation marks; a quote whose closing mark is missing runs to the end of its
+2. **Direct attributions** between quotation marks; a quote whose closing mark is missing runs to the end of its
    paragraph. The cue is a reporting verb right before the opening mark or right after the closing one;
    the speaker is the official mentioned next to the cue (a pronoun: the last official mentioned before).
-3. **Indirect quotes**: ``cue that clause`` (*stated that ...*), up to the end of the clause.
+   The speech act follows the cue verb (*said* assertive, *urged* directive, *pledged* commissive, *thanked*
+   expressive).
+3. **Indirect attributions**: ``cue that clause`` (*stated that ...*), up to the end of the clause.
 4. **Meetings** from meeting verbs (*met*, *meets*, *held talks with*, *had a ... conversation with*): the
    subject before the verb and the officials after it (in a quote, *I* is the speaker); the location
-   after *visited*/*visiting*, the time from *on Monday* ... *on Sunday*.
-5. **Commitments** from modal cues (*will*, *can*, *should*, *must*, *have to*) inside quote contents and
+   after *visited*/*visiting*, the time from *on Monday* ... *on Sunday*; the mode is telephone or video when
+   the sentence says so, in person for *met*, *hosted* or *visited*, else unspecified.
+5. **Commitments** from modal cues (*will*, *can*, *should*, *must*, *have to*) inside attribution contents and
    from commissive verbs anywhere (*invited*, *called for*, *support*, *expected*, *prepared*, *desire*):
-   the clause around the cue is the evidence, what follows the cue the content; the actor is the quote's
-   speaker or the clause's subject.
+   the clause around the cue is the evidence, what follows the cue the content; the actor is the
+   attribution's speaker or the clause's subject; the kind is one of the ten of guidelines 2.0, the modality
+   epistemic for a prediction and deontic otherwise.
 
-Headings carry no quotes or commitments (guidelines 3.5, 4.4).
+Headings carry no attributions or commitments (guidelines 3.5, 4.4). The output is prediction format 2.0.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 from communique.annotate.names import name_score, name_words
 from communique.schema.models import CorpusDocument
 
-__all__ = ["METHOD", "extract_rules"]
+__all__ = ["METHOD", "extract_rules", "meeting_mode", "speech_act"]
 
 METHOD = "communique rules baseline"
 
@@ -193,6 +197,14 @@ CLAUSE_BREAK = re.compile(
     r", (?=(?:adding|noting|stating|saying|while|underlining|calling|according to|describing|as|but|which)\b)"
 )
 OPENING, CLOSING = '“"', '”"'
+#: speech acts reported by their verb (guidelines 2.0, 6.1): "pledged to X", "invited Y to X", "thanked Y"
+NARRATIVE = re.compile(
+    r"\b(?P<cue>pledged|promised|vowed|offered|invited|inviting|urged|called on|asked)"
+    r"(?: (?:him|her|them|(?:his|her|their) \w+|[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*))? to (?P<content>[^.;“”\"]+)"
+    r"|\b(?P<cue2>called for|thanked|praised|welcomed|proposed)(?: that)? (?P<content2>[^.;“”\"]+)"
+)
+#: "thanked his counterpart and offered to ...": a coordinated verb ends the content
+NEXT_VERB = re.compile(r",? and (?=(?:\w+ed|said|told|met|sent|spoke)\b)|, (?=\w+ing\b)")
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|He|She)$")
 
 MEETING = re.compile(
@@ -207,22 +219,37 @@ VISITED = re.compile(r"\b(?:visited|visiting) (?:the )?(?P<place>[A-Za-z][\w’'
 MEETING_CLAUSE_END = re.compile(r", while\b|, during\b|;|\.(?=\s|$)|”")
 WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
-#: cue -> commitment kind (the first matching entry wins)
+#: cue -> commitment kind of guidelines 2.0 (the first matching entry wins)
 COMMISSIVES = (
-    (r"will not|won't|shall not", "pledge"),
-    (r"will|shall|would", "intention"),
-    (r"have to|has to|must", "proposal"),
-    (r"should", "proposal"),
-    (r"can|could", "proposal"),
-    (r"invited|invites", "invitation"),
+    (r"will not|won't|shall not", "promise"),
+    (r"will|shall|would", "intend"),
+    (r"have to|has to|must", "propose"),
+    (r"should", "propose"),
+    (r"can|could", "propose"),
+    (r"invited|invites", "invite"),
     (r"offered|offers", "offer"),
-    (r"pledged|promised|vowed", "pledge"),
-    (r"called for|calls for", "proposal"),
+    (r"pledged|promised|vowed", "promise"),
+    (r"called for|calls for", "propose"),
     (r"support|supports|emphasizes|emphasize", "support"),
-    (r"expected", "expectation"),
-    (r"prepared|ready|willing", "readiness"),
-    (r"desire", "proposal"),
+    (r"expected", "predict"),
+    (r"prepared|ready|willing", "offer"),
+    (r"desire", "propose"),
 )
+#: reporting verb -> Searle class of the reported act (guidelines 6); any other cue reports an assertion
+SPEECH_ACTS = (
+    (
+        r"urg(?:ed?|es|ing)|call(?:ed|s|ing)? (?:for|on)|invit(?:ed|es?|ing)|ask(?:ed|s|ing)?|demand(?:ed|s|ing)?"
+        r"|propos(?:ed|es?|ing)|suggest(?:ed|s|ing)?",
+        "directive",
+    ),
+    (r"pledg(?:ed|es?|ing)|promis(?:ed|es?|ing)|offer(?:ed|s|ing)?|vow(?:ed|s|ing)?", "commissive"),
+    (r"thank(?:ed|s|ing)?|prais(?:ed|es?|ing)|welcom(?:ed|es?|ing)|congratulat(?:ed|es?|ing)", "expressive"),
+)
+#: the medium of a meeting, from words of its sentence (guidelines 5: mode)
+TELEPHONE = re.compile(r"\b(?:tele)?phone\b|\bphone call\b", re.IGNORECASE)
+VIDEO = re.compile(r"\bvideo(?:conference|link|[- ](?:conference|link|call))?\b|\bvirtual(?:ly)?\b", re.IGNORECASE)
+#: meeting verbs that say the officials were in the same place
+IN_PERSON = re.compile(r"^(?:met|meets|meeting|hosted|hosts|received|receives|welcomed|welcomes|visited|visiting)\b")
 MODAL = re.compile(r"\b(?:will not|won't|shall not|will|shall|have to|has to|must|should|can|could)\b")
 #: "would" in reported speech is a weaker cue: it yields to a commissive verb of the same clause
 WOULD = re.compile(r"\bwould\b(?! like)")  # "I would like to" is a courtesy
@@ -269,8 +296,9 @@ class _Extractor:
         self.headings = [(h.start, h.end) for h in doc.headings]
         self.paragraphs = [(p.start, p.end) for p in doc.paragraphs]
         self.sentences = [(s.start, s.end) for s in doc.sentences]
-        self.quotes: list[dict[str, Any]] = []
+        self.attributions: list[dict[str, Any]] = []
         self.quote_spans: list[tuple[int, int, str | None]] = []  # contents with their speaker id
+        self.quote_ids: list[str] = []  # the id of the attribution of each entry of quote_spans
 
     # -- helpers
 
@@ -407,16 +435,19 @@ class _Extractor:
             end -= 1
         if end - start < 2:
             return
-        self.quotes.append(
+        attribution_id = f"a{len(self.attributions) + 1}"
+        self.attributions.append(
             {
-                "id": f"q{len(self.quotes) + 1}",
+                "id": attribution_id,
                 **({"speaker_id": speaker} if speaker else {}),
                 "cues": [self.span(*cue)] if cue else [],
                 "contents": [self.span(start, end)],
                 "kind": kind,
+                "speech_act": speech_act(self.text[cue[0] : cue[1]]) if cue else "assertive",
             }
         )
         self.quote_spans.append((start, end, speaker))
+        self.quote_ids.append(attribution_id)
 
     def find_direct_quotes(self) -> None:
         text = self.text
@@ -483,6 +514,47 @@ class _Extractor:
             cue_end = m.start("cue") + len(m["cue"].split()[0])  # "told Mansour": the cue is "told"
             speaker = self.speaker_near(m.start("cue"), cue_end, self.sentence(m.start())[0], m.start())
             self.add_quote((content_start, content_end), (m.start("cue"), cue_end), speaker, "indirect")
+        self.find_narrative_acts()
+
+    def find_narrative_acts(self) -> None:
+        """Speech acts reported by their verb alone (*Long pledged to send ...*, *Mansour thanked ...*)."""
+        taken = [(s, e) for s, e, _ in self.quote_spans]
+        at = 0
+        while m := NARRATIVE.search(self.text, at):
+            cue = "cue" if m["cue"] else "cue2"
+            content = "content" if m["cue"] else "content2"
+            at = m.end(cue)  # the next verb may sit inside this content ("thanked X and offered to ...")
+            if self.in_heading(m.start()) or any(s <= m.start() < e for s, e in taken):
+                continue
+            content_start, content_end = m.start(content), m.end(content)
+            cut = NEXT_VERB.search(self.text, content_start, content_end) or CLAUSE_BREAK.search(
+                self.text, content_start, content_end
+            )
+            if cut:
+                content_end = cut.start()
+            if m[cue] == "welcomed" and self.nearest_in(content_start, content_end, last=False):
+                continue  # "welcomed his counterpart": a reception (a meeting), not a stance
+            speaker = self.subject_of(m.start(cue))
+            if speaker is None:  # "officials praised the plan": not an official's act
+                continue
+            self.add_quote((content_start, content_end), (m.start(cue), m.end(cue)), speaker, "indirect")
+
+    def subject_of(self, cue_start: int) -> str | None:
+        """The official whose act the verb at ``cue_start`` reports: mentioned right before it (*Long pledged*,
+        *He also proposed*), or the sentence's first official for a participle or a coordinated verb (*Dawson
+        told Sato, inviting him*; *Mansour thanked X and offered*); None when the subject is no official."""
+        s_start = self.sentence(cue_start)[0]
+        before = self.text[s_start:cue_start]
+        if re.search(r"\b(?:he|she|He|She)(?: also)? $", before):
+            return self.last_before(cue_start)
+        near = [mm for mm in self.mentions() if s_start <= mm.start and mm.end <= cue_start]
+        if near and re.fullmatch(r"\s*(?:also |then |later |has |had )?", self.text[near[-1].end : cue_start]):
+            return near[-1].official
+        coordinated = re.search(r"(?:, | and )$", before) is not None
+        first = near[0] if near else None
+        if coordinated and first is not None:
+            return first.official
+        return None
 
     # -- 4. meetings
 
@@ -503,6 +575,7 @@ class _Extractor:
                 continue
             evidence_end = objects[-1].end if objects else hi
             hosting = HOSTING.match(m.group(0)) is not None and subject is not None
+            visited = VISITED.search(self.text, s_start, s_end)
             meeting: dict[str, Any] = {
                 "id": f"m{len(meetings) + 1}",
                 "participants": [
@@ -511,8 +584,8 @@ class _Extractor:
                 ],
                 "evidence": [self.span(m.start(), evidence_end)],
                 "status": "stated",
+                "mode": meeting_mode(self.text[s_start:s_end], m.group(0), visited=visited is not None),
             }
-            visited = VISITED.search(self.text, s_start, s_end)
             place = IN_PLACE.search(self.text, m.end(), hi)
             if visited:
                 meeting["location"] = self.span(visited.start("place"), visited.end("place"))
@@ -538,7 +611,8 @@ class _Extractor:
         for cue, _in_quote in candidates:
             if self.in_heading(cue.start()):
                 continue
-            quote = next(((s, e, who) for s, e, who in self.quote_spans if s <= cue.start() < e), None)
+            at = next((i for i, (s, e, _) in enumerate(self.quote_spans) if s <= cue.start() < e), None)
+            quote = self.quote_spans[at] if at is not None else None
             lo = quote[0] if quote else self.sentence(cue.start())[0]
             hi = quote[1] if quote else self.sentence(cue.start())[1]
             starts = [lo, *(b.end() + lo for b in CLAUSE_START.finditer(self.text[lo : cue.start()]) if b.end())]
@@ -560,14 +634,17 @@ class _Extractor:
                 )
             )
             official = self.official(actor)
+            if official is None:  # no official to act: format 2.0 has no commitment without an actor
+                continue
             commitment: dict[str, Any] = {
                 "id": f"c{len(found) + 1}",
-                **({"actor_id": actor} if actor else {}),
-                "country": official.country if official else None,
+                "actors": [{"official_id": official.id, "country": official.country}],
                 "kind": kind,
                 "content": self.span(content_start, clause_end),
                 "evidence": self.span(clause_start, clause_end),
                 "modality": self.span(cue.start(), cue.end()),
+                "modality_type": "epistemic" if kind == "predict" else "deontic",
+                **({"attribution_id": self.quote_ids[at]} if at is not None else {}),
             }
             when = TIME.search(self.text, clause_start, clause_end)
             if when:
@@ -598,10 +675,27 @@ class _Extractor:
                 }
                 for o in self.officials
             ],
+            "sources": [],  # the rules find no non-official sources
             "meetings": meetings,
-            "quotes": self.quotes,
+            "attributions": self.attributions,
             "commitments": commitments,
         }
+
+
+def speech_act(cue: str) -> str:
+    """The Searle class of an act reported with ``cue`` (*urged* -> directive); assertive by default."""
+    bare = " ".join(cue.casefold().split())
+    return next((act for pattern, act in SPEECH_ACTS if re.fullmatch(pattern, bare)), "assertive")
+
+
+def meeting_mode(sentence: str, verb: str, *, visited: bool) -> str:
+    """telephone or video when the sentence names the medium; in_person for meeting, hosting and visiting
+    verbs; otherwise unspecified (*talked with* says nothing of where)."""
+    if VIDEO.search(sentence):
+        return "video"
+    if TELEPHONE.search(sentence):
+        return "telephone"
+    return "in_person" if visited or IN_PERSON.match(verb) else "unspecified"
 
 
 def _people(meeting: dict[str, Any]) -> frozenset[str]:

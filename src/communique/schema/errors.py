@@ -110,6 +110,17 @@ _ENTRIES = [
     # projects (communique.toml)
     Problem("config-invalid", Severity.ERROR, "communique.toml is malformed or holds an unknown or mistyped setting."),
     Problem("project-exists", Severity.ERROR, "The folder already holds a communique project."),
+    # drafts (communique draft)
+    Problem(
+        "draft-span-unanchored",
+        Severity.WARNING,
+        "A predicted span is not placed exactly once in the text; it is drafted without offsets.",
+    ),
+    Problem(
+        "draft-item-skipped",
+        Severity.WARNING,
+        "A predicted item or reference lacks what the gold requires (a mention, two participants, an actor).",
+    ),
     # predictions (communique bench)
     Problem(
         "prediction-span-not-found",

@@ -5,19 +5,22 @@ strictly typed in the gold (offsets, ids, labels) is optional here, and a subcla
 of the field it inherits. What the two sides share is only :class:`~communique.schema.models.SpanModel`,
 a field-less base that tells the walk which models are spans. Relative to the gold:
 
-* every layer and most fields are optional (an extractor may predict quotes and nothing else);
+* every layer and most fields are optional (an extractor may predict attributions and nothing else);
 * a span may give ``text`` alone (LLMs return strings, not offsets); it is anchored to the document by
   whole tokens after a typographic normalisation (see :mod:`communique.bench.predictions`), with
   ``occurrence`` or ``prefix``/``suffix`` to say which occurrence;
 * ids are free-form and optional;
 * an official is referenced by exactly one of ``*_id`` (an official of the prediction), ``*_name`` (a name
   as written) or ``*_span`` (a stretch of the text, e.g. the pronoun "he" a quotation extractor returns);
-* every item (official, mention, meeting, participant, quote, commitment) may carry a ``confidence`` in
+* an attribution's source is exactly one of an official (``speaker_id``, ``speaker_name``, ``speaker_span``),
+  a predicted non-official source (``source_id``), a non-official source as written (``source_span``, with an
+  optional ``source_type``), or ``source_unresolved``; a commitment's ``actors`` each reference an official;
+* every item (official, source, mention, meeting, participant, attribution, actor, commitment) may carry a ``confidence`` in
   [0, 1] (``bench --min-confidence`` drops items below a threshold; the report sweeps thresholds);
 * the document and every item may carry ``meta``, a free-form object that scoring ignores (model names,
   prompts, raw scores). Any other unknown field is an error.
 
-A gold annotation document is therefore a valid prediction. ``schema/prediction.schema.json`` is generated
+A gold annotation document becomes a valid prediction through :func:`gold_as_prediction`. ``schema/prediction.schema.json`` is generated
 from :class:`PredictedDocument`; ``schema/prediction.flat.schema.json`` is the same schema with every
 ``$ref`` inlined, for structured-output APIs that do not resolve references.
 """
@@ -30,31 +33,45 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from communique.schema.models import (
     SHA256_PATTERN,
+    AnnotatedDocument,
+    AttributionKind,
     CommitmentKind,
     Country,
     Id,
+    MeetingMode,
     MeetingStatus,
     MentionForm,
+    ModalityType,
     ParticipantRole,
     Participation,
-    QuoteKind,
     Ref,
+    SourceType,
     SpanModel,
+    SpeechAct,
+    UnresolvedReason,
 )
+
+#: the version of the prediction format these models describe
+PREDICTION_VERSION = "2.0"
 
 __all__ = [
     "NAME_FIELDS",
+    "PREDICTION_VERSION",
     "REFERENCE_FIELDS",
+    "SOURCE_FIELDS",
     "FlatPredictedDocument",
+    "PredictedActor",
+    "PredictedAttribution",
     "PredictedCommitment",
     "PredictedDocument",
     "PredictedMeeting",
     "PredictedMention",
     "PredictedOfficial",
     "PredictedParticipant",
-    "PredictedQuote",
+    "PredictedSource",
     "PredictedSpan",
     "PredictedTime",
+    "gold_as_prediction",
     "inline_refs",
 ]
 
@@ -62,9 +79,17 @@ __all__ = [
 REFERENCE_FIELDS: dict[str, tuple[str, str]] = {
     "speaker_id": ("speaker_name", "speaker_span"),
     "addressee_id": ("addressee_name", "addressee_span"),
-    "actor_id": ("actor_name", "actor_span"),
     "official_id": ("official_name", "official_span"),
 }
+#: the ways an attribution's source is given; exactly one of them
+SOURCE_FIELDS: tuple[str, ...] = (
+    "speaker_id",
+    "speaker_name",
+    "speaker_span",
+    "source_id",
+    "source_span",
+    "source_unresolved",
+)
 #: reference fields that may instead be given by name: id field -> name field
 NAME_FIELDS: dict[str, str] = {k: v[0] for k, v in REFERENCE_FIELDS.items()}
 
@@ -73,7 +98,8 @@ PredictionId = Annotated[
 ]
 OfficialRef = Annotated[str, Field(min_length=1, max_length=128), Ref("officials")]
 MeetingRef = Annotated[str, Field(min_length=1, max_length=128), Ref("meetings")]
-QuoteRef = Annotated[str, Field(min_length=1, max_length=128), Ref("quotes")]
+SourceRef = Annotated[str, Field(min_length=1, max_length=128), Ref("sources")]
+AttributionRef = Annotated[str, Field(min_length=1, max_length=128), Ref("attributions")]
 Name = Annotated[str, Field(min_length=1, max_length=256)]
 Confidence = Annotated[
     float,
@@ -184,28 +210,58 @@ class PredictedMeeting(_Lenient):
     time: PredictedTime | None = Field(default=None, description="When, as written.")
     evidence: list[PredictedSpan] = Field(default_factory=list, description="Text that states the meeting.")
     status: MeetingStatus | None = Field(default=None, description="stated or implied; null if not predicted.")
+    mode: MeetingMode | None = Field(
+        default=None, description="in_person, telephone, video or unspecified; null if not predicted."
+    )
     confidence: Confidence | None = None
     meta: Meta | None = None
 
 
-class PredictedQuote(_Lenient):
-    """A quote: contents required; the speaker by at most one of ``speaker_id``, ``speaker_name``, ``speaker_span``."""
+class PredictedSource(_Lenient):
+    """A non-official source (a body, statement, document, group or other person); every field optional."""
+
+    id: PredictionId | None = Field(default=None, description="Needed only to reference the source by id.")
+    type: SourceType | None = Field(default=None, description="institution, statement, document, group or other.")
+    country: Country | None = Field(default=None, description="ISO 3166-1 alpha-3 code when the text makes it explicit.")
+    mentions: list[PredictedSpan] = Field(default_factory=list, description="Spans that refer to this source.")
+    confidence: Confidence | None = None
+    meta: Meta | None = None
+
+
+class PredictedAttribution(_Lenient):
+    """A reported speech act: contents required; the source by exactly one of ``speaker_id``, ``speaker_name``,
+    ``speaker_span`` (an official), ``source_id`` (a predicted source), ``source_span`` (a non-official source
+    as written) or ``source_unresolved``."""
 
     id: PredictionId | None = None
     speaker_id: OfficialRef | None = Field(default=None, description="Id of an official of this prediction.")
     speaker_name: Name | None = Field(
-        default=None, description="The speaker's name as written (instead of speaker_id)."
+        default=None, description="The speaking official's name as written (instead of speaker_id)."
     )
     speaker_span: PredictedSpan | None = Field(
         default=None,
-        description="The speaker as a stretch of the text ('he', 'the minister'), as quotation extractors return "
-        "it; resolves to the gold official with an overlapping mention, else to the predicted official holding it.",
+        description="The speaking official as a stretch of the text ('he', 'the minister'), as quotation "
+        "extractors return it; resolves to the gold official with an overlapping mention, else to the predicted "
+        "official holding it.",
+    )
+    source_id: SourceRef | None = Field(default=None, description="Id of a non-official source of this prediction.")
+    source_span: PredictedSpan | None = Field(
+        default=None, description="A non-official source as written ('the ministry', 'a statement')."
+    )
+    source_type: SourceType | None = Field(
+        default=None, description="The type of the source given by source_span; null if not predicted."
+    )
+    source_unresolved: UnresolvedReason | None = Field(
+        default=None, description="The source cannot be resolved: no-antecedent, ambiguous or unnamed."
     )
     cues: list[PredictedSpan] = Field(default_factory=list, description="Reporting verbs or phrases.")
     contents: list[PredictedSpan] = Field(
-        min_length=1, description="What was said; quotation marks and edge whitespace are ignored when scoring."
+        min_length=1, description="What is attributed; quotation marks and edge whitespace are ignored when scoring."
     )
-    kind: QuoteKind | None = Field(default=None, description="direct, indirect or mixed; null if not predicted.")
+    kind: AttributionKind | None = Field(default=None, description="direct, indirect or mixed; null if not predicted.")
+    speech_act: SpeechAct | None = Field(
+        default=None, description="Searle class: assertive, directive, commissive, expressive, declarative."
+    )
     addressee_id: OfficialRef | None = None
     addressee_name: Name | None = None
     addressee_span: PredictedSpan | None = None
@@ -214,22 +270,32 @@ class PredictedQuote(_Lenient):
     meta: Meta | None = None
 
 
+class PredictedActor(_Lenient):
+    """An official performing a commitment, by exactly one of ``official_id``, ``official_name`` or
+    ``official_span``."""
+
+    official_id: OfficialRef | None = Field(default=None, description="Id of an official of this prediction.")
+    official_name: Name | None = Field(default=None, description="The official's name as written.")
+    official_span: PredictedSpan | None = Field(
+        default=None, description="A mention of the official in the text (instead of official_id)."
+    )
+    country: Country | None = Field(default=None, description="ISO 3166-1 alpha-3 code of the country spoken for.")
+    confidence: Confidence | None = None
+    meta: Meta | None = None
+
+
 class PredictedCommitment(_Lenient):
-    """A commitment: evidence required; the actor by at most one of ``actor_id``, ``actor_name``, ``actor_span``."""
+    """A commitment: evidence and at least one actor required."""
 
     id: PredictionId | None = None
-    actor_id: OfficialRef | None = Field(default=None, description="Id of an official of this prediction.")
-    actor_name: Name | None = Field(default=None, description="The actor's name as written (instead of actor_id).")
-    actor_span: PredictedSpan | None = Field(
-        default=None, description="The actor as a stretch of the text (instead of actor_id)."
-    )
-    country: Country | None = None
+    actors: list[PredictedActor] = Field(min_length=1, description="The officials who perform the act.")
     kind: CommitmentKind | None = Field(default=None, description="The kind; null if not predicted.")
     content: PredictedSpan | None = Field(default=None, description="What is committed to.")
     evidence: PredictedSpan = Field(description="The clause that expresses the commitment.")
     time: PredictedTime | None = None
     modality: PredictedSpan | None = None
-    quote_id: QuoteRef | None = None
+    modality_type: ModalityType | None = Field(default=None, description="epistemic or deontic; null if not predicted.")
+    attribution_id: AttributionRef | None = None
     meeting_id: MeetingRef | None = None
     confidence: Confidence | None = None
     meta: Meta | None = None
@@ -247,8 +313,9 @@ class PredictedDocument(_Lenient):
     guidelines_version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
     annotators: list[str] = Field(default_factory=list, description="Who or what made the predictions.")
     officials: list[PredictedOfficial] = Field(default_factory=list, description="Officials and their mentions.")
+    sources: list[PredictedSource] = Field(default_factory=list, description="Non-official sources.")
     meetings: list[PredictedMeeting] = Field(default_factory=list, description="Meetings between officials.")
-    quotes: list[PredictedQuote] = Field(default_factory=list, description="Quotes.")
+    attributions: list[PredictedAttribution] = Field(default_factory=list, description="Reported speech acts.")
     commitments: list[PredictedCommitment] = Field(default_factory=list, description="Commitments.")
     meta: Meta | None = None
 
@@ -281,3 +348,25 @@ class FlatPredictedDocument(PredictedDocument):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return inline_refs(PredictedDocument.model_json_schema(*args, **kwargs))
+
+
+def gold_as_prediction(doc: AnnotatedDocument) -> dict[str, Any]:
+    """A gold document as prediction data (JSON-ready): what a perfect extractor would output.
+
+    The two formats differ only where the gold is stricter: an attribution's ``source`` union becomes
+    ``speaker_id``, ``source_id`` or ``source_unresolved``; ``review`` and ``schema_version`` are dropped.
+    """
+    data = doc.model_dump(mode="json", exclude_none=True, exclude={"schema_version"})
+    for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
+        for item in data.get(layer, []):
+            item.pop("review", None)
+    for attribution in data.get("attributions", []):
+        source = attribution.pop("source")
+        attribution.pop("source_span", None)  # a prediction gives the source by one field only
+        if source["type"] == "official":
+            attribution["speaker_id"] = source["official_id"]
+        elif source["type"] == "source":
+            attribution["source_id"] = source["source_id"]
+        else:
+            attribution["source_unresolved"] = source["reason"]
+    return data

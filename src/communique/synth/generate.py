@@ -3,15 +3,16 @@
 Each document is generated from templates by its own random generator (seeded by the corpus seed and the
 document's index), so documents can be made in any order or in parallel and the output is a pure function
 of ``(seed, index)``. A document is about 8,000 characters with about 150 annotations (mentions in all
-three forms, stated meetings with roles, direct and indirect quotes, commitments of every kind), and has
+three forms, stated in-person meetings with roles, direct and indirect attributions, commitments of six of
+the ten kinds), and has
 non-ASCII text (curly quotes, dashes, accented names) so that byte/character confusions show.
 
 Written files (all pass ``communique validate``)::
 
     seeds/<id>.txt, seeds/<id>.meta.yaml      the texts and their (synthetic, mostly null) metadata
     corpus/<id>.json                          the corpus documents, built by the same code as the real ones
-    annotations/<id>.json                     the gold, as JSON annotation files
-    predictions.jsonl                         gold-shaped predictions with controlled error rates
+    annotations/<id>.json                     the gold, as JSON annotation files (format 2.0)
+    predictions.jsonl                         gold-shaped predictions (format 2.0) with controlled error rates
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from communique.schema.models import (
     Span,
     labels,
 )
+from communique.schema.predictions import gold_as_prediction
 
 TARGET_CHARS = 8_000
 
@@ -183,6 +185,7 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
             "time": _raw(time_s, value=None),
             "evidence": [_raw(evidence)],
             "status": "stated",
+            "mode": "in_person",  # "arrived in ... and met"
         }
     )
     t.add("\n\n")
@@ -346,6 +349,7 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
                     "cues": [_raw(cue)],
                     "contents": [_raw(content)],
                     "kind": "direct",
+                    "speech_act": "expressive",  # greetings
                     "addressee_id": None,
                     "meeting_id": meeting_id,
                 }
@@ -365,6 +369,7 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
                     "time": _raw(day2, value=None),
                     "evidence": [_raw(ev)],
                     "status": "stated",
+                    "mode": "in_person",  # "met ... while visiting"
                 }
             )
             second_meeting_done = True
@@ -377,7 +382,7 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
     data = {
         "document_id": document_id(seed, index),
         "text_sha256": sha256_text(text),
-        "guidelines_version": "1.1",
+        "guidelines_version": "1.1",  # mention boundaries follow 1.1 (rank and name in one mention)
         "annotators": ["synth"],
         "officials": [
             {
@@ -418,10 +423,10 @@ def document_id(seed: int, index: int) -> str:
     return f"synth-{seed}-{index:06d}"
 
 
-def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: float) -> dict[str, Any]:
-    """A gold-shaped prediction with controlled errors: each item is, with probability ``error_rate``,
-    dropped, shifted by one character (its text updated), relabelled, or given a spurious twin."""
-    pred: dict[str, Any] = json.loads(json.dumps(data))
+def perturb(gold: dict[str, Any], text: str, rng: random.Random, error_rate: float) -> dict[str, Any]:
+    """A gold-shaped prediction (format 2.0) with controlled errors: each item is, with probability
+    ``error_rate``, dropped, shifted by one character (its text updated), relabelled, or given a spurious twin."""
+    pred = gold_as_prediction(AnnotatedDocument.model_validate(gold))
     kinds = labels(CommitmentKind)
 
     def shifted(span: dict[str, Any]) -> dict[str, Any]:
@@ -442,18 +447,19 @@ def perturb(data: dict[str, Any], text: str, rng: random.Random, error_rate: flo
                 m = {**shifted(m), "form": m["form"]}
             kept.append(m)
         official["mentions"] = kept or official["mentions"][:1]
-    pred["quotes"] = [q for q in pred["quotes"] if rng.random() >= error_rate / 2]
-    quote_ids = {q["id"] for q in pred["quotes"]}
+    pred["attributions"] = [a for a in pred["attributions"] if rng.random() >= error_rate / 2]
+    attribution_ids = {a["id"] for a in pred["attributions"]}
     for c in pred["commitments"]:
         if rng.random() < error_rate:
             c["kind"] = rng.choice(kinds)
-        if c["quote_id"] not in quote_ids:
-            c["quote_id"] = None
+        if c.get("attribution_id") not in attribution_ids:
+            c.pop("attribution_id", None)
     return pred
 
 
 def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str, str]:
-    """Write one document's files; return its id and its prediction line."""
+    """Write one document's files; return its id and its prediction line. The generator builds each document
+    in the shape of format 1 (quotes, actor_id) and :func:`_as_v2` turns it into format 2.0."""
     out, seed, error_rate = settings
     text, data = generate_document(seed, index)
     doc_id = data["document_id"]
@@ -479,15 +485,23 @@ def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str,
     )
     write_atomic(out / "corpus" / f"{doc_id}.json", serialise(make_document(raw, meta)))
     write_atomic(out / "annotations" / f"{doc_id}.json", json.dumps(gold, ensure_ascii=False) + "\n")
-    prediction = perturb(data, text, random.Random(f"pred:{seed}:{index}"), error_rate)
+    prediction = perturb(gold, text, random.Random(f"pred:{seed}:{index}"), error_rate)
     return doc_id, json.dumps(prediction, ensure_ascii=False)
 
 
 def _as_v2(data: dict[str, Any]) -> dict[str, Any]:
-    """The generated (format 1) gold in format 2.0, by the migration's mapping. Until the generator writes 2.0
-    itself, the fields format 1 lacks carry the migration's guesses, not marked draft: no person checks them."""
+    """The generated (format 1 shaped) gold in format 2.0, by the migration's mapping. Where the generator
+    knows a field format 1 lacks (a meeting's ``mode``, a greeting's ``speech_act``), its value replaces the
+    migration's guess; the other guesses follow the migration's rules (an attribution cited by a commitment
+    takes the kind's Searle class) and are not marked draft: no person checks them."""
     gold: dict[str, Any] = json.loads(json.dumps(data))
+    modes = [m.pop("mode", None) for m in gold.get("meetings", [])]
+    acts = [q.pop("speech_act", None) for q in gold.get("quotes", [])]
     migrate_data(gold)
+    for meeting, mode in zip(gold["meetings"], modes, strict=True):
+        meeting["mode"] = mode or meeting["mode"]
+    for attribution, act in zip(gold["attributions"], acts, strict=True):
+        attribution["speech_act"] = act or attribution["speech_act"]
     for layer in ANNOTATION_LAYERS:
         for item in gold.get(layer, []):
             item.pop("review", None)

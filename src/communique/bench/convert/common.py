@@ -1,5 +1,9 @@
 """What every converter shares: finding the corpus document, and building one prediction line from spans.
 
+The line is in prediction format 2.0: ``officials``, ``sources``, ``meetings``, ``attributions`` (what a
+source calls a quote) and ``commitments`` (with their ``actors``). Commitment kinds of format 1 that a
+source still uses (``pledge``, ``invitation`` ...) are mapped onto the ten kinds of guidelines 2.0.
+
 A converter reads spans in the *source's* text (a spaCy ``Doc``, a brat ``.txt``, a Label Studio task). When
 that text is the corpus text, spans keep their offsets. When it differs (a tokenizer rejoined the words, a
 tool normalised quotes), spans are written as text alone with the ``occurrence`` they have in the source
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from communique.annotate.migrate import KIND_MAP
 from communique.annotate.names import name_words
 from communique.schema.errors import Issue, issue
 
@@ -33,19 +38,25 @@ LABELS: dict[str, str] = {
     "official": "mention",
     "mention": "mention",
     "quote": "content",
+    "attribution": "content",
+    "attributioncontent": "content",
     "quotecontent": "content",
     "content": "content",
     "cue": "cue",
+    "attributioncue": "cue",
     "speaker": "speaker",
+    "source": "speaker",
+    "attributionsource": "speaker",
     "meeting": "meeting",
     "commitment": "commitment",
 }
 
 
 def role_of(label: str) -> str | None:
-    """What a source label becomes (``mention``, ``content``, ``cue``, ``speaker``, ``meeting``,
-    ``commitment``), or None for labels a prediction has no place for (``ORG``, ``GPE`` ...)."""
+    """What a source label becomes (``mention``, ``content`` of an attribution, ``cue``, ``speaker`` (its
+    source), ``meeting``, ``commitment``), or None for labels a prediction has no place for (``ORG``, ``GPE`` ...)."""
     bare = re.sub(r"^[BIES]-", "", label.strip(), flags=re.IGNORECASE)  # IOB prefixes, as pipelines leave them
+    bare = re.sub(r"^mention:.*", "mention", bare, flags=re.IGNORECASE)  # "Mention: name" (export label-studio)
     return LABELS.get(re.sub(r"[\s_-]", "", bare).casefold())
 
 
@@ -111,10 +122,14 @@ class DocumentBuilder:
         self.officials: list[_Official] = []
         self.by_key: dict[str, _Official] = {}
         self.mention_at: dict[tuple[int, int], _Official] = {}
-        self.quotes: list[dict[str, Any]] = []
+        self.attributions: list[dict[str, Any]] = []
+        self.sources: list[dict[str, Any]] = []
+        self.source_by_key: dict[str, dict[str, Any]] = {}
+        self.source_at: dict[tuple[int, int], str] = {}  # a source mention's offsets -> its source's id
         self.meetings: list[dict[str, Any]] = []
         self.commitments: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
+        self.skipped: list[str] = []  # what had no place in the line, for a note
 
     # -- spans
 
@@ -214,29 +229,62 @@ class DocumentBuilder:
         placed = self.span(*span)
         return {f"{field_name}_span": placed} if placed else {}
 
-    def add_quote(
+    def add_source_mention(
+        self, start: int, end: int, *, key: str, type_: str | None = None, country: str | None = None
+    ) -> str | None:
+        """Add a mention of a non-official source (``key``: the source's own key); return the source's id."""
+        span = self.span(start, end)
+        if span is None:
+            return None
+        source = self.source_by_key.get(key)
+        if source is None:
+            source = {"id": f"s{len(self.sources) + 1}", "mentions": []}
+            source.update({k: v for k, v in (("type", type_), ("country", country)) if v})
+            self.sources.append(source)
+            self.source_by_key[key] = source
+        source["mentions"].append(span)
+        self.source_at[(start, end)] = source["id"]
+        return str(source["id"])
+
+    def add_attribution(
         self,
         contents: Iterable[tuple[int, int]],
         *,
         cues: Iterable[tuple[int, int]] = (),
         speaker: tuple[int, int] | None = None,
+        unresolved: str | None = None,
+        addressee: tuple[int, int] | None = None,
         kind: str | None = None,
+        speech_act: str | None = None,
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
+        """Add an attribution (a quote, in most tools' words). ``speaker`` is where its source is named: a
+        mention of a non-official source makes it ``source_id``, else the official there (``speaker_id`` or
+        ``speaker_span``); with no speaker, ``unresolved`` gives the reason."""
         spans = [s for s in (self.span(*c) for c in contents) if s]
         if not spans:
             return
-        quote: dict[str, Any] = {
-            "id": f"q{len(self.quotes) + 1}",
-            **self.person("speaker", speaker),
+        source: dict[str, Any] = {}
+        if speaker is not None and speaker in self.source_at:
+            source = {"source_id": self.source_at[speaker]}
+        elif speaker is not None:
+            source = self.person("speaker", speaker)
+        elif unresolved:
+            source = {"source_unresolved": unresolved}
+        attribution: dict[str, Any] = {
+            "id": f"a{len(self.attributions) + 1}",
+            **source,
+            **self.person("addressee", addressee),
             "cues": [s for s in (self.span(*c) for c in cues) if s],
             "contents": spans,
         }
         if kind:
-            quote["kind"] = kind
-        _extras(quote, confidence, meta)
-        self.quotes.append(quote)
+            attribution["kind"] = kind
+        if speech_act:
+            attribution["speech_act"] = speech_act
+        _extras(attribution, confidence, meta)
+        self.attributions.append(attribution)
 
     def add_meeting(
         self,
@@ -246,6 +294,7 @@ class DocumentBuilder:
         location: tuple[int, int] | None = None,
         time: tuple[int, int] | None = None,
         status: str | None = None,
+        mode: str | None = None,
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
@@ -264,6 +313,8 @@ class DocumentBuilder:
             meeting["time"] = {**placed, "value": None}
         if status:
             meeting["status"] = status
+        if mode:
+            meeting["mode"] = mode
         _extras(meeting, confidence, meta)
         if meeting["evidence"] or meeting["participants"]:
             self.meetings.append(meeting)
@@ -272,36 +323,50 @@ class DocumentBuilder:
         self,
         evidence: tuple[int, int],
         *,
-        actor: tuple[int, int] | None = None,
+        actors: Iterable[tuple[int, int]] = (),
         content: tuple[int, int] | None = None,
         modality: tuple[int, int] | None = None,
         time: tuple[int, int] | None = None,
         kind: str | None = None,
         country: str | None = None,
+        countries: Iterable[str | None] = (),
+        modality_type: str | None = None,
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
+        """Add a commitment of the officials at ``actors``; without one it is skipped and noted (format 2.0
+        has no commitment without an actor)."""
         placed = self.span(*evidence)
         if placed is None:
             return
-        commitment: dict[str, Any] = {"id": f"c{len(self.commitments) + 1}", **self.person("actor", actor)}
-        if country:
-            commitment["country"] = country
+        places = list(actors)
+        spoken_for = [*countries, *[None] * len(places)][: len(places)]  # per actor, in order
+        found = [
+            {**ref, **({"country": each or country} if each or country else {})}
+            for ref, each in zip((self.person("official", where) for where in places), spoken_for, strict=True)
+            if ref
+        ]
+        if not found:  # format 2.0: a commitment is an act of at least one official
+            self.skipped.append("commitment without an actor")
+            return
+        commitment: dict[str, Any] = {"id": f"c{len(self.commitments) + 1}", "actors": found}
         if kind:
-            commitment["kind"] = kind
+            commitment["kind"] = KIND_MAP.get(kind, kind)
         commitment["evidence"] = placed
         for name, where in (("content", content), ("modality", modality)):
             if where and (span := self.span(*where)):
                 commitment[name] = span
         if time and (span := self.span(*time)):
             commitment["time"] = {**span, "value": None}
+        if modality_type:
+            commitment["modality_type"] = modality_type
         _extras(commitment, confidence, meta)
         self.commitments.append(commitment)
 
     # -- flat labelled spans (IOB tags, pipelines, Label Studio, plain brat entities)
 
     def add_labelled(self, spans: Iterable[tuple[int, int, str, float | None]]) -> list[str]:
-        """Turn labelled spans into items: mentions, and quotes whose cues and speakers are the nearest
+        """Turn labelled spans into items: mentions, and attributions whose cues and speakers are the nearest
         ``CUE``/``SPEAKER`` spans. Return the labels that had no place (for a note)."""
         by_role: dict[str, list[tuple[int, int, float | None]]] = {}
         unplaced: list[str] = []
@@ -324,7 +389,7 @@ class DocumentBuilder:
                     attached[nearest][role].append((start, end))
         for i, (start, end, confidence) in enumerate(contents):
             speakers = attached[i]["speaker"]
-            self.add_quote(
+            self.add_attribution(
                 [(start, end)],
                 cues=attached[i]["cue"],
                 speaker=speakers[0] if speakers else None,
@@ -347,8 +412,9 @@ class DocumentBuilder:
             {"id": o.id, **({"name": o.name} if o.name else {}), "mentions": sorted(o.mentions, key=_order)}
             for o in self.officials
         ]
+        line["sources"] = self.sources
         line["meetings"] = self.meetings
-        line["quotes"] = self.quotes
+        line["attributions"] = self.attributions
         line["commitments"] = self.commitments
         if self.meta:
             line["meta"] = self.meta

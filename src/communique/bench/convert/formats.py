@@ -1,4 +1,6 @@
-"""Readers of external formats, each turning one input into prediction lines (JSON-ready dicts).
+"""Readers of external formats, each turning one input into prediction lines (JSON-ready dicts, format 2.0).
+
+What the formats call a quote is an attribution of format 2.0, its speaker the attribution's source.
 
 * ``spacy``: a spaCy ``DocBin`` (``.spacy``). Entities become mentions (``PERSON``/``PER`` labels; others
   are counted and left out); span groups become quotes where their spans are labelled (or their group is
@@ -11,7 +13,9 @@
   ``{"document_id", "text"?, "entities": [...]}``; entities with ``start``/``end`` (character offsets) or with
   ``word`` alone (aligned in order), grouped (``entity_group``) or per token (``entity`` = ``B-PER``).
 * ``brat``: a folder of ``.ann`` + ``.txt`` (or one ``.ann``), as ``communique export brat`` writes them:
-  ``Quote``/``Meeting``/``Commitment`` events, ``Equiv`` officials, ``Form``/``QuoteKind``/... attributes;
+  ``Attribution`` (or format 1's ``Quote``)/``Meeting``/``Commitment`` events, ``Equiv`` officials,
+  ``SourceMention`` sources, ``Form``/``AttributionKind``/``SpeechAct``/``Unresolved``/``MeetingMode``/
+  ``ModalityType``/... attributes and the notes (format 1's ``Quote``, ``Speaker``, ``QuoteKind`` too);
   plain entities are read by label like the other formats.
 * ``labelstudio``: a Label Studio JSON export (a list of tasks); ``labels`` results are spans, ``relation``
   results tie a speaker or cue to its quote. Offsets that do not fit as code points are tried as UTF-16
@@ -90,6 +94,7 @@ def _note_unplaced(out: Converted, where: str, labels: Iterable[str]) -> None:
 
 def _finish(out: Converted, builder: DocumentBuilder) -> None:
     out.issues.extend(builder.text_issues())
+    _note_unplaced(out, builder.where, builder.skipped)
     out.lines.append(builder.build())
 
 
@@ -158,7 +163,7 @@ def quotations_line(doc: Any, target: Target, triples: Iterable[Any] | None = No
             builder.add_mention(start, end)
         cues = [(doc[a].idx, doc[b].idx + len(doc[b])) for a, b in _runs(t.i for t in triple.cue)]
         content = triple.content
-        builder.add_quote(
+        builder.add_attribution(
             [(content.start_char, content.end_char)],
             cues=cues,
             speaker=speaker[0] if speaker else None,
@@ -429,28 +434,40 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
         return (found[0][0], found[-1][1]) if found else None
 
     for tid, bound in bounds.items():
-        if role_of(bound.label) == "mention":
-            note = re.search(r"official=([^;]+)", notes.get(tid, ""))
-            name = re.search(r"name=(.+)$", notes.get(tid, ""))
-            span = first(tid)
-            if span:
-                builder.add_mention(
-                    *span,
-                    official=note.group(1) if note else official_of.get(tid, tid),
-                    name=name.group(1).strip() if name else None,
-                    form=attributes.get(tid, {}).get("Form"),
-                )
+        fields = note_fields(notes.get(tid, ""))
+        span = first(tid)
+        if span and role_of(bound.label) == "mention":
+            builder.add_mention(
+                *span,
+                official=fields.get("official") or official_of.get(tid, tid),
+                name=fields.get("name"),
+                form=attributes.get(tid, {}).get("Form"),
+            )
+        elif span and bound.label == "SourceMention":
+            builder.add_source_mention(
+                *span,
+                key=fields.get("source") or official_of.get(tid, tid),
+                type_=attributes.get(tid, {}).get("SourceType"),
+                country=fields.get("country"),
+            )
     for eid, label, args in events:
         roles: dict[str, list[str]] = {}
         for role, tid in args:
             roles.setdefault(role, []).append(tid)
         attrs = attributes.get(eid, {})
         trigger = roles.get("Trigger", [""])[0]
-        if label == "Quote":
+        if label in ("Attribution", "Quote"):  # Quote: brat files of format 1
             contents = [f for t in roles.get("Content", []) for f in frags(t)]
             cues = frags(trigger) if frags(trigger) != contents else []
-            builder.add_quote(
-                contents, cues=cues, speaker=first(roles.get("Speaker", [None])[0]), kind=attrs.get("QuoteKind")
+            source = next(iter(roles.get("Source") or roles.get("Speaker") or []), None)
+            builder.add_attribution(
+                contents,
+                cues=cues,
+                speaker=first(source),
+                unresolved=attrs.get("Unresolved"),
+                addressee=first(next(iter(roles.get("Addressee", [])), None)),
+                kind=attrs.get("AttributionKind") or attrs.get("QuoteKind"),
+                speech_act=attrs.get("SpeechAct"),
             )
         elif label == "Meeting":
             people = [
@@ -466,17 +483,24 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
                 location=first(roles.get("Location", [None])[0]),
                 time=first(roles.get("Time", [None])[0]),
                 status=attrs.get("Status"),
+                mode=attrs.get("MeetingMode"),
             )
         elif label == "Commitment" and (evidence := first(trigger)):
-            country = re.search(r"country=([A-Z]{3})", notes.get(eid, ""))
+            fields = note_fields(notes.get(eid, ""))
             builder.add_commitment(
                 evidence,
-                actor=first(roles.get("Actor", [None])[0]),
+                # brat numbers a repeated role: Actor, Actor2, ...
+                actors=[
+                    s for r, tids in roles.items() if re.fullmatch(r"Actor\d*", r) for t in tids if (s := first(t))
+                ],
                 content=first(roles.get("Content", [None])[0]),
                 modality=first(roles.get("Modality", [None])[0]),
                 time=first(roles.get("Time", [None])[0]),
                 kind=attrs.get("CommitmentKind"),
-                country=country.group(1) if country else None,
+                country=fields.get("country"),  # format 1: one country
+                # format 2.0: the country each actor speaks for, in actor order ("-": not said)
+                countries=[c if c != "-" else None for c in fields.get("countries", "").split(",") if c],
+                modality_type=attrs.get("ModalityType"),
             )
     loose = [
         (f[0], f[1], b.label, None)
@@ -485,10 +509,34 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
         for f in b.fragments
     ]
     unplaced = builder.add_labelled(loose)
-    _note_unplaced(
-        out, where, unplaced + [b.label for t, b in bounds.items() if t not in in_event and role_of(b.label) is None]
-    )
+    loose_labels = [  # source mentions were read above
+        b.label
+        for t, b in bounds.items()
+        if t not in in_event and role_of(b.label) is None and b.label != "SourceMention"
+    ]
+    _note_unplaced(out, where, unplaced + loose_labels)
     _finish(out, builder)
+
+
+#: one ``key=value`` of an ``AnnotatorNotes`` list; a value with ``;`` or spaces at its ends is a JSON string
+_NOTE_FIELD = re.compile(r'\s*(\w+)=("(?:[^"\\]|\\.)*"|[^;]*?)\s*(?:;|$)')
+
+
+def note_fields(note: str) -> dict[str, str]:
+    """``official=o1; name="Ali; Reza"`` -> ``{"official": "o1", "name": "Ali; Reza"}`` (as ``communique export
+    brat`` writes notes); a note that is no such list gives what could be read before the first misfit."""
+    out: dict[str, str] = {}
+    at, note = 0, note.strip()
+    while at < len(note) and (match := _NOTE_FIELD.match(note, at)) and match.end() > at:
+        key, value = match.group(1), match.group(2)
+        if value.startswith('"'):
+            try:
+                value = str(json.loads(value))
+            except ValueError:
+                break
+        out[key] = value
+        at = match.end()
+    return out
 
 
 def read_brat(path: Path, index: CorpusIndex, out: Converted) -> None:
@@ -580,7 +628,7 @@ def _labelled_with_links(
     for key, parts in linked.items():
         s, e, _, confidence = spans[key]
         speaker = parts["speaker"][0] if parts["speaker"] else None
-        builder.add_quote([(s, e)], cues=parts["cue"], speaker=speaker, confidence=confidence)
+        builder.add_attribution([(s, e)], cues=parts["cue"], speaker=speaker, confidence=confidence)
     return builder.add_labelled([x for x in rest if role_of(x[2]) != "mention"])
 
 

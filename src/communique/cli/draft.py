@@ -1,0 +1,81 @@
+"""``communique draft``: an annotation file pre-filled from an extractor, every item marked ``review: draft``.
+
+``--from rules`` runs the rule-based baseline on the document; ``--from FILE`` takes the document's line of
+a prediction file (checked as ``bench`` checks it). The YAML goes to ``--out`` (atomically) or stdout.
+Exit status: 0 drafted; 1 the predictions are invalid or hold no line for the document; 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_format, write_result
+from communique.schema.errors import issue
+
+__all__ = ["cmd_draft", "load_prediction", "register"]
+
+
+def load_prediction(source: str, document_id: str, corpus: str, reporter: Reporter) -> Any:
+    """The :class:`PredictedDocument` of ``document_id`` from ``rules`` or a prediction file; ``None``
+    after reporting the problems when there is none."""
+    from communique.bench.predictions import read_predictions
+    from communique.corpus.store import CorpusStore
+    from communique.schema.predictions import PredictedDocument
+
+    if source == "rules":
+        from communique.extract import extract
+
+        doc = CorpusStore(Path(corpus)).get(document_id)
+        assert doc is not None  # checked by the caller
+        return PredictedDocument.model_validate(extract(doc, "rules"))
+    checked = read_predictions(source, corpus)
+    if checked.errors:
+        reporter.problems(checked.errors)
+        return None
+    for line in Path(source).read_text(encoding="utf-8-sig").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            if data.get("document_id") == document_id:
+                return PredictedDocument.model_validate(data)
+    reporter.problems([issue("prediction-missing-document", f"no prediction line for {document_id!r}", file=source)])
+    return None
+
+
+def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.annotate.draft import draft_annotations
+    from communique.corpus.store import CorpusStore
+
+    if args.source != "rules" and not Path(args.source).is_file():
+        return reporter.usage(f"--from takes `rules` or a prediction file; no such file: {args.source}")
+    corpus = CorpusStore(Path(args.corpus)).get(args.document)
+    if corpus is None:
+        return reporter.usage(f"no corpus document {args.document!r} in {args.corpus}")
+    prediction = load_prediction(args.source, args.document, args.corpus, reporter)
+    if prediction is None:
+        return reporter.finish(EXIT_PROBLEMS)
+    origin = "the rules baseline" if args.source == "rules" else Path(args.source).name
+    drafted = draft_annotations(prediction, corpus, origin)
+    reporter.problems(drafted.issues)
+    write_result(reporter, drafted.text, args.out)
+    reporter.note(f"drafted {drafted.items} item(s), all `review: draft`")
+    return reporter.finish(EXIT_OK, {"document_id": args.document, "out": args.out, "items": drafted.items})
+
+
+def register(sub: Any) -> None:
+    """Add the ``draft`` subcommand to the ``communique`` parser's subparsers."""
+    draft = sub.add_parser(
+        "draft",
+        help="write an annotation file pre-filled from an extractor (every item `review: draft`)",
+        description="Draft an annotation YAML for DOCUMENT from the rules baseline or a prediction file.",
+    )
+    draft.add_argument("document", metavar="DOCUMENT", help="corpus document id")
+    draft.add_argument(
+        "--from", dest="source", required=True, metavar="rules|FILE", help="`rules`, or a prediction file (JSONL)"
+    )
+    draft.add_argument("--out", metavar="FILE", help="write the YAML to FILE (atomically) instead of stdout")
+    draft.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    add_format(draft)
+    draft.set_defaults(func=cmd_draft)
