@@ -15,6 +15,7 @@ with fewer than two participants, a commitment without an actor) are skipped wit
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from communique.annotate.anchor import resolve
 from communique.annotate.names import name_score
 from communique.io.parse import dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
-from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, CorpusDocument
+from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, AnnotatedDocument, CorpusDocument
 from communique.schema.predictions import (
     PredictedAttribution,
     PredictedCommitment,
@@ -35,7 +36,7 @@ from communique.schema.predictions import (
     PredictedSpan,
 )
 
-__all__ = ["Draft", "draft_annotations"]
+__all__ = ["Draft", "draft_annotations", "drafted_document"]
 
 #: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
 PRONOUNS = frozenset(
@@ -51,6 +52,7 @@ class Draft:
     text: str
     items: int
     issues: list[Issue] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict, repr=False)  # the document as plain data
 
 
 class _Drafter:
@@ -375,4 +377,52 @@ def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, ori
         "# Check each against annotations/GUIDELINES.md, fix it, then remove its `review: draft`\n"
         "# (`communique validate --strict` fails while any is left).\n"
     )
-    return Draft(header + dump_round_trip(doc), count, drafter.issues)
+    return Draft(header + dump_round_trip(doc), count, drafter.issues, json.loads(json.dumps(doc)))
+
+
+#: span lists an item may lose unplaced spans from, and single spans an item cannot do without
+_SPAN_LISTS = ("mentions", "cues", "contents", "evidence")
+_REQUIRED_SPANS = {"commitments": ("content", "evidence")}
+_OPTIONAL_SPANS = ("location", "time", "modality", "source_span")
+
+
+def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> AnnotatedDocument:
+    """The draft of ``prediction`` as a validated document, for viewing: spans the text does not place
+    exactly are left out, and so are the items that cannot do without them (and the references to those)."""
+    data = draft_annotations(prediction, corpus, origin).data
+
+    def placed(span: Any) -> bool:
+        return isinstance(span, dict) and "start" in span
+
+    for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
+        kept = []
+        for item in data[layer]:
+            for key in _SPAN_LISTS:
+                if key in item:
+                    item[key] = [s for s in item[key] if placed(s)]
+            for key in _OPTIONAL_SPANS:
+                if item.get(key) is not None and not placed(item[key]):
+                    item[key] = None
+            if all(placed(item[k]) for k in _REQUIRED_SPANS.get(layer, ())) and all(
+                item[k] for k in _SPAN_LISTS if k in item and k != "cues"
+            ):
+                kept.append(item)
+        data[layer] = kept
+    officials = {o["id"] for o in data["officials"]}
+    sources = {s["id"] for s in data["sources"]}
+    data["meetings"] = [
+        m for m in data["meetings"] if all(p["official_id"] in officials for p in m["participants"])
+    ]
+    for a in data["attributions"]:
+        source = a["source"]
+        gone = (source["type"] == "official" and source["official_id"] not in officials) or (
+            source["type"] == "source" and source["source_id"] not in sources
+        )
+        if gone:
+            a["source"] = {"type": "unresolved", "reason": "unnamed"}
+        if a["addressee_id"] not in officials:
+            a["addressee_id"] = None
+    for c in data["commitments"]:
+        c["actors"] = [x for x in c["actors"] if x["official_id"] in officials]
+    data["commitments"] = [c for c in data["commitments"] if c["actors"]]
+    return AnnotatedDocument.model_validate(data, strict=False)
