@@ -78,8 +78,9 @@ class _Drafter:
         self.taken.add(f"{prefix}{n}")
         return f"{prefix}{n}"
 
-    def span(self, span: PredictedSpan, path: tuple[str | int, ...]) -> CommentedMap:
-        """A span with offsets where the text places it exactly; else text-only, with a warning."""
+    def span(self, span: PredictedSpan, path: tuple[str | int, ...]) -> CommentedMap | None:
+        """A span with offsets where the text places it exactly; text-only (for ``communique anchor`` after
+        review) where it occurs but not exactly once; ``None`` where it does not occur at all. Warns."""
         raw = span.model_dump(exclude_none=True, include={"start", "end", "text", "occurrence", "prefix", "suffix"})
         raw["text"] = raw["text"].strip() or raw["text"]
         if "start" not in raw:
@@ -88,6 +89,15 @@ class _Drafter:
         out = CommentedMap()
         if found is not None and found.start is not None and found.end is not None:
             out["start"], out["end"], out["text"] = found.start, found.end, self.text[found.start : found.end]
+        elif raw["text"] not in self.text:
+            self.issues.append(
+                issue(
+                    "draft-span-unanchored",
+                    f"{raw['text'][:80]!r} does not occur in the text; left out",
+                    path=format_path(path),
+                )
+            )
+            return None
         else:
             out["text"] = raw["text"]
             for key in ("occurrence", "prefix", "suffix"):
@@ -104,6 +114,13 @@ class _Drafter:
         out.fa.set_flow_style()
         return out
 
+    def spans(self, spans: list[Any], path: tuple[str | int, ...]) -> CommentedSeq:
+        """The spans of a list that occur in the text."""
+        return CommentedSeq(s for j, x in enumerate(spans) if (s := self.span(x, (*path, j))) is not None)
+
+    def skip(self, what: str, path: tuple[str | int, ...]) -> None:
+        self.issues.append(issue("draft-item-skipped", f"{what}; not drafted", path=format_path(path)))
+
     def finish(self, item: CommentedMap, guessed: list[str]) -> CommentedMap:
         item["review"] = "draft"
         note = f"from {self.origin}" + (f"; guessed: {', '.join(guessed)}" if guessed else "")
@@ -114,26 +131,21 @@ class _Drafter:
 
     def draft_officials(self) -> None:
         for i, o in enumerate(self.prediction.officials):
-            if not o.mentions:
-                self.issues.append(
-                    issue(
-                        "draft-item-skipped",
-                        f"official {o.name or o.id or i!r} has no mention; not drafted",
-                        path=format_path(("officials", i, "mentions")),
-                        )
-                )
-                continue
-            new = self.new_id(o.id, "o")
-            if o.id is not None:
-                self.official_ids[o.id] = new
             mentions = CommentedSeq()
             guessed_form = False
             for j, m in enumerate(o.mentions):
                 span = self.span(m, ("officials", i, "mentions", j))
-                form = m.form or self.guess_form(str(span["text"]))
+                if span is None:
+                    continue
+                span["form"] = m.form or self.guess_form(str(span["text"]))
                 guessed_form |= m.form is None
-                span["form"] = form
                 mentions.append(span)
+            if not mentions:
+                self.skip(f"official {o.name or o.id or i!r} has no mention in the text", ("officials", i))
+                continue
+            new = self.new_id(o.id, "o")
+            if o.id is not None:
+                self.official_ids[o.id] = new
             self.officials.append(self.official(new, o.name, mentions, o, guessed_form))
 
     def guess_form(self, text: str) -> str:
@@ -165,6 +177,8 @@ class _Drafter:
             return self.official_ids.get(official_id)
         if span is not None:
             placed = self.span(span, path)
+            if placed is None:
+                return None
             if "start" in placed:
                 start, end = placed["start"], placed["end"]
                 for o in self.officials:
@@ -199,7 +213,9 @@ class _Drafter:
     def draft_sources(self) -> tuple[CommentedSeq, dict[str, str]]:
         out, ids = CommentedSeq(), {}
         for i, s in enumerate(self.prediction.sources):
-            if not s.mentions:
+            mentions = self.spans(s.mentions, ("sources", i, "mentions"))
+            if not mentions:
+                self.skip("a source needs a mention in the text", ("sources", i))
                 continue
             item = CommentedMap()
             item["id"] = new = self.new_id(s.id, "s")
@@ -207,9 +223,7 @@ class _Drafter:
                 ids[s.id] = new
             item["type"] = s.type or "other"
             item["country"] = s.country
-            item["mentions"] = CommentedSeq(
-                self.span(m, ("sources", i, "mentions", j)) for j, m in enumerate(s.mentions)
-            )
+            item["mentions"] = mentions
             out.append(self.finish(item, [] if s.type else ["type"]))
         return out, ids
 
@@ -220,14 +234,9 @@ class _Drafter:
             who = self.official_ref(p.official_id, p.official_name, p.official_span, path)
             if who is not None:
                 people.setdefault(who, p.role)
-        if len(people) < 2 or not m.evidence:
-            self.issues.append(
-                issue(
-                    "draft-item-skipped",
-                    "a meeting needs two participants and evidence; not drafted",
-                    path=format_path(("meetings", i)),
-                )
-            )
+        evidence = self.spans(m.evidence, ("meetings", i, "evidence"))
+        if len(people) < 2 or not evidence:
+            self.skip("a meeting needs two participants and evidence in the text", ("meetings", i))
             return None
         item = CommentedMap()
         item["id"] = self.new_id(m.id, "m")
@@ -239,26 +248,31 @@ class _Drafter:
         item["participants"] = participants
         item["location"] = None if m.location is None else self.span(m.location, ("meetings", i, "location"))
         item["time"] = None if m.time is None else self.time(m.time, ("meetings", i, "time"))
-        item["evidence"] = CommentedSeq(self.span(e, ("meetings", i, "evidence", j)) for j, e in enumerate(m.evidence))
+        item["evidence"] = evidence
         item["status"] = m.status or "stated"
         item["mode"] = m.mode or "unspecified"
         return self.finish(item, [k for k in ("status", "mode") if getattr(m, k) is None])
 
-    def time(self, span: Any, path: tuple[str | int, ...]) -> CommentedMap:
+    def time(self, span: Any, path: tuple[str | int, ...]) -> CommentedMap | None:
         out = self.span(span, path)
-        out["value"] = span.value
+        if out is not None:
+            out["value"] = span.value
         return out
 
     def draft_attribution(
         self, i: int, a: PredictedAttribution, sources: CommentedSeq, source_ids: dict[str, str]
-    ) -> CommentedMap:
+    ) -> CommentedMap | None:
+        contents = self.spans(a.contents, ("attributions", i, "contents"))
+        if not contents:
+            self.skip("an attribution needs contents in the text", ("attributions", i))
+            return None
         guessed: list[str] = []
         source = CommentedMap()
+        mention = None if a.source_span is None else self.span(a.source_span, ("attributions", i, "source_span"))
         if a.source_id is not None and a.source_id in source_ids:
             source["type"], source["source_id"] = "source", source_ids[a.source_id]
-        elif a.source_span is not None:
+        elif mention is not None:
             new = self.new_id(None, "s")
-            mention = self.span(a.source_span, ("attributions", i, "source_span"))
             entry = CommentedMap([("id", new), ("type", a.source_type or "other"), ("country", None)])
             entry["mentions"] = CommentedSeq([mention])
             sources.append(self.finish(entry, [] if a.source_type else ["type"]))
@@ -278,10 +292,8 @@ class _Drafter:
         item["id"] = self.new_id(a.id, "a")
         item["source"] = source
         item["source_span"] = None
-        item["cues"] = CommentedSeq(self.span(c, ("attributions", i, "cues", j)) for j, c in enumerate(a.cues))
-        item["contents"] = CommentedSeq(
-            self.span(c, ("attributions", i, "contents", j)) for j, c in enumerate(a.contents)
-        )
+        item["cues"] = self.spans(a.cues, ("attributions", i, "cues"))
+        item["contents"] = contents
         item["kind"] = a.kind or "indirect"
         item["speech_act"] = a.speech_act or "assertive"
         guessed += [k for k in ("kind", "speech_act") if getattr(a, k) is None]
@@ -302,29 +314,26 @@ class _Drafter:
                 entry = CommentedMap([("official_id", who), ("country", actor.country)])
                 entry.fa.set_flow_style()
                 actors.append(entry)
-        if not actors:
-            self.issues.append(
-                issue(
-                    "draft-item-skipped",
-                    "no actor of this commitment could be drafted; not drafted",
-                    path=format_path(("commitments", i, "actors")),
-                )
-            )
+        evidence = self.span(c.evidence, ("commitments", i, "evidence"))
+        if not actors or evidence is None:
+            self.skip("a commitment needs an actor and evidence in the text", ("commitments", i))
             return None
         guessed: list[str] = []
         item = CommentedMap()
         item["id"] = self.new_id(c.id, "c")
         item["actors"] = CommentedSeq(sorted(actors, key=lambda a: str(a["official_id"])))
         item["kind"] = c.kind or "intend"
-        evidence = self.span(c.evidence, ("commitments", i, "evidence"))
-        if c.content is None:
+        content = None if c.content is None else self.span(c.content, ("commitments", i, "content"))
+        if content is None:
             guessed.append("content")
-        item["content"] = evidence.copy() if c.content is None else self.span(c.content, ("commitments", i, "content"))
+            content = evidence.copy()
+            content.fa.set_flow_style()
+        item["content"] = content
         item["evidence"] = evidence
         item["time"] = None if c.time is None else self.time(c.time, ("commitments", i, "time"))
         item["modality"] = None if c.modality is None else self.span(c.modality, ("commitments", i, "modality"))
-        item["modality_type"] = c.modality_type if c.modality is not None else None
-        if c.modality is not None and c.modality_type is None:
+        item["modality_type"] = c.modality_type if item["modality"] is not None else None
+        if item["modality"] is not None and c.modality_type is None:
             item["modality_type"] = "deontic"
             guessed.append("modality_type")
         item["attribution_id"] = None
@@ -338,7 +347,9 @@ class _Drafter:
         sources, source_ids = self.draft_sources()
         meetings = [d for i, m in enumerate(self.prediction.meetings) if (d := self.draft_meeting(i, m)) is not None]
         attributions = [
-            self.draft_attribution(i, a, sources, source_ids) for i, a in enumerate(self.prediction.attributions)
+            d
+            for i, a in enumerate(self.prediction.attributions)
+            if (d := self.draft_attribution(i, a, sources, source_ids)) is not None
         ]
         commitments = [
             d for i, c in enumerate(self.prediction.commitments) if (d := self.draft_commitment(i, c)) is not None

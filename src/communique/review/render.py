@@ -126,7 +126,7 @@ def render_html(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
         if mention is not None:
             style = f' style="background:{colours[mention.official]}"'
         quote = next((u for u in covering if u.css.startswith("quote")), None)
-        if quote is not None:
+        if quote is not None and quote.official is not None:  # a non-official or unresolved source: no colour
             style = (
                 style[:-1] + f';text-decoration-color:{_darker(colours[quote.official])}"'
                 if style
