@@ -90,7 +90,9 @@ def world(tmp_path: Path) -> Path:
 
 def _draft(world: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
     out = world / "draft.yaml"
-    code = main(["draft", DOC, "--from", str(world / "pred.jsonl"), "--corpus", str(world / "corpus"), "--out", str(out)])
+    code = main(
+        ["draft", DOC, "--from", str(world / "pred.jsonl"), "--corpus", str(world / "corpus"), "--out", str(out)]
+    )
     assert code == 0
     return out, capsys.readouterr().err
 
@@ -99,7 +101,9 @@ def test_draft_writes_a_valid_file_with_every_item_marked_and_commented(world: P
     out, err = _draft(world, capsys)
     text = out.read_text(encoding="utf-8")
     data = parse_yaml(text)
-    items = [item for layer in ("officials", "sources", "meetings", "attributions", "commitments") for item in data[layer]]
+    items = [
+        item for layer in ("officials", "sources", "meetings", "attributions", "commitments") for item in data[layer]
+    ]
     # three officials (an actor span held by no drafted official is a new one), the source span became a
     # source; the attribution whose contents do not occur and the commitment without an actor are skipped
     assert len(items) == 3 + 1 + 1 + 3 + 1
@@ -145,7 +149,9 @@ def test_an_ambiguous_span_stays_text_only_for_anchor_and_the_view_leaves_it_out
     assert doc is not None
     line = {
         "document_id": DOC,
-        "attributions": [{"source_unresolved": "unnamed", "cues": [{"text": "said"}], "contents": [{"text": "useful"}]}],
+        "attributions": [
+            {"source_unresolved": "unnamed", "cues": [{"text": "said"}], "contents": [{"text": "useful"}]}
+        ],
     }
     prediction = PredictedDocument.model_validate(line)
     draft = draft_annotations(prediction, doc, "a test")

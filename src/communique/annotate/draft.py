@@ -40,7 +40,32 @@ __all__ = ["Draft", "draft_annotations", "drafted_document"]
 
 #: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
 PRONOUNS = frozenset(
-    "i me my mine you your yours he him his she her hers we us our ours they them their theirs it its".split()
+    [
+        "i",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "we",
+        "us",
+        "our",
+        "ours",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "it",
+        "its",
+    ]
+)
 )
 GUIDELINES_VERSION = "2.0"
 
@@ -182,9 +207,7 @@ class _Drafter:
             if "start" in placed:
                 start, end = placed["start"], placed["end"]
                 for o in self.officials:
-                    if any(
-                        "start" in m and m["start"] < end and start < m["end"] for m in o["mentions"]
-                    ):
+                    if any("start" in m and m["start"] < end and start < m["end"] for m in o["mentions"]):
                         return str(o["id"])
             placed["form"] = self.guess_form(str(placed["text"]))
             new = self.new_id(None, "o")
@@ -421,9 +444,7 @@ def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, orig
         data[layer] = kept
     officials = {o["id"] for o in data["officials"]}
     sources = {s["id"] for s in data["sources"]}
-    data["meetings"] = [
-        m for m in data["meetings"] if all(p["official_id"] in officials for p in m["participants"])
-    ]
+    data["meetings"] = [m for m in data["meetings"] if all(p["official_id"] in officials for p in m["participants"])]
     for a in data["attributions"]:
         source = a["source"]
         gone = (source["type"] == "official" and source["official_id"] not in officials) or (

@@ -18,14 +18,14 @@ from communique.schema.models import AnnotatedDocument, Attribution, Official, O
 
 __all__ = [
     "Annotations",
+    "AttributionItem",
     "CommitmentItem",
     "Extent",
     "MeetingItem",
     "MentionItem",
     "OfficialItem",
-    "attribution_source",
-    "AttributionItem",
     "Source",
+    "attribution_source",
     "extent",
     "from_gold",
     "iou",

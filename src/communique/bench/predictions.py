@@ -44,11 +44,11 @@ from communique.annotate.walk import RefNode, SpanNode, walk
 from communique.bench.annotations import (
     QUOTATION_MARKS,
     Annotations,
+    AttributionItem,
     CommitmentItem,
     Extent,
     MeetingItem,
     MentionItem,
-    AttributionItem,
     OfficialItem,
     Source,
     official_keys,

@@ -183,7 +183,9 @@ def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: di
     )
     commitments = "".join(
         f'<li data-target="commitment:{esc(c.id)}"><b>{esc(c.id)}</b> <small>{c.kind}</small> '
-        + ", ".join(who(a.official_id) + (f" <small>for {esc(a.country)}</small>" if a.country else "") for a in c.actors)
+        + ", ".join(
+            who(a.official_id) + (f" <small>for {esc(a.country)}</small>" if a.country else "") for a in c.actors
+        )
         + f": {esc(_excerpt(c.content.text))}</li>"
         for c in doc.commitments
     )

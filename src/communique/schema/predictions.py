@@ -12,17 +12,19 @@ a field-less base that tells the walk which models are spans. Relative to the go
 * ids are free-form and optional;
 * an official is referenced by exactly one of ``*_id`` (an official of the prediction), ``*_name`` (a name
   as written) or ``*_span`` (a stretch of the text, e.g. the pronoun "he" a quotation extractor returns);
-* an attribution's source is exactly one of an official (``speaker_id``, ``speaker_name``, ``speaker_span``),
-  a predicted non-official source (``source_id``), a non-official source as written (``source_span``, with an
-  optional ``source_type``), or ``source_unresolved``; a commitment's ``actors`` each reference an official;
-* every item (official, source, mention, meeting, participant, attribution, actor, commitment) may carry a ``confidence`` in
-  [0, 1] (``bench --min-confidence`` drops items below a threshold; the report sweeps thresholds);
+* an attribution's source is one of an official (``speaker_id``, ``speaker_name``, ``speaker_span``), a
+  predicted non-official source (``source_id``), a non-official source as written (``source_span``, with an
+  optional ``source_type``), or ``source_unresolved``; two together are an error, none leaves it unattributed;
+  a commitment's ``actors`` each reference an official;
+* every item (official, source, mention, meeting, participant, attribution, actor, commitment) may carry a
+  ``confidence`` in [0, 1] (``bench --min-confidence`` drops items below a threshold; the report sweeps thresholds);
 * the document and every item may carry ``meta``, a free-form object that scoring ignores (model names,
   prompts, raw scores). Any other unknown field is an error.
 
-A gold annotation document becomes a valid prediction through :func:`gold_as_prediction`. ``schema/prediction.schema.json`` is generated
-from :class:`PredictedDocument`; ``schema/prediction.flat.schema.json`` is the same schema with every
-``$ref`` inlined, for structured-output APIs that do not resolve references.
+A gold annotation document becomes a valid prediction through :func:`gold_as_prediction`.
+``schema/prediction.schema.json`` is generated from :class:`PredictedDocument`;
+``schema/prediction.flat.schema.json`` is the same schema with every ``$ref`` inlined, for structured-output
+APIs that do not resolve references.
 """
 
 from __future__ import annotations
@@ -222,14 +224,16 @@ class PredictedSource(_Lenient):
 
     id: PredictionId | None = Field(default=None, description="Needed only to reference the source by id.")
     type: SourceType | None = Field(default=None, description="institution, statement, document, group or other.")
-    country: Country | None = Field(default=None, description="ISO 3166-1 alpha-3 code when the text makes it explicit.")
+    country: Country | None = Field(
+        default=None, description="ISO 3166-1 alpha-3 code when the text makes it explicit."
+    )
     mentions: list[PredictedSpan] = Field(default_factory=list, description="Spans that refer to this source.")
     confidence: Confidence | None = None
     meta: Meta | None = None
 
 
 class PredictedAttribution(_Lenient):
-    """A reported speech act: contents required; the source by exactly one of ``speaker_id``, ``speaker_name``,
+    """A reported speech act: contents required; the source by at most one of ``speaker_id``, ``speaker_name``,
     ``speaker_span`` (an official), ``source_id`` (a predicted source), ``source_span`` (a non-official source
     as written) or ``source_unresolved``."""
 
