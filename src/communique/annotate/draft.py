@@ -66,7 +66,6 @@ PRONOUNS = frozenset(
         "its",
     ]
 )
-)
 GUIDELINES_VERSION = "2.0"
 
 
