@@ -408,7 +408,9 @@ def _check_references(data: dict[str, Any], issues: list[Issue]) -> None:
         for i, item in enumerate(items if isinstance(items, list) else []):
             check(item, (layer, i))
             nested = {"meetings": "participants", "commitments": "actors"}.get(layer)
-            members = item.get(nested) if nested is not None and isinstance(item, dict) else None
+            if nested is None or not isinstance(item, dict):
+                continue
+            members = item.get(nested)
             for j, member in enumerate(members if isinstance(members, list) else []):
                 check(member, (layer, i, nested, j))
 
@@ -621,9 +623,9 @@ class _Builder:
         sources: dict[str, tuple[tuple[Extent, ...], str | None]] = {}
         for i, src in enumerate(doc.sources):
             placed = self.place({("sources", i, "mentions", j): m for j, m in enumerate(src.mentions)})
-            extents = tuple(sorted(e for e in placed.values() if e is not None))
+            found = tuple(sorted(e for e in placed.values() if e is not None))
             if src.id is not None:
-                sources[src.id] = (extents, src.type)
+                sources[src.id] = (found, src.type)
 
         attributions = []
         for i, a in enumerate(doc.attributions):
@@ -647,7 +649,7 @@ class _Builder:
                 ("attributions", i, "speaker_span"),
             )
             source: tuple[Extent, ...] = ()
-            source_type = a.source_type
+            source_type: str | None = a.source_type
             if a.source_id is not None:
                 source, source_type = sources.get(a.source_id, ((), None))
                 # a source without anchored mentions still names a source: it matches nothing
