@@ -29,7 +29,7 @@ APIs that do not resolve references.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -308,6 +308,9 @@ class PredictedCommitment(_Lenient):
 class PredictedDocument(_Lenient):
     """One line of a prediction file (JSON Lines): an extractor's output for one corpus document."""
 
+    schema_version: Literal["2.0"] | None = Field(
+        default=None, description='Version of the prediction format, "2.0" when given (it may be left out).'
+    )
     document_id: Id = Field(description="Id of the corpus document (corpus/<document_id>.json).")
     text_sha256: str | None = Field(
         default=None,
@@ -358,9 +361,9 @@ def gold_as_prediction(doc: AnnotatedDocument) -> dict[str, Any]:
     """A gold document as prediction data (JSON-ready): what a perfect extractor would output.
 
     The two formats differ only where the gold is stricter: an attribution's ``source`` union becomes
-    ``speaker_id``, ``source_id`` or ``source_unresolved``; ``review`` and ``schema_version`` are dropped.
+    ``speaker_id``, ``source_id`` or ``source_unresolved``; ``review`` marks are dropped.
     """
-    data = doc.model_dump(mode="json", exclude_none=True, exclude={"schema_version"})
+    data = doc.model_dump(mode="json", exclude_none=True)
     for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
         for item in data.get(layer, []):
             item.pop("review", None)
