@@ -25,6 +25,7 @@ KEYS = {
     "corpus build": {"check", "documents", "written", "stale"},
     "validate": {"files", "schemas"},
     "anchor": {"check", "files", "anchored"},
+    "draft": {"document_id", "out", "items"},
     "migrate": {"check", "files", "migrated"},
     "schema": {"check", "written", "drift"},
     "agree": {"report_version", "documents", "micro", "only_a", "only_b"},
