@@ -707,12 +707,12 @@ class _Builder:
             placed = self.place(spans)
             evidence = placed[("commitments", i, "evidence")]
             assert evidence is not None  # required by the model
-            actors = set()
+            actors: dict[str, float] = {}  # ref -> the highest confidence it is given
             for j, actor in enumerate(c.actors):
                 path = ("commitments", i, "actors", j, "official_span")
                 who = self.official_ref(actor.official_id, actor.official_name, placed[path], path)
                 if who is not None:
-                    actors.add(who)
+                    actors[who] = max(actors.get(who, 0.0), 1.0 if actor.confidence is None else actor.confidence)
             commitments.append(
                 CommitmentItem(
                     evidence,
@@ -721,6 +721,7 @@ class _Builder:
                     frozenset(actors),
                     placed[("commitments", i, "time")],
                     c.confidence,
+                    tuple(sorted((r, x) for r, x in actors.items() if x < 1.0)),
                 )
             )
 
