@@ -156,13 +156,20 @@ def test_speaker_span_held_only_by_a_predicted_official_resolves_through_it(worl
 def test_speaker_span_overlapping_no_official_is_a_located_warning(world):
     result = _score(world, {"attributions": [_bridge_quote({"speaker_span": {"text": "Oslo"}})]})
     (warning,) = result.issues
-    assert (warning.code, warning.path, warning.line) == ("prediction-span-unresolved", "$.attributions[0].speaker_span", 1)
+    assert (warning.code, warning.path, warning.line) == (
+        "prediction-span-unresolved",
+        "$.attributions[0].speaker_span",
+        1,
+    )
     assert warning.severity is Severity.WARNING and result.report["metrics"]["attributions.attributed"]["tp"] == 0
 
 
 def test_a_reference_given_two_ways_is_an_error(world):
     corpus, _, _ = world
-    line = {"document_id": DOC, "attributions": [_bridge_quote({"speaker_name": "Rahimi", "speaker_span": {"text": "he"}})]}
+    line = {
+        "document_id": DOC,
+        "attributions": [_bridge_quote({"speaker_name": "Rahimi", "speaker_span": {"text": "he"}})],
+    }
     (error,) = parse_predictions([line], corpus).errors
     assert (error.code, error.path) == ("prediction-double-reference", "$.attributions[0].speaker_span")
 

@@ -219,6 +219,17 @@ def test_joint_actors_are_compared_as_sets(minimal, prediction):
     assert _counts(metrics["commitments.actor_overlap"]) == {"tp": 2, "fp": 0, "fn": 0}
 
 
+def test_min_confidence_drops_a_doubtful_actor_from_the_set(minimal, prediction):
+    joint = copy.deepcopy(prediction)
+    joint["commitments"][0]["actors"].append({"official_id": "b", "confidence": 0.3})
+    wrong = score(minimal, [joint], corpus=CORPUS, samples=10).report
+    assert _counts(wrong["metrics"]["commitments.actors"]) == {"tp": 0, "fp": 1, "fn": 1}
+    assert wrong["sweep"] is not None  # an actor's confidence is enough for a sweep
+    right = score(minimal, [joint], corpus=CORPUS, samples=10, min_confidence=0.5).report["metrics"]
+    assert _counts(right["commitments.actors"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(right["commitments.identification"]) == {"tp": 1, "fp": 0, "fn": 0}  # the commitment stays
+
+
 def test_non_official_sources_are_scored_by_overlap_with_a_mention(minimal, corpus_text):
     t = corpus_text
     # gold: the first attribution is attributed to a source with two mentions ("Iran", "Pakistan")

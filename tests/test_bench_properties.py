@@ -18,8 +18,8 @@ from communique.bench.counting import count_document
 from communique.bench.metrics import OVERALL, Tally
 from communique.bench.officials import OfficialAlignment
 from communique.schema.models import AnnotatedDocument, labels
-from communique.schema.predictions import gold_as_prediction
 from communique.schema.models import MentionForm as _MentionForm
+from communique.schema.predictions import gold_as_prediction
 
 from .conftest import CORPUS, DOC_ID, GOLD
 

@@ -25,6 +25,7 @@ KEYS = {
     "corpus build": {"check", "documents", "written", "stale"},
     "validate": {"files", "schemas"},
     "anchor": {"check", "files", "anchored"},
+    "draft": {"document_id", "out", "items"},
     "migrate": {"check", "files", "migrated"},
     "schema": {"check", "written", "drift"},
     "agree": {"report_version", "documents", "micro", "only_a", "only_b"},
@@ -287,7 +288,7 @@ def test_bench_github_format_annotates_prediction_problems(capsys):
     annotations = captured.err.splitlines()
     assert annotations and all(line.startswith("::warning file=") for line in annotations)
     assert "title=prediction-span-not-found::" in annotations[0]
-    assert "quotes       attributed *" in captured.out  # the table, as with text
+    assert "attributions  attributed *" in captured.out  # the table, as with text
 
 
 def test_a_command_written_before_the_reporter_still_runs_and_its_errors_are_reported(capsys):

@@ -15,6 +15,7 @@ with fewer than two participants, a commitment without an actor) are skipped wit
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from communique.annotate.anchor import resolve
 from communique.annotate.names import name_score
 from communique.io.parse import dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
-from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, CorpusDocument
+from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, AnnotatedDocument, CorpusDocument
 from communique.schema.predictions import (
     PredictedAttribution,
     PredictedCommitment,
@@ -35,11 +36,35 @@ from communique.schema.predictions import (
     PredictedSpan,
 )
 
-__all__ = ["Draft", "draft_annotations"]
+__all__ = ["Draft", "draft_annotations", "drafted_document"]
 
 #: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
 PRONOUNS = frozenset(
-    "i me my mine you your yours he him his she her hers we us our ours they them their theirs it its".split()
+    [
+        "i",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "we",
+        "us",
+        "our",
+        "ours",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "it",
+        "its",
+    ]
 )
 GUIDELINES_VERSION = "2.0"
 
@@ -51,6 +76,7 @@ class Draft:
     text: str
     items: int
     issues: list[Issue] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict, repr=False)  # the document as plain data
 
 
 class _Drafter:
@@ -76,8 +102,9 @@ class _Drafter:
         self.taken.add(f"{prefix}{n}")
         return f"{prefix}{n}"
 
-    def span(self, span: PredictedSpan, path: tuple[str | int, ...]) -> CommentedMap:
-        """A span with offsets where the text places it exactly; else text-only, with a warning."""
+    def span(self, span: PredictedSpan, path: tuple[str | int, ...]) -> CommentedMap | None:
+        """A span with offsets where the text places it exactly; text-only (for ``communique anchor`` after
+        review) where it occurs but not exactly once; ``None`` where it does not occur at all. Warns."""
         raw = span.model_dump(exclude_none=True, include={"start", "end", "text", "occurrence", "prefix", "suffix"})
         raw["text"] = raw["text"].strip() or raw["text"]
         if "start" not in raw:
@@ -86,6 +113,15 @@ class _Drafter:
         out = CommentedMap()
         if found is not None and found.start is not None and found.end is not None:
             out["start"], out["end"], out["text"] = found.start, found.end, self.text[found.start : found.end]
+        elif raw["text"] not in self.text:
+            self.issues.append(
+                issue(
+                    "draft-span-unanchored",
+                    f"{raw['text'][:80]!r} does not occur in the text; left out",
+                    path=format_path(path),
+                )
+            )
+            return None
         else:
             out["text"] = raw["text"]
             for key in ("occurrence", "prefix", "suffix"):
@@ -102,6 +138,13 @@ class _Drafter:
         out.fa.set_flow_style()
         return out
 
+    def spans(self, spans: list[Any], path: tuple[str | int, ...]) -> CommentedSeq:
+        """The spans of a list that occur in the text."""
+        return CommentedSeq(s for j, x in enumerate(spans) if (s := self.span(x, (*path, j))) is not None)
+
+    def skip(self, what: str, path: tuple[str | int, ...]) -> None:
+        self.issues.append(issue("draft-item-skipped", f"{what}; not drafted", path=format_path(path)))
+
     def finish(self, item: CommentedMap, guessed: list[str]) -> CommentedMap:
         item["review"] = "draft"
         note = f"from {self.origin}" + (f"; guessed: {', '.join(guessed)}" if guessed else "")
@@ -112,26 +155,21 @@ class _Drafter:
 
     def draft_officials(self) -> None:
         for i, o in enumerate(self.prediction.officials):
-            if not o.mentions:
-                self.issues.append(
-                    issue(
-                        "draft-item-skipped",
-                        f"official {o.name or o.id or i!r} has no mention; not drafted",
-                        path=format_path(("officials", i, "mentions")),
-                        )
-                )
-                continue
-            new = self.new_id(o.id, "o")
-            if o.id is not None:
-                self.official_ids[o.id] = new
             mentions = CommentedSeq()
             guessed_form = False
             for j, m in enumerate(o.mentions):
                 span = self.span(m, ("officials", i, "mentions", j))
-                form = m.form or self.guess_form(str(span["text"]))
+                if span is None:
+                    continue
+                span["form"] = m.form or self.guess_form(str(span["text"]))
                 guessed_form |= m.form is None
-                span["form"] = form
                 mentions.append(span)
+            if not mentions:
+                self.skip(f"official {o.name or o.id or i!r} has no mention in the text", ("officials", i))
+                continue
+            new = self.new_id(o.id, "o")
+            if o.id is not None:
+                self.official_ids[o.id] = new
             self.officials.append(self.official(new, o.name, mentions, o, guessed_form))
 
     def guess_form(self, text: str) -> str:
@@ -163,12 +201,12 @@ class _Drafter:
             return self.official_ids.get(official_id)
         if span is not None:
             placed = self.span(span, path)
+            if placed is None:
+                return None
             if "start" in placed:
                 start, end = placed["start"], placed["end"]
                 for o in self.officials:
-                    if any(
-                        "start" in m and m["start"] < end and start < m["end"] for m in o["mentions"]
-                    ):
+                    if any("start" in m and m["start"] < end and start < m["end"] for m in o["mentions"]):
                         return str(o["id"])
             placed["form"] = self.guess_form(str(placed["text"]))
             new = self.new_id(None, "o")
@@ -197,7 +235,9 @@ class _Drafter:
     def draft_sources(self) -> tuple[CommentedSeq, dict[str, str]]:
         out, ids = CommentedSeq(), {}
         for i, s in enumerate(self.prediction.sources):
-            if not s.mentions:
+            mentions = self.spans(s.mentions, ("sources", i, "mentions"))
+            if not mentions:
+                self.skip("a source needs a mention in the text", ("sources", i))
                 continue
             item = CommentedMap()
             item["id"] = new = self.new_id(s.id, "s")
@@ -205,9 +245,7 @@ class _Drafter:
                 ids[s.id] = new
             item["type"] = s.type or "other"
             item["country"] = s.country
-            item["mentions"] = CommentedSeq(
-                self.span(m, ("sources", i, "mentions", j)) for j, m in enumerate(s.mentions)
-            )
+            item["mentions"] = mentions
             out.append(self.finish(item, [] if s.type else ["type"]))
         return out, ids
 
@@ -218,14 +256,9 @@ class _Drafter:
             who = self.official_ref(p.official_id, p.official_name, p.official_span, path)
             if who is not None:
                 people.setdefault(who, p.role)
-        if len(people) < 2 or not m.evidence:
-            self.issues.append(
-                issue(
-                    "draft-item-skipped",
-                    "a meeting needs two participants and evidence; not drafted",
-                    path=format_path(("meetings", i)),
-                )
-            )
+        evidence = self.spans(m.evidence, ("meetings", i, "evidence"))
+        if len(people) < 2 or not evidence:
+            self.skip("a meeting needs two participants and evidence in the text", ("meetings", i))
             return None
         item = CommentedMap()
         item["id"] = self.new_id(m.id, "m")
@@ -237,26 +270,31 @@ class _Drafter:
         item["participants"] = participants
         item["location"] = None if m.location is None else self.span(m.location, ("meetings", i, "location"))
         item["time"] = None if m.time is None else self.time(m.time, ("meetings", i, "time"))
-        item["evidence"] = CommentedSeq(self.span(e, ("meetings", i, "evidence", j)) for j, e in enumerate(m.evidence))
+        item["evidence"] = evidence
         item["status"] = m.status or "stated"
         item["mode"] = m.mode or "unspecified"
         return self.finish(item, [k for k in ("status", "mode") if getattr(m, k) is None])
 
-    def time(self, span: Any, path: tuple[str | int, ...]) -> CommentedMap:
+    def time(self, span: Any, path: tuple[str | int, ...]) -> CommentedMap | None:
         out = self.span(span, path)
-        out["value"] = span.value
+        if out is not None:
+            out["value"] = span.value
         return out
 
     def draft_attribution(
         self, i: int, a: PredictedAttribution, sources: CommentedSeq, source_ids: dict[str, str]
-    ) -> CommentedMap:
+    ) -> CommentedMap | None:
+        contents = self.spans(a.contents, ("attributions", i, "contents"))
+        if not contents:
+            self.skip("an attribution needs contents in the text", ("attributions", i))
+            return None
         guessed: list[str] = []
         source = CommentedMap()
+        mention = None if a.source_span is None else self.span(a.source_span, ("attributions", i, "source_span"))
         if a.source_id is not None and a.source_id in source_ids:
             source["type"], source["source_id"] = "source", source_ids[a.source_id]
-        elif a.source_span is not None:
+        elif mention is not None:
             new = self.new_id(None, "s")
-            mention = self.span(a.source_span, ("attributions", i, "source_span"))
             entry = CommentedMap([("id", new), ("type", a.source_type or "other"), ("country", None)])
             entry["mentions"] = CommentedSeq([mention])
             sources.append(self.finish(entry, [] if a.source_type else ["type"]))
@@ -276,10 +314,8 @@ class _Drafter:
         item["id"] = self.new_id(a.id, "a")
         item["source"] = source
         item["source_span"] = None
-        item["cues"] = CommentedSeq(self.span(c, ("attributions", i, "cues", j)) for j, c in enumerate(a.cues))
-        item["contents"] = CommentedSeq(
-            self.span(c, ("attributions", i, "contents", j)) for j, c in enumerate(a.contents)
-        )
+        item["cues"] = self.spans(a.cues, ("attributions", i, "cues"))
+        item["contents"] = contents
         item["kind"] = a.kind or "indirect"
         item["speech_act"] = a.speech_act or "assertive"
         guessed += [k for k in ("kind", "speech_act") if getattr(a, k) is None]
@@ -300,29 +336,26 @@ class _Drafter:
                 entry = CommentedMap([("official_id", who), ("country", actor.country)])
                 entry.fa.set_flow_style()
                 actors.append(entry)
-        if not actors:
-            self.issues.append(
-                issue(
-                    "draft-item-skipped",
-                    "no actor of this commitment could be drafted; not drafted",
-                    path=format_path(("commitments", i, "actors")),
-                )
-            )
+        evidence = self.span(c.evidence, ("commitments", i, "evidence"))
+        if not actors or evidence is None:
+            self.skip("a commitment needs an actor and evidence in the text", ("commitments", i))
             return None
         guessed: list[str] = []
         item = CommentedMap()
         item["id"] = self.new_id(c.id, "c")
         item["actors"] = CommentedSeq(sorted(actors, key=lambda a: str(a["official_id"])))
         item["kind"] = c.kind or "intend"
-        evidence = self.span(c.evidence, ("commitments", i, "evidence"))
-        if c.content is None:
+        content = None if c.content is None else self.span(c.content, ("commitments", i, "content"))
+        if content is None:
             guessed.append("content")
-        item["content"] = evidence.copy() if c.content is None else self.span(c.content, ("commitments", i, "content"))
+            content = evidence.copy()
+            content.fa.set_flow_style()
+        item["content"] = content
         item["evidence"] = evidence
         item["time"] = None if c.time is None else self.time(c.time, ("commitments", i, "time"))
         item["modality"] = None if c.modality is None else self.span(c.modality, ("commitments", i, "modality"))
-        item["modality_type"] = c.modality_type if c.modality is not None else None
-        if c.modality is not None and c.modality_type is None:
+        item["modality_type"] = c.modality_type if item["modality"] is not None else None
+        if item["modality"] is not None and c.modality_type is None:
             item["modality_type"] = "deontic"
             guessed.append("modality_type")
         item["attribution_id"] = None
@@ -336,7 +369,9 @@ class _Drafter:
         sources, source_ids = self.draft_sources()
         meetings = [d for i, m in enumerate(self.prediction.meetings) if (d := self.draft_meeting(i, m)) is not None]
         attributions = [
-            self.draft_attribution(i, a, sources, source_ids) for i, a in enumerate(self.prediction.attributions)
+            d
+            for i, a in enumerate(self.prediction.attributions)
+            if (d := self.draft_attribution(i, a, sources, source_ids)) is not None
         ]
         commitments = [
             d for i, c in enumerate(self.prediction.commitments) if (d := self.draft_commitment(i, c)) is not None
@@ -375,4 +410,50 @@ def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, ori
         "# Check each against annotations/GUIDELINES.md, fix it, then remove its `review: draft`\n"
         "# (`communique validate --strict` fails while any is left).\n"
     )
-    return Draft(header + dump_round_trip(doc), count, drafter.issues)
+    return Draft(header + dump_round_trip(doc), count, drafter.issues, json.loads(json.dumps(doc)))
+
+
+#: span lists an item may lose unplaced spans from, and single spans an item cannot do without
+_SPAN_LISTS = ("mentions", "cues", "contents", "evidence")
+_REQUIRED_SPANS = {"commitments": ("content", "evidence")}
+_OPTIONAL_SPANS = ("location", "time", "modality", "source_span")
+
+
+def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> AnnotatedDocument:
+    """The draft of ``prediction`` as a validated document, for viewing: spans the text does not place
+    exactly are left out, and so are the items that cannot do without them (and the references to those)."""
+    data = draft_annotations(prediction, corpus, origin).data
+
+    def placed(span: Any) -> bool:
+        return isinstance(span, dict) and "start" in span
+
+    for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
+        kept = []
+        for item in data[layer]:
+            for key in _SPAN_LISTS:
+                if key in item:
+                    item[key] = [s for s in item[key] if placed(s)]
+            for key in _OPTIONAL_SPANS:
+                if item.get(key) is not None and not placed(item[key]):
+                    item[key] = None
+            if all(placed(item[k]) for k in _REQUIRED_SPANS.get(layer, ())) and all(
+                item[k] for k in _SPAN_LISTS if k in item and k != "cues"
+            ):
+                kept.append(item)
+        data[layer] = kept
+    officials = {o["id"] for o in data["officials"]}
+    sources = {s["id"] for s in data["sources"]}
+    data["meetings"] = [m for m in data["meetings"] if all(p["official_id"] in officials for p in m["participants"])]
+    for a in data["attributions"]:
+        source = a["source"]
+        gone = (source["type"] == "official" and source["official_id"] not in officials) or (
+            source["type"] == "source" and source["source_id"] not in sources
+        )
+        if gone:
+            a["source"] = {"type": "unresolved", "reason": "unnamed"}
+        if a["addressee_id"] not in officials:
+            a["addressee_id"] = None
+    for c in data["commitments"]:
+        c["actors"] = [x for x in c["actors"] if x["official_id"] in officials]
+    data["commitments"] = [c for c in data["commitments"] if c["actors"]]
+    return AnnotatedDocument.model_validate(data, strict=False)

@@ -18,14 +18,14 @@ from communique.schema.models import AnnotatedDocument, Attribution, Official, O
 
 __all__ = [
     "Annotations",
+    "AttributionItem",
     "CommitmentItem",
     "Extent",
     "MeetingItem",
     "MentionItem",
     "OfficialItem",
-    "attribution_source",
-    "AttributionItem",
     "Source",
+    "attribution_source",
     "extent",
     "from_gold",
     "iou",
@@ -219,6 +219,8 @@ class CommitmentItem:
     actors: frozenset[str]
     time: Extent | None
     confidence: float | None = field(default=None, compare=False)
+    #: actors predicted with a confidence below 1: (ref, confidence)
+    actor_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.evidence, _key(self.content), _key(self.kind), sorted(self.actors), _key(self.time))
@@ -395,7 +397,8 @@ def above(side: Annotations, threshold: float) -> Annotations:
     """``side`` without the predicted items (and participants) whose confidence is below ``threshold``.
 
     An item without a confidence is always kept; dropping an official drops its mentions, and a dropped
-    mention leaves its official's cluster."""
+    mention leaves its official's cluster; participants and actors are dropped from their meeting or
+    commitment."""
 
     def keep(item: Any) -> bool:
         return item.confidence is None or item.confidence >= threshold
@@ -416,13 +419,18 @@ def above(side: Annotations, threshold: float) -> Annotations:
         for m in side.meetings
         if keep(m)
     ]
+    commitments = [
+        replace(c, actors=c.actors - {r for r, x in c.actor_confidence if x < threshold})
+        for c in side.commitments
+        if keep(c)
+    ]
     return Annotations(
         side.document_id,
         officials,
         mentions,
         [a for a in side.attributions if keep(a)],
         meetings,
-        [c for c in side.commitments if keep(c)],
+        commitments,
         Counter(side.collapsed),
         dict(side.span_refs),
     )
@@ -430,6 +438,8 @@ def above(side: Annotations, threshold: float) -> Annotations:
 
 def has_confidence(side: Annotations) -> bool:
     """Whether any predicted item carries a confidence (only then is a threshold sweep meaningful)."""
-    return any(item.confidence is not None for layer in LAYERS for item in getattr(side, layer)) or any(
-        m.participant_confidence for m in side.meetings
+    return (
+        any(item.confidence is not None for layer in LAYERS for item in getattr(side, layer))
+        or any(m.participant_confidence for m in side.meetings)
+        or any(c.actor_confidence for c in side.commitments)
     )

@@ -188,9 +188,7 @@ def source_correct(g: Any, p: Any, officials: OfficialAlignment) -> bool:
     return g.unresolved is not None and p.unresolved is not None
 
 
-def _attributions(
-    gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally
-) -> None:
+def _attributions(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally) -> None:
     golds, preds = gold.attributions, pred.attributions
 
     def source_ok(g: Any, p: Any) -> bool:

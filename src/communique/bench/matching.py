@@ -69,8 +69,8 @@ def match(
     """
     if not gold or not pred:
         return []
-    pairs = candidates if candidates is not None else ((i, j) for i in range(len(gold)) for j in range(len(pred)))
-    table = {(i, j): values for i, j in pairs if any(values := tuple(tiers(gold[i], pred[j])))}
+    considered = candidates if candidates is not None else ((i, j) for i in range(len(gold)) for j in range(len(pred)))
+    table = {(i, j): values for i, j in considered if any(values := tuple(tiers(gold[i], pred[j])))}
     if not table:
         return []
     depth = len(next(iter(table.values())))
@@ -89,10 +89,11 @@ def match(
             pairs.append((rows[0], cols[0]))
             continue
         matrix = np.array([[weights.get((i, j), 0.0) for j in cols] for i in rows])
-        pairs.extend(
-            (rows[a], cols[b])
-            for a, b in align(range(len(rows)), range(len(cols)), lambda a, b, m=matrix: float(m[a, b]))
-        )
+
+        def weight(a: int, b: int, m: np.ndarray = matrix) -> float:
+            return float(m[a, b])
+
+        pairs.extend((rows[a], cols[b]) for a, b in align(range(len(rows)), range(len(cols)), weight))
     return sorted(pairs)
 
 

@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from communique.bench.annotations import Annotations, Extent, OfficialItem, iou, overlap, overlap_all, same
-from communique.bench.locate import shorten
 from communique.bench.counting import source_correct
+from communique.bench.locate import shorten
 from communique.bench.matching import match, overlapping
 from communique.bench.officials import OfficialAlignment
 

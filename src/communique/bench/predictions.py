@@ -44,11 +44,11 @@ from communique.annotate.walk import RefNode, SpanNode, walk
 from communique.bench.annotations import (
     QUOTATION_MARKS,
     Annotations,
+    AttributionItem,
     CommitmentItem,
     Extent,
     MeetingItem,
     MentionItem,
-    AttributionItem,
     OfficialItem,
     Source,
     official_keys,
@@ -408,7 +408,9 @@ def _check_references(data: dict[str, Any], issues: list[Issue]) -> None:
         for i, item in enumerate(items if isinstance(items, list) else []):
             check(item, (layer, i))
             nested = {"meetings": "participants", "commitments": "actors"}.get(layer)
-            members = item.get(nested) if nested is not None and isinstance(item, dict) else None
+            if nested is None or not isinstance(item, dict):
+                continue
+            members = item.get(nested)
             for j, member in enumerate(members if isinstance(members, list) else []):
                 check(member, (layer, i, nested, j))
 
@@ -621,9 +623,9 @@ class _Builder:
         sources: dict[str, tuple[tuple[Extent, ...], str | None]] = {}
         for i, src in enumerate(doc.sources):
             placed = self.place({("sources", i, "mentions", j): m for j, m in enumerate(src.mentions)})
-            extents = tuple(sorted(e for e in placed.values() if e is not None))
+            found = tuple(sorted(e for e in placed.values() if e is not None))
             if src.id is not None:
-                sources[src.id] = (extents, src.type)
+                sources[src.id] = (found, src.type)
 
         attributions = []
         for i, a in enumerate(doc.attributions):
@@ -647,7 +649,7 @@ class _Builder:
                 ("attributions", i, "speaker_span"),
             )
             source: tuple[Extent, ...] = ()
-            source_type = a.source_type
+            source_type: str | None = a.source_type
             if a.source_id is not None:
                 source, source_type = sources.get(a.source_id, ((), None))
                 # a source without anchored mentions still names a source: it matches nothing
@@ -705,12 +707,12 @@ class _Builder:
             placed = self.place(spans)
             evidence = placed[("commitments", i, "evidence")]
             assert evidence is not None  # required by the model
-            actors = set()
+            actors: dict[str, float] = {}  # ref -> the highest confidence it is given
             for j, actor in enumerate(c.actors):
                 path = ("commitments", i, "actors", j, "official_span")
                 who = self.official_ref(actor.official_id, actor.official_name, placed[path], path)
                 if who is not None:
-                    actors.add(who)
+                    actors[who] = max(actors.get(who, 0.0), 1.0 if actor.confidence is None else actor.confidence)
             commitments.append(
                 CommitmentItem(
                     evidence,
@@ -719,6 +721,7 @@ class _Builder:
                     frozenset(actors),
                     placed[("commitments", i, "time")],
                     c.confidence,
+                    tuple(sorted((r, x) for r, x in actors.items() if x < 1.0)),
                 )
             )
 

@@ -87,7 +87,9 @@ def type_table(report: dict[str, Any], fmt: str = "table") -> str:
         for type_, sub in entry["per_type"].items():
             # an accuracy metric (speech acts) has no P and R: its accuracy goes in the last score column
             main = sub.get("f1", sub.get("accuracy"))
-            rows.append([metric.key, type_, _num(sub.get("precision")), _num(sub.get("recall")), _num(main), _counts(sub)])
+            rows.append(
+                [metric.key, type_, _num(sub.get("precision")), _num(sub.get("recall")), _num(main), _counts(sub)]
+            )
         rows.append(
             [
                 metric.key,

@@ -568,6 +568,8 @@ def _unit_of(doc: CorpusLike) -> Callable[[int | None], str]:
     units: dict[int | None, str] = {None: f"{doc.id}#unplaced"}
 
     def unit(start: int | None) -> str:
+        if start is None:
+            return units[None]
         if start not in units:
             units[start] = unit_at(doc, start)
         return units[start]

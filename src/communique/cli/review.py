@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,9 @@ def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.corpus.store import CorpusStore
     from communique.review.render import render_html
 
+    if args.pred is not None:
+        return _render_predictions(args, reporter)
+
     docs = _load([args.annotations], args.corpus)
     wanted = args.document or (docs[0].document_id if len(docs) == 1 else None)
     chosen = [d for d in docs if d.document_id == wanted]
@@ -69,6 +73,36 @@ def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
     assert corpus is not None  # validation resolved it
     write_result(reporter, render_html(chosen[0], corpus), args.out)
     return reporter.finish(EXIT_OK, {"document_id": chosen[0].document_id, "out": args.out})
+
+
+def _render_predictions(args: argparse.Namespace, reporter: Reporter) -> int:
+    """``render --pred FILE``: the predictions drafted and drawn like gold; beside the gold when there is one."""
+    from communique.annotate.draft import drafted_document
+    from communique.annotate.validate import find_annotation_files
+    from communique.cli.draft import load_prediction
+    from communique.corpus.store import CorpusStore
+    from communique.review.render import render_prediction_html
+
+    if not Path(args.pred).is_file():
+        return reporter.usage(f"no such prediction file: {args.pred}")
+    wanted = args.document
+    if wanted is None:
+        ids = {json.loads(x).get("document_id") for x in Path(args.pred).read_text("utf-8").splitlines() if x.strip()}
+        if len(ids) != 1:
+            return reporter.usage("say which document to render (the prediction file has several or none)")
+        wanted = str(next(iter(ids)))
+    corpus = CorpusStore(Path(args.corpus)).get(wanted)
+    if corpus is None:
+        return reporter.usage(f"no corpus document {wanted!r} in {args.corpus}")
+    prediction = load_prediction(args.pred, wanted, args.corpus, reporter)
+    if prediction is None:
+        return reporter.finish(EXIT_PROBLEMS)
+    drafted = drafted_document(prediction, corpus, Path(args.pred).name)
+    gold = None
+    if Path(args.annotations).exists() and list(find_annotation_files([Path(args.annotations)])):
+        gold = next((d for d in _load([args.annotations], args.corpus) if d.document_id == wanted), None)
+    write_result(reporter, render_prediction_html(drafted, corpus, gold), args.out)
+    return reporter.finish(EXIT_OK, {"document_id": wanted, "out": args.out, "gold": gold is not None})
 
 
 def register(sub: Any) -> None:
@@ -99,5 +133,10 @@ def register(sub: Any) -> None:
         help="annotation file or folder (default: the project's annotations/gold)",
     )
     render.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    render.add_argument(
+        "--pred",
+        metavar="FILE",
+        help="show a prediction file's line for the document (drafted like gold), beside its gold when there is one",
+    )
     add_format(render)
     render.set_defaults(func=cmd_render)

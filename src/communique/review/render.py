@@ -12,7 +12,15 @@ import html
 import itertools
 from dataclasses import dataclass
 
-from communique.schema.models import AnnotatedDocument, CorpusDocument, Official, Span
+from communique.schema.models import (
+    AnnotatedDocument,
+    Attribution,
+    CorpusDocument,
+    Official,
+    OfficialSource,
+    Span,
+    UnresolvedSource,
+)
 
 PALETTE = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad"]
 
@@ -42,15 +50,19 @@ def annotation_units(doc: AnnotatedDocument) -> list[Unit]:
             units.append(Unit(f"location:{m.id}", "place", (m.location,), f"location of meeting {m.id}"))
         if m.time:
             units.append(Unit(f"time:{m.id}", "place", (m.time,), f"time of meeting {m.id}"))
-    for q in doc.quotes:
-        said = f"{q.kind} quote {q.id} by {names[q.speaker_id]}"
-        units.append(Unit(f"quote:{q.id}", f"quote {q.kind}", tuple(q.contents), said, q.speaker_id))
+    for q in doc.attributions:
+        speaker = _official_of(q)
+        said = f"{q.kind} {q.speech_act} attribution {q.id} by {_source_name(q, names)}"
+        units.append(Unit(f"quote:{q.id}", f"quote {q.kind}", tuple(q.contents), said, speaker))
         if q.cues:
-            units.append(Unit(f"cue:{q.id}", "cue", tuple(q.cues), f"cue of {q.id}", q.speaker_id))
+            units.append(Unit(f"cue:{q.id}", "cue", tuple(q.cues), f"cue of {q.id}", speaker))
     for c in doc.commitments:
-        label = f"{c.kind} {c.id} by {names[c.actor_id]}" + (f" for {c.country}" if c.country else "")
-        units.append(Unit(f"commitment:{c.id}", "commitment", (c.evidence,), label, c.actor_id))
-        units.append(Unit(f"content:{c.id}", "commitment-content", (c.content,), f"content of {c.id}", c.actor_id))
+        actor = c.actors[0].official_id
+        label = f"{c.kind} {c.id} by " + ", ".join(
+            names[a.official_id] + (f" for {a.country}" if a.country else "") for a in c.actors
+        )
+        units.append(Unit(f"commitment:{c.id}", "commitment", (c.evidence,), label, actor))
+        units.append(Unit(f"content:{c.id}", "commitment-content", (c.content,), f"content of {c.id}", actor))
         if c.modality:
             units.append(Unit(f"modality:{c.id}", "modality", (c.modality,), f"modality of {c.id}"))
         if c.time:
@@ -114,7 +126,7 @@ def render_html(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
         if mention is not None:
             style = f' style="background:{colours[mention.official]}"'
         quote = next((u for u in covering if u.css.startswith("quote")), None)
-        if quote is not None:
+        if quote is not None and quote.official is not None:  # a non-official or unresolved source: no colour
             style = (
                 style[:-1] + f';text-decoration-color:{_darker(colours[quote.official])}"'
                 if style
@@ -163,13 +175,18 @@ def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: di
         for m in doc.meetings
     )
     quotes = "".join(
-        f'<li data-target="quote:{esc(q.id)}"><b>{esc(q.id)}</b> <small>{q.kind}</small> {who(q.speaker_id)}'
-        f" <small>{esc(' / '.join(c.text for c in q.cues))}</small>: “{esc(_excerpt(' … '.join(c.text for c in q.contents)))}”</li>"
-        for q in doc.quotes
+        f'<li data-target="quote:{esc(q.id)}"><b>{esc(q.id)}</b> <small>{q.kind} {q.speech_act}</small> '
+        + (who(o) if (o := _official_of(q)) is not None else esc(_source_name(q, names)))
+        + f" <small>{esc(' / '.join(c.text for c in q.cues))}</small>: "
+        f"“{esc(_excerpt(' … '.join(c.text for c in q.contents)))}”</li>"
+        for q in doc.attributions
     )
     commitments = "".join(
-        f'<li data-target="commitment:{esc(c.id)}"><b>{esc(c.id)}</b> <small>{c.kind}</small> {who(c.actor_id)}'
-        f"{f' <small>for {esc(c.country)}</small>' if c.country else ''}: {esc(_excerpt(c.content.text))}</li>"
+        f'<li data-target="commitment:{esc(c.id)}"><b>{esc(c.id)}</b> <small>{c.kind}</small> '
+        + ", ".join(
+            who(a.official_id) + (f" <small>for {esc(a.country)}</small>" if a.country else "") for a in c.actors
+        )
+        + f": {esc(_excerpt(c.content.text))}</li>"
         for c in doc.commitments
     )
     legend = (
@@ -190,11 +207,49 @@ text sha256 {esc(doc.text_sha256[:12])}…</small></p>{legend}
 <div id="text">{body}</div></main>
 <aside><h2>Officials ({len(doc.officials)})</h2><ul>{officials}</ul>
 <h2>Meetings ({len(doc.meetings)})</h2><ul>{meetings}</ul>
-<h2>Quotes ({len(doc.quotes)})</h2><ul>{quotes}</ul>
+<h2>Attributions ({len(doc.attributions)})</h2><ul>{quotes}</ul>
 <h2>Commitments ({len(doc.commitments)})</h2><ul>{commitments}</ul></aside>
 <script>{SCRIPT}</script></body></html>
 """
 
 
+def _official_of(attribution: Attribution) -> str | None:
+    source = attribution.source
+    return source.official_id if isinstance(source, OfficialSource) else None
+
+
+def _source_name(attribution: Attribution, names: dict[str, str]) -> str:
+    source = attribution.source
+    if isinstance(source, OfficialSource):
+        return names[source.official_id]
+    if isinstance(source, UnresolvedSource):
+        return f"an unresolved source ({source.reason})"
+    return f"source {source.source_id}"
+
+
 def _excerpt(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_prediction_html(
+    prediction: AnnotatedDocument, corpus: CorpusDocument, gold: AnnotatedDocument | None = None
+) -> str:
+    """A page showing predictions (drafted into a document, see :func:`communique.annotate.draft.drafted_document`)
+    as :func:`render_html` shows gold; with ``gold``, the two side by side, each in its own frame so that
+    both keep their own highlighting. Self-contained: the frames' pages are inlined (``srcdoc``)."""
+    predicted = render_html(prediction, corpus)
+    if gold is None:
+        return predicted
+    esc = html.escape
+    frames = "".join(
+        f'<section><h2>{title}</h2><iframe title="{title}" srcdoc="{esc(page, quote=True)}"></iframe></section>'
+        for title, page in (("gold", render_html(gold, corpus)), ("predictions", predicted))
+    )
+    return f"""<!DOCTYPE html>
+<html lang="{esc(corpus.metadata.language)}"><head><meta charset="utf-8">
+<title>{esc(corpus.id)} — gold and predictions</title>
+<style>body{{margin:0;font-family:system-ui,sans-serif}}h2{{font-size:1em;margin:.3em .6em}}
+.pair{{display:grid;grid-template-columns:1fr 1fr;gap:.5em;height:100vh}}
+section{{display:flex;flex-direction:column}}iframe{{flex:1;border:1px solid #ccc;width:100%}}</style></head>
+<body><div class="pair">{frames}</div></body></html>
+"""

@@ -12,22 +12,24 @@ a field-less base that tells the walk which models are spans. Relative to the go
 * ids are free-form and optional;
 * an official is referenced by exactly one of ``*_id`` (an official of the prediction), ``*_name`` (a name
   as written) or ``*_span`` (a stretch of the text, e.g. the pronoun "he" a quotation extractor returns);
-* an attribution's source is exactly one of an official (``speaker_id``, ``speaker_name``, ``speaker_span``),
-  a predicted non-official source (``source_id``), a non-official source as written (``source_span``, with an
-  optional ``source_type``), or ``source_unresolved``; a commitment's ``actors`` each reference an official;
-* every item (official, source, mention, meeting, participant, attribution, actor, commitment) may carry a ``confidence`` in
-  [0, 1] (``bench --min-confidence`` drops items below a threshold; the report sweeps thresholds);
+* an attribution's source is one of an official (``speaker_id``, ``speaker_name``, ``speaker_span``), a
+  predicted non-official source (``source_id``), a non-official source as written (``source_span``, with an
+  optional ``source_type``), or ``source_unresolved``; two together are an error, none leaves it unattributed;
+  a commitment's ``actors`` each reference an official;
+* every item (official, source, mention, meeting, participant, attribution, actor, commitment) may carry a
+  ``confidence`` in [0, 1] (``bench --min-confidence`` drops items below a threshold; the report sweeps thresholds);
 * the document and every item may carry ``meta``, a free-form object that scoring ignores (model names,
   prompts, raw scores). Any other unknown field is an error.
 
-A gold annotation document becomes a valid prediction through :func:`gold_as_prediction`. ``schema/prediction.schema.json`` is generated
-from :class:`PredictedDocument`; ``schema/prediction.flat.schema.json`` is the same schema with every
-``$ref`` inlined, for structured-output APIs that do not resolve references.
+A gold annotation document becomes a valid prediction through :func:`gold_as_prediction`.
+``schema/prediction.schema.json`` is generated from :class:`PredictedDocument`;
+``schema/prediction.flat.schema.json`` is the same schema with every ``$ref`` inlined, for structured-output
+APIs that do not resolve references.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -222,14 +224,16 @@ class PredictedSource(_Lenient):
 
     id: PredictionId | None = Field(default=None, description="Needed only to reference the source by id.")
     type: SourceType | None = Field(default=None, description="institution, statement, document, group or other.")
-    country: Country | None = Field(default=None, description="ISO 3166-1 alpha-3 code when the text makes it explicit.")
+    country: Country | None = Field(
+        default=None, description="ISO 3166-1 alpha-3 code when the text makes it explicit."
+    )
     mentions: list[PredictedSpan] = Field(default_factory=list, description="Spans that refer to this source.")
     confidence: Confidence | None = None
     meta: Meta | None = None
 
 
 class PredictedAttribution(_Lenient):
-    """A reported speech act: contents required; the source by exactly one of ``speaker_id``, ``speaker_name``,
+    """A reported speech act: contents required; the source by at most one of ``speaker_id``, ``speaker_name``,
     ``speaker_span`` (an official), ``source_id`` (a predicted source), ``source_span`` (a non-official source
     as written) or ``source_unresolved``."""
 
@@ -304,6 +308,9 @@ class PredictedCommitment(_Lenient):
 class PredictedDocument(_Lenient):
     """One line of a prediction file (JSON Lines): an extractor's output for one corpus document."""
 
+    schema_version: Literal["2.0"] | None = Field(
+        default=None, description='Version of the prediction format, "2.0" when given (it may be left out).'
+    )
     document_id: Id = Field(description="Id of the corpus document (corpus/<document_id>.json).")
     text_sha256: str | None = Field(
         default=None,
@@ -354,9 +361,9 @@ def gold_as_prediction(doc: AnnotatedDocument) -> dict[str, Any]:
     """A gold document as prediction data (JSON-ready): what a perfect extractor would output.
 
     The two formats differ only where the gold is stricter: an attribution's ``source`` union becomes
-    ``speaker_id``, ``source_id`` or ``source_unresolved``; ``review`` and ``schema_version`` are dropped.
+    ``speaker_id``, ``source_id`` or ``source_unresolved``; ``review`` marks are dropped.
     """
-    data = doc.model_dump(mode="json", exclude_none=True, exclude={"schema_version"})
+    data = doc.model_dump(mode="json", exclude_none=True)
     for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
         for item in data.get(layer, []):
             item.pop("review", None)

@@ -1,0 +1,207 @@
+"""``communique draft`` and ``render --pred``, on a small text written for these tests (not the seed)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from communique import load_annotations
+from communique.annotate.draft import draft_annotations, drafted_document
+from communique.cli.main import main
+from communique.corpus.build import make_document, serialise, sha256_text
+from communique.io.parse import parse_yaml
+from communique.schema.models import SeedMetadata
+from communique.schema.predictions import PredictedDocument
+
+DOC = "lima-talks"
+TEXT = (
+    "Minister Rojas met Ambassador Ito in Lima on Friday.\n\n"
+    "Rojas said the talks were useful. The ministry said trade would grow.\n\n"
+    "Rojas and Ito agreed to meet again in May.\n"
+)
+PREDICTION: dict[str, Any] = {
+    "document_id": DOC,
+    "officials": [
+        {"id": "R", "name": "Rojas", "mentions": [{"text": "Minister Rojas"}, {"text": "Rojas", "occurrence": 2}]},
+        {"name": "Ito", "mentions": [{"text": "Ambassador Ito", "form": "name"}]},
+    ],
+    "meetings": [
+        {
+            "participants": [{"official_id": "R"}, {"official_name": "Ito"}],
+            "evidence": [{"text": "met Ambassador Ito"}],
+            "location": {"text": "Lima"},
+            "mode": "in_person",
+        }
+    ],
+    "attributions": [
+        {
+            "speaker_id": "R",
+            "cues": [{"text": "said", "occurrence": 1}],
+            "contents": [{"text": "the talks were useful"}],
+            "speech_act": "assertive",
+        },
+        {
+            "source_span": {"text": "The ministry"},
+            "source_type": "institution",
+            "contents": [{"text": "trade would grow"}],
+            "kind": "indirect",
+        },
+        {"speaker_name": "Nobody Known", "contents": [{"text": "talks were useful"}]},
+        {"speaker_id": "R", "contents": [{"text": "not in the text at all"}]},
+    ],
+    "commitments": [
+        {
+            "actors": [{"official_name": "Ito"}, {"official_span": {"text": "Rojas", "occurrence": 3}}],
+            "kind": "agree",
+            "evidence": {"text": "Rojas and Ito agreed to meet again in May"},
+            "content": {"text": "meet again in May"},
+        },
+        {"actors": [{"official_name": "Nobody Known"}], "evidence": {"text": "trade would grow"}},
+    ],
+}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Path:
+    """A corpus of one document made from TEXT, and a prediction file for it."""
+    meta = SeedMetadata(
+        id=DOC,
+        source_file="lima.txt",
+        source_sha256=sha256_text(TEXT),
+        language="en",
+        dateline=None,
+        title=None,
+        publication_date=None,
+        url=None,
+        publisher=None,
+        licence=None,
+    )
+    document = make_document(TEXT.encode("utf-8"), meta)
+    assert document.text == TEXT
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / f"{DOC}.json").write_text(serialise(document), encoding="utf-8")
+    (tmp_path / "pred.jsonl").write_text(json.dumps(PREDICTION) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def _draft(world: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+    out = world / "draft.yaml"
+    code = main(
+        ["draft", DOC, "--from", str(world / "pred.jsonl"), "--corpus", str(world / "corpus"), "--out", str(out)]
+    )
+    assert code == 0
+    return out, capsys.readouterr().err
+
+
+def test_draft_writes_a_valid_file_with_every_item_marked_and_commented(world: Path, capsys):
+    out, err = _draft(world, capsys)
+    text = out.read_text(encoding="utf-8")
+    data = parse_yaml(text)
+    items = [
+        item for layer in ("officials", "sources", "meetings", "attributions", "commitments") for item in data[layer]
+    ]
+    # three officials (an actor span held by no drafted official is a new one), the source span became a
+    # source; the attribution whose contents do not occur and the commitment without an actor are skipped
+    assert len(items) == 3 + 1 + 1 + 3 + 1
+    assert all(item["review"] == "draft" for item in items)
+    assert len(re.findall(r"review: draft  # from pred\.jsonl", text)) == len(items)
+    assert "guessed: source, kind, speech_act" in text  # the third attribution predicted neither label
+    # validate warns about every draft, and --strict (the CI mode) fails on them
+    args = ["validate", str(out), "--corpus", str(world / "corpus")]
+    assert main(args) == 0
+    assert capsys.readouterr().err.count("[review-draft]") == len(items)
+    assert main([*args, "--strict"]) == 1
+    # the reference to an unknown official and the actor-less commitment are reported, not silently lost
+    assert err.count("[draft-item-skipped]") == 4 and err.count("[draft-span-unanchored]") == 1
+
+
+def test_drafted_spans_carry_offsets_and_their_text(world: Path, capsys):
+    out, _ = _draft(world, capsys)
+    (doc,) = load_annotations(out, world / "corpus")
+    spans = [m for o in doc.officials for m in o.mentions]
+    spans += [s for a in doc.attributions for s in (*a.contents, *a.cues)]
+    assert spans and all(TEXT[s.start : s.end] == s.text for s in spans)
+    rojas, ito, _ = doc.officials
+    assert [(m.start, m.text) for m in rojas.mentions] == [(0, "Minister Rojas"), (TEXT.index("Rojas said"), "Rojas")]
+    assert rojas.participation == ito.participation == "participant"
+    assert ito.mentions[0].form == "name" and rojas.mentions[0].form == "name"  # guessed from the capital
+    (meeting,) = doc.meetings
+    assert {p.official_id for p in meeting.participants} == {rojas.id, ito.id} and meeting.mode == "in_person"
+    first, second, third = doc.attributions
+    assert first.source.type == "official" and first.source.official_id == rojas.id
+    assert second.source.type == "source"
+    (source,) = doc.sources
+    assert source.type == "institution" and source.mentions[0].text == "The ministry"
+    assert third.source.type == "unresolved"  # an unknown name: the reference was dropped
+    (commitment,) = doc.commitments
+    # the span "Rojas" (third occurrence) is a new mention of nobody drafted, so a new official; the set holds both
+    assert len(commitment.actors) == 2 and ito.id in {a.official_id for a in commitment.actors}
+
+
+def test_an_ambiguous_span_stays_text_only_for_anchor_and_the_view_leaves_it_out(world: Path):
+    from communique.corpus.store import CorpusStore
+
+    doc = CorpusStore(world / "corpus").get(DOC)
+    assert doc is not None
+    line = {
+        "document_id": DOC,
+        "attributions": [
+            {"source_unresolved": "unnamed", "cues": [{"text": "said"}], "contents": [{"text": "useful"}]}
+        ],
+    }
+    prediction = PredictedDocument.model_validate(line)
+    draft = draft_annotations(prediction, doc, "a test")
+    (attribution,) = draft.data["attributions"]
+    assert attribution["cues"] == [{"text": "said"}]  # "said" occurs twice: no offsets invented
+    assert attribution["contents"] == [
+        {"start": TEXT.index("useful"), "end": TEXT.index("useful") + 6, "text": "useful"}
+    ]
+    assert [i.code for i in draft.issues] == ["draft-span-unanchored"]
+    viewed = drafted_document(prediction, doc, "a test")
+    assert viewed.attributions[0].cues == [] and viewed.attributions[0].contents[0].text == "useful"
+
+
+def test_draft_from_rules_on_a_new_text(world: Path, capsys):
+    out = world / "rules.yaml"
+    assert main(["draft", DOC, "--from", "rules", "--corpus", str(world / "corpus"), "--out", str(out)]) == 0
+    data = parse_yaml(out.read_text(encoding="utf-8"))
+    assert data["officials"] and all(o["review"] == "draft" for o in data["officials"])
+    assert "from the rules baseline" in out.read_text(encoding="utf-8")
+    load_annotations(out, world / "corpus")  # valid
+
+
+def test_draft_usage_and_bad_predictions(world: Path, capsys):
+    corpus = ["--corpus", str(world / "corpus")]
+    assert main(["draft", "no-such-doc", "--from", "rules", *corpus]) == 2
+    assert main(["draft", DOC, "--from", str(world / "missing.jsonl"), *corpus]) == 2
+    bad = world / "bad.jsonl"
+    bad.write_text(json.dumps({"document_id": DOC, "attributions": [{"contents": [], "kind": "x"}]}) + "\n")
+    assert main(["draft", DOC, "--from", str(bad), *corpus]) == 1
+    err = capsys.readouterr().err
+    assert "bad.jsonl:1:" in err and "Traceback" not in err
+    other = world / "other.jsonl"
+    other.write_text("\n")
+    assert main(["draft", DOC, "--from", str(other), *corpus]) == 1
+    assert "[prediction-missing-document]" in capsys.readouterr().err
+
+
+def test_render_pred_shows_predictions_alone_or_beside_the_gold(world: Path, capsys):
+    corpus = ["--corpus", str(world / "corpus")]
+    alone = world / "alone.html"
+    args = ["render", "--pred", str(world / "pred.jsonl"), "--annotations", str(world / "gold"), *corpus]
+    assert main([*args, "--out", str(alone)]) == 0
+    page = alone.read_text(encoding="utf-8")
+    assert "<iframe" not in page and "Minister Rojas" in page and 'data-target="quote:' in page
+    # with gold: both pages side by side, each self-contained in its frame
+    (world / "gold").mkdir()
+    draft, _ = _draft(world, capsys)
+    draft.rename(world / "gold" / f"{DOC}.yaml")
+    both = world / "both.html"
+    assert main([*args, "--out", str(both), DOC]) == 0
+    page = both.read_text(encoding="utf-8")
+    assert page.count("<iframe") == 2 and ">gold</h2>" in page and ">predictions</h2>" in page
+    assert "http://" not in page and "https://" not in page  # nothing loaded from anywhere
