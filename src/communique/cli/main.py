@@ -23,6 +23,7 @@ from communique.cli import (
     review,
     schema,
     synth,
+    tools,
     validate,
 )
 from communique.cli.common import EXIT_OK, run
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.register(sub)
     synth.register(sub)
     export.register(sub)
+    tools.register(sub)
     convert.register(sub)
     bench.register(sub)
     extract.register(sub)
