@@ -131,7 +131,7 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
     data = DatasetCardData(
         language=sorted(facts.languages) or ["en"],
         license=licence,
-        **({"license_name": licence_name} if licence_name else {}),
+        **({"license_name": licence_name} if licence_name else {}),  # type: ignore[arg-type]
         pretty_name=facts.dataset.name,
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition"],

@@ -17,17 +17,19 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import datasets
 
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusLike, SpanLike
 from communique.export.features import bio_tags, feature_for, features_for
+from communique.review.stats import ATTRIBUTION_SOURCES
 from communique.schema.models import (
     PLOVER_KINDS,
     AnnotatedDocument,
     AttributionKind,
+    AttributionSource,
     CommitmentKind,
     MeetingMode,
     MeetingStatus,
@@ -63,12 +65,7 @@ ITEM = {
     "context_start": datasets.Value("int64"),
 }
 OFFICIAL_REF = {"id": datasets.Value("string"), "name": datasets.Value("string"), "title": datasets.Value("string")}
-#: the member tags of the attribution source union, in declaration order
-SOURCE_TYPES: list[str] = [
-    name
-    for member in (OfficialSource, SourceReference, UnresolvedSource)
-    for name in labels(member.model_fields["type"].annotation)
-]
+SOURCE_TYPES = ATTRIBUTION_SOURCES
 #: A mention's sentence is its whole context up to this many code points (every ordinary sentence) ...
 MENTION_CONTEXT_MAX = 1000
 #: ... beyond that, the context is the mention and this many code points each side of it, within the sentence.
@@ -475,11 +472,20 @@ SPLITS_OF: dict[str, tuple[str, ...]] = {
 }
 
 
+def _source_fields() -> dict[str, set[str]]:
+    """Each attribution source member's fields, by its ``type`` tag (the union is one merged struct in Arrow)."""
+    union = get_args(AttributionSource)[0]
+    return {labels(m.model_fields["type"].annotation)[0]: set(m.model_fields) for m in get_args(union)}
+
+
 def rebuild_document(row: Row, features: datasets.Features) -> AnnotatedDocument:
     """The validated model back from a ``documents`` row (ClassLabel ints or names both accepted)."""
     from communique.export.features import decode_labels
 
+    data = {k: decode_labels(row[k], features[k]) for k in AnnotatedDocument.model_fields}
+    members = _source_fields()
+    for attribution in data["attributions"]:
+        source = attribution["source"]
+        attribution["source"] = {k: v for k, v in source.items() if k in members[source["type"]]}
     # absent optional selector fields (occurrence, prefix, ...) come back as null, which the models accept
-    return AnnotatedDocument.model_validate(
-        {k: decode_labels(row[k], features[k]) for k in AnnotatedDocument.model_fields}
-    )
+    return AnnotatedDocument.model_validate(data)
