@@ -242,7 +242,7 @@ def test_invalid_gold_is_refused_and_nothing_written(tmp_path, capsys):
     gold = tmp_path / "gold"
     gold.mkdir()
     text = (
-        (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace("official_id: bagheri", "official_id: bagheeri", 1)
+        (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace("official_id: bagheri", "official_id: bagher", 1)
     )
     (gold / "doc.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "hf"
