@@ -160,7 +160,10 @@ def test_task_without_annotation_is_skipped_with_a_warning(both, tmp_path: Path,
 
 def test_pre_annotations_from_a_predictions_file(gold, tmp_path: Path, capsys):
     predictions = tmp_path / "predictions.jsonl"
-    predictions.write_text(gold.model_dump_json() + "\n", encoding="utf-8")  # the gold, as an extractor's output
+    from communique.schema.predictions import gold_as_prediction  # the prediction format 2.0 (v2-bench)
+
+    # the gold, as an extractor's output
+    predictions.write_text(json.dumps(gold_as_prediction(gold), ensure_ascii=False) + "\n", encoding="utf-8")
     out = tmp_path / "ls"
     assert (
         main(["export", "label-studio", "--predictions", str(predictions), "--out", str(out), "--corpus", str(CORPUS)])
