@@ -391,3 +391,6 @@ def test_v2_layers_reach_their_configs_and_the_document_rebuilds(tmp_path):
         assert name("commitments", "modality_type", got["modality_type"]) == c.modality_type
         assert got["attribution_id"] == c.attribution_id
     assert commitments["c1"]["plover_event"] == "SUPPORT" and commitments["c4"]["plover_event"] is None
+    card = (tmp_path / "hf" / "README.md").read_text(encoding="utf-8")
+    configs = ("mentions", "sources", "meetings", "attributions", "commitments")
+    assert all(f"### `{config}`" in card for config in configs) and "`quotes`" not in card

@@ -11,7 +11,8 @@ the text, the text is read narrowly:
 * a commitment's recipient is the addressee of its attribution, else the other participants of its meeting;
 * the date is the meeting's time as written (a commitment's: the time of the meeting it was made in), with the
   ISO value only where the annotation gives one (the text fixes it);
-* the sector is GOV or MIL only when the title or rank as written says so.
+* the sector is GOV or MIL only when the title or rank as written says so;
+* an attribution is coded through the commitment it carries; one that carries none is left out and counted.
 """
 
 from __future__ import annotations
@@ -188,7 +189,9 @@ def plover_events(
 ) -> Iterator[PloverEvent]:
     """The PLOVER events of one validated document: meetings first, then commitments, in file order.
 
-    Commitments PLOVER does not code are skipped and counted in ``left_out`` (keyed ``commitments/<kind>``).
+    Commitments PLOVER does not code are skipped and counted in ``left_out`` (keyed ``commitments/<kind>``);
+    so are attributions that yield no commitment (keyed ``attributions/<speech act>``): the tables of the
+    guidelines code an attribution only through the commitment it carries.
     """
     officials = {o.id: o for o in doc.officials}
     sentences = _Sentences(corpus)
@@ -201,6 +204,9 @@ def plover_events(
                 left_out[f"commitments/{commitment.kind}"] += 1
             continue
         yield event
+    if left_out is not None:
+        carried = {c.attribution_id for c in doc.commitments}
+        left_out.update(f"attributions/{a.speech_act}" for a in doc.attributions if a.id not in carried)
 
 
 def export_plover(
