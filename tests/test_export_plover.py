@@ -8,11 +8,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from communique import load_annotations, load_corpus_document
 from communique.cli.main import main
 from communique.export.plover import plover_events
-from communique.schema.models import PLOVER_KINDS
+from communique.schema.models import PLOVER_KINDS, MeetingMode, Participant, consult_mode, labels
 
 from .conftest import CORPUS, FIXTURES, ROOT, SEED_GOLD
 
@@ -163,3 +165,35 @@ def test_cli_json_summary_needs_a_file_for_the_events(capsys):
     assert code == 2
     captured = capsys.readouterr()
     assert "--out" in captured.err and "event_type" not in captured.out  # no events mixed into the summary
+
+
+_ROLES = st.sampled_from([None, "visitor", "host"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    roles=st.lists(_ROLES, min_size=2, max_size=4),
+    mode=st.sampled_from(labels(MeetingMode)),
+)
+def test_every_participant_is_a_source_or_a_recipient_and_the_record_is_valid(fixture_events, roles, mode):
+    """Whatever the roles and the medium: each participant appears once, as source or recipient."""
+    _, _, (doc,) = fixture_events
+    corpus = load_corpus_document(V2 / "corpus" / f"{doc.document_id}.json")
+    officials = [o.id for o in doc.officials]
+    participants = [Participant(official_id=officials[i % len(officials)], role=r) for i, r in enumerate(roles)]
+    if len({p.official_id for p in participants}) < len(participants):
+        return  # a meeting names each official once (validation refuses the rest)
+    meeting = doc.meetings[0].model_copy(update={"participants": participants, "mode": mode})
+    changed = doc.model_copy(update={"meetings": [meeting], "commitments": [], "attributions": []})
+    (event,) = plover_events(changed, corpus)
+    record = event.model_dump(mode="json")
+    jsonschema.Draft202012Validator(SCHEMA).validate(record)
+    actors = [a["official_id"] for a in record["source"] + record["recipient"]]
+    assert sorted(actors) == sorted(p.official_id for p in participants)
+    assert record["mode"] == consult_mode(meeting)
+    if record["mode"] == "visit":
+        assert [a["official_id"] for a in record["recipient"]] == [
+            p.official_id for p in participants if p.role == "host"
+        ]
+    else:
+        assert record["recipient"] == []

@@ -118,10 +118,9 @@ def _meeting_event(
     doc: AnnotatedDocument, meeting: Meeting, officials: dict[str, Official], sentences: _Sentences
 ) -> PloverEvent:
     mode = consult_mode(meeting)
-    by_role = {p.role: p.official_id for p in meeting.participants if p.role is not None}
-    if mode == "visit":  # visitor = source, host = recipient (guidelines 9.2)
-        source = [_actor(officials[by_role["visitor"]])]
-        recipient = [_actor(officials[by_role["host"]])]
+    if mode == "visit":  # visitor = source, host = recipient (guidelines 9.2); others without a role: sources
+        source = [_actor(officials[p.official_id]) for p in meeting.participants if p.role != "host"]
+        recipient = [_actor(officials[p.official_id]) for p in meeting.participants if p.role == "host"]
     else:  # all participants are sources
         source = [_actor(officials[p.official_id]) for p in meeting.participants]
         recipient = []
