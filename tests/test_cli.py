@@ -34,6 +34,7 @@ KEYS = {
     "synth": {"out", "documents", "seed", "error_rate", "predictions"},
     "export hf": {"out", "parquet_files", "verified", "rows"},
     "export brat": {"out", "documents"},
+    "export plover": {"out", "events", "left_out"},
     "export label-studio": {"out", "tasks", "pre_annotations", "left_out"},
     "import label-studio": {"out", "written"},
     "import brat": {"out", "written"},
@@ -226,6 +227,9 @@ def test_bench_json_to_a_file_leaves_stdout_empty(tmp_path: Path, capsys):
 def test_export_json(project: Path, capsys):
     document = _json(capsys, 0, ["export", "brat", "--out", "brat"], "out", "documents")
     assert document["command"] == "export brat" and document["documents"] >= 1
+    document = _json(capsys, 0, ["export", "plover", "--out", "events.jsonl"], "out", "events", "left_out")
+    lines = (project / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    assert document["events"] == len(lines) >= 1
     document = _json(capsys, 0, ["export", "hf", "--out", "hf", "--no-verify"], "out", "parquet_files", "rows")
     assert document["verified"] is False and document["parquet_files"] >= 1
     assert all(sum(splits.values()) >= 1 for splits in document["rows"].values())

@@ -195,7 +195,7 @@ def test_render_pred_shows_predictions_alone_or_beside_the_gold(world: Path, cap
     args = ["render", "--pred", str(world / "pred.jsonl"), "--annotations", str(world / "gold"), *corpus]
     assert main([*args, "--out", str(alone)]) == 0
     page = alone.read_text(encoding="utf-8")
-    assert "<iframe" not in page and "Minister Rojas" in page and 'data-target="quote:' in page
+    assert "<iframe" not in page and "Minister Rojas" in page and 'data-target="attribution:' in page
     # with gold: both pages side by side, each self-contained in its frame
     (world / "gold").mkdir()
     draft, _ = _draft(world, capsys)

@@ -18,7 +18,7 @@ from bratly.annotation_types import (
 from communique import load_annotations, load_corpus_document
 from communique.cli.main import main
 from communique.export.brat import annotation_conf
-from communique.schema.models import CommitmentKind, MentionForm, QuoteKind, labels
+from communique.schema.models import AttributionKind, CommitmentKind, MentionForm, SpeechAct, labels
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD
 
@@ -82,18 +82,46 @@ def test_round_trip_rebuilds_the_gold(parsed):
     def args(event):
         return {role.rstrip("0123456789"): target for role, target in event.args.items()}
 
-    quotes = {
-        (tuple(spans(entities[args(e)["Content"].id])), mentions[args(e)["Speaker"].id], attrs[e.id])
-        for e in events
-        if e.label == "Quote"
+    # each event has several attributes: (event id, attribute name) -> value
+    named = {
+        (a.component.id, a.label): a.values[0] if a.values else None
+        for a in annotations
+        if isinstance(a, AttributeAnnotation)
     }
-    assert quotes == {(tuple(sorted((s.start, s.end) for s in q.contents)), q.speaker_id, q.kind) for q in gold.quotes}
+
+    def source_of(event):
+        target = args(event).get("Source")
+        return mentions[target.id] if target is not None and target.id in mentions else None
+
+    attributions = {
+        (
+            tuple(spans(entities[args(e)["Content"].id])),
+            source_of(e),
+            named[e.id, "AttributionKind"],
+            named[e.id, "SpeechAct"],
+        )
+        for e in events
+        if e.label == "Attribution"
+    }
+    assert attributions == {
+        (
+            tuple(sorted((s.start, s.end) for s in a.contents)),
+            getattr(a.source, "official_id", None),
+            a.kind,
+            a.speech_act,
+        )
+        for a in gold.attributions
+    }
+
+    def actors(event):
+        return tuple(mentions[t.id] for r, t in event.args.items() if r.rstrip("0123456789") == "Actor")
+
     commitments = {
-        (spans(e.event_trigger)[0], mentions[args(e)["Actor"].id], attrs[e.id])
-        for e in events
-        if e.label == "Commitment"
+        (spans(e.event_trigger)[0], actors(e), named[e.id, "CommitmentKind"]) for e in events if e.label == "Commitment"
     }
-    assert commitments == {((c.evidence.start, c.evidence.end), c.actor_id, c.kind) for c in gold.commitments}
+    assert commitments == {
+        ((c.evidence.start, c.evidence.end), tuple(a.official_id for a in c.actors), c.kind) for c in gold.commitments
+    }
 
     def where(event, role):
         target = args(event).get(role)
@@ -124,7 +152,8 @@ def test_annotation_conf_is_generated_from_the_models(exported):
     conf = (exported / "annotation.conf").read_text(encoding="utf-8")
     assert conf == annotation_conf()
     assert f"Value:{'|'.join(labels(MentionForm))}" in conf
-    assert f"Value:{'|'.join(labels(QuoteKind))}" in conf
+    assert f"Value:{'|'.join(labels(AttributionKind))}" in conf
+    assert f"Value:{'|'.join(labels(SpeechAct))}" in conf
     assert f"Value:{'|'.join(labels(CommitmentKind))}" in conf
     for section in ("[entities]", "[relations]", "[events]", "[attributes]"):
         assert section in conf

@@ -23,7 +23,7 @@ from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.export.run import export_hf
 from communique.io import folder as folder_module
 from communique.schema.errors import CommuniqueError
-from communique.schema.models import QuoteKind, labels
+from communique.schema.models import ANNOTATION_LAYERS, AttributionKind, labels
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT, SEED_GOLD
 
@@ -34,6 +34,9 @@ datasets.disable_progress_bars()
 out, cache = sys.argv[1], sys.argv[2]
 result = {}
 for config in json.loads(sys.argv[3]):
+    if config not in datasets.get_dataset_config_names(out):  # a layer with no items in the export has no config
+        result[config] = {"features": {}, "rows": {}}
+        continue
     loaded = datasets.load_dataset(out, config, cache_dir=cache)
     result[config] = {
         "features": {split: loaded[split].features.to_dict() for split in loaded},
@@ -70,15 +73,19 @@ def loaded(exported: Path, tmp_path_factory) -> dict:
     return load_in_fresh_process(exported, tmp_path_factory.mktemp("cache"), [c.name for c in CONFIGS])
 
 
-def test_every_config_and_split_loads_with_typed_features(loaded):
+def test_every_config_and_split_loads_with_typed_features(loaded, gold):
     assert loaded["__default__"] == ["full"]  # default config: documents
     for config in CONFIGS:
         splits = loaded[config.name]["rows"]
+        if config.name in ANNOTATION_LAYERS and not getattr(gold, config.name):
+            assert not splits  # a layer with no items has no files (the v2 fixture test covers it)
+            continue
         assert splits and set(splits) <= set(SPLITS_OF[config.name])
         assert all(rows for rows in splits.values())  # never an empty declared split
-    quotes = loaded["quotes"]["features"]["train"]
-    assert quotes["kind"] == {"names": labels(QuoteKind), "_type": "ClassLabel"}
-    assert quotes["contents"]["_type"] == "List" and quotes["contents"]["feature"]["start"]["dtype"] == "int64"
+    attributions = loaded["attributions"]["features"]["train"]
+    assert attributions["kind"] == {"names": labels(AttributionKind), "_type": "ClassLabel"}
+    contents = attributions["contents"]
+    assert contents["_type"] == "List" and contents["feature"]["start"]["dtype"] == "int64"
     tags = loaded["tokens"]["features"]["train"]["ner_tags"]
     assert tags["_type"] == "List" and tags["feature"]["_type"] == "ClassLabel" and tags["feature"]["names"][0] == "O"
 
@@ -134,7 +141,8 @@ def test_item_counts_match_the_gold(loaded, gold, corpus_doc):
         return sum(len(rows) for rows in loaded[config]["rows"].values())
 
     assert total("mentions") == sum(len(o.mentions) for o in gold.officials)
-    assert total("quotes") == len(gold.quotes)
+    assert total("attributions") == len(gold.attributions)
+    assert total("sources") == len(gold.sources)
     assert total("meetings") == len(gold.meetings)
     assert total("commitments") == len(gold.commitments)
     assert total("tokens") == len(corpus_doc.sentences)
@@ -234,7 +242,7 @@ def test_invalid_gold_is_refused_and_nothing_written(tmp_path, capsys):
     gold = tmp_path / "gold"
     gold.mkdir()
     text = (
-        (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace("speaker_id: bagheri", "speaker_id: bagheeri", 1)
+        (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace("official_id: bagheri", "official_id: bagher", 1)
     )
     (gold / "doc.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "hf"
@@ -289,9 +297,9 @@ def test_adding_a_document_never_moves_an_existing_unit(tmp_path, loaded):
     )
     (gold / "b.yaml").write_text(text, encoding="utf-8")
     export_hf(gold, corpus, tmp_path / "hf")
-    both = load_in_fresh_process(tmp_path / "hf", tmp_path / "cache", ["quotes"])
-    before = {(r["unit"], r["id"]): s for s, rows in loaded["quotes"]["rows"].items() for r in rows}
-    after = {(r["unit"], r["id"]): s for s, rows in both["quotes"]["rows"].items() for r in rows}
+    both = load_in_fresh_process(tmp_path / "hf", tmp_path / "cache", ["attributions"])
+    before = {(r["unit"], r["id"]): s for s, rows in loaded["attributions"]["rows"].items() for r in rows}
+    after = {(r["unit"], r["id"]): s for s, rows in both["attributions"]["rows"].items() for r in rows}
     assert all(after[key] == split for key, split in before.items())
     assert len(after) == 2 * len(before)
 
@@ -305,9 +313,10 @@ def test_croissant_metadata_is_valid_with_real_checksums(exported):
     for entry in files:
         assert hashlib.sha256((exported / entry["contentUrl"]).read_bytes()).hexdigest() == entry["sha256"]
     dataset = mlc.Dataset(jsonld=str(exported / "croissant.json"))
-    assert {rs.name for rs in dataset.metadata.record_sets} == {c.name for c in CONFIGS}
-    records = list(dataset.records(record_set="quotes"))
-    assert len(records) == len(load_annotations(SEED_GOLD, CORPUS)[0].quotes)
+    configs_with_rows = {c.name for c in CONFIGS if list((exported / "data" / c.name).glob("*.parquet"))}
+    assert configs_with_rows and {rs.name for rs in dataset.metadata.record_sets} == configs_with_rows
+    records = list(dataset.records(record_set="attributions"))
+    assert len(records) == len(load_annotations(SEED_GOLD, CORPUS)[0].attributions)
 
 
 def test_main_command_prints_split_sizes(tmp_path, capsys):
@@ -315,7 +324,7 @@ def test_main_command_prints_split_sizes(tmp_path, capsys):
     assert main(["export", "hf", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].split() == ["config", "split", "rows"]
-    assert any(line.split()[:2] == ["quotes", "train"] for line in printed)
+    assert any(line.split()[:2] == ["attributions", "train"] for line in printed)
 
 
 def test_parallel_export_is_byte_identical_to_serial(tmp_path, monkeypatch, capsys):
@@ -331,8 +340,57 @@ def test_parallel_export_is_byte_identical_to_serial(tmp_path, monkeypatch, caps
 def test_export_shards_read_directly_by_polars(exported, loaded):
     import polars  # a declared test dependency
 
-    frame = polars.read_parquet(str(exported / "data" / "quotes" / "*.parquet"))
-    assert frame.height == sum(len(rows) for rows in loaded["quotes"]["rows"].values())
-    first = frame.filter(polars.col("id") == "q1").row(0, named=True)
+    frame = polars.read_parquet(str(exported / "data" / "attributions" / "*.parquet"))
+    assert frame.height == sum(len(rows) for rows in loaded["attributions"]["rows"].values())
+    first = frame.row(0, named=True)
     span = first["contents"][0]
     assert first["context"][span["start"] : span["end"]] == span["text"]
+
+
+V2 = FIXTURES / "v2"
+
+
+def test_v2_layers_reach_their_configs_and_the_document_rebuilds(tmp_path):
+    """A small document with every v2 layer: sources, each kind of attribution source, meeting modes, actors."""
+    from communique.export.rows import rebuild_document
+
+    (doc,) = load_annotations(V2 / "gold", V2 / "corpus")
+    assert doc.sources and {a.source.type for a in doc.attributions} == {"official", "source", "unresolved"}
+    export_hf(V2 / "gold", V2 / "corpus", tmp_path / "hf")
+    data = load_in_fresh_process(tmp_path / "hf", tmp_path / "cache", ["documents", *ANNOTATION_LAYERS])
+
+    def rows(config):
+        return {r["id"]: r for split_rows in data[config]["rows"].values() for r in split_rows}
+
+    (row,) = data["documents"]["rows"]["full"]
+    assert rebuild_document(row, next(c.features for c in CONFIGS if c.name == "documents")) == doc
+
+    def name(config, column, value, nested=None):
+        feature = data[config]["features"][next(iter(data[config]["features"]))][column]
+        feature = feature[nested] if nested else feature
+        return None if value is None else feature["names"][value]
+
+    sources = rows("sources")
+    assert {i: name("sources", "type", r["type"]) for i, r in sources.items()} == {s.id: s.type for s in doc.sources}
+    attributions = rows("attributions")
+    for a in doc.attributions:
+        source = attributions[a.id]["source"]
+        assert name("attributions", "source", source["type"], "type") == a.source.type
+        assert (source["official"] or {}).get("id") == getattr(a.source, "official_id", None)
+        assert source["source_id"] == getattr(a.source, "source_id", None)
+        assert name("attributions", "source", source["reason"], "reason") == getattr(a.source, "reason", None)
+        assert name("attributions", "speech_act", attributions[a.id]["speech_act"]) == a.speech_act
+    meetings = rows("meetings")
+    assert {i: name("meetings", "mode", r["mode"]) for i, r in meetings.items()} == {m.id: m.mode for m in doc.meetings}
+    by_mode = {m.mode: meetings[m.id]["plover_mode"] for m in doc.meetings}
+    assert by_mode == {"in_person": "visit", "telephone": "phone"}
+    commitments = rows("commitments")
+    for c in doc.commitments:
+        got = commitments[c.id]
+        assert [(a["id"], a["country"]) for a in got["actors"]] == [(a.official_id, a.country) for a in c.actors]
+        assert name("commitments", "modality_type", got["modality_type"]) == c.modality_type
+        assert got["attribution_id"] == c.attribution_id
+    assert commitments["c1"]["plover_event"] == "SUPPORT" and commitments["c4"]["plover_event"] is None
+    card = (tmp_path / "hf" / "README.md").read_text(encoding="utf-8")
+    configs = ("mentions", "sources", "meetings", "attributions", "commitments")
+    assert all(f"### `{config}`" in card for config in configs) and "`quotes`" not in card

@@ -24,7 +24,9 @@ def test_stats_count_every_item(gold, capsys):
     stats = compute_stats([gold, gold])
     total = stats["total"]
     assert total["mentions"]["total"] == 2 * sum(len(o.mentions) for o in gold.officials)
-    assert total["quotes"]["direct"] == 2 * sum(q.kind == "direct" for q in gold.quotes)
+    assert total["attributions"]["direct"] == 2 * sum(a.kind == "direct" for a in gold.attributions)
+    assert total["attributions.speech_act"]["total"] == 2 * len(gold.attributions)
+    assert total["meetings.mode"]["total"] == 2 * len(gold.meetings)
     for layer, counts in total.items():
         assert counts["total"] == sum(v for k, v in counts.items() if k != "total"), layer
     assert main(["stats", str(GOLD), "--corpus", str(CORPUS), "--format", "json"]) == 0
@@ -94,9 +96,40 @@ def test_rendered_page_holds_every_annotation_and_nothing_external(gold, corpus_
     expected = _expected(annotation_units(gold))
     assert len(expected) == sum(len(o.mentions) for o in gold.officials) + len(gold.meetings) + sum(
         bool(m.location) + bool(m.time) for m in gold.meetings
-    ) + 2 * len(gold.quotes) + sum(2 + bool(c.modality) + bool(c.time) for c in gold.commitments)
+    ) + sum(1 + bool(a.cues) + bool(a.source_span) for a in gold.attributions) + sum(
+        2 + bool(c.modality) + bool(c.time) for c in gold.commitments
+    )
     assert parser.text == expected
     assert parser.external == [] and "http://" not in page and "https://" not in page
+
+
+V2 = ROOT / "tests" / "fixtures" / "v2"
+
+
+def test_stats_and_page_cover_the_v2_layers():
+    """Sources, the three kinds of attribution source, meeting modes, joint actors and modality types."""
+    (doc,) = load_annotations(V2 / "gold", V2 / "corpus")
+    counts = compute_stats([doc])["total"]
+    assert counts["sources"]["total"] == len(doc.sources) > 0
+    assert counts["attributions.source"] == {
+        "total": len(doc.attributions),
+        **{t: sum(a.source.type == t for a in doc.attributions) for t in ("official", "source", "unresolved")},
+    }
+    assert counts["meetings.mode"]["telephone"] == sum(m.mode == "telephone" for m in doc.meetings) > 0
+    assert counts["commitments.modality_type"]["epistemic"] == sum(
+        c.modality_type == "epistemic" for c in doc.commitments
+    )
+    assert "attributions.speech_act" in format_stats(compute_stats([doc]))
+    from communique import load_corpus_document
+
+    corpus = load_corpus_document(V2 / "corpus" / f"{doc.document_id}.json")
+    page = render_html(doc, corpus)
+    parser = _Collect()
+    parser.feed(page)
+    expected = _expected(annotation_units(doc))
+    assert parser.text == expected
+    assert {f"source:{s.id}:0" for s in doc.sources} <= expected.keys()
+    assert "unresolved (unnamed)" in page and "source s1" in page  # who each attribution is attributed to
 
 
 def test_render_cli_writes_the_page(tmp_path: Path, capsys):

@@ -1,8 +1,10 @@
 """A small corpus written for the annotation-tool tests: every layer and field, and the awkward cases.
 
 The text has a character outside the Basic Multilingual Plane (JavaScript tools count it as two), spans
-that cross a line break (brat splits them), a quote without cues, an addressee, a time with a calendar
-value, and official attributes with characters that need quoting (``;`` and ``"``).
+that cross a line break (brat splits them), an attribution without cues, an addressee, a time with a calendar
+value, official attributes with characters that need quoting (``;`` and ``"``), and the v2 layers: a
+non-official source, an unresolved attribution source, a joint commitment with two actors, modality types,
+meeting modes and an item still marked ``review: draft``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ TEXT = (
     "to Beijing.”\n"
     "\n"
     "Li told Ruiz that China supports the plan.\n"
+    "The UN agency called the meeting useful. Observers said the two sides would keep talking.\n"
+    "Ruiz and Li agreed to meet again in June.\n"
 )
 
 
@@ -36,9 +40,10 @@ def span(needle: str, nth: int = 1, **extra: Any) -> dict[str, Any]:
 
 def document_data() -> dict[str, Any]:
     return {
+        "schema_version": "2.0",
         "document_id": DOC_ID,
         "text_sha256": hashlib.sha256(TEXT.encode("utf-8")).hexdigest(),
-        "guidelines_version": "1.1",
+        "guidelines_version": "2.0",
         "annotators": ["tester"],
         "officials": [
             {
@@ -54,6 +59,7 @@ def document_data() -> dict[str, Any]:
                     span("Ruiz", 2, form="name"),
                     span("We", form="pronoun"),
                     span("Ruiz", 3, form="name"),
+                    span("Ruiz", 4, form="name"),
                 ],
             },
             {
@@ -64,8 +70,15 @@ def document_data() -> dict[str, Any]:
                 "country": "CHN",
                 "organisation": None,
                 "participation": "participant",
-                "mentions": [span("Chinese envoy Li Wei", form="nominal"), span("Li", 2, form="name")],
+                "mentions": [
+                    span("Chinese envoy Li Wei", form="nominal"),
+                    span("Li", 2, form="name"),
+                    span("Li", 3, form="name"),
+                ],
             },
+        ],
+        "sources": [
+            {"id": "un", "type": "institution", "country": None, "mentions": [span("The UN agency")]},
         ],
         "meetings": [
             {
@@ -75,47 +88,79 @@ def document_data() -> dict[str, Any]:
                 "time": span("Friday", value="2024-05-03"),
                 "evidence": [span("met")],
                 "status": "stated",
+                "mode": "in_person",
             }
         ],
-        "quotes": [
+        "attributions": [
             {
                 "id": "q1",
-                "speaker_id": "ruiz",
+                "source": {"type": "official", "official_id": "ruiz"},
+                "source_span": span("Ruiz", 2),
                 "cues": [span("said")],
                 "contents": [span("We will send a delegation 🚀 next month\nto Beijing.")],
                 "kind": "direct",
+                "speech_act": "commissive",
                 "meeting_id": "m1",
             },
             {
                 "id": "q2",
-                "speaker_id": "li",
+                "source": {"type": "official", "official_id": "li"},
+                "source_span": span("Li", 2),
                 "cues": [],
                 "contents": [span("China supports the plan")],
                 "kind": "indirect",
+                "speech_act": "assertive",
                 "addressee_id": "ruiz",
+            },
+            {
+                "id": "q3",
+                "source": {"type": "source", "source_id": "un"},
+                "source_span": span("The UN agency"),
+                "cues": [span("called")],
+                "contents": [span("the meeting useful")],
+                "kind": "indirect",
+                "speech_act": "expressive",
+            },
+            {
+                "id": "q4",
+                "source": {"type": "unresolved", "reason": "unnamed"},
+                "source_span": span("Observers"),
+                "cues": [span("said", 2)],
+                "contents": [span("the two sides would keep talking")],
+                "kind": "indirect",
+                "speech_act": "assertive",
+                "review": "draft",
             },
         ],
         "commitments": [
             {
                 "id": "c1",
-                "actor_id": "ruiz",
-                "country": "ESP",
-                "kind": "pledge",
+                "actors": [{"official_id": "ruiz", "country": "ESP"}],
+                "kind": "promise",
                 "content": span("send a delegation 🚀 next month\nto Beijing"),
                 "evidence": span("We will send a delegation 🚀 next month\nto Beijing"),
                 "time": span("next month"),
                 "modality": span("will"),
-                "quote_id": "q1",
+                "modality_type": "deontic",
+                "attribution_id": "q1",
                 "meeting_id": "m1",
             },
             {
                 "id": "c2",
-                "actor_id": "li",
-                "country": None,
+                "actors": [{"official_id": "li", "country": None}],
                 "kind": "support",
                 "content": span("the plan"),
                 "evidence": span("China supports the plan"),
-                "quote_id": "q2",
+                "attribution_id": "q2",
+            },
+            {
+                "id": "c3",
+                "actors": [{"official_id": "li", "country": "CHN"}, {"official_id": "ruiz", "country": None}],
+                "kind": "agree",
+                "content": span("meet again in June"),
+                "evidence": span("Ruiz and Li agreed to meet again in June"),
+                "time": span("June", value=None),
+                "review": "draft",
             },
         ],
     }

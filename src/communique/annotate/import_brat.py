@@ -1,15 +1,16 @@
 """``communique import brat``: a folder of brat standoff files back into validated annotation YAML.
 
 The reverse of ``communique export brat`` (see :mod:`communique.export.brat` for the mapping): ``Mention``
-text-bounds with a ``Form`` attribute and a note naming the official (and its attributes); ``Quote``,
-``Meeting`` and ``Commitment`` events with their arguments, kind attributes and id notes; ``communique.json``
+text-bounds with a ``Form`` attribute and a note naming the official (and its attributes); ``SourceMention``
+text-bounds with a ``SourceType`` attribute and a note naming the source; ``Attribution``, ``Meeting`` and
+``Commitment`` events with their arguments, label attributes and id notes; ``communique.json``
 for the document fields brat has no place for. A mention without a note takes its official from an
 ``Equiv`` with a mention that has one. What brat gives is taken as given: text-bounds are checked against
 the corpus text and refused when they differ, never re-anchored.
 
 brat splits a span at line breaks; fragments of one text-bound separated only by whitespace that holds a
-line break are joined back into one span. A quote without cues is exported with its content as trigger; a
-trigger equal to the content reads back as no cues.
+line break are joined back into one span. An attribution without cues is exported with its content as
+trigger; a trigger equal to the content reads back as no cues.
 """
 
 from __future__ import annotations
@@ -25,31 +26,53 @@ from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, ParseFailure, decode_utf8, parse_json
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
+    SCHEMA_VERSION,
     AnnotatedDocument,
+    AttributionKind,
     CommitmentKind,
+    MeetingMode,
     MeetingStatus,
     MentionForm,
+    ModalityType,
     ParticipantRole,
-    QuoteKind,
+    SourceType,
+    SpeechAct,
+    UnresolvedReason,
     labels,
 )
 
 DOCUMENTS_FILE = "communique.json"  # written by `export brat`
 #: text-bound labels, event labels with their argument roles, attributes with their values
-TEXTBOUNDS = ("Mention", "QuoteContent", "CommitmentContent", "Location", "Time", "Modality")
+TEXTBOUNDS = (
+    "Mention",
+    "SourceMention",
+    "AttributionContent",
+    "AttributionSource",
+    "CommitmentContent",
+    "Location",
+    "Time",
+    "Modality",
+)
 ROLES = {role.capitalize(): role for role in labels(ParticipantRole)}
 EVENTS: dict[str, tuple[str, ...]] = {
-    "Quote": ("Content", "Speaker", "Addressee"),
+    "Attribution": ("Content", "Source", "SourceSpan", "Addressee"),
     "Meeting": (*ROLES, "Participant", "Location", "Time"),
     "Commitment": ("Actor", "Content", "Modality", "Time"),
 }
 ATTRIBUTES: dict[str, tuple[str, list[str]]] = {
     "Form": ("Mention", labels(MentionForm)),
-    "QuoteKind": ("Quote", labels(QuoteKind)),
+    "SourceType": ("SourceMention", labels(SourceType)),
+    "AttributionKind": ("Attribution", labels(AttributionKind)),
+    "SpeechAct": ("Attribution", labels(SpeechAct)),
+    "Unresolved": ("Attribution", labels(UnresolvedReason)),
     "Status": ("Meeting", labels(MeetingStatus)),
+    "MeetingMode": ("Meeting", labels(MeetingMode)),
     "CommitmentKind": ("Commitment", labels(CommitmentKind)),
+    "ModalityType": ("Commitment", labels(ModalityType)),
 }
-OFFICIAL_FIELDS = ("name", "title", "rank", "country", "organisation", "participation")
+OFFICIAL_FIELDS = ("name", "title", "rank", "country", "organisation", "participation", "review")
+#: the official fields written as null when a note does not give them (``review`` is absent once checked)
+OFFICIAL_NULLS = ("name", "title", "rank", "country", "organisation")
 _NOTE_FIELD = re.compile(r'\s*(\w+)=("(?:[^"\\]|\\.)*"|[^;]*?)\s*(?:;|$)')
 
 
@@ -167,6 +190,7 @@ def _read_document(
         return None
     layers, sources = _rebuild(ann, corpus, name, issues)
     rebuilt = {
+        "schema_version": SCHEMA_VERSION,
         "document_id": doc_id,
         "text_sha256": fields.get("text_sha256", corpus.sha256),
         "guidelines_version": fields.get("guidelines_version"),
@@ -304,7 +328,7 @@ def _rebuild(
             what = "its official (note `official=`)" if oid is None else "a Form" if form is None else "one span"
             bad("missing-field", f"mention {tid} needs {what}", tid)
             continue
-        official = officials.setdefault(oid, {"id": oid, **dict.fromkeys(OFFICIAL_FIELDS[:-1]), "mentions": []})
+        official = officials.setdefault(oid, {"id": oid, **dict.fromkeys(OFFICIAL_NULLS), "mentions": []})
         for key in OFFICIAL_FIELDS:
             value = ann.notes.get(tid, {}).get(key)
             if value is None:
@@ -317,40 +341,89 @@ def _rebuild(
     for official in officials.values():  # mentions last, as in the model
         official["mentions"] = official.pop("mentions")
 
-    layers: dict[str, list[dict[str, Any]]] = {"meetings": [], "quotes": [], "commitments": []}
+    # non-official sources: their id from the note, else from an Equiv partner that has one
+    source_of: dict[str, str] = {
+        tid: ann.notes[tid]["source"]
+        for tid, tb in ann.textbounds.items()
+        if tb.label == "SourceMention" and "source" in ann.notes.get(tid, {})
+    }
+    for members in ann.equivs:
+        known = {source_of[m] for m in members if m in source_of}
+        if len(known) == 1:
+            for m in members:
+                source_of.setdefault(m, next(iter(known)))
+    found_sources: dict[str, dict[str, Any]] = {}
+    source_lines: dict[str, list[int]] = {}
+    for tid, tb in ann.textbounds.items():
+        if tb.label != "SourceMention":
+            continue
+        sid = source_of.get(tid)
+        kind = ann.attributes.get(tid, {}).get("SourceType")
+        if sid is None or kind is None or len(tb.spans) != 1:
+            what = "its source (note `source=`)" if sid is None else "a SourceType" if kind is None else "one span"
+            bad("missing-field", f"source mention {tid} needs {what}", tid)
+            continue
+        entry = found_sources.setdefault(sid, {"id": sid, "type": kind, "country": None, "mentions": []})
+        for key in ("country", "review"):
+            value = ann.notes.get(tid, {}).get(key)
+            if value is not None:
+                entry[key] = value
+        entry["mentions"].append(tb.spans[0])
+        source_lines.setdefault(sid, []).append(tb.line)
+    for found in found_sources.values():  # mentions before review, as in the model
+        review = found.pop("review", None)
+        found["mentions"] = found.pop("mentions")
+        if review is not None:
+            found["review"] = review
+
+    layers: dict[str, list[dict[str, Any]]] = {"meetings": [], "attributions": [], "commitments": []}
     for eid, event in ann.events.items():
-        item = _event_item(eid, event, ann, official_of, bad)
+        item = _event_item(eid, event, ann, official_of, source_of, bad)
         if item is not None:
-            layer = {"Quote": "quotes", "Meeting": "meetings", "Commitment": "commitments"}[event.label]
+            layer = {"Attribution": "attributions", "Meeting": "meetings", "Commitment": "commitments"}[event.label]
             sources[layer, len(layers[layer])] = ("$", event.line)
             layers[layer].append(item)
     for n, oid in enumerate(officials):
         sources["officials", n] = ("$", lines[oid][0])
         sources.update((("officials", n, "mentions", j), ("$", line)) for j, line in enumerate(lines[oid]))
-    return {"officials": list(officials.values()), **layers}, sources
+    for n, sid in enumerate(found_sources):
+        sources["sources", n] = ("$", source_lines[sid][0])
+        sources.update((("sources", n, "mentions", j), ("$", line)) for j, line in enumerate(source_lines[sid]))
+    data = {"officials": list(officials.values()), "sources": list(found_sources.values()), **layers}
+    return data, sources
 
 
-def _event_item(eid: str, event: _Event, ann: _Ann, official_of: dict[str, str], bad: Any) -> dict[str, Any] | None:
+def _event_item(
+    eid: str, event: _Event, ann: _Ann, official_of: dict[str, str], source_of: dict[str, str], bad: Any
+) -> dict[str, Any] | None:
     note = ann.notes.get(eid, {})
     key = event.label.lower()
     trigger = ann.textbounds.get(event.trigger)
     if key not in note or trigger is None:
         bad("missing-field", f"{event.label} {eid} needs a trigger and its id (note `{key}=`)", eid)
         return None
-    kind_attr = {"Quote": "QuoteKind", "Meeting": "Status", "Commitment": "CommitmentKind"}[event.label]
-    out: dict[str, Any] = {"id": note[key]}
+    attributes = ann.attributes.get(eid, {})
     spans: dict[str, list[dict[str, Any]]] = {}
     participants: list[dict[str, Any]] = []
+    actors: list[str] = []
+    refs: dict[str, str] = {}
+    source: dict[str, Any] | None = None
     for role, target in event.args:
-        if role in (*ROLES, "Participant", "Speaker", "Addressee", "Actor"):
+        if role == "Source" and target in source_of:
+            source = {"type": "source", "source_id": source_of[target]}
+        elif role in (*ROLES, "Participant", "Source", "Addressee", "Actor"):
             official = official_of.get(target)
             if official is None:
                 bad("dangling-reference", f"{eid}: {role} {target} is not a mention of a known official", eid)
                 return None
             if role in ROLES or role == "Participant":
                 participants.append({"official_id": official, "role": ROLES.get(role)})
+            elif role == "Actor":
+                actors.append(official)
+            elif role == "Source":
+                source = {"type": "official", "official_id": official}
             else:
-                out[f"{role.lower()}_id"] = official
+                refs[role] = official
         else:
             tb = ann.textbounds.get(target)
             if tb is None:
@@ -361,41 +434,51 @@ def _event_item(eid: str, event: _Event, ann: _Ann, official_of: dict[str, str],
                 value = ann.notes.get(target, {}).get("value")
                 found = [{**s, "value": value} if value is not None else s for s in found]
             spans[role] = found
-    kind = ann.attributes.get(eid, {}).get(kind_attr)
-    if event.label == "Quote":
+    review = {"review": note["review"]} if "review" in note else {}
+    if event.label == "Attribution":
+        if "Unresolved" in attributes:
+            source = {"type": "unresolved", "reason": attributes["Unresolved"]}
         contents = spans.get("Content", [])
-        out = {
-            "id": out["id"],
-            "speaker_id": out.get("speaker_id"),
+        return {
+            "id": note[key],
+            "source": source,
+            "source_span": _one(spans.get("SourceSpan")),
             "cues": [] if trigger.spans == contents else trigger.spans,
             "contents": contents,
-            "kind": kind,
-            "addressee_id": out.get("addressee_id"),
+            "kind": attributes.get("AttributionKind"),
+            "speech_act": attributes.get("SpeechAct"),
+            "addressee_id": refs.get("Addressee"),
             "meeting_id": note.get("meeting"),
+            **review,
         }
-    elif event.label == "Meeting":
-        out = {
-            "id": out["id"],
+    if event.label == "Meeting":
+        return {
+            "id": note[key],
             "participants": participants,
             "location": _one(spans.get("Location")),
             "time": _one(spans.get("Time")),
             "evidence": trigger.spans,
-            "status": kind,
+            "status": attributes.get("Status"),
+            "mode": attributes.get("MeetingMode"),
+            **review,
         }
-    else:
-        out = {
-            "id": out["id"],
-            "actor_id": out.get("actor_id"),
-            "country": note.get("country"),
-            "kind": kind,
-            "content": _one(spans.get("Content")),
-            "evidence": _one(trigger.spans),
-            "time": _one(spans.get("Time")),
-            "modality": _one(spans.get("Modality")),
-            "quote_id": note.get("quote"),
-            "meeting_id": note.get("meeting"),
-        }
-    return out
+    countries = note["countries"].split(",") if "countries" in note else ["-"] * len(actors)
+    if len(countries) != len(actors):
+        bad("invalid-value", f"{eid}: the note gives {len(countries)} countries for {len(actors)} actor(s)", eid)
+        return None
+    return {
+        "id": note[key],
+        "actors": [{"official_id": o, "country": None if c == "-" else c} for o, c in zip(actors, countries)],
+        "kind": attributes.get("CommitmentKind"),
+        "content": _one(spans.get("Content")),
+        "evidence": _one(trigger.spans),
+        "time": _one(spans.get("Time")),
+        "modality": _one(spans.get("Modality")),
+        "modality_type": attributes.get("ModalityType"),
+        "attribution_id": note.get("attribution"),
+        "meeting_id": note.get("meeting"),
+        **review,
+    }
 
 
 def _one(spans: list[dict[str, Any]] | None) -> Any:

@@ -5,16 +5,20 @@ generated from these names and the models' labels). One task is one corpus docum
 
 * task data: ``text``, ``document_id``, ``text_sha256``, ``guidelines_version``, ``annotators``;
 * every span is a region of the ``label`` Labels control on the ``text`` object: ``Mention: <form>``,
-  ``Quote cue``, ``Quote content``, ``Meeting evidence``/``location``/``time``, ``Commitment evidence``/
-  ``content``/``modality``/``time``;
-* every region names the item it belongs to (official, quote, meeting or commitment id) in the per-region
-  TextArea ``item``; item-level fields sit on one region of the item: official attributes (TextAreas
-  ``name``, ``title``, ``rank``, ``country``, ``organisation``; Choices ``participation``), a time's
-  calendar ``value`` (TextArea), a commitment's ``country``, and the kinds (Choices ``quote_kind``,
-  ``meeting_status``, ``commitment_kind``);
-* references are relations: ``speaker``, ``addressee`` (quote to a mention of the official), ``visitor``,
-  ``host``, ``participant`` (meeting to a mention, in participant order), ``actor`` (commitment to a
-  mention), ``quote`` (commitment to its quote) and ``meeting`` (quote or commitment to its meeting).
+  ``Source mention``, ``Attribution cue``/``content``/``source``, ``Meeting evidence``/``location``/``time``,
+  ``Commitment evidence``/``content``/``modality``/``time``;
+* every region names the item it belongs to (official, source, attribution, meeting or commitment id) in the
+  per-region TextArea ``item``; item-level fields sit on one region of the item: official attributes
+  (TextAreas ``name``, ``title``, ``rank``, ``country``, ``organisation``; Choices ``participation``), a
+  source's ``country`` (TextArea) and ``source_type`` (Choices), a time's calendar ``value`` (TextArea), the
+  countries a commitment's actors speak for (TextArea ``countries``: ``official_id:CODE`` pairs), the labels
+  (Choices ``attribution_kind``, ``speech_act``, ``unresolved``, ``meeting_status``, ``meeting_mode``,
+  ``commitment_kind``, ``modality_type``) and ``review`` (Choices: ``draft``);
+* references are relations: ``source`` (attribution to a mention of its official or of its source; an
+  unresolved source is the ``unresolved`` choice instead), ``addressee`` (attribution to a mention),
+  ``visitor``, ``host``, ``participant`` (meeting to a mention, in participant order), ``actor`` (commitment
+  to a mention, one per actor), ``attribution`` (commitment to its attribution) and ``meeting`` (attribution
+  or commitment to its meeting).
 
 Offsets in Label Studio are JavaScript string offsets (UTF-16 code units); they are converted to code
 points. The submitted annotation of a task is used (the most recently updated one when there are several);
@@ -32,13 +36,20 @@ from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, parse_json, parse_path
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
+    SCHEMA_VERSION,
     AnnotatedDocument,
+    AttributionKind,
     CommitmentKind,
+    MeetingMode,
     MeetingStatus,
     MentionForm,
+    ModalityType,
     ParticipantRole,
     Participation,
-    QuoteKind,
+    Review,
+    SourceType,
+    SpeechAct,
+    UnresolvedReason,
     labels,
 )
 
@@ -46,16 +57,25 @@ from communique.schema.models import (
 TEXT, LABEL = "text", "label"
 
 MENTION_LABELS: dict[str, str] = {form: f"Mention: {form}" for form in labels(MentionForm)}
-QUOTE_CUE, QUOTE_CONTENT = "Quote cue", "Quote content"
+SOURCE_MENTION = "Source mention"
+ATTRIBUTION_CUE, ATTRIBUTION_CONTENT, ATTRIBUTION_SOURCE = (
+    "Attribution cue",
+    "Attribution content",
+    "Attribution source",
+)
 MEETING_EVIDENCE, MEETING_LOCATION, MEETING_TIME = "Meeting evidence", "Meeting location", "Meeting time"
 COMMITMENT_EVIDENCE, COMMITMENT_CONTENT = "Commitment evidence", "Commitment content"
 COMMITMENT_MODALITY, COMMITMENT_TIME = "Commitment modality", "Commitment time"
 
+#: the annotation layers, in file order
+LAYERS = ("officials", "sources", "meetings", "attributions", "commitments")
 #: span label -> (layer, role of the span in the item)
 SPAN_LABELS: dict[str, tuple[str, str]] = {
     **{label: ("officials", "mentions") for label in MENTION_LABELS.values()},
-    QUOTE_CUE: ("quotes", "cues"),
-    QUOTE_CONTENT: ("quotes", "contents"),
+    SOURCE_MENTION: ("sources", "mentions"),
+    ATTRIBUTION_CUE: ("attributions", "cues"),
+    ATTRIBUTION_CONTENT: ("attributions", "contents"),
+    ATTRIBUTION_SOURCE: ("attributions", "source_span"),
     MEETING_EVIDENCE: ("meetings", "evidence"),
     MEETING_LOCATION: ("meetings", "location"),
     MEETING_TIME: ("meetings", "time"),
@@ -65,30 +85,48 @@ SPAN_LABELS: dict[str, tuple[str, str]] = {
     COMMITMENT_TIME: ("commitments", "time"),
 }
 
-#: per-region TextAreas: the item id, official attributes, a time's value, a commitment's country
+#: per-region TextAreas: the item id, official and source attributes, a time's value, actors' countries
 ITEM = "item"
-TEXT_FIELDS: tuple[str, ...] = (ITEM, "name", "title", "rank", "country", "organisation", "value")
+COUNTRIES = "countries"
+TEXT_FIELDS: tuple[str, ...] = (ITEM, "name", "title", "rank", "country", "organisation", "value", COUNTRIES)
+#: the layers each TextArea (other than ``item``) may be given on
+TEXT_LAYERS: dict[str, tuple[str, ...]] = {
+    "name": ("officials",),
+    "title": ("officials",),
+    "rank": ("officials",),
+    "country": ("officials", "sources"),
+    "organisation": ("officials",),
+    COUNTRIES: ("commitments",),
+}
+ANY_LAYER = "*"
+UNRESOLVED = "unresolved"
 #: per-region Choices: name -> (layer it belongs to, field, allowed values)
 CHOICE_FIELDS: dict[str, tuple[str, str, list[str]]] = {
     "participation": ("officials", "participation", labels(Participation)),
-    "quote_kind": ("quotes", "kind", labels(QuoteKind)),
+    "source_type": ("sources", "type", labels(SourceType)),
+    "attribution_kind": ("attributions", "kind", labels(AttributionKind)),
+    "speech_act": ("attributions", "speech_act", labels(SpeechAct)),
+    UNRESOLVED: ("attributions", UNRESOLVED, labels(UnresolvedReason)),
     "meeting_status": ("meetings", "status", labels(MeetingStatus)),
+    "meeting_mode": ("meetings", "mode", labels(MeetingMode)),
     "commitment_kind": ("commitments", "kind", labels(CommitmentKind)),
+    "modality_type": ("commitments", "modality_type", labels(ModalityType)),
+    "review": (ANY_LAYER, "review", labels(Review)),
 }
 PARTICIPANT = "participant"
-#: relation label -> (layer of the item it starts from, layer it points into, field it fills)
+#: relation label -> (layers of the item it starts from, layers it points into, field it fills)
 RELATIONS: dict[str, tuple[str, str, str]] = {
-    "speaker": ("quotes", "officials", "speaker_id"),
-    "addressee": ("quotes", "officials", "addressee_id"),
+    "source": ("attributions", "officials|sources", "source"),
+    "addressee": ("attributions", "officials", "addressee_id"),
     **{role: ("meetings", "officials", role) for role in labels(ParticipantRole)},
     PARTICIPANT: ("meetings", "officials", PARTICIPANT),
-    "actor": ("commitments", "officials", "actor_id"),
-    "quote": ("commitments", "quotes", "quote_id"),
-    "meeting": ("quotes|commitments", "meetings", "meeting_id"),
+    "actor": ("commitments", "officials", "actors"),
+    "attribution": ("commitments", "attributions", "attribution_id"),
+    "meeting": ("attributions|commitments", "meetings", "meeting_id"),
 }
 #: item fields that hold one span (the others hold lists)
 SINGLE_SPANS = {("meetings", "location"), ("meetings", "time"), *(("commitments", f) for f in ("evidence", "content"))}
-SINGLE_SPANS |= {("commitments", "modality"), ("commitments", "time")}
+SINGLE_SPANS |= {("commitments", "modality"), ("commitments", "time"), ("attributions", "source_span")}
 TIME_ROLES = {("meetings", "time"), ("commitments", "time")}
 
 
@@ -111,6 +149,8 @@ class _Item:
     source: str = ""  # path of the item's first region in the export
     span_paths: dict[str, list[str]] = field(default_factory=dict)  # role -> path of each span's region
     participant_paths: list[str] = field(default_factory=list)  # path of each participant's relation
+    actors: list[str] = field(default_factory=list)  # official ids, in relation order
+    actor_paths: list[str] = field(default_factory=list)
 
 
 def read_label_studio(
@@ -227,6 +267,7 @@ def _read_task(
     if len(issues) > before:
         return None
     rebuilt = {
+        "schema_version": SCHEMA_VERSION,
         "document_id": data["document_id"],
         "text_sha256": data.get("text_sha256", corpus.sha256),
         "guidelines_version": data.get("guidelines_version", defaults["guidelines_version"]),
@@ -282,7 +323,7 @@ def _rebuild(
             continue
         _attach(r, f"{where}[{k}]", regions, issues)
 
-    items: dict[str, dict[str, _Item]] = {layer: {} for layer in ("officials", "meetings", "quotes", "commitments")}
+    items: dict[str, dict[str, _Item]] = {layer: {} for layer in LAYERS}
     owner: dict[str, tuple[str, str]] = {}  # region id -> (layer, item id)
     for rid, region in regions.items():
         item_id = region.fields.get(ITEM)
@@ -302,7 +343,7 @@ def _rebuild(
         for name, (value, path) in region.fields.items():
             if name in CHOICE_FIELDS:
                 layer, fld, _ = CHOICE_FIELDS[name]
-                if layer != region.layer:
+                if layer not in (region.layer, ANY_LAYER):
                     issues.append(
                         issue("unknown-label", f"{name} belongs to {layer}, not to a {region.label}", path=path)
                     )
@@ -312,6 +353,8 @@ def _rebuild(
                 issues.append(
                     issue("invalid-value", f"value is a time's calendar date, not a {region.label}'s", path=path)
                 )
+            elif name in TEXT_LAYERS and region.layer not in TEXT_LAYERS[name]:
+                issues.append(issue("unknown-label", f"{name} is not a field of a {region.label}", path=path))
             elif name not in (ITEM, "value"):
                 _set(item, name, value, path, issues)
     for k, r in relations:
@@ -420,18 +463,25 @@ def _relate(
     # the direction an annotator drew it in does not matter: the layers say which end is which
     for a, b in (ends, ends[::-1]):
         assert a is not None and b is not None
-        if a[0] in sources.split("|") and b[0] == target_layer:
+        if a[0] in sources.split("|") and b[0] in target_layer.split("|"):
             item = items[a[0]][a[1]]
             if fld in labels(ParticipantRole) or fld == PARTICIPANT:
                 item.participants.append({"official_id": b[1], "role": None if fld == PARTICIPANT else fld})
                 item.participant_paths.append(path)
+            elif fld == "actors":
+                item.actors.append(b[1])
+                item.actor_paths.append(path)
+            elif fld == "source":
+                kind = "official" if b[0] == "officials" else "source"
+                _set(item, "source", {"type": kind, f"{kind}_id": b[1]}, path, issues)
             else:
                 _set(item, fld, b[1], path, issues)
             return
     issues.append(
         issue(
             "invalid-value",
-            f"a {label} relation joins a {sources.replace('|', ' or ')} item and one of {target_layer}",
+            f"a {label} relation joins a {sources.replace('|', ' or ')} item and one of "
+            f"{target_layer.replace('|', ' or ')}",
             path=path,
         )
     )
@@ -458,22 +508,57 @@ def _build(
             out[role] = spans
             sources.update(((layer, index, role, j), (path, None)) for j, path in enumerate(paths))
     sources.update(((layer, index, "participants", j), (path, None)) for j, path in enumerate(item.participant_paths))
+    review = ("review",)
     if layer == "officials":
         for name in ("name", "title", "rank", "country", "organisation"):
             out.setdefault(name, None)
-        return _ordered(out, ("id", "name", "title", "rank", "country", "organisation", "participation", "mentions"))
+        order = ("id", "name", "title", "rank", "country", "organisation", "participation", "mentions", *review)
+        return _ordered(out, order)
+    if layer == "sources":
+        out.setdefault("country", None)
+        return _ordered(out, ("id", "type", "country", "mentions", *review))
     if layer == "meetings":
         out["participants"] = item.participants
         out.setdefault("location", None)
         out.setdefault("time", None)
-        return _ordered(out, ("id", "participants", "location", "time", "evidence", "status"))
-    if layer == "quotes":
+        return _ordered(out, ("id", "participants", "location", "time", "evidence", "status", "mode", *review))
+    if layer == "attributions":
         out.setdefault("cues", [])
-        return _ordered(out, ("id", "speaker_id", "cues", "contents", "kind", "addressee_id", "meeting_id"))
-    out.setdefault("country", None)
-    return _ordered(
-        out, ("id", "actor_id", "country", "kind", "content", "evidence", "time", "modality", "quote_id", "meeting_id")
-    )
+        reason = out.pop(UNRESOLVED, None)
+        if reason is not None:
+            if "source" in out:
+                issues.append(
+                    issue(
+                        "conflicting-values",
+                        f"{item.id}: a source relation and an unresolved reason",
+                        path=item.fields[UNRESOLVED][1],
+                    )
+                )
+            out["source"] = {"type": "unresolved", "reason": reason}
+            sources[layer, index, "source"] = (item.fields[UNRESOLVED][1], None)
+        out.setdefault("source_span", None)
+        order = ("id", "source", "source_span", "cues", "contents", "kind", "speech_act", "addressee_id", "meeting_id")
+        return _ordered(out, (*order, *review))
+    # commitments: actors from the actor relations, their countries from the `countries` TextArea
+    countries: dict[str, str | None] = {}
+    given = out.pop(COUNTRIES, None)
+    if given is not None:
+        for pair in str(given).replace(",", " ").split():
+            official, _, code = pair.partition(":")
+            countries[official] = code or None
+        unknown = set(countries) - set(item.actors)
+        if unknown:
+            issues.append(
+                issue(
+                    "invalid-value",
+                    f"{item.id}: countries given for {', '.join(sorted(unknown))}, which are not its actors",
+                    path=item.fields[COUNTRIES][1],
+                )
+            )
+    out["actors"] = [{"official_id": o, "country": countries.get(o)} for o in item.actors]
+    sources.update(((layer, index, "actors", j), (path, None)) for j, path in enumerate(item.actor_paths))
+    order = ("id", "actors", "kind", "content", "evidence", "time", "modality", "modality_type", "attribution_id")
+    return _ordered(out, (*order, "meeting_id", *review))
 
 
 def _ordered(data: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:

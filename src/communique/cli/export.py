@@ -1,4 +1,4 @@
-"""``communique export hf`` and ``communique export brat``."""
+"""``communique export hf``, ``communique export brat`` and ``communique export plover``."""
 
 from __future__ import annotations
 
@@ -67,9 +67,39 @@ def cmd_export_brat(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {"out": args.out, "documents": written})
 
 
+def cmd_export_plover(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.export.plover import export_plover
+    from communique.export.run import iter_valid
+
+    to_stdout = args.out == "-"
+    if to_stdout and reporter.json:
+        return reporter.usage("--format json prints its summary on stdout: give the events a file with --out")
+    try:
+        # the whole export is built before anything is written: an invalid file leaves no half-written output
+        result, text = export_plover(iter_valid(Path(args.annotations), Path(args.corpus)), None)
+        if not to_stdout:
+            from communique.io.write import write_atomic
+
+            write_atomic(Path(args.out), text)
+    except CommuniqueError as exc:
+        return _problems(reporter, exc)
+    if to_stdout:
+        reporter.stdout.write(text)
+    left = ", ".join(f"{k} {n}" for k, n in sorted(result.left_out.items())) or "none"
+    reporter.note(
+        f"wrote {result.events} PLOVER event(s) to {'stdout' if to_stdout else args.out}; "
+        f"left out (not coded by PLOVER): {left}"
+    )
+    return reporter.finish(
+        EXIT_OK, {"out": args.out, "events": result.events, "left_out": dict(sorted(result.left_out.items()))}
+    )
+
+
 def register(sub: Any) -> None:
     """Add ``export hf`` and ``export brat`` to the ``communique`` parser's subparsers."""
-    export = sub.add_parser("export", help="export the validated gold (Hugging Face datasets, brat)")
+    export = sub.add_parser(
+        "export", help="export the validated gold (Hugging Face datasets, brat, Label Studio, PLOVER events)"
+    )
     targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
 
     hf = targets.add_parser("hf", help="parquet configs + dataset card + Croissant, for datasets.load_dataset")
@@ -102,6 +132,17 @@ def register(sub: Any) -> None:
     brat.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(brat, github=True)
     brat.set_defaults(func=cmd_export_brat)
+
+    plover = targets.add_parser(
+        "plover", help="one PLOVER event record per meeting and commitment (JSON Lines; schema/plover-event)"
+    )
+    plover.add_argument("--out", default="-", help="output file, FILE.jsonl (default: - for stdout)")
+    plover.add_argument(
+        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
+    )
+    plover.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_format(plover, github=True)
+    plover.set_defaults(func=cmd_export_plover)
 
     from communique.cli.tools import register_export as _tools
 

@@ -7,18 +7,24 @@ Mapping:
 
 * every mention is a ``Mention`` text-bound annotation with a ``Form`` attribute and an ``AnnotatorNotes``
   naming its official; the mentions of one official are linked by an ``Equiv`` equivalence;
-* a quote is a ``Quote`` event triggered by its cue(s), with a ``Content`` argument (``QuoteContent``), a
-  ``Speaker`` (and ``Addressee``) argument pointing at the speaker's mention nearest to the quote, and a
-  ``QuoteKind`` attribute;
+* every mention of a non-official source is a ``SourceMention`` with a ``SourceType`` attribute and a note
+  naming the source (and its country); a source's mentions are linked by an ``Equiv`` too;
+* an attribution is an ``Attribution`` event triggered by its cue(s), with a ``Content`` argument
+  (``AttributionContent``), a ``Source`` argument (the mention of its official or source nearest to the
+  content), a ``SourceSpan`` argument (``AttributionSource``, the source expression), an ``Addressee``, and
+  ``AttributionKind`` and ``SpeechAct`` attributes; an unresolved source is an ``Unresolved`` attribute with
+  its reason;
 * a meeting is a ``Meeting`` event triggered by its evidence, with ``Visitor``/``Host``/``Participant``
-  arguments (nearest mention of each official), ``Location`` and ``Time``, and a ``Status`` attribute;
-* a commitment is a ``Commitment`` event triggered by its evidence, with ``Actor``, ``Content``
-  (``CommitmentContent``), ``Modality`` and ``Time`` arguments and a ``CommitmentKind`` attribute; the
-  country it speaks for is in its note.
+  arguments (nearest mention of each official), ``Location`` and ``Time``, and ``Status`` and
+  ``MeetingMode`` attributes;
+* a commitment is a ``Commitment`` event triggered by its evidence, with one ``Actor`` argument per actor (in
+  order), ``Content`` (``CommitmentContent``), ``Modality`` and ``Time`` arguments and ``CommitmentKind`` and
+  ``ModalityType`` attributes; the countries its actors speak for are in its note.
 
 Notes (``AnnotatorNotes``) carry what brat has no place for, as ``key=value; ...``: the ids, each mention's
-official with the official's attributes, a time's calendar value. The document fields (annotators,
-guidelines version, text hash) go to ``communique.json``. ``communique import brat`` reads all of it back.
+official with the official's attributes, a time's calendar value, ``review=draft`` on unchecked items. The
+document fields (annotators, guidelines version, text hash) go to ``communique.json``. ``communique import
+brat`` reads all of it back.
 
 Offsets are code points, as brat counts them (it reads text as Unicode). A span that crosses a line
 break is written as fragments, as brat itself does.
@@ -36,15 +42,22 @@ from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.models import (
     AnnotatedDocument,
+    AttributionKind,
     CommitmentKind,
+    MeetingMode,
     MeetingStatus,
-    Mention,
     MentionForm,
+    ModalityType,
     Official,
+    OfficialSource,
     ParticipantRole,
-    QuoteKind,
+    Source,
+    SourceReference,
+    SourceType,
     Span,
+    SpeechAct,
     TimeExpression,
+    UnresolvedReason,
     labels,
 )
 
@@ -54,45 +67,59 @@ ROLE_ARGS = {role: role.capitalize() for role in labels(ParticipantRole)}  # vis
 def annotation_conf() -> str:
     """brat's type system for the export, derived from the models."""
     roles = ", ".join(f"{arg}*:Mention" for arg in ROLE_ARGS.values())
+    attribution = (
+        "Content+:AttributionContent, Source?:Mention|SourceMention, SourceSpan?:AttributionSource, Addressee?:Mention"
+    )
     return f"""# communique brat configuration, generated from the Pydantic models; do not edit.
 [entities]
 Mention
-QuoteContent
+SourceMention
+AttributionContent
+AttributionSource
 CommitmentContent
 Location
 Time
 Modality
 
 [relations]
-Equiv\tArg1:Mention, Arg2:Mention, <REL-TYPE>:symmetric-transitive
+Equiv\tArg1:Mention|SourceMention, Arg2:Mention|SourceMention, <REL-TYPE>:symmetric-transitive
 <OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>
 
 [events]
-Quote\tContent+:QuoteContent, Speaker:Mention, Addressee?:Mention
+Attribution\t{attribution}
 Meeting\t{roles}, Participant*:Mention, Location?:Location, Time?:Time
-Commitment\tActor:Mention, Content:CommitmentContent, Modality?:Modality, Time?:Time
+Commitment\tActor+:Mention, Content:CommitmentContent, Modality?:Modality, Time?:Time
 
 [attributes]
 Form\tArg:Mention, Value:{"|".join(labels(MentionForm))}
-QuoteKind\tArg:Quote, Value:{"|".join(labels(QuoteKind))}
+SourceType\tArg:SourceMention, Value:{"|".join(labels(SourceType))}
+AttributionKind\tArg:Attribution, Value:{"|".join(labels(AttributionKind))}
+SpeechAct\tArg:Attribution, Value:{"|".join(labels(SpeechAct))}
+Unresolved\tArg:Attribution, Value:{"|".join(labels(UnresolvedReason))}
 Status\tArg:Meeting, Value:{"|".join(labels(MeetingStatus))}
+MeetingMode\tArg:Meeting, Value:{"|".join(labels(MeetingMode))}
 CommitmentKind\tArg:Commitment, Value:{"|".join(labels(CommitmentKind))}
+ModalityType\tArg:Commitment, Value:{"|".join(labels(ModalityType))}
 """
 
 
 VISUAL_CONF = """# communique brat visual configuration
 [labels]
 Mention | Mention | M
-QuoteContent | Quote content | QC
+SourceMention | Source mention | SM
+AttributionContent | Attribution content | AC
+AttributionSource | Attribution source | AS
 CommitmentContent | Commitment content | CC
 [drawing]
 Mention\tbgColor:#ffd6a5
-QuoteContent\tbgColor:#caffbf
+SourceMention\tbgColor:#ffe5b4
+AttributionContent\tbgColor:#caffbf
+AttributionSource\tbgColor:#e4c1f9
 CommitmentContent\tbgColor:#ffc6ff
 Location\tbgColor:#9bf6ff
 Time\tbgColor:#9bf6ff
 Modality\tbgColor:#fdffb6
-Quote\tbgColor:#bdb2ff
+Attribution\tbgColor:#bdb2ff
 Meeting\tbgColor:#a0c4ff
 Commitment\tbgColor:#ffadad
 """
@@ -167,11 +194,21 @@ def note_value(value: str) -> str:
 def official_note(official: Official) -> str:
     """The note on each mention: its official and the official's attributes (brat has no place for them)."""
     fields = [("official", official.id)]
-    for key in ("name", "title", "rank", "country", "organisation", "participation"):
+    for key in ("name", "title", "rank", "country", "organisation", "participation", "review"):
         value = getattr(official, key)
         if value is not None:
             fields.append((key, value))
     return "; ".join(f"{k}={note_value(v)}" for k, v in fields)
+
+
+def source_note(source: Source) -> str:
+    """The note on each mention of a non-official source: the source, its country, its review mark."""
+    fields = [("source", source.id), *((k, v) for k in ("country", "review") if (v := getattr(source, k)))]
+    return "; ".join(f"{k}={note_value(v)}" for k, v in fields)
+
+
+def _item_note(key: str, item_id: str, *pairs: tuple[str, str | None]) -> str:
+    return "; ".join([f"{key}={item_id}", *(f"{k}={v}" for k, v in pairs if v)])
 
 
 def time_textbound(ann: _Ann, time: TimeExpression) -> str:
@@ -184,9 +221,9 @@ def time_textbound(ann: _Ann, time: TimeExpression) -> str:
 def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
     """The .ann standoff text for one document."""
     ann = _Ann(corpus.text)
-    mention_ids: dict[str, list[tuple[Mention, str]]] = {}
+    mention_ids: dict[str, list[tuple[Span, str]]] = {}  # official or source id -> its mentions
     for official in doc.officials:
-        ids = []
+        ids: list[tuple[Span, str]] = []
         for mention in official.mentions:
             tid = ann.textbound("Mention", [mention])
             ann.attribute("Form", tid, mention.form)
@@ -195,25 +232,44 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
         mention_ids[official.id] = ids
         if len(ids) > 1:
             ann.lines.append("*\tEquiv " + " ".join(tid for _, tid in ids))
+    source_ids: dict[str, list[tuple[Span, str]]] = {}
+    for source in doc.sources:
+        spans: list[tuple[Span, str]] = []
+        for span in source.mentions:
+            tid = ann.textbound("SourceMention", [span])
+            ann.attribute("SourceType", tid, source.type)
+            ann.note(tid, source_note(source))
+            spans.append((span, tid))
+        source_ids[source.id] = spans
+        if len(spans) > 1:
+            ann.lines.append("*\tEquiv " + " ".join(tid for _, tid in spans))
 
-    def nearest(official_id: str, at: int) -> str:
-        return min(mention_ids[official_id], key=lambda pair: (abs(pair[0].start - at), pair[0].start))[1]
+    def nearest(mentions: list[tuple[Span, str]], at: int) -> str:
+        return min(mentions, key=lambda pair: (abs(pair[0].start - at), pair[0].start))[1]
 
-    for quote in doc.quotes:
-        where = min(s.start for s in quote.contents)
-        trigger = ann.textbound("Quote", quote.cues or quote.contents)
-        content = ann.textbound("QuoteContent", quote.contents)
-        args = [("Content", content), ("Speaker", nearest(quote.speaker_id, where))]
-        if quote.addressee_id:
-            args.append(("Addressee", nearest(quote.addressee_id, where)))
-        eid = ann.event("Quote", trigger, args)
-        ann.attribute("QuoteKind", eid, quote.kind)
-        ann.note(eid, f"quote={quote.id}" + (f"; meeting={quote.meeting_id}" if quote.meeting_id else ""))
+    for a in doc.attributions:
+        where = min(s.start for s in a.contents)
+        trigger = ann.textbound("Attribution", a.cues or a.contents)
+        args = [("Content", ann.textbound("AttributionContent", a.contents))]
+        if isinstance(a.source, OfficialSource):
+            args.append(("Source", nearest(mention_ids[a.source.official_id], where)))
+        elif isinstance(a.source, SourceReference):
+            args.append(("Source", nearest(source_ids[a.source.source_id], where)))
+        if a.source_span is not None:
+            args.append(("SourceSpan", ann.textbound("AttributionSource", [a.source_span])))
+        if a.addressee_id:
+            args.append(("Addressee", nearest(mention_ids[a.addressee_id], where)))
+        eid = ann.event("Attribution", trigger, args)
+        ann.attribute("AttributionKind", eid, a.kind)
+        ann.attribute("SpeechAct", eid, a.speech_act)
+        if a.source.type == "unresolved":
+            ann.attribute("Unresolved", eid, a.source.reason)
+        ann.note(eid, _item_note("attribution", a.id, ("meeting", a.meeting_id), ("review", a.review)))
     for meeting in doc.meetings:
         where = min(s.start for s in meeting.evidence)
         trigger = ann.textbound("Meeting", meeting.evidence)
         args = [
-            (ROLE_ARGS[p.role] if p.role else "Participant", nearest(p.official_id, where))
+            (ROLE_ARGS[p.role] if p.role else "Participant", nearest(mention_ids[p.official_id], where))
             for p in meeting.participants
         ]
         if meeting.location:
@@ -222,24 +278,33 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
             args.append(("Time", time_textbound(ann, meeting.time)))
         eid = ann.event("Meeting", trigger, args)
         ann.attribute("Status", eid, meeting.status)
-        ann.note(eid, f"meeting={meeting.id}")
+        ann.attribute("MeetingMode", eid, meeting.mode)
+        ann.note(eid, _item_note("meeting", meeting.id, ("review", meeting.review)))
     for c in doc.commitments:
         trigger = ann.textbound("Commitment", [c.evidence])
-        args = [
-            ("Actor", nearest(c.actor_id, c.evidence.start)),
-            ("Content", ann.textbound("CommitmentContent", [c.content])),
-        ]
+        args = [("Actor", nearest(mention_ids[a.official_id], c.evidence.start)) for a in c.actors]
+        args.append(("Content", ann.textbound("CommitmentContent", [c.content])))
         if c.modality:
             args.append(("Modality", ann.textbound("Modality", [c.modality])))
         if c.time:
             args.append(("Time", time_textbound(ann, c.time)))
         eid = ann.event("Commitment", trigger, args)
         ann.attribute("CommitmentKind", eid, c.kind)
-        notes = [
-            f"commitment={c.id}",
-            *(f"{k}={v}" for k, v in (("country", c.country), ("quote", c.quote_id), ("meeting", c.meeting_id)) if v),
-        ]
-        ann.note(eid, "; ".join(notes))
+        if c.modality_type:
+            ann.attribute("ModalityType", eid, c.modality_type)
+        # the country each actor speaks for, in actor order; "-" where the text does not say
+        countries = ",".join(a.country or "-" for a in c.actors) if any(a.country for a in c.actors) else None
+        ann.note(
+            eid,
+            _item_note(
+                "commitment",
+                c.id,
+                ("countries", countries),
+                ("attribution", c.attribution_id),
+                ("meeting", c.meeting_id),
+                ("review", c.review),
+            ),
+        )
     return "\n".join(ann.lines) + "\n"
 
 

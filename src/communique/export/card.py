@@ -44,8 +44,11 @@ HUB_LICENCES = {
 }
 GENERIC_DESCRIPTION = (
     "A news corpus annotated for **who met whom, who said what, and who committed to what**: officials (named or "
-    "not) with every mention of them, meetings between officials, quotations (direct, indirect, mixed; speaker, cue "
-    "and content) and commitments, all anchored to the text by character spans."
+    "not) with every mention of them, non-official sources (institutions, statements, documents, groups), meetings "
+    "between officials (with their medium and PLOVER CONSULT mode), attributions of reported speech (PARC 3.0: "
+    "source, cue and content; direct, indirect or mixed; Searle speech act) and commitments (ten kinds, with their "
+    "actors and the countries they speak for, modality and PLOVER event type), all anchored to the text by "
+    "character spans."
 )
 METADATA_COLUMNS = ("title", "publisher", "publication_date", "url", "licence")
 
@@ -128,7 +131,7 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
     data = DatasetCardData(
         language=sorted(facts.languages) or ["en"],
         license=licence,
-        **({"license_name": licence_name} if licence_name else {}),
+        **({"license_name": licence_name} if licence_name else {}),  # type: ignore[arg-type]
         pretty_name=facts.dataset.name,
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition"],
@@ -319,12 +322,12 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"   # everything is local
 from datasets import load_dataset
 
 docs = load_dataset("path/to/this/folder")                 # default config: documents (split "full")
-quotes = load_dataset("path/to/this/folder", "quotes")     # train / validation / test (where they have rows)
-split = next(iter(quotes))
-row = quotes[split][0]
+attributions = load_dataset("path/to/this/folder", "attributions")  # train / validation / test (with rows)
+split = next(iter(attributions))
+row = attributions[split][0]
 span = row["contents"][0]
 assert row["context"][span["start"]:span["end"]] == span["text"]
-kind = quotes[split].features["kind"].int2str(row["kind"])
+kind = attributions[split].features["kind"].int2str(row["kind"])
 ```
 
 Parquet files carry their features in their own metadata as well, so `load_dataset("parquet",
@@ -356,7 +359,7 @@ instance a meeting participant whose role the text does not give) is stored as n
 - Only what the text says is recorded: no dates, URLs, publishers or external identifiers beyond the
   documents' metadata. Unnamed officials have `name: null`; a country is given only when the text makes it
   explicit.
-- Headings are annotated for mentions only (they are editorial summaries, not quotes or commitments).{citation}
+- Headings are annotated for mentions only (they are editorial summaries, not attributions or commitments).{citation}
 """
 
 

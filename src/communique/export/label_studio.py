@@ -17,11 +17,15 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from communique.annotate.import_label_studio import (
+    ATTRIBUTION_CONTENT,
+    ATTRIBUTION_CUE,
+    ATTRIBUTION_SOURCE,
     CHOICE_FIELDS,
     COMMITMENT_CONTENT,
     COMMITMENT_EVIDENCE,
     COMMITMENT_MODALITY,
     COMMITMENT_TIME,
+    COUNTRIES,
     ITEM,
     LABEL,
     MEETING_EVIDENCE,
@@ -29,12 +33,12 @@ from communique.annotate.import_label_studio import (
     MEETING_TIME,
     MENTION_LABELS,
     PARTICIPANT,
-    QUOTE_CONTENT,
-    QUOTE_CUE,
     RELATIONS,
+    SOURCE_MENTION,
     SPAN_LABELS,
     TEXT,
     TEXT_FIELDS,
+    UNRESOLVED,
 )
 from communique.annotate.importers import Utf16Offsets
 from communique.bench.annotations import Annotations, Extent
@@ -43,27 +47,44 @@ from communique.corpus.store import CorpusStore
 from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError
-from communique.schema.models import AnnotatedDocument, Mention, Span, TimeExpression
+from communique.schema.models import AnnotatedDocument, Span, TimeExpression
 
 #: which region labels each per-region control is shown for
+_MENTIONS = list(MENTION_LABELS.values())
+#: the first region of each item, which carries the item-level fields (and ``review``)
+_FIRST_REGIONS = [*_MENTIONS, SOURCE_MENTION, ATTRIBUTION_CONTENT, MEETING_EVIDENCE, COMMITMENT_EVIDENCE]
 _SHOWN_FOR: dict[str, list[str]] = {
     ITEM: list(SPAN_LABELS),
-    "name": list(MENTION_LABELS.values()),
-    "title": list(MENTION_LABELS.values()),
-    "rank": list(MENTION_LABELS.values()),
-    "country": [*MENTION_LABELS.values(), COMMITMENT_EVIDENCE],
-    "organisation": list(MENTION_LABELS.values()),
+    "name": _MENTIONS,
+    "title": _MENTIONS,
+    "rank": _MENTIONS,
+    "country": [*_MENTIONS, SOURCE_MENTION],
+    "organisation": _MENTIONS,
     "value": [MEETING_TIME, COMMITMENT_TIME],
-    "participation": list(MENTION_LABELS.values()),
-    "quote_kind": [QUOTE_CONTENT],
+    COUNTRIES: [COMMITMENT_EVIDENCE],
+    "participation": _MENTIONS,
+    "source_type": [SOURCE_MENTION],
+    "attribution_kind": [ATTRIBUTION_CONTENT],
+    "speech_act": [ATTRIBUTION_CONTENT],
+    UNRESOLVED: [ATTRIBUTION_CONTENT],
     "meeting_status": [MEETING_EVIDENCE],
+    "meeting_mode": [MEETING_EVIDENCE],
     "commitment_kind": [COMMITMENT_EVIDENCE],
+    "modality_type": [COMMITMENT_EVIDENCE],
+    "review": _FIRST_REGIONS,
 }
-_COLOURS = {"officials": "#ffd6a5", "quotes": "#caffbf", "meetings": "#a0c4ff", "commitments": "#ffc6ff"}
+_COLOURS = {
+    "officials": "#ffd6a5",
+    "sources": "#ffe5b4",
+    "attributions": "#caffbf",
+    "meetings": "#a0c4ff",
+    "commitments": "#ffc6ff",
+}
 _HINTS = {
-    ITEM: "id of the official, quote, meeting or commitment this span belongs to",
+    ITEM: "id of the official, source, attribution, meeting or commitment this span belongs to",
     "value": "ISO date (YYYY, YYYY-MM or YYYY-MM-DD) when the text fixes one",
     "country": "ISO 3166-1 alpha-3 code",
+    COUNTRIES: "official_id:CODE for each actor whose country the text makes explicit",
 }
 
 
@@ -141,9 +162,9 @@ class _Results:
 def annotation_result(doc: AnnotatedDocument, text: str) -> list[dict[str, Any]]:
     """The Label Studio ``result`` list for one annotated document."""
     out = _Results(text)
-    mentions: dict[str, list[tuple[Mention, str]]] = {}
+    mentions: dict[str, list[tuple[Span, str]]] = {}  # official or source id -> its regions
     for official in doc.officials:
-        regions = []
+        regions: list[tuple[Span, str]] = []
         for n, mention in enumerate(official.mentions):
             attributes: dict[str, str | None] = {}
             if n == 0:  # the official's attributes sit on its first mention
@@ -154,19 +175,36 @@ def annotation_result(doc: AnnotatedDocument, text: str) -> list[dict[str, Any]]
                     "country": official.country,
                     "organisation": official.organisation,
                     "participation": official.participation,
+                    "review": official.review,
                 }
             regions.append((mention, out.region(MENTION_LABELS[mention.form], mention, official.id, **attributes)))
         mentions[official.id] = regions
+    sources: dict[str, list[tuple[Span, str]]] = {}
+    for source in doc.sources:
+        spans: list[tuple[Span, str]] = []
+        for n, span in enumerate(source.mentions):
+            fields: dict[str, str | None] = (
+                {"source_type": source.type, "country": source.country, "review": source.review} if n == 0 else {}
+            )
+            spans.append((span, out.region(SOURCE_MENTION, span, source.id, **fields)))
+        sources[source.id] = spans
 
-    def nearest(official_id: str, at: int) -> str:
-        return min(mentions[official_id], key=lambda pair: (abs(pair[0].start - at), pair[0].start))[1]
+    def nearest(regions: list[tuple[Span, str]], at: int) -> str:
+        return min(regions, key=lambda pair: (abs(pair[0].start - at), pair[0].start))[1]
 
     def time(label: str, span: TimeExpression, item: str) -> None:
         out.region(label, span, item, value=span.value)
 
     anchors: dict[tuple[str, str], str] = {}
     for meeting in doc.meetings:
-        first = out.region(MEETING_EVIDENCE, meeting.evidence[0], meeting.id, meeting_status=meeting.status)
+        first = out.region(
+            MEETING_EVIDENCE,
+            meeting.evidence[0],
+            meeting.id,
+            meeting_status=meeting.status,
+            meeting_mode=meeting.mode,
+            review=meeting.review,
+        )
         for span in meeting.evidence[1:]:
             out.region(MEETING_EVIDENCE, span, meeting.id)
         anchors["meetings", meeting.id] = first
@@ -176,30 +214,54 @@ def annotation_result(doc: AnnotatedDocument, text: str) -> list[dict[str, Any]]
             time(MEETING_TIME, meeting.time, meeting.id)
         at = meeting.evidence[0].start
         for p in meeting.participants:
-            out.relate(first, nearest(p.official_id, at), p.role or PARTICIPANT)
-    for quote in doc.quotes:
-        for cue in quote.cues:
-            out.region(QUOTE_CUE, cue, quote.id)
-        first = out.region(QUOTE_CONTENT, quote.contents[0], quote.id, quote_kind=quote.kind)
-        for span in quote.contents[1:]:
-            out.region(QUOTE_CONTENT, span, quote.id)
-        anchors["quotes", quote.id] = first
-        at = quote.contents[0].start
-        out.relate(first, nearest(quote.speaker_id, at), "speaker")
-        if quote.addressee_id:
-            out.relate(first, nearest(quote.addressee_id, at), "addressee")
-        if quote.meeting_id:
-            out.relate(first, anchors["meetings", quote.meeting_id], "meeting")
+            out.relate(first, nearest(mentions[p.official_id], at), p.role or PARTICIPANT)
+    for a in doc.attributions:
+        for cue in a.cues:
+            out.region(ATTRIBUTION_CUE, cue, a.id)
+        unresolved = a.source.reason if a.source.type == "unresolved" else None
+        first = out.region(
+            ATTRIBUTION_CONTENT,
+            a.contents[0],
+            a.id,
+            attribution_kind=a.kind,
+            speech_act=a.speech_act,
+            unresolved=unresolved,
+            review=a.review,
+        )
+        for span in a.contents[1:]:
+            out.region(ATTRIBUTION_CONTENT, span, a.id)
+        if a.source_span is not None:
+            out.region(ATTRIBUTION_SOURCE, a.source_span, a.id)
+        anchors["attributions", a.id] = first
+        at = a.contents[0].start
+        if a.source.type == "official":
+            out.relate(first, nearest(mentions[a.source.official_id], at), "source")
+        elif a.source.type == "source":
+            out.relate(first, nearest(sources[a.source.source_id], at), "source")
+        if a.addressee_id:
+            out.relate(first, nearest(mentions[a.addressee_id], at), "addressee")
+        if a.meeting_id:
+            out.relate(first, anchors["meetings", a.meeting_id], "meeting")
     for c in doc.commitments:
-        first = out.region(COMMITMENT_EVIDENCE, c.evidence, c.id, country=c.country, commitment_kind=c.kind)
+        countries = " ".join(f"{x.official_id}:{x.country}" for x in c.actors if x.country) or None
+        first = out.region(
+            COMMITMENT_EVIDENCE,
+            c.evidence,
+            c.id,
+            countries=countries,
+            commitment_kind=c.kind,
+            modality_type=c.modality_type,
+            review=c.review,
+        )
         out.region(COMMITMENT_CONTENT, c.content, c.id)
         if c.modality:
             out.region(COMMITMENT_MODALITY, c.modality, c.id)
         if c.time:
             time(COMMITMENT_TIME, c.time, c.id)
-        out.relate(first, nearest(c.actor_id, c.evidence.start), "actor")
-        if c.quote_id:
-            out.relate(first, anchors["quotes", c.quote_id], "quote")
+        for actor in c.actors:
+            out.relate(first, nearest(mentions[actor.official_id], c.evidence.start), "actor")
+        if c.attribution_id:
+            out.relate(first, anchors["attributions", c.attribution_id], "attribution")
         if c.meeting_id:
             out.relate(first, anchors["meetings", c.meeting_id], "meeting")
     return out.items + out.relations
@@ -229,8 +291,9 @@ def prediction_result(predicted: Annotations, text: str) -> tuple[list[dict[str,
     """The ``result`` list for an extractor's predictions (as the benchmark reads them), and how many
     predicted spans had no place in it (unanchored, or a mention without a form).
 
-    Predictions carry less than the gold: items get fresh ids (``o1``, ``m1``, ``q1``, ``c1``), meeting
-    participants no roles; fields an extractor did not predict are left for the annotator.
+    Predictions carry less than the gold: items get fresh ids (``o1``, ``m1``, ``a1``, ``c1``), meeting
+    participants no roles, attributions to a non-official source no source relation; fields an extractor
+    did not predict are left for the annotator. (The predictions are read as the 2.0 benchmark reads them.)
     """
     out = _Results(text)
     dropped = 0
@@ -255,7 +318,9 @@ def prediction_result(predicted: Annotations, text: str) -> tuple[list[dict[str,
         if not evidence:
             continue
         item = f"m{n}"
-        first = out.region(MEETING_EVIDENCE, _span(evidence[0]), item, meeting_status=meeting.status)
+        first = out.region(
+            MEETING_EVIDENCE, _span(evidence[0]), item, meeting_status=meeting.status, meeting_mode=meeting.mode
+        )
         for extent in evidence[1:]:
             out.region(MEETING_EVIDENCE, _span(extent), item)
         for label, optional in ((MEETING_LOCATION, meeting.location), (MEETING_TIME, meeting.time)):
@@ -263,19 +328,26 @@ def prediction_result(predicted: Annotations, text: str) -> tuple[list[dict[str,
                 out.region(label, _span(optional), item)
         for official in sorted(meeting.participants):
             relate(first, official, evidence[0].start, PARTICIPANT)
-    for n, quote in enumerate(predicted.quotes, 1):
-        contents = [e for e in quote.contents if e.anchored]
-        cues = [e for e in quote.cues if e.anchored]
-        dropped += len(quote.contents) + len(quote.cues) - len(contents) - len(cues)
+    for n, attribution in enumerate(predicted.attributions, 1):
+        contents = [e for e in attribution.contents if e.anchored]
+        cues = [e for e in attribution.cues if e.anchored]
+        dropped += len(attribution.contents) + len(attribution.cues) - len(contents) - len(cues)
         if not contents:
             continue
-        item = f"q{n}"
+        item = f"a{n}"
         for extent in cues:
-            out.region(QUOTE_CUE, _span(extent), item)
-        first = out.region(QUOTE_CONTENT, _span(contents[0]), item, quote_kind=quote.kind)
+            out.region(ATTRIBUTION_CUE, _span(extent), item)
+        first = out.region(
+            ATTRIBUTION_CONTENT,
+            _span(contents[0]),
+            item,
+            attribution_kind=attribution.kind,
+            speech_act=attribution.speech_act,
+            unresolved=attribution.unresolved,
+        )
         for extent in contents[1:]:
-            out.region(QUOTE_CONTENT, _span(extent), item)
-        relate(first, quote.speaker, contents[0].start, "speaker")
+            out.region(ATTRIBUTION_CONTENT, _span(extent), item)
+        relate(first, attribution.speaker, contents[0].start, "source")
     for n, c in enumerate(predicted.commitments, 1):
         if not c.evidence.anchored:
             dropped += 1
@@ -285,7 +357,8 @@ def prediction_result(predicted: Annotations, text: str) -> tuple[list[dict[str,
         for label, optional in ((COMMITMENT_CONTENT, c.content), (COMMITMENT_TIME, c.time)):
             if optional is not None and optional.anchored:
                 out.region(label, _span(optional), item)
-        relate(first, c.actor, c.evidence.start, "actor")
+        for actor in sorted(c.actors):
+            relate(first, actor, c.evidence.start, "actor")
     return out.items + out.relations, dropped
 
 

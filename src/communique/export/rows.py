@@ -4,10 +4,10 @@ Configs:
 
 * ``documents``: one row per document, lossless (the validated gold is rebuilt from it exactly);
   spans in document offsets. One split, ``full``.
-* ``mentions``, ``tokens``, ``quotes``, ``meetings``, ``commitments``: one row per item, with a ``context``
-  passage (the sentence for mentions and tokens, the paragraphs holding the item otherwise; a mention in a
-  sentence longer than :data:`MENTION_CONTEXT_MAX` gets the :data:`MENTION_CONTEXT_RADIUS` code points on each
-  side of it within the sentence, so a row's size never grows with its sentence) and
+* ``mentions``, ``tokens``, ``sources``, ``attributions``, ``meetings``, ``commitments``: one row per item,
+  with a ``context`` passage (the sentence for mentions and tokens, the paragraphs holding the item otherwise;
+  a mention in a sentence longer than :data:`MENTION_CONTEXT_MAX` gets the :data:`MENTION_CONTEXT_RADIUS` code
+  points on each side of it within the sentence, so a row's size never grows with its sentence) and
   ``context_start``, its offset in the document. Spans in these rows are relative to ``context``, so
   ``context[start:end] == text`` holds inside every row. Split by section (see :mod:`communique.corpus.splits`).
 """
@@ -17,24 +17,38 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import datasets
 
 from communique.corpus.splits import Splitter
-from communique.corpus.store import CorpusLike
+from communique.corpus.store import CorpusLike, SpanLike
 from communique.export.features import bio_tags, feature_for, features_for
+from communique.review.stats import ATTRIBUTION_SOURCES
 from communique.schema.models import (
+    PLOVER_KINDS,
     AnnotatedDocument,
+    AttributionKind,
+    AttributionSource,
     CommitmentKind,
+    MeetingMode,
     MeetingStatus,
     MentionForm,
+    ModalityType,
     Official,
+    OfficialSource,
     ParticipantRole,
-    QuoteKind,
     SeedMetadata,
+    Source,
+    SourceReference,
+    SourceType,
     Span,
+    SpeechAct,
     TimeExpression,
+    UnresolvedReason,
+    UnresolvedSource,
+    consult_mode,
+    labels,
 )
 
 Row = dict[str, Any]
@@ -51,6 +65,7 @@ ITEM = {
     "context_start": datasets.Value("int64"),
 }
 OFFICIAL_REF = {"id": datasets.Value("string"), "name": datasets.Value("string"), "title": datasets.Value("string")}
+SOURCE_TYPES = ATTRIBUTION_SOURCES
 #: A mention's sentence is its whole context up to this many code points (every ordinary sentence) ...
 MENTION_CONTEXT_MAX = 1000
 #: ... beyond that, the context is the mention and this many code points each side of it, within the sentence.
@@ -113,11 +128,13 @@ def _item(
     return splitter.split_of(unit), row, start
 
 
-def _ref(officials: dict[str, Official], official_id: str | None) -> Row | None:
-    if official_id is None:
-        return None
+def _official(officials: dict[str, Official], official_id: str) -> Row:
     official = officials[official_id]
     return {"id": official.id, "name": official.name, "title": official.title}
+
+
+def _ref(officials: dict[str, Official], official_id: str | None) -> Row | None:
+    return None if official_id is None else _official(officials, official_id)
 
 
 # ----------------------------------------------------------------------------------------- configs
@@ -128,12 +145,15 @@ def document_rows(
 ) -> Iterator[tuple[str, Row]]:
     row = doc.model_dump(mode="python")
     row["text"] = corpus.text
-    metadata = corpus.metadata
-    row["metadata"] = metadata.model_dump(mode="python") if isinstance(metadata, SeedMetadata) else dict(metadata)
+    # both corpus forms carry metadata (a model or a dict); the CorpusLike protocol does not declare it
+    metadata: object = getattr(corpus, "metadata")  # noqa: B009
+    row["metadata"] = (
+        metadata.model_dump(mode="python") if isinstance(metadata, SeedMetadata) else dict(metadata)  # type: ignore[call-overload]
+    )
     yield "full", row
 
 
-def _mention_context(sentence: Span, mention: Span) -> tuple[int, int]:
+def _mention_context(sentence: SpanLike, mention: Span) -> tuple[int, int]:
     """The context of a mention: its sentence, or a window of the sentence around it when that is long."""
     start, end = min(sentence.start, mention.start), max(sentence.end, mention.end)
     if end - start > MENTION_CONTEXT_MAX:
@@ -215,18 +235,53 @@ def token_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = 
         )
 
 
-def quote_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
+def _source_row(
+    officials: dict[str, Official],
+    sources: dict[str, Source],
+    source: OfficialSource | SourceReference | UnresolvedSource,
+) -> Row:
+    """An attribution's source flattened: its type, then the fields of whichever member applies (others null)."""
+    row: Row = {"type": source.type, "official": None, "source_id": None, "source_type": None, "reason": None}
+    if isinstance(source, OfficialSource):
+        row["official"] = _ref(officials, source.official_id)
+    elif isinstance(source, SourceReference):
+        row["source_id"] = source.source_id
+        row["source_type"] = sources[source.source_id].type
+    else:
+        row["reason"] = source.reason
+    return row
+
+
+def attribution_rows(
+    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+) -> Iterator[tuple[str, Row]]:
     officials = {o.id: o for o in doc.officials}
+    sources = {s.id: s for s in doc.sources}
     passages = _Passages(corpus)
-    for quote in doc.quotes:
-        split, row, base = _item(doc, corpus, quote.id, [*quote.contents, *quote.cues], passages, splitter)
+    for a in doc.attributions:
+        spans = [*a.contents, *a.cues, *([a.source_span] if a.source_span is not None else [])]
+        split, row, base = _item(doc, corpus, a.id, spans, passages, splitter)
         row.update(
-            contents=[_rel(s, base) for s in quote.contents],
-            cues=[_rel(s, base) for s in quote.cues],
-            kind=quote.kind,
-            speaker=_ref(officials, quote.speaker_id),
-            addressee=_ref(officials, quote.addressee_id),
-            meeting_id=quote.meeting_id,
+            source=_source_row(officials, sources, a.source),
+            source_span=_rel(a.source_span, base),
+            contents=[_rel(s, base) for s in a.contents],
+            cues=[_rel(s, base) for s in a.cues],
+            kind=a.kind,
+            speech_act=a.speech_act,
+            addressee=_ref(officials, a.addressee_id),
+            meeting_id=a.meeting_id,
+        )
+        yield split, row
+
+
+def source_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
+    passages = _Passages(corpus)
+    for source in doc.sources:
+        split, row, base = _item(doc, corpus, source.id, source.mentions, passages, splitter)
+        row.update(
+            type=source.type,
+            country=source.country,
+            mentions=[_rel(s, base) for s in source.mentions],
         )
         yield split, row
 
@@ -240,11 +295,13 @@ def meeting_rows(
         spans = [*meeting.evidence, *(s for s in (meeting.location, meeting.time) if s is not None)]
         split, row, base = _item(doc, corpus, meeting.id, spans, passages, splitter)
         row.update(
-            participants=[{**_ref(officials, p.official_id), "role": p.role} for p in meeting.participants],  # type: ignore[dict-item]
+            participants=[{**_official(officials, p.official_id), "role": p.role} for p in meeting.participants],
             location=_rel(meeting.location, base),
             time=_rel(meeting.time, base),
             evidence=[_rel(s, base) for s in meeting.evidence],
             status=meeting.status,
+            mode=meeting.mode,
+            plover_mode=consult_mode(meeting),
         )
         yield split, row
 
@@ -257,15 +314,18 @@ def commitment_rows(
     for c in doc.commitments:
         spans = [c.evidence, c.content, *(s for s in (c.time, c.modality) if s is not None)]
         split, row, base = _item(doc, corpus, c.id, spans, passages, splitter)
+        plover = PLOVER_KINDS[c.kind]
         row.update(
-            actor=_ref(officials, c.actor_id),
-            country=c.country,
+            actors=[{**_official(officials, a.official_id), "country": a.country} for a in c.actors],
             kind=c.kind,
             content=_rel(c.content, base),
             evidence=_rel(c.evidence, base),
             time=_rel(c.time, base),
             modality=_rel(c.modality, base),
-            quote_id=c.quote_id,
+            modality_type=c.modality_type,
+            plover_event=plover.event,
+            plover_contexts=list(plover.contexts),
+            attribution_id=c.attribution_id,
             meeting_id=c.meeting_id,
         )
         yield split, row
@@ -323,26 +383,50 @@ CONFIGS: tuple[Config, ...] = (
         token_rows,
     ),
     Config(
-        "quotes",
-        "One row per quote: context passage, content and cue spans, kind, speaker (id, name, title), "
-        "addressee and meeting.",
+        "sources",
+        "One row per non-official source of attributions (institution, statement, document, group, other): "
+        "its type, the country when the text makes it explicit, and every mention span.",
         _f(
             {
                 **ITEM,
+                "type": feature_for(SourceType),
+                "country": datasets.Value("string"),
+                "mentions": datasets.List(SPAN),
+            }
+        ),
+        source_rows,
+    ),
+    Config(
+        "attributions",
+        "One row per attribution (reported speech act, PARC 3.0): context passage, source (an official's id, name "
+        "and title; a non-official source's id and type; or the reason it is unresolved), the source span, content "
+        "and cue spans, kind (direct, indirect, mixed), Searle speech act, addressee and meeting.",
+        _f(
+            {
+                **ITEM,
+                "source": {
+                    "type": datasets.ClassLabel(names=SOURCE_TYPES),
+                    "official": OFFICIAL_REF,
+                    "source_id": datasets.Value("string"),
+                    "source_type": feature_for(SourceType),
+                    "reason": feature_for(UnresolvedReason),
+                },
+                "source_span": SPAN,
                 "contents": datasets.List(SPAN),
                 "cues": datasets.List(SPAN),
-                "kind": feature_for(QuoteKind),
-                "speaker": OFFICIAL_REF,
+                "kind": feature_for(AttributionKind),
+                "speech_act": feature_for(SpeechAct),
                 "addressee": OFFICIAL_REF,
                 "meeting_id": datasets.Value("string"),
             }
         ),
-        quote_rows,
+        attribution_rows,
     ),
     Config(
         "meetings",
         "One row per meeting: participants (id, name, title, visitor/host role), location and time as "
-        "written, evidence spans, stated or implied.",
+        "written, evidence spans, stated or implied, the medium (in person, telephone, video, unspecified) and "
+        "the PLOVER CONSULT mode decidable from medium and roles (visit, phone; null otherwise).",
         _f(
             {
                 **ITEM,
@@ -351,25 +435,30 @@ CONFIGS: tuple[Config, ...] = (
                 "time": TIME,
                 "evidence": datasets.List(SPAN),
                 "status": feature_for(MeetingStatus),
+                "mode": feature_for(MeetingMode),
+                "plover_mode": datasets.Value("string"),
             }
         ),
         meeting_rows,
     ),
     Config(
         "commitments",
-        "One row per commitment: actor (id, name, title) and the country it speaks for, kind, content, "
-        "evidence, time and modality spans, and the quote and meeting it belongs to.",
+        "One row per commitment: actors (id, name, title and the country each speaks for), kind, content, "
+        "evidence, time and modality spans, modality type (deontic, epistemic), the PLOVER event type and contexts "
+        "of the kind (null where PLOVER does not code it), and the attribution and meeting it belongs to.",
         _f(
             {
                 **ITEM,
-                "actor": OFFICIAL_REF,
-                "country": datasets.Value("string"),
+                "actors": datasets.List({**OFFICIAL_REF, "country": datasets.Value("string")}),
                 "kind": feature_for(CommitmentKind),
                 "content": SPAN,
                 "evidence": SPAN,
                 "time": TIME,
                 "modality": SPAN,
-                "quote_id": datasets.Value("string"),
+                "modality_type": feature_for(ModalityType),
+                "plover_event": datasets.Value("string"),
+                "plover_contexts": datasets.List(datasets.Value("string")),
+                "attribution_id": datasets.Value("string"),
                 "meeting_id": datasets.Value("string"),
             }
         ),
@@ -383,11 +472,20 @@ SPLITS_OF: dict[str, tuple[str, ...]] = {
 }
 
 
+def _source_fields() -> dict[str, set[str]]:
+    """Each attribution source member's fields, by its ``type`` tag (the union is one merged struct in Arrow)."""
+    union = get_args(AttributionSource)[0]
+    return {labels(m.model_fields["type"].annotation)[0]: set(m.model_fields) for m in get_args(union)}
+
+
 def rebuild_document(row: Row, features: datasets.Features) -> AnnotatedDocument:
     """The validated model back from a ``documents`` row (ClassLabel ints or names both accepted)."""
     from communique.export.features import decode_labels
 
+    data = {k: decode_labels(row[k], features[k]) for k in AnnotatedDocument.model_fields}
+    members = _source_fields()
+    for attribution in data["attributions"]:
+        source = attribution["source"]
+        attribution["source"] = {k: v for k, v in source.items() if k in members[source["type"]]}
     # absent optional selector fields (occurrence, prefix, ...) come back as null, which the models accept
-    return AnnotatedDocument.model_validate(
-        {k: decode_labels(row[k], features[k]) for k in AnnotatedDocument.model_fields}
-    )
+    return AnnotatedDocument.model_validate(data)

@@ -1,7 +1,7 @@
 """A self-contained HTML page for reviewing a document's annotations by eye.
 
 No network: styles and the few lines of script are inline, fonts are the system's. Every annotation is an
-*annotation unit* with a stable id (``mention:babar:3``, ``quote:q7``, ``cue:q7`` ...); the text is cut
+*annotation unit* with a stable id (``mention:babar:3``, ``attribution:a7``, ``cue:a7`` ...); the text is cut
 at every unit boundary and each piece lists the units covering it in ``data-ann``, so overlapping
 annotations all stay visible and a test can check that every unit is on the page.
 """
@@ -12,15 +12,7 @@ import html
 import itertools
 from dataclasses import dataclass
 
-from communique.schema.models import (
-    AnnotatedDocument,
-    Attribution,
-    CorpusDocument,
-    Official,
-    OfficialSource,
-    Span,
-    UnresolvedSource,
-)
+from communique.schema.models import AnnotatedDocument, Attribution, CorpusDocument, Official, Span
 
 PALETTE = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad"]
 
@@ -33,7 +25,17 @@ class Unit:
     css: str
     spans: tuple[Span, ...]
     label: str
-    official: str | None = None  # for colouring mentions and quotes by official
+    official: str | None = None  # for colouring mentions and attributions by official
+
+
+def source_label(attribution: Attribution, names: dict[str, str]) -> str:
+    """Who an attribution is attributed to, for people: an official's name, a source's id, or why unresolved."""
+    source = attribution.source
+    if source.type == "official":
+        return names[source.official_id]
+    if source.type == "source":
+        return f"source {source.source_id}"
+    return f"unresolved ({source.reason})"
 
 
 def annotation_units(doc: AnnotatedDocument) -> list[Unit]:
@@ -43,28 +45,36 @@ def annotation_units(doc: AnnotatedDocument) -> list[Unit]:
     for o in doc.officials:
         for j, m in enumerate(o.mentions):
             units.append(Unit(f"mention:{o.id}:{j}", "mention", (m,), f"mention of {names[o.id]} ({m.form})", o.id))
-    for m in doc.meetings:
-        who = ", ".join(f"{names[p.official_id]}{f' ({p.role})' if p.role else ''}" for p in m.participants)
-        units.append(Unit(f"meeting:{m.id}", "meeting", tuple(m.evidence), f"meeting {m.id} ({m.status}): {who}"))
-        if m.location:
-            units.append(Unit(f"location:{m.id}", "place", (m.location,), f"location of meeting {m.id}"))
-        if m.time:
-            units.append(Unit(f"time:{m.id}", "place", (m.time,), f"time of meeting {m.id}"))
-    for q in doc.attributions:
-        speaker = _official_of(q)
-        said = f"{q.kind} {q.speech_act} attribution {q.id} by {_source_name(q, names)}"
-        units.append(Unit(f"quote:{q.id}", f"quote {q.kind}", tuple(q.contents), said, speaker))
-        if q.cues:
-            units.append(Unit(f"cue:{q.id}", "cue", tuple(q.cues), f"cue of {q.id}", speaker))
+    for src in doc.sources:
+        for j, span in enumerate(src.mentions):
+            label = f"source {src.id} ({src.type}{f', {src.country}' if src.country else ''})"
+            units.append(Unit(f"source:{src.id}:{j}", "source", (span,), label))
+    for meeting in doc.meetings:
+        who = ", ".join(f"{names[p.official_id]}{f' ({p.role})' if p.role else ''}" for p in meeting.participants)
+        label = f"meeting {meeting.id} ({meeting.status}, {meeting.mode}): {who}"
+        units.append(Unit(f"meeting:{meeting.id}", "meeting", tuple(meeting.evidence), label))
+        if meeting.location:
+            units.append(
+                Unit(f"location:{meeting.id}", "place", (meeting.location,), f"location of meeting {meeting.id}")
+            )
+        if meeting.time:
+            units.append(Unit(f"time:{meeting.id}", "place", (meeting.time,), f"time of meeting {meeting.id}"))
+    for a in doc.attributions:
+        official = a.source.official_id if a.source.type == "official" else None
+        said = f"{a.kind} {a.speech_act} attribution {a.id} to {source_label(a, names)}"
+        units.append(Unit(f"attribution:{a.id}", f"attribution {a.kind}", tuple(a.contents), said, official))
+        if a.cues:
+            units.append(Unit(f"cue:{a.id}", "cue", tuple(a.cues), f"cue of {a.id}", official))
+        if a.source_span is not None:
+            units.append(Unit(f"source-span:{a.id}", "source-span", (a.source_span,), f"source of {a.id}", official))
     for c in doc.commitments:
-        actor = c.actors[0].official_id
-        label = f"{c.kind} {c.id} by " + ", ".join(
-            names[a.official_id] + (f" for {a.country}" if a.country else "") for a in c.actors
-        )
-        units.append(Unit(f"commitment:{c.id}", "commitment", (c.evidence,), label, actor))
-        units.append(Unit(f"content:{c.id}", "commitment-content", (c.content,), f"content of {c.id}", actor))
+        actors = ", ".join(names[x.official_id] + (f" for {x.country}" if x.country else "") for x in c.actors)
+        first = c.actors[0].official_id
+        units.append(Unit(f"commitment:{c.id}", "commitment", (c.evidence,), f"{c.kind} {c.id} by {actors}", first))
+        units.append(Unit(f"content:{c.id}", "commitment-content", (c.content,), f"content of {c.id}", first))
         if c.modality:
-            units.append(Unit(f"modality:{c.id}", "modality", (c.modality,), f"modality of {c.id}"))
+            kind = f" ({c.modality_type})" if c.modality_type else ""
+            units.append(Unit(f"modality:{c.id}", "modality", (c.modality,), f"modality of {c.id}{kind}"))
         if c.time:
             units.append(Unit(f"ctime:{c.id}", "place", (c.time,), f"time of {c.id}"))
     return units
@@ -77,8 +87,11 @@ aside{flex:2;padding:1em 1.5em;background:#f6f6f6;border-left:1px solid #ddd;hei
 #text{white-space:pre-wrap}
 .heading{font-weight:700;font-size:1.1em}
 .mention{border-radius:3px;padding:0 1px}
-.quote{text-decoration:underline;text-decoration-thickness:2px;text-underline-offset:3px}
-.quote.direct{text-decoration-style:solid}.quote.indirect{text-decoration-style:wavy}.quote.mixed{text-decoration-style:double}
+.attribution{text-decoration:underline;text-decoration-thickness:2px;text-underline-offset:3px}
+.attribution.direct{text-decoration-style:solid}.attribution.indirect{text-decoration-style:wavy}
+.attribution.mixed{text-decoration-style:double}
+.source{border-radius:3px;padding:0 1px;background:#e9e4f0}
+.source-span{border-bottom:2px solid #6a1b9a}
 .cue{font-weight:700;color:#6a1b9a}
 .meeting{box-shadow:inset 0 -4px 0 rgba(42,157,143,.45)}
 .commitment{border-top:2px dashed #e76f51}
@@ -123,14 +136,15 @@ def render_html(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
             continue
         style = ""
         mention = next((u for u in reversed(covering) if u.css == "mention"), None)
-        if mention is not None:
+        if mention is not None and mention.official is not None:
             style = f' style="background:{colours[mention.official]}"'
-        quote = next((u for u in covering if u.css.startswith("quote")), None)
-        if quote is not None and quote.official is not None:  # a non-official or unresolved source: no colour
+        said = next((u for u in covering if u.css.startswith("attribution") and u.official), None)
+        if said is not None and said.official is not None:
+            colour = _darker(colours[said.official])
             style = (
-                style[:-1] + f';text-decoration-color:{_darker(colours[quote.official])}"'
+                style[:-1] + f';text-decoration-color:{colour}"'
                 if style
-                else f' style="text-decoration-color:{_darker(colours[quote.official])}"'
+                else f' style="text-decoration-color:{colour}"'
             )
         attrs = ""
         if covering:
@@ -167,31 +181,45 @@ def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: di
         for o in doc.officials
     )
     meetings = "".join(
-        f'<li data-target="meeting:{esc(m.id)}"><b>{esc(m.id)}</b> <small>{m.status}</small>: '
+        f'<li data-target="meeting:{esc(m.id)}"><b>{esc(m.id)}</b> <small>{m.status} · {m.mode}</small>: '
         + ", ".join(who(p.official_id) + (f" <small>({p.role})</small>" if p.role else "") for p in m.participants)
         + (f" · at {esc(m.location.text)}" if m.location else "")
         + (f" · {esc(m.time.text)}" if m.time else "")
         + "</li>"
         for m in doc.meetings
     )
-    quotes = "".join(
-        f'<li data-target="quote:{esc(q.id)}"><b>{esc(q.id)}</b> <small>{q.kind} {q.speech_act}</small> '
-        + (who(o) if (o := _official_of(q)) is not None else esc(_source_name(q, names)))
-        + f" <small>{esc(' / '.join(c.text for c in q.cues))}</small>: "
-        f"“{esc(_excerpt(' … '.join(c.text for c in q.contents)))}”</li>"
-        for q in doc.attributions
+    sources = "".join(
+        f'<li data-target="source:{esc(src.id)}:0"><b>{esc(src.id)}</b> <small>{src.type}'
+        f"{f' · {esc(src.country)}' if src.country else ''}</small>: "
+        + esc(" / ".join(m.text for m in src.mentions))
+        + "</li>"
+        for src in doc.sources
+    )
+
+    def said_by(a: Attribution) -> str:
+        if a.source.type == "official":
+            return who(a.source.official_id)
+        return esc(source_label(a, names))
+
+    attributions = "".join(
+        f'<li data-target="attribution:{esc(a.id)}"><b>{esc(a.id)}</b> <small>{a.kind} {a.speech_act}</small> '
+        f"{said_by(a)} <small>{esc(' / '.join(c.text for c in a.cues))}</small>: "
+        f"“{esc(_excerpt(' … '.join(c.text for c in a.contents)))}”</li>"
+        for a in doc.attributions
     )
     commitments = "".join(
         f'<li data-target="commitment:{esc(c.id)}"><b>{esc(c.id)}</b> <small>{c.kind}</small> '
         + ", ".join(
-            who(a.official_id) + (f" <small>for {esc(a.country)}</small>" if a.country else "") for a in c.actors
+            who(x.official_id) + (f" <small>for {esc(x.country)}</small>" if x.country else "") for x in c.actors
         )
         + f": {esc(_excerpt(c.content.text))}</li>"
         for c in doc.commitments
     )
     legend = (
         '<p class="legend"><span class="mention" style="background:#caffbf">mention</span>'
-        '<span class="quote direct">direct quote</span><span class="quote indirect">indirect quote</span>'
+        '<span class="source">source</span><span class="source-span">attribution source</span>'
+        '<span class="attribution direct">direct attribution</span>'
+        '<span class="attribution indirect">indirect attribution</span>'
         '<span class="cue">cue</span><span class="meeting">meeting evidence</span>'
         '<span class="place">place / time</span><span class="commitment">commitment</span>'
         '<span class="commitment-content">commitment content</span><span class="modality">modality</span></p>'
@@ -206,25 +234,12 @@ def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: di
 text sha256 {esc(doc.text_sha256[:12])}…</small></p>{legend}
 <div id="text">{body}</div></main>
 <aside><h2>Officials ({len(doc.officials)})</h2><ul>{officials}</ul>
+<h2>Sources ({len(doc.sources)})</h2><ul>{sources}</ul>
 <h2>Meetings ({len(doc.meetings)})</h2><ul>{meetings}</ul>
-<h2>Attributions ({len(doc.attributions)})</h2><ul>{quotes}</ul>
+<h2>Attributions ({len(doc.attributions)})</h2><ul>{attributions}</ul>
 <h2>Commitments ({len(doc.commitments)})</h2><ul>{commitments}</ul></aside>
 <script>{SCRIPT}</script></body></html>
 """
-
-
-def _official_of(attribution: Attribution) -> str | None:
-    source = attribution.source
-    return source.official_id if isinstance(source, OfficialSource) else None
-
-
-def _source_name(attribution: Attribution, names: dict[str, str]) -> str:
-    source = attribution.source
-    if isinstance(source, OfficialSource):
-        return names[source.official_id]
-    if isinstance(source, UnresolvedSource):
-        return f"an unresolved source ({source.reason})"
-    return f"source {source.source_id}"
 
 
 def _excerpt(text: str, limit: int = 90) -> str:

@@ -8,32 +8,58 @@ from typing import Any
 
 from communique.schema.models import (
     AnnotatedDocument,
+    AttributionKind,
     CommitmentKind,
+    MeetingMode,
     MeetingStatus,
     MentionForm,
+    ModalityType,
+    OfficialSource,
     Participation,
-    QuoteKind,
+    SourceReference,
+    SourceType,
+    SpeechAct,
+    UnresolvedSource,
     labels,
 )
 
-#: (row name, label list) in table order; every label appears, with 0 when absent
+#: the ``type`` tags of an attribution's source union, in declaration order (taken from the models)
+ATTRIBUTION_SOURCES: list[str] = [
+    name
+    for member in (OfficialSource, SourceReference, UnresolvedSource)
+    for name in labels(member.model_fields["type"].annotation)
+]
+
+#: (row name, label list) in table order; every label appears, with 0 when absent. A layer with more than
+#: one label set gets one row per set, named ``layer.field``.
 ROWS: list[tuple[str, list[str]]] = [
     ("officials", labels(Participation)),
     ("mentions", labels(MentionForm)),
+    ("sources", labels(SourceType)),
     ("meetings", labels(MeetingStatus)),
-    ("quotes", labels(QuoteKind)),
+    ("meetings.mode", labels(MeetingMode)),
+    ("attributions", labels(AttributionKind)),
+    ("attributions.source", ATTRIBUTION_SOURCES),
+    ("attributions.speech_act", labels(SpeechAct)),
     ("commitments", labels(CommitmentKind)),
+    ("commitments.modality_type", labels(ModalityType)),
 ]
 
 
 def count_document(doc: AnnotatedDocument) -> dict[str, dict[str, int]]:
     """``{layer: {"total": n, label: n, ...}}`` for one document."""
-    found = {
+    found: dict[str, Counter[str]] = {
         "officials": Counter(o.participation for o in doc.officials),
         "mentions": Counter(m.form for o in doc.officials for m in o.mentions),
+        "sources": Counter(s.type for s in doc.sources),
         "meetings": Counter(m.status for m in doc.meetings),
-        "quotes": Counter(q.kind for q in doc.quotes),
+        "meetings.mode": Counter(m.mode for m in doc.meetings),
+        "attributions": Counter(a.kind for a in doc.attributions),
+        "attributions.source": Counter(a.source.type for a in doc.attributions),
+        "attributions.speech_act": Counter(a.speech_act for a in doc.attributions),
         "commitments": Counter(c.kind for c in doc.commitments),
+        # commitments without a modality are not counted here: the total is those with a modality type
+        "commitments.modality_type": Counter(c.modality_type for c in doc.commitments if c.modality_type),
     }
     return {
         layer: {"total": sum(found[layer].values()), **{label: found[layer][label] for label in names}}

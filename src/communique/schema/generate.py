@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from communique.schema.models import AnnotatedDocument, CorpusDocument
+from communique.schema.plover import PloverEvent
 from communique.schema.predictions import FlatPredictedDocument, PredictedDocument
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -56,6 +57,13 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "prediction.flat.schema.json": (
         FlatPredictedDocument,
         _PREDICTION.format(flat=", with every reference inlined for structured-output APIs that cannot resolve them"),
+    ),
+    "plover-event.schema.json": (
+        PloverEvent,
+        "One line of `communique export plover` (JSON Lines): a PLOVER 0.7b1 event coded from one gold meeting "
+        "(CONSULT) or commitment (AGREE, SUPPORT, DEMAND; guidelines section 9), with source and recipient actors "
+        "(country codes, sector where the title or rank fixes it), the date as written and normalised only where "
+        "the text fixes it, the source sentence with its code-point offsets, and the gold ids it came from.",
     ),
 }
 
