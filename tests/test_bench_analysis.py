@@ -75,7 +75,7 @@ GOLD_DATA: dict[str, Any] = {
             "source": {"type": "official", "official_id": "rahimi"},
             "cues": [_at("said")],
             "contents": [_at("the countries’ ties were strong")],
-            "kind": "mixed",  # validate takes the apostrophe for a quotation mark, which an indirect content lacks
+            "kind": "indirect",  # "countries’": an apostrophe, not a quotation mark
             "speech_act": "assertive",
         },
         {

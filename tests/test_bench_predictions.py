@@ -130,14 +130,14 @@ def test_name_references_resolve_to_declared_officials_first():
 
 def test_identical_duplicates_collapse_and_are_reported():
     mention = {"start": 586, "end": 594, "text": "Ashtiani", "form": "name"}
-    content = {"start": 602, "end": 727, "text": GOLD_DATA["attributions"][0]["contents"][0]["text"]}
+    content = {k: GOLD_DATA["attributions"][0]["contents"][0][k] for k in ("start", "end", "text")}
     quote = {"speaker_name": "Ashtiani", "contents": [content]}
     line = {
         "document_id": DOC_ID,
         "officials": [{"name": "Ashtiani", "mentions": [mention, mention]}],
         "attributions": [quote, quote, quote],
     }
-    result = score(GOLD, [line], corpus=CORPUS, samples=5)
+    result = score(SEED_GOLD, [line], corpus=CORPUS, samples=5)
     assert result.report["predictions"]["collapsed_duplicates"] == {
         "officials": 0,
         "mentions": 1,

@@ -94,7 +94,9 @@ def test_rules_on_a_new_text():
     officials = {o["id"]: o for o in out["officials"]}
     assert officials["karimi"]["name"] == "Hossein Karimi" and officials["karimi"]["country"] == "IRN"
     assert officials["karimi"]["rank"] == "Brigadier General" and officials["karimi"]["title"] == "Foreign Minister"
-    assert [m["text"] for m in officials["karimi"]["mentions"]][1] == "Karimi"
+    # guidelines 2.0: the name alone is the mention; title and rank are the official's fields
+    mentions = [m["text"] for m in officials["karimi"]["mentions"]]
+    assert {"Hossein Karimi", "Karimi"} <= set(mentions) and not any("General Hossein" in m for m in mentions)
     direct, indirect = out["attributions"]
     # the closing mark is missing: the quote runs to the end of its paragraph
     assert direct["contents"][0]["text"] == "We will send a delegation to Kabul next month."

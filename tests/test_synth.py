@@ -50,7 +50,7 @@ def test_synth_is_deterministic_valid_and_realistic(tmp_path: Path, capsys):
     assert [line["document_id"] for line in lines] == [r.document.document_id for r in reports]
     for line, report in zip(lines, reports, strict=True):
         # prediction format 2.0: attributions name their source by speaker_id, no quotes layer, no review
-        assert "quotes" not in line and "schema_version" not in line and line["attributions"]
+        assert "quotes" not in line and line.get("schema_version") == "2.0" and line["attributions"]
         officials = {o.id for o in report.document.officials}
         assert all(a["speaker_id"] in officials and "source" not in a for a in line["attributions"])
         assert all(c["actors"] and "actor_id" not in c for c in line["commitments"])

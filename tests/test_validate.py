@@ -127,10 +127,10 @@ PLANTED = [
         "{type: official, official_id: bagheri}",
         "{type: official, official_id: bagheeri}",
         "dangling-reference",
-        "$.attributions[16].source.official_id",
+        "$.attributions[23].source.official_id",
     ),
-    ("{start: 182, end: 247,", "{start: 183, end: 248,", "span-text-mismatch", "$.officials[1].mentions[0].text"),
-    ("kind: invite", "kind: invitation", "invalid-value", "$.commitments[6].kind"),
+    ("{start: 225, end: 247,", "{start: 226, end: 248,", "span-text-mismatch", "$.officials[1].mentions[0].text"),
+    ("kind: invite", "kind: invitation", "invalid-value", "$.commitments[8].kind"),
 ]
 
 

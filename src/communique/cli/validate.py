@@ -26,7 +26,7 @@ def cmd_validate(args: argparse.Namespace, reporter: Reporter) -> int:
     paths, missing = existing(args.paths or [args.project_annotations])
     if missing:
         reporter.problems(missing)
-        return reporter.finish(EXIT_USAGE, {"files": 0})
+        return reporter.finish(EXIT_USAGE, {"files": 0, "schemas": {}})
     issues: list[Issue] = []
     files = list(find_annotation_files(paths))
     schemas: dict[str, str | None] = {}

@@ -375,7 +375,9 @@ class _Extractor:
             if possessive:
                 country = country or COUNTRIES[possessive["country"]]
             official = self.add_official(name, title, match["rank"], country)
-            self.add_mention(official, match.start(), match.end(), "name")
+            # guidelines 2.0 (3.3): the mention is the name alone; title and rank go to the official's fields
+            group = "name" if match["name"] else "name2"
+            self.add_mention(official, match.start(group), match.end(group), "name")
             apposition = APPOSITION.search(text[max(0, match.start() - 80) : match.start()])
             if apposition and official.title is None:
                 official.title = apposition["title"]
