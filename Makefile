@@ -27,8 +27,11 @@ run: $(STAMP)
 	$(BIN)/communique extract --method rules --out dist/baseline.jsonl
 	$(BIN)/communique bench --pred dist/baseline.jsonl
 
-## test: set up, then run the whole test suite
+## test: set up, then run the project's own checks (ruff lint and format, mypy --strict) and the whole test suite
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 clean:
