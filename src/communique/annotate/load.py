@@ -23,7 +23,7 @@ from typing import Generic, TypeVar, cast
 
 from communique.annotate.validate import FileReport, find_annotation_files, validate_file
 from communique.corpus.store import CorpusStore, CorpusView
-from communique.io.parallel import ordered_map
+from communique.io.parallel import current_engine, ordered_map
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import AnnotatedDocument
 
@@ -73,7 +73,7 @@ def _open(corpus: Path | CorpusStore, setup: Callable[[CorpusStore], C]) -> tupl
 def _corpus_of(corpus: Path | CorpusStore, jobs: int) -> Path | CorpusStore:
     """A store given is shared in this process (its cache serves the caller too); workers open their own."""
     if isinstance(corpus, CorpusStore):
-        return corpus if jobs == 1 else corpus.corpus_dir
+        return corpus if jobs == 1 and current_engine().engine == "process" else corpus.corpus_dir
     return Path(corpus)
 
 
@@ -167,7 +167,7 @@ def iter_validated(paths: Iterable[Path], corpus: Path | CorpusStore, *, jobs: i
     Raises :class:`CommuniqueError` with every problem (after the last file) if any file is invalid or
     two files annotate the same document.
     """
-    if jobs == 1:  # one document at a time, in this process
+    if jobs == 1 and current_engine().engine == "process":  # one document at a time, in this process
         for valid in map_validated(paths, corpus, _keep, setup=use_store, batch=1):
             yield from valid
         return

@@ -12,6 +12,7 @@ from communique.cli.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
     Reporter,
+    add_engine,
     add_format,
     existing,
     progress,
@@ -43,4 +44,5 @@ def register(sub: Any) -> None:
     add_format(validate, github=True)
     validate.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
     validate.add_argument("--jobs", type=int, default=1, help="processes to validate with (default: 1)")
+    add_engine(validate)
     validate.set_defaults(func=cmd_validate)
