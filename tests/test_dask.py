@@ -28,7 +28,7 @@ TIMEOUT = 120  # seconds: a cluster test never hangs CI
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[distributed.LocalCluster]:
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
     ) as made:
         yield made
 
@@ -118,7 +118,7 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path):
     serial = tmp_path / "serial"
     serial_ids = list(synthesise(serial, 40, 9))
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     ) as cluster, distributed.Client(cluster) as client, use_engine("dask", cluster.scheduler_address):  # fmt: skip
         pids = list(client.run(os.getpid).values())
         assert len(pids) == 2

@@ -113,7 +113,7 @@ def dask_client(scheduler: str | None, workers: int) -> Any:
     if scheduler:
         return Client(scheduler, timeout="30s")
     cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
     )
     client = Client(cluster)
     client.communique_owns_cluster = True  # closed with the client
