@@ -88,7 +88,7 @@ def test_a_workers_located_error_arrives_with_its_issues():
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="engine"):
-        list(ordered_map(square, [1], setup=nothing, engine="dask"))  # type: ignore[arg-type]
+        list(ordered_map(square, [1], setup=nothing, engine="spark"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="jobs"):
         list(ordered_map(square, [1], setup=nothing, jobs=0))
 
