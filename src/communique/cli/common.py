@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from communique.io.parallel import ENGINES, use_engine
+from communique.io.parallel import ENGINES, Engine, use_engine
 from communique.io.write import STDOUT, write_atomic
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
@@ -224,7 +224,7 @@ def add_engine(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine_of(args: argparse.Namespace) -> AbstractContextManager[None]:
-    engine = getattr(args, "engine", "process")
+    engine: Engine = getattr(args, "engine", "process")
     if getattr(args, "scheduler", None) and engine != "dask":
         raise CommuniqueError([issue("engine-unavailable", "--scheduler needs --engine dask", file="-")])
     return use_engine(engine, getattr(args, "scheduler", None), workers=max(1, getattr(args, "jobs", 1) or 1))

@@ -21,6 +21,7 @@ not depend on the engine or the number of workers; a batch lost with a worker th
 
 from __future__ import annotations
 
+import importlib
 import signal
 import uuid
 from collections import OrderedDict, deque
@@ -103,25 +104,23 @@ def current_engine() -> EngineSettings:
     return _settings.get() or EngineSettings()
 
 
-def dask_client(scheduler: str | None, workers: int) -> Any:
-    """A Dask client: connected to ``scheduler``, else to a new LocalCluster of ``workers`` worker processes
-    (one thread each: the work is CPU-bound Python). Raises ``RuntimeError`` when Dask is not installed."""
+def dask_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
+    """A Dask client and the cluster made for it: connected to ``scheduler`` (no cluster made), else to a new
+    LocalCluster of ``workers`` worker processes (one thread each: the work is CPU-bound Python). Raises
+    ``RuntimeError`` when Dask is not installed."""
     try:
-        from distributed import Client, LocalCluster
+        distributed: Any = importlib.import_module("distributed")  # the optional `dask` extra
     except ImportError:
         raise RuntimeError(DASK_MISSING) from None
     if scheduler:
-        return Client(scheduler, timeout="30s")
-    cluster = LocalCluster(
+        return distributed.Client(scheduler, timeout="30s"), None
+    cluster = distributed.LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
     )
-    client = Client(cluster)
-    client.communique_owns_cluster = True  # closed with the client
-    return client
+    return distributed.Client(cluster), cluster
 
 
-def _close(client: Any) -> None:
-    cluster = client.cluster if getattr(client, "communique_owns_cluster", False) else None
+def _close(client: Any, cluster: Any) -> None:
     client.close()
     if cluster is not None:
         cluster.close()
@@ -133,14 +132,14 @@ def use_engine(engine: Engine = "process", scheduler: str | None = None, *, work
     LocalCluster of ``workers`` processes) serves them all and is closed on the way out."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    client = dask_client(scheduler, workers) if engine == "dask" else None
+    client, cluster = dask_client(scheduler, workers) if engine == "dask" else (None, None)
     token = _settings.set(EngineSettings(engine, scheduler, client))
     try:
         yield
     finally:
         _settings.reset(token)
         if client is not None:
-            _close(client)
+            _close(client, cluster)
 
 
 def ordered_map(
@@ -219,7 +218,7 @@ def _on_dask(
     task: Callable[[C, T], R], batches: Iterator[list[T]], setup: Callable[[], C], settings: EngineSettings, jobs: int
 ) -> Iterator[R]:
     own = settings.client is None  # a map outside use_engine makes (and closes) its own client
-    client = dask_client(settings.scheduler, jobs) if own else settings.client
+    client, cluster = dask_client(settings.scheduler, jobs) if own else (settings.client, None)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         key = uuid.uuid4().hex  # names this map's per-worker context
@@ -240,4 +239,4 @@ def _on_dask(
             raise
     finally:
         if own:
-            _close(client)
+            _close(client, cluster)
