@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
+from communique.annotate.records import record_valid, trusted_document
 from communique.annotate.validate import FileReport, find_annotation_files, validate_file
 from communique.corpus.store import CorpusStore, CorpusView
 from communique.io.parallel import current_engine, ordered_map
@@ -77,6 +78,22 @@ def _corpus_of(corpus: Path | CorpusStore, jobs: int) -> Path | CorpusStore:
     return Path(corpus)
 
 
+def _validated_once(path: Path, store: CorpusStore) -> FileReport:
+    """The file's report: from its validation record when one vouches for these bytes and this corpus
+    document (parse only), else from validating it (and recording it when it is valid)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return validate_file(path, store)  # which reports the unreadable file
+    document = trusted_document(raw, path.suffix, store)
+    if document is not None:
+        return FileReport(str(path), [], document)
+    report = validate_file(path, store)
+    if report.document is not None and report.sha256 is not None:
+        record_valid(report.sha256, path.suffix, report.document.document_id, store)
+    return report
+
+
 def _validate_batch(
     work: Callable[[C, Iterator[Validated]], R], context: tuple[CorpusStore, C], files: list[Path]
 ) -> _Outcome[R]:
@@ -87,7 +104,7 @@ def _validate_batch(
 
     def check(path: Path) -> FileReport:
         nonlocal failed
-        report = validate_file(path, store)
+        report = _validated_once(path, store)
         document = report.document
         outcome.files.append((report.path, report.errors, document.document_id if document else None))
         failed = failed or not report.ok

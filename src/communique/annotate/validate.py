@@ -16,6 +16,7 @@ Line and column numbers are looked up only for files that have problems (parse f
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,6 +33,7 @@ from communique.annotate.checks import (
     kind_of,
     structure_issues,
 )
+from communique.annotate.records import record_valid
 from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
 from communique.io.parallel import ordered_map
@@ -50,6 +52,7 @@ class FileReport:
     path: str
     issues: list[Issue] = field(default_factory=list)
     document: AnnotatedDocument | None = None
+    sha256: str | None = None  # of the bytes validated: what a validation record is keyed by
 
     @property
     def errors(self) -> list[Issue]:
@@ -83,7 +86,10 @@ def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileRepo
 
 
 def _file_issues(store: CorpusStore, path: Path) -> list[Issue]:
-    return validate_file(path, store).issues
+    report = validate_file(path, store)
+    if report.document is not None and report.sha256 is not None:  # valid: export and bench may trust it
+        record_valid(report.sha256, path.suffix, report.document.document_id, store)
+    return report.issues
 
 
 def validate_issues(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[list[Issue]]:
@@ -109,7 +115,7 @@ def validate_file(path: Path, store: CorpusStore) -> FileReport:
         locator = Locator(text)
         issues = [i.located(name, *locator.find(parse_path(i.path))) for i in issues]
         issues.sort(key=lambda i: (i.line or 0, i.column or 0))  # stable: same-place issues keep check order
-    return FileReport(name, issues, document)
+    return FileReport(name, issues, document, hashlib.sha256(raw).hexdigest())
 
 
 def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], AnnotatedDocument | None]:

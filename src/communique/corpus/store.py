@@ -6,6 +6,7 @@ Later stages read corpus documents only through here. :class:`CorpusLike` is wha
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -173,7 +174,7 @@ class CorpusStore:
         self.get = lru_cache(maxsize=8)(self._load)
         self.view = lru_cache(maxsize=8)(self._load_view)
         self.text = lru_cache(maxsize=8)(self._load_text)
-        self._raw = lru_cache(maxsize=8)(self._load_raw)  # one JSON parse serves text() and view()
+        self._raw = lru_cache(maxsize=8)(self._load_raw)  # one JSON parse serves text(), view() and digest()
 
     def _path(self, document_id: str) -> Path | None:
         path = self.corpus_dir / f"{document_id}.json"
@@ -184,34 +185,42 @@ class CorpusStore:
         path = self._path(document_id)
         return load_corpus_document(path) if path else None
 
-    def _load_raw(self, document_id: str) -> dict[str, Any] | None:
+    def digest(self, document_id: str) -> str | None:
+        """sha256 of the corpus document file's bytes as read (``None`` if there is none): what a validation
+        record pins."""
+        loaded = self._raw(document_id)
+        return loaded[1] if loaded is not None else None
+
+    def _load_raw(self, document_id: str) -> tuple[dict[str, Any], str] | None:
         path = self._path(document_id)
         if path is None:
             return None
         try:
-            data = json.loads(path.read_bytes())
+            raw = path.read_bytes()
+            data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise CorpusUnreadable(path, str(exc)) from None
         missing = [k for k in CORPUS_KEYS if not isinstance(data, dict) or k not in data]
         if missing:
             raise CorpusUnreadable(path, f"missing {', '.join(missing)}")
-        return cast(dict[str, Any], data)
+        return cast(dict[str, Any], data), hashlib.sha256(raw).hexdigest()
 
     def _load_view(self, document_id: str) -> CorpusView | None:
         """A fast read-only view with the same attributes (for exports of large corpora)."""
-        data = self._raw(document_id)
-        if data is None:
+        loaded = self._raw(document_id)
+        if loaded is None:
             return None
         try:
-            return corpus_view(data)
+            return corpus_view(loaded[0])
         except (ValueError, TypeError, KeyError) as exc:
             raise CorpusUnreadable(self.corpus_dir / f"{document_id}.json", str(exc)) from None
 
     def _load_text(self, document_id: str) -> CorpusText | None:
         # generated files, checked by `corpus build --check`: read without validating every token
-        data = self._raw(document_id)
-        if data is None:
+        loaded = self._raw(document_id)
+        if loaded is None:
             return None
+        data = loaded[0]
         paragraphs = data["paragraphs"]
         try:
             if isinstance(paragraphs, dict):  # the compact form: offset arrays
