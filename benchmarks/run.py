@@ -9,7 +9,7 @@ so that its peak resident memory (RSS) can be read from the operating system:
     validate       communique validate --jobs J          anchor: jsonschema alone on the same JSON
     export         communique export hf --jobs J         anchor: writing the same rows with pyarrow
     load           datasets.load_dataset of the export   anchor: reading the same parquet with pyarrow
-    bench          communique bench                      anchor: nervaluate on the same mention spans
+    bench          communique bench --summary-only       anchor: nervaluate on the same mention spans
 
 then, at the largest size, validate and bench with ``--engine dask`` on a LocalCluster of 1 and then 2
 worker processes (started beforehand, so the cluster's start-up is not counted) and the per-task overhead of
@@ -179,6 +179,7 @@ def measure_size(n: int, work: Path, jobs: int) -> dict[str, tuple[Measure, Meas
                 str(folder / "corpus"),
                 "--format",
                 "json",
+                "--summary-only",
                 "--out",
                 str(folder / "bench.json"),
                 "--jobs",
@@ -235,6 +236,7 @@ def measure_dask(n: int, work: Path) -> dict[str, float]:
                     str(folder / "corpus"),
                     "--format",
                     "json",
+                    "--summary-only",
                     "--out",
                     str(folder / f"bench-dask{workers}.json"),
                     *address,
