@@ -99,6 +99,8 @@ def run(command: list[str]) -> Measure:
         printed = out.read().decode()
     inner = json.loads(printed.strip().splitlines()[-1])["seconds"] if command[1:2] == [str(ANCHORS)] else None
     peak_mb = max(peak / 2**20, usage.ru_maxrss / 1024)  # Linux reports ru_maxrss in KiB
+    # progress on stderr as each stage ends, so a long run shows (and keeps in its log) what it has measured
+    print(f"  {seconds:8.2f} s {peak_mb:7.0f} MB  {' '.join(command[1:4])} …", file=sys.stderr, flush=True)
     return Measure(seconds, peak_mb, inner)
 
 
