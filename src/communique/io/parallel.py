@@ -205,7 +205,8 @@ _dask_contexts: OrderedDict[str, Any] = OrderedDict()
 DASK_CONTEXTS_KEPT = 4
 
 
-def _run_dask_batch(key: str, task: Callable[[C, T], R], setup: Callable[[], C], batch: list[T]) -> list[R]:
+def _run_dask_batch(key: str, work: tuple[Callable[[C, T], R], Callable[[], C]], batch: list[T]) -> list[R]:
+    task, setup = work
     if key not in _dask_contexts:
         _dask_contexts[key] = setup()
         while len(_dask_contexts) > DASK_CONTEXTS_KEPT:
@@ -222,17 +223,19 @@ def _on_dask(
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         key = uuid.uuid4().hex  # names this map's per-worker context
-        run = partial(_run_dask_batch, key, task, setup)
+        # the task and setup (which may carry a large index) go to every worker once, not with every batch;
+        # a worker that replaces a dead one fetches them from another
+        [work] = client.scatter([(task, setup)], broadcast=True, hash=False)
         pending: deque[Any] = deque()
         try:
             # pure=False: identical batches of two maps are different work; retries only for errors
             # raised by a task — a worker that dies is handled by the scheduler, which reruns its tasks
             for chunk in islice(batches, workers * WINDOW_PER_JOB):
-                pending.append(client.submit(run, chunk, pure=False))
+                pending.append(client.submit(_run_dask_batch, key, work, chunk, pure=False))
             while pending:
                 results = pending.popleft().result()
                 for chunk in islice(batches, 1):
-                    pending.append(client.submit(run, chunk, pure=False))
+                    pending.append(client.submit(_run_dask_batch, key, work, chunk, pure=False))
                 yield from results
         except BaseException:
             client.cancel(list(pending))
