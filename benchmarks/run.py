@@ -112,7 +112,9 @@ def anchor(*args: str) -> list[str]:
     return [sys.executable, str(ANCHORS), *args]
 
 
-def measure_size(n: int, work: Path, jobs: int) -> dict[str, tuple[Measure, Measure | None]]:
+def measure_size(
+    n: int, work: Path, jobs: int, only: set[str] | None = None
+) -> dict[str, tuple[Measure, Measure | None]]:
     folder = work / f"n{n}"
     marker = folder / ".complete"
     if not marker.exists():
@@ -123,78 +125,88 @@ def measure_size(n: int, work: Path, jobs: int) -> dict[str, tuple[Measure, Meas
     shutil.rmtree(folder / "rebuilt", ignore_errors=True)
     shutil.rmtree(folder / "records", ignore_errors=True)  # validate makes them; export and bench trust them
     ENV["COMMUNIQUE_RECORDS"] = str(folder / "records")
-    results["corpus build"] = (
-        run(
-            communique(
-                "corpus",
-                "build",
-                "--seeds",
-                str(folder / "seeds"),
-                "--corpus",
-                str(folder / "rebuilt"),
-                "--jobs",
-                str(jobs),
-            )
-        ),
-        None,
-    )
-    results["validate"] = (
-        run(
-            communique("validate", str(folder / "annotations"), "--corpus", str(folder / "corpus"), "--jobs", str(jobs))
-        ),
-        run(anchor("jsonschema", str(folder / "annotations"), str(ROOT / "schema" / "annotation.schema.json"))),
-    )
-    results["export"] = (
-        run(
-            communique(
-                "export",
-                "hf",
-                "--annotations",
-                str(folder / "annotations"),
-                "--corpus",
-                str(folder / "corpus"),
-                "--out",
-                str(folder / "hf"),
-                "--passes",
-                "",
-                "--no-verify",
-                "--jobs",
-                str(jobs),
-            )
-        ),
-        run(anchor("pyarrow-write", str(folder / "hf"), str(folder / "floor"))),
-    )
+    if only is None or "corpus build" in only:
+        results["corpus build"] = (
+            run(
+                communique(
+                    "corpus",
+                    "build",
+                    "--seeds",
+                    str(folder / "seeds"),
+                    "--corpus",
+                    str(folder / "rebuilt"),
+                    "--jobs",
+                    str(jobs),
+                )
+            ),
+            None,
+        )
+    if only is None or "validate" in only:
+        results["validate"] = (
+            run(
+                communique(
+                    "validate", str(folder / "annotations"), "--corpus", str(folder / "corpus"), "--jobs", str(jobs)
+                )
+            ),
+            run(anchor("jsonschema", str(folder / "annotations"), str(ROOT / "schema" / "annotation.schema.json")))
+            if only is None or "jsonschema" in only
+            else None,
+        )
+    if only is None or "export" in only:
+        results["export"] = (
+            run(
+                communique(
+                    "export",
+                    "hf",
+                    "--annotations",
+                    str(folder / "annotations"),
+                    "--corpus",
+                    str(folder / "corpus"),
+                    "--out",
+                    str(folder / "hf"),
+                    "--passes",
+                    "",
+                    "--no-verify",
+                    "--jobs",
+                    str(jobs),
+                )
+            ),
+            run(anchor("pyarrow-write", str(folder / "hf"), str(folder / "floor"))),
+        )
     shutil.rmtree(folder / "cache", ignore_errors=True)
-    results["load"] = (
-        run(anchor("load-dataset", str(folder / "hf"), str(folder / "cache"))),
-        run(anchor("pyarrow-read", str(folder / "hf"))),
-    )
-    results["bench"] = (
-        run(
-            communique(
-                "bench",
-                "--pred",
-                str(folder / "predictions.jsonl"),
-                "--gold",
-                str(folder / "annotations"),
-                "--corpus",
-                str(folder / "corpus"),
-                "--format",
-                "json",
-                "--summary-only",
-                "--out",
-                str(folder / "bench.json"),
-                "--jobs",
-                str(jobs),
-            )
-        ),
-        None,
-    )
+    if only is None or "load" in only:
+        results["load"] = (
+            run(anchor("load-dataset", str(folder / "hf"), str(folder / "cache"))),
+            run(anchor("pyarrow-read", str(folder / "hf"))),
+        )
+    if only is None or "bench" in only:
+        results["bench"] = (
+            run(
+                communique(
+                    "bench",
+                    "--pred",
+                    str(folder / "predictions.jsonl"),
+                    "--gold",
+                    str(folder / "annotations"),
+                    "--corpus",
+                    str(folder / "corpus"),
+                    "--format",
+                    "json",
+                    "--summary-only",
+                    "--out",
+                    str(folder / "bench.json"),
+                    "--jobs",
+                    str(jobs),
+                )
+            ),
+            None,
+        )
     # identical inputs: the mention spans alone, scored under the four SemEval schemas by both
-    results["mention scoring"] = (
-        run(anchor("mentions", str(folder / "annotations"), str(folder / "predictions.jsonl"))),
-        run(anchor("nervaluate", str(folder / "annotations"), str(folder / "predictions.jsonl"))),
-    )
+    if only is None or "mention scoring" in only:
+        results["mention scoring"] = (
+            run(anchor("mentions", str(folder / "annotations"), str(folder / "predictions.jsonl"))),
+            run(anchor("nervaluate", str(folder / "annotations"), str(folder / "predictions.jsonl"))),
+        )
     return results
 
 
@@ -278,7 +290,7 @@ def report(all_results: dict[int, dict[str, tuple[Measure, Measure | None]]], jo
             own = main.inner if main.inner is not None else main.seconds
             lines.append(
                 f"| {n:,} | {stage} | {_fmt(own)} | {_fmt(own / n * 1000)} | {_fmt(n / own, 0)} | "
-                f"{_fmt(main.peak_mb, 0)} | {anchor_names.get(stage, '–')} | {_fmt(ref)} | "
+                f"{_fmt(main.peak_mb, 0)} | {anchor_names.get(stage, '–') if anc else '–'} | {_fmt(ref)} | "
                 f"{_fmt(None if ref is None else own / ref)} |"
             )
     return "\n".join(lines) + "\n\n" + targets(all_results)
@@ -311,11 +323,12 @@ def targets(all_results: dict[int, dict[str, tuple[Measure, Measure | None]]]) -
         f"| export within 3x of the pyarrow floor (N={big:,}) | {export_ratio:.2f}x | "
         f"{'yes' if export_ratio <= 3 else 'no'} |"
     )
-    bench_ratio = r["mention scoring"][0].inner / r["mention scoring"][1].inner
-    out.append(
-        f"| bench's mention scoring faster than nervaluate on the same spans (N={big:,}) | {bench_ratio:.2f}x | "
-        f"{'yes' if bench_ratio < 1 else 'no'} |"
-    )
+    if "mention scoring" in r:
+        bench_ratio = r["mention scoring"][0].inner / r["mention scoring"][1].inner
+        out.append(
+            f"| bench's mention scoring faster than nervaluate on the same spans (N={big:,}) | {bench_ratio:.2f}x | "
+            f"{'yes' if bench_ratio < 1 else 'no'} |"
+        )
     total = r["validate"][0].seconds + r["export"][0].seconds + r["bench"][0].seconds
     out.append(
         f"| validate + export + bench of N={big:,} under 90 s | {total:.0f} s | {'yes' if total < 90 else 'no'} |"
@@ -323,11 +336,11 @@ def targets(all_results: dict[int, dict[str, tuple[Measure, Measure | None]]]) -
     return "\n".join(out)
 
 
-def scale_targets(n: int, stored: int, text: int, dask: dict[str, float]) -> str:
+def scale_targets(big: int, stored: int, text: int, n: int, dask: dict[str, float]) -> str:
     out = ["| target | measured | met |", "|---|---|---|"]
     ratio = stored / text
     out.append(
-        f"| corpus bytes within 3x of its text's (N={n:,}: {stored / 2**20:.1f} MB for {text / 2**20:.1f} MB) "
+        f"| corpus bytes within 3x of its text's (N={big:,}: {stored / 2**20:.1f} MB for {text / 2**20:.1f} MB) "
         f"| {ratio:.2f}x | {'yes' if ratio <= 3 else 'no'} |"
     )
     for stage in ("validate", "bench"):
@@ -409,20 +422,29 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--work", default=str(ROOT / "dist" / "bench"), help="scratch folder (default: dist/bench)")
     parser.add_argument("--write", action="store_true", help="write the results into benchmarks/README.md")
+    parser.add_argument("--dask-size", type=int, help="N for the dask figures (default: the largest size; synthesised)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="STAGE",
+        help="measure only these stages (e.g. validate export bench; add jsonschema for validate's anchor)",
+    )
     args = parser.parse_args()
     all_results = {}
     for n in args.sizes:
         print(f"N = {n:,} …", file=sys.stderr, flush=True)
-        all_results[n] = measure_size(n, Path(args.work), args.jobs)
+        all_results[n] = measure_size(n, Path(args.work), args.jobs, set(args.only) if args.only else None)
     big = max(args.sizes)
-    print(f"dask at N = {big:,} …", file=sys.stderr, flush=True)
-    dask = measure_dask(big, Path(args.work))
+    on_dask = args.dask_size or big
+    print(f"dask at N = {on_dask:,} …", file=sys.stderr, flush=True)
+    dask = measure_dask(on_dask, Path(args.work))
     stored, text_bytes = corpus_bytes(Path(args.work) / f"n{big}")
+    peak = all_results[big]["bench"][0].peak_mb
     text = (
         f"Machine: {machine(args.jobs)}.\n\n{report(all_results, args.jobs)}\n\n"
-        f"{scale_targets(big, stored, text_bytes, dask)}\n\n"
+        f"{scale_targets(big, stored, text_bytes, on_dask, dask)}\n\n"
         f"### 10 million documents, on paper\n\n"
-        f"{estimate(big, Path(args.work) / f'n{big}', stored, dask, all_results[big]['bench'][0].peak_mb)}"
+        f"{estimate(on_dask, Path(args.work) / f'n{on_dask}', stored * on_dask // big, dask, peak)}"
     )
     print(text)
     if args.write:
