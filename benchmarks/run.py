@@ -356,7 +356,7 @@ def scale_targets(big: int, stored: int, text: int, n: int, dask: dict[str, floa
     return "\n".join(out)
 
 
-def estimate(n: int, folder: Path, stored: int, dask: dict[str, float], jobs_peak_mb: float) -> str:
+def estimate(n: int, folder: Path, stored: int, dask: dict[str, float], jobs_peak_mb: float, big: int) -> str:
     """On paper: workers for a 10-million-document validate + bench in one hour, and what limits it first."""
     docs, hour = 10_000_000, 3600.0
     per_doc = (dask["validate 1"] + dask["bench 1"]) / n  # seconds of one worker per document, both commands
@@ -380,11 +380,11 @@ def estimate(n: int, folder: Path, stored: int, dask: dict[str, float], jobs_pea
         f"{read / hour / 2**20:,.0f} MB/s sustained from the object store across the cluster — "
         f"{read / hour / 2**20 / max(1, workers):.2f} MB/s per worker.\n"
         f"- *Memory*: a worker holds one batch (a few documents and their corpus views, plus bench's per-unit "
-        f"counts); the whole `--jobs 2` bench process tree peaked at {jobs_peak_mb:,.0f} MB at N={n:,}. "
+        f"counts); the whole `--jobs 2` bench process tree peaked at {jobs_peak_mb:,.0f} MB at N={big:,}. "
         f"What grows with N is held by the client, not the workers: bench keeps one vector of counts per "
         f"resampling unit for the bootstrap (and validate the id of every document, to refuse duplicates), so "
         f"at 10 million documents the client's memory, not the workers', is the first limit (not measured "
-        f"here: extrapolate from the bench peaks at N=1,000 and N={n:,} above).\n"
+        f"here: extrapolate from the bench peaks of the sizes above).\n"
     )
 
 
@@ -444,7 +444,7 @@ def main() -> None:
         f"Machine: {machine(args.jobs)}.\n\n{report(all_results, args.jobs)}\n\n"
         f"{scale_targets(big, stored, text_bytes, on_dask, dask)}\n\n"
         f"### 10 million documents, on paper\n\n"
-        f"{estimate(on_dask, Path(args.work) / f'n{on_dask}', stored * on_dask // big, dask, peak)}"
+        f"{estimate(on_dask, Path(args.work) / f'n{on_dask}', stored * on_dask // big, dask, peak, big)}"
     )
     print(text)
     if args.write:
