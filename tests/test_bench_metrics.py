@@ -11,7 +11,7 @@ from communique.bench import compare, score
 from communique.corpus.splits import split_of, unit_at
 from communique.io.parse import parse_yaml
 
-from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD
+from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, SEED_GOLD
 
 MINIMAL = FIXTURES / "valid" / "minimal.yaml"
 
@@ -176,7 +176,7 @@ def test_split_restricts_gold_and_predictions():
 
 
 def test_bootstrap_is_seeded_and_brackets_the_score(minimal, prediction):
-    gold = load_annotations(GOLD, CORPUS)
+    gold = load_annotations(SEED_GOLD, CORPUS)
     baseline = [prediction]
     first = score(gold, baseline, corpus=CORPUS, samples=200, seed=7).report["metrics"]
     again = score(gold, baseline, corpus=CORPUS, samples=200, seed=7).report["metrics"]

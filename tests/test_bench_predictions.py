@@ -12,7 +12,7 @@ from communique.bench import PredictedDocument, parse_predictions, read_predicti
 from communique.io.parse import parse_yaml
 from communique.schema.errors import Severity
 
-from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD
+from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, SEED_GOLD
 
 PREDICTIONS = FIXTURES / "predictions"
 INVALID = sorted((PREDICTIONS / "invalid").glob("*.jsonl"))
@@ -159,7 +159,7 @@ def test_gold_problems_refuse_to_score():
 
 
 def test_documents_given_as_models_are_read_like_lines():
-    (gold,) = load_annotations(GOLD, CORPUS)
+    (gold,) = load_annotations(SEED_GOLD, CORPUS)
     as_model = PredictedDocument.model_validate(gold.model_dump())
     assert (
         score([gold], [as_model], corpus=CORPUS, samples=5).headline

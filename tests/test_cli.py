@@ -32,6 +32,9 @@ KEYS = {
     "synth": {"out", "documents", "seed", "error_rate", "predictions"},
     "export hf": {"out", "parquet_files", "verified", "rows"},
     "export brat": {"out", "documents"},
+    "export label-studio": {"out", "tasks", "pre_annotations", "left_out"},
+    "import label-studio": {"out", "written"},
+    "import brat": {"out", "written"},
     "bench": {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"},
     "extract": {"method", "documents"},
     "convert": {"from", "documents"},
@@ -98,7 +101,13 @@ def test_every_command_offers_text_and_json():
     assert lacking == [], f"commands without --format text|json (default text); see CONTRIBUTING.md: {lacking}"
 
 
-@pytest.mark.parametrize("command", ["validate", "anchor", "bench", "corpus build", "export hf", "export brat"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        *("validate", "anchor", "bench", "corpus build", "export hf", "export brat"),
+        *("export label-studio", "import label-studio", "import brat"),
+    ],
+)
 def test_commands_reporting_problems_in_files_offer_github(command: str):
     assert "github" in _format_choices(_leaf_parsers(build_parser())[command])
 

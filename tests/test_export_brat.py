@@ -20,7 +20,7 @@ from communique.cli.main import main
 from communique.export.brat import annotation_conf
 from communique.schema.models import CommitmentKind, MentionForm, QuoteKind, labels
 
-from .conftest import CORPUS, DOC_ID, GOLD, ROOT
+from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_reader_understands_every_line(parsed):
 
 
 def test_round_trip_rebuilds_the_gold(parsed):
-    gold = load_annotations(GOLD, CORPUS)[0]
+    gold = load_annotations(SEED_GOLD, CORPUS)[0]
     corpus_text = load_corpus_document(CORPUS / f"{DOC_ID}.json").text
     _, annotations = parsed
     entities = {a.id: a for a in annotations if isinstance(a, EntityAnnotation)}

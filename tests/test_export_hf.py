@@ -25,7 +25,7 @@ from communique.io import folder as folder_module
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import QuoteKind, labels
 
-from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
+from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT, SEED_GOLD
 
 LOADER = r"""
 import json, sys
@@ -307,7 +307,7 @@ def test_croissant_metadata_is_valid_with_real_checksums(exported):
     dataset = mlc.Dataset(jsonld=str(exported / "croissant.json"))
     assert {rs.name for rs in dataset.metadata.record_sets} == {c.name for c in CONFIGS}
     records = list(dataset.records(record_set="quotes"))
-    assert len(records) == len(load_annotations(GOLD, CORPUS)[0].quotes)
+    assert len(records) == len(load_annotations(SEED_GOLD, CORPUS)[0].quotes)
 
 
 def test_main_command_prints_split_sizes(tmp_path, capsys):

@@ -14,7 +14,7 @@ import pytest
 from communique import CATALOGUE, CommuniqueError, load_annotations, validate_paths
 from communique.cli.main import main
 
-from .conftest import CORPUS, FIXTURES, GOLD, ROOT
+from .conftest import CORPUS, FIXTURES, GOLD, ROOT, SEED_GOLD
 
 # JSON cannot hold the "# expect:" comment: JSON fixtures name their expectation here
 JSON_EXPECTATIONS = {"trailing-comma.json": ("json-syntax", "$")}
@@ -72,7 +72,7 @@ def test_text_only_spans_resolve_and_warn():
 
 
 def test_gold_is_valid_and_loads():
-    (gold,) = load_annotations(GOLD, CORPUS)
+    (gold,) = load_annotations(SEED_GOLD, CORPUS)
     assert gold.document_id == "iran-pakistan-military-talks"
     assert len(gold.officials) >= 4 and gold.quotes and gold.meetings and gold.commitments
 

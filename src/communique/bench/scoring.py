@@ -47,7 +47,7 @@ from communique.bench.outcomes import document_outcomes
 from communique.bench.predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
 from communique.bench.randomisation import RANDOMISATION, comparison_warnings, randomisation_p
 from communique.bench.references import resolve_span_refs
-from communique.corpus.splits import SPLITS, split_of, unit_at, unit_id
+from communique.corpus.splits import SPLITS, Splitter, unit_at, unit_id
 from communique.corpus.store import CorpusLike, CorpusStore, CorpusView
 from communique.io.parallel import current_engine
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
@@ -120,6 +120,7 @@ def score(
     *,
     corpus: PathLike = "corpus",
     split: str | None = None,
+    splitter: Splitter | None = None,
     samples: int = SAMPLES,
     seed: int = SEED,
     jobs: int = 1,
@@ -137,7 +138,7 @@ def score(
     puts per-document and per-section scores and every item's outcome in the report (``per_document``,
     ``outcomes``; ``None`` without it): they grow with the corpus, so the CLI collects them only for JSON
     and HTML output."""
-    run = _run(gold, predictions, corpus, split, jobs, min_confidence, details)
+    run = _run(gold, predictions, corpus, _selection(split, splitter), jobs, min_confidence, details)
     resamples = Resamples.draw(run.units, samples, seed)
     return _result(run, resamples, split, samples, seed)
 
@@ -149,6 +150,7 @@ def compare(
     *,
     corpus: PathLike = "corpus",
     split: str | None = None,
+    splitter: Splitter | None = None,
     samples: int = SAMPLES,
     seed: int = SEED,
     jobs: int = 1,
@@ -156,8 +158,9 @@ def compare(
 ) -> Comparison:
     """Paired comparison of system ``b`` against system ``a`` on every summary score: a bootstrap interval
     and p-value, and a paired approximate-randomisation p-value; warns when there are too few units."""
-    run_a = _run(gold, a, corpus, split, jobs, min_confidence, details=False)
-    run_b = _run(gold, b, corpus, split, jobs, min_confidence, details=False)
+    selection = _selection(split, splitter)
+    run_a = _run(gold, a, corpus, selection, jobs, min_confidence, details=False)
+    run_b = _run(gold, b, corpus, selection, jobs, min_confidence, details=False)
     units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
@@ -268,7 +271,7 @@ def _score_document(
     gold_doc: AnnotatedDocument,
     corpus_doc: CorpusView | None,
     preds: PredictionStream | _InMemory,
-    split: str | None,
+    split: SplitSelection | None,
     fold: bool,
     min_confidence: float | None = None,
     details: bool = True,
@@ -338,7 +341,7 @@ def _score_document(
     sections = [
         unit_id(corpus_doc.id, s.index)
         for s in corpus_doc.sections
-        if split is None or split_of(unit_id(corpus_doc.id, s.index)) == split
+        if split is None or split.splitter.split_at(corpus_doc, s.span.start) == split.name
     ]
     unplaced = sorted(u for u in tally.units if u.endswith("#unplaced"))
     units = [*sections, *unplaced]
@@ -386,7 +389,7 @@ def _start(outcome: Mapping[str, Any]) -> int | None:
 
 
 def _sweep(
-    gold: Annotations, pred: Annotations, doc: Any, split: str | None, floor: float | None
+    gold: Annotations, pred: Annotations, doc: Any, split: SplitSelection | None, floor: float | None
 ) -> dict[float, Counter[str]]:
     """The summed counts of one document at every threshold of :data:`SWEEP` (from ``floor`` up)."""
     keep = _keeper(doc, split)
@@ -422,7 +425,7 @@ class _Scoring:
     store: CorpusStore
     pred_path: str
     where: dict[str, tuple[int, int]]
-    split: str | None
+    split: SplitSelection | None
     fold: bool
     min_confidence: float | None
     details: bool
@@ -431,7 +434,7 @@ class _Scoring:
 def _open_scoring(
     pred_path: str,
     where: dict[str, tuple[int, int]],
-    split: str | None,
+    split: SplitSelection | None,
     fold: bool,
     min_confidence: float | None,
     details: bool,
@@ -454,7 +457,7 @@ def _scored_in_parallel(
     files: list[Path],
     preds: PredictionStream,
     corpus: PathLike,
-    split: str | None,
+    split: SplitSelection | None,
     fold: bool,
     jobs: int,
     min_confidence: float | None = None,
@@ -474,13 +477,11 @@ def _run(
     gold: GoldInput,
     predictions: PredictionInput,
     corpus: PathLike,
-    split: str | None,
+    split: SplitSelection | None,
     jobs: int = 1,
     min_confidence: float | None = None,
     details: bool = True,
 ) -> _Run:
-    if split is not None and split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
     store = CorpusStore(Path(corpus))
     preds = _predictions(predictions, store, corpus)
     golds, files, count, gold_name = _golds(gold, store)
@@ -549,6 +550,22 @@ def _run(
     )
 
 
+@dataclass(frozen=True)
+class SplitSelection:
+    """Score only the items of one split, assigned by the split policy in force (``splitter``)."""
+
+    name: str
+    splitter: Splitter
+
+
+def _selection(split: str | None, splitter: Splitter | None) -> SplitSelection | None:
+    if split is None:
+        return None
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose from {', '.join(SPLITS)}")
+    return SplitSelection(split, splitter or Splitter())
+
+
 def _unit_of(doc: CorpusLike) -> Callable[[int | None], str]:
     units: dict[int | None, str] = {None: f"{doc.id}#unplaced"}
 
@@ -560,10 +577,10 @@ def _unit_of(doc: CorpusLike) -> Callable[[int | None], str]:
     return unit
 
 
-def _keeper(doc: CorpusLike, split: str | None) -> Callable[[int | None], bool] | None:
+def _keeper(doc: CorpusLike, split: SplitSelection | None) -> Callable[[int | None], bool] | None:
     if split is None:
         return None
-    return lambda start: start is not None and split_of(unit_at(doc, start)) == split
+    return lambda start: start is not None and split.splitter.split_at(doc, start) == split.name
 
 
 def _restrict(side: Annotations, keep: Callable[[int | None], bool]) -> Annotations:

@@ -8,11 +8,21 @@ from typing import Any
 
 from communique.annotate.rewrite import anchor_file
 from communique.annotate.validate import find_annotation_files
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, progress, summary
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    ProjectPath,
+    Reporter,
+    add_format,
+    existing,
+    progress,
+    summary,
+)
 
 
 def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
-    paths, missing = existing(args.paths or ["annotations"])
+    paths, missing = existing(args.paths or [args.project_annotations])
     if missing:
         reporter.problems(missing)
         return reporter.finish(EXIT_USAGE, {"check": args.check, "files": 0, "anchored": []})
@@ -35,7 +45,7 @@ def register(sub: Any) -> None:
     """Add ``anchor`` to the ``communique`` parser's subparsers."""
     anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
     anchor.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
-    anchor.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    anchor.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     anchor.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs anchoring")
     add_format(anchor, github=True)
-    anchor.set_defaults(func=cmd_anchor)
+    anchor.set_defaults(func=cmd_anchor, project_annotations=ProjectPath("annotations"))

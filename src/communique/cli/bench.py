@@ -15,6 +15,7 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    ProjectPath,
     Reporter,
     add_engine,
     add_format,
@@ -22,7 +23,7 @@ from communique.cli.common import (
     positive,
     write_result,
 )
-from communique.corpus.splits import SPLITS
+from communique.corpus.splits import SPLITS, Splitter
 from communique.schema.errors import CommuniqueError, Issue, issue
 
 
@@ -43,9 +44,15 @@ def register(sub: Any) -> None:
         metavar=("A", "B"),
         help="paired bootstrap comparison of two prediction files (is B better than A?)",
     )
-    bench.add_argument("--gold", default="annotations/gold", help="gold file or folder (default: annotations/gold)")
-    bench.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
-    bench.add_argument("--split", choices=SPLITS, help="score only items in the sections of this split")
+    bench.add_argument(
+        "--gold", default=ProjectPath("gold"), help="gold file or folder (default: the project's annotations/gold)"
+    )
+    bench.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    bench.add_argument(
+        "--split",
+        choices=SPLITS,
+        help="score only the items of this split (split by section or by document: see communique.toml)",
+    )
     add_format(bench, github=True, extra=("table", "markdown", "html"))  # "table" is the old name of "text"
     bench.add_argument("--out", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
     bench.add_argument("--samples", type=positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
@@ -91,6 +98,7 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     options = {
         "corpus": args.corpus,
         "split": args.split,
+        "splitter": _splitter(args.gold) if args.split else None,
         "samples": args.samples,
         "seed": args.seed,
         "jobs": args.jobs,
@@ -135,3 +143,13 @@ def _confidence(value: str) -> float:
     if not 0.0 <= number <= 1.0:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
     return number
+
+
+def _splitter(gold: str) -> Splitter:
+    """The split policy of the project (``communique.toml``) for a gold set of this many documents."""
+    from communique.annotate.validate import find_annotation_files
+    from communique.io.project import find_project
+
+    policy = find_project().splits
+    documents = sum(1 for _ in find_annotation_files([Path(gold)]))
+    return Splitter(policy.unit_for(documents), policy.ratios)

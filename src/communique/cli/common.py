@@ -230,6 +230,35 @@ def _engine_of(args: argparse.Namespace) -> AbstractContextManager[None]:
     return use_engine(engine, getattr(args, "scheduler", None), workers=max(1, getattr(args, "jobs", 1) or 1))
 
 
+class ProjectPath(str):
+    """An option's default that names a folder of the project (``corpus``, ``seeds``, ``gold``, ...): resolved by
+    :func:`run` against the ``communique.toml`` found from the current folder upward, as git finds its
+    repository; a path given on the command line is used as it is."""
+
+    __slots__ = ()
+
+
+def resolve_project_paths(args: argparse.Namespace) -> None:
+    """Replace every :class:`ProjectPath` default in ``args`` by the project's folder (relative to the current
+    folder where it lies below it, so messages stay short)."""
+    found: list[Any] = []
+
+    def resolve(value: ProjectPath) -> str:
+        if not found:
+            from communique.io.project import find_project
+
+            found.append(find_project())
+        path = found[0].path(str(value))
+        relative = os.path.relpath(path)
+        return relative if not relative.startswith("..") else str(path)
+
+    for name, value in vars(args).items():
+        if isinstance(value, ProjectPath):
+            setattr(args, name, resolve(value))
+        elif isinstance(value, list) and any(isinstance(v, ProjectPath) for v in value):
+            setattr(args, name, [resolve(v) if isinstance(v, ProjectPath) else v for v in value])
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the parsed command with a :class:`Reporter`; bad input ends in located messages, never a traceback."""
     reporter = Reporter(command_name(args), getattr(args, "format", "text"))
@@ -253,6 +282,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _call(args: argparse.Namespace, reporter: Reporter) -> int:
     try:
+        resolve_project_paths(args)
         if len(inspect.signature(args.func).parameters) == 1:
             # a command written before the Reporter (``cmd(args)``): it runs, but it owes the one interface;
             # tests/test_cli.py names every command without ``--format``

@@ -11,7 +11,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, write_result
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    ProjectPath,
+    Reporter,
+    add_format,
+    existing,
+    write_result,
+)
 from communique.schema.errors import CommuniqueError
 
 FORMAT_NAMES = ("spacy", "textacy", "conll", "hf", "brat", "labelstudio")  # as in bench.convert.FORMATS
@@ -49,6 +58,6 @@ def register(sub: Any) -> None:
     convert.add_argument("input", metavar="INPUT", help="the file (a folder for brat) to convert")
     convert.add_argument("--from", dest="fmt", required=True, choices=FORMAT_NAMES, help="the input's format")
     convert.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
-    convert.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    convert.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(convert, github=True)
     convert.set_defaults(func=cmd_convert)

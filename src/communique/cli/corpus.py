@@ -6,7 +6,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_engine, add_format, progress
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    ProjectPath,
+    Reporter,
+    add_engine,
+    add_format,
+    progress,
+)
 from communique.corpus.build import build_corpus
 from communique.schema.errors import issue
 
@@ -51,8 +60,8 @@ def register(sub: Any) -> None:
     corpus = sub.add_parser("corpus", help="build the corpus from the seeds")
     corpus_sub = corpus.add_subparsers(dest="action", required=True, metavar="ACTION")
     build = corpus_sub.add_parser("build", help="turn every seed into corpus/<id>.json (deterministic)")
-    build.add_argument("--seeds", default="seeds", help="seed folder (default: seeds)")
-    build.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    build.add_argument("--seeds", default=ProjectPath("seeds"), help="seed folder (default: the project's)")
+    build.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is stale")
     build.add_argument("--jobs", type=int, default=1, help="processes to build with (default: 1)")
     add_engine(build)

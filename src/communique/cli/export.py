@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_engine, add_format
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_engine, add_format
 from communique.schema.errors import CommuniqueError
 
 
@@ -74,11 +74,13 @@ def register(sub: Any) -> None:
 
     hf = targets.add_parser("hf", help="parquet configs + dataset card + Croissant, for datasets.load_dataset")
     hf.add_argument("--out", default="dist/hf", help="output folder (default: dist/hf)")
-    hf.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
-    hf.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    hf.add_argument(
+        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
+    )
+    hf.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     hf.add_argument(
         "--passes",
-        default="annotations/passes",
+        default=ProjectPath("passes"),
         help="double-annotation passes for the card's agreement figures ('' for none)",
     )
     hf.add_argument("--max-shard-mb", type=float, default=256, help="shard size limit, MB of Arrow data")
@@ -95,7 +97,13 @@ def register(sub: Any) -> None:
 
     brat = targets.add_parser("brat", help=".txt/.ann standoff per document and annotation.conf")
     brat.add_argument("--out", default="dist/brat", help="output folder (default: dist/brat)")
-    brat.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
-    brat.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    brat.add_argument(
+        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
+    )
+    brat.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(brat, github=True)
     brat.set_defaults(func=cmd_export_brat)
+
+    from communique.cli.tools import register_export as _tools
+
+    _tools(targets)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, write_result
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ProjectPath, Reporter, add_format, write_result
 from communique.schema.errors import issue
 
 
@@ -70,7 +70,7 @@ def register(sub: Any) -> None:
     extract.add_argument(
         "--method", choices=sorted({*METHODS, "llm"}), default="rules", help="extractor (default: rules)"
     )
-    extract.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    extract.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     extract.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
     add_format(extract)
     extract.set_defaults(func=cmd_extract)

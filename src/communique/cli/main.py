@@ -11,7 +11,20 @@ import sys
 from collections.abc import Sequence
 
 from communique import __version__
-from communique.cli import anchor, bench, convert, corpus, export, extract, project, review, schema, synth, validate
+from communique.cli import (
+    anchor,
+    bench,
+    convert,
+    corpus,
+    export,
+    extract,
+    project,
+    review,
+    schema,
+    synth,
+    tools,
+    validate,
+)
 from communique.cli.common import EXIT_OK, run
 
 
@@ -29,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.register(sub)
     synth.register(sub)
     export.register(sub)
+    tools.register(sub)
     convert.register(sub)
     bench.register(sub)
     extract.register(sub)

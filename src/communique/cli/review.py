@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_format, write_result
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format, write_result
 from communique.schema.errors import issue
 from communique.schema.models import AnnotatedDocument
 
@@ -37,7 +37,7 @@ def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
 def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.review.stats import compute_stats, format_stats
 
-    stats = compute_stats(_load(args.paths or ["annotations/gold"], args.corpus))
+    stats = compute_stats(_load(args.paths or [args.project_gold], args.corpus))
     reporter.text(format_stats(stats, args.format))
     return reporter.finish(EXIT_OK, stats)
 
@@ -78,7 +78,7 @@ def register(sub: Any) -> None:
     )
     agree.add_argument("a", metavar="A", help="first pass, the reference (annotation file or folder)")
     agree.add_argument("b", metavar="B", help="second pass (annotation file or folder)")
-    agree.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    agree.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(agree, extra=("markdown",))
     agree.set_defaults(func=cmd_agree)
 
@@ -86,16 +86,18 @@ def register(sub: Any) -> None:
     stats.add_argument(
         "paths", nargs="*", metavar="PATH", help="annotation files or folders (default: annotations/gold)"
     )
-    stats.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    stats.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(stats, extra=("markdown",))
-    stats.set_defaults(func=cmd_stats)
+    stats.set_defaults(func=cmd_stats, project_gold=ProjectPath("gold"))
 
     render = sub.add_parser("render", help="write a self-contained HTML page to review a document's annotations")
     render.add_argument("document", nargs="?", help="document id (default: the only one)")
     render.add_argument("--out", required=True, help="HTML file to write")
     render.add_argument(
-        "--annotations", default="annotations/gold", help="annotation file or folder (default: annotations/gold)"
+        "--annotations",
+        default=ProjectPath("gold"),
+        help="annotation file or folder (default: the project's annotations/gold)",
     )
-    render.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    render.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(render)
     render.set_defaults(func=cmd_render)

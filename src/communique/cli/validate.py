@@ -11,6 +11,7 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
+    ProjectPath,
     Reporter,
     add_engine,
     add_format,
@@ -22,7 +23,7 @@ from communique.schema.errors import Issue, Severity
 
 
 def cmd_validate(args: argparse.Namespace, reporter: Reporter) -> int:
-    paths, missing = existing(args.paths or ["annotations"])
+    paths, missing = existing(args.paths or [args.project_annotations])
     if missing:
         reporter.problems(missing)
         return reporter.finish(EXIT_USAGE, {"files": 0})
@@ -40,9 +41,9 @@ def register(sub: Any) -> None:
     """Add ``validate`` to the ``communique`` parser's subparsers."""
     validate = sub.add_parser("validate", help="check annotation files; report every problem")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
-    validate.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    validate.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(validate, github=True)
     validate.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
     validate.add_argument("--jobs", type=int, default=1, help="processes to validate with (default: 1)")
     add_engine(validate)
-    validate.set_defaults(func=cmd_validate)
+    validate.set_defaults(func=cmd_validate, project_annotations=ProjectPath("annotations"))

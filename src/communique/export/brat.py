@@ -16,12 +16,17 @@ Mapping:
   (``CommitmentContent``), ``Modality`` and ``Time`` arguments and a ``CommitmentKind`` attribute; the
   country it speaks for is in its note.
 
+Notes (``AnnotatorNotes``) carry what brat has no place for, as ``key=value; ...``: the ids, each mention's
+official with the official's attributes, a time's calendar value. The document fields (annotators,
+guidelines version, text hash) go to ``communique.json``. ``communique import brat`` reads all of it back.
+
 Offsets are code points, as brat counts them (it reads text as Unicode). A span that crosses a line
 break is written as fragments, as brat itself does.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,9 +40,11 @@ from communique.schema.models import (
     MeetingStatus,
     Mention,
     MentionForm,
+    Official,
     ParticipantRole,
     QuoteKind,
     Span,
+    TimeExpression,
     labels,
 )
 
@@ -150,6 +157,30 @@ class _Ann:
         self.lines.append(f"{self.next_id('#')}\tAnnotatorNotes {target}\t{one_line(value)}")
 
 
+def note_value(value: str) -> str:
+    """A value in an ``AnnotatorNotes`` ``key=value; ...`` list: as is when that reads back unchanged, else
+    as a JSON string (``communique import brat`` reads both)."""
+    plain = re.fullmatch(r'[^;"\s](?:[^;"\t]*[^;"\s])?', value) and value.splitlines() == [value]
+    return value if plain else json.dumps(value, ensure_ascii=False)
+
+
+def official_note(official: Official) -> str:
+    """The note on each mention: its official and the official's attributes (brat has no place for them)."""
+    fields = [("official", official.id)]
+    for key in ("name", "title", "rank", "country", "organisation", "participation"):
+        value = getattr(official, key)
+        if value is not None:
+            fields.append((key, value))
+    return "; ".join(f"{k}={note_value(v)}" for k, v in fields)
+
+
+def time_textbound(ann: _Ann, time: TimeExpression) -> str:
+    tid = ann.textbound("Time", [time])
+    if time.value is not None:
+        ann.note(tid, f"value={time.value}")
+    return tid
+
+
 def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
     """The .ann standoff text for one document."""
     ann = _Ann(corpus.text)
@@ -159,7 +190,7 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
         for mention in official.mentions:
             tid = ann.textbound("Mention", [mention])
             ann.attribute("Form", tid, mention.form)
-            ann.note(tid, f"official={official.id}" + (f"; name={official.name}" if official.name else ""))
+            ann.note(tid, official_note(official))
             ids.append((mention, tid))
         mention_ids[official.id] = ids
         if len(ids) > 1:
@@ -188,7 +219,7 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
         if meeting.location:
             args.append(("Location", ann.textbound("Location", [meeting.location])))
         if meeting.time:
-            args.append(("Time", ann.textbound("Time", [meeting.time])))
+            args.append(("Time", time_textbound(ann, meeting.time)))
         eid = ann.event("Meeting", trigger, args)
         ann.attribute("Status", eid, meeting.status)
         ann.note(eid, f"meeting={meeting.id}")
@@ -201,7 +232,7 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
         if c.modality:
             args.append(("Modality", ann.textbound("Modality", [c.modality])))
         if c.time:
-            args.append(("Time", ann.textbound("Time", [c.time])))
+            args.append(("Time", time_textbound(ann, c.time)))
         eid = ann.event("Commitment", trigger, args)
         ann.attribute("CommitmentKind", eid, c.kind)
         notes = [
@@ -212,6 +243,18 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
     return "\n".join(ann.lines) + "\n"
 
 
+#: The document fields brat has no place for (brat ignores files other than .txt, .ann and .conf).
+DOCUMENTS_FILE = "communique.json"
+
+
+def document_fields(doc: AnnotatedDocument) -> dict[str, object]:
+    return {
+        "text_sha256": doc.text_sha256,
+        "guidelines_version": doc.guidelines_version,
+        "annotators": list(doc.annotators),
+    }
+
+
 def export_brat(pairs: Iterable[tuple[AnnotatedDocument, CorpusLike]], out: Path) -> int:
     """Write the brat files for every document; returns how many documents were written.
 
@@ -220,13 +263,16 @@ def export_brat(pairs: Iterable[tuple[AnnotatedDocument, CorpusLike]], out: Path
     :func:`communique.io.folder.replace_folder` for which folders may be replaced.
     """
     count = 0
+    documents: dict[str, dict[str, object]] = {}
 
     def write(staging: Path) -> None:
         nonlocal count
         for doc, corpus in pairs:
             write_atomic(staging / f"{doc.document_id}.txt", corpus.text.encode("utf-8"))
             write_atomic(staging / f"{doc.document_id}.ann", render_ann(doc, corpus))
+            documents[doc.document_id] = document_fields(doc)
             count += 1
+        write_atomic(staging / DOCUMENTS_FILE, json.dumps(documents, ensure_ascii=False, indent=2) + "\n")
         write_atomic(staging / "annotation.conf", annotation_conf())
         write_atomic(staging / "visual.conf", VISUAL_CONF)
 

@@ -26,6 +26,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from communique.annotate.load import Validated, map_validated
-from communique.corpus.splits import split_of, unit_id
+from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusStore
 from communique.export.features import make_encoder
-from communique.export.rows import CONFIGS, SPLITS_OF
+from communique.export.rows import CONFIGS, SECTIONS, SPLITS_OF
 from communique.io.folder import replace_folder
 from communique.review.stats import count_document
 
@@ -82,23 +83,31 @@ class ChunkResult:
 Encoders = dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
 
 
-def make_encoders(store: CorpusStore) -> Encoders:
-    """The row encoder of every config; made once per worker."""
-    return {c.name: make_encoder(c.features) for c in CONFIGS}
+@dataclass(frozen=True)
+class ChunkContext:
+    """What every worker needs: the row encoder of every config, and the split policy in force."""
+
+    encoders: Encoders
+    splitter: Splitter
 
 
-def build_chunk(encoders: Encoders, valid: Iterator[Validated]) -> ChunkResult:
+def make_context(splitter: Splitter, store: CorpusStore) -> ChunkContext:
+    """The worker context; made once per worker."""
+    return ChunkContext({c.name: make_encoder(c.features) for c in CONFIGS}, splitter)
+
+
+def build_chunk(context: ChunkContext, valid: Iterator[Validated]) -> ChunkResult:
     """Turn the rows of a chunk of valid documents into one Arrow table per config/split."""
     result = ChunkResult()
     rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for doc, corpus in ((v.document, v.corpus) for v in valid):
         result.counts.append((doc.document_id, count_document(doc)))
-        result.units_per_split.update(split_of(unit_id(corpus.id, s.index)) for s in corpus.sections)
+        result.units_per_split.update(context.splitter.split_of(u) for u in context.splitter.units(corpus))
         result.guidelines_versions.add(doc.guidelines_version)
         result.metadata.append((dict(corpus.metadata), list(doc.annotators)))
         for config in CONFIGS:
-            encode = encoders[config.name]
-            for split, row in config.rows(doc, corpus):
+            encode = context.encoders[config.name]
+            for split, row in config.rows(doc, corpus, context.splitter):
                 rows.setdefault((config.name, split), []).append(encode(row))
     for config in CONFIGS:
         for split in SPLITS_OF[config.name]:
@@ -109,13 +118,16 @@ def build_chunk(encoders: Encoders, valid: Iterator[Validated]) -> ChunkResult:
     return result
 
 
-def build_chunks(files: list[Path], corpus_dir: Path, jobs: int) -> Iterator[ChunkResult]:
+def build_chunks(
+    files: list[Path], corpus_dir: Path, jobs: int, splitter: Splitter = SECTIONS
+) -> Iterator[ChunkResult]:
     """Validate the annotation files and build their chunks, in chunk order, in ``jobs`` processes.
 
     Raises :class:`~communique.schema.errors.CommuniqueError` with every problem (after the last file);
     no chunk is yielded once a problem has been found.
     """
-    return map_validated(files, Path(corpus_dir), build_chunk, setup=make_encoders, jobs=jobs, batch=CHUNK_DOCS)
+    setup = partial(make_context, splitter)
+    return map_validated(files, Path(corpus_dir), build_chunk, setup=setup, jobs=jobs, batch=CHUNK_DOCS)
 
 
 class ShardWriter:

@@ -21,7 +21,7 @@ from typing import Any
 
 import datasets
 
-from communique.corpus.splits import split_of, unit_at
+from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusLike
 from communique.export.features import bio_tags, feature_for, features_for
 from communique.schema.models import (
@@ -38,6 +38,8 @@ from communique.schema.models import (
 )
 
 Row = dict[str, Any]
+#: the split policy of a small corpus (and the default): by section
+SECTIONS = Splitter()
 
 SPAN = {"start": datasets.Value("int64"), "end": datasets.Value("int64"), "text": datasets.Value("string")}
 TIME = {**SPAN, "value": datasets.Value("string")}
@@ -60,7 +62,7 @@ class Config:
     name: str
     description: str
     features: datasets.Features
-    rows: Callable[[AnnotatedDocument, CorpusLike], Iterator[tuple[str, Row]]]  # (split, row)
+    rows: Callable[[AnnotatedDocument, CorpusLike, Splitter], Iterator[tuple[str, Row]]]  # (split, row)
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -92,10 +94,15 @@ def _rel(span: Span | None, base: int) -> Row | None:
 
 
 def _item(
-    doc: AnnotatedDocument, corpus: CorpusLike, item_id: str, spans: Sequence[Span], passages: _Passages
+    doc: AnnotatedDocument,
+    corpus: CorpusLike,
+    item_id: str,
+    spans: Sequence[Span],
+    passages: _Passages,
+    splitter: Splitter,
 ) -> tuple[str, Row, int]:
     start, end = passages.around(spans)
-    unit = unit_at(corpus, min(s.start for s in spans))
+    unit = splitter.unit_at(corpus, min(s.start for s in spans))
     row = {
         "id": item_id,
         "document_id": doc.document_id,
@@ -103,7 +110,7 @@ def _item(
         "context": corpus.text[start:end],
         "context_start": start,
     }
-    return split_of(unit), row, start
+    return splitter.split_of(unit), row, start
 
 
 def _ref(officials: dict[str, Official], official_id: str | None) -> Row | None:
@@ -116,7 +123,9 @@ def _ref(officials: dict[str, Official], official_id: str | None) -> Row | None:
 # ----------------------------------------------------------------------------------------- configs
 
 
-def document_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
+def document_rows(
+    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+) -> Iterator[tuple[str, Row]]:
     row = doc.model_dump(mode="python")
     row["text"] = corpus.text
     metadata = corpus.metadata
@@ -133,16 +142,18 @@ def _mention_context(sentence: Span, mention: Span) -> tuple[int, int]:
     return start, end
 
 
-def mention_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
+def mention_rows(
+    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+) -> Iterator[tuple[str, Row]]:
     sentence_starts = [s.start for s in corpus.sentences]
     for official in doc.officials:
         for j, mention in enumerate(official.mentions):
             i = max(0, bisect.bisect_right(sentence_starts, mention.start) - 1)
             sentence = corpus.sentences[i] if corpus.sentences else mention
             start, end = _mention_context(sentence, mention)
-            unit = unit_at(corpus, mention.start)
+            unit = splitter.unit_at(corpus, mention.start)
             yield (
-                split_of(unit),
+                splitter.split_of(unit),
                 {
                     "id": f"{official.id}/{j}",
                     "document_id": doc.document_id,
@@ -161,7 +172,7 @@ def mention_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[s
             )
 
 
-def token_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
+def token_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
     """One row per sentence: tokens with IOB2 tags of the official mentions they fall in."""
     tokens_all = corpus.tokens
     token_starts = [t.start for t in tokens_all]
@@ -187,9 +198,9 @@ def token_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str
         lo, hi = bounds[index]
         tokens = tokens_all[lo:hi]
         tags = tags_all[lo:hi]
-        unit = unit_at(corpus, sentence.start)
+        unit = splitter.unit_at(corpus, sentence.start)
         yield (
-            split_of(unit),
+            splitter.split_of(unit),
             {
                 "id": f"s{index}",
                 "document_id": doc.document_id,
@@ -204,11 +215,11 @@ def token_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str
         )
 
 
-def quote_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
+def quote_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
     officials = {o.id: o for o in doc.officials}
     passages = _Passages(corpus)
     for quote in doc.quotes:
-        split, row, base = _item(doc, corpus, quote.id, [*quote.contents, *quote.cues], passages)
+        split, row, base = _item(doc, corpus, quote.id, [*quote.contents, *quote.cues], passages, splitter)
         row.update(
             contents=[_rel(s, base) for s in quote.contents],
             cues=[_rel(s, base) for s in quote.cues],
@@ -220,12 +231,14 @@ def quote_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str
         yield split, row
 
 
-def meeting_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
+def meeting_rows(
+    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+) -> Iterator[tuple[str, Row]]:
     officials = {o.id: o for o in doc.officials}
     passages = _Passages(corpus)
     for meeting in doc.meetings:
         spans = [*meeting.evidence, *(s for s in (meeting.location, meeting.time) if s is not None)]
-        split, row, base = _item(doc, corpus, meeting.id, spans, passages)
+        split, row, base = _item(doc, corpus, meeting.id, spans, passages, splitter)
         row.update(
             participants=[{**_ref(officials, p.official_id), "role": p.role} for p in meeting.participants],  # type: ignore[dict-item]
             location=_rel(meeting.location, base),
@@ -236,12 +249,14 @@ def meeting_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[s
         yield split, row
 
 
-def commitment_rows(doc: AnnotatedDocument, corpus: CorpusLike) -> Iterator[tuple[str, Row]]:
+def commitment_rows(
+    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+) -> Iterator[tuple[str, Row]]:
     officials = {o.id: o for o in doc.officials}
     passages = _Passages(corpus)
     for c in doc.commitments:
         spans = [c.evidence, c.content, *(s for s in (c.time, c.modality) if s is not None)]
-        split, row, base = _item(doc, corpus, c.id, spans, passages)
+        split, row, base = _item(doc, corpus, c.id, spans, passages, splitter)
         row.update(
             actor=_ref(officials, c.actor_id),
             country=c.country,

@@ -93,7 +93,7 @@ def export_hf(
 
     def write(staging: Path) -> None:
         shards = Shards(staging, max_shard_bytes)
-        for chunk in build_chunks(files, Path(corpus_dir), jobs):  # raises with every problem, if any
+        for chunk in build_chunks(files, Path(corpus_dir), jobs, splitter):  # raises with every problem, if any
             for doc_id, counts in chunk.counts:
                 if facts.documents < MAX_DOCUMENT_COLUMNS:
                     facts.stats["documents"][doc_id] = counts

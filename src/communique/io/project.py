@@ -17,6 +17,7 @@ flags override. Outside any project the defaults are the conventional folders un
     corpus = "corpus"
     annotations = "annotations"
     gold = "annotations/gold"
+    passes = "annotations/passes"  # double-annotation passes, one folder each (for agreement in the card)
 
     [splits]
     unit = "auto"                # "section", "document", or "auto": by document from min_documents on
@@ -39,7 +40,13 @@ CONFIG_NAME = "communique.toml"
 SplitUnit = Literal["auto", "section", "document"]
 DEFAULT_RATIOS = (70, 15, 15)
 DEFAULT_MIN_DOCUMENTS = 10
-DEFAULT_PATHS = {"seeds": "seeds", "corpus": "corpus", "annotations": "annotations", "gold": "annotations/gold"}
+DEFAULT_PATHS = {
+    "seeds": "seeds",
+    "corpus": "corpus",
+    "annotations": "annotations",
+    "gold": "annotations/gold",
+    "passes": "annotations/passes",
+}
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,7 @@ seeds = "seeds"
 corpus = "corpus"
 annotations = "annotations"
 gold = "annotations/gold"
+passes = "annotations/passes"  # double-annotation passes, one folder each (agreement figures in the card)
 
 [splits]
 unit = "auto"  # "section", "document", or "auto": by document once the corpus has min_documents documents

@@ -134,6 +134,13 @@ _ENTRIES = [
         "A predicted *_span reference overlaps no mention of a gold or predicted official; scored as wrong.",
     ),
     # -- prediction codes go here --
+    # imports from annotation tools (communique import label-studio / brat)
+    Problem(
+        "unknown-label", Severity.ERROR, "A label, relation or choice the communique configuration does not define."
+    ),
+    Problem("conflicting-values", Severity.ERROR, "Two places in a tool's export give different values for one field."),
+    Problem("standoff-syntax", Severity.ERROR, "A brat .ann line is not well-formed standoff."),
+    Problem("task-unannotated", Severity.WARNING, "A Label Studio task has no submitted annotation; it is skipped."),
     # exports
     # -- export codes go here --
     # writing files and folders (communique.io.write, communique.io.folder)
