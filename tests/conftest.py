@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ if os.environ.get("CI"):
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# validation records (annotate/records.py) go to a scratch folder, not the user's cache
+os.environ.setdefault("COMMUNIQUE_RECORDS", tempfile.mkdtemp(prefix="communique-records-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -88,7 +88,7 @@ def test_a_workers_located_error_arrives_with_its_issues():
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="engine"):
-        list(ordered_map(square, [1], setup=nothing, engine="dask"))  # type: ignore[arg-type]
+        list(ordered_map(square, [1], setup=nothing, engine="spark"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="jobs"):
         list(ordered_map(square, [1], setup=nothing, jobs=0))
 
@@ -154,3 +154,21 @@ def test_ctrl_c_ends_a_parallel_command_cleanly(tmp_path: Path):
     assert process.returncode == 130
     assert b"Traceback" not in stderr
     assert not (out / "predictions.jsonl").exists()
+
+
+def test_the_plain_install_needs_no_dask():
+    """Dask is the optional `dask` extra: not a runtime dependency, and not imported unless asked for."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not any(d.startswith(("dask", "distributed")) for d in project["dependencies"])
+    assert any(d.startswith("distributed") for d in project["optional-dependencies"]["dask"])
+    code = (
+        "import sys; from communique.cli.main import main; "
+        "status = main(['validate', sys.argv[1], '--corpus', sys.argv[2], '--jobs', '2']); "
+        "assert status == 0, status; assert 'distributed' not in sys.modules and 'dask' not in sys.modules"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "annotations" / "gold"), str(CORPUS)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr

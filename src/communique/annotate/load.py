@@ -21,9 +21,10 @@ from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
+from communique.annotate.records import record_valid, trusted_document
 from communique.annotate.validate import FileReport, find_annotation_files, validate_file
 from communique.corpus.store import CorpusStore, CorpusView
-from communique.io.parallel import ordered_map
+from communique.io.parallel import current_engine, ordered_map
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import AnnotatedDocument
 
@@ -73,8 +74,24 @@ def _open(corpus: Path | CorpusStore, setup: Callable[[CorpusStore], C]) -> tupl
 def _corpus_of(corpus: Path | CorpusStore, jobs: int) -> Path | CorpusStore:
     """A store given is shared in this process (its cache serves the caller too); workers open their own."""
     if isinstance(corpus, CorpusStore):
-        return corpus if jobs == 1 else corpus.corpus_dir
+        return corpus if jobs == 1 and current_engine().engine == "process" else corpus.corpus_dir
     return Path(corpus)
+
+
+def _validated_once(path: Path, store: CorpusStore) -> FileReport:
+    """The file's report: from its validation record when one vouches for these bytes and this corpus
+    document (parse only), else from validating it (and recording it when it is valid)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return validate_file(path, store)  # which reports the unreadable file
+    document = trusted_document(raw, path.suffix, store)
+    if document is not None:
+        return FileReport(str(path), [], document)
+    report = validate_file(path, store)
+    if report.document is not None and report.sha256 is not None:
+        record_valid(report.sha256, path.suffix, report.document.document_id, store)
+    return report
 
 
 def _validate_batch(
@@ -87,7 +104,7 @@ def _validate_batch(
 
     def check(path: Path) -> FileReport:
         nonlocal failed
-        report = validate_file(path, store)
+        report = _validated_once(path, store)
         document = report.document
         outcome.files.append((report.path, report.errors, document.document_id if document else None))
         failed = failed or not report.ok
@@ -167,7 +184,7 @@ def iter_validated(paths: Iterable[Path], corpus: Path | CorpusStore, *, jobs: i
     Raises :class:`CommuniqueError` with every problem (after the last file) if any file is invalid or
     two files annotate the same document.
     """
-    if jobs == 1:  # one document at a time, in this process
+    if jobs == 1 and current_engine().engine == "process":  # one document at a time, in this process
         for valid in map_validated(paths, corpus, _keep, setup=use_store, batch=1):
             yield from valid
         return

@@ -17,6 +17,7 @@ Line and column numbers are looked up only for files that have problems (parse f
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -34,6 +35,7 @@ from communique.annotate.checks import (
     kind_of,
     structure_issues,
 )
+from communique.annotate.records import record_valid
 from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
 from communique.io.parallel import ordered_map
@@ -56,6 +58,7 @@ class FileReport:
     issues: list[Issue] = field(default_factory=list)
     document: AnnotatedDocument | None = None
     schema_version: str | None = None  # the file format the file is in; None when it could not be read
+    sha256: str | None = None  # of the bytes validated: what a validation record is keyed by
 
     @property
     def errors(self) -> list[Issue]:
@@ -90,11 +93,14 @@ def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileRepo
 
 def _file_outcome(store: CorpusStore, path: Path) -> tuple[list[Issue], str | None]:
     report = validate_file(path, store)
+    if report.document is not None and report.sha256 is not None:  # valid: export and bench may trust it
+        record_valid(report.sha256, path.suffix, report.document.document_id, store)
     return report.issues, report.schema_version
 
 
 def validate_outcomes(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[tuple[list[Issue], str | None]]:
-    """The issues and the schema version of each file, in order; with ``jobs > 1`` in parallel processes."""
+    """The issues and the schema version of each file, in order; with ``jobs > 1`` in parallel processes.
+    Each valid file gets a validation record, which export and bench trust while it matches."""
     setup = partial(CorpusStore, Path(corpus_dir))
     return ordered_map(_file_outcome, files, setup=setup, jobs=jobs, batch=VALIDATE_BATCH)
 
@@ -149,7 +155,7 @@ def validate_file(path: Path, store: CorpusStore) -> FileReport:
         locator = Locator(text)
         issues = [i.located(name, *locator.find(parse_path(i.path))) for i in issues]
         issues.sort(key=lambda i: (i.line or 0, i.column or 0))  # stable: same-place issues keep check order
-    return FileReport(name, issues, document, version)
+    return FileReport(name, issues, document, version, hashlib.sha256(raw).hexdigest())
 
 
 def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], AnnotatedDocument | None]:

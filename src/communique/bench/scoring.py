@@ -49,6 +49,7 @@ from communique.bench.randomisation import RANDOMISATION, comparison_warnings, r
 from communique.bench.references import resolve_span_refs
 from communique.corpus.splits import SPLITS, Splitter, unit_at, unit_id
 from communique.corpus.store import CorpusLike, CorpusStore, CorpusView
+from communique.io.parallel import current_engine
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
 
@@ -487,7 +488,8 @@ def _run(
     if preds.summary.errors:  # unreadable lines or duplicate documents: nothing is scored
         raise CommuniqueError(preds.summary.errors)
     fold = count > 1  # resample documents: the sections of each document fold into one unit
-    if jobs > 1 and isinstance(preds, PredictionStream) and files is not None and count > 1:
+    spread = jobs > 1 or current_engine().engine != "process"
+    if spread and isinstance(preds, PredictionStream) and files is not None and count > 1:
         scored: Iterator[_Scored] = _scored_in_parallel(
             files, preds, corpus, split, fold, jobs, min_confidence, details
         )

@@ -17,6 +17,7 @@ from communique.cli.common import (
     EXIT_USAGE,
     ProjectPath,
     Reporter,
+    add_engine,
     add_format,
     count,
     positive,
@@ -57,6 +58,7 @@ def register(sub: Any) -> None:
     bench.add_argument("--samples", type=positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
     bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
     bench.add_argument("--jobs", type=positive, default=1, help="processes to score documents with (default: 1)")
+    add_engine(bench)
     bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
     bench.add_argument(
         "--summary-only",

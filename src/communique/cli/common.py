@@ -19,9 +19,11 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from communique.io.parallel import ENGINES, Engine, use_engine
 from communique.io.write import STDOUT, write_atomic
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
@@ -205,6 +207,29 @@ def command_name(args: argparse.Namespace) -> str:
     return " ".join(w for w in words if w)
 
 
+def add_engine(parser: argparse.ArgumentParser) -> None:
+    """``--engine process|dask`` and ``--scheduler ADDRESS``: where a corpus-wide command's ``--jobs`` run."""
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="process",
+        help="process: a local pool of --jobs processes (default); dask: Dask distributed (the `dask` extra)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: the scheduler of a running cluster (e.g. tcp://10.0.0.1:8786); "
+        "default: a LocalCluster of --jobs worker processes",
+    )
+
+
+def _engine_of(args: argparse.Namespace) -> AbstractContextManager[None]:
+    engine: Engine = getattr(args, "engine", "process")
+    if getattr(args, "scheduler", None) and engine != "dask":
+        raise CommuniqueError([issue("engine-unavailable", "--scheduler needs --engine dask", file="-")])
+    return use_engine(engine, getattr(args, "scheduler", None), workers=max(1, getattr(args, "jobs", 1) or 1))
+
+
 class ProjectPath(str):
     """An option's default that names a folder of the project (``corpus``, ``seeds``, ``gold``, ...): resolved by
     :func:`run` against the ``communique.toml`` found from the current folder upward, as git finds its
@@ -237,6 +262,25 @@ def resolve_project_paths(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the parsed command with a :class:`Reporter`; bad input ends in located messages, never a traceback."""
     reporter = Reporter(command_name(args), getattr(args, "format", "text"))
+    try:
+        with _engine_of(args):
+            return _call(args, reporter)
+    except RuntimeError as exc:  # the dask engine without Dask installed, or its cluster unreachable
+        if getattr(args, "engine", "process") != "dask":
+            raise
+        reporter.problems([issue("engine-unavailable", str(exc), file="-")])
+        return reporter.finish(EXIT_USAGE)
+    except OSError as exc:  # e.g. no scheduler at --scheduler
+        if getattr(args, "engine", "process") != "dask":
+            raise
+        reporter.problems([issue("engine-unavailable", f"cannot reach the Dask scheduler: {exc}", file="-")])
+        return reporter.finish(EXIT_USAGE)
+    except CommuniqueError as exc:  # a usage problem with the engine options
+        reporter.problems(exc.issues)
+        return reporter.finish(EXIT_USAGE)
+
+
+def _call(args: argparse.Namespace, reporter: Reporter) -> int:
     try:
         resolve_project_paths(args)
         if len(inspect.signature(args.func).parameters) == 1:

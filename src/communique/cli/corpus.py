@@ -6,7 +6,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ProjectPath, Reporter, add_format, progress
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    ProjectPath,
+    Reporter,
+    add_engine,
+    add_format,
+    progress,
+)
 from communique.corpus.build import build_corpus
 from communique.schema.errors import issue
 
@@ -55,5 +64,6 @@ def register(sub: Any) -> None:
     build.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is stale")
     build.add_argument("--jobs", type=int, default=1, help="processes to build with (default: 1)")
+    add_engine(build)
     add_format(build, github=True)
     build.set_defaults(func=cmd_corpus_build)

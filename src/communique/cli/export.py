@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_engine, add_format
 from communique.schema.errors import CommuniqueError
 
 
@@ -115,6 +115,7 @@ def register(sub: Any) -> None:
     )
     hf.add_argument("--max-shard-mb", type=float, default=256, help="shard size limit, MB of Arrow data")
     hf.add_argument("--jobs", type=int, default=1, help="processes to build rows with (default: 1)")
+    add_engine(hf)
     hf.add_argument(
         "--no-verify",
         dest="verify",

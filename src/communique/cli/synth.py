@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, Reporter, add_format, progress
+from communique.cli.common import EXIT_OK, Reporter, add_engine, add_format, progress
 
 
 def cmd_synth(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -40,5 +40,6 @@ def register(sub: Any) -> None:
     synth.add_argument("--out", required=True, help="output folder")
     synth.add_argument("--error-rate", type=float, default=0.1, help="error rate of the predictions (default: 0.1)")
     synth.add_argument("--jobs", type=int, default=1, help="processes to generate with (default: 1)")
+    add_engine(synth)
     add_format(synth)
     synth.set_defaults(func=cmd_synth)

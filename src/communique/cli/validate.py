@@ -14,6 +14,7 @@ from communique.cli.common import (
     EXIT_USAGE,
     ProjectPath,
     Reporter,
+    add_engine,
     add_format,
     existing,
     progress,
@@ -56,4 +57,5 @@ def register(sub: Any) -> None:
     add_format(validate, github=True)
     validate.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
     validate.add_argument("--jobs", type=int, default=1, help="processes to validate with (default: 1)")
+    add_engine(validate)
     validate.set_defaults(func=cmd_validate, project_annotations=ProjectPath("annotations"))

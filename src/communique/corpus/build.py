@@ -21,7 +21,7 @@ from communique.io.parallel import ordered_map, shared
 from communique.io.parse import ParseFailure, decode_utf8, parse_yaml
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
-from communique.schema.models import CorpusDocument, Section, SeedMetadata, Span
+from communique.schema.models import CorpusDocument, Section, SeedMetadata, Span, stored_form
 
 SEED_SUFFIX = ".txt"
 META_SUFFIX = ".meta.yaml"
@@ -86,10 +86,13 @@ def make_document(raw: bytes, metadata: SeedMetadata) -> CorpusDocument:
 
 
 def serialise(document: CorpusDocument) -> str:
-    """The committed JSON form: stable key order, real UTF-8 characters, trailing newline."""
-    data = document.model_dump(mode="json", exclude_defaults=True)
-    data["metadata"] = document.metadata.model_dump(mode="json")  # unknown facts are written out as null
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    """The committed JSON form (:class:`~communique.schema.models.CorpusFile`): the text once, spans as offset
+    arrays; one key per line, stable key order, real UTF-8 characters, trailing newline."""
+    fields = (
+        f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
+        for key, value in stored_form(document).items()
+    )
+    return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
 @dataclass(frozen=True)

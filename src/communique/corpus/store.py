@@ -6,6 +6,7 @@ Later stages read corpus documents only through here. :class:`CorpusLike` is wha
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from typing import Any, NamedTuple, Protocol, cast
 
 from communique.corpus.build import load_corpus_document
 from communique.schema.errors import Issue, issue
-from communique.schema.models import ID_PATTERN, CorpusDocument
+from communique.schema.models import ID_PATTERN, CorpusDocument, pairs_of
 
 
 class SpanLike(Protocol):
@@ -96,29 +97,42 @@ class CorpusView:
     metadata: dict[str, Any]
 
 
-def corpus_view(data: dict[str, Any]) -> CorpusView:
-    """The view of a parsed corpus document file."""
-
-    def spans(items: list[dict[str, Any]]) -> list[SpanView]:
-        return [make(fields(d)) for d in items]
-
+def _span_views(text: str, stored: Any) -> list[SpanView]:
+    """Spans of either stored form: offset arrays (the compact corpus) or span objects (older files)."""
+    if isinstance(stored, dict):
+        return [SpanView(start, end, text[start:end]) for start, end in pairs_of(stored, len(text))]
     make, fields = SpanView._make, itemgetter("start", "end", "text")
+    return [make(fields(d)) for d in stored]
 
+
+def _span_view(text: str, stored: Any) -> SpanView:
+    if isinstance(stored, dict):
+        return SpanView(**stored)
+    start, end = stored
+    return SpanView(start, end, text[start:end])
+
+
+def corpus_view(data: dict[str, Any]) -> CorpusView:
+    """The view of a parsed corpus document file (either stored form); ``ValueError`` if its offsets are bad."""
+    text = data["text"]
     sections = [
         SectionView(
-            s["index"], SpanView(**s["heading"]) if s["heading"] else None, SpanView(**s["span"]), s["paragraphs"]
+            s["index"],
+            _span_view(text, s["heading"]) if s["heading"] else None,
+            _span_view(text, s["span"]),
+            s["paragraphs"],
         )
         for s in data["sections"]
     ]
     return CorpusView(
         data["id"],
-        data["text"],
+        text,
         data["sha256"],
-        spans(data["paragraphs"]),
-        spans(data["headings"]),
+        _span_views(text, data["paragraphs"]),
+        _span_views(text, data["headings"]),
         sections,
-        spans(data["sentences"]),
-        spans(data["tokens"]),
+        _span_views(text, data["sentences"]),
+        _span_views(text, data["tokens"]),
         data["metadata"],
     )
 
@@ -160,7 +174,7 @@ class CorpusStore:
         self.get = lru_cache(maxsize=8)(self._load)
         self.view = lru_cache(maxsize=8)(self._load_view)
         self.text = lru_cache(maxsize=8)(self._load_text)
-        self._raw = lru_cache(maxsize=8)(self._load_raw)  # one JSON parse serves text() and view()
+        self._raw = lru_cache(maxsize=8)(self._load_raw)  # one JSON parse serves text(), view() and digest()
 
     def _path(self, document_id: str) -> Path | None:
         path = self.corpus_dir / f"{document_id}.json"
@@ -171,30 +185,51 @@ class CorpusStore:
         path = self._path(document_id)
         return load_corpus_document(path) if path else None
 
-    def _load_raw(self, document_id: str) -> dict[str, Any] | None:
+    def digest(self, document_id: str) -> str | None:
+        """sha256 of the corpus document file's bytes as read (``None`` if there is none): what a validation
+        record pins."""
+        loaded = self._raw(document_id)
+        return loaded[1] if loaded is not None else None
+
+    def _load_raw(self, document_id: str) -> tuple[dict[str, Any], str] | None:
         path = self._path(document_id)
         if path is None:
             return None
         try:
-            data = json.loads(path.read_bytes())
+            raw = path.read_bytes()
+            data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise CorpusUnreadable(path, str(exc)) from None
         missing = [k for k in CORPUS_KEYS if not isinstance(data, dict) or k not in data]
         if missing:
             raise CorpusUnreadable(path, f"missing {', '.join(missing)}")
-        return cast(dict[str, Any], data)
+        return cast(dict[str, Any], data), hashlib.sha256(raw).hexdigest()
 
     def _load_view(self, document_id: str) -> CorpusView | None:
         """A fast read-only view with the same attributes (for exports of large corpora)."""
-        data = self._raw(document_id)
-        return corpus_view(data) if data is not None else None
+        loaded = self._raw(document_id)
+        if loaded is None:
+            return None
+        try:
+            return corpus_view(loaded[0])
+        except (ValueError, TypeError, KeyError) as exc:
+            raise CorpusUnreadable(self.corpus_dir / f"{document_id}.json", str(exc)) from None
 
     def _load_text(self, document_id: str) -> CorpusText | None:
         # generated files, checked by `corpus build --check`: read without validating every token
-        data = self._raw(document_id)
-        if data is None:
+        loaded = self._raw(document_id)
+        if loaded is None:
             return None
-        return CorpusText(data["id"], data["text"], data["sha256"], frozenset(p["end"] for p in data["paragraphs"]))
+        data = loaded[0]
+        paragraphs = data["paragraphs"]
+        try:
+            if isinstance(paragraphs, dict):  # the compact form: offset arrays
+                ends = frozenset(end for _, end in pairs_of(paragraphs, len(data["text"])))
+            else:
+                ends = frozenset(p["end"] for p in paragraphs)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise CorpusUnreadable(self.corpus_dir / f"{document_id}.json", f"paragraphs: {exc}") from None
+        return CorpusText(data["id"], data["text"], data["sha256"], ends)
 
     def ids(self) -> list[str]:
         return sorted(p.stem for p in self.corpus_dir.glob("*.json"))

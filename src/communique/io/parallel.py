@@ -12,28 +12,46 @@ Errors raised by a task in a worker are raised here, unchanged: a
 ``KeyboardInterrupt`` the workers (which ignore SIGINT, so they print no tracebacks of their own) are
 stopped and pending work is cancelled before the interrupt goes on.
 
-``engine`` names how the work is spread; only ``"process"`` (a local process pool) exists today, and another
-(e.g. dask) can plug in behind the same function.
+``engine`` names how the work is spread: ``"process"`` (a local process pool of ``jobs`` workers) or
+``"dask"`` (Dask distributed: the batches are tasks on a cluster — the one :func:`use_engine` connected to
+with ``scheduler``, else a ``LocalCluster`` of ``jobs`` worker processes). Dask is an optional extra
+(``pip install 'communique[dask]'``). Either way results are reduced here, in input order, so the output does
+not depend on the engine or the number of workers; a batch lost with a worker that died is rerun by Dask.
 """
 
 from __future__ import annotations
 
+import importlib
 import signal
-from collections import deque
+import uuid
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import partial
 from itertools import chain, islice
 from typing import Any, Literal, TypeVar
 
-__all__ = ["ENGINES", "Engine", "ordered_map", "shared"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineSettings",
+    "current_engine",
+    "dask_client",
+    "ordered_map",
+    "shared",
+    "use_engine",
+]
 
 C = TypeVar("C")
 T = TypeVar("T")
 R = TypeVar("R")
 
-Engine = Literal["process"]
-ENGINES: tuple[str, ...] = ("process",)
+Engine = Literal["process", "dask"]
+ENGINES: tuple[str, ...] = ("process", "dask")
+DASK_MISSING = "the dask engine needs Dask distributed: pip install 'communique[dask]'"
 
 WINDOW_PER_JOB = 2  # batches in flight per worker: enough to keep every worker busy, few enough to stay flat
 
@@ -68,6 +86,62 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+@dataclass(frozen=True)
+class EngineSettings:
+    """How a command's parallel maps run: the engine, and for dask the scheduler to connect to (or ``None``
+    for a LocalCluster) and a client already connected (shared by every map of the command)."""
+
+    engine: Engine = "process"
+    scheduler: str | None = None
+    client: Any = None
+
+
+_settings: ContextVar[EngineSettings | None] = ContextVar("communique_engine", default=None)
+
+
+def current_engine() -> EngineSettings:
+    """The engine settings in force (``process`` unless inside :func:`use_engine`)."""
+    return _settings.get() or EngineSettings()
+
+
+def dask_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
+    """A Dask client and the cluster made for it: connected to ``scheduler`` (no cluster made), else to a new
+    LocalCluster of ``workers`` worker processes (one thread each: the work is CPU-bound Python). Raises
+    ``RuntimeError`` when Dask is not installed."""
+    try:
+        distributed: Any = importlib.import_module("distributed")  # the optional `dask` extra
+    except ImportError:
+        raise RuntimeError(DASK_MISSING) from None
+    if scheduler:
+        return distributed.Client(scheduler, timeout="30s"), None
+    cluster = distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+    )
+    return distributed.Client(cluster), cluster
+
+
+def _close(client: Any, cluster: Any) -> None:
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+@contextmanager
+def use_engine(engine: Engine = "process", scheduler: str | None = None, *, workers: int = 1) -> Iterator[None]:
+    """Run every :func:`ordered_map` inside on ``engine``; for dask, one client (to ``scheduler``, else a
+    LocalCluster of ``workers`` processes) serves them all and is closed on the way out."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    client, cluster = dask_client(scheduler, workers) if engine == "dask" else (None, None)
+    token = _settings.set(EngineSettings(engine, scheduler, client))
+    try:
+        yield
+    finally:
+        _settings.reset(token)
+        if client is not None:
+            _close(client, cluster)
+
+
 def ordered_map(
     task: Callable[[C, T], R],
     items: Iterable[T],
@@ -75,17 +149,22 @@ def ordered_map(
     setup: Callable[[], C],
     jobs: int = 1,
     batch: int = 1,
-    engine: Engine = "process",
+    engine: Engine | None = None,
 ) -> Iterator[R]:
     """``task(context, item)`` for every item, in input order; ``context = setup()`` once per worker.
 
     ``task`` and ``setup`` must be picklable (module-level functions or :func:`functools.partial` of them)
-    when ``jobs > 1``; ``batch`` items are sent to a worker at a time. Results are the same for any ``jobs``.
+    when ``jobs > 1`` or on dask; ``batch`` items are sent to a worker at a time. ``engine`` defaults to the
+    one in force (:func:`use_engine`). Results are the same for any ``jobs`` and any engine.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    settings = current_engine() if engine is None else EngineSettings(engine)
+    if settings.engine not in ENGINES:
+        raise ValueError(f"unknown engine {settings.engine!r}; choose from {', '.join(ENGINES)}")
     if jobs < 1 or batch < 1:
         raise ValueError("jobs and batch must be at least 1")
+    if settings.engine == "dask":
+        yield from _on_dask(task, _batches(items, batch), setup, settings, jobs)
+        return
     if jobs == 1:
         context = setup()
         for item in items:
@@ -118,3 +197,49 @@ def _in_processes(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+# The contexts made on a Dask worker, by map: a worker process serves many maps (and many commands, on a
+# shared cluster), so only the latest few are kept.
+_dask_contexts: OrderedDict[str, Any] = OrderedDict()
+DASK_CONTEXTS_KEPT = 4
+
+
+def _run_dask_batch(key: str, work: tuple[Callable[[C, T], R], Callable[[], C]], batch: list[T]) -> list[R]:
+    task, setup = work
+    if key not in _dask_contexts:
+        _dask_contexts[key] = setup()
+        while len(_dask_contexts) > DASK_CONTEXTS_KEPT:
+            _dask_contexts.popitem(last=False)
+    context = _dask_contexts[key]
+    return [task(context, item) for item in batch]
+
+
+def _on_dask(
+    task: Callable[[C, T], R], batches: Iterator[list[T]], setup: Callable[[], C], settings: EngineSettings, jobs: int
+) -> Iterator[R]:
+    own = settings.client is None  # a map outside use_engine makes (and closes) its own client
+    client, cluster = dask_client(settings.scheduler, jobs) if own else (settings.client, None)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        key = uuid.uuid4().hex  # names this map's per-worker context
+        # the task and setup (which may carry a large index) go to every worker once, not with every batch;
+        # a worker that replaces a dead one fetches them from another
+        [work] = client.scatter([(task, setup)], broadcast=True, hash=False)
+        pending: deque[Any] = deque()
+        try:
+            # pure=False: identical batches of two maps are different work; retries only for errors
+            # raised by a task — a worker that dies is handled by the scheduler, which reruns its tasks
+            for chunk in islice(batches, workers * WINDOW_PER_JOB):
+                pending.append(client.submit(_run_dask_batch, key, work, chunk, pure=False))
+            while pending:
+                results = pending.popleft().result()
+                for chunk in islice(batches, 1):
+                    pending.append(client.submit(_run_dask_batch, key, work, chunk, pure=False))
+                yield from results
+        except BaseException:
+            client.cancel(list(pending))
+            raise
+    finally:
+        if own:
+            _close(client, cluster)

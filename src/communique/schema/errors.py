@@ -30,6 +30,12 @@ _ENTRIES = [
     # reading files
     Problem("file-not-found", Severity.ERROR, "The path does not exist or is not a readable file."),
     Problem("io-error", Severity.ERROR, "A file or folder could not be read or written (permissions, disk full...)."),
+    Problem(
+        "engine-unavailable",
+        Severity.ERROR,
+        "The --engine options cannot be used: Dask is not installed, the scheduler cannot be reached, "
+        "or --scheduler was given without --engine dask.",
+    ),
     Problem("encoding-error", Severity.ERROR, "The file is not valid UTF-8."),
     Problem("empty-file", Severity.ERROR, "The file holds no document."),
     Problem("yaml-syntax", Severity.ERROR, "The file is not well-formed YAML or JSON."),

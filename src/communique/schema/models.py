@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "ANNOTATION_LAYERS",
@@ -487,6 +487,119 @@ class CorpusDocument(_Model):
     sections: list[Section] = Field(description="Sections, in order; they tile the paragraphs.")
     sentences: list[Span] = Field(description="Sentences, within paragraphs.")
     tokens: list[Span] = Field(description="Tokens, within sentences; they cover every non-space character.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_stored(cls, data: Any) -> Any:
+        """Read the stored form (:class:`CorpusFile`: offset arrays) into spans; the span form passes."""
+        if isinstance(data, dict) and isinstance(data.get("tokens"), dict) and isinstance(data.get("text"), str):
+            return expand_stored(data)
+        return data
+
+
+class Offsets(_Model):
+    """Spans of the text, stored compactly: the i-th is ``[starts[i], starts[i] + lengths[i])`` (code points)."""
+
+    starts: list[Annotated[int, Field(ge=0)]] = Field(description="Offset of each span's first character.")
+    lengths: list[Annotated[int, Field(ge=1)]] = Field(description="Each span's length in code points.")
+
+
+class StoredSection(_Model):
+    """A :class:`Section` as stored: ``[start, end)`` pairs instead of spans."""
+
+    index: int = Field(ge=0, description="Position of the section in the document, from 0.")
+    heading: tuple[int, int] | None = Field(description="The heading's [start, end); null for the lead.")
+    span: tuple[int, int] = Field(description="From the heading (or the start) to the end of the last paragraph.")
+    paragraphs: list[int] = Field(description="Indices into `paragraphs`, heading paragraph included.")
+
+
+class CorpusFile(_Model):
+    """A corpus document as stored in ``corpus/<id>.json``: the text once, its segmentation as offset arrays.
+
+    Every span's text is ``text[start:end]``, so it is not repeated; readers give :class:`CorpusDocument`.
+    """
+
+    id: Id
+    text: str = Field(description="The document text, after the documented normalisations.")
+    sha256: str = Field(pattern=SHA256_PATTERN, description="sha256 of the UTF-8 encoded text.")
+    normalisations: list[Literal["bom", "crlf", "nfc"]] = Field(
+        description="Normalisations that changed the seed bytes (empty when it came through unchanged)."
+    )
+    metadata: SeedMetadata
+    paragraphs: Offsets = Field(description="Blocks separated by blank lines.")
+    headings: Offsets = Field(description="Paragraphs that are section headings.")
+    sections: list[StoredSection] = Field(description="Sections, in order; they tile the paragraphs.")
+    sentences: Offsets = Field(description="Sentences, within paragraphs.")
+    tokens: Offsets = Field(description="Tokens, within sentences; they cover every non-space character.")
+
+
+SEGMENTATION = ("paragraphs", "headings", "sentences", "tokens")
+
+
+def pairs_of(stored: Any, size: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` pairs of stored :class:`Offsets`; ``ValueError`` if they do not fit a text of ``size``."""
+    if not isinstance(stored, dict) or set(stored) != {"starts", "lengths"}:
+        raise ValueError("offsets must be an object with `starts` and `lengths`")
+    starts, lengths = stored["starts"], stored["lengths"]
+    if not (isinstance(starts, list) and isinstance(lengths, list)) or len(starts) != len(lengths):
+        raise ValueError("`starts` and `lengths` must be lists of the same length")
+    pairs = []
+    for start, length in zip(starts, lengths):
+        if type(start) is not int or type(length) is not int or start < 0 or length < 1 or start + length > size:
+            raise ValueError(f"offset {start!r} with length {length!r} does not fit a text of {size} code points")
+        pairs.append((start, start + length))
+    return pairs
+
+
+def expand_stored(data: dict[str, Any]) -> dict[str, Any]:
+    """The span form of a stored corpus document (``text`` filled in from the document text)."""
+    text = data["text"]
+
+    def span(pair: Any) -> dict[str, Any]:
+        if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(type(x) is int for x in pair)):
+            raise ValueError(f"a section's span must be [start, end], not {pair!r}")
+        return {"start": pair[0], "end": pair[1], "text": text[pair[0] : pair[1]]}
+
+    out = dict(data)
+    for name in SEGMENTATION:
+        out[name] = [{"start": s, "end": e, "text": text[s:e]} for s, e in pairs_of(data.get(name), len(text))]
+    sections = data.get("sections")
+    if isinstance(sections, list):
+        out["sections"] = [
+            {**section, "heading": None if section.get("heading") is None else span(section["heading"]),
+             "span": span(section.get("span"))}
+            if isinstance(section, dict) else section
+            for section in sections
+        ]  # fmt: skip
+    return out
+
+
+def stored_form(document: CorpusDocument) -> dict[str, Any]:
+    """The :class:`CorpusFile` form of a corpus document, as plain JSON data."""
+
+    def offsets(spans: list[Span]) -> dict[str, list[int]]:
+        return {"starts": [s.start for s in spans], "lengths": [s.end - s.start for s in spans]}
+
+    return {
+        "id": document.id,
+        "text": document.text,
+        "sha256": document.sha256,
+        "normalisations": list(document.normalisations),
+        "metadata": document.metadata.model_dump(mode="json"),  # unknown facts are written out as null
+        "paragraphs": offsets(document.paragraphs),
+        "headings": offsets(document.headings),
+        "sections": [
+            {
+                "index": s.index,
+                "heading": [s.heading.start, s.heading.end] if s.heading else None,
+                "span": [s.span.start, s.span.end],
+                "paragraphs": s.paragraphs,
+            }
+            for s in document.sections
+        ],
+        "sentences": offsets(document.sentences),
+        "tokens": offsets(document.tokens),
+    }
 
 
 def labels(literal: object) -> list[str]:
