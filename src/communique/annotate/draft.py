@@ -24,7 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from communique.annotate.anchor import resolve
-from communique.annotate.names import name_score
+from communique.annotate.names import PRONOUNS, name_score
 from communique.io.parse import dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
 from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, AnnotatedDocument, CorpusDocument
@@ -39,33 +39,6 @@ from communique.schema.predictions import (
 __all__ = ["Draft", "draft_annotations", "drafted_document"]
 
 #: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
-PRONOUNS = frozenset(
-    [
-        "i",
-        "me",
-        "my",
-        "mine",
-        "you",
-        "your",
-        "yours",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "hers",
-        "we",
-        "us",
-        "our",
-        "ours",
-        "they",
-        "them",
-        "their",
-        "theirs",
-        "it",
-        "its",
-    ]
-)
 GUIDELINES_VERSION = "2.0"
 
 

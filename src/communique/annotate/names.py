@@ -39,3 +39,31 @@ def name_score(name: str, keys: Iterable[str]) -> float:
         if words and other and (words <= other or other <= words):
             best = max(best, len(words & other) / len(words | other))
     return best
+
+
+#: Personal and possessive pronouns (lower case): a mention made of one of them has the form ``pronoun``.
+PRONOUNS = frozenset(
+    [
+        "i",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "your",
+        "yours",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "we",
+        "us",
+        "our",
+        "ours",
+        "they",
+        "them",
+        "their",
+        "theirs",
+    ]
+)

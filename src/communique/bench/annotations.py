@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from communique.annotate.names import PRONOUNS
 from communique.schema.models import AnnotatedDocument, Attribution, Official, OfficialSource, Span, UnresolvedSource
 
 __all__ = [
@@ -264,32 +265,6 @@ def _more_confident(a: Any, b: Any) -> bool:
     """``a`` is kept over its identical duplicate ``b`` (no confidence counts as certain)."""
     ca, cb = a.confidence, b.confidence
     return (1.0 if ca is None else ca) > (1.0 if cb is None else cb)
-
-
-PRONOUNS = frozenset(
-    [
-        "i",
-        "me",
-        "my",
-        "mine",
-        "you",
-        "your",
-        "yours",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "hers",
-        "we",
-        "us",
-        "our",
-        "ours",
-        "they",
-        "them",
-        "their",
-    ]
-)
 
 
 def official_keys(name: str | None, mention_texts: Iterable[tuple[str, str | None]]) -> tuple[str, ...]:
