@@ -226,3 +226,26 @@ def test_broken_corpus_document_is_reported_not_raised(tmp_path: Path, capsys):
     assert main(["validate", str(FIXTURES / "valid" / "minimal.yaml"), "--corpus", str(corpus)]) == 1
     err = capsys.readouterr().err
     assert "[corpus-invalid]" in err and "corpus build" in err
+
+
+def test_one_run_reports_anchoring_and_structure_together_and_the_missing_hash(tmp_path: Path, capsys):
+    """Issue 10: an unplaceable span must not hide a bad country or an unknown field, and a missing hash is
+    reported with the value to write."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        'schema_version: "2.0"\ndocument_id: iran-pakistan-military-talks\nguidelines_version: "2.0"\n'
+        "annotators: [me]\nofficials:\n  - id: x\n    country: IN\n    participation: participant\n"
+        "    speaker: yes\n    mentions:\n      - {text: Nonexistent words here, form: name}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(bad), "--corpus", str(CORPUS)]) == 1
+    err = capsys.readouterr().err
+    for path, code in (
+        ("$.text_sha256", "missing-field"),
+        ("$.officials[0].country", "invalid-value"),
+        ("$.officials[0].speaker", "unknown-field"),
+        ("$.officials[0].mentions[0].text", "span-not-found"),
+    ):
+        assert f"{path}: [{code}]" in err, (path, code)
+    sha = (CORPUS / "iran-pakistan-military-talks.json").read_text(encoding="utf-8")
+    assert re.search(r"hint: text_sha256: [0-9a-f]{64}", err) and json.loads(sha)["sha256"] in err

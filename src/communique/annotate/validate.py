@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -177,7 +177,14 @@ def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], Annotated
     try:
         document = AnnotatedDocument.model_validate(data)
     except ValidationError as exc:
-        issues.extend(i for i in structure_issues(exc) if not (i.code == "missing-field" and i.path in unanchored))
+        for found in structure_issues(exc):
+            if found.code == "missing-field" and found.path in unanchored:
+                continue
+            if found.path == "$.text_sha256" and found.code == "missing-field" and corpus is not None:
+                found = replace(
+                    found, hint=f"text_sha256: {corpus.sha256} (or run `communique anchor`, which writes it)"
+                )
+            issues.append(found)
     check_identity(data, issues, refs=anchoring.refs)
     check_review(data, issues)
     if document is not None and corpus is not None and not has_errors(issues):
