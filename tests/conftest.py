@@ -59,3 +59,35 @@ def gold():
 
     (document,) = load_annotations(SEED_GOLD, CORPUS)
     return document
+
+
+#: Debian's Chromium and its WebDriver (installed by .ci/run); the browser tests skip, saying why, without them
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="no headless browser: install Debian's chromium and chromium-driver (see README)",
+)
+
+
+def headless_chrome(profile: Path):  # type: ignore[no-untyped-def]
+    """A real headless Chromium driven by Selenium, with the flags this closed network needs; quit it after use."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,2000",
+    ):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)

@@ -4,7 +4,6 @@ on a small text written for these tests (not the seed)."""
 from __future__ import annotations
 
 import json
-import shutil
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ from communique.cli.main import main
 from communique.corpus.build import make_document, serialise, sha256_text
 from communique.schema.errors import Severity
 from communique.schema.models import AnnotatedDocument, SeedMetadata
+
+from .conftest import headless_chrome, needs_browser
 
 DOC = "oslo-talks"
 TEXT = (
@@ -344,9 +345,6 @@ def test_compare_adds_randomisation_and_warns_about_few_units(world, tmp_path: P
 
 # ------------------------------------------------------------------------------------- the HTML page
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
 
 def _html(world: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     corpus, gold_dir, _ = world
@@ -377,32 +375,12 @@ def test_html_page_is_self_contained(world, tmp_path: Path, capsys):
     assert main(args) == 2 and "--format html is for --pred" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="no headless browser: install Debian's chromium and chromium-driver (see README)",
-)
+@needs_browser
 def test_html_page_in_a_real_browser_shows_both_sides_coloured_by_outcome(world, tmp_path: Path, capsys):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     page = _html(world, tmp_path, capsys)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1400,2000",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = headless_chrome(tmp_path / "profile")
     try:
         driver.get(page.as_uri())
         assert driver.title.startswith("bench:")

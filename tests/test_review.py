@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-
-import pytest
 
 from communique import load_annotations
 from communique.cli.main import main
@@ -15,7 +12,7 @@ from communique.review.agreement import compare, format_agreement
 from communique.review.render import annotation_units, render_html
 from communique.review.stats import compute_stats, format_stats
 
-from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD
+from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD, headless_chrome, needs_browser
 
 PASSES = ROOT / "annotations" / "passes"
 
@@ -140,37 +137,13 @@ def test_render_cli_writes_the_page(tmp_path: Path, capsys):
     capsys.readouterr()
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-
-
-@pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="no headless browser: install Debian's chromium and chromium-driver (see README)",
-)
+@needs_browser
 def test_page_in_a_real_browser_shows_every_annotation(gold, corpus_doc, tmp_path: Path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
     page = tmp_path / "review.html"
     page.write_text(render_html(gold, corpus_doc), encoding="utf-8")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1400,2000",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver = headless_chrome(tmp_path / "profile")
     try:
         driver.get(page.as_uri())
         assert driver.title.startswith(DOC_ID)

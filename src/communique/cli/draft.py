@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_format, write_result
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format, write_result
 from communique.schema.errors import issue
 
 __all__ = ["cmd_draft", "load_prediction", "register"]
@@ -76,6 +76,6 @@ def register(sub: Any) -> None:
         "--from", dest="source", required=True, metavar="rules|FILE", help="`rules`, or a prediction file (JSONL)"
     )
     draft.add_argument("--out", metavar="FILE", help="write the YAML to FILE (atomically) instead of stdout")
-    draft.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    draft.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(draft)
     draft.set_defaults(func=cmd_draft)

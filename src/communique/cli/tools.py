@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_format
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format
 from communique.schema.errors import CommuniqueError, Severity
 
 
@@ -78,8 +78,10 @@ def register_export(targets: Any) -> None:
     """``export label-studio``, added to the ``export`` family's subparsers."""
     ls = targets.add_parser("label-studio", help="Label Studio tasks with pre-annotations and a labelling config")
     ls.add_argument("--out", default="dist/label-studio", help="output folder (default: dist/label-studio)")
-    ls.add_argument("--annotations", default="annotations/gold", help="gold folder (default: annotations/gold)")
-    ls.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    ls.add_argument(
+        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
+    )
+    ls.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     ls.add_argument(
         "--predictions", metavar="FILE", help="pre-annotate from an extractor's predictions (JSON Lines) instead"
     )
@@ -95,7 +97,7 @@ def register(sub: Any) -> None:
     ls = targets.add_parser("label-studio", help="a Label Studio JSON export (of `export label-studio` tasks)")
     ls.add_argument("export", metavar="EXPORT.json", help="the JSON export of the Label Studio project")
     ls.add_argument("--out", required=True, help="folder to write <document_id>.yaml into")
-    ls.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    ls.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     ls.add_argument(
         "--predictions", action="store_true", help="read the tasks' inlined pre-annotations instead of annotations"
     )
@@ -109,6 +111,6 @@ def register(sub: Any) -> None:
     brat = targets.add_parser("brat", help="a folder of brat .txt/.ann files (as `export brat` writes)")
     brat.add_argument("folder", metavar="DIR", help="the brat folder")
     brat.add_argument("--out", required=True, help="folder to write <document_id>.yaml into")
-    brat.add_argument("--corpus", default="corpus", help="corpus folder (default: corpus)")
+    brat.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(brat, github=True)
     brat.set_defaults(func=cmd_import_brat)
