@@ -91,3 +91,15 @@ def headless_chrome(profile: Path):  # type: ignore[no-untyped-def]
     ):
         options.add_argument(flag)
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+def write_corpus_document(corpus: Path, doc_id: str, text: str) -> None:
+    """``corpus/<doc_id>.json`` built from a text written for a test, as `communique corpus build` builds it."""
+    from communique.corpus.build import make_document, serialise, sha256_text
+    from communique.schema.models import SeedMetadata
+
+    meta = SeedMetadata(id=doc_id, source_file=f"{doc_id}.txt", source_sha256=sha256_text(text))
+    document = make_document(text.encode("utf-8"), meta)
+    assert document.text == text
+    corpus.mkdir(parents=True, exist_ok=True)
+    (corpus / f"{doc_id}.json").write_text(serialise(document), encoding="utf-8")

@@ -17,11 +17,11 @@ from communique.bench.locate import MAX_ECHO, NormalisedText, normalise
 from communique.bench.randomisation import MIN_UNITS, comparison_warnings
 from communique.bench.scoring import compare
 from communique.cli.main import main
-from communique.corpus.build import make_document, serialise, sha256_text
+from communique.corpus.build import sha256_text
 from communique.schema.errors import Severity
-from communique.schema.models import AnnotatedDocument, SeedMetadata
+from communique.schema.models import AnnotatedDocument
 
-from .conftest import headless_chrome, needs_browser
+from .conftest import headless_chrome, needs_browser, write_corpus_document
 
 DOC = "oslo-talks"
 TEXT = (
@@ -95,22 +95,7 @@ GOLD_DATA: dict[str, Any] = {
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, AnnotatedDocument]:
     """A corpus of one document made from TEXT, and its gold as a file and as a model."""
     root = tmp_path_factory.mktemp("analysis")
-    meta = SeedMetadata(
-        id=DOC,
-        source_file="oslo.txt",
-        source_sha256=sha256_text(TEXT),
-        language="en",
-        dateline=None,
-        title=None,
-        publication_date=None,
-        url=None,
-        publisher=None,
-        licence=None,
-    )
-    document = make_document(TEXT.encode("utf-8"), meta)
-    assert document.text == TEXT
-    (root / "corpus").mkdir()
-    (root / "corpus" / f"{DOC}.json").write_text(serialise(document), encoding="utf-8")
+    write_corpus_document(root / "corpus", DOC, TEXT)
     (root / "gold").mkdir()
     (root / "gold" / f"{DOC}.json").write_text(json.dumps(GOLD_DATA, ensure_ascii=False), encoding="utf-8")
     return root / "corpus", root / "gold", AnnotatedDocument.model_validate(GOLD_DATA)

@@ -12,10 +12,10 @@ import pytest
 from communique import load_annotations
 from communique.annotate.draft import draft_annotations, drafted_document
 from communique.cli.main import main
-from communique.corpus.build import make_document, serialise, sha256_text
 from communique.io.parse import parse_yaml
-from communique.schema.models import SeedMetadata
 from communique.schema.predictions import PredictedDocument
+
+from .conftest import write_corpus_document
 
 DOC = "lima-talks"
 TEXT = (
@@ -68,22 +68,7 @@ PREDICTION: dict[str, Any] = {
 @pytest.fixture
 def world(tmp_path: Path) -> Path:
     """A corpus of one document made from TEXT, and a prediction file for it."""
-    meta = SeedMetadata(
-        id=DOC,
-        source_file="lima.txt",
-        source_sha256=sha256_text(TEXT),
-        language="en",
-        dateline=None,
-        title=None,
-        publication_date=None,
-        url=None,
-        publisher=None,
-        licence=None,
-    )
-    document = make_document(TEXT.encode("utf-8"), meta)
-    assert document.text == TEXT
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / f"{DOC}.json").write_text(serialise(document), encoding="utf-8")
+    write_corpus_document(tmp_path / "corpus", DOC, TEXT)
     (tmp_path / "pred.jsonl").write_text(json.dumps(PREDICTION) + "\n", encoding="utf-8")
     return tmp_path
 
