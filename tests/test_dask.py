@@ -135,7 +135,7 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path):
         os.kill(pids[-1], signal.SIGKILL)
         assert [first, *ids] == serial_ids
         assert time.monotonic() - started < TIMEOUT
-    assert _tree(serial) == _tree(spread)
+    assert _tree(serial) and _tree(serial) == _tree(spread)
 
 
 def test_engine_options_misused_are_usage_errors(tmp_path: Path, capsys):

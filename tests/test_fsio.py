@@ -204,7 +204,9 @@ def test_encode_like_keeps_bom_and_line_endings(lines: list[str], bom: bool, crl
 def test_every_writer_goes_through_write_atomic():
     """No command writes a file any other way (the issue: writes that replaced devices and symlinks)."""
     offenders = []
-    for path in sorted((ROOT / "src" / "communique").rglob("*.py")):
+    sources = sorted((ROOT / "src" / "communique").rglob("*.py"))
+    assert len(sources) > 40  # the package was found: an empty glob would pass vacuously
+    for path in sources:
         if path.parent.name == "io":
             continue
         text = path.read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ def _tree(root: Path) -> dict[str, str]:
 def test_synth_is_deterministic_valid_and_realistic(tmp_path: Path, capsys):
     assert main(["synth", "--docs", "4", "--seed", "3", "--out", str(tmp_path / "a")]) == 0
     assert main(["synth", "--docs", "4", "--seed", "3", "--out", str(tmp_path / "b"), "--jobs", "2"]) == 0
-    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert _tree(tmp_path / "a") and _tree(tmp_path / "a") == _tree(tmp_path / "b")
     assert main(["synth", "--docs", "4", "--seed", "4", "--out", str(tmp_path / "c")]) == 0
     assert _tree(tmp_path / "a") != _tree(tmp_path / "c")
     root = tmp_path / "a"
