@@ -30,7 +30,7 @@ strictly, JSON Lines split on ``\\n`` only). The shapes of the outside formats a
 Pydantic models, one group per format (``Hf*``, ``Ls*``, the DocBin adapters), so every problem is located:
 file, line (or task or doc number) and JSON path. Offsets that are negative, reversed or outside the text
 are left out with a located ``convert-span-dropped`` warning, never silently. A DocBin is decompressed
-within a cap (:func:`check_docbin_size`) before spaCy reads it.
+within caps (:func:`check_docbin`) before spaCy reads it.
 """
 
 from __future__ import annotations
@@ -51,7 +51,15 @@ from communique.io.parse import JsonPath, ParseFailure, format_path, parse_json
 from communique.io.read import MAX_TEXT_BYTES, MiB, json_lines, read_input, read_text, split_lines
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
-__all__ = ["FORMATS", "Converted", "check_docbin_size", "convert_path", "quotations_line"]
+__all__ = [
+    "FORMATS",
+    "Converted",
+    "check_docbin",
+    "convert_path",
+    "inflate_docbin",
+    "msgpack_objects",
+    "quotations_line",
+]
 
 #: a confidence score: a JSON number (not a string, not a boolean), finite
 Score = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -154,7 +162,13 @@ def _dropped(
     """A ``convert-span-dropped`` warning when ``[start, end)`` is no span of a text of ``length``."""
     if 0 <= start < end <= length:
         return None
-    why = "negative" if min(start, end) < 0 else "reversed or empty" if end <= start else f"beyond the text's {length}"
+    why = (
+        "negative"
+        if min(start, end) < 0
+        else "reversed or empty"
+        if end <= start
+        else f"beyond the text's end ({length})"
+    )
     return issue(
         "convert-span-dropped",
         f"{what}: offsets [{start}, {end}) are {why}; the span is left out",
@@ -171,6 +185,9 @@ def _dropped(
 DOCBIN_RATIO = 32
 DOCBIN_FLOOR = 64 * MiB
 DOCBIN_MAX = 512 * MiB
+#: msgpack objects a DocBin may hold (its message, and the user data and span groups packed inside it): each
+#: becomes a Python object of up to ~100 bytes, so a message of empty maps would otherwise take 70 x its size
+DOCBIN_OBJECTS = 4_000_000
 _INFLATE_STEP = 4 * MiB
 
 #: what a DocBin's user data may say about its document, and a span group's scores
@@ -183,35 +200,142 @@ def docbin_cap(size: int) -> int:
     return min(DOCBIN_MAX, max(DOCBIN_FLOOR, DOCBIN_RATIO * size))
 
 
-def check_docbin_size(data: bytes, where: str, cap: int | None = None) -> int:
-    """The decompressed size of the zlib stream ``data`` (a DocBin), found a step at a time without keeping
-    the output; a stream that expands beyond ``cap`` (default :func:`docbin_cap`) is refused
-    (``decompressed-too-large``) as soon as it does. A stream zlib cannot read is left to spaCy to refuse."""
+def _docbin_refused(where: str, message: str) -> CommuniqueError:
+    return CommuniqueError(
+        [
+            issue(
+                "decompressed-too-large",
+                message,
+                file=where,
+                hint="a DocBin like this is no spaCy output; split a real one into several",
+            )
+        ]
+    )
+
+
+def inflate_docbin(data: bytes, where: str, cap: int | None = None) -> bytearray | None:
+    """The decompressed zlib stream ``data`` (a DocBin), inflated a step at a time; a stream that expands
+    beyond ``cap`` bytes (default :func:`docbin_cap`) is refused (``decompressed-too-large``) as soon as it
+    does. ``None`` for a stream zlib cannot read (spaCy refuses it)."""
     cap = docbin_cap(len(data)) if cap is None else cap
     inflater = zlib.decompressobj()
-    pending, total = data, 0
+    pending, out = data, bytearray()
     try:
         while True:
-            produced = len(inflater.decompress(pending, _INFLATE_STEP))
-            total += produced
-            if total > cap:
-                raise CommuniqueError(
-                    [
-                        issue(
-                            "decompressed-too-large",
-                            f"the DocBin ({len(data):,} bytes) expands to more than {cap:,} bytes; "
-                            f"at most {DOCBIN_RATIO} x its size ({DOCBIN_FLOOR // MiB} MiB for small files, "
-                            f"{DOCBIN_MAX // MiB} MiB in all) is read",
-                            file=where,
-                            hint="a DocBin this compressible is no spaCy output; split a real one into several",
-                        )
-                    ]
+            produced = inflater.decompress(pending, _INFLATE_STEP)
+            out += produced
+            if len(out) > cap:
+                raise _docbin_refused(
+                    where,
+                    f"the DocBin ({len(data):,} bytes) expands to more than {cap:,} bytes; at most {DOCBIN_RATIO} "
+                    f"x its size ({DOCBIN_FLOOR // MiB} MiB for small files, {DOCBIN_MAX // MiB} MiB in all) is read",
                 )
             pending = inflater.unconsumed_tail
             if inflater.eof or (not pending and not produced):
-                return total
+                return out
     except zlib.error:
-        return total
+        return None
+
+
+#: msgpack type byte -> (bytes of a length field, fixed payload bytes, what the length counts: bytes, items, pairs)
+_MSGPACK: dict[int, tuple[int, int, str]] = {
+    0xC0: (0, 0, ""), 0xC2: (0, 0, ""), 0xC3: (0, 0, ""),  # nil, false, true
+    0xC4: (1, 0, "bin"), 0xC5: (2, 0, "bin"), 0xC6: (4, 0, "bin"),
+    0xC7: (1, 1, "bytes"), 0xC8: (2, 1, "bytes"), 0xC9: (4, 1, "bytes"),  # ext: length, type, data
+    0xCA: (0, 4, ""), 0xCB: (0, 8, ""),  # floats
+    0xCC: (0, 1, ""), 0xCD: (0, 2, ""), 0xCE: (0, 4, ""), 0xCF: (0, 8, ""),  # unsigned
+    0xD0: (0, 1, ""), 0xD1: (0, 2, ""), 0xD2: (0, 4, ""), 0xD3: (0, 8, ""),  # signed
+    0xD4: (0, 2, ""), 0xD5: (0, 3, ""), 0xD6: (0, 5, ""), 0xD7: (0, 9, ""), 0xD8: (0, 17, ""),  # fixext
+    0xD9: (1, 0, "bytes"), 0xDA: (2, 0, "bytes"), 0xDB: (4, 0, "bytes"),  # str
+    0xDC: (2, 0, "items"), 0xDD: (4, 0, "items"),
+    0xDE: (2, 0, "pairs"), 0xDF: (4, 0, "pairs"),
+}  # fmt: skip
+
+
+def _walk(view: memoryview, at: int, budget: int, descend: int = 0) -> tuple[int, int] | None:
+    """Walk the one msgpack value at ``view[at:]`` without building it: ``(where it ends, how many objects it
+    holds)``, or ``None`` when it is not msgpack. With ``descend``, the payload of each ``bin`` is walked too
+    when it is itself msgpack, ``descend`` levels down. Raise :class:`OverflowError` once the count passes
+    ``budget``."""
+    size, pending, count = len(view), 1, 0
+    while pending:
+        if at >= size or pending > size - at:  # every object takes at least one byte
+            return None
+        kind = view[at]
+        at += 1
+        pending -= 1
+        count += 1
+        if count > budget:
+            raise OverflowError(count)
+        if kind <= 0x7F or kind >= 0xE0:  # fixint
+            continue
+        if kind <= 0x8F:  # fixmap
+            pending += 2 * (kind & 0x0F)
+        elif kind <= 0x9F:  # fixarray
+            pending += kind & 0x0F
+        elif kind <= 0xBF:  # fixstr
+            at += kind & 0x1F
+        elif kind in _MSGPACK:
+            width, fixed, counts = _MSGPACK[kind]
+            length = int.from_bytes(view[at : at + width], "big") if width else 0
+            at += width + fixed
+            if counts == "items":
+                pending += length
+            elif counts == "pairs":
+                pending += 2 * length
+            elif counts:
+                if counts == "bin" and descend and at + length <= size:
+                    inner = _walk(view[at : at + length], 0, budget - count, descend - 1)
+                    count += inner[1] if inner is not None and inner[0] == length else 0
+                at += length
+        else:  # 0xC1 is never used
+            return None
+    return (at, count) if at <= size else None
+
+
+#: the keys of a DocBin's message whose values hold msgpack packed in bins, and how many levels deep: user
+#: data (one level), span groups (a list of packed groups, each packed)
+_PACKED = {b"\xa9user_data": 1, b"\xabspan_groups": 2}
+
+
+def msgpack_objects(message: bytes | bytearray, budget: int) -> int | None:
+    """How many msgpack objects a DocBin's (decompressed) ``message`` holds, with those of the user data
+    and span groups packed inside it, counted without building any; ``None`` when it is not msgpack. Raise
+    :class:`OverflowError` once the count passes ``budget``."""
+    view = memoryview(message)
+    kind = view[0] if view else 0xC1
+    if 0x80 <= kind <= 0x8F:
+        pairs, at = kind & 0x0F, 1
+    elif kind in (0xDE, 0xDF):
+        width = 2 if kind == 0xDE else 4
+        pairs, at = int.from_bytes(view[1 : 1 + width], "big"), 1 + width
+    else:  # not a map, so not a DocBin: spaCy says so, but count it first
+        walked = _walk(view, 0, budget)
+        return walked[1] if walked else None
+    count = 1
+    for _ in range(pairs):
+        key = _walk(view, at, budget - count)
+        if key is None:
+            return None
+        value = _walk(view, key[0], budget - count - key[1], _PACKED.get(bytes(view[at : key[0]]), 0))
+        if value is None:
+            return None
+        at, count = value[0], count + key[1] + value[1]
+    return count
+
+
+def check_docbin(data: bytes, where: str, cap: int | None = None, objects: int = DOCBIN_OBJECTS) -> None:
+    """Refuse a DocBin that decompresses beyond ``cap`` bytes or holds more than ``objects`` msgpack objects
+    (``decompressed-too-large``), before spaCy builds anything from it."""
+    message = inflate_docbin(data, where, cap)
+    if message is None:
+        return  # not zlib: spaCy says so
+    try:
+        msgpack_objects(message, objects)
+    except OverflowError:
+        raise _docbin_refused(
+            where, f"the DocBin packs more than {objects:,} objects; at most {objects:,} are read"
+        ) from None
 
 
 def _docs(path: Path) -> Iterator[tuple[int, Any]]:
@@ -221,12 +345,12 @@ def _docs(path: Path) -> Iterator[tuple[int, Any]]:
 
     where = str(path)
     data = read_input(path)
-    check_docbin_size(data, where)
+    check_docbin(data, where)
     try:
         docbin = DocBin(store_user_data=True).from_bytes(data)
         docs = docbin.get_docs(spacy.blank("en").vocab)  # English lexical attributes (is_quote)
     except Exception as exc:  # spaCy raises many kinds (and asserts) on bytes that are not a DocBin
-        raise _bad(where, f"not a spaCy DocBin: {type(exc).__name__}: {exc}") from None
+        raise _bad(where, f"not a spaCy DocBin: {_described(exc)}") from None
     number = 0
     while True:
         number += 1
@@ -235,7 +359,7 @@ def _docs(path: Path) -> Iterator[tuple[int, Any]]:
         except StopIteration:
             return
         except Exception as exc:  # a tampered DocBin: strings missing from its store, bad user data ...
-            raise _bad(where, f"doc {number} cannot be read: {type(exc).__name__}: {exc}") from None
+            raise _bad(where, f"doc {number} cannot be read: {_described(exc)}") from None
         yield number, doc
 
 
@@ -259,17 +383,23 @@ def _spacy_spans(doc: Any, where: str, number: int, out: Converted) -> list[tupl
         try:
             scores = _SCORES.validate_python(group.attrs.get("scores", []) if hasattr(group, "attrs") else [])
         except ValidationError as exc:
-            out.issues.extend(_shape_issues(exc, where, f"doc {number}", prefix=("spans", str(key), "scores")))
+            out.issues.extend(_shape_issues(exc, where, f"doc {number}", prefix=("spans", str(key), "attrs", "scores")))
             scores = []
         for i, span in enumerate(group):
             spans.append((span.start_char, span.end_char, span.label_ or key, scores[i] if i < len(scores) else None))
     return spans
 
 
+def _described(exc: Exception) -> str:
+    """An exception from a library, for a message: its type and (a bounded prefix of) what it says."""
+    said = str(exc)
+    return f"{type(exc).__name__}: {said[:200]}" if said else type(exc).__name__
+
+
 def _unreadable_doc(where: str, number: int, exc: Exception) -> Issue:
     return issue(
         "convert-bad-input",
-        f"doc {number}: spaCy cannot read its annotations: {type(exc).__name__}: {exc}",
+        f"doc {number}: spaCy cannot read its annotations: {_described(exc)}",
         file=where,
         hint="the DocBin was changed after spaCy wrote it (its string store or user data)",
     )
