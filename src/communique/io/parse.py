@@ -87,7 +87,20 @@ def _round_trip_yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     # write None as an explicit `null` (the default writes nothing): unknown facts are stated as unknown
     yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+    yaml.representer.add_representer(str, _represent_str)
     return yaml
+
+
+#: characters YAML 1.1 readers (PyYAML, libyaml) take as line breaks, which ruamel writes raw in quoted scalars
+_YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _represent_str(representer: Any, value: str) -> Any:
+    """A string as ruamel writes it, except that one holding NEL, LS or PS is double-quoted (``\\N``,
+    ``\\L``, ``\\P``): written raw, a YAML 1.1 reader would fold them into spaces."""
+    if _YAML11_BREAKS.search(value):
+        return representer.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return representer.represent_str(value)
 
 
 def _load(yaml: YAML, text: str) -> Any:
