@@ -13,6 +13,13 @@
   aliased officials each holding 3,000 aliased mentions; both must be refused with
   ``[alias-expansion]`` by ``validate`` and by ``anchor``.
 
+* **readers** (``--cases readers``, issue 17): inputs that are no regular file (a FIFO given to ``add``, a
+  FIFO ``.ann`` in an ``import brat`` folder), a sparse 2 GB prediction file (over the input cap), JSON
+  Lines with a 5,000-digit integer, 100,000-deep nesting or ``NaN`` (``convert --from hf``), a 6 MB zlib
+  bomb (6 GB of zeros) and a 60 KB DocBin unpacking into 60 million empty maps (``convert --from spacy``),
+  a 12 MB Label Studio export whose 125,000 results all have string offsets, and a 4 MB hf line whose
+  100,000 entities all lie outside the text; each must end with its coded message.
+
 Each command runs in a fresh process; the peak resident memory of its process tree is sampled as
 ``benchmarks/run.py`` does. With ``--write`` the table goes into benchmarks/README.md.
 """
@@ -37,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
+READERS_BEGIN, READERS_END = "<!-- hostile-readers:start -->", "<!-- hostile-readers:end -->"
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "CI": "1"}
 OFFICIALS = 10
 WORD = "Babar"
@@ -247,6 +255,108 @@ def run_all(work: Path, mentions: int) -> list[Result]:
     return results
 
 
+# ------------------------------------------------------------------------------------ readers (issue 17)
+
+READERS_TEXT = "Defence Minister Anna Berg met Jan Kowal in Oslo.\n\nBerg said the talks went well.\n"
+
+
+def synthesise_readers(work: Path) -> None:
+    """The inputs of the reader cases under ``work/readers`` (FIFOs are made when the case runs)."""
+    import struct
+    import zlib
+
+    from communique.corpus.build import make_document, serialise, sha256_text
+    from communique.schema.models import SeedMetadata
+
+    root = work / "readers"
+    for folder in ("corpus", "seeds", "gold"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    meta = SeedMetadata(id="talks", source_file="talks.txt", source_sha256=sha256_text(READERS_TEXT))
+    (root / "corpus" / "talks.json").write_text(
+        serialise(make_document(READERS_TEXT.encode("utf-8"), meta)), encoding="utf-8"
+    )
+    with (root / "sparse.jsonl").open("wb") as handle:  # 2 GB that take no disk
+        handle.truncate(2 << 30)
+    lines = {
+        "bigint.jsonl": '{"document_id": "talks", "entities": [{"start": ' + "1" * 5000 + ', "end": 3}]}\n',
+        "deep.jsonl": '{"document_id": "talks", "entities": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+        "nan.jsonl": '{"document_id": "talks", "entities": [{"start": 17, "end": 26, "score": NaN}]}\n',
+    }
+    for name, text in lines.items():
+        (root / name).write_text(text, encoding="utf-8")
+    outside = [{"start": 10_000 + i, "end": 10_005 + i, "entity_group": "PER"} for i in range(100_000)]
+    (root / "dropped.jsonl").write_text(json.dumps({"document_id": "talks", "entities": outside}) + "\n")
+    results = [
+        {"id": f"r{i}", "type": "labels", "value": {"start": str(i), "end": str(i + 4), "labels": ["PERSON"]}}
+        for i in range(125_000)
+    ]
+    task = {"id": 1, "data": {"document_id": "talks", "text": READERS_TEXT}, "annotations": [{"result": results}]}
+    (root / "labelstudio.json").write_text(json.dumps([task]), encoding="utf-8")
+    packer = zlib.compressobj(9)
+    zeros = b"\0" * (1 << 20)
+    bomb = b"".join(packer.compress(zeros) for _ in range(6 * 1024)) + packer.flush()
+    (root / "zeros.spacy").write_bytes(bomb)
+    maps = 60_000_000  # {"cats": [{}, {}, ...]}: one byte each, about 70 once built
+    (root / "maps.spacy").write_bytes(zlib.compress(b"\x81\xa4cats\xdd" + struct.pack(">I", maps) + b"\x80" * maps, 9))
+    (root / "brat").mkdir(exist_ok=True)
+    (root / "brat" / "talks.txt").write_text(READERS_TEXT, encoding="utf-8")
+    (root / "brat" / "communique.json").write_text(
+        json.dumps({"talks": {"annotators": ["b"], "guidelines_version": "2.0"}}), encoding="utf-8"
+    )
+
+
+def run_readers(work: Path) -> list[Result]:
+    root = work / "readers"
+    corpus = ["--corpus", str(root / "corpus")]
+    for fifo in (root / "fifo.txt", root / "brat" / "talks.ann"):
+        fifo.unlink(missing_ok=True)
+        os.mkfifo(fifo)  # nothing writes to them: a reader that opened one would wait forever
+
+    def size(name: str) -> str:
+        n = (root / name).stat().st_size
+        return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n / 1024:.1f} KB"
+
+    def convert(fmt: str, name: str, code: str, expect: int = 1) -> Result:
+        return measure(
+            f"convert --from {fmt}: {name} ({size(name)})",
+            ["convert", "--from", fmt, str(root / name), *corpus, "--out", str(root / "out.jsonl")],
+            expect,
+            f"[{code}]",
+            work=work,
+        )
+
+    return [
+        measure(
+            "add: a FIFO",
+            ["add", str(root / "fifo.txt"), "--seeds", str(root / "seeds"), *corpus],
+            1,
+            "[input-not-regular]",
+            work,
+        ),
+        measure(
+            "import brat: a FIFO .ann",
+            ["import", "brat", str(root / "brat"), "--out", str(root / "imported"), *corpus],
+            1,
+            "[input-not-regular]",
+            work,
+        ),
+        measure(
+            "bench --pred: a sparse 2 GB file",
+            ["bench", "--pred", str(root / "sparse.jsonl"), "--gold", str(root / "gold"), *corpus],
+            1,
+            "[input-too-large]",
+            work,
+        ),
+        convert("hf", "bigint.jsonl", "number-too-large"),
+        convert("hf", "deep.jsonl", "too-deep"),
+        convert("hf", "nan.jsonl", "number-not-finite"),
+        convert("hf", "dropped.jsonl", "convert-span-dropped", expect=0),
+        convert("labelstudio", "labelstudio.json", "convert-bad-input"),
+        convert("spacy", "zeros.spacy", "decompressed-too-large"),
+        convert("spacy", "maps.spacy", "decompressed-too-large"),
+    ]
+
+
 def synthesise(work: Path, mentions: int) -> None:
     """Write every input under ``work`` (run in a child process, so that the measuring process stays small:
     a forked child starts with its parent's resident memory)."""
@@ -256,13 +366,17 @@ def synthesise(work: Path, mentions: int) -> None:
     write_alias_bombs(work)
 
 
-def table(results: list[Result], mentions: int) -> str:
+def table(results: list[Result], mentions: int | None) -> str:
     import pydantic
 
+    inputs = (
+        f"{mentions:,} mentions in one {mentions * (len(WORD) + 1) / 1e6:.1f} MB sentence"
+        if mentions is not None
+        else "the reader cases"
+    )
     head = (
         f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
-        f"pydantic {pydantic.VERSION}; {mentions:,} mentions in one {mentions * (len(WORD) + 1) / 1e6:.1f} MB "
-        f"sentence; measured {time.strftime('%Y-%m-%d')}; "
+        f"pydantic {pydantic.VERSION}; {inputs}; measured {time.strftime('%Y-%m-%d')}; "
         f"load average at the start: {os.getloadavg()[0]:.1f}.\n\n"
         "| case | command | wall s | CPU s | peak RSS MB | exit |\n|---|---|---|---|---|---|\n"
     )
@@ -277,28 +391,39 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, help="keep the inputs here (default: a temporary folder)")
     parser.add_argument("--write", action="store_true", help="put the table into benchmarks/README.md")
+    parser.add_argument(
+        "--cases", choices=("documents", "readers", "all"), default="all", help="which cases to run (default: all)"
+    )
     parser.add_argument("--synthesise-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.synthesise_only:
-        synthesise(args.work, args.mentions)
+        if args.cases in ("documents", "all"):
+            synthesise(args.work, args.mentions)
+        if args.cases in ("readers", "all"):
+            synthesise_readers(args.work)
         return
+    tables: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         synth = [sys.executable, __file__, "--synthesise-only", "--work", str(work), "--mentions", str(args.mentions)]
-        subprocess.run(synth, check=True, env=ENV)
+        subprocess.run([*synth, "--cases", args.cases], check=True, env=ENV)
         print(f"inputs synthesised in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        results = run_all(work, args.mentions)
-    text = table(results, args.mentions)
-    print(text)
+        if args.cases in ("documents", "all"):
+            tables.append((BEGIN, END, table(run_all(work, args.mentions), args.mentions)))
+        if args.cases in ("readers", "all"):
+            tables.append((READERS_BEGIN, READERS_END, table(run_readers(work), None)))
+    for _, _, text in tables:
+        print(text)
     if args.write:
         readme = README.read_text(encoding="utf-8")
-        if BEGIN in readme:
-            before, rest = readme.split(BEGIN, 1)
-            readme = before + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1]
-        else:
-            readme = readme.rstrip("\n") + f"\n\n## Hostile input\n\n{BEGIN}\n{text}\n{END}\n"
+        for begin, end, text in tables:
+            if begin in readme:
+                before, rest = readme.split(begin, 1)
+                readme = before + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1]
+            else:
+                readme = readme.rstrip("\n") + f"\n\n{begin}\n{text}\n{end}\n"
         README.write_text(readme, encoding="utf-8")
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from communique.annotate.importers import ImportResult, span_data, validate_rebuilt
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, ParseFailure, decode_utf8, parse_json
+from communique.io.read import MAX_TEXT_BYTES, InputRefused, read_input
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
     SCHEMA_VERSION,
@@ -127,9 +128,12 @@ def read_brat(folder: Path, corpus_dir: Path) -> ImportResult:
     store = CorpusStore(corpus_dir)
     documents: dict[str, Any] = {}
     meta_path = folder / DOCUMENTS_FILE
-    if meta_path.is_file():
+    if meta_path.exists():
         try:
-            documents = parse_json(decode_utf8(meta_path.read_bytes()))
+            documents = parse_json(decode_utf8(read_input(meta_path)))
+        except InputRefused as refused:
+            result.issues.append(refused.issue)
+            return result
         except ParseFailure as failure:
             result.issues.append(failure.issue.located(str(meta_path), failure.issue.line, failure.issue.column))
             return result
@@ -160,8 +164,11 @@ def _read_document(
         return None
     txt = path.with_suffix(".txt")
     try:
-        same = txt.read_bytes() == corpus.text.encode("utf-8")
-    except OSError:
+        same = read_input(txt, MAX_TEXT_BYTES) == corpus.text.encode("utf-8")
+    except InputRefused as refused:
+        if refused.issue.code != "file-not-found":  # a FIFO or device, or a text too large: say so
+            issues.append(refused.issue)
+            return None
         same = False
     if not same:
         issues.append(
@@ -179,10 +186,12 @@ def _read_document(
         )
         return None
     try:
-        text = decode_utf8(path.read_bytes())
-    except (OSError, ParseFailure) as exc:
-        found = exc.issue if isinstance(exc, ParseFailure) else issue("file-not-found", f"cannot read: {exc}")
-        issues.append(found.located(name, found.line, found.column))
+        text = decode_utf8(read_input(path))
+    except InputRefused as refused:
+        issues.append(refused.issue)
+        return None
+    except ParseFailure as failure:
+        issues.append(failure.issue.located(name, failure.issue.line, failure.issue.column))
         return None
     before = len(issues)
     ann = _parse(text, corpus, name, issues)

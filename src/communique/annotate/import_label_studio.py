@@ -34,6 +34,7 @@ from typing import Any
 from communique.annotate.importers import ImportResult, Utf16Offsets, check_span, span_data, validate_rebuilt
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, parse_json, parse_path
+from communique.io.read import InputRefused, read_input
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
     SCHEMA_VERSION,
@@ -169,10 +170,10 @@ def read_label_studio(
     name = str(path)
     result = ImportResult()
     try:
-        text = decode_utf8(path.read_bytes())
+        text = decode_utf8(read_input(path))
         tasks = parse_json(text)
-    except OSError as exc:
-        result.issues.append(issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name))
+    except InputRefused as refused:
+        result.issues.append(refused.issue)
         return result
     except ParseFailure as failure:
         result.issues.append(failure.issue.located(name, failure.issue.line, failure.issue.column))

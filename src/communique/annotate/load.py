@@ -25,6 +25,7 @@ from communique.annotate.records import record_valid, trusted_document
 from communique.annotate.validate import FileReport, find_annotation_files, validate_file
 from communique.corpus.store import CorpusStore, CorpusView
 from communique.io.parallel import current_engine, ordered_map
+from communique.io.read import InputRefused, read_input
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import AnnotatedDocument
 
@@ -82,8 +83,8 @@ def _validated_once(path: Path, store: CorpusStore) -> FileReport:
     """The file's report: from its validation record when one vouches for these bytes and this corpus
     document (parse only), else from validating it (and recording it when it is valid)."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_input(path)
+    except InputRefused:
         return validate_file(path, store)  # which reports the unreadable file
     document = trusted_document(raw, path.suffix, store)
     if document is not None:

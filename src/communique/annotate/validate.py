@@ -2,7 +2,8 @@
 
 The checks, in order, for each file:
 
-1. reading: UTF-8, well-formed YAML/JSON, a mapping at the top;
+1. reading: a regular file within the size cap (:mod:`communique.io.read`), UTF-8, well-formed YAML/JSON, a
+   mapping at the top;
 2. the corpus: the document exists and its sha256 is the one the annotations were made against;
 3. anchoring: every span's text matches the document at its offsets (text-only spans are resolved);
 4. structure: the Pydantic models (types, required and unknown fields, labels, patterns);
@@ -18,6 +19,7 @@ Line and column numbers are looked up only for files that have problems (parse f
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -40,6 +42,7 @@ from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
 from communique.io.parallel import ordered_map
 from communique.io.parse import Locator, ParseFailure, decode_utf8, parse_path, parse_yaml
+from communique.io.read import InputRefused, read_input
 from communique.schema.errors import Issue, Severity, issue
 from communique.schema.models import SCHEMA_VERSION, AnnotatedDocument
 
@@ -70,18 +73,30 @@ class FileReport:
 
 
 def find_annotation_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Expand folders to the annotation files under them (sorted); files are passed through."""
+    """Expand folders to the annotation files under them (sorted); files are passed through.
+
+    An entry with an annotation suffix that is no regular file (a FIFO, socket or device; folders are only
+    walked) is listed too, so that reading it reports ``input-not-regular`` rather than hiding it or
+    blocking on it."""
     for path in paths:
         if path.is_dir():
             yield from sorted(
                 p
                 for p in path.rglob("*")
                 if p.suffix in ANNOTATION_SUFFIXES
-                and p.is_file()
+                and _not_folder(p)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             yield path
+
+
+def _not_folder(path: Path) -> bool:
+    """Whether ``path`` exists (through a link) and is not a folder."""
+    try:
+        return not stat.S_ISDIR(path.stat().st_mode)
+    except OSError:  # a dangling link, or gone since the folder was listed
+        return False
 
 
 def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileReport]:
@@ -141,9 +156,9 @@ def validate_file(path: Path, store: CorpusStore) -> FileReport:
     """Validate one annotation file and return every issue found, located."""
     name = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return FileReport(name, [issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)])
+        raw = read_input(path)
+    except InputRefused as refused:
+        return FileReport(name, [refused.issue])
     try:
         text = decode_utf8(raw)
         data = parse_yaml(text, is_json=path.suffix == ".json")

@@ -75,8 +75,9 @@ def register(sub: Any) -> None:
 
 
 def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
-    """Usage problems: prediction files that are not files, a gold path that does not exist."""
-    return [issue("file-not-found", "no such file", file=p) for p in files if p != "-" and not Path(p).is_file()] + [
+    """Usage problems: prediction files and a gold path that do not exist (one that is no regular file is
+    refused when it is read)."""
+    return [issue("file-not-found", "no such file", file=p) for p in files if p != "-" and not Path(p).exists()] + [
         issue("file-not-found", "no such file or folder", file=p) for p in folders_too if not Path(p).exists()
     ]
 

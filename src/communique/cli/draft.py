@@ -8,14 +8,15 @@ Exit status: 0 drafted; 1 the predictions are invalid or hold no line for the do
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format, write_result
-from communique.schema.errors import issue
+from communique.io.parse import ParseFailure, decode_utf8
+from communique.io.read import JsonLine, json_lines, read_input
+from communique.schema.errors import CommuniqueError, issue
 
-__all__ = ["cmd_draft", "load_prediction", "register"]
+__all__ = ["cmd_draft", "load_prediction", "prediction_lines", "register"]
 
 
 def load_prediction(source: str, document_id: str, corpus: str, reporter: Reporter) -> Any:
@@ -35,20 +36,32 @@ def load_prediction(source: str, document_id: str, corpus: str, reporter: Report
     if checked.errors:
         reporter.problems(checked.errors)
         return None
-    for line in Path(source).read_text(encoding="utf-8-sig").splitlines():
-        if line.strip():
-            data = json.loads(line)
-            if data.get("document_id") == document_id:
-                return PredictedDocument.model_validate(data)
+    for line in prediction_lines(source):
+        if isinstance(line.value, dict) and line.value.get("document_id") == document_id:
+            return PredictedDocument.model_validate(line.value)
     reporter.problems([issue("prediction-missing-document", f"no prediction line for {document_id!r}", file=source)])
     return None
+
+
+def prediction_lines(source: str) -> list[JsonLine]:
+    """The parsed lines of the prediction file ``source`` (read as every input is: a regular file, bounded,
+    split on ``\\n`` only); raise :class:`CommuniqueError` with every line that is not JSON."""
+    try:
+        text = decode_utf8(read_input(source))
+    except ParseFailure as failure:
+        raise CommuniqueError([failure.issue.located(source, failure.issue.line, failure.issue.column)]) from None
+    lines = list(json_lines(text, source))
+    problems = [line.problem for line in lines if line.problem is not None]
+    if problems:
+        raise CommuniqueError(problems)
+    return lines
 
 
 def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.annotate.draft import draft_annotations
     from communique.corpus.store import CorpusStore
 
-    if args.source != "rules" and not Path(args.source).is_file():
+    if args.source != "rules" and not Path(args.source).exists():  # one that is no regular file is refused below
         return reporter.usage(f"--from takes `rules` or a prediction file; no such file: {args.source}")
     corpus = CorpusStore(Path(args.corpus)).get(args.document)
     if corpus is None:

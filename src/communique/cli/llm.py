@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, positive, write_result
+from communique.io.read import MAX_SMALL_BYTES, read_text
 from communique.schema.errors import issue
 
 
@@ -59,7 +60,7 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
     ]
     if args.few_shot > len(EXAMPLES):
         usage.append(issue("invalid-value", f"--few-shot is at most {len(EXAMPLES)}"))
-    if args.prompt and not Path(args.prompt).is_file():
+    if args.prompt and not Path(args.prompt).exists():  # one that is no regular file is refused when read
         usage.append(issue("file-not-found", "no such prompt file", file=args.prompt))
     if usage:
         reporter.problems(usage)
@@ -75,7 +76,7 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
         base_url=args.base_url,
         model=args.model,
         api_key_env=args.api_key_env,
-        instructions=Path(args.prompt).read_text(encoding="utf-8") if args.prompt else INSTRUCTIONS,
+        instructions=read_text(args.prompt, MAX_SMALL_BYTES) if args.prompt else INSTRUCTIONS,
         few_shot=args.few_shot,
         concurrency=args.concurrency,
         cache=Path(args.cache) if args.cache else None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -79,15 +78,18 @@ def _render_predictions(args: argparse.Namespace, reporter: Reporter) -> int:
     """``render --pred FILE``: the predictions drafted and drawn like gold; beside the gold when there is one."""
     from communique.annotate.draft import drafted_document
     from communique.annotate.validate import find_annotation_files
-    from communique.cli.draft import load_prediction
+    from communique.cli.draft import load_prediction, prediction_lines
     from communique.corpus.store import CorpusStore
     from communique.review.render import render_prediction_html
 
-    if not Path(args.pred).is_file():
+    if not Path(args.pred).exists():  # one that is no regular file is refused when it is read
         return reporter.usage(f"no such prediction file: {args.pred}")
     wanted = args.document
     if wanted is None:
-        ids = {json.loads(x).get("document_id") for x in Path(args.pred).read_text("utf-8").splitlines() if x.strip()}
+        ids = {
+            line.value.get("document_id") if isinstance(line.value, dict) else None
+            for line in prediction_lines(args.pred)
+        }
         if len(ids) != 1:
             return reporter.usage("say which document to render (the prediction file has several or none)")
         wanted = str(next(iter(ids)))

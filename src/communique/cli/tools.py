@@ -53,7 +53,7 @@ def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
     from communique.annotate.import_label_studio import read_label_studio
 
     source = Path(args.export)
-    if not source.is_file():
+    if not source.exists():  # one that is no regular file is refused when it is read
         return reporter.usage(f"{source}: no such file (give a Label Studio JSON export)")
     result = read_label_studio(
         source,

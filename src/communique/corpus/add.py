@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from communique.corpus.build import META_SUFFIX, SEED_SUFFIX, find_seeds, make_document, normalise, serialise
 from communique.io.parse import dump_round_trip
+from communique.io.read import MAX_TEXT_BYTES, read_input
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import ID_PATTERN, SeedMetadata
@@ -53,14 +54,11 @@ def add_text(
 ) -> Added:
     """Copy ``source`` into ``seed_dir`` as a seed, write its metadata, and build its corpus document.
 
-    Raises :class:`CommuniqueError` listing every problem (not UTF-8, empty, id already used, text already
-    present under another id, invalid metadata) before anything is written.
+    Raises :class:`CommuniqueError` listing every problem (not a regular file or too large, not UTF-8, empty,
+    id already used, text already present under another id, invalid metadata) before anything is written.
     """
     name = str(source)
-    try:
-        raw = source.read_bytes()
-    except OSError as exc:
-        raise CommuniqueError([issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)]) from None
+    raw = read_input(source, MAX_TEXT_BYTES)  # a regular file of at most 64 MiB, else a coded refusal
     problems: list[Issue] = []
     text = ""
     try:

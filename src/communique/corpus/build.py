@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from communique.corpus.segment import segment
 from communique.io.parallel import ordered_map, shared
 from communique.io.parse import ParseFailure, decode_utf8, parse_yaml
+from communique.io.read import MAX_SMALL_BYTES, MAX_TEXT_BYTES, InputRefused, read_input
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import CorpusDocument, Section, SeedMetadata, Span, stored_form
@@ -114,9 +115,11 @@ def read_seed(seed: Seed) -> tuple[bytes, SeedMetadata]:
     """Read a seed and its metadata; raise :class:`CommuniqueError` with located issues if they are bad."""
     where = {"file": str(seed.meta_path)}
     try:
-        meta_raw = parse_yaml(decode_utf8(seed.meta_path.read_bytes()))
+        meta_raw = parse_yaml(decode_utf8(read_input(seed.meta_path, MAX_SMALL_BYTES)))
         metadata = SeedMetadata.model_validate(meta_raw)
-    except FileNotFoundError:
+    except InputRefused as refused:
+        if refused.issue.code != "file-not-found":
+            raise
         raise CommuniqueError([issue("seed-metadata", f"no metadata file for seed {seed.id!r}", **where)]) from None
     except ParseFailure as failure:
         raise CommuniqueError(
@@ -126,7 +129,7 @@ def read_seed(seed: Seed) -> tuple[bytes, SeedMetadata]:
         raise CommuniqueError(
             [issue("seed-metadata", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", **where) for e in exc.errors()]
         ) from None
-    raw = seed.text_path.read_bytes()
+    raw = read_input(seed.text_path, MAX_TEXT_BYTES)
     problems: list[Issue] = []
     if metadata.id != seed.id:
         problems.append(issue("seed-metadata", f"id {metadata.id!r} does not match file name {seed.id!r}", **where))

@@ -35,6 +35,8 @@ MAX_INT_DIGITS = 4300
 #: Aliases may expand a YAML file to at most max(ALIAS_FLOOR, ALIAS_FACTOR x its written nodes) nodes.
 ALIAS_FLOOR = 10_000
 ALIAS_FACTOR = 20
+#: Deepest nesting of lists and objects read from JSON (a prediction line needs about 8 levels).
+MAX_JSON_DEPTH = 200
 
 
 class ParseFailure(Exception):
@@ -85,7 +87,20 @@ def _round_trip_yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     # write None as an explicit `null` (the default writes nothing): unknown facts are stated as unknown
     yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+    yaml.representer.add_representer(str, _represent_str)
     return yaml
+
+
+#: characters YAML 1.1 readers (PyYAML, libyaml) take as line breaks, which ruamel writes raw in quoted scalars
+_YAML11_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _represent_str(representer: Any, value: str) -> Any:
+    """A string as ruamel writes it, except that one holding NEL, LS or PS is double-quoted (``\\N``,
+    ``\\L``, ``\\P``): written raw, a YAML 1.1 reader would fold them into spaces."""
+    if _YAML11_BREAKS.search(value):
+        return representer.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return representer.represent_str(value)
 
 
 def _load(yaml: YAML, text: str) -> Any:
@@ -305,18 +320,83 @@ def long_json_int(text: str) -> ParseFailure:
     return _too_long_int(len(found[0].lstrip("-")), line, column)
 
 
+class NonFinite(ValueError):
+    """A JSON text holds ``NaN``, ``Infinity`` or ``-Infinity`` (which ``json`` accepts and JSON does not)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    """``parse_constant`` for ``json.loads``: JSON has no NaN or infinities."""
+    raise NonFinite(name)
+
+
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))')
+
+
+def _non_finite(text: str, name: str) -> ParseFailure:
+    """The refusal of the constant ``name``, located at its first occurrence outside a string."""
+    line = column = 1
+    for found in _CONSTANT.finditer(text):
+        if found[1] is not None:
+            line = text.count("\n", 0, found.start()) + 1
+            column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+            break
+    return ParseFailure(
+        issue(
+            "number-not-finite",
+            f"{name} is not a JSON number",
+            hint="write a finite number, or null where the value is unknown",
+            line=line,
+            column=column,
+        )
+    )
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` (parsed JSON) nests lists and objects more than ``limit`` levels deep; level by
+    level, without recursion."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 0
+    containers = (dict, list)
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below: list[Any] = []
+        for node in level:
+            below.extend([c for c in (node.values() if type(node) is dict else node) if type(c) in containers])
+        level = below
+    return False
+
+
 def parse_json(text: str) -> Any:
-    """Parse JSON strictly (duplicate keys refused)."""
+    """Parse JSON strictly: duplicate keys, ``NaN`` and infinities, integers over :data:`MAX_INT_DIGITS`
+    digits and nesting deeper than :data:`MAX_JSON_DEPTH` levels are refused (:class:`ParseFailure`)."""
     try:
-        return json.loads(text, object_pairs_hook=no_duplicate_keys)
+        value = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ParseFailure(issue("json-syntax", exc.msg, line=exc.lineno, column=exc.colno)) from None
     except DuplicateKey as exc:
         raise ParseFailure(issue("json-syntax", str(exc), line=1, column=1)) from None
+    except NonFinite as exc:
+        raise _non_finite(text, str(exc)) from None
     except ValueError:  # json refuses to convert an integer longer than Python's limit
         raise long_json_int(text) from None
     except RecursionError:
-        raise ParseFailure(issue("too-deep", "the document is nested too deeply to read", line=1, column=1)) from None
+        value = None
+        deep = True
+    else:
+        deep = len(text) > 2 * MAX_JSON_DEPTH and too_deep(value, MAX_JSON_DEPTH)
+    if deep:
+        raise ParseFailure(
+            issue(
+                "too-deep",
+                f"the document nests lists and objects more than {MAX_JSON_DEPTH} levels deep",
+                hint="no communique file needs that many levels",
+                line=1,
+                column=1,
+            )
+        )
+    return value
 
 
 def parse_yaml(text: str, *, is_json: bool = False) -> Any:

@@ -52,6 +52,24 @@ _ENTRIES = [
         "The file uses a YAML feature annotation files do not allow: a list or mapping as a key, a recursive alias.",
     ),
     Problem("number-too-large", Severity.ERROR, "An integer has more digits (over 4,300) than communique reads."),
+    Problem(
+        "number-not-finite", Severity.ERROR, "A JSON number is NaN or infinite (`NaN`, `Infinity`): JSON has neither."
+    ),
+    Problem(
+        "input-not-regular",
+        Severity.ERROR,
+        "The input is a folder, FIFO, device or socket where a file is expected; only regular files are read.",
+    ),
+    Problem(
+        "input-too-large",
+        Severity.ERROR,
+        "The input is larger than communique reads from such a file (README, Limits); nothing of it is read.",
+    ),
+    Problem(
+        "decompressed-too-large",
+        Severity.ERROR,
+        "A compressed input (a spaCy DocBin) expands beyond what communique reads (README, Limits).",
+    ),
     # structure (from the Pydantic models)
     Problem("missing-field", Severity.ERROR, "A required field is absent."),
     Problem("unknown-field", Severity.ERROR, "A field the schema does not define (often a typo)."),
@@ -216,6 +234,16 @@ _ENTRIES = [
     Problem("convert-token-unaligned", Severity.WARNING, "A token could not be found in the text; it is left out."),
     Problem("convert-label-skipped", Severity.WARNING, "Labels with no place in a prediction were left out."),
     Problem("convert-library-failed", Severity.WARNING, "The library failed on one document; its items are left out."),
+    Problem(
+        "convert-span-dropped",
+        Severity.WARNING,
+        "A span's offsets are negative, reversed or outside its text; the span is left out.",
+    ),
+    Problem(
+        "convert-duplicate-document",
+        Severity.ERROR,
+        "Two documents of the input are for one corpus document (bench would refuse the lines); nothing is written.",
+    ),
     Problem("llm-request-failed", Severity.WARNING, "No usable answer after retries; that part predicts nothing."),
     Problem("llm-invalid-json", Severity.WARNING, "The model's answer is not JSON; that document predicts nothing."),
     Problem(
