@@ -60,10 +60,10 @@ __all__ = [
     "SpanModel",
     "SpeechAct",
     "TimeExpression",
-    "corpus_file_problems",
     "UnresolvedReason",
     "UnresolvedSource",
     "consult_mode",
+    "corpus_file_problems",
     "labels",
 ]
 
@@ -687,7 +687,10 @@ def _offsets_located(starts: list[Any], lengths: list[Any], size: int) -> tuple[
         if length < 1:
             return f".lengths[{i}]", f"{length} is not a length (at least 1)"
         if start < previous:
-            return f".starts[{i}]", f"{start} is before the end of the previous span ({previous}): unsorted or overlapping"
+            return (
+                f".starts[{i}]",
+                f"{start} is before the end of the previous span ({previous}): unsorted or overlapping",
+            )
         if start + length > size:
             return f".lengths[{i}]", f"the span [{start}, {start + length}) ends past the text ({size} code points)"
         previous = start + length
