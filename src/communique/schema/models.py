@@ -558,6 +558,8 @@ def pairs_of(stored: Any, size: int) -> list[tuple[int, int]]:
 
 #: The keys of a corpus document file (:class:`CorpusFile`), in the order they are written.
 CORPUS_FILE_KEYS = tuple(CorpusFile.model_fields)
+SPAN_KEYS = frozenset({"start", "end", "text"})
+SPAN_FORM_KEYS = frozenset(Span.model_fields)  # a span in the span form may carry Span's optional fields
 NORMALISATIONS = frozenset(get_args(get_args(CorpusFile.model_fields["normalisations"].annotation)[0]))
 
 
@@ -641,8 +643,8 @@ def _offsets_problem(stored: Any, text: str) -> tuple[tuple[str, str] | None, in
     if isinstance(stored, list):  # the span form: [{start, end, text}, ...]
         previous = 0
         for i, span in enumerate(stored):
-            if not isinstance(span, dict) or set(span) != {"start", "end", "text"}:
-                return (f"[{i}]", "a span must be an object with exactly start, end and text"), 0
+            if not isinstance(span, dict) or not SPAN_KEYS <= span.keys() <= SPAN_FORM_KEYS:
+                return (f"[{i}]", "a span must be an object with start, end and text"), 0
             start, end = span["start"], span["end"]
             if type(start) is not int or type(end) is not int:
                 return (f"[{i}]", "start and end must be integers"), 0
@@ -700,8 +702,8 @@ def _offsets_located(starts: list[Any], lengths: list[Any], size: int) -> tuple[
 def _pair_problem(pair: Any, size: int, text: str) -> str | None:
     """What is wrong with a section's ``[start, end)`` (or a span object, in the span form)."""
     if isinstance(pair, dict):  # the span form
-        if set(pair) != {"start", "end", "text"}:
-            return "a span must be an object with exactly start, end and text"
+        if not SPAN_KEYS <= pair.keys() <= SPAN_FORM_KEYS:
+            return "a span must be an object with start, end and text"
         start, end = pair["start"], pair["end"]
         if type(start) is int and type(end) is int and 0 <= start < end <= size and pair["text"] != text[start:end]:
             return "its text is not the text at its offsets"
