@@ -10,12 +10,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from communique.corpus.build import CorpusUnreadable, corpus_document_of, read_corpus_file
-from communique.schema.models import ID_PATTERN, CorpusDocument, pairs_of
+from communique.schema.models import ID_PATTERN, CorpusDocument
 
 
 class SpanLike(Protocol):
@@ -96,9 +96,11 @@ class CorpusView:
 
 
 def _span_views(text: str, stored: Any) -> list[SpanView]:
-    """Spans of either stored form: offset arrays (the compact corpus) or span objects (older files)."""
+    """Spans of either stored form: offset arrays (the compact corpus) or span objects (older files); the
+    offsets have passed the store's check, so they are not checked one by one again."""
     if isinstance(stored, dict):
-        return [SpanView(start, end, text[start:end]) for start, end in pairs_of(stored, len(text))]
+        pairs = zip(stored["starts"], stored["lengths"])
+        return [SpanView(start, start + n, text[start : start + n]) for start, n in pairs]
     make, fields = SpanView._make, itemgetter("start", "end", "text")
     return [make(fields(d)) for d in stored]
 
@@ -111,7 +113,8 @@ def _span_view(text: str, stored: Any) -> SpanView:
 
 
 def corpus_view(data: dict[str, Any]) -> CorpusView:
-    """The view of a parsed corpus document file (either stored form); ``ValueError`` if its offsets are bad."""
+    """The view of a parsed corpus document file (either stored form) that has passed
+    :func:`~communique.schema.models.corpus_file_problems` (the store reads every file through it)."""
     text = data["text"]
     sections = [
         SectionView(
@@ -209,13 +212,10 @@ class CorpusStore:
             return None
         data = loaded[0]
         paragraphs = data["paragraphs"]
-        try:
-            if isinstance(paragraphs, dict):  # the compact form: offset arrays
-                ends = frozenset(end for _, end in pairs_of(paragraphs, len(data["text"])))
-            else:
-                ends = frozenset(p["end"] for p in paragraphs)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise CorpusUnreadable(self.corpus_dir / f"{document_id}.json", f"paragraphs: {exc}") from None
+        if isinstance(paragraphs, dict):  # the compact form: offset arrays
+            ends = frozenset(map(add, paragraphs["starts"], paragraphs["lengths"]))
+        else:
+            ends = frozenset(p["end"] for p in paragraphs)
         return CorpusText(data["id"], data["text"], data["sha256"], ends)
 
     def ids(self) -> list[str]:
