@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
-from communique.annotate.records import record_valid, trusted_document
+from communique.annotate.records import RecordSettings, record_settings, record_valid, trusted_document
 from communique.annotate.validate import FileReport, find_annotation_files, validate_file
 from communique.corpus.store import CorpusStore, CorpusView
 from communique.io.parallel import current_engine, ordered_map
@@ -79,24 +79,27 @@ def _corpus_of(corpus: Path | CorpusStore, jobs: int) -> Path | CorpusStore:
     return Path(corpus)
 
 
-def _validated_once(path: Path, store: CorpusStore) -> FileReport:
-    """The file's report: from its validation record when one vouches for these bytes and this corpus
-    document (parse only), else from validating it (and recording it when it is valid)."""
+def _validated_once(path: Path, store: CorpusStore, records: RecordSettings) -> FileReport:
+    """The file's report: from its validation record when an authentic one vouches for these bytes and this
+    corpus document (parse only), else from validating it (and recording it when it is valid)."""
     try:
         raw = read_input(path)
     except InputRefused:
         return validate_file(path, store)  # which reports the unreadable file
-    document = trusted_document(raw, path.suffix, store)
+    document = trusted_document(raw, path.suffix, store, records)
     if document is not None:
         return FileReport(str(path), [], document)
     report = validate_file(path, store)
     if report.document is not None and report.sha256 is not None:
-        record_valid(report.sha256, path.suffix, report.document.document_id, store)
+        record_valid(report.sha256, path.suffix, report.document.document_id, store, records)
     return report
 
 
 def _validate_batch(
-    work: Callable[[C, Iterator[Validated]], R], context: tuple[CorpusStore, C], files: list[Path]
+    work: Callable[[C, Iterator[Validated]], R],
+    records: RecordSettings,
+    context: tuple[CorpusStore, C],
+    files: list[Path],
 ) -> _Outcome[R]:
     store, work_context = context
     outcome: _Outcome[R] = _Outcome()
@@ -105,7 +108,7 @@ def _validate_batch(
 
     def check(path: Path) -> FileReport:
         nonlocal failed
-        report = _validated_once(path, store)
+        report = _validated_once(path, store, records)
         document = report.document
         outcome.files.append((report.path, report.errors, document.document_id if document else None))
         failed = failed or not report.ok
@@ -152,7 +155,8 @@ def map_validated(
     problems: list[Issue] = []
     seen: dict[str, str] = {}
     outcomes = ordered_map(
-        partial(_validate_batch, work),
+        # the record settings of this process (folder, --strict, CI) go with the work to every worker
+        partial(_validate_batch, work, record_settings()),
         (files[i : i + batch] for i in range(0, len(files), batch)),
         setup=partial(_open, _corpus_of(corpus, jobs), setup),
         jobs=jobs,

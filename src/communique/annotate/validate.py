@@ -37,7 +37,7 @@ from communique.annotate.checks import (
     kind_of,
     structure_issues,
 )
-from communique.annotate.records import record_valid
+from communique.annotate.records import RecordSettings, record_settings, record_valid
 from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
 from communique.io.parallel import ordered_map
@@ -106,17 +106,23 @@ def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileRepo
         yield validate_file(path, store)
 
 
-def _file_outcome(store: CorpusStore, path: Path) -> tuple[list[Issue], str | None]:
+def _validation_context(corpus_dir: Path, records: RecordSettings) -> tuple[CorpusStore, RecordSettings]:
+    return CorpusStore(corpus_dir), records
+
+
+def _file_outcome(context: tuple[CorpusStore, RecordSettings], path: Path) -> tuple[list[Issue], str | None]:
+    store, records = context
     report = validate_file(path, store)
     if report.document is not None and report.sha256 is not None:  # valid: export and bench may trust it
-        record_valid(report.sha256, path.suffix, report.document.document_id, store)
+        record_valid(report.sha256, path.suffix, report.document.document_id, store, records)
     return report.issues, report.schema_version
 
 
 def validate_outcomes(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[tuple[list[Issue], str | None]]:
     """The issues and the schema version of each file, in order; with ``jobs > 1`` in parallel processes.
     Each valid file gets a validation record, which export and bench trust while it matches."""
-    setup = partial(CorpusStore, Path(corpus_dir))
+    # the record settings of this process go to every worker (a Dask worker has an environment of its own)
+    setup = partial(_validation_context, Path(corpus_dir), record_settings())
     return ordered_map(_file_outcome, files, setup=setup, jobs=jobs, batch=VALIDATE_BATCH)
 
 

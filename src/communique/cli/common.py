@@ -261,9 +261,12 @@ def resolve_project_paths(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the parsed command with a :class:`Reporter`; bad input ends in located messages, never a traceback."""
+    from communique.annotate.records import checks_only
+
     reporter = Reporter(command_name(args), getattr(args, "format", "text"))
     try:
-        with _engine_of(args):
+        # --strict: every check runs; no validation record is trusted (README: "One validation per pipeline")
+        with _engine_of(args), checks_only(bool(getattr(args, "strict", False))):
             return _call(args, reporter)
     except RuntimeError as exc:  # the dask engine without Dask installed, or its cluster unreachable
         if getattr(args, "engine", "process") != "dask":

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,7 +23,14 @@ from communique.io.parse import ParseFailure, decode_utf8, parse_yaml
 from communique.io.read import MAX_SMALL_BYTES, MAX_TEXT_BYTES, InputRefused, read_input
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
-from communique.schema.models import CorpusDocument, Section, SeedMetadata, Span, stored_form
+from communique.schema.models import (
+    CorpusDocument,
+    Section,
+    SeedMetadata,
+    Span,
+    corpus_file_problems,
+    stored_form,
+)
 
 SEED_SUFFIX = ".txt"
 META_SUFFIX = ".meta.yaml"
@@ -173,9 +181,67 @@ def build_corpus(seed_dir: Path, corpus_dir: Path, *, check: bool = False, jobs:
     yield from ordered_map(_build_one, find_seeds(seed_dir), setup=shared(settings), jobs=jobs, batch=16)
 
 
+class CorpusUnreadable(CommuniqueError):
+    """A corpus document file is broken (it is generated: rebuild it). ``where`` is the JSON path of the
+    problem inside the file (``$`` when it cannot be read at all)."""
+
+    def __init__(self, path: Path, reason: str, where: str = "$"):
+        self.path, self.reason, self.where = Path(path), reason, where
+        super().__init__(
+            [
+                issue(
+                    "corpus-invalid",
+                    f"corpus document {path} is not valid: {reason}",
+                    file=str(path),
+                    path=where,
+                    hint="run `communique corpus build`",
+                )
+            ]
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[Path, str, str]]:  # type: ignore[override]  # keep the type (--jobs)
+        return (CorpusUnreadable, (self.path, self.reason, self.where))
+
+    def as_issue(self) -> Issue:
+        """The problem as met by an annotation file that points at this document (at its ``document_id``)."""
+        return issue(
+            "corpus-invalid",
+            f"corpus document {self.path} cannot be read: {self.where}: {self.reason}",
+            path="$.document_id",
+            hint="run `communique corpus build`",
+        )
+
+
+def read_corpus_file(path: Path, document_id: str | None = None) -> tuple[dict[str, Any], str]:
+    """The parsed data of ``corpus/<id>.json`` and the sha256 of its bytes, after the one structural check
+    (:func:`~communique.schema.models.corpus_file_problems`) every reader of a corpus document goes through;
+    :class:`CorpusUnreadable` (a coded, located error) when it is broken. ``OSError`` if it cannot be read."""
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, a huge integer, deep nesting
+        raise CorpusUnreadable(path, str(exc) or type(exc).__name__) from None
+    problems = corpus_file_problems(data, document_id)
+    if problems:
+        where, first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise CorpusUnreadable(path, first + more, where)
+    return data, hashlib.sha256(raw).hexdigest()
+
+
+def corpus_document_of(data: dict[str, Any], path: Path) -> CorpusDocument:
+    """The model of data :func:`read_corpus_file` returned (a model refusal is a :class:`CorpusUnreadable`)."""
+    try:
+        return CorpusDocument.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        raise CorpusUnreadable(path, str(error["msg"])) from None
+
+
 def load_corpus_document(path: Path) -> CorpusDocument:
-    """Read one committed corpus document (``corpus/<id>.json``)."""
-    return CorpusDocument.model_validate_json(path.read_bytes())
+    """Read one committed corpus document (``corpus/<id>.json``); :class:`CorpusUnreadable` if it is broken."""
+    data, _ = read_corpus_file(path)
+    return corpus_document_of(data, path)
 
 
 def iter_corpus(corpus_dir: Path) -> Iterator[CorpusDocument]:
