@@ -380,16 +380,17 @@ def test_hf_real_pipeline_output_converts(corpus: Path, tmp_path: Path):
     torch.manual_seed(0)
     model = transformers.BertForTokenClassification(config)
     pipe = transformers.pipeline("token-classification", model=model, tokenizer=tokenizer, device="cpu")
-    rows = []
-    for strategy in ("simple", "none"):
+    rows, lines = [], []
+    for strategy in ("simple", "none"):  # one file each: one document may have one line only
         output = pipe(TEXT, aggregation_strategy=strategy)
         rows.append({"document_id": "talks", "entities": json.loads(json.dumps(output, default=float))})
-    path = tmp_path / "hf.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    result = convert_path("hf", path, corpus)
-    assert len(result.lines) == 2
-    grouped, per_token = result.lines
-    for line in result.lines:
+        path = tmp_path / f"hf-{strategy}.jsonl"
+        path.write_text(json.dumps(rows[-1]) + "\n", encoding="utf-8")
+        result = convert_path("hf", path, corpus)
+        assert len(result.lines) == 1
+        lines.extend(result.lines)
+    grouped, per_token = lines
+    for line in lines:
         _valid(line)
         for official in line["officials"]:
             for mention in official["mentions"]:
