@@ -180,9 +180,8 @@ class ChatServer:
                         self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
                         self._drip(b"a")
                     elif isinstance(fault, Raw):
-                        self._head(fault.status, fault.content_type, len(fault.body) if fault.length else None)
-                        for key, value in fault.headers.items():
-                            self.send_header(key, value)
+                        length = len(fault.body) if fault.length else None
+                        self._head(fault.status, fault.content_type, length, fault.headers)
                         self.wfile.write(fault.body)
                     elif isinstance(fault, Flood):
                         self._head(200, "application/json", fault.size if fault.length else None)
@@ -194,12 +193,16 @@ class ChatServer:
                     pass
                 self.close_connection = True
 
-            def _head(self, status: int, content_type: str, length: int | None) -> None:
+            def _head(
+                self, status: int, content_type: str, length: int | None, headers: dict[str, str] | None = None
+            ) -> None:
                 """The status line and headers (the connection closes after the body)."""
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 if length is not None:
                     self.send_header("Content-Length", str(length))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("Connection", "close")
                 self.end_headers()
 

@@ -18,6 +18,7 @@ the cache folder can also write a consistent entry (there is no secret to sign w
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -127,12 +128,16 @@ def read_entry(path: Path, key: CacheKey, max_bytes: int) -> tuple[dict[str, Any
 
 
 def write_entry(path: Path, key: CacheKey, data: dict[str, Any]) -> Issue | None:
-    """Store ``data`` for ``key`` at ``path`` atomically (a link there is replaced, not followed); a failure is
-    returned as a warning, since the answer itself is fine."""
+    """Store ``data`` for ``key`` at ``path`` atomically (a link or FIFO there is replaced, not followed); a
+    failure is returned as a warning, since the answer itself is fine."""
     entry = {"format": FORMAT, "key": key.model_dump(), "answer_sha256": answer_digest(data), "data": data}
     try:
-        if path.is_symlink():  # write_atomic would write through it, to wherever it points
-            path.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            mode = os.lstat(path).st_mode
+            # a link or FIFO in the cache folder is not ours: write_atomic would write through a link, to
+            # wherever it points, and refuse a FIFO; a folder is left alone (and the write fails)
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                path.unlink()
         write_atomic(path, json.dumps(entry, ensure_ascii=False) + "\n")
     except CommuniqueError as exc:
         why = exc.issues[0].message if exc.issues else "refused"

@@ -265,13 +265,12 @@ def _read_body(response: Any, limits: Limits, deadline_at: float, attempt: _Atte
         )
     body = bytearray()
     for chunk in response.iter_bytes(CHUNK):
-        body += chunk
-        if len(body) > limits.max_bytes:
+        if len(body) + len(chunk) > limits.max_bytes:
             raise _Refused(
                 "llm-answer-too-large",
-                f"the response is longer than --max-answer-bytes ({limits.max_bytes:,} bytes); "
-                f"refused after reading {len(body):,} bytes",
+                f"the response is longer than --max-answer-bytes ({limits.max_bytes:,} bytes); reading stopped there",
             )
+        body += chunk
         if time.monotonic() > deadline_at:
             break
     if attempt.expired or time.monotonic() > deadline_at:  # cut off: what was read may look complete
