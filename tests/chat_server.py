@@ -93,6 +93,8 @@ class ChatServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections alive unless the client asks to close
+
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
@@ -135,7 +137,9 @@ class ChatServer:
                 document_id = match.group(1) if match else "-"
                 text = last[match.end() :] if match else last
                 with server.lock:
-                    server.requests.append({"document_id": document_id, "text": text, "body": body})
+                    server.requests.append(
+                        {"document_id": document_id, "text": text, "body": body, "port": self.client_address[1]}
+                    )
                 fault = server._next_fault(document_id)
                 if fault == "429":
                     return self._error(429, "Rate limit reached", "rate_limit_error", retry_after_ms="20")

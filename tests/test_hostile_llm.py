@@ -246,6 +246,33 @@ def test_a_server_that_never_finishes_meets_the_deadline(server, corpus, tmp_pat
     assert lines[0]["meta"]["llm"]["error"] == "llm-timeout" and lines[1]["attributions"]
 
 
+def test_each_attempt_has_its_own_connection_for_the_watchdog(server, corpus, tmp_path):
+    """The watchdog sees the sockets an attempt opens: a kept-alive connection would escape it."""
+    server.faults["long"] = ["500"]
+    settings = _settings(server, tmp_path, concurrency=1, max_retries=1)
+    _, issues = extract_llm(_docs(corpus), settings, progress=False)
+    assert issues == [] and len(server.requests) == 3  # short, long twice (a 500, then the answer)
+    ports = [r["port"] for r in server.requests]
+    assert len(set(ports)) == len(ports)
+    assert {r["body"]["model"] for r in server.requests} == {"test-model"}
+
+
+def test_a_prompt_file_that_is_not_utf8_is_a_located_usage_error(server, corpus, tmp_path, capsys):
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_bytes(b"Annotate\n\xff")
+    argv = ["extract", "--method", "llm", "--corpus", str(corpus), "--base-url", server.base_url, "--model", "m"]
+    assert main([*argv, "--prompt", str(prompt)]) == 2
+    assert f"{prompt}:2:1: $: [encoding-error]" in capsys.readouterr().err
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "ftp://example.org", "localhost:8000", "http://127.0.0.1:99999/v1"])
+def test_a_base_url_that_is_not_one_is_a_usage_error(corpus, url, capsys):
+    argv = ["extract", "--method", "llm", "--corpus", str(corpus), "--base-url", url, "--model", "m"]
+    assert main(argv) == 2
+    assert "[invalid-value] --base-url" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("header", [{"retry-after": "600"}, {"retry-after-ms": "600000"}])
 def test_a_retry_after_beyond_the_deadline_ends_the_request_at_once(server, corpus, tmp_path, header):
     server.faults["short"] = [Raw(b'{"error": {"message": "slow down"}}', status=429, headers=header)]

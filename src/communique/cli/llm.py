@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, positive, write_result
+from communique.io.parse import ParseFailure, decode_utf8
 from communique.schema.errors import issue
 
 
@@ -68,17 +69,32 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
     from pydantic import ValidationError
 
     from communique.api import load_corpus_document
-    from communique.extract.llm import EXAMPLES, INSTRUCTIONS, LLMSettings, extract_llm, usage_summary
+    from communique.extract.llm import (
+        EXAMPLES,
+        INSTRUCTIONS,
+        LLMSettings,
+        base_url_problem,
+        extract_llm,
+        usage_summary,
+    )
 
     usage = [
         issue("missing-field", f"--method llm needs {flag}")
         for flag, value in (("--base-url", args.base_url), ("--model", args.model))
         if not value
     ]
+    if args.base_url and (problem := base_url_problem(args.base_url)) is not None:
+        usage.append(problem)
     if args.few_shot > len(EXAMPLES):
         usage.append(issue("invalid-value", f"--few-shot is at most {len(EXAMPLES)}"))
     if args.prompt and not Path(args.prompt).is_file():
         usage.append(issue("file-not-found", "no such prompt file", file=args.prompt))
+    instructions = INSTRUCTIONS
+    if args.prompt and not usage:
+        try:
+            instructions = decode_utf8(Path(args.prompt).read_bytes())
+        except ParseFailure as failure:
+            usage.append(failure.issue.located(args.prompt, failure.issue.line, failure.issue.column))
     if usage:
         reporter.problems(usage)
         return reporter.finish(EXIT_USAGE)
@@ -93,7 +109,7 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
         base_url=args.base_url,
         model=args.model,
         api_key_env=args.api_key_env,
-        instructions=Path(args.prompt).read_text(encoding="utf-8") if args.prompt else INSTRUCTIONS,
+        instructions=instructions,
         few_shot=args.few_shot,
         concurrency=args.concurrency,
         cache=Path(args.cache) if args.cache else None,

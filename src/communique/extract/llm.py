@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from communique.annotate.names import name_words
 from communique.extract.llm_cache import CacheKey, read_entry, write_entry
@@ -45,7 +46,16 @@ from communique.io.parse import ParseFailure, parse_json
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import CorpusDocument
 
-__all__ = ["EXAMPLES", "INSTRUCTIONS", "LLMSettings", "extract_llm", "parts_of", "prediction_schema", "usage_summary"]
+__all__ = [
+    "EXAMPLES",
+    "INSTRUCTIONS",
+    "LLMSettings",
+    "base_url_problem",
+    "extract_llm",
+    "parts_of",
+    "prediction_schema",
+    "usage_summary",
+]
 
 METHOD = "communique llm"
 
@@ -294,10 +304,25 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
+def base_url_problem(url: str) -> Issue | None:
+    """Why ``url`` cannot be a server's base URL (an http or https URL with a host and a valid port), if so."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        return issue("invalid-value", f"--base-url {url!r} is not a URL ({exc})")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return issue("invalid-value", f"--base-url {url!r} is not an http or https URL with a host")
+    return None
+
+
 class _Client:
     """One ``openai`` client shared by the worker threads (it is thread-safe)."""
 
     def __init__(self, settings: LLMSettings):
+        problem = base_url_problem(settings.base_url)
+        if problem is not None:
+            raise CommuniqueError([problem])
         try:
             import openai
         except ImportError:
