@@ -425,6 +425,28 @@ def test_a_bad_cache_entry_is_reported_and_asked_again(server, corpus, tmp_path,
         assert json.loads((tmp_path / "outside.json").read_text(encoding="utf-8"))["data"]["document_id"] == "short"
 
 
+def test_a_consistent_forgery_that_breaks_the_merge_is_not_trusted_twice(server, corpus, tmp_path):
+    """An entry edited with its digest recomputed passes the checks of one answer; if the document it makes
+    is refused (a reference to no official), the entry is dropped, so the next run asks the server."""
+    settings = _settings(server, tmp_path)
+    first, _ = extract_llm(_docs(corpus), settings, progress=False)
+
+    def dangling(entry: dict[str, Any]) -> None:
+        entry["data"]["attributions"][0]["speaker_id"] = "nobody"
+        entry["answer_sha256"] = answer_digest(entry["data"])
+
+    short = _entries(settings.cache)["short"]
+    _rewrite(short, dangling)
+    lines, issues = extract_llm(_docs(corpus), settings, progress=False)
+    assert [(i.code, i.file, i.path) for i in issues] == [
+        ("llm-invalid-answer", "short", "$.attributions[0].speaker_id")
+    ]
+    assert lines[0]["attributions"] == [] and len(server.requests) == 2 and not short.exists()
+    again, issues = extract_llm(_docs(corpus), settings, progress=False)
+    assert issues == [] and [r["document_id"] for r in server.requests[2:]] == ["short"]
+    assert [_items(line) for line in again] == [_items(line) for line in first]
+
+
 def test_a_cache_entry_holds_its_key_material_and_the_answers_digest(server, corpus, tmp_path):
     settings = _settings(server, tmp_path)
     extract_llm(_docs(corpus), settings, progress=False)

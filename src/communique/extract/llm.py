@@ -26,6 +26,7 @@ it is never a crash, and it is never dropped silently. Token usage is recorded i
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -364,7 +365,7 @@ class _Client:
             if stored is not None:
                 problem = self._check_data(stored, part, f"{where}, from the cache")
                 if problem is None:
-                    return _Answer(stored, {}, cached=True)
+                    return _Answer(stored, {}, cached=True, cache_path=cached)
                 problem = issue(
                     "llm-cache-invalid",
                     f"cache entry holds an answer that is no longer valid ({problem.message}); the request is "
@@ -636,6 +637,10 @@ def extract_llm(
                 issues.append(problem)
                 meta["error"] = problem.code
                 line = {**line, **{name: [] for name in ("officials", *LAYERS)}}
+                for _, answer in mine:  # a cached part took part in it: ask again next time, not forever
+                    if answer.cached and answer.cache_path is not None:
+                        with contextlib.suppress(OSError):
+                            answer.cache_path.unlink()
             else:
                 for _, answer in mine:  # only answers that were used are kept: a bad one is asked again
                     if answer.cache_path and answer.cache_key and answer.data is not None and not answer.cached:
