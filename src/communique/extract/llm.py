@@ -336,7 +336,6 @@ class _Client:
                     )
                 ]
             ) from None
-        self.openai = openai
         self.settings = settings
         key = os.environ.get(settings.api_key_env, "") if settings.api_key_env else ""
         self.client = openai.OpenAI(
