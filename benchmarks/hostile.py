@@ -12,6 +12,11 @@
 * **alias bombs**: ``annotators: *a9`` with ten aliases per level (as in the issue), and 3,000
   aliased officials each holding 3,000 aliased mentions; both must be refused with
   ``[alias-expansion]`` by ``validate`` and by ``anchor``.
+* **hostile LLM servers** (``--cases llm``, their own table): ``extract --method llm``
+  against the test suite's chat server (tests/chat_server.py, in this process) serving 200 MB of garbage, a
+  60 MB answer (refused at the 4 MB cap; and read whole with the cap raised to 64 MB), a response and an
+  answer nested 100,000 deep, and a body trickled a byte a second against ``--timeout 5``; each must end in
+  its coded warning.
 
 * **readers** (``--cases readers``, issue 17): inputs that are no regular file (a FIFO given to ``add``, a
   FIFO ``.ann`` in an ``import brat`` folder), a sparse 2 GB prediction file (over the input cap), JSON
@@ -45,7 +50,9 @@ BIN = Path(sys.executable).parent
 README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
 READERS_BEGIN, READERS_END = "<!-- hostile-readers:start -->", "<!-- hostile-readers:end -->"
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "CI": "1"}
+LLM_BEGIN, LLM_END = "<!-- hostile-llm:start -->", "<!-- hostile-llm:end -->"
+LLM_KEY = "COMMUNIQUE_BENCH_KEY"  # the chat server's key, for the child processes
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "CI": "1", LLM_KEY: "test-key"}
 OFFICIALS = 10
 WORD = "Babar"
 
@@ -357,6 +364,59 @@ def run_readers(work: Path) -> list[Result]:
     ]
 
 
+def run_llm(work: Path) -> list[Result]:
+    """``extract --method llm`` against hostile responses of a local chat server (one request each)."""
+    from communique.corpus.build import make_document, serialise
+    from communique.schema.models import SeedMetadata
+
+    sys.path.insert(0, str(ROOT))
+    from tests.chat_server import ChatServer, Flood, Raw  # the test suite's server: real HTTP on 127.0.0.1
+
+    text = "Defence Minister Anna Berg met Jan Kowal in Warsaw.\n"
+    meta = SeedMetadata(
+        id="llm",
+        source_file="llm.txt",
+        source_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        language="en",
+        dateline=None,
+        title=None,
+        publication_date=None,
+        url=None,
+        publisher=None,
+        licence=None,
+    )
+    (work / "llm-corpus").mkdir(parents=True, exist_ok=True)
+    (work / "llm-corpus" / "llm.json").write_text(serialise(make_document(text.encode(), meta)), encoding="utf-8")
+    deep = "[" * 100_000
+    body = {"choices": [{"index": 0, "message": {"role": "assistant", "content": deep}}]}
+    mb = 2**20
+    cases = [
+        ("200 MB of garbage, no length", Flood(200 * mb), [], "[llm-answer-too-large]"),
+        ("a 60 MB answer, no length", Flood(60 * mb, "answer"), [], "[llm-answer-too-large]"),
+        (
+            "a 60 MB answer, cap raised to 64 MB",
+            Flood(60 * mb, "answer"),
+            ["--max-answer-bytes", str(64 * mb)],
+            "1 document(s)",
+        ),
+        ("a response nested 100,000 deep", Raw(deep.encode()), [], "[llm-invalid-response]"),
+        ("an answer nested 100,000 deep", Raw(json.dumps(body).encode()), [], "[llm-invalid-json]"),
+        ("a byte a second, --timeout 5", "trickle", ["--timeout", "5"], "[llm-timeout]"),
+    ]
+    server = ChatServer(lambda *_: "{}", api_key="test-key", trickle_seconds=1.0)
+    options = ["--base-url", server.base_url, "--model", "m", "--api-key-env", LLM_KEY, "--retries", "0"]
+    options += ["--corpus", str(work / "llm-corpus"), "--out", str(work / "llm.jsonl")]
+    results = []
+    try:
+        for name, fault, extra, must_print in cases:
+            server.faults["llm"] = [fault]
+            command = ["extract", "--method", "llm", *options, *extra]
+            results.append(measure(f"extract llm: {name}", command, 0, must_print, work=work))
+    finally:
+        server.close()
+    return results
+
+
 def synthesise(work: Path, mentions: int) -> None:
     """Write every input under ``work`` (run in a child process, so that the measuring process stays small:
     a forked child starts with its parent's resident memory)."""
@@ -392,7 +452,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep the inputs here (default: a temporary folder)")
     parser.add_argument("--write", action="store_true", help="put the table into benchmarks/README.md")
     parser.add_argument(
-        "--cases", choices=("documents", "readers", "all"), default="all", help="which cases to run (default: all)"
+        "--cases",
+        choices=("documents", "readers", "llm", "all"),
+        default="all",
+        help="which cases to run, each into its own table (default: all)",
     )
     parser.add_argument("--synthesise-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -402,29 +465,56 @@ def main() -> None:
         if args.cases in ("readers", "all"):
             synthesise_readers(args.work)
         return
-    tables: list[tuple[str, str, str]] = []
+    tables: list[tuple[str, str, str, str]] = []  # (begin, end, heading, table)
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        synth = [sys.executable, __file__, "--synthesise-only", "--work", str(work), "--mentions", str(args.mentions)]
-        subprocess.run([*synth, "--cases", args.cases], check=True, env=ENV)
-        print(f"inputs synthesised in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        if args.cases != "llm":
+            started = time.perf_counter()
+            synth = [sys.executable, __file__, "--synthesise-only", "--work", str(work)]
+            subprocess.run([*synth, "--mentions", str(args.mentions), "--cases", args.cases], check=True, env=ENV)
+            print(f"inputs synthesised in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         if args.cases in ("documents", "all"):
-            tables.append((BEGIN, END, table(run_all(work, args.mentions), args.mentions)))
+            tables.append((BEGIN, END, "Hostile input", table(run_all(work, args.mentions), args.mentions)))
         if args.cases in ("readers", "all"):
-            tables.append((READERS_BEGIN, READERS_END, table(run_readers(work), None)))
-    for _, _, text in tables:
+            tables.append((READERS_BEGIN, READERS_END, "Hostile readers", table(run_readers(work), None)))
+        if args.cases in ("llm", "all"):
+            tables.append((LLM_BEGIN, LLM_END, "Hostile LLM servers", llm_table(run_llm(work))))
+    for _, _, _, text in tables:
         print(text)
     if args.write:
-        readme = README.read_text(encoding="utf-8")
-        for begin, end, text in tables:
-            if begin in readme:
-                before, rest = readme.split(begin, 1)
-                readme = before + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1]
-            else:
-                readme = readme.rstrip("\n") + f"\n\n{begin}\n{text}\n{end}\n"
-        README.write_text(readme, encoding="utf-8")
+        for begin, end, heading, text in tables:
+            write_block(begin, end, heading, text)
+
+
+def write_block(begin: str, end: str, heading: str, text: str) -> None:
+    """Put ``text`` between the ``begin`` and ``end`` markers of benchmarks/README.md (a new section if none)."""
+    readme = README.read_text(encoding="utf-8")
+    if begin in readme:
+        before, rest = readme.split(begin, 1)
+        readme = before + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1]
+    else:
+        readme = readme.rstrip("\n") + f"\n\n## {heading}\n\n{begin}\n{text}\n{end}\n"
+    README.write_text(readme, encoding="utf-8")
+
+
+def llm_table(results: list[Result]) -> str:
+    head = (
+        f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}; "
+        f"measured {time.strftime('%Y-%m-%d')}; load average at the start: {os.getloadavg()[0]:.1f}. "
+        "Each command makes one request (`--retries 0`) to a local server; the default cap is 4 MB.\n\n"
+        "| case | wall s | CPU s | peak RSS MB | exit | warning |\n|---|---|---|---|---|---|\n"
+    )
+    rows = [
+        f"| {r.name} | {r.seconds:.1f} | {r.cpu:.1f} | {r.peak_mb:.0f} | {r.code} | {_warning(r.note)} |"
+        for r in results
+    ]
+    return head + "\n".join(rows)
+
+
+def _warning(note: str) -> str:
+    """The code of a warning line (``... [llm-timeout] warning: ...`` -> ``llm-timeout``)."""
+    return note.split("[", 1)[1].split("]", 1)[0] if "[" in note else "–"
 
 
 if __name__ == "__main__":

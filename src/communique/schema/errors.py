@@ -251,6 +251,30 @@ _ENTRIES = [
         Severity.WARNING,
         "The model's answer does not fit the prediction schema; that document predicts nothing.",
     ),
+    Problem(
+        "llm-invalid-response",
+        Severity.WARNING,
+        "The server's response is not a chat completion (not JSON, too deep, wrong shape, bad token counts); "
+        "that document predicts nothing.",
+    ),
+    Problem(
+        "llm-timeout",
+        Severity.WARNING,
+        "No complete answer within the request's deadline (--timeout, retries included); that document "
+        "predicts nothing.",
+    ),
+    Problem(
+        "llm-answer-too-large",
+        Severity.WARNING,
+        "The response is longer than --max-answer-bytes; it was refused unread or part-read, and that document "
+        "predicts nothing.",
+    ),
+    Problem(
+        "llm-cache-invalid",
+        Severity.WARNING,
+        "A cache entry is corrupt, keyless, stored for another request or edited (or cannot be written); it "
+        "is not used and the request is sent again.",
+    ),
 ]
 
 #: code -> catalogue entry
