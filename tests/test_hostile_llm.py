@@ -57,7 +57,7 @@ DEEP = "[" * 100_000
 
 #: (id, the response, the warning's code, its JSON path, words of its message)
 MALFORMED = [
-    ("nesting-100000-deep", Raw(DEEP.encode()), "llm-invalid-response", "$", "nested too deeply"),
+    ("nesting-100000-deep", Raw(DEEP.encode()), "llm-invalid-response", "$", "levels deep"),
     (
         "5000-digit-integer",
         completion()[:-1] + f', "created": {BIG_INT}}}'.encode(),
@@ -116,7 +116,7 @@ MALFORMED = [
     ("content-missing", with_message(), "llm-invalid-response", "$.choices[0].message.content", "no content"),
     ("answer-json-list", completion("[1, 2]"), "llm-invalid-answer", "$", "is not of type 'object'"),
     ("answer-json-string", completion('"officials"'), "llm-invalid-answer", "$", "is not of type 'object'"),
-    ("answer-100000-deep", completion(DEEP), "llm-invalid-json", "$", "nested too deeply"),
+    ("answer-100000-deep", completion(DEEP), "llm-invalid-json", "$", "levels deep"),
     (
         "answer-5000-digit-integer",
         completion(f'{{"officials": [], "meta": {{"n": {BIG_INT}}}}}'),
@@ -126,7 +126,7 @@ MALFORMED = [
     ),
     (
         "answer-deep-but-parseable",  # meta is free-form: the depth is bounded here, not by the schema
-        completion('{"officials": [], "meta": ' + '{"a": ' * 300 + "1" + "}" * 300 + "}"),
+        completion('{"officials": [], "meta": ' + '{"a": ' * 100 + "1" + "}" * 100 + "}"),
         "llm-invalid-answer",
         "$",
         "more than 64 levels deep",
@@ -257,11 +257,11 @@ def test_each_attempt_has_its_own_connection_for_the_watchdog(server, corpus, tm
     assert {r["body"]["model"] for r in server.requests} == {"test-model"}
 
 
-def test_a_prompt_file_that_is_not_utf8_is_a_located_usage_error(server, corpus, tmp_path, capsys):
+def test_a_prompt_file_that_is_not_utf8_is_a_located_error(server, corpus, tmp_path, capsys):
     prompt = tmp_path / "prompt.txt"
     prompt.write_bytes(b"Annotate\n\xff")
     argv = ["extract", "--method", "llm", "--corpus", str(corpus), "--base-url", server.base_url, "--model", "m"]
-    assert main([*argv, "--prompt", str(prompt)]) == 2
+    assert main([*argv, "--prompt", str(prompt)]) == 1  # bad input, as every file that cannot be read
     assert f"{prompt}:2:1: $: [encoding-error]" in capsys.readouterr().err
     assert server.requests == []
 
@@ -348,7 +348,7 @@ TAMPERING = [
     ("truncated", lambda p, o: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "is not JSON we read", "$"),
     ("empty", lambda p, o: p.write_bytes(b""), "is not JSON we read", "$"),
     ("not-utf8", lambda p, o: p.write_bytes(b"\xff" + p.read_bytes()), "not valid UTF-8", "$"),
-    ("nested-100000-deep", lambda p, o: p.write_text(DEEP, encoding="utf-8"), "nested too deeply", "$"),
+    ("nested-100000-deep", lambda p, o: p.write_text(DEEP, encoding="utf-8"), "levels deep", "$"),
     (
         "5000-digit-integer",
         lambda p, o: (
