@@ -217,10 +217,10 @@ def dataset_value_problem(key: str, value: object) -> str | None:
         return f"[dataset] {key} must be a string"
     if key == "name" and not value.strip():
         return "[dataset] name must not be empty"
-    if (_MULTILINE if key in MULTILINE_KEYS else _ONE_LINE).match(value):
-        return None
     pattern = _MULTILINE if key in MULTILINE_KEYS else _ONE_LINE
-    at = next(i for i, char in enumerate(value) if not pattern.match(char))
+    if pattern.fullmatch(value):  # fullmatch: `$` alone would let a final line break through
+        return None
+    at = next(i for i, char in enumerate(value) if not pattern.fullmatch(char))
     char = value[at]
     what = "a line break" if char in "\n\r\x85\u2028\u2029" else f"the control character U+{ord(char):04X}"
     if 0xD800 <= ord(char) <= 0xDFFF:
