@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from communique.cli.main import main
+from communique.corpus.add import add_text
 from communique.export.card import CardFacts, markdown_code, markdown_text, render_card
 from communique.export.hf import ExportResult
 from communique.io.project import Dataset, dataset_value_problem, find_project, init_project, load_project
@@ -511,3 +512,16 @@ def test_read_only_protection_still_wins_over_force(tmp_path: Path) -> None:
         assert sorted(p.name for p in tmp_path.iterdir()) == ["locked.yaml"]
     finally:
         out.chmod(0o644)
+
+
+def test_add_does_not_replace_a_metadata_file_written_by_hand(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    init_project(root, name="proj")
+    meta = root / "seeds" / "oslo.meta.yaml"
+    meta.write_text("id: oslo\ntitle: written by hand first\n", encoding="utf-8")
+    (tmp_path / "oslo.txt").write_text(TEXT, encoding="utf-8")
+    with pytest.raises(CommuniqueError) as exc:
+        add_text(tmp_path / "oslo.txt", root / "seeds", root / "corpus")
+    assert [i.code for i in exc.value.issues] == ["output-exists"] and str(meta) in exc.value.issues[0].message
+    assert meta.read_text(encoding="utf-8") == "id: oslo\ntitle: written by hand first\n"
+    assert sorted(p.name for p in (root / "seeds").iterdir()) == ["oslo.meta.yaml"]
