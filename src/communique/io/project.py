@@ -295,9 +295,17 @@ def _parse_config(text: str, name: str) -> dict[str, Any]:
         raise CommuniqueError([issue("too-deep", "nests too deeply to read", file=name)]) from None
 
 
-# what the depth scan steps over: strings (all four TOML kinds) and comments, or a bracket it counts
+# What the depth scan steps over: strings (all four TOML kinds) and comments, or a bracket it counts. Every
+# alternative matches wherever it starts (an unterminated string runs to the end of its line, or of the
+# text), and the loops are possessive, so the scan never restarts inside a string: linear in any input.
 _TOKENS = re.compile(
-    r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]', re.DOTALL
+    r'"""(?:[^\\]|\\.|\\\Z)*?(?:"""|\Z)'
+    r"|\'\'\'.*?(?:\'\'\'|\Z)"
+    r'|"(?:[^"\\\n]|\\[^\n]|\\)*+(?:"|(?=\n)|\Z)'
+    r"|\'[^\'\n]*+(?:\'|(?=\n)|\Z)"
+    r"|#[^\n]*+"
+    r"|[\[\]{}]",
+    re.DOTALL,
 )
 
 
