@@ -339,6 +339,27 @@ def test_brackets_inside_strings_and_comments_do_not_count_as_nesting(tmp_path: 
     assert load_project(config).dataset.name == deep
 
 
+INNERS = ['"]]"', "'{{'", '"""\n[[\n"""', "'''\n]\n'''", '"\\"["', "1"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(depth=st.integers(min_value=1, max_value=40), inner=st.sampled_from(INNERS), table=st.booleans())
+def test_the_depth_scan_counts_what_toml_nests(depth: int, inner: str, table: bool) -> None:
+    """Brackets in strings do not count, arrays and inline tables do: refused exactly beyond 32 levels."""
+    opening, closing = ("{a = ", "}") if table else ("[", "]")
+    with tempfile.TemporaryDirectory() as scratch:
+        config = Path(scratch) / "communique.toml"
+        text = f"[dataset]\nname = 'x'\nextra = {opening * depth}{inner}{closing * depth}\n"
+        config.write_text(text, encoding="utf-8")
+        with pytest.raises(CommuniqueError) as exc:
+            load_project(config)
+    [found] = exc.value.issues
+    if depth > 32:
+        assert found.code == "too-deep" and found.line == 3
+    else:  # parsed: then refused only for its unknown key
+        assert found.code == "config-invalid" and "unknown key 'extra'" in found.message
+
+
 # --- init -------------------------------------------------------------------------------------------------------
 
 
