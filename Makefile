@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(BIN)/communique validate --strict
 	$(BIN)/communique export hf --out dist/hf
 	$(BIN)/communique export brat --out dist/brat
-	$(BIN)/communique extract --method rules --out dist/baseline.jsonl
+	$(BIN)/communique extract --method rules --out dist/baseline.jsonl --force
 	$(BIN)/communique bench --pred dist/baseline.jsonl
 
 ## test: set up, then run the project's own checks (ruff lint and format, mypy --strict) and the whole test suite

@@ -139,8 +139,11 @@ def test_file_outputs_write_through_a_symlink_and_dash_is_stdout(tmp_path: Path,
     real.chmod(0o640)
     link = tmp_path / "link"
     link.symlink_to(real)
-    assert main(_file_commands(str(link))[index]) == 0
+    assert main(_file_commands(str(link))[index]) == 1  # "old" may be the user's: replaced only with --force
+    assert real.read_text() == "old" and "[output-exists]" in capsys.readouterr().err
+    assert main([*_file_commands(str(link))[index], "--force"]) == 0
     assert link.is_symlink() and real.read_text() != "old" and stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert (tmp_path / "real.~1~").read_text() == "old"  # the backup is beside the file whose content it keeps
     capsys.readouterr()
     assert main(_file_commands("-")[index]) == 0
     captured = capsys.readouterr()

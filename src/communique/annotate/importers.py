@@ -20,8 +20,8 @@ from typing import Any
 from communique.annotate.validate import validate_data
 from communique.corpus.store import CorpusStore, CorpusText
 from communique.io.parse import JsonPath, dump_round_trip, parse_path
-from communique.io.write import write_atomic
-from communique.schema.errors import Issue, Severity, issue
+from communique.io.write import check_new_or_forced, write_new_or_forced
+from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
 
 #: The fields of a span that only help to anchor hand-written text; imports do not carry them.
@@ -146,11 +146,23 @@ def render_yaml(document: AnnotatedDocument, source: str) -> str:
     return dump_round_trip(root)
 
 
-def write_documents(documents: Sequence[AnnotatedDocument], out: Path, source: str) -> list[Path]:
-    """Write one ``<document_id>.yaml`` per document under ``out`` (atomically); return the paths."""
-    paths = []
-    for document in documents:
-        path = out / f"{document.document_id}.yaml"
-        write_atomic(path, render_yaml(document, source))
-        paths.append(path)
-    return paths
+def write_documents(
+    documents: Sequence[AnnotatedDocument], out: Path, source: str, *, force: bool = False
+) -> list[tuple[Path, Path | None]]:
+    """Write one ``<document_id>.yaml`` per document under ``out`` (atomically); return each path with the
+    backup kept of the file it replaced, if any.
+
+    ``out`` may be the gold folder: a file there that exists and differs is the user's work, so every file
+    is checked before the first is written, and if any would be replaced without ``force`` nothing is
+    written and each one is reported (``output-exists``). With ``force`` each is kept as ``FILE.~N~`` first.
+    """
+    rendered = [(out / f"{document.document_id}.yaml", render_yaml(document, source)) for document in documents]
+    refused: list[Issue] = []
+    for path, text in rendered:
+        try:
+            check_new_or_forced(path, text, force=force)
+        except CommuniqueError as exc:
+            refused.extend(exc.issues)
+    if refused:
+        raise CommuniqueError(refused)
+    return [(path, write_new_or_forced(path, text, force=force)) for path, text in rendered]

@@ -18,6 +18,7 @@ from communique.cli.common import (
     ProjectPath,
     Reporter,
     add_engine,
+    add_force,
     add_format,
     count,
     positive,
@@ -55,6 +56,7 @@ def register(sub: Any) -> None:
     )
     add_format(bench, github=True, extra=("table", "markdown", "html"))  # "table" is the old name of "text"
     bench.add_argument("--out", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    add_force(bench)
     bench.add_argument("--samples", type=positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
     bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
     bench.add_argument("--jobs", type=positive, default=1, help="processes to score documents with (default: 1)")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from communique.io.parallel import ENGINES, Engine, use_engine
-from communique.io.write import STDOUT, write_atomic
+from communique.io.write import STDOUT, write_new_or_forced
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -127,6 +127,8 @@ class Reporter:
         self.format = fmt
         self.issues: list[Issue] = []
         self.finished = False
+        #: --force: replace an existing output file (keeping it as FILE.~N~); see :func:`add_force`
+        self.force = False
         self._stdout, self._stderr = stdout, stderr
 
     @property
@@ -193,12 +195,30 @@ def dump_json(value: Any) -> str:
 
 def write_result(reporter: Reporter, text: str, out: str | None) -> None:
     """A result that may go to a file: written safely to ``out`` (see :mod:`communique.io.write`), or to stdout
-    without one or with ``-``."""
+    without one or with ``-``. An existing ``out`` holding something else is refused unless ``--force``."""
     if out and out != STDOUT:
-        write_atomic(out, text)
+        write_file(reporter, out, text)
         reporter.note(f"wrote {out}")
     else:
         reporter.stdout.write(text)
+
+
+def write_file(reporter: Reporter, path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write one file the user may have edited: refused (``output-exists``) over a file holding something
+    else unless ``--force``, which first keeps it as ``FILE.~N~`` and says so on stderr."""
+    backup = write_new_or_forced(path, data, force=reporter.force)
+    if backup is not None:
+        reporter.note(f"kept the previous {os.fspath(path)} as {backup}")
+
+
+def add_force(parser: argparse.ArgumentParser, what: str = "the output file") -> None:
+    """The one ``--force`` option of every command that writes a file the user may have edited."""
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help=f"replace {what} if it exists and differs, keeping the previous one as FILE.~N~ "
+        "(without --force an existing file is left as it is and the command exits 1)",
+    )
 
 
 def command_name(args: argparse.Namespace) -> str:
@@ -264,6 +284,7 @@ def run(args: argparse.Namespace) -> int:
     from communique.annotate.records import checks_only
 
     reporter = Reporter(command_name(args), getattr(args, "format", "text"))
+    reporter.force = bool(getattr(args, "force", False))
     try:
         # --strict: every check runs; no validation record is trusted (README: "One validation per pipeline")
         with _engine_of(args), checks_only(bool(getattr(args, "strict", False))):

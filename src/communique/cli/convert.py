@@ -17,6 +17,7 @@ from communique.cli.common import (
     EXIT_USAGE,
     ProjectPath,
     Reporter,
+    add_force,
     add_format,
     existing,
     write_result,
@@ -58,6 +59,7 @@ def register(sub: Any) -> None:
     convert.add_argument("input", metavar="INPUT", help="the file (a folder for brat) to convert")
     convert.add_argument("--from", dest="fmt", required=True, choices=FORMAT_NAMES, help="the input's format")
     convert.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    add_force(convert)
     convert.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(convert, github=True)
     convert.set_defaults(func=cmd_convert)

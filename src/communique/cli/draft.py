@@ -1,8 +1,10 @@
 """``communique draft``: an annotation file pre-filled from an extractor, every item marked ``review: draft``.
 
 ``--from rules`` runs the rule-based baseline on the document; ``--from FILE`` takes the document's line of
-a prediction file (checked as ``bench`` checks it). The YAML goes to ``--out`` (atomically) or stdout.
-Exit status: 0 drafted; 1 the predictions are invalid or hold no line for the document; 2 usage errors.
+a prediction file (checked as ``bench`` checks it). The YAML goes to ``--out`` (atomically) or stdout; an
+existing ``--out`` file that differs (a draft you corrected by hand) is left alone unless ``--force``, which
+keeps it as ``FILE.~N~``. Exit status: 0 drafted; 1 the predictions are invalid or hold no line for the
+document, or ``--out`` exists; 2 usage errors.
 """
 
 from __future__ import annotations
@@ -11,7 +13,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format, write_result
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    ProjectPath,
+    Reporter,
+    add_force,
+    add_format,
+    write_result,
+)
 from communique.io.parse import ParseFailure, decode_utf8
 from communique.io.read import JsonLine, json_lines, read_input
 from communique.schema.errors import CommuniqueError, issue
@@ -89,6 +99,7 @@ def register(sub: Any) -> None:
         "--from", dest="source", required=True, metavar="rules|FILE", help="`rules`, or a prediction file (JSONL)"
     )
     draft.add_argument("--out", metavar="FILE", help="write the YAML to FILE (atomically) instead of stdout")
+    add_force(draft, "--out FILE (a hand-corrected annotation file, say)")
     draft.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(draft)
     draft.set_defaults(func=cmd_draft)

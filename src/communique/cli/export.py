@@ -7,8 +7,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_engine, add_format
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    ProjectPath,
+    Reporter,
+    add_engine,
+    add_force,
+    add_format,
+    write_file,
+)
 from communique.schema.errors import CommuniqueError
+
+STRICT_HELP = "refuse to export (exit 1, nothing written) when an item is still marked `review: draft`"
 
 
 def _problems(reporter: Reporter, exc: CommuniqueError) -> int:
@@ -19,10 +30,11 @@ def _problems(reporter: Reporter, exc: CommuniqueError) -> int:
 
 def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.hf import load_back
-    from communique.export.run import export_hf
+    from communique.export.run import Drafts, export_hf
     from communique.io.project import find_project
 
     out = Path(args.out)
+    drafts = Drafts(strict=args.strict)
     try:
         project = find_project()
         result = export_hf(
@@ -34,9 +46,11 @@ def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
             jobs=args.jobs,
             dataset=project.dataset,
             splits=project.splits,
+            drafts=drafts,
         )
     except CommuniqueError as exc:
         return _problems(reporter, exc)
+    reporter.problems(drafts.issues)
     files = sum(len(s) for splits in result.shards.values() for s in splits.values())
     reporter.note(f"wrote {out} ({files} parquet file(s), README.md, croissant.json)")
     sizes = result.split_sizes()
@@ -57,32 +71,34 @@ def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def cmd_export_brat(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.brat import export_brat
-    from communique.export.run import iter_valid
+    from communique.export.run import Drafts, iter_valid
 
+    drafts = Drafts(strict=args.strict)
     try:
-        written = export_brat(iter_valid(Path(args.annotations), Path(args.corpus)), Path(args.out))
+        written = export_brat(iter_valid(Path(args.annotations), Path(args.corpus), drafts), Path(args.out))
     except CommuniqueError as exc:
         return _problems(reporter, exc)
+    reporter.problems(drafts.issues)
     reporter.note(f"wrote {args.out}: annotation.conf, visual.conf and .txt/.ann for {written} document(s)")
     return reporter.finish(EXIT_OK, {"out": args.out, "documents": written})
 
 
 def cmd_export_plover(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.plover import export_plover
-    from communique.export.run import iter_valid
+    from communique.export.run import Drafts, iter_valid
 
     to_stdout = args.out == "-"
     if to_stdout and reporter.json:
         return reporter.usage("--format json prints its summary on stdout: give the events a file with --out")
+    drafts = Drafts(strict=args.strict)
     try:
         # the whole export is built before anything is written: an invalid file leaves no half-written output
-        result, text = export_plover(iter_valid(Path(args.annotations), Path(args.corpus)), None)
+        result, text = export_plover(iter_valid(Path(args.annotations), Path(args.corpus), drafts), None)
         if not to_stdout:
-            from communique.io.write import write_atomic
-
-            write_atomic(Path(args.out), text)
+            write_file(reporter, args.out, text)  # an existing file that differs needs --force
     except CommuniqueError as exc:
         return _problems(reporter, exc)
+    reporter.problems(drafts.issues)
     if to_stdout:
         reporter.stdout.write(text)
     left = ", ".join(f"{k} {n}" for k, n in sorted(result.left_out.items())) or "none"
@@ -116,6 +132,7 @@ def register(sub: Any) -> None:
     hf.add_argument("--max-shard-mb", type=float, default=256, help="shard size limit, MB of Arrow data")
     hf.add_argument("--jobs", type=int, default=1, help="processes to build rows with (default: 1)")
     add_engine(hf)
+    hf.add_argument("--strict", action="store_true", help=STRICT_HELP)
     hf.add_argument(
         "--no-verify",
         dest="verify",
@@ -131,6 +148,7 @@ def register(sub: Any) -> None:
         "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
     )
     brat.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    brat.add_argument("--strict", action="store_true", help=STRICT_HELP)
     add_format(brat, github=True)
     brat.set_defaults(func=cmd_export_brat)
 
@@ -138,6 +156,8 @@ def register(sub: Any) -> None:
         "plover", help="one PLOVER event record per meeting and commitment (JSON Lines; schema/plover-event)"
     )
     plover.add_argument("--out", default="-", help="output file, FILE.jsonl (default: - for stdout)")
+    add_force(plover)
+    plover.add_argument("--strict", action="store_true", help=STRICT_HELP)
     plover.add_argument(
         "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
     )

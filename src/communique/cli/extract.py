@@ -7,7 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ProjectPath, Reporter, add_format, write_result
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    ProjectPath,
+    Reporter,
+    add_force,
+    add_format,
+    write_result,
+)
 from communique.schema.errors import issue
 
 
@@ -72,6 +81,7 @@ def register(sub: Any) -> None:
     )
     extract.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     extract.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    add_force(extract)
     add_format(extract)
     extract.set_defaults(func=cmd_extract)
     from communique.cli.llm import add_llm_options

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format, write_result
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_force, add_format, write_result
 from communique.schema.errors import issue
 from communique.schema.models import AnnotatedDocument
 
@@ -129,6 +129,7 @@ def register(sub: Any) -> None:
     render = sub.add_parser("render", help="write a self-contained HTML page to review a document's annotations")
     render.add_argument("document", nargs="?", help="document id (default: the only one)")
     render.add_argument("--out", required=True, help="HTML file to write")
+    add_force(render)
     render.add_argument(
         "--annotations",
         default=ProjectPath("gold"),

@@ -6,26 +6,28 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_force, add_format
 from communique.schema.errors import CommuniqueError, Severity
 
 
 def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.label_studio import export_label_studio, gold_tasks, prediction_tasks
-    from communique.export.run import iter_valid
+    from communique.export.run import Drafts, iter_valid
 
     dropped = 0
+    drafts = Drafts(strict=args.strict)
     try:
         if args.predictions:
             tasks, dropped = prediction_tasks(Path(args.predictions), Path(args.corpus))
             written = export_label_studio(tasks, Path(args.out))
         else:
-            pairs = iter_valid(Path(args.annotations), Path(args.corpus))
+            pairs = iter_valid(Path(args.annotations), Path(args.corpus), drafts)
             written = export_label_studio(gold_tasks(pairs), Path(args.out))
     except CommuniqueError as exc:
         reporter.problems(exc.issues)
         reporter.note("nothing was exported: fix the problems above first")
         return reporter.finish(EXIT_PROBLEMS)
+    reporter.problems(drafts.issues)
     source = f"predictions in {args.predictions}" if args.predictions else "the gold"
     reporter.note(f"wrote {args.out}: config.xml and tasks.json with {written} task(s) pre-annotated from {source}")
     if dropped:
@@ -42,7 +44,16 @@ def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:
     if not result.ok:
         reporter.note("nothing was imported: fix the problems above first")
         return reporter.finish(EXIT_PROBLEMS)
-    written = [str(path) for path in write_documents(result.documents, out, source)]
+    try:
+        pairs = write_documents(result.documents, out, source, force=reporter.force)
+    except CommuniqueError as exc:
+        reporter.problems(exc.issues)
+        reporter.note("nothing was imported: fix the problems above first")
+        return reporter.finish(EXIT_PROBLEMS)
+    written = [str(path) for path, _ in pairs]
+    for path, backup in pairs:
+        if backup is not None:
+            reporter.note(f"kept the previous {path} as {backup}")
     reporter.text("\n".join(f"wrote {path}" for path in written))
     warned = any(i.severity is Severity.WARNING for i in result.issues)
     reporter.note(f"imported {len(result.documents)} document(s)" + (" (with warnings)" if warned else ""))
@@ -85,6 +96,11 @@ def register_export(targets: Any) -> None:
     ls.add_argument(
         "--predictions", metavar="FILE", help="pre-annotate from an extractor's predictions (JSON Lines) instead"
     )
+    ls.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to export the gold (exit 1, nothing written) when an item is still marked `review: draft`",
+    )
     add_format(ls, github=True)
     ls.set_defaults(func=cmd_export_label_studio)
 
@@ -97,6 +113,7 @@ def register(sub: Any) -> None:
     ls = targets.add_parser("label-studio", help="a Label Studio JSON export (of `export label-studio` tasks)")
     ls.add_argument("export", metavar="EXPORT.json", help="the JSON export of the Label Studio project")
     ls.add_argument("--out", required=True, help="folder to write <document_id>.yaml into")
+    add_force(ls, "an existing <document_id>.yaml")
     ls.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     ls.add_argument(
         "--predictions", action="store_true", help="read the tasks' inlined pre-annotations instead of annotations"
@@ -111,6 +128,7 @@ def register(sub: Any) -> None:
     brat = targets.add_parser("brat", help="a folder of brat .txt/.ann files (as `export brat` writes)")
     brat.add_argument("folder", metavar="DIR", help="the brat folder")
     brat.add_argument("--out", required=True, help="folder to write <document_id>.yaml into")
+    add_force(brat, "an existing <document_id>.yaml")
     brat.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
     add_format(brat, github=True)
     brat.set_defaults(func=cmd_import_brat)

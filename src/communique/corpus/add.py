@@ -104,10 +104,13 @@ def add_text(
             field = ".".join(str(p) for p in error["loc"])
             if field != "id":  # a bad id is reported above
                 problems.append(issue("invalid-value", f"--{field.replace('_', '-')}: {error['msg']}", file=name))
-    if problems or meta is None:
-        raise CommuniqueError(problems)
     seed_path = seed_dir / f"{chosen}{SEED_SUFFIX}"
     meta_path = seed_dir / f"{chosen}{META_SUFFIX}"
+    for path in (seed_path, meta_path):  # e.g. a metadata file written by hand before its text: never replaced
+        if (path.exists() or path.is_symlink()) and not any(i.code == "seed-exists" for i in problems):
+            problems.append(issue("output-exists", f"{path} exists; it is left as it is", file=name, hint="pass --id"))
+    if problems or meta is None:
+        raise CommuniqueError(problems)
     doc_path = corpus_dir / f"{chosen}.json"
     rendered = serialise(make_document(raw, meta))
     written: list[Path] = []

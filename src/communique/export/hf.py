@@ -41,6 +41,7 @@ from communique.export.features import make_encoder
 from communique.export.rows import CONFIGS, SECTIONS, SPLITS_OF
 from communique.io.folder import replace_folder
 from communique.review.stats import count_document
+from communique.schema.models import ANNOTATION_LAYERS, AnnotatedDocument
 
 DEFAULT_MAX_SHARD_BYTES = 256 * 1024 * 1024  # of Arrow data, before compression
 ROWS_PER_BATCH = 1000  # rows per row group; fixed so output is deterministic
@@ -77,6 +78,7 @@ class ChunkResult:
     units_per_split: Counter[str] = field(default_factory=Counter)
     guidelines_versions: set[str] = field(default_factory=set)
     metadata: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)  # per document, for the card
+    drafts: list[tuple[str, int]] = field(default_factory=list)  # (file, items marked review: draft), if any
     tables: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
 
 
@@ -96,11 +98,20 @@ def make_context(splitter: Splitter, store: CorpusStore) -> ChunkContext:
     return ChunkContext({c.name: make_encoder(c.features) for c in CONFIGS}, splitter)
 
 
+def count_drafts(document: AnnotatedDocument) -> int:
+    """How many items of ``document`` are still marked ``review: draft``."""
+    return sum(1 for layer in ANNOTATION_LAYERS for item in getattr(document, layer) if item.review == "draft")
+
+
 def build_chunk(context: ChunkContext, valid: Iterator[Validated]) -> ChunkResult:
     """Turn the rows of a chunk of valid documents into one Arrow table per config/split."""
     result = ChunkResult()
     rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for doc, corpus in ((v.document, v.corpus) for v in valid):
+    for item in valid:
+        doc, corpus = item.document, item.corpus
+        drafts = count_drafts(doc)
+        if drafts:
+            result.drafts.append((item.path, drafts))
         result.counts.append((doc.document_id, count_document(doc)))
         result.units_per_split.update(context.splitter.split_of(u) for u in context.splitter.units(corpus))
         result.guidelines_versions.add(doc.guidelines_version)

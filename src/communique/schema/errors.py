@@ -134,6 +134,11 @@ _ENTRIES = [
     # projects (communique.toml)
     Problem("config-invalid", Severity.ERROR, "communique.toml is malformed or holds an unknown or mistyped setting."),
     Problem("project-exists", Severity.ERROR, "The folder already holds a communique project."),
+    Problem(
+        "path-outside-project",
+        Severity.ERROR,
+        "A folder in communique.toml's [paths] is absolute or leads outside the project (by `..` or a symlink).",
+    ),
     # drafts (communique draft)
     Problem(
         "draft-span-unanchored",
@@ -218,6 +223,12 @@ _ENTRIES = [
         "The output folder holds files communique did not write; it is left as it is.",
     ),
     Problem("output-locked", Severity.ERROR, "Another communique process is writing the same output folder."),
+    Problem(
+        "output-exists",
+        Severity.ERROR,
+        "The output file exists and differs from what would be written; it is left as it is (--force replaces it "
+        "and keeps it as FILE.~N~).",
+    ),
     Problem(
         "write-failed",
         Severity.ERROR,
