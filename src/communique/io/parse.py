@@ -374,38 +374,199 @@ def dump_round_trip(data: Any) -> str:
     return stream.getvalue()
 
 
+#: A node of the position index: a scalar is the offset where it starts; a collection is its offset and
+#: its children (a mapping's string keys -> (offset of the key, value node); a sequence's items).
+_Node = int | tuple[int, "dict[str, tuple[int, _Node]] | list[_Node]"]
+
+
 class Locator:
-    """Maps JSON paths to 1-based ``(line, column)`` positions in a YAML text."""
+    """Maps JSON paths to 1-based ``(line, column)`` positions in a YAML or JSON text.
+
+    One cheap pass builds an index of where every node starts: a small JSON tokenizer for JSON text (any
+    text ``json`` reads, however deep or long its numbers), libyaml's events for YAML (their marks). A
+    position is then a lookup; lines and columns count code points as the round-trip YAML reader counts
+    them (a line ends at ``\\n`` or a lone ``\\r``; a BOM takes no column), so they are the same as before
+    this index replaced a whole round-trip parse, at a small fraction of its time and memory.
+    """
 
     def __init__(self, text: str):
-        try:
-            self._root: Any = load_round_trip(text)
-        except ParseFailure:
-            self._root = None
+        self._text = text
+        self._root: _Node | None = _json_index(text)
+        if self._root is None:
+            self._root = _yaml_index(text)
+        self._line_starts: list[int] | None = None
 
     def find(self, path: Sequence[PathPart]) -> tuple[int | None, int | None]:
         """Position of the value at ``path``, or of its deepest existing ancestor (the file's start when
-        the text cannot be parsed with positions)."""
+        the text cannot be read): an item's start; a key's value when it is a scalar, else the key."""
         node = self._root
-        found: tuple[int, int] = (0, 0)
+        found: int | None = None
         for part in path:
-            lc = getattr(node, "lc", None)
-            if lc is None:
+            if node is None or isinstance(node, int):
                 break
-            try:
-                if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
-                    found = lc.item(part)
-                    node = node[part]
-                elif isinstance(part, str) and isinstance(node, dict) and part in node:
-                    value = node[part]
-                    # point at the value when it is a scalar on the key's line, else at the key
-                    found = lc.value(part) if not hasattr(value, "lc") else lc.key(part)
-                    node = value
-                else:
-                    break
-            except (KeyError, TypeError, IndexError):  # positions missing for this node
+            children = node[1]
+            if isinstance(part, int) and isinstance(children, list) and 0 <= part < len(children):
+                node = children[part]
+                found = node if isinstance(node, int) else node[0]
+            elif isinstance(part, str) and isinstance(children, dict) and part in children:
+                key, node = children[part]
+                found = node if isinstance(node, int) else key
+            else:
                 break
-        return found[0] + 1, found[1] + 1
+        return (1, 1) if found is None else self._line_column(found)
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self._text))]
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[line]
+        column = offset - start
+        if "\ufeff" in self._text:  # a BOM, wherever it is, takes no column
+            column -= self._text.count("\ufeff", start, offset)
+        return line + 1, column + 1
+
+
+_LINE_BREAK = re.compile(r"\n|\r(?!\n)")
+_JSON_TOKEN = re.compile(
+    r'[ \t\n\r]*(?:("[^"\\]*(?:\\.[^"\\]*)*")|([{}\[\],:])|'
+    r"(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity))",
+    re.DOTALL,
+)
+_JSON_END = re.compile(r"[ \t\n\r]*\Z")
+
+
+def _json_index(text: str) -> _Node | None:
+    """The position index of a JSON text, or None when it is not JSON. Iterative: any depth."""
+    at = 1 if text.startswith("\ufeff") else 0
+    stack: list[tuple[int, dict[str, tuple[int, _Node]] | list[_Node]]] = []  # open collections
+    keys: list[tuple[str, int]] = []  # per open collection: the last key read (a placeholder in sequences)
+    root: _Node | None = None
+    state = _VALUE
+
+    def attach(node: _Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+        elif isinstance(children := stack[-1][1], list):
+            children.append(node)
+        else:
+            children[keys[-1][0]] = (keys[-1][1], node)
+
+    while True:
+        token = _JSON_TOKEN.match(text, at)
+        if token is None:
+            break
+        at = token.end()
+        string, mark, _ = token.groups()
+        where = token.start(token.lastindex or 0)
+        if state in (_KEY, _KEY_OR_CLOSE) and string is not None:
+            key = string[1:-1] if "\\" not in string else json.loads(string)
+            keys[-1] = (key, where)
+            state = _COLON
+        elif mark in ("}", "]") and stack and state in (_AFTER, _KEY_OR_CLOSE if mark == "}" else _VALUE_OR_CLOSE):
+            if (mark == "}") != isinstance(stack[-1][1], dict):
+                return None
+            stack.pop(), keys.pop()
+            state = _AFTER
+        elif state == _COLON and mark == ":":
+            state = _VALUE
+        elif state in (_VALUE, _VALUE_OR_CLOSE) and mark in ("{", "["):
+            opened: tuple[int, dict[str, tuple[int, _Node]] | list[_Node]] = (where, {} if mark == "{" else [])
+            attach(opened)
+            stack.append(opened)
+            keys.append(("", where))
+            state = _KEY_OR_CLOSE if mark == "{" else _VALUE_OR_CLOSE
+        elif state in (_VALUE, _VALUE_OR_CLOSE) and mark is None:
+            attach(where)
+            state = _AFTER
+        elif state == _AFTER and mark == "," and stack:
+            state = _KEY if isinstance(stack[-1][1], dict) else _VALUE
+        else:
+            return None
+        if state == _AFTER and not stack:
+            break
+    if root is None or stack or state != _AFTER or _JSON_END.match(text, at) is None:
+        return None
+    return root
+
+
+_VALUE, _VALUE_OR_CLOSE, _KEY, _KEY_OR_CLOSE, _COLON, _AFTER = range(6)  # what the JSON tokenizer expects next
+
+
+def _yaml_index(text: str) -> _Node | None:
+    """The position index of a YAML text from libyaml's events, or None when it does not parse (or holds
+    more than one document). An alias stands for its anchored node, positions included, as it does for
+    the round-trip reader; merge keys (``<<``) and keys that are not strings are left out."""
+    shift = 1 if text.startswith("\ufeff") else 0  # libyaml's offsets do not count a leading BOM
+    anchors: dict[str, _Node] = {}
+    stack: list[tuple[int, dict[str, tuple[int, _Node]] | list[_Node]]] = []
+    pending: list[tuple[str, int] | bool | None] = []  # per open mapping: its key (None: none yet; False: skipped)
+    root: _Node | None = None
+    documents = 0
+    try:
+        event: Any
+        for event in pyyaml.parse(text, Loader=_FastBase):
+            if isinstance(event, pyyaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return None
+                continue
+            if isinstance(event, (pyyaml.SequenceEndEvent, pyyaml.MappingEndEvent)):
+                stack.pop(), pending.pop()
+                continue
+            node: _Node
+            offset: int = event.start_mark.index + shift
+            if isinstance(event, pyyaml.AliasEvent):
+                if event.anchor is None or event.anchor not in anchors:
+                    return None
+                node = anchors[event.anchor]
+            elif isinstance(event, pyyaml.ScalarEvent):
+                node = offset
+            elif isinstance(event, pyyaml.MappingStartEvent):
+                node = (offset, {})
+            elif isinstance(event, pyyaml.SequenceStartEvent):
+                node = (offset, [])
+            else:
+                continue
+            anchor = getattr(event, "anchor", None)
+            if anchor and not isinstance(event, pyyaml.AliasEvent):
+                anchors[anchor] = node
+            parent = stack[-1][1] if stack else None
+            if parent is None:
+                root = node
+            elif isinstance(parent, list):
+                parent.append(node)
+            elif pending[-1] is None:  # a key
+                string_key = isinstance(event, pyyaml.ScalarEvent) and _string_key(event)
+                pending[-1] = (event.value, node) if string_key and isinstance(node, int) else False
+            else:
+                key = pending[-1]
+                if isinstance(key, tuple):
+                    parent[key[0]] = (key[1], node)
+                pending[-1] = None
+            if isinstance(node, tuple) and not isinstance(event, pyyaml.AliasEvent):
+                stack.append(node)
+                pending.append(None)
+    except (pyyaml.YAMLError, RecursionError):
+        return None
+    return root
+
+
+def _string_key(event: Any) -> bool:
+    """Whether a scalar key reads as a string, as :func:`parse_yaml` reads it (not ``1``, ``true``,
+    ``null`` or the merge key ``<<``)."""
+    if event.tag not in (None, "!"):
+        return bool(event.tag == "tag:yaml.org,2002:str")
+    if event.style or not event.implicit[0]:
+        return True  # quoted or a block scalar
+    value = event.value
+    for tag, regexp in [
+        *_FastLoader.yaml_implicit_resolvers.get(value[:1] if value else "", []),
+        *_FastLoader.yaml_implicit_resolvers.get(None, []),
+    ]:
+        if regexp.match(value):
+            return bool(tag == "tag:yaml.org,2002:str")
+    return True
 
 
 _PATH_PART = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
