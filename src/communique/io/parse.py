@@ -427,70 +427,66 @@ class Locator:
 
 
 _LINE_BREAK = re.compile(r"\n|\r(?!\n)")
+#: one step of the JSON tokenizer: an optional comma, then a key with its colon, a string, a bracket or
+#: another scalar (a comma and a key with its colon are read in the same step as what follows them)
 _JSON_TOKEN = re.compile(
-    r'[ \t\n\r]*(?:("[^"\\]*(?:\\.[^"\\]*)*")|([{}\[\],:])|'
+    r'[ \t\n\r]*(,[ \t\n\r]*)?(?:("[^"\\]*(?:\\.[^"\\]*)*")([ \t\n\r]*:)?|([{}\[\]])|'
     r"(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity))",
     re.DOTALL,
 )
 _JSON_END = re.compile(r"[ \t\n\r]*\Z")
+_VALUE, _VALUE_OR_CLOSE, _KEY, _KEY_OR_CLOSE, _AFTER = range(5)  # what the JSON tokenizer expects next
 
 
 def _json_index(text: str) -> _Node | None:
     """The position index of a JSON text, or None when it is not JSON. Iterative: any depth."""
     at = 1 if text.startswith("\ufeff") else 0
     stack: list[tuple[int, dict[str, tuple[int, _Node]] | list[_Node]]] = []  # open collections
-    keys: list[tuple[str, int]] = []  # per open collection: the last key read (a placeholder in sequences)
+    key: tuple[str, int] = ("", 0)  # the key read last, waiting for its value
     root: _Node | None = None
     state = _VALUE
-
-    def attach(node: _Node) -> None:
-        nonlocal root
+    match = _JSON_TOKEN.match
+    while stack or root is None:
+        token = match(text, at)
+        if token is None:
+            return None
+        at = token.end()
+        comma, string, colon, bracket, _ = token.groups()
+        if comma is not None:
+            if state != _AFTER or not stack:
+                return None
+            state = _KEY if isinstance(stack[-1][1], dict) else _VALUE
+        if colon is not None:  # a key
+            if state not in (_KEY, _KEY_OR_CLOSE):
+                return None
+            key = (string[1:-1] if "\\" not in string else json.loads(string), token.start(2))
+            state = _VALUE
+            continue
+        if bracket in ("}", "]"):
+            if not stack or state not in (_AFTER, _KEY_OR_CLOSE if bracket == "}" else _VALUE_OR_CLOSE):
+                return None
+            if (bracket == "}") != isinstance(stack.pop()[1], dict):
+                return None
+            state = _AFTER
+            continue
+        if state not in (_VALUE, _VALUE_OR_CLOSE):
+            return None
+        node: _Node
+        if bracket is None:
+            node = token.start(token.lastindex or 0)
+            state = _AFTER
+        else:
+            node = (token.start(4), {} if bracket == "{" else [])
+            state = _KEY_OR_CLOSE if bracket == "{" else _VALUE_OR_CLOSE
         if not stack:
             root = node
         elif isinstance(children := stack[-1][1], list):
             children.append(node)
         else:
-            children[keys[-1][0]] = (keys[-1][1], node)
-
-    while True:
-        token = _JSON_TOKEN.match(text, at)
-        if token is None:
-            break
-        at = token.end()
-        string, mark, _ = token.groups()
-        where = token.start(token.lastindex or 0)
-        if state in (_KEY, _KEY_OR_CLOSE) and string is not None:
-            key = string[1:-1] if "\\" not in string else json.loads(string)
-            keys[-1] = (key, where)
-            state = _COLON
-        elif mark in ("}", "]") and stack and state in (_AFTER, _KEY_OR_CLOSE if mark == "}" else _VALUE_OR_CLOSE):
-            if (mark == "}") != isinstance(stack[-1][1], dict):
-                return None
-            stack.pop(), keys.pop()
-            state = _AFTER
-        elif state == _COLON and mark == ":":
-            state = _VALUE
-        elif state in (_VALUE, _VALUE_OR_CLOSE) and mark in ("{", "["):
-            opened: tuple[int, dict[str, tuple[int, _Node]] | list[_Node]] = (where, {} if mark == "{" else [])
-            attach(opened)
-            stack.append(opened)
-            keys.append(("", where))
-            state = _KEY_OR_CLOSE if mark == "{" else _VALUE_OR_CLOSE
-        elif state in (_VALUE, _VALUE_OR_CLOSE) and mark is None:
-            attach(where)
-            state = _AFTER
-        elif state == _AFTER and mark == "," and stack:
-            state = _KEY if isinstance(stack[-1][1], dict) else _VALUE
-        else:
-            return None
-        if state == _AFTER and not stack:
-            break
-    if root is None or stack or state != _AFTER or _JSON_END.match(text, at) is None:
-        return None
-    return root
-
-
-_VALUE, _VALUE_OR_CLOSE, _KEY, _KEY_OR_CLOSE, _COLON, _AFTER = range(6)  # what the JSON tokenizer expects next
+            children[key[0]] = (key[1], node)
+        if isinstance(node, tuple):
+            stack.append(node)
+    return root if _JSON_END.match(text, at) else None
 
 
 def _yaml_index(text: str) -> _Node | None:
