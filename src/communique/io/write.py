@@ -23,6 +23,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from communique.schema.errors import CommuniqueError, issue
@@ -120,12 +121,18 @@ def resolve_output_file(path: str | os.PathLike[str]) -> tuple[Path, os.stat_res
     return real, status
 
 
-def write_stdout(data: bytes | str) -> None:
+def _pieces(data: bytes | str | Iterable[bytes | str]) -> Iterator[bytes]:
+    """``data`` as bytes, a piece at a time (``str`` as UTF-8): a long output need not be one string."""
+    for piece in (data,) if isinstance(data, bytes | str) else data:
+        yield piece.encode("utf-8") if isinstance(piece, str) else piece
+
+
+def write_stdout(data: bytes | str | Iterable[bytes | str]) -> None:
     """Write ``data`` to standard output; a failing write (a full disk behind a redirect) is ``write-failed``."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         sys.stdout.flush()
-        sys.stdout.buffer.write(payload)
+        for payload in _pieces(data):
+            sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         raise  # the reader went away (`| head`): the CLI treats that as a normal end
@@ -133,15 +140,15 @@ def write_stdout(data: bytes | str) -> None:
         raise output_error("write-failed", STDOUT, f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Write ``data`` (``str`` as UTF-8) to ``path`` safely; see the module docstring for the rules."""
+def write_atomic(path: str | os.PathLike[str], data: bytes | str | Iterable[bytes | str]) -> None:
+    """Write ``data`` (``str`` as UTF-8; or an iterable of pieces, written as they come) to ``path`` safely;
+    see the module docstring for the rules."""
     if os.fspath(path) == STDOUT:
         write_stdout(data)
         return
     target, status = resolve_output_file(path)
     shown = os.fspath(path)
     ensure_folder(target.parent, shown)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(prefix=".communique-", suffix=".tmp", dir=target.parent)
     except OSError as exc:
@@ -149,9 +156,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     try:
         try:
             _keep_mode_and_owner(fd, status)
-            view = memoryview(payload)
-            while view:  # os.write may write less than asked
-                view = view[os.write(fd, view) :]
+            for payload in _pieces(data):
+                view = memoryview(payload)
+                while view:  # os.write may write less than asked
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)  # a failing close (NFS, quota) raises here and counts as a failed write
