@@ -32,6 +32,9 @@ JsonPath = tuple[PathPart, ...]
 
 #: Longest integer read (Python's own default limit for decimal conversion); longer ones are refused.
 MAX_INT_DIGITS = 4300
+#: Deepest nesting of lists and mappings read from YAML (a valid document nests about 6 deep): refused on
+#: libyaml's events before the round-trip reader, whose cost grows steeply with depth, sees the text.
+MAX_DEPTH = 100
 #: Aliases may expand a YAML file to at most max(ALIAS_FLOOR, ALIAS_FACTOR x its written nodes) nodes.
 ALIAS_FLOOR = 10_000
 ALIAS_FACTOR = 20
@@ -132,6 +135,17 @@ def _too_long_int(digits: int, line: int, column: int) -> ParseFailure:
     )
 
 
+def _too_deep(line: int, column: int) -> ParseFailure:
+    return ParseFailure(
+        issue(
+            "too-deep",
+            f"lists and mappings nest more than {MAX_DEPTH} deep here; no valid document nests that deep",
+            line=line,
+            column=column,
+        )
+    )
+
+
 def _complex_key(line: int, column: int) -> ParseFailure:
     return ParseFailure(
         issue(
@@ -145,8 +159,9 @@ def _complex_key(line: int, column: int) -> ParseFailure:
 
 
 def check_yaml_events(text: str, *, keys_and_numbers: bool = True) -> None:
-    """Refuse, without building anything, YAML whose aliases expand it beyond :func:`alias_limit`,
-    recursive aliases and (with ``keys_and_numbers``) complex keys and over-long integers.
+    """Refuse, without building anything, YAML that nests deeper than :data:`MAX_DEPTH`, whose aliases
+    expand it beyond :func:`alias_limit`, recursive aliases and (with ``keys_and_numbers``) complex keys and
+    over-long integers.
 
     One pass over libyaml's events: the expanded size of every anchored node is counted as it closes, so
     an alias costs one addition however much it stands for. Text that does not parse is left to the
@@ -200,13 +215,19 @@ def check_yaml_events(text: str, *, keys_and_numbers: bool = True) -> None:
                 if event.anchor:
                     open_anchors.add(event.anchor)
                 stack.append((event.anchor, total - 1, isinstance(event, pyyaml.MappingStartEvent), 0))
+                if len(stack) > MAX_DEPTH:
+                    raise _too_deep(mark.line + 1, mark.column + 1)
             elif isinstance(event, (pyyaml.SequenceEndEvent, pyyaml.MappingEndEvent)):
                 anchor, before, _, _ = stack.pop()
                 if anchor:
                     open_anchors.discard(anchor)
                     sizes[anchor] = total - before
-    except pyyaml.YAMLError:
+    except pyyaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem) and exc.problem_mark is not None:  # libyaml's own limit (1,000)
+            raise _too_deep(exc.problem_mark.line + 1, exc.problem_mark.column + 1) from None
         return  # not well-formed: the loader reports where
+    except pyyaml.YAMLError:
+        return
     limit = alias_limit(written)
     if total > limit:
         at = bisect.bisect_right([use[0] for use in alias_uses], limit)
