@@ -24,6 +24,7 @@ from typing import Any
 import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
 from communique.schema.errors import Issue, issue
 
@@ -88,7 +89,24 @@ def _round_trip_yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     # write None as an explicit `null` (the default writes nothing): unknown facts are stated as unknown
     yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+    for kind in (str, SingleQuotedScalarString, PlainScalarString):
+        yaml.representer.add_representer(kind, _represent_text)
     return yaml
+
+
+_YAML_1_1_BREAK = re.compile("[\x85\u2028\u2029]")
+
+
+def _represent_text(representer: Any, data: str) -> Any:
+    """A string holding NEL, LS or PS in double quotes, where they are escapes (``\\N``, ``\\L``, ``\\P``):
+    written raw, libyaml (YAML 1.1) reads them as line breaks and folds them, so the text would change."""
+    if _YAML_1_1_BREAK.search(data):
+        return representer.represent_scalar("tag:yaml.org,2002:str", str(data), style='"')
+    if isinstance(data, SingleQuotedScalarString):
+        return representer.represent_single_quoted_scalarstring(data)
+    if isinstance(data, PlainScalarString):
+        return representer.represent_plain_scalarstring(data)
+    return representer.represent_str(data)
 
 
 def _load(yaml: YAML, text: str) -> Any:

@@ -380,7 +380,8 @@ def _parse_ann(
     attributes: dict[str, dict[str, str]] = {}
     equivs: list[list[str]] = []
     notes: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):  # brat's own line breaks (not U+0085, U+2028 ...)
+        line = raw.removesuffix("\r")
         if not line.strip():
             continue
         ident, _, rest = line.partition("\t")
