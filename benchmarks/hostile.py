@@ -13,8 +13,19 @@
   aliased officials each holding 3,000 aliased mentions; both must be refused with
   ``[alias-expansion]`` by ``validate`` and by ``anchor``.
 
+Issue 17 (``--suite 17``), at the sizes of the issue:
+
+* **overlapping predictions**: ``bench`` of 20,000 predicted mentions that all overlap each other (spans
+  around one point of a document), over 20 gold mentions there (about 240,000 overlapping pairs);
+* **render**: the review page of a document with 8,000 mentions;
+* **one warning on a 4 MB prediction line** (``bench``: the warning is located on that line);
+* **a 12 MB Label Studio export with errors** (``import label-studio``: duplicate documents, an unknown
+  label at the end);
+* **add of a 30 MB text** (news text, repeated), and of a 30 MB text that is one sentence (5,000,000 words);
+* **deep YAML**: ``migrate`` and ``anchor`` of 2 KB and 200 KB files nested 1,000 and 100,000 deep.
+
 Each command runs in a fresh process; the peak resident memory of its process tree is sampled as
-``benchmarks/run.py`` does. With ``--write`` the table goes into benchmarks/README.md.
+``benchmarks/run.py`` does. With ``--write`` each suite's table goes into benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -37,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 README = Path(__file__).resolve().parent / "README.md"
 BEGIN, END = "<!-- hostile:start -->", "<!-- hostile:end -->"
+BEGIN_17, END_17 = "<!-- hostile17:start -->", "<!-- hostile17:end -->"
+SEED_TEXT = ROOT / "corpus" / "iran-pakistan-military-talks.json"
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "CI": "1"}
 OFFICIALS = 10
 WORD = "Babar"
@@ -247,6 +260,220 @@ def run_all(work: Path, mentions: int) -> list[Result]:
     return results
 
 
+def _corpus_document(work: Path, doc_id: str, text: str) -> str:
+    """Write ``corpus/<doc_id>.json`` for ``text`` under ``work``; its sha256."""
+    from communique.corpus.build import make_document, serialise, sha256_text
+    from communique.schema.models import SeedMetadata
+
+    meta = SeedMetadata(id=doc_id, source_file=f"{doc_id}.txt", source_sha256=sha256_text(text))
+    (work / "corpus").mkdir(parents=True, exist_ok=True)
+    (work / "corpus" / f"{doc_id}.json").write_text(serialise(make_document(text.encode(), meta)), encoding="utf-8")
+    return sha256_text(text)
+
+
+def _gold(doc_id: str, sha: str, officials: list[tuple[str, list[tuple[int, int]]]], text: str) -> dict[str, object]:
+    return {
+        "schema_version": "2.0",
+        "document_id": doc_id,
+        "text_sha256": sha,
+        "guidelines_version": "2.0",
+        "annotators": ["benchmark"],
+        "officials": [
+            {
+                "id": ref,
+                "name": WORD,
+                "participation": "mentioned",
+                "mentions": [{"start": s, "end": e, "text": text[s:e], "form": "name"} for s, e in spans],
+            }
+            for ref, spans in officials
+        ],
+    }
+
+
+def synthesise_17(work: Path, overlapping: int, rendered: int) -> None:
+    """The inputs of issue 17's cases under ``work``."""
+    # overlapping predictions: spans [c - 1 - a, c + 1 + b) around one point c, over 20 gold mentions there
+    side = int(overlapping**0.5) + 1
+    words = " ".join([WORD] * (side // 2 + 60))
+    text = f"{words} met Zed in Paris. {words}.\n"
+    sha = _corpus_document(work / "overlap", "overlap", text)
+    c = len(text) // 2
+    near = sorted((abs(m - c), m) for m in range(len(text)) if text.startswith(WORD, m))[:20]  # words around c
+    gold = _gold("overlap", sha, [("babar", sorted((m, m + len(WORD)) for _, m in near))], text)
+    (work / "overlap" / "gold").mkdir(parents=True, exist_ok=True)
+    (work / "overlap" / "gold" / "overlap.json").write_text(json.dumps(gold), encoding="utf-8")
+    spans = [(c - 1 - a, c + 1 + b) for a in range(side) for b in range(side)][:overlapping]
+    pred = _gold("overlap", sha, [(f"p{k}", spans[k::10]) for k in range(10)], text)
+    (work / "overlap" / "pred.jsonl").write_text(json.dumps(pred) + "\n", encoding="utf-8")
+
+    # render: one mention per word, ten officials
+    text = " ".join([WORD] * rendered) + ".\n"
+    sha = _corpus_document(work / "render", "render", text)
+    step = len(WORD) + 1
+    officials = [(f"o{k}", [(i * step, i * step + len(WORD)) for i in range(k, rendered, 10)]) for k in range(10)]
+    (work / "render" / "gold").mkdir(parents=True, exist_ok=True)
+    (work / "render" / "gold" / "render.json").write_text(json.dumps(_gold("render", sha, officials, text)), "utf-8")
+
+    # a 4 MB prediction line on the seed article, every mention found, and one text that is nowhere
+    seed_text = json.loads(SEED_TEXT.read_text(encoding="utf-8"))["text"]
+    mentions, size, width = [], 0, 0
+    while size < 4_000_000:
+        for start in range(0, len(seed_text) - 40, 7):
+            end = start + 5 + width % 30
+            if seed_text[start].isspace() or seed_text[end - 1].isspace():
+                continue
+            mention = {"start": start, "end": end, "text": seed_text[start:end], "form": "name"}
+            mentions.append(mention)
+            size += len(json.dumps(mention, ensure_ascii=False).encode()) + 2
+        width += 1
+    line = {
+        "document_id": "iran-pakistan-military-talks",
+        "officials": [{"id": "p", "mentions": mentions}],
+        "attributions": [{"speaker_name": "Ashtiani", "contents": [{"text": "words that are nowhere in the text"}]}],
+    }
+    (work / "long-line.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    # a 12 MB Label Studio export: the seed's task again and again (duplicates), an unknown label at the end
+    ls = work / "ls"
+    subprocess.run(
+        [
+            str(BIN / "communique"),
+            "export",
+            "label-studio",
+            "--out",
+            str(ls),
+            "--annotations",
+            str(ROOT / "annotations" / "gold"),
+            "--corpus",
+            str(ROOT / "corpus"),
+        ],
+        check=True,
+        env=ENV,
+        capture_output=True,
+    )
+    task = json.loads((ls / "tasks.json").read_text(encoding="utf-8"))[0]
+    tasks = [task] * (12_000_000 // len(json.dumps(task)) + 1)
+    last = json.loads(json.dumps(task))
+    last["predictions"][0]["result"][0]["value"]["labels"] = ["Mention: surname"]
+    (work / "ls-12mb.json").write_text(json.dumps([*tasks[:-1], last]), encoding="utf-8")
+
+    # add: 30 MB of news text, and 30 MB that is a single sentence
+    (work / "add").mkdir(exist_ok=True)
+    repeats = 30_000_000 // len((seed_text + "\n\n").encode()) + 1
+    (work / "add" / "news-30mb.txt").write_text((seed_text + "\n\n") * repeats, encoding="utf-8")
+    (work / "add" / "sentence-30mb.txt").write_text(" ".join([WORD] * 5_000_000) + ".\n", encoding="utf-8")
+
+    # deep YAML: 2 KB and 200 KB
+    for depth in (1_000, 100_000):
+        nested = "document_id: x\nofficials: " + "[" * depth + "]" * depth + "\n"
+        (work / f"deep-{depth}.yaml").write_text(nested, encoding="utf-8")
+
+
+def run_17(work: Path, overlapping: int, rendered: int) -> list[Result]:
+    def kb(name: str) -> str:
+        return f"{(work / name).stat().st_size / 1024:,.0f} KB"
+
+    def mb(name: str) -> str:
+        return f"{(work / name).stat().st_size / 1e6:.1f} MB"
+
+    overlap = work / "overlap"
+    results = [
+        measure(
+            f"bench, {overlapping:,} predicted mentions overlapping each other",
+            [
+                "bench",
+                "--pred",
+                str(overlap / "pred.jsonl"),
+                "--gold",
+                str(overlap / "gold"),
+                "--corpus",
+                str(overlap / "corpus"),
+                "--samples",
+                "100",
+            ],
+            0,
+            work=work,
+        ),
+        measure(
+            f"render, {rendered:,} mentions",
+            [
+                "render",
+                "--annotations",
+                str(work / "render" / "gold"),
+                "--corpus",
+                str(work / "render" / "corpus"),
+                "--out",
+                str(work / "render" / "page.html"),
+            ],
+            0,
+            work=work,
+        ),
+        measure(
+            f"bench, one warning on a {mb('long-line.jsonl')} prediction line",
+            [
+                "bench",
+                "--pred",
+                str(work / "long-line.jsonl"),
+                "--corpus",
+                str(ROOT / "corpus"),
+                "--gold",
+                str(ROOT / "annotations" / "gold"),
+                "--samples",
+                "100",
+            ],
+            0,
+            "[prediction-span-not-found]",
+            work=work,
+        ),
+        measure(
+            f"import label-studio, {mb('ls-12mb.json')} export with errors",
+            [
+                "import",
+                "label-studio",
+                str(work / "ls-12mb.json"),
+                "--out",
+                str(work / "ls-back"),
+                "--corpus",
+                str(ROOT / "corpus"),
+                "--predictions",
+            ],
+            1,
+            "[unknown-label]",
+            work=work,
+        ),
+    ]
+    for name in ("news-30mb.txt", "sentence-30mb.txt"):
+        results.append(
+            measure(
+                f"add, {mb('add/' + name)} ({name.split('-')[0]})",
+                [
+                    "add",
+                    str(work / "add" / name),
+                    "--seeds",
+                    str(work / "add" / "seeds"),
+                    "--corpus",
+                    str(work / "add" / "corpus"),
+                ],
+                0,
+                work=work,
+            )
+        )
+    for depth in (1_000, 100_000):
+        name = f"deep-{depth}.yaml"
+        for command in ("migrate", "anchor"):
+            extra = ["--corpus", str(ROOT / "corpus")] if command == "anchor" else []
+            results.append(
+                measure(
+                    f"{command}: YAML nested {depth:,} deep ({kb(name)})",
+                    [command, str(work / name), *extra],
+                    1,
+                    "[too-deep]",
+                    work=work,
+                )
+            )
+    return results
+
+
 def synthesise(work: Path, mentions: int) -> None:
     """Write every input under ``work`` (run in a child process, so that the measuring process stays small:
     a forked child starts with its parent's resident memory)."""
@@ -256,14 +483,13 @@ def synthesise(work: Path, mentions: int) -> None:
     write_alias_bombs(work)
 
 
-def table(results: list[Result], mentions: int) -> str:
+def table(results: list[Result], what: str, load: float) -> str:
     import pydantic
 
     head = (
         f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}, "
-        f"pydantic {pydantic.VERSION}; {mentions:,} mentions in one {mentions * (len(WORD) + 1) / 1e6:.1f} MB "
-        f"sentence; measured {time.strftime('%Y-%m-%d')}; "
-        f"load average at the start: {os.getloadavg()[0]:.1f}.\n\n"
+        f"pydantic {pydantic.VERSION}; {what}; measured {time.strftime('%Y-%m-%d')}; "
+        f"load average at the start: {load:.1f}.\n\n"
         "| case | command | wall s | CPU s | peak RSS MB | exit |\n|---|---|---|---|---|---|\n"
     )
     rows = [
@@ -272,34 +498,56 @@ def table(results: list[Result], mentions: int) -> str:
     return head + "\n".join(rows)
 
 
+def _write(text: str, begin: str, end: str, title: str) -> None:
+    readme = README.read_text(encoding="utf-8")
+    if begin in readme:
+        before, rest = readme.split(begin, 1)
+        readme = before + begin + "\n" + text + "\n" + end + rest.split(end, 1)[1]
+    else:
+        readme = readme.rstrip("\n") + f"\n\n## {title}\n\n{begin}\n{text}\n{end}\n"
+    README.write_text(readme, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite", choices=("14", "17", "all"), default="all", help="which issue's cases to run")
     parser.add_argument("--mentions", type=int, default=1_000_000)
+    parser.add_argument("--overlapping", type=int, default=20_000, help="issue 17: overlapping predicted mentions")
+    parser.add_argument("--rendered", type=int, default=8_000, help="issue 17: mentions on the review page")
     parser.add_argument("--work", type=Path, help="keep the inputs here (default: a temporary folder)")
-    parser.add_argument("--write", action="store_true", help="put the table into benchmarks/README.md")
-    parser.add_argument("--synthesise-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--write", action="store_true", help="put the tables into benchmarks/README.md")
+    parser.add_argument("--synthesise-only", choices=("14", "17"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.synthesise_only:
+    if args.synthesise_only == "14":
         synthesise(args.work, args.mentions)
         return
+    if args.synthesise_only == "17":
+        synthesise_17(args.work, args.overlapping, args.rendered)
+        return
+    suites = ("14", "17") if args.suite == "all" else (args.suite,)
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        synth = [sys.executable, __file__, "--synthesise-only", "--work", str(work), "--mentions", str(args.mentions)]
-        subprocess.run(synth, check=True, env=ENV)
-        print(f"inputs synthesised in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        results = run_all(work, args.mentions)
-    text = table(results, args.mentions)
-    print(text)
-    if args.write:
-        readme = README.read_text(encoding="utf-8")
-        if BEGIN in readme:
-            before, rest = readme.split(BEGIN, 1)
-            readme = before + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1]
-        else:
-            readme = readme.rstrip("\n") + f"\n\n## Hostile input\n\n{BEGIN}\n{text}\n{END}\n"
-        README.write_text(readme, encoding="utf-8")
+        for suite in suites:
+            started = time.perf_counter()
+            synth = [sys.executable, __file__, "--synthesise-only", suite, "--work", str(work / f"issue{suite}"),
+                     "--mentions", str(args.mentions), "--overlapping", str(args.overlapping),
+                     "--rendered", str(args.rendered)]  # fmt: skip
+            (work / f"issue{suite}").mkdir(exist_ok=True)
+            subprocess.run(synth, check=True, env=ENV)
+            print(f"issue {suite}: inputs synthesised in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            load = os.getloadavg()[0]
+            if suite == "14":
+                what = f"{args.mentions:,} mentions in one {args.mentions * (len(WORD) + 1) / 1e6:.1f} MB sentence"
+                text = table(run_all(work / "issue14", args.mentions), what, load)
+                if args.write:
+                    _write(text, BEGIN, END, "Hostile input")
+            else:
+                what = "issue 17's sizes"
+                text = table(run_17(work / "issue17", args.overlapping, args.rendered), what, load)
+                if args.write:
+                    _write(text, BEGIN_17, END_17, "Hostile input, issue 17")
+            print(text)
 
 
 if __name__ == "__main__":
