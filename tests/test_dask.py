@@ -58,6 +58,7 @@ def test_dask_map_is_ordered_and_runs_on_workers(cluster: distributed.LocalClust
     assert current_engine().engine == "process"  # restored on the way out
 
 
+@pytest.mark.timeout(600)  # real clusters: about 40 s on a quiet machine
 def test_commands_on_dask_match_the_serial_run_byte_for_byte(tmp_path: Path, cluster: distributed.LocalCluster):
     address = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
     serial, spread = tmp_path / "serial", tmp_path / "dask"
@@ -113,6 +114,7 @@ def test_a_bad_document_on_a_worker_is_located_and_the_others_still_checked(tmp_
     assert [bool(found) for found in per_file] == [False, True, False, False]  # the others were validated
 
 
+@pytest.mark.timeout(600)  # real clusters: about 40 s on a quiet machine
 def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path):
     serial = tmp_path / "serial"
     serial_ids = list(synthesise(serial, 40, 9))
