@@ -30,6 +30,7 @@ from communique.bench.matching import (
     overlapping,
 )
 from communique.cli.main import main
+from communique.corpus import segment as segment_module
 from communique.corpus.build import document_json, make_document, normalise, same_content, serialise
 from communique.corpus.segment import segment
 from communique.io.parse import MAX_DEPTH, Locator, ParseFailure, check_yaml_events, dump_round_trip, parse_yaml
@@ -430,6 +431,50 @@ def test_compact_segmentation_is_the_old_one(text: str):
         tokens += found[1]
     assert list(seg.sentences) == sentences
     assert list(seg.tokens) == tokens
+
+
+def _old_segmentation(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    sentences, tokens = [], []
+    for start, end in segment(text).paragraphs:
+        found = before.sentences_and_tokens(text[start:end], start)
+        sentences += found[0]
+        tokens += found[1]
+    return sentences, tokens
+
+
+_WORDS = ["Babar", "Mr", "U.S.", "(", ")", ".", "!", "?", ";", ",", "“", "”", "'", "No", "3", "Jan", "I", "II",
+          "The", "However", "—", "e.g.", "[", "]", "...", "x", "12a"]  # fmt: skip
+_PLAIN = ["babar", "met", "the", "minister", "Ruiz", "talks", "x", "7"]
+
+
+@st.composite
+def long_paragraphs(draw: st.DrawFn) -> str:
+    """Runs of plain words (where a paragraph may be cut for syntok) between punctuation-heavy stretches."""
+    parts = []
+    for _ in range(draw(st.integers(1, 10))):
+        size = (100, 400) if draw(st.booleans()) else (1, 40)
+        pool = _PLAIN if size[0] == 100 else _WORDS
+        parts.append(" ".join(draw(st.lists(st.sampled_from(pool), min_size=size[0], max_size=size[1]))))
+        parts.append(draw(st.sampled_from([" ", ". ", "\n", " (", ") "])))
+    return "".join(parts)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(long_paragraphs(), st.integers(50, 2000))
+def test_a_long_paragraph_in_pieces_segments_as_a_whole(monkeypatch, text: str, piece: int):
+    """syntok gets a long paragraph in pieces cut inside runs of plain words: the same sentences and tokens."""
+    monkeypatch.setattr(segment_module, "PIECE", piece)
+    seg = segment(text)
+    assert (list(seg.sentences), list(seg.tokens)) == _old_segmentation(text)
+
+
+def test_a_sentence_of_many_words_is_cut_and_joined(monkeypatch):
+    text = " ".join(["Babar"] * 3000) + ". He left (at once) on Monday. " + " ".join(["Li"] * 2000) + ".\n"
+    monkeypatch.setattr(segment_module, "PIECE", 2000)
+    assert len(segment_module._cuts(text, 0, len(text) - 1)) > 5
+    seg = segment(text)
+    assert (list(seg.sentences), list(seg.tokens)) == _old_segmentation(text)
+    assert len(seg.sentences) == 3
 
 
 @settings(max_examples=100, deadline=None)

@@ -10,11 +10,14 @@ because every span in the corpus depends on them:
   heading form the lead section (no heading);
 * **sentences** and **tokens** come from syntok, run on each paragraph; any non-space characters syntok
   leaves out (it drops the hyphen of "high-ranking") become tokens of their own, so tokens cover every
-  non-space character of every paragraph exactly once.
+  non-space character of every paragraph exactly once. A very long paragraph goes to syntok in pieces cut
+  where syntok cannot end a sentence (:data:`PIECE`), which gives the same sentences and tokens at a bounded
+  memory cost.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from array import array
 from collections.abc import Iterable, Iterator
@@ -26,6 +29,17 @@ HEADING_MAX_CHARS = 120
 _PARAGRAPH = re.compile(r"\S(?:.*\S)?(?:[ \t]*\n[ \t]*\S(?:.*\S)?)*")  # non-blank lines, edges trimmed
 _NOT_HEADING_END = tuple(".!?:;,”\"’'")
 _NON_SPACE = re.compile(r"\S+")
+#: a paragraph longer than this (code points) goes to syntok in pieces of about this size, so that the
+#: tokens syntok holds until a sentence ends stay bounded however long a sentence is
+PIECE = 1 << 18
+#: a piece ends in the middle of a run of 2 x this many plain words (letters and digits, one space apart).
+#: syntok decides where a sentence ends only at a terminal or a bracket, looking at most about 52 tokens
+#: ahead; with this many plain words on each side of the cut, nothing before it sees past it, and after it
+#: syntok is mid-sentence again within one word: the pieces give exactly the sentences and tokens of the
+#: whole paragraph once the sentence cut at each piece's end is joined to the next piece's first.
+_PLAIN_WORDS = 64
+_PLAIN_BLOCK = re.compile(rf"(?<!\S)(?:[^\W_]+ ){{1,{2 * _PLAIN_WORDS}}}")  # blocks of runs: a linear scan
+_HALF_RUN = re.compile(rf"(?:[^\W_]+ ){{{_PLAIN_WORDS}}}")
 
 
 class SpanArray:
@@ -85,28 +99,58 @@ def is_heading(paragraph: str) -> bool:
     )
 
 
+def _cuts(text: str, start: int, end: int) -> list[int]:
+    """Where to cut the paragraph ``text[start:end]`` for syntok (see :data:`PIECE`): none for an
+    ordinary paragraph, nor where no run of plain words allows it."""
+    cuts: list[int] = []
+    at = start + PIECE
+    while at < end - PIECE:
+        cut = None
+        for block in _PLAIN_BLOCK.finditer(text, at, end):
+            if block.group().count(" ") == 2 * _PLAIN_WORDS:
+                half = _HALF_RUN.match(text, block.start())
+                cut = half.end() if half is not None else None
+                break
+        if cut is None:
+            break
+        cuts.append(cut)
+        at = cut + PIECE
+    return cuts
+
+
 def _sentences_and_tokens(text: str, start: int, end: int, sentences: SpanArray, tokens: SpanArray) -> None:
     """Append the sentences and tokens of the paragraph ``text[start:end]`` (syntok's, and a token for each
     run of non-space characters syntok leaves out), in order."""
-    paragraph = text[start:end]
     found = SpanArray(tokens.starts.typecode)
     ordered = True  # syntok gives its tokens in order: then no sort is needed
     last = (-1, -1)
-    for syntok_paragraph in analyze(paragraph):
-        for sentence in syntok_paragraph:
-            first = stop = None
-            for tok in sentence:
-                value = tok.value
-                if value and paragraph.startswith(value, tok.offset):  # the token is the text at its offset
-                    pair = (start + tok.offset, start + tok.offset + len(value))
-                    if first is None:
-                        first = pair[0]
-                    stop = pair[1]
-                    ordered = ordered and pair > last
-                    last = pair
-                    found.append(*pair)
-            if first is not None and stop is not None:
-                sentences.append(first, stop)
+    bounds = [start, *_cuts(text, start, end), end]
+    going_on: int | None = None  # start of the sentence a cut went through
+    for lo, hi in itertools.pairwise(bounds):
+        piece = text[lo:hi]
+        spans: list[tuple[int, int]] = []
+        for syntok_paragraph in analyze(piece):
+            for sentence in syntok_paragraph:
+                first = stop = None
+                for tok in sentence:
+                    value = tok.value
+                    if value and piece.startswith(value, tok.offset):  # the token is the text at its offset
+                        pair = (lo + tok.offset, lo + tok.offset + len(value))
+                        if first is None:
+                            first = pair[0]
+                        stop = pair[1]
+                        ordered = ordered and pair > last
+                        last = pair
+                        found.append(*pair)
+                if first is not None and stop is not None:
+                    spans.append((first, stop))
+        if going_on is not None and spans:  # the first sentence of a piece goes on from the last one
+            spans[0] = (going_on, spans[0][1])
+            going_on = None
+        if hi != end and spans:
+            going_on = spans.pop()[0]
+        for pair in spans:
+            sentences.append(*pair)
     if not ordered:  # not seen with syntok 1.4.4; sorted and without repeats either way
         found = SpanArray(found.starts.typecode, sorted(set(found)))
     _fill_gaps(text, start, end, found, tokens)
