@@ -86,7 +86,7 @@ def measure(name: str, args: list[str], expect: int, must_print: str | None = No
     if code != expect or (must_print is not None and must_print not in printed):
         raise SystemExit(f"{name}: exit {code} (expected {expect}):\n{printed[-3000:]}")
     note = next((line for line in printed.splitlines() if must_print and must_print in line), "")
-    shown = " ".join(args).replace(str(work), "$WORK")
+    shown = " ".join(args).replace(str(work), "$WORK").replace(f"{ROOT}/", "")
     peak_mb = max(peak / 2**20, usage.ru_maxrss / 1024)
     cpu = usage.ru_utime + usage.ru_stime
     return Result(name, f"communique {shown}", seconds, cpu, peak_mb, code, note[:160])
