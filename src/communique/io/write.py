@@ -123,8 +123,8 @@ def resolve_output_file(path: str | os.PathLike[str]) -> tuple[Path, os.stat_res
 
 def _pieces(data: bytes | str | Iterable[bytes | str]) -> Iterator[bytes]:
     """``data`` as bytes, a piece at a time (``str`` as UTF-8): a long output need not be one string."""
-    for piece in (data,) if isinstance(data, bytes | str) else data:
-        yield piece.encode("utf-8") if isinstance(piece, str) else piece
+    for piece in (data,) if isinstance(data, bytes | bytearray | memoryview | str) else data:
+        yield piece.encode("utf-8") if isinstance(piece, str) else bytes(piece)
 
 
 def write_stdout(data: bytes | str | Iterable[bytes | str]) -> None:
