@@ -1,7 +1,8 @@
 """The dask engine (``--engine dask``) on a real ``distributed.LocalCluster`` with worker processes.
 
 Outputs must be byte-identical to the serial run, whatever the workers do — including a worker killed in the
-middle of a run, whose tasks Dask reruns elsewhere. Clusters are small (2 workers) and time-bounded.
+middle of a run, whose tasks Dask reruns elsewhere. Clusters are small (2 workers); pytest-timeout bounds every
+test, so a stuck cluster fails the test instead of hanging CI (nothing here measures time).
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from communique.io.parallel import current_engine, ordered_map, use_engine
 from communique.synth.generate import synthesise
 
 distributed = pytest.importorskip("distributed", reason="the dask engine needs the `dask` extra (in `test`)")
-
-TIMEOUT = 120  # seconds: a cluster test never hangs CI
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +58,7 @@ def test_dask_map_is_ordered_and_runs_on_workers(cluster: distributed.LocalClust
     assert current_engine().engine == "process"  # restored on the way out
 
 
+@pytest.mark.timeout(600)  # real clusters: about 40 s on a quiet machine
 def test_commands_on_dask_match_the_serial_run_byte_for_byte(tmp_path: Path, cluster: distributed.LocalCluster):
     address = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
     serial, spread = tmp_path / "serial", tmp_path / "dask"
@@ -114,6 +114,7 @@ def test_a_bad_document_on_a_worker_is_located_and_the_others_still_checked(tmp_
     assert [bool(found) for found in per_file] == [False, True, False, False]  # the others were validated
 
 
+@pytest.mark.timeout(600)  # real clusters: about 40 s on a quiet machine
 def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path):
     serial = tmp_path / "serial"
     serial_ids = list(synthesise(serial, 40, 9))
@@ -122,7 +123,6 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path):
     ) as cluster, distributed.Client(cluster) as client, use_engine("dask", cluster.scheduler_address):  # fmt: skip
         pids = list(client.run(os.getpid).values())
         assert len(pids) == 2
-        started = time.monotonic()
         squares = ordered_map(slow_square, range(60), setup=seven, batch=3)
         got = [next(squares)]
         os.kill(pids[0], signal.SIGKILL)  # tasks in flight on it are lost: the scheduler reruns them
@@ -134,7 +134,6 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path):
         pids = list(client.run(os.getpid).values())
         os.kill(pids[-1], signal.SIGKILL)
         assert [first, *ids] == serial_ids
-        assert time.monotonic() - started < TIMEOUT
     assert _tree(serial) and _tree(serial) == _tree(spread)
 
 

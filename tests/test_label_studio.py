@@ -211,6 +211,7 @@ def label_studio(tmp_path_factory):  # one test uses it: the server stops as soo
         yield server
 
 
+@pytest.mark.timeout(900)  # a cold start migrates a fresh database: up to READY_TIMEOUT (300 s) alone
 def test_round_trip_through_a_real_label_studio_server(label_studio, both, tmp_path: Path):
     corpus, annotations, expected = both
     ls = _export(annotations, corpus, tmp_path / "ls")

@@ -9,6 +9,8 @@ from anywhere.
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Callable, Mapping
 from html import escape
 from itertools import pairwise
@@ -63,23 +65,34 @@ def _extents(item: Mapping[str, Any] | None) -> list[tuple[int, int]]:
 
 
 def _marked(text: str, marks: list[tuple[int, int, str, str]]) -> str:
-    """``text`` with each ``(start, end, outcome, title)`` drawn as a ``<mark>``, the worst outcome on top."""
+    """``text`` with each ``(start, end, outcome, title)`` drawn as a ``<mark>``, the worst outcome on top.
+
+    A sweep over the cut points that keeps a count of the open marks per outcome and per title (and the
+    open marks in a heap by end), so a piece costs the few outcomes and titles there are, not a scan of
+    every mark over it: O(n log n), however many marks overlap."""
     rank = {o: i for i, o in enumerate(OUTCOMES)}
     cuts = sorted({0, len(text), *(s for s, _, _, _ in marks), *(e for _, e, _, _ in marks)})
     pending = sorted(marks, reverse=True)  # popped in start order
-    active: list[tuple[int, int, str, str]] = []
+    ending: list[tuple[int, str, str]] = []  # heap of the open marks: (end, outcome, title)
+    outcomes: Counter[str] = Counter()
+    titles: Counter[str] = Counter()
     out: list[str] = []
     for lo, hi in pairwise(cuts):
         while pending and pending[-1][0] <= lo:
-            active.append(pending.pop())
-        active = [m for m in active if m[1] > lo]
-        covering = [m for m in active if hi <= m[1]]
+            _, end, outcome, title = pending.pop()
+            heapq.heappush(ending, (end, outcome, title))
+            outcomes[outcome] += 1
+            titles[title] += 1
+        while ending and ending[0][0] <= lo:
+            _, outcome, title = heapq.heappop(ending)
+            outcomes[outcome] -= 1
+            titles[title] -= 1
         piece = escape(text[lo:hi])
-        if not covering:
+        if not ending:
             out.append(piece)
             continue
-        worst = max(covering, key=lambda m: rank[m[2]])[2]
-        title = escape("; ".join(sorted({m[3] for m in covering})), quote=True)
+        worst = max((o for o, n in outcomes.items() if n > 0), key=lambda o: rank[o])
+        title = escape("; ".join(sorted(t for t, n in titles.items() if n > 0)), quote=True)
         out.append(f'<mark class="o-{worst}" data-outcome="{worst}" title="{title}">{piece}</mark>')
     return "".join(out)
 

@@ -24,10 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from communique.bench.annotations import Annotations, Extent, OfficialItem, iou, overlap, overlap_all, same
-from communique.bench.counting import source_correct
+from communique.bench.counting import mention_measures, source_correct
 from communique.bench.locate import shorten
-from communique.bench.matching import match, overlapping
+from communique.bench.matching import match, match_values, ordered_pairs, overlapping
 from communique.bench.officials import OfficialAlignment
 
 __all__ = ["OUTCOMES", "document_outcomes"]
@@ -118,17 +120,11 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
     _file(out, "officials", golds_o, preds_o, pairs, lambda g, p: "matched", describe_official)
 
     # mentions
-    cand = overlapping([[g.extent] for g in gold.mentions], [[p.extent] for p in pred.mentions])
-    pairs = _pairs(
-        gold.mentions,
-        pred.mentions,
-        lambda g, p: (
-            float(same([g.extent], [p.extent]) and g.form == p.form),
-            float(overlap(g.extent, p.extent) > 0),
-            iou([g.extent], [p.extent]),
-        ),
-        cand,
-    )
+    # tiers (the same extent and form, overlap, IoU) of every overlapping pair at once: there may be many
+    ordered = ordered_pairs(overlapping([[g.extent] for g in gold.mentions], [[p.extent] for p in pred.mentions]))
+    same_extent, same_form, closeness = mention_measures(gold.mentions, pred.mentions, ordered)
+    tiers = np.column_stack([(same_extent & same_form).astype(float), np.ones(len(ordered)), closeness])
+    pairs = match_values(min(len(gold.mentions), len(pred.mentions)), ordered, tiers)
 
     def judge_mention(g: Any, p: Any) -> str:
         if not same([g.extent], [p.extent]):

@@ -77,6 +77,9 @@ class PredictionSet:
     anchoring: Counter[str] = field(default_factory=Counter)  # spans placed by: offsets, text, context; unanchored
     annotators: set[str] = field(default_factory=set)
     _raw: dict[int, str] = field(default_factory=dict, repr=False)  # line number -> line, to locate later issues
+    _located: tuple[int, Locator] | None = field(
+        default=None, repr=False, compare=False
+    )  # the last line's position index
 
     @property
     def errors(self) -> list[Issue]:
@@ -90,7 +93,9 @@ class PredictionSet:
         """``found`` (raised while scoring an item from ``source``) with file, line and column."""
         column = None
         if source.line is not None and source.line in self._raw:
-            _, column = Locator(self._raw[source.line]).find(parse_path(source.path))
+            if self._located is None or self._located[0] != source.line:  # one index per line, not per issue
+                self._located = (source.line, Locator(self._raw[source.line]))
+            _, column = self._located[1].find(parse_path(source.path))
         return found.located(source.file, source.line, column)
 
 

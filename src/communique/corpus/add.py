@@ -14,7 +14,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from communique.corpus.build import META_SUFFIX, SEED_SUFFIX, find_seeds, make_document, normalise, serialise
+from communique.corpus.build import (
+    META_SUFFIX,
+    SEED_SUFFIX,
+    find_seeds,
+    normalise,
+    render,
+    sha256_text,
+    stored_document,
+)
 from communique.io.parse import dump_round_trip
 from communique.io.read import MAX_TEXT_BYTES, read_input
 from communique.io.write import write_atomic
@@ -60,9 +68,9 @@ def add_text(
     name = str(source)
     raw = read_input(source, MAX_TEXT_BYTES)  # a regular file of at most 64 MiB, else a coded refusal
     problems: list[Issue] = []
-    text = ""
+    text, applied = "", list[str]()
     try:
-        text, _ = normalise(raw)
+        text, applied = normalise(raw)
     except UnicodeDecodeError as exc:
         problems.append(
             issue(
@@ -73,7 +81,7 @@ def add_text(
             )
         )
     else:
-        if not text.strip():
+        if not text or text.isspace():  # (not text.strip(): no copy of a long text)
             problems.append(issue("seed-empty", "the text is empty", file=name))
     chosen = doc_id if doc_id is not None else make_id(source.name)
     if not re.fullmatch(ID_PATTERN, chosen):
@@ -87,13 +95,20 @@ def add_text(
             )
         )
     digest = hashlib.sha256(raw).hexdigest()
+    normalised = sha256_text(text) if text else None
     for seed in find_seeds(seed_dir):
         if seed.id == chosen:
             problems.append(
                 issue("seed-exists", f"a seed with id {chosen!r} exists: {seed.text_path}", file=name, hint="pass --id")
             )
-        elif hashlib.sha256(seed.text_path.read_bytes()).hexdigest() == digest:
-            problems.append(issue("seed-duplicate-text", f"the same text is already the seed {seed.id!r}", file=name))
+        elif (same := _same_text(seed.text_path, digest, normalised)) is not None:
+            problems.append(
+                issue(
+                    "seed-duplicate-text",
+                    f"the same text is already the seed {seed.id!r}" + ("" if same else _NORMALISED),
+                    file=name,
+                )
+            )
     fields: dict[str, object] = {"id": chosen, "source_file": source.name, "source_sha256": digest}
     fields.update({k: v for k, v in (metadata or {}).items() if v is not None})
     meta: SeedMetadata | None = None
@@ -112,13 +127,13 @@ def add_text(
     if problems or meta is None:
         raise CommuniqueError(problems)
     doc_path = corpus_dir / f"{chosen}.json"
-    rendered = serialise(make_document(raw, meta))
+    stored = stored_document(text, applied, meta)  # the corpus document, compactly: a long text stays cheap
     written: list[Path] = []
     try:
         for path, data in (
             (seed_path, raw),
             (meta_path, render_metadata(meta)),
-            (doc_path, rendered),
+            (doc_path, render(stored)),
         ):
             write_atomic(path, data)
             written.append(path)
@@ -127,6 +142,24 @@ def add_text(
             path.unlink(missing_ok=True)
         raise
     return Added(chosen, seed_path, meta_path, doc_path)
+
+
+_NORMALISED = " (once a BOM, CRLF or CR line ends and NFC are normalised, as corpus build does)"
+
+
+def _same_text(path: Path, digest: str, normalised: str | None) -> bool | None:
+    """Whether the seed at ``path`` is the text whose bytes have the sha256 ``digest`` (True), is that text
+    once normalised as ``corpus build`` normalises both (False: sha256 ``normalised``), or neither (None)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(raw).hexdigest() == digest:
+        return True
+    try:
+        return False if normalised is not None and sha256_text(normalise(raw)[0]) == normalised else None
+    except UnicodeDecodeError:
+        return None
 
 
 def render_metadata(meta: SeedMetadata) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from communique.io.read import MAX_SMALL_BYTES, MAX_TEXT_BYTES, InputRefused, re
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import (
+    SEGMENTATION,
     CorpusDocument,
     Section,
     SeedMetadata,
@@ -34,11 +35,17 @@ from communique.schema.models import (
 
 SEED_SUFFIX = ".txt"
 META_SUFFIX = ".meta.yaml"
+_SLICE = 1 << 20  # code points of a long text encoded or written at a time
+_NUMBERS = 1 << 16  # numbers of an offset array written at a time (each is a string object until joined)
 
 
 def sha256_text(text: str) -> str:
-    """sha256 of the UTF-8 encoding of ``text`` (the hash every annotation file pins)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of the UTF-8 encoding of ``text`` (the hash every annotation file pins), encoded a slice at a
+    time so that a long text is not copied whole."""
+    digest = hashlib.sha256()
+    for at in range(0, len(text), _SLICE):
+        digest.update(text[at : at + _SLICE].encode("utf-8"))
+    return digest.hexdigest()
 
 
 def normalise(raw: bytes) -> tuple[str, list[str]]:
@@ -97,11 +104,86 @@ def make_document(raw: bytes, metadata: SeedMetadata) -> CorpusDocument:
 def serialise(document: CorpusDocument) -> str:
     """The committed JSON form (:class:`~communique.schema.models.CorpusFile`): the text once, spans as offset
     arrays; one key per line, stable key order, real UTF-8 characters, trailing newline."""
-    fields = (
-        f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
-        for key, value in stored_form(document).items()
-    )
-    return "{\n" + ",\n".join(fields) + "\n}\n"
+    return "".join(render(stored_form(document)))
+
+
+def stored_document(text: str, applied: list[str], metadata: SeedMetadata) -> dict[str, Any]:
+    """The stored form of the corpus document of a normalised seed text (:func:`normalise`), as
+    :func:`~communique.schema.models.stored_form` gives it for :func:`make_document`, but with the offsets
+    in compact arrays and no span objects: a long text costs a few times its size, not a hundred."""
+    seg = segment(text)
+    starts = [s for s, _ in seg.paragraphs]
+    lengths = [e - s for s, e in seg.paragraphs]
+    return {
+        "id": metadata.id,
+        "text": text,
+        "sha256": sha256_text(text),
+        "normalisations": list(applied),
+        "metadata": metadata.model_dump(mode="json"),
+        "paragraphs": {"starts": starts, "lengths": lengths},
+        "headings": {"starts": [starts[i] for i in seg.headings], "lengths": [lengths[i] for i in seg.headings]},
+        "sections": [
+            {
+                "index": index,
+                "heading": None if heading is None else list(seg.paragraphs[heading]),
+                "span": [seg.paragraphs[members[0]][0], seg.paragraphs[members[-1]][1]],
+                "paragraphs": members,
+            }
+            for index, (heading, members) in enumerate(seg.sections)
+        ],
+        "sentences": {"starts": seg.sentences.starts, "lengths": seg.sentences.lengths},
+        "tokens": {"starts": seg.tokens.starts, "lengths": seg.tokens.lengths},
+    }
+
+
+def render(stored: Mapping[str, Any]) -> Iterator[str]:
+    """The committed JSON text of a stored corpus document (:func:`serialise`), in pieces: the text and the
+    offset arrays are written a slice at a time, so that no piece is long."""
+    yield "{"
+    for number, (key, value) in enumerate(stored.items()):
+        yield f"{',' if number else ''}\n {json.dumps(key)}: "
+        if key == "text":
+            yield '"'
+            for at in range(0, len(value), _SLICE):  # JSON escapes character by character: slices join
+                yield json.dumps(value[at : at + _SLICE], ensure_ascii=False)[1:-1]
+            yield '"'
+        elif key in SEGMENTATION:
+            yield '{"starts":'
+            yield from _numbers(value["starts"])
+            yield ',"lengths":'
+            yield from _numbers(value["lengths"])
+            yield "}"
+        else:
+            yield json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    yield "\n}\n"
+
+
+def _numbers(values: Sequence[int]) -> Iterator[str]:
+    """A JSON array of integers, as ``json.dumps`` writes it with ``separators=(",", ":")``, in slices."""
+    yield "["
+    for at in range(0, len(values), _NUMBERS):
+        yield ("," if at else "") + ",".join(map(str, values[at : at + _NUMBERS]))
+    yield "]"
+
+
+def document_json(raw: bytes, metadata: SeedMetadata) -> str:
+    """``serialise(make_document(raw, metadata))``, through the compact stored form (for tests and tools that
+    want the text whole)."""
+    text, applied = normalise(raw)
+    return "".join(render(stored_document(text, applied, metadata)))
+
+
+def same_content(path: Path, pieces: Iterable[str]) -> bool:
+    """Whether the file at ``path`` holds exactly the UTF-8 encoding of ``pieces``, read a piece at a time."""
+    try:
+        with path.open("rb") as handle:
+            for piece in pieces:
+                expected = piece.encode("utf-8")
+                if handle.read(len(expected)) != expected:
+                    return False
+            return handle.read(1) == b""
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -162,11 +244,13 @@ def read_seed(seed: Seed) -> tuple[bytes, SeedMetadata]:
 def _build_one(settings: tuple[Path, bool], seed: Seed) -> tuple[str, bool]:
     corpus_dir, check = settings
     raw, metadata = read_seed(seed)
-    rendered = serialise(make_document(raw, metadata))
+    text, applied = normalise(raw)
+    del raw  # a long text is held once
+    stored = stored_document(text, applied, metadata)
     target = corpus_dir / f"{seed.id}.json"
-    changed = not target.exists() or target.read_text(encoding="utf-8") != rendered
+    changed = not same_content(target, render(stored))
     if changed and not check:
-        write_atomic(target, rendered)
+        write_atomic(target, render(stored))
     return seed.id, changed
 
 

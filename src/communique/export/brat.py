@@ -37,6 +37,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from communique.annotate.import_brat import LINE_BREAKING, one_line
 from communique.corpus.store import CorpusLike
 from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
@@ -139,15 +140,6 @@ def _fragments(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
     return out
 
 
-_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def one_line(value: str) -> str:
-    """``value`` as one .ann field: every tab, line break or other control character becomes a space, so
-    free text can never end a field or a line (validation refuses them in names; this holds regardless)."""
-    return _LINE_BREAKING.sub(" ", value)
-
-
 class _Ann:
     """Numbers and formats .ann lines."""
 
@@ -188,7 +180,10 @@ def note_value(value: str) -> str:
     """A value in an ``AnnotatorNotes`` ``key=value; ...`` list: as is when that reads back unchanged, else
     as a JSON string (``communique import brat`` reads both)."""
     plain = re.fullmatch(r'[^;"\s](?:[^;"\t]*[^;"\s])?', value) and value.splitlines() == [value]
-    return value if plain else json.dumps(value, ensure_ascii=False)
+    if plain:
+        return value
+    # a character that would break the line is written as a JSON escape, so the value reads back exact
+    return LINE_BREAKING.sub(lambda c: f"\\u{ord(c[0]):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def official_note(official: Official) -> str:

@@ -32,6 +32,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from communique.schema.errors import CommuniqueError, issue
@@ -129,12 +130,18 @@ def resolve_output_file(path: str | os.PathLike[str]) -> tuple[Path, os.stat_res
     return real, status
 
 
-def write_stdout(data: bytes | str) -> None:
+def _pieces(data: bytes | str | Iterable[bytes | str]) -> Iterator[bytes]:
+    """``data`` as bytes, a piece at a time (``str`` as UTF-8): a long output need not be one string."""
+    for piece in (data,) if isinstance(data, bytes | bytearray | memoryview | str) else data:
+        yield piece.encode("utf-8") if isinstance(piece, str) else bytes(piece)
+
+
+def write_stdout(data: bytes | str | Iterable[bytes | str]) -> None:
     """Write ``data`` to standard output; a failing write (a full disk behind a redirect) is ``write-failed``."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         sys.stdout.flush()
-        sys.stdout.buffer.write(payload)
+        for payload in _pieces(data):
+            sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         raise  # the reader went away (`| head`): the CLI treats that as a normal end
@@ -142,8 +149,11 @@ def write_stdout(data: bytes | str) -> None:
         raise output_error("write-failed", STDOUT, f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, replace: bool = True) -> None:
-    """Write ``data`` (``str`` as UTF-8) to ``path`` safely; see the module docstring for the rules.
+def write_atomic(
+    path: str | os.PathLike[str], data: bytes | str | Iterable[bytes | str], *, replace: bool = True
+) -> None:
+    """Write ``data`` (``str`` as UTF-8; or an iterable of pieces, written as they come) to ``path`` safely; see
+    the module docstring for the rules.
 
     With ``replace=False`` the file is created only if nothing is at ``path`` when the content is moved into
     place (a file appearing meanwhile is refused with ``output-exists``, not replaced).
@@ -156,7 +166,6 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, replace: bo
     if status is not None and not replace:
         raise exists_error(shown)
     ensure_folder(target.parent, shown)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(prefix=".communique-", suffix=".tmp", dir=target.parent)
     except OSError as exc:
@@ -164,9 +173,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, replace: bo
     try:
         try:
             _keep_mode_and_owner(fd, status)
-            view = memoryview(payload)
-            while view:  # os.write may write less than asked
-                view = view[os.write(fd, view) :]
+            for payload in _pieces(data):
+                view = memoryview(payload)
+                while view:  # os.write may write less than asked
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)  # a failing close (NFS, quota) raises here and counts as a failed write
