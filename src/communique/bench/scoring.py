@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from communique import __version__
 from communique.annotate.load import Validated, iter_validated, map_validated
 from communique.annotate.names import MATCH_RULE
 from communique.annotate.validate import find_annotation_files
@@ -52,6 +51,7 @@ from communique.corpus.store import CorpusLike, CorpusStore, CorpusView
 from communique.io.parallel import current_engine
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
+from communique.version import __version__
 
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
