@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 from communique import load_annotations
 from communique.annotate.import_brat import read_brat
-from communique.bench.annotations import Extent, MentionItem, iou, same
 from communique.bench.counting import mention_measures
 from communique.bench.html import _marked
-from communique.bench.matching import (
+from communique.cli.main import main
+from communique.compare.annotations import Extent, MentionItem, iou, same
+from communique.compare.matching import (
     candidate_groups,
     match,
     match_in_groups,
@@ -29,7 +30,6 @@ from communique.bench.matching import (
     ordered_pairs,
     overlapping,
 )
-from communique.cli.main import main
 from communique.corpus import segment as segment_module
 from communique.corpus.build import document_json, make_document, normalise, same_content, serialise
 from communique.corpus.segment import segment

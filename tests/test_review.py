@@ -7,10 +7,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from communique import load_annotations
+from communique.annotate.stats import compute_stats, format_stats
 from communique.cli.main import main
-from communique.review.agreement import compare, format_agreement
+from communique.compare.agreement import compare, format_agreement
 from communique.review.render import annotation_units, render_html
-from communique.review.stats import compute_stats, format_stats
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD, headless_chrome, needs_browser
 

@@ -22,7 +22,7 @@ def _load(paths: Sequence[str], corpus: str) -> list[AnnotatedDocument]:
 
 
 def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.review.agreement import compare_sets, format_report
+    from communique.review.report import compare_sets, format_report
 
     # a CommuniqueError (an invalid pass) propagates: common.run reports it with exit 1
     report = compare_sets(_load([args.a], args.corpus), _load([args.b], args.corpus))
@@ -35,7 +35,7 @@ def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.review.stats import compute_stats, format_stats
+    from communique.annotate.stats import compute_stats, format_stats
 
     stats = compute_stats(_load(args.paths or [args.project_gold], args.corpus))
     reporter.text(format_stats(stats, args.format))

@@ -23,11 +23,11 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
+from communique.annotate.stats import format_stats
 from communique.corpus.splits import SPLITS, Splitter
 from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
 from communique.io.project import Dataset
-from communique.review.stats import format_stats
 from communique.version import __version__
 
 DEFAULT_CONFIG = "documents"
