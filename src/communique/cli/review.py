@@ -44,7 +44,7 @@ def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.corpus.store import CorpusStore
-    from communique.review.render import render_html
+    from communique.formats.html import render_html
 
     if args.pred is not None:
         return _render_predictions(args, reporter)
@@ -80,7 +80,7 @@ def _render_predictions(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.annotate.validate import find_annotation_files
     from communique.cli.draft import load_prediction, prediction_lines
     from communique.corpus.store import CorpusStore
-    from communique.review.render import render_prediction_html
+    from communique.formats.html import render_prediction_html
 
     if not Path(args.pred).exists():  # one that is no regular file is refused when it is read
         return reporter.usage(f"no such prediction file: {args.pred}")
