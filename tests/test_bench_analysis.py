@@ -360,6 +360,23 @@ def test_html_page_is_self_contained(world, tmp_path: Path, capsys):
     assert main(args) == 2 and "--format html is for --pred" in capsys.readouterr().err
 
 
+def test_html_page_is_drawn_from_the_json_report_alone(world, tmp_path: Path, capsys):
+    """The renderer (formats/html.py) reads the documented JSON report, nothing of the bench: a report saved
+    with ``--format json`` draws the very page ``--format html`` writes."""
+    from communique.corpus.store import CorpusStore
+    from communique.formats.html import render_report_html
+
+    page = _html(world, tmp_path, capsys).read_text(encoding="utf-8")
+    corpus, gold_dir, _ = world
+    args = ["bench", "--pred", str(tmp_path / "p.jsonl"), "--gold", str(gold_dir), "--corpus", str(corpus)]
+    assert main([*args, "--samples", "20", "--format", "json"]) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert saved["outcomes"] and saved["per_document"]  # the details the page draws are in the JSON
+    store = CorpusStore(corpus)
+    assert render_report_html(saved, lambda doc_id: t.text if (t := store.text(doc_id)) else None) == page
+    assert render_report_html(saved, lambda doc_id: None).count('class="document"') == 0
+
+
 @needs_browser
 def test_html_page_in_a_real_browser_shows_both_sides_coloured_by_outcome(world, tmp_path: Path, capsys):
     from selenium.webdriver.common.by import By

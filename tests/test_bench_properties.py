@@ -13,10 +13,10 @@ from nervaluate import Evaluator
 
 from communique import load_annotations, load_corpus_document
 from communique.bench import score
-from communique.bench.annotations import Annotations, Extent, MentionItem
 from communique.bench.counting import count_document
 from communique.bench.metrics import OVERALL, Tally
-from communique.bench.officials import OfficialAlignment
+from communique.compare.annotations import Annotations, Extent, MentionItem
+from communique.compare.officials import OfficialAlignment
 from communique.schema.models import AnnotatedDocument, labels
 from communique.schema.models import MentionForm as _MentionForm
 from communique.schema.predictions import gold_as_prediction

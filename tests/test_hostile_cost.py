@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from communique import load_annotations
 from communique.annotate.import_brat import read_brat
-from communique.bench.annotations import Extent, MentionItem, iou, same
 from communique.bench.counting import mention_measures
-from communique.bench.html import _marked
-from communique.bench.matching import (
+from communique.cli.main import main
+from communique.compare.annotations import Extent, MentionItem, iou, same
+from communique.compare.matching import (
     candidate_groups,
     match,
     match_in_groups,
@@ -29,13 +29,12 @@ from communique.bench.matching import (
     ordered_pairs,
     overlapping,
 )
-from communique.cli.main import main
 from communique.corpus import segment as segment_module
 from communique.corpus.build import document_json, make_document, normalise, same_content, serialise
 from communique.corpus.segment import segment
+from communique.formats.html import PALETTE, Unit, annotation_units, marked_outcomes, marked_text
 from communique.io.parse import MAX_DEPTH, Locator, ParseFailure, check_yaml_events, dump_round_trip, parse_yaml
 from communique.io.write import write_atomic
-from communique.review.render import PALETTE, Unit, annotation_units, marked_text
 from communique.schema.models import SeedMetadata, Span
 
 from . import before_i17 as before
@@ -255,7 +254,7 @@ def test_marked_text_is_the_old_one_on_any_annotations(drawn):
 )
 def test_bench_page_marks_are_the_old_ones(marks):
     marks = [(s, s + n, outcome, title) for s, n, outcome, title in marks]
-    assert _marked(TEXT, marks) == before.bench_marked(TEXT, marks)
+    assert marked_outcomes(TEXT, marks) == before.bench_marked(TEXT, marks)
 
 
 # -------------------------------------------------------------------------------------------- locating

@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from communique.annotate.stats import compute_stats
 from communique.cli.main import main
 from communique.corpus.add import add_text
 from communique.export.card import CardFacts, markdown_code, markdown_text, render_card
 from communique.export.hf import ExportResult
 from communique.io.project import Dataset, dataset_value_problem, find_project, init_project, load_project
 from communique.io.write import numbered_backup, write_new_or_forced
-from communique.review.stats import compute_stats
 from communique.schema.errors import CommuniqueError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from communique import __version__
 from communique.annotate import load, records
 from communique.annotate.load import iter_validated
 from communique.annotate.records import (
@@ -35,6 +34,7 @@ from communique.io.parallel import use_engine
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import AnnotatedDocument
 from communique.synth.generate import synthesise
+from communique.version import __version__
 
 from .conftest import write_corpus_document
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from communique.bench.metrics import FAMILIES, METRICS, OVERALL, compute, main_value
+from communique.bench.metrics import METRICS, OVERALL, compute, main_value
+from communique.compare.scores import FAMILIES
 
 __all__ = ["KEYS", "SWEEP", "overall_vector", "per_document", "sweep_report"]
 

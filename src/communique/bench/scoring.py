@@ -20,38 +20,26 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from communique import __version__
 from communique.annotate.load import Validated, iter_validated, map_validated
 from communique.annotate.names import MATCH_RULE
 from communique.annotate.validate import find_annotation_files
 from communique.bench.analysis import SWEEP, overall_vector, per_document, sweep_report
-from communique.bench.annotations import Annotations, Source, above, from_gold, has_confidence
 from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
 from communique.bench.counting import count_document
-from communique.bench.metrics import (
-    COUNT_KEYS,
-    FAMILIES,
-    METRICS,
-    OVERALL,
-    PARTIAL_CREDIT,
-    UNTYPED,
-    ZERO_DIVISION,
-    Metric,
-    Table,
-    Tally,
-    compute,
-    main_value,
-)
-from communique.bench.officials import OfficialAlignment, align_officials
+from communique.bench.metrics import METRICS, OVERALL, UNTYPED, Metric, Table, Tally, compute, main_value
 from communique.bench.outcomes import document_outcomes
 from communique.bench.predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
 from communique.bench.randomisation import RANDOMISATION, comparison_warnings, randomisation_p
 from communique.bench.references import resolve_span_refs
+from communique.compare.annotations import Annotations, Source, above, from_gold, has_confidence
+from communique.compare.officials import OfficialAlignment, align_officials
+from communique.compare.scores import COUNT_KEYS, FAMILIES, PARTIAL_CREDIT, ZERO_DIVISION
 from communique.corpus.splits import SPLITS, Splitter, unit_at, unit_id
 from communique.corpus.store import CorpusLike, CorpusStore, CorpusView
 from communique.io.parallel import current_engine
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
+from communique.version import __version__
 
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 

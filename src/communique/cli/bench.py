@@ -85,10 +85,10 @@ def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
 
 
 def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.bench.html import render_report_html
     from communique.bench.report import format_comparison, format_report
     from communique.bench.scoring import compare, score
     from communique.corpus.store import CorpusStore
+    from communique.formats.html import render_report_html
 
     inputs = [args.pred] if args.pred else list(args.compare)
     missing = _missing(inputs, [args.gold])

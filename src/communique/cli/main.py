@@ -10,7 +10,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from communique import __version__
 from communique.cli import (
     anchor,
     bench,
@@ -28,6 +27,7 @@ from communique.cli import (
     validate,
 )
 from communique.cli.common import EXIT_OK, run
+from communique.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:

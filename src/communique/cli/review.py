@@ -22,7 +22,7 @@ def _load(paths: Sequence[str], corpus: str) -> list[AnnotatedDocument]:
 
 
 def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.review.agreement import compare_sets, format_report
+    from communique.review.report import compare_sets, format_report
 
     # a CommuniqueError (an invalid pass) propagates: common.run reports it with exit 1
     report = compare_sets(_load([args.a], args.corpus), _load([args.b], args.corpus))
@@ -35,7 +35,7 @@ def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.review.stats import compute_stats, format_stats
+    from communique.annotate.stats import compute_stats, format_stats
 
     stats = compute_stats(_load(args.paths or [args.project_gold], args.corpus))
     reporter.text(format_stats(stats, args.format))
@@ -44,7 +44,7 @@ def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.corpus.store import CorpusStore
-    from communique.review.render import render_html
+    from communique.formats.html import render_html
 
     if args.pred is not None:
         return _render_predictions(args, reporter)
@@ -80,7 +80,7 @@ def _render_predictions(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.annotate.validate import find_annotation_files
     from communique.cli.draft import load_prediction, prediction_lines
     from communique.corpus.store import CorpusStore
-    from communique.review.render import render_prediction_html
+    from communique.formats.html import render_prediction_html
 
     if not Path(args.pred).exists():  # one that is no regular file is refused when it is read
         return reporter.usage(f"no such prediction file: {args.pred}")

@@ -11,6 +11,7 @@ from communique.schema.errors import CommuniqueError, Severity
 
 
 def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.bench.predictions import read_predictions
     from communique.export.label_studio import export_label_studio, gold_tasks, prediction_tasks
     from communique.export.run import Drafts, iter_valid
 
@@ -18,7 +19,10 @@ def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
     drafts = Drafts(strict=args.strict)
     try:
         if args.predictions:
-            tasks, dropped = prediction_tasks(Path(args.predictions), Path(args.corpus))
+            read = read_predictions(Path(args.predictions), Path(args.corpus))  # as `communique bench` reads them
+            if not read.ok:
+                raise CommuniqueError(read.errors)
+            tasks, dropped = prediction_tasks(read.documents, Path(args.corpus), Path(args.predictions).name)
             written = export_label_studio(tasks, Path(args.out))
         else:
             pairs = iter_valid(Path(args.annotations), Path(args.corpus), drafts)

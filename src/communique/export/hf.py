@@ -35,12 +35,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from communique.annotate.load import Validated, map_validated
+from communique.annotate.stats import count_document
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusStore
 from communique.export.features import make_encoder
 from communique.export.rows import CONFIGS, SECTIONS, SPLITS_OF
 from communique.io.folder import replace_folder
-from communique.review.stats import count_document
 from communique.schema.models import ANNOTATION_LAYERS, AnnotatedDocument
 
 DEFAULT_MAX_SHARD_BYTES = 256 * 1024 * 1024  # of Arrow data, before compression

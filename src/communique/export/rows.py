@@ -21,10 +21,10 @@ from typing import Any, get_args
 
 import datasets
 
+from communique.annotate.stats import ATTRIBUTION_SOURCES
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusLike, SpanLike
 from communique.export.features import bio_tags, feature_for, features_for
-from communique.review.stats import ATTRIBUTION_SOURCES
 from communique.schema.models import (
     PLOVER_KINDS,
     AnnotatedDocument,

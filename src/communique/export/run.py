@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from communique.annotate.load import iter_validated
+from communique.annotate.stats import compute_stats
 from communique.annotate.validate import find_annotation_files
+from communique.compare.agreement import compare, format_agreement
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusView
 from communique.export.card import CardFacts, markdown_code, render_card, render_croissant
@@ -26,8 +28,6 @@ from communique.export.hf import (
 )
 from communique.io.project import Dataset, SplitPolicy
 from communique.io.write import write_atomic
-from communique.review.agreement import compare, format_agreement
-from communique.review.stats import compute_stats
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import AnnotatedDocument
 
