@@ -18,6 +18,7 @@ from communique.bench.randomisation import MIN_UNITS, comparison_warnings
 from communique.bench.scoring import compare
 from communique.cli.main import main
 from communique.corpus.build import sha256_text
+from communique.io.parallel import Workers
 from communique.schema.errors import Severity
 from communique.schema.models import AnnotatedDocument
 
@@ -425,7 +426,7 @@ def test_parallel_scoring_gives_the_same_details_and_sweep(tmp_path: Path, monke
     monkeypatch.setattr(scoring, "CHUNK_FILES", 1)
     args: dict[str, Any] = {"corpus": tmp_path / "corpus", "samples": 20, "min_confidence": 0.2}
     serial = scoring.score(tmp_path / "annotations", path, **args).report
-    parallel = scoring.score(tmp_path / "annotations", path, jobs=2, **args).report
+    parallel = scoring.score(tmp_path / "annotations", path, workers=Workers(2), **args).report
     assert serial["sweep"] is not None and serial["sweep"]["thresholds"][0] == 0.2
     assert len(serial["per_document"]) == 3 and serial["outcomes"]
     assert parallel == serial

@@ -22,8 +22,11 @@ def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(done.issues)
         if done.changed:
             migrated.append({"file": str(path), "drafts": done.drafts})
-            verb = "would migrate" if args.check else "migrated"
-            reporter.text(f"{verb} {path} to format 2.0 ({done.drafts} item(s) marked review: draft)")
+            what = f"{path} to format 2.0 ({done.drafts} item(s) marked review: draft)"
+            if args.check:  # the result: what needs migrating
+                reporter.text(f"would migrate {what}")
+            else:  # a message about a file written: stderr
+                reporter.note(f"migrated {what}")
     reporter.note(summary(reporter.issues, len(files)))
     failing = reporter.issues or (args.check and migrated)
     outcome = {"check": args.check, "files": len(files), "migrated": migrated}
