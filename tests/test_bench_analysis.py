@@ -345,7 +345,7 @@ def _html(world: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Pat
     }
     pred.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     page = tmp_path / "report.html"
-    args = ["bench", "--pred", str(pred), "--gold", str(gold_dir), "--corpus", str(corpus), "--samples", "20"]
+    args = ["bench", "--predictions", str(pred), "--gold", str(gold_dir), "--corpus", str(corpus), "--samples", "20"]
     assert main([*args, "--format", "html", "--out", str(page)]) == 0
     assert capsys.readouterr().out == ""
     return page

@@ -207,7 +207,7 @@ def test_synth_extract_bench_json(tmp_path: Path, capsys):
     preds = tmp_path / "rules.jsonl"
     document = _json(capsys, 0, ["extract", "--corpus", corpus, "--out", str(preds)], "out")
     assert len(preds.read_text(encoding="utf-8").splitlines()) == 3
-    bench = ["bench", "--pred", str(preds), "--gold", str(tmp_path / "annotations"), "--corpus", corpus]
+    bench = ["bench", "--predictions", str(preds), "--gold", str(tmp_path / "annotations"), "--corpus", corpus]
     document = _json(capsys, 0, [*bench, "--samples", "20"], "report_version", "metrics", "headline")
     assert document["gold"]["documents"] == 3
 
@@ -215,7 +215,7 @@ def test_synth_extract_bench_json(tmp_path: Path, capsys):
 def test_bench_json_to_a_file_leaves_stdout_empty(tmp_path: Path, capsys):
     assert main(["synth", "--docs", "2", "--out", str(tmp_path)]) == 0
     report = tmp_path / "report.json"
-    argv = ["bench", "--pred", str(tmp_path / "predictions.jsonl"), "--gold", str(tmp_path / "annotations")]
+    argv = ["bench", "--predictions", str(tmp_path / "predictions.jsonl"), "--gold", str(tmp_path / "annotations")]
     argv += ["--corpus", str(tmp_path / "corpus"), "--samples", "20", "--format", "json", "--out", str(report)]
     capsys.readouterr()
     assert main(argv) == 0
@@ -285,7 +285,7 @@ def test_a_result_cannot_hide_the_envelope():
 
 def test_bench_github_format_annotates_prediction_problems(capsys):
     warned = FIXTURES / "predictions" / "valid" / "text-only.jsonl"
-    argv = ["bench", "--pred", str(warned), "--gold", str(ROOT / "annotations" / "gold")]
+    argv = ["bench", "--predictions", str(warned), "--gold", str(ROOT / "annotations" / "gold")]
     argv += ["--corpus", str(ROOT / "corpus"), "--samples", "20", "--format", "github"]
     assert main(argv) == 0
     captured = capsys.readouterr()

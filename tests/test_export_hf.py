@@ -247,9 +247,7 @@ def test_invalid_gold_is_refused_and_nothing_written(tmp_path, capsys):
     )
     (gold / "doc.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "hf"
-    status = main(
-        ["export", "hf", "--out", str(out), "--annotations", str(gold), "--corpus", str(CORPUS), "--no-verify"]
-    )
+    status = main(["export", "hf", "--out", str(out), "--gold", str(gold), "--corpus", str(CORPUS), "--no-verify"])
     assert status == 1 and not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gold"]
     err = capsys.readouterr().err
@@ -322,7 +320,7 @@ def test_croissant_metadata_is_valid_with_real_checksums(exported):
 
 def test_main_command_prints_split_sizes(tmp_path, capsys):
     out = tmp_path / "hf"
-    assert main(["export", "hf", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "hf", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].split() == ["config", "split", "rows"]
     assert any(line.split()[:2] == ["attributions", "train"] for line in printed)

@@ -161,8 +161,8 @@ def _out_commands(root: Path) -> dict[str, list[str]]:
         "draft": ["draft", "oslo-talks", "--from", "rules"],
         "extract": ["extract"],
         "convert": ["convert", str(pipeline), "--from", "hf"],
-        "bench": ["bench", "--pred", str(predictions), "--samples", "5"],
-        "bench-json": ["bench", "--pred", str(predictions), "--samples", "5", "--format", "json"],
+        "bench": ["bench", "--predictions", str(predictions), "--samples", "5"],
+        "bench-json": ["bench", "--predictions", str(predictions), "--samples", "5", "--format", "json"],
         "render": ["render"],
         "export-plover": ["export", "plover"],
     }

@@ -194,10 +194,10 @@ def test_a_forged_record_makes_no_command_trust_an_invalid_file(
     assert all(path.is_file() for path in forged)
     corpus, gold = ["--corpus", str(root / "corpus")], str(root / "gold")
     commands = {
-        "export hf": ["export", "hf", "--annotations", gold, *corpus, "--passes", "", "--out", str(root / "hf")],
-        "export plover": ["export", "plover", "--annotations", gold, *corpus, "--out", str(root / "p.jsonl")],
-        "bench": ["bench", "--pred", str(root / "pred.jsonl"), "--gold", gold, *corpus, "--samples", "10"],
-        "render": ["render", "--annotations", gold, *corpus, "--out", str(root / "doc.html")],
+        "export hf": ["export", "hf", "--gold", gold, *corpus, "--passes", "", "--out", str(root / "hf")],
+        "export plover": ["export", "plover", "--gold", gold, *corpus, "--out", str(root / "p.jsonl")],
+        "bench": ["bench", "--predictions", str(root / "pred.jsonl"), "--gold", gold, *corpus, "--samples", "10"],
+        "render": ["render", "--gold", gold, *corpus, "--out", str(root / "doc.html")],
     }
     capsys.readouterr()
     for name, argv in commands.items():
@@ -371,7 +371,7 @@ def test_strict_and_ci_never_trust_a_record(synthetic: Path, monkeypatch: pytest
     # `bench --strict` through the command line: every gold file validated again
     pred = synthetic / "pred.jsonl"
     pred.write_text("".join(json.dumps({"document_id": f.stem}) + "\n" for f in files), encoding="utf-8")
-    argv = ["bench", "--pred", str(pred), "--gold", str(synthetic / "annotations"), "--corpus", str(corpus)]
+    argv = ["bench", "--predictions", str(pred), "--gold", str(synthetic / "annotations"), "--corpus", str(corpus)]
     assert main([*argv, "--samples", "10"]) == 0 and calls == []
     assert main([*argv, "--samples", "10", "--strict"]) == 0
     assert sorted(calls) == sorted(f.name for f in files)
