@@ -18,7 +18,7 @@ from communique.cli.common import (
     progress,
     summary,
 )
-from communique.cli.options import add_corpus, add_format
+from communique.cli.options import add_check, add_corpus, add_format
 
 
 def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -49,6 +49,6 @@ def register(sub: Any) -> None:
     anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
     anchor.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
     add_corpus(anchor)
-    anchor.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs anchoring")
+    add_check(anchor)
     add_format(anchor, github=True)
     anchor.set_defaults(func=cmd_anchor, project_annotations=ProjectPath("annotations"))

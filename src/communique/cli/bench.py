@@ -62,8 +62,10 @@ def register(sub: Any) -> None:
     add_format(bench, github=True, extra=("table", "markdown", "html"))  # "table" is the old name of "text"
     add_out(bench, "file")
     add_force(bench)
-    bench.add_argument("--samples", type=positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
-    bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
+    bench.add_argument(
+        "--samples", type=positive, default=SAMPLES, metavar="N", help=f"bootstrap resamples (default: {SAMPLES})"
+    )
+    bench.add_argument("--seed", type=int, default=SEED, metavar="N", help=f"bootstrap seed (default: {SEED})")
     add_jobs(bench)
     add_strict(bench)
     bench.add_argument(

@@ -13,7 +13,7 @@ from communique.cli.common import (
     Reporter,
     progress,
 )
-from communique.cli.options import add_corpus, add_format, add_jobs, add_seeds
+from communique.cli.options import add_check, add_corpus, add_format, add_jobs, add_seeds
 from communique.corpus.build import build_corpus
 from communique.schema.errors import issue
 
@@ -60,7 +60,7 @@ def register(sub: Any) -> None:
     build = corpus_sub.add_parser("build", help="turn every seed into corpus/<id>.json (deterministic)")
     add_seeds(build)
     add_corpus(build)
-    build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is stale")
+    add_check(build)
     add_jobs(build)
     add_format(build, github=True)
     build.set_defaults(func=cmd_corpus_build)

@@ -120,10 +120,11 @@ def register(sub: Any) -> None:
     add_corpus(hf)
     hf.add_argument(
         "--passes",
+        metavar="DIR",
         default=ProjectPath("passes"),
         help="double-annotation passes for the card's agreement figures ('' for none)",
     )
-    hf.add_argument("--max-shard-mb", type=float, default=256, help="shard size limit, MB of Arrow data")
+    hf.add_argument("--max-shard-mb", type=float, default=256, metavar="MB", help="shard size limit, MB of Arrow data")
     add_jobs(hf)
     add_strict(hf)
     hf.add_argument(

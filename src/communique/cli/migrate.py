@@ -7,7 +7,8 @@ from typing import Any
 
 from communique.annotate.migrate import migrate_file
 from communique.annotate.validate import find_annotation_files
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, summary
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, existing, summary
+from communique.cli.options import add_check, add_format
 
 
 def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -37,6 +38,6 @@ def register(sub: Any) -> None:
     """Add ``migrate`` to the ``communique`` parser's subparsers."""
     migrate = sub.add_parser("migrate", help="rewrite format-1 annotation files in format 2.0")
     migrate.add_argument("paths", nargs="+", metavar="FILE", help="annotation files or folders")
-    migrate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs migrating")
+    add_check(migrate)
     add_format(migrate, github=True)
     migrate.set_defaults(func=cmd_migrate)

@@ -21,6 +21,7 @@ from communique.io.parallel import ENGINES
 __all__ = [
     "DEPRECATED",
     "ProjectPath",
+    "add_check",
     "add_corpus",
     "add_force",
     "add_format",
@@ -116,6 +117,13 @@ def add_force(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_check(parser: argparse.ArgumentParser) -> None:
+    """``--check``, on every command that rewrites files: say what would change, change nothing."""
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; list what would change and exit 1 if anything would"
+    )
+
+
 def add_strict(parser: argparse.ArgumentParser) -> None:
     """``--strict``: warnings are problems, and no validation record is trusted."""
     parser.add_argument(
@@ -200,6 +208,6 @@ def add_out(
     else:
         help = "output folder"
         metavar = "DIR"
-    if default is not None:
+    if default is not None and default != "-":
         help += f" (default: {default})"
     parser.add_argument("--out", metavar=metavar, default=default, required=required, help=help)

@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
     init = sub.add_parser("init", help="create a corpus project: communique.toml, seeds/, corpus/, annotations/gold/")
     init.add_argument("dir", nargs="?", default=".", help="project folder (default: the current folder)")
     init.add_argument("--name", help="dataset name (default: the folder's name)")
-    init.add_argument("--description", help="one-paragraph description for the dataset card")
+    init.add_argument("--description", metavar="TEXT", help="one-paragraph description for the dataset card")
     add_format(init)
     init.set_defaults(func=cmd_init)
 
@@ -48,7 +48,9 @@ def register(sub: Any) -> None:
     add.add_argument("--title", help="headline, if the text has one")
     add.add_argument("--url", help="where it was published")
     add.add_argument("--publisher", help="who published it")
-    add.add_argument("--date", dest="publication_date", help="publication date as known (e.g. 2024-05-03)")
+    add.add_argument(
+        "--date", dest="publication_date", metavar="DATE", help="publication date as known (e.g. 2024-05-03)"
+    )
     add.add_argument("--licence", help="licence of the text (e.g. CC-BY-4.0)")
     add.add_argument("--language", help="ISO 639 code (default: en)")
     add.add_argument("--dateline", help="dateline as printed at the start of the text")

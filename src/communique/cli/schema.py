@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, write_file
-from communique.cli.options import add_force, add_format, add_out
+from communique.cli.options import add_check, add_force, add_format, add_out
 from communique.io.write import write_atomic
 from communique.schema.generate import BASE_ID, render_schemas
 
@@ -63,7 +63,7 @@ def register(sub: Any) -> None:
         "not generate is replaced only with --force.",
     )
     add_out(schema, "folder", default="schema")
-    schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files drifted")
+    add_check(schema)
     add_force(schema)
     add_format(schema)
     schema.set_defaults(func=cmd_schema)

@@ -40,10 +40,12 @@ def cmd_synth(args: argparse.Namespace, reporter: Reporter) -> int:
 def register(sub: Any) -> None:
     """Add ``synth`` to the ``communique`` parser's subparsers."""
     synth = sub.add_parser("synth", help="write a deterministic synthetic corpus for scale tests")
-    synth.add_argument("--docs", type=int, required=True, help="number of documents")
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    synth.add_argument("--docs", type=int, required=True, metavar="N", help="number of documents")
+    synth.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
     add_out(synth, "folder", required=True)
-    synth.add_argument("--error-rate", type=float, default=0.1, help="error rate of the predictions (default: 0.1)")
+    synth.add_argument(
+        "--error-rate", type=float, default=0.1, metavar="X", help="error rate of the predictions (default: 0.1)"
+    )
     add_jobs(synth)
     add_force(synth)
     add_format(synth)

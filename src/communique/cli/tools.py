@@ -132,9 +132,14 @@ def register(sub: Any) -> None:
     )
     deprecated_alias(ls, "--predictions", flag)  # a flag here, a file everywhere else
     ls.add_argument(
-        "--annotator", action="append", help="who annotated, for tasks whose data does not say (repeatable)"
+        "--annotator",
+        action="append",
+        metavar="NAME",
+        help="who annotated, for tasks whose data does not say (repeatable)",
     )
-    ls.add_argument("--guidelines-version", help="guidelines version followed, for tasks whose data does not say")
+    ls.add_argument(
+        "--guidelines-version", metavar="VERSION", help="guidelines version followed, for tasks whose data does not say"
+    )
     add_format(ls, github=True)
     ls.set_defaults(func=cmd_import_label_studio)
 
