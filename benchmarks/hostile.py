@@ -574,7 +574,7 @@ def run_readers(work: Path) -> list[Result]:
             work,
         ),
         measure(
-            "bench --pred: a sparse 2 GB file",
+            "bench --predictions: a sparse 2 GB file",
             ["bench", "--predictions", str(root / "sparse.jsonl"), "--gold", str(root / "gold"), *corpus],
             1,
             "[input-too-large]",

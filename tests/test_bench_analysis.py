@@ -358,7 +358,7 @@ def test_html_page_is_self_contained(world, tmp_path: Path, capsys):
     corpus, gold_dir, _ = world
     pred = str(tmp_path / "p.jsonl")
     args = ["bench", "--compare", pred, pred, "--format", "html", "--gold", str(gold_dir), "--corpus", str(corpus)]
-    assert main(args) == 2 and "--format html is for --pred" in capsys.readouterr().err
+    assert main(args) == 2 and "--format html is for --predictions" in capsys.readouterr().err
 
 
 @needs_browser

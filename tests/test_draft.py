@@ -1,4 +1,4 @@
-"""``communique draft`` and ``render --pred``, on a small text written for these tests (not the seed)."""
+"""``communique draft`` and ``render --predictions``, on a small text written for these tests (not the seed)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ and that no traceback is printed.
   reads a file the user gives; FIFOs go through a child process, so that a regression blocks that process
   (stopped after minutes) rather than the test run;
 * JSON Lines split on ``\\n`` only: a valid line holding a raw U+2028 or U+0085 goes through ``draft``,
-  ``render --pred`` and ``bench``;
+  ``render --predictions`` and ``bench``;
 * ``convert`` on every hostile input of the issue (hf, Label Studio, spaCy DocBins);
 * DocBins that decompress or unpack far beyond their size;
 * a prediction file whose name holds a line break, drafted.
