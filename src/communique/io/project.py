@@ -36,6 +36,7 @@ its command line says so.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import difflib
 import os
@@ -270,7 +271,7 @@ def config_issues(exc: ValidationError, text: str, file: str) -> list[Issue]:
             file=file,
             path=format_path(loc),
             hint=_hint(error, keys),
-            **_located(text, where, keys),
+            **_located(where, keys),
         )
     return sorted(found.values(), key=lambda found: (found.line or 0, found.column or 0))
 
@@ -353,13 +354,14 @@ def _statement_starts(text: str) -> Iterator[int]:
         yield from (newline.end() for newline in _NEWLINE.finditer(text, last))
 
 
-def _key_positions(text: str) -> dict[tuple[str, ...], int]:
-    """Where each table header and each key is written in ``text`` (the offset of its first character), by its
-    full name: ``("splits",)`` for ``[splits]``, ``("splits", "ratios")`` for ``ratios = ...`` below it or for
-    ``splits.ratios = ...``. A key-like text inside a string is no key; a key inside an inline table is found
-    at the table's own key."""
+def _key_positions(text: str) -> dict[tuple[str, ...], dict[str, int]]:
+    """Where each table header and each key is written in ``text`` (the line and column of its first
+    character), by its full name: ``("splits",)`` for ``[splits]``, ``("splits", "ratios")`` for
+    ``ratios = ...`` below it or for ``splits.ratios = ...``. A key-like text inside a string is no key; a key
+    inside an inline table is found at the table's own key."""
     found: dict[tuple[str, ...], int] = {}
     table: tuple[str, ...] = ()
+    line_starts = [0, *(newline.end() for newline in _NEWLINE.finditer(text))]  # one pass: linear in the file
     for start in _statement_starts(text):
         at = _BLANK.match(text, start).end()  # type: ignore[union-attr]  # matches the empty string anywhere
         header = _HEADER.match(text, at)
@@ -368,14 +370,18 @@ def _key_positions(text: str) -> dict[tuple[str, ...], int]:
             found.setdefault(table, header.start())  # the table at its opening bracket
         elif assign := _ASSIGN.match(text, at):
             found.setdefault(table + _key_names(assign[1]), assign.start(1))
-    return found
+    located = {}
+    for keys, offset in found.items():
+        line = bisect.bisect_right(line_starts, offset)
+        located[keys] = {"line": line, "column": offset - line_starts[line - 1] + 1}
+    return located
 
 
-def _located(text: str, where: dict[tuple[str, ...], int], keys: tuple[str, ...]) -> dict[str, int]:
+def _located(where: dict[tuple[str, ...], dict[str, int]], keys: tuple[str, ...]) -> dict[str, int]:
     """``line`` and ``column`` of the key ``keys`` (else of its table; nothing when neither is written)."""
     for known in (keys, keys[:1]):
         if known in where:
-            return _position(text, where[known])
+            return where[known]
     return {}
 
 
