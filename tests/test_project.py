@@ -219,3 +219,12 @@ def test_the_model_keeps_what_the_file_says(tmp_path: Path):
     assert project.dataset.name == "n" and project.dataset.citation == "a\nb" and project.dataset.licence is None
     assert project.splits == SplitPolicy(unit="document", ratios=(80, 10, 10))
     assert project.path("corpus") == root / "data" / "corpus" and project.path("gold") == root / "annotations/gold"
+
+
+def test_every_wrong_key_of_a_long_config_is_reported_at_its_own_line(tmp_path: Path):
+    config = tmp_path / "communique.toml"
+    config.write_text("[dataset]\n" + "".join(f'key{i} = "v"\n' for i in range(2000)), encoding="utf-8")
+    with pytest.raises(CommuniqueError) as exc:
+        load_project(config)
+    found = exc.value.issues
+    assert [(i.line, i.column, i.path) for i in found] == [(i + 2, 1, f"$.dataset.key{i}") for i in range(2000)]
