@@ -3,9 +3,9 @@
 :func:`ordered_map` applies ``task(context, item)`` to every item and yields the results in input order, so
 nothing downstream can depend on the number of jobs. The context (a corpus store, a prediction index, ...) is
 made once per worker by ``setup`` — run by the pool's initializer, so it is neither sent with every task nor
-kept in a module global of the caller. With ``jobs=1`` everything runs in this process (no pickling; easy to
-debug). Only a bounded window of batches is in flight, so results that the consumer has not taken yet
-cannot pile up: memory stays flat however long the input.
+kept in a module global of the caller. With :data:`SERIAL` workers (one job, the process engine) everything
+runs in this process (no pickling; easy to debug). Only a bounded window of batches is in flight, so results
+that the consumer has not taken yet cannot pile up: memory stays flat however long the input.
 
 Errors raised by a task in a worker are raised here, unchanged: a
 :class:`~communique.schema.errors.CommuniqueError` keeps its located issues across processes. On
