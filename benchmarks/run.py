@@ -158,7 +158,7 @@ def measure_size(
                 communique(
                     "export",
                     "hf",
-                    "--annotations",
+                    "--gold",
                     str(folder / "annotations"),
                     "--corpus",
                     str(folder / "corpus"),
@@ -184,7 +184,7 @@ def measure_size(
             run(
                 communique(
                     "bench",
-                    "--pred",
+                    "--predictions",
                     str(folder / "predictions.jsonl"),
                     "--gold",
                     str(folder / "annotations"),
@@ -242,7 +242,7 @@ def measure_dask(n: int, work: Path) -> dict[str, float]:
             found[f"bench {workers}"] = run(
                 communique(
                     "bench",
-                    "--pred",
+                    "--predictions",
                     str(folder / "predictions.jsonl"),
                     "--gold",
                     str(folder / "annotations"),

@@ -28,7 +28,7 @@ def _bench(*args: str) -> list[str]:
 
 
 def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
-    assert main(_bench("--pred", str(TEXT_ONLY))) == 0
+    assert main(_bench("--predictions", str(TEXT_ONLY))) == 0
     out, err = capsys.readouterr()
     assert "attributions  attributed *" in out and "TP 3 FP 1 FN 48" in out
     assert "0/0:" in out and "matcher:" in out and "versions:" in out  # the settings travel with the scores
@@ -39,12 +39,12 @@ def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
 
 
 def test_strict_turns_warnings_into_failure(capsys):
-    assert main(_bench("--pred", str(TEXT_ONLY), "--strict")) == 1
+    assert main(_bench("--predictions", str(TEXT_ONLY), "--strict")) == 1
     assert "attributed" in capsys.readouterr().out  # the scores are still printed
 
 
 def test_json_report_is_complete(capsys):
-    assert main(_bench("--pred", str(TEXT_ONLY), "--format", "json")) == 0
+    assert main(_bench("--predictions", str(TEXT_ONLY), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["report_version"] == 2 and report["version"] == 1 and report["command"] == "bench"
     assert set(report) == {
@@ -71,7 +71,7 @@ def test_json_report_is_complete(capsys):
 def test_invalid_predictions_exit_1_and_write_nothing(tmp_path: Path, capsys):
     out = tmp_path / "report.json"
     path = PREDICTIONS / "invalid" / "bad-label.jsonl"
-    assert main(_bench("--pred", str(path), "--out", str(out))) == 1
+    assert main(_bench("--predictions", str(path), "--out", str(out))) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and not out.exists() and list(tmp_path.iterdir()) == []
     assert re.search(r"bad-label\.jsonl:1:\d+: \$\.attributions\[0\]\.kind: \[invalid-value\]", captured.err)
@@ -80,12 +80,12 @@ def test_invalid_predictions_exit_1_and_write_nothing(tmp_path: Path, capsys):
 
 def test_out_writes_the_report(tmp_path: Path, capsys):
     out = tmp_path / "sub" / "report.md"
-    assert main(_bench("--pred", str(TEXT_ONLY), "--format", "markdown", "--out", str(out))) == 0
+    assert main(_bench("--predictions", str(TEXT_ONLY), "--format", "markdown", "--out", str(out))) == 0
     assert capsys.readouterr().out == ""
     assert "| attributions | attributed * |" in out.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("args", [["--pred", "nowhere.jsonl"], ["--compare", str(TEXT_ONLY), "nowhere.jsonl"]])
+@pytest.mark.parametrize("args", [["--predictions", "nowhere.jsonl"], ["--compare", str(TEXT_ONLY), "nowhere.jsonl"]])
 def test_missing_files_are_usage_errors(args: list[str], capsys):
     assert main(_bench(*args)) == 2
     assert "[file-not-found]" in capsys.readouterr().err
@@ -96,7 +96,7 @@ def test_pred_and_compare_are_exclusive_and_one_is_required(capsys):
         main(["bench"])
     assert exited.value.code == 2
     with pytest.raises(SystemExit):
-        main(["bench", "--pred", "a", "--compare", "a", "b"])
+        main(["bench", "--predictions", "a", "--compare", "a", "b"])
 
 
 def test_compare_reports_the_difference(tmp_path: Path, capsys):
@@ -115,7 +115,7 @@ def test_predictions_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys):
     import sys
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TEXT_ONLY.read_bytes())))
-    assert main(_bench("--pred", "-", "--format", "json")) == 0
+    assert main(_bench("--predictions", "-", "--format", "json")) == 0
     assert json.loads(capsys.readouterr().out)["predictions"]["path"] == "<stdin>"
 
 
@@ -169,7 +169,7 @@ def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(
         main(
             [
                 "bench",
-                "--pred",
+                "--predictions",
                 str(baseline),
                 "--gold",
                 str(gold),

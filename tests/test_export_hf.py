@@ -22,6 +22,7 @@ from communique.export import hf as hf_module
 from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.export.run import export_hf
 from communique.io import folder as folder_module
+from communique.io.parallel import Workers
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import ANNOTATION_LAYERS, AttributionKind, labels
 
@@ -246,9 +247,7 @@ def test_invalid_gold_is_refused_and_nothing_written(tmp_path, capsys):
     )
     (gold / "doc.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "hf"
-    status = main(
-        ["export", "hf", "--out", str(out), "--annotations", str(gold), "--corpus", str(CORPUS), "--no-verify"]
-    )
+    status = main(["export", "hf", "--out", str(out), "--gold", str(gold), "--corpus", str(CORPUS), "--no-verify"])
     assert status == 1 and not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gold"]
     err = capsys.readouterr().err
@@ -321,7 +320,7 @@ def test_croissant_metadata_is_valid_with_real_checksums(exported):
 
 def test_main_command_prints_split_sizes(tmp_path, capsys):
     out = tmp_path / "hf"
-    assert main(["export", "hf", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "hf", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].split() == ["config", "split", "rows"]
     assert any(line.split()[:2] == ["attributions", "train"] for line in printed)
@@ -330,8 +329,8 @@ def test_main_command_prints_split_sizes(tmp_path, capsys):
 def test_parallel_export_is_byte_identical_to_serial(tmp_path, monkeypatch, capsys):
     assert main(["synth", "--docs", "5", "--seed", "11", "--out", str(tmp_path / "syn")]) == 0
     monkeypatch.setattr(hf_module, "CHUNK_DOCS", 2)  # three chunks of work
-    serial = export_hf(tmp_path / "syn" / "annotations", tmp_path / "syn" / "corpus", tmp_path / "one", jobs=1)
-    export_hf(tmp_path / "syn" / "annotations", tmp_path / "syn" / "corpus", tmp_path / "two", jobs=2)
+    serial = export_hf(tmp_path / "syn" / "annotations", tmp_path / "syn" / "corpus", tmp_path / "one")
+    export_hf(tmp_path / "syn" / "annotations", tmp_path / "syn" / "corpus", tmp_path / "two", workers=Workers(2))
     assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
     assert serial.split_sizes()["documents"]["full"] == 5
     capsys.readouterr()

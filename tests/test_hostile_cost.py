@@ -192,7 +192,7 @@ def test_bench_scores_predictions_that_all_overlap_each_other(tmp_path: Path, ca
     assert (3, 8) in spans and len(spans) > 90
     (tmp_path / "pred.jsonl").write_text(_prediction_line(text, sha, spans) + "\n", encoding="utf-8")
     status = main(
-        ["bench", "--pred", str(tmp_path / "pred.jsonl"), "--gold", str(tmp_path / "gold"),
+        ["bench", "--predictions", str(tmp_path / "pred.jsonl"), "--gold", str(tmp_path / "gold"),
          "--corpus", str(tmp_path / "corpus"), "--samples", "5", "--format", "json", "--summary-only"]
     )  # fmt: skip
     assert status == 0
@@ -370,8 +370,8 @@ def test_a_warning_on_a_long_prediction_line_is_located(tmp_path: Path, capsys):
         ),
         encoding="utf-8",
     )  # fmt: skip
-    main(["bench", "--pred", str(tmp_path / "pred.jsonl"), "--gold", str(gold), "--corpus", str(tmp_path / "corpus"),
-          "--samples", "5", "--summary-only"])  # fmt: skip
+    main(["bench", "--predictions", str(tmp_path / "pred.jsonl"), "--gold", str(gold),
+          "--corpus", str(tmp_path / "corpus"), "--samples", "5", "--summary-only"])  # fmt: skip
     err = capsys.readouterr().err
     column = raw.index('"words not in the text"') + 1
     assert f"pred.jsonl:1:{column}: $.attributions[0].contents[0].text: [prediction-span-not-found]" in err
@@ -574,7 +574,7 @@ def test_brat_round_trip_is_exact_for_any_character(tmp_path_factory, inserted):
     (root / "gold").mkdir()
     (root / "gold" / "doc.json").write_text(json.dumps(document), encoding="utf-8")
     corpus = root / "corpus"
-    assert main(["export", "brat", "--out", str(root / "brat"), "--annotations", str(root / "gold"),
+    assert main(["export", "brat", "--out", str(root / "brat"), "--gold", str(root / "gold"),
                  "--corpus", str(corpus)]) == 0  # fmt: skip
     result = read_brat(root / "brat", corpus)
     assert not result.issues

@@ -137,9 +137,9 @@ def test_stats_and_page_cover_the_v2_layers():
 
 def test_render_cli_writes_the_page(tmp_path: Path, capsys):
     out = tmp_path / "review.html"
-    assert main(["render", DOC_ID, "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["render", DOC_ID, "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert main(["render", "no-such-doc", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 2
+    assert main(["render", "no-such-doc", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 2
     capsys.readouterr()
 
 

@@ -36,7 +36,7 @@ from communique.compare.officials import OfficialAlignment, align_officials
 from communique.compare.scores import COUNT_KEYS, FAMILIES, PARTIAL_CREDIT, ZERO_DIVISION
 from communique.corpus.splits import SPLITS, Splitter, unit_at, unit_id
 from communique.corpus.store import CorpusLike, CorpusStore, CorpusView
-from communique.io.parallel import current_engine
+from communique.io.parallel import SERIAL, Workers
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
 from communique.version import __version__
@@ -111,7 +111,7 @@ def score(
     splitter: Splitter | None = None,
     samples: int = SAMPLES,
     seed: int = SEED,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     min_confidence: float | None = None,
     details: bool = True,
 ) -> BenchResult:
@@ -126,7 +126,7 @@ def score(
     puts per-document and per-section scores and every item's outcome in the report (``per_document``,
     ``outcomes``; ``None`` without it): they grow with the corpus, so the CLI collects them only for JSON
     and HTML output."""
-    run = _run(gold, predictions, corpus, _selection(split, splitter), jobs, min_confidence, details)
+    run = _run(gold, predictions, corpus, _selection(split, splitter), workers, min_confidence, details)
     resamples = Resamples.draw(run.units, samples, seed)
     return _result(run, resamples, split, samples, seed)
 
@@ -141,14 +141,14 @@ def compare(
     splitter: Splitter | None = None,
     samples: int = SAMPLES,
     seed: int = SEED,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     min_confidence: float | None = None,
 ) -> Comparison:
     """Paired comparison of system ``b`` against system ``a`` on every summary score: a bootstrap interval
     and p-value, and a paired approximate-randomisation p-value; warns when there are too few units."""
     selection = _selection(split, splitter)
-    run_a = _run(gold, a, corpus, selection, jobs, min_confidence, details=False)
-    run_b = _run(gold, b, corpus, selection, jobs, min_confidence, details=False)
+    run_a = _run(gold, a, corpus, selection, workers, min_confidence, details=False)
+    run_b = _run(gold, b, corpus, selection, workers, min_confidence, details=False)
     units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
@@ -398,7 +398,7 @@ def _sweep(
 
 @dataclass
 class _Chunk:
-    """What a worker returns for a chunk of gold documents (``--jobs``)."""
+    """What a worker returns for a chunk of gold documents (``--jobs``, ``--engine``)."""
 
     scored: list[_Scored]
     summary: PredictionSet
@@ -447,12 +447,12 @@ def _scored_in_parallel(
     corpus: PathLike,
     split: SplitSelection | None,
     fold: bool,
-    jobs: int,
+    workers: Workers,
     min_confidence: float | None = None,
     details: bool = True,
 ) -> Iterator[_Scored]:
     setup = partial(_open_scoring, str(preds.path), preds.where, split, fold, min_confidence, details)
-    for chunk in map_validated(files, Path(corpus), _score_chunk, setup=setup, jobs=jobs, batch=CHUNK_FILES):
+    for chunk in map_validated(files, Path(corpus), _score_chunk, setup=setup, workers=workers, batch=CHUNK_FILES):
         preds.summary.issues.extend(chunk.summary.issues)
         preds.summary.anchoring.update(chunk.summary.anchoring)
         preds.summary.annotators.update(chunk.summary.annotators)
@@ -466,7 +466,7 @@ def _run(
     predictions: PredictionInput,
     corpus: PathLike,
     split: SplitSelection | None,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     min_confidence: float | None = None,
     details: bool = True,
 ) -> _Run:
@@ -476,10 +476,9 @@ def _run(
     if preds.summary.errors:  # unreadable lines or duplicate documents: nothing is scored
         raise CommuniqueError(preds.summary.errors)
     fold = count > 1  # resample documents: the sections of each document fold into one unit
-    spread = jobs > 1 or current_engine().engine != "process"
-    if spread and isinstance(preds, PredictionStream) and files is not None and count > 1:
+    if not workers.serial and isinstance(preds, PredictionStream) and files is not None and count > 1:
         scored: Iterator[_Scored] = _scored_in_parallel(
-            files, preds, corpus, split, fold, jobs, min_confidence, details
+            files, preds, corpus, split, fold, workers, min_confidence, details
         )
     else:
         scored = (

@@ -15,14 +15,20 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    ProjectPath,
     Reporter,
-    add_engine,
+    count,
+    write_result,
+)
+from communique.cli.options import (
+    add_corpus,
     add_force,
     add_format,
-    count,
+    add_gold,
+    add_jobs,
+    add_out,
+    add_predictions,
+    add_strict,
     positive,
-    write_result,
 )
 from communique.corpus.splits import SPLITS, Splitter
 from communique.schema.errors import CommuniqueError, Issue, issue
@@ -35,33 +41,33 @@ def register(sub: Any) -> None:
     bench = sub.add_parser(
         "bench",
         help="score predictions (JSON Lines) against the gold",
-        description="Score an extractor's predictions against the gold annotations.",
+        description="Score an extractor's predictions (--predictions FILE, '-' for stdin) against the gold "
+        "annotations, or compare two systems' predictions (--compare A B).",
     )
     what = bench.add_mutually_exclusive_group(required=True)
-    what.add_argument("--pred", metavar="FILE", help="predictions: one JSON object per document ('-' = stdin)")
+    add_predictions(what)
     what.add_argument(
         "--compare",
         nargs=2,
         metavar=("A", "B"),
         help="paired bootstrap comparison of two prediction files (is B better than A?)",
     )
-    bench.add_argument(
-        "--gold", default=ProjectPath("gold"), help="gold file or folder (default: the project's annotations/gold)"
-    )
-    bench.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_gold(bench)
+    add_corpus(bench)
     bench.add_argument(
         "--split",
         choices=SPLITS,
         help="score only the items of this split (split by section or by document: see communique.toml)",
     )
     add_format(bench, github=True, extra=("table", "markdown", "html"))  # "table" is the old name of "text"
-    bench.add_argument("--out", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    add_out(bench, "file")
     add_force(bench)
-    bench.add_argument("--samples", type=positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
-    bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
-    bench.add_argument("--jobs", type=positive, default=1, help="processes to score documents with (default: 1)")
-    add_engine(bench)
-    bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
+    bench.add_argument(
+        "--samples", type=positive, default=SAMPLES, metavar="N", help=f"bootstrap resamples (default: {SAMPLES})"
+    )
+    bench.add_argument("--seed", type=int, default=SEED, metavar="N", help=f"bootstrap seed (default: {SEED})")
+    add_jobs(bench)
+    add_strict(bench)
     bench.add_argument(
         "--summary-only",
         action="store_true",
@@ -90,13 +96,13 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.corpus.store import CorpusStore
     from communique.formats.html import render_report_html
 
-    inputs = [args.pred] if args.pred else list(args.compare)
+    inputs = [args.predictions] if args.predictions else list(args.compare)
     missing = _missing(inputs, [args.gold])
     if missing:
         reporter.problems(missing)
         return reporter.finish(EXIT_USAGE)
-    if args.format == "html" and not args.pred:
-        reporter.note("--format html is for --pred (one system's error analysis)")
+    if args.format == "html" and not args.predictions:
+        reporter.note("--format html is for --predictions (one system's error analysis)")
         return reporter.finish(EXIT_USAGE)
     options = {
         "corpus": args.corpus,
@@ -104,7 +110,7 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
         "splitter": _splitter(args.gold) if args.split else None,
         "samples": args.samples,
         "seed": args.seed,
-        "jobs": args.jobs,
+        "workers": args.workers,
         "min_confidence": args.min_confidence,
     }
     # text and github print the table; github differs in how the prediction problems are printed
@@ -112,8 +118,8 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     # per-document scores and outcomes grow with the corpus: collected only where they are shown
     details = args.format == "html" or (args.format == "json" and not args.summary_only)
     try:
-        if args.pred:
-            result = score(args.gold, args.pred, **options, details=details)
+        if args.predictions:
+            result = score(args.gold, args.predictions, **options, details=details)
             report, warnings = result.report, result.issues
             if args.format == "html":
                 store = CorpusStore(Path(args.corpus))

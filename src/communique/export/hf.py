@@ -13,8 +13,8 @@ shard name carries a hash of its content: a changed export never hits a stale ``
 (datasets#6465). Shards are cut by size.
 
 Documents are processed in fixed-size chunks (``CHUNK_DOCS``), each validated and turned into Arrow
-tables by :func:`~communique.annotate.load.map_validated` (in ``jobs`` processes). The tables are written in
-chunk order into the final shards, so the output does not depend on the number of jobs. The export is
+tables by :func:`~communique.annotate.load.map_validated` (by the given workers). The tables are written in
+chunk order into the final shards, so the output does not depend on the number of workers. The export is
 deterministic (byte-identical when nothing changed) and atomic: everything is written into a temporary
 folder beside the target and moved into place at the end; a failure leaves the previous export as it was.
 """
@@ -41,6 +41,7 @@ from communique.corpus.store import CorpusStore
 from communique.export.features import make_encoder
 from communique.export.rows import CONFIGS, SECTIONS, SPLITS_OF
 from communique.io.folder import replace_folder
+from communique.io.parallel import Workers
 from communique.schema.models import ANNOTATION_LAYERS, AnnotatedDocument
 
 DEFAULT_MAX_SHARD_BYTES = 256 * 1024 * 1024  # of Arrow data, before compression
@@ -130,15 +131,15 @@ def build_chunk(context: ChunkContext, valid: Iterator[Validated]) -> ChunkResul
 
 
 def build_chunks(
-    files: list[Path], corpus_dir: Path, jobs: int, splitter: Splitter = SECTIONS
+    files: list[Path], corpus_dir: Path, workers: Workers, splitter: Splitter = SECTIONS
 ) -> Iterator[ChunkResult]:
-    """Validate the annotation files and build their chunks, in chunk order, in ``jobs`` processes.
+    """Validate the annotation files and build their chunks, in chunk order, by ``workers``.
 
     Raises :class:`~communique.schema.errors.CommuniqueError` with every problem (after the last file);
     no chunk is yielded once a problem has been found.
     """
     setup = partial(make_context, splitter)
-    return map_validated(files, Path(corpus_dir), build_chunk, setup=setup, jobs=jobs, batch=CHUNK_DOCS)
+    return map_validated(files, Path(corpus_dir), build_chunk, setup=setup, workers=workers, batch=CHUNK_DOCS)
 
 
 class ShardWriter:

@@ -26,6 +26,7 @@ from communique.export.hf import (
     count_drafts,
     staged_export,
 )
+from communique.io.parallel import SERIAL, Workers
 from communique.io.project import Dataset, SplitPolicy
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
@@ -112,7 +113,7 @@ def export_hf(
     *,
     passes: Path | None = None,
     max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     dataset: Dataset | None = None,
     splits: SplitPolicy | None = None,
     drafts: Drafts | None = None,
@@ -141,7 +142,7 @@ def export_hf(
 
     def write(staging: Path) -> None:
         shards = Shards(staging, max_shard_bytes)
-        for chunk in build_chunks(files, Path(corpus_dir), jobs, splitter):  # raises with every problem, if any
+        for chunk in build_chunks(files, Path(corpus_dir), workers, splitter):  # raises with every problem, if any
             for doc_id, counts in chunk.counts:
                 if facts.documents < MAX_DOCUMENT_COLUMNS:
                     facts.stats["documents"][doc_id] = counts
