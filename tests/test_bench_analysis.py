@@ -369,7 +369,7 @@ def test_html_page_is_drawn_from_the_json_report_alone(world, tmp_path: Path, ca
 
     page = _html(world, tmp_path, capsys).read_text(encoding="utf-8")
     corpus, gold_dir, _ = world
-    args = ["bench", "--pred", str(tmp_path / "p.jsonl"), "--gold", str(gold_dir), "--corpus", str(corpus)]
+    args = ["bench", "--predictions", str(tmp_path / "p.jsonl"), "--gold", str(gold_dir), "--corpus", str(corpus)]
     assert main([*args, "--samples", "20", "--format", "json"]) == 0
     saved = json.loads(capsys.readouterr().out)
     assert saved["outcomes"] and saved["per_document"]  # the details the page draws are in the JSON
