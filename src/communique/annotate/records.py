@@ -63,7 +63,10 @@ def record_valid(file_sha256: str, suffix: str, document_id: str, store: CorpusS
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps({"document_id": document_id, "corpus_sha256": corpus_sha256}) + "\n")
+        # atomic but not fsynced: a record lost in a power cut is a validation repeated, and a torn one does
+        # not parse (or names another document or corpus digest), so it is never trusted
+        record = json.dumps({"document_id": document_id, "corpus_sha256": corpus_sha256}) + "\n"
+        write_atomic(path, record, durable=False)
     except OSError:
         pass  # a cache: a record not written is a validation repeated, nothing worse
 

@@ -133,8 +133,11 @@ def write_stdout(data: bytes | str) -> None:
         raise output_error("write-failed", STDOUT, f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Write ``data`` (``str`` as UTF-8) to ``path`` safely; see the module docstring for the rules."""
+def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, durable: bool = True) -> None:
+    """Write ``data`` (``str`` as UTF-8) to ``path`` safely; see the module docstring for the rules.
+
+    ``durable=False`` skips the two fsyncs (file and folder): the write is still atomic (a reader sees the old
+    file or the whole new one), but a power cut may lose it. For caches only, where a lost file costs time."""
     if os.fspath(path) == STDOUT:
         write_stdout(data)
         return
@@ -152,7 +155,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
             view = memoryview(payload)
             while view:  # os.write may write less than asked
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)  # a failing close (NFS, quota) raises here and counts as a failed write
         os.replace(tmp, target)
@@ -164,7 +168,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    sync_folder(target.parent)
+    if durable:
+        sync_folder(target.parent)
 
 
 def _keep_mode_and_owner(fd: int, status: os.stat_result | None) -> None:
