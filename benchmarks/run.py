@@ -147,7 +147,9 @@ def run(command: list[str]) -> Measure:
     procs = sorted(cpu.values(), reverse=True)
     if procs:  # the main process's own figure is exact: what the samples missed of the workers is theirs
         procs[0] = max(procs[0], total - sum(procs[1:]))
-    peak_mb = max(peak / 2**20, usage.ru_maxrss / 1024)  # Linux reports ru_maxrss in KiB
+    # sampled only: wait4's ru_maxrss starts from this process's own size (Linux keeps the high-water mark of
+    # the memory a child had before it exec'd, a copy of this one's), which would hide a child's own peak
+    peak_mb = peak / 2**20
     measure = Measure(seconds, total, peak_mb, procs, (load, os.getloadavg()[0]), inner)
     # progress on stderr as each command ends, so a long run shows (and keeps in its log) what it measured
     print(
@@ -254,7 +256,10 @@ def measure_size(n: int, work: Path, jobs: int, only: set[str] | None) -> dict[s
         own = run(communique(*_export_args(folder, "hf"), *jobs_args))
         paths = [str(folder / x) for x in ("annotations", "corpus", "floor")]
         floor = run([sys.executable, str(FLOORS), *paths, "--unit", _unit(n)])
-        same_tables(folder / "hf", folder / "floor")
+        # compared in a child process: loading every table here would make this process large (see run())
+        subprocess.run(
+            [sys.executable, __file__, "--same-tables", str(folder / "hf"), str(folder / "floor")], check=True
+        )
         results["export"] = (own, floor)
     if wanted("bench"):
         results["bench"] = (run(communique(*_bench_args(folder, "bench.json"), *jobs_args)), None)
@@ -609,7 +614,11 @@ def main() -> None:
     parser.add_argument(
         "--only", nargs="+", metavar="STAGE", help="measure only these stages (validate export bench 'mention scoring')"
     )
+    parser.add_argument("--same-tables", nargs=2, metavar=("EXPORT", "FLOOR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.same_tables:
+        print(f"the floor wrote the export's {same_tables(*map(Path, args.same_tables))} tables", file=sys.stderr)
+        return
     work = Path(args.work).resolve()
     all_results = {}
     for n in args.sizes:
