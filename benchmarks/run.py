@@ -549,7 +549,7 @@ def estimate(n: int, folder: Path, results: dict[str, tuple[Measure, Measure | N
     annotation = sum(p.stat().st_size for p in (folder / "annotations").glob("*.json")) / n
     corpus = sum(p.stat().st_size for p in (folder / "corpus").glob("*.json")) / n
     read = docs * len(per_doc) * (annotation + corpus)  # each command reads every annotation and corpus file
-    batches = {"validate": 32, "export": 200, "bench": 50}  # files per task (BATCH_FILES, CHUNK_DOCS, CHUNK_FILES)
+    batches = {"validate": 64, "export": 200, "bench": 50}  # files per task (VALIDATE_BATCH, CHUNK_DOCS, CHUNK_FILES)
     tasks = sum(docs / batches[s] for s in per_doc)
     two = [d for d in runs if d.workers == 2]
     scheduler_ms = sum(d.scheduler_cpu for d in two) / max(1, sum(sum(d.tasks) for d in two)) * 1000
@@ -560,7 +560,7 @@ def estimate(n: int, folder: Path, results: dict[str, tuple[Measure, Measure | N
         f"included). 10,000,000 documents are {docs * total / 3600:,.0f} CPU-hours: **about {workers:,.0f} "
         f"single-threaded worker processes** to finish in one hour, {workers * 1.25:,.0f} with a quarter spare "
         f"for stragglers and restarts.\n\n"
-        f"- *Scheduler*: {tasks:,.0f} tasks (batches of 32 files for validate, 200 for export, 50 for bench) at "
+        f"- *Scheduler*: {tasks:,.0f} tasks (batches of 64 files for validate, 200 for export, 50 for bench) at "
         f"the {scheduler_ms:.2f} ms of scheduler CPU per task measured above is {scheduler:,.0f} CPU s — "
         f"{scheduler / hour:.0%} of one core for the hour; the window of 2 batches per worker keeps "
         f"{2 * workers:,.0f} tasks in flight.\n"
