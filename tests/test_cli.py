@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from communique.cli import options
 from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter, format_github, format_text, run
-from communique.cli.main import build_parser, main
+from communique.cli.main import GC_THRESHOLD, build_parser, main
 from communique.schema.errors import CommuniqueError, issue
 
 from .conftest import DOC_ID, FIXTURES, ROOT
@@ -462,6 +463,25 @@ def test_console_script_exit_codes_in_a_real_process(tmp_path: Path):
         )
         assert run.returncode == status, (argv, run.stderr)
         assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("setting", [None, "default"])
+def test_the_program_tunes_the_garbage_collector_unless_told_not_to(setting: str | None):
+    # in a real process: `entry` (the console script and `python -m communique`) tunes it, `main` leaves it
+    probe = (
+        "import gc, json; from communique.cli.main import entry, tune_gc; import communique.cli.main as m; "
+        "m.main = lambda: 0; before = gc.get_threshold(); entry(); "
+        "print(json.dumps([before, gc.get_threshold(), gc.get_freeze_count() > 0]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "COMMUNIQUE_GC"}
+    if setting is not None:
+        env["COMMUNIQUE_GC"] = setting
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    before, after, frozen = json.loads(run.stdout)
+    if setting is None:
+        assert after == list(GC_THRESHOLD) != before and frozen
+    else:
+        assert after == before and not frozen
 
 
 def test_a_result_cannot_hide_the_envelope():

@@ -393,3 +393,32 @@ def test_v2_layers_reach_their_configs_and_the_document_rebuilds(tmp_path):
     card = (tmp_path / "hf" / "README.md").read_text(encoding="utf-8")
     configs = ("mentions", "sources", "meetings", "attributions", "commitments")
     assert all(f"### `{config}`" in card for config in configs) and "`quotes`" not in card
+
+
+@pytest.mark.parametrize("unit", ["section", "document"])
+def test_the_columnar_tables_are_the_tables_of_the_rows(tmp_path: Path, unit: str):
+    # the export builds each table column by column (tokens flat); it must be exactly the table of the rows
+    # the configs define, down to Arrow's byte counts (which the card reports)
+    import pyarrow as pa
+
+    from communique.annotate.load import iter_validated
+    from communique.corpus.splits import Splitter
+    from communique.export.features import make_encoder
+    from communique.synth.generate import synthesise
+
+    list(synthesise(tmp_path, 3, 5))
+    splitter = Splitter(unit)  # type: ignore[arg-type]
+    valid = list(iter_validated([tmp_path / "annotations"], tmp_path / "corpus"))
+    valid += list(iter_validated([GOLD], CORPUS))  # hand-made gold: sources, unresolved speakers, times
+    chunk = hf_module.build_chunk(hf_module.make_context(splitter, None), iter(valid))  # type: ignore[arg-type]
+    expected: dict[tuple[str, str], list[dict]] = {}
+    for config in CONFIGS:
+        encode = make_encoder(config.features)
+        for v in valid:
+            for split, row in config.rows(v.document, v.corpus, splitter):
+                expected.setdefault((config.name, split), []).append(encode(row))
+    assert set(chunk.tables) == set(expected) and len(expected) >= 10
+    for key, rows in expected.items():
+        table = pa.Table.from_pylist(rows, schema=chunk.tables[key].schema)
+        assert chunk.tables[key].equals(table), key
+        assert chunk.tables[key].nbytes == table.nbytes, key

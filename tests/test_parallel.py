@@ -67,7 +67,9 @@ def test_results_come_back_in_input_order_whatever_the_jobs(jobs: int, batch: in
         ordered_map(add_offset, items, setup=partial(make_counter, 1000), workers=Workers(jobs), batch=batch)
     )
     assert [value for value, _, _ in results] == [i + 1000 for i in items]
-    assert os.getpid() not in {pid for _, pid, _ in results}  # the work was done in worker processes
+    # jobs processes did the work: jobs - 1 workers and this one (when it had nothing else to do)
+    workers = {pid for _, pid, _ in results} - {os.getpid()}
+    assert 1 <= len(workers) <= jobs - 1
 
 
 def test_context_is_made_once_per_worker():

@@ -44,7 +44,7 @@ from communique.version import __version__
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
 #: version of the JSON report layout; raised when a key changes meaning or disappears
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 PathLike = str | os.PathLike[str]
 GoldInput = PathLike | Sequence[AnnotatedDocument]
 PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, Any] | BaseModel]
@@ -114,6 +114,7 @@ def score(
     workers: Workers = SERIAL,
     min_confidence: float | None = None,
     details: bool = True,
+    outcomes: bool | None = None,
 ) -> BenchResult:
     """Score ``predictions`` (a JSONL path, or mappings, one per document) against ``gold`` (a path, or
     validated documents). Raise :class:`~communique.CommuniqueError` with every problem when the gold or
@@ -123,10 +124,12 @@ def score(
     resampling units (one small vector each), not with the documents' contents.
 
     ``min_confidence`` drops predicted items whose ``confidence`` is below it before scoring. ``details``
-    puts per-document and per-section scores and every item's outcome in the report (``per_document``,
-    ``outcomes``; ``None`` without it): they grow with the corpus, so the CLI collects them only for JSON
-    and HTML output."""
-    run = _run(gold, predictions, corpus, _selection(split, splitter), workers, min_confidence, details)
+    puts per-document and per-section scores in the report (``per_document``; ``None`` without it) and
+    ``outcomes`` (by default as ``details``) every item's outcome (``outcomes``): they grow with the corpus,
+    so the CLI collects the scores only for JSON and HTML output and the outcomes only for HTML and
+    ``--outcomes FILE``."""
+    listed = details if outcomes is None else outcomes
+    run = _run(gold, predictions, corpus, _selection(split, splitter), workers, min_confidence, details, listed)
     resamples = Resamples.draw(run.units, samples, seed)
     return _result(run, resamples, split, samples, seed)
 
@@ -147,8 +150,8 @@ def compare(
     """Paired comparison of system ``b`` against system ``a`` on every summary score: a bootstrap interval
     and p-value, and a paired approximate-randomisation p-value; warns when there are too few units."""
     selection = _selection(split, splitter)
-    run_a = _run(gold, a, corpus, selection, workers, min_confidence, details=False)
-    run_b = _run(gold, b, corpus, selection, workers, min_confidence, details=False)
+    run_a = _run(gold, a, corpus, selection, workers, min_confidence, details=False, outcomes=False)
+    run_b = _run(gold, b, corpus, selection, workers, min_confidence, details=False, outcomes=False)
     units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
@@ -263,6 +266,7 @@ def _score_document(
     fold: bool,
     min_confidence: float | None = None,
     details: bool = True,
+    outcomes: bool = True,
 ) -> _Scored:
     if corpus_doc is None:  # validated gold always has its corpus document
         raise CommuniqueError([issue("unknown-document", f"no corpus document {gold_doc.document_id!r}")])
@@ -323,7 +327,7 @@ def _score_document(
             {"document_id": corpus_doc.id, "unit": unit_of(_start(o)), **o}
             for o in document_outcomes(gold_side, pred, alignment)
         ]
-        if details
+        if outcomes
         else []
     )
     sections = [
@@ -417,6 +421,7 @@ class _Scoring:
     fold: bool
     min_confidence: float | None
     details: bool
+    outcomes: bool
 
 
 def _open_scoring(
@@ -426,15 +431,19 @@ def _open_scoring(
     fold: bool,
     min_confidence: float | None,
     details: bool,
+    outcomes: bool,
     store: CorpusStore,
 ) -> _Scoring:
-    return _Scoring(store, pred_path, where, split, fold, min_confidence, details)
+    return _Scoring(store, pred_path, where, split, fold, min_confidence, details, outcomes)
 
 
 def _score_chunk(context: _Scoring, gold: Iterator[Validated]) -> _Chunk:
     c = context
     stream = PredictionStream.indexed(c.pred_path, c.store, c.where)
-    scored = [_score_document(v.document, v.corpus, stream, c.split, c.fold, c.min_confidence, c.details) for v in gold]
+    scored = [
+        _score_document(v.document, v.corpus, stream, c.split, c.fold, c.min_confidence, c.details, c.outcomes)
+        for v in gold
+    ]
     return _Chunk(scored, stream.summary, stream.collapsed, stream._done)
 
 
@@ -450,8 +459,9 @@ def _scored_in_parallel(
     workers: Workers,
     min_confidence: float | None = None,
     details: bool = True,
+    outcomes: bool = True,
 ) -> Iterator[_Scored]:
-    setup = partial(_open_scoring, str(preds.path), preds.where, split, fold, min_confidence, details)
+    setup = partial(_open_scoring, str(preds.path), preds.where, split, fold, min_confidence, details, outcomes)
     for chunk in map_validated(files, Path(corpus), _score_chunk, setup=setup, workers=workers, batch=CHUNK_FILES):
         preds.summary.issues.extend(chunk.summary.issues)
         preds.summary.anchoring.update(chunk.summary.anchoring)
@@ -469,6 +479,7 @@ def _run(
     workers: Workers = SERIAL,
     min_confidence: float | None = None,
     details: bool = True,
+    outcomes: bool = True,
 ) -> _Run:
     store = CorpusStore(Path(corpus))
     preds = _predictions(predictions, store, corpus)
@@ -478,11 +489,12 @@ def _run(
     fold = count > 1  # resample documents: the sections of each document fold into one unit
     if not workers.serial and isinstance(preds, PredictionStream) and files is not None and count > 1:
         scored: Iterator[_Scored] = _scored_in_parallel(
-            files, preds, corpus, split, fold, workers, min_confidence, details
+            files, preds, corpus, split, fold, workers, min_confidence, details, outcomes
         )
     else:
         scored = (
-            _score_document(doc, corpus_doc, preds, split, fold, min_confidence, details) for doc, corpus_doc in golds
+            _score_document(doc, corpus_doc, preds, split, fold, min_confidence, details, outcomes)
+            for doc, corpus_doc in golds
         )
     table = Table()
     officials: Counter[str] = Counter()
@@ -490,7 +502,7 @@ def _run(
     issues: list[Issue] = []
     documents = 0
     sections: list[tuple[str, dict[str, np.ndarray]]] = []
-    listed: list[dict[str, Any]] | None = [] if details else None
+    listed: list[dict[str, Any]] | None = [] if outcomes else None
     sweep: dict[float, Counter[str]] | None = None
     for result in scored:
         documents += 1

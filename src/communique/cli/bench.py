@@ -8,6 +8,7 @@ Exit status: 0 scored; 1 invalid predictions or gold (nothing is scored), or war
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,12 @@ def register(sub: Any) -> None:
     bench.add_argument(
         "--summary-only",
         action="store_true",
-        help="leave per-document scores and per-item outcomes out of the JSON report (large corpora)",
+        help="leave per-document scores out of the JSON report (large corpora)",
+    )
+    bench.add_argument(
+        "--outcomes",
+        metavar="FILE",
+        help="write every gold item's and prediction's outcome to FILE, one JSON object per line (JSON Lines)",
     )
     bench.add_argument(
         "--min-confidence",
@@ -104,6 +110,12 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     if args.format == "html" and not args.predictions:
         reporter.note("--format html is for --predictions (one system's error analysis)")
         return reporter.finish(EXIT_USAGE)
+    if args.outcomes and not args.pred:
+        reporter.note("--outcomes is for --pred (one system's outcomes)")
+        return reporter.finish(EXIT_USAGE)
+    if args.outcomes == "-" and (args.out or "-") == "-":
+        reporter.note("--outcomes -: the report goes to standard output; give it a file with --out")
+        return reporter.finish(EXIT_USAGE)
     options = {
         "corpus": args.corpus,
         "split": args.split,
@@ -115,17 +127,20 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     }
     # text and github print the table; github differs in how the prediction problems are printed
     table = "markdown" if args.format == "markdown" else "table"
-    # per-document scores and outcomes grow with the corpus: collected only where they are shown
+    # per-document scores and outcomes grow with the corpus: collected only where they are shown (the
+    # outcomes, about 100 KB of JSON per document of 150 annotations, only in HTML and in --outcomes FILE)
     details = args.format == "html" or (args.format == "json" and not args.summary_only)
+    outcomes = args.format == "html" or bool(args.outcomes)
     try:
         if args.predictions:
-            result = score(args.gold, args.predictions, **options, details=details)
+            result = score(args.gold, args.predictions, **options, details=details, outcomes=outcomes)
             report, warnings = result.report, result.issues
             if args.format == "html":
                 store = CorpusStore(Path(args.corpus))
                 rendered = render_report_html(report, lambda doc_id: t.text if (t := store.text(doc_id)) else None)
             else:
                 rendered = format_report(report, table)
+            report["outcomes"] = _write_outcomes(reporter, report["outcomes"], args.outcomes)
         else:
             comparison = compare(args.gold, args.compare[0], args.compare[1], **options)
             report, warnings = comparison.report, comparison.a.issues + comparison.b.issues
@@ -142,6 +157,18 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
         return reporter.finish(status, report, out=args.out)
     write_result(reporter, rendered, args.out)
     return reporter.finish(status)
+
+
+def _write_outcomes(reporter: Reporter, outcomes: list[dict[str, Any]] | None, out: str | None) -> Any:
+    """Write the outcomes to ``out`` as JSON Lines (atomically); what the JSON report says of them: the file
+    and how many items it holds, or ``None`` without a file."""
+    if not out or outcomes is None:
+        return None
+    from communique.io.write import write_atomic
+
+    write_atomic(out, "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in outcomes))
+    reporter.note(f"wrote {out} ({len(outcomes)} outcome(s))")
+    return {"path": out, "items": len(outcomes)}
 
 
 def _confidence(value: str) -> float:

@@ -4,8 +4,11 @@
 nothing downstream can depend on the number of jobs. The context (a corpus store, a prediction index, ...) is
 made once per worker by ``setup`` — run by the pool's initializer, so it is neither sent with every task nor
 kept in a module global of the caller. With :data:`SERIAL` workers (one job, the process engine) everything
-runs in this process (no pickling; easy to debug). Only a bounded window of batches is in flight, so results
-that the consumer has not taken yet cannot pile up: memory stays flat however long the input.
+runs in this process (no pickling; easy to debug). With ``jobs=N`` the work is done by N processes: N - 1
+workers, and this process, which runs a batch itself whenever the next result it needs is not ready (so what
+the consumer does here — merging, writing — does not leave a core idle or make one process the bottleneck).
+Only a bounded window of batches is in flight, so results that the consumer has not taken yet cannot pile up:
+memory stays flat however long the input.
 
 Errors raised by a task in a worker are raised here, unchanged: a
 :class:`~communique.schema.errors.CommuniqueError` keeps its located issues across processes. On
@@ -184,22 +187,67 @@ def ordered_map(
     yield from _in_processes(task, chain(first, batches), setup, workers.jobs)
 
 
+MAIN_BACKLOG = 2  # batches the main process may run ahead of the oldest batch still in a worker
+
+
+class _Failed:
+    """An error raised by a batch run in the main process: raised when that batch's turn comes, as a worker's
+    error is, so results before it still come out first."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
 def _in_processes(
     task: Callable[[C, T], R], batches: Iterator[list[T]], setup: Callable[[], C], jobs: int
 ) -> Iterator[R]:
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(task, setup))
-    pending: deque[Future[list[R]]] = deque()
+    """``jobs`` processes work: ``jobs - 1`` workers and this one. This process takes the next batch itself
+    whenever the oldest batch in flight is not done yet, instead of waiting for it; so the work spreads over
+    every process however much time the consumer of the results (merging, writing) takes here, and a slow
+    batch in a worker does not leave this process idle."""
+    pool = ProcessPoolExecutor(max_workers=jobs - 1, initializer=_start_worker, initargs=(task, setup))
+    pending: deque[Future[list[R]] | list[R] | _Failed] = deque()  # in input order
+    context: list[C] = []  # this process's own context, made when it first takes a batch
+    in_pool = 0  # batches submitted and not yet taken back
+
+    def submit(chunk: list[T]) -> None:
+        nonlocal in_pool
+        pending.append(pool.submit(_run_batch, chunk))
+        in_pool += 1
+
+    def run_here(chunk: list[T]) -> list[R] | _Failed:
+        if not context:
+            context.append(setup())
+        try:
+            return [task(context[0], item) for item in chunk]
+        except Exception as exc:  # its turn will raise it
+            return _Failed(exc)
+
     try:
-        for chunk in islice(batches, jobs * WINDOW_PER_JOB):
-            pending.append(pool.submit(_run_batch, chunk))
+        for chunk in islice(batches, (jobs - 1) * WINDOW_PER_JOB):
+            submit(chunk)
         while pending:
-            results = pending.popleft().result()
-            for chunk in islice(batches, 1):  # refill the window before handing results on
-                pending.append(pool.submit(_run_batch, chunk))
+            head = pending[0]
+            if isinstance(head, Future) and not head.done() and len(pending) - in_pool < MAIN_BACKLOG:
+                extra = next(batches, None)
+                if extra is not None:
+                    pending.append(run_here(extra))
+                    continue
+            pending.popleft()
+            if isinstance(head, Future):
+                in_pool -= 1
+                results = head.result()
+                for chunk in islice(batches, 1):  # refill the window before handing results on
+                    submit(chunk)
+            elif isinstance(head, _Failed):
+                raise head.error
+            else:
+                results = head
             yield from results
     except BaseException:  # an error, Ctrl-C, or the consumer stopped early (GeneratorExit)
         for future in pending:
-            future.cancel()
+            if isinstance(future, Future):
+                future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
