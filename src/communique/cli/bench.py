@@ -21,6 +21,8 @@ from communique.cli.common import (
     write_result,
 )
 from communique.cli.options import (
+    OUTPUT_FILE,
+    PREDICTIONS_PATH,
     add_corpus,
     add_force,
     add_format,
@@ -50,6 +52,7 @@ def register(sub: Any) -> None:
     what.add_argument(
         "--compare",
         nargs=2,
+        type=PREDICTIONS_PATH,
         metavar=("A", "B"),
         help="paired bootstrap comparison of two prediction files (is B better than A?)",
     )
@@ -77,6 +80,7 @@ def register(sub: Any) -> None:
     bench.add_argument(
         "--outcomes",
         metavar="FILE",
+        type=OUTPUT_FILE,
         help="write every gold item's and prediction's outcome to FILE, one JSON object per line (JSON Lines)",
     )
     bench.add_argument(
@@ -110,7 +114,7 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     if args.format == "html" and not args.predictions:
         reporter.note("--format html is for --predictions (one system's error analysis)")
         return reporter.finish(EXIT_USAGE)
-    if args.outcomes and not args.pred:
+    if args.outcomes and not args.predictions:
         reporter.note("--outcomes is for --pred (one system's outcomes)")
         return reporter.finish(EXIT_USAGE)
     if args.outcomes == "-" and (args.out or "-") == "-":

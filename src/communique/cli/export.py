@@ -14,7 +14,16 @@ from communique.cli.common import (
     Reporter,
     write_file,
 )
-from communique.cli.options import add_corpus, add_force, add_format, add_gold, add_jobs, add_out, add_strict
+from communique.cli.options import (
+    ANNOTATIONS_PATH,
+    add_corpus,
+    add_force,
+    add_format,
+    add_gold,
+    add_jobs,
+    add_out,
+    add_strict,
+)
 from communique.schema.errors import CommuniqueError
 
 
@@ -115,12 +124,13 @@ def register(sub: Any) -> None:
     targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
 
     hf = targets.add_parser("hf", help="parquet configs + dataset card + Croissant, for datasets.load_dataset")
-    add_out(hf, "folder", default="dist/hf")
+    add_out(hf, "folder", default="dist/hf", export=True)
     add_gold(hf)
     add_corpus(hf)
     hf.add_argument(
         "--passes",
         metavar="DIR",
+        type=ANNOTATIONS_PATH,
         default=ProjectPath("passes"),
         help="double-annotation passes for the card's agreement figures ('' for none)",
     )
@@ -137,7 +147,7 @@ def register(sub: Any) -> None:
     hf.set_defaults(func=cmd_export_hf)
 
     brat = targets.add_parser("brat", help=".txt/.ann standoff per document and annotation.conf")
-    add_out(brat, "folder", default="dist/brat")
+    add_out(brat, "folder", default="dist/brat", export=True)
     add_gold(brat)
     add_corpus(brat)
     add_strict(brat)

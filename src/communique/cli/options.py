@@ -7,6 +7,12 @@ means the same thing on every command, and that the README's command reference l
 
 An old spelling is kept for one release as a deprecated alias (:data:`DEPRECATED`): it still works, says so on
 stderr, and is left out of ``--help``.
+
+A path option takes a URL too (``s3://bucket/corpus``, ``gs://...``, ``memory://...``): its type
+(:class:`PathType`) marks a URL as a :class:`~communique.io.staging.Url` of the option's kind, which
+:func:`communique.cli.common.run` stages (:mod:`communique.io.staging`); ``file://PATH`` is the local ``PATH``.
+A local path is passed on as it is. An output file (``--out FILE``) is written to a URL directly
+(:mod:`communique.io.write`).
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from communique.io.parallel import ENGINES
+from communique.io.remote import is_url, local_path
+from communique.io.staging import ANNOTATIONS, CORPUS, EXPORT, FILE, FILES, SEEDS, TREE, Kind, Url
 
 __all__ = [
     "DEPRECATED",
+    "PathType",
     "ProjectPath",
     "add_check",
     "add_corpus",
@@ -48,6 +57,33 @@ class ProjectPath(str):
     as git finds its repository; a path given on the command line is used as it is."""
 
     __slots__ = ()
+
+
+class PathType:
+    """An argparse type for an option that takes a path: a local path as given (``file://PATH`` as ``PATH``), a
+    URL as a :class:`~communique.io.staging.Url` of ``kind`` (``None``: an output file, written to the URL
+    directly, left unmarked). A :class:`ProjectPath` default passes through, to be resolved later."""
+
+    def __init__(self, kind: Kind | None) -> None:
+        self.kind = kind
+        self.__name__ = f"{kind.name if kind else 'output'} path"  # what argparse calls the type in messages
+
+    def __call__(self, value: str) -> str:
+        if isinstance(value, ProjectPath):
+            return value
+        path = local_path(value)
+        return Url(path, self.kind) if self.kind is not None and is_url(path) else path
+
+
+#: the types of the path options, one object each (``tests/test_cli.py`` compares them across commands)
+CORPUS_PATH = PathType(CORPUS)
+SEEDS_PATH = PathType(SEEDS)
+ANNOTATIONS_PATH = PathType(ANNOTATIONS)  # --gold, --passes, validate's PATHs: a file, or a folder of them
+PREDICTIONS_PATH = PathType(FILE)
+INPUT_PATH = PathType(FILES)  # convert's INPUT: a file, or a folder's files (brat)
+EXPORT_FOLDER = PathType(EXPORT)  # --out DIR of an export: written whole, with a manifest
+OUTPUT_FOLDER = PathType(TREE)  # --out DIR of separate files (synth, schema, import)
+OUTPUT_FILE = PathType(None)
 
 
 def positive(value: str) -> int:
@@ -137,14 +173,22 @@ def add_strict(parser: argparse.ArgumentParser) -> None:
 def add_corpus(parser: argparse.ArgumentParser) -> None:
     """``--corpus DIR``: the corpus folder (default: the project's)."""
     parser.add_argument(
-        "--corpus", metavar="DIR", default=ProjectPath("corpus"), help="corpus folder (default: the project's)"
+        "--corpus",
+        metavar="DIR",
+        type=CORPUS_PATH,
+        default=ProjectPath("corpus"),
+        help="corpus folder (default: the project's)",
     )
 
 
 def add_seeds(parser: argparse.ArgumentParser) -> None:
     """``--seeds DIR``: the seed folder (default: the project's)."""
     parser.add_argument(
-        "--seeds", metavar="DIR", default=ProjectPath("seeds"), help="seed folder (default: the project's)"
+        "--seeds",
+        metavar="DIR",
+        type=SEEDS_PATH,
+        default=ProjectPath("seeds"),
+        help="seed folder (default: the project's)",
     )
 
 
@@ -153,6 +197,7 @@ def add_gold(parser: argparse.ArgumentParser) -> None:
     action = parser.add_argument(
         "--gold",
         metavar="PATH",
+        type=ANNOTATIONS_PATH,
         default=ProjectPath("gold"),
         help="gold annotation file or folder (default: the project's annotations/gold)",
     )
@@ -163,7 +208,10 @@ def add_predictions(parser: Any) -> None:
     """``--predictions FILE``: an extractor's predictions, JSON Lines (``--pred``, deprecated). ``parser`` may be
     a mutually exclusive group."""
     action = parser.add_argument(
-        "--predictions", metavar="FILE", help="an extractor's predictions: JSON Lines, one object per document"
+        "--predictions",
+        metavar="FILE",
+        type=PREDICTIONS_PATH,
+        help="an extractor's predictions: JSON Lines, one object per document",
     )
     deprecated_alias(parser, "--pred", action)
 
@@ -199,8 +247,10 @@ def add_out(
     *,
     default: str | None = None,
     required: bool = False,
+    export: bool = False,
 ) -> None:
-    """``--out``: a ``file`` (written atomically; stdout without one, or with ``-``) or a ``folder``."""
+    """``--out``: a ``file`` (written atomically; stdout without one, or with ``-``) or a ``folder``: an
+    ``export``'s (written whole, with its manifest) or one of separate files."""
     if kind == "file":
         where = "" if required else " instead of stdout ('-': stdout)"
         help = f"write the result to FILE (atomically){where}"
@@ -210,4 +260,5 @@ def add_out(
         metavar = "DIR"
     if default is not None and default != "-":
         help += f" (default: {default})"
-    parser.add_argument("--out", metavar=metavar, default=default, required=required, help=help)
+    path = OUTPUT_FILE if kind == "file" else EXPORT_FOLDER if export else OUTPUT_FOLDER
+    parser.add_argument("--out", metavar=metavar, type=path, default=default, required=required, help=help)

@@ -108,7 +108,7 @@ def register_export(targets: Any) -> None:
         description="Write Label Studio tasks (tasks.json) and a labelling config (config.xml) into --out, "
         "pre-annotated from the gold or, with --predictions FILE, from an extractor's predictions.",
     )
-    add_out(ls, "folder", default="dist/label-studio")
+    add_out(ls, "folder", default="dist/label-studio", export=True)
     add_gold(ls)
     add_corpus(ls)
     add_predictions(ls)  # pre-annotate the tasks from these instead of the gold

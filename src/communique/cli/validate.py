@@ -18,7 +18,7 @@ from communique.cli.common import (
     progress,
     summary,
 )
-from communique.cli.options import add_corpus, add_format, add_jobs, add_strict
+from communique.cli.options import ANNOTATIONS_PATH, add_corpus, add_format, add_jobs, add_strict
 from communique.schema.errors import Issue, Severity
 
 
@@ -51,7 +51,9 @@ def _versions(schemas: dict[str, str | None]) -> str:
 def register(sub: Any) -> None:
     """Add ``validate`` to the ``communique`` parser's subparsers."""
     validate = sub.add_parser("validate", help="check annotation files; report every problem")
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", type=ANNOTATIONS_PATH, help="files or folders (default: annotations)"
+    )
     add_corpus(validate)
     add_format(validate, github=True)
     add_strict(validate)

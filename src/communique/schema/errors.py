@@ -234,6 +234,19 @@ _ENTRIES = [
         Severity.ERROR,
         "Writing the output failed (e.g. the disk is full); the previous file is intact.",
     ),
+    # URLs: inputs and outputs on fsspec filesystems (communique.io.remote, communique.io.staging)
+    Problem("url-unsupported", Severity.ERROR, "The path's protocol (`xyz://`) is not one fsspec knows."),
+    Problem(
+        "input-name-unsafe",
+        Severity.ERROR,
+        "An object under a remote folder has a name that cannot be a local file name (`..`, an empty part); "
+        "it is not read.",
+    ),
+    Problem(
+        "output-changed",
+        Severity.ERROR,
+        "A remote object changed after communique read it; it is left as it is and the result is not copied.",
+    ),
     # converters (communique convert) and the LLM extractor (communique extract --method llm)
     Problem("missing-library", Severity.ERROR, "An optional library this feature needs is not installed."),
     Problem("convert-bad-input", Severity.ERROR, "The input is not in the format it was said to be in."),
