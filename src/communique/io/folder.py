@@ -361,7 +361,7 @@ def publish_export(local: Path, url: str) -> int:
 def _remote_contents(remote: Remote) -> list[str]:
     """The objects under ``remote`` (relative names) if an export may be published there; else the refusal."""
     shown = remote.url
-    if not remote.name:
+    if "/" not in remote.path.strip("/"):  # `s3://bucket`, `memory://name`: never replaced
         raise output_error("output-protected", shown, "is the root of a bucket or filesystem", hint=_HINT)
     kind = remote.kind()
     if kind is None:

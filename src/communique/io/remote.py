@@ -24,8 +24,9 @@ from communique.schema.errors import CommuniqueError, Issue, issue
 
 __all__ = ["Remote", "failure", "is_url", "local_path", "open_url"]
 
-#: ``protocol://`` or a chained ``protocol::`` (``simplecache::s3://...``), as fsspec reads them
-_PROTOCOL = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)(://|::)")
+#: ``protocol://``, or a chain ending in one (``simplecache::s3://...``), as fsspec reads them; a local name
+#: holding ``::`` alone (``notes::v2``) stays a local path
+_PROTOCOL = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)(://|::(?=.*://))")
 _LOCAL = frozenset({"file", "local"})
 _INSTALL = "install the fsspec filesystem of this protocol (e.g. pip install s3fs for s3://, gcsfs for gs://)"
 

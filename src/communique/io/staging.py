@@ -107,6 +107,7 @@ class Staging:
     def __init__(self) -> None:
         self._root: Path | None = None
         self._slots: list[_Slot] = []
+        self._made = 0  # stand-ins made, refused ones included: each has a folder of its own
         self._done: dict[tuple[str, str], str] = {}
         self._shown: list[tuple[str, str]] = []
 
@@ -124,7 +125,8 @@ class Staging:
         if self._root is None:
             self._root = Path(tempfile.mkdtemp(prefix="communique-remote-")).resolve()
         name = remote.name if remote.name and name_problem(remote.name) is None else "root"
-        local = self._root / f"{len(self._slots)}" / name
+        self._made += 1
+        local = self._root / f"{self._made}" / name
         local.parent.mkdir()
         slot = _Slot(value, local, kind)
         if kind.export:
@@ -248,12 +250,12 @@ class Staging:
             name = full[len(base) :] if full.startswith(base) else full
             if info.get("type") != "file" or not name.endswith(kind.suffixes or ("",)):
                 continue
-            if not kind.hidden and any(part.startswith(".") for part in name.split("/")):
-                continue
             source = Remote(remote.fs, full, f"{remote.url.rstrip('/')}/{name}")
             problem = name_problem(name) if full.startswith(base) else "it is not under the folder listed"
-            if problem is not None:
+            if problem is not None:  # before the hidden names are left out: `..` is no hidden name
                 unsafe.append(issue("input-name-unsafe", f"not read: {problem}", file=source.url))
+                continue
+            if not kind.hidden and any(part.startswith(".") for part in name.split("/")):
                 continue
             size = info.get("size")
             wanted[name] = (source, size if isinstance(size, int) else None)
