@@ -427,3 +427,15 @@ def test_path_options_mark_urls_and_pass_local_paths_as_they_are():
     marked = CORPUS_PATH("s3://bucket/corpus")
     assert isinstance(marked, Url) and marked.kind is CORPUS and marked == "s3://bucket/corpus"
     assert type(OUTPUT_FILE("s3://bucket/out.jsonl")) is str  # written to the URL directly, not staged
+
+
+def test_synth_writes_a_folder_of_separate_files_to_a_url(bucket: str, tmp_path: Path, capsys):
+    out = url(f"{bucket}/synthetic")
+    assert main(["synth", "--docs", "2", "--seed", "3", "--out", out]) == 0
+    assert main(["synth", "--docs", "2", "--seed", "3", "--out", str(tmp_path / "synthetic")]) == 0
+    written = tree(f"{bucket}/synthetic")
+    assert written == local_tree(tmp_path / "synthetic") and len(written) >= 7
+    no_stand_ins(capsys.readouterr().err)
+    # the same again writes the same bytes: nothing is refused, nothing copied
+    assert main(["synth", "--docs", "2", "--seed", "3", "--out", out]) == 0
+    assert "copied" not in capsys.readouterr().err and tree(f"{bucket}/synthetic") == written
