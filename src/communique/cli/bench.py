@@ -114,7 +114,7 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     if args.format == "html" and not args.predictions:
         reporter.note("--format html is for --predictions (one system's error analysis)")
         return reporter.finish(EXIT_USAGE)
-    if args.outcomes and not args.predictions:
+    if args.outcomes and not args.pred:
         reporter.note("--outcomes is for --pred (one system's outcomes)")
         return reporter.finish(EXIT_USAGE)
     if args.outcomes == "-" and (args.out or "-") == "-":
