@@ -362,17 +362,20 @@ def test_html_page_is_self_contained(world, tmp_path: Path, capsys):
 
 
 def test_html_page_is_drawn_from_the_json_report_alone(world, tmp_path: Path, capsys):
-    """The renderer (formats/html.py) reads the documented JSON report, nothing of the bench: a report saved
-    with ``--format json`` draws the very page ``--format html`` writes."""
+    """The renderer (formats/html.py) reads the documented outputs, nothing of the bench: a report saved with
+    ``--format json`` and its ``--outcomes`` file draw the very page ``--format html`` writes."""
     from communique.corpus.store import CorpusStore
     from communique.formats.html import render_report_html
 
     page = _html(world, tmp_path, capsys).read_text(encoding="utf-8")
     corpus, gold_dir, _ = world
     args = ["bench", "--predictions", str(tmp_path / "p.jsonl"), "--gold", str(gold_dir), "--corpus", str(corpus)]
-    assert main([*args, "--samples", "20", "--format", "json"]) == 0
+    outcomes = tmp_path / "outcomes.jsonl"
+    assert main([*args, "--samples", "20", "--format", "json", "--outcomes", str(outcomes)]) == 0
     saved = json.loads(capsys.readouterr().out)
-    assert saved["outcomes"] and saved["per_document"]  # the details the page draws are in the JSON
+    assert saved["outcomes"] == {"path": str(outcomes), "items": len(outcomes.read_text().splitlines())}
+    assert saved["per_document"]  # the per-document scores the page draws are in the JSON
+    saved["outcomes"] = [json.loads(line) for line in outcomes.read_text(encoding="utf-8").splitlines()]
     store = CorpusStore(corpus)
     assert render_report_html(saved, lambda doc_id: t.text if (t := store.text(doc_id)) else None) == page
     assert render_report_html(saved, lambda doc_id: None).count('class="document"') == 0

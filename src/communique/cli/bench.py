@@ -18,6 +18,7 @@ from communique.cli.common import (
     EXIT_USAGE,
     Reporter,
     count,
+    write_file,
     write_result,
 )
 from communique.cli.options import (
@@ -110,8 +111,8 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     if args.format == "html" and not args.predictions:
         reporter.note("--format html is for --predictions (one system's error analysis)")
         return reporter.finish(EXIT_USAGE)
-    if args.outcomes and not args.pred:
-        reporter.note("--outcomes is for --pred (one system's outcomes)")
+    if args.outcomes and not args.predictions:
+        reporter.note("--outcomes is for --predictions (one system's outcomes)")
         return reporter.finish(EXIT_USAGE)
     if args.outcomes == "-" and (args.out or "-") == "-":
         reporter.note("--outcomes -: the report goes to standard output; give it a file with --out")
@@ -160,13 +161,12 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def _write_outcomes(reporter: Reporter, outcomes: list[dict[str, Any]] | None, out: str | None) -> Any:
-    """Write the outcomes to ``out`` as JSON Lines (atomically); what the JSON report says of them: the file
+    """Write the outcomes to ``out`` as JSON Lines (atomically; an existing file the user may have edited is
+    refused unless ``--force``); what the JSON report says of them: the file
     and how many items it holds, or ``None`` without a file."""
     if not out or outcomes is None:
         return None
-    from communique.io.write import write_atomic
-
-    write_atomic(out, "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in outcomes))
+    write_file(reporter, out, "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in outcomes))
     reporter.note(f"wrote {out} ({len(outcomes)} outcome(s))")
     return {"path": out, "items": len(outcomes)}
 
