@@ -16,7 +16,20 @@ import pytest
 from .conftest import ROOT
 
 PACKAGE = ROOT / "src" / "communique"
-LAYERS = ("schema", "io", "corpus", "annotate", "bench", "review", "extract", "export", "synth", "api", "cli")
+LAYERS = (
+    "schema",
+    "io",
+    "corpus",
+    "annotate",
+    "formats",
+    "bench",
+    "review",
+    "extract",
+    "export",
+    "synth",
+    "api",
+    "cli",
+)
 #: the package root may be imported from anywhere for these names (it defines them before importing anything)
 ROOT_NAMES = {"__version__"}
 

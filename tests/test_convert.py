@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from communique.bench import score
-from communique.bench.convert import convert_path
 from communique.cli.main import main
 from communique.corpus.build import make_document, serialise
+from communique.formats.convert import convert_path
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import SeedMetadata
 from communique.schema.predictions import PredictedDocument
@@ -679,8 +679,8 @@ def test_conll_written_by_spacys_own_iob_functions(corpus: Path, tmp_path: Path)
 
 
 def test_the_command_offers_every_format():
-    from communique.bench.convert import FORMATS
     from communique.cli.convert import FORMAT_NAMES
+    from communique.formats.convert import FORMATS
 
     assert set(FORMAT_NAMES) == set(FORMATS)
 
@@ -691,7 +691,7 @@ def test_the_command_offers_every_format():
     same=st.booleans(),
 )
 def test_builder_spans_are_exact_or_point_back_to_their_occurrence(text: str, bounds: tuple[int, int], same: bool):
-    from communique.bench.convert import DocumentBuilder, Target
+    from communique.formats.builder import DocumentBuilder, Target
 
     start, end = sorted(bounds)
     target = Target("t", text if same else text + "x", "0" * 64)

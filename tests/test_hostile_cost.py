@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
-from communique.annotate.import_brat import read_brat
 from communique.bench.annotations import Extent, MentionItem, iou, same
 from communique.bench.counting import mention_measures
 from communique.bench.html import _marked
@@ -33,6 +32,7 @@ from communique.cli.main import main
 from communique.corpus import segment as segment_module
 from communique.corpus.build import document_json, make_document, normalise, same_content, serialise
 from communique.corpus.segment import segment
+from communique.formats.brat_import import read_brat
 from communique.io.parse import MAX_DEPTH, Locator, ParseFailure, check_yaml_events, dump_round_trip, parse_yaml
 from communique.io.write import write_atomic
 from communique.review.render import PALETTE, Unit, annotation_units, marked_text

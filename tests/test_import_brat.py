@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
-from communique.annotate.import_brat import ATTRIBUTES, EVENTS, ROLES, TEXTBOUNDS, parse_note, read_brat
 from communique.annotate.importers import strip_hints
 from communique.cli.main import main
-from communique.export.brat import annotation_conf, note_value
+from communique.formats.brat import annotation_conf, note_value
+from communique.formats.brat_import import ATTRIBUTES, EVENTS, ROLES, TEXTBOUNDS, parse_note, read_brat
 
 from .conftest import CORPUS, GOLD
 from .tool_docs import DOC_ID, document_data, make_project

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
-from communique.annotate.import_label_studio import CHOICE_FIELDS, MENTION_LABELS, RELATIONS, SPAN_LABELS, TEXT_FIELDS
 from communique.annotate.importers import Utf16Offsets, strip_hints
 from communique.cli.main import main
-from communique.export.label_studio import labeling_config
+from communique.formats.label_studio import labeling_config
+from communique.formats.label_studio_import import CHOICE_FIELDS, MENTION_LABELS, RELATIONS, SPAN_LABELS, TEXT_FIELDS
 from communique.schema.models import MentionForm, labels
 
 from .conftest import CORPUS, GOLD
@@ -270,7 +270,7 @@ def test_any_damage_to_an_export_is_reported_never_raised(exported_tasks, tmp_pa
             target[data.draw(st.sampled_from(sorted(target)), label="key")] = data.draw(_JSON, label="value")
     path = tmp_path_factory.mktemp("damaged") / "export.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")
-    from communique.annotate.import_label_studio import read_label_studio
+    from communique.formats.label_studio_import import read_label_studio
 
     outcome = read_label_studio(path, CORPUS, predictions=True)
     assert outcome.documents or outcome.issues

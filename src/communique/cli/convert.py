@@ -28,7 +28,7 @@ FORMAT_NAMES = ("spacy", "textacy", "conll", "hf", "brat", "labelstudio")  # as 
 
 
 def cmd_convert(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.bench.convert import convert_path
+    from communique.formats.convert import convert_path
 
     _, missing = existing([args.input, args.corpus])
     if missing:

@@ -11,8 +11,8 @@ from communique.schema.errors import CommuniqueError, Severity
 
 
 def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.export.label_studio import export_label_studio, gold_tasks, prediction_tasks
     from communique.export.run import Drafts, iter_valid
+    from communique.formats.label_studio import export_label_studio, gold_tasks, prediction_tasks
 
     dropped = 0
     drafts = Drafts(strict=args.strict)
@@ -61,7 +61,7 @@ def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:
 
 
 def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.annotate.import_label_studio import read_label_studio
+    from communique.formats.label_studio_import import read_label_studio
 
     source = Path(args.export)
     if not source.exists():  # one that is no regular file is refused when it is read
@@ -77,7 +77,7 @@ def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
 
 
 def cmd_import_brat(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.annotate.import_brat import read_brat
+    from communique.formats.brat_import import read_brat
 
     source = Path(args.folder)
     if not source.is_dir():

@@ -4,7 +4,7 @@ Writes ``tasks.json`` (one task per document: the text and the document fields i
 gold annotations, or an extractor's predictions, as a Label Studio *prediction*, so an annotator starts
 from them) and ``config.xml``, the
 labelling configuration, generated from the models' labels (never listed by hand). The mapping is the
-one :mod:`communique.annotate.import_label_studio` reads back; see there. Offsets are written as
+one :mod:`communique.formats.label_studio_import` reads back; see there. Offsets are written as
 JavaScript (UTF-16) offsets, which is how Label Studio counts.
 """
 
@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from communique.annotate.import_label_studio import (
+from communique.annotate.importers import Utf16Offsets
+from communique.bench.annotations import Annotations, Extent
+from communique.bench.predictions import read_predictions
+from communique.corpus.store import CorpusStore
+from communique.formats.label_studio_import import (
     ATTRIBUTION_CONTENT,
     ATTRIBUTION_CUE,
     ATTRIBUTION_SOURCE,
@@ -40,10 +44,6 @@ from communique.annotate.import_label_studio import (
     TEXT_FIELDS,
     UNRESOLVED,
 )
-from communique.annotate.importers import Utf16Offsets
-from communique.bench.annotations import Annotations, Extent
-from communique.bench.predictions import read_predictions
-from communique.corpus.store import CorpusStore
 from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError

@@ -1,6 +1,6 @@
 """``communique import brat``: a folder of brat standoff files back into validated annotation YAML.
 
-The reverse of ``communique export brat`` (see :mod:`communique.export.brat` for the mapping): ``Mention``
+The reverse of ``communique export brat`` (see :mod:`communique.formats.brat` for the mapping): ``Mention``
 text-bounds with a ``Form`` attribute and a note naming the official (and its attributes); ``SourceMention``
 text-bounds with a ``SourceType`` attribute and a note naming the source; ``Attribution``, ``Meeting`` and
 ``Commitment`` events with their arguments, label attributes and id notes; ``communique.json``

@@ -46,7 +46,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, ValidationError, model_validator
 
 from communique.annotate.checks import show_value
-from communique.bench.convert.common import CorpusIndex, DocumentBuilder, Target, role_of
+from communique.formats.builder import CorpusIndex, DocumentBuilder, Target, role_of
 from communique.io.parse import JsonPath, ParseFailure, format_path, parse_json
 from communique.io.read import MAX_TEXT_BYTES, MiB, json_lines, read_input, read_text, split_lines
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue

@@ -37,8 +37,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from communique.annotate.import_brat import LINE_BREAKING, one_line
 from communique.corpus.store import CorpusLike
+from communique.formats.brat_import import LINE_BREAKING, one_line
 from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.models import (
