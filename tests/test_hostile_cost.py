@@ -32,7 +32,7 @@ from communique.cli.main import main
 from communique.corpus import segment as segment_module
 from communique.corpus.build import document_json, make_document, normalise, same_content, serialise
 from communique.corpus.segment import segment
-from communique.formats.brat_import import read_brat
+from communique.formats.brat import import_brat
 from communique.io.parse import MAX_DEPTH, Locator, ParseFailure, check_yaml_events, dump_round_trip, parse_yaml
 from communique.io.write import write_atomic
 from communique.review.render import PALETTE, Unit, annotation_units, marked_text
@@ -577,7 +577,7 @@ def test_brat_round_trip_is_exact_for_any_character(tmp_path_factory, inserted):
     corpus = root / "corpus"
     assert main(["export", "brat", "--out", str(root / "brat"), "--annotations", str(root / "gold"),
                  "--corpus", str(corpus)]) == 0  # fmt: skip
-    result = read_brat(root / "brat", corpus)
+    result = import_brat(root / "brat", corpus)
     assert not result.issues
     assert main(["import", "brat", str(root / "brat"), "--out", str(root / "back"), "--corpus", str(corpus)]) == 0
     (original,) = load_annotations(root / "gold", corpus)

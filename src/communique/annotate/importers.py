@@ -11,7 +11,6 @@ Imported spans carry offsets and text only: the anchoring hints of hand-written 
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,30 +37,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not any(i.severity is Severity.ERROR for i in self.issues)
-
-
-class Utf16Offsets:
-    """Converts between code-point offsets (communique) and UTF-16 code-unit offsets (JavaScript tools)."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self._units: list[int] | None = None  # code point index -> UTF-16 index, only when they differ
-        if any(ord(ch) > 0xFFFF for ch in text):
-            units, at = [0], 0
-            for ch in text:
-                at += 2 if ord(ch) > 0xFFFF else 1
-                units.append(at)
-            self._units = units
-
-    def to_utf16(self, offset: int) -> int:
-        return offset if self._units is None else self._units[offset]
-
-    def to_code_points(self, offset: int) -> int | None:
-        """The code-point offset, or None when ``offset`` is outside the text or splits a surrogate pair."""
-        if self._units is None:
-            return offset if 0 <= offset <= len(self.text) else None
-        at = bisect.bisect_left(self._units, offset)
-        return at if at < len(self._units) and self._units[at] == offset else None
 
 
 def check_span(corpus: CorpusText, start: Any, end: Any, text: Any, path: str) -> Issue | None:

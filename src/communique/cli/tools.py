@@ -11,14 +11,20 @@ from communique.schema.errors import CommuniqueError, Severity
 
 
 def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.bench.predictions import read_predictions
+    from communique.corpus.store import CorpusStore
     from communique.export.run import Drafts, iter_valid
     from communique.formats.label_studio import export_label_studio, gold_tasks, prediction_tasks
 
     dropped = 0
     drafts = Drafts(strict=args.strict)
     try:
-        if args.predictions:
-            tasks, dropped = prediction_tasks(Path(args.predictions), Path(args.corpus))
+        if args.predictions:  # as the bench reads them: every span placed, every official one ref
+            read = read_predictions(Path(args.predictions), Path(args.corpus))
+            if not read.ok:
+                raise CommuniqueError(read.errors)
+            store = CorpusStore(Path(args.corpus))
+            tasks, dropped = prediction_tasks(read.documents, store, Path(args.predictions).name)
             written = export_label_studio(tasks, Path(args.out))
         else:
             pairs = iter_valid(Path(args.annotations), Path(args.corpus), drafts)
@@ -61,12 +67,12 @@ def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:
 
 
 def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.formats.label_studio_import import read_label_studio
+    from communique.formats.label_studio import import_label_studio
 
     source = Path(args.export)
     if not source.exists():  # one that is no regular file is refused when it is read
         return reporter.usage(f"{source}: no such file (give a Label Studio JSON export)")
-    result = read_label_studio(
+    result = import_label_studio(
         source,
         Path(args.corpus),
         predictions=args.predictions,
@@ -77,12 +83,12 @@ def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
 
 
 def cmd_import_brat(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.formats.brat_import import read_brat
+    from communique.formats.brat import import_brat
 
     source = Path(args.folder)
     if not source.is_dir():
         return reporter.usage(f"{source}: no such folder (give a folder of brat .txt/.ann files)")
-    return _finish(read_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out), reporter)
+    return _finish(import_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out), reporter)
 
 
 def register_export(targets: Any) -> None:
