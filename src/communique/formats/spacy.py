@@ -16,7 +16,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import StrictStr, TypeAdapter, ValidationError
 
@@ -36,6 +36,9 @@ from communique.formats.builder import (
 )
 from communique.io.read import MiB, read_input
 from communique.schema.errors import CommuniqueError, Issue, issue
+
+if TYPE_CHECKING:  # spaCy is an optional library (the `convert` extra): imported when a DocBin is read
+    from spacy.tokens import Doc
 
 __all__ = [
     "DOCBIN_FLOOR",
@@ -206,7 +209,7 @@ def check_docbin(data: bytes, where: str, cap: int | None = None, objects: int =
         ) from None
 
 
-def docbin_docs(path: Path) -> Iterator[tuple[int, Any]]:
+def docbin_docs(path: Path) -> Iterator[tuple[int, Doc]]:
     """The docs of a DocBin file, numbered from 1; a file or doc spaCy cannot read is ``convert-bad-input``."""
     spacy = need_library("spacy")
     from spacy.tokens import DocBin
@@ -231,7 +234,7 @@ def docbin_docs(path: Path) -> Iterator[tuple[int, Any]]:
         yield number, doc
 
 
-def target_of_doc(doc: Any, index: CorpusIndex, where: str, number: int, out: Converted) -> Target | None:
+def target_of_doc(doc: Doc, index: CorpusIndex, where: str, number: int, out: Converted) -> Target | None:
     """The corpus document of a spaCy doc (``None`` after reporting why there is none)."""
     user_data = doc.user_data if isinstance(doc.user_data, dict) else {}
     try:
@@ -245,7 +248,7 @@ def target_of_doc(doc: Any, index: CorpusIndex, where: str, number: int, out: Co
     return target
 
 
-def _spacy_spans(doc: Any, where: str, number: int, out: Converted) -> list[Labelled]:
+def _spacy_spans(doc: Doc, where: str, number: int, out: Converted) -> list[Labelled]:
     spans: list[Labelled] = [(e.start_char, e.end_char, e.label_, None) for e in doc.ents]
     for key, group in doc.spans.items():
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from communique.formats.builder import (
     Converted,
@@ -26,6 +26,10 @@ from communique.formats.builder import (
 from communique.formats.spacy import docbin_docs, target_of_doc, unreadable_doc
 from communique.schema.errors import issue
 from communique.schema.predictions import PredictedDocument
+
+if TYPE_CHECKING:  # optional libraries (the `convert` extra)
+    from spacy.tokens import Doc
+    from textacy.extract.triples import DQTriple
 
 __all__ = ["ANNOTATOR", "convert_textacy", "quotations_line"]
 
@@ -44,7 +48,7 @@ def _runs(indices: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _quotations(doc: Any, target: Target, triples: Iterable[Any], where: str = "-") -> DocumentBuilder:
+def _quotations(doc: Doc, target: Target, triples: Iterable[DQTriple], where: str = "-") -> DocumentBuilder:
     """A builder holding ``doc``'s entities as mentions and the ``triples`` as direct attributions."""
     builder = DocumentBuilder(target, doc.text, ANNOTATOR, where=where)
     builder.add_labelled([(e.start_char, e.end_char, e.label_, None) for e in doc.ents if role_of(e.label_)])
@@ -63,7 +67,7 @@ def _quotations(doc: Any, target: Target, triples: Iterable[Any], where: str = "
     return builder
 
 
-def quotations_line(doc: Any, target: Target, triples: Iterable[Any] | None = None) -> PredictedDocument:
+def quotations_line(doc: Doc, target: Target, triples: Iterable[DQTriple] | None = None) -> PredictedDocument:
     """One prediction from a parsed spaCy ``doc``: its entities as mentions and textacy's direct quotations
     (``triples``; by default ``textacy.extract.triples.direct_quotations(doc)``) as attributions."""
     if triples is None:
