@@ -171,8 +171,9 @@ def _server_style_export(tmp_path: Path, corpus: Path) -> Path:
 
 def test_a_server_export_listing_predictions_by_id_is_read_by_import_and_convert(tmp_path: Path, corpus: Path):
     path = _server_style_export(tmp_path, corpus)
-    (only,) = read_export(path, code=lambda kind: "convert-bad-input").tasks
-    assert only[1].predictions == [] and len(only[1].annotations) == 1
+    issues: list = []
+    (only,) = read_export(path, code=lambda kind: "convert-bad-input").tasks(issues)
+    assert issues == [] and only[1].predictions == [] and len(only[1].annotations) == 1
     imported = import_label_studio(path, corpus)
     assert [i.code for i in imported.issues] == ["missing-field"]  # participation: not given, and required
     assert "participation" in imported.issues[0].message and imported.issues[0].line is not None

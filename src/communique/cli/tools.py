@@ -11,20 +11,14 @@ from communique.schema.errors import CommuniqueError, Severity
 
 
 def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.bench.predictions import read_predictions
-    from communique.corpus.store import CorpusStore
     from communique.export.run import Drafts, iter_valid
-    from communique.formats.label_studio import export_label_studio, gold_tasks, prediction_tasks
+    from communique.formats.label_studio import export_label_studio, gold_tasks
 
     dropped = 0
     drafts = Drafts(strict=args.strict)
     try:
-        if args.predictions:  # as the bench reads them: every span placed, every official one ref
-            read = read_predictions(Path(args.predictions), Path(args.corpus))
-            if not read.ok:
-                raise CommuniqueError(read.errors)
-            store = CorpusStore(Path(args.corpus))
-            tasks, dropped = prediction_tasks(read.documents, store, Path(args.predictions).name)
+        if args.predictions:
+            tasks, dropped = _prediction_tasks(Path(args.predictions), Path(args.corpus))
             written = export_label_studio(tasks, Path(args.out))
         else:
             pairs = iter_valid(Path(args.annotations), Path(args.corpus), drafts)
@@ -40,6 +34,20 @@ def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
         reporter.note(f"{dropped} predicted span(s) left out: unanchored, or a mention without a form")
     result = {"out": args.out, "tasks": written, "pre_annotations": "predictions" if args.predictions else "gold"}
     return reporter.finish(EXIT_OK, {**result, "left_out": dropped})
+
+
+def _prediction_tasks(predictions: Path, corpus: Path) -> tuple[list[dict[str, Any]], int]:
+    """Label Studio tasks pre-annotated with a predictions file as the bench reads it (every span placed,
+    every official one ref), and the number of predicted spans left out; the read predictions go once the
+    tasks are made."""
+    from communique.bench.predictions import read_predictions
+    from communique.corpus.store import CorpusStore
+    from communique.formats.label_studio import prediction_tasks
+
+    read = read_predictions(predictions, corpus)
+    if not read.ok:
+        raise CommuniqueError(read.errors)
+    return prediction_tasks(read.documents, CorpusStore(corpus), predictions.name)
 
 
 def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:

@@ -389,51 +389,60 @@ class LsTask(BaseModel):
 _ONE_VALUE: TypeAdapter[list[str]] = TypeAdapter(list[StrictStr])
 
 
-@dataclass
 class Export:
-    """A Label Studio JSON export as read: its tasks that have the right shape (with their index), and the
-    problems; :meth:`locate` places a problem by its JSON path in the file."""
+    """A Label Studio JSON export as read: its tasks, each checked by :class:`LsTask` as :meth:`tasks`
+    reaches it (so only one task's model is alive at a time, and the parsed JSON of each task is let go once
+    read); :meth:`locate` places a problem by its JSON path in the file."""
 
-    path: str
-    text: str
-    tasks: list[tuple[int, LsTask]] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
-    _locator: Locator | None = field(default=None, repr=False)
+    def __init__(self, path: str, raw: list[object], code: Callable[[str], str]):
+        self.path = path
+        self.raw: list[object] = raw
+        self.code = code
+        self._locator: Locator | None = None
+
+    def tasks(self, issues: list[Issue]) -> Iterator[tuple[int, LsTask]]:
+        """``(index, task)`` for each task of the right shape; the shape of every other one is reported into
+        ``issues`` (``code`` names the issue code for a Pydantic error type), located."""
+        for index in range(len(self.raw)):
+            raw, self.raw[index] = self.raw[index], None
+            try:
+                task = LsTask.model_validate(raw)
+            except ValidationError as exc:
+                found = shape_issues(exc, self.path, f"task {index + 1}", prefix=(index,), code=self.code)
+                issues += [self.locate(i) for i in found]
+                continue
+            yield index, task
 
     def locate(self, found: Issue) -> Issue:
-        """``found`` placed in the export by its JSON path (one already given a line stays where it is)."""
+        """``found`` placed in the export by its JSON path (one already given a line stays where it is). The
+        file is read again to find lines only when there is a problem to place."""
         if found.line is not None:
             return found
         if self._locator is None:
-            self._locator = Locator(self.text)
+            try:
+                self._locator = Locator(decode_utf8(read_input(self.path)))
+            except (InputRefused, ParseFailure):  # gone since it was read: the path still says where
+                return found.located(self.path, None, None)
         return found.located(self.path, *self._locator.find(parse_path(found.path)))
 
 
 def read_export(path: Path, *, code: Callable[[str], str], one_task: bool = False) -> Export:
-    """The tasks of a Label Studio JSON export, each checked by :class:`LsTask`; a task of another shape is
-    reported (``code`` names the issue code for a Pydantic error type) and left out. ``one_task`` accepts
-    a single task (a mapping) for a list of one. Raise :class:`CommuniqueError` when the file cannot be
-    read, is no JSON, or holds no list of tasks."""
+    """A Label Studio JSON export, to read task by task (:meth:`Export.tasks`). ``code`` names the issue
+    code for a Pydantic error type; ``one_task`` accepts a single task (a mapping) for a list of one. Raise
+    :class:`CommuniqueError` when the file cannot be read, is no JSON, or holds no list of tasks."""
     where = str(path)
     try:
-        text = decode_utf8(read_input(path))
-        tasks = parse_json(text)
+        tasks = parse_json(decode_utf8(read_input(path)))
     except InputRefused as refused:
         raise CommuniqueError([refused.issue]) from None
     except ParseFailure as failure:
         raise CommuniqueError([failure.issue.located(where, failure.issue.line, failure.issue.column)]) from None
     if one_task and isinstance(tasks, dict):
         tasks = [tasks]
-    export = Export(where, text)
     if not isinstance(tasks, list):
-        raise CommuniqueError([issue(code("list_type"), "a Label Studio JSON export is a list of tasks", file=where)])
-    for index, raw in enumerate(tasks):
-        try:
-            export.tasks.append((index, LsTask.model_validate(raw)))
-        except ValidationError as exc:
-            found = shape_issues(exc, where, f"task {index + 1}", prefix=(index,), code=code)
-            export.issues += [export.locate(i) for i in found]
-    return export
+        message = "a Label Studio JSON export is a list of tasks"
+        raise CommuniqueError([issue(code("list_type"), message, file=where, line=1, column=1)])
+    return Export(where, tasks, code)
 
 
 # -- export label-studio
@@ -872,7 +881,8 @@ def import_label_studio(
     found: list[Issue] = []
     seen: dict[str, int] = {}
     defaults = _Defaults(annotators, guidelines_version)
-    for index, task in export.tasks:
+    empty = not export.raw
+    for index, task in export.tasks(found):
         document = _import_task(task, index, store, predictions, defaults, found, export.path)
         if document is None:
             continue
@@ -887,8 +897,8 @@ def import_label_studio(
             continue
         seen[document.document_id] = index
         result.documents.append(document)
-    result.issues = [*export.issues, *(export.locate(i) for i in found)]
-    if not export.tasks and not export.issues:
+    result.issues = [export.locate(i) for i in found]
+    if empty:
         result.issues.append(issue("empty-file", "the export holds no tasks", file=export.path))
     return result
 
@@ -1297,10 +1307,9 @@ def _convert_spans(
 def convert_label_studio(path: Path, index: CorpusIndex, out: Converted) -> None:
     """Predictions from a Label Studio JSON export (a list of tasks, or one task)."""
     export = read_export(path, code=lambda kind: "convert-bad-input", one_task=True)
-    out.issues += export.issues
     before = len(out.issues)
     skipped: list[str] = []
-    for number, task in export.tasks:
+    for number, task in export.tasks(out.issues):
         text = task.data.the_text()
         target = index.find(document_id=task.data.document_id, text=text)
         if target is None or text is None:
