@@ -234,3 +234,19 @@ def test_labelstudio_configuration_comes_from_the_vocabulary_table():
         tag = "Choices" if control.choices else "TextArea"
         assert f'<{tag} name="{name}"' in config
         assert all(f'<Choice value="{v}"/>' in config for v in control.values)
+
+
+def test_brat_document_fields_are_checked_where_communique_json_says_them(tmp_path: Path):
+    folder = tmp_path / "brat"
+    assert main(["export", "brat", "--out", str(folder), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    fields = json.loads((folder / "communique.json").read_text(encoding="utf-8"))
+    (doc_id,) = fields
+    fields[doc_id]["annotators"] = "me"  # a list of names
+    (folder / "communique.json").write_text(json.dumps(fields, indent=2), encoding="utf-8")
+    (problem,) = import_brat(folder, CORPUS).issues
+    assert (problem.code, problem.file, problem.path) == (
+        "type-error",
+        str(folder / "communique.json"),
+        f"$.{doc_id}.annotators",
+    )
+    assert problem.line == 5  # {, the document, text_sha256, guidelines_version, annotators
