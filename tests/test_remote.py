@@ -439,3 +439,64 @@ def test_synth_writes_a_folder_of_separate_files_to_a_url(bucket: str, tmp_path:
     # the same again writes the same bytes: nothing is refused, nothing copied
     assert main(["synth", "--docs", "2", "--seed", "3", "--out", out]) == 0
     assert "copied" not in capsys.readouterr().err and tree(f"{bucket}/synthetic") == written
+
+
+# ------------------------------------------------------------------------------------------ tools and review
+
+
+def test_import_brat_agree_and_stats_read_urls(remote: str, synthetic: Path, tmp_path: Path, capsys):
+    corpus = url(f"{remote}/corpus")
+    assert main(["export", "brat", *remote_sources(remote), "--out", url(f"{remote}/brat")]) == 0
+    imported = url(f"{remote}/imported")
+    assert main(["import", "brat", url(f"{remote}/brat"), "--corpus", corpus, "--out", imported]) == 0
+    local_brat, local_imported = tmp_path / "brat", tmp_path / "imported"
+    assert main(["export", "brat", *local_sources(synthetic), "--out", str(local_brat)]) == 0
+    local_corpus = str(synthetic / "corpus")
+    assert main(["import", "brat", str(local_brat), "--corpus", local_corpus, "--out", str(local_imported)]) == 0
+    written = tree(f"{remote}/imported")
+    assert written == local_tree(local_imported) and len(written) == 3
+    capsys.readouterr()
+    # the gold and its brat round trip, both at URLs: what a local run says, naming the URLs
+    gold = url(f"{remote}/gold")
+    assert main(["agree", gold, imported, "--corpus", corpus, "--format", "json"]) == 0
+    remote_report = json.loads(capsys.readouterr().out)
+    local_gold = str(synthetic / "annotations")
+    assert main(["agree", local_gold, str(local_imported), "--corpus", local_corpus, "--format", "json"]) == 0
+    local_report = json.loads(capsys.readouterr().out)
+    assert remote_report["micro"] == local_report["micro"] and remote_report["micro"]
+    assert main(["stats", imported, "--corpus", corpus, "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    no_stand_ins(captured.out + captured.err)
+    assert main(["stats", str(local_imported), "--corpus", local_corpus, "--format", "json"]) == 0
+    assert json.loads(captured.out)["total"] == json.loads(capsys.readouterr().out)["total"]
+
+
+def test_import_label_studio_reads_its_export_from_a_url(remote: str, synthetic: Path, tmp_path: Path, capsys):
+    assert main(["export", "label-studio", *local_sources(synthetic), "--out", str(tmp_path / "ls")]) == 0
+    tasks = tmp_path / "ls" / "tasks.json"
+    assert upload(tasks, f"{remote}/tasks.json") == 1
+    out = url(f"{remote}/from-ls")
+    corpus = ["--corpus", url(f"{remote}/corpus")]
+    assert (
+        main(["import", "label-studio", url(f"{remote}/tasks.json"), *corpus, "--out", out, "--pre-annotations"]) == 0
+    )
+    local = ["--corpus", str(synthetic / "corpus"), "--out", str(tmp_path / "from-ls"), "--pre-annotations"]
+    assert main(["import", "label-studio", str(tasks), *local]) == 0
+    assert tree(f"{remote}/from-ls") == local_tree(tmp_path / "from-ls") and len(tree(f"{remote}/from-ls")) == 3
+    # a missing export: the usage message names the URL, not its local stand-in
+    capsys.readouterr()
+    missing = url(f"{remote}/no-tasks.json")
+    assert main(["import", "label-studio", missing, *corpus, "--out", out]) == 2
+    err = capsys.readouterr().err
+    no_stand_ins(err)
+    assert f"{missing}: no such file" in err
+
+
+def test_usage_messages_name_urls(remote: str, tmp_path: Path, capsys):
+    missing = url(f"{remote}/nothing.jsonl")
+    render = ["render", "--predictions", missing, "--corpus", url(f"{remote}/corpus")]
+    assert main([*render, "--out", str(tmp_path / "page.html")]) == 2
+    err = capsys.readouterr().err
+    no_stand_ins(err)
+    assert f"no such prediction file: {missing}" in err
+    assert not (tmp_path / "page.html").exists()

@@ -162,7 +162,7 @@ class Reporter:
 
     def usage(self, message: str) -> int:
         """A usage error found after parsing (a bad combination of values): a message and exit 2."""
-        self.stderr.write(f"communique {self.command}: error: {message}\n")
+        self.stderr.write(f"communique {self.command}: error: {self.show(message)}\n")
         return self.finish(EXIT_USAGE)
 
     def document(self, result: dict[str, Any] | None = None) -> dict[str, Any]:

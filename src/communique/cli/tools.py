@@ -8,6 +8,8 @@ from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter
 from communique.cli.options import (
+    INPUT_FILE,
+    INPUT_PATH,
     add_corpus,
     add_force,
     add_format,
@@ -137,7 +139,9 @@ def register(sub: Any) -> None:
         help="a Label Studio JSON export (of `export label-studio` tasks)",
         description="Turn a Label Studio JSON export into validated annotation YAML: <document_id>.yaml in --out.",
     )
-    ls.add_argument("export", metavar="EXPORT.json", help="the JSON export of the Label Studio project")
+    ls.add_argument(
+        "export", metavar="EXPORT.json", type=INPUT_FILE, help="the JSON export of the Label Studio project"
+    )
     add_out(ls, "folder", required=True)  # <document_id>.yaml for each document
     add_force(ls)
     add_corpus(ls)
@@ -163,7 +167,7 @@ def register(sub: Any) -> None:
         description="Turn a folder of brat .txt/.ann files into validated annotation YAML: <document_id>.yaml "
         "in --out.",
     )
-    brat.add_argument("folder", metavar="DIR", help="the brat folder")
+    brat.add_argument("folder", metavar="DIR", type=INPUT_PATH, help="the brat folder")
     add_out(brat, "folder", required=True)  # <document_id>.yaml for each document
     add_force(brat)
     add_corpus(brat)
