@@ -500,3 +500,17 @@ def test_usage_messages_name_urls(remote: str, tmp_path: Path, capsys):
     no_stand_ins(err)
     assert f"no such prediction file: {missing}" in err
     assert not (tmp_path / "page.html").exists()
+
+
+def test_draft_from_predictions_at_a_url(remote: str, synthetic: Path, tmp_path: Path, capsys):
+    document = json.loads((synthetic / "predictions.jsonl").read_text(encoding="utf-8").splitlines()[0])["document_id"]
+    out = url(f"{remote}/drafts/{document}.yaml")
+    source = ["--from", url(f"{remote}/predictions.jsonl"), "--corpus", url(f"{remote}/corpus")]
+    assert main(["draft", document, *source, "--out", out]) == 0
+    local = ["--from", str(synthetic / "predictions.jsonl"), "--corpus", str(synthetic / "corpus")]
+    assert main(["draft", document, *local, "--out", str(tmp_path / "draft.yaml")]) == 0
+    assert MEMORY.cat_file(f"{remote}/drafts/{document}.yaml") == (tmp_path / "draft.yaml").read_bytes()
+    capsys.readouterr()
+    missing = url(f"{remote}/nothing.jsonl")
+    assert main(["draft", document, "--from", missing, "--corpus", url(f"{remote}/corpus")]) == 2
+    assert f"no such file: {missing}" in capsys.readouterr().err

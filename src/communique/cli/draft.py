@@ -19,7 +19,7 @@ from communique.cli.common import (
     Reporter,
     write_result,
 )
-from communique.cli.options import add_corpus, add_force, add_format, add_out
+from communique.cli.options import PREDICTIONS_PATH, add_corpus, add_force, add_format, add_out
 from communique.io.parse import ParseFailure, decode_utf8
 from communique.io.read import JsonLine, json_lines, read_input
 from communique.schema.errors import CommuniqueError, issue
@@ -94,7 +94,12 @@ def register(sub: Any) -> None:
     )
     draft.add_argument("document", metavar="DOCUMENT", help="corpus document id")
     draft.add_argument(
-        "--from", dest="source", required=True, metavar="rules|FILE", help="`rules`, or a prediction file (JSONL)"
+        "--from",
+        dest="source",
+        required=True,
+        metavar="rules|FILE",
+        type=PREDICTIONS_PATH,
+        help="`rules`, or a prediction file (JSONL)",
     )
     add_out(draft, "file")
     add_force(draft)
