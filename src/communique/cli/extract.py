@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
 
     from communique.api import load_corpus_document
     from communique.extract import METHODS
+    from communique.schema.predictions import PredictedDocument, prediction_data, prediction_line
 
     corpus = Path(args.corpus)
     if not corpus.is_dir():
@@ -42,7 +42,7 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
 
         return run_llm(args, paths, reporter)
     method = METHODS[args.method]
-    predictions: list[dict[str, Any]] = []
+    predictions: list[PredictedDocument] = []
     for path in paths:
         try:
             doc = load_corpus_document(path)
@@ -59,10 +59,10 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
             )
             return reporter.finish(EXIT_PROBLEMS)
         predictions.append(method(doc))
-    lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions)
     if reporter.json and not args.out:  # the predictions themselves go into the document
-        return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "predictions": predictions})
-    write_result(reporter, lines, args.out)
+        data = [prediction_data(p) for p in predictions]
+        return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "predictions": data})
+    write_result(reporter, "".join(prediction_line(p) for p in predictions), args.out)
     return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "out": args.out})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -77,6 +76,7 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
         extract_llm,
         usage_summary,
     )
+    from communique.schema.predictions import prediction_data, prediction_line
 
     usage = [
         issue("missing-field", f"--method llm needs {flag}")
@@ -117,6 +117,6 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
     reporter.note(usage_summary(lines))
     summary = {"method": "llm", "documents": len(lines), "model": args.model}
     if reporter.json and not args.out:
-        return reporter.finish(EXIT_OK, {**summary, "predictions": lines})
-    write_result(reporter, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), args.out)
+        return reporter.finish(EXIT_OK, {**summary, "predictions": [prediction_data(line) for line in lines]})
+    write_result(reporter, "".join(prediction_line(line) for line in lines), args.out)
     return reporter.finish(EXIT_OK, {**summary, "out": args.out})

@@ -29,10 +29,12 @@ APIs that do not resolve references.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import (
     SHA256_PATTERN,
     AnnotatedDocument,
@@ -75,6 +77,8 @@ __all__ = [
     "PredictedTime",
     "gold_as_prediction",
     "inline_refs",
+    "prediction_data",
+    "prediction_line",
 ]
 
 #: the ways an official may be referenced: id field -> (name field, span field); at most one is given
@@ -325,6 +329,18 @@ class PredictedDocument(_Lenient):
     attributions: list[PredictedAttribution] = Field(default_factory=list, description="Reported speech acts.")
     commitments: list[PredictedCommitment] = Field(default_factory=list, description="Commitments.")
     meta: Meta | None = None
+
+
+def prediction_data(prediction: PredictedDocument) -> JsonObject:
+    """``prediction`` as the JSON object of one prediction line: the fields its producer set, null ones
+    included (an extractor's ``title`` it looked for and did not find), in the schema's order."""
+    data: JsonObject = prediction.model_dump(mode="json", exclude_unset=True)
+    return data
+
+
+def prediction_line(prediction: PredictedDocument) -> str:
+    """``prediction`` as one line of a prediction file (JSON Lines), with its newline."""
+    return json.dumps(prediction_data(prediction), ensure_ascii=False) + "\n"
 
 
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
