@@ -9,6 +9,6 @@ from typing import TypeAlias
 __all__ = ["JsonObject", "JsonValue"]
 
 #: any JSON value: what ``json.loads`` returns
-JsonValue: TypeAlias = "str | int | float | bool | None | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
 #: a JSON object
 JsonObject: TypeAlias = "dict[str, JsonValue]"
