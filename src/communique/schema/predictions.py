@@ -373,7 +373,7 @@ class FlatPredictedDocument(PredictedDocument):
         return inline_refs(PredictedDocument.model_json_schema(*args, **kwargs))
 
 
-def gold_as_prediction(doc: AnnotatedDocument) -> dict[str, Any]:
+def gold_as_prediction(doc: AnnotatedDocument) -> JsonObject:
     """A gold document as prediction data (JSON-ready): what a perfect extractor would output.
 
     The two formats differ only where the gold is stricter: an attribution's ``source`` union becomes
