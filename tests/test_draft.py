@@ -140,7 +140,7 @@ def test_an_ambiguous_span_stays_text_only_for_anchor_and_the_view_leaves_it_out
     }
     prediction = PredictedDocument.model_validate(line)
     draft = draft_annotations(prediction, doc, "a test")
-    (attribution,) = draft.data["attributions"]
+    (attribution,) = parse_yaml(draft.text)["attributions"]
     assert attribution["cues"] == [{"text": "said"}]  # "said" occurs twice: no offsets invented
     assert attribution["contents"] == [
         {"start": TEXT.index("useful"), "end": TEXT.index("useful") + 6, "text": "useful"}
@@ -148,6 +148,19 @@ def test_an_ambiguous_span_stays_text_only_for_anchor_and_the_view_leaves_it_out
     assert [i.code for i in draft.issues] == ["draft-span-unanchored"]
     viewed = drafted_document(prediction, doc, "a test")
     assert viewed.attributions[0].cues == [] and viewed.attributions[0].contents[0].text == "useful"
+
+
+def test_the_view_keeps_the_commitments_the_text_places(world: Path):
+    from communique.corpus.store import CorpusStore
+
+    doc = CorpusStore(world / "corpus").get(DOC)
+    assert doc is not None
+    draft = draft_annotations(PredictedDocument.model_validate(PREDICTION), doc, "a test")
+    assert draft.document is not None
+    (commitment,) = draft.document.commitments  # the other one has no actor: not drafted
+    assert (commitment.kind, commitment.content.text) == ("agree", "meet again in May")
+    assert commitment.evidence.text == TEXT[commitment.evidence.start : commitment.evidence.end]
+    assert {a.official_id for a in commitment.actors} <= {o.id for o in draft.document.officials}
 
 
 def test_draft_from_rules_on_a_new_text(world: Path, capsys):

@@ -39,6 +39,7 @@ def extract_llm(docs: list[Any], settings: LLMSettings, **options: Any) -> tuple
     assert all(isinstance(line, PredictedDocument) for line in lines)
     return [prediction_data(line) for line in lines], issues
 
+
 SHORT = "“We will deepen our cooperation,” Defence Minister Anna Berg said in Oslo."
 LONG = (
     "Berg in Warsaw\n\n"
