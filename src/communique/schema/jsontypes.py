@@ -1,14 +1,19 @@
-"""JSON data whose shape no model gives: input as parsed (before validation), free-form ``meta``, the JSON
-envelope of a command. One named type, so that a signature says "JSON" and mypy checks what is done with it
-(a value must be narrowed with ``isinstance`` before it is indexed)."""
+"""JSON data whose shape no model gives: input as parsed (before validation), free-form ``meta``, a report or
+the JSON envelope of a command. One named type, so that a signature says "JSON" and mypy checks what is done
+with it (a value is narrowed with ``isinstance`` before it is indexed).
+
+Its containers are the read-only ``Mapping`` and ``Sequence``, so that data built with precise types (a
+``dict[str, int]`` of counts, a ``list`` of span objects) is JSON without a copy; a JSON object being built is
+a :data:`JsonObject`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TypeAlias
 
 __all__ = ["JsonObject", "JsonValue"]
 
-#: any JSON value: what ``json.loads`` returns
-JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
+#: any JSON value: what ``json.loads`` returns, or what ``json.dumps`` is given
+JsonValue: TypeAlias = "Mapping[str, JsonValue] | Sequence[JsonValue] | str | int | float | bool | None"
 #: a JSON object
 JsonObject: TypeAlias = "dict[str, JsonValue]"
