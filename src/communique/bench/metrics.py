@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias
 
 import numpy as np
 
@@ -236,17 +236,21 @@ class Table:
         return out
 
 
-def _div(a: Any, b: Any) -> Any:
+#: a count or score: one number, or one per resample (an array)
+Number: TypeAlias = "float | np.ndarray"
+
+
+def _div(a: Number, b: Number) -> Number:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.asarray(b) == 0, np.nan, np.asarray(a, dtype=float) / np.where(np.asarray(b) == 0, 1, b))
 
 
-def compute(metric: Metric, c: Mapping[str, Any]) -> dict[str, Any]:
+def compute(metric: Metric, c: Mapping[str, Number]) -> dict[str, Number]:
     """Scores from counts ``c`` (count name -> number or array); undefined values are NaN."""
     return family_scores(metric.family, c, partial=metric.partial)
 
 
-def family_scores(family: str, c: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
+def family_scores(family: str, c: Mapping[str, Number], partial: bool = False) -> dict[str, Number]:
     """The scores of a family (:data:`FAMILIES`) from its counts ``c``; undefined values are NaN. Agreement
     between annotation passes uses these same formulas."""
     if family == "semeval":

@@ -124,7 +124,7 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
             comparison = compare(args.gold, args.compare[0], args.compare[1], **options)
             report, warnings = comparison.report, comparison.a.issues + comparison.b.issues
             rendered = format_comparison(report, table)
-            for warning in report["cautions"]:
+            for warning in comparison.cautions:
                 reporter.note(f"warning: {warning}")
     except CommuniqueError as exc:
         reporter.problems(exc.issues)

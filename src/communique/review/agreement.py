@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeAlias, TypeVar
 
 from communique.bench.annotations import (
     Annotations,
@@ -56,8 +56,9 @@ from communique.bench.annotations import (
     same,
 )
 from communique.bench.matching import match, overlapping
-from communique.bench.metrics import family_scores
+from communique.bench.metrics import Number, family_scores
 from communique.bench.officials import align_officials, ceaf_e, clusters
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import (
     AnnotatedDocument,
     AttributionSource,
@@ -87,7 +88,11 @@ FORMAT_VERSION = 2  # 2: schema 2.0 layers (sources, attributions) and fields
 T = TypeVar("T")
 
 
-def _ratio(value: Any) -> float | None:
+#: one figure as JSON: counts and scores (None where a score is undefined)
+FigureData: TypeAlias = dict[str, int | float | None]
+
+
+def _ratio(value: Number) -> float | None:
     """A score from :func:`family_scores` as JSON-ready: a float, or None where it is undefined (NaN)."""
     number = float(value)
     return None if math.isnan(number) else number
@@ -104,7 +109,7 @@ class Counts:
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.a + other.a, self.b + other.b, self.matched + other.matched)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FigureData:
         scores = family_scores("prf", {"tp": self.matched, "fp": self.b - self.matched, "fn": self.a - self.matched})
         return {
             "a": self.a,
@@ -124,7 +129,7 @@ class Rate:
     def __add__(self, other: Rate) -> Rate:
         return Rate(self.agree + other.agree, self.total + other.total)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FigureData:
         rate = family_scores("accuracy", {"correct": self.agree, "total": self.total})["accuracy"]
         return {"agree": self.agree, "total": self.total, "rate": _ratio(rate)}
 
@@ -140,7 +145,7 @@ class CeafCounts:
     def __add__(self, other: CeafCounts) -> CeafCounts:
         return CeafCounts(self.phi4 + other.phi4, self.a + other.a, self.b + other.b)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FigureData:
         scores = family_scores("ceaf", {"phi4": self.phi4, "gold": self.a, "pred": self.b})
         return {
             "a": self.a,
@@ -160,7 +165,7 @@ class Difference:
     a: str | None
     b: str | None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, str | None]:
         return {"layer": self.layer, "kind": self.kind, "a": self.a, "b": self.b}
 
 
@@ -172,10 +177,10 @@ class Agreement:
     differences: list[Difference] = field(default_factory=list)
 
     @property
-    def layers(self) -> dict[str, dict[str, dict[str, Any]]]:
+    def layers(self) -> dict[str, dict[str, FigureData]]:
         return _layers_dict(self.figures)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {"layers": self.layers, "differences": [d.as_dict() for d in self.differences]}
 
 
@@ -192,7 +197,7 @@ class AgreementReport:
         """Every figure's counts summed over the documents on both sides."""
         return sum_figures(doc.figures for doc in self.documents.values())
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "version": FORMAT_VERSION,
             "documents": {doc_id: doc.as_dict() for doc_id, doc in self.documents.items()},
@@ -206,7 +211,7 @@ class AgreementReport:
         }
 
 
-def _layers_dict(figures: Mapping[str, Mapping[str, Figure]]) -> dict[str, dict[str, dict[str, Any]]]:
+def _layers_dict(figures: Mapping[str, Mapping[str, Figure]]) -> dict[str, dict[str, FigureData]]:
     return {layer: {name: f.as_dict() for name, f in measures.items()} for layer, measures in figures.items()}
 
 
@@ -513,14 +518,14 @@ def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _counts(a: Sequence[Any], b: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> Counts:
+def _counts(a: Sequence[object], b: Sequence[object], pairs: Sequence[tuple[int, int]]) -> Counts:
     return Counts(len(a), len(b), len(pairs))
 
 
 def _tally(
     layer: str,
     ids: tuple[str, str],
-    checks: Mapping[str, tuple[bool, Any, Any]],
+    checks: Mapping[str, tuple[bool, object, object]],
     tallies: dict[str, Rate],
     diffs: list[Difference],
 ) -> None:
@@ -598,7 +603,7 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _rows(layers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[tuple[str, ...]]:
+def _rows(layers: Mapping[str, Mapping[str, FigureData]]) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = [("layer", "measure", "a", "b", "matched / total", "P", "R", "F1 / rate")]
     for layer, figures in layers.items():
         for measure, v in figures.items():
@@ -624,7 +629,7 @@ def _rows(layers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[tuple[s
     return rows
 
 
-def _table(layers: Mapping[str, Mapping[str, Mapping[str, Any]]], fmt: str) -> str:
+def _table(layers: Mapping[str, Mapping[str, FigureData]], fmt: str) -> str:
     rows = _rows(layers)
     if fmt == "markdown":
         lines = ["| " + " | ".join(row) + " |" for row in rows]
