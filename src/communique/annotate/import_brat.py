@@ -143,16 +143,17 @@ def read_brat(folder: Path, corpus_dir: Path) -> ImportResult:
     meta_path = folder / DOCUMENTS_FILE
     if meta_path.exists():
         try:
-            documents = parse_json(decode_utf8(read_input(meta_path)))
+            parsed = parse_json(decode_utf8(read_input(meta_path)))
         except InputRefused as refused:
             result.issues.append(refused.issue)
             return result
         except ParseFailure as failure:
             result.issues.append(failure.issue.located(str(meta_path), failure.issue.line, failure.issue.column))
             return result
-        if not isinstance(documents, dict):
+        if not isinstance(parsed, dict):
             result.issues.append(issue("type-error", "a mapping of document ids is expected", file=str(meta_path)))
             return result
+        documents = parsed
     anns = sorted(folder.glob("*.ann"))
     if not anns:
         result.issues.append(issue("file-not-found", "no .ann files in the folder", file=str(folder)))
