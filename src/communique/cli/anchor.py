@@ -41,7 +41,7 @@ def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
     )
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``anchor`` to the ``communique`` parser's subparsers."""
     anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
     anchor.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -28,7 +27,7 @@ from communique.corpus.splits import SPLITS, Splitter
 from communique.schema.errors import CommuniqueError, Issue, issue
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``bench`` subcommand to the ``communique`` parser's subparsers."""
     from communique.bench.bootstrap import SAMPLES, SEED
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -48,7 +47,7 @@ def cmd_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {**summary, "out": args.out})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``convert`` to the ``communique`` parser's subparsers."""
     convert = sub.add_parser(
         "convert",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from communique.cli.common import (
     EXIT_OK,
@@ -90,7 +90,7 @@ def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {"document_id": args.document, "out": args.out, "items": drafted.items})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``draft`` subcommand to the ``communique`` parser's subparsers."""
     draft = sub.add_parser(
         "draft",

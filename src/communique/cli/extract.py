@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -66,7 +65,7 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "out": args.out})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``extract`` to the ``communique`` parser's subparsers."""
     from communique.extract import METHODS
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, positive, write_result
 from communique.io.read import MAX_SMALL_BYTES, read_text
 from communique.schema.errors import issue
 
 
-def add_llm_options(parser: Any) -> None:
+def add_llm_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``--method llm`` on the ``extract`` parser."""
     group = parser.add_argument_group("--method llm (any OpenAI-compatible chat-completions server)")
     group.add_argument("--base-url", metavar="URL", help="the server, e.g. http://localhost:8000/v1")

@@ -30,7 +30,7 @@ def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_PROBLEMS if failing else EXIT_OK, outcome)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``migrate`` to the ``communique`` parser's subparsers."""
     migrate = sub.add_parser("migrate", help="rewrite format-1 annotation files in format 2.0")
     migrate.add_argument("paths", nargs="+", metavar="FILE", help="annotation files or folders")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, Reporter, add_engine, add_force, add_format, progress
 
@@ -36,7 +35,7 @@ def cmd_synth(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, result)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``synth`` to the ``communique`` parser's subparsers."""
     synth = sub.add_parser("synth", help="write a deterministic synthetic corpus for scale tests")
     synth.add_argument("--docs", type=int, required=True, help="number of documents")

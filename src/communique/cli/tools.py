@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_force, add_format
 from communique.schema.errors import CommuniqueError, Severity
@@ -36,7 +35,7 @@ def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
     return reporter.finish(EXIT_OK, {**result, "left_out": dropped})
 
 
-def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:
+def _finish(result: object, source: str, out: Path, reporter: Reporter) -> int:
     from communique.annotate.importers import ImportResult, write_documents
 
     assert isinstance(result, ImportResult)
@@ -85,7 +84,7 @@ def cmd_import_brat(args: argparse.Namespace, reporter: Reporter) -> int:
     return _finish(read_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out), reporter)
 
 
-def register_export(targets: Any) -> None:
+def register_export(targets: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``export label-studio``, added to the ``export`` family's subparsers."""
     ls = targets.add_parser("label-studio", help="Label Studio tasks with pre-annotations and a labelling config")
     ls.add_argument("--out", default="dist/label-studio", help="output folder (default: dist/label-studio)")
@@ -105,7 +104,7 @@ def register_export(targets: Any) -> None:
     ls.set_defaults(func=cmd_export_label_studio)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``import`` family: annotation tools' exports back into validated annotation YAML."""
     imp = sub.add_parser("import", help="turn an annotation tool's export into validated annotation YAML")
     targets = imp.add_subparsers(dest="target", required=True, metavar="TOOL")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +26,11 @@ from huggingface_hub import DatasetCardData
 
 from communique import __version__
 from communique.corpus.splits import SPLITS, Splitter
+from communique.export.features import Feature
 from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
 from communique.io.project import Dataset
-from communique.review.stats import format_stats
+from communique.review.stats import Stats, format_stats
 
 DEFAULT_CONFIG = "documents"
 MAX_CARD_DOCUMENTS = 100  # the card lists documents one by one up to this many
@@ -62,7 +64,7 @@ METADATA_COLUMNS = ("title", "publisher", "publication_date", "url", "licence")
 class CardFacts:
     """What the card reports besides the files, all taken from the corpus exported and its project."""
 
-    stats: dict[str, Any]
+    stats: Stats
     dataset: Dataset = field(default_factory=Dataset)
     splitter: Splitter = field(default_factory=Splitter)
     units_per_split: Counter[str] = field(default_factory=Counter)
@@ -73,20 +75,21 @@ class CardFacts:
     passes: list[str] = field(default_factory=list)
     adjudication: str | None = None
     #: per-document metadata (id plus METADATA_COLUMNS and language), the first MAX_CARD_DOCUMENTS documents
-    document_metadata: list[dict[str, Any]] = field(default_factory=list)
+    document_metadata: list[dict[str, object]] = field(default_factory=list)
     text_licences: Counter[str | None] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     annotators: Counter[str] = field(default_factory=Counter)
 
-    def add_document(self, metadata: dict[str, Any], annotators: list[str]) -> None:
+    def add_document(self, metadata: Mapping[str, object], annotators: list[str]) -> None:
         """Record one exported document's metadata (as in its corpus document) and annotators."""
         if len(self.document_metadata) < MAX_CARD_DOCUMENTS:
             self.document_metadata.append(
                 {"id": metadata["id"], "language": metadata.get("language")}
                 | {k: metadata.get(k) for k in METADATA_COLUMNS}
             )
-        self.text_licences[metadata.get("licence")] += 1
-        self.languages[metadata.get("language") or "und"] += 1
+        licence, language = metadata.get("licence"), metadata.get("language")
+        self.text_licences[licence if isinstance(licence, str) else None] += 1
+        self.languages[language if isinstance(language, str) and language else "und"] += 1
         self.annotators.update(annotators)
 
 
@@ -131,7 +134,7 @@ def code_block(value: str) -> str:
     return f"{fence}\n{value}\n{fence}"
 
 
-def _feature_type(feature: Any) -> str:
+def _feature_type(feature: Feature) -> str:
     if isinstance(feature, datasets.ClassLabel):
         return "ClassLabel(" + ", ".join(feature.names) + ")"
     if isinstance(feature, datasets.List):
@@ -209,7 +212,7 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
     return f"---\n{data.to_yaml()}\n---\n\n{_prose(result, facts)}"
 
 
-def _md(value: Any) -> str:
+def _md(value: object) -> str:
     """A value for a Markdown table cell or prose: escaped, one line, 'unknown' when null."""
     if value is None or value == "":
         return "unknown"
@@ -322,7 +325,8 @@ def _prose(result: ExportResult, facts: CardFacts) -> str:
         for config in CONFIGS
         if config.name in sizes
     )
-    stats = facts.stats if len(facts.stats["documents"]) == facts.documents else {**facts.stats, "documents": {}}
+    complete = len(facts.stats["documents"]) == facts.documents
+    stats = facts.stats if complete else Stats(documents={}, total=facts.stats["total"])
     small = (
         f"\n- A small corpus ({facts.documents} document(s)): a test bed for tools and extractors and a worked "
         "example of the guidelines, not a training set that generalises."

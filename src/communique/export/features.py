@@ -8,15 +8,21 @@ become nullable values. Nothing here lists a label by hand.
 from __future__ import annotations
 
 import types
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Literal, TypeAlias, Union, get_args, get_origin
 
 import datasets
 from pydantic import BaseModel
 
 from communique.schema.models import MentionForm, labels
 
+#: a ``datasets`` feature as communique uses them: a label, a value, a list, or a struct of features
+Feature: TypeAlias = "datasets.ClassLabel | datasets.Value | datasets.List | dict[str, Feature]"
+#: a row of an exported config, as given to ``datasets`` (Arrow-compatible Python values)
+Row: TypeAlias = "dict[str, object]"
 
-def feature_for(annotation: Any) -> Any:
+
+def feature_for(annotation: object) -> Feature:
     """The ``datasets`` feature for a model field annotation."""
     origin = get_origin(annotation)
     if origin is Annotated:
@@ -43,10 +49,10 @@ def feature_for(annotation: Any) -> Any:
     raise TypeError(f"no feature for {annotation!r}")
 
 
-def _merged_struct(members: list[type[BaseModel]]) -> dict[str, Any]:
+def _merged_struct(members: list[type[BaseModel]]) -> dict[str, Feature]:
     """A union of models (a discriminated union) as one struct with every member's fields (absent ones null);
     labels of the same name (the tag) are merged in member order."""
-    merged: dict[str, Any] = {}
+    merged: dict[str, Feature] = {}
     for member in members:
         for name, feature in features_for(member).items():
             known = merged.get(name)
@@ -56,7 +62,7 @@ def _merged_struct(members: list[type[BaseModel]]) -> dict[str, Any]:
     return merged
 
 
-def features_for(model: type[BaseModel], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+def features_for(model: type[BaseModel], *, exclude: tuple[str, ...] = ()) -> dict[str, Feature]:
     """A dict of features, one per model field, in field order."""
     return {
         name: feature_for(info.rebuild_annotation()) for name, info in model.model_fields.items() if name not in exclude
@@ -68,40 +74,43 @@ def bio_tags() -> list[str]:
     return ["O", *(f"{prefix}-{form.upper()}" for form in labels(MentionForm) for prefix in ("B", "I"))]
 
 
-def decode_labels(value: Any, feature: Any) -> Any:
+def decode_labels(value: object, feature: Feature) -> object:
     """Turn ``ClassLabel`` integers back into label names, recursively (for rebuilding models from rows)."""
     if value is None:
         return None
     if isinstance(feature, datasets.ClassLabel):
         return feature.int2str(value) if isinstance(value, int) else value
-    if isinstance(feature, datasets.List):
+    if isinstance(feature, datasets.List) and isinstance(value, Iterable):
         return [decode_labels(v, feature.feature) for v in value]
-    if isinstance(feature, dict):
+    if isinstance(feature, dict) and isinstance(value, Mapping):
         return {k: decode_labels(value.get(k), f) for k, f in feature.items()}
     return value
 
 
-def make_encoder(features: datasets.Features) -> Any:
+_Encode: TypeAlias = "Callable[[object], object]"
+
+
+def make_encoder(features: datasets.Features) -> Callable[[Row], Row]:
     """A fast, in-place row encoder: label names to ``ClassLabel`` ids, everything else left as it is.
 
     ``Features.encode_example`` walks and copies every value in Python; this visits only the paths that
     hold labels, and leaves the rest to Arrow. Rows are freshly built dicts, so they are changed in place.
     """
 
-    def compile_(feature: Any) -> Any:
+    def compile_(feature: Feature) -> _Encode | None:
         if isinstance(feature, datasets.ClassLabel):
             index = {name: i for i, name in enumerate(feature.names)}
             return lambda v: v if v is None or isinstance(v, int) else index[v]
         if isinstance(feature, datasets.List):
             inner = compile_(feature.feature)
-            return None if inner is None else (lambda v: v if v is None else [inner(x) for x in v])
+            return None if inner is None else (lambda v: [inner(x) for x in v] if isinstance(v, Iterable) else v)
         if isinstance(feature, dict):
             parts = [(k, f) for k, f in ((k, compile_(v)) for k, v in feature.items()) if f is not None]
             if not parts:
                 return None
 
-            def encode_struct(v: Any) -> Any:
-                if v is not None:
+            def encode_struct(v: object) -> object:
+                if isinstance(v, dict):
                     for key, f in parts:
                         v[key] = f(v.get(key))
                 return v
@@ -110,4 +119,10 @@ def make_encoder(features: datasets.Features) -> Any:
         return None
 
     encode = compile_(dict(features))
-    return encode if encode is not None else (lambda row: row)
+
+    def encode_row(row: Row) -> Row:
+        if encode is not None:
+            encode(row)  # in place
+        return row
+
+    return encode_row

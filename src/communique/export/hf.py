@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import datasets
 import pyarrow as pa
@@ -37,7 +36,7 @@ import pyarrow.parquet as pq
 from communique.annotate.load import Validated, map_validated
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusStore
-from communique.export.features import make_encoder
+from communique.export.features import Row, make_encoder
 from communique.export.rows import CONFIGS, SECTIONS, SPLITS_OF
 from communique.io.folder import replace_folder
 from communique.review.stats import count_document
@@ -77,12 +76,12 @@ class ChunkResult:
     counts: list[tuple[str, dict[str, dict[str, int]]]] = field(default_factory=list)
     units_per_split: Counter[str] = field(default_factory=Counter)
     guidelines_versions: set[str] = field(default_factory=set)
-    metadata: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)  # per document, for the card
+    metadata: list[tuple[dict[str, object], list[str]]] = field(default_factory=list)  # per document, for the card
     drafts: list[tuple[str, int]] = field(default_factory=list)  # (file, items marked review: draft), if any
     tables: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
 
 
-Encoders = dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
+Encoders = dict[str, Callable[[Row], Row]]
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def count_drafts(document: AnnotatedDocument) -> int:
 def build_chunk(context: ChunkContext, valid: Iterator[Validated]) -> ChunkResult:
     """Turn the rows of a chunk of valid documents into one Arrow table per config/split."""
     result = ChunkResult()
-    rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    rows: dict[tuple[str, str], list[Row]] = {}
     for item in valid:
         doc, corpus = item.document, item.corpus
         drafts = count_drafts(doc)
