@@ -12,9 +12,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import add, itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
-from communique.corpus.build import CorpusUnreadable, corpus_document_of, read_corpus_file
+from communique.corpus.build import (
+    CorpusFileData,
+    CorpusUnreadable,
+    SpanObject,
+    StoredSpans,
+    corpus_document_of,
+    read_corpus_file,
+)
 from communique.schema.models import ID_PATTERN, CorpusDocument
 
 
@@ -92,27 +99,27 @@ class CorpusView:
     sections: list[SectionView]
     sentences: list[SpanView]
     tokens: list[SpanView]
-    metadata: dict[str, Any]
+    metadata: dict[str, str | None]
 
 
-def _span_views(text: str, stored: Any) -> list[SpanView]:
+def _span_views(text: str, stored: StoredSpans) -> list[SpanView]:
     """Spans of either stored form: offset arrays (the compact corpus) or span objects (older files); the
     offsets have passed the store's check, so they are not checked one by one again."""
-    if isinstance(stored, dict):
-        pairs = zip(stored["starts"], stored["lengths"])
-        return [SpanView(start, start + n, text[start : start + n]) for start, n in pairs]
-    make, fields = SpanView._make, itemgetter("start", "end", "text")
-    return [make(fields(d)) for d in stored]
+    if isinstance(stored, list):
+        make, fields = SpanView._make, itemgetter("start", "end", "text")
+        return [make(fields(d)) for d in stored]
+    pairs = zip(stored["starts"], stored["lengths"])
+    return [SpanView(start, start + n, text[start : start + n]) for start, n in pairs]
 
 
-def _span_view(text: str, stored: Any) -> SpanView:
-    if isinstance(stored, dict):
-        return SpanView(**stored)
-    start, end = stored
-    return SpanView(start, end, text[start:end])
+def _span_view(text: str, stored: list[int] | SpanObject) -> SpanView:
+    if isinstance(stored, list):
+        start, end = stored
+        return SpanView(start, end, text[start:end])
+    return SpanView(**stored)
 
 
-def corpus_view(data: dict[str, Any]) -> CorpusView:
+def corpus_view(data: CorpusFileData) -> CorpusView:
     """The view of a parsed corpus document file (either stored form) that has passed
     :func:`~communique.schema.models.corpus_file_problems` (the store reads every file through it)."""
     text = data["text"]
@@ -187,7 +194,7 @@ class CorpusStore:
         loaded = self._raw(document_id)
         return loaded[1] if loaded is not None else None
 
-    def _load_raw(self, document_id: str) -> tuple[dict[str, Any], str] | None:
+    def _load_raw(self, document_id: str) -> tuple[CorpusFileData, str] | None:
         """The parsed file and the sha256 of its bytes, after the one structural check (every reader of the
         store comes through here, so a corrupt document is a :class:`CorpusUnreadable`, never a crash later)."""
         path = self._path(document_id)
@@ -212,10 +219,10 @@ class CorpusStore:
             return None
         data = loaded[0]
         paragraphs = data["paragraphs"]
-        if isinstance(paragraphs, dict):  # the compact form: offset arrays
-            ends = frozenset(map(add, paragraphs["starts"], paragraphs["lengths"]))
-        else:
+        if isinstance(paragraphs, list):  # the older form: span objects
             ends = frozenset(p["end"] for p in paragraphs)
+        else:  # the compact form: offset arrays
+            ends = frozenset(map(add, paragraphs["starts"], paragraphs["lengths"]))
         return CorpusText(data["id"], data["text"], data["sha256"], ends)
 
     def ids(self) -> list[str]:

@@ -34,7 +34,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from communique.schema.jsontypes import JsonObject
+from communique.schema.jsontypes import JsonObject, JsonValue, json_object
 from communique.schema.models import (
     SHA256_PATTERN,
     AnnotatedDocument,
@@ -343,33 +343,32 @@ def prediction_line(prediction: PredictedDocument) -> str:
     return json.dumps(prediction_data(prediction), ensure_ascii=False) + "\n"
 
 
-def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+def inline_refs(schema: JsonObject) -> JsonObject:
     """``schema`` with every local ``$ref`` replaced by its definition and ``$defs`` dropped.
 
     The models are not recursive, so inlining terminates.
     """
-    defs = schema.get("$defs", {})
+    defs = json_object(schema.get("$defs", {}))
 
-    def expand(node: Any) -> Any:
+    def expand(node: JsonValue) -> JsonValue:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
                 rest = {k: v for k, v in node.items() if k != "$ref"}
-                return expand({**defs[ref.removeprefix("#/$defs/")], **rest})
+                return expand({**json_object(defs[ref.removeprefix("#/$defs/")]), **rest})
             return {k: expand(v) for k, v in node.items() if k != "$defs"}
         if isinstance(node, list):
             return [expand(v) for v in node]
         return node
 
-    out: dict[str, Any] = expand(schema)
-    return out
+    return {k: expand(v) for k, v in schema.items() if k != "$defs"}
 
 
 class FlatPredictedDocument(PredictedDocument):
     """:class:`PredictedDocument` whose JSON Schema has no ``$ref`` (for APIs that cannot resolve them)."""
 
     @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # pydantic's, whatever its version
         return inline_refs(PredictedDocument.model_json_schema(*args, **kwargs))
 
 
