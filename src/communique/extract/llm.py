@@ -348,7 +348,7 @@ class _Client:
             timeout=settings.timeout,
             max_retries=0,  # ours, within the deadline (llm_client)
             default_headers=HEADERS,
-            http_client=http_client(openai),
+            http_client=http_client(),
         )
         self.limits = Limits(settings.timeout, settings.max_answer_bytes, settings.max_retries)
         self.schema = prediction_schema()
