@@ -156,7 +156,6 @@ def test_the_view_keeps_the_commitments_the_text_places(world: Path):
     doc = CorpusStore(world / "corpus").get(DOC)
     assert doc is not None
     draft = draft_annotations(PredictedDocument.model_validate(PREDICTION), doc, "a test")
-    assert draft.document is not None
     (commitment,) = draft.document.commitments  # the other one has no actor: not drafted
     assert (commitment.kind, commitment.content.text) == ("agree", "meet again in May")
     assert commitment.evidence.text == TEXT[commitment.evidence.start : commitment.evidence.end]

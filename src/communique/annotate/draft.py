@@ -11,6 +11,10 @@ official referenced by a span that no drafted official holds becomes a new offic
 official referenced by a name that no drafted official bears cannot be drafted (a gold official needs a
 mention), and the reference is dropped with a warning. Items left without what the gold requires (a meeting
 with fewer than two participants, a commitment without an actor) are skipped with a warning.
+
+The draft is built as the annotation model (:class:`~communique.schema.models.AnnotatedDocument`, every item
+``review: draft``; a span the text does not place exactly is an ``_Unplaced`` span) and its YAML is written
+from that model; :attr:`Draft.document` is its validated view (:func:`drafted_document`).
 """
 
 from __future__ import annotations
@@ -74,8 +78,8 @@ class Draft:
 
     text: str
     items: int
+    document: AnnotatedDocument = field(repr=False)
     issues: list[Issue] = field(default_factory=list)
-    document: AnnotatedDocument | None = field(default=None, repr=False)
 
 
 class _Unplaced:
@@ -505,7 +509,7 @@ def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, ori
         "# (`communique validate --strict` fails while any is left).\n"
     )
     count = sum(len(getattr(document, layer)) for layer in ANNOTATION_LAYERS)
-    return Draft(header + dump_round_trip(_yaml(document, notes)), count, drafter.issues, _view(document))
+    return Draft(header + dump_round_trip(_yaml(document, notes)), count, _view(document), drafter.issues)
 
 
 #: models written on one line in the YAML (as in the gold files): spans, participants, actors, sources
@@ -617,6 +621,4 @@ def printable(name: str) -> str:
 def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> AnnotatedDocument:
     """The draft of ``prediction`` as a validated document, for viewing: spans the text does not place
     exactly are left out, and so are the items that cannot do without them (and the references to those)."""
-    document = draft_annotations(prediction, corpus, origin).document
-    assert document is not None  # draft_annotations always sets it
-    return document
+    return draft_annotations(prediction, corpus, origin).document
