@@ -23,7 +23,8 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
 
     from communique.api import load_corpus_document
     from communique.extract import METHODS
-    from communique.schema.predictions import PredictedDocument, prediction_data, prediction_line
+    from communique.schema.jsontypes import JsonObject
+    from communique.schema.predictions import prediction_data, prediction_line
 
     corpus = Path(args.corpus)
     if not corpus.is_dir():
@@ -41,7 +42,9 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
 
         return run_llm(args, paths, reporter)
     method = METHODS[args.method]
-    predictions: list[PredictedDocument] = []
+    inline = reporter.json and not args.out  # the predictions themselves go into the JSON document
+    data: list[JsonObject] = []
+    lines: list[str] = []  # kept as text, not models, until the file is written at once
     for path in paths:
         try:
             doc = load_corpus_document(path)
@@ -57,11 +60,14 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
                 ]
             )
             return reporter.finish(EXIT_PROBLEMS)
-        predictions.append(method(doc))
-    if reporter.json and not args.out:  # the predictions themselves go into the document
-        data = [prediction_data(p) for p in predictions]
+        prediction = method(doc)
+        if inline:
+            data.append(prediction_data(prediction))
+        else:
+            lines.append(prediction_line(prediction))
+    if inline:
         return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "predictions": data})
-    write_result(reporter, "".join(prediction_line(p) for p in predictions), args.out)
+    write_result(reporter, "".join(lines), args.out)
     return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "out": args.out})
 
 
