@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.annotate.rewrite import anchor_file
 from communique.annotate.validate import find_annotation_files
@@ -27,7 +26,7 @@ def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(missing)
         return reporter.finish(EXIT_USAGE, {"check": args.check, "files": 0, "anchored": []})
     files = list(find_annotation_files(paths))
-    anchored: list[dict[str, Any]] = []
+    anchored: list[dict[str, str | int]] = []
     for path in progress(files, "anchor"):
         result = anchor_file(path, Path(args.corpus), write=not args.check)
         reporter.problems(result.issues)

@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import datasets
 from datasets.info import DatasetInfo, DatasetInfosDict
@@ -31,6 +30,7 @@ from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
 from communique.io.project import Dataset
 from communique.review.stats import Stats, format_stats
+from communique.schema.jsontypes import JsonObject
 
 DEFAULT_CONFIG = "documents"
 MAX_CARD_DOCUMENTS = 100  # the card lists documents one by one up to this many
@@ -181,7 +181,7 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
         source_datasets=["original"],
         tags=["quotation-attribution", "event-extraction", "coreference", "news", "diplomacy"],
     )
-    configs: dict[str, Any] = {}
+    configs: JsonObject = {}
     infos: dict[str, DatasetInfo] = {}
     for config in CONFIGS:
         splits = result.shards.get(config.name)
@@ -407,8 +407,8 @@ instance a meeting participant whose role the text does not give) is stored as n
 
 def render_croissant(result: ExportResult, facts: CardFacts) -> str:
     """MLCommons Croissant 1.0 metadata: every parquet file with its sha256, one record set per config."""
-    distribution: list[dict[str, Any]] = []
-    record_sets: list[dict[str, Any]] = []
+    distribution: list[JsonObject] = []
+    record_sets: list[JsonObject] = []
     for config in CONFIGS:
         splits = result.shards.get(config.name)
         if not splits:
@@ -482,7 +482,7 @@ def render_croissant(result: ExportResult, facts: CardFacts) -> str:
 
 
 # The standard Croissant 1.0 JSON-LD context (as mlcroissant writes it).
-CROISSANT_CONTEXT: dict[str, Any] = {
+CROISSANT_CONTEXT: JsonObject = {
     "@language": "en",
     "@vocab": "https://schema.org/",
     "citeAs": "cr:citeAs",
