@@ -222,7 +222,7 @@ def run_all(work: Path, mentions: int) -> list[Result]:
             [
                 "export",
                 "hf",
-                "--annotations",
+                "--gold",
                 str(work / "gold"),
                 "--corpus",
                 corpus,
@@ -239,7 +239,7 @@ def run_all(work: Path, mentions: int) -> list[Result]:
             f"bench, {many}",
             [
                 "bench",
-                "--pred",
+                "--predictions",
                 str(work / "pred.jsonl"),
                 "--gold",
                 str(work / "gold"),
@@ -356,7 +356,7 @@ def synthesise_17(work: Path, overlapping: int, rendered: int) -> None:
             "label-studio",
             "--out",
             str(ls),
-            "--annotations",
+            "--gold",
             str(ROOT / "annotations" / "gold"),
             "--corpus",
             str(ROOT / "corpus"),
@@ -396,7 +396,7 @@ def run_17(work: Path, overlapping: int, rendered: int) -> list[Result]:
             f"bench, {overlapping:,} predicted mentions overlapping each other",
             [
                 "bench",
-                "--pred",
+                "--predictions",
                 str(overlap / "pred.jsonl"),
                 "--gold",
                 str(overlap / "gold"),
@@ -412,7 +412,7 @@ def run_17(work: Path, overlapping: int, rendered: int) -> list[Result]:
             f"render, {rendered:,} mentions",
             [
                 "render",
-                "--annotations",
+                "--gold",
                 str(work / "render" / "gold"),
                 "--corpus",
                 str(work / "render" / "corpus"),
@@ -426,7 +426,7 @@ def run_17(work: Path, overlapping: int, rendered: int) -> list[Result]:
             f"bench, one warning on a {mb('long-line.jsonl')} prediction line",
             [
                 "bench",
-                "--pred",
+                "--predictions",
                 str(work / "long-line.jsonl"),
                 "--corpus",
                 str(ROOT / "corpus"),
@@ -449,7 +449,7 @@ def run_17(work: Path, overlapping: int, rendered: int) -> list[Result]:
                 str(work / "ls-back"),
                 "--corpus",
                 str(ROOT / "corpus"),
-                "--predictions",
+                "--pre-annotations",
             ],
             1,
             "[unknown-label]",
@@ -574,8 +574,8 @@ def run_readers(work: Path) -> list[Result]:
             work,
         ),
         measure(
-            "bench --pred: a sparse 2 GB file",
-            ["bench", "--pred", str(root / "sparse.jsonl"), "--gold", str(root / "gold"), *corpus],
+            "bench --predictions: a sparse 2 GB file",
+            ["bench", "--predictions", str(root / "sparse.jsonl"), "--gold", str(root / "gold"), *corpus],
             1,
             "[input-too-large]",
             work,

@@ -19,8 +19,8 @@ from scipy.optimize import linear_sum_assignment
 from syntok.segmenter import analyze
 
 from communique.bench.outcomes import OUTCOMES
+from communique.formats.html import Unit
 from communique.io.parse import ParseFailure, PathPart, load_round_trip
-from communique.review.render import Unit
 
 A = TypeVar("A")
 B = TypeVar("B")

@@ -409,7 +409,7 @@ def test_hf_real_pipeline_output_converts(corpus: Path, tmp_path: Path):
 
 def test_brat_export_of_the_gold_converts_back_to_a_perfect_score(tmp_path: Path):
     out = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "brat", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     result = convert_path("brat", out, CORPUS)
     lines = [line for line in result.lines if line["document_id"] == DOC_ID]
     assert lines, "the brat export holds the seed document"
@@ -509,7 +509,7 @@ NEWTEXTS = Path(__file__).resolve().parent / "fixtures" / "newtexts"
 def test_brat_export_of_gold_with_sources_converts_back_to_a_perfect_score(tmp_path: Path):
     gold, corpus = NEWTEXTS / "gold" / "widened", NEWTEXTS / "corpus"  # "the ministry said", "the statement"
     out = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(out), "--annotations", str(gold), "--corpus", str(corpus)]) == 0
+    assert main(["export", "brat", "--out", str(out), "--gold", str(gold), "--corpus", str(corpus)]) == 0
     result = convert_path("brat", out, corpus)
     assert result.issues == [] and len(result.lines) == 3
     assert any(line["sources"] for line in result.lines)

@@ -16,8 +16,8 @@ from communique import CATALOGUE
 from communique.annotate.anchor import fits
 from communique.annotate.rewrite import anchor_file
 from communique.annotate.validate import validate_file
-from communique.bench.annotations import OfficialItem
-from communique.bench.officials import _overlapping
+from communique.compare.annotations import OfficialItem
+from communique.compare.officials import _overlapping
 from communique.corpus.build import make_document
 from communique.corpus.store import CorpusStore
 from communique.export.brat import one_line

@@ -360,12 +360,11 @@ def test_cli_bench_reads_a_bom_and_refuses_a_huge_integer(tmp_path: Path, corpus
     line = json.dumps(parse_yaml(annotation(document.sha256, official())))
     pred = tmp_path / "pred.jsonl"
     pred.write_bytes(b"\xef\xbb\xbf" + line.encode("utf-8") + b"\n")
-    assert (
-        main(["bench", "--pred", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir), "--samples", "10"]) == 0
-    )
+    argv = ["bench", "--predictions", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir)]
+    assert main([*argv, "--samples", "10"]) == 0
     capsys.readouterr()
     pred.write_text(line[:-1] + ', "x": ' + "1" * 5000 + "}\n", encoding="utf-8")
-    assert main(["bench", "--pred", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir)]) == 1
+    assert main(["bench", "--predictions", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir)]) == 1
     out, err = capsys.readouterr()
     assert "[number-too-large]" in out + err and "Traceback" not in out + err
 

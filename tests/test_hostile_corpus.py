@@ -131,10 +131,10 @@ def _commands(root: Path) -> dict[str, list[str]]:
     corpus, gold = ["--corpus", str(root / "corpus")], str(root / "gold")
     return {
         "validate": ["validate", gold, *corpus],
-        "export hf": ["export", "hf", "--annotations", gold, *corpus, "--passes", "", "--out", str(root / "hf")],
-        "export brat": ["export", "brat", "--annotations", gold, *corpus, "--out", str(root / "brat")],
-        "bench": ["bench", "--pred", str(root / "pred.jsonl"), "--gold", gold, *corpus, "--samples", "10"],
-        "render": ["render", "--annotations", gold, *corpus, "--out", str(root / "doc.html")],
+        "export hf": ["export", "hf", "--gold", gold, *corpus, "--passes", "", "--out", str(root / "hf")],
+        "export brat": ["export", "brat", "--gold", gold, *corpus, "--out", str(root / "brat")],
+        "bench": ["bench", "--predictions", str(root / "pred.jsonl"), "--gold", gold, *corpus, "--samples", "10"],
+        "render": ["render", "--gold", gold, *corpus, "--out", str(root / "doc.html")],
     }
 
 
@@ -180,11 +180,11 @@ def test_every_reader_of_a_corpus_document_refuses_a_corrupt_one(project: Path, 
     for argv in (
         ["extract", "--method", "rules", *corpus, "--out", str(project / "p.jsonl")],
         ["draft", "doc", "--from", "rules", *corpus, "--out", str(project / "draft.yaml")],
-        ["render", "--pred", str(project / "pred.jsonl"), *corpus, "--out", str(project / "p.html")],
-        ["export", "plover", "--annotations", str(project / "gold"), *corpus, "--out", str(project / "e.jsonl")],
-        ["export", "label-studio", "--annotations", str(project / "gold"), *corpus, "--out", str(project / "l.json")],
+        ["render", "--predictions", str(project / "pred.jsonl"), *corpus, "--out", str(project / "p.html")],
+        ["export", "plover", "--gold", str(project / "gold"), *corpus, "--out", str(project / "e.jsonl")],
+        ["export", "label-studio", "--gold", str(project / "gold"), *corpus, "--out", str(project / "l.json")],
         ["anchor", str(project / "gold"), *corpus],
-        ["bench", "--pred", str(project / "pred.jsonl"), "--gold", str(project / "gold"), *corpus, "--jobs", "2"],
+        ["bench", "--predictions", str(project / "pred.jsonl"), "--gold", str(project / "gold"), *corpus, "--jobs=2"],
     ):
         assert main(argv) == 1, argv
         out, err = capsys.readouterr()

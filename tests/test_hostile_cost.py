@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from communique import load_annotations
 from communique.annotate.import_brat import read_brat
-from communique.bench.annotations import Extent, MentionItem, iou, same
 from communique.bench.counting import mention_measures
-from communique.bench.html import _marked
-from communique.bench.matching import (
+from communique.cli.main import main
+from communique.compare.annotations import Extent, MentionItem, iou, same
+from communique.compare.matching import (
     candidate_groups,
     match,
     match_in_groups,
@@ -29,13 +29,12 @@ from communique.bench.matching import (
     ordered_pairs,
     overlapping,
 )
-from communique.cli.main import main
 from communique.corpus import segment as segment_module
 from communique.corpus.build import document_json, make_document, normalise, same_content, serialise
 from communique.corpus.segment import segment
+from communique.formats.html import PALETTE, Unit, annotation_units, marked_outcomes, marked_text
 from communique.io.parse import MAX_DEPTH, Locator, ParseFailure, check_yaml_events, dump_round_trip, parse_yaml
 from communique.io.write import write_atomic
-from communique.review.render import PALETTE, Unit, annotation_units, marked_text
 from communique.schema.models import SeedMetadata, Span
 
 from . import before_i17 as before
@@ -193,7 +192,7 @@ def test_bench_scores_predictions_that_all_overlap_each_other(tmp_path: Path, ca
     assert (3, 8) in spans and len(spans) > 90
     (tmp_path / "pred.jsonl").write_text(_prediction_line(text, sha, spans) + "\n", encoding="utf-8")
     status = main(
-        ["bench", "--pred", str(tmp_path / "pred.jsonl"), "--gold", str(tmp_path / "gold"),
+        ["bench", "--predictions", str(tmp_path / "pred.jsonl"), "--gold", str(tmp_path / "gold"),
          "--corpus", str(tmp_path / "corpus"), "--samples", "5", "--format", "json", "--summary-only"]
     )  # fmt: skip
     assert status == 0
@@ -255,7 +254,7 @@ def test_marked_text_is_the_old_one_on_any_annotations(drawn):
 )
 def test_bench_page_marks_are_the_old_ones(marks):
     marks = [(s, s + n, outcome, title) for s, n, outcome, title in marks]
-    assert _marked(TEXT, marks) == before.bench_marked(TEXT, marks)
+    assert marked_outcomes(TEXT, marks) == before.bench_marked(TEXT, marks)
 
 
 # -------------------------------------------------------------------------------------------- locating
@@ -371,8 +370,8 @@ def test_a_warning_on_a_long_prediction_line_is_located(tmp_path: Path, capsys):
         ),
         encoding="utf-8",
     )  # fmt: skip
-    main(["bench", "--pred", str(tmp_path / "pred.jsonl"), "--gold", str(gold), "--corpus", str(tmp_path / "corpus"),
-          "--samples", "5", "--summary-only"])  # fmt: skip
+    main(["bench", "--predictions", str(tmp_path / "pred.jsonl"), "--gold", str(gold),
+          "--corpus", str(tmp_path / "corpus"), "--samples", "5", "--summary-only"])  # fmt: skip
     err = capsys.readouterr().err
     column = raw.index('"words not in the text"') + 1
     assert f"pred.jsonl:1:{column}: $.attributions[0].contents[0].text: [prediction-span-not-found]" in err
@@ -575,7 +574,7 @@ def test_brat_round_trip_is_exact_for_any_character(tmp_path_factory, inserted):
     (root / "gold").mkdir()
     (root / "gold" / "doc.json").write_text(json.dumps(document), encoding="utf-8")
     corpus = root / "corpus"
-    assert main(["export", "brat", "--out", str(root / "brat"), "--annotations", str(root / "gold"),
+    assert main(["export", "brat", "--out", str(root / "brat"), "--gold", str(root / "gold"),
                  "--corpus", str(corpus)]) == 0  # fmt: skip
     result = read_brat(root / "brat", corpus)
     assert not result.issues

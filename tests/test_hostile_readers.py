@@ -6,7 +6,7 @@ and that no traceback is printed.
   reads a file the user gives; FIFOs go through a child process, so that a regression blocks that process
   (stopped after minutes) rather than the test run;
 * JSON Lines split on ``\\n`` only: a valid line holding a raw U+2028 or U+0085 goes through ``draft``,
-  ``render --pred`` and ``bench``;
+  ``render --predictions`` and ``bench``;
 * ``convert`` on every hostile input of the issue (hf, Label Studio, spaCy DocBins);
 * DocBins that decompress or unpack far beyond their size;
 * a prediction file whose name holds a line break, drafted.
@@ -154,9 +154,9 @@ def _prediction(**extra: Any) -> dict[str, Any]:
     [
         ["add", "{fifo}"],
         ["validate", "{fifo}"],
-        ["bench", "--pred", "{fifo}"],
+        ["bench", "--predictions", "{fifo}"],
         ["draft", DOC, "--from", "{fifo}"],
-        ["render", "--pred", "{fifo}", "--out", "page.html"],
+        ["render", "--predictions", "{fifo}", "--out", "page.html"],
         ["convert", "--from", "hf", "{fifo}"],
         ["convert", "--from", "labelstudio", "{fifo}"],
         ["convert", "--from", "conll", "{fifo}"],
@@ -205,7 +205,7 @@ def test_a_fifo_among_annotation_or_brat_files_is_reported_not_waited_for(world:
 def test_a_folder_or_device_given_as_a_file_is_refused(world: Path, capsys):
     code, err = run(["add", str(world / "seeds")], capsys)
     assert code == 1 and "a folder" in the_problem(err, "input-not-regular")
-    code, err = run(["bench", "--pred", "/dev/null"], capsys)
+    code, err = run(["bench", "--predictions", "/dev/null"], capsys)
     assert code == 1 and "a device" in the_problem(err, "input-not-regular")
 
 
@@ -213,7 +213,7 @@ def test_a_prediction_file_over_the_cap_is_refused_by_bench(world: Path, capsys,
     pred = world / "pred.jsonl"
     pred.write_text(json.dumps(_prediction()) + "\n", encoding="utf-8")
     monkeypatch.setenv("COMMUNIQUE_MAX_INPUT_MB", str(100 / 2**20))  # 100 bytes
-    code, err = run(["bench", "--pred", str(pred)], capsys)
+    code, err = run(["bench", "--predictions", str(pred)], capsys)
     assert code == 1 and "pred.jsonl" in the_problem(err, "input-too-large")
 
 
@@ -289,12 +289,12 @@ def test_a_valid_line_holding_a_line_separator_goes_through_draft_render_and_ben
     # the draft keeps the separator in the span's text (written as a YAML escape, which every reader reads back)
     code, err = run(["validate", "draft.yaml"], capsys)
     assert code == 0 and "[span-text-mismatch]" not in err, err
-    code, err = run(["render", "--pred", str(pred), "--out", "page.html"], capsys)
+    code, err = run(["render", "--predictions", str(pred), "--out", "page.html"], capsys)
     assert code == 0, err
     assert "Anna Berg" in (world / "page.html").read_text(encoding="utf-8")
     (world / "annotations" / "gold" / f"{DOC}.json").write_text(json.dumps(_gold()), encoding="utf-8")
     code, err = run(
-        ["bench", "--pred", str(pred), "--format", "json", "--samples", "10", "--out", "report.json"], capsys
+        ["bench", "--predictions", str(pred), "--format", "json", "--samples", "10", "--out", "report.json"], capsys
     )
     assert code == 0, err
     report = json.loads((world / "report.json").read_text(encoding="utf-8"))

@@ -23,8 +23,7 @@ from .tool_docs import DOC_ID, document_data, make_project
 
 def _round_trip(annotations: Path, corpus: Path, tmp: Path) -> Path:
     assert (
-        main(["export", "brat", "--out", str(tmp / "brat"), "--annotations", str(annotations), "--corpus", str(corpus)])
-        == 0
+        main(["export", "brat", "--out", str(tmp / "brat"), "--gold", str(annotations), "--corpus", str(corpus)]) == 0
     )
     out = tmp / "imported"
     assert main(["import", "brat", str(tmp / "brat"), "--out", str(out), "--corpus", str(corpus)]) == 0
@@ -54,7 +53,7 @@ def test_awkward_document_round_trip_is_identical(tmp_path: Path):
 def _exported(tmp_path: Path) -> tuple[Path, Path, Path]:
     corpus, annotations, _ = make_project(tmp_path / "project")
     brat = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(brat), "--annotations", str(annotations), "--corpus", str(corpus)]) == 0
+    assert main(["export", "brat", "--out", str(brat), "--gold", str(annotations), "--corpus", str(corpus)]) == 0
     return corpus, brat, brat / f"{DOC_ID}.ann"
 
 
@@ -160,7 +159,7 @@ def test_import_needs_a_brat_folder(tmp_path: Path, capsys, folder: str):
 @pytest.fixture(scope="module")
 def brat_export(tmp_path_factory) -> Path:
     brat = tmp_path_factory.mktemp("brat-export")
-    assert main(["export", "brat", "--out", str(brat), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "brat", "--out", str(brat), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     return brat
 
 
@@ -197,7 +196,7 @@ def test_any_ann_text_is_reported_never_raised(brat_export: Path, tmp_path_facto
 def test_json_format_lists_what_was_written(tmp_path: Path, capsys):
     corpus, annotations, _ = make_project(tmp_path / "project")
     brat = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(brat), "--annotations", str(annotations), "--corpus", str(corpus)]) == 0
+    assert main(["export", "brat", "--out", str(brat), "--gold", str(annotations), "--corpus", str(corpus)]) == 0
     capsys.readouterr()
     out = tmp_path / "imported"
     assert main(["import", "brat", str(brat), "--out", str(out), "--corpus", str(corpus), "--format", "json"]) == 0

@@ -35,10 +35,7 @@ def both(tmp_path: Path, gold) -> tuple[Path, Path, dict[str, object]]:
 
 
 def _export(annotations: Path, corpus: Path, out: Path) -> Path:
-    assert (
-        main(["export", "label-studio", "--out", str(out), "--annotations", str(annotations), "--corpus", str(corpus)])
-        == 0
-    )
+    assert main(["export", "label-studio", "--out", str(out), "--gold", str(annotations), "--corpus", str(corpus)]) == 0
     return out
 
 
@@ -60,7 +57,7 @@ def test_config_is_generated_from_the_models():
 def test_pre_annotations_read_back_identical(both, tmp_path: Path):
     corpus, annotations, expected = both
     ls = _export(annotations, corpus, tmp_path / "ls")
-    assert _import(ls / "tasks.json", corpus, tmp_path / "back", "--predictions") == 0
+    assert _import(ls / "tasks.json", corpus, tmp_path / "back", "--pre-annotations") == 0
     # not --strict: the documents hold items marked `review: draft`, and the round trip keeps the marks
     assert main(["validate", "--corpus", str(corpus), str(tmp_path / "back")]) == 0
     back = {d.document_id: d for d in load_annotations(tmp_path / "back", corpus)}
@@ -104,7 +101,7 @@ def test_unknown_label_is_refused_with_its_place(both, tmp_path: Path, capsys):
     tasks, results = _results(tasks_file)
     results[0]["value"]["labels"] = ["Mention: surname"]
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
-    assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
+    assert _import(tasks_file, corpus, tmp_path / "back", "--pre-annotations") == 1
     err = capsys.readouterr().err
     line = _line_of(tasks_file.read_text(encoding="utf-8"), "Mention: surname") - 1  # the `"labels": [` line
     assert f"{tasks_file}:{line}:" in err and "$[0].predictions[0].result[0].value.labels: [unknown-label]" in err
@@ -118,7 +115,7 @@ def test_moved_span_is_refused_not_reanchored(both, tmp_path: Path, capsys):
     results[0]["value"]["start"] += 1
     results[0]["value"]["end"] += 1
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
-    assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
+    assert _import(tasks_file, corpus, tmp_path / "back", "--pre-annotations") == 1
     assert "$[0].predictions[0].result[0].value.text: [span-text-mismatch]" in capsys.readouterr().err
     assert not (tmp_path / "back").exists()
 
@@ -130,7 +127,7 @@ def test_unknown_relation_and_broken_item_are_refused(both, tmp_path: Path, caps
     relation = next(i for i, r in enumerate(results) if r["type"] == "relation")
     results[relation]["labels"] = ["friend"]
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
-    assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
+    assert _import(tasks_file, corpus, tmp_path / "back", "--pre-annotations") == 1
     assert f"$[0].predictions[0].result[{relation}].labels: [unknown-label]" in capsys.readouterr().err
 
 
@@ -142,7 +139,7 @@ def test_imported_document_is_validated(both, tmp_path: Path, capsys):
     kind = next(r for r in results if r["from_name"] == "attribution_kind" and r["value"]["choices"] == ["indirect"])
     kind["value"]["choices"] = ["direct"]  # but its content is not inside quotation marks
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
-    assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
+    assert _import(tasks_file, corpus, tmp_path / "back", "--pre-annotations") == 1
     task = tasks.index(_task(tasks, DOC_ID))
     region = next(k for k, r in enumerate(results) if r["id"] == kind["id"] and r["type"] == "labels")
     where = f"$[{task}].predictions[0].result[{region}]: [direct-quote-unquoted]"

@@ -19,12 +19,12 @@ from communique.cli.main import main
 
 from .conftest import CORPUS, FIXTURES, GOLD
 
-HF = ["export", "hf", "--annotations", str(GOLD), "--corpus", str(CORPUS), "--passes", "", "--no-verify"]
-BRAT = ["export", "brat", "--annotations", str(GOLD), "--corpus", str(CORPUS)]
+HF = ["export", "hf", "--gold", str(GOLD), "--corpus", str(CORPUS), "--passes", "", "--no-verify"]
+BRAT = ["export", "brat", "--gold", str(GOLD), "--corpus", str(CORPUS)]
 PRED = FIXTURES / "predictions" / "valid" / "text-only.jsonl"
-BENCH = ["bench", "--pred", str(PRED), "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "10"]
+BENCH = ["bench", "--predictions", str(PRED), "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "10"]
 EXTRACT = ["extract", "--corpus", str(CORPUS)]
-RENDER = ["render", "--annotations", str(GOLD), "--corpus", str(CORPUS)]
+RENDER = ["render", "--gold", str(GOLD), "--corpus", str(CORPUS)]
 
 
 def _refused(argv: list[str], code: str, capsys: pytest.CaptureFixture[str], where: str | None = None) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from communique import __version__
 from communique.annotate import load, records
 from communique.annotate.load import iter_validated
 from communique.annotate.records import (
@@ -31,10 +30,11 @@ from communique.annotate.validate import find_annotation_files, validate_issues
 from communique.cli.main import main
 from communique.corpus.build import sha256_text
 from communique.corpus.store import CorpusStore
-from communique.io.parallel import use_engine
+from communique.io.parallel import Workers, connected
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import AnnotatedDocument
 from communique.synth.generate import synthesise
+from communique.version import __version__
 
 from .conftest import write_corpus_document
 
@@ -194,10 +194,10 @@ def test_a_forged_record_makes_no_command_trust_an_invalid_file(
     assert all(path.is_file() for path in forged)
     corpus, gold = ["--corpus", str(root / "corpus")], str(root / "gold")
     commands = {
-        "export hf": ["export", "hf", "--annotations", gold, *corpus, "--passes", "", "--out", str(root / "hf")],
-        "export plover": ["export", "plover", "--annotations", gold, *corpus, "--out", str(root / "p.jsonl")],
-        "bench": ["bench", "--pred", str(root / "pred.jsonl"), "--gold", gold, *corpus, "--samples", "10"],
-        "render": ["render", "--annotations", gold, *corpus, "--out", str(root / "doc.html")],
+        "export hf": ["export", "hf", "--gold", gold, *corpus, "--passes", "", "--out", str(root / "hf")],
+        "export plover": ["export", "plover", "--gold", gold, *corpus, "--out", str(root / "p.jsonl")],
+        "bench": ["bench", "--predictions", str(root / "pred.jsonl"), "--gold", gold, *corpus, "--samples", "10"],
+        "render": ["render", "--gold", gold, *corpus, "--out", str(root / "doc.html")],
     }
     capsys.readouterr()
     for name, argv in commands.items():
@@ -371,7 +371,7 @@ def test_strict_and_ci_never_trust_a_record(synthetic: Path, monkeypatch: pytest
     # `bench --strict` through the command line: every gold file validated again
     pred = synthetic / "pred.jsonl"
     pred.write_text("".join(json.dumps({"document_id": f.stem}) + "\n" for f in files), encoding="utf-8")
-    argv = ["bench", "--pred", str(pred), "--gold", str(synthetic / "annotations"), "--corpus", str(corpus)]
+    argv = ["bench", "--predictions", str(pred), "--gold", str(synthetic / "annotations"), "--corpus", str(corpus)]
     assert main([*argv, "--samples", "10"]) == 0 and calls == []
     assert main([*argv, "--samples", "10", "--strict"]) == 0
     assert sorted(calls) == sorted(f.name for f in files)
@@ -381,7 +381,7 @@ def test_strict_and_ci_never_trust_a_record(synthetic: Path, monkeypatch: pytest
 def test_records_written_in_two_processes_at_once_share_one_key(synthetic: Path):
     files = sorted(find_annotation_files([synthetic / "annotations"]))
     corpus = synthetic / "corpus"
-    assert all(found == [] for found in validate_issues(files * 4, corpus, jobs=2))  # two workers make the key
+    assert all(found == [] for found in validate_issues(files * 4, corpus, Workers(2)))  # two workers make the key
     keys = sorted(p.name for p in (synthetic.parent / "records").iterdir() if p.is_file())
     assert keys == [KEY_FILE]  # one key, no temporary file left behind
     store = CorpusStore(corpus)
@@ -402,8 +402,8 @@ def test_workers_on_dask_use_the_record_settings_of_the_command(tmp_path: Path, 
         list(synthesise(root, 3, 4))
         files = sorted(find_annotation_files([root / "annotations"]))
         corpus = root / "corpus"
-        with use_engine("dask", cluster.scheduler_address):
-            assert all(found == [] for found in validate_issues(files, corpus))
+        on_dask = Workers(2, "dask", cluster.scheduler_address)
+        assert all(found == [] for found in validate_issues(files, corpus, on_dask))
         assert len(list(folder.rglob("*.json"))) == 3  # written by the workers, in the command's folder
         # a genuine record for bytes that are not valid (as if they had been): consulted on the workers unless
         # --strict or CI say not to
@@ -411,12 +411,13 @@ def test_workers_on_dask_use_the_record_settings_of_the_command(tmp_path: Path, 
         data["officials"][0]["mentions"][0]["text"] = "not the text"
         files[0].write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         record_valid(hashlib.sha256(files[0].read_bytes()).hexdigest(), ".json", files[0].stem, CorpusStore(corpus))
-        with use_engine("dask", cluster.scheduler_address):
-            assert len(list(iter_validated(files, corpus))) == 3  # trusted on a worker: it read the record
+        with connected(on_dask) as workers:
+            trusted = list(iter_validated(files, corpus, workers=workers))
+            assert len(trusted) == 3  # trusted on a worker: it read the record
             with checks_only(), pytest.raises(CommuniqueError) as strict:
-                list(iter_validated(files, corpus))
+                list(iter_validated(files, corpus, workers=workers))
             monkeypatch.setenv("CI", "1")
             with pytest.raises(CommuniqueError) as ci:
-                list(iter_validated(files, corpus))
+                list(iter_validated(files, corpus, workers=workers))
         for raised in (strict, ci):
             assert {(i.code, i.file) for i in raised.value.issues} == {("span-text-mismatch", str(files[0]))}

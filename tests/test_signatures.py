@@ -15,9 +15,10 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src" / "communique"
 
 #: Issue 18 aims under 40 once all its parts have landed: the converters and importers that ``formats/`` takes
-#: over hold 54 of these today, and ``io/parallel.py`` and ``io/project.py`` (the engine and project options)
-#: 10 more. Lower the bound as the count falls; never raise it.
-MAX_ANY = 68
+#: over hold 54 of these today; the other 4 pass arguments through to a library (pydantic's
+#: ``model_json_schema``, whatever its version, in ``FlatPredictedDocument``; openai's keyword arguments in
+#: ``llm_client.exchange``). Lower the bound as the count falls; never raise it.
+MAX_ANY = 58
 
 
 def _name(node: ast.expr) -> str | None:

@@ -10,8 +10,6 @@ The public API follows the data flow: seeds -> corpus documents -> annotations -
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from communique.annotate.validate import FileReport
 from communique.api import (
     build_corpus,
@@ -33,6 +31,7 @@ from communique.schema.models import (
     Source,
     Span,
 )
+from communique.version import __version__
 
 __all__ = [
     "CATALOGUE",
@@ -49,6 +48,7 @@ __all__ = [
     "Severity",
     "Source",
     "Span",
+    "__version__",
     "build_corpus",
     "iter_annotations",
     "load_annotations",

@@ -39,7 +39,7 @@ from communique.annotate.checks import (
 from communique.annotate.records import RecordSettings, record_settings, record_valid
 from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
-from communique.io.parallel import ordered_map
+from communique.io.parallel import SERIAL, Workers, ordered_map
 from communique.io.parse import Locator, ParseFailure, decode_utf8, parse_path, parse_yaml
 from communique.io.read import InputRefused, read_input
 from communique.schema.errors import Issue, Severity, issue
@@ -117,17 +117,19 @@ def _file_outcome(context: tuple[CorpusStore, RecordSettings], path: Path) -> tu
     return report.issues, report.schema_version
 
 
-def validate_outcomes(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[tuple[list[Issue], str | None]]:
-    """The issues and the schema version of each file, in order; with ``jobs > 1`` in parallel processes.
-    Each valid file gets a validation record, which export and bench trust while it matches."""
+def validate_outcomes(
+    files: list[Path], corpus_dir: Path, workers: Workers = SERIAL
+) -> Iterator[tuple[list[Issue], str | None]]:
+    """The issues and the schema version of each file, in order, validated by ``workers`` (in parallel unless
+    serial). Each valid file gets a validation record, which export and bench trust while it matches."""
     # the record settings of this process go to every worker (a Dask worker has an environment of its own)
     setup = partial(_validation_context, Path(corpus_dir), record_settings())
-    return ordered_map(_file_outcome, files, setup=setup, jobs=jobs, batch=VALIDATE_BATCH)
+    return ordered_map(_file_outcome, files, setup=setup, workers=workers, batch=VALIDATE_BATCH)
 
 
-def validate_issues(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[list[Issue]]:
-    """The issues of each file, in order; with ``jobs > 1`` files are validated in parallel processes."""
-    return (found for found, _ in validate_outcomes(files, corpus_dir, jobs))
+def validate_issues(files: list[Path], corpus_dir: Path, workers: Workers = SERIAL) -> Iterator[list[Issue]]:
+    """The issues of each file, in order, validated by ``workers`` (in parallel unless serial)."""
+    return (found for found, _ in validate_outcomes(files, corpus_dir, workers))
 
 
 def schema_version_of(data: object) -> str | None:

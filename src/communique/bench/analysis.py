@@ -12,7 +12,8 @@ from typing import TypeAlias
 
 import numpy as np
 
-from communique.bench.metrics import FAMILIES, METRICS, OVERALL, Number, compute, main_value
+from communique.bench.metrics import METRICS, OVERALL, compute, main_value
+from communique.compare.scores import FAMILIES, Number
 from communique.schema.jsontypes import JsonObject
 
 __all__ = ["KEYS", "SWEEP", "overall_vector", "per_document", "sweep_report"]
@@ -53,7 +54,7 @@ def _score_rows(matrix: np.ndarray, values: tuple[str, ...]) -> list[Scores]:
 
 
 def per_document(documents: Sequence[tuple[str, Mapping[str, np.ndarray]]]) -> list[JsonObject]:
-    """The scores of each document, and of each of its sections (units as in the bootstrap)."""
+    """The scores of each document, and the defined scores of each of its sections (units as in the bootstrap)."""
     rows: list[np.ndarray] = []
     for _, sections in documents:
         rows.append(sum(sections.values(), np.zeros(len(KEYS))))
@@ -62,10 +63,12 @@ def per_document(documents: Sequence[tuple[str, Mapping[str, np.ndarray]]]) -> l
     out: list[JsonObject] = []
     at = 0
     for document_id, sections in documents:
-        by_section = {
-            unit: {m.key: scored[at + offset][m.key][main_value(m)] for m in METRICS}
-            for offset, unit in enumerate(sorted(sections), start=1)
-        }
+        by_section: dict[str, dict[str, float]] = {}
+        for offset, unit in enumerate(sorted(sections), start=1):
+            # only the scores defined in the section: most sections hold no item of some layers (0/0), and
+            # listing those as null would make the report grow by a kilobyte per section
+            values = ((m.key, scored[at + offset][m.key][main_value(m)]) for m in METRICS)
+            by_section[unit] = {key: value for key, value in values if value is not None}
         out.append({"document_id": document_id, "scores": scored[at], "sections": by_section})
         at += 1 + len(sections)
     return out

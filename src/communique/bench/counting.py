@@ -1,6 +1,6 @@
 """Counting one document: align gold and predicted items layer by layer and file the outcomes in a Tally.
 
-Every alignment is one-to-one and optimal (:func:`communique.bench.matching.match`), computed per metric
+Every alignment is one-to-one and optimal (:func:`communique.compare.matching.match`), computed per metric
 where the metric decides what a correct pair is, so no score depends on the order of the predictions and
 none is lowered by a greedy choice.
 
@@ -17,7 +17,8 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from communique.bench.annotations import (
+from communique.bench.metrics import Tally
+from communique.compare.annotations import (
     Annotations,
     AttributionItem,
     CommitmentItem,
@@ -30,9 +31,8 @@ from communique.bench.annotations import (
     overlap_all,
     same,
 )
-from communique.bench.matching import candidate_groups, match, match_values_in_groups, ordered_pairs, overlapping
-from communique.bench.metrics import Tally
-from communique.bench.officials import OfficialAlignment, ceaf_pairs
+from communique.compare.matching import candidate_groups, match, match_values_in_groups, ordered_pairs, overlapping
+from communique.compare.officials import OfficialAlignment, ceaf_pairs
 
 __all__ = ["count_document", "mention_measures"]
 

@@ -1,9 +1,9 @@
 """Error analysis: what happened to every gold item and every prediction of a document.
 
-Each layer is aligned one-to-one and optimally as the metrics align it (:func:`communique.bench.matching.match`):
+Each layer is aligned one-to-one and optimally as the metrics align it (:func:`communique.compare.matching.match`):
 mentions by overlap, then exact offsets and form; attributions by overlapping contents; meetings by overlapping
 evidence (or the same participants); commitments by overlapping evidence; officials by the alignment of
-:mod:`communique.bench.officials`. A pair is then judged on what the layer's attribution depends on:
+:mod:`communique.compare.officials`. A pair is then judged on what the layer's attribution depends on:
 
 ``matched``             the pair agrees on everything judged below;
 ``partial``             (mentions) the extents overlap but differ;
@@ -26,7 +26,9 @@ from typing import TypedDict, TypeVar
 
 import numpy as np
 
-from communique.bench.annotations import (
+from communique.bench.counting import mention_measures, source_correct
+from communique.bench.locate import shorten
+from communique.compare.annotations import (
     Annotations,
     AttributionItem,
     Extent,
@@ -38,10 +40,8 @@ from communique.bench.annotations import (
     overlap_all,
     same,
 )
-from communique.bench.counting import mention_measures, source_correct
-from communique.bench.locate import shorten
-from communique.bench.matching import match, match_values, ordered_pairs, overlapping
-from communique.bench.officials import OfficialAlignment
+from communique.compare.matching import match, match_values, ordered_pairs, overlapping
+from communique.compare.officials import OfficialAlignment
 from communique.schema.jsontypes import JsonObject, JsonValue
 
 __all__ = ["OUTCOMES", "Outcome", "document_outcomes"]

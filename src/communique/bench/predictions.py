@@ -1,7 +1,7 @@
 """Reading prediction files: JSON Lines, one :class:`~communique.schema.predictions.PredictedDocument` per line.
 
 Each line goes through the checks ``communique validate`` makes (same codes, located by line, column and
-JSON path), and then into scoring form (:class:`~communique.bench.annotations.Annotations`):
+JSON path), and then into scoring form (:class:`~communique.compare.annotations.Annotations`):
 
 * **fatal** (errors: the file is not scored): malformed JSON, fields the schema does not define, wrong
   types or labels, an unknown document, a stale ``text_sha256``, offsets that contradict their text or lie
@@ -39,7 +39,8 @@ from communique.annotate.anchor import resolve
 from communique.annotate.checks import check_corpus, check_identity, structure_issues
 from communique.annotate.names import name_score, normalise_name
 from communique.annotate.walk import RefNode, SpanNode, walk
-from communique.bench.annotations import (
+from communique.bench.locate import MAX_ECHO, NormalisedText, shorten
+from communique.compare.annotations import (
     QUOTATION_MARKS,
     Annotations,
     AttributionItem,
@@ -52,7 +53,6 @@ from communique.bench.annotations import (
     official_keys,
     trim,
 )
-from communique.bench.locate import MAX_ECHO, NormalisedText, shorten
 from communique.corpus.store import CorpusStore
 from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, format_path, parse_json, parse_path
 from communique.io.read import STDIN as STDIN  # re-exported: bench.scoring names standard input by it

@@ -14,13 +14,11 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    ProjectPath,
     Reporter,
-    add_force,
-    add_format,
     existing,
     write_result,
 )
+from communique.cli.options import add_corpus, add_force, add_format, add_out
 from communique.schema.errors import CommuniqueError
 
 FORMAT_NAMES = ("spacy", "textacy", "conll", "hf", "brat", "labelstudio")  # as in bench.convert.FORMATS
@@ -57,8 +55,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     convert.add_argument("input", metavar="INPUT", help="the file (a folder for brat) to convert")
     convert.add_argument("--from", dest="fmt", required=True, choices=FORMAT_NAMES, help="the input's format")
-    convert.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    add_out(convert, "file")
     add_force(convert)
-    convert.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_corpus(convert)
     add_format(convert, github=True)
     convert.set_defaults(func=cmd_convert)

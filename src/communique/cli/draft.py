@@ -16,12 +16,10 @@ from typing import TYPE_CHECKING
 from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
-    ProjectPath,
     Reporter,
-    add_force,
-    add_format,
     write_result,
 )
+from communique.cli.options import add_corpus, add_force, add_format, add_out
 from communique.io.parse import ParseFailure, decode_utf8
 from communique.io.read import JsonLine, json_lines, read_input
 from communique.schema.errors import CommuniqueError, issue
@@ -101,8 +99,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     draft.add_argument(
         "--from", dest="source", required=True, metavar="rules|FILE", help="`rules`, or a prediction file (JSONL)"
     )
-    draft.add_argument("--out", metavar="FILE", help="write the YAML to FILE (atomically) instead of stdout")
-    add_force(draft, "--out FILE (a hand-corrected annotation file, say)")
-    draft.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_out(draft, "file")
+    add_force(draft)
+    add_corpus(draft)
     add_format(draft)
     draft.set_defaults(func=cmd_draft)

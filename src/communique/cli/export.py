@@ -11,14 +11,10 @@ from communique.cli.common import (
     EXIT_PROBLEMS,
     ProjectPath,
     Reporter,
-    add_engine,
-    add_force,
-    add_format,
     write_file,
 )
+from communique.cli.options import add_corpus, add_force, add_format, add_gold, add_jobs, add_out, add_strict
 from communique.schema.errors import CommuniqueError
-
-STRICT_HELP = "refuse to export (exit 1, nothing written) when an item is still marked `review: draft`"
 
 
 def _problems(reporter: Reporter, exc: CommuniqueError) -> int:
@@ -37,12 +33,12 @@ def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
     try:
         project = find_project()
         result = export_hf(
-            Path(args.annotations),
+            Path(args.gold),
             Path(args.corpus),
             out,
             passes=Path(args.passes) if args.passes else None,
             max_shard_bytes=int(args.max_shard_mb * 1024 * 1024),
-            jobs=args.jobs,
+            workers=args.workers,
             dataset=project.dataset,
             splits=project.splits,
             drafts=drafts,
@@ -74,7 +70,7 @@ def cmd_export_brat(args: argparse.Namespace, reporter: Reporter) -> int:
 
     drafts = Drafts(strict=args.strict)
     try:
-        written = export_brat(iter_valid(Path(args.annotations), Path(args.corpus), drafts), Path(args.out))
+        written = export_brat(iter_valid(Path(args.gold), Path(args.corpus), drafts), Path(args.out))
     except CommuniqueError as exc:
         return _problems(reporter, exc)
     reporter.problems(drafts.issues)
@@ -92,7 +88,7 @@ def cmd_export_plover(args: argparse.Namespace, reporter: Reporter) -> int:
     drafts = Drafts(strict=args.strict)
     try:
         # the whole export is built before anything is written: an invalid file leaves no half-written output
-        result, text = export_plover(iter_valid(Path(args.annotations), Path(args.corpus), drafts), None)
+        result, text = export_plover(iter_valid(Path(args.gold), Path(args.corpus), drafts), None)
         if not to_stdout:
             write_file(reporter, args.out, text)  # an existing file that differs needs --force
     except CommuniqueError as exc:
@@ -118,20 +114,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
 
     hf = targets.add_parser("hf", help="parquet configs + dataset card + Croissant, for datasets.load_dataset")
-    hf.add_argument("--out", default="dist/hf", help="output folder (default: dist/hf)")
-    hf.add_argument(
-        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
-    )
-    hf.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_out(hf, "folder", default="dist/hf")
+    add_gold(hf)
+    add_corpus(hf)
     hf.add_argument(
         "--passes",
+        metavar="DIR",
         default=ProjectPath("passes"),
         help="double-annotation passes for the card's agreement figures ('' for none)",
     )
-    hf.add_argument("--max-shard-mb", type=float, default=256, help="shard size limit, MB of Arrow data")
-    hf.add_argument("--jobs", type=int, default=1, help="processes to build rows with (default: 1)")
-    add_engine(hf)
-    hf.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    hf.add_argument("--max-shard-mb", type=float, default=256, metavar="MB", help="shard size limit, MB of Arrow data")
+    add_jobs(hf)
+    add_strict(hf)
     hf.add_argument(
         "--no-verify",
         dest="verify",
@@ -142,25 +136,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     hf.set_defaults(func=cmd_export_hf)
 
     brat = targets.add_parser("brat", help=".txt/.ann standoff per document and annotation.conf")
-    brat.add_argument("--out", default="dist/brat", help="output folder (default: dist/brat)")
-    brat.add_argument(
-        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
-    )
-    brat.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
-    brat.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    add_out(brat, "folder", default="dist/brat")
+    add_gold(brat)
+    add_corpus(brat)
+    add_strict(brat)
     add_format(brat, github=True)
     brat.set_defaults(func=cmd_export_brat)
 
     plover = targets.add_parser(
         "plover", help="one PLOVER event record per meeting and commitment (JSON Lines; schema/plover-event)"
     )
-    plover.add_argument("--out", default="-", help="output file, FILE.jsonl (default: - for stdout)")
+    add_out(plover, "file", default="-")
     add_force(plover)
-    plover.add_argument("--strict", action="store_true", help=STRICT_HELP)
-    plover.add_argument(
-        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
-    )
-    plover.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_strict(plover)
+    add_gold(plover)
+    add_corpus(plover)
     add_format(plover, github=True)
     plover.set_defaults(func=cmd_export_plover)
 

@@ -9,12 +9,10 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    ProjectPath,
     Reporter,
-    add_force,
-    add_format,
     write_result,
 )
+from communique.cli.options import add_corpus, add_force, add_format, add_out
 from communique.schema.errors import issue
 
 
@@ -84,8 +82,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     extract.add_argument(
         "--method", choices=sorted({*METHODS, "llm"}), default="rules", help="extractor (default: rules)"
     )
-    extract.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
-    extract.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    add_corpus(extract)
+    add_out(extract, "file")
     add_force(extract)
     add_format(extract)
     extract.set_defaults(func=cmd_extract)

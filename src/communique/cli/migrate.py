@@ -6,7 +6,8 @@ import argparse
 
 from communique.annotate.migrate import migrate_file
 from communique.annotate.validate import find_annotation_files
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, summary
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, existing, summary
+from communique.cli.options import add_check, add_format
 
 
 def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -21,8 +22,11 @@ def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(done.issues)
         if done.changed:
             migrated.append({"file": str(path), "drafts": done.drafts})
-            verb = "would migrate" if args.check else "migrated"
-            reporter.text(f"{verb} {path} to format 2.0 ({done.drafts} item(s) marked review: draft)")
+            what = f"{path} to format 2.0 ({done.drafts} item(s) marked review: draft)"
+            if args.check:  # the result: what needs migrating
+                reporter.text(f"would migrate {what}")
+            else:  # a message about a file written: stderr
+                reporter.note(f"migrated {what}")
     reporter.note(summary(reporter.issues, len(files)))
     failing = reporter.issues or (args.check and migrated)
     outcome = {"check": args.check, "files": len(files), "migrated": migrated}
@@ -33,6 +37,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``migrate`` to the ``communique`` parser's subparsers."""
     migrate = sub.add_parser("migrate", help="rewrite format-1 annotation files in format 2.0")
     migrate.add_argument("paths", nargs="+", metavar="FILE", help="annotation files or folders")
-    migrate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs migrating")
+    add_check(migrate)
     add_format(migrate, github=True)
     migrate.set_defaults(func=cmd_migrate)

@@ -11,7 +11,8 @@ import argparse
 import re
 from pathlib import Path
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_force, add_format, write_file
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, write_file
+from communique.cli.options import add_check, add_force, add_format, add_out
 from communique.io.write import write_atomic
 from communique.schema.generate import BASE_ID, render_schemas
 
@@ -45,7 +46,7 @@ def cmd_schema(args: argparse.Namespace, reporter: Reporter) -> int:
             else:
                 write_file(reporter, target, rendered)  # a new file, or someone's own: --force to replace it
             written.append(str(target))
-            reporter.text(f"wrote {target}")
+            reporter.note(f"wrote {target}")
     if drift:
         reporter.note(f"schema drift: {', '.join(drift)} differ from the models; run `communique schema`")
     result = {"check": args.check, "written": written, "drift": drift}
@@ -54,9 +55,14 @@ def cmd_schema(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``schema`` to the ``communique`` parser's subparsers."""
-    schema = sub.add_parser("schema", help="regenerate the JSON Schemas from the models")
-    schema.add_argument("--out", default="schema", help="output folder (default: schema)")
-    schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files drifted")
-    add_force(schema, "a file in --out that communique did not generate")
+    schema = sub.add_parser(
+        "schema",
+        help="regenerate the JSON Schemas from the models",
+        description="Regenerate the JSON Schemas from the models into --out. A file there that communique did "
+        "not generate is replaced only with --force.",
+    )
+    add_out(schema, "folder", default="schema")
+    add_check(schema)
+    add_force(schema)
     add_format(schema)
     schema.set_defaults(func=cmd_schema)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from communique.cli.common import EXIT_OK, Reporter, add_engine, add_force, add_format, progress
+from communique.cli.common import EXIT_OK, Reporter, progress
+from communique.cli.options import add_force, add_format, add_jobs, add_out
 
 
 def cmd_synth(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -16,7 +17,7 @@ def cmd_synth(args: argparse.Namespace, reporter: Reporter) -> int:
     out = Path(args.out)
     kept: list[str] = []
     written = synthesise(
-        out, args.docs, args.seed, error_rate=args.error_rate, jobs=args.jobs, force=args.force, kept=kept
+        out, args.docs, args.seed, error_rate=args.error_rate, workers=args.workers, force=args.force, kept=kept
     )
     for _ in progress(written, "synth", total=args.docs):
         pass
@@ -38,12 +39,13 @@ def cmd_synth(args: argparse.Namespace, reporter: Reporter) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``synth`` to the ``communique`` parser's subparsers."""
     synth = sub.add_parser("synth", help="write a deterministic synthetic corpus for scale tests")
-    synth.add_argument("--docs", type=int, required=True, help="number of documents")
-    synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    synth.add_argument("--out", required=True, help="output folder")
-    synth.add_argument("--error-rate", type=float, default=0.1, help="error rate of the predictions (default: 0.1)")
-    synth.add_argument("--jobs", type=int, default=1, help="processes to generate with (default: 1)")
-    add_force(synth, "files in --out that hold something else")
-    add_engine(synth)
+    synth.add_argument("--docs", type=int, required=True, metavar="N", help="number of documents")
+    synth.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default: 0)")
+    add_out(synth, "folder", required=True)
+    synth.add_argument(
+        "--error-rate", type=float, default=0.1, metavar="X", help="error rate of the predictions (default: 0.1)"
+    )
+    add_jobs(synth)
+    add_force(synth)
     add_format(synth)
     synth.set_defaults(func=cmd_synth)

@@ -18,7 +18,7 @@ from typing import TypeAlias, TypedDict
 from pydantic import ValidationError
 
 from communique.corpus.segment import segment
-from communique.io.parallel import ordered_map, shared
+from communique.io.parallel import SERIAL, Workers, ordered_map, shared
 from communique.io.parse import ParseFailure, decode_utf8, parse_yaml
 from communique.io.read import MAX_SMALL_BYTES, MAX_TEXT_BYTES, InputRefused, read_input
 from communique.io.write import write_atomic
@@ -255,15 +255,17 @@ def _build_one(settings: tuple[Path, bool], seed: Seed) -> tuple[str, bool]:
     return seed.id, changed
 
 
-def build_corpus(seed_dir: Path, corpus_dir: Path, *, check: bool = False, jobs: int = 1) -> Iterator[tuple[str, bool]]:
+def build_corpus(
+    seed_dir: Path, corpus_dir: Path, *, check: bool = False, workers: Workers = SERIAL
+) -> Iterator[tuple[str, bool]]:
     """Build (or with ``check``, only compare) every corpus document; yields ``(id, changed)`` per seed,
-    in id order, one document at a time (``jobs`` processes build them).
+    in id order, one document at a time (``workers`` build them).
 
     Writes are atomic; a seed with problems raises :class:`CommuniqueError` before anything is written
     for it.
     """
     settings = (Path(corpus_dir), check)
-    yield from ordered_map(_build_one, find_seeds(seed_dir), setup=shared(settings), jobs=jobs, batch=16)
+    yield from ordered_map(_build_one, find_seeds(seed_dir), setup=shared(settings), workers=workers, batch=16)
 
 
 class CorpusUnreadable(CommuniqueError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import add, itemgetter
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol, TypeAlias
 
 from communique.corpus.build import (
     CorpusFileData,
@@ -22,7 +22,7 @@ from communique.corpus.build import (
     corpus_document_of,
     read_corpus_file,
 )
-from communique.schema.models import ID_PATTERN, CorpusDocument
+from communique.schema.models import ID_PATTERN, CorpusDocument, pairs_of
 
 
 class SpanLike(Protocol):
@@ -84,32 +84,97 @@ class SectionView:
     paragraphs: list[int]
 
 
-@dataclass(frozen=True)
+#: the segmentations of a corpus document, stored as offsets
+Segment: TypeAlias = Literal["paragraphs", "headings", "sentences", "tokens"]
+SEGMENTS: tuple[Segment, ...] = ("paragraphs", "headings", "sentences", "tokens")
+
+
 class CorpusView:
     """A read-only view of a committed corpus document with the attribute names of
-    :class:`CorpusDocument`, read without building a model of every token (for exports of large corpora):
-    the store's one structural check has found the offsets sound, and ``communique corpus build --check``
-    verifies the files against their seeds."""
+    :class:`CorpusDocument`, read without validating it as a model (for exports and benchmarks of large
+    corpora): the store's one structural check has found the offsets sound, and ``communique corpus build
+    --check`` verifies the files against their seeds.
 
-    id: str
-    text: str
-    sha256: str
-    paragraphs: list[SpanView]
-    headings: list[SpanView]
-    sections: list[SectionView]
-    sentences: list[SpanView]
-    tokens: list[SpanView]
-    metadata: dict[str, str | None]
+    The offsets of every segmentation are checked when the view is made (``ValueError`` if one does not fit
+    the text), but the span objects (``tokens``, ``sentences``, ...) are made only when first read: a stage
+    that reads no tokens (bench) makes none, and one that needs only their offsets reads :meth:`offsets`.
+    """
+
+    __slots__ = ("_offsets", "_spans", "_stored", "id", "metadata", "sections", "sha256", "text")
+
+    def __init__(
+        self,
+        id: str,
+        text: str,
+        sha256: str,
+        offsets: dict[str, tuple[list[int], list[int]]],
+        sections: list[SectionView],
+        metadata: dict[str, str | None],
+        stored: dict[str, list[SpanView]] | None = None,
+    ):
+        self.id, self.text, self.sha256 = id, text, sha256
+        self.sections, self.metadata = sections, metadata
+        self._offsets = offsets  # segmentation -> (starts, ends)
+        self._stored = stored or {}  # spans of the older stored form, which carry their text
+        self._spans: dict[str, list[SpanView]] = {}
+
+    def offsets(self, name: str) -> tuple[list[int], list[int]]:
+        """The starts and the ends of one segmentation (``paragraphs``, ``headings``, ``sentences``, ``tokens``)."""
+        return self._offsets[name]
+
+    def _spans_of(self, name: str) -> list[SpanView]:
+        found = self._spans.get(name)
+        if found is None:
+            if name in self._stored:
+                found = self._stored[name]
+            else:
+                text = self.text
+                found = [SpanView(s, e, text[s:e]) for s, e in zip(*self._offsets[name])]
+            self._spans[name] = found
+        return found
+
+    @property
+    def paragraphs(self) -> list[SpanView]:
+        return self._spans_of("paragraphs")
+
+    @property
+    def headings(self) -> list[SpanView]:
+        return self._spans_of("headings")
+
+    @property
+    def sentences(self) -> list[SpanView]:
+        return self._spans_of("sentences")
+
+    @property
+    def tokens(self) -> list[SpanView]:
+        return self._spans_of("tokens")
 
 
-def _span_views(text: str, stored: StoredSpans) -> list[SpanView]:
-    """Spans of either stored form: offset arrays (the compact corpus) or span objects (older files); the
-    offsets have passed the store's check, so they are not checked one by one again."""
+def _checked_offsets(stored: object, size: int) -> tuple[list[int], list[int]]:
+    """The starts and ends of stored offset arrays, checked as :func:`pairs_of` checks them (whole integers,
+    non-empty spans inside a text of ``size`` code points; ``ValueError`` otherwise) without a loop in Python."""
+    if not isinstance(stored, dict) or set(stored) != {"starts", "lengths"}:
+        raise ValueError("offsets must be an object with `starts` and `lengths`")
+    starts, lengths = stored["starts"], stored["lengths"]
+    if not (isinstance(starts, list) and isinstance(lengths, list)) or len(starts) != len(lengths):
+        raise ValueError("`starts` and `lengths` must be lists of the same length")
+    if not starts:
+        return [], []
+    if not set(map(type, starts)) | set(map(type, lengths)) <= {int} or min(starts) < 0 or min(lengths) < 1:
+        pairs_of(stored, size)  # raises, naming the first offset that does not fit
+    ends = list(map(add, starts, lengths))
+    if max(ends) > size:
+        pairs_of(stored, size)
+    return starts, ends
+
+
+def _span_views(text: str, stored: StoredSpans) -> tuple[tuple[list[int], list[int]], list[SpanView] | None]:
+    """Offsets of either stored form, and the spans of the older one (span objects, which carry their text)."""
     if isinstance(stored, list):
         make, fields = SpanView._make, itemgetter("start", "end", "text")
-        return [make(fields(d)) for d in stored]
-    pairs = zip(stored["starts"], stored["lengths"])
-    return [SpanView(start, start + n, text[start : start + n]) for start, n in pairs]
+        spans = [make(fields(d)) for d in stored]
+        return ([s.start for s in spans], [s.end for s in spans]), spans
+    return _checked_offsets(stored, len(text)), None
 
 
 def _span_view(text: str, stored: list[int] | SpanObject) -> SpanView:
@@ -132,17 +197,13 @@ def corpus_view(data: CorpusFileData) -> CorpusView:
         )
         for s in data["sections"]
     ]
-    return CorpusView(
-        data["id"],
-        text,
-        data["sha256"],
-        _span_views(text, data["paragraphs"]),
-        _span_views(text, data["headings"]),
-        sections,
-        _span_views(text, data["sentences"]),
-        _span_views(text, data["tokens"]),
-        data["metadata"],
-    )
+    offsets: dict[str, tuple[list[int], list[int]]] = {}
+    stored: dict[str, list[SpanView]] = {}
+    for name in SEGMENTS:
+        offsets[name], spans = _span_views(text, data[name])
+        if spans is not None:
+            stored[name] = spans
+    return CorpusView(data["id"], text, data["sha256"], offsets, sections, data["metadata"], stored)
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,14 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
-from communique import __version__
+from communique.annotate.stats import Stats, format_stats
 from communique.corpus.splits import SPLITS, Splitter
 from communique.export.features import Feature
 from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
 from communique.io.project import Dataset
-from communique.review.stats import Stats, format_stats
 from communique.schema.jsontypes import JsonObject
+from communique.version import __version__
 
 DEFAULT_CONFIG = "documents"
 MAX_CARD_DOCUMENTS = 100  # the card lists documents one by one up to this many

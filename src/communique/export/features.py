@@ -87,7 +87,43 @@ def decode_labels(value: object, feature: Feature) -> object:
     return value
 
 
-_Encode: TypeAlias = "Callable[[object], object]"
+#: what encodes the labels inside one value (a column's, or a struct member's)
+Encoder: TypeAlias = Callable[[object], object]
+
+
+def _label_index(feature: datasets.ClassLabel) -> dict[object, int | None]:
+    """Label name -> id; ids and ``None`` map to themselves, so one lookup encodes any value."""
+    return {
+        None: None,
+        **{i: i for i in range(len(feature.names))},
+        **{name: i for i, name in enumerate(feature.names)},
+    }
+
+
+def _encoder(feature: Feature) -> Encoder | None:
+    """A function turning label names into ``ClassLabel`` ids inside a value of ``feature`` (in place for
+    structs, which are freshly built dicts), or ``None`` when the feature holds no label."""
+    if isinstance(feature, datasets.ClassLabel):
+        return _label_index(feature).__getitem__
+    if isinstance(feature, datasets.List):
+        if isinstance(feature.feature, datasets.ClassLabel):
+            label = _label_index(feature.feature).__getitem__
+            return lambda v: list(map(label, v)) if isinstance(v, Iterable) else v
+        inner = _encoder(feature.feature)
+        return None if inner is None else (lambda v: [inner(x) for x in v] if isinstance(v, Iterable) else v)
+    if isinstance(feature, dict):
+        parts = [(k, f) for k, f in ((k, _encoder(v)) for k, v in feature.items()) if f is not None]
+        if not parts:
+            return None
+
+        def encode_struct(v: object) -> object:
+            if isinstance(v, dict):
+                for key, f in parts:
+                    v[key] = f(v.get(key))
+            return v
+
+        return encode_struct
+    return None
 
 
 def make_encoder(features: datasets.Features) -> Callable[[Row], Row]:
@@ -96,29 +132,7 @@ def make_encoder(features: datasets.Features) -> Callable[[Row], Row]:
     ``Features.encode_example`` walks and copies every value in Python; this visits only the paths that
     hold labels, and leaves the rest to Arrow. Rows are freshly built dicts, so they are changed in place.
     """
-
-    def compile_(feature: Feature) -> _Encode | None:
-        if isinstance(feature, datasets.ClassLabel):
-            index = {name: i for i, name in enumerate(feature.names)}
-            return lambda v: v if v is None or isinstance(v, int) else index[v]
-        if isinstance(feature, datasets.List):
-            inner = compile_(feature.feature)
-            return None if inner is None else (lambda v: [inner(x) for x in v] if isinstance(v, Iterable) else v)
-        if isinstance(feature, dict):
-            parts = [(k, f) for k, f in ((k, compile_(v)) for k, v in feature.items()) if f is not None]
-            if not parts:
-                return None
-
-            def encode_struct(v: object) -> object:
-                if isinstance(v, dict):
-                    for key, f in parts:
-                        v[key] = f(v.get(key))
-                return v
-
-            return encode_struct
-        return None
-
-    encode = compile_(dict(features))
+    encode = _encoder(dict(features))
 
     def encode_row(row: Row) -> Row:
         if encode is not None:
@@ -126,3 +140,8 @@ def make_encoder(features: datasets.Features) -> Callable[[Row], Row]:
         return row
 
     return encode_row
+
+
+def column_encoders(features: datasets.Features) -> list[Encoder | None]:
+    """For each column of ``features``, in order, the function that encodes its labels (``None``: no label)."""
+    return [_encoder(feature) for feature in features.values()]

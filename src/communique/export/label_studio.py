@@ -11,7 +11,7 @@ JavaScript (UTF-16) offsets, which is how Label Studio counts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -41,12 +41,10 @@ from communique.annotate.import_label_studio import (
     UNRESOLVED,
 )
 from communique.annotate.importers import Utf16Offsets
-from communique.bench.annotations import Annotations, Extent
-from communique.bench.predictions import read_predictions
+from communique.compare.annotations import Annotations, Extent
 from communique.corpus.store import CorpusStore
 from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
-from communique.schema.errors import CommuniqueError
 from communique.schema.models import AnnotatedDocument, Span, TimeExpression
 
 #: which region labels each per-region control is shown for
@@ -366,15 +364,15 @@ def _span(extent: Extent) -> Span:
     return Span(start=extent.start, end=extent.end, text=extent.text)
 
 
-def prediction_tasks(predictions: Path, corpus_dir: Path) -> tuple[list[dict[str, Any]], int]:
-    """Tasks pre-annotated with a predictions file (JSON Lines, as ``communique bench`` reads it), and the
-    number of predicted spans left out; raises :class:`CommuniqueError` when the file has errors."""
-    read = read_predictions(predictions, corpus_dir)
-    if not read.ok:
-        raise CommuniqueError(read.errors)
+def prediction_tasks(
+    documents: Mapping[str, Annotations], corpus_dir: Path, model_version: str
+) -> tuple[list[dict[str, Any]], int]:
+    """Tasks pre-annotated with an extractor's predictions, per document as ``communique bench`` reads them
+    (:func:`communique.bench.predictions.read_predictions`, which the caller runs), and the number of
+    predicted spans left out; ``model_version`` names the predictions in Label Studio (their file's name)."""
     store = CorpusStore(corpus_dir)
     tasks, dropped = [], 0
-    for doc_id, predicted in read.documents.items():
+    for doc_id, predicted in documents.items():
         corpus = store.text(doc_id)
         assert corpus is not None  # reading the predictions resolved every document
         result, left_out = prediction_result(predicted, corpus.text)
@@ -382,7 +380,7 @@ def prediction_tasks(predictions: Path, corpus_dir: Path) -> tuple[list[dict[str
         tasks.append(
             {
                 "data": {"text": corpus.text, "document_id": doc_id, "text_sha256": corpus.sha256},
-                "predictions": [{"model_version": Path(predictions).name, "result": result}],
+                "predictions": [{"model_version": model_version, "result": result}],
             }
         )
     return tasks, dropped

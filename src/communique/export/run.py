@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from communique.annotate.load import iter_validated
+from communique.annotate.stats import compute_stats
 from communique.annotate.validate import find_annotation_files
+from communique.compare.agreement import compare, format_agreement
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusView
 from communique.export.card import CardFacts, markdown_code, render_card, render_croissant
@@ -24,10 +26,9 @@ from communique.export.hf import (
     count_drafts,
     staged_export,
 )
+from communique.io.parallel import SERIAL, Workers
 from communique.io.project import Dataset, SplitPolicy
 from communique.io.write import write_atomic
-from communique.review.agreement import compare, format_agreement
-from communique.review.stats import compute_stats
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import AnnotatedDocument
 
@@ -112,7 +113,7 @@ def export_hf(
     *,
     passes: Path | None = None,
     max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     dataset: Dataset | None = None,
     splits: SplitPolicy | None = None,
     drafts: Drafts | None = None,
@@ -141,7 +142,7 @@ def export_hf(
 
     def write(staging: Path) -> None:
         shards = Shards(staging, max_shard_bytes)
-        for chunk in build_chunks(files, Path(corpus_dir), jobs, splitter):  # raises with every problem, if any
+        for chunk in build_chunks(files, Path(corpus_dir), workers, splitter):  # raises with every problem, if any
             for doc_id, counts in chunk.counts:
                 if facts.documents < MAX_DOCUMENT_COLUMNS:
                     facts.stats["documents"][doc_id] = counts

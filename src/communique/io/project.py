@@ -25,22 +25,43 @@ flags override. Outside any project the defaults are the conventional folders un
     min_documents = 10
     ratios = [70, 15, 15]        # train / validation / test, percent
 
-The file is outside data like any other: it is read only up to :data:`MAX_CONFIG_BYTES`, nesting deeper
-than :data:`MAX_CONFIG_DEPTH` or an integer of more than 4,300 digits is a located, coded error, and a
-``[paths]`` folder that is absolute or leads outside the project (by ``..`` or a symlink) is refused
-(``path-outside-project``): a command only leaves the project where its command line says so.
+The file is outside data like any other: it is read as every input is (:func:`communique.io.read.read_text`,
+up to :data:`MAX_CONFIG_BYTES`), nesting deeper than :data:`MAX_CONFIG_DEPTH` or an integer of more than 4,300
+digits is a located, coded error, and what it holds is validated by one Pydantic model, :class:`ProjectConfig`
+(tables :class:`Dataset`, :class:`Paths`, :class:`SplitPolicy`). Every wrong field is an issue located at the
+line and column of its key (``config-invalid``); a ``[paths]`` folder that is absolute or leads outside the
+project (by ``..`` or a symlink) is refused (``path-outside-project``): a command only leaves the project where
+its command line says so.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
+import difflib
 import os
 import re
+import reprlib
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal, TypedDict
 
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from communique.io.parse import format_path
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import FREE_TEXT_PATTERN
 
@@ -51,7 +72,6 @@ DEFAULT_MIN_DOCUMENTS = 10
 MAX_CONFIG_BYTES = 1024 * 1024  # a communique.toml is a few hundred bytes
 MAX_CONFIG_DEPTH = 32  # a valid one nests arrays one level deep
 MAX_DIGITS = 4300  # Python's limit for decimal integer conversion, which tomllib runs into
-DATASET_KEYS = ("name", "description", "licence", "citation", "annotation_notes")
 #: [dataset] values that may span lines; the others are one line of free text, as annotators' names are
 MULTILINE_KEYS = frozenset({"citation", "annotation_notes"})
 _ONE_LINE = re.compile(FREE_TEXT_PATTERN.removesuffix("]*$") + r"\ud800-\udfff]*$")
@@ -63,151 +83,15 @@ DEFAULT_PATHS = {
     "gold": "annotations/gold",
     "passes": "annotations/passes",
 }
-
-
-@dataclass(frozen=True)
-class SplitPolicy:
-    """How items are assigned to train / validation / test (see :mod:`communique.corpus.splits`)."""
-
-    unit: SplitUnit = "auto"
-    min_documents: int = DEFAULT_MIN_DOCUMENTS
-    ratios: tuple[int, int, int] = DEFAULT_RATIOS
-
-    def unit_for(self, documents: int) -> Literal["section", "document"]:
-        """The unit actually used for a corpus of ``documents`` documents."""
-        if self.unit != "auto":
-            return self.unit
-        return "document" if documents >= self.min_documents else "section"
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """What the dataset card and Croissant say about the corpus as a whole."""
-
-    name: str = "communique"
-    description: str = ""
-    licence: str | None = None
-    citation: str = ""
-    #: free text for the card's "Annotation process" (who the annotators were, how they worked)
-    annotation_notes: str = ""
-
-
-@dataclass(frozen=True)
-class Project:
-    """A corpus project; ``root`` is None outside any project (conventional folders under the cwd)."""
-
-    root: Path | None
-    dataset: Dataset = field(default_factory=Dataset)
-    splits: SplitPolicy = field(default_factory=SplitPolicy)
-    paths: dict[str, Path] = field(default_factory=dict)
-
-    def path(self, name: str) -> Path:
-        """The folder of one stage: ``seeds``, ``corpus``, ``annotations`` or ``gold``."""
-        return self.paths[name]
-
-
-def find_project(start: str | os.PathLike[str] | None = None) -> Project:
-    """The project holding ``start`` (default: the current folder), searching upward; a bare project outside."""
-    here = Path(start if start is not None else Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return load_project(folder / CONFIG_NAME)
-    return Project(None, paths={k: Path(v) for k, v in DEFAULT_PATHS.items()})
-
-
-def load_project(config: Path) -> Project:
-    """Read ``communique.toml``; every problem is reported at once, located by line where TOML gives one."""
-    name = str(config)
-    text = _read_config(config)
-    data = _parse_config(text, name)
-
-    def at(table: str, key: str | None = None) -> dict[str, Any]:
-        """file, line and JSON path of a table or key (tomllib gives no positions for valid TOML)."""
-        return {"file": name, "line": _line_of(text, table, key), "path": f"$.{table}" + (f".{key}" if key else "")}
-
-    problems: list[Any] = []
-    known = {"dataset": set(DATASET_KEYS), "paths": set(DEFAULT_PATHS)}
-    known["splits"] = {"unit", "min_documents", "ratios"}
-    for table, value in data.items():
-        if table not in known or not isinstance(value, dict):
-            problems.append(issue("config-invalid", f"unknown table [{table}]", **at(table)))
-            continue
-        for key in value:
-            if key not in known[table]:
-                problems.append(
-                    issue(
-                        "config-invalid",
-                        f"unknown key {key!r} in [{table}]",
-                        **at(table, key),
-                        hint=f"allowed: {', '.join(sorted(known[table]))}",
-                    )
-                )
-    ds = data.get("dataset", {}) if isinstance(data.get("dataset"), dict) else {}
-    dataset = Dataset()
-    for key in DATASET_KEYS:
-        if key in ds:
-            wrong = dataset_value_problem(key, ds[key])
-            if wrong:
-                problems.append(issue("config-invalid", wrong, **at("dataset", key)))
-            else:
-                dataset = replace(dataset, **{key: ds[key]})
-    sp = data.get("splits", {}) if isinstance(data.get("splits"), dict) else {}
-    policy = SplitPolicy()
-    if "unit" in sp:
-        if sp["unit"] not in ("auto", "section", "document"):
-            problems.append(
-                issue(
-                    "config-invalid",
-                    f"[splits] unit must be auto, section or document, not {sp['unit']!r}",
-                    **at("splits", "unit"),
-                )
-            )
-        else:
-            policy = replace(policy, unit=sp["unit"])
-    if "min_documents" in sp:
-        if not isinstance(sp["min_documents"], int) or isinstance(sp["min_documents"], bool) or sp["min_documents"] < 1:
-            problems.append(
-                issue(
-                    "config-invalid",
-                    "[splits] min_documents must be a positive integer",
-                    **at("splits", "min_documents"),
-                )
-            )
-        else:
-            policy = replace(policy, min_documents=sp["min_documents"])
-    if "ratios" in sp:
-        ratios = sp["ratios"]
-        if (
-            not isinstance(ratios, list)
-            or len(ratios) != 3
-            or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in ratios)
-            or sum(ratios) != 100
-        ):
-            problems.append(
-                issue(
-                    "config-invalid",
-                    "[splits] ratios must be three non-negative integers adding up to 100",
-                    **at("splits", "ratios"),
-                )
-            )
-        else:
-            policy = replace(policy, ratios=(ratios[0], ratios[1], ratios[2]))
-    paths = {k: config.parent / v for k, v in DEFAULT_PATHS.items()}
-    for key, value in (data.get("paths", {}) if isinstance(data.get("paths"), dict) else {}).items():
-        if key in paths:
-            found = _project_path(config.parent, key, value, at("paths", key))
-            if isinstance(found, Path):
-                paths[key] = found
-            else:
-                problems.append(found)
-    if problems:
-        raise CommuniqueError(problems)
-    return Project(config.parent, dataset, policy, paths)
+#: the hint of a [paths] folder that leaves the project
+OUTSIDE_HINT = (
+    "give a folder inside the project, relative to communique.toml; a path on the command line may go anywhere"
+)
 
 
 def dataset_value_problem(key: str, value: object) -> str | None:
-    """What is wrong with ``value`` as ``[dataset] key``, or None: the one rule that both the config loader
-    and ``communique init`` apply (so ``init`` never writes a file that later commands refuse).
+    """What is wrong with ``value`` as ``[dataset] key``, or None: the one rule that both the model
+    (:class:`Dataset`) and ``communique init`` apply (so ``init`` never writes a file that later commands refuse).
 
     ``name``, ``description`` and ``licence`` are one line of free text (no control character, line or
     paragraph separator: the rule of annotators' names), and ``name`` is not blank; ``citation`` and
@@ -229,51 +113,286 @@ def dataset_value_problem(key: str, value: object) -> str | None:
     return f"[dataset] {key} holds {what} at character {at}; it must be {kind}"
 
 
-def _project_path(root: Path, key: str, value: object, where: dict[str, Any]) -> Path | Issue:
-    """The folder ``value`` of ``[paths] key`` below ``root``, or the issue that refuses it: not a non-empty
-    string, absolute, or leading outside the project after ``..`` and symlinks are resolved."""
-    if not isinstance(value, str) or not value or "\x00" in value:
-        return issue("config-invalid", f"[paths] {key} must be a non-empty string", **where)
-    hint = "give a folder inside the project, relative to communique.toml; a path on the command line may go anywhere"
+class _Table(BaseModel):
+    """A table of ``communique.toml``: an unknown key is an error; values are read as TOML gives them (a
+    string where a string is meant, an integer where an integer is: nothing is coerced)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dataset(_Table):
+    """``[dataset]``: what the dataset card and Croissant say about the corpus as a whole."""
+
+    name: StrictStr = "communique"
+    description: StrictStr = ""
+    licence: StrictStr | None = None  # of the annotations; each text's own licence is in its metadata
+    citation: StrictStr = ""
+    #: free text for the card's "Annotation process" (who the annotators were, how they worked)
+    annotation_notes: StrictStr = ""
+
+    @field_validator("*")
+    @classmethod
+    def _free_text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        wrong = None if value is None else dataset_value_problem(str(info.field_name), value)
+        if wrong is not None:
+            # the message goes on after "[dataset] KEY " (see config_issues); it quotes no user text
+            raise PydanticCustomError("config_invalid", wrong.removeprefix(f"[dataset] {info.field_name} "))
+        return value
+
+
+NonNegative = Annotated[StrictInt, Field(ge=0)]
+
+
+class SplitPolicy(_Table):
+    """``[splits]``: how items are assigned to train / validation / test (see :mod:`communique.corpus.splits`)."""
+
+    unit: SplitUnit = "auto"
+    min_documents: Annotated[StrictInt, Field(ge=1)] = DEFAULT_MIN_DOCUMENTS
+    ratios: tuple[NonNegative, NonNegative, NonNegative] = DEFAULT_RATIOS  # train / validation / test, percent
+
+    @field_validator("ratios", mode="before")
+    @classmethod
+    def _three(cls, value: object) -> object:
+        if not isinstance(value, (list, tuple)) or len(value) != 3:  # in TOML, an array of three
+            raise PydanticCustomError("config_invalid", "must be three integers, train / validation / test percent")
+        return value
+
+    @field_validator("ratios")
+    @classmethod
+    def _percent(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
+        if sum(value) != 100:
+            raise PydanticCustomError("config_invalid", "must add up to 100, not {total}", {"total": sum(value)})
+        return value
+
+    def unit_for(self, documents: int) -> Literal["section", "document"]:
+        """The unit actually used for a corpus of ``documents`` documents."""
+        if self.unit != "auto":
+            return self.unit
+        return "document" if documents >= self.min_documents else "section"
+
+
+def _inside_project(value: str, info: ValidationInfo) -> str:
+    """A ``[paths]`` folder stays inside the project (``info.context["root"]``, when given): not absolute, and
+    not leading outside once ``..`` and symlinks are resolved."""
+    if "\x00" in value:
+        raise PydanticCustomError("config_invalid", "must not hold a NUL character")
+    root = (info.context or {}).get("root")
+    if root is None:
+        return value
     if os.path.isabs(value):
-        return issue("path-outside-project", f"[paths] {key} is absolute: {value!r}", hint=hint, **where)
+        raise PydanticCustomError("path_outside_project", "is absolute: {value}", {"value": repr(value)})
     real_root = Path(os.path.realpath(root))
-    real = Path(os.path.realpath(root / value))
+    real = Path(os.path.realpath(Path(root) / value))
     if not real.is_relative_to(real_root):
-        return issue(
-            "path-outside-project",
-            f"[paths] {key} = {value!r} leads outside the project, to {real}",
-            hint=hint,
-            **where,
+        raise PydanticCustomError(
+            "path_outside_project",
+            "= {value} leads outside the project, to {real}",
+            {"value": repr(value), "real": str(real)},
         )
-    return root / value
+    return value
+
+
+Folder = Annotated[StrictStr, Field(min_length=1), AfterValidator(_inside_project)]
+
+
+class Paths(_Table):
+    """``[paths]``: the folder of each stage, relative to the folder holding ``communique.toml`` and inside it."""
+
+    seeds: Folder = DEFAULT_PATHS["seeds"]
+    corpus: Folder = DEFAULT_PATHS["corpus"]
+    annotations: Folder = DEFAULT_PATHS["annotations"]
+    gold: Folder = DEFAULT_PATHS["gold"]
+    passes: Folder = DEFAULT_PATHS["passes"]  # double-annotation passes, one folder each
+
+
+class ProjectConfig(_Table):
+    """``communique.toml``; every table and key is optional. Validate it with ``context={"root": folder}`` to
+    refuse ``[paths]`` folders outside the project (:func:`load_project` does)."""
+
+    dataset: Dataset = Dataset()
+    paths: Paths = Paths()
+    splits: SplitPolicy = SplitPolicy()
+
+
+@dataclass(frozen=True)
+class Project:
+    """A corpus project; ``root`` is None outside any project (conventional folders under the cwd)."""
+
+    root: Path | None
+    dataset: Dataset = field(default_factory=Dataset)
+    splits: SplitPolicy = field(default_factory=SplitPolicy)
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    def path(self, name: str) -> Path:
+        """The folder of one stage: ``seeds``, ``corpus``, ``annotations``, ``gold`` or ``passes``."""
+        return self.paths[name]
+
+
+def find_project(start: str | os.PathLike[str] | None = None) -> Project:
+    """The project holding ``start`` (default: the current folder), searching upward; a bare project outside."""
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return load_project(folder / CONFIG_NAME)
+    return Project(None, paths={k: Path(v) for k, v in DEFAULT_PATHS.items()})
+
+
+def load_project(config: Path) -> Project:
+    """Read ``communique.toml`` (bounded, as every input) and validate it as a :class:`ProjectConfig`; every
+    problem is reported at once, each located at the line and column of its key."""
+    name = str(config)
+    text = _read_config(config)
+    data = _parse_config(text, name)
+    try:
+        parsed = ProjectConfig.model_validate(data, context={"root": config.parent})
+    except ValidationError as exc:
+        raise CommuniqueError(config_issues(exc, text, name)) from None
+    paths = {key: config.parent / value for key, value in parsed.paths.model_dump().items()}
+    return Project(config.parent, parsed.dataset, parsed.splits, paths)
+
+
+_TABLES = {name: info.annotation for name, info in ProjectConfig.model_fields.items()}
+
+
+def config_issues(exc: ValidationError, text: str, file: str) -> list[Issue]:
+    """The model's errors as located issues: one per key (the first error of each), at the key's line and
+    column in ``text``, coded ``config-invalid`` (``path-outside-project`` for a folder that leaves it)."""
+    where = _key_positions(text)
+    found: dict[tuple[str | int, ...], Issue] = {}
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        keys = tuple(str(part) for part in loc[:2])  # the table, and the key in it
+        if keys in found:
+            continue
+        code = "path-outside-project" if error["type"] == "path_outside_project" else "config-invalid"
+        found[keys] = issue(
+            code,
+            _message(error, keys),
+            file=file,
+            path=format_path(loc),
+            hint=_hint(error, keys),
+            **_located(where, keys),
+        )
+    return sorted(found.values(), key=lambda found: (found.line or 0, found.column or 0))
+
+
+def _message(error: ErrorDetails, keys: tuple[str, ...]) -> str:
+    kind, shown = error["type"], _shown(error.get("input"))
+    if len(keys) == 1:
+        if kind == "extra_forbidden":
+            return f"unknown table [{keys[0]}]"
+        return f"[{keys[0]}] must be a table, not {shown}"
+    table, key = keys
+    if kind == "extra_forbidden":
+        return f"unknown key {key!r} in [{table}]"
+    if kind in ("config_invalid", "path_outside_project"):
+        return f"[{table}] {key} {error['msg']}"
+    return f"[{table}] {key}: {error['msg']} (got {shown})"
+
+
+def _hint(error: ErrorDetails, keys: tuple[str, ...]) -> str | None:
+    if error["type"] == "path_outside_project":
+        return OUTSIDE_HINT
+    if error["type"] != "extra_forbidden":
+        return None
+    if len(keys) == 1:
+        return f"allowed: {', '.join(f'[{t}]' for t in _TABLES)}"
+    model = _TABLES.get(keys[0])
+    allowed = list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+    close = difflib.get_close_matches(keys[1], allowed, n=1)
+    return f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+
+
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+
+
+def _shown(value: object) -> str:
+    """A short ``repr`` of a value from the file (which may be a long string)."""
+    return _SHOW.repr(value)
+
+
+# ------------------------------------------------------------------------------------- where keys are written
+
+_BARE_OR_QUOTED = r'(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
+_DOTTED = rf"{_BARE_OR_QUOTED}(?:[ \t]*\.[ \t]*{_BARE_OR_QUOTED})*"
+_HEADER = re.compile(rf"\[\[?[ \t]*({_DOTTED})[ \t]*\]")
+_ASSIGN = re.compile(rf"({_DOTTED})[ \t]*=")
+_PART = re.compile(_BARE_OR_QUOTED)
+_NEWLINE = re.compile(r"\n")
+_BLANK = re.compile(r"[ \t]*")
+
+
+def _key_names(dotted: str) -> tuple[str, ...]:
+    """``dataset . "name"`` -> ``("dataset", "name")`` (quoted keys unquoted as TOML reads them)."""
+    names = []
+    for part in _PART.findall(dotted):
+        if part[0] in "\"'":
+            try:
+                part = next(iter(tomllib.loads(f"{part} = 0")))
+            except (tomllib.TOMLDecodeError, StopIteration):
+                part = part[1:-1]
+        names.append(part)
+    return tuple(names)
+
+
+def _statement_starts(text: str) -> Iterator[int]:
+    """The offsets where a line of ``text`` starts outside strings, comments, arrays and inline tables: where a
+    table header or a key may be written."""
+    yield 0
+    depth, last = 0, 0
+    for token in _TOKENS.finditer(text):  # the gaps between strings, comments and brackets hold the line breaks
+        if depth == 0:
+            yield from (newline.end() for newline in _NEWLINE.finditer(text, last, token.start()))
+        char = token[0]
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        last = token.end()
+    if depth == 0:
+        yield from (newline.end() for newline in _NEWLINE.finditer(text, last))
+
+
+def _key_positions(text: str) -> dict[tuple[str, ...], dict[str, int]]:
+    """Where each table header and each key is written in ``text`` (the line and column of its first
+    character), by its full name: ``("splits",)`` for ``[splits]``, ``("splits", "ratios")`` for
+    ``ratios = ...`` below it or for ``splits.ratios = ...``. A key-like text inside a string is no key; a key
+    inside an inline table is found at the table's own key."""
+    found: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    line_starts = [0, *(newline.end() for newline in _NEWLINE.finditer(text))]  # one pass: linear in the file
+    for start in _statement_starts(text):
+        at = _BLANK.match(text, start).end()  # type: ignore[union-attr]  # matches the empty string anywhere
+        header = _HEADER.match(text, at)
+        if header:
+            table = _key_names(header[1])
+            found.setdefault(table, header.start())  # the table at its opening bracket
+        elif assign := _ASSIGN.match(text, at):
+            found.setdefault(table + _key_names(assign[1]), assign.start(1))
+    located = {}
+    for keys, offset in found.items():
+        line = bisect.bisect_right(line_starts, offset)
+        located[keys] = {"line": line, "column": offset - line_starts[line - 1] + 1}
+    return located
+
+
+def _located(where: dict[tuple[str, ...], dict[str, int]], keys: tuple[str, ...]) -> dict[str, int]:
+    """``line`` and ``column`` of the key ``keys`` (else of its table; nothing when neither is written)."""
+    for known in (keys, keys[:1]):
+        if known in where:
+            return where[known]
+    return {}
 
 
 def _read_config(config: Path) -> str:
-    """The text of ``config``, read up to :data:`MAX_CONFIG_BYTES` (a larger file is refused)."""
-    name = str(config)
-    try:
-        with config.open("rb") as handle:
-            raw = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise CommuniqueError([issue("io-error", f"cannot read: {exc.strerror or exc}", file=name)]) from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise CommuniqueError(
-            [
-                issue(
-                    "config-invalid",
-                    f"larger than {MAX_CONFIG_BYTES // 1024} KiB; a communique.toml is a few lines",
-                    file=name,
-                )
-            ]
-        )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CommuniqueError([issue("encoding-error", "not valid UTF-8", file=name)]) from None
+    """The text of ``config``, read as every input is (a regular file, at most :data:`MAX_CONFIG_BYTES`, UTF-8)."""
+    from communique.io.read import read_text  # imported here to keep this module light
+
+    return read_text(config, MAX_CONFIG_BYTES)
 
 
-def _parse_config(text: str, name: str) -> dict[str, Any]:
+def _parse_config(text: str, name: str) -> dict[str, object]:
     """``text`` parsed as TOML; nesting too deep, huge integers and syntax errors are located, coded errors."""
     deep = _too_deep(text)
     if deep is not None:
@@ -283,7 +402,7 @@ def _parse_config(text: str, name: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        located: dict[str, Any] = {"line": int(where[1]), "column": int(where[2])} if where else {}
+        located: _Position = {"line": int(where[1]), "column": int(where[2])} if where else {}
         message = str(exc).split(" (at ")[0]
         raise CommuniqueError([issue("config-invalid", message, file=name, **located)]) from None
     except ValueError:  # int() refused a decimal integer of more than 4,300 digits
@@ -324,25 +443,17 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
-def _position(text: str, offset: int) -> dict[str, Any]:
+class _Position(TypedDict, total=False):
+    """Where a problem is in the text (both keys, or neither when it cannot be told)."""
+
+    line: int
+    column: int
+
+
+def _position(text: str, offset: int) -> _Position:
     """1-based ``line`` and ``column`` of ``offset`` in ``text``."""
     line_start = text.rfind("\n", 0, offset) + 1
     return {"line": text.count("\n", 0, offset) + 1, "column": offset - line_start + 1}
-
-
-def _line_of(text: str, table: str, key: str | None) -> int | None:
-    """The line of ``[table]`` or of ``key = ...`` inside it (1-based); None when not found."""
-    current = None
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped.split("#")[0].strip())
-        if header:
-            current = header[1]
-            if key is None and current == table:
-                return number
-        elif key is not None and current == table and re.match(rf"{re.escape(key)}\s*=", stripped):
-            return number
-    return None
 
 
 def toml_string(value: str) -> str:

@@ -150,13 +150,19 @@ def write_stdout(data: bytes | str | Iterable[bytes | str]) -> None:
 
 
 def write_atomic(
-    path: str | os.PathLike[str], data: bytes | str | Iterable[bytes | str], *, replace: bool = True
+    path: str | os.PathLike[str],
+    data: bytes | str | Iterable[bytes | str],
+    *,
+    replace: bool = True,
+    durable: bool = True,
 ) -> None:
     """Write ``data`` (``str`` as UTF-8; or an iterable of pieces, written as they come) to ``path`` safely; see
     the module docstring for the rules.
 
     With ``replace=False`` the file is created only if nothing is at ``path`` when the content is moved into
-    place (a file appearing meanwhile is refused with ``output-exists``, not replaced).
+    place (a file appearing meanwhile is refused with ``output-exists``, not replaced). ``durable=False`` skips
+    the two fsyncs (file and folder): the write is still atomic (a reader sees the old file or the whole new
+    one), but a power cut may lose it. For caches only, where a lost file costs time.
     """
     if os.fspath(path) == STDOUT:
         write_stdout(data)
@@ -177,7 +183,8 @@ def write_atomic(
                 view = memoryview(payload)
                 while view:  # os.write may write less than asked
                     view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)  # a failing close (NFS, quota) raises here and counts as a failed write
         if replace:
@@ -192,7 +199,8 @@ def write_atomic(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    sync_folder(target.parent)
+    if durable:
+        sync_folder(target.parent)
 
 
 def _create_from(tmp: str, target: Path, shown: str) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from communique.corpus.build import make_document, serialise, sha256_text
-from communique.io.parallel import ordered_map, shared
+from communique.io.parallel import SERIAL, Workers, ordered_map, shared
 from communique.io.write import check_new_or_forced, write_new_or_forced
 from communique.schema.jsontypes import JsonObject
 from communique.schema.models import (
@@ -511,20 +511,21 @@ def synthesise(
     seed: int,
     *,
     error_rate: float = 0.1,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     force: bool = False,
     kept: list[str] | None = None,
 ) -> Iterator[str]:
     """Write a synthetic corpus of ``docs`` documents under ``out``; yields each document id in order.
 
-    Every document depends only on ``(seed, index)``, so the output is the same for any ``jobs``. A file
+    Every document depends only on ``(seed, index)``, so the output is the same for any ``workers``. A file
     already in ``out`` holding something else is refused (``output-exists``) unless ``force``, which keeps
     it as ``FILE.~N~`` (the backups' paths are appended to ``kept``); a rerun with the same settings writes
     the same bytes and is never refused.
     """
     predictions: list[str] = []
     settings = (Path(out), seed, error_rate, force)
-    for doc_id, line, backups in ordered_map(_write_document, range(docs), setup=shared(settings), jobs=jobs, batch=32):
+    made = ordered_map(_write_document, range(docs), setup=shared(settings), workers=workers, batch=32)
+    for doc_id, line, backups in made:
         predictions.append(line)
         if kept is not None:
             kept.extend(backups)

@@ -1,6 +1,6 @@
 """One-to-one alignment of two sets of items by maximum-weight matching.
 
-Span arithmetic (overlap, IoU, equality) lives with the spans, in :mod:`communique.bench.annotations`.
+Span arithmetic (overlap, IoU, equality) lives with the spans, in :mod:`communique.compare.annotations`.
 
 Greedy matching depends on the order of the items and is not optimal (see ../shared notes on
 nervaluate); the Hungarian algorithm (``scipy.optimize.linear_sum_assignment``) is both. Ties are broken

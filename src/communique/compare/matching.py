@@ -1,4 +1,4 @@
-"""One-to-one matching with priorities, on top of :func:`communique.bench.align.align`.
+"""One-to-one matching with priorities, on top of :func:`communique.compare.align.align`.
 
 A matching often has to optimise several things in order: first the number of pairs that are correct
 under a metric, then the number of pairs at all, then how well they overlap. :func:`match` turns such
@@ -25,8 +25,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from communique.bench.align import assign
-from communique.bench.annotations import Extent
+from communique.compare.align import assign
+from communique.compare.annotations import Extent
 
 __all__ = [
     "candidate_groups",
