@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter
 from communique.cli.options import (
@@ -18,6 +17,7 @@ from communique.cli.options import (
     deprecated_alias,
 )
 from communique.schema.errors import CommuniqueError, Severity
+from communique.schema.jsontypes import JsonObject
 
 
 def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -46,7 +46,7 @@ def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
     return reporter.finish(EXIT_OK, {**result, "left_out": dropped})
 
 
-def _prediction_tasks(predictions: Path, corpus: Path) -> tuple[list[dict[str, Any]], int]:
+def _prediction_tasks(predictions: Path, corpus: Path) -> tuple[list[JsonObject], int]:
     """Label Studio tasks pre-annotated with a predictions file as the bench reads it (every span placed,
     every official one ref), and the number of predicted spans left out; the read predictions go once the
     tasks are made."""
