@@ -140,14 +140,48 @@ def test_an_ambiguous_span_stays_text_only_for_anchor_and_the_view_leaves_it_out
     }
     prediction = PredictedDocument.model_validate(line)
     draft = draft_annotations(prediction, doc, "a test")
-    (attribution,) = draft.data["attributions"]
+    (attribution,) = parse_yaml(draft.text)["attributions"]
     assert attribution["cues"] == [{"text": "said"}]  # "said" occurs twice: no offsets invented
     assert attribution["contents"] == [
         {"start": TEXT.index("useful"), "end": TEXT.index("useful") + 6, "text": "useful"}
     ]
     assert [i.code for i in draft.issues] == ["draft-span-unanchored"]
+    start = TEXT.index("useful")
+    placed = f"{{start: {start}, end: {start + 6}, text: useful}}"
+    # one span a line, offsets only where the text places it
+    assert f"    cues:\n      - {{text: said}}\n    contents:\n      - {placed}\n" in draft.text
     viewed = drafted_document(prediction, doc, "a test")
     assert viewed.attributions[0].cues == [] and viewed.attributions[0].contents[0].text == "useful"
+
+
+def test_a_span_placed_by_no_hint_keeps_its_hints_for_anchor(world: Path):
+    from communique.corpus.store import CorpusStore
+
+    doc = CorpusStore(world / "corpus").get(DOC)
+    assert doc is not None
+    cue = {"text": "said", "suffix": " nothing", "occurrence": 2}  # the suffix matches no occurrence
+    line = {
+        "document_id": DOC,
+        "attributions": [{"speaker_name": "Rojas", "cues": [cue], "contents": [{"text": "useful"}]}],
+    }
+    line["officials"] = [{"name": "Rojas", "mentions": [{"text": "Minister Rojas", "form": "name"}]}]
+    draft = draft_annotations(PredictedDocument.model_validate(line), doc, "a test")
+    assert "      - {text: said, occurrence: 2, suffix: ' nothing'}\n" in draft.text
+    (attribution,) = parse_yaml(draft.text)["attributions"]
+    assert attribution["cues"] == [cue] and attribution["source"] == {"type": "official", "official_id": "o1"}
+    assert draft.document.attributions[0].cues == []  # the view leaves it out
+
+
+def test_the_view_keeps_the_commitments_the_text_places(world: Path):
+    from communique.corpus.store import CorpusStore
+
+    doc = CorpusStore(world / "corpus").get(DOC)
+    assert doc is not None
+    draft = draft_annotations(PredictedDocument.model_validate(PREDICTION), doc, "a test")
+    (commitment,) = draft.document.commitments  # the other one has no actor: not drafted
+    assert (commitment.kind, commitment.content.text) == ("agree", "meet again in May")
+    assert commitment.evidence.text == TEXT[commitment.evidence.start : commitment.evidence.end]
+    assert {a.official_id for a in commitment.actors} <= {o.id for o in draft.document.officials}
 
 
 def test_draft_from_rules_on_a_new_text(world: Path, capsys):

@@ -13,12 +13,20 @@ from hypothesis import strategies as st
 from communique import load_corpus_document
 from communique.bench import parse_predictions, score
 from communique.cli.main import main
-from communique.extract import extract
+from communique.extract import METHODS
+from communique.extract import extract as extract_model
 from communique.extract.rules import meeting_mode, speech_act
 from communique.schema.models import CorpusDocument, SeedMetadata, Span
-from communique.schema.predictions import PredictedDocument
+from communique.schema.predictions import PredictedDocument, prediction_data
 
 from .conftest import CORPUS, DOC_ID, GOLD, SEED_GOLD
+
+
+def extract(doc: CorpusDocument, method: str) -> dict:
+    """The predictions of ``method`` (a :class:`PredictedDocument`) as they are written: one line's object."""
+    prediction = extract_model(doc, method)
+    assert isinstance(prediction, PredictedDocument) and prediction == METHODS[method](doc)
+    return prediction_data(prediction)
 
 
 @pytest.fixture(scope="module")

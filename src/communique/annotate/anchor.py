@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, issue
@@ -35,7 +35,7 @@ def find_all(text: str, needle: str) -> list[int]:
     return starts
 
 
-def fits(text: str, start: int, end: int, prefix: Any, suffix: Any) -> bool:
+def fits(text: str, start: int, end: int, prefix: object, suffix: object) -> bool:
     """Whether ``prefix`` ends right at ``start`` and ``suffix`` starts right at ``end`` (when given).
 
     Compared in place (no slice of the text is copied), so checking every candidate costs the length of
@@ -62,11 +62,11 @@ class Resolution:
     written: bool  # the offsets were in the file (not computed here)
 
 
-def _int(value: Any) -> TypeGuard[int]:
+def _int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def anchored(text: str, span: Mapping[str, Any]) -> bool:
+def anchored(text: str, span: Mapping[str, object]) -> bool:
     """Whether a raw span is anchored with nothing to report: offsets given that cover exactly its text,
     no edge whitespace, no selector to check. Most spans of a file are; :func:`resolve` would find no issue
     and no offsets to write for them, so they need no search and no :class:`Resolution`."""
@@ -86,7 +86,7 @@ def anchored(text: str, span: Mapping[str, Any]) -> bool:
     )
 
 
-def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | None:
+def resolve(text: str, span: Mapping[str, object], path: JsonPath) -> Resolution | None:
     """Anchor one raw span mapping against ``text``; ``None`` when it is too malformed to try.
 
     Type problems (a missing ``text``, a string offset) are left to the model validation.

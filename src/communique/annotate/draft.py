@@ -11,15 +11,18 @@ official referenced by a span that no drafted official holds becomes a new offic
 official referenced by a name that no drafted official bears cannot be drafted (a gold official needs a
 mention), and the reference is dropped with a warning. Items left without what the gold requires (a meeting
 with fewer than two participants, a commitment without an actor) are skipped with a warning.
+
+The draft is built as the annotation model (:class:`~communique.schema.models.AnnotatedDocument`, every item
+``review: draft``; a span the text does not place exactly is an ``_Unplaced`` span) and its YAML is written
+from that model; :attr:`Draft.document` is its validated view (:func:`drafted_document`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
+from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
@@ -27,29 +30,92 @@ from communique.annotate.anchor import resolve
 from communique.annotate.names import PRONOUNS, name_score
 from communique.io.parse import dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
-from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, AnnotatedDocument, CorpusDocument
+from communique.schema.models import (
+    ANNOTATION_LAYERS,
+    ID_PATTERN,
+    Actor,
+    AnnotatedDocument,
+    Attribution,
+    AttributionSource,
+    Commitment,
+    CorpusDocument,
+    Meeting,
+    Mention,
+    MentionForm,
+    Official,
+    OfficialSource,
+    Participant,
+    ParticipantRole,
+    Source,
+    SourceReference,
+    Span,
+    SpanModel,
+    TimeExpression,
+    UnresolvedSource,
+)
 from communique.schema.predictions import (
     PredictedAttribution,
     PredictedCommitment,
     PredictedDocument,
     PredictedMeeting,
+    PredictedOfficial,
     PredictedSpan,
+    PredictedTime,
 )
 
 __all__ = ["Draft", "draft_annotations", "drafted_document", "printable"]
 
 #: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
 GUIDELINES_VERSION = "2.0"
+#: the fields of a span that only say where a text-only span is (written when given)
+_HINTS = ("occurrence", "prefix", "suffix")
 
 
 @dataclass
 class Draft:
-    """A drafted annotation document: its YAML text, how many items it holds, and what could not be drafted."""
+    """A drafted annotation document: its YAML text, how many items it holds, what could not be drafted, and
+    the draft as a validated document (:func:`drafted_document`)."""
 
     text: str
     items: int
+    document: AnnotatedDocument = field(repr=False)
     issues: list[Issue] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict, repr=False)  # the document as plain data
+
+
+class _Unplaced:
+    """Marks a drafted span the text does not place exactly (it occurs, but more than once or not with its
+    context): it is written text-only, with its ``occurrence``/``prefix``/``suffix``, for ``communique anchor``
+    after review, and left out of the validated view. Its offsets are those of the text's first occurrence,
+    only so that its item is a model; nothing reads them."""
+
+
+class _UnplacedSpan(Span, _Unplaced):
+    pass
+
+
+class _UnplacedTime(TimeExpression, _Unplaced):
+    pass
+
+
+class _UnplacedMention(Mention, _Unplaced):
+    pass
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where the text places a predicted span: ``exact``, or a text-only span (``hints`` kept) that occurs."""
+
+    start: int
+    end: int
+    text: str
+    exact: bool
+    occurrence: int | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+
+
+def _placed(span: SpanModel) -> bool:
+    return not isinstance(span, _Unplaced)
 
 
 class _Drafter:
@@ -58,9 +124,10 @@ class _Drafter:
         self.text = corpus.text
         self.origin = origin
         self.issues: list[Issue] = []
-        self.officials: list[CommentedMap] = []
+        self.officials: list[Official] = []
         self.official_ids: dict[str, str] = {}  # predicted id -> drafted id
         self.taken: set[str] = set()
+        self.guessed: dict[str, list[str]] = {}  # drafted id -> the labels it got by default
 
     # ------------------------------------------------------------------------------------ helpers
 
@@ -75,68 +142,107 @@ class _Drafter:
         self.taken.add(f"{prefix}{n}")
         return f"{prefix}{n}"
 
-    def span(self, span: PredictedSpan, path: tuple[str | int, ...]) -> CommentedMap | None:
-        """A span with offsets where the text places it exactly; text-only (for ``communique anchor`` after
-        review) where it occurs but not exactly once; ``None`` where it does not occur at all. Warns."""
-        raw = span.model_dump(exclude_none=True, include={"start", "end", "text", "occurrence", "prefix", "suffix"})
+    def place(self, span: PredictedSpan, path: tuple[str | int, ...]) -> _Place | None:
+        """Where the text places ``span``: exactly (offsets), or not exactly where it occurs but not exactly once
+        (written text-only, for ``communique anchor`` after review); ``None`` where it does not occur. Warns."""
+        raw = span.model_dump(exclude_none=True, include={"start", "end", "text", *_HINTS})
         raw["text"] = raw["text"].strip() or raw["text"]
         if "start" not in raw:
             raw.pop("end", None)
         found = resolve(self.text, raw, path)
-        out = CommentedMap()
         if found is not None and found.start is not None and found.end is not None:
-            out["start"], out["end"], out["text"] = found.start, found.end, self.text[found.start : found.end]
-        elif raw["text"] not in self.text:
+            return _Place(found.start, found.end, self.text[found.start : found.end], True)
+        text: str = raw["text"]
+        if text not in self.text:
             self.issues.append(
                 issue(
                     "draft-span-unanchored",
-                    f"{raw['text'][:80]!r} does not occur in the text; left out",
+                    f"{text[:80]!r} does not occur in the text; left out",
                     path=format_path(path),
                 )
             )
             return None
-        else:
-            out["text"] = raw["text"]
-            for key in ("occurrence", "prefix", "suffix"):
-                if key in raw:
-                    out[key] = raw[key]
-            self.issues.append(
-                issue(
-                    "draft-span-unanchored",
-                    f"{raw['text'][:80]!r} is not placed exactly once in the text; drafted without offsets",
-                    path=format_path(path),
-                    hint="check it, then run `communique anchor` to write its offsets",
-                )
+        self.issues.append(
+            issue(
+                "draft-span-unanchored",
+                f"{text[:80]!r} is not placed exactly once in the text; drafted without offsets",
+                path=format_path(path),
+                hint="check it, then run `communique anchor` to write its offsets",
             )
-        out.fa.set_flow_style()
-        return out
+        )
+        first = self.text.index(text)
+        return _Place(first, first + len(text), text, False, span.occurrence, span.prefix, span.suffix)
 
-    def spans(self, spans: list[Any], path: tuple[str | int, ...]) -> CommentedSeq:
+    def span(self, span: PredictedSpan, path: tuple[str | int, ...]) -> Span | None:
+        """A span with offsets where the text places it exactly; text-only where it occurs but not exactly once;
+        ``None`` where it does not occur at all."""
+        at = self.place(span, path)
+        if at is None:
+            return None
+        if at.exact:
+            return Span(start=at.start, end=at.end, text=at.text)
+        return _UnplacedSpan(
+            start=at.start, end=at.end, text=at.text, occurrence=at.occurrence, prefix=at.prefix, suffix=at.suffix
+        )
+
+    def mention(self, span: PredictedSpan, path: tuple[str | int, ...], form: MentionForm | None) -> Mention | None:
+        """A mention, placed as :meth:`span` places it; its form guessed from its text when not given."""
+        at = self.place(span, path)
+        if at is None:
+            return None
+        form = form or self.guess_form(at.text)
+        if at.exact:
+            return Mention(start=at.start, end=at.end, text=at.text, form=form)
+        return _UnplacedMention(
+            start=at.start,
+            end=at.end,
+            text=at.text,
+            form=form,
+            occurrence=at.occurrence,
+            prefix=at.prefix,
+            suffix=at.suffix,
+        )
+
+    def time(self, span: PredictedTime, path: tuple[str | int, ...]) -> TimeExpression | None:
+        at = self.place(span, path)
+        if at is None:
+            return None
+        if at.exact:
+            return TimeExpression(start=at.start, end=at.end, text=at.text, value=span.value)
+        return _UnplacedTime(
+            start=at.start,
+            end=at.end,
+            text=at.text,
+            value=span.value,
+            occurrence=at.occurrence,
+            prefix=at.prefix,
+            suffix=at.suffix,
+        )
+
+    def spans(self, spans: list[PredictedSpan], path: tuple[str | int, ...]) -> list[Span]:
         """The spans of a list that occur in the text."""
-        return CommentedSeq(s for j, x in enumerate(spans) if (s := self.span(x, (*path, j))) is not None)
+        return [s for j, x in enumerate(spans) if (s := self.span(x, (*path, j))) is not None]
 
     def skip(self, what: str, path: tuple[str | int, ...]) -> None:
         self.issues.append(issue("draft-item-skipped", f"{what}; not drafted", path=format_path(path)))
 
-    def finish(self, item: CommentedMap, guessed: list[str]) -> CommentedMap:
-        item["review"] = "draft"
-        note = f"from {self.origin}" + (f"; guessed: {', '.join(guessed)}" if guessed else "")
-        item.yaml_add_eol_comment(note, "review")
-        return item
+    def guess(self, item_id: str, guessed: list[str]) -> str:
+        """Record the labels item ``item_id`` got by default (they go into its comment); return the id."""
+        self.guessed[item_id] = guessed
+        return item_id
 
     # ------------------------------------------------------------------------------------ officials
 
     def draft_officials(self) -> None:
         for i, o in enumerate(self.prediction.officials):
-            mentions = CommentedSeq()
+            mentions: list[Mention] = []
             guessed_form = False
             for j, m in enumerate(o.mentions):
-                span = self.span(m, ("officials", i, "mentions", j))
-                if span is None:
+                mention = self.mention(m, ("officials", i, "mentions", j), m.form)
+                if mention is None:
                     continue
-                span["form"] = m.form or self.guess_form(str(span["text"]))
                 guessed_form |= m.form is None
-                mentions.append(span)
+                mentions.append(mention)
             if not mentions:
                 self.skip(f"official {o.name or o.id or i!r} has no mention in the text", ("officials", i))
                 continue
@@ -145,26 +251,34 @@ class _Drafter:
                 self.official_ids[o.id] = new
             self.officials.append(self.official(new, o.name, mentions, o, guessed_form))
 
-    def guess_form(self, text: str) -> str:
+    def guess_form(self, text: str) -> MentionForm:
         if text.casefold() in PRONOUNS:
             return "pronoun"
         return "name" if text[:1].isupper() else "nominal"
 
     def official(
-        self, new: str, name: str | None, mentions: CommentedSeq, source: Any = None, guessed_form: bool = True
-    ) -> CommentedMap:
-        item = CommentedMap()
-        item["id"] = new
-        item["name"] = name
-        for key in ("title", "rank", "country", "organisation"):
-            item[key] = getattr(source, key, None)
-        item["participation"] = getattr(source, "participation", None) or "mentioned"
-        item["mentions"] = mentions
+        self,
+        new: str,
+        name: str | None,
+        mentions: list[Mention],
+        source: PredictedOfficial | None = None,
+        guessed_form: bool = True,
+    ) -> Official:
+        """A drafted official; its participation is settled once the meetings are drafted."""
         guessed = ["form"] if guessed_form else []
-        if getattr(source, "participation", None) is None:
+        if source is None or source.participation is None:
             guessed.append("participation")
-        item["_guessed"] = guessed  # removed when the item is finished
-        return item
+        return Official(
+            id=self.guess(new, guessed),
+            name=name,
+            title=source.title if source else None,
+            rank=source.rank if source else None,
+            country=source.country if source else None,
+            organisation=source.organisation if source else None,
+            participation=(source.participation if source else None) or "mentioned",
+            mentions=mentions,
+            review="draft",
+        )
 
     def official_ref(
         self, official_id: str | None, name: str | None, span: PredictedSpan | None, path: tuple[str | int, ...]
@@ -173,21 +287,20 @@ class _Drafter:
         if official_id is not None:
             return self.official_ids.get(official_id)
         if span is not None:
-            placed = self.span(span, path)
+            placed = self.mention(span, path, None)
             if placed is None:
                 return None
-            if "start" in placed:
-                start, end = placed["start"], placed["end"]
+            if _placed(placed):
+                start, end = placed.start, placed.end
                 for o in self.officials:
-                    if any("start" in m and m["start"] < end and start < m["end"] for m in o["mentions"]):
-                        return str(o["id"])
-            placed["form"] = self.guess_form(str(placed["text"]))
+                    if any(_placed(m) and m.start < end and start < m.end for m in o.mentions):
+                        return o.id
             new = self.new_id(None, "o")
-            self.officials.append(self.official(new, None, CommentedSeq([placed])))
+            self.officials.append(self.official(new, None, [placed]))
             return new
         if name is not None:
             scored = [
-                (name_score(name, [o["name"] or "", *(str(m["text"]) for m in o["mentions"])]), -k, str(o["id"]))
+                (name_score(name, [o.name or "", *(m.text for m in o.mentions)]), -k, o.id)
                 for k, o in enumerate(self.officials)
             ]
             best = max(scored, default=(0.0, 0, ""))
@@ -205,25 +318,30 @@ class _Drafter:
 
     # ------------------------------------------------------------------------------------ layers
 
-    def draft_sources(self) -> tuple[CommentedSeq, dict[str, str]]:
-        out, ids = CommentedSeq(), {}
+    def draft_sources(self) -> tuple[list[Source], dict[str, str]]:
+        out, ids = [], {}
         for i, s in enumerate(self.prediction.sources):
             mentions = self.spans(s.mentions, ("sources", i, "mentions"))
             if not mentions:
                 self.skip("a source needs a mention in the text", ("sources", i))
                 continue
-            item = CommentedMap()
-            item["id"] = new = self.new_id(s.id, "s")
+            new = self.new_id(s.id, "s")
             if s.id is not None:
                 ids[s.id] = new
-            item["type"] = s.type or "other"
-            item["country"] = s.country
-            item["mentions"] = mentions
-            out.append(self.finish(item, [] if s.type else ["type"]))
+            guessed = [] if s.type else ["type"]
+            out.append(
+                Source(
+                    id=self.guess(new, guessed),
+                    type=s.type or "other",
+                    country=s.country,
+                    mentions=mentions,
+                    review="draft",
+                )
+            )
         return out, ids
 
-    def draft_meeting(self, i: int, m: PredictedMeeting) -> CommentedMap | None:
-        people: dict[str, str | None] = {}
+    def draft_meeting(self, i: int, m: PredictedMeeting) -> Meeting | None:
+        people: dict[str, ParticipantRole | None] = {}
         for j, p in enumerate(m.participants):
             path = ("meetings", i, "participants", j, "official_span")
             who = self.official_ref(p.official_id, p.official_name, p.official_span, path)
@@ -233,144 +351,146 @@ class _Drafter:
         if len(people) < 2 or not evidence:
             self.skip("a meeting needs two participants and evidence in the text", ("meetings", i))
             return None
-        item = CommentedMap()
-        item["id"] = self.new_id(m.id, "m")
-        participants = CommentedSeq()
-        for who, role in people.items():
-            entry = CommentedMap([("official_id", who), ("role", role)])
-            entry.fa.set_flow_style()
-            participants.append(entry)
-        item["participants"] = participants
-        item["location"] = None if m.location is None else self.span(m.location, ("meetings", i, "location"))
-        item["time"] = None if m.time is None else self.time(m.time, ("meetings", i, "time"))
-        item["evidence"] = evidence
-        item["status"] = m.status or "stated"
-        item["mode"] = m.mode or "unspecified"
-        return self.finish(item, [k for k in ("status", "mode") if getattr(m, k) is None])
-
-    def time(self, span: Any, path: tuple[str | int, ...]) -> CommentedMap | None:
-        out = self.span(span, path)
-        if out is not None:
-            out["value"] = span.value
-        return out
+        new = self.new_id(m.id, "m")
+        location = None if m.location is None else self.span(m.location, ("meetings", i, "location"))
+        time = None if m.time is None else self.time(m.time, ("meetings", i, "time"))
+        return Meeting(
+            id=self.guess(new, [k for k in ("status", "mode") if getattr(m, k) is None]),
+            participants=[Participant(official_id=who, role=role) for who, role in people.items()],
+            location=location,
+            time=time,
+            evidence=evidence,
+            status=m.status or "stated",
+            mode=m.mode or "unspecified",
+            review="draft",
+        )
 
     def draft_attribution(
-        self, i: int, a: PredictedAttribution, sources: CommentedSeq, source_ids: dict[str, str]
-    ) -> CommentedMap | None:
+        self, i: int, a: PredictedAttribution, sources: list[Source], source_ids: dict[str, str]
+    ) -> Attribution | None:
         contents = self.spans(a.contents, ("attributions", i, "contents"))
         if not contents:
             self.skip("an attribution needs contents in the text", ("attributions", i))
             return None
         guessed: list[str] = []
-        source = CommentedMap()
+        source: AttributionSource
         mention = None if a.source_span is None else self.span(a.source_span, ("attributions", i, "source_span"))
         if a.source_id is not None and a.source_id in source_ids:
-            source["type"], source["source_id"] = "source", source_ids[a.source_id]
+            source = SourceReference(type="source", source_id=source_ids[a.source_id])
         elif mention is not None:
             new = self.new_id(None, "s")
-            entry = CommentedMap([("id", new), ("type", a.source_type or "other"), ("country", None)])
-            entry["mentions"] = CommentedSeq([mention])
-            sources.append(self.finish(entry, [] if a.source_type else ["type"]))
-            source["type"], source["source_id"] = "source", new
+            sources.append(
+                Source(
+                    id=self.guess(new, [] if a.source_type else ["type"]),
+                    type=a.source_type or "other",
+                    country=None,
+                    mentions=[mention],
+                    review="draft",
+                )
+            )
+            source = SourceReference(type="source", source_id=new)
         elif a.source_unresolved is not None:
-            source["type"], source["reason"] = "unresolved", a.source_unresolved
+            source = UnresolvedSource(type="unresolved", reason=a.source_unresolved)
         else:
             path = ("attributions", i, "speaker_span")
             who = self.official_ref(a.speaker_id, a.speaker_name, a.speaker_span, path)
             if who is not None:
-                source["type"], source["official_id"] = "official", who
+                source = OfficialSource(type="official", official_id=who)
             else:
-                source["type"], source["reason"] = "unresolved", "unnamed"
+                source = UnresolvedSource(type="unresolved", reason="unnamed")
                 guessed.append("source")
-        source.fa.set_flow_style()
-        item = CommentedMap()
-        item["id"] = self.new_id(a.id, "a")
-        item["source"] = source
-        item["source_span"] = None
-        item["cues"] = self.spans(a.cues, ("attributions", i, "cues"))
-        item["contents"] = contents
-        item["kind"] = a.kind or "indirect"
-        item["speech_act"] = a.speech_act or "assertive"
+        new = self.new_id(a.id, "a")
+        cues = self.spans(a.cues, ("attributions", i, "cues"))
         guessed += [k for k in ("kind", "speech_act") if getattr(a, k) is None]
-        item["addressee_id"] = self.official_ref(
+        addressee = self.official_ref(
             a.addressee_id, a.addressee_name, a.addressee_span, ("attributions", i, "addressee_span")
         )
-        item["meeting_id"] = None  # links between layers are left to the reviewer
-        return self.finish(item, guessed)
+        return Attribution(
+            id=self.guess(new, guessed),
+            source=source,
+            source_span=None,
+            cues=cues,
+            contents=contents,
+            kind=a.kind or "indirect",
+            speech_act=a.speech_act or "assertive",
+            addressee_id=addressee,
+            meeting_id=None,  # links between layers are left to the reviewer
+            review="draft",
+        )
 
-    def draft_commitment(self, i: int, c: PredictedCommitment) -> CommentedMap | None:
-        actors = CommentedSeq()
+    def draft_commitment(self, i: int, c: PredictedCommitment) -> Commitment | None:
+        actors: list[Actor] = []
         seen: set[str] = set()
         for j, actor in enumerate(c.actors):
             path = ("commitments", i, "actors", j, "official_span")
             who = self.official_ref(actor.official_id, actor.official_name, actor.official_span, path)
             if who is not None and who not in seen:
                 seen.add(who)
-                entry = CommentedMap([("official_id", who), ("country", actor.country)])
-                entry.fa.set_flow_style()
-                actors.append(entry)
+                actors.append(Actor(official_id=who, country=actor.country))
         evidence = self.span(c.evidence, ("commitments", i, "evidence"))
         if not actors or evidence is None:
             self.skip("a commitment needs an actor and evidence in the text", ("commitments", i))
             return None
         guessed: list[str] = []
-        item = CommentedMap()
-        item["id"] = self.new_id(c.id, "c")
-        item["actors"] = CommentedSeq(sorted(actors, key=lambda a: str(a["official_id"])))
-        item["kind"] = c.kind or "intend"
+        new = self.new_id(c.id, "c")
         content = None if c.content is None else self.span(c.content, ("commitments", i, "content"))
         if content is None:
             guessed.append("content")
-            content = evidence.copy()
-            content.fa.set_flow_style()
-        item["content"] = content
-        item["evidence"] = evidence
-        item["time"] = None if c.time is None else self.time(c.time, ("commitments", i, "time"))
-        item["modality"] = None if c.modality is None else self.span(c.modality, ("commitments", i, "modality"))
-        item["modality_type"] = c.modality_type if item["modality"] is not None else None
-        if item["modality"] is not None and c.modality_type is None:
-            item["modality_type"] = "deontic"
+            content = evidence
+        time = None if c.time is None else self.time(c.time, ("commitments", i, "time"))
+        modality = None if c.modality is None else self.span(c.modality, ("commitments", i, "modality"))
+        modality_type = c.modality_type if modality is not None else None
+        if modality is not None and c.modality_type is None:
+            modality_type = "deontic"
             guessed.append("modality_type")
-        item["attribution_id"] = None
-        item["meeting_id"] = None
         if c.kind is None:
             guessed.append("kind")
-        return self.finish(item, guessed)
+        return Commitment(
+            id=self.guess(new, guessed),
+            actors=sorted(actors, key=lambda a: a.official_id),
+            kind=c.kind or "intend",
+            content=content,
+            evidence=evidence,
+            time=time,
+            modality=modality,
+            modality_type=modality_type,
+            attribution_id=None,
+            meeting_id=None,
+            review="draft",
+        )
 
-    def document(self, corpus: CorpusDocument) -> tuple[CommentedMap, int]:
+    def document(self, corpus: CorpusDocument) -> AnnotatedDocument:
         self.draft_officials()
         sources, source_ids = self.draft_sources()
         meetings = [d for i, m in enumerate(self.prediction.meetings) if (d := self.draft_meeting(i, m)) is not None]
         attributions = [
-            d
-            for i, a in enumerate(self.prediction.attributions)
-            if (d := self.draft_attribution(i, a, sources, source_ids)) is not None
+            a
+            for i, p in enumerate(self.prediction.attributions)
+            if (a := self.draft_attribution(i, p, sources, source_ids)) is not None
         ]
         commitments = [
-            d for i, c in enumerate(self.prediction.commitments) if (d := self.draft_commitment(i, c)) is not None
+            c for i, p in enumerate(self.prediction.commitments) if (c := self.draft_commitment(i, p)) is not None
         ]
-        participants = {str(p["official_id"]) for m in meetings for p in m["participants"]}
-        officials = CommentedSeq()
+        participants = {p.official_id for m in meetings for p in m.participants}
+        officials = []
         for o in self.officials:
-            guessed = list(o.pop("_guessed"))
-            if str(o["id"]) in participants:
-                o["participation"] = "participant"
-            elif "participation" in guessed or o["participation"] == "participant":
-                o["participation"] = "mentioned"
-            officials.append(self.finish(o, guessed))
-        doc = CommentedMap()
-        doc["schema_version"] = DoubleQuotedScalarString(SCHEMA_VERSION)
-        doc["document_id"] = corpus.id
-        doc["text_sha256"] = corpus.sha256
-        doc["guidelines_version"] = DoubleQuotedScalarString(GUIDELINES_VERSION)
-        doc["annotators"] = CommentedSeq([f"draft: {self.origin}"])
-        doc["officials"] = officials
-        doc["sources"] = sources
-        doc["meetings"] = CommentedSeq(meetings)
-        doc["attributions"] = CommentedSeq(attributions)
-        doc["commitments"] = CommentedSeq(commitments)
-        count = sum(len(doc[k]) for k in ("officials", "sources", "meetings", "attributions", "commitments"))
-        return doc, count
+            if o.id in participants:
+                o = o.model_copy(update={"participation": "participant"})
+            elif "participation" in self.guessed[o.id] or o.participation == "participant":
+                o = o.model_copy(update={"participation": "mentioned"})
+            officials.append(o)
+        return AnnotatedDocument(
+            schema_version="2.0",
+            document_id=corpus.id,
+            text_sha256=corpus.sha256,
+            guidelines_version=GUIDELINES_VERSION,
+            annotators=[f"draft: {self.origin}"],
+            officials=officials,
+            sources=sources,
+            meetings=meetings,
+            attributions=attributions,
+            commitments=commitments,
+        )
 
 
 def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> Draft:
@@ -378,19 +498,115 @@ def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, ori
     (it goes into every item's comment and the ``annotators``, escaped by :func:`printable`)."""
     origin = printable(origin)
     drafter = _Drafter(prediction, corpus, origin)
-    doc, count = drafter.document(corpus)
+    document = drafter.document(corpus)
+    notes = {
+        item_id: f"from {origin}" + (f"; guessed: {', '.join(guessed)}" if guessed else "")
+        for item_id, guessed in drafter.guessed.items()
+    }
     header = (
         f"# Drafted by `communique draft` from {origin}: every item is `review: draft`.\n"
         "# Check each against annotations/GUIDELINES.md, fix it, then remove its `review: draft`\n"
         "# (`communique validate --strict` fails while any is left).\n"
     )
-    return Draft(header + dump_round_trip(doc), count, drafter.issues, json.loads(json.dumps(doc)))
+    count = sum(len(getattr(document, layer)) for layer in ANNOTATION_LAYERS)
+    return Draft(header + dump_round_trip(_yaml(document, notes)), count, _view(document), drafter.issues)
 
 
-#: span lists an item may lose unplaced spans from, and single spans an item cannot do without
-_SPAN_LISTS = ("mentions", "cues", "contents", "evidence")
-_REQUIRED_SPANS = {"commitments": ("content", "evidence")}
-_OPTIONAL_SPANS = ("location", "time", "modality", "source_span")
+#: models written on one line in the YAML (as in the gold files): spans, participants, actors, sources
+_FLOW = (SpanModel, Participant, Actor, OfficialSource, SourceReference, UnresolvedSource)
+
+
+def _yaml(document: AnnotatedDocument, notes: dict[str, str]) -> CommentedMap:
+    """The YAML of a drafted document: every field written (nulls included), a text-only span with the hints it
+    has and without offsets, each item's ``review: draft`` commented with ``notes`` (where it came from, what
+    was guessed)."""
+    root = _node(document)
+    for key in ("schema_version", "guidelines_version"):
+        root[key] = DoubleQuotedScalarString(root[key])
+    for layer in ANNOTATION_LAYERS:
+        for node in root[layer]:
+            node.yaml_add_eol_comment(notes[node["id"]], "review")
+    return root
+
+
+def _node(model: BaseModel) -> CommentedMap:
+    node = CommentedMap()
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(model, SpanModel) and (
+            (name in _HINTS and value is None) or (name in ("start", "end") and not _placed(model))
+        ):
+            continue
+        node[name] = _value(value)
+    if isinstance(model, _FLOW):
+        node.fa.set_flow_style()
+    return node
+
+
+def _value(value: object) -> object:
+    if isinstance(value, BaseModel):
+        return _node(value)
+    if isinstance(value, list):
+        return CommentedSeq(_value(v) for v in value)
+    return value
+
+
+def _view(document: AnnotatedDocument) -> AnnotatedDocument:
+    """The draft for viewing: spans the text does not place exactly are left out, and so are the items that
+    cannot do without them (and the references to those)."""
+    officials = [o.model_copy(update={"mentions": [m for m in o.mentions if _placed(m)]}) for o in document.officials]
+    officials = [o for o in officials if o.mentions]
+    sources = [s.model_copy(update={"mentions": [m for m in s.mentions if _placed(m)]}) for s in document.sources]
+    sources = [s for s in sources if s.mentions]
+    official_ids, source_ids = {o.id for o in officials}, {s.id for s in sources}
+    meetings = []
+    for m in document.meetings:
+        m = m.model_copy(
+            update={
+                "evidence": [e for e in m.evidence if _placed(e)],
+                "location": m.location if m.location is not None and _placed(m.location) else None,
+                "time": m.time if m.time is not None and _placed(m.time) else None,
+            }
+        )
+        if m.evidence and all(p.official_id in official_ids for p in m.participants):
+            meetings.append(m)
+    attributions = []
+    for a in document.attributions:
+        source = a.source
+        gone = (source.type == "official" and source.official_id not in official_ids) or (
+            source.type == "source" and source.source_id not in source_ids
+        )
+        a = a.model_copy(
+            update={
+                "cues": [c for c in a.cues if _placed(c)],
+                "contents": [c for c in a.contents if _placed(c)],
+                "source": UnresolvedSource(type="unresolved", reason="unnamed") if gone else source,
+                "addressee_id": a.addressee_id if a.addressee_id in official_ids else None,
+            }
+        )
+        if a.contents:
+            attributions.append(a)
+    commitments = []
+    for c in document.commitments:
+        c = c.model_copy(
+            update={
+                "actors": [x for x in c.actors if x.official_id in official_ids],
+                "time": c.time if c.time is not None and _placed(c.time) else None,
+                "modality": c.modality if c.modality is not None and _placed(c.modality) else None,
+            }
+        )
+        if c.actors and _placed(c.content) and _placed(c.evidence):
+            commitments.append(c)
+    viewed = document.model_copy(
+        update={
+            "officials": officials,
+            "sources": sources,
+            "meetings": meetings,
+            "attributions": attributions,
+            "commitments": commitments,
+        }
+    )
+    return AnnotatedDocument.model_validate(viewed.model_dump())
 
 
 def printable(name: str) -> str:
@@ -405,38 +621,4 @@ def printable(name: str) -> str:
 def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> AnnotatedDocument:
     """The draft of ``prediction`` as a validated document, for viewing: spans the text does not place
     exactly are left out, and so are the items that cannot do without them (and the references to those)."""
-    data = draft_annotations(prediction, corpus, origin).data
-
-    def placed(span: Any) -> bool:
-        return isinstance(span, dict) and "start" in span
-
-    for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
-        kept = []
-        for item in data[layer]:
-            for key in _SPAN_LISTS:
-                if key in item:
-                    item[key] = [s for s in item[key] if placed(s)]
-            for key in _OPTIONAL_SPANS:
-                if item.get(key) is not None and not placed(item[key]):
-                    item[key] = None
-            if all(placed(item[k]) for k in _REQUIRED_SPANS.get(layer, ())) and all(
-                item[k] for k in _SPAN_LISTS if k in item and k != "cues"
-            ):
-                kept.append(item)
-        data[layer] = kept
-    officials = {o["id"] for o in data["officials"]}
-    sources = {s["id"] for s in data["sources"]}
-    data["meetings"] = [m for m in data["meetings"] if all(p["official_id"] in officials for p in m["participants"])]
-    for a in data["attributions"]:
-        source = a["source"]
-        gone = (source["type"] == "official" and source["official_id"] not in officials) or (
-            source["type"] == "source" and source["source_id"] not in sources
-        )
-        if gone:
-            a["source"] = {"type": "unresolved", "reason": "unnamed"}
-        if a["addressee_id"] not in officials:
-            a["addressee_id"] = None
-    for c in data["commitments"]:
-        c["actors"] = [x for x in c["actors"] if x["official_id"] in officials]
-    data["commitments"] = [c for c in data["commitments"] if c["actors"]]
-    return AnnotatedDocument.model_validate(data, strict=False)
+    return draft_annotations(prediction, corpus, origin).document

@@ -15,9 +15,9 @@ migrating twice changes nothing. A v1 file that does not match the v1 models is 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -77,7 +77,7 @@ def migrate_file(path: Path, *, write: bool = True) -> MigrateResult:
     except ParseFailure as failure:
         return MigrateResult(False, 0, [failure.issue.located(name, failure.issue.line, failure.issue.column)])
     version = schema_version_of(data)
-    if version is None:
+    if version is None or not isinstance(data, dict):
         return MigrateResult(False, 0, [issue("type-error", "the top level must be a mapping", file=name)])
     if version == SCHEMA_VERSION:
         return MigrateResult(False, 0, [])
@@ -98,7 +98,7 @@ def migrate_file(path: Path, *, write: bool = True) -> MigrateResult:
     return MigrateResult(True, drafts, [])
 
 
-def v1_problems(data: dict[str, Any]) -> list[Issue]:
+def v1_problems(data: Mapping[str, object]) -> list[Issue]:
     """Structure problems of v1 data against the frozen v1 models (offsets of text-only spans may be missing)."""
     try:
         V1AnnotatedDocument.model_validate(json.loads(json.dumps(data)))
@@ -111,7 +111,17 @@ def v1_problems(data: dict[str, Any]) -> list[Issue]:
     return []
 
 
-def migrate_data(data: dict[str, Any]) -> int:
+#: a mapping of annotation data being rewritten in place: a plain ``dict``, or a round-trip ``CommentedMap``
+_Data = dict[str, object]
+
+
+def _items(data: _Data, layer: str) -> list[_Data]:
+    """The items of a layer (a v1 file checked against the v1 models: a list of mappings, or absent)."""
+    found = data.get(layer)
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def migrate_data(data: _Data) -> int:
     """Rewrite v1 annotation data in place as format 2.0; return how many items were marked draft."""
     round_trip = isinstance(data, CommentedMap)
     _put(data, "schema_version", DoubleQuotedScalarString(SCHEMA_VERSION) if round_trip else SCHEMA_VERSION, 0)
@@ -126,29 +136,31 @@ def migrate_data(data: dict[str, Any]) -> int:
             list(data).index("meetings") + 1 if "meetings" in data else len(data),
         )
     drafts = 0
-    for meeting in data.get("meetings") or []:
+    for meeting in _items(data, "meetings"):
         _put(meeting, "mode", "unspecified", _after(meeting, "status"))
         drafts += _draft(meeting, ["mode"])
     cited: dict[str, str] = {}  # attribution id -> v2 kind of a commitment citing it
-    for commitment in data.get("commitments") or []:
+    for commitment in _items(data, "commitments"):
         drafts += _migrate_commitment(commitment, round_trip)
-        if isinstance(commitment.get("attribution_id"), str):
-            cited.setdefault(commitment["attribution_id"], commitment["kind"])
-    for attribution in data.get("attributions") or []:
+        cites = commitment.get("attribution_id")
+        if isinstance(cites, str):
+            cited.setdefault(cites, str(commitment["kind"]))
+    for attribution in _items(data, "attributions"):
         source = _map(round_trip, {"type": "official", "official_id": attribution["speaker_id"]})
         _replace(attribution, "speaker_id", "source", source)
-        kind = cited.get(attribution.get("id"))
+        attribution_id = attribution.get("id")
+        kind = cited.get(attribution_id) if isinstance(attribution_id, str) else None
         act = PLOVER_KINDS[kind].searle[0] if kind in PLOVER_KINDS else "assertive"
         _put(attribution, "speech_act", act, _after(attribution, "kind"))
         drafts += _draft(attribution, ["speech_act"])
     return drafts
 
 
-def _migrate_commitment(commitment: dict[str, Any], round_trip: bool) -> int:
+def _migrate_commitment(commitment: _Data, round_trip: bool) -> int:
     actor = _map(round_trip, {"official_id": commitment["actor_id"], "country": commitment.get("country")})
     _replace(commitment, "actor_id", "actors", _seq(round_trip, [actor], flow=False))
     commitment.pop("country", None)
-    commitment["kind"] = KIND_MAP[commitment["kind"]]
+    commitment["kind"] = KIND_MAP[str(commitment["kind"])]
     if "quote_id" in commitment:
         _replace(commitment, "quote_id", "attribution_id", commitment["quote_id"])
     if commitment.get("modality") is None:
@@ -158,7 +170,7 @@ def _migrate_commitment(commitment: dict[str, Any], round_trip: bool) -> int:
     return _draft(commitment, ["modality_type"])
 
 
-def _draft(item: dict[str, Any], fields: list[str]) -> int:
+def _draft(item: _Data, fields: list[str]) -> int:
     """Mark ``item`` as a draft whose ``fields`` were guessed (a YAML comment says which)."""
     _put(item, "review", "draft", len(item))
     if isinstance(item, CommentedMap):
@@ -171,11 +183,11 @@ def _draft(item: dict[str, Any], fields: list[str]) -> int:
     return 1
 
 
-def _after(mapping: dict[str, Any], key: str) -> int:
+def _after(mapping: _Data, key: str) -> int:
     return list(mapping).index(key) + 1 if key in mapping else len(mapping)
 
 
-def _put(mapping: dict[str, Any], key: str, value: Any, at: int) -> None:
+def _put(mapping: _Data, key: str, value: object, at: int) -> None:
     """Set ``key`` at position ``at`` (a plain dict is reordered; a round-trip map keeps its comments)."""
     if key in mapping:
         mapping[key] = value
@@ -207,13 +219,13 @@ def _move_trailing_lines(mapping: CommentedMap, old: str, new: str) -> None:
     mapping.ca.items[new][2].value = "\n" + rest if not own else rest
 
 
-def _replace(mapping: dict[str, Any], old: str, new: str, value: Any) -> None:
+def _replace(mapping: _Data, old: str, new: str, value: object) -> None:
     at = list(mapping).index(old)
     mapping.pop(old)
     _put(mapping, new, value, at)
 
 
-def _map(round_trip: bool, values: dict[str, Any]) -> Any:
+def _map(round_trip: bool, values: _Data) -> _Data:
     if not round_trip:
         return dict(values)
     out = CommentedMap(values)
@@ -221,7 +233,7 @@ def _map(round_trip: bool, values: dict[str, Any]) -> Any:
     return out
 
 
-def _seq(round_trip: bool, items: list[Any] | None = None, *, flow: bool = True) -> Any:
+def _seq(round_trip: bool, items: list[object] | None = None, *, flow: bool = True) -> list[object]:
     if not round_trip:
         return list(items or [])
     out = CommentedSeq(items or [])

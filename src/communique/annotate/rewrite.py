@@ -45,7 +45,7 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
         return AnchorResult(False, 0, [issue("empty-file", "the file holds no document", file=name, line=1, column=1)])
     document_id = data.get("document_id") if isinstance(data, dict) else None
     corpus = CorpusStore(corpus_dir).text(document_id) if isinstance(document_id, str) else None
-    if corpus is None:
+    if corpus is None or not isinstance(data, CommentedMap):  # a document id means a mapping
         found = issue("unknown-document", f"no corpus document {document_id!r}", path="$.document_id")
         return AnchorResult(False, 0, [found.located(name, *Locator(text).find(parse_path(found.path)))])
 

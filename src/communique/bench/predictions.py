@@ -32,7 +32,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -59,7 +58,14 @@ from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, fo
 from communique.io.read import STDIN as STDIN  # re-exported: bench.scoring names standard input by it
 from communique.io.read import InputRefused, open_input, parse_json_line, read_input
 from communique.schema.errors import Issue, Severity, issue
-from communique.schema.predictions import REFERENCE_FIELDS, SOURCE_FIELDS, PredictedDocument, PredictedMention
+from communique.schema.jsontypes import JsonValue
+from communique.schema.predictions import (
+    REFERENCE_FIELDS,
+    SOURCE_FIELDS,
+    PredictedDocument,
+    PredictedMention,
+    PredictedSpan,
+)
 
 __all__ = ["PredictionSet", "PredictionStream", "parse_predictions", "read_predictions"]
 
@@ -229,7 +235,7 @@ class PredictionStream:
 
 
 def parse_predictions(
-    records: Iterable[Mapping[str, Any] | BaseModel], corpus: PathLike = "corpus", name: str = "<predictions>"
+    records: Iterable[Mapping[str, object] | BaseModel], corpus: PathLike = "corpus", name: str = "<predictions>"
 ) -> PredictionSet:
     """Predictions given as mappings (or models), one per document; record ``i`` is reported as line ``i+1``."""
 
@@ -301,12 +307,14 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             result.documents[annotations.document_id] = annotations
             result.anchoring.update(anchoring)
             result._raw[number] = line
-            result.annotators.update(a for a in data.get("annotators") or [] if isinstance(a, str))
+            annotators = data.get("annotators") if isinstance(data, dict) else None
+            if isinstance(annotators, list):
+                result.annotators.update(a for a in annotators if isinstance(a, str))
     return result
 
 
 def _read_document(
-    data: Any, store: CorpusStore, source: Source
+    data: JsonValue, store: CorpusStore, source: Source
 ) -> tuple[Annotations | None, list[Issue], Counter[str]]:
     """Validate one parsed line and bring it into scoring form (``None`` when it has errors)."""
     if not isinstance(data, dict):
@@ -337,10 +345,10 @@ def _read_document(
     return builder.build(document), issues, builder.anchoring
 
 
-def _check_references(data: dict[str, Any], issues: list[Issue]) -> None:
+def _check_references(data: Mapping[str, object], issues: list[Issue]) -> None:
     """An official is referenced by at most one of id, name and span; a participant needs exactly one."""
 
-    def check(item: Any, path: JsonPath) -> None:
+    def check(item: object, path: JsonPath) -> None:
         if not isinstance(item, dict):
             return
         for id_field, others in REFERENCE_FIELDS.items():
@@ -427,7 +435,7 @@ class _Exact:
 
 
 def _anchor(
-    doc: NormalisedText | _Exact, span: dict[str, Any], path: JsonPath, issues: list[Issue]
+    doc: NormalisedText | _Exact, span: Mapping[str, object], path: JsonPath, issues: list[Issue]
 ) -> _Placed | _Ambiguous | None:
     """Place one raw span; ``None`` when it is too malformed to try (the model validation reports it).
 
@@ -515,7 +523,7 @@ class _Builder:
         self.names: dict[str, list[tuple[str, str]]] = {}  # canonical spelling -> [(name, JSON path)]
         self.span_refs: dict[str, Source] = {}
 
-    def place(self, spans: Mapping[JsonPath, Any], strip: str = "") -> dict[JsonPath, Extent | None]:
+    def place(self, spans: Mapping[JsonPath, PredictedSpan | None], strip: str = "") -> dict[JsonPath, Extent | None]:
         """The extents of one item's spans (``None`` for absent ones), trimmed; an ambiguous span is placed
         by the item's other spans (for a mention: its official's other mentions), else reported and left
         unanchored."""
@@ -605,7 +613,9 @@ class _Builder:
 
         attributions = []
         for i, a in enumerate(doc.attributions):
-            spans: dict[JsonPath, Any] = {("attributions", i, "contents", j): s for j, s in enumerate(a.contents)}
+            spans: dict[JsonPath, PredictedSpan | None] = {
+                ("attributions", i, "contents", j): s for j, s in enumerate(a.contents)
+            }
             spans |= {("attributions", i, "cues", j): s for j, s in enumerate(a.cues)}
             spans |= {
                 ("attributions", i, "speaker_span"): a.speaker_span,

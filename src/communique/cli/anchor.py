@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.annotate.rewrite import anchor_file
 from communique.annotate.validate import find_annotation_files
@@ -27,7 +26,7 @@ def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(missing)
         return reporter.finish(EXIT_USAGE, {"check": args.check, "files": 0, "anchored": []})
     files = list(find_annotation_files(paths))
-    anchored: list[dict[str, Any]] = []
+    anchored: list[dict[str, str | int]] = []
     for path in progress(files, "anchor"):
         result = anchor_file(path, Path(args.corpus), write=not args.check)
         reporter.problems(result.issues)
@@ -44,7 +43,7 @@ def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
     )
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``anchor`` to the ``communique`` parser's subparsers."""
     anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
     anchor.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")

@@ -20,7 +20,7 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -165,7 +165,7 @@ class Reporter:
         self.stderr.write(f"communique {self.command}: error: {self.show(message)}\n")
         return self.finish(EXIT_USAGE)
 
-    def document(self, result: dict[str, Any] | None = None) -> dict[str, Any]:
+    def document(self, result: Mapping[str, object] | None = None) -> dict[str, object]:
         """The JSON document: version, command, the result's keys, then the problems and their counts."""
         errors, warnings = count(self.issues)
         clash = ENVELOPE & set(result or {})
@@ -182,7 +182,7 @@ class Reporter:
             "problems": [i.to_dict() for i in self.issues],
         }
 
-    def finish(self, status: int, result: dict[str, Any] | None = None, *, out: str | None = None) -> int:
+    def finish(self, status: int, result: Mapping[str, object] | None = None, *, out: str | None = None) -> int:
         """End the run: print the JSON document if asked for (once; to the file ``out`` if given, atomically),
         and return the exit status. What the command wrote for its URLs is copied to them first
         (:meth:`complete_remote`)."""
@@ -205,7 +205,7 @@ class Reporter:
         return max(status, EXIT_PROBLEMS) if count(problems)[0] else status
 
 
-def dump_json(value: Any) -> str:
+def dump_json(value: object) -> str:
     """``value`` as indented JSON text, non-ASCII kept, ending in a newline."""
     return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 

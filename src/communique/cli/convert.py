@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -47,7 +46,7 @@ def cmd_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {**summary, "out": args.out})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``convert`` to the ``communique`` parser's subparsers."""
     convert = sub.add_parser(
         "convert",

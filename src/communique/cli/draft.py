@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from communique.cli.common import (
     EXIT_OK,
@@ -24,10 +24,13 @@ from communique.io.parse import ParseFailure, decode_utf8
 from communique.io.read import JsonLine, json_lines, read_input
 from communique.schema.errors import CommuniqueError, issue
 
+if TYPE_CHECKING:
+    from communique.schema.predictions import PredictedDocument
+
 __all__ = ["cmd_draft", "load_prediction", "prediction_lines", "register"]
 
 
-def load_prediction(source: str, document_id: str, corpus: str, reporter: Reporter) -> Any:
+def load_prediction(source: str, document_id: str, corpus: str, reporter: Reporter) -> PredictedDocument | None:
     """The :class:`PredictedDocument` of ``document_id`` from ``rules`` or a prediction file; ``None``
     after reporting the problems when there is none."""
     from communique.bench.predictions import read_predictions
@@ -39,7 +42,7 @@ def load_prediction(source: str, document_id: str, corpus: str, reporter: Report
 
         doc = CorpusStore(Path(corpus)).get(document_id)
         assert doc is not None  # checked by the caller
-        return PredictedDocument.model_validate(extract(doc, "rules"))
+        return extract(doc, "rules")
     checked = read_predictions(source, corpus)
     if checked.errors:
         reporter.problems(checked.errors)
@@ -85,7 +88,7 @@ def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {"document_id": args.document, "out": args.out, "items": drafted.items})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``draft`` subcommand to the ``communique`` parser's subparsers."""
     draft = sub.add_parser(
         "draft",

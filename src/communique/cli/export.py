@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -116,7 +115,7 @@ def cmd_export_plover(args: argparse.Namespace, reporter: Reporter) -> int:
     )
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export hf`` and ``export brat`` to the ``communique`` parser's subparsers."""
     export = sub.add_parser(
         "export", help="export the validated gold (Hugging Face datasets, brat, Label Studio, PLOVER events)"

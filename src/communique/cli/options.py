@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 from communique.io.parallel import ENGINES
 from communique.io.remote import is_url, local_path
@@ -101,15 +101,29 @@ def positive(value: str) -> int:
 class _Deprecated(argparse.Action):
     """An old spelling of an option: stores what the new one would, and says on stderr to use the new one."""
 
-    def __init__(self, option_strings: Sequence[str], dest: str, *, replacement: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        dest: str,
+        *,
+        replacement: str,
+        nargs: int | None = None,
+        const: object = None,
+        type: Callable[[str], object] | argparse.FileType | None = None,
+        metavar: str | tuple[str, ...] | None = None,
+        default: object = None,
+        help: str | None = None,
+    ) -> None:
         self.replacement = replacement
-        super().__init__(option_strings, dest, **kwargs)
+        super().__init__(
+            option_strings, dest, nargs=nargs, const=const, default=default, type=type, help=help, metavar=metavar
+        )
 
     def __call__(
         self,
         parser: argparse.ArgumentParser,
         namespace: argparse.Namespace,
-        values: Any,
+        values: object,
         option_string: str | None = None,
     ) -> None:
         sys.stderr.write(
@@ -119,7 +133,7 @@ class _Deprecated(argparse.Action):
         setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
 
 
-def deprecated_alias(parser: Any, old: str, new: argparse.Action) -> None:
+def deprecated_alias(parser: argparse._ActionsContainer, old: str, new: argparse.Action) -> None:
     """Accept ``old`` as a hidden, deprecated spelling of the option ``new`` (already added to ``parser``, a
     parser or an argument group); a flag stays a flag."""
     flag = new.nargs == 0
@@ -130,7 +144,7 @@ def deprecated_alias(parser: Any, old: str, new: argparse.Action) -> None:
         replacement=new.option_strings[0],
         nargs=0 if flag else None,
         const=new.const if flag else None,
-        type=None if flag else new.type,
+        type=str if flag or new.type is None else new.type,  # str, like no type at all, leaves the text as it is
         metavar=new.metavar,
         default=argparse.SUPPRESS,  # the new option's default stands
         help=argparse.SUPPRESS,
@@ -205,7 +219,7 @@ def add_gold(parser: argparse.ArgumentParser) -> None:
     deprecated_alias(parser, "--annotations", action)
 
 
-def add_predictions(parser: Any) -> None:
+def add_predictions(parser: argparse._ActionsContainer) -> None:
     """``--predictions FILE``: an extractor's predictions, JSON Lines (``--pred``, deprecated). ``parser`` may be
     a mutually exclusive group."""
     action = parser.add_argument(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, Reporter
 from communique.cli.options import add_corpus, add_format, add_seeds
@@ -33,7 +32,7 @@ def cmd_add(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, result)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``init`` and ``add`` to the ``communique`` parser's subparsers."""
     init = sub.add_parser("init", help="create a corpus project: communique.toml, seeds/, corpus/, annotations/gold/")
     init.add_argument("dir", nargs="?", default=".", help="project folder (default: the current folder)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -117,7 +116,7 @@ def _render_predictions(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {"document_id": wanted, "out": args.out, "gold": gold is not None})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``agree``, ``stats`` and ``render`` to the ``communique`` parser's subparsers."""
     agree = sub.add_parser(
         "agree", help="inter-annotator agreement between two passes, per document (paired by id) and micro"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from communique.annotate.validate import find_annotation_files, validate_outcomes
 from communique.cli.common import (
@@ -48,7 +47,7 @@ def _versions(schemas: dict[str, str | None]) -> str:
     return " (schema " + ", ".join(f"{v}: {n} file(s)" for v, n in sorted(counts.items())) + ")"
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``validate`` to the ``communique`` parser's subparsers."""
     validate = sub.add_parser("validate", help="check annotation files; report every problem")
     validate.add_argument(

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Protocol, TypeVar
 
 from communique.annotate.names import PRONOUNS
 from communique.schema.models import AnnotatedDocument, Attribution, Official, OfficialSource, Span, UnresolvedSource
@@ -100,7 +100,12 @@ class Source:
     path: str
 
 
-def _key(value: Any) -> Any:
+#: how an item sorts: a tuple of comparable values (None never compared with a value: see :func:`_key`)
+SortKey = tuple[object, ...]
+_Value = TypeVar("_Value")
+
+
+def _key(value: _Value | None) -> tuple[int, _Value | str]:
     """A sort key that orders None first and never compares None with a value."""
     return (0, "") if value is None else (1, value)
 
@@ -118,7 +123,7 @@ class OfficialItem:
     source: Source | None = field(default=None, compare=False)
     confidence: float | None = field(default=None, compare=False)  # predicted; None: always kept
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (
             min(self.mentions, default=(1 << 62, 0)),
             sorted(self.mentions),
@@ -137,7 +142,7 @@ class MentionItem:
     official: str
     confidence: float | None = field(default=None, compare=False)
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (self.extent, _key(self.form), self.official)
 
     @cached_property
@@ -166,7 +171,7 @@ class AttributionItem:
         """Attributed to a non-official source."""
         return bool(self.source)
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (
             self.contents,
             self.cues,
@@ -195,7 +200,7 @@ class MeetingItem:
     #: participants predicted with a confidence below 1: (ref, confidence)
     participant_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (
             self.evidence,
             sorted(self.participants),
@@ -223,7 +228,7 @@ class CommitmentItem:
     #: actors predicted with a confidence below 1: (ref, confidence)
     actor_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (self.evidence, _key(self.content), _key(self.kind), sorted(self.actors), _key(self.time))
 
     @cached_property
@@ -250,8 +255,8 @@ class Annotations:
 
     def __post_init__(self) -> None:
         for layer in LAYERS:
-            items = getattr(self, layer)
-            kept: dict[Any, Any] = {}
+            items: list[_Scored] = getattr(self, layer)
+            kept: dict[_Scored, _Scored] = {}
             for item in items:  # of identical duplicates the most confident is kept (confidence is no identity)
                 if item not in kept or _more_confident(item, kept[item]):
                     kept.pop(item, None)
@@ -261,7 +266,16 @@ class Annotations:
             setattr(self, layer, unique)
 
 
-def _more_confident(a: Any, b: Any) -> bool:
+class _Scored(Protocol):
+    """An item of a layer: hashable, sortable by its key, with the confidence it was predicted with."""
+
+    @property
+    def confidence(self) -> float | None: ...
+
+    def sort_key(self) -> SortKey: ...
+
+
+def _more_confident(a: _Scored, b: _Scored) -> bool:
     """``a`` is kept over its identical duplicate ``b`` (no confidence counts as certain)."""
     ca, cb = a.confidence, b.confidence
     return (1.0 if ca is None else ca) > (1.0 if cb is None else cb)
@@ -321,10 +335,10 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
     """The gold annotations of one document in scoring form (refs are the gold ids); ``text`` is the
     document text, used to normalise attribution contents exactly as predicted ones are."""
 
-    def content(span: Any) -> Extent:
+    def content(span: Span) -> Extent:
         return trim(extent(span), text, QUOTATION_MARKS)
 
-    def opt(span: Any) -> Extent | None:
+    def opt(span: Span | None) -> Extent | None:
         return None if span is None else extent(span)
 
     sources = {s.id: (tuple(sorted(map(extent, s.mentions))), s.type) for s in doc.sources}
@@ -375,7 +389,7 @@ def above(side: Annotations, threshold: float) -> Annotations:
     mention leaves its official's cluster; participants and actors are dropped from their meeting or
     commitment."""
 
-    def keep(item: Any) -> bool:
+    def keep(item: _Scored) -> bool:
         return item.confidence is None or item.confidence >= threshold
 
     officials = [o for o in side.officials if keep(o)]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -33,6 +33,7 @@ from communique.annotate.migrate import KIND_MAP
 from communique.annotate.names import name_words
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import ParticipantRole
 from communique.schema.predictions import (
     PredictedActor,
@@ -343,7 +344,7 @@ class DocumentBuilder:
         self.skipped: list[str] = []  # what had no place in the prediction, for a note
         self.problems: list[Issue] = []  # values the prediction format refuses
 
-    def _make(self, model: type[Model], what: str, **fields: Any) -> Model | None:
+    def _make(self, model: type[Model], what: str, **fields: object) -> Model | None:
         """``model(**fields)``, or None after recording why the format refuses it."""
         try:
             return model(**fields)
@@ -398,7 +399,7 @@ class DocumentBuilder:
         name: str | None = None,
         form: str | None = None,
         confidence: float | None = None,
-        meta: dict[str, Any] | None = None,
+        meta: JsonObject | None = None,
     ) -> str | None:
         """Add a mention; return the id of its official. ``official`` is the source's own key for the
         official (a brat ``Equiv`` group, a coreference chain); without one, mentions whose names nest
@@ -490,7 +491,7 @@ class DocumentBuilder:
         kind: str | None = None,
         speech_act: str | None = None,
         confidence: float | None = None,
-        meta: dict[str, Any] | None = None,
+        meta: JsonObject | None = None,
     ) -> None:
         """Add an attribution (a quote, in most tools' words). ``speaker`` is where its source is named: a
         mention of a non-official source makes it ``source_id``, else the official there (``speaker_id`` or
@@ -498,7 +499,7 @@ class DocumentBuilder:
         spans = self.spans(contents)
         if not spans:
             return
-        source: dict[str, Any] = {}
+        source: dict[str, object] = {}
         if speaker is not None and speaker in self.source_at:
             source = {"source_id": self.source_at[speaker]}
         elif speaker is not None:
@@ -534,7 +535,7 @@ class DocumentBuilder:
         status: str | None = None,
         mode: str | None = None,
         confidence: float | None = None,
-        meta: dict[str, Any] | None = None,
+        meta: JsonObject | None = None,
     ) -> None:
         """Add a meeting of the officials at ``participants`` (each with its role, if any); one without
         evidence or participants is left out."""
@@ -572,7 +573,7 @@ class DocumentBuilder:
         countries: Iterable[str | None] = (),
         modality_type: str | None = None,
         confidence: float | None = None,
-        meta: dict[str, Any] | None = None,
+        meta: JsonObject | None = None,
     ) -> None:
         """Add a commitment of the officials at ``actors``; without one it is skipped and noted (format 2.0
         has no commitment without an actor)."""

@@ -46,7 +46,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import (
     AfterValidator,
@@ -59,7 +59,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from communique.io.parse import format_path
 from communique.schema.errors import CommuniqueError, Issue, issue
@@ -276,7 +276,7 @@ def config_issues(exc: ValidationError, text: str, file: str) -> list[Issue]:
     return sorted(found.values(), key=lambda found: (found.line or 0, found.column or 0))
 
 
-def _message(error: Any, keys: tuple[str, ...]) -> str:
+def _message(error: ErrorDetails, keys: tuple[str, ...]) -> str:
     kind, shown = error["type"], _shown(error.get("input"))
     if len(keys) == 1:
         if kind == "extra_forbidden":
@@ -290,7 +290,7 @@ def _message(error: Any, keys: tuple[str, ...]) -> str:
     return f"[{table}] {key}: {error['msg']} (got {shown})"
 
 
-def _hint(error: Any, keys: tuple[str, ...]) -> str | None:
+def _hint(error: ErrorDetails, keys: tuple[str, ...]) -> str | None:
     if error["type"] == "path_outside_project":
         return OUTSIDE_HINT
     if error["type"] != "extra_forbidden":
@@ -392,7 +392,7 @@ def _read_config(config: Path) -> str:
     return read_text(config, MAX_CONFIG_BYTES)
 
 
-def _parse_config(text: str, name: str) -> dict[str, Any]:
+def _parse_config(text: str, name: str) -> dict[str, object]:
     """``text`` parsed as TOML; nesting too deep, huge integers and syntax errors are located, coded errors."""
     deep = _too_deep(text)
     if deep is not None:
@@ -402,7 +402,7 @@ def _parse_config(text: str, name: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        located: dict[str, Any] = {"line": int(where[1]), "column": int(where[2])} if where else {}
+        located: _Position = {"line": int(where[1]), "column": int(where[2])} if where else {}
         message = str(exc).split(" (at ")[0]
         raise CommuniqueError([issue("config-invalid", message, file=name, **located)]) from None
     except ValueError:  # int() refused a decimal integer of more than 4,300 digits
@@ -443,7 +443,14 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
-def _position(text: str, offset: int) -> dict[str, Any]:
+class _Position(TypedDict, total=False):
+    """Where a problem is in the text (both keys, or neither when it cannot be told)."""
+
+    line: int
+    column: int
+
+
+def _position(text: str, offset: int) -> _Position:
     """1-based ``line`` and ``column`` of ``offset`` in ``text``."""
     line_start = text.rfind("\n", 0, offset) + 1
     return {"line": text.count("\n", 0, offset) + 1, "column": offset - line_start + 1}

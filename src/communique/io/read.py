@@ -34,11 +34,12 @@ import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from communique.io.parse import ParseFailure, decode_utf8, parse_json
 from communique.io.remote import Remote, failure, is_url, open_url
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonValue
 
 STDIN = "-"
 MiB = 1 << 20
@@ -286,7 +287,7 @@ class JsonLine:
 
     number: int
     text: str
-    value: Any = None
+    value: JsonValue = None
     problem: Issue | None = None
 
 
@@ -296,7 +297,7 @@ def split_lines(text: str, first: int = 1) -> Iterator[tuple[int, str]]:
         yield number, line.removesuffix("\r")
 
 
-def parse_json_line(line: str, file: str, number: int) -> Any:
+def parse_json_line(line: str, file: str, number: int) -> JsonValue:
     """One JSON Lines line parsed strictly (:func:`~communique.io.parse.parse_json`); a failure is a
     :class:`ParseFailure` whose issue is located at ``file``, line ``number``."""
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
 
 
 class Severity(str, Enum):  # noqa: UP042  (str() of a member must stay its qualified name)
@@ -329,7 +328,7 @@ class Issue:
     def located(self, file: str, line: int | None, column: int | None) -> Issue:
         return replace(self, file=file, line=line, column=column)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str | int | None]:
         return {
             "file": self.file,
             "line": self.line,
@@ -342,9 +341,18 @@ class Issue:
         }
 
 
-def issue(code: str, message: str, *, path: str = "$", hint: str | None = None, **where: Any) -> Issue:
+def issue(
+    code: str,
+    message: str,
+    *,
+    path: str = "$",
+    hint: str | None = None,
+    file: str = "-",
+    line: int | None = None,
+    column: int | None = None,
+) -> Issue:
     """Build an :class:`Issue` with the catalogue's severity for ``code``."""
-    return Issue(code=code, message=message, path=path, hint=hint, severity=CATALOGUE[code].severity, **where)
+    return Issue(code, message, file, line, column, path, hint, CATALOGUE[code].severity)
 
 
 class CommuniqueError(Exception):
