@@ -299,7 +299,7 @@ def stage_urls(args: argparse.Namespace, staging: Staging) -> None:
     them) by its local stand-in; every refusal of every URL is raised at once."""
     refused: list[Issue] = []
 
-    def stage(value: Any) -> Any:
+    def stage(value: object) -> object:
         if not isinstance(value, Url):
             return value
         try:

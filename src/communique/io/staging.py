@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TypeVar, cast
 
 from communique.io.folder import MARKER, check_remote_export, publish_export
 from communique.io.read import InputRefused, copy_capped, default_limit, not_regular, too_large
@@ -56,6 +56,7 @@ __all__ = [
 
 #: objects fetched at once (each one a request to a cloud store)
 FETCH_THREADS = 8
+_V = TypeVar("_V")
 _CHUNK = 1 << 20
 
 
@@ -153,16 +154,19 @@ class Staging:
         hint = self.show(found.hint) if found.hint is not None else None
         return replace(found, file=self.show(found.file), message=self.show(found.message), hint=hint)
 
-    def show_value(self, value: Any) -> Any:
-        """A JSON value (a command's result) naming URLs instead of their local stand-ins."""
+    def show_value(self, value: _V) -> _V:
+        """A JSON value (a command's result) naming URLs instead of their local stand-ins (same shape, same type)."""
+        return cast(_V, self._shown_value(value))
+
+    def _shown_value(self, value: object) -> object:
         if self._root is None:
             return value
         if isinstance(value, str):
             return self.show(value)
         if isinstance(value, dict):
-            return {self.show_value(k): self.show_value(v) for k, v in value.items()}
+            return {self.show(k) if isinstance(k, str) else k: self._shown_value(v) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.show_value(v) for v in value]
+            return [self._shown_value(v) for v in value]
         return value
 
     def complete(self) -> tuple[list[str], list[Issue]]:
