@@ -24,8 +24,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from communique.annotate.anchor import resolve
+from communique.annotate.locate import Found, NormalisedText, Place, find_text_only, place_by_proximity
 from communique.annotate.names import PRONOUNS, name_score
-from communique.io.parse import dump_round_trip, format_path
+from communique.annotate.walk import SpanNode, walk
+from communique.io.parse import JsonPath, dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
 from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, AnnotatedDocument, CorpusDocument
 from communique.schema.predictions import (
@@ -52,6 +54,30 @@ class Draft:
     data: dict[str, Any] = field(default_factory=dict, repr=False)  # the document as plain data
 
 
+def _placements(prediction: PredictedDocument, text: str) -> tuple[dict[JsonPath, Place], dict[JsonPath, Found]]:
+    """Where the resolver bench uses places each text-only span of ``prediction`` (path -> place), and the
+    spans it finds but cannot place (path -> what it found): several places and a tie, or nothing near."""
+    normalised: NormalisedText | None = None
+    placed: dict[JsonPath, Place] = {}
+    unplaced: dict[JsonPath, Found] = {}
+    for node in walk(PredictedDocument, prediction.model_dump(mode="json", exclude_none=True)):
+        span = node.value
+        if not isinstance(node, SpanNode) or not isinstance(span, dict):
+            continue
+        if isinstance(span.get("start"), int) and isinstance(span.get("end"), int):
+            placed[node.path] = (span["start"], span["end"])  # checked when the predictions were read
+            continue
+        normalised = normalised or NormalisedText.of(text)
+        found = find_text_only(normalised, {**span, "text": span["text"].strip() or span["text"]})
+        if found.chosen is not None:
+            placed[node.path] = found.chosen
+        else:
+            unplaced[node.path] = found
+    near = place_by_proximity({p: f.places for p, f in unplaced.items() if f.ambiguous}, placed)
+    placed |= near
+    return placed, {p: f for p, f in unplaced.items() if p not in near}
+
+
 class _Drafter:
     def __init__(self, prediction: PredictedDocument, corpus: CorpusDocument, origin: str):
         self.prediction = prediction
@@ -60,7 +86,10 @@ class _Drafter:
         self.issues: list[Issue] = []
         self.officials: list[CommentedMap] = []
         self.official_ids: dict[str, str] = {}  # predicted id -> drafted id
+        self.meeting_ids: dict[str, str] = {}  # the same for meetings and attributions, to keep links
+        self.attribution_ids: dict[str, str] = {}
         self.taken: set[str] = set()
+        self.placed, self.unplaced = _placements(prediction, corpus.text)
 
     # ------------------------------------------------------------------------------------ helpers
 
@@ -76,36 +105,43 @@ class _Drafter:
         return f"{prefix}{n}"
 
     def span(self, span: PredictedSpan, path: tuple[str | int, ...]) -> CommentedMap | None:
-        """A span with offsets where the text places it exactly; text-only (for ``communique anchor`` after
-        review) where it occurs but not exactly once; ``None`` where it does not occur at all. Warns."""
+        """A span with offsets where the text places it (by its offsets, by its text alone, its occurrence or
+        context, or as the place nearest its item's other spans: :mod:`communique.annotate.locate`, as bench
+        places it); text-only (for ``communique anchor`` after review) where it occurs several times and
+        nothing places it; ``None`` where it does not occur at all. Warns."""
         raw = span.model_dump(exclude_none=True, include={"start", "end", "text", "occurrence", "prefix", "suffix"})
         raw["text"] = raw["text"].strip() or raw["text"]
-        if "start" not in raw:
-            raw.pop("end", None)
-        found = resolve(self.text, raw, path)
         out = CommentedMap()
-        if found is not None and found.start is not None and found.end is not None:
-            out["start"], out["end"], out["text"] = found.start, found.end, self.text[found.start : found.end]
-        elif raw["text"] not in self.text:
+        if "start" in raw and "end" in raw:
+            found = resolve(self.text, raw, path)
+            place = None if found is None or found.start is None or found.end is None else (found.start, found.end)
+        else:
+            place = self.placed.get(path)
+        unplaced = self.unplaced.get(path)
+        if place is not None:
+            out["start"], out["end"], out["text"] = place[0], place[1], self.text[place[0] : place[1]]
+        elif unplaced is None or not unplaced.places or unplaced.occurrence is not None:
             self.issues.append(
                 issue(
                     "draft-span-unanchored",
-                    f"{raw['text'][:80]!r} does not occur in the text; left out",
+                    f"{raw['text'][:80]!r} does not occur in the text as whole tokens; left out",
                     path=format_path(path),
                 )
             )
             return None
         else:
-            out["text"] = raw["text"]
-            for key in ("occurrence", "prefix", "suffix"):
+            texts = {self.text[s:e] for s, e in unplaced.places}  # the document's spelling, for `anchor`
+            out["text"] = texts.pop() if len(texts) == 1 else raw["text"]
+            for key in ("prefix", "suffix"):
                 if key in raw:
                     out[key] = raw[key]
             self.issues.append(
                 issue(
                     "draft-span-unanchored",
-                    f"{raw['text'][:80]!r} is not placed exactly once in the text; drafted without offsets",
+                    f"{raw['text'][:80]!r} occurs {len(unplaced.places)} times and nothing in its item places it; "
+                    "drafted without offsets",
                     path=format_path(path),
-                    hint="check it, then run `communique anchor` to write its offsets",
+                    hint="check it, add occurrence or prefix/suffix, then run `communique anchor` to write its offsets",
                 )
             )
         out.fa.set_flow_style()
@@ -118,9 +154,11 @@ class _Drafter:
     def skip(self, what: str, path: tuple[str | int, ...]) -> None:
         self.issues.append(issue("draft-item-skipped", f"{what}; not drafted", path=format_path(path)))
 
-    def finish(self, item: CommentedMap, guessed: list[str]) -> CommentedMap:
+    def finish(self, item: CommentedMap, guessed: list[str], links: list[str] | None = None) -> CommentedMap:
         item["review"] = "draft"
         note = f"from {self.origin}" + (f"; guessed: {', '.join(guessed)}" if guessed else "")
+        if links:  # links between layers the prediction makes: kept, and named so that the reviewer checks them
+            note += f"; predicted links: {', '.join(links)}"
         item.yaml_add_eol_comment(note, "review")
         return item
 
@@ -171,6 +209,14 @@ class _Drafter:
     ) -> str | None:
         """The drafted id of a referenced official, or ``None`` (with a warning) when it cannot be drafted."""
         if official_id is not None:
+            if official_id not in self.official_ids:  # its official had no mention in the text
+                self.issues.append(
+                    issue(
+                        "draft-item-skipped",
+                        f"official {official_id!r} was not drafted; the reference is left out",
+                        path=format_path((*path[:-1], str(path[-1]).replace("_span", "_id"))),
+                    )
+                )
             return self.official_ids.get(official_id)
         if span is not None:
             placed = self.span(span, path)
@@ -202,6 +248,21 @@ class _Drafter:
                 )
             )
         return None
+
+    def link(self, wanted: str | None, drafted: dict[str, str], what: str, path: tuple[str | int, ...]) -> str | None:
+        """The drafted id of the predicted item ``wanted`` links to; ``None`` with a warning when that item was
+        not drafted (a link is never dropped silently)."""
+        if wanted is None:
+            return None
+        if wanted not in drafted:
+            self.issues.append(
+                issue(
+                    "draft-item-skipped",
+                    f"{what} {wanted!r} was not drafted; the link is left out",
+                    path=format_path(path),
+                )
+            )
+        return drafted.get(wanted)
 
     # ------------------------------------------------------------------------------------ layers
 
@@ -235,6 +296,8 @@ class _Drafter:
             return None
         item = CommentedMap()
         item["id"] = self.new_id(m.id, "m")
+        if m.id is not None:
+            self.meeting_ids[m.id] = item["id"]
         participants = CommentedSeq()
         for who, role in people.items():
             entry = CommentedMap([("official_id", who), ("role", role)])
@@ -264,6 +327,7 @@ class _Drafter:
         guessed: list[str] = []
         source = CommentedMap()
         mention = None if a.source_span is None else self.span(a.source_span, ("attributions", i, "source_span"))
+        source_span = None if mention is None else mention.copy()
         if a.source_id is not None and a.source_id in source_ids:
             source["type"], source["source_id"] = "source", source_ids[a.source_id]
         elif mention is not None:
@@ -279,6 +343,9 @@ class _Drafter:
             who = self.official_ref(a.speaker_id, a.speaker_name, a.speaker_span, path)
             if who is not None:
                 source["type"], source["official_id"] = "official", who
+                # the speaker as written is the relation's source span (the gold's source_span), where placed
+                if a.speaker_span is not None and (path in self.placed or a.speaker_span.start is not None):
+                    source_span = self.span(a.speaker_span, path)
             else:
                 source["type"], source["reason"] = "unresolved", "unnamed"
                 guessed.append("source")
@@ -286,7 +353,9 @@ class _Drafter:
         item = CommentedMap()
         item["id"] = self.new_id(a.id, "a")
         item["source"] = source
-        item["source_span"] = None
+        if source_span is not None:
+            source_span.fa.set_flow_style()
+        item["source_span"] = source_span
         item["cues"] = self.spans(a.cues, ("attributions", i, "cues"))
         item["contents"] = contents
         item["kind"] = a.kind or "indirect"
@@ -295,8 +364,10 @@ class _Drafter:
         item["addressee_id"] = self.official_ref(
             a.addressee_id, a.addressee_name, a.addressee_span, ("attributions", i, "addressee_span")
         )
-        item["meeting_id"] = None  # links between layers are left to the reviewer
-        return self.finish(item, guessed)
+        item["meeting_id"] = self.link(a.meeting_id, self.meeting_ids, "meeting", ("attributions", i, "meeting_id"))
+        if a.id is not None:
+            self.attribution_ids[a.id] = item["id"]
+        return self.finish(item, guessed, ["meeting_id"] if item["meeting_id"] is not None else [])
 
     def draft_commitment(self, i: int, c: PredictedCommitment) -> CommentedMap | None:
         actors = CommentedSeq()
@@ -331,11 +402,14 @@ class _Drafter:
         if item["modality"] is not None and c.modality_type is None:
             item["modality_type"] = "deontic"
             guessed.append("modality_type")
-        item["attribution_id"] = None
-        item["meeting_id"] = None
+        where = ("commitments", i)
+        item["attribution_id"] = self.link(
+            c.attribution_id, self.attribution_ids, "attribution", (*where, "attribution_id")
+        )
+        item["meeting_id"] = self.link(c.meeting_id, self.meeting_ids, "meeting", (*where, "meeting_id"))
         if c.kind is None:
             guessed.append("kind")
-        return self.finish(item, guessed)
+        return self.finish(item, guessed, [k for k in ("attribution_id", "meeting_id") if item[k] is not None])
 
     def document(self, corpus: CorpusDocument) -> tuple[CommentedMap, int]:
         self.draft_officials()
@@ -439,4 +513,11 @@ def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, orig
     for c in data["commitments"]:
         c["actors"] = [x for x in c["actors"] if x["official_id"] in officials]
     data["commitments"] = [c for c in data["commitments"] if c["actors"]]
+    meetings = {m["id"] for m in data["meetings"]}
+    attributions = {a["id"] for a in data["attributions"]}
+    for item in (*data["attributions"], *data["commitments"]):  # links to items left out go too
+        if item.get("meeting_id") not in meetings:
+            item["meeting_id"] = None
+        if "attribution_id" in item and item["attribution_id"] not in attributions:
+            item["attribution_id"] = None
     return AnnotatedDocument.model_validate(data, strict=False)
