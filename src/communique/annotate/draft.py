@@ -25,7 +25,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from communique.annotate.anchor import resolve
 from communique.annotate.locate import Found, NormalisedText, Place, find_text_only, place_by_proximity
-from communique.annotate.names import PRONOUNS, name_score
+from communique.annotate.names import PRONOUNS, description_score
 from communique.annotate.walk import SpanNode, walk
 from communique.io.parse import JsonPath, dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
@@ -232,19 +232,30 @@ class _Drafter:
             self.officials.append(self.official(new, None, CommentedSeq([placed])))
             return new
         if name is not None:
-            scored = [
-                (name_score(name, [o["name"] or "", *(str(m["text"]) for m in o["mentions"])]), -k, str(o["id"]))
-                for k, o in enumerate(self.officials)
-            ]
-            best = max(scored, default=(0.0, 0, ""))
-            if best[0] > 0:
-                return best[2]
+            scored = sorted(
+                (
+                    (description_score(name, _keys(o), o["country"]), -k, str(o["id"]))
+                    for k, o in enumerate(self.officials)
+                ),
+                reverse=True,
+            )
+            if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+                return scored[0][2]
+            tied = [who for score, _, who in scored if score > 0 and score == scored[0][0]]
+            what = (
+                f"several drafted officials match it equally: {', '.join(tied)}"
+                if tied
+                else ("no drafted official matches it (by name, office or country)")
+            )
+            hint = "declare the official with a mention, or reference it by a span"
+            if path[-1] == "speaker_span":  # a speaker may be no official at all
+                hint += "; a speaker who is no official (a ministry, a spokesperson) is given as source_span"
             self.issues.append(
                 issue(
                     "draft-item-skipped",
-                    f"{name[:80]!r} names no drafted official; the reference is left out",
-                    path=format_path(path),
-                    hint="declare the official with a mention, or reference it by a span",
+                    f"{name[:80]!r}: {what}; the reference is left out",
+                    path=format_path((*path[:-1], str(path[-1]).replace("_span", "_name"))),
+                    hint=hint,
                 )
             )
         return None
@@ -445,6 +456,11 @@ class _Drafter:
         doc["commitments"] = CommentedSeq(commitments)
         count = sum(len(doc[k]) for k in ("officials", "sources", "meetings", "attributions", "commitments"))
         return doc, count
+
+
+def _keys(official: CommentedMap) -> list[str]:
+    """What a name or description is matched against: a drafted official's name, title and mentions."""
+    return [official["name"] or "", official["title"] or "", *(str(m["text"]) for m in official["mentions"])]
 
 
 def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> Draft:

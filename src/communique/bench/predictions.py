@@ -40,7 +40,7 @@ from pydantic import BaseModel, ValidationError
 from communique.annotate.anchor import resolve
 from communique.annotate.checks import check_corpus, check_identity, structure_issues
 from communique.annotate.locate import MAX_ECHO, NormalisedText, find_text_only, nearest, shorten
-from communique.annotate.names import name_score, normalise_name
+from communique.annotate.names import description_score, normalise_name
 from communique.annotate.walk import RefNode, SpanNode, walk
 from communique.compare.annotations import (
     QUOTATION_MARKS,
@@ -567,7 +567,11 @@ class _Builder:
         if name is None:
             return None
         best = max(
-            ((name_score(name, o.keys), -rank, o.ref) for rank, o in enumerate(self.declared)), default=(0.0, 0, "")
+            (
+                (description_score(name, o.description_keys(), o.country), -rank, o.ref)
+                for rank, o in enumerate(self.declared)
+            ),
+            default=(0.0, 0, ""),
         )
         if best[0] > 0:
             return best[2]
@@ -595,7 +599,9 @@ class _Builder:
                 + hashlib.sha256(repr((o.name, sorted(anchored), keys, unanchored)).encode("utf-8")).hexdigest()[:16]
             )
             where = Source(self.source.file, self.source.line, format_path(("officials", i)))
-            officials.append(OfficialItem(ref, o.name, keys, anchored, unanchored, False, where, o.confidence))
+            officials.append(
+                OfficialItem(ref, o.name, keys, anchored, unanchored, False, where, o.confidence, o.title, o.country)
+            )
             mentions.extend(MentionItem(e, m.form, ref, m.confidence) for e, m in zip(extents, o.mentions))
         # names resolve against the declared officials in canonical order, so file order never matters
         self.declared = sorted(set(officials), key=lambda o: o.sort_key())
