@@ -214,7 +214,7 @@ def test_textacy_direct_quotations_become_direct_quotes(corpus: Path, tmp_path: 
     assert quote["kind"] == "direct"
     assert quote["contents"] == [_span(QUOTE_ONLY, "“We will deepen our cooperation,”")]
     assert quote["cues"] == [_span(QUOTE_ONLY, "said")]
-    assert quote["speaker_id"] == line["officials"][0]["id"]
+    assert quote["speaker_span"] == _span(QUOTE_ONLY, "Berg") and "speaker_id" not in quote  # no invented id
     assert line["officials"][0]["mentions"] == [{**_span(QUOTE_ONLY, "Berg"), "form": "name"}]
 
 
@@ -232,8 +232,9 @@ def test_textacy_bailing_out_on_a_document_is_a_warning(corpus: Path, tmp_path: 
     path = tmp_path / "unclosed.spacy"
     DocBin(docs=[doc], attrs=["POS", "DEP", "HEAD", "LEMMA", "SENT_START"]).to_disk(path)
     result = convert_path("textacy", path, corpus)
-    assert [i.code for i in result.issues] == ["convert-library-failed"]
-    assert "quotation marks" in result.issues[0].message
+    # refused as a whole, then paragraph by paragraph: its one paragraph is refused too, and the warning says so
+    assert [i.code for i in result.issues] == ["convert-per-paragraph"]
+    assert "quotation marks" in result.issues[0].message and "paragraph(s) 1" in result.issues[0].message
     assert _lines(result)[0]["document_id"] == "unclosed" and _lines(result)[0]["attributions"] == []
 
 
