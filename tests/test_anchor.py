@@ -86,6 +86,17 @@ def test_anchoring_places_a_repeated_cue_next_to_its_content_and_never_moves_giv
     assert given == {"start": 4, "end": 8, "text": "said"}
 
 
+def test_repeated_members_of_one_list_take_distinct_places():
+    text = "Rojas met Ito. Rojas said his plan and his budget were ready; Ito said his were not."
+    name = {"start": 0, "end": 5, "text": "Rojas"}
+    official = {"id": "r", "mentions": [name, {"text": "his"}, {"text": "his"}]}
+    found = anchor_spans(AnnotatedDocument, {"officials": [official]}, text)
+    first, second = (text.index("his plan"), text.index("his budget"))
+    # the first "his" takes the nearest place, the second the nearest one left: never the same place twice
+    assert sorted((s, e) for _, s, e in found.resolved) == [(first, first + 3), (second, second + 3)]
+    assert found.by_proximity == 2
+
+
 def test_anchoring_leaves_a_tie_or_a_lone_repeated_span_ambiguous():
     text = "They said and said."
     lone = anchor_spans(AnnotatedDocument, _gold([{"text": "said"}], []), text)

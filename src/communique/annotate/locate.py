@@ -258,7 +258,9 @@ def place_by_proximity(
     ambiguous: Mapping[JsonPath, Sequence[Place]], placed: Mapping[JsonPath, Place]
 ) -> dict[JsonPath, Place]:
     """Place each ambiguous span (path -> its candidates) at the candidate nearest its item's ``placed``
-    spans (path -> place); a span with no placed neighbour in its item, or with a tie, is left out."""
+    spans (path -> place); a span with no placed neighbour in its item, or with a tie, is left out. Spans
+    are placed in path order, each outside the places its list's members hold already (three mentions
+    ``his`` of one official take three places, never one place three times)."""
     context: dict[JsonPath, list[Place]] = {}
     lists: dict[JsonPath, list[Place]] = {}  # the placed members of each list of spans
     for path, place in placed.items():
@@ -266,9 +268,16 @@ def place_by_proximity(
         if isinstance(path[-1], int):
             lists.setdefault(path[:-1], []).append(place)
     out: dict[JsonPath, Place] = {}
-    for path, candidates in ambiguous.items():
-        siblings = lists.get(path[:-1], ()) if isinstance(path[-1], int) else ()
-        chosen = nearest(candidates, context.get(item_of(path), ()), siblings)
+    for path, candidates in sorted(ambiguous.items(), key=lambda pair: _order(pair[0])):
+        listed = isinstance(path[-1], int)
+        chosen = nearest(candidates, context.get(item_of(path), ()), lists.get(path[:-1], ()) if listed else ())
         if chosen is not None:
             out[path] = chosen
+            if listed:
+                lists.setdefault(path[:-1], []).append(chosen)
     return out
+
+
+def _order(path: JsonPath) -> tuple[tuple[int, int | str], ...]:
+    """Document order of JSON paths (list indices as numbers)."""
+    return tuple((0, p) if isinstance(p, int) else (1, p) for p in path)

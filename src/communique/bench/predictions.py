@@ -519,6 +519,10 @@ class _Builder:
             for p in spans
             if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored
         ]
+        taken: dict[JsonPath, list[tuple[int, int]]] = {}  # places the members of each list hold
+        for p in spans:
+            if isinstance(p[-1], int) and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored:
+                taken.setdefault(p[:-1], []).append((a.extent.start, a.extent.end))
         for path, span in spans.items():
             if span is None:
                 out[path] = None
@@ -526,12 +530,10 @@ class _Builder:
             anchor = self.anchors.get(path)
             near = None
             if isinstance(anchor, _Ambiguous):
-                siblings = [
-                    (a.extent.start, a.extent.end)
-                    for p in spans
-                    if p[:-1] == path[:-1] and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored
-                ]
-                near = nearest(anchor.candidates, context, siblings if isinstance(path[-1], int) else ())
+                listed = isinstance(path[-1], int)
+                near = nearest(anchor.candidates, context, taken.get(path[:-1], ()) if listed else ())
+                if near is not None and listed:  # the next member of the list takes another place
+                    taken.setdefault(path[:-1], []).append(near)
             if isinstance(anchor, _Placed):
                 extent, how = anchor.extent, anchor.how
             elif near is not None:
