@@ -2,16 +2,21 @@
 
 Every item is written with ``review: draft`` and a comment naming where it came from, so that ``validate``
 warns about it and ``validate --strict`` (the CI mode) fails until a person has checked it and removed the
-mark. Spans get their offsets where the text places them; a text-only span that does not occur exactly once
-keeps its text (and ``occurrence``/``prefix``/``suffix``) for ``communique anchor`` to place after review.
+mark. Spans are placed as ``bench`` places them (:mod:`communique.annotate.locate`: offsets, whole tokens,
+``occurrence``/``prefix``/``suffix``, else the occurrence nearest the item's other spans); a text-only span
+that still occurs several times with nothing to choose keeps its text (and ``prefix``/``suffix``) for
+``communique anchor`` to place after review. The links a prediction makes (``meeting_id``,
+``attribution_id``, the speaker as ``source_span``) are kept and named in the item's comment; a link to an
+item that could not be drafted is dropped with a warning.
 
-The gold is stricter than a prediction, so drafting decides what a prediction leaves open, and says so in
-the item's comment: a label that is required but not predicted gets a default (listed as ``guessed``); an
-official referenced by a span that no drafted official holds becomes a new official with that mention; an
-official referenced by a name that no drafted official bears cannot be drafted (a gold official needs a
-mention), and the reference is dropped with a warning. Items left without what the gold requires (a meeting
-with fewer than two participants, a commitment without an actor) are skipped with a warning.
-"""
+The gold is stricter than a prediction, so drafting decides what a prediction leaves open, and says so in the
+item's comment: a label that is required but not predicted gets a default (listed as ``guessed``); an official
+referenced by a span that no drafted official holds becomes a new official with that mention; an official
+referenced by a name or description that no drafted official matches (by name, title, mentions and country:
+:func:`communique.annotate.names.description_score`), or several match equally, cannot be drafted (a gold
+official needs a mention), and the reference is dropped with a warning that says which. Items left without
+what the gold requires (a meeting with fewer than two participants, a commitment without an actor) are skipped
+with a warning. """
 
 from __future__ import annotations
 
