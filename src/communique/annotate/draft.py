@@ -16,7 +16,7 @@ referenced by a name or description that no drafted official matches (by name, t
 :func:`communique.annotate.names.description_score`), or several match equally, cannot be drafted (a gold
 official needs a mention), and the reference is dropped with a warning that says which. Items left without
 what the gold requires (a meeting with fewer than two participants, a commitment without an actor) are skipped
-with a warning. """
+with a warning."""
 
 from __future__ import annotations
 
