@@ -2,15 +2,21 @@
 
 Every item is written with ``review: draft`` and a comment naming where it came from, so that ``validate``
 warns about it and ``validate --strict`` (the CI mode) fails until a person has checked it and removed the
-mark. Spans get their offsets where the text places them; a text-only span that does not occur exactly once
-keeps its text (and ``occurrence``/``prefix``/``suffix``) for ``communique anchor`` to place after review.
+mark. Spans are placed as ``bench`` places them (:mod:`communique.annotate.locate`: offsets, whole tokens,
+``occurrence``/``prefix``/``suffix``, else the occurrence nearest the item's other spans); a text-only span
+that still occurs several times with nothing to choose keeps its text (and ``prefix``/``suffix``) for
+``communique anchor`` to place after review. The links a prediction makes (``meeting_id``,
+``attribution_id``, the speaker as ``source_span``) are kept and named in the item's comment; a link to an
+item that could not be drafted is dropped with a warning.
 
-The gold is stricter than a prediction, so drafting decides what a prediction leaves open, and says so in
-the item's comment: a label that is required but not predicted gets a default (listed as ``guessed``); an
-official referenced by a span that no drafted official holds becomes a new official with that mention; an
-official referenced by a name that no drafted official bears cannot be drafted (a gold official needs a
-mention), and the reference is dropped with a warning. Items left without what the gold requires (a meeting
-with fewer than two participants, a commitment without an actor) are skipped with a warning.
+The gold is stricter than a prediction, so drafting decides what a prediction leaves open, and says so in the
+item's comment: a label that is required but not predicted gets a default (listed as ``guessed``); an official
+referenced by a span that no drafted official holds becomes a new official with that mention; an official
+referenced by a name or description that no drafted official matches (by name, title, mentions and country:
+:func:`communique.annotate.names.description_score`), or several match equally, cannot be drafted (a gold
+official needs a mention), and the reference is dropped with a warning that says which. Items left without
+what the gold requires (a meeting with fewer than two participants, a commitment without an actor) are skipped
+with a warning.
 
 The draft is built as the annotation model (:class:`~communique.schema.models.AnnotatedDocument`, every item
 ``review: draft``; a span the text does not place exactly is an ``_Unplaced`` span) and its YAML is written
@@ -27,8 +33,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from communique.annotate.anchor import resolve
-from communique.annotate.names import PRONOUNS, name_score
-from communique.io.parse import dump_round_trip, format_path
+from communique.annotate.locate import Found, NormalisedText, Place, find_text_only, place_by_proximity
+from communique.annotate.names import PRONOUNS, description_score
+from communique.annotate.walk import SpanNode, walk
+from communique.io.parse import JsonPath, dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
     ANNOTATION_LAYERS,
@@ -118,6 +126,30 @@ def _placed(span: SpanModel) -> bool:
     return not isinstance(span, _Unplaced)
 
 
+def _placements(prediction: PredictedDocument, text: str) -> tuple[dict[JsonPath, Place], dict[JsonPath, Found]]:
+    """Where the resolver bench uses places each text-only span of ``prediction`` (path -> place), and the
+    spans it finds but cannot place (path -> what it found): several places and a tie, or nothing near."""
+    normalised: NormalisedText | None = None
+    placed: dict[JsonPath, Place] = {}
+    unplaced: dict[JsonPath, Found] = {}
+    for node in walk(PredictedDocument, prediction.model_dump(mode="json", exclude_none=True)):
+        span = node.value
+        if not isinstance(node, SpanNode) or not isinstance(span, dict):
+            continue
+        if isinstance(span.get("start"), int) and isinstance(span.get("end"), int):
+            placed[node.path] = (span["start"], span["end"])  # checked when the predictions were read
+            continue
+        normalised = normalised or NormalisedText.of(text)
+        found = find_text_only(normalised, {**span, "text": span["text"].strip() or span["text"]})
+        if found.chosen is not None:
+            placed[node.path] = found.chosen
+        else:
+            unplaced[node.path] = found
+    near = place_by_proximity({p: f.places for p, f in unplaced.items() if f.ambiguous}, placed)
+    placed |= near
+    return placed, {p: f for p, f in unplaced.items() if p not in near}
+
+
 class _Drafter:
     def __init__(self, prediction: PredictedDocument, corpus: CorpusDocument, origin: str):
         self.prediction = prediction
@@ -126,8 +158,12 @@ class _Drafter:
         self.issues: list[Issue] = []
         self.officials: list[Official] = []
         self.official_ids: dict[str, str] = {}  # predicted id -> drafted id
+        self.meeting_ids: dict[str, str] = {}  # the same for meetings and attributions, to keep links
+        self.attribution_ids: dict[str, str] = {}
         self.taken: set[str] = set()
         self.guessed: dict[str, list[str]] = {}  # drafted id -> the labels it got by default
+        self.links: dict[str, list[str]] = {}  # drafted id -> the links between layers the prediction made
+        self.placed, self.unplaced = _placements(prediction, corpus.text)
 
     # ------------------------------------------------------------------------------------ helpers
 
@@ -143,35 +179,60 @@ class _Drafter:
         return f"{prefix}{n}"
 
     def place(self, span: PredictedSpan, path: tuple[str | int, ...]) -> _Place | None:
-        """Where the text places ``span``: exactly (offsets), or not exactly where it occurs but not exactly once
-        (written text-only, for ``communique anchor`` after review); ``None`` where it does not occur. Warns."""
+        """Where the text places ``span``: by its offsets, by its text alone, its occurrence or context, or as the
+        place nearest its item's other spans (:mod:`communique.annotate.locate`, as bench places it); not exactly
+        where it occurs several times and nothing places it (written text-only, for ``communique anchor`` after
+        review); ``None`` where it does not occur as whole tokens. Warns."""
         raw = span.model_dump(exclude_none=True, include={"start", "end", "text", *_HINTS})
         raw["text"] = raw["text"].strip() or raw["text"]
-        if "start" not in raw:
-            raw.pop("end", None)
-        found = resolve(self.text, raw, path)
-        if found is not None and found.start is not None and found.end is not None:
-            return _Place(found.start, found.end, self.text[found.start : found.end], True)
-        text: str = raw["text"]
-        if text not in self.text:
+        at: Place | None
+        if "start" in raw and "end" in raw:
+            found = resolve(self.text, raw, path)
+            at = None if found is None or found.start is None or found.end is None else (found.start, found.end)
+        else:
+            at = self.placed.get(path)
+        if at is not None:
+            return _Place(at[0], at[1], self.text[at[0] : at[1]], True)
+        unplaced = self.unplaced.get(path)
+        if unplaced is not None and (not unplaced.places or unplaced.occurrence is not None):
+            # its occurrence or context matches none of the places of its text: kept text-only with its hints, so
+            # that the reviewer sees them and `anchor` says what is wrong, where the text occurs at all
+            bare = find_text_only(NormalisedText.of(self.text), {"text": raw["text"]})
+            if bare.places:
+                self.issues.append(
+                    issue(
+                        "draft-span-unanchored",
+                        f"{raw['text'][:80]!r}: its occurrence or prefix/suffix match none of its "
+                        f"{len(bare.places)} place(s); drafted without offsets",
+                        path=format_path(path),
+                        hint="check it and its hints, then run `communique anchor` to write its offsets",
+                    )
+                )
+                first = bare.places[0]
+                at_text = self.text[first[0] : first[1]]
+                return _Place(first[0], first[1], at_text, False, span.occurrence, span.prefix, span.suffix)
+        if unplaced is None or not unplaced.places or unplaced.occurrence is not None:
             self.issues.append(
                 issue(
                     "draft-span-unanchored",
-                    f"{text[:80]!r} does not occur in the text; left out",
+                    f"{raw['text'][:80]!r} does not occur in the text as whole tokens; left out",
                     path=format_path(path),
                 )
             )
             return None
+        texts = {self.text[s:e] for s, e in unplaced.places}  # the document's spelling, for `anchor`
+        text: str = texts.pop() if len(texts) == 1 else raw["text"]
         self.issues.append(
             issue(
                 "draft-span-unanchored",
-                f"{text[:80]!r} is not placed exactly once in the text; drafted without offsets",
+                f"{raw['text'][:80]!r} occurs {len(unplaced.places)} times and nothing in its item places it; "
+                "drafted without offsets",
                 path=format_path(path),
-                hint="check it, then run `communique anchor` to write its offsets",
+                hint="check it, add occurrence or prefix/suffix, then run `communique anchor` to write its offsets",
             )
         )
-        first = self.text.index(text)
-        return _Place(first, first + len(text), text, False, span.occurrence, span.prefix, span.suffix)
+        first = unplaced.places[0]
+        return _Place(first[0], first[1], text, False, None, span.prefix, span.suffix)
 
     def span(self, span: PredictedSpan, path: tuple[str | int, ...]) -> Span | None:
         """A span with offsets where the text places it exactly; text-only where it occurs but not exactly once;
@@ -285,6 +346,14 @@ class _Drafter:
     ) -> str | None:
         """The drafted id of a referenced official, or ``None`` (with a warning) when it cannot be drafted."""
         if official_id is not None:
+            if official_id not in self.official_ids:  # its official had no mention in the text
+                self.issues.append(
+                    issue(
+                        "draft-item-skipped",
+                        f"official {official_id!r} was not drafted; the reference is left out",
+                        path=format_path((*path[:-1], str(path[-1]).replace("_span", "_id"))),
+                    )
+                )
             return self.official_ids.get(official_id)
         if span is not None:
             placed = self.mention(span, path, None)
@@ -299,22 +368,50 @@ class _Drafter:
             self.officials.append(self.official(new, None, [placed]))
             return new
         if name is not None:
-            scored = [
-                (name_score(name, [o.name or "", *(m.text for m in o.mentions)]), -k, o.id)
-                for k, o in enumerate(self.officials)
-            ]
-            best = max(scored, default=(0.0, 0, ""))
-            if best[0] > 0:
-                return best[2]
+            scored = sorted(
+                ((description_score(name, _keys(o), o.country), -k, o.id) for k, o in enumerate(self.officials)),
+                reverse=True,
+            )
+            if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+                return scored[0][2]
+            tied = [who for score, _, who in scored if score > 0 and score == scored[0][0]]
+            what = (
+                f"several drafted officials match it equally: {', '.join(tied)}"
+                if tied
+                else ("no drafted official matches it (by name, office or country)")
+            )
+            hint = "declare the official with a mention, or reference it by a span"
+            if path[-1] == "speaker_span":  # a speaker may be no official at all
+                hint += "; a speaker who is no official (a ministry, a spokesperson) is given as source_span"
             self.issues.append(
                 issue(
                     "draft-item-skipped",
-                    f"{name[:80]!r} names no drafted official; the reference is left out",
-                    path=format_path(path),
-                    hint="declare the official with a mention, or reference it by a span",
+                    f"{name[:80]!r}: {what}; the reference is left out",
+                    path=format_path((*path[:-1], str(path[-1]).replace("_span", "_name"))),
+                    hint=hint,
                 )
             )
         return None
+
+    def link(self, wanted: str | None, drafted: dict[str, str], what: str, path: tuple[str | int, ...]) -> str | None:
+        """The drafted id of the predicted item ``wanted`` links to; ``None`` with a warning when that item was
+        not drafted (a link is never dropped silently)."""
+        if wanted is None:
+            return None
+        if wanted not in drafted:
+            self.issues.append(
+                issue(
+                    "draft-item-skipped",
+                    f"{what} {wanted!r} was not drafted; the link is left out",
+                    path=format_path(path),
+                )
+            )
+        return drafted.get(wanted)
+
+    def linked(self, item_id: str, links: dict[str, str | None]) -> str:
+        """Record the links item ``item_id`` keeps (named in its comment, for the reviewer to check); the id."""
+        self.links[item_id] = [k for k, v in links.items() if v is not None]
+        return item_id
 
     # ------------------------------------------------------------------------------------ layers
 
@@ -352,6 +449,8 @@ class _Drafter:
             self.skip("a meeting needs two participants and evidence in the text", ("meetings", i))
             return None
         new = self.new_id(m.id, "m")
+        if m.id is not None:
+            self.meeting_ids[m.id] = new
         location = None if m.location is None else self.span(m.location, ("meetings", i, "location"))
         time = None if m.time is None else self.time(m.time, ("meetings", i, "time"))
         return Meeting(
@@ -375,6 +474,7 @@ class _Drafter:
         guessed: list[str] = []
         source: AttributionSource
         mention = None if a.source_span is None else self.span(a.source_span, ("attributions", i, "source_span"))
+        source_span = mention  # the source as written is the relation's source span
         if a.source_id is not None and a.source_id in source_ids:
             source = SourceReference(type="source", source_id=source_ids[a.source_id])
         elif mention is not None:
@@ -396,6 +496,9 @@ class _Drafter:
             who = self.official_ref(a.speaker_id, a.speaker_name, a.speaker_span, path)
             if who is not None:
                 source = OfficialSource(type="official", official_id=who)
+                # the speaker as written is the relation's source span (the gold's source_span), where placed
+                if a.speaker_span is not None and (path in self.placed or a.speaker_span.start is not None):
+                    source_span = self.span(a.speaker_span, path)
             else:
                 source = UnresolvedSource(type="unresolved", reason="unnamed")
                 guessed.append("source")
@@ -405,16 +508,19 @@ class _Drafter:
         addressee = self.official_ref(
             a.addressee_id, a.addressee_name, a.addressee_span, ("attributions", i, "addressee_span")
         )
+        meeting = self.link(a.meeting_id, self.meeting_ids, "meeting", ("attributions", i, "meeting_id"))
+        if a.id is not None:
+            self.attribution_ids[a.id] = new
         return Attribution(
-            id=self.guess(new, guessed),
+            id=self.linked(self.guess(new, guessed), {"meeting_id": meeting}),
             source=source,
-            source_span=None,
+            source_span=source_span,
             cues=cues,
             contents=contents,
             kind=a.kind or "indirect",
             speech_act=a.speech_act or "assertive",
             addressee_id=addressee,
-            meeting_id=None,  # links between layers are left to the reviewer
+            meeting_id=meeting,
             review="draft",
         )
 
@@ -445,8 +551,11 @@ class _Drafter:
             guessed.append("modality_type")
         if c.kind is None:
             guessed.append("kind")
+        where = ("commitments", i)
+        attribution = self.link(c.attribution_id, self.attribution_ids, "attribution", (*where, "attribution_id"))
+        meeting = self.link(c.meeting_id, self.meeting_ids, "meeting", (*where, "meeting_id"))
         return Commitment(
-            id=self.guess(new, guessed),
+            id=self.linked(self.guess(new, guessed), {"attribution_id": attribution, "meeting_id": meeting}),
             actors=sorted(actors, key=lambda a: a.official_id),
             kind=c.kind or "intend",
             content=content,
@@ -454,8 +563,8 @@ class _Drafter:
             time=time,
             modality=modality,
             modality_type=modality_type,
-            attribution_id=None,
-            meeting_id=None,
+            attribution_id=attribution,
+            meeting_id=meeting,
             review="draft",
         )
 
@@ -493,6 +602,11 @@ class _Drafter:
         )
 
 
+def _keys(official: Official) -> list[str]:
+    """What a name or description is matched against: a drafted official's name, title and mentions."""
+    return [official.name or "", official.title or "", *(m.text for m in official.mentions)]
+
+
 def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> Draft:
     """Draft the annotation file of ``corpus`` from ``prediction``; ``origin`` names the extractor or file
     (it goes into every item's comment and the ``annotators``, escaped by :func:`printable`)."""
@@ -500,7 +614,10 @@ def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, ori
     drafter = _Drafter(prediction, corpus, origin)
     document = drafter.document(corpus)
     notes = {
-        item_id: f"from {origin}" + (f"; guessed: {', '.join(guessed)}" if guessed else "")
+        item_id: f"from {origin}"
+        + (f"; guessed: {', '.join(guessed)}" if guessed else "")
+        # links between layers the prediction makes: kept, and named so that the reviewer checks them
+        + (f"; predicted links: {', '.join(links)}" if (links := drafter.links.get(item_id)) else "")
         for item_id, guessed in drafter.guessed.items()
     }
     header = (
@@ -570,6 +687,7 @@ def _view(document: AnnotatedDocument) -> AnnotatedDocument:
         )
         if m.evidence and all(p.official_id in official_ids for p in m.participants):
             meetings.append(m)
+    meeting_ids = {m.id for m in meetings}
     attributions = []
     for a in document.attributions:
         source = a.source
@@ -582,10 +700,13 @@ def _view(document: AnnotatedDocument) -> AnnotatedDocument:
                 "contents": [c for c in a.contents if _placed(c)],
                 "source": UnresolvedSource(type="unresolved", reason="unnamed") if gone else source,
                 "addressee_id": a.addressee_id if a.addressee_id in official_ids else None,
+                "source_span": a.source_span if a.source_span is not None and _placed(a.source_span) else None,
+                "meeting_id": a.meeting_id if a.meeting_id in meeting_ids else None,  # links to items left out go
             }
         )
         if a.contents:
             attributions.append(a)
+    attribution_ids = {a.id for a in attributions}
     commitments = []
     for c in document.commitments:
         c = c.model_copy(
@@ -593,6 +714,8 @@ def _view(document: AnnotatedDocument) -> AnnotatedDocument:
                 "actors": [x for x in c.actors if x.official_id in official_ids],
                 "time": c.time if c.time is not None and _placed(c.time) else None,
                 "modality": c.modality if c.modality is not None and _placed(c.modality) else None,
+                "attribution_id": c.attribution_id if c.attribution_id in attribution_ids else None,
+                "meeting_id": c.meeting_id if c.meeting_id in meeting_ids else None,
             }
         )
         if c.actors and _placed(c.content) and _placed(c.evidence):

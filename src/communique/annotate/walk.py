@@ -10,14 +10,15 @@ models is compiled once per model into a plan; the walk itself only follows the 
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Literal, TypeAlias, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from communique.annotate.anchor import anchored, resolve
+from communique.annotate.anchor import Resolution, anchored, resolve, unanchored_issue
+from communique.annotate.locate import Place, place_by_proximity
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue
 from communique.schema.models import Ref, SpanModel
@@ -159,6 +160,7 @@ class Anchoring:
     issues: list[Issue] = field(default_factory=list)  # unlocated, in document order
     resolved: list[tuple[dict[str, object], int, int]] = field(default_factory=list)  # text-only spans found
     unanchored: set[str] = field(default_factory=set)  # formatted paths of the offsets of spans not found
+    by_proximity: int = 0  # of the resolved spans, those placed by their item's other spans
 
     @property
     def refs(self) -> list[RefNode]:
@@ -168,25 +170,49 @@ class Anchoring:
 def anchor_spans(model: type[BaseModel], data: object, text: str | None) -> Anchoring:
     """Walk ``data`` as an instance of ``model`` and anchor each of its spans against ``text``.
 
-    Spans that carry offsets are checked; text-only spans are resolved and listed in
-    :attr:`Anchoring.resolved` with their offsets, for the caller to write (into a plain mapping for
-    validation, in front of ``text`` in a round-trip file for ``communique anchor``). With no ``text``
-    (the document is unknown) only the walk is done.
+    Spans that carry offsets are checked (never moved); text-only spans are resolved
+    (:mod:`communique.annotate.locate`: whole tokens, ``occurrence``/``prefix``/``suffix``, else the place
+    nearest the item's other spans) and listed in :attr:`Anchoring.resolved` with their offsets, for the
+    caller to write (into a plain mapping for validation, in front of ``text`` in a round-trip file for
+    ``communique anchor``). With no ``text`` (the document is unknown) only the walk is done.
     """
     found = Anchoring(list(walk(model, data)))
     if text is None:
         return found
+    placed: dict[JsonPath, Place] = {}  # every span with offsets, given or found: the context of the others
+    ambiguous: dict[JsonPath, tuple[dict[str, object], Resolution]] = {}  # the span's mapping, its resolution
+    issues: dict[JsonPath, Sequence[Issue]] = {}  # per span, so that they stay in document order
     for node in found.nodes:
-        if not isinstance(node, SpanNode) or not isinstance(node.value, dict) or anchored(text, node.value):
+        if not isinstance(node, SpanNode) or not isinstance(node.value, dict):
+            continue
+        if anchored(text, node.value):  # the fast path: offsets given that agree with the text
+            placed[node.path] = (node.value["start"], node.value["end"])
             continue
         result = resolve(text, node.value, node.path)
         if result is None:
             continue
-        found.issues.extend(result.issues)
+        if result.start is not None and result.end is not None:
+            placed[node.path] = (result.start, result.end)
+        if result.candidates:
+            ambiguous[node.path] = (node.value, result)  # its issue waits: the item's other spans may place it
+            continue
+        issues[node.path] = result.issues
         if result.written:
             continue
         if result.start is not None and result.end is not None:
             found.resolved.append((node.value, result.start, result.end))
         else:
             found.unanchored.update(format_path((*node.path, key)) for key in ("start", "end"))
+    near = place_by_proximity({p: r.candidates for p, (_, r) in ambiguous.items()}, placed)
+    for path, (span, result) in ambiguous.items():
+        if path in near:
+            start, end = near[path]
+            found.resolved.append((span, start, end))
+            found.by_proximity += 1
+            by = "the occurrence nearest its item's other spans"
+            issues[path] = [unanchored_issue(str(span["text"]), (start, end), path, by=by)]
+        else:
+            issues[path] = result.issues
+            found.unanchored.update(format_path((*path, key)) for key in ("start", "end"))
+    found.issues = [i for node in found.nodes if node.path in issues for i in issues[node.path]]
     return found

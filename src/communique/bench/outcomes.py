@@ -16,7 +16,7 @@ evidence (or the same participants); commitments by overlapping evidence; offici
 ``spurious``            a prediction aligned with no gold item.
 
 A wrong official is reported before a wrong label. Every outcome carries the text and offsets of both
-sides (texts cut to :data:`~communique.bench.locate.MAX_ECHO` characters).
+sides (texts cut to :data:`~communique.annotate.locate.MAX_ECHO` characters).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import TypedDict, TypeVar
 
 import numpy as np
 
+from communique.annotate.locate import shorten
 from communique.bench.counting import mention_measures, source_correct
-from communique.bench.locate import shorten
 from communique.compare.annotations import (
     Annotations,
     AttributionItem,

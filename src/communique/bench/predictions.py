@@ -11,11 +11,12 @@ JSON path), and then into scoring form (:class:`~communique.compare.annotations.
   that does as a hint), or occurs more than once with nothing to say which. The span becomes *unanchored*:
   it still counts as a prediction, and matches nothing.
 
-Text-only spans are found as whole tokens after a typographic normalisation
-(:mod:`communique.bench.locate`). An ambiguous one is placed by its item: the occurrence nearest to the
-item's other, unambiguous spans is taken (a cue ``said`` next to its quote; a mention next to its official's
-other mentions). Edge whitespace is trimmed from every span; quotation marks from quote contents. Messages
-never echo more than :data:`~communique.bench.locate.MAX_ECHO` characters of a predicted text.
+Text-only spans are found as whole tokens after a typographic normalisation, by the resolver ``draft`` and
+``anchor`` use too (:mod:`communique.annotate.locate`). An ambiguous one is placed by its item: the occurrence
+nearest to the item's other, unambiguous spans is taken (a cue ``said`` next to its quote; a mention next to
+its official's other mentions); only a tie leaves it unanchored. Edge whitespace is trimmed from every span;
+quotation marks from quote contents. Messages never echo more than
+:data:`~communique.annotate.locate.MAX_ECHO` characters of a predicted text.
 
 Officials referenced by ``*_name`` resolve to the declared official whose name or mentions match best
 (:mod:`communique.annotate.names`), or else to a name-only official, one per spelling; ``*_span``
@@ -37,9 +38,9 @@ from pydantic import BaseModel, ValidationError
 
 from communique.annotate.anchor import resolve
 from communique.annotate.checks import check_corpus, check_identity, structure_issues
-from communique.annotate.names import name_score, normalise_name
+from communique.annotate.locate import MAX_ECHO, NormalisedText, find_text_only, nearest, shorten
+from communique.annotate.names import description_score, normalise_name
 from communique.annotate.walk import RefNode, SpanNode, walk
-from communique.bench.locate import MAX_ECHO, NormalisedText, shorten
 from communique.compare.annotations import (
     QUOTATION_MARKS,
     Annotations,
@@ -440,7 +441,7 @@ def _anchor(
     """Place one raw span; ``None`` when it is too malformed to try (the model validation reports it).
 
     Offsets are checked exactly against the text; a text-only span is found by whole tokens after the
-    typographic normalisation of :mod:`communique.bench.locate`."""
+    typographic normalisation of :mod:`communique.annotate.locate`."""
     quote = span.get("text")
     if not isinstance(quote, str) or not quote:
         return None
@@ -453,10 +454,11 @@ def _anchor(
             return _Placed(Extent.unanchored(quote), "unanchored")
         return _Placed(Extent(result.start, result.end, doc.original[result.start : result.end]), "offsets")
     assert isinstance(doc, NormalisedText)  # made for every text-only span
-    prefix, suffix, occurrence = span.get("prefix"), span.get("suffix"), span.get("occurrence")
-    places = doc.find(quote, prefix if isinstance(prefix, str) else None, suffix if isinstance(suffix, str) else None)
+    found = find_text_only(doc, span)
+    places = list(found.places)
     at = format_path((*path, "text"))
     shown = shorten(quote)
+    prefix, suffix = span.get("prefix"), span.get("suffix")
     context = " with this prefix/suffix" if isinstance(prefix, str) or isinstance(suffix, str) else ""
     if not places:
         closest = doc.closest(quote)
@@ -474,40 +476,32 @@ def _anchor(
             )
         )
         return _Placed(Extent.unanchored(quote), "unanchored")
-    if isinstance(occurrence, int) and not isinstance(occurrence, bool) and occurrence >= 1:
-        if occurrence > len(places):
-            issues.append(
-                issue(
-                    "prediction-span-not-found",
-                    f"occurrence {occurrence} requested but {shown!r} occurs {len(places)} time(s){context}; "
-                    "scored as a wrong prediction",
-                    path=format_path((*path, "occurrence")),
-                    hint=f"it occurs at {_listing(places)}",
-                )
+    if found.occurrence is not None and found.chosen is None:
+        issues.append(
+            issue(
+                "prediction-span-not-found",
+                f"occurrence {found.occurrence} requested but {shown!r} occurs {len(places)} time(s){context}; "
+                "scored as a wrong prediction",
+                path=format_path((*path, "occurrence")),
+                hint=f"it occurs at {_listing(places)}",
             )
-            return _Placed(Extent.unanchored(quote), "unanchored")
-        start, end = places[occurrence - 1]
-    elif len(places) > 1:
-        found = issue(
+        )
+        return _Placed(Extent.unanchored(quote), "unanchored")
+    if found.chosen is None:
+        ambiguous = issue(
             "prediction-span-ambiguous",
             f"{shown!r} occurs {len(places)} times as whole tokens{context}",
             path=at,
             hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: {_listing(places)}",
         )
-        return _Ambiguous(quote, tuple(places), found)
-    else:
-        start, end = places[0]
+        return _Ambiguous(quote, found.places, ambiguous)
+    start, end = found.chosen
     return _Placed(Extent(start, end, doc.original[start:end]), "text")
 
 
 def _listing(places: list[tuple[int, int]], limit: int = 8) -> str:
     shown = ", ".join(f"[{s}, {e})" for s, e in places[:limit])
     return shown + (f" and {len(places) - limit} more" if len(places) > limit else "")
-
-
-def _nearest(candidates: tuple[tuple[int, int], ...], lo: int, hi: int) -> tuple[int, int]:
-    """The candidate closest to ``[lo, hi)`` (inside it is distance 0); ties go to the earliest."""
-    return min(candidates, key=lambda c: (max(0, lo - c[1], c[0] - hi), c))
 
 
 class _Builder:
@@ -528,25 +522,38 @@ class _Builder:
         by the item's other spans (for a mention: its official's other mentions), else reported and left
         unanchored."""
         out: dict[JsonPath, Extent | None] = {}
-        context = [a.extent for p in spans if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored]
+        context = [
+            (a.extent.start, a.extent.end)
+            for p in spans
+            if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored
+        ]
+        taken: dict[JsonPath, list[tuple[int, int]]] = {}  # places the members of each list hold
+        for p in spans:
+            if isinstance(p[-1], int) and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored:
+                taken.setdefault(p[:-1], []).append((a.extent.start, a.extent.end))
         for path, span in spans.items():
             if span is None:
                 out[path] = None
                 continue
             anchor = self.anchors.get(path)
+            near = None
+            if isinstance(anchor, _Ambiguous):
+                listed = isinstance(path[-1], int)
+                near = nearest(anchor.candidates, context, taken.get(path[:-1], ()) if listed else ())
+                if near is not None and listed:  # the next member of the list takes another place
+                    taken.setdefault(path[:-1], []).append(near)
             if isinstance(anchor, _Placed):
                 extent, how = anchor.extent, anchor.how
-            elif isinstance(anchor, _Ambiguous) and context:
-                lo, hi = min(e.start for e in context), max(e.end for e in context)
-                start, end = _nearest(anchor.candidates, lo, hi)
-                extent, how = Extent(start, end, self.text[start:end]), "context"
+            elif near is not None:
+                extent, how = Extent(near[0], near[1], self.text[near[0] : near[1]]), "context"
             elif isinstance(anchor, _Ambiguous):
+                why = (
+                    "two of its places are equally near its item's other spans"
+                    if context
+                    else ("nothing else in its item places it")
+                )
                 self.issues.append(
-                    replace(
-                        anchor.found,
-                        message=f"{anchor.found.message} and nothing else in its item places it; "
-                        "scored as a wrong prediction",
-                    )
+                    replace(anchor.found, message=f"{anchor.found.message} and {why}; scored as a wrong prediction")
                 )
                 extent, how = Extent.unanchored(anchor.text), "unanchored"
             else:  # not reached for validated documents: every span was anchored or reported
@@ -570,7 +577,11 @@ class _Builder:
         if name is None:
             return None
         best = max(
-            ((name_score(name, o.keys), -rank, o.ref) for rank, o in enumerate(self.declared)), default=(0.0, 0, "")
+            (
+                (description_score(name, o.description_keys(), o.country), -rank, o.ref)
+                for rank, o in enumerate(self.declared)
+            ),
+            default=(0.0, 0, ""),
         )
         if best[0] > 0:
             return best[2]
@@ -598,7 +609,9 @@ class _Builder:
                 + hashlib.sha256(repr((o.name, sorted(anchored), keys, unanchored)).encode("utf-8")).hexdigest()[:16]
             )
             where = Source(self.source.file, self.source.line, format_path(("officials", i)))
-            officials.append(OfficialItem(ref, o.name, keys, anchored, unanchored, False, where, o.confidence))
+            officials.append(
+                OfficialItem(ref, o.name, keys, anchored, unanchored, False, where, o.confidence, o.title, o.country)
+            )
             mentions.extend(MentionItem(e, m.form, ref, m.confidence) for e, m in zip(extents, o.mentions))
         # names resolve against the declared officials in canonical order, so file order never matters
         self.declared = sorted(set(officials), key=lambda o: o.sort_key())

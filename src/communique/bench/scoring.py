@@ -30,7 +30,7 @@ from communique.bench.outcomes import Outcome, document_outcomes
 from communique.bench.predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
 from communique.bench.randomisation import RANDOMISATION, comparison_warnings, randomisation_p
 from communique.bench.references import resolve_span_refs
-from communique.compare.annotations import Annotations, Source, above, from_gold, has_confidence
+from communique.compare.annotations import Annotations, OfficialItem, Source, above, from_gold, has_confidence
 from communique.compare.officials import OfficialAlignment, align_officials
 from communique.compare.scores import COUNT_KEYS, FAMILIES, PARTIAL_CREDIT, ZERO_DIVISION, Number
 from communique.corpus.splits import SPLITS, Splitter, unit_at, unit_id
@@ -307,16 +307,7 @@ def _score_document(
     for official in alignment.unknown:
         if official.source is not None:
             issues.append(
-                lines.locate(
-                    issue(
-                        "prediction-unknown-official",
-                        f"{official.name or official.ref!r} matches no gold official by name (or several equally); "
-                        "scored as wrong",
-                        path=official.source.path,
-                        hint="use the name the text gives, or reference an official with mentions by id",
-                    ),
-                    official.source,
-                )
+                lines.locate(_unknown_official(official, alignment.several.get(official.ref)), official.source)
             )
     keep = _keeper(corpus_doc, split)
     if keep is not None:
@@ -723,3 +714,19 @@ def _settings(split: str | None, samples: int, seed: int, resamples: Resamples) 
             **{p: version(p) for p in ("numpy", "scipy", "pydantic")},
         },
     }
+
+
+def _unknown_official(official: OfficialItem, several: tuple[str, ...] | None) -> Issue:
+    """The warning for a name that resolves to no gold official: none matches, or several match equally."""
+    name = repr(official.name or official.ref)
+    if several:
+        shown = ", ".join(several[:5]) + (f" and {len(several) - 5} more" if len(several) > 5 else "")
+        what = f"several gold officials match {name} equally: {shown}"
+        hint = "add what tells them apart (the name, or the country and office: 'the Estonian defence minister')"
+    else:
+        what = f"no gold official matches {name} (by name, office or country)"
+        hint = "use the name or description the text gives"
+    assert official.source is not None
+    if official.source.path.endswith("speaker_name"):  # a speaker may be no official at all
+        hint += "; a speaker who is no official (a ministry, a spokesperson) is given as source_span"
+    return issue("prediction-unknown-official", f"{what}; scored as wrong", path=official.source.path, hint=hint)

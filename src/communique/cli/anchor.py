@@ -31,11 +31,13 @@ def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
         result = anchor_file(path, Path(args.corpus), write=not args.check)
         reporter.problems(result.issues)
         if result.changed:
-            anchored.append({"file": str(path), "spans": result.spans})
+            anchored.append({"file": str(path), "spans": result.spans, "proximity": result.proximity})
+            # spans whose text occurs several times were placed by their item's other spans: say how many
+            near = f", {result.proximity} by proximity to their item's other spans" if result.proximity else ""
             if args.check:  # the result: what needs anchoring
-                reporter.text(f"would anchor {result.spans} span(s) in {path}")
+                reporter.text(f"would anchor {result.spans} span(s) in {path}{near}")
             else:  # a message about a file written: stderr
-                reporter.note(f"anchored {result.spans} span(s) in {path}")
+                reporter.note(f"anchored {result.spans} span(s) in {path}{near}")
     reporter.note(summary(reporter.issues, len(files)))
     failing = reporter.issues or (args.check and anchored)
     return reporter.finish(

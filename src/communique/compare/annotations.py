@@ -122,6 +122,13 @@ class OfficialItem:
     by_name: bool = False  # a name-only official: referenced by name, not declared in `officials`
     source: Source | None = field(default=None, compare=False)
     confidence: float | None = field(default=None, compare=False)  # predicted; None: always kept
+    # what a description may name besides its keys: the official's title and country (alpha-3)
+    title: str | None = field(default=None, compare=False)
+    country: str | None = field(default=None, compare=False)
+
+    def description_keys(self) -> tuple[str, ...]:
+        """The keys and the title: what a name or description (*the defence minister*) is matched against."""
+        return (*self.keys, self.title) if self.title else self.keys
 
     def sort_key(self) -> SortKey:
         return (
@@ -314,6 +321,8 @@ def official_item(official: Official) -> OfficialItem:
         official.name,
         official_keys(official.name, ((m.text, m.form) for m in official.mentions)),
         frozenset((m.start, m.end) for m in official.mentions),
+        title=official.title,
+        country=official.country,
     )
 
 

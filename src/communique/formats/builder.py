@@ -492,16 +492,20 @@ class DocumentBuilder:
         speech_act: str | None = None,
         confidence: float | None = None,
         meta: JsonObject | None = None,
+        by_span: bool = False,
     ) -> None:
         """Add an attribution (a quote, in most tools' words). ``speaker`` is where its source is named: a
         mention of a non-official source makes it ``source_id``, else the official there (``speaker_id`` or
-        ``speaker_span``); with no speaker, ``unresolved`` gives the reason."""
+        ``speaker_span``; always ``speaker_span`` when ``by_span``: the bench resolves it against the gold
+        mentions); with no speaker, ``unresolved`` gives the reason."""
         spans = self.spans(contents)
         if not spans:
             return
         source: dict[str, object] = {}
         if speaker is not None and speaker in self.source_at:
             source = {"source_id": self.source_at[speaker]}
+        elif speaker is not None and by_span:
+            source = {"speaker_span": self.span(*speaker)}
         elif speaker is not None:
             who = self.person(speaker)
             source = {"speaker_id": who.id, "speaker_span": who.span}

@@ -258,6 +258,12 @@ _ENTRIES = [
     Problem("convert-label-skipped", Severity.WARNING, "Labels with no place in a prediction were left out."),
     Problem("convert-library-failed", Severity.WARNING, "The library failed on one document; its items are left out."),
     Problem(
+        "convert-per-paragraph",
+        Severity.WARNING,
+        "The library refused a document as a whole (an odd number of quotation marks: a quotation that runs "
+        "across paragraphs); it was run on each paragraph.",
+    ),
+    Problem(
         "convert-span-dropped",
         Severity.WARNING,
         "A span's offsets are negative, reversed or outside its text; the span is left out.",
