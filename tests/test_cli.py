@@ -43,7 +43,8 @@ KEYS = {
     "bench": {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"},
     "extract": {"method", "documents"},
     "convert": {"from", "documents"},
-    "init": {"config", "root"},
+    "init": {"config", "root", "guidelines"},
+    "guidelines": {"guidelines_version", "out"},
     "add": {"id", "seed", "metadata", "corpus_document"},
 }
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -406,6 +407,7 @@ def _writers(root: Path) -> dict[str, tuple[list[str], str]]:
         "convert": (["convert", "brat", "--from", "brat", "--out", "converted.jsonl"], "converted.jsonl"),
         "init": (["init", "elsewhere", "--name", "elsewhere"], "elsewhere/communique.toml"),
         "add": (["add", "new.txt", "--id", "new"], "seeds/new.txt"),
+        "guidelines": (["guidelines", "--out", "guidelines.md"], "guidelines.md"),
     }
 
 

@@ -27,6 +27,7 @@ from communique.annotate.anchor import resolve
 from communique.annotate.names import PRONOUNS, name_score
 from communique.io.parse import dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
+from communique.schema.guidelines import PRINT_COMMAND, guidelines_version
 from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, AnnotatedDocument, CorpusDocument
 from communique.schema.predictions import (
     PredictedAttribution,
@@ -38,8 +39,8 @@ from communique.schema.predictions import (
 
 __all__ = ["Draft", "draft_annotations", "drafted_document", "printable"]
 
-#: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
-GUIDELINES_VERSION = "2.0"
+#: the version of the shipped guidelines, which a draft is made under (read from the guidelines themselves)
+GUIDELINES_VERSION = guidelines_version()
 
 
 @dataclass
@@ -373,15 +374,18 @@ class _Drafter:
         return doc, count
 
 
-def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> Draft:
+def draft_annotations(
+    prediction: PredictedDocument, corpus: CorpusDocument, origin: str, guidelines: str = PRINT_COMMAND
+) -> Draft:
     """Draft the annotation file of ``corpus`` from ``prediction``; ``origin`` names the extractor or file
-    (it goes into every item's comment and the ``annotators``, escaped by :func:`printable`)."""
+    (it goes into every item's comment and the ``annotators``, escaped by :func:`printable`). The header
+    sends the annotator to ``guidelines``: a copy that exists in their project, or the command printing them."""
     origin = printable(origin)
     drafter = _Drafter(prediction, corpus, origin)
     doc, count = drafter.document(corpus)
     header = (
         f"# Drafted by `communique draft` from {origin}: every item is `review: draft`.\n"
-        "# Check each against annotations/GUIDELINES.md, fix it, then remove its `review: draft`\n"
+        f"# Check each against the guidelines ({printable(guidelines)}), fix it, then remove its `review: draft`\n"
         "# (`communique validate --strict` fails while any is left).\n"
     )
     return Draft(header + dump_round_trip(doc), count, drafter.issues, json.loads(json.dumps(doc)))
