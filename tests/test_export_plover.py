@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from communique import load_annotations, load_corpus_document
 from communique.cli.main import main
-from communique.export.plover import plover_events
+from communique.formats.plover import plover_events
 from communique.schema.models import PLOVER_KINDS, MeetingMode, Participant, consult_mode, labels
 
 from .conftest import CORPUS, FIXTURES, ROOT, SEED_GOLD

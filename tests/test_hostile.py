@@ -19,9 +19,9 @@ from communique.bench.predictions import PredictionStream
 from communique.cli.main import main
 from communique.corpus.build import make_document, serialise
 from communique.corpus.store import CorpusStore
-from communique.export.brat import render_ann
 from communique.export.card import markdown_code
 from communique.export.rows import MENTION_CONTEXT_MAX, MENTION_CONTEXT_RADIUS, mention_rows, token_rows
+from communique.formats.brat import render_ann
 from communique.io.parse import ALIAS_FLOOR, ParseFailure, parse_json, parse_yaml
 from communique.schema.models import AnnotatedDocument, CorpusDocument, SeedMetadata
 

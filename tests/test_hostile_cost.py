@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
-from communique.annotate.import_brat import read_brat
 from communique.bench.counting import mention_measures
 from communique.cli.main import main
 from communique.compare.annotations import Extent, MentionItem, iou, same
@@ -32,6 +31,7 @@ from communique.compare.matching import (
 from communique.corpus import segment as segment_module
 from communique.corpus.build import document_json, make_document, normalise, same_content, serialise
 from communique.corpus.segment import segment
+from communique.formats.brat import import_brat
 from communique.formats.html import PALETTE, Unit, annotation_units, marked_outcomes, marked_text
 from communique.io.parse import MAX_DEPTH, Locator, ParseFailure, check_yaml_events, dump_round_trip, parse_yaml
 from communique.io.write import write_atomic
@@ -576,7 +576,7 @@ def test_brat_round_trip_is_exact_for_any_character(tmp_path_factory, inserted):
     corpus = root / "corpus"
     assert main(["export", "brat", "--out", str(root / "brat"), "--gold", str(root / "gold"),
                  "--corpus", str(corpus)]) == 0  # fmt: skip
-    result = read_brat(root / "brat", corpus)
+    result = import_brat(root / "brat", corpus)
     assert not result.issues
     assert main(["import", "brat", str(root / "brat"), "--out", str(root / "back"), "--corpus", str(corpus)]) == 0
     (original,) = load_annotations(root / "gold", corpus)

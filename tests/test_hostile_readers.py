@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 
 from communique.annotate.validate import find_annotation_files, validate_file
-from communique.bench.convert.formats import DOCBIN_FLOOR, check_docbin, inflate_docbin, msgpack_objects
 from communique.cli.main import main
 from communique.corpus.store import CorpusStore
+from communique.formats.spacy import DOCBIN_FLOOR, check_docbin, inflate_docbin, msgpack_objects
 from communique.io.parse import MAX_JSON_DEPTH, ParseFailure, parse_json
 from communique.io.read import InputRefused, json_lines, read_input
 from communique.schema.errors import CommuniqueError

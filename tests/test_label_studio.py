@@ -13,10 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
-from communique.annotate.import_label_studio import CHOICE_FIELDS, MENTION_LABELS, RELATIONS, SPAN_LABELS, TEXT_FIELDS
-from communique.annotate.importers import Utf16Offsets, strip_hints
+from communique.annotate.importers import strip_hints
 from communique.cli.main import main
-from communique.export.label_studio import labeling_config
+from communique.formats.label_studio import (
+    CONTROLS,
+    MENTION_LABELS,
+    RELATIONS,
+    SPAN_LABELS,
+    Utf16Offsets,
+    import_label_studio,
+    labeling_config,
+)
 from communique.schema.models import MentionForm, labels
 
 from .conftest import CORPUS, GOLD
@@ -48,9 +55,9 @@ def test_config_is_generated_from_the_models():
     assert [e.get("value") for e in root.iter("Label")] == list(SPAN_LABELS)
     assert {MENTION_LABELS[form] for form in labels(MentionForm)} <= set(SPAN_LABELS)
     assert [e.get("value") for e in root.iter("Relation")] == list(RELATIONS)
-    choices = {c.get("name"): [e.get("value") for e in c.iter("Choice")] for c in root.iter("Choices")}
-    assert choices == {name: values for name, (_, _, values) in CHOICE_FIELDS.items()}
-    assert [t.get("name") for t in root.iter("TextArea")] == list(TEXT_FIELDS)
+    choices = {c.get("name"): tuple(e.get("value") for e in c.iter("Choice")) for c in root.iter("Choices")}
+    assert choices == {name: control.values for name, control in CONTROLS.items() if control.choices}
+    assert [t.get("name") for t in root.iter("TextArea")] == [n for n, c in CONTROLS.items() if not c.choices]
     assert all(c.get("perRegion") == "true" for c in [*root.iter("TextArea"), *root.iter("Choices")])
 
 
@@ -267,8 +274,6 @@ def test_any_damage_to_an_export_is_reported_never_raised(exported_tasks, tmp_pa
             target[data.draw(st.sampled_from(sorted(target)), label="key")] = data.draw(_JSON, label="value")
     path = tmp_path_factory.mktemp("damaged") / "export.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")
-    from communique.annotate.import_label_studio import read_label_studio
-
-    outcome = read_label_studio(path, CORPUS, predictions=True)
+    outcome = import_label_studio(path, CORPUS, predictions=True)
     assert outcome.documents or outcome.issues
     assert all(i.file == str(path) and i.line is not None for i in outcome.issues)

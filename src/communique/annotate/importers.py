@@ -1,9 +1,12 @@
-"""What the imports from annotation tools share: offsets, span checks, validation and writing the YAML.
+"""What the imports from annotation tools share (each tool's own reading is in :mod:`communique.formats`):
+span checks, validation and writing the YAML.
 
-An import rebuilds plain annotation data from a tool's export, checks every span against the corpus text
-*where the tool put it* (a span whose text differs from the corpus is refused, never re-anchored), then runs
-the same validation as ``communique validate``. Only when every document is valid is anything written, one
-``<document_id>.yaml`` per document, each atomically.
+An import rebuilds annotation data from a tool's export (read through the tool's typed shapes), checks
+every span against the corpus text *where the tool put it* (a span whose text differs from the corpus is
+refused, never re-anchored), then runs the same validation as ``communique validate``, which makes it an
+:class:`AnnotatedDocument` and places every problem where the tool's export holds the part it is about.
+Only when every document is valid is anything written, one ``<document_id>.yaml`` per document, each
+atomically.
 
 Imported spans carry offsets and text only: the anchoring hints of hand-written files (``occurrence``,
 ``prefix``, ``suffix``) are not annotations, and no tool keeps them.
@@ -11,7 +14,6 @@ Imported spans carry offsets and text only: the anchoring hints of hand-written 
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,33 +42,10 @@ class ImportResult:
         return not any(i.severity is Severity.ERROR for i in self.issues)
 
 
-class Utf16Offsets:
-    """Converts between code-point offsets (communique) and UTF-16 code-unit offsets (JavaScript tools)."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self._units: list[int] | None = None  # code point index -> UTF-16 index, only when they differ
-        if any(ord(ch) > 0xFFFF for ch in text):
-            units, at = [0], 0
-            for ch in text:
-                at += 2 if ord(ch) > 0xFFFF else 1
-                units.append(at)
-            self._units = units
-
-    def to_utf16(self, offset: int) -> int:
-        return offset if self._units is None else self._units[offset]
-
-    def to_code_points(self, offset: int) -> int | None:
-        """The code-point offset, or None when ``offset`` is outside the text or splits a surrogate pair."""
-        if self._units is None:
-            return offset if 0 <= offset <= len(self.text) else None
-        at = bisect.bisect_left(self._units, offset)
-        return at if at < len(self._units) and self._units[at] == offset else None
-
-
-def check_span(corpus: CorpusText, start: Any, end: Any, text: Any, path: str) -> Issue | None:
-    """The problem with a span as a tool placed it (code points), or None when it matches the corpus."""
-    if not (isinstance(start, int) and isinstance(end, int) and isinstance(text, str)):
+def check_span(corpus: CorpusText, start: int | None, end: int | None, text: str | None, path: str) -> Issue | None:
+    """The problem with a span as a tool placed it (code points; None: the tool's offsets fit no code
+    point), or None when it matches the corpus."""
+    if start is None or end is None or text is None:
         return issue("type-error", "a span needs integer start and end and a text", path=path)
     if not 0 <= start < end <= len(corpus.text):
         return issue(
@@ -85,9 +64,9 @@ def check_span(corpus: CorpusText, start: Any, end: Any, text: Any, path: str) -
     return None
 
 
-def span_data(start: int, end: int, text: str, **extra: Any) -> dict[str, Any]:
+def span_data(start: int, end: int, text: str) -> dict[str, Any]:
     """A span as annotation data."""
-    return {"start": start, "end": end, "text": text, **extra}
+    return {"start": start, "end": end, "text": text}
 
 
 def validate_rebuilt(

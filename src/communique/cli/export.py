@@ -66,8 +66,8 @@ def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def cmd_export_brat(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.export.brat import export_brat
     from communique.export.run import Drafts, iter_valid
+    from communique.formats.brat import export_brat
 
     drafts = Drafts(strict=args.strict)
     try:
@@ -80,8 +80,8 @@ def cmd_export_brat(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def cmd_export_plover(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.export.plover import export_plover
     from communique.export.run import Drafts, iter_valid
+    from communique.formats.plover import export_plover
 
     to_stdout = args.out == "-"
     if to_stdout and reporter.json:

@@ -21,18 +21,14 @@ from communique.schema.errors import CommuniqueError, Severity
 
 
 def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.bench.predictions import read_predictions
-    from communique.export.label_studio import export_label_studio, gold_tasks, prediction_tasks
     from communique.export.run import Drafts, iter_valid
+    from communique.formats.label_studio import export_label_studio, gold_tasks
 
     dropped = 0
     drafts = Drafts(strict=args.strict)
     try:
         if args.predictions:
-            read = read_predictions(Path(args.predictions), Path(args.corpus))  # as `communique bench` reads them
-            if not read.ok:
-                raise CommuniqueError(read.errors)
-            tasks, dropped = prediction_tasks(read.documents, Path(args.corpus), Path(args.predictions).name)
+            tasks, dropped = _prediction_tasks(Path(args.predictions), Path(args.corpus))
             written = export_label_studio(tasks, Path(args.out))
         else:
             pairs = iter_valid(Path(args.gold), Path(args.corpus), drafts)
@@ -48,6 +44,20 @@ def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
         reporter.note(f"{dropped} predicted span(s) left out: unanchored, or a mention without a form")
     result = {"out": args.out, "tasks": written, "pre_annotations": "predictions" if args.predictions else "gold"}
     return reporter.finish(EXIT_OK, {**result, "left_out": dropped})
+
+
+def _prediction_tasks(predictions: Path, corpus: Path) -> tuple[list[dict[str, Any]], int]:
+    """Label Studio tasks pre-annotated with a predictions file as the bench reads it (every span placed,
+    every official one ref), and the number of predicted spans left out; the read predictions go once the
+    tasks are made."""
+    from communique.bench.predictions import read_predictions
+    from communique.corpus.store import CorpusStore
+    from communique.formats.label_studio import prediction_tasks
+
+    read = read_predictions(predictions, corpus)
+    if not read.ok:
+        raise CommuniqueError(read.errors)
+    return prediction_tasks(read.documents, CorpusStore(corpus), predictions.name)
 
 
 def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:
@@ -76,12 +86,12 @@ def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:
 
 
 def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.annotate.import_label_studio import read_label_studio
+    from communique.formats.label_studio import import_label_studio
 
     source = Path(args.export)
     if not source.exists():  # one that is no regular file is refused when it is read
         return reporter.usage(f"{source}: no such file (give a Label Studio JSON export)")
-    result = read_label_studio(
+    result = import_label_studio(
         source,
         Path(args.corpus),
         predictions=args.pre_annotations,
@@ -92,12 +102,12 @@ def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
 
 
 def cmd_import_brat(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.annotate.import_brat import read_brat
+    from communique.formats.brat import import_brat
 
     source = Path(args.folder)
     if not source.is_dir():
         return reporter.usage(f"{source}: no such folder (give a folder of brat .txt/.ann files)")
-    return _finish(read_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out), reporter)
+    return _finish(import_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out), reporter)
 
 
 def register_export(targets: Any) -> None:

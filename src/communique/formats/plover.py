@@ -1,8 +1,11 @@
-"""``communique export plover``: the gold's meetings and commitments as PLOVER 0.7b1 event records.
+"""PLOVER: ``communique export plover``, the gold's meetings and commitments as PLOVER 0.7b1 event records
+(written only; nothing reads PLOVER back).
 
-The mapping is the guidelines' section 9, read from the tables in :mod:`communique.schema.models`
-(:data:`PLOVER_KINDS` for commitments, :func:`consult_mode` for meetings). Where the tables leave a choice to
-the text, the text is read narrowly:
+The vocabulary table is the guidelines' section 9, kept with the models because the Hugging Face export and
+``migrate`` read it too: :data:`~communique.schema.models.PLOVER_KINDS` (commitment kind -> event type, mode
+and contexts) and :func:`~communique.schema.models.consult_mode` (meetings); the record is
+:class:`~communique.schema.plover.PloverEvent`, whose JSON Schema ``communique schema`` publishes. Where
+the tables leave a choice to the text, the text is read narrowly:
 
 * a ``request`` is DEMAND only when its cue or evidence holds a forceful verb (*demand*, *insist*); otherwise
   PLOVER does not code it, like ``predict``; such items are left out and counted;
