@@ -312,12 +312,10 @@ def annotation_page() -> str:
         "`[start, end)`, and every span carries its `text`, equal to the document text at `[start, end)`.\n\n",
         "## A worked example, layer by layer\n\n",
         f"The document `{EXAMPLE_ID}` (a short text written for the tests; every name is invented). Its text, "
-        "as in `corpus/{EXAMPLE_ID}.json`:\n\n".replace("{EXAMPLE_ID}", EXAMPLE_ID),
+        f"as in `corpus/{EXAMPLE_ID}.json`:\n\n",
         f"```text\n{text.rstrip()}\n```\n\n",
         "The document's own fields:\n\n",
-        "```yaml\n"
-        + "".join(v for k, v in blocks.items() if k not in layers() and not v.startswith("#"))
-        + "```\n",
+        "```yaml\n" + "".join(v for k, v in blocks.items() if k not in layers() and not v.startswith("#")) + "```\n",
     ]
     for layer in layers():
         lines.append(f"\n### {layer}\n\n")
@@ -338,7 +336,7 @@ def prediction_page() -> str:
         "spans given by text alone and officials given by name are resolved is in "
         "[Predictions](../guides/predictions.md).\n\n",
         "## A worked example, layer by layer\n\n",
-        f"The gold of the [annotation format's example](annotation-format.md) as a prediction line "
+        "The gold of the [annotation format's example](annotation-format.md) as a prediction line "
         "(`communique.schema.predictions.gold_as_prediction`: what a perfect extractor would write), cut "
         "into its layers and printed on several lines (the file has the whole object on one line):\n\n",
         "```json\n"
