@@ -83,8 +83,8 @@ def _value(action: argparse.Action) -> str:
     return str(metavar)
 
 
-def synopsis(parser: argparse.ArgumentParser) -> str:
-    """One line of what the command takes: positionals, then options (required ones without brackets, a
+def synopsis(parser: argparse.ArgumentParser) -> list[str]:
+    """What the command takes, part by part: positionals, then options (required ones without brackets, a
     required choice between options in parentheses)."""
     grouped = {id(a): group for group in parser._mutually_exclusive_groups for a in group._group_actions}
     parts: list[str] = []
@@ -103,7 +103,19 @@ def synopsis(parser: argparse.ArgumentParser) -> str:
             parts.append(f"[{text}]" if action.nargs == "?" or action.nargs == "*" else text)
         else:
             parts.append(_option_text(action) if action.required else f"[{_option_text(action)}]")
-    return " ".join(parts)
+    return parts
+
+
+def wrapped(head: str, parts: list[str], width: int = 110) -> str:
+    """``head`` and ``parts`` on lines of at most ``width`` characters where they fit, never breaking a
+    part, continuation lines indented under the first part."""
+    lines, line = [], head
+    for part in parts:
+        if len(line) + 1 + len(part) > width and line.strip() != head.strip():
+            lines.append(line)
+            line = " " * len(head)
+        line = f"{line} {part}"
+    return "\n".join([*lines, line])
 
 
 def _option_text(action: argparse.Action) -> str:
@@ -144,7 +156,7 @@ def commands_page() -> str:
         lines.append(f"\n{level} {command}\n\n{text[:1].upper()}{text[1:]}.\n\n")
         if parser.description and parser.description != text:
             lines.append(f"{parser.description}\n\n")
-        lines.append(f"```text\ncommunique {command} {synopsis(parser)}\n```\n\n")
+        lines.append(f"```text\n{wrapped(f'communique {command}', synopsis(parser))}\n```\n\n")
         positionals = [a for a in parser._actions if not a.option_strings and a.help != argparse.SUPPRESS]
         options = visible_options(parser)
         if not positionals and not options:

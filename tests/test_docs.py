@@ -81,7 +81,9 @@ def test_the_command_reference_lists_every_command_and_every_option_of_the_parse
         section = _section(page, command)
         listed = set(re.findall(r"^\| `(--[a-z][a-z-]*)`", section, re.M))
         assert listed == _visible_options(parser), command
-        assert f"communique {command} " in section  # the synopsis
+        synopsis = re.search(r"```text\n(.*?)```", section, re.S)
+        assert synopsis and synopsis[1].startswith(f"communique {command} ")
+        assert set(re.findall(r"--[a-z][a-z-]*", synopsis[1])) == _visible_options(parser), command
 
 
 def test_the_error_page_lists_every_code_of_the_catalogue():
