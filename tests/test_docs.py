@@ -7,6 +7,7 @@ import argparse
 import importlib.util
 import json
 import re
+import shlex
 import sys
 import tomllib
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from communique.bench.metrics import METRICS
-from communique.cli.main import build_parser
+from communique.cli.main import build_parser, main
 from communique.schema.errors import CATALOGUE
 from communique.schema.generate import render_schemas
 
@@ -169,3 +170,34 @@ def test_the_dependency_table_is_one_table_listing_every_dependency():
     for extra in project["optional-dependencies"].values():
         declared.update(_requirement_name(r) for r in extra)
     assert listed == declared
+
+
+def test_the_readme_quick_start_runs_as_written(tmp_path: Path, monkeypatch, capsys):
+    """Every `communique` line of the quick start, in order, in a fresh folder; the editor step is what an
+    annotator does after checking each item (removing its `review: draft`)."""
+    block = re.search(r"## Quick start[^\n]*\n\n```sh\n(.*?)```", README, re.S)
+    assert block
+    text = tmp_path / "talks.txt"
+    text.write_text(
+        "OSLO -- Norwegian Defence Minister Lars Berg met his Swedish counterpart Anna Holm in Oslo on Monday.\n\n"
+        "\u201cWe will hold a joint naval exercise next year,\u201d Berg said.\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    for line in block[1].splitlines():
+        command = shlex.split(line, comments=True)
+        if command[:1] == ["cd"]:
+            monkeypatch.chdir(tmp_path / command[1])
+        elif command[:1] == ["$EDITOR"]:
+            gold = Path(command[1])
+            drafted = gold.read_text(encoding="utf-8")
+            assert "review: draft" in drafted
+            gold.write_text(re.sub(r"\n\s*review: draft[^\n]*", "", drafted), encoding="utf-8")
+        elif command[:1] == ["communique"]:
+            argv = [str(text) if arg == "~/texts/talks.txt" else arg for arg in command[1:]]
+            argv = argv[: argv.index("|")] if "|" in argv else argv
+            assert main(argv) == 0, line
+            ran.append(argv[0])
+    capsys.readouterr()
+    assert ran[:3] == ["init", "add", "draft"] and {"validate", "bench", "guidelines"} <= set(ran)
