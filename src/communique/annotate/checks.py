@@ -255,7 +255,8 @@ def check_review(data: dict[str, Any], issues: list[Issue]) -> None:
                         "review-draft",
                         f"{item.get('id', layer)!r} is a draft (made by an extractor, not yet checked)",
                         path=format_path((layer, i, "review")),
-                        hint=f"check the item against the guidelines ({PRINT_COMMAND} prints them), then remove `review: draft`",
+                        hint=f"check the item against the guidelines ({PRINT_COMMAND} prints them), then remove "
+                        "`review: draft`",
                     )
                 )
 
