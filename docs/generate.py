@@ -337,6 +337,26 @@ def annotation_page() -> str:
     return "".join(lines)
 
 
+def compact_json(value: Any, indent: int = 0) -> str:
+    """JSON laid out by structure, with every object or list of plain values (a span, a participant) on one
+    line, and a list of such objects too where it fits: an example reads item by item."""
+    flat = json.dumps(value, ensure_ascii=False)
+    children = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+    plain = all(not isinstance(c, dict | list) for c in children)
+    shallow = all(
+        not isinstance(c, dict | list)
+        or all(not isinstance(g, dict | list) for g in (c.values() if isinstance(c, dict) else c))
+        for c in children
+    )
+    if plain or (isinstance(value, list) and shallow and indent + len(flat) <= 110):
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, dict):
+        items = [f"{pad}{json.dumps(k)}: {compact_json(v, indent + 2)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    return "[\n" + ",\n".join(f"{pad}{compact_json(v, indent + 2)}" for v in value) + "\n" + " " * indent + "]"
+
+
 def prediction_page() -> str:
     """The prediction format: a worked example of every layer (the example's gold as a prediction), then
     the schema field by field."""
@@ -351,14 +371,12 @@ def prediction_page() -> str:
         "The gold of the [annotation format's example](annotation-format.md) as a prediction line "
         "(`communique.schema.predictions.gold_as_prediction`: what a perfect extractor would write), cut "
         "into its layers and printed on several lines (the file has the whole object on one line):\n\n",
-        "```json\n"
-        + json.dumps({k: v for k, v in line.items() if k not in layers()}, ensure_ascii=False, indent=2)
-        + "\n```\n",
+        "```json\n" + compact_json({k: v for k, v in line.items() if k not in layers()}) + "\n```\n",
     ]
     for layer in layers():
         lines.append(f"\n### {layer}\n\n")
         if line.get(layer):
-            dumped = json.dumps({layer: line[layer]}, ensure_ascii=False, indent=2)
+            dumped = compact_json({layer: line[layer]})
             lines.append(f"```json\n{dumped}\n```\n")
         else:
             lines.append(_no_example(layer))

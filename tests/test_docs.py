@@ -201,3 +201,10 @@ def test_the_readme_quick_start_runs_as_written(tmp_path: Path, monkeypatch, cap
             ran.append(argv[0])
     capsys.readouterr()
     assert ran[:3] == ["init", "add", "draft"] and {"validate", "bench", "guidelines"} <= set(ran)
+
+
+def test_the_compact_examples_are_the_same_json():
+    value = {"a": [{"start": 0, "end": 5, "text": "x"}], "b": {"c": [1, 2], "d": {"e": [{"f": [None]}]}}, "g": []}
+    for indent in (0, 2, 200):
+        assert json.loads(GENERATE.compact_json(value, indent)) == value
+    assert '{"start": 0, "end": 5, "text": "x"}' in GENERATE.compact_json(value)  # a span on one line
