@@ -21,6 +21,7 @@ from communique.annotate.walk import RefNode, _strip, tagged_union, walk
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, Severity, issue
+from communique.schema.guidelines import PRINT_COMMAND
 from communique.schema.models import (
     ANNOTATION_LAYERS,
     FREE_TEXT_PATTERN,
@@ -257,7 +258,8 @@ def check_review(data: Mapping[str, object], issues: list[Issue]) -> None:
                         "review-draft",
                         f"{item.get('id', layer)!r} is a draft (made by an extractor, not yet checked)",
                         path=format_path((layer, i, "review")),
-                        hint="check the item against the guidelines, then remove `review: draft`",
+                        hint=f"check the item against the guidelines ({PRINT_COMMAND} prints them), then remove "
+                        "`review: draft`",
                     )
                 )
 

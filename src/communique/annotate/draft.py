@@ -38,6 +38,7 @@ from communique.annotate.names import PRONOUNS, description_score
 from communique.annotate.walk import SpanNode, walk
 from communique.io.parse import JsonPath, dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
+from communique.schema.guidelines import PRINT_COMMAND, guidelines_version
 from communique.schema.models import (
     ANNOTATION_LAYERS,
     ID_PATTERN,
@@ -73,8 +74,8 @@ from communique.schema.predictions import (
 
 __all__ = ["Draft", "draft_annotations", "drafted_document", "printable"]
 
-#: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
-GUIDELINES_VERSION = "2.0"
+#: the version of the shipped guidelines, which a draft is made under (read from the guidelines themselves)
+GUIDELINES_VERSION = guidelines_version()
 #: the fields of a span that only say where a text-only span is (written when given)
 _HINTS = ("occurrence", "prefix", "suffix")
 
@@ -607,9 +608,12 @@ def _keys(official: Official) -> list[str]:
     return [official.name or "", official.title or "", *(m.text for m in official.mentions)]
 
 
-def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> Draft:
+def draft_annotations(
+    prediction: PredictedDocument, corpus: CorpusDocument, origin: str, guidelines: str = PRINT_COMMAND
+) -> Draft:
     """Draft the annotation file of ``corpus`` from ``prediction``; ``origin`` names the extractor or file
-    (it goes into every item's comment and the ``annotators``, escaped by :func:`printable`)."""
+    (it goes into every item's comment and the ``annotators``, escaped by :func:`printable`). The header
+    sends the annotator to ``guidelines``: a copy that exists in their project, or the command printing them."""
     origin = printable(origin)
     drafter = _Drafter(prediction, corpus, origin)
     document = drafter.document(corpus)
@@ -622,7 +626,7 @@ def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, ori
     }
     header = (
         f"# Drafted by `communique draft` from {origin}: every item is `review: draft`.\n"
-        "# Check each against annotations/GUIDELINES.md, fix it, then remove its `review: draft`\n"
+        f"# Check each against the guidelines ({printable(guidelines)}), fix it, then remove its `review: draft`\n"
         "# (`communique validate --strict` fails while any is left).\n"
     )
     count = sum(len(getattr(document, layer)) for layer in ANNOTATION_LAYERS)

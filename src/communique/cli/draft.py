@@ -10,6 +10,7 @@ document, or ``--out`` exists; 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from communique.schema.errors import CommuniqueError, issue
 if TYPE_CHECKING:
     from communique.schema.predictions import PredictedDocument
 
-__all__ = ["cmd_draft", "load_prediction", "prediction_lines", "register"]
+__all__ = ["cmd_draft", "guidelines_reference", "load_prediction", "prediction_lines", "register"]
 
 
 def load_prediction(source: str, document_id: str, corpus: str, reporter: Reporter) -> PredictedDocument | None:
@@ -68,6 +69,20 @@ def prediction_lines(source: str) -> list[JsonLine]:
     return lines
 
 
+def guidelines_reference() -> str:
+    """What a draft's header sends the annotator to: the project's copy of the guidelines
+    (``annotations/GUIDELINES.md``, relative to the project's folder) when it exists, else the command that
+    prints them; never a path that is not there."""
+    from communique.io.project import find_project
+    from communique.schema.guidelines import GUIDELINES_NAME, PRINT_COMMAND
+
+    project = find_project()
+    copy = project.path("annotations") / GUIDELINES_NAME
+    if not copy.is_file():
+        return PRINT_COMMAND
+    return Path(os.path.relpath(copy, project.root or Path.cwd())).as_posix()
+
+
 def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.annotate.draft import draft_annotations
     from communique.corpus.store import CorpusStore
@@ -81,7 +96,7 @@ def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
     if prediction is None:
         return reporter.finish(EXIT_PROBLEMS)
     origin = "the rules baseline" if args.source == "rules" else Path(args.source).name
-    drafted = draft_annotations(prediction, corpus, origin)
+    drafted = draft_annotations(prediction, corpus, origin, guidelines_reference())
     reporter.problems(drafted.issues)
     write_result(reporter, drafted.text, args.out)
     reporter.note(f"drafted {drafted.items} item(s), all `review: draft`")

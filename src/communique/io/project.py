@@ -63,6 +63,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from communique.io.parse import format_path
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.guidelines import GUIDELINES_NAME, guidelines_text
 from communique.schema.models import FREE_TEXT_PATTERN
 
 CONFIG_NAME = "communique.toml"
@@ -500,12 +501,14 @@ ratios = [70, 15, 15]  # train / validation / test, percent
 
 
 def init_project(folder: Path, name: str | None = None, description: str = "") -> Path:
-    """Create a project in ``folder``: ``communique.toml`` and the empty stage folders; return the config path.
+    """Create a project in ``folder``: ``communique.toml``, the empty stage folders and a copy of the annotation
+    guidelines (:func:`guidelines_path`); return the config path.
 
     Refused, with nothing written, when ``folder`` already holds a ``communique.toml``, when a value is one
     the config loader would refuse (:func:`dataset_value_problem`, the same rule), or when the folder cannot
     take it (read-only, a file in the way). A failure midway removes what this call created: a refused
-    ``init`` leaves nothing half-made.
+    ``init`` leaves nothing half-made. Guidelines already at that path (the user's own, perhaps edited) are
+    left as they are.
     """
     config = folder / CONFIG_NAME
     chosen = name if name is not None else (folder.resolve().name or "corpus")
@@ -528,11 +531,19 @@ def init_project(folder: Path, name: str | None = None, description: str = "") -
     from communique.io.write import write_atomic  # io/write is a sibling; imported here to keep this module light
 
     created: list[Path] = []  # folders this call made, parents first: removed again if anything fails
+    written: list[Path] = []  # files this call made: removed again if anything fails
+    guidelines = guidelines_path(folder)
     try:
         for stage in (folder, *(folder / DEFAULT_PATHS[key] for key in ("seeds", "corpus", "gold"))):
             _make_folders(stage, str(folder), created)
+        if not os.path.lexists(guidelines):
+            write_atomic(guidelines, guidelines_text(), replace=False)
+            written.append(guidelines)
         write_atomic(config, text, replace=False)
     except BaseException as exc:
+        for made_file in written:
+            with contextlib.suppress(OSError):
+                made_file.unlink()
         for made in reversed(created):
             with contextlib.suppress(OSError):
                 made.rmdir()
@@ -542,6 +553,11 @@ def init_project(folder: Path, name: str | None = None, description: str = "") -
             raise os_error(exc, folder, f"create the project in {folder}") from None
         raise
     return config
+
+
+def guidelines_path(folder: Path) -> Path:
+    """Where ``init`` puts the guidelines in the project ``folder``: ``annotations/GUIDELINES.md``."""
+    return folder / DEFAULT_PATHS["annotations"] / GUIDELINES_NAME
 
 
 def _make_folders(folder: Path, shown: str, created: list[Path]) -> None:

@@ -62,12 +62,12 @@ _ENTRIES = [
     Problem(
         "input-too-large",
         Severity.ERROR,
-        "The input is larger than communique reads from such a file (README, Limits); nothing of it is read.",
+        "The input is larger than communique reads from such a file (documentation: Limits); nothing of it is read.",
     ),
     Problem(
         "decompressed-too-large",
         Severity.ERROR,
-        "A compressed input (a spaCy DocBin) expands beyond what communique reads (README, Limits).",
+        "A compressed input (a spaCy DocBin) expands beyond what communique reads (documentation: Limits).",
     ),
     # structure (from the Pydantic models)
     Problem("missing-field", Severity.ERROR, "A required field is absent."),
