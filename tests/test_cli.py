@@ -526,3 +526,35 @@ def test_every_problem_prints_as_one_line(message: str, file: str, hint: str | N
     assert format_github(found).startswith("::warning " if warning else "::error ")
     if "\n" not in message and "\r" not in message:
         assert message in format_text(found)  # nothing else is rewritten
+
+
+def test_render_all_writes_every_document_and_render_without_one_says_what_to_do(project: Path, capsys):
+    from communique import load_corpus_document
+
+    from .conftest import write_corpus_document
+
+    write_corpus_document(project / "corpus", "memo", "The minister spoke.\n")
+    sha = load_corpus_document(project / "corpus" / "memo.json").sha256
+    (project / "annotations" / "gold" / "memo.yaml").write_text(
+        f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.0'\nannotators: [a]\n",
+        encoding="utf-8",
+    )
+    assert main(["render", "--out", "page.html"]) == 2  # two documents: which one?
+    err = capsys.readouterr().err
+    assert f"known: {DOC_ID}, memo" in err and "--all" in err
+    assert not (project / "page.html").exists()
+
+    document = _json(capsys, 0, ["render", "--all", "--out", "pages"], "pages")
+    pages = sorted((project / "pages").iterdir())
+    assert [p.name for p in pages] == [f"{DOC_ID}.html", "memo.html"]
+    assert document["pages"] == [str(Path("pages") / p.name) for p in pages]
+    assert "The minister spoke." in (project / "pages" / "memo.html").read_text(encoding="utf-8")
+    # a page the user changed is refused (output-exists) before any page is written; --force keeps it
+    (project / "pages" / "memo.html").write_text("my notes", encoding="utf-8")
+    (project / "pages" / f"{DOC_ID}.html").unlink()
+    assert main(["render", "--all", "--out", "pages"]) == 1
+    assert "[output-exists]" in capsys.readouterr().err
+    assert not (project / "pages" / f"{DOC_ID}.html").exists()  # checked first, nothing written
+    assert main(["render", "--all", "--out", "pages", "--force"]) == 0
+    assert (project / "pages" / "memo.html.~1~").read_text(encoding="utf-8") == "my notes"
+    assert main(["render", "memo", "--all", "--out", "pages"]) == 2
