@@ -180,7 +180,7 @@ def test_bench_scores_predictions_that_all_overlap_each_other(tmp_path: Path, ca
             {
                 "id": "babar",
                 "name": "Babar",
-                "participation": "participant",
+                "participation": "mentioned",
                 "mentions": [{"start": 3, "end": 8, "text": "Babar", "form": "name"}],
             }
         ],
