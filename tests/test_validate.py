@@ -255,7 +255,9 @@ def test_summary_counts_the_files_checked_and_names_those_with_problems(tmp_path
     # two files with warnings only (an item marked draft), one clean: the old line said "0 error(s), 2
     # warning(s) in 0 file(s)"
     source = SEED_GOLD.read_text(encoding="utf-8")
-    marked = source.replace("    participation: participant\n", "    participation: participant\n    review: draft\n", 1)
+    marked = source.replace(
+        "    participation: participant\n", "    participation: participant\n    review: draft\n", 1
+    )
     assert marked != source
     for name, text in (("a.yaml", marked), ("b.yaml", marked), ("c.yaml", source)):
         (tmp_path / name).write_text(text, encoding="utf-8")
