@@ -241,3 +241,24 @@ def test_a_split_with_no_unit_says_so_and_exits_1(tmp_path: Path, monkeypatch, c
     assert main([*compare, "--samples", "20", "--split", empty]) == 1
     assert "[split-empty]" in capsys.readouterr().err
     assert main([*bench, "--split", used.pop()]) == 0  # the split that holds the section is scored
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_report_ends_with_the_headline_scores_and_their_intervals(capsys, fmt: str):
+    # what `make run` leaves on the terminal: the starred scores, last, in a few lines
+    from communique.bench.metrics import METRICS, main_value
+
+    assert main(_bench("--predictions", str(TEXT_ONLY), "--format", fmt, "--seed", "3")) == 0
+    out = capsys.readouterr().out
+    main(_bench("--predictions", str(TEXT_ONLY), "--format", "json", "--seed", "3"))
+    report = json.loads(capsys.readouterr().out)
+    starred = [m for m in METRICS if m.headline]
+    lines = out.rstrip("\n").splitlines()[-len(starred) :]
+    assert (
+        len(starred) >= 3
+        and "headline *" in out.rstrip("\n").splitlines()[-len(starred) - (2 if fmt == "markdown" else 1)]
+    )
+    for metric, line in zip(starred, lines):
+        entry = report["metrics"][metric.key]
+        low, high = entry[f"{main_value(metric)}_ci95"]
+        assert metric.key in line and f"{entry[main_value(metric)]:.3f}" in line and f"[{low:.3f}, {high:.3f}]" in line
