@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from communique.cli import options
 from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter, format_github, format_text, run
 from communique.cli.main import GC_THRESHOLD, build_parser, main
+from communique.export.rows import CONFIGS
 from communique.schema.errors import CommuniqueError, issue
 
 from .conftest import DOC_ID, FIXTURES, ROOT
@@ -312,10 +313,13 @@ def test_anchor_json_lists_what_it_anchored(project: Path, capsys):
 
 
 def test_schema_json(tmp_path: Path, capsys):
-    document = _json(capsys, 1, ["schema", "--check", "--out", str(tmp_path)], "check", "written", "drift")
-    assert document["drift"] and document["written"] == []
+    document = _json(capsys, 0, ["schema", "--check", "--out", str(tmp_path)], "check", "written", "drift")
+    assert document["drift"] == [] and document["written"] == []  # no schema file kept: nothing can drift
     document = _json(capsys, 0, ["schema", "--out", str(tmp_path)], "written")
     assert sorted(document["written"]) == sorted(str(p) for p in tmp_path.iterdir())
+    (tmp_path / "annotation.schema.json").write_text("{}", encoding="utf-8")
+    document = _json(capsys, 1, ["schema", "--check", "--out", str(tmp_path)], "check", "written", "drift")
+    assert document["drift"] == [str(tmp_path / "annotation.schema.json")] and document["written"] == []
 
 
 def test_review_commands_json(project: Path, capsys):
@@ -372,7 +376,8 @@ def test_export_json(project: Path, capsys):
     assert document["events"] == len(lines) >= 1
     document = _json(capsys, 0, ["export", "hf", "--out", "hf", "--no-verify"], "out", "parquet_files", "rows")
     assert document["verified"] is False and document["parquet_files"] >= 1
-    assert all(sum(splits.values()) >= 1 for splits in document["rows"].values())
+    assert document["rows"]["documents"]["full"] >= 1
+    assert set(document["rows"]) == {c.name for c in CONFIGS}  # every config, one with no rows too
 
 
 def _writers(root: Path) -> dict[str, tuple[list[str], str]]:
