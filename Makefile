@@ -28,11 +28,12 @@ run: $(STAMP)
 	$(BIN)/communique bench --predictions dist/baseline.jsonl
 
 ## test: set up, then run the project's own checks (ruff lint and format, mypy --strict) and the whole test suite
+## (on two processes, one test file each: pytest-xdist)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) dist build src/*.egg-info .pytest_cache .hypothesis
