@@ -26,8 +26,10 @@ from communique.schema.models import (
     FREE_TEXT_PATTERN,
     AnnotatedDocument,
     Attribution,
+    Commitment,
     OfficialSource,
     Span,
+    Stance,
 )
 
 QUOTE_OPENERS = '“"‘«„'
@@ -226,17 +228,22 @@ def check_identity(
             )
 
 
+#: the layers whose items are acts of officials (``actors``, ``content``, ``attribution_id``, ``meeting_id``)
+ACT_LAYERS = ("commitments", "stances")
+
+
 def _countries(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
-    """Every country code in the raw data: of officials, sources and commitment actors."""
+    """Every country code in the raw data: of officials, sources and the actors of commitments and stances."""
     for layer in ("officials", "sources"):
         for i, item in enumerate(_items(data, layer)):
             if isinstance(item.get("country"), str):
                 yield (layer, i, "country"), item["country"]
-    for i, item in enumerate(_items(data, "commitments")):
-        actors = item.get("actors")
-        for j, actor in enumerate(actors if isinstance(actors, list) else []):
-            if isinstance(actor, dict) and isinstance(actor.get("country"), str):
-                yield ("commitments", i, "actors", j, "country"), actor["country"]
+    for layer in ACT_LAYERS:
+        for i, item in enumerate(_items(data, layer)):
+            actors = item.get("actors")
+            for j, actor in enumerate(actors if isinstance(actors, list) else []):
+                if isinstance(actor, dict) and isinstance(actor.get("country"), str):
+                    yield (layer, i, "actors", j, "country"), actor["country"]
 
 
 def _items(data: dict[str, Any], layer: str) -> list[dict[str, Any]]:
@@ -277,25 +284,30 @@ def check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[I
         if speaker is not None:
             _check_in_meeting(meetings, attribution.meeting_id, speaker, ("attributions", i, "meeting_id"), issues)
         _check_quotation_marks(corpus, attribution, i, issues)
-    for i, commitment in enumerate(doc.commitments):
-        for j, actor in enumerate(commitment.actors):
-            _check_in_meeting(
-                meetings, commitment.meeting_id, actor.official_id, ("commitments", i, "actors", j), issues
-            )
-        cited = attributions.get(commitment.attribution_id) if commitment.attribution_id else None
-        if cited is not None and not any(
-            c.start <= commitment.content.start and commitment.content.end <= c.end for c in cited.contents
-        ):
-            shown = ", ".join(f"[{c.start}, {c.end})" for c in cited.contents)
-            issues.append(
-                issue(
-                    "commitment-outside-attribution",
-                    f"content [{commitment.content.start}, {commitment.content.end}) is inside none of the "
-                    f"contents of {cited.id!r} ({shown})",
-                    path=format_path(("commitments", i, "content")),
-                    hint="the commitment's content lies within one content of the attribution it cites",
+    for layer, acts in _acts(doc):
+        for i, act in enumerate(acts):
+            for j, actor in enumerate(act.actors):
+                _check_in_meeting(meetings, act.meeting_id, actor.official_id, (layer, i, "actors", j), issues)
+            cited = attributions.get(act.attribution_id) if act.attribution_id else None
+            if cited is not None and not any(
+                c.start <= act.content.start and act.content.end <= c.end for c in cited.contents
+            ):
+                shown = ", ".join(f"[{c.start}, {c.end})" for c in cited.contents)
+                what = "commitment" if layer == "commitments" else "stance"
+                issues.append(
+                    issue(
+                        f"{what}-outside-attribution",
+                        f"content [{act.content.start}, {act.content.end}) is inside none of the "
+                        f"contents of {cited.id!r} ({shown})",
+                        path=format_path((layer, i, "content")),
+                        hint=f"the {what}'s content lies within one content of the attribution it cites",
+                    )
                 )
-            )
+
+
+def _acts(doc: AnnotatedDocument) -> tuple[tuple[str, list[Commitment] | list[Stance]], ...]:
+    """The layers of acts with their items: the rules for actors, contents and links are the same for both."""
+    return (("commitments", doc.commitments), ("stances", doc.stances))
 
 
 def _check_duplicates(doc: AnnotatedDocument, issues: list[Issue]) -> None:
@@ -327,18 +339,19 @@ def _check_duplicates(doc: AnnotatedDocument, issues: list[Issue]) -> None:
                     )
                 )
             seen.add(participant.official_id)
-    for i, commitment in enumerate(doc.commitments):
-        actors: set[str] = set()
-        for j, actor in enumerate(commitment.actors):
-            if actor.official_id in actors:
-                issues.append(
-                    issue(
-                        "duplicate-actor",
-                        f"{actor.official_id!r} is listed twice",
-                        path=format_path(("commitments", i, "actors", j, "official_id")),
+    for layer, acts in _acts(doc):
+        for i, act in enumerate(acts):
+            actors: set[str] = set()
+            for j, actor in enumerate(act.actors):
+                if actor.official_id in actors:
+                    issues.append(
+                        issue(
+                            "duplicate-actor",
+                            f"{actor.official_id!r} is listed twice",
+                            path=format_path((layer, i, "actors", j, "official_id")),
+                        )
                     )
-                )
-            actors.add(actor.official_id)
+                actors.add(actor.official_id)
 
 
 def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int, issues: list[Issue]) -> None:

@@ -1,4 +1,4 @@
-"""``communique migrate``: rewrite annotation files of format 1 in format 2.0."""
+"""``communique migrate``: rewrite annotation files of format 1 or 2.0 in the current format (2.1)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from communique.annotate.migrate import migrate_file
 from communique.annotate.validate import find_annotation_files
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, summary
+from communique.schema.models import SCHEMA_VERSION
 
 
 def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -21,9 +22,12 @@ def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
         done = migrate_file(path, write=not args.check)
         reporter.problems(done.issues)
         if done.changed:
-            migrated.append({"file": str(path), "drafts": done.drafts})
+            migrated.append({"file": str(path), "from": done.version, "drafts": done.drafts, "stances": done.stances})
             verb = "would migrate" if args.check else "migrated"
-            reporter.text(f"{verb} {path} to format 2.0 ({done.drafts} item(s) marked review: draft)")
+            reporter.text(
+                f"{verb} {path} from format {done.version} to {SCHEMA_VERSION} ({done.stances} commitment(s) "
+                f"moved to stances, {done.drafts} item(s) marked review: draft)"
+            )
     reporter.note(summary(reporter.issues, len(files)))
     failing = reporter.issues or (args.check and migrated)
     outcome = {"check": args.check, "files": len(files), "migrated": migrated}
@@ -32,7 +36,7 @@ def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def register(sub: Any) -> None:
     """Add ``migrate`` to the ``communique`` parser's subparsers."""
-    migrate = sub.add_parser("migrate", help="rewrite format-1 annotation files in format 2.0")
+    migrate = sub.add_parser("migrate", help="rewrite annotation files of format 1 or 2.0 in format 2.1")
     migrate.add_argument("paths", nargs="+", metavar="FILE", help="annotation files or folders")
     migrate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs migrating")
     add_format(migrate, github=True)
