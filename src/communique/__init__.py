@@ -32,6 +32,7 @@ from communique.schema.models import (
     Official,
     Source,
     Span,
+    Stance,
 )
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Severity",
     "Source",
     "Span",
+    "Stance",
     "build_corpus",
     "iter_annotations",
     "load_annotations",

@@ -11,7 +11,7 @@ import difflib
 import math
 import re
 import reprlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, get_args, get_origin
 
 import pycountry
@@ -305,7 +305,7 @@ def check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[I
                 )
 
 
-def _acts(doc: AnnotatedDocument) -> tuple[tuple[str, list[Commitment] | list[Stance]], ...]:
+def _acts(doc: AnnotatedDocument) -> tuple[tuple[str, Sequence[Commitment | Stance]], ...]:
     """The layers of acts with their items: the rules for actors, contents and links are the same for both."""
     return (("commitments", doc.commitments), ("stances", doc.stances))
 

@@ -10,7 +10,7 @@ the item's comment: a label that is required but not predicted gets a default (l
 official referenced by a span that no drafted official holds becomes a new official with that mention; an
 official referenced by a name that no drafted official bears cannot be drafted (a gold official needs a
 mention), and the reference is dropped with a warning. Items left without what the gold requires (a meeting
-with fewer than two participants, a commitment without an actor) are skipped with a warning.
+with fewer than two participants, a commitment or stance without an actor) are skipped with a warning.
 """
 
 from __future__ import annotations
@@ -27,19 +27,26 @@ from communique.annotate.anchor import resolve
 from communique.annotate.names import PRONOUNS, name_score
 from communique.io.parse import dump_round_trip, format_path
 from communique.schema.errors import Issue, issue
-from communique.schema.models import ID_PATTERN, SCHEMA_VERSION, AnnotatedDocument, CorpusDocument
+from communique.schema.models import (
+    ANNOTATION_LAYERS,
+    ID_PATTERN,
+    SCHEMA_VERSION,
+    AnnotatedDocument,
+    CorpusDocument,
+)
 from communique.schema.predictions import (
     PredictedAttribution,
     PredictedCommitment,
     PredictedDocument,
     PredictedMeeting,
     PredictedSpan,
+    PredictedStance,
 )
 
 __all__ = ["Draft", "draft_annotations", "drafted_document"]
 
 #: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
-GUIDELINES_VERSION = "2.0"
+GUIDELINES_VERSION = "2.1"
 
 
 @dataclass
@@ -298,39 +305,44 @@ class _Drafter:
         item["meeting_id"] = None  # links between layers are left to the reviewer
         return self.finish(item, guessed)
 
-    def draft_commitment(self, i: int, c: PredictedCommitment) -> CommentedMap | None:
+    def draft_act(self, layer: str, i: int, c: PredictedCommitment | PredictedStance) -> CommentedMap | None:
+        """A commitment or stance (``layer``); the kind, when not predicted, is guessed (intend, support)."""
+        what = "commitment" if layer == "commitments" else "stance"
         actors = CommentedSeq()
         seen: set[str] = set()
         for j, actor in enumerate(c.actors):
-            path = ("commitments", i, "actors", j, "official_span")
+            path = (layer, i, "actors", j, "official_span")
             who = self.official_ref(actor.official_id, actor.official_name, actor.official_span, path)
             if who is not None and who not in seen:
                 seen.add(who)
                 entry = CommentedMap([("official_id", who), ("country", actor.country)])
                 entry.fa.set_flow_style()
                 actors.append(entry)
-        evidence = self.span(c.evidence, ("commitments", i, "evidence"))
+        evidence = self.span(c.evidence, (layer, i, "evidence"))
         if not actors or evidence is None:
-            self.skip("a commitment needs an actor and evidence in the text", ("commitments", i))
+            self.skip(f"a {what} needs an actor and evidence in the text", (layer, i))
             return None
         guessed: list[str] = []
         item = CommentedMap()
-        item["id"] = self.new_id(c.id, "c")
+        item["id"] = self.new_id(c.id, "c" if layer == "commitments" else "st")
         item["actors"] = CommentedSeq(sorted(actors, key=lambda a: str(a["official_id"])))
-        item["kind"] = c.kind or "intend"
-        content = None if c.content is None else self.span(c.content, ("commitments", i, "content"))
+        item["kind"] = c.kind or ("intend" if layer == "commitments" else "support")
+        content = None if c.content is None else self.span(c.content, (layer, i, "content"))
         if content is None:
             guessed.append("content")
             content = evidence.copy()
             content.fa.set_flow_style()
         item["content"] = content
         item["evidence"] = evidence
-        item["time"] = None if c.time is None else self.time(c.time, ("commitments", i, "time"))
-        item["modality"] = None if c.modality is None else self.span(c.modality, ("commitments", i, "modality"))
+        item["time"] = None if c.time is None else self.time(c.time, (layer, i, "time"))
+        item["modality"] = None if c.modality is None else self.span(c.modality, (layer, i, "modality"))
         item["modality_type"] = c.modality_type if item["modality"] is not None else None
         if item["modality"] is not None and c.modality_type is None:
             item["modality_type"] = "deontic"
             guessed.append("modality_type")
+        if isinstance(c, PredictedCommitment):
+            condition = c.condition
+            item["condition"] = None if condition is None else self.span(condition, (layer, i, "condition"))
         item["attribution_id"] = None
         item["meeting_id"] = None
         if c.kind is None:
@@ -347,7 +359,12 @@ class _Drafter:
             if (d := self.draft_attribution(i, a, sources, source_ids)) is not None
         ]
         commitments = [
-            d for i, c in enumerate(self.prediction.commitments) if (d := self.draft_commitment(i, c)) is not None
+            d
+            for i, c in enumerate(self.prediction.commitments)
+            if (d := self.draft_act("commitments", i, c)) is not None
+        ]
+        stances = [
+            d for i, c in enumerate(self.prediction.stances) if (d := self.draft_act("stances", i, c)) is not None
         ]
         participants = {str(p["official_id"]) for m in meetings for p in m["participants"]}
         officials = CommentedSeq()
@@ -369,7 +386,8 @@ class _Drafter:
         doc["meetings"] = CommentedSeq(meetings)
         doc["attributions"] = CommentedSeq(attributions)
         doc["commitments"] = CommentedSeq(commitments)
-        count = sum(len(doc[k]) for k in ("officials", "sources", "meetings", "attributions", "commitments"))
+        doc["stances"] = CommentedSeq(stances)
+        count = sum(len(doc[k]) for k in ANNOTATION_LAYERS)
         return doc, count
 
 
@@ -388,8 +406,8 @@ def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, ori
 
 #: span lists an item may lose unplaced spans from, and single spans an item cannot do without
 _SPAN_LISTS = ("mentions", "cues", "contents", "evidence")
-_REQUIRED_SPANS = {"commitments": ("content", "evidence")}
-_OPTIONAL_SPANS = ("location", "time", "modality", "source_span")
+_REQUIRED_SPANS = {"commitments": ("content", "evidence"), "stances": ("content", "evidence")}
+_OPTIONAL_SPANS = ("location", "time", "modality", "condition", "source_span")
 
 
 def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> AnnotatedDocument:
@@ -400,7 +418,7 @@ def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, orig
     def placed(span: Any) -> bool:
         return isinstance(span, dict) and "start" in span
 
-    for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
+    for layer in ANNOTATION_LAYERS:
         kept = []
         for item in data[layer]:
             for key in _SPAN_LISTS:
@@ -426,7 +444,8 @@ def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, orig
             a["source"] = {"type": "unresolved", "reason": "unnamed"}
         if a["addressee_id"] not in officials:
             a["addressee_id"] = None
-    for c in data["commitments"]:
-        c["actors"] = [x for x in c["actors"] if x["official_id"] in officials]
-    data["commitments"] = [c for c in data["commitments"] if c["actors"]]
+    for layer in ("commitments", "stances"):
+        for c in data[layer]:
+            c["actors"] = [x for x in c["actors"] if x["official_id"] in officials]
+        data[layer] = [c for c in data[layer] if c["actors"]]
     return AnnotatedDocument.model_validate(data, strict=False)

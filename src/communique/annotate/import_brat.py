@@ -3,7 +3,7 @@
 The reverse of ``communique export brat`` (see :mod:`communique.export.brat` for the mapping): ``Mention``
 text-bounds with a ``Form`` attribute and a note naming the official (and its attributes); ``SourceMention``
 text-bounds with a ``SourceType`` attribute and a note naming the source; ``Attribution``, ``Meeting`` and
-``Commitment`` events with their arguments, label attributes and id notes; ``communique.json``
+``Commitment`` and ``Stance`` events with their arguments, label attributes and id notes; ``communique.json``
 for the document fields brat has no place for. A mention without a note takes its official from an
 ``Equiv`` with a mention that has one. What brat gives is taken as given: text-bounds are checked against
 the corpus text and refused when they differ, never re-anchored.
@@ -37,6 +37,7 @@ from communique.schema.models import (
     ParticipantRole,
     SourceType,
     SpeechAct,
+    StanceKind,
     UnresolvedReason,
     labels,
 )
@@ -49,15 +50,18 @@ TEXTBOUNDS = (
     "AttributionContent",
     "AttributionSource",
     "CommitmentContent",
+    "StanceContent",
     "Location",
     "Time",
     "Modality",
+    "Condition",
 )
 ROLES = {role.capitalize(): role for role in labels(ParticipantRole)}
 EVENTS: dict[str, tuple[str, ...]] = {
     "Attribution": ("Content", "Source", "SourceSpan", "Addressee"),
     "Meeting": (*ROLES, "Participant", "Location", "Time"),
-    "Commitment": ("Actor", "Content", "Modality", "Time"),
+    "Commitment": ("Actor", "Content", "Modality", "Time", "Condition"),
+    "Stance": ("Actor", "Content", "Modality", "Time"),
 }
 ATTRIBUTES: dict[str, tuple[str, list[str]]] = {
     "Form": ("Mention", labels(MentionForm)),
@@ -68,7 +72,8 @@ ATTRIBUTES: dict[str, tuple[str, list[str]]] = {
     "Status": ("Meeting", labels(MeetingStatus)),
     "MeetingMode": ("Meeting", labels(MeetingMode)),
     "CommitmentKind": ("Commitment", labels(CommitmentKind)),
-    "ModalityType": ("Commitment", labels(ModalityType)),
+    "StanceKind": ("Stance", labels(StanceKind)),
+    "ModalityType": ("Commitment|Stance", labels(ModalityType)),
 }
 OFFICIAL_FIELDS = ("name", "title", "rank", "country", "organisation", "participation", "review")
 #: the official fields written as null when a note does not give them (``review`` is absent once checked)
@@ -376,11 +381,16 @@ def _rebuild(
         if review is not None:
             found["review"] = review
 
-    layers: dict[str, list[dict[str, Any]]] = {"meetings": [], "attributions": [], "commitments": []}
+    layers: dict[str, list[dict[str, Any]]] = {"meetings": [], "attributions": [], "commitments": [], "stances": []}
     for eid, event in ann.events.items():
         item = _event_item(eid, event, ann, official_of, source_of, bad)
         if item is not None:
-            layer = {"Attribution": "attributions", "Meeting": "meetings", "Commitment": "commitments"}[event.label]
+            layer = {
+                "Attribution": "attributions",
+                "Meeting": "meetings",
+                "Commitment": "commitments",
+                "Stance": "stances",
+            }[event.label]
             sources[layer, len(layers[layer])] = ("$", event.line)
             layers[layer].append(item)
     for n, oid in enumerate(officials):
@@ -466,15 +476,17 @@ def _event_item(
     if len(countries) != len(actors):
         bad("invalid-value", f"{eid}: the note gives {len(countries)} countries for {len(actors)} actor(s)", eid)
         return None
+    condition = {"condition": _one(spans.get("Condition"))} if event.label == "Commitment" else {}
     return {
         "id": note[key],
         "actors": [{"official_id": o, "country": None if c == "-" else c} for o, c in zip(actors, countries)],
-        "kind": attributes.get("CommitmentKind"),
+        "kind": attributes.get(f"{event.label}Kind"),
         "content": _one(spans.get("Content")),
         "evidence": _one(trigger.spans),
         "time": _one(spans.get("Time")),
         "modality": _one(spans.get("Modality")),
         "modality_type": attributes.get("ModalityType"),
+        **condition,
         "attribution_id": note.get("attribution"),
         "meeting_id": note.get("meeting"),
         **review,

@@ -6,19 +6,20 @@ generated from these names and the models' labels). One task is one corpus docum
 * task data: ``text``, ``document_id``, ``text_sha256``, ``guidelines_version``, ``annotators``;
 * every span is a region of the ``label`` Labels control on the ``text`` object: ``Mention: <form>``,
   ``Source mention``, ``Attribution cue``/``content``/``source``, ``Meeting evidence``/``location``/``time``,
-  ``Commitment evidence``/``content``/``modality``/``time``;
-* every region names the item it belongs to (official, source, attribution, meeting or commitment id) in the
+  ``Commitment evidence``/``content``/``modality``/``time``/``condition``, ``Stance evidence``/``content``/
+  ``modality``/``time``;
+* every region names the item it belongs to (official, source, attribution, meeting, commitment or stance id) in the
   per-region TextArea ``item``; item-level fields sit on one region of the item: official attributes
   (TextAreas ``name``, ``title``, ``rank``, ``country``, ``organisation``; Choices ``participation``), a
   source's ``country`` (TextArea) and ``source_type`` (Choices), a time's calendar ``value`` (TextArea), the
-  countries a commitment's actors speak for (TextArea ``countries``: ``official_id:CODE`` pairs), the labels
-  (Choices ``attribution_kind``, ``speech_act``, ``unresolved``, ``meeting_status``, ``meeting_mode``,
-  ``commitment_kind``, ``modality_type``) and ``review`` (Choices: ``draft``);
+  countries a commitment's or stance's actors speak for (TextArea ``countries``: ``official_id:CODE`` pairs),
+  the labels (Choices ``attribution_kind``, ``speech_act``, ``unresolved``, ``meeting_status``,
+  ``meeting_mode``, ``commitment_kind``, ``stance_kind``, ``modality_type``) and ``review`` (Choices: ``draft``);
 * references are relations: ``source`` (attribution to a mention of its official or of its source; an
   unresolved source is the ``unresolved`` choice instead), ``addressee`` (attribution to a mention),
   ``visitor``, ``host``, ``participant`` (meeting to a mention, in participant order), ``actor`` (commitment
-  to a mention, one per actor), ``attribution`` (commitment to its attribution) and ``meeting`` (attribution
-  or commitment to its meeting).
+  or stance to a mention, one per actor), ``attribution`` (commitment or stance to its attribution) and
+  ``meeting`` (attribution, commitment or stance to its meeting).
 
 Offsets in Label Studio are JavaScript string offsets (UTF-16 code units); they are converted to code
 points. The submitted annotation of a task is used (the most recently updated one when there are several);
@@ -36,6 +37,7 @@ from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, parse_json, parse_path
 from communique.schema.errors import Issue, issue
 from communique.schema.models import (
+    ANNOTATION_LAYERS,
     SCHEMA_VERSION,
     AnnotatedDocument,
     AttributionKind,
@@ -49,6 +51,7 @@ from communique.schema.models import (
     Review,
     SourceType,
     SpeechAct,
+    StanceKind,
     UnresolvedReason,
     labels,
 )
@@ -66,9 +69,12 @@ ATTRIBUTION_CUE, ATTRIBUTION_CONTENT, ATTRIBUTION_SOURCE = (
 MEETING_EVIDENCE, MEETING_LOCATION, MEETING_TIME = "Meeting evidence", "Meeting location", "Meeting time"
 COMMITMENT_EVIDENCE, COMMITMENT_CONTENT = "Commitment evidence", "Commitment content"
 COMMITMENT_MODALITY, COMMITMENT_TIME = "Commitment modality", "Commitment time"
+COMMITMENT_CONDITION = "Commitment condition"
+STANCE_EVIDENCE, STANCE_CONTENT = "Stance evidence", "Stance content"
+STANCE_MODALITY, STANCE_TIME = "Stance modality", "Stance time"
 
 #: the annotation layers, in file order
-LAYERS = ("officials", "sources", "meetings", "attributions", "commitments")
+LAYERS = ANNOTATION_LAYERS
 #: span label -> (layer, role of the span in the item)
 SPAN_LABELS: dict[str, tuple[str, str]] = {
     **{label: ("officials", "mentions") for label in MENTION_LABELS.values()},
@@ -83,6 +89,11 @@ SPAN_LABELS: dict[str, tuple[str, str]] = {
     COMMITMENT_CONTENT: ("commitments", "content"),
     COMMITMENT_MODALITY: ("commitments", "modality"),
     COMMITMENT_TIME: ("commitments", "time"),
+    COMMITMENT_CONDITION: ("commitments", "condition"),
+    STANCE_EVIDENCE: ("stances", "evidence"),
+    STANCE_CONTENT: ("stances", "content"),
+    STANCE_MODALITY: ("stances", "modality"),
+    STANCE_TIME: ("stances", "time"),
 }
 
 #: per-region TextAreas: the item id, official and source attributes, a time's value, actors' countries
@@ -96,11 +107,11 @@ TEXT_LAYERS: dict[str, tuple[str, ...]] = {
     "rank": ("officials",),
     "country": ("officials", "sources"),
     "organisation": ("officials",),
-    COUNTRIES: ("commitments",),
+    COUNTRIES: ("commitments", "stances"),
 }
 ANY_LAYER = "*"
 UNRESOLVED = "unresolved"
-#: per-region Choices: name -> (layer it belongs to, field, allowed values)
+#: per-region Choices: name -> (layers it belongs to, ``|``-separated; field; allowed values)
 CHOICE_FIELDS: dict[str, tuple[str, str, list[str]]] = {
     "participation": ("officials", "participation", labels(Participation)),
     "source_type": ("sources", "type", labels(SourceType)),
@@ -110,7 +121,8 @@ CHOICE_FIELDS: dict[str, tuple[str, str, list[str]]] = {
     "meeting_status": ("meetings", "status", labels(MeetingStatus)),
     "meeting_mode": ("meetings", "mode", labels(MeetingMode)),
     "commitment_kind": ("commitments", "kind", labels(CommitmentKind)),
-    "modality_type": ("commitments", "modality_type", labels(ModalityType)),
+    "stance_kind": ("stances", "kind", labels(StanceKind)),
+    "modality_type": ("commitments|stances", "modality_type", labels(ModalityType)),
     "review": (ANY_LAYER, "review", labels(Review)),
 }
 PARTICIPANT = "participant"
@@ -120,14 +132,15 @@ RELATIONS: dict[str, tuple[str, str, str]] = {
     "addressee": ("attributions", "officials", "addressee_id"),
     **{role: ("meetings", "officials", role) for role in labels(ParticipantRole)},
     PARTICIPANT: ("meetings", "officials", PARTICIPANT),
-    "actor": ("commitments", "officials", "actors"),
-    "attribution": ("commitments", "attributions", "attribution_id"),
-    "meeting": ("attributions|commitments", "meetings", "meeting_id"),
+    "actor": ("commitments|stances", "officials", "actors"),
+    "attribution": ("commitments|stances", "attributions", "attribution_id"),
+    "meeting": ("attributions|commitments|stances", "meetings", "meeting_id"),
 }
 #: item fields that hold one span (the others hold lists)
-SINGLE_SPANS = {("meetings", "location"), ("meetings", "time"), *(("commitments", f) for f in ("evidence", "content"))}
-SINGLE_SPANS |= {("commitments", "modality"), ("commitments", "time"), ("attributions", "source_span")}
-TIME_ROLES = {("meetings", "time"), ("commitments", "time")}
+SINGLE_SPANS = {("meetings", "location"), ("meetings", "time"), ("attributions", "source_span")}
+SINGLE_SPANS |= {(lay, f) for lay in ("commitments", "stances") for f in ("evidence", "content", "modality", "time")}
+SINGLE_SPANS |= {("commitments", "condition")}
+TIME_ROLES = {("meetings", "time"), ("commitments", "time"), ("stances", "time")}
 
 
 @dataclass
@@ -343,7 +356,7 @@ def _rebuild(
         for name, (value, path) in region.fields.items():
             if name in CHOICE_FIELDS:
                 layer, fld, _ = CHOICE_FIELDS[name]
-                if layer not in (region.layer, ANY_LAYER):
+                if region.layer not in layer.split("|") and layer != ANY_LAYER:
                     issues.append(
                         issue("unknown-label", f"{name} belongs to {layer}, not to a {region.label}", path=path)
                     )
@@ -539,7 +552,7 @@ def _build(
         out.setdefault("source_span", None)
         order = ("id", "source", "source_span", "cues", "contents", "kind", "speech_act", "addressee_id", "meeting_id")
         return _ordered(out, (*order, *review))
-    # commitments: actors from the actor relations, their countries from the `countries` TextArea
+    # commitments and stances: actors from the actor relations, their countries from the `countries` TextArea
     countries: dict[str, str | None] = {}
     given = out.pop(COUNTRIES, None)
     if given is not None:
@@ -557,8 +570,8 @@ def _build(
             )
     out["actors"] = [{"official_id": o, "country": countries.get(o)} for o in item.actors]
     sources.update(((layer, index, "actors", j), (path, None)) for j, path in enumerate(item.actor_paths))
-    order = ("id", "actors", "kind", "content", "evidence", "time", "modality", "modality_type", "attribution_id")
-    return _ordered(out, (*order, "meeting_id", *review))
+    order = ("id", "actors", "kind", "content", "evidence", "time", "modality", "modality_type", "condition")
+    return _ordered(out, (*order, "attribution_id", "meeting_id", *review))
 
 
 def _ordered(data: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:

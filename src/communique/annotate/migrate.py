@@ -106,7 +106,8 @@ def migrate_file(path: Path, *, write: bool = True) -> MigrateResult:
         return MigrateResult(False, 0, [issue("type-error", "the top level must be a mapping", file=name)])
     if version == SCHEMA_VERSION:
         return MigrateResult(False, 0, [])
-    model = {V1_VERSION: V1AnnotatedDocument, V20_VERSION: V20AnnotatedDocument}.get(version)
+    models: dict[str, type[BaseModel]] = {V1_VERSION: V1AnnotatedDocument, V20_VERSION: V20AnnotatedDocument}
+    model = models.get(version)
     if model is None:
         found = issue("schema-unknown", f"cannot migrate annotation format {version!r}", path="$.schema_version")
         return MigrateResult(False, 0, [found.located(name, *Locator(text).find(parse_path(found.path)))], version)

@@ -31,7 +31,7 @@ COLOURS = {
     "spurious": "#d7b5ff",
 }
 #: the layers drawn in the text (officials are drawn through their mentions)
-DRAWN = ("mentions", "attributions", "meetings", "commitments")
+DRAWN = ("mentions", "attributions", "meetings", "commitments", "stances")
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:1.5em;max-width:110em}"

@@ -597,6 +597,7 @@ def _restrict(side: Annotations, keep: Callable[[int | None], bool]) -> Annotati
         [a for a in side.attributions if keep(a.start)],
         [m for m in side.meetings if keep(m.start)],
         [c for c in side.commitments if keep(c.start)],
+        [c for c in side.stances if keep(c.start)],
         Counter(side.collapsed),
     )
 
@@ -656,7 +657,8 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
             "annotators": sorted(preds.annotators),
             "anchoring": {k: preds.anchoring.get(k, 0) for k in ("offsets", "text", "context", "unanchored")},
             "collapsed_duplicates": {
-                k: collapsed.get(k, 0) for k in ("officials", "mentions", "attributions", "meetings", "commitments")
+                k: collapsed.get(k, 0)
+                for k in ("officials", "mentions", "attributions", "meetings", "commitments", "stances")
             },
             "officials": {
                 k: run.officials.get(k, 0)

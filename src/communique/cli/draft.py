@@ -23,7 +23,7 @@ def load_prediction(source: str, document_id: str, corpus: str, reporter: Report
     after reporting the problems when there is none."""
     from communique.bench.predictions import read_predictions
     from communique.corpus.store import CorpusStore
-    from communique.schema.predictions import PredictedDocument
+    from communique.schema.predictions import PredictedDocument, read_old_stances
 
     if source == "rules":
         from communique.extract import extract
@@ -39,6 +39,8 @@ def load_prediction(source: str, document_id: str, corpus: str, reporter: Report
         if line.strip():
             data = json.loads(line)
             if data.get("document_id") == document_id:
+                if read_old_stances(data):  # prediction format 2.0: stance kinds among the commitments
+                    reporter.problems([i for i in checked.issues if i.code == "prediction-old-stances"])
                 return PredictedDocument.model_validate(data)
     reporter.problems([issue("prediction-missing-document", f"no prediction line for {document_id!r}", file=source)])
     return None

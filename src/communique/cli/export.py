@@ -135,7 +135,8 @@ def register(sub: Any) -> None:
     brat.set_defaults(func=cmd_export_brat)
 
     plover = targets.add_parser(
-        "plover", help="one PLOVER event record per meeting and commitment (JSON Lines; schema/plover-event)"
+        "plover",
+        help="one PLOVER event record per meeting, commitment and stance (JSON Lines; schema/plover-event)",
     )
     plover.add_argument("--out", default="-", help="output file, FILE.jsonl (default: - for stdout)")
     plover.add_argument(

@@ -18,8 +18,9 @@ Mapping:
   arguments (nearest mention of each official), ``Location`` and ``Time``, and ``Status`` and
   ``MeetingMode`` attributes;
 * a commitment is a ``Commitment`` event triggered by its evidence, with one ``Actor`` argument per actor (in
-  order), ``Content`` (``CommitmentContent``), ``Modality`` and ``Time`` arguments and ``CommitmentKind`` and
-  ``ModalityType`` attributes; the countries its actors speak for are in its note.
+  order), ``Content`` (``CommitmentContent``), ``Modality``, ``Time`` and ``Condition`` arguments and
+  ``CommitmentKind`` and ``ModalityType`` attributes; the countries its actors speak for are in its note;
+* a stance is a ``Stance`` event, as a commitment is (``StanceContent``, ``StanceKind``; no condition).
 
 Notes (``AnnotatorNotes``) carry what brat has no place for, as ``key=value; ...``: the ids, each mention's
 official with the official's attributes, a time's calendar value, ``review=draft`` on unchecked items. The
@@ -43,6 +44,7 @@ from communique.io.write import write_atomic
 from communique.schema.models import (
     AnnotatedDocument,
     AttributionKind,
+    Commitment,
     CommitmentKind,
     MeetingMode,
     MeetingStatus,
@@ -56,6 +58,8 @@ from communique.schema.models import (
     SourceType,
     Span,
     SpeechAct,
+    Stance,
+    StanceKind,
     TimeExpression,
     UnresolvedReason,
     labels,
@@ -77,9 +81,11 @@ SourceMention
 AttributionContent
 AttributionSource
 CommitmentContent
+StanceContent
 Location
 Time
 Modality
+Condition
 
 [relations]
 Equiv\tArg1:Mention|SourceMention, Arg2:Mention|SourceMention, <REL-TYPE>:symmetric-transitive
@@ -88,7 +94,8 @@ Equiv\tArg1:Mention|SourceMention, Arg2:Mention|SourceMention, <REL-TYPE>:symmet
 [events]
 Attribution\t{attribution}
 Meeting\t{roles}, Participant*:Mention, Location?:Location, Time?:Time
-Commitment\tActor+:Mention, Content:CommitmentContent, Modality?:Modality, Time?:Time
+Commitment\tActor+:Mention, Content:CommitmentContent, Modality?:Modality, Time?:Time, Condition?:Condition
+Stance\tActor+:Mention, Content:StanceContent, Modality?:Modality, Time?:Time
 
 [attributes]
 Form\tArg:Mention, Value:{"|".join(labels(MentionForm))}
@@ -99,7 +106,8 @@ Unresolved\tArg:Attribution, Value:{"|".join(labels(UnresolvedReason))}
 Status\tArg:Meeting, Value:{"|".join(labels(MeetingStatus))}
 MeetingMode\tArg:Meeting, Value:{"|".join(labels(MeetingMode))}
 CommitmentKind\tArg:Commitment, Value:{"|".join(labels(CommitmentKind))}
-ModalityType\tArg:Commitment, Value:{"|".join(labels(ModalityType))}
+StanceKind\tArg:Stance, Value:{"|".join(labels(StanceKind))}
+ModalityType\tArg:Commitment|Stance, Value:{"|".join(labels(ModalityType))}
 """
 
 
@@ -110,18 +118,22 @@ SourceMention | Source mention | SM
 AttributionContent | Attribution content | AC
 AttributionSource | Attribution source | AS
 CommitmentContent | Commitment content | CC
+StanceContent | Stance content | SC
 [drawing]
 Mention\tbgColor:#ffd6a5
 SourceMention\tbgColor:#ffe5b4
 AttributionContent\tbgColor:#caffbf
 AttributionSource\tbgColor:#e4c1f9
 CommitmentContent\tbgColor:#ffc6ff
+StanceContent\tbgColor:#d0e1ff
+Condition\tbgColor:#ffe0e0
 Location\tbgColor:#9bf6ff
 Time\tbgColor:#9bf6ff
 Modality\tbgColor:#fdffb6
 Attribution\tbgColor:#bdb2ff
 Meeting\tbgColor:#a0c4ff
 Commitment\tbgColor:#ffadad
+Stance\tbgColor:#9db4e8
 """
 
 
@@ -280,16 +292,20 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
         ann.attribute("Status", eid, meeting.status)
         ann.attribute("MeetingMode", eid, meeting.mode)
         ann.note(eid, _item_note("meeting", meeting.id, ("review", meeting.review)))
-    for c in doc.commitments:
-        trigger = ann.textbound("Commitment", [c.evidence])
+    acts: list[Commitment | Stance] = [*doc.commitments, *doc.stances]
+    for c in acts:
+        label = "Commitment" if isinstance(c, Commitment) else "Stance"
+        trigger = ann.textbound(label, [c.evidence])
         args = [("Actor", nearest(mention_ids[a.official_id], c.evidence.start)) for a in c.actors]
-        args.append(("Content", ann.textbound("CommitmentContent", [c.content])))
+        args.append(("Content", ann.textbound(f"{label}Content", [c.content])))
         if c.modality:
             args.append(("Modality", ann.textbound("Modality", [c.modality])))
         if c.time:
             args.append(("Time", time_textbound(ann, c.time)))
-        eid = ann.event("Commitment", trigger, args)
-        ann.attribute("CommitmentKind", eid, c.kind)
+        if isinstance(c, Commitment) and c.condition:
+            args.append(("Condition", ann.textbound("Condition", [c.condition])))
+        eid = ann.event(label, trigger, args)
+        ann.attribute(f"{label}Kind", eid, c.kind)
         if c.modality_type:
             ann.attribute("ModalityType", eid, c.modality_type)
         # the country each actor speaks for, in actor order; "-" where the text does not say
@@ -297,7 +313,7 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
         ann.note(
             eid,
             _item_note(
-                "commitment",
+                label.lower(),
                 c.id,
                 ("countries", countries),
                 ("attribution", c.attribution_id),

@@ -21,6 +21,7 @@ from communique.annotate.import_label_studio import (
     ATTRIBUTION_CUE,
     ATTRIBUTION_SOURCE,
     CHOICE_FIELDS,
+    COMMITMENT_CONDITION,
     COMMITMENT_CONTENT,
     COMMITMENT_EVIDENCE,
     COMMITMENT_MODALITY,
@@ -36,6 +37,10 @@ from communique.annotate.import_label_studio import (
     RELATIONS,
     SOURCE_MENTION,
     SPAN_LABELS,
+    STANCE_CONTENT,
+    STANCE_EVIDENCE,
+    STANCE_MODALITY,
+    STANCE_TIME,
     TEXT,
     TEXT_FIELDS,
     UNRESOLVED,
@@ -47,12 +52,19 @@ from communique.corpus.store import CorpusStore
 from communique.io.folder import replace_folder
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError
-from communique.schema.models import AnnotatedDocument, Span, TimeExpression
+from communique.schema.models import AnnotatedDocument, Commitment, Span, Stance, TimeExpression
 
 #: which region labels each per-region control is shown for
 _MENTIONS = list(MENTION_LABELS.values())
 #: the first region of each item, which carries the item-level fields (and ``review``)
-_FIRST_REGIONS = [*_MENTIONS, SOURCE_MENTION, ATTRIBUTION_CONTENT, MEETING_EVIDENCE, COMMITMENT_EVIDENCE]
+_FIRST_REGIONS = [
+    *_MENTIONS,
+    SOURCE_MENTION,
+    ATTRIBUTION_CONTENT,
+    MEETING_EVIDENCE,
+    COMMITMENT_EVIDENCE,
+    STANCE_EVIDENCE,
+]
 _SHOWN_FOR: dict[str, list[str]] = {
     ITEM: list(SPAN_LABELS),
     "name": _MENTIONS,
@@ -60,8 +72,8 @@ _SHOWN_FOR: dict[str, list[str]] = {
     "rank": _MENTIONS,
     "country": [*_MENTIONS, SOURCE_MENTION],
     "organisation": _MENTIONS,
-    "value": [MEETING_TIME, COMMITMENT_TIME],
-    COUNTRIES: [COMMITMENT_EVIDENCE],
+    "value": [MEETING_TIME, COMMITMENT_TIME, STANCE_TIME],
+    COUNTRIES: [COMMITMENT_EVIDENCE, STANCE_EVIDENCE],
     "participation": _MENTIONS,
     "source_type": [SOURCE_MENTION],
     "attribution_kind": [ATTRIBUTION_CONTENT],
@@ -70,7 +82,8 @@ _SHOWN_FOR: dict[str, list[str]] = {
     "meeting_status": [MEETING_EVIDENCE],
     "meeting_mode": [MEETING_EVIDENCE],
     "commitment_kind": [COMMITMENT_EVIDENCE],
-    "modality_type": [COMMITMENT_EVIDENCE],
+    "stance_kind": [STANCE_EVIDENCE],
+    "modality_type": [COMMITMENT_EVIDENCE, STANCE_EVIDENCE],
     "review": _FIRST_REGIONS,
 }
 _COLOURS = {
@@ -79,13 +92,19 @@ _COLOURS = {
     "attributions": "#caffbf",
     "meetings": "#a0c4ff",
     "commitments": "#ffc6ff",
+    "stances": "#d0e1ff",
 }
 _HINTS = {
-    ITEM: "id of the official, source, attribution, meeting or commitment this span belongs to",
+    ITEM: "id of the official, source, attribution, meeting, commitment or stance this span belongs to",
     "value": "ISO date (YYYY, YYYY-MM or YYYY-MM-DD) when the text fixes one",
     "country": "ISO 3166-1 alpha-3 code",
     COUNTRIES: "official_id:CODE for each actor whose country the text makes explicit",
 }
+
+
+#: the region labels of a commitment and of a stance: evidence, content, modality, time
+_COMMITMENT_LABELS = (COMMITMENT_EVIDENCE, COMMITMENT_CONTENT, COMMITMENT_MODALITY, COMMITMENT_TIME)
+_STANCE_LABELS = (STANCE_EVIDENCE, STANCE_CONTENT, STANCE_MODALITY, STANCE_TIME)
 
 
 def labeling_config() -> str:
@@ -242,22 +261,22 @@ def annotation_result(doc: AnnotatedDocument, text: str) -> list[dict[str, Any]]
             out.relate(first, nearest(mentions[a.addressee_id], at), "addressee")
         if a.meeting_id:
             out.relate(first, anchors["meetings", a.meeting_id], "meeting")
-    for c in doc.commitments:
+    acts: list[Commitment | Stance] = [*doc.commitments, *doc.stances]
+    for c in acts:
+        commitment = isinstance(c, Commitment)
+        labels = _COMMITMENT_LABELS if commitment else _STANCE_LABELS
         countries = " ".join(f"{x.official_id}:{x.country}" for x in c.actors if x.country) or None
+        kind = {"commitment_kind" if commitment else "stance_kind": c.kind}
         first = out.region(
-            COMMITMENT_EVIDENCE,
-            c.evidence,
-            c.id,
-            countries=countries,
-            commitment_kind=c.kind,
-            modality_type=c.modality_type,
-            review=c.review,
+            labels[0], c.evidence, c.id, countries=countries, **kind, modality_type=c.modality_type, review=c.review
         )
-        out.region(COMMITMENT_CONTENT, c.content, c.id)
+        out.region(labels[1], c.content, c.id)
         if c.modality:
-            out.region(COMMITMENT_MODALITY, c.modality, c.id)
+            out.region(labels[2], c.modality, c.id)
         if c.time:
-            time(COMMITMENT_TIME, c.time, c.id)
+            time(labels[3], c.time, c.id)
+        if isinstance(c, Commitment) and c.condition:
+            out.region(COMMITMENT_CONDITION, c.condition, c.id)
         for actor in c.actors:
             out.relate(first, nearest(mentions[actor.official_id], c.evidence.start), "actor")
         if c.attribution_id:
@@ -291,9 +310,9 @@ def prediction_result(predicted: Annotations, text: str) -> tuple[list[dict[str,
     """The ``result`` list for an extractor's predictions (as the benchmark reads them), and how many
     predicted spans had no place in it (unanchored, or a mention without a form).
 
-    Predictions carry less than the gold: items get fresh ids (``o1``, ``m1``, ``a1``, ``c1``), meeting
+    Predictions carry less than the gold: items get fresh ids (``o1``, ``m1``, ``a1``, ``c1``, ``st1``), meeting
     participants no roles, attributions to a non-official source no source relation; fields an extractor
-    did not predict are left for the annotator. (The predictions are read as the 2.0 benchmark reads them.)
+    did not predict are left for the annotator. (The predictions are read as the benchmark reads them.)
     """
     out = _Results(text)
     dropped = 0
@@ -348,13 +367,17 @@ def prediction_result(predicted: Annotations, text: str) -> tuple[list[dict[str,
         for extent in contents[1:]:
             out.region(ATTRIBUTION_CONTENT, _span(extent), item)
         relate(first, attribution.speaker, contents[0].start, "source")
-    for n, c in enumerate(predicted.commitments, 1):
+    acts = [("c", "commitment_kind", _COMMITMENT_LABELS, c) for c in predicted.commitments]
+    acts += [("st", "stance_kind", _STANCE_LABELS, c) for c in predicted.stances]
+    numbers: dict[str, int] = {}
+    for prefix, kind_field, labels, c in acts:
+        numbers[prefix] = numbers.get(prefix, 0) + 1
         if not c.evidence.anchored:
             dropped += 1
             continue
-        item = f"c{n}"
-        first = out.region(COMMITMENT_EVIDENCE, _span(c.evidence), item, commitment_kind=c.kind)
-        for label, optional in ((COMMITMENT_CONTENT, c.content), (COMMITMENT_TIME, c.time)):
+        item = f"{prefix}{numbers[prefix]}"
+        first = out.region(labels[0], _span(c.evidence), item, **{kind_field: c.kind})
+        for label, optional in ((labels[1], c.content), (labels[3], c.time)):
             if optional is not None and optional.anchored:
                 out.region(label, _span(optional), item)
         for actor in sorted(c.actors):

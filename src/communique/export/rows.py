@@ -4,7 +4,8 @@ Configs:
 
 * ``documents``: one row per document, lossless (the validated gold is rebuilt from it exactly);
   spans in document offsets. One split, ``full``.
-* ``mentions``, ``tokens``, ``sources``, ``attributions``, ``meetings``, ``commitments``: one row per item,
+* ``mentions``, ``tokens``, ``sources``, ``attributions``, ``meetings``, ``commitments``, ``stances``: one row
+  per item,
   with a ``context`` passage (the sentence for mentions and tokens, the paragraphs holding the item otherwise;
   a mention in a sentence longer than :data:`MENTION_CONTEXT_MAX` gets the :data:`MENTION_CONTEXT_RADIUS` code
   points on each side of it within the sentence, so a row's size never grows with its sentence) and
@@ -30,6 +31,7 @@ from communique.schema.models import (
     AnnotatedDocument,
     AttributionKind,
     AttributionSource,
+    Commitment,
     CommitmentKind,
     MeetingMode,
     MeetingStatus,
@@ -44,6 +46,8 @@ from communique.schema.models import (
     SourceType,
     Span,
     SpeechAct,
+    Stance,
+    StanceKind,
     TimeExpression,
     UnresolvedReason,
     UnresolvedSource,
@@ -306,13 +310,14 @@ def meeting_rows(
         yield split, row
 
 
-def commitment_rows(
-    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
-) -> Iterator[tuple[str, Row]]:
+def _act_rows(layer: str, doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter) -> Iterator[tuple[str, Row]]:
+    """Rows of commitments or stances (``layer``): the same fields, and a commitment's condition."""
     officials = {o.id: o for o in doc.officials}
     passages = _Passages(corpus)
-    for c in doc.commitments:
-        spans = [c.evidence, c.content, *(s for s in (c.time, c.modality) if s is not None)]
+    acts: Sequence[Commitment | Stance] = doc.commitments if layer == "commitments" else doc.stances
+    for c in acts:
+        condition = c.condition if isinstance(c, Commitment) else None
+        spans = [c.evidence, c.content, *(s for s in (c.time, c.modality, condition) if s is not None)]
         split, row, base = _item(doc, corpus, c.id, spans, passages, splitter)
         plover = PLOVER_KINDS[c.kind]
         row.update(
@@ -323,12 +328,24 @@ def commitment_rows(
             time=_rel(c.time, base),
             modality=_rel(c.modality, base),
             modality_type=c.modality_type,
+            **({"condition": _rel(condition, base)} if layer == "commitments" else {}),
             plover_event=plover.event,
+            plover_mode=plover.mode,
             plover_contexts=list(plover.contexts),
             attribution_id=c.attribution_id,
             meeting_id=c.meeting_id,
         )
         yield split, row
+
+
+def commitment_rows(
+    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+) -> Iterator[tuple[str, Row]]:
+    return _act_rows("commitments", doc, corpus, splitter)
+
+
+def stance_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
+    return _act_rows("stances", doc, corpus, splitter)
 
 
 def _f(mapping: dict[str, Any]) -> datasets.Features:
@@ -443,9 +460,10 @@ CONFIGS: tuple[Config, ...] = (
     ),
     Config(
         "commitments",
-        "One row per commitment: actors (id, name, title and the country each speaks for), kind, content, "
-        "evidence, time and modality spans, modality type (deontic, epistemic), the PLOVER event type and contexts "
-        "of the kind (null where PLOVER does not code it), and the attribution and meeting it belongs to.",
+        "One row per commitment (an act that binds the actor's side: promise, offer, agree, intend): actors (id, "
+        "name, title and the country each speaks for), kind, content, evidence, time and modality spans, modality "
+        "type (deontic, epistemic), the condition span (null when none is stated), the PLOVER event type, mode and "
+        "contexts of the kind, and the attribution and meeting it belongs to.",
         _f(
             {
                 **ITEM,
@@ -456,13 +474,40 @@ CONFIGS: tuple[Config, ...] = (
                 "time": TIME,
                 "modality": SPAN,
                 "modality_type": feature_for(ModalityType),
+                "condition": SPAN,
                 "plover_event": datasets.Value("string"),
+                "plover_mode": datasets.Value("string"),
                 "plover_contexts": datasets.List(datasets.Value("string")),
                 "attribution_id": datasets.Value("string"),
                 "meeting_id": datasets.Value("string"),
             }
         ),
         commitment_rows,
+    ),
+    Config(
+        "stances",
+        "One row per stance (a position that does not bind the actor's side: propose, request, invite, support, "
+        "oppose, praise, criticise, predict, reject): actors (id, name, title and the country each speaks for), "
+        "kind, content, evidence, time and modality spans, modality type, the PLOVER event type, mode and contexts "
+        "of the kind (null where PLOVER does not code it), and the attribution and meeting it belongs to.",
+        _f(
+            {
+                **ITEM,
+                "actors": datasets.List({**OFFICIAL_REF, "country": datasets.Value("string")}),
+                "kind": feature_for(StanceKind),
+                "content": SPAN,
+                "evidence": SPAN,
+                "time": TIME,
+                "modality": SPAN,
+                "modality_type": feature_for(ModalityType),
+                "plover_event": datasets.Value("string"),
+                "plover_mode": datasets.Value("string"),
+                "plover_contexts": datasets.List(datasets.Value("string")),
+                "attribution_id": datasets.Value("string"),
+                "meeting_id": datasets.Value("string"),
+            }
+        ),
+        stance_rows,
     ),
 )
 

@@ -18,13 +18,15 @@ What it does, in order, on one corpus document:
    subject before the verb and the officials after it (in a quote, *I* is the speaker); the location
    after *visited*/*visiting*, the time from *on Monday* ... *on Sunday*; the mode is telephone or video when
    the sentence says so, in person for *met*, *hosted* or *visited*, else unspecified.
-5. **Commitments** from modal cues (*will*, *can*, *should*, *must*, *have to*) inside attribution contents and
-   from commissive verbs anywhere (*invited*, *called for*, *support*, *expected*, *prepared*, *desire*):
-   the clause around the cue is the evidence, what follows the cue the content; the actor is the
-   attribution's speaker or the clause's subject; the kind is one of the ten of guidelines 2.0, the modality
-   epistemic for a prediction and deontic otherwise.
+5. **Commitments and stances** from modal cues (*will*, *can*, *should*, *must*, *have to*) inside attribution
+   contents and from commissive verbs anywhere (*invited*, *called for*, *support*, *expected*, *prepared*,
+   *desire*): the clause around the cue is the evidence, what follows the cue the content; the actor is the
+   attribution's speaker or the clause's subject; the kind follows the cue (:data:`COMMISSIVES`): a binding
+   kind (promise, offer, intend) makes a commitment, any other (propose, invite, support, predict) a stance;
+   the modality is epistemic for a prediction and deontic otherwise.
 
-Headings carry no attributions or commitments (guidelines 3.5, 4.4). The output is prediction format 2.0.
+Headings carry no attributions, commitments or stances (guidelines 3.5, 4.4). The output is prediction
+format 2.1.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from communique.annotate.names import name_score, name_words
-from communique.schema.models import CorpusDocument
+from communique.schema.models import CommitmentKind, CorpusDocument, labels
+from communique.schema.predictions import PREDICTION_VERSION
 
 __all__ = ["METHOD", "extract_rules", "meeting_mode", "speech_act"]
 
@@ -219,7 +222,7 @@ VISITED = re.compile(r"\b(?:visited|visiting) (?:the )?(?P<place>[A-Za-z][\w’'
 MEETING_CLAUSE_END = re.compile(r", while\b|, during\b|;|\.(?=\s|$)|”")
 WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
-#: cue -> commitment kind of guidelines 2.0 (the first matching entry wins)
+#: cue -> commitment or stance kind of guidelines 2.1 (the first matching entry wins)
 COMMISSIVES = (
     (r"will not|won't|shall not", "promise"),
     (r"will|shall|would", "intend"),
@@ -636,10 +639,9 @@ class _Extractor:
                 )
             )
             official = self.official(actor)
-            if official is None:  # no official to act: format 2.0 has no commitment without an actor
+            if official is None:  # no official to act: format 2.1 has no commitment or stance without an actor
                 continue
             commitment: dict[str, Any] = {
-                "id": f"c{len(found) + 1}",
                 "actors": [{"official_id": official.id, "country": official.country}],
                 "kind": kind,
                 "content": self.span(content_start, clause_end),
@@ -654,6 +656,13 @@ class _Extractor:
             found.setdefault((clause_start, clause_end), commitment)
         return list(found.values())
 
+    def split_acts(self, acts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The acts found as (commitments, stances) by their kind, numbered c1, c2 ... and st1, st2 ..."""
+        binding = set(labels(CommitmentKind))
+        commitments = [{"id": f"c{i}", **a} for i, a in enumerate((a for a in acts if a["kind"] in binding), 1)]
+        stances = [{"id": f"st{i}", **a} for i, a in enumerate((a for a in acts if a["kind"] not in binding), 1)]
+        return commitments, stances
+
     # -- all
 
     def run(self) -> dict[str, Any]:
@@ -661,8 +670,9 @@ class _Extractor:
         self.find_direct_quotes()
         self.find_indirect_quotes()
         meetings = self.find_meetings()
-        commitments = self.find_commitments()
+        commitments, stances = self.split_acts(self.find_commitments())
         return {
+            "schema_version": PREDICTION_VERSION,
             "document_id": self.doc.id,
             "text_sha256": self.doc.sha256,
             "annotators": [METHOD],
@@ -681,6 +691,7 @@ class _Extractor:
             "meetings": meetings,
             "attributions": self.attributions,
             "commitments": commitments,
+            "stances": stances,
         }
 
 

@@ -19,7 +19,7 @@ Every difference is listed, so that each can be adjudicated.
 JSON (``communique agree --format json``; stable, ``version`` changes if a key does)::
 
     {
-      "version": 2,
+      "version": 3,
       "documents": {                      # documents annotated on both sides, by document_id
         "<document_id>": {"layers": LAYERS, "differences": [{"layer", "kind", "a", "b"}, ...]}
       },
@@ -29,7 +29,7 @@ JSON (``communique agree --format json``; stable, ``version`` changes if a key d
     }
 
 ``LAYERS`` maps a layer (``mentions``, ``officials``, ``sources``, ``meetings``, ``attributions``,
-``commitments``) to its measures, each one of:
+``commitments``, ``stances``) to its measures, each one of:
 
 * span F1: ``{"a", "b", "matched", "precision", "recall", "f1"}`` (items in each pass, aligned pairs);
 * agreement on aligned pairs: ``{"agree", "total", "rate"}``;
@@ -61,10 +61,12 @@ from communique.bench.officials import align_officials, ceaf_e, clusters
 from communique.schema.models import (
     AnnotatedDocument,
     AttributionSource,
+    Commitment,
     Official,
     OfficialSource,
     SourceReference,
     Span,
+    Stance,
     UnresolvedSource,
 )
 
@@ -83,7 +85,7 @@ __all__ = [
     "sum_figures",
 ]
 
-FORMAT_VERSION = 2  # 2: schema 2.0 layers (sources, attributions) and fields
+FORMAT_VERSION = 3  # 2: schema 2.0 layers (sources, attributions) and fields; 3: stances, condition (2.1)
 T = TypeVar("T")
 
 
@@ -280,7 +282,8 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
     _sources(a, b, maps, result)
     _meetings(a, b, maps, result)
     _attributions(a, b, maps, result)
-    _commitments(a, b, maps, result)
+    _acts("commitments", a.commitments, b.commitments, maps, result)
+    _acts("stances", a.stances, b.stances, maps, result)
     return result
 
 
@@ -446,8 +449,15 @@ def _attributions(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, resul
     result.figures["attributions"] = {"strict": _counts(qa, qb, strict), "overlap": _counts(qa, qb, pairs), **tallies}
 
 
-def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
-    ca, cb = _sorted(a.commitments, lambda c: [c.evidence]), _sorted(b.commitments, lambda c: [c.evidence])
+def _acts(
+    layer: str,
+    acts_a: Sequence[Commitment | Stance],
+    acts_b: Sequence[Commitment | Stance],
+    maps: _Maps,
+    result: Agreement,
+) -> None:
+    """Commitments or stances (``layer``), compared alike; a commitment's condition too."""
+    ca, cb = _sorted(acts_a, lambda c: [c.evidence]), _sorted(acts_b, lambda c: [c.evidence])
     ea, eb = [[extent(c.evidence)] for c in ca], [[extent(c.evidence)] for c in cb]
     ta, tb = [[extent(c.content)] for c in ca], [[extent(c.content)] for c in cb]
     strict = match(range(len(ca)), range(len(cb)), lambda i, j: (float(same(ta[i], tb[j])),), overlapping(ta, tb))
@@ -467,6 +477,7 @@ def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result
         "modality",
         "modality_type",
         "time",
+        *(("condition",) if layer == "commitments" else ()),
         "attribution",
         "meeting",
     )
@@ -498,16 +509,18 @@ def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result
             ),
             "meeting": (_same_ref(x.meeting_id, y.meeting_id, maps.meetings), x.meeting_id, y.meeting_id),
         }
-        _tally("commitments", (x.id, y.id), checks, tallies, result.differences)
+        if isinstance(x, Commitment) and isinstance(y, Commitment):
+            checks["condition"] = (_same_opt(x.condition, y.condition), _opt(x.condition), _opt(y.condition))
+        _tally(layer, (x.id, y.id), checks, tallies, result.differences)
     _unmatched(
-        "commitments",
+        layer,
         ca,
         cb,
         pairs,
         lambda c: f"{c.id} {c.kind} {sorted(p.official_id for p in c.actors)}: {_show([extent(c.evidence)])}",
         result.differences,
     )
-    result.figures["commitments"] = {"strict": _counts(ca, cb, strict), "overlap": _counts(ca, cb, pairs), **tallies}
+    result.figures[layer] = {"strict": _counts(ca, cb, strict), "overlap": _counts(ca, cb, pairs), **tallies}
 
 
 # ------------------------------------------------------------------------------------------------ helpers

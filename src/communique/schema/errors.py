@@ -153,6 +153,12 @@ _ENTRIES = [
         Severity.ERROR,
         "An official is referenced more than one way (*_id, *_name, *_span); give one.",
     ),
+    Problem(
+        "prediction-old-stances",
+        Severity.WARNING,
+        "A line of prediction format 2.0 (or without a version) holds commitments of the kinds format 2.1 calls "
+        "stances; they are read as stances.",
+    ),
     Problem("prediction-duplicate-document", Severity.ERROR, "Two prediction lines are for the same document."),
     Problem(
         "prediction-missing-document",

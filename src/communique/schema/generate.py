@@ -22,8 +22,8 @@ _VALIDATE_ONLY = (
     "that ids are unique and every *_id reference resolves; that country codes exist in ISO 3166-1; and the "
     "consistency rules of the guidelines (the quotation-mark rule for direct and mixed attributions, official "
     "sources and actors in their meetings, commitments and stances inside their attribution's contents, no "
-    "duplicate mentions, participants or actors); it warns about items still marked `review: draft`. Committed files carry span "
-    "offsets; hand-written text-only spans need `communique anchor` first."
+    "duplicate mentions, participants or actors); it warns about items still marked `review: draft`. Committed "
+    "files carry span offsets; hand-written text-only spans need `communique anchor` first."
 )
 
 _PREDICTION = (
@@ -45,8 +45,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
         AnnotatedDocument,
         "The gold annotations of one communique corpus document, file format 2.1: officials and their "
         "mentions, sources, meetings, attributions, commitments (acts that bind the actor's side) and stances "
-        "(positions that do not), anchored to the text by character spans."
-        + _VALIDATE_ONLY,
+        "(positions that do not), anchored to the text by character spans." + _VALIDATE_ONLY,
     ),
     "corpus-document.schema.json": (
         CorpusFile,

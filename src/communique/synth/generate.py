@@ -3,16 +3,16 @@
 Each document is generated from templates by its own random generator (seeded by the corpus seed and the
 document's index), so documents can be made in any order or in parallel and the output is a pure function
 of ``(seed, index)``. A document is about 8,000 characters with about 150 annotations (mentions in all
-three forms, stated in-person meetings with roles, direct and indirect attributions, commitments of six of
-the ten kinds), and has
+three forms, stated in-person meetings with roles, direct and indirect attributions, commitments (promise,
+intend, offer) and stances (propose, invite, support, predict)), and has
 non-ASCII text (curly quotes, dashes, accented names) so that byte/character confusions show.
 
 Written files (all pass ``communique validate``)::
 
     seeds/<id>.txt, seeds/<id>.meta.yaml      the texts and their (synthetic, mostly null) metadata
     corpus/<id>.json                          the corpus documents, built by the same code as the real ones
-    annotations/<id>.json                     the gold, as JSON annotation files (format 2.0)
-    predictions.jsonl                         gold-shaped predictions (format 2.0) with controlled error rates
+    annotations/<id>.json                     the gold, as JSON annotation files (format 2.1)
+    predictions.jsonl                         gold-shaped predictions (format 2.1) with controlled error rates
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from communique.schema.models import (
     MentionForm,
     SeedMetadata,
     Span,
+    StanceKind,
     labels,
 )
 from communique.schema.predictions import gold_as_prediction
@@ -424,10 +425,10 @@ def document_id(seed: int, index: int) -> str:
 
 
 def perturb(gold: dict[str, Any], text: str, rng: random.Random, error_rate: float) -> dict[str, Any]:
-    """A gold-shaped prediction (format 2.0) with controlled errors: each item is, with probability
+    """A gold-shaped prediction (format 2.1) with controlled errors: each item is, with probability
     ``error_rate``, dropped, shifted by one character (its text updated), relabelled, or given a spurious twin."""
     pred = gold_as_prediction(AnnotatedDocument.model_validate(gold))
-    kinds = labels(CommitmentKind)
+    kinds = {"commitments": labels(CommitmentKind), "stances": labels(StanceKind)}
 
     def shifted(span: dict[str, Any]) -> dict[str, Any]:
         start = min(span["start"] + 1, span["end"] - 1)
@@ -449,21 +450,22 @@ def perturb(gold: dict[str, Any], text: str, rng: random.Random, error_rate: flo
         official["mentions"] = kept or official["mentions"][:1]
     pred["attributions"] = [a for a in pred["attributions"] if rng.random() >= error_rate / 2]
     attribution_ids = {a["id"] for a in pred["attributions"]}
-    for c in pred["commitments"]:
-        if rng.random() < error_rate:
-            c["kind"] = rng.choice(kinds)
-        if c.get("attribution_id") not in attribution_ids:
-            c.pop("attribution_id", None)
+    for layer in ("commitments", "stances"):
+        for c in pred.get(layer, []):
+            if rng.random() < error_rate:
+                c["kind"] = rng.choice(kinds[layer])
+            if c.get("attribution_id") not in attribution_ids:
+                c.pop("attribution_id", None)
     return pred
 
 
 def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str, str]:
     """Write one document's files; return its id and its prediction line. The generator builds each document
-    in the shape of format 1 (quotes, actor_id) and :func:`_as_v2` turns it into format 2.0."""
+    in the shape of format 1 (quotes, actor_id) and :func:`_as_current` turns it into format 2.1."""
     out, seed, error_rate = settings
     text, data = generate_document(seed, index)
     doc_id = data["document_id"]
-    gold = _as_v2(data)
+    gold = _as_current(data)
     AnnotatedDocument.model_validate(gold)  # a generator bug is caught here, not by users
     raw = text.encode("utf-8")
     meta = SeedMetadata(
@@ -489,8 +491,8 @@ def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str,
     return doc_id, json.dumps(prediction, ensure_ascii=False)
 
 
-def _as_v2(data: dict[str, Any]) -> dict[str, Any]:
-    """The generated (format 1 shaped) gold in format 2.0, by the migration's mapping. Where the generator
+def _as_current(data: dict[str, Any]) -> dict[str, Any]:
+    """The generated (format 1 shaped) gold in format 2.1, by the migration's mapping. Where the generator
     knows a field format 1 lacks (a meeting's ``mode``, a greeting's ``speech_act``), its value replaces the
     migration's guess; the other guesses follow the migration's rules (an attribution cited by a commitment
     takes the kind's Searle class) and are not marked draft: no person checks them."""

@@ -1,8 +1,9 @@
 """What every converter shares: finding the corpus document, and building one prediction line from spans.
 
-The line is in prediction format 2.0: ``officials``, ``sources``, ``meetings``, ``attributions`` (what a
-source calls a quote) and ``commitments`` (with their ``actors``). Commitment kinds of format 1 that a
-source still uses (``pledge``, ``invitation`` ...) are mapped onto the ten kinds of guidelines 2.0.
+The line is in prediction format 2.1: ``officials``, ``sources``, ``meetings``, ``attributions`` (what a
+source calls a quote), ``commitments`` and ``stances`` (with their ``actors``). Commitment kinds of format 1
+that a source still uses (``pledge``, ``invitation`` ...) are mapped onto the kinds of guidelines 2.0, and a
+kind that format 2.1 calls a stance (``propose``, ``invite``, ``praise`` ...) makes a stance.
 
 A converter reads spans in the *source's* text (a spaCy ``Doc``, a brat ``.txt``, a Label Studio task). When
 that text is the corpus text, spans keep their offsets. When it differs (a tokenizer rejoined the words, a
@@ -22,6 +23,8 @@ from typing import Any
 from communique.annotate.migrate import KIND_MAP
 from communique.annotate.names import name_words
 from communique.schema.errors import Issue, issue
+from communique.schema.models import StanceKind, labels
+from communique.schema.predictions import PREDICTION_VERSION
 
 __all__ = [
     "LABELS",
@@ -49,12 +52,14 @@ LABELS: dict[str, str] = {
     "attributionsource": "speaker",
     "meeting": "meeting",
     "commitment": "commitment",
+    "stance": "stance",
 }
 
 
 def role_of(label: str) -> str | None:
     """What a source label becomes (``mention``, ``content`` of an attribution, ``cue``, ``speaker`` (its
-    source), ``meeting``, ``commitment``), or None for labels a prediction has no place for (``ORG``, ``GPE`` ...)."""
+    source), ``meeting``, ``commitment``, ``stance``), or None for labels a prediction has no place for (``ORG``,
+    ``GPE`` ...)."""
     bare = re.sub(r"^[BIES]-", "", label.strip(), flags=re.IGNORECASE)  # IOB prefixes, as pipelines leave them
     bare = re.sub(r"^mention:.*", "mention", bare, flags=re.IGNORECASE)  # "Mention: name" (export label-studio)
     return LABELS.get(re.sub(r"[\s_-]", "", bare).casefold())
@@ -128,6 +133,7 @@ class DocumentBuilder:
         self.source_at: dict[tuple[int, int], str] = {}  # a source mention's offsets -> its source's id
         self.meetings: list[dict[str, Any]] = []
         self.commitments: list[dict[str, Any]] = []
+        self.stances: list[dict[str, Any]] = []
         self.meta: dict[str, Any] = {}
         self.skipped: list[str] = []  # what had no place in the line, for a note
 
@@ -331,11 +337,13 @@ class DocumentBuilder:
         country: str | None = None,
         countries: Iterable[str | None] = (),
         modality_type: str | None = None,
+        condition: tuple[int, int] | None = None,
+        stance: bool = False,
         confidence: float | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
-        """Add a commitment of the officials at ``actors``; without one it is skipped and noted (format 2.0
-        has no commitment without an actor)."""
+        """Add a commitment (a stance, when ``stance`` or when its kind is a stance kind) of the officials at
+        ``actors``; without one it is skipped and noted (format 2.1 has no act without an actor)."""
         placed = self.span(*evidence)
         if placed is None:
             return
@@ -346,22 +354,25 @@ class DocumentBuilder:
             for ref, each in zip((self.person("official", where) for where in places), spoken_for, strict=True)
             if ref
         ]
-        if not found:  # format 2.0: a commitment is an act of at least one official
-            self.skipped.append("commitment without an actor")
+        kind = KIND_MAP.get(kind, kind) if kind else None
+        stance = stance or kind in labels(StanceKind)
+        if not found:  # format 2.1: a commitment or stance is an act of at least one official
+            self.skipped.append(f"{'stance' if stance else 'commitment'} without an actor")
             return
-        commitment: dict[str, Any] = {"id": f"c{len(self.commitments) + 1}", "actors": found}
+        layer = self.stances if stance else self.commitments
+        commitment: dict[str, Any] = {"id": f"{'st' if stance else 'c'}{len(layer) + 1}", "actors": found}
         if kind:
-            commitment["kind"] = KIND_MAP.get(kind, kind)
+            commitment["kind"] = kind
         commitment["evidence"] = placed
-        for name, where in (("content", content), ("modality", modality)):
-            if where and (span := self.span(*where)):
+        for name, where in (("content", content), ("modality", modality), ("condition", condition)):
+            if where and (span := self.span(*where)) and (name != "condition" or not stance):
                 commitment[name] = span
         if time and (span := self.span(*time)):
             commitment["time"] = {**span, "value": None}
         if modality_type:
             commitment["modality_type"] = modality_type
         _extras(commitment, confidence, meta)
-        self.commitments.append(commitment)
+        layer.append(commitment)
 
     # -- flat labelled spans (IOB tags, pipelines, Label Studio, plain brat entities)
 
@@ -399,12 +410,14 @@ class DocumentBuilder:
             self.add_meeting([(start, end)], confidence=confidence)
         for start, end, confidence in sorted(by_role.get("commitment", [])):
             self.add_commitment((start, end), confidence=confidence)
+        for start, end, confidence in sorted(by_role.get("stance", [])):
+            self.add_commitment((start, end), stance=True, confidence=confidence)
         return unplaced
 
     # -- the line
 
     def build(self) -> dict[str, Any]:
-        line: dict[str, Any] = {"document_id": self.target.id}
+        line: dict[str, Any] = {"schema_version": PREDICTION_VERSION, "document_id": self.target.id}
         if self.same_text:
             line["text_sha256"] = self.target.sha256
         line["annotators"] = [self.annotator]
@@ -416,6 +429,7 @@ class DocumentBuilder:
         line["meetings"] = self.meetings
         line["attributions"] = self.attributions
         line["commitments"] = self.commitments
+        line["stances"] = self.stances
         if self.meta:
             line["meta"] = self.meta
         return line

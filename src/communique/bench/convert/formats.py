@@ -13,7 +13,7 @@ What the formats call a quote is an attribution of format 2.0, its speaker the a
   ``{"document_id", "text"?, "entities": [...]}``; entities with ``start``/``end`` (character offsets) or with
   ``word`` alone (aligned in order), grouped (``entity_group``) or per token (``entity`` = ``B-PER``).
 * ``brat``: a folder of ``.ann`` + ``.txt`` (or one ``.ann``), as ``communique export brat`` writes them:
-  ``Attribution`` (or format 1's ``Quote``)/``Meeting``/``Commitment`` events, ``Equiv`` officials,
+  ``Attribution`` (or format 1's ``Quote``)/``Meeting``/``Commitment``/``Stance`` events, ``Equiv`` officials,
   ``SourceMention`` sources, ``Form``/``AttributionKind``/``SpeechAct``/``Unresolved``/``MeetingMode``/
   ``ModalityType``/... attributes and the notes (format 1's ``Quote``, ``Speaker``, ``QuoteKind`` too);
   plain entities are read by label like the other formats.
@@ -485,7 +485,7 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
                 status=attrs.get("Status"),
                 mode=attrs.get("MeetingMode"),
             )
-        elif label == "Commitment" and (evidence := first(trigger)):
+        elif label in ("Commitment", "Stance") and (evidence := first(trigger)):
             fields = note_fields(notes.get(eid, ""))
             builder.add_commitment(
                 evidence,
@@ -496,11 +496,13 @@ def _brat_document(ann: Path, index: CorpusIndex, out: Converted) -> None:
                 content=first(roles.get("Content", [None])[0]),
                 modality=first(roles.get("Modality", [None])[0]),
                 time=first(roles.get("Time", [None])[0]),
-                kind=attrs.get("CommitmentKind"),
+                kind=attrs.get(f"{label}Kind"),
                 country=fields.get("country"),  # format 1: one country
                 # format 2.0: the country each actor speaks for, in actor order ("-": not said)
                 countries=[c if c != "-" else None for c in fields.get("countries", "").split(",") if c],
                 modality_type=attrs.get("ModalityType"),
+                condition=first(roles.get("Condition", [None])[0]),
+                stance=label == "Stance",
             )
     loose = [
         (f[0], f[1], b.label, None)
