@@ -46,7 +46,7 @@ def test_strict_turns_warnings_into_failure(capsys):
 def test_json_report_is_complete(capsys):
     assert main(_bench("--pred", str(TEXT_ONLY), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["report_version"] == 2 and report["version"] == 1 and report["command"] == "bench"
+    assert report["report_version"] == 3 and report["version"] == 1 and report["command"] == "bench"
     assert set(report) == {
         *("report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"),
         *("per_document", "outcomes", "sweep"),
@@ -131,7 +131,7 @@ def test_readme_example_line_scores_with_text_only_spans_and_names():
     result = score(GOLD, [line], corpus=CORPUS, samples=20)
     assert result.issues == []
     assert result.report["metrics"]["attributions.attributed"]["tp"] == 1
-    assert result.report["metrics"]["commitments.actors"]["tp"] == 1
+    assert result.report["metrics"]["stances.actors"]["tp"] == 1
 
 
 def test_readme_baseline_table_is_what_the_code_prints():

@@ -34,7 +34,8 @@ def baseline(doc: CorpusDocument) -> dict:
 def test_baseline_output_is_a_valid_prediction_with_offsets(baseline: dict):
     predictions = parse_predictions([baseline], CORPUS)
     assert predictions.issues == []
-    assert "quotes" not in baseline and baseline["attributions"]  # prediction format 2.0
+    assert "quotes" not in baseline and baseline["attributions"]  # prediction format 2.1
+    assert baseline["schema_version"] == "2.1" and baseline["commitments"] and baseline["stances"]
     assert set(predictions.anchoring) == {"offsets"}  # an offset-based extractor: nothing to anchor by text
     assert baseline["annotators"] == ["communique rules baseline"]
 
@@ -144,6 +145,7 @@ HEADLINE = (
     "attributions.attributed",
     "meetings.identification",
     "commitments.identification",
+    "stances.identification",
 )
 
 
@@ -161,9 +163,11 @@ def test_new_texts_have_valid_gold_that_is_not_the_seed():
     for part, count in (("widened", 3), ("heldout", 2)):
         docs = load_annotations(NEWTEXTS / "gold" / part, NEWTEXTS / "corpus")
         assert len(docs) == count and all(d.document_id != DOC_ID for d in docs)
-        assert all(d.attributions and d.commitments and d.meetings for d in docs)
+        assert all(d.attributions and d.commitments and d.stances and d.meetings for d in docs)
         assert all(a.source_span is not None for d in docs for a in d.attributions)  # reviewed for 2.0
-        assert all(item.review is None for d in docs for item in [*d.meetings, *d.attributions, *d.commitments])
+        assert all(
+            item.review is None for d in docs for item in [*d.meetings, *d.attributions, *d.commitments, *d.stances]
+        )
 
 
 def test_readme_reports_the_scores_on_the_seed_and_on_new_text_separately():
@@ -324,7 +328,7 @@ _WORDS = st.sampled_from(
 def test_any_text_gives_a_valid_prediction_whose_spans_are_the_text(words: list[str]):
     text = " ".join(words).strip() or "x"
     out = extract(_document(text), "rules")
-    PredictedDocument.model_validate(out)  # format 2.0, whatever the text
+    PredictedDocument.model_validate(out)  # format 2.1, whatever the text
     spans: list[dict] = []
     for official in out["officials"]:
         spans += official["mentions"]

@@ -49,8 +49,8 @@ def test_synth_is_deterministic_valid_and_realistic(tmp_path: Path, capsys):
     lines = [json.loads(line) for line in (root / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [line["document_id"] for line in lines] == [r.document.document_id for r in reports]
     for line, report in zip(lines, reports, strict=True):
-        # prediction format 2.0: attributions name their source by speaker_id, no quotes layer, no review
-        assert "quotes" not in line and line.get("schema_version") == "2.0" and line["attributions"]
+        # prediction format 2.1: attributions name their source by speaker_id, no quotes layer, no review
+        assert "quotes" not in line and line.get("schema_version") == "2.1" and line["attributions"]
         officials = {o.id for o in report.document.officials}
         assert all(a["speaker_id"] in officials and "source" not in a for a in line["attributions"])
         assert all(c["actors"] and "actor_id" not in c for c in line["commitments"])

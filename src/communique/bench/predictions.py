@@ -345,7 +345,8 @@ def _read_document(
         return None, [issue("type-error", f"a line must hold a JSON object, not {type(data).__name__}")], Counter()
     where = read_old_stances(data)  # format 2.0: stance kinds among the commitments move to stances
     annotations, issues, anchoring = _read_current(data, store, source, where)
-    if where:
+    issues = [_as_written(i, where) for i in issues]
+    if where:  # the warning names the line as written already
         moved = sorted(old[1] for new, old in where.items() if new[0] == "stances")
         kinds = sorted({data["stances"][new[1]].get("kind") for new in where if new[0] == "stances"})
         issues.insert(
@@ -358,7 +359,7 @@ def _read_document(
                 hint='write them in `stances` and set schema_version: "2.1"',
             ),
         )
-    return annotations, [_as_written(i, where) for i in issues], anchoring
+    return annotations, issues, anchoring
 
 
 def _as_written(found: Issue, where: Mapping[tuple[str, int], tuple[str, int]]) -> Issue:

@@ -56,7 +56,7 @@ from communique.schema.models import AnnotatedDocument
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
 #: version of the JSON report layout; raised when a key changes meaning or disappears
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 PathLike = str | os.PathLike[str]
 GoldInput = PathLike | Sequence[AnnotatedDocument]
 PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, Any] | BaseModel]
