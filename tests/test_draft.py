@@ -13,6 +13,7 @@ from communique import load_annotations
 from communique.annotate.draft import draft_annotations, drafted_document
 from communique.cli.main import main
 from communique.io.parse import parse_yaml
+from communique.schema.models import ANNOTATION_LAYERS
 from communique.schema.predictions import PredictedDocument
 
 from .conftest import write_corpus_document
@@ -62,6 +63,7 @@ PREDICTION: dict[str, Any] = {
         },
         {"actors": [{"official_name": "Nobody Known"}], "evidence": {"text": "trade would grow"}},
     ],
+    "stances": [{"actors": [{"official_id": "R"}], "evidence": {"text": "the talks were useful"}}],
 }
 
 
@@ -86,12 +88,11 @@ def test_draft_writes_a_valid_file_with_every_item_marked_and_commented(world: P
     out, err = _draft(world, capsys)
     text = out.read_text(encoding="utf-8")
     data = parse_yaml(text)
-    items = [
-        item for layer in ("officials", "sources", "meetings", "attributions", "commitments") for item in data[layer]
-    ]
+    items = [item for layer in ANNOTATION_LAYERS for item in data[layer]]
     # three officials (an actor span held by no drafted official is a new one), the source span became a
     # source; the attribution whose contents do not occur and the commitment without an actor are skipped
-    assert len(items) == 3 + 1 + 1 + 3 + 1
+    assert len(items) == 3 + 1 + 1 + 3 + 1 + 1
+    assert list(data)[-2:] == ["commitments", "stances"] and data["stances"][0]["id"] == "st1"
     assert all(item["review"] == "draft" for item in items)
     assert len(re.findall(r"review: draft  # from pred\.jsonl", text)) == len(items)
     assert "guessed: source, kind, speech_act" in text  # the third attribution predicted neither label
@@ -125,6 +126,9 @@ def test_drafted_spans_carry_offsets_and_their_text(world: Path, capsys):
     (commitment,) = doc.commitments
     # the span "Rojas" (third occurrence) is a new mention of nobody drafted, so a new official; the set holds both
     assert len(commitment.actors) == 2 and ito.id in {a.official_id for a in commitment.actors}
+    assert commitment.condition is None
+    (stance,) = doc.stances  # its kind was not predicted: guessed, and said so
+    assert stance.kind == "support" and stance.actors[0].official_id == rojas.id and stance.review == "draft"
 
 
 def test_an_ambiguous_span_stays_text_only_for_anchor_and_the_view_leaves_it_out(world: Path):

@@ -228,9 +228,10 @@ def test_reported_clauses_without_that_and_commas_inside_a_clause():
         "said",
         "the two armies would hold a joint exercise",
     )
-    evidence = {c["evidence"]["text"]: c["kind"] for c in out["commitments"]}
+    evidence = {c["evidence"]["text"]: c["kind"] for c in [*out["commitments"], *out["stances"]]}
     assert evidence["Jordan would, in the coming years, support the mission"] == "support"  # not cut at a comma
     assert evidence["the two armies would hold a joint exercise"] == "intend"
+    assert [s["kind"] for s in out["stances"]] == ["support"] and [c["kind"] for c in out["commitments"]] == ["intend"]
 
 
 @pytest.mark.parametrize(
@@ -280,11 +281,13 @@ def test_urged_is_a_directive_attribution_and_old_kinds_are_mapped():
     out = extract(_document(text), "rules")
     acts = {a["cues"][0]["text"]: a["speech_act"] for a in out["attributions"]}
     assert acts == {"urged": "directive", "said": "assertive"}
-    kinds = {c["modality"]["text"]: (c["kind"], c["modality_type"]) for c in out["commitments"]}
+    acts = [*out["commitments"], *out["stances"]]
+    kinds = {c["modality"]["text"]: (c["kind"], c["modality_type"]) for c in acts}
     assert kinds["should"] == ("propose", "deontic")
     assert kinds["expected"] == ("predict", "epistemic")
     assert kinds["ready"] == ("offer", "deontic")
-    assert all(c["actors"] == [{"official_id": "haddad", "country": None}] for c in out["commitments"])
+    assert [c["kind"] for c in out["commitments"]] == ["offer"]  # the one act that binds; the others are stances
+    assert all(c["actors"] == [{"official_id": "haddad", "country": None}] for c in acts)
 
 
 def test_no_official_no_commitment():
@@ -341,3 +344,22 @@ def test_any_text_gives_a_valid_prediction_whose_spans_are_the_text(words: list[
         assert c["actors"] and all(x["official_id"] in {o["id"] for o in out["officials"]} for x in c["actors"])
     for span in spans:
         assert text[span["start"] : span["end"]] == span["text"] and span["text"]
+
+
+def test_every_cue_kind_is_a_kind_of_the_models_and_lands_in_its_layer():
+    """The baseline's cue table names kinds of the models; binding kinds make commitments, the rest stances."""
+    from communique.extract.rules import COMMISSIVES
+    from communique.schema.models import CommitmentKind, StanceKind, labels
+
+    kinds = {kind for _, kind in COMMISSIVES}
+    assert kinds <= set(labels(CommitmentKind)) | set(labels(StanceKind))
+    assert kinds & set(labels(CommitmentKind)) and kinds & set(labels(StanceKind))
+    text = (
+        "“We will open a consulate, we should hold talks, and we are ready to help,” Defence Minister Karim "
+        "Haddad said. Haddad invited his counterpart to visit Amman."
+    )
+    out = extract(_document(text), "rules")
+    assert {c["kind"] for c in out["commitments"]} <= set(labels(CommitmentKind)) and out["commitments"]
+    assert {s["kind"] for s in out["stances"]} <= set(labels(StanceKind)) and out["stances"]
+    assert [c["id"] for c in out["commitments"]] == [f"c{i}" for i in range(1, len(out["commitments"]) + 1)]
+    assert [s["id"] for s in out["stances"]] == [f"st{i}" for i in range(1, len(out["stances"]) + 1)]

@@ -419,8 +419,10 @@ def test_migrating_the_v1_gold_goes_through_2_0_keeps_comments_and_is_idempotent
     document = report.document
     v1 = yaml.safe_load(V1_GOLD.read_text(encoding="utf-8"))
     assert len(document.attributions) == len(v1["quotes"])
-    assert len(document.commitments) + len(document.stances) == len(v1["commitments"]) == done["stances"] + len(
-        document.commitments
+    assert (
+        len(document.commitments) + len(document.stances)
+        == len(v1["commitments"])
+        == done["stances"] + len(document.commitments)
     )
     commitments, stances = iter(document.commitments), iter(document.stances)
     for old in v1["commitments"]:

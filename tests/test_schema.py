@@ -74,6 +74,11 @@ def test_labels_come_from_the_models():
     assert "condition" in schema["$defs"]["Commitment"]["properties"]
     assert "condition" not in schema["$defs"]["Stance"]["properties"]
     assert schema["properties"]["schema_version"]["const"] == "2.1"
+    # the prediction schema names the same kinds, each in its layer
+    prediction = json.loads((SCHEMA_DIR / "prediction.schema.json").read_text())["$defs"]
+    for model, literal in (("PredictedCommitment", CommitmentKind), ("PredictedStance", StanceKind)):
+        kind = prediction[model]["properties"]["kind"]["anyOf"]
+        assert [k for k in kind if "enum" in k] == [{"enum": labels(literal), "type": "string"}]
 
 
 def test_committed_files_validate_structurally():

@@ -323,7 +323,7 @@ class Commitment(_Model):
 
     id: Id
     actors: list[Actor] = ACTORS_FIELD
-    kind: CommitmentKind = Field(description="promise, offer, agree or intend; see the guidelines' decision procedure.")
+    kind: CommitmentKind = Field(description="The kind of act that binds; see the guidelines' decision procedure.")
     content: Span = Field(description="What the actor's side binds itself to.")
     evidence: Span = EVIDENCE_FIELD
     time: TimeExpression | None = TIME_FIELD

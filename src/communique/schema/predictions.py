@@ -303,9 +303,7 @@ class PredictedCommitment(_Lenient):
 
     id: PredictionId | None = None
     actors: list[PredictedActor] = Field(min_length=1, description="The officials who perform the act.")
-    kind: CommitmentKind | None = Field(
-        default=None, description="promise, offer, agree or intend; null if not predicted."
-    )
+    kind: CommitmentKind | None = Field(default=None, description="The kind of act that binds; null if not predicted.")
     content: PredictedSpan | None = Field(default=None, description="What the actor's side binds itself to.")
     evidence: PredictedSpan = Field(description="The clause that expresses the commitment.")
     time: PredictedTime | None = None
@@ -325,11 +323,7 @@ class PredictedStance(_Lenient):
 
     id: PredictionId | None = None
     actors: list[PredictedActor] = Field(min_length=1, description="The officials who take the position.")
-    kind: StanceKind | None = Field(
-        default=None,
-        description="propose, request, invite, support, oppose, praise, criticise, predict or reject; null if not "
-        "predicted.",
-    )
+    kind: StanceKind | None = Field(default=None, description="The kind of position; null if not predicted.")
     content: PredictedSpan | None = Field(default=None, description="What is proposed, requested, supported ...")
     evidence: PredictedSpan = Field(description="The clause that expresses the stance.")
     time: PredictedTime | None = None
