@@ -24,6 +24,7 @@ from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
 from communique.io.project import Dataset
 from communique.review.stats import format_stats
+from communique.schema.models import CommitmentKind, StanceKind, labels
 
 DEFAULT_CONFIG = "documents"
 MAX_CARD_DOCUMENTS = 100  # the card lists documents one by one up to this many
@@ -47,8 +48,8 @@ GENERIC_DESCRIPTION = (
     "not) with every mention of them, non-official sources (institutions, statements, documents, groups), meetings "
     "between officials (with their medium and PLOVER CONSULT mode), attributions of reported speech (PARC 3.0: "
     "source, cue and content; direct, indirect or mixed; Searle speech act), commitments that bind the actor's side "
-    "(promise, offer, agree, intend; with the condition they depend on) and stances that do not (propose, request, "
-    "invite, support, oppose, praise, criticise, predict, reject), each with its actors and the countries they "
+    f"({', '.join(labels(CommitmentKind))}; with the condition they depend on) and stances that do not "
+    f"({', '.join(labels(StanceKind))}), each with its actors and the countries they "
     "speak for, modality and PLOVER event type; all anchored to the text by character spans."
 )
 METADATA_COLUMNS = ("title", "publisher", "publication_date", "url", "licence")

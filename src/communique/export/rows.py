@@ -460,8 +460,8 @@ CONFIGS: tuple[Config, ...] = (
     ),
     Config(
         "commitments",
-        "One row per commitment (an act that binds the actor's side: promise, offer, agree, intend): actors (id, "
-        "name, title and the country each speaks for), kind, content, evidence, time and modality spans, modality "
+        f"One row per commitment (an act that binds the actor's side: {', '.join(labels(CommitmentKind))}): actors "
+        "(id, name, title and the country each speaks for), kind, content, evidence, time and modality spans, modality "
         "type (deontic, epistemic), the condition span (null when none is stated), the PLOVER event type, mode and "
         "contexts of the kind, and the attribution and meeting it belongs to.",
         _f(
@@ -486,8 +486,8 @@ CONFIGS: tuple[Config, ...] = (
     ),
     Config(
         "stances",
-        "One row per stance (a position that does not bind the actor's side: propose, request, invite, support, "
-        "oppose, praise, criticise, predict, reject): actors (id, name, title and the country each speaks for), "
+        f"One row per stance (a position that does not bind the actor's side: {', '.join(labels(StanceKind))}): "
+        "actors (id, name, title and the country each speaks for), "
         "kind, content, evidence, time and modality spans, modality type, the PLOVER event type, mode and contexts "
         "of the kind (null where PLOVER does not code it), and the attribution and meeting it belongs to.",
         _f(

@@ -437,7 +437,7 @@ PLOVER_KINDS: dict[str, PloverMapping] = {
 
 @dataclass(frozen=True)
 class ConsultRule:
-    """One row of the meeting -> PLOVER CONSULT table (guidelines 9.2)."""
+    """One row of the meeting -> PLOVER CONSULT table (guidelines 10.2)."""
 
     mode: MeetingMode
     roles: Literal["visitor-host", "none", "any"]  # one visitor and one host / all null / whatever

@@ -433,7 +433,8 @@ def read_old_stances(data: dict[str, Any]) -> dict[tuple[str, int], tuple[str, i
     moving = [i for i, c in enumerate(commitments) if isinstance(c, dict) and c.get("kind") in kinds]
     if not moving:
         return {}
-    kept = [i for i in range(len(commitments)) if i not in set(moving)]
+    moved = set(moving)
+    kept = [i for i in range(len(commitments)) if i not in moved]
     where = {("commitments", new): ("commitments", old) for new, old in enumerate(kept) if new != old}
     where |= {("stances", len(stances) + n): ("commitments", old) for n, old in enumerate(moving)}
     data["stances"] = [*stances, *(commitments[i] for i in moving)]
