@@ -249,3 +249,20 @@ def test_one_run_reports_anchoring_and_structure_together_and_the_missing_hash(t
         assert f"{path}: [{code}]" in err, (path, code)
     sha = (CORPUS / "iran-pakistan-military-talks.json").read_text(encoding="utf-8")
     assert re.search(r"hint: text_sha256: [0-9a-f]{64}", err) and json.loads(sha)["sha256"] in err
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("he called the deal “a new page” in their ties", True),
+        ("he called the deal ‘a new page’ in their ties", True),  # a quote inside a quote (guidelines 6.9)
+        ("he called the deal 'a new page' in their ties", True),  # the same in a text with straight marks
+        ("the two countries’ navies will train together", False),  # apostrophes, not quotation marks
+        ("the two countries' navies will train together", False),
+        ("Côte d'Ivoire and Côte d’Ivoire's minister", False),
+    ],
+)
+def test_single_marks_show_a_quoted_fragment_only_where_they_open_a_quotation(text: str, quoted: bool):
+    from communique.annotate.checks import has_quoted_fragment
+
+    assert has_quoted_fragment(text) is quoted

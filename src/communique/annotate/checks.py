@@ -36,9 +36,16 @@ QUOTE_OPENERS = '“"‘«„'
 
 
 QUOTE_CLOSERS = '”"’»“'
-#: marks that show a quoted fragment inside a content; single marks are left out, since inside a text they are
-#: mostly apostrophes (d’Ivoire, countries’)
-FRAGMENT_MARKS = '“”"«»„'
+#: marks that show a quoted fragment inside a content: double marks, and the opening single mark ‘ (never an
+#: apostrophe, which is ’); a straight ' counts only where it opens a quotation (guidelines 6.9: a quote inside
+#: a quote is a quoted fragment), since inside a word or after one it is an apostrophe (d'Ivoire, countries')
+FRAGMENT_MARKS = '“”"«»„‘'
+_STRAIGHT_OPENER = re.compile(r"(?:^|[\s(\[—–“\"])'(?=\w)")
+
+
+def has_quoted_fragment(text: str) -> bool:
+    """Whether ``text`` holds quotation marks of a quoted fragment (not apostrophes)."""
+    return any(ch in FRAGMENT_MARKS for ch in text) or _STRAIGHT_OPENER.search(text) is not None
 
 
 def check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue]) -> CorpusText | None:
@@ -361,7 +368,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
     for j, content in enumerate(attribution.contents):
         here = format_path(("attributions", i, "contents", j))
         enclosed = _inside_quotation_marks(text, corpus, content)
-        marks_inside = any(ch in FRAGMENT_MARKS for ch in content.text)
+        marks_inside = has_quoted_fragment(content.text)
         if attribution.kind == "direct" and not enclosed:
             issues.append(
                 issue(
@@ -390,7 +397,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
                     hint="a paraphrase with a quoted fragment is mixed (kind: mixed)",
                 )
             )
-    if attribution.kind == "mixed" and not any(ch in FRAGMENT_MARKS for c in attribution.contents for ch in c.text):
+    if attribution.kind == "mixed" and not any(has_quoted_fragment(c.text) for c in attribution.contents):
         issues.append(
             issue(
                 "quotation-marks",
