@@ -24,8 +24,8 @@ run: $(STAMP)
 	$(BIN)/communique validate --strict
 	$(BIN)/communique export hf --out dist/hf
 	$(BIN)/communique export brat --out dist/brat
-	$(BIN)/communique extract --method rules --out dist/baseline.jsonl
-	$(BIN)/communique bench --pred dist/baseline.jsonl
+	$(BIN)/communique extract --method rules --out dist/baseline.jsonl --force
+	$(BIN)/communique bench --predictions dist/baseline.jsonl
 
 ## test: set up, then run the project's own checks (ruff lint and format, mypy --strict) and the whole test suite
 test: $(STAMP)

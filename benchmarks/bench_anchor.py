@@ -45,9 +45,9 @@ def nervaluate_seconds(annotations: Path, predictions: Path) -> float:
 
 
 def communique_seconds(annotations: Path, predictions: Path) -> float:
-    from communique.bench.annotations import Annotations, Extent, MentionItem
     from communique.bench.counting import _mentions as score_mentions
     from communique.bench.metrics import Tally
+    from communique.compare.annotations import Annotations, Extent, MentionItem
 
     gold, pred = load(annotations, predictions)
 

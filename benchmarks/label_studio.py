@@ -30,7 +30,7 @@ def run() -> None:
     with tempfile.TemporaryDirectory(prefix="communique-ls-bench-") as scratch:
         root = Path(scratch)
         ls = root / "ls"
-        assert main(["export", "label-studio", "--out", str(ls), "--annotations", str(ROOT / "annotations/gold"),
+        assert main(["export", "label-studio", "--out", str(ls), "--gold", str(ROOT / "annotations/gold"),
                      "--corpus", str(ROOT / "corpus")]) == 0  # fmt: skip
         with running_label_studio(venv, root / "data") as server:
             cold = server.started_in

@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 from scorch import scores as scorch_scores
 
 from communique import load_annotations
-from communique.bench.annotations import OfficialItem, from_gold
 from communique.bench.counting import count_document
-from communique.bench.metrics import BY_KEY, FAMILIES, Tally, compute, family_scores
-from communique.bench.officials import align_officials, ceaf_e
+from communique.bench.metrics import BY_KEY, Tally, compute
 from communique.cli.main import main
-from communique.review.agreement import compare, compare_sets
+from communique.compare.agreement import compare
+from communique.compare.annotations import OfficialItem, from_gold
+from communique.compare.officials import align_officials, ceaf_e
+from communique.compare.scores import FAMILIES, family_scores
+from communique.review.report import compare_sets
 from communique.schema.models import Actor, AnnotatedDocument, Mention, Official, Span, UnresolvedSource
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from communique.annotate.anchor import find_all, resolve
+from communique.annotate.anchor import anchored, find_all, resolve
 from communique.cli.main import main
 
 from .conftest import CORPUS, FIXTURES
@@ -71,6 +71,28 @@ def test_any_written_span_that_slices_the_text_is_accepted(corpus_text: str, sta
     codes = {i.code for i in result.issues}
     assert codes <= {"span-whitespace"} and (result.start, result.end) == (start, end)
     assert ("span-whitespace" in codes) == (text != text.strip())
+
+
+@given(
+    st.integers(-2, 7960),
+    st.integers(-2, 40),
+    st.sampled_from(["slice", "shifted", "other"]),
+    st.sampled_from([{}, {"prefix": "x"}, {"suffix": None}, {"occurrence": 1}, {"occurrence": True}]),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_fast_check_of_anchored_spans_agrees_with_resolve(
+    corpus_text: str, start: int, size: int, quoted: str, extra: dict
+):
+    # anchored() lets validation skip resolve() for a span: only where resolve finds nothing to report or write
+    assert anchored(corpus_text, {"start": 37, "end": 55, "text": "Zaheer Ahmad Babar"})
+    assert not anchored(corpus_text, {"text": "Zaheer Ahmad Babar"})
+    end = start + size
+    text = {"slice": corpus_text[max(0, start) : max(0, end)], "shifted": corpus_text[start + 1 : end + 1]}
+    span = {"start": start, "end": end, "text": text.get(quoted, "Babar"), **extra}
+    if anchored(corpus_text, span):
+        result = resolve(corpus_text, span, ("x",))
+        assert result is not None and result.written and not result.issues
+        assert (result.start, result.end) == (start, end)
 
 
 @given(st.integers(0, 7930), st.integers(1, 40))

@@ -1,8 +1,15 @@
 """The package's layering, read from its imports with ``ast`` (nothing is imported or run).
 
-Stage folders depend downward only: schema < io < corpus < annotate < bench < review < extract < export < synth
-< api < cli. No module imports a ``_private`` name (or module) from another folder, and schema generation
-(``schema/generate.py`` and everything it imports) stays inside ``schema/``.
+The map of allowed imports (issue 18, :data:`ALLOWED`)::
+
+    version < schema < io < corpus < annotate < {formats, compare} < {bench, review, extract, export, synth}
+    < api < cli
+
+A layer imports its own modules and the layers the map allows it, nothing else: nothing from a higher layer,
+nothing from a sibling (bench, review, extract, export and synth share only through compare/ and formats/),
+and nothing from the package root (``communique/__init__.py`` re-exports the API and the version: importing
+it from below runs back up). No module imports a ``_private`` name (or module) from another folder, and schema
+generation (``schema/generate.py`` and everything it imports) stays inside ``schema/``.
 """
 
 from __future__ import annotations
@@ -16,9 +23,30 @@ import pytest
 from .conftest import ROOT
 
 PACKAGE = ROOT / "src" / "communique"
-LAYERS = ("schema", "io", "corpus", "annotate", "bench", "review", "extract", "export", "synth", "api", "cli")
-#: the package root may be imported from anywhere for these names (it defines them before importing anything)
-ROOT_NAMES = {"__version__"}
+
+_STAGES = frozenset({"version", "schema", "io", "corpus", "annotate"})
+_SHARED = _STAGES | {"formats", "compare"}
+_SIBLINGS = frozenset({"bench", "review", "extract", "export", "synth"})
+#: layer -> the other layers it may import (every layer may import its own modules)
+ALLOWED: dict[str, frozenset[str]] = {
+    "version": frozenset(),
+    "schema": frozenset({"version"}),
+    "io": frozenset({"version", "schema"}),
+    "corpus": frozenset({"version", "schema", "io"}),
+    "annotate": frozenset({"version", "schema", "io", "corpus"}),
+    "formats": _STAGES,  # formats and compare are siblings: neither imports the other
+    "compare": _STAGES,
+    "bench": _SHARED,  # the five stages are siblings: each imports compare/formats and below, never another
+    "review": _SHARED,
+    "extract": _SHARED,
+    "export": _SHARED,
+    "synth": _SHARED,
+    "api": _SHARED | _SIBLINGS,
+    "cli": _SHARED | _SIBLINGS | {"api"},
+}
+LAYERS = tuple(ALLOWED)
+#: the package root: it sits above everything (it re-exports the API), so nothing below imports it
+ROOT_MODULES = frozenset({"communique", "communique.__main__"})
 
 
 @dataclass(frozen=True)
@@ -56,23 +84,26 @@ def read_imports(package: Path) -> list[Import]:
 
 
 def layer(module: str) -> str | None:
-    """The stage folder (or ``api``, ``cli``) a dotted module belongs to; None for the package root."""
+    """The stage folder (or ``version``, ``api``, ``cli``) a dotted module belongs to; None for the package root
+    (``communique`` itself and ``communique.__main__``)."""
+    if module in ROOT_MODULES:
+        return None
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else None
 
 
 def layering_violations(imports: list[Import]) -> list[str]:
+    """Every import the map does not allow: of the package root from below, of a higher layer, of a sibling."""
     problems = []
     for imp in imports:
         source, target = layer(imp.module), layer(imp.target)
-        if source is None:
-            continue  # the package root (__init__, __main__) sits above everything
+        if source is None or source == target:
+            continue  # the package root sits above everything; a layer uses its own modules
         if target is None:
-            if set(imp.names) - ROOT_NAMES:
-                problems.append(f"{imp.module}:{imp.line} imports {sorted(imp.names)} from the package root")
-            continue
-        if target in LAYERS and source in LAYERS and LAYERS.index(target) > LAYERS.index(source):
-            problems.append(f"{imp.module}:{imp.line}: layer {source!r} imports {imp.target} from higher {target!r}")
+            problems.append(f"{imp.module}:{imp.line} imports {sorted(imp.names)} from the package root")
+        elif target not in ALLOWED.get(source, frozenset()):
+            how = "unmapped" if target not in ALLOWED else "sibling" if ALLOWED[target] == ALLOWED[source] else "higher"
+            problems.append(f"{imp.module}:{imp.line}: layer {source!r} imports {imp.target} from {how} {target!r}")
     return problems
 
 
@@ -122,7 +153,23 @@ def test_the_package_has_imports_to_check():
 def test_every_folder_is_a_known_layer():
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert folders, "no stage folders found"
-    assert folders <= set(LAYERS), f"add {sorted(folders - set(LAYERS))} to LAYERS (and to CONTRIBUTING.md)"
+    assert folders <= set(LAYERS), f"add {sorted(folders - set(LAYERS))} to ALLOWED (and to CONTRIBUTING.md)"
+    # a module at the top (version.py, api.py) is a layer of its own, and in the map too
+    layers = {layer(m) for m in known_modules(PACKAGE)} - {None}
+    assert layers <= set(LAYERS), f"add {sorted(layers - set(LAYERS))} to ALLOWED (and to CONTRIBUTING.md)"
+
+
+def test_the_map_is_the_decided_order():
+    """Lower layers are allowed to strictly fewer layers, siblings to the same ones, and nothing allows itself
+    or a layer that allows it back: the map is an order, with version at the ground floor and cli on top."""
+    assert ALLOWED["version"] == frozenset() and ALLOWED["cli"] == set(LAYERS) - {"cli"}
+    for source, allowed in ALLOWED.items():
+        assert source not in allowed and allowed <= set(LAYERS)
+        for target in allowed:
+            assert source not in ALLOWED[target] and ALLOWED[target] < allowed, (source, target)
+    assert ALLOWED["formats"] == ALLOWED["compare"] and "formats" not in ALLOWED["compare"]
+    stages = ("bench", "review", "extract", "export", "synth")
+    assert len({ALLOWED[s] for s in stages}) == 1 and not set(stages) & ALLOWED["bench"]
 
 
 def test_layers_import_downward_only():
@@ -142,18 +189,27 @@ def test_schema_generation_stays_inside_schema():
 # -- the checks themselves must be able to fail: a small package written for the test --
 
 BAD_PACKAGE = {
-    "__init__.py": "__version__ = '0'\n",
+    "__init__.py": "from communique.version import __version__\n",
+    "version.py": "__version__ = '0'\n",
     "schema/__init__.py": "",
-    "schema/models.py": "from communique.io.parse import read\n",  # upward
+    "schema/models.py": "from communique.io.parse import read\nfrom communique.version import __version__\n",  # upward
     "schema/generate.py": "from communique.schema import models\n",  # reaches io/ through models
     "io/__init__.py": "",
     "io/parse.py": "from communique.schema.models import _hidden\n",
     "corpus/__init__.py": "",
     "corpus/_store.py": "",
-    "corpus/build.py": "from communique import __version__\nfrom communique import load\nimport communique.io._read\n",
+    "corpus/build.py": "from communique import __version__\nimport communique.io._read\n",  # the root, even for this
+    "compare/__init__.py": "",
+    "compare/matching.py": "from communique.formats.html import draw\n",  # a sibling
+    "formats/__init__.py": "",
+    "formats/html.py": "from communique.corpus.build import x\nfrom . import brat\n",  # fine
+    "bench/__init__.py": "",
+    "bench/scoring.py": "from communique.compare.matching import match\nfrom .. import api\n",  # fine; the root
+    "review/__init__.py": "",
+    "review/report.py": "from communique.bench.scoring import score\n",  # a sibling
     "cli/__init__.py": "",
     "cli/main.py": "def f():\n    from communique.schema.models import Model\n    from . import common\n",
-    "cli/common.py": "from .._private import x\n",
+    "cli/common.py": "from .._private import x\n",  # a module in no layer of the map
 }
 
 
@@ -169,9 +225,14 @@ def bad_package(tmp_path: Path) -> Path:
 def test_the_checks_catch_planted_violations(bad_package: Path):
     imports = read_imports(bad_package)
     layering = layering_violations(imports)
-    assert len(layering) == 2, layering
-    assert any("communique.schema.models:1: layer 'schema' imports communique.io.parse" in p for p in layering)
-    assert any("['load'] from the package root" in p for p in layering)  # __version__ alone would be fine
+    assert sorted(layering) == [
+        "communique.bench.scoring:2 imports ['api'] from the package root",  # relative, resolved
+        "communique.cli.common:1: layer 'cli' imports communique._private from unmapped '_private'",
+        "communique.compare.matching:1: layer 'compare' imports communique.formats.html from sibling 'formats'",
+        "communique.corpus.build:1 imports ['__version__'] from the package root",  # the version has its module
+        "communique.review.report:1: layer 'review' imports communique.bench.scoring from sibling 'bench'",
+        "communique.schema.models:1: layer 'schema' imports communique.io.parse from higher 'io'",
+    ]
     private = private_violations(imports)
     assert len(private) == 3, private
     assert any("['_hidden']" in p for p in private) and any("['_read']" in p for p in private)

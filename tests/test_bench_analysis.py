@@ -18,6 +18,7 @@ from communique.bench.randomisation import MIN_UNITS, comparison_warnings
 from communique.bench.scoring import compare
 from communique.cli.main import main
 from communique.corpus.build import sha256_text
+from communique.io.parallel import Workers
 from communique.schema.errors import Severity
 from communique.schema.models import AnnotatedDocument
 
@@ -344,7 +345,7 @@ def _html(world: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Pat
     }
     pred.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     page = tmp_path / "report.html"
-    args = ["bench", "--pred", str(pred), "--gold", str(gold_dir), "--corpus", str(corpus), "--samples", "20"]
+    args = ["bench", "--predictions", str(pred), "--gold", str(gold_dir), "--corpus", str(corpus), "--samples", "20"]
     assert main([*args, "--format", "html", "--out", str(page)]) == 0
     assert capsys.readouterr().out == ""
     return page
@@ -357,7 +358,27 @@ def test_html_page_is_self_contained(world, tmp_path: Path, capsys):
     corpus, gold_dir, _ = world
     pred = str(tmp_path / "p.jsonl")
     args = ["bench", "--compare", pred, pred, "--format", "html", "--gold", str(gold_dir), "--corpus", str(corpus)]
-    assert main(args) == 2 and "--format html is for --pred" in capsys.readouterr().err
+    assert main(args) == 2 and "--format html is for --predictions" in capsys.readouterr().err
+
+
+def test_html_page_is_drawn_from_the_json_report_alone(world, tmp_path: Path, capsys):
+    """The renderer (formats/html.py) reads the documented outputs, nothing of the bench: a report saved with
+    ``--format json`` and its ``--outcomes`` file draw the very page ``--format html`` writes."""
+    from communique.corpus.store import CorpusStore
+    from communique.formats.html import render_report_html
+
+    page = _html(world, tmp_path, capsys).read_text(encoding="utf-8")
+    corpus, gold_dir, _ = world
+    args = ["bench", "--predictions", str(tmp_path / "p.jsonl"), "--gold", str(gold_dir), "--corpus", str(corpus)]
+    outcomes = tmp_path / "outcomes.jsonl"
+    assert main([*args, "--samples", "20", "--format", "json", "--outcomes", str(outcomes)]) == 0
+    saved = json.loads(capsys.readouterr().out)
+    assert saved["outcomes"] == {"path": str(outcomes), "items": len(outcomes.read_text().splitlines())}
+    assert saved["per_document"]  # the per-document scores the page draws are in the JSON
+    saved["outcomes"] = [json.loads(line) for line in outcomes.read_text(encoding="utf-8").splitlines()]
+    store = CorpusStore(corpus)
+    assert render_report_html(saved, lambda doc_id: t.text if (t := store.text(doc_id)) else None) == page
+    assert render_report_html(saved, lambda doc_id: None).count('class="document"') == 0
 
 
 @needs_browser
@@ -425,7 +446,7 @@ def test_parallel_scoring_gives_the_same_details_and_sweep(tmp_path: Path, monke
     monkeypatch.setattr(scoring, "CHUNK_FILES", 1)
     args: dict[str, Any] = {"corpus": tmp_path / "corpus", "samples": 20, "min_confidence": 0.2}
     serial = scoring.score(tmp_path / "annotations", path, **args).report
-    parallel = scoring.score(tmp_path / "annotations", path, jobs=2, **args).report
+    parallel = scoring.score(tmp_path / "annotations", path, workers=Workers(2), **args).report
     assert serial["sweep"] is not None and serial["sweep"]["thresholds"][0] == 0.2
     assert len(serial["per_document"]) == 3 and serial["outcomes"]
     assert parallel == serial

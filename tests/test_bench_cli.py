@@ -28,7 +28,7 @@ def _bench(*args: str) -> list[str]:
 
 
 def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
-    assert main(_bench("--pred", str(TEXT_ONLY))) == 0
+    assert main(_bench("--predictions", str(TEXT_ONLY))) == 0
     out, err = capsys.readouterr()
     assert "attributions  attributed *" in out and "TP 3 FP 1 FN 48" in out
     assert "0/0:" in out and "matcher:" in out and "versions:" in out  # the settings travel with the scores
@@ -39,14 +39,14 @@ def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
 
 
 def test_strict_turns_warnings_into_failure(capsys):
-    assert main(_bench("--pred", str(TEXT_ONLY), "--strict")) == 1
+    assert main(_bench("--predictions", str(TEXT_ONLY), "--strict")) == 1
     assert "attributed" in capsys.readouterr().out  # the scores are still printed
 
 
 def test_json_report_is_complete(capsys):
-    assert main(_bench("--pred", str(TEXT_ONLY), "--format", "json")) == 0
+    assert main(_bench("--predictions", str(TEXT_ONLY), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["report_version"] == 3 and report["version"] == 1 and report["command"] == "bench"
+    assert report["report_version"] == 4 and report["version"] == 1 and report["command"] == "bench"
     assert set(report) == {
         *("report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"),
         *("per_document", "outcomes", "sweep"),
@@ -71,7 +71,7 @@ def test_json_report_is_complete(capsys):
 def test_invalid_predictions_exit_1_and_write_nothing(tmp_path: Path, capsys):
     out = tmp_path / "report.json"
     path = PREDICTIONS / "invalid" / "bad-label.jsonl"
-    assert main(_bench("--pred", str(path), "--out", str(out))) == 1
+    assert main(_bench("--predictions", str(path), "--out", str(out))) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and not out.exists() and list(tmp_path.iterdir()) == []
     assert re.search(r"bad-label\.jsonl:1:\d+: \$\.attributions\[0\]\.kind: \[invalid-value\]", captured.err)
@@ -80,12 +80,12 @@ def test_invalid_predictions_exit_1_and_write_nothing(tmp_path: Path, capsys):
 
 def test_out_writes_the_report(tmp_path: Path, capsys):
     out = tmp_path / "sub" / "report.md"
-    assert main(_bench("--pred", str(TEXT_ONLY), "--format", "markdown", "--out", str(out))) == 0
+    assert main(_bench("--predictions", str(TEXT_ONLY), "--format", "markdown", "--out", str(out))) == 0
     assert capsys.readouterr().out == ""
     assert "| attributions | attributed * |" in out.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("args", [["--pred", "nowhere.jsonl"], ["--compare", str(TEXT_ONLY), "nowhere.jsonl"]])
+@pytest.mark.parametrize("args", [["--predictions", "nowhere.jsonl"], ["--compare", str(TEXT_ONLY), "nowhere.jsonl"]])
 def test_missing_files_are_usage_errors(args: list[str], capsys):
     assert main(_bench(*args)) == 2
     assert "[file-not-found]" in capsys.readouterr().err
@@ -96,7 +96,7 @@ def test_pred_and_compare_are_exclusive_and_one_is_required(capsys):
         main(["bench"])
     assert exited.value.code == 2
     with pytest.raises(SystemExit):
-        main(["bench", "--pred", "a", "--compare", "a", "b"])
+        main(["bench", "--predictions", "a", "--compare", "a", "b"])
 
 
 def test_compare_reports_the_difference(tmp_path: Path, capsys):
@@ -115,7 +115,7 @@ def test_predictions_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys):
     import sys
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(TEXT_ONLY.read_bytes())))
-    assert main(_bench("--pred", "-", "--format", "json")) == 0
+    assert main(_bench("--predictions", "-", "--format", "json")) == 0
     assert json.loads(capsys.readouterr().out)["predictions"]["path"] == "<stdin>"
 
 
@@ -140,6 +140,34 @@ def test_readme_baseline_table_is_what_the_code_prints():
     doc = load_corpus_document(CORPUS / f"{DOC_ID}.json")
     report = score(SEED_GOLD, [extract(doc, "rules")], corpus=CORPUS).report  # the CLI's default bootstrap
     assert published[1] == score_table(report, "markdown"), "regenerate the README table (see its section)"
+
+
+def test_outcomes_go_to_a_json_lines_file_and_the_default_report_stays_lean(tmp_path: Path, capsys):
+    from communique.synth.generate import synthesise
+
+    list(synthesise(tmp_path, 3, seed=5))
+    args = ["bench", "--pred", str(tmp_path / "predictions.jsonl"), "--gold", str(tmp_path / "annotations")]
+    args += ["--corpus", str(tmp_path / "corpus"), "--samples", "20", "--format", "json"]
+    assert main([*args, "--out", str(tmp_path / "lean.json")]) == 0
+    lean = json.loads((tmp_path / "lean.json").read_text(encoding="utf-8"))
+    assert lean["outcomes"] is None and len(lean["per_document"]) == 3
+    # the per-item outcomes (about 100 KB per document of 150 annotations) made the report large; what the
+    # report holds per document now (its scores and its sections' scores) stays under 20 KB
+    assert main([*args, "--summary-only", "--out", str(tmp_path / "summary.json")]) == 0
+    per_document = (tmp_path / "lean.json").stat().st_size - (tmp_path / "summary.json").stat().st_size
+    assert 0 < per_document < 3 * 20_000
+    outcomes = tmp_path / "outcomes.jsonl"
+    assert main([*args, "--out", str(tmp_path / "full.json"), "--outcomes", str(outcomes)]) == 0
+    assert f"wrote {outcomes}" in capsys.readouterr().err
+    full = json.loads((tmp_path / "full.json").read_text(encoding="utf-8"))
+    lines = [json.loads(line) for line in outcomes.read_text(encoding="utf-8").splitlines()]
+    assert full["outcomes"] == {"path": str(outcomes), "items": len(lines)} and len(lines) > 300
+    expected = score(tmp_path / "annotations", tmp_path / "predictions.jsonl", corpus=tmp_path / "corpus", samples=20)
+    assert lines == expected.report["outcomes"]  # the Python API's outcomes, one per line, in the same order
+    assert {k: v for k, v in full.items() if k != "outcomes"} == {k: v for k, v in lean.items() if k != "outcomes"}
+    # outcomes need one system, and a place of their own when the report goes to stdout
+    assert main([*args, "--outcomes", "-"]) == 2
+    assert main(["bench", "--compare", str(TEXT_ONLY), str(TEXT_ONLY), "--outcomes", str(outcomes)]) == 2
 
 
 def test_readme_documents_every_report_key():
@@ -169,7 +197,7 @@ def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(
         main(
             [
                 "bench",
-                "--pred",
+                "--predictions",
                 str(baseline),
                 "--gold",
                 str(gold),

@@ -13,10 +13,11 @@ from nervaluate import Evaluator
 
 from communique import load_annotations, load_corpus_document
 from communique.bench import score
-from communique.bench.annotations import Annotations, Extent, MentionItem
 from communique.bench.counting import count_document
 from communique.bench.metrics import OVERALL, Tally
-from communique.bench.officials import OfficialAlignment
+from communique.compare.annotations import Annotations, Extent, MentionItem
+from communique.compare.officials import OfficialAlignment
+from communique.io.parallel import Workers
 from communique.schema.models import AnnotatedDocument, labels
 from communique.schema.models import MentionForm as _MentionForm
 from communique.schema.predictions import gold_as_prediction
@@ -341,7 +342,7 @@ def test_parallel_scoring_gives_the_same_report(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(scoring, "CHUNK_FILES", 2)  # three chunks of work
     args = dict(corpus=tmp_path / "corpus", samples=50)
     serial = scoring.score(tmp_path / "annotations", tmp_path / "predictions.jsonl", **args)
-    parallel = scoring.score(tmp_path / "annotations", tmp_path / "predictions.jsonl", jobs=2, **args)
+    parallel = scoring.score(tmp_path / "annotations", tmp_path / "predictions.jsonl", workers=Workers(2), **args)
     assert parallel.report == serial.report
     assert serial.report["gold"]["documents"] == 5 and 0 < serial.headline["mentions.strict"] < 1
     capsys.readouterr()

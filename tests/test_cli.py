@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,8 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from communique.cli import options
 from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter, format_github, format_text, run
-from communique.cli.main import build_parser, main
+from communique.cli.main import GC_THRESHOLD, build_parser, main
 from communique.schema.errors import CommuniqueError, issue
 
 from .conftest import DOC_ID, FIXTURES, ROOT
@@ -46,6 +48,7 @@ KEYS = {
 }
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CLI_SECTION = README[README.index("<!-- cli:start -->") : README.index("<!-- cli:end -->")]
+COMMANDS_SECTION = README[README.index("<!-- commands:start -->") : README.index("<!-- commands:end -->")]
 PROBLEM_KEYS = {"file", "line", "column", "path", "code", "severity", "message", "hint"}
 
 
@@ -89,6 +92,143 @@ def test_readme_documents_every_commands_json_keys():
         assert line, f"the README's JSON section has no line for {command}"
         for key in keys:
             assert re.search(rf"\b{key}\b", line[1]), (command, key)
+
+
+def _visible_options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    """The options ``--help`` shows (deprecated spellings are hidden), by each of their names."""
+    return {
+        name: action
+        for action in parser._actions
+        if action.help != argparse.SUPPRESS and not isinstance(action, argparse._HelpAction)
+        for name in action.option_strings
+    }
+
+
+def test_readme_command_reference_lists_every_option_of_every_command():
+    for command, parser in _leaf_parsers(build_parser()).items():
+        entry = re.search(rf"^{command}  +(.*(?:\n {{8,}}.*)*)$", COMMANDS_SECTION, re.M)
+        assert entry, f"the README's command reference has no entry for {command}"
+        assert set(re.findall(r"--[a-z][a-z-]*", entry[1])) == set(_visible_options(parser)), command
+
+
+def _shared_options() -> dict[str, argparse.Action]:
+    """Every option :mod:`communique.cli.options` declares, as its ``add_*`` functions add them."""
+    parser = argparse.ArgumentParser()
+    for add in (options.add_corpus, options.add_seeds, options.add_gold, options.add_predictions, options.add_jobs):
+        add(parser)
+    for add in (options.add_format, options.add_force, options.add_strict, options.add_check):
+        add(parser)
+    options.add_out(parser, "file")
+    return _visible_options(parser)
+
+
+#: names that mean something else on each command that has them: `draft --from rules|FILE` (the source of the
+#: draft) and `convert --from FORMAT`; `synth --seed` (of the corpus) and `bench --seed` (of the bootstrap)
+OWN_MEANING = {"--from", "--seed"}
+
+
+def _out_helps() -> set[tuple[Any, ...]]:
+    """What ``--out`` may look like: a file or a folder, required or not (defaults aside)."""
+    made = set()
+    for kind in ("file", "folder"):
+        for required in (False, True):
+            parser = argparse.ArgumentParser()
+            options.add_out(parser, kind, required=required)  # type: ignore[arg-type]
+            action = _visible_options(parser)["--out"]
+            made.add((action.metavar, action.help))
+    return made
+
+
+def test_an_option_means_the_same_on_every_command():
+    """Same name, same thing: one type, one help text, one default (``--format``'s choices and ``--out``'s
+    default vary by command)."""
+    shared = _shared_options()
+    assert {"--gold", "--corpus", "--predictions", "--jobs", "--engine", "--out", "--format", "--force"} <= set(shared)
+    seen: dict[str, tuple[Any, ...]] = {}
+    where: dict[str, str] = {}
+    for command, parser in _leaf_parsers(build_parser()).items():
+        for name, action in _visible_options(parser).items():
+            if name in OWN_MEANING:
+                continue
+            if name == "--out":
+                text = re.sub(r" \(default: [^)]*\)$", "", action.help or "")
+                assert (action.metavar, text) in _out_helps(), command
+                continue
+            shape = (type(action), action.type, action.nargs, action.metavar, action.help, action.default)
+            if name != "--format":
+                shape += (action.choices,)
+            if name in shared:  # declared once, in communique.cli.options
+                reference = shared[name]
+                expected = (type(reference), reference.type, reference.nargs, reference.metavar, reference.help)
+                assert shape[:5] == expected, (command, name)
+            assert seen.setdefault(name, shape) == shape, (name, command, where.get(name))
+            where.setdefault(name, command)
+    assert {"--gold", "--corpus", "--predictions", "--jobs", "--strict"} <= set(seen)
+
+
+def test_the_readme_describes_the_shared_options_and_the_deprecated_spellings():
+    for name in _shared_options():
+        assert f"`{name}" in CLI_SECTION, name
+    for old, new in options.DEPRECATED.items():
+        assert re.search(rf"`{old}`[^;]*`{new}`", CLI_SECTION), old  # "... `--pred` ... is now `--predictions`;"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (["export", "brat", "--annotations", "annotations/gold", "--out", "a"], ["export", "brat", "--out", "b"]),
+        (
+            ["render", DOC_ID, "--annotations", "annotations/gold", "--out", "a.html"],
+            ["render", DOC_ID, "--out", "b.html"],
+        ),
+    ],
+    ids=["export-brat", "render"],
+)
+def test_a_deprecated_spelling_still_works_and_says_so(project: Path, capsys, old: list[str], new: list[str]):
+    assert main(new) == 0
+    assert "deprecated" not in capsys.readouterr().err
+    assert main(old) == 0
+    err = capsys.readouterr().err
+    assert "--annotations is deprecated" in err and "use --gold" in err
+    written = sorted(p for p in project.iterdir() if p.name in ("a", "b", "a.html", "b.html"))
+    assert len(written) == 2
+    if written[0].is_file():  # the same page either way
+        assert written[0].read_bytes() == written[1].read_bytes()
+    else:
+        assert sorted(f.name for f in written[0].iterdir()) == sorted(f.name for f in written[1].iterdir())
+
+
+def test_deprecated_spellings_of_predictions(tmp_path: Path, capsys):
+    assert main(["synth", "--docs", "2", "--out", str(tmp_path)]) == 0
+    gold, corpus = ["--gold", str(tmp_path / "annotations")], ["--corpus", str(tmp_path / "corpus")]
+    predictions = str(tmp_path / "predictions.jsonl")
+    capsys.readouterr()
+    assert main(["bench", "--predictions", predictions, *gold, *corpus, "--samples", "5", "--format", "json"]) == 0
+    new = capsys.readouterr()
+    assert main(["bench", "--pred", predictions, *gold, *corpus, "--samples", "5", "--format", "json"]) == 0
+    old = capsys.readouterr()
+    assert old.out == new.out and "--pred is deprecated" in old.err and "use --predictions" in old.err
+    with pytest.raises(SystemExit):  # still one of the two: --pred is --predictions
+        main(["bench", "--pred", predictions, "--compare", predictions, predictions])
+    assert "not allowed with" in capsys.readouterr().err
+    # a flag on `import label-studio`, where --predictions meant "read the pre-annotations"
+    ls = tmp_path / "ls"
+    assert main(["export", "label-studio", *gold, *corpus, "--out", str(ls)]) == 0
+    back = ["import", "label-studio", str(ls / "tasks.json"), *corpus]
+    assert main([*back, "--pre-annotations", "--out", str(tmp_path / "new")]) == 0
+    assert main([*back, "--predictions", "--out", str(tmp_path / "old")]) == 0
+    assert "--predictions is deprecated" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "old").iterdir()) == sorted(p.name for p in (tmp_path / "new").iterdir())
+    assert len(list((tmp_path / "new").iterdir())) == 2
+
+
+def test_deprecated_spellings_are_hidden_from_help(capsys):
+    for argv in (["bench", "--help"], ["export", "hf", "--help"], ["import", "label-studio", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        shown = capsys.readouterr().out
+        assert "--pred " not in shown and "--annotations" not in shown and "deprecated" not in shown, argv
+        assert "--gold" in shown or "--pre-annotations" in shown, argv
 
 
 def _format_choices(parser: argparse.ArgumentParser) -> set[str]:
@@ -207,7 +347,7 @@ def test_synth_extract_bench_json(tmp_path: Path, capsys):
     preds = tmp_path / "rules.jsonl"
     document = _json(capsys, 0, ["extract", "--corpus", corpus, "--out", str(preds)], "out")
     assert len(preds.read_text(encoding="utf-8").splitlines()) == 3
-    bench = ["bench", "--pred", str(preds), "--gold", str(tmp_path / "annotations"), "--corpus", corpus]
+    bench = ["bench", "--predictions", str(preds), "--gold", str(tmp_path / "annotations"), "--corpus", corpus]
     document = _json(capsys, 0, [*bench, "--samples", "20"], "report_version", "metrics", "headline")
     assert document["gold"]["documents"] == 3
 
@@ -215,7 +355,7 @@ def test_synth_extract_bench_json(tmp_path: Path, capsys):
 def test_bench_json_to_a_file_leaves_stdout_empty(tmp_path: Path, capsys):
     assert main(["synth", "--docs", "2", "--out", str(tmp_path)]) == 0
     report = tmp_path / "report.json"
-    argv = ["bench", "--pred", str(tmp_path / "predictions.jsonl"), "--gold", str(tmp_path / "annotations")]
+    argv = ["bench", "--predictions", str(tmp_path / "predictions.jsonl"), "--gold", str(tmp_path / "annotations")]
     argv += ["--corpus", str(tmp_path / "corpus"), "--samples", "20", "--format", "json", "--out", str(report)]
     capsys.readouterr()
     assert main(argv) == 0
@@ -233,6 +373,54 @@ def test_export_json(project: Path, capsys):
     document = _json(capsys, 0, ["export", "hf", "--out", "hf", "--no-verify"], "out", "parquet_files", "rows")
     assert document["verified"] is False and document["parquet_files"] >= 1
     assert all(sum(splits.values()) >= 1 for splits in document["rows"].values())
+
+
+def _writers(root: Path) -> dict[str, tuple[list[str], str]]:
+    """Every command that writes a file, with arguments that make it write one in the project ``root`` (the
+    working directory), and a path it names on stderr; in order (an import reads what an export wrote)."""
+    (root / "text-only.yaml").write_bytes((FIXTURES / "valid" / "text-only.yaml").read_bytes())
+    (root / "v1.yaml").write_bytes((FIXTURES / "v1" / f"{DOC_ID}.yaml").read_bytes())
+    (root / "corpus" / f"{DOC_ID}.json").unlink()  # for `corpus build` to write again
+    (root / "new.txt").write_text("Oslo (Wire) -- The ministers met on Tuesday.\n", encoding="utf-8")
+    (root / "preds.jsonl").write_bytes((FIXTURES / "predictions" / "valid" / "text-only.jsonl").read_bytes())
+    gold = ["--gold", "annotations/gold"]
+    return {
+        "corpus build": (["corpus", "build"], f"corpus/{DOC_ID}.json"),
+        "anchor": (["anchor", "text-only.yaml"], "text-only.yaml"),
+        "migrate": (["migrate", "v1.yaml"], "v1.yaml"),
+        "schema": (["schema", "--out", "schemas"], "schemas/annotation.schema.json"),
+        "render": (["render", DOC_ID, "--out", "page.html"], "page.html"),
+        "draft": (["draft", DOC_ID, "--from", "rules", "--out", "draft.yaml"], "draft.yaml"),
+        "synth": (["synth", "--docs", "1", "--out", "synthetic"], "synthetic"),
+        "export hf": (["export", "hf", *gold, "--out", "hf", "--passes", "", "--no-verify"], "hf"),
+        "export brat": (["export", "brat", *gold, "--out", "brat"], "brat"),
+        "export plover": (["export", "plover", *gold, "--out", "events.jsonl"], "events.jsonl"),
+        "export label-studio": (["export", "label-studio", *gold, "--out", "ls"], "ls"),
+        "import label-studio": (
+            ["import", "label-studio", "ls/tasks.json", "--pre-annotations", "--out", "from-ls"],
+            f"from-ls/{DOC_ID}.yaml",
+        ),
+        "import brat": (["import", "brat", "brat", "--out", "from-brat"], f"from-brat/{DOC_ID}.yaml"),
+        "bench": (["bench", "--predictions", "preds.jsonl", "--samples", "5", "--out", "report.txt"], "report.txt"),
+        "extract": (["extract", "--out", "rules.jsonl"], "rules.jsonl"),
+        "convert": (["convert", "brat", "--from", "brat", "--out", "converted.jsonl"], "converted.jsonl"),
+        "init": (["init", "elsewhere", "--name", "elsewhere"], "elsewhere/communique.toml"),
+        "add": (["add", "new.txt", "--id", "new"], "seeds/new.txt"),
+    }
+
+
+def test_messages_about_files_written_go_to_stderr_never_stdout(project: Path, capsys):
+    """stdout holds results only: every command that writes a file says so on stderr (README: "One interface")."""
+    writers = _writers(project)
+    commands = _leaf_parsers(build_parser())
+    with_out = {name for name, parser in commands.items() if any("--out" in a.option_strings for a in parser._actions)}
+    assert with_out and with_out | {"corpus build", "anchor", "migrate", "init", "add"} == set(writers)
+    for command, (argv, named) in writers.items():
+        assert main(argv) == 0, command
+        out, err = capsys.readouterr()
+        assert (project / named).exists(), command
+        assert "wrote" not in out and named not in out, (command, out)
+        assert named in err, (command, err)
 
 
 def test_an_unwritable_output_is_a_located_problem(tmp_path: Path, capsys):
@@ -277,6 +465,25 @@ def test_console_script_exit_codes_in_a_real_process(tmp_path: Path):
         assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("setting", [None, "default"])
+def test_the_program_tunes_the_garbage_collector_unless_told_not_to(setting: str | None):
+    # in a real process: `entry` (the console script and `python -m communique`) tunes it, `main` leaves it
+    probe = (
+        "import gc, json; from communique.cli.main import entry, tune_gc; import communique.cli.main as m; "
+        "m.main = lambda: 0; before = gc.get_threshold(); entry(); "
+        "print(json.dumps([before, gc.get_threshold(), gc.get_freeze_count() > 0]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "COMMUNIQUE_GC"}
+    if setting is not None:
+        env["COMMUNIQUE_GC"] = setting
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    before, after, frozen = json.loads(run.stdout)
+    if setting is None:
+        assert after == list(GC_THRESHOLD) != before and frozen
+    else:
+        assert after == before and not frozen
+
+
 def test_a_result_cannot_hide_the_envelope():
     reporter = Reporter("agree", "json")
     with pytest.raises(ValueError, match="clash with the JSON envelope"):
@@ -285,7 +492,7 @@ def test_a_result_cannot_hide_the_envelope():
 
 def test_bench_github_format_annotates_prediction_problems(capsys):
     warned = FIXTURES / "predictions" / "valid" / "text-only.jsonl"
-    argv = ["bench", "--pred", str(warned), "--gold", str(ROOT / "annotations" / "gold")]
+    argv = ["bench", "--predictions", str(warned), "--gold", str(ROOT / "annotations" / "gold")]
     argv += ["--corpus", str(ROOT / "corpus"), "--samples", "20", "--format", "github"]
     assert main(argv) == 0
     captured = capsys.readouterr()

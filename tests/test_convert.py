@@ -14,9 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from communique.bench import score
-from communique.bench.convert import convert_path
 from communique.cli.main import main
 from communique.corpus.build import make_document, serialise
+from communique.formats.builder import Converted, prediction_json
+from communique.formats.convert import convert_path
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import SeedMetadata
 from communique.schema.predictions import PredictedDocument
@@ -73,6 +74,11 @@ def _span(text: str, piece: str, nth: int = 1) -> dict[str, Any]:
     return {"start": start, "end": end, "text": piece}
 
 
+def _lines(result: Converted) -> list[dict[str, Any]]:
+    """The predictions of a conversion, as the JSON Lines ``convert`` writes hold them."""
+    return [json.loads(prediction_json(line)) for line in result.lines]
+
+
 def _mentions(line: dict[str, Any]) -> dict[str, list[str]]:
     return {o["name"]: [m["text"] for m in o["mentions"]] for o in line["officials"]}
 
@@ -102,7 +108,7 @@ def test_spacy_docbin_entities_become_mentions_and_span_groups_quotes(corpus: Pa
     DocBin(docs=[doc], store_user_data=True).to_disk(path)
 
     result = convert_path("spacy", path, corpus)
-    (line,) = result.lines
+    (line,) = _lines(result)
     _valid(line)
     assert line["document_id"] == "talks"  # found by its text
     assert _mentions(line) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
@@ -128,7 +134,7 @@ def test_spacy_docbin_by_document_id_with_another_text_goes_by_text(corpus: Path
     DocBin(docs=[doc], store_user_data=True).to_disk(path)
 
     result = convert_path("spacy", path, corpus)
-    (line,) = result.lines
+    (line,) = _lines(result)
     assert line["officials"][0]["mentions"] == [{"text": "Berg", "occurrence": 2, "form": "name"}]  # no offsets
     assert "text_sha256" not in line
     assert [i.code for i in result.issues] == ["convert-text-differs"]
@@ -201,7 +207,7 @@ def test_textacy_direct_quotations_become_direct_quotes(corpus: Path, tmp_path: 
     path = tmp_path / "parsed.spacy"
     DocBin(docs=[doc], attrs=["POS", "TAG", "DEP", "HEAD", "LEMMA", "ENT_IOB", "ENT_TYPE", "SENT_START"]).to_disk(path)
 
-    (line,) = convert_path("textacy", path, corpus).lines
+    (line,) = _lines(convert_path("textacy", path, corpus))
     _valid(line)
     assert line["document_id"] == "quote"
     (quote,) = line["attributions"]
@@ -228,7 +234,7 @@ def test_textacy_bailing_out_on_a_document_is_a_warning(corpus: Path, tmp_path: 
     result = convert_path("textacy", path, corpus)
     assert [i.code for i in result.issues] == ["convert-library-failed"]
     assert "quotation marks" in result.issues[0].message
-    assert result.lines[0]["document_id"] == "unclosed" and result.lines[0]["attributions"] == []
+    assert _lines(result)[0]["document_id"] == "unclosed" and _lines(result)[0]["attributions"] == []
 
 
 def test_textacy_needs_a_parse(corpus: Path, tmp_path: Path):
@@ -286,7 +292,7 @@ def test_conll_iob2_tags_are_aligned_to_the_text(corpus: Path, tmp_path: Path):
     path = tmp_path / "talks.conll"
     path.write_text(CONLL, encoding="utf-8")
     result = convert_path("conll", path, corpus)
-    (line,) = result.lines
+    (line,) = _lines(result)
     _valid(line)
     assert _mentions(line) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
     (quote,) = line["attributions"]
@@ -300,7 +306,7 @@ def test_conll_token_not_in_text_is_a_located_warning_and_a_missing_id_an_error(
     path.write_text("# document_id = talks\nDefence O\nMinistre O\nAnna B-PER\nBerg I-PER\n", encoding="utf-8")
     result = convert_path("conll", path, corpus)
     assert [(i.code, i.line) for i in result.issues] == [("convert-token-unaligned", 3)]
-    assert _mentions(result.lines[0]) == {"Anna Berg": ["Anna Berg"]}
+    assert _mentions(_lines(result)[0]) == {"Anna Berg": ["Anna Berg"]}
 
     path.write_text("Defence O\nMinister O\n", encoding="utf-8")
     with pytest.raises(CommuniqueError) as caught:
@@ -329,7 +335,7 @@ def test_hf_pipeline_grouped_character_offsets(corpus: Path, tmp_path: Path):
     ]
     path = tmp_path / "hf.jsonl"
     path.write_text(_pipeline_line(entities), encoding="utf-8")
-    (line,) = convert_path("hf", path, corpus).lines
+    (line,) = _lines(convert_path("hf", path, corpus))
     (official,) = line["officials"]
     assert official["mentions"] == [{**_span(TEXT, "Anna Berg"), "form": "name", "confidence": 0.98}]
 
@@ -344,7 +350,7 @@ def test_hf_pipeline_per_token_words_without_offsets(corpus: Path, tmp_path: Pat
     ]
     path = tmp_path / "hf.jsonl"
     path.write_text(_pipeline_line(entities), encoding="utf-8")
-    (line,) = convert_path("hf", path, corpus).lines
+    (line,) = _lines(convert_path("hf", path, corpus))
     anna = next(o for o in line["officials"] if o["name"] == "Anna Berg")
     assert [m["text"] for m in anna["mentions"]] == ["Anna Berg"]
     assert anna["mentions"][0]["confidence"] == pytest.approx(0.8)
@@ -380,16 +386,17 @@ def test_hf_real_pipeline_output_converts(corpus: Path, tmp_path: Path):
     torch.manual_seed(0)
     model = transformers.BertForTokenClassification(config)
     pipe = transformers.pipeline("token-classification", model=model, tokenizer=tokenizer, device="cpu")
-    rows = []
-    for strategy in ("simple", "none"):
+    rows, lines = [], []
+    for strategy in ("simple", "none"):  # one file each: one document may have one line only
         output = pipe(TEXT, aggregation_strategy=strategy)
         rows.append({"document_id": "talks", "entities": json.loads(json.dumps(output, default=float))})
-    path = tmp_path / "hf.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    result = convert_path("hf", path, corpus)
-    assert len(result.lines) == 2
-    grouped, per_token = result.lines
-    for line in result.lines:
+        path = tmp_path / f"hf-{strategy}.jsonl"
+        path.write_text(json.dumps(rows[-1]) + "\n", encoding="utf-8")
+        result = convert_path("hf", path, corpus)
+        assert len(_lines(result)) == 1
+        lines.extend(_lines(result))
+    grouped, per_token = lines
+    for line in lines:
         _valid(line)
         for official in line["officials"]:
             for mention in official["mentions"]:
@@ -408,9 +415,9 @@ def test_hf_real_pipeline_output_converts(corpus: Path, tmp_path: Path):
 
 def test_brat_export_of_the_gold_converts_back_to_a_perfect_score(tmp_path: Path):
     out = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "brat", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     result = convert_path("brat", out, CORPUS)
-    lines = [line for line in result.lines if line["document_id"] == DOC_ID]
+    lines = [line for line in _lines(result) if line["document_id"] == DOC_ID]
     assert lines, "the brat export holds the seed document"
     report = score(GOLD, lines, corpus=CORPUS, samples=10).report
     keys = (
@@ -495,7 +502,7 @@ def test_brat_v2_events_attributes_and_several_actors(corpus: Path, tmp_path: Pa
     ]
     (folder / "talks.ann").write_text(_ann(lines), encoding="utf-8")
     result = convert_path("brat", folder, corpus)
-    (line,) = result.lines
+    (line,) = _lines(result)
     _valid(line)
     officials = {o["name"]: o["id"] for o in line["officials"]}
     (meeting,) = line["meetings"]
@@ -530,10 +537,10 @@ NEWTEXTS = Path(__file__).resolve().parent / "fixtures" / "newtexts"
 def test_brat_export_of_gold_with_sources_converts_back_to_a_perfect_score(tmp_path: Path):
     gold, corpus = NEWTEXTS / "gold" / "widened", NEWTEXTS / "corpus"  # "the ministry said", "the statement"
     out = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(out), "--annotations", str(gold), "--corpus", str(corpus)]) == 0
+    assert main(["export", "brat", "--out", str(out), "--gold", str(gold), "--corpus", str(corpus)]) == 0
     result = convert_path("brat", out, corpus)
-    assert result.issues == [] and len(result.lines) == 3
-    assert any(line["sources"] for line in result.lines)
+    assert result.issues == [] and len(_lines(result)) == 3
+    assert any(line["sources"] for line in _lines(result))
     report = score(gold, result.lines, corpus=corpus, samples=10).report
     undefined = set()
     for key, metric in report["metrics"].items():
@@ -570,7 +577,7 @@ def test_brat_sources_and_unresolved_sources(corpus: Path, tmp_path: Path):
     (folder / "ministry.ann").write_text(_ann(lines), encoding="utf-8")
     result = convert_path("brat", folder, corpus)
     assert result.issues == []  # the unused statement source is read, not skipped
-    (line,) = result.lines
+    (line,) = _lines(result)
     _valid(line)
     ministry, statement = line["sources"]
     assert (ministry["type"], ministry["country"], ministry["mentions"]) == (
@@ -590,7 +597,7 @@ def test_brat_plain_entities_and_a_bad_line(corpus: Path, tmp_path: Path):
     (folder / "talks.txt").write_text(TEXT, encoding="utf-8")
     s, e = _at(TEXT, "Jan Kowal")
     (folder / "talks.ann").write_text(f"T1\tPerson {s} {e}\tJan Kowal\n", encoding="utf-8")
-    (line,) = convert_path("brat", folder, corpus).lines
+    (line,) = _lines(convert_path("brat", folder, corpus))
     assert _mentions(line) == {"Jan Kowal": ["Jan Kowal"]}
 
     (folder / "talks.ann").write_text("T1\tPerson x y\tJan\n", encoding="utf-8")
@@ -620,7 +627,7 @@ def test_labelstudio_export_with_relations(corpus: Path, tmp_path: Path):
     ]
     path = tmp_path / "export.json"
     path.write_text(json.dumps([{"id": 7, "data": {"text": TEXT}, "annotations": [{"result": results}]}]))
-    (line,) = convert_path("labelstudio", path, corpus).lines
+    (line,) = _lines(convert_path("labelstudio", path, corpus))
     _valid(line)
     (quote,) = line["attributions"]
     assert quote["speaker_id"] == line["officials"][0]["id"]
@@ -641,7 +648,7 @@ def test_labelstudio_labels_of_the_communique_config(corpus: Path, tmp_path: Pat
     path = tmp_path / "export.json"
     path.write_text(json.dumps([{"id": 7, "data": {"text": TEXT}, "annotations": [{"result": results}]}]))
     result = convert_path("labelstudio", path, corpus)
-    (line,) = result.lines
+    (line,) = _lines(result)
     _valid(line)
     assert result.issues == []
     (attribution,) = line["attributions"]
@@ -658,7 +665,7 @@ def test_labelstudio_utf16_offsets_are_converted(tmp_path: Path):
     task = {"data": {"text": text}, "annotations": [{"result": [{"id": "x", "type": "labels", "value": value}]}]}
     path = tmp_path / "export.json"
     path.write_text(json.dumps([task]), encoding="utf-8")
-    (line,) = convert_path("labelstudio", path, corpus).lines
+    (line,) = _lines(convert_path("labelstudio", path, corpus))
     assert line["officials"][0]["mentions"][0] == {**_span(text, "Anna Berg"), "form": "name"}
 
 
@@ -703,12 +710,12 @@ def test_conll_written_by_spacys_own_iob_functions(corpus: Path, tmp_path: Path)
     path.write_text("# document_id = talks\n" + "\n".join(rows) + "\n", encoding="utf-8")
     result = convert_path("conll", path, corpus)
     assert result.issues == []
-    assert _mentions(result.lines[0]) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
+    assert _mentions(_lines(result)[0]) == {"Anna Berg": ["Anna Berg", "Berg"], "Jan Kowal": ["Jan Kowal"]}
 
 
 def test_the_command_offers_every_format():
-    from communique.bench.convert import FORMATS
     from communique.cli.convert import FORMAT_NAMES
+    from communique.formats.convert import FORMATS
 
     assert set(FORMAT_NAMES) == set(FORMATS)
 
@@ -719,7 +726,7 @@ def test_the_command_offers_every_format():
     same=st.booleans(),
 )
 def test_builder_spans_are_exact_or_point_back_to_their_occurrence(text: str, bounds: tuple[int, int], same: bool):
-    from communique.bench.convert import DocumentBuilder, Target
+    from communique.formats.builder import DocumentBuilder, Target
 
     start, end = sorted(bounds)
     target = Target("t", text if same else text + "x", "0" * 64)
@@ -727,12 +734,12 @@ def test_builder_spans_are_exact_or_point_back_to_their_occurrence(text: str, bo
     if span is None:
         assert end > len(text) or not text[start:end].strip()
         return
-    assert span["text"] == span["text"].strip() and span["text"] in text[start:end]
+    assert span.text == span.text.strip() and span.text in text[start:end]
     if same:
-        assert text[span["start"] : span["end"]] == span["text"]
+        assert span.start is not None and span.end is not None and text[span.start : span.end] == span.text
     else:  # the occurrence-th occurrence in the source is where the span was
         found, at = [], -1
-        while (at := text.find(span["text"], at + 1)) != -1:
+        while (at := text.find(span.text, at + 1)) != -1:
             found.append(at)
         lead = len(text[start:end]) - len(text[start:end].lstrip())
-        assert found[span["occurrence"] - 1] == start + lead
+        assert span.occurrence is not None and found[span.occurrence - 1] == start + lead

@@ -1,4 +1,4 @@
-"""``communique draft`` and ``render --pred``, on a small text written for these tests (not the seed)."""
+"""``communique draft`` and ``render --predictions``, on a small text written for these tests (not the seed)."""
 
 from __future__ import annotations
 
@@ -181,7 +181,7 @@ def test_draft_usage_and_bad_predictions(world: Path, capsys):
 def test_render_pred_shows_predictions_alone_or_beside_the_gold(world: Path, capsys):
     corpus = ["--corpus", str(world / "corpus")]
     alone = world / "alone.html"
-    args = ["render", "--pred", str(world / "pred.jsonl"), "--annotations", str(world / "gold"), *corpus]
+    args = ["render", "--predictions", str(world / "pred.jsonl"), "--gold", str(world / "gold"), *corpus]
     assert main([*args, "--out", str(alone)]) == 0
     page = alone.read_text(encoding="utf-8")
     assert "<iframe" not in page and "Minister Rojas" in page and 'data-target="attribution:' in page

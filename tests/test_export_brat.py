@@ -17,7 +17,7 @@ from bratly.annotation_types import (
 
 from communique import load_annotations, load_corpus_document
 from communique.cli.main import main
-from communique.export.brat import annotation_conf
+from communique.formats.brat import annotation_conf
 from communique.schema.models import AttributionKind, CommitmentKind, MentionForm, SpeechAct, labels
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD
@@ -26,7 +26,7 @@ from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("brat")
-    assert main(["export", "brat", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "brat", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     return out
 
 

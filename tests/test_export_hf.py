@@ -22,6 +22,7 @@ from communique.export import hf as hf_module
 from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.export.run import export_hf
 from communique.io import folder as folder_module
+from communique.io.parallel import Workers
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import ANNOTATION_LAYERS, AttributionKind, CommitmentKind, StanceKind, labels
 
@@ -246,9 +247,7 @@ def test_invalid_gold_is_refused_and_nothing_written(tmp_path, capsys):
     )
     (gold / "doc.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "hf"
-    status = main(
-        ["export", "hf", "--out", str(out), "--annotations", str(gold), "--corpus", str(CORPUS), "--no-verify"]
-    )
+    status = main(["export", "hf", "--out", str(out), "--gold", str(gold), "--corpus", str(CORPUS), "--no-verify"])
     assert status == 1 and not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gold"]
     err = capsys.readouterr().err
@@ -321,7 +320,7 @@ def test_croissant_metadata_is_valid_with_real_checksums(exported):
 
 def test_main_command_prints_split_sizes(tmp_path, capsys):
     out = tmp_path / "hf"
-    assert main(["export", "hf", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "hf", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].split() == ["config", "split", "rows"]
     assert any(line.split()[:2] == ["attributions", "train"] for line in printed)
@@ -330,8 +329,8 @@ def test_main_command_prints_split_sizes(tmp_path, capsys):
 def test_parallel_export_is_byte_identical_to_serial(tmp_path, monkeypatch, capsys):
     assert main(["synth", "--docs", "5", "--seed", "11", "--out", str(tmp_path / "syn")]) == 0
     monkeypatch.setattr(hf_module, "CHUNK_DOCS", 2)  # three chunks of work
-    serial = export_hf(tmp_path / "syn" / "annotations", tmp_path / "syn" / "corpus", tmp_path / "one", jobs=1)
-    export_hf(tmp_path / "syn" / "annotations", tmp_path / "syn" / "corpus", tmp_path / "two", jobs=2)
+    serial = export_hf(tmp_path / "syn" / "annotations", tmp_path / "syn" / "corpus", tmp_path / "one")
+    export_hf(tmp_path / "syn" / "annotations", tmp_path / "syn" / "corpus", tmp_path / "two", workers=Workers(2))
     assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
     assert serial.split_sizes()["documents"]["full"] == 5
     capsys.readouterr()
@@ -414,3 +413,32 @@ def test_v2_layers_reach_their_configs_and_the_document_rebuilds(tmp_path):
     assert all(f"### `{config}`" in card for config in configs) and "`quotes`" not in card
     croissant = json.loads((tmp_path / "hf" / "croissant.json").read_text(encoding="utf-8"))
     assert {"commitments", "stances"} <= {r["@id"] for r in croissant["recordSet"]}
+
+
+@pytest.mark.parametrize("unit", ["section", "document"])
+def test_the_columnar_tables_are_the_tables_of_the_rows(tmp_path: Path, unit: str):
+    # the export builds each table column by column (tokens flat); it must be exactly the table of the rows
+    # the configs define, down to Arrow's byte counts (which the card reports)
+    import pyarrow as pa
+
+    from communique.annotate.load import iter_validated
+    from communique.corpus.splits import Splitter
+    from communique.export.features import make_encoder
+    from communique.synth.generate import synthesise
+
+    list(synthesise(tmp_path, 3, 5))
+    splitter = Splitter(unit)  # type: ignore[arg-type]
+    valid = list(iter_validated([tmp_path / "annotations"], tmp_path / "corpus"))
+    valid += list(iter_validated([GOLD], CORPUS))  # hand-made gold: sources, unresolved speakers, times
+    chunk = hf_module.build_chunk(hf_module.make_context(splitter, None), iter(valid))  # type: ignore[arg-type]
+    expected: dict[tuple[str, str], list[dict]] = {}
+    for config in CONFIGS:
+        encode = make_encoder(config.features)
+        for v in valid:
+            for split, row in config.rows(v.document, v.corpus, splitter):
+                expected.setdefault((config.name, split), []).append(encode(row))
+    assert set(chunk.tables) == set(expected) and len(expected) >= 10
+    for key, rows in expected.items():
+        table = pa.Table.from_pylist(rows, schema=chunk.tables[key].schema)
+        assert chunk.tables[key].equals(table), key
+        assert chunk.tables[key].nbytes == table.nbytes, key

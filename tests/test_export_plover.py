@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from communique import load_annotations, load_corpus_document
 from communique.cli.main import main
-from communique.export.plover import plover_events
+from communique.formats.plover import plover_events
 from communique.schema.models import PLOVER_KINDS, MeetingMode, Participant, consult_mode, labels
 
 from .conftest import CORPUS, FIXTURES, ROOT, SEED_GOLD
@@ -149,13 +149,13 @@ def shutil_copy_corpus(source: Path, target: Path, old: str, new: str) -> tuple[
 
 def test_cli_writes_json_lines_and_reports_what_it_left_out(tmp_path, capsys):
     out = tmp_path / "events.jsonl"
-    args = ["export", "plover", "--out", str(out), "--annotations", str(V2 / "gold"), "--corpus", str(V2 / "corpus")]
+    args = ["export", "plover", "--out", str(out), "--gold", str(V2 / "gold"), "--corpus", str(V2 / "corpus")]
     assert main(args) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 8 and all(json.loads(line)["plover_version"] == "POLECAT-2023" for line in lines)
     err = capsys.readouterr().err
     assert "8 PLOVER event(s)" in err and "stances/predict 1" in err
-    assert main([*args[:-4], "--annotations", str(V2 / "gold"), "--corpus", str(V2 / "corpus"), "--out", "-"]) == 0
+    assert main([*args[:-4], "--gold", str(V2 / "gold"), "--corpus", str(V2 / "corpus"), "--out", "-"]) == 0
     assert capsys.readouterr().out.splitlines() == lines  # stdout carries the same records
 
 
@@ -165,16 +165,14 @@ def test_cli_refuses_invalid_gold_and_writes_nothing(tmp_path, capsys):
     text = (V2 / "gold" / "souza-berg-talks.yaml").read_text(encoding="utf-8")
     (gold / "doc.yaml").write_text(text.replace("official_id: o3", "official_id: o9", 1), encoding="utf-8")
     out = tmp_path / "events.jsonl"
-    code = main(["export", "plover", "--out", str(out), "--annotations", str(gold), "--corpus", str(V2 / "corpus")])
+    code = main(["export", "plover", "--out", str(out), "--gold", str(gold), "--corpus", str(V2 / "corpus")])
     assert code == 1 and not out.exists()
     err = capsys.readouterr().err
     assert "doc.yaml" in err and "nothing was exported" in err
 
 
 def test_cli_json_summary_needs_a_file_for_the_events(capsys):
-    code = main(
-        ["export", "plover", "--format", "json", "--annotations", str(V2 / "gold"), "--corpus", str(V2 / "corpus")]
-    )
+    code = main(["export", "plover", "--format", "json", "--gold", str(V2 / "gold"), "--corpus", str(V2 / "corpus")])
     assert code == 2
     captured = capsys.readouterr()
     assert "--out" in captured.err and "event_type" not in captured.out  # no events mixed into the summary

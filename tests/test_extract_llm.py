@@ -1,7 +1,10 @@
 """``communique extract --method llm`` against a local chat-completions server (tests/chat_server.py).
 
 No model runs here: the server answers from the text it is sent, as a model would, and serves faults on
-demand. Everything else is real: the ``openai`` client, its retries and timeouts, HTTP on 127.0.0.1.
+demand. Everything else is real: the ``openai`` client, HTTP on 127.0.0.1, the retries and the deadline.
+No test depends on the machine's speed: a request that must time out goes to a server that never answers,
+and every other request has a deadline it cannot miss (a minute). Hostile answers and cache entries are in
+``tests/test_hostile_llm.py``.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def answer(document_id: str, text: str, request: dict[str, Any]) -> str:
 
 @pytest.fixture
 def server() -> Iterator[ChatServer]:
-    running = ChatServer(answer, slow_seconds=1.5)
+    running = ChatServer(answer)
     yield running
     running.close()
 
@@ -93,7 +96,7 @@ def _settings(server: ChatServer, tmp_path: Path, **changes: Any) -> LLMSettings
         "model": "test-model",
         "api_key_env": "COMMUNIQUE_TEST_KEY",
         "cache": tmp_path / "cache",
-        "timeout": 5.0,
+        "timeout": 60.0,  # never reached by a server that answers; tests of the deadline set a short one
         "max_retries": 3,
         "max_chars": 120,
         "concurrency": 3,
@@ -168,17 +171,26 @@ def test_429_and_500_are_retried(server, corpus, tmp_path):
     assert lines[0]["attributions"]
 
 
-def test_retries_run_out_and_a_slow_answer_times_out_as_located_warnings(server, corpus, tmp_path):
-    server.faults["short"] = ["500", "500"]
-    server.faults["long"] = ["slow", "slow"]
-    settings = _settings(server, tmp_path, max_retries=1, timeout=0.5, max_chars=10_000)
+def test_retries_run_out_as_a_located_warning(server, corpus, tmp_path):
+    server.faults["short"] = ["500", "500", "500"]
+    settings = _settings(server, tmp_path, max_retries=2, max_chars=10_000)
     lines, issues = extract_llm(_docs(corpus), settings, progress=False)
-    assert sorted((i.code, i.file) for i in issues) == [("llm-request-failed", "long"), ("llm-request-failed", "short")]
-    assert "HTTP 500" in next(i.message for i in issues if i.file == "short")
-    assert "Timeout" in next(i.message for i in issues if i.file == "long")
-    for line in lines:  # each document predicts nothing, and says why
-        assert (line["officials"], line["attributions"], line["commitments"]) == ([], [], [])
-        assert line["meta"]["llm"]["error"] == "llm-request-failed"
+    assert [(i.code, i.file) for i in issues] == [("llm-request-failed", "short")]
+    assert "HTTP 500: The server had an error (after 3 attempts)" in issues[0].message
+    assert [r["document_id"] for r in server.requests].count("short") == 3
+    assert (lines[0]["officials"], lines[0]["attributions"], lines[0]["commitments"]) == ([], [], [])
+    assert lines[0]["meta"]["llm"]["error"] == "llm-request-failed"
+    assert lines[1]["attributions"] and "error" not in lines[1]["meta"]["llm"]  # the other is unaffected
+
+
+def test_a_server_that_never_answers_meets_the_deadline(server, corpus, tmp_path):
+    server.faults["long"] = ["hang"]
+    settings = _settings(server, tmp_path, timeout=3.0, max_chars=10_000)
+    lines, issues = extract_llm(_docs(corpus), settings, progress=False)
+    assert [(i.code, i.file) for i in issues] == [("llm-timeout", "long")]
+    assert "no complete answer within the deadline of 3 s (1 attempt(s))" in issues[0].message
+    assert lines[1]["meta"]["llm"]["error"] == "llm-timeout" and lines[1]["officials"] == []
+    assert lines[0]["attributions"]  # the other document is answered
 
 
 @pytest.mark.parametrize(

@@ -158,8 +158,8 @@ def _limit_file_size() -> None:  # runs in the child: a real EFBIG from the kern
 def test_a_failing_write_is_detected_and_the_old_file_kept(tmp_path: Path):
     out = tmp_path / "baseline.jsonl"
     out.write_text("previous\n")
-    done = subprocess.run(
-        [str(COMMUNIQUE), "extract", "--corpus", str(CORPUS), "--out", str(out)],
+    done = subprocess.run(  # --force: an existing file is replaced only when asked
+        [str(COMMUNIQUE), "extract", "--corpus", str(CORPUS), "--out", str(out), "--force"],
         capture_output=True,
         text=True,
         preexec_fn=_limit_file_size,
@@ -168,6 +168,7 @@ def test_a_failing_write_is_detected_and_the_old_file_kept(tmp_path: Path):
     assert done.returncode == 1, done.stderr
     assert "[write-failed]" in done.stderr and str(out) in done.stderr and "Traceback" not in done.stderr
     assert out.read_text() == "previous\n"
+    assert (tmp_path / "baseline.jsonl.~1~").read_text() == "previous\n"  # the backup taken before the write
     assert _leftovers(tmp_path) == []
 
 

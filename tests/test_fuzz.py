@@ -16,13 +16,13 @@ from communique import CATALOGUE
 from communique.annotate.anchor import fits
 from communique.annotate.rewrite import anchor_file
 from communique.annotate.validate import validate_file
-from communique.bench.annotations import OfficialItem
-from communique.bench.officials import _overlapping
+from communique.compare.annotations import OfficialItem
+from communique.compare.officials import _overlapping
 from communique.corpus.build import make_document
 from communique.corpus.store import CorpusStore
-from communique.export.brat import one_line
 from communique.export.card import markdown_code
 from communique.export.rows import token_rows
+from communique.formats.standoff import one_line
 from communique.io.parse import ParseFailure, alias_limit, parse_yaml
 from communique.schema.models import AnnotatedDocument, CorpusDocument, Mention, Official, SeedMetadata
 

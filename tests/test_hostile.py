@@ -19,9 +19,9 @@ from communique.bench.predictions import PredictionStream
 from communique.cli.main import main
 from communique.corpus.build import make_document, serialise
 from communique.corpus.store import CorpusStore
-from communique.export.brat import render_ann
 from communique.export.card import markdown_code
 from communique.export.rows import MENTION_CONTEXT_MAX, MENTION_CONTEXT_RADIUS, mention_rows, token_rows
+from communique.formats.brat import render_ann
 from communique.io.parse import ALIAS_FLOOR, ParseFailure, parse_json, parse_yaml
 from communique.schema.models import AnnotatedDocument, CorpusDocument, SeedMetadata
 
@@ -360,12 +360,11 @@ def test_cli_bench_reads_a_bom_and_refuses_a_huge_integer(tmp_path: Path, corpus
     line = json.dumps(parse_yaml(annotation(document.sha256, official())))
     pred = tmp_path / "pred.jsonl"
     pred.write_bytes(b"\xef\xbb\xbf" + line.encode("utf-8") + b"\n")
-    assert (
-        main(["bench", "--pred", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir), "--samples", "10"]) == 0
-    )
+    argv = ["bench", "--predictions", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir)]
+    assert main([*argv, "--samples", "10"]) == 0
     capsys.readouterr()
     pred.write_text(line[:-1] + ', "x": ' + "1" * 5000 + "}\n", encoding="utf-8")
-    assert main(["bench", "--pred", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir)]) == 1
+    assert main(["bench", "--predictions", str(pred), "--gold", str(gold), "--corpus", str(corpus_dir)]) == 1
     out, err = capsys.readouterr()
     assert "[number-too-large]" in out + err and "Traceback" not in out + err
 

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
-from communique.annotate.import_brat import ATTRIBUTES, EVENTS, ROLES, TEXTBOUNDS, parse_note, read_brat
 from communique.annotate.importers import strip_hints
 from communique.cli.main import main
-from communique.export.brat import annotation_conf, note_value
+from communique.formats.brat import ATTRIBUTES, ENTITIES, EVENTS, ROLE_ARGS, annotation_conf, import_brat
+from communique.formats.standoff import note_fields, note_value
 
 from .conftest import CORPUS, GOLD
 from .tool_docs import DOC_ID, document_data, make_project
@@ -23,8 +23,7 @@ from .tool_docs import DOC_ID, document_data, make_project
 
 def _round_trip(annotations: Path, corpus: Path, tmp: Path) -> Path:
     assert (
-        main(["export", "brat", "--out", str(tmp / "brat"), "--annotations", str(annotations), "--corpus", str(corpus)])
-        == 0
+        main(["export", "brat", "--out", str(tmp / "brat"), "--gold", str(annotations), "--corpus", str(corpus)]) == 0
     )
     out = tmp / "imported"
     assert main(["import", "brat", str(tmp / "brat"), "--out", str(out), "--corpus", str(corpus)]) == 0
@@ -54,7 +53,7 @@ def test_awkward_document_round_trip_is_identical(tmp_path: Path):
 def _exported(tmp_path: Path) -> tuple[Path, Path, Path]:
     corpus, annotations, _ = make_project(tmp_path / "project")
     brat = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(brat), "--annotations", str(annotations), "--corpus", str(corpus)]) == 0
+    assert main(["export", "brat", "--out", str(brat), "--gold", str(annotations), "--corpus", str(corpus)]) == 0
     return corpus, brat, brat / f"{DOC_ID}.ann"
 
 
@@ -116,7 +115,7 @@ def test_mention_without_note_takes_its_official_from_equiv(tmp_path: Path):
     kept = [line for line in lines if line.split("\t")[1] != "AnnotatorNotes T2"]
     assert len(kept) == len(lines) - 1
     ann.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    result = read_brat(brat, corpus)
+    result = import_brat(brat, corpus)
     assert result.ok, result.issues
     (back,) = result.documents
     ruiz = next(o for o in back.officials if o.id == "ruiz")
@@ -127,16 +126,16 @@ def test_importer_knows_every_label_of_annotation_conf():
     """The importer's vocabulary and the generated annotation.conf must not drift apart."""
     conf = annotation_conf()
     entities = conf.split("[entities]")[1].split("[relations]")[0].split()
-    assert sorted(entities) == sorted(TEXTBOUNDS)
+    assert sorted(entities) == sorted(ENTITIES)
     events = conf.split("[events]")[1].split("[attributes]")[0].strip().splitlines()
     for line in events:
         label, args = line.split("\t")
         roles = {a.split(":")[0].rstrip("*?+") for a in args.split(", ")}
-        assert roles == set(EVENTS[label])
-    assert set(ROLES) <= set(EVENTS["Meeting"])
+        assert roles == set(EVENTS[label].roles)
+    assert set(ROLE_ARGS.values()) <= set(EVENTS["Meeting"].roles)
     attributes = conf.split("[attributes]")[1].strip().splitlines()
-    assert {line.split("\t")[0]: line.split("Value:")[1].split("|") for line in attributes} == {
-        name: values for name, (_, values) in ATTRIBUTES.items()
+    assert {line.split("\t")[0]: tuple(line.split("Value:")[1].split("|")) for line in attributes} == {
+        name: attribute.values for name, attribute in ATTRIBUTES.items()
     }
 
 
@@ -144,7 +143,8 @@ def test_importer_knows_every_label_of_annotation_conf():
 def test_note_values_read_back(fields: dict[str, str]):
     note = "; ".join(f"{k}={note_value(v)}" for k, v in fields.items())
     assert "\t" not in note and note.split("\n") == [note]  # one .ann line
-    assert parse_note(note) == fields
+    read = note_fields(note)
+    assert read.complete and read.fields == fields
 
 
 @pytest.mark.parametrize("folder", ["missing", "empty"])
@@ -160,7 +160,7 @@ def test_import_needs_a_brat_folder(tmp_path: Path, capsys, folder: str):
 @pytest.fixture(scope="module")
 def brat_export(tmp_path_factory) -> Path:
     brat = tmp_path_factory.mktemp("brat-export")
-    assert main(["export", "brat", "--out", str(brat), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "brat", "--out", str(brat), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     return brat
 
 
@@ -189,7 +189,7 @@ def test_any_ann_text_is_reported_never_raised(brat_export: Path, tmp_path_facto
     (ann,) = brat.glob("*.ann")
     with ann.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
-    result = read_brat(brat, CORPUS)
+    result = import_brat(brat, CORPUS)
     assert result.documents or result.issues
     assert all(i.file == str(ann) and i.line is not None for i in result.issues)
 
@@ -197,7 +197,7 @@ def test_any_ann_text_is_reported_never_raised(brat_export: Path, tmp_path_facto
 def test_json_format_lists_what_was_written(tmp_path: Path, capsys):
     corpus, annotations, _ = make_project(tmp_path / "project")
     brat = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(brat), "--annotations", str(annotations), "--corpus", str(corpus)]) == 0
+    assert main(["export", "brat", "--out", str(brat), "--gold", str(annotations), "--corpus", str(corpus)]) == 0
     capsys.readouterr()
     out = tmp_path / "imported"
     assert main(["import", "brat", str(brat), "--out", str(out), "--corpus", str(corpus), "--format", "json"]) == 0

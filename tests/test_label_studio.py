@@ -13,10 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
-from communique.annotate.import_label_studio import CHOICE_FIELDS, MENTION_LABELS, RELATIONS, SPAN_LABELS, TEXT_FIELDS
-from communique.annotate.importers import Utf16Offsets, strip_hints
+from communique.annotate.importers import strip_hints
 from communique.cli.main import main
-from communique.export.label_studio import labeling_config
+from communique.formats.label_studio import (
+    CONTROLS,
+    MENTION_LABELS,
+    RELATIONS,
+    SPAN_LABELS,
+    Utf16Offsets,
+    import_label_studio,
+    labeling_config,
+)
 from communique.schema.models import MentionForm, labels
 
 from .conftest import CORPUS, GOLD
@@ -35,10 +42,7 @@ def both(tmp_path: Path, gold) -> tuple[Path, Path, dict[str, object]]:
 
 
 def _export(annotations: Path, corpus: Path, out: Path) -> Path:
-    assert (
-        main(["export", "label-studio", "--out", str(out), "--annotations", str(annotations), "--corpus", str(corpus)])
-        == 0
-    )
+    assert main(["export", "label-studio", "--out", str(out), "--gold", str(annotations), "--corpus", str(corpus)]) == 0
     return out
 
 
@@ -51,16 +55,16 @@ def test_config_is_generated_from_the_models():
     assert [e.get("value") for e in root.iter("Label")] == list(SPAN_LABELS)
     assert {MENTION_LABELS[form] for form in labels(MentionForm)} <= set(SPAN_LABELS)
     assert [e.get("value") for e in root.iter("Relation")] == list(RELATIONS)
-    choices = {c.get("name"): [e.get("value") for e in c.iter("Choice")] for c in root.iter("Choices")}
-    assert choices == {name: values for name, (_, _, values) in CHOICE_FIELDS.items()}
-    assert [t.get("name") for t in root.iter("TextArea")] == list(TEXT_FIELDS)
+    choices = {c.get("name"): tuple(e.get("value") for e in c.iter("Choice")) for c in root.iter("Choices")}
+    assert choices == {name: control.values for name, control in CONTROLS.items() if control.choices}
+    assert [t.get("name") for t in root.iter("TextArea")] == [n for n, c in CONTROLS.items() if not c.choices]
     assert all(c.get("perRegion") == "true" for c in [*root.iter("TextArea"), *root.iter("Choices")])
 
 
 def test_pre_annotations_read_back_identical(both, tmp_path: Path):
     corpus, annotations, expected = both
     ls = _export(annotations, corpus, tmp_path / "ls")
-    assert _import(ls / "tasks.json", corpus, tmp_path / "back", "--predictions") == 0
+    assert _import(ls / "tasks.json", corpus, tmp_path / "back", "--pre-annotations") == 0
     # not --strict: the documents hold items marked `review: draft`, and the round trip keeps the marks
     assert main(["validate", "--corpus", str(corpus), str(tmp_path / "back")]) == 0
     back = {d.document_id: d for d in load_annotations(tmp_path / "back", corpus)}
@@ -104,7 +108,7 @@ def test_unknown_label_is_refused_with_its_place(both, tmp_path: Path, capsys):
     tasks, results = _results(tasks_file)
     results[0]["value"]["labels"] = ["Mention: surname"]
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
-    assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
+    assert _import(tasks_file, corpus, tmp_path / "back", "--pre-annotations") == 1
     err = capsys.readouterr().err
     line = _line_of(tasks_file.read_text(encoding="utf-8"), "Mention: surname") - 1  # the `"labels": [` line
     assert f"{tasks_file}:{line}:" in err and "$[0].predictions[0].result[0].value.labels: [unknown-label]" in err
@@ -118,7 +122,7 @@ def test_moved_span_is_refused_not_reanchored(both, tmp_path: Path, capsys):
     results[0]["value"]["start"] += 1
     results[0]["value"]["end"] += 1
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
-    assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
+    assert _import(tasks_file, corpus, tmp_path / "back", "--pre-annotations") == 1
     assert "$[0].predictions[0].result[0].value.text: [span-text-mismatch]" in capsys.readouterr().err
     assert not (tmp_path / "back").exists()
 
@@ -130,7 +134,7 @@ def test_unknown_relation_and_broken_item_are_refused(both, tmp_path: Path, caps
     relation = next(i for i, r in enumerate(results) if r["type"] == "relation")
     results[relation]["labels"] = ["friend"]
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
-    assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
+    assert _import(tasks_file, corpus, tmp_path / "back", "--pre-annotations") == 1
     assert f"$[0].predictions[0].result[{relation}].labels: [unknown-label]" in capsys.readouterr().err
 
 
@@ -142,7 +146,7 @@ def test_imported_document_is_validated(both, tmp_path: Path, capsys):
     kind = next(r for r in results if r["from_name"] == "attribution_kind" and r["value"]["choices"] == ["indirect"])
     kind["value"]["choices"] = ["direct"]  # but its content is not inside quotation marks
     tasks_file.write_text(json.dumps(tasks, indent=1, ensure_ascii=False), encoding="utf-8")
-    assert _import(tasks_file, corpus, tmp_path / "back", "--predictions") == 1
+    assert _import(tasks_file, corpus, tmp_path / "back", "--pre-annotations") == 1
     task = tasks.index(_task(tasks, DOC_ID))
     region = next(k for k, r in enumerate(results) if r["id"] == kind["id"] and r["type"] == "labels")
     where = f"$[{task}].predictions[0].result[{region}]: [direct-quote-unquoted]"
@@ -211,6 +215,7 @@ def label_studio(tmp_path_factory):  # one test uses it: the server stops as soo
         yield server
 
 
+@pytest.mark.timeout(900)  # a cold start migrates a fresh database: up to READY_TIMEOUT (300 s) alone
 def test_round_trip_through_a_real_label_studio_server(label_studio, both, tmp_path: Path):
     corpus, annotations, expected = both
     ls = _export(annotations, corpus, tmp_path / "ls")
@@ -269,8 +274,6 @@ def test_any_damage_to_an_export_is_reported_never_raised(exported_tasks, tmp_pa
             target[data.draw(st.sampled_from(sorted(target)), label="key")] = data.draw(_JSON, label="value")
     path = tmp_path_factory.mktemp("damaged") / "export.json"
     path.write_text(json.dumps(tasks), encoding="utf-8")
-    from communique.annotate.import_label_studio import read_label_studio
-
-    outcome = read_label_studio(path, CORPUS, predictions=True)
+    outcome = import_label_studio(path, CORPUS, predictions=True)
     assert outcome.documents or outcome.issues
     assert all(i.file == str(path) and i.line is not None for i in outcome.issues)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from communique import CommuniqueError, iter_annotations, load_annotations
 from communique.annotate.load import Validated, iter_validated, map_validated, use_store
 from communique.corpus.store import CorpusStore
+from communique.io.parallel import Workers
 from communique.synth.generate import synthesise
 
 from .conftest import CORPUS, DOC_ID, FIXTURES
@@ -44,11 +45,13 @@ def test_many_documents_stream_in_file_order(synthetic: Path):
 def test_the_order_does_not_depend_on_jobs_or_batches(synthetic: Path):
     folder, corpus = synthetic / "annotations", synthetic / "corpus"
     serial = [v.document for v in iter_validated([folder], corpus)]
-    parallel = [v.document for v in iter_validated([folder], corpus, jobs=2)]
+    parallel = [v.document for v in iter_validated([folder], corpus, workers=Workers(2))]
     assert parallel == serial and len(serial) == 7
     expected = [(d.document_id, f"{d.document_id}.json") for d in serial]
     for jobs, batch in ((1, 1), (1, 3), (2, 2), (3, 5)):
-        batches = list(map_validated([folder], corpus, ids_and_files, setup=use_store, jobs=jobs, batch=batch))
+        batches = list(
+            map_validated([folder], corpus, ids_and_files, setup=use_store, workers=Workers(jobs), batch=batch)
+        )
         assert [pair for found in batches for pair in found] == expected
         assert len(batches) == -(-7 // batch)
 
@@ -82,7 +85,7 @@ def test_every_problem_is_listed_and_duplicates_are_refused(tmp_path: Path):
     assert all(str(tmp_path / "a.yaml") in i.message for i in duplicates)
     assert [Path(v.path).name for v in yielded] == ["a.yaml"]  # nothing after the first problem
     with pytest.raises(CommuniqueError) as in_parallel:  # found by workers, two files each
-        list(map_validated([tmp_path], CORPUS, ids_and_files, setup=use_store, jobs=2, batch=2))
+        list(map_validated([tmp_path], CORPUS, ids_and_files, setup=use_store, workers=Workers(2), batch=2))
     assert in_parallel.value.issues == problems
 
 

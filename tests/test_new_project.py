@@ -79,7 +79,7 @@ def test_a_new_corpus_from_text_to_dataset_and_scores(new_project: Path, capsys:
 
     # annotation tools, both ways: what goes out comes back identical
     assert main(["export", "label-studio", "--out", "dist/ls"]) == 0
-    assert main(["import", "label-studio", "dist/ls/tasks.json", "--predictions", "--out", "back-ls"]) == 0
+    assert main(["import", "label-studio", "dist/ls/tasks.json", "--pre-annotations", "--out", "back-ls"]) == 0
     assert main(["export", "brat", "--out", "dist/brat"]) == 0
     assert main(["import", "brat", "dist/brat", "--out", "back-brat"]) == 0
     for folder in ("back-ls", "back-brat"):
@@ -89,7 +89,7 @@ def test_a_new_corpus_from_text_to_dataset_and_scores(new_project: Path, capsys:
     # an extractor's predictions, scored per document
     assert main(["extract", "--method", "rules", "--out", "preds.jsonl"]) == 0
     capsys.readouterr()
-    assert main(["bench", "--pred", "preds.jsonl", "--format", "json"]) == 0
+    assert main(["bench", "--predictions", "preds.jsonl", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert {d["document_id"] for d in report["per_document"]} == set(TEXTS)
     # the drafts came from these very rules, so the corrected gold scores them perfectly on what they found

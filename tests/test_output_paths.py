@@ -19,12 +19,12 @@ from communique.cli.main import main
 
 from .conftest import CORPUS, FIXTURES, GOLD
 
-HF = ["export", "hf", "--annotations", str(GOLD), "--corpus", str(CORPUS), "--passes", "", "--no-verify"]
-BRAT = ["export", "brat", "--annotations", str(GOLD), "--corpus", str(CORPUS)]
+HF = ["export", "hf", "--gold", str(GOLD), "--corpus", str(CORPUS), "--passes", "", "--no-verify"]
+BRAT = ["export", "brat", "--gold", str(GOLD), "--corpus", str(CORPUS)]
 PRED = FIXTURES / "predictions" / "valid" / "text-only.jsonl"
-BENCH = ["bench", "--pred", str(PRED), "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "10"]
+BENCH = ["bench", "--predictions", str(PRED), "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "10"]
 EXTRACT = ["extract", "--corpus", str(CORPUS)]
-RENDER = ["render", "--annotations", str(GOLD), "--corpus", str(CORPUS)]
+RENDER = ["render", "--gold", str(GOLD), "--corpus", str(CORPUS)]
 
 
 def _refused(argv: list[str], code: str, capsys: pytest.CaptureFixture[str], where: str | None = None) -> str:
@@ -139,8 +139,11 @@ def test_file_outputs_write_through_a_symlink_and_dash_is_stdout(tmp_path: Path,
     real.chmod(0o640)
     link = tmp_path / "link"
     link.symlink_to(real)
-    assert main(_file_commands(str(link))[index]) == 0
+    assert main(_file_commands(str(link))[index]) == 1  # "old" may be the user's: replaced only with --force
+    assert real.read_text() == "old" and "[output-exists]" in capsys.readouterr().err
+    assert main([*_file_commands(str(link))[index], "--force"]) == 0
     assert link.is_symlink() and real.read_text() != "old" and stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert (tmp_path / "real.~1~").read_text() == "old"  # the backup is beside the file whose content it keeps
     capsys.readouterr()
     assert main(_file_commands("-")[index]) == 0
     captured = capsys.readouterr()

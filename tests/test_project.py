@@ -126,3 +126,105 @@ def test_split_policy_by_document_keeps_documents_whole(tmp_path: Path) -> None:
         assert {by_doc.split_at(doc, s.start) for s in doc.sentences} == {split_of(doc.id)}
     by_section = Splitter("section")
     assert by_section.units(docs[0]) == [f"{docs[0].id}#s{s.index}" for s in docs[0].sections]
+
+
+# --- communique.toml is a model: every wrong field is a located, coded error -------------------------------------
+
+VALID_HEAD = '# a project\n[dataset]\nname = "ok"  # one line\n\n'
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "path", "code"),
+    [
+        ("[dataset]", "name = 3", "$.dataset.name", "config-invalid"),
+        ("[dataset]", 'name = "  "', "$.dataset.name", "config-invalid"),
+        ("[dataset]", 'description = "two\\nlines"', "$.dataset.description", "config-invalid"),
+        ("[dataset]", "licence = [1]", "$.dataset.licence", "config-invalid"),
+        ("[dataset]", "citation = 2024", "$.dataset.citation", "config-invalid"),
+        ("[dataset]", 'annotation_notes = "bell\\u0007"', "$.dataset.annotation_notes", "config-invalid"),
+        ("[dataset]", 'colour = "red"', "$.dataset.colour", "config-invalid"),
+        ("[splits]", 'unit = "page"', "$.splits.unit", "config-invalid"),
+        ("[splits]", "min_documents = 0", "$.splits.min_documents", "config-invalid"),
+        ("[splits]", 'min_documents = "10"', "$.splits.min_documents", "config-invalid"),
+        ("[splits]", "min_documents = true", "$.splits.min_documents", "config-invalid"),
+        ("[splits]", "min_documents = 1.5", "$.splits.min_documents", "config-invalid"),
+        ("[splits]", "ratios = [50, 50]", "$.splits.ratios", "config-invalid"),
+        ("[splits]", "ratios = [50, 50, 1]", "$.splits.ratios", "config-invalid"),
+        ("[splits]", "ratios = [-1, 51, 50]", "$.splits.ratios[0]", "config-invalid"),
+        ("[splits]", 'ratios = "70,15,15"', "$.splits.ratios", "config-invalid"),
+        ("[paths]", "corpus = 3", "$.paths.corpus", "config-invalid"),
+        ("[paths]", 'gold = ""', "$.paths.gold", "config-invalid"),
+        ("[paths]", 'seeds = "/srv/seeds"', "$.paths.seeds", "path-outside-project"),
+        ("[paths]", 'passes = "../passes"', "$.paths.passes", "path-outside-project"),
+        ("[paths]", 'outputs = "dist"', "$.paths.outputs", "config-invalid"),
+        ("", '   splits.unit = "page"', "$.splits.unit", "config-invalid"),  # a dotted key, indented
+        ("", '"splits" . "min_documents" = 0', "$.splits.min_documents", "config-invalid"),
+        ("", "[colours]", "$.colours", "config-invalid"),
+        ("", "paths = 3", "$.paths", "config-invalid"),
+    ],
+)
+def test_each_wrong_field_is_one_located_coded_error(tmp_path: Path, table: str, line: str, path: str, code: str):
+    root = tmp_path / "proj"
+    root.mkdir()
+    config = root / "communique.toml"
+    if not table:  # a top-level statement comes before any table
+        text = f"# top\n{line}\n{VALID_HEAD}"
+    else:
+        head = VALID_HEAD if table != "[dataset]" else '# a project\n[splits]\nunit = "auto"\n\n'
+        text = f"{head}{table}\n{line}\n"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(CommuniqueError) as exc:
+        load_project(config)
+    [found] = exc.value.issues
+    lines = text.split("\n")
+    expected_line = lines.index(line) + 1
+    assert (found.code, found.path, found.file) == (code, path, str(config))
+    # at the key: the first character of its name as written
+    assert (found.line, found.column) == (expected_line, len(line) - len(line.lstrip()) + 1), found
+    key = path.removeprefix("$.").split(".")[-1].split("[")[0]
+    assert key in found.message and "Traceback" not in found.message
+
+
+def test_a_key_inside_an_inline_table_is_located_at_the_table(tmp_path: Path):
+    config = tmp_path / "communique.toml"
+    config.write_text('# settings\nsplits = { unit = "auto", ratios = [1, 2] }\n', encoding="utf-8")
+    with pytest.raises(CommuniqueError) as exc:
+        load_project(config)
+    [found] = exc.value.issues
+    assert (found.code, found.path, found.line, found.column) == ("config-invalid", "$.splits.ratios", 2, 1)
+
+
+def test_keys_written_in_strings_or_comments_are_not_taken_for_keys(tmp_path: Path):
+    config = tmp_path / "communique.toml"
+    config.write_text(
+        '[dataset]\ncitation = """\n[splits]\nunit = "page"\n"""  # unit = 1\n# [splits]\n[splits]\n  unit = "page"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CommuniqueError) as exc:
+        load_project(config)
+    [found] = exc.value.issues
+    assert (found.path, found.line, found.column) == ("$.splits.unit", 8, 3)
+
+
+def test_the_model_keeps_what_the_file_says(tmp_path: Path):
+    root = tmp_path / "proj"
+    root.mkdir()
+    config = root / "communique.toml"
+    config.write_text(
+        '[dataset]\nname = "n"\ncitation = "a\\nb"\n[splits]\nunit = "document"\nratios = [80, 10, 10]\n'
+        '[paths]\ncorpus = "data/corpus"\n',
+        encoding="utf-8",
+    )
+    project = load_project(config)
+    assert project.dataset.name == "n" and project.dataset.citation == "a\nb" and project.dataset.licence is None
+    assert project.splits == SplitPolicy(unit="document", ratios=(80, 10, 10))
+    assert project.path("corpus") == root / "data" / "corpus" and project.path("gold") == root / "annotations/gold"
+
+
+def test_every_wrong_key_of_a_long_config_is_reported_at_its_own_line(tmp_path: Path):
+    config = tmp_path / "communique.toml"
+    config.write_text("[dataset]\n" + "".join(f'key{i} = "v"\n' for i in range(2000)), encoding="utf-8")
+    with pytest.raises(CommuniqueError) as exc:
+        load_project(config)
+    found = exc.value.issues
+    assert [(i.line, i.column, i.path) for i in found] == [(i + 2, 1, f"$.dataset.key{i}") for i in range(2000)]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from communique import load_annotations
+from communique.annotate.stats import compute_stats, format_stats
+from communique.bench.outcomes import OUTCOMES
 from communique.cli.main import main
-from communique.review.agreement import compare, format_agreement
-from communique.review.render import annotation_units, render_html
-from communique.review.stats import compute_stats, format_stats
+from communique.compare.agreement import compare, format_agreement
+from communique.formats.html import COLOURS, annotation_units, marked_outcomes, render_html, sweep
 from communique.schema.models import StanceKind, labels
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD, headless_chrome, needs_browser
@@ -138,9 +144,9 @@ def test_stats_and_page_cover_the_v2_layers():
 
 def test_render_cli_writes_the_page(tmp_path: Path, capsys):
     out = tmp_path / "review.html"
-    assert main(["render", DOC_ID, "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["render", DOC_ID, "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert main(["render", "no-such-doc", "--out", str(out), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 2
+    assert main(["render", "no-such-doc", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 2
     capsys.readouterr()
 
 
@@ -175,3 +181,30 @@ def test_page_in_a_real_browser_shows_every_annotation(gold, corpus_doc, tmp_pat
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     finally:
         driver.quit()
+
+
+# -------------------------------------------------------------------- the one renderer's way of drawing
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3, 40), st.integers(-3, 40), st.sampled_from("abc")), max_size=12))
+def test_sweep_gives_each_piece_exactly_the_intervals_covering_it(intervals):
+    """Every page (review, predictions, bench outcomes) cuts the text with :func:`sweep`: each piece between
+    cut points carries, counted, the intervals that cover it; empty and reversed intervals cut but cover none."""
+    length = 30
+    pieces = [(lo, hi, dict(covering)) for lo, hi, covering in sweep(length, intervals)]
+    cuts = sorted({0, length, *(s for s, _, _ in intervals), *(e for _, e, _ in intervals)})
+    assert [(lo, hi) for lo, hi, _ in pieces] == list(itertools.pairwise(cuts))
+    for lo, _, covering in pieces:
+        expected = Counter(key for s, e, key in intervals if s <= lo < e)
+        assert covering == dict(expected)
+
+
+def test_bench_outcomes_have_colours_from_best_to_worst():
+    """Where outcomes overlap the worst is drawn; the renderer ranks them in the bench's order."""
+    assert tuple(COLOURS) == OUTCOMES
+    page = marked_outcomes("ab", [(0, 2, "matched", "mentions: matched"), (1, 2, "missed", "mentions: missed")])
+    assert page == (
+        '<mark class="o-matched" data-outcome="matched" title="mentions: matched">a</mark>'
+        '<mark class="o-missed" data-outcome="missed" title="mentions: matched; mentions: missed">b</mark>'
+    )

@@ -10,8 +10,6 @@ The public API follows the data flow: seeds -> corpus documents -> annotations -
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from communique.annotate.validate import FileReport
 from communique.api import (
     build_corpus,
@@ -34,6 +32,7 @@ from communique.schema.models import (
     Span,
     Stance,
 )
+from communique.version import __version__
 
 __all__ = [
     "CATALOGUE",
@@ -51,6 +50,7 @@ __all__ = [
     "Source",
     "Span",
     "Stance",
+    "__version__",
     "build_corpus",
     "iter_annotations",
     "load_annotations",

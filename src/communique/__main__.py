@@ -1,5 +1,5 @@
 import sys
 
-from communique.cli.main import main
+from communique.cli.main import entry
 
-sys.exit(main())
+sys.exit(entry())

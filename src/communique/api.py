@@ -10,6 +10,7 @@ from communique.annotate import load as _load
 from communique.annotate import migrate as _migrate
 from communique.annotate import validate as _validate
 from communique.corpus import build as _corpus
+from communique.io.parallel import Workers
 from communique.schema.errors import CommuniqueError
 from communique.schema.models import AnnotatedDocument, CorpusDocument
 
@@ -47,7 +48,7 @@ def iter_annotations(
     :class:`CommuniqueError` is raised at the end listing every problem, including two files annotating
     the same document."""
     targets = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    for valid in _load.iter_validated([Path(p) for p in targets], Path(corpus), jobs=jobs):
+    for valid in _load.iter_validated([Path(p) for p in targets], Path(corpus), workers=Workers(jobs)):
         yield valid.document
 
 

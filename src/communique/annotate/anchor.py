@@ -66,6 +66,26 @@ def _int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def anchored(text: str, span: Mapping[str, Any]) -> bool:
+    """Whether a raw span is anchored with nothing to report: offsets given that cover exactly its text,
+    no edge whitespace, no selector to check. Most spans of a file are; :func:`resolve` would find no issue
+    and no offsets to write for them, so they need no search and no :class:`Resolution`."""
+    quote, start, end = span.get("text"), span.get("start"), span.get("end")
+    return (
+        type(start) is int
+        and type(end) is int
+        and type(quote) is str
+        and 0 <= start < end <= len(text)
+        and end - start == len(quote)
+        and text.startswith(quote, start)
+        and not quote[0].isspace()
+        and not quote[-1].isspace()
+        and span.get("prefix") is None
+        and span.get("suffix") is None
+        and span.get("occurrence") is None
+    )
+
+
 def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | None:
     """Anchor one raw span mapping against ``text``; ``None`` when it is too malformed to try.
 

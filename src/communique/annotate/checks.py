@@ -194,7 +194,7 @@ def check_identity(
 ) -> None:
     """Unique ids, resolvable references (``refs``, or those found by walking ``data`` as ``root``),
     existing country codes."""
-    seen: dict[str, str] = {}
+    seen: dict[str, JsonPath] = {}  # paths formatted only for a message
     ids: dict[str, set[str]] = {layer: set() for layer in ANNOTATION_LAYERS}
     for layer in ANNOTATION_LAYERS:
         items = data.get(layer)
@@ -204,14 +204,14 @@ def check_identity(
             item_id = item.get("id") if isinstance(item, dict) else None
             if not isinstance(item_id, str):
                 continue
-            here = format_path((layer, i, "id"))
+            here = (layer, i, "id")
             if item_id in seen:
                 issues.append(
                     issue(
                         "duplicate-id",
                         f"id {item_id!r} is already used",
-                        path=here,
-                        hint=f"first used at {seen[item_id]}",
+                        path=format_path(here),
+                        hint=f"first used at {format_path(seen[item_id])}",
                     )
                 )
             else:
@@ -318,18 +318,18 @@ def _acts(doc: AnnotatedDocument) -> tuple[tuple[str, Sequence[Commitment | Stan
 
 
 def _check_duplicates(doc: AnnotatedDocument, issues: list[Issue]) -> None:
-    mention_at: dict[tuple[int, int], str] = {}
+    mention_at: dict[tuple[int, int], JsonPath] = {}  # paths formatted only for a message
     for i, official in enumerate(doc.officials):
         for j, mention in enumerate(official.mentions):
             key = (mention.start, mention.end)
-            here = format_path(("officials", i, "mentions", j))
+            here = ("officials", i, "mentions", j)
             if key in mention_at:
                 issues.append(
                     issue(
                         "duplicate-mention",
                         f"{mention.text!r} at [{key[0]}, {key[1]}) is already a mention",
-                        path=here,
-                        hint=f"first at {mention_at[key]}",
+                        path=format_path(here),
+                        hint=f"first at {format_path(mention_at[key])}",
                     )
                 )
             else:
@@ -366,7 +366,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
     a mixed content holds a quoted fragment, an indirect one none."""
     text = corpus.text
     for j, content in enumerate(attribution.contents):
-        here = format_path(("attributions", i, "contents", j))
+        here = ("attributions", i, "contents", j)  # formatted only for a message
         enclosed = _inside_quotation_marks(text, corpus, content)
         marks_inside = has_quoted_fragment(content.text)
         if attribution.kind == "direct" and not enclosed:
@@ -374,7 +374,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
                 issue(
                     "direct-quote-unquoted",
                     f"content {show_value(content.text)} is not enclosed in quotation marks",
-                    path=here,
+                    path=format_path(here),
                     hint="direct content excludes the marks and runs up to the closing mark "
                     "(or the end of the paragraph when the mark is missing)",
                 )
@@ -384,7 +384,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
                 issue(
                     "quotation-marks",
                     f"{attribution.kind} content {show_value(content.text)} is wholly enclosed in quotation marks",
-                    path=here,
+                    path=format_path(here),
                     hint="marks around the whole content make it direct (kind: direct)",
                 )
             )
@@ -393,7 +393,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
                 issue(
                     "quotation-marks",
                     f"indirect content {show_value(content.text)} holds quotation marks",
-                    path=here,
+                    path=format_path(here),
                     hint="a paraphrase with a quoted fragment is mixed (kind: mixed)",
                 )
             )

@@ -43,7 +43,7 @@ from communique.schema.predictions import (
     PredictedStance,
 )
 
-__all__ = ["Draft", "draft_annotations", "drafted_document"]
+__all__ = ["Draft", "draft_annotations", "drafted_document", "printable"]
 
 #: Pronouns a drafted mention is given the form ``pronoun`` for when the prediction does not say.
 GUIDELINES_VERSION = "2.1"
@@ -393,7 +393,8 @@ class _Drafter:
 
 def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> Draft:
     """Draft the annotation file of ``corpus`` from ``prediction``; ``origin`` names the extractor or file
-    (it goes into every item's comment and the ``annotators``)."""
+    (it goes into every item's comment and the ``annotators``, escaped by :func:`printable`)."""
+    origin = printable(origin)
     drafter = _Drafter(prediction, corpus, origin)
     doc, count = drafter.document(corpus)
     header = (
@@ -408,6 +409,15 @@ def draft_annotations(prediction: PredictedDocument, corpus: CorpusDocument, ori
 _SPAN_LISTS = ("mentions", "cues", "contents", "evidence")
 _REQUIRED_SPANS = {"commitments": ("content", "evidence"), "stances": ("content", "evidence")}
 _OPTIONAL_SPANS = ("location", "time", "modality", "condition", "source_span")
+
+
+def printable(name: str) -> str:
+    """``name`` with every character that is not printable (line breaks, U+2028, U+0085, other controls and
+    separators) written as Python writes it in a ``repr`` (``\\n``, ``\\u2028``): a file name taken into a
+    comment, a header or the ``annotators`` cannot add a line or an invisible character."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 def drafted_document(prediction: PredictedDocument, corpus: CorpusDocument, origin: str) -> AnnotatedDocument:

@@ -1,9 +1,12 @@
-"""What the imports from annotation tools share: offsets, span checks, validation and writing the YAML.
+"""What the imports from annotation tools share (each tool's own reading is in :mod:`communique.formats`):
+span checks, validation and writing the YAML.
 
-An import rebuilds plain annotation data from a tool's export, checks every span against the corpus text
-*where the tool put it* (a span whose text differs from the corpus is refused, never re-anchored), then runs
-the same validation as ``communique validate``. Only when every document is valid is anything written, one
-``<document_id>.yaml`` per document, each atomically.
+An import rebuilds annotation data from a tool's export (read through the tool's typed shapes), checks
+every span against the corpus text *where the tool put it* (a span whose text differs from the corpus is
+refused, never re-anchored), then runs the same validation as ``communique validate``, which makes it an
+:class:`AnnotatedDocument` and places every problem where the tool's export holds the part it is about.
+Only when every document is valid is anything written, one ``<document_id>.yaml`` per document, each
+atomically.
 
 Imported spans carry offsets and text only: the anchoring hints of hand-written files (``occurrence``,
 ``prefix``, ``suffix``) are not annotations, and no tool keeps them.
@@ -11,7 +14,6 @@ Imported spans carry offsets and text only: the anchoring hints of hand-written 
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +22,8 @@ from typing import Any
 from communique.annotate.validate import validate_data
 from communique.corpus.store import CorpusStore, CorpusText
 from communique.io.parse import JsonPath, dump_round_trip, parse_path
-from communique.io.write import write_atomic
-from communique.schema.errors import Issue, Severity, issue
+from communique.io.write import check_new_or_forced, write_new_or_forced
+from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
 
 #: The fields of a span that only help to anchor hand-written text; imports do not carry them.
@@ -40,33 +42,10 @@ class ImportResult:
         return not any(i.severity is Severity.ERROR for i in self.issues)
 
 
-class Utf16Offsets:
-    """Converts between code-point offsets (communique) and UTF-16 code-unit offsets (JavaScript tools)."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self._units: list[int] | None = None  # code point index -> UTF-16 index, only when they differ
-        if any(ord(ch) > 0xFFFF for ch in text):
-            units, at = [0], 0
-            for ch in text:
-                at += 2 if ord(ch) > 0xFFFF else 1
-                units.append(at)
-            self._units = units
-
-    def to_utf16(self, offset: int) -> int:
-        return offset if self._units is None else self._units[offset]
-
-    def to_code_points(self, offset: int) -> int | None:
-        """The code-point offset, or None when ``offset`` is outside the text or splits a surrogate pair."""
-        if self._units is None:
-            return offset if 0 <= offset <= len(self.text) else None
-        at = bisect.bisect_left(self._units, offset)
-        return at if at < len(self._units) and self._units[at] == offset else None
-
-
-def check_span(corpus: CorpusText, start: Any, end: Any, text: Any, path: str) -> Issue | None:
-    """The problem with a span as a tool placed it (code points), or None when it matches the corpus."""
-    if not (isinstance(start, int) and isinstance(end, int) and isinstance(text, str)):
+def check_span(corpus: CorpusText, start: int | None, end: int | None, text: str | None, path: str) -> Issue | None:
+    """The problem with a span as a tool placed it (code points; None: the tool's offsets fit no code
+    point), or None when it matches the corpus."""
+    if start is None or end is None or text is None:
         return issue("type-error", "a span needs integer start and end and a text", path=path)
     if not 0 <= start < end <= len(corpus.text):
         return issue(
@@ -85,9 +64,9 @@ def check_span(corpus: CorpusText, start: Any, end: Any, text: Any, path: str) -
     return None
 
 
-def span_data(start: int, end: int, text: str, **extra: Any) -> dict[str, Any]:
+def span_data(start: int, end: int, text: str) -> dict[str, Any]:
     """A span as annotation data."""
-    return {"start": start, "end": end, "text": text, **extra}
+    return {"start": start, "end": end, "text": text}
 
 
 def validate_rebuilt(
@@ -146,11 +125,23 @@ def render_yaml(document: AnnotatedDocument, source: str) -> str:
     return dump_round_trip(root)
 
 
-def write_documents(documents: Sequence[AnnotatedDocument], out: Path, source: str) -> list[Path]:
-    """Write one ``<document_id>.yaml`` per document under ``out`` (atomically); return the paths."""
-    paths = []
-    for document in documents:
-        path = out / f"{document.document_id}.yaml"
-        write_atomic(path, render_yaml(document, source))
-        paths.append(path)
-    return paths
+def write_documents(
+    documents: Sequence[AnnotatedDocument], out: Path, source: str, *, force: bool = False
+) -> list[tuple[Path, Path | None]]:
+    """Write one ``<document_id>.yaml`` per document under ``out`` (atomically); return each path with the
+    backup kept of the file it replaced, if any.
+
+    ``out`` may be the gold folder: a file there that exists and differs is the user's work, so every file
+    is checked before the first is written, and if any would be replaced without ``force`` nothing is
+    written and each one is reported (``output-exists``). With ``force`` each is kept as ``FILE.~N~`` first.
+    """
+    rendered = [(out / f"{document.document_id}.yaml", render_yaml(document, source)) for document in documents]
+    refused: list[Issue] = []
+    for path, text in rendered:
+        try:
+            check_new_or_forced(path, text, force=force)
+        except CommuniqueError as exc:
+            refused.extend(exc.issues)
+    if refused:
+        raise CommuniqueError(refused)
+    return [(path, write_new_or_forced(path, text, force=force)) for path, text in rendered]

@@ -1,9 +1,9 @@
 """One stream of validated annotation documents, for every stage that reads the gold.
 
-Every annotation file under the given paths is validated (in batches, in ``jobs`` processes), every problem
+Every annotation file under the given paths is validated (in batches, by the given ``workers``), every problem
 is collected, and a second file annotating a document already seen is refused (``duplicate-document``).
 Valid documents come out in a deterministic order — the order of the paths, each folder's files sorted —
-whatever ``jobs`` is. Once any problem has been found nothing more comes out; when the input is exhausted a
+whatever the workers are. Once any problem has been found nothing more comes out; when the input is exhausted a
 :class:`~communique.schema.errors.CommuniqueError` lists every problem in every file, so a stage consuming
 the stream abandons its half-done output.
 
@@ -21,10 +21,11 @@ from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
-from communique.annotate.records import record_valid, trusted_document
+from communique.annotate.records import RecordSettings, record_settings, record_valid, trusted_document
 from communique.annotate.validate import FileReport, find_annotation_files, validate_file
 from communique.corpus.store import CorpusStore, CorpusView
-from communique.io.parallel import current_engine, ordered_map
+from communique.io.parallel import SERIAL, Workers, ordered_map
+from communique.io.read import InputRefused, read_input
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import AnnotatedDocument
 
@@ -71,31 +72,34 @@ def _open(corpus: Path | CorpusStore, setup: Callable[[CorpusStore], C]) -> tupl
     return store, setup(store)
 
 
-def _corpus_of(corpus: Path | CorpusStore, jobs: int) -> Path | CorpusStore:
+def _corpus_of(corpus: Path | CorpusStore, workers: Workers) -> Path | CorpusStore:
     """A store given is shared in this process (its cache serves the caller too); workers open their own."""
     if isinstance(corpus, CorpusStore):
-        return corpus if jobs == 1 and current_engine().engine == "process" else corpus.corpus_dir
+        return corpus if workers.serial else corpus.corpus_dir
     return Path(corpus)
 
 
-def _validated_once(path: Path, store: CorpusStore) -> FileReport:
-    """The file's report: from its validation record when one vouches for these bytes and this corpus
-    document (parse only), else from validating it (and recording it when it is valid)."""
+def _validated_once(path: Path, store: CorpusStore, records: RecordSettings) -> FileReport:
+    """The file's report: from its validation record when an authentic one vouches for these bytes and this
+    corpus document (parse only), else from validating it (and recording it when it is valid)."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_input(path)
+    except InputRefused:
         return validate_file(path, store)  # which reports the unreadable file
-    document = trusted_document(raw, path.suffix, store)
+    document = trusted_document(raw, path.suffix, store, records)
     if document is not None:
         return FileReport(str(path), [], document)
     report = validate_file(path, store)
     if report.document is not None and report.sha256 is not None:
-        record_valid(report.sha256, path.suffix, report.document.document_id, store)
+        record_valid(report.sha256, path.suffix, report.document.document_id, store, records)
     return report
 
 
 def _validate_batch(
-    work: Callable[[C, Iterator[Validated]], R], context: tuple[CorpusStore, C], files: list[Path]
+    work: Callable[[C, Iterator[Validated]], R],
+    records: RecordSettings,
+    context: tuple[CorpusStore, C],
+    files: list[Path],
 ) -> _Outcome[R]:
     store, work_context = context
     outcome: _Outcome[R] = _Outcome()
@@ -104,7 +108,7 @@ def _validate_batch(
 
     def check(path: Path) -> FileReport:
         nonlocal failed
-        report = _validated_once(path, store)
+        report = _validated_once(path, store, records)
         document = report.document
         outcome.files.append((report.path, report.errors, document.document_id if document else None))
         failed = failed or not report.ok
@@ -134,27 +138,28 @@ def map_validated(
     work: Callable[[C, Iterator[Validated]], R],
     *,
     setup: Callable[[CorpusStore], C],
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     batch: int = BATCH_FILES,
 ) -> Iterator[R]:
     """``work(context, documents)`` for each batch of ``batch`` annotation files under ``paths``, in order.
 
     ``documents`` is an iterator: each file is validated when the work asks for the next document, so a
     worker holds one document at a time. ``corpus`` is the corpus folder, or a store to share (with
-    ``jobs=1``; workers open their own). ``context = setup(store)`` is made once per worker.
+    :data:`SERIAL` workers; other workers open their own). ``context = setup(store)`` is made once per worker.
 
     Results are yielded only while no problem has been found; at the end, any problem raises
-    :class:`CommuniqueError` listing them all. With ``jobs > 1``, ``work`` and ``setup`` must be picklable
+    :class:`CommuniqueError` listing them all. Unless ``workers`` is serial, ``work`` and ``setup`` must be picklable
     (module-level functions, or partials of them).
     """
     files = list(find_annotation_files(paths))
     problems: list[Issue] = []
     seen: dict[str, str] = {}
     outcomes = ordered_map(
-        partial(_validate_batch, work),
+        # the record settings of this process (folder, --strict, CI) go with the work to every worker
+        partial(_validate_batch, work, record_settings()),
         (files[i : i + batch] for i in range(0, len(files), batch)),
-        setup=partial(_open, _corpus_of(corpus, jobs), setup),
-        jobs=jobs,
+        setup=partial(_open, _corpus_of(corpus, workers), setup),
+        workers=workers,
     )
     for outcome in outcomes:
         for path, errors, document_id in outcome.files:  # file by file: the problems' order is the files'
@@ -178,18 +183,20 @@ def _identify(store: CorpusStore, valid: Iterator[Validated]) -> list[tuple[Anno
     return [(v.document, v.path) for v in valid]  # the parent adds the corpus views: they are not pickled
 
 
-def iter_validated(paths: Iterable[Path], corpus: Path | CorpusStore, *, jobs: int = 1) -> Iterator[Validated]:
+def iter_validated(
+    paths: Iterable[Path], corpus: Path | CorpusStore, *, workers: Workers = SERIAL
+) -> Iterator[Validated]:
     """Every valid annotation document under ``paths`` with its corpus view, one at a time, in file order.
 
     Raises :class:`CommuniqueError` with every problem (after the last file) if any file is invalid or
     two files annotate the same document.
     """
-    if jobs == 1 and current_engine().engine == "process":  # one document at a time, in this process
+    if workers.serial:  # one document at a time, in this process
         for valid in map_validated(paths, corpus, _keep, setup=use_store, batch=1):
             yield from valid
         return
     store = corpus if isinstance(corpus, CorpusStore) else CorpusStore(Path(corpus))
-    for documents in map_validated(paths, corpus, _identify, setup=use_store, jobs=jobs):
+    for documents in map_validated(paths, corpus, _identify, setup=use_store, workers=workers):
         for document, path in documents:
             view = store.view(document.document_id)
             assert view is not None  # validation resolved it

@@ -33,7 +33,16 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from communique.annotate.checks import structure_issues
 from communique.annotate.validate import V1_VERSION, schema_version_of
-from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip, parse_path
+from communique.io.parse import (
+    Locator,
+    ParseFailure,
+    decode_utf8,
+    dump_round_trip,
+    load_round_trip,
+    parse_json,
+    parse_path,
+)
+from communique.io.read import InputRefused, read_input
 from communique.io.write import encode_like, write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import ANNOTATION_LAYERS, PLOVER_KINDS, SCHEMA_VERSION, StanceKind, labels
@@ -92,15 +101,13 @@ def migrate_file(path: Path, *, write: bool = True) -> MigrateResult:
     name = str(path)
     is_json = path.suffix == ".json"
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
         text = decode_utf8(raw)
-        data = json.loads(text) if is_json else load_round_trip(text)
-    except OSError as exc:
-        return MigrateResult(False, 0, [issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)])
+        data = parse_json(text) if is_json else load_round_trip(text)
+    except InputRefused as refused:
+        return MigrateResult(False, 0, [refused.issue])
     except ParseFailure as failure:
         return MigrateResult(False, 0, [failure.issue.located(name, failure.issue.line, failure.issue.column)])
-    except ValueError as exc:  # JSON syntax (a JSONDecodeError)
-        return MigrateResult(False, 0, [issue("yaml-syntax", f"not well-formed JSON: {exc}", file=name)])
     version = schema_version_of(data)
     if version is None:
         return MigrateResult(False, 0, [issue("type-error", "the top level must be a mapping", file=name)])

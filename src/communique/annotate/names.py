@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 __all__ = ["MATCH_RULE", "name_score", "name_words", "normalise_name"]
 
@@ -20,8 +21,9 @@ _IGNORED = frozenset({"the", "of", "a", "an", "and", "s"})
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=1 << 14)
 def name_words(name: str) -> frozenset[str]:
-    """The words a name is compared by."""
+    """The words a name is compared by (cached: the same keys are compared with every official)."""
     return frozenset(w for w in _WORD.findall(name.casefold()) if w not in _IGNORED)
 
 

@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap
 from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
 from communique.io.parse import Locator, ParseFailure, decode_utf8, dump_round_trip, load_round_trip, parse_path
+from communique.io.read import InputRefused, read_input
 from communique.io.write import encode_like, write_atomic
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
@@ -33,11 +34,11 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
     """Resolve every text-only span of ``path``; write the file back if all resolve and ``write``."""
     name = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
         text = decode_utf8(raw)
         data = load_round_trip(text)
-    except OSError as exc:
-        return AnchorResult(False, 0, [issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)])
+    except InputRefused as refused:
+        return AnchorResult(False, 0, [refused.issue])
     except ParseFailure as failure:
         return AnchorResult(False, 0, [failure.issue.located(name, failure.issue.line, failure.issue.column)])
     if data is None:

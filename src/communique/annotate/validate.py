@@ -2,7 +2,8 @@
 
 The checks, in order, for each file:
 
-1. reading: UTF-8, well-formed YAML/JSON, a mapping at the top;
+1. reading: a regular file within the size cap (:mod:`communique.io.read`), UTF-8, well-formed YAML/JSON, a
+   mapping at the top;
 2. the corpus: the document exists and its sha256 is the one the annotations were made against;
 3. anchoring: every span's text matches the document at its offsets (text-only spans are resolved);
 4. structure: the Pydantic models (types, required and unknown fields, labels, patterns);
@@ -20,6 +21,7 @@ Line and column numbers are looked up only for files that have problems (parse f
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -37,11 +39,12 @@ from communique.annotate.checks import (
     kind_of,
     structure_issues,
 )
-from communique.annotate.records import record_valid
+from communique.annotate.records import RecordSettings, record_settings, record_valid
 from communique.annotate.walk import anchor_spans
 from communique.corpus.store import CorpusStore
-from communique.io.parallel import ordered_map
+from communique.io.parallel import SERIAL, Workers, ordered_map
 from communique.io.parse import Locator, ParseFailure, decode_utf8, parse_path, parse_yaml
+from communique.io.read import InputRefused, read_input
 from communique.schema.errors import Issue, Severity, issue
 from communique.schema.models import SCHEMA_VERSION, AnnotatedDocument
 from communique.schema.v20 import V20_VERSION
@@ -73,18 +76,30 @@ class FileReport:
 
 
 def find_annotation_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Expand folders to the annotation files under them (sorted); files are passed through."""
+    """Expand folders to the annotation files under them (sorted); files are passed through.
+
+    An entry with an annotation suffix that is no regular file (a FIFO, socket or device; folders are only
+    walked) is listed too, so that reading it reports ``input-not-regular`` rather than hiding it or
+    blocking on it."""
     for path in paths:
         if path.is_dir():
             yield from sorted(
                 p
                 for p in path.rglob("*")
                 if p.suffix in ANNOTATION_SUFFIXES
-                and p.is_file()
+                and _not_folder(p)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             yield path
+
+
+def _not_folder(path: Path) -> bool:
+    """Whether ``path`` exists (through a link) and is not a folder."""
+    try:
+        return not stat.S_ISDIR(path.stat().st_mode)
+    except OSError:  # a dangling link, or gone since the folder was listed
+        return False
 
 
 def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileReport]:
@@ -94,23 +109,31 @@ def validate_paths(paths: Iterable[Path], corpus_dir: Path) -> Iterator[FileRepo
         yield validate_file(path, store)
 
 
-def _file_outcome(store: CorpusStore, path: Path) -> tuple[list[Issue], str | None]:
+def _validation_context(corpus_dir: Path, records: RecordSettings) -> tuple[CorpusStore, RecordSettings]:
+    return CorpusStore(corpus_dir), records
+
+
+def _file_outcome(context: tuple[CorpusStore, RecordSettings], path: Path) -> tuple[list[Issue], str | None]:
+    store, records = context
     report = validate_file(path, store)
     if report.document is not None and report.sha256 is not None:  # valid: export and bench may trust it
-        record_valid(report.sha256, path.suffix, report.document.document_id, store)
+        record_valid(report.sha256, path.suffix, report.document.document_id, store, records)
     return report.issues, report.schema_version
 
 
-def validate_outcomes(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[tuple[list[Issue], str | None]]:
-    """The issues and the schema version of each file, in order; with ``jobs > 1`` in parallel processes.
-    Each valid file gets a validation record, which export and bench trust while it matches."""
-    setup = partial(CorpusStore, Path(corpus_dir))
-    return ordered_map(_file_outcome, files, setup=setup, jobs=jobs, batch=VALIDATE_BATCH)
+def validate_outcomes(
+    files: list[Path], corpus_dir: Path, workers: Workers = SERIAL
+) -> Iterator[tuple[list[Issue], str | None]]:
+    """The issues and the schema version of each file, in order, validated by ``workers`` (in parallel unless
+    serial). Each valid file gets a validation record, which export and bench trust while it matches."""
+    # the record settings of this process go to every worker (a Dask worker has an environment of its own)
+    setup = partial(_validation_context, Path(corpus_dir), record_settings())
+    return ordered_map(_file_outcome, files, setup=setup, workers=workers, batch=VALIDATE_BATCH)
 
 
-def validate_issues(files: list[Path], corpus_dir: Path, jobs: int = 1) -> Iterator[list[Issue]]:
-    """The issues of each file, in order; with ``jobs > 1`` files are validated in parallel processes."""
-    return (found for found, _ in validate_outcomes(files, corpus_dir, jobs))
+def validate_issues(files: list[Path], corpus_dir: Path, workers: Workers = SERIAL) -> Iterator[list[Issue]]:
+    """The issues of each file, in order, validated by ``workers`` (in parallel unless serial)."""
+    return (found for found, _ in validate_outcomes(files, corpus_dir, workers))
 
 
 def schema_version_of(data: Any) -> str | None:
@@ -144,9 +167,9 @@ def validate_file(path: Path, store: CorpusStore) -> FileReport:
     """Validate one annotation file and return every issue found, located."""
     name = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return FileReport(name, [issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)])
+        raw = read_input(path)
+    except InputRefused as refused:
+        return FileReport(name, [refused.issue])
     try:
         text = decode_utf8(raw)
         data = parse_yaml(text, is_json=path.suffix == ".json")

@@ -16,14 +16,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from communique.bench.metrics import METRICS, ZERO_DIVISION
+    from communique.bench.metrics import METRICS
     from communique.bench.predictions import PredictionSet, parse_predictions, read_predictions
     from communique.bench.scoring import REPORT_VERSION, BenchResult, Comparison, compare, score
+    from communique.compare.scores import ZERO_DIVISION
     from communique.schema.predictions import PredictedDocument
 
 _WHERE = {
     "METRICS": "communique.bench.metrics",
-    "ZERO_DIVISION": "communique.bench.metrics",
+    "ZERO_DIVISION": "communique.compare.scores",
     "PredictedDocument": "communique.schema.predictions",
     "PredictionSet": "communique.bench.predictions",
     "parse_predictions": "communique.bench.predictions",

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from communique.bench.metrics import FAMILIES, METRICS, OVERALL, compute, main_value
+from communique.bench.metrics import METRICS, OVERALL, compute, main_value
+from communique.compare.scores import FAMILIES
 
 __all__ = ["KEYS", "SWEEP", "overall_vector", "per_document", "sweep_report"]
 
@@ -48,7 +49,7 @@ def _score_rows(matrix: np.ndarray, values: tuple[str, ...]) -> list[dict[str, A
 
 
 def per_document(documents: Sequence[tuple[str, Mapping[str, np.ndarray]]]) -> list[dict[str, Any]]:
-    """The scores of each document, and of each of its sections (units as in the bootstrap)."""
+    """The scores of each document, and the defined scores of each of its sections (units as in the bootstrap)."""
     rows: list[np.ndarray] = []
     for _, sections in documents:
         rows.append(sum(sections.values(), np.zeros(len(KEYS))))
@@ -58,7 +59,10 @@ def per_document(documents: Sequence[tuple[str, Mapping[str, np.ndarray]]]) -> l
     for document_id, sections in documents:
         entry: dict[str, Any] = {"document_id": document_id, "scores": scored[at], "sections": {}}
         for offset, unit in enumerate(sorted(sections), start=1):
-            entry["sections"][unit] = {m.key: scored[at + offset][m.key][main_value(m)] for m in METRICS}
+            # only the scores defined in the section: most sections hold no item of some layers (0/0), and
+            # listing those as null would make the report grow by a kilobyte per section
+            values = ((m.key, scored[at + offset][m.key][main_value(m)]) for m in METRICS)
+            entry["sections"][unit] = {key: value for key, value in values if value is not None}
         at += 1 + len(sections)
         out.append(entry)
     return out

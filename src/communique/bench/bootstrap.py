@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from communique.bench.metrics import FAMILIES, OVERALL, Metric, Table, compute, main_value
+from communique.bench.metrics import OVERALL, Metric, Table, compute, main_value
+from communique.compare.scores import FAMILIES
 
 __all__ = ["CONFIDENCE", "SAMPLES", "SEED", "Resamples", "difference", "interval"]
 

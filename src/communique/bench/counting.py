@@ -1,6 +1,6 @@
 """Counting one document: align gold and predicted items layer by layer and file the outcomes in a Tally.
 
-Every alignment is one-to-one and optimal (:func:`communique.bench.matching.match`), computed per metric
+Every alignment is one-to-one and optimal (:func:`communique.compare.matching.match`), computed per metric
 where the metric decides what a correct pair is, so no score depends on the order of the predictions and
 none is lowered by a greedy choice.
 
@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from communique.bench.annotations import Annotations, Extent, iou, overlap, overlap_all, same
-from communique.bench.matching import candidate_groups, match, match_in_groups, overlapping
-from communique.bench.metrics import Tally
-from communique.bench.officials import OfficialAlignment, ceaf_pairs
+import numpy as np
 
-__all__ = ["count_document"]
+from communique.bench.metrics import Tally
+from communique.compare.annotations import Annotations, Extent, iou, overlap, overlap_all, same
+from communique.compare.matching import candidate_groups, match, match_values_in_groups, ordered_pairs, overlapping
+from communique.compare.officials import OfficialAlignment, ceaf_pairs
+
+__all__ = ["count_document", "mention_measures"]
 
 Unit = Callable[[int | None], str]
 G = TypeVar("G")
@@ -118,30 +120,68 @@ def _overlapping(a: Extent, b: Extent, *_: Any) -> bool:
 
 # ------------------------------------------------------------------------------------------ mentions
 
-_MENTION_CORRECT: dict[str, Callable[[Any, Any], bool]] = {
-    "strict": lambda g, p: same([g.extent], [p.extent]) and g.form == p.form,
-    "exact": lambda g, p: same([g.extent], [p.extent]),
-    "partial": lambda g, p: same([g.extent], [p.extent]),
-    "type": lambda g, p: g.form == p.form,  # overlap is required of every pair
+#: what a correct pair of mentions must share, per SemEval schema: (the same extent, the same form);
+#: overlap is required of every pair
+_MENTION_CORRECT: dict[str, tuple[bool, bool]] = {
+    "strict": (True, True),
+    "exact": (True, False),
+    "partial": (True, False),
+    "type": (False, True),
 }
+
+
+def mention_measures(
+    golds: Sequence[Any], preds: Sequence[Any], pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pair ``(i, j)`` of mentions (a ``(k, 2)`` array): the same extent, the same form, and the IoU
+    of the extents, computed at once (numpy) and equal to :func:`same`, ``==`` and :func:`iou` pair by pair."""
+    rows, cols = pairs[:, 0], pairs[:, 1]
+
+    def ends(items: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        anchored = np.array([m.extent.anchored for m in items], dtype=bool)
+        starts = np.array([m.extent.start for m in items], dtype=np.int64)
+        stops = np.array([m.extent.end for m in items], dtype=np.int64)
+        return anchored, starts, np.where(anchored, stops - starts, 0)
+
+    forms: dict[str | None, int] = {}
+    gold_form = np.array([forms.setdefault(m.form, len(forms)) for m in golds], dtype=np.int64)
+    pred_form = np.array([forms.setdefault(m.form, len(forms)) for m in preds], dtype=np.int64)
+    (ga, gs, gl), (pa, ps, pl) = ends(golds), ends(preds)
+    both = ga[rows] & pa[cols]
+    g_start, p_start = gs[rows], ps[cols]
+    inter = np.where(
+        both, np.maximum(0, np.minimum(g_start + gl[rows], p_start + pl[cols]) - np.maximum(g_start, p_start)), 0
+    )
+    union = gl[rows] + pl[cols] - inter
+    closeness = np.divide(inter, union, out=np.zeros(len(pairs)), where=union > 0)
+    same_extent = both & (g_start == p_start) & (gl[rows] == pl[cols])
+    return same_extent, gold_form[rows] == pred_form[cols], closeness
+
+
+def _mention_correct(schema: str, g: Any, p: Any) -> bool:
+    extent, form = _MENTION_CORRECT[schema]
+    return (not extent or same([g.extent], [p.extent])) and (not form or g.form == p.form)
 
 
 def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> None:
     golds, preds = gold.mentions, pred.mentions
     candidates = overlapping([[g.extent] for g in golds], [[p.extent] for p in preds])
-    groups = candidate_groups(candidates)  # the same for the four schemas: every overlapping pair is a candidate
-    for schema, correct in _MENTION_CORRECT.items():
+    ordered = ordered_pairs(candidates)
+    groups = candidate_groups(ordered)  # the same for the four schemas: every overlapping pair is a candidate
+    same_extent, same_form, closeness = mention_measures(golds, preds, ordered)
+    for schema, (extent, form) in _MENTION_CORRECT.items():
         key = f"mentions.{schema}"
-
-        def tiers(g: Any, p: Any, correct: Any = correct) -> tuple[float, float, float]:
-            if not overlap(g.extent, p.extent):
-                return (0.0, 0.0, 0.0)
-            return (float(correct(g, p)), 1.0, iou([g.extent], [p.extent]))
-
-        pairs = match_in_groups(golds, preds, tiers, groups, candidates)
+        correct = np.ones(len(ordered), dtype=bool)
+        if extent:
+            correct &= same_extent
+        if form:
+            correct &= same_form
+        # the tiers of every (overlapping) candidate: correct under the schema, a pair at all, IoU
+        tiers = np.column_stack([correct.astype(float), np.ones(len(ordered)), closeness])
+        pairs = match_values_in_groups(groups, ordered, tiers)
         for i, j in pairs:
             g, p = golds[i], preds[j]
-            outcome = "cor" if correct(g, p) else ("par" if schema == "partial" else "inc")
+            outcome = "cor" if _mention_correct(schema, g, p) else ("par" if schema == "partial" else "inc")
             tally.add(unit(g.start), key, outcome, type_=g.form)
         matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
         for i, g in enumerate(golds):

@@ -2,18 +2,9 @@
 
 Counting and scoring are kept apart (as in spaCy's scorer): scoring a document only adds counts to a
 :class:`Tally`, filed under the resampling unit they belong to; every score is a formula over summed
-counts. The formulas work on numbers and on numpy arrays alike, so the bootstrap evaluates them on all
-resamples at once.
-
-Families (each score is reported with its counts):
-
-``semeval``   SemEval-2013 / nervaluate: COR, INC, PAR, MIS, SPU; POS = COR+INC+PAR+MIS,
-              ACT = COR+INC+PAR+SPU; P = credit/ACT, R = credit/POS, credit = COR (+ 0.5 PAR for partial).
-``prf``       TP, FP, FN; P = TP/(TP+FP), R = TP/(TP+FN).
-``accuracy``  correct / total, on matched pairs.
-``ceaf``      CEAF-e: phi4 summed over aligned entity pairs; P = phi/#predicted, R = phi/#gold entities.
-
-F1 is 2·credit/(POS+ACT) (for ``prf`` 2·TP/(2·TP+FP+FN)), which equals the harmonic mean of P and R.
+counts, one of the families of :mod:`communique.compare.scores` (semeval, prf, accuracy, ceaf), shared with
+agreement between annotation passes. The formulas work on numbers and on numpy arrays alike, so the
+bootstrap evaluates them on all resamples at once.
 
 Zero division (:data:`ZERO_DIVISION`): a ratio whose denominator is 0 is undefined, reported as ``null``
 (``n/a`` in tables); it is never silently 0 or 1.
@@ -28,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from communique.compare.scores import FAMILIES, family_scores
 from communique.schema.models import (
     AttributionKind,
     CommitmentKind,
@@ -40,36 +32,10 @@ from communique.schema.models import (
     labels,
 )
 
-__all__ = [
-    "FAMILIES",
-    "METRICS",
-    "ZERO_DIVISION",
-    "Metric",
-    "Table",
-    "Tally",
-    "all_keys",
-    "compute",
-    "family_scores",
-]
+__all__ = ["METRICS", "Metric", "Table", "Tally", "all_keys", "compute", "main_value"]
 
-ZERO_DIVISION = (
-    "a ratio with a zero denominator (0/0) is undefined: null in JSON, n/a in tables; F1 = "
-    "2*credit/(POS+ACT), so it is 0, not undefined, when only one side is empty; macro averages "
-    "leave out types whose F1 is undefined; bootstrap intervals use the resamples where it is defined"
-)
-PARTIAL_CREDIT = 0.5
 #: the type predictions without a label are filed under in per-type tables
 UNTYPED = "untyped"
-
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "semeval": ("cor", "inc", "par", "mis", "spu"),
-    "prf": ("tp", "fp", "fn"),
-    "accuracy": ("correct", "total"),
-    "ceaf": ("phi4", "gold", "pred"),
-}
-
-#: derived values that are counts, not scores
-COUNT_KEYS = frozenset({"possible", "actual", "gold", "pred"})
 
 
 @dataclass(frozen=True)
@@ -249,48 +215,9 @@ class Table:
         return out
 
 
-def _div(a: Any, b: Any) -> Any:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(np.asarray(b) == 0, np.nan, np.asarray(a, dtype=float) / np.where(np.asarray(b) == 0, 1, b))
-
-
 def compute(metric: Metric, c: Mapping[str, Any]) -> dict[str, Any]:
     """Scores from counts ``c`` (count name -> number or array); undefined values are NaN."""
     return family_scores(metric.family, c, partial=metric.partial)
-
-
-def family_scores(family: str, c: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
-    """The scores of a family (:data:`FAMILIES`) from its counts ``c``; undefined values are NaN. Agreement
-    between annotation passes uses these same formulas."""
-    if family == "semeval":
-        pos = c["cor"] + c["inc"] + c["par"] + c["mis"]
-        act = c["cor"] + c["inc"] + c["par"] + c["spu"]
-        credit = c["cor"] + (PARTIAL_CREDIT * c["par"] if partial else 0)
-        return {
-            "possible": pos,
-            "actual": act,
-            "precision": _div(credit, act),
-            "recall": _div(credit, pos),
-            "f1": _div(2 * credit, pos + act),
-        }
-    if family == "prf":
-        tp, fp, fn = c["tp"], c["fp"], c["fn"]
-        return {
-            "gold": tp + fn,
-            "pred": tp + fp,
-            "precision": _div(tp, tp + fp),
-            "recall": _div(tp, tp + fn),
-            "f1": _div(2 * tp, 2 * tp + fp + fn),
-        }
-    if family == "accuracy":
-        return {"accuracy": _div(c["correct"], c["total"])}
-    if family == "ceaf":
-        return {
-            "precision": _div(c["phi4"], c["pred"]),
-            "recall": _div(c["phi4"], c["gold"]),
-            "f1": _div(2 * c["phi4"], c["gold"] + c["pred"]),
-        }
-    raise ValueError(f"unknown family {family!r}")
 
 
 def main_value(metric: Metric) -> str:

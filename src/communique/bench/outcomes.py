@@ -1,9 +1,9 @@
 """Error analysis: what happened to every gold item and every prediction of a document.
 
-Each layer is aligned one-to-one and optimally as the metrics align it (:func:`communique.bench.matching.match`):
+Each layer is aligned one-to-one and optimally as the metrics align it (:func:`communique.compare.matching.match`):
 mentions by overlap, then exact offsets and form; attributions by overlapping contents; meetings by overlapping
 evidence (or the same participants); commitments and stances by overlapping evidence; officials by the alignment of
-:mod:`communique.bench.officials`. A pair is then judged on what the layer's attribution depends on:
+:mod:`communique.compare.officials`. A pair is then judged on what the layer's attribution depends on:
 
 ``matched``             the pair agrees on everything judged below;
 ``partial``             (mentions) the extents overlap but differ;
@@ -24,11 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from communique.bench.annotations import Annotations, Extent, OfficialItem, iou, overlap, overlap_all, same
-from communique.bench.counting import source_correct
+import numpy as np
+
+from communique.bench.counting import mention_measures, source_correct
 from communique.bench.locate import shorten
-from communique.bench.matching import match, overlapping
-from communique.bench.officials import OfficialAlignment
+from communique.compare.annotations import Annotations, Extent, OfficialItem, iou, overlap, overlap_all, same
+from communique.compare.matching import match, match_values, ordered_pairs, overlapping
+from communique.compare.officials import OfficialAlignment
 
 __all__ = ["OUTCOMES", "document_outcomes"]
 
@@ -118,17 +120,11 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
     _file(out, "officials", golds_o, preds_o, pairs, lambda g, p: "matched", describe_official)
 
     # mentions
-    cand = overlapping([[g.extent] for g in gold.mentions], [[p.extent] for p in pred.mentions])
-    pairs = _pairs(
-        gold.mentions,
-        pred.mentions,
-        lambda g, p: (
-            float(same([g.extent], [p.extent]) and g.form == p.form),
-            float(overlap(g.extent, p.extent) > 0),
-            iou([g.extent], [p.extent]),
-        ),
-        cand,
-    )
+    # tiers (the same extent and form, overlap, IoU) of every overlapping pair at once: there may be many
+    ordered = ordered_pairs(overlapping([[g.extent] for g in gold.mentions], [[p.extent] for p in pred.mentions]))
+    same_extent, same_form, closeness = mention_measures(gold.mentions, pred.mentions, ordered)
+    tiers = np.column_stack([(same_extent & same_form).astype(float), np.ones(len(ordered)), closeness])
+    pairs = match_values(min(len(gold.mentions), len(pred.mentions)), ordered, tiers)
 
     def judge_mention(g: Any, p: Any) -> str:
         if not same([g.extent], [p.extent]):

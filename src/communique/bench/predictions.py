@@ -1,7 +1,7 @@
 """Reading prediction files: JSON Lines, one :class:`~communique.schema.predictions.PredictedDocument` per line.
 
 Each line goes through the checks ``communique validate`` makes (same codes, located by line, column and
-JSON path), and then into scoring form (:class:`~communique.bench.annotations.Annotations`):
+JSON path), and then into scoring form (:class:`~communique.compare.annotations.Annotations`):
 
 * **fatal** (errors: the file is not scored): malformed JSON, fields the schema does not define, wrong
   types or labels, an unknown document, a stale ``text_sha256``, offsets that contradict their text or lie
@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,7 +40,8 @@ from communique.annotate.anchor import resolve
 from communique.annotate.checks import check_corpus, check_identity, structure_issues
 from communique.annotate.names import name_score, normalise_name
 from communique.annotate.walk import RefNode, SpanNode, walk
-from communique.bench.annotations import (
+from communique.bench.locate import MAX_ECHO, NormalisedText, shorten
+from communique.compare.annotations import (
     QUOTATION_MARKS,
     Annotations,
     AttributionItem,
@@ -54,19 +54,10 @@ from communique.bench.annotations import (
     official_keys,
     trim,
 )
-from communique.bench.locate import MAX_ECHO, NormalisedText, shorten
 from communique.corpus.store import CorpusStore
-from communique.io.parse import (
-    DuplicateKey,
-    JsonPath,
-    Locator,
-    ParseFailure,
-    decode_utf8,
-    format_path,
-    long_json_int,
-    no_duplicate_keys,
-    parse_path,
-)
+from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, format_path, parse_json, parse_path
+from communique.io.read import STDIN as STDIN  # re-exported: bench.scoring names standard input by it
+from communique.io.read import InputRefused, open_input, parse_json_line, read_input
 from communique.schema.errors import Issue, Severity, issue
 from communique.schema.predictions import (
     REFERENCE_FIELDS,
@@ -81,7 +72,6 @@ from communique.schema.predictions import (
 __all__ = ["PredictionSet", "PredictionStream", "parse_predictions", "read_predictions"]
 
 PathLike = str | os.PathLike[str]
-STDIN = "-"
 
 
 @dataclass
@@ -95,6 +85,9 @@ class PredictionSet:
     anchoring: Counter[str] = field(default_factory=Counter)  # spans placed by: offsets, text, context; unanchored
     annotators: set[str] = field(default_factory=set)
     _raw: dict[int, str] = field(default_factory=dict, repr=False)  # line number -> line, to locate later issues
+    _located: tuple[int, Locator] | None = field(
+        default=None, repr=False, compare=False
+    )  # the last line's position index
 
     @property
     def errors(self) -> list[Issue]:
@@ -108,7 +101,9 @@ class PredictionSet:
         """``found`` (raised while scoring an item from ``source``) with file, line and column."""
         column = None
         if source.line is not None and source.line in self._raw:
-            _, column = Locator(self._raw[source.line]).find(parse_path(source.path))
+            if self._located is None or self._located[0] != source.line:  # one index per line, not per issue
+                self._located = (source.line, Locator(self._raw[source.line]))
+            _, column = self._located[1].find(parse_path(source.path))
         return found.located(source.file, source.line, column)
 
 
@@ -116,9 +111,9 @@ def read_predictions(path: PathLike, corpus: PathLike = "corpus") -> PredictionS
     """Read a prediction file (``-`` for standard input) against the corpus documents in ``corpus``."""
     name = str(path)
     try:
-        raw = sys.stdin.buffer.read() if name == STDIN else Path(path).read_bytes()
-    except OSError as exc:
-        return PredictionSet(name, issues=[issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)])
+        raw = read_input(path, stdin=True)
+    except InputRefused as refused:
+        return PredictionSet(name, issues=[refused.issue])
     try:
         text = decode_utf8(raw)
     except ParseFailure as failure:
@@ -144,9 +139,9 @@ class PredictionStream:
         self.collapsed: Counter[str] = Counter()
         name = str(path)
         try:
-            handle = self.path.open("rb")
-        except OSError as exc:
-            self.summary.issues.append(issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name))
+            handle = open_input(self.path)
+        except InputRefused as refused:
+            self.summary.issues.append(refused.issue)
             return
         digests: dict[str, bytes] = {}  # document id -> digest of its first line
         columns: dict[tuple[str, bytes], int | None] = {}
@@ -158,8 +153,8 @@ class PredictionStream:
                     continue
                 self.summary.lines += 1
                 try:
-                    data = json.loads(raw)
-                except (ValueError, RecursionError):  # JSON, UTF-8 or an over-long integer
+                    data = parse_json(raw.decode("utf-8-sig" if number == 1 else "utf-8"))
+                except (ParseFailure, UnicodeDecodeError):  # JSON, UTF-8, a number or nesting refused
                     self._read_line(number, raw, here)  # reports the problem with its position
                     continue
                 doc_id = data.get("document_id") if isinstance(data, dict) else None
@@ -229,7 +224,7 @@ class PredictionStream:
             return PredictionSet(str(self.path))
         self._done.add(doc_id)
         number, offset = self.where[doc_id]
-        with self.path.open("rb") as handle:
+        with open_input(self.path) as handle:
             handle.seek(offset)
             return self._read_line(number, handle.readline(), offset)
 
@@ -290,28 +285,9 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             )
             continue
         try:
-            data = json.loads(line, object_pairs_hook=no_duplicate_keys)
-        except json.JSONDecodeError as exc:
-            result.issues.append(
-                issue(
-                    "json-syntax",
-                    exc.msg,
-                    file=name,
-                    line=number,
-                    column=exc.colno,
-                    hint="each line must be one JSON object (JSON Lines)",
-                )
-            )
-            continue
-        except DuplicateKey as exc:
-            result.issues.append(issue("json-syntax", f"duplicate key {exc.args[0]!r}", file=name, line=number))
-            continue
-        except ValueError:  # an integer longer than json converts
-            found = long_json_int(line).issue
-            result.issues.append(found.located(name, number, found.column))
-            continue
-        except RecursionError:
-            result.issues.append(issue("too-deep", "the line is nested too deeply to read", file=name, line=number))
+            data = parse_json_line(line, name, number)
+        except ParseFailure as failure:
+            result.issues.append(failure.issue)
             continue
         annotations, issues, anchoring = _read_document(data, store, Source(name, number, "$"))
         if annotations is not None and annotations.document_id in first_line:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from communique.bench.metrics import FAMILIES, OVERALL, Metric, Table, compute, main_value
+from communique.bench.metrics import OVERALL, Metric, Table, compute, main_value
+from communique.compare.scores import FAMILIES
 
 __all__ = ["MIN_UNITS", "RANDOMISATION", "comparison_warnings", "randomisation_p"]
 

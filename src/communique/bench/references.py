@@ -10,8 +10,8 @@ with the **predicted** official one of whose mentions overlaps it; failing that,
 
 from __future__ import annotations
 
-from communique.bench.annotations import Annotations, OfficialItem, Source
-from communique.bench.officials import OfficialAlignment
+from communique.compare.annotations import Annotations, OfficialItem, Source
+from communique.compare.officials import OfficialAlignment
 
 __all__ = ["resolve_span_refs"]
 

@@ -20,43 +20,31 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from communique import __version__
 from communique.annotate.load import Validated, iter_validated, map_validated
 from communique.annotate.names import MATCH_RULE
 from communique.annotate.validate import find_annotation_files
 from communique.bench.analysis import SWEEP, overall_vector, per_document, sweep_report
-from communique.bench.annotations import Annotations, Source, above, from_gold, has_confidence
 from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
 from communique.bench.counting import count_document
-from communique.bench.metrics import (
-    COUNT_KEYS,
-    FAMILIES,
-    METRICS,
-    OVERALL,
-    PARTIAL_CREDIT,
-    UNTYPED,
-    ZERO_DIVISION,
-    Metric,
-    Table,
-    Tally,
-    compute,
-    main_value,
-)
-from communique.bench.officials import OfficialAlignment, align_officials
+from communique.bench.metrics import METRICS, OVERALL, UNTYPED, Metric, Table, Tally, compute, main_value
 from communique.bench.outcomes import document_outcomes
 from communique.bench.predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
 from communique.bench.randomisation import RANDOMISATION, comparison_warnings, randomisation_p
 from communique.bench.references import resolve_span_refs
+from communique.compare.annotations import Annotations, Source, above, from_gold, has_confidence
+from communique.compare.officials import OfficialAlignment, align_officials
+from communique.compare.scores import COUNT_KEYS, FAMILIES, PARTIAL_CREDIT, ZERO_DIVISION
 from communique.corpus.splits import SPLITS, Splitter, unit_at, unit_id
 from communique.corpus.store import CorpusLike, CorpusStore, CorpusView
-from communique.io.parallel import current_engine
+from communique.io.parallel import SERIAL, Workers
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 from communique.schema.models import AnnotatedDocument
+from communique.version import __version__
 
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
 #: version of the JSON report layout; raised when a key changes meaning or disappears
-REPORT_VERSION = 3
+REPORT_VERSION = 4  # 3: outcomes in --outcomes; 4: format 2.1 (stances, conditions)
 PathLike = str | os.PathLike[str]
 GoldInput = PathLike | Sequence[AnnotatedDocument]
 PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, Any] | BaseModel]
@@ -123,9 +111,10 @@ def score(
     splitter: Splitter | None = None,
     samples: int = SAMPLES,
     seed: int = SEED,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     min_confidence: float | None = None,
     details: bool = True,
+    outcomes: bool | None = None,
 ) -> BenchResult:
     """Score ``predictions`` (a JSONL path, or mappings, one per document) against ``gold`` (a path, or
     validated documents). Raise :class:`~communique.CommuniqueError` with every problem when the gold or
@@ -135,10 +124,12 @@ def score(
     resampling units (one small vector each), not with the documents' contents.
 
     ``min_confidence`` drops predicted items whose ``confidence`` is below it before scoring. ``details``
-    puts per-document and per-section scores and every item's outcome in the report (``per_document``,
-    ``outcomes``; ``None`` without it): they grow with the corpus, so the CLI collects them only for JSON
-    and HTML output."""
-    run = _run(gold, predictions, corpus, _selection(split, splitter), jobs, min_confidence, details)
+    puts per-document and per-section scores in the report (``per_document``; ``None`` without it) and
+    ``outcomes`` (by default as ``details``) every item's outcome (``outcomes``): they grow with the corpus,
+    so the CLI collects the scores only for JSON and HTML output and the outcomes only for HTML and
+    ``--outcomes FILE``."""
+    listed = details if outcomes is None else outcomes
+    run = _run(gold, predictions, corpus, _selection(split, splitter), workers, min_confidence, details, listed)
     resamples = Resamples.draw(run.units, samples, seed)
     return _result(run, resamples, split, samples, seed)
 
@@ -153,14 +144,14 @@ def compare(
     splitter: Splitter | None = None,
     samples: int = SAMPLES,
     seed: int = SEED,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     min_confidence: float | None = None,
 ) -> Comparison:
     """Paired comparison of system ``b`` against system ``a`` on every summary score: a bootstrap interval
     and p-value, and a paired approximate-randomisation p-value; warns when there are too few units."""
     selection = _selection(split, splitter)
-    run_a = _run(gold, a, corpus, selection, jobs, min_confidence, details=False)
-    run_b = _run(gold, b, corpus, selection, jobs, min_confidence, details=False)
+    run_a = _run(gold, a, corpus, selection, workers, min_confidence, details=False, outcomes=False)
+    run_b = _run(gold, b, corpus, selection, workers, min_confidence, details=False, outcomes=False)
     units = list(dict.fromkeys(run_a.units + run_b.units))  # the same units, in a fixed order, for both
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
@@ -275,6 +266,7 @@ def _score_document(
     fold: bool,
     min_confidence: float | None = None,
     details: bool = True,
+    outcomes: bool = True,
 ) -> _Scored:
     if corpus_doc is None:  # validated gold always has its corpus document
         raise CommuniqueError([issue("unknown-document", f"no corpus document {gold_doc.document_id!r}")])
@@ -335,7 +327,7 @@ def _score_document(
             {"document_id": corpus_doc.id, "unit": unit_of(_start(o)), **o}
             for o in document_outcomes(gold_side, pred, alignment)
         ]
-        if details
+        if outcomes
         else []
     )
     sections = [
@@ -410,7 +402,7 @@ def _sweep(
 
 @dataclass
 class _Chunk:
-    """What a worker returns for a chunk of gold documents (``--jobs``)."""
+    """What a worker returns for a chunk of gold documents (``--jobs``, ``--engine``)."""
 
     scored: list[_Scored]
     summary: PredictionSet
@@ -429,6 +421,7 @@ class _Scoring:
     fold: bool
     min_confidence: float | None
     details: bool
+    outcomes: bool
 
 
 def _open_scoring(
@@ -438,15 +431,19 @@ def _open_scoring(
     fold: bool,
     min_confidence: float | None,
     details: bool,
+    outcomes: bool,
     store: CorpusStore,
 ) -> _Scoring:
-    return _Scoring(store, pred_path, where, split, fold, min_confidence, details)
+    return _Scoring(store, pred_path, where, split, fold, min_confidence, details, outcomes)
 
 
 def _score_chunk(context: _Scoring, gold: Iterator[Validated]) -> _Chunk:
     c = context
     stream = PredictionStream.indexed(c.pred_path, c.store, c.where)
-    scored = [_score_document(v.document, v.corpus, stream, c.split, c.fold, c.min_confidence, c.details) for v in gold]
+    scored = [
+        _score_document(v.document, v.corpus, stream, c.split, c.fold, c.min_confidence, c.details, c.outcomes)
+        for v in gold
+    ]
     return _Chunk(scored, stream.summary, stream.collapsed, stream._done)
 
 
@@ -459,12 +456,13 @@ def _scored_in_parallel(
     corpus: PathLike,
     split: SplitSelection | None,
     fold: bool,
-    jobs: int,
+    workers: Workers,
     min_confidence: float | None = None,
     details: bool = True,
+    outcomes: bool = True,
 ) -> Iterator[_Scored]:
-    setup = partial(_open_scoring, str(preds.path), preds.where, split, fold, min_confidence, details)
-    for chunk in map_validated(files, Path(corpus), _score_chunk, setup=setup, jobs=jobs, batch=CHUNK_FILES):
+    setup = partial(_open_scoring, str(preds.path), preds.where, split, fold, min_confidence, details, outcomes)
+    for chunk in map_validated(files, Path(corpus), _score_chunk, setup=setup, workers=workers, batch=CHUNK_FILES):
         preds.summary.issues.extend(chunk.summary.issues)
         preds.summary.anchoring.update(chunk.summary.anchoring)
         preds.summary.annotators.update(chunk.summary.annotators)
@@ -478,9 +476,10 @@ def _run(
     predictions: PredictionInput,
     corpus: PathLike,
     split: SplitSelection | None,
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     min_confidence: float | None = None,
     details: bool = True,
+    outcomes: bool = True,
 ) -> _Run:
     store = CorpusStore(Path(corpus))
     preds = _predictions(predictions, store, corpus)
@@ -488,14 +487,14 @@ def _run(
     if preds.summary.errors:  # unreadable lines or duplicate documents: nothing is scored
         raise CommuniqueError(preds.summary.errors)
     fold = count > 1  # resample documents: the sections of each document fold into one unit
-    spread = jobs > 1 or current_engine().engine != "process"
-    if spread and isinstance(preds, PredictionStream) and files is not None and count > 1:
+    if not workers.serial and isinstance(preds, PredictionStream) and files is not None and count > 1:
         scored: Iterator[_Scored] = _scored_in_parallel(
-            files, preds, corpus, split, fold, jobs, min_confidence, details
+            files, preds, corpus, split, fold, workers, min_confidence, details, outcomes
         )
     else:
         scored = (
-            _score_document(doc, corpus_doc, preds, split, fold, min_confidence, details) for doc, corpus_doc in golds
+            _score_document(doc, corpus_doc, preds, split, fold, min_confidence, details, outcomes)
+            for doc, corpus_doc in golds
         )
     table = Table()
     officials: Counter[str] = Counter()
@@ -503,7 +502,7 @@ def _run(
     issues: list[Issue] = []
     documents = 0
     sections: list[tuple[str, dict[str, np.ndarray]]] = []
-    listed: list[dict[str, Any]] | None = [] if details else None
+    listed: list[dict[str, Any]] | None = [] if outcomes else None
     sweep: dict[float, Counter[str]] | None = None
     for result in scored:
         documents += 1

@@ -14,11 +14,11 @@ from communique.cli.common import (
     EXIT_USAGE,
     ProjectPath,
     Reporter,
-    add_format,
     existing,
     progress,
     summary,
 )
+from communique.cli.options import add_check, add_corpus, add_format
 
 
 def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -33,7 +33,10 @@ def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(result.issues)
         if result.changed:
             anchored.append({"file": str(path), "spans": result.spans})
-            reporter.text(f"{'would anchor' if args.check else 'anchored'} {result.spans} span(s) in {path}")
+            if args.check:  # the result: what needs anchoring
+                reporter.text(f"would anchor {result.spans} span(s) in {path}")
+            else:  # a message about a file written: stderr
+                reporter.note(f"anchored {result.spans} span(s) in {path}")
     reporter.note(summary(reporter.issues, len(files)))
     failing = reporter.issues or (args.check and anchored)
     return reporter.finish(
@@ -45,7 +48,7 @@ def register(sub: Any) -> None:
     """Add ``anchor`` to the ``communique`` parser's subparsers."""
     anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
     anchor.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
-    anchor.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
-    anchor.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs anchoring")
+    add_corpus(anchor)
+    add_check(anchor)
     add_format(anchor, github=True)
     anchor.set_defaults(func=cmd_anchor, project_annotations=ProjectPath("annotations"))

@@ -8,6 +8,7 @@ Exit status: 0 scored; 1 invalid predictions or gold (nothing is scored), or war
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,21 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    ProjectPath,
     Reporter,
-    add_engine,
-    add_format,
     count,
-    positive,
+    write_file,
     write_result,
+)
+from communique.cli.options import (
+    add_corpus,
+    add_force,
+    add_format,
+    add_gold,
+    add_jobs,
+    add_out,
+    add_predictions,
+    add_strict,
+    positive,
 )
 from communique.corpus.splits import SPLITS, Splitter
 from communique.schema.errors import CommuniqueError, Issue, issue
@@ -34,36 +43,42 @@ def register(sub: Any) -> None:
     bench = sub.add_parser(
         "bench",
         help="score predictions (JSON Lines) against the gold",
-        description="Score an extractor's predictions against the gold annotations.",
+        description="Score an extractor's predictions (--predictions FILE, '-' for stdin) against the gold "
+        "annotations, or compare two systems' predictions (--compare A B).",
     )
     what = bench.add_mutually_exclusive_group(required=True)
-    what.add_argument("--pred", metavar="FILE", help="predictions: one JSON object per document ('-' = stdin)")
+    add_predictions(what)
     what.add_argument(
         "--compare",
         nargs=2,
         metavar=("A", "B"),
         help="paired bootstrap comparison of two prediction files (is B better than A?)",
     )
-    bench.add_argument(
-        "--gold", default=ProjectPath("gold"), help="gold file or folder (default: the project's annotations/gold)"
-    )
-    bench.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_gold(bench)
+    add_corpus(bench)
     bench.add_argument(
         "--split",
         choices=SPLITS,
         help="score only the items of this split (split by section or by document: see communique.toml)",
     )
     add_format(bench, github=True, extra=("table", "markdown", "html"))  # "table" is the old name of "text"
-    bench.add_argument("--out", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
-    bench.add_argument("--samples", type=positive, default=SAMPLES, help=f"bootstrap resamples (default: {SAMPLES})")
-    bench.add_argument("--seed", type=int, default=SEED, help=f"bootstrap seed (default: {SEED})")
-    bench.add_argument("--jobs", type=positive, default=1, help="processes to score documents with (default: 1)")
-    add_engine(bench)
-    bench.add_argument("--strict", action="store_true", help="exit 1 when the predictions have warnings")
+    add_out(bench, "file")
+    add_force(bench)
+    bench.add_argument(
+        "--samples", type=positive, default=SAMPLES, metavar="N", help=f"bootstrap resamples (default: {SAMPLES})"
+    )
+    bench.add_argument("--seed", type=int, default=SEED, metavar="N", help=f"bootstrap seed (default: {SEED})")
+    add_jobs(bench)
+    add_strict(bench)
     bench.add_argument(
         "--summary-only",
         action="store_true",
-        help="leave per-document scores and per-item outcomes out of the JSON report (large corpora)",
+        help="leave per-document scores out of the JSON report (large corpora)",
+    )
+    bench.add_argument(
+        "--outcomes",
+        metavar="FILE",
+        help="write every gold item's and prediction's outcome to FILE, one JSON object per line (JSON Lines)",
     )
     bench.add_argument(
         "--min-confidence",
@@ -75,25 +90,32 @@ def register(sub: Any) -> None:
 
 
 def _missing(files: list[str], folders_too: list[str]) -> list[Issue]:
-    """Usage problems: prediction files that are not files, a gold path that does not exist."""
-    return [issue("file-not-found", "no such file", file=p) for p in files if p != "-" and not Path(p).is_file()] + [
+    """Usage problems: prediction files and a gold path that do not exist (one that is no regular file is
+    refused when it is read)."""
+    return [issue("file-not-found", "no such file", file=p) for p in files if p != "-" and not Path(p).exists()] + [
         issue("file-not-found", "no such file or folder", file=p) for p in folders_too if not Path(p).exists()
     ]
 
 
 def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.bench.html import render_report_html
     from communique.bench.report import format_comparison, format_report
     from communique.bench.scoring import compare, score
     from communique.corpus.store import CorpusStore
+    from communique.formats.html import render_report_html
 
-    inputs = [args.pred] if args.pred else list(args.compare)
+    inputs = [args.predictions] if args.predictions else list(args.compare)
     missing = _missing(inputs, [args.gold])
     if missing:
         reporter.problems(missing)
         return reporter.finish(EXIT_USAGE)
-    if args.format == "html" and not args.pred:
-        reporter.note("--format html is for --pred (one system's error analysis)")
+    if args.format == "html" and not args.predictions:
+        reporter.note("--format html is for --predictions (one system's error analysis)")
+        return reporter.finish(EXIT_USAGE)
+    if args.outcomes and not args.predictions:
+        reporter.note("--outcomes is for --predictions (one system's outcomes)")
+        return reporter.finish(EXIT_USAGE)
+    if args.outcomes == "-" and (args.out or "-") == "-":
+        reporter.note("--outcomes -: the report goes to standard output; give it a file with --out")
         return reporter.finish(EXIT_USAGE)
     options = {
         "corpus": args.corpus,
@@ -101,22 +123,25 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
         "splitter": _splitter(args.gold) if args.split else None,
         "samples": args.samples,
         "seed": args.seed,
-        "jobs": args.jobs,
+        "workers": args.workers,
         "min_confidence": args.min_confidence,
     }
     # text and github print the table; github differs in how the prediction problems are printed
     table = "markdown" if args.format == "markdown" else "table"
-    # per-document scores and outcomes grow with the corpus: collected only where they are shown
+    # per-document scores and outcomes grow with the corpus: collected only where they are shown (the
+    # outcomes, about 100 KB of JSON per document of 150 annotations, only in HTML and in --outcomes FILE)
     details = args.format == "html" or (args.format == "json" and not args.summary_only)
+    outcomes = args.format == "html" or bool(args.outcomes)
     try:
-        if args.pred:
-            result = score(args.gold, args.pred, **options, details=details)
+        if args.predictions:
+            result = score(args.gold, args.predictions, **options, details=details, outcomes=outcomes)
             report, warnings = result.report, result.issues
             if args.format == "html":
                 store = CorpusStore(Path(args.corpus))
                 rendered = render_report_html(report, lambda doc_id: t.text if (t := store.text(doc_id)) else None)
             else:
                 rendered = format_report(report, table)
+            report["outcomes"] = _write_outcomes(reporter, report["outcomes"], args.outcomes)
         else:
             comparison = compare(args.gold, args.compare[0], args.compare[1], **options)
             report, warnings = comparison.report, comparison.a.issues + comparison.b.issues
@@ -133,6 +158,17 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
         return reporter.finish(status, report, out=args.out)
     write_result(reporter, rendered, args.out)
     return reporter.finish(status)
+
+
+def _write_outcomes(reporter: Reporter, outcomes: list[dict[str, Any]] | None, out: str | None) -> Any:
+    """Write the outcomes to ``out`` as JSON Lines (atomically; an existing file the user may have edited is
+    refused unless ``--force``); what the JSON report says of them: the file
+    and how many items it holds, or ``None`` without a file."""
+    if not out or outcomes is None:
+        return None
+    write_file(reporter, out, "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in outcomes))
+    reporter.note(f"wrote {out} ({len(outcomes)} outcome(s))")
+    return {"path": out, "items": len(outcomes)}
 
 
 def _confidence(value: str) -> float:

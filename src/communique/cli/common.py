@@ -19,12 +19,15 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from communique.io.parallel import ENGINES, Engine, use_engine
-from communique.io.write import STDOUT, write_atomic
+from communique.cli.options import ProjectPath as ProjectPath
+from communique.cli.options import add_force as add_force  # declared there; importable from here too
+from communique.cli.options import add_format as add_format
+from communique.cli.options import positive as positive
+from communique.io.parallel import Engine, Workers, connected
+from communique.io.write import STDOUT, write_new_or_forced
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -92,21 +95,6 @@ def existing(paths: Sequence[str]) -> tuple[list[Path], list[Issue]]:
     return found, [issue("file-not-found", "no such file or folder", file=str(p)) for p in missing]
 
 
-def positive(value: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
-
-
-def add_format(parser: argparse.ArgumentParser, *, github: bool = False, extra: Sequence[str] = ()) -> None:
-    """Add the ``--format`` option: ``text`` and ``json``, ``github`` for commands reporting problems in files,
-    and any ``extra`` formats of the command's own (such as ``markdown`` tables)."""
-    choices = ("text", *extra, "json", *(("github",) if github else ()))
-    parser.add_argument("--format", choices=choices, default="text", help="output format (default: text)")
-
-
 def count(issues: Iterable[Issue]) -> tuple[int, int]:
     """(errors, warnings) among ``issues``."""
     listed = list(issues)
@@ -127,6 +115,8 @@ class Reporter:
         self.format = fmt
         self.issues: list[Issue] = []
         self.finished = False
+        #: --force: replace an existing output file (keeping it as FILE.~N~); see :func:`add_force`
+        self.force = False
         self._stdout, self._stderr = stdout, stderr
 
     @property
@@ -193,49 +183,26 @@ def dump_json(value: Any) -> str:
 
 def write_result(reporter: Reporter, text: str, out: str | None) -> None:
     """A result that may go to a file: written safely to ``out`` (see :mod:`communique.io.write`), or to stdout
-    without one or with ``-``."""
+    without one or with ``-``. An existing ``out`` holding something else is refused unless ``--force``."""
     if out and out != STDOUT:
-        write_atomic(out, text)
+        write_file(reporter, out, text)
         reporter.note(f"wrote {out}")
     else:
         reporter.stdout.write(text)
+
+
+def write_file(reporter: Reporter, path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write one file the user may have edited: refused (``output-exists``) over a file holding something
+    else unless ``--force``, which first keeps it as ``FILE.~N~`` and says so on stderr."""
+    backup = write_new_or_forced(path, data, force=reporter.force)
+    if backup is not None:
+        reporter.note(f"kept the previous {os.fspath(path)} as {backup}")
 
 
 def command_name(args: argparse.Namespace) -> str:
     """The command as typed: ``validate``, ``corpus build``, ``export hf``."""
     words = [args.command, getattr(args, "action", None), getattr(args, "target", None)]
     return " ".join(w for w in words if w)
-
-
-def add_engine(parser: argparse.ArgumentParser) -> None:
-    """``--engine process|dask`` and ``--scheduler ADDRESS``: where a corpus-wide command's ``--jobs`` run."""
-    parser.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default="process",
-        help="process: a local pool of --jobs processes (default); dask: Dask distributed (the `dask` extra)",
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="with --engine dask: the scheduler of a running cluster (e.g. tcp://10.0.0.1:8786); "
-        "default: a LocalCluster of --jobs worker processes",
-    )
-
-
-def _engine_of(args: argparse.Namespace) -> AbstractContextManager[None]:
-    engine: Engine = getattr(args, "engine", "process")
-    if getattr(args, "scheduler", None) and engine != "dask":
-        raise CommuniqueError([issue("engine-unavailable", "--scheduler needs --engine dask", file="-")])
-    return use_engine(engine, getattr(args, "scheduler", None), workers=max(1, getattr(args, "jobs", 1) or 1))
-
-
-class ProjectPath(str):
-    """An option's default that names a folder of the project (``corpus``, ``seeds``, ``gold``, ...): resolved by
-    :func:`run` against the ``communique.toml`` found from the current folder upward, as git finds its
-    repository; a path given on the command line is used as it is."""
-
-    __slots__ = ()
 
 
 def resolve_project_paths(args: argparse.Namespace) -> None:
@@ -259,11 +226,28 @@ def resolve_project_paths(args: argparse.Namespace) -> None:
             setattr(args, name, [resolve(v) if isinstance(v, ProjectPath) else v for v in value])
 
 
+def workers_of(args: argparse.Namespace) -> Workers:
+    """The workers of a command: ``--jobs``, ``--engine`` and ``--scheduler`` as one value (one worker, in
+    this process, for a command without them); ``--scheduler`` without ``--engine dask`` is a usage error."""
+    engine: Engine = getattr(args, "engine", "process")
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler and engine != "dask":
+        raise CommuniqueError([issue("engine-unavailable", "--scheduler needs --engine dask", file="-")])
+    return Workers(getattr(args, "jobs", 1), engine, scheduler)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the parsed command with a :class:`Reporter`; bad input ends in located messages, never a traceback."""
+    """Run the parsed command with a :class:`Reporter`; bad input ends in located messages, never a traceback.
+
+    The command finds its workers in ``args.workers`` (see :func:`workers_of`): on dask, one client serves
+    every parallel map of the command and is closed when it ends."""
+    from communique.annotate.records import checks_only
+
     reporter = Reporter(command_name(args), getattr(args, "format", "text"))
+    reporter.force = bool(getattr(args, "force", False))
     try:
-        with _engine_of(args):
+        # --strict: every check runs; no validation record is trusted (README: "One validation per pipeline")
+        with connected(workers_of(args)) as args.workers, checks_only(bool(getattr(args, "strict", False))):
             return _call(args, reporter)
     except RuntimeError as exc:  # the dask engine without Dask installed, or its cluster unreachable
         if getattr(args, "engine", "process") != "dask":

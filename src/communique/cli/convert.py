@@ -7,7 +7,6 @@ Exit status: 0 converted (warnings on stderr); 1 the input could not be converte
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,19 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    ProjectPath,
     Reporter,
-    add_format,
     existing,
     write_result,
 )
+from communique.cli.options import add_corpus, add_force, add_format, add_out
 from communique.schema.errors import CommuniqueError
 
-FORMAT_NAMES = ("spacy", "textacy", "conll", "hf", "brat", "labelstudio")  # as in bench.convert.FORMATS
+FORMAT_NAMES = ("spacy", "textacy", "conll", "hf", "brat", "labelstudio")  # as in formats.convert.FORMATS
 
 
 def cmd_convert(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.bench.convert import convert_path
+    from communique.formats.builder import prediction_json
+    from communique.formats.convert import convert_path
 
     _, missing = existing([args.input, args.corpus])
     if missing:
@@ -42,8 +41,9 @@ def cmd_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     reporter.problems(result.issues)
     summary = {"from": args.fmt, "documents": len(result.lines)}
     if reporter.json and not args.out:  # the predictions themselves go into the document
-        return reporter.finish(EXIT_OK, {**summary, "predictions": result.lines})
-    write_result(reporter, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in result.lines), args.out)
+        predictions = [line.model_dump(mode="json", exclude_none=True) for line in result.lines]
+        return reporter.finish(EXIT_OK, {**summary, "predictions": predictions})
+    write_result(reporter, "".join(prediction_json(line) + "\n" for line in result.lines), args.out)
     return reporter.finish(EXIT_OK, {**summary, "out": args.out})
 
 
@@ -57,7 +57,8 @@ def register(sub: Any) -> None:
     )
     convert.add_argument("input", metavar="INPUT", help="the file (a folder for brat) to convert")
     convert.add_argument("--from", dest="fmt", required=True, choices=FORMAT_NAMES, help="the input's format")
-    convert.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
-    convert.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_out(convert, "file")
+    add_force(convert)
+    add_corpus(convert)
     add_format(convert, github=True)
     convert.set_defaults(func=cmd_convert)

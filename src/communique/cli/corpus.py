@@ -10,12 +10,10 @@ from communique.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
-    ProjectPath,
     Reporter,
-    add_engine,
-    add_format,
     progress,
 )
+from communique.cli.options import add_check, add_corpus, add_format, add_jobs, add_seeds
 from communique.corpus.build import build_corpus
 from communique.schema.errors import issue
 
@@ -29,7 +27,7 @@ def cmd_corpus_build(args: argparse.Namespace, reporter: Reporter) -> int:
     stale: list[str] = []
     written: list[str] = []
     # a CommuniqueError (a bad seed) propagates: common.run reports it with exit 1
-    for doc_id, changed in progress(build_corpus(seeds, corpus, check=args.check, jobs=args.jobs), "corpus"):
+    for doc_id, changed in progress(build_corpus(seeds, corpus, check=args.check, workers=args.workers), "corpus"):
         built += 1
         target = str(corpus / f"{doc_id}.json")
         if changed and args.check:
@@ -46,7 +44,7 @@ def cmd_corpus_build(args: argparse.Namespace, reporter: Reporter) -> int:
             )
         elif changed:
             written.append(target)
-            reporter.text(f"wrote {target}")
+            reporter.note(f"wrote {target}")
     if args.check:
         reporter.note(f"{built} corpus document(s) checked, {len(stale)} stale")
     else:
@@ -60,10 +58,9 @@ def register(sub: Any) -> None:
     corpus = sub.add_parser("corpus", help="build the corpus from the seeds")
     corpus_sub = corpus.add_subparsers(dest="action", required=True, metavar="ACTION")
     build = corpus_sub.add_parser("build", help="turn every seed into corpus/<id>.json (deterministic)")
-    build.add_argument("--seeds", default=ProjectPath("seeds"), help="seed folder (default: the project's)")
-    build.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
-    build.add_argument("--check", action="store_true", help="write nothing; exit 1 if a document is stale")
-    build.add_argument("--jobs", type=int, default=1, help="processes to build with (default: 1)")
-    add_engine(build)
+    add_seeds(build)
+    add_corpus(build)
+    add_check(build)
+    add_jobs(build)
     add_format(build, github=True)
     build.set_defaults(func=cmd_corpus_build)

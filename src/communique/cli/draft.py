@@ -1,21 +1,30 @@
 """``communique draft``: an annotation file pre-filled from an extractor, every item marked ``review: draft``.
 
 ``--from rules`` runs the rule-based baseline on the document; ``--from FILE`` takes the document's line of
-a prediction file (checked as ``bench`` checks it). The YAML goes to ``--out`` (atomically) or stdout.
-Exit status: 0 drafted; 1 the predictions are invalid or hold no line for the document; 2 usage errors.
+a prediction file (checked as ``bench`` checks it). The YAML goes to ``--out`` (atomically) or stdout; an
+existing ``--out`` file that differs (a draft you corrected by hand) is left alone unless ``--force``, which
+keeps it as ``FILE.~N~``. Exit status: 0 drafted; 1 the predictions are invalid or hold no line for the
+document, or ``--out`` exists; 2 usage errors.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format, write_result
-from communique.schema.errors import issue
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    Reporter,
+    write_result,
+)
+from communique.cli.options import add_corpus, add_force, add_format, add_out
+from communique.io.parse import ParseFailure, decode_utf8
+from communique.io.read import JsonLine, json_lines, read_input
+from communique.schema.errors import CommuniqueError, issue
 
-__all__ = ["cmd_draft", "load_prediction", "register"]
+__all__ = ["cmd_draft", "load_prediction", "prediction_lines", "register"]
 
 
 def load_prediction(source: str, document_id: str, corpus: str, reporter: Reporter) -> Any:
@@ -35,22 +44,35 @@ def load_prediction(source: str, document_id: str, corpus: str, reporter: Report
     if checked.errors:
         reporter.problems(checked.errors)
         return None
-    for line in Path(source).read_text(encoding="utf-8-sig").splitlines():
-        if line.strip():
-            data = json.loads(line)
-            if data.get("document_id") == document_id:
-                if read_old_stances(data):  # prediction format 2.0: stance kinds among the commitments
-                    reporter.problems([i for i in checked.issues if i.code == "prediction-old-stances"])
-                return PredictedDocument.model_validate(data)
+    for line in prediction_lines(source):
+        if isinstance(line.value, dict) and line.value.get("document_id") == document_id:
+            data: dict[str, Any] = line.value
+            if read_old_stances(data):  # prediction format 2.0: stance kinds among the commitments
+                reporter.problems([i for i in checked.issues if i.code == "prediction-old-stances"])
+            return PredictedDocument.model_validate(data)
     reporter.problems([issue("prediction-missing-document", f"no prediction line for {document_id!r}", file=source)])
     return None
+
+
+def prediction_lines(source: str) -> list[JsonLine]:
+    """The parsed lines of the prediction file ``source`` (read as every input is: a regular file, bounded,
+    split on ``\\n`` only); raise :class:`CommuniqueError` with every line that is not JSON."""
+    try:
+        text = decode_utf8(read_input(source))
+    except ParseFailure as failure:
+        raise CommuniqueError([failure.issue.located(source, failure.issue.line, failure.issue.column)]) from None
+    lines = list(json_lines(text, source))
+    problems = [line.problem for line in lines if line.problem is not None]
+    if problems:
+        raise CommuniqueError(problems)
+    return lines
 
 
 def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.annotate.draft import draft_annotations
     from communique.corpus.store import CorpusStore
 
-    if args.source != "rules" and not Path(args.source).is_file():
+    if args.source != "rules" and not Path(args.source).exists():  # one that is no regular file is refused below
         return reporter.usage(f"--from takes `rules` or a prediction file; no such file: {args.source}")
     corpus = CorpusStore(Path(args.corpus)).get(args.document)
     if corpus is None:
@@ -77,7 +99,8 @@ def register(sub: Any) -> None:
     draft.add_argument(
         "--from", dest="source", required=True, metavar="rules|FILE", help="`rules`, or a prediction file (JSONL)"
     )
-    draft.add_argument("--out", metavar="FILE", help="write the YAML to FILE (atomically) instead of stdout")
-    draft.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_out(draft, "file")
+    add_force(draft)
+    add_corpus(draft)
     add_format(draft)
     draft.set_defaults(func=cmd_draft)

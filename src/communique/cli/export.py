@@ -7,7 +7,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_engine, add_format
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    ProjectPath,
+    Reporter,
+    write_file,
+)
+from communique.cli.options import add_corpus, add_force, add_format, add_gold, add_jobs, add_out, add_strict
 from communique.schema.errors import CommuniqueError
 
 
@@ -19,24 +26,27 @@ def _problems(reporter: Reporter, exc: CommuniqueError) -> int:
 
 def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.export.hf import load_back
-    from communique.export.run import export_hf
+    from communique.export.run import Drafts, export_hf
     from communique.io.project import find_project
 
     out = Path(args.out)
+    drafts = Drafts(strict=args.strict)
     try:
         project = find_project()
         result = export_hf(
-            Path(args.annotations),
+            Path(args.gold),
             Path(args.corpus),
             out,
             passes=Path(args.passes) if args.passes else None,
             max_shard_bytes=int(args.max_shard_mb * 1024 * 1024),
-            jobs=args.jobs,
+            workers=args.workers,
             dataset=project.dataset,
             splits=project.splits,
+            drafts=drafts,
         )
     except CommuniqueError as exc:
         return _problems(reporter, exc)
+    reporter.problems(drafts.issues)
     files = sum(len(s) for splits in result.shards.values() for s in splits.values())
     reporter.note(f"wrote {out} ({files} parquet file(s), README.md, croissant.json)")
     sizes = result.split_sizes()
@@ -56,33 +66,35 @@ def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def cmd_export_brat(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.export.brat import export_brat
-    from communique.export.run import iter_valid
+    from communique.export.run import Drafts, iter_valid
+    from communique.formats.brat import export_brat
 
+    drafts = Drafts(strict=args.strict)
     try:
-        written = export_brat(iter_valid(Path(args.annotations), Path(args.corpus)), Path(args.out))
+        written = export_brat(iter_valid(Path(args.gold), Path(args.corpus), drafts), Path(args.out))
     except CommuniqueError as exc:
         return _problems(reporter, exc)
+    reporter.problems(drafts.issues)
     reporter.note(f"wrote {args.out}: annotation.conf, visual.conf and .txt/.ann for {written} document(s)")
     return reporter.finish(EXIT_OK, {"out": args.out, "documents": written})
 
 
 def cmd_export_plover(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.export.plover import export_plover
-    from communique.export.run import iter_valid
+    from communique.export.run import Drafts, iter_valid
+    from communique.formats.plover import export_plover
 
     to_stdout = args.out == "-"
     if to_stdout and reporter.json:
         return reporter.usage("--format json prints its summary on stdout: give the events a file with --out")
+    drafts = Drafts(strict=args.strict)
     try:
         # the whole export is built before anything is written: an invalid file leaves no half-written output
-        result, text = export_plover(iter_valid(Path(args.annotations), Path(args.corpus)), None)
+        result, text = export_plover(iter_valid(Path(args.gold), Path(args.corpus), drafts), None)
         if not to_stdout:
-            from communique.io.write import write_atomic
-
-            write_atomic(Path(args.out), text)
+            write_file(reporter, args.out, text)  # an existing file that differs needs --force
     except CommuniqueError as exc:
         return _problems(reporter, exc)
+    reporter.problems(drafts.issues)
     if to_stdout:
         reporter.stdout.write(text)
     left = ", ".join(f"{k} {n}" for k, n in sorted(result.left_out.items())) or "none"
@@ -103,19 +115,18 @@ def register(sub: Any) -> None:
     targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
 
     hf = targets.add_parser("hf", help="parquet configs + dataset card + Croissant, for datasets.load_dataset")
-    hf.add_argument("--out", default="dist/hf", help="output folder (default: dist/hf)")
-    hf.add_argument(
-        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
-    )
-    hf.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_out(hf, "folder", default="dist/hf")
+    add_gold(hf)
+    add_corpus(hf)
     hf.add_argument(
         "--passes",
+        metavar="DIR",
         default=ProjectPath("passes"),
         help="double-annotation passes for the card's agreement figures ('' for none)",
     )
-    hf.add_argument("--max-shard-mb", type=float, default=256, help="shard size limit, MB of Arrow data")
-    hf.add_argument("--jobs", type=int, default=1, help="processes to build rows with (default: 1)")
-    add_engine(hf)
+    hf.add_argument("--max-shard-mb", type=float, default=256, metavar="MB", help="shard size limit, MB of Arrow data")
+    add_jobs(hf)
+    add_strict(hf)
     hf.add_argument(
         "--no-verify",
         dest="verify",
@@ -126,11 +137,10 @@ def register(sub: Any) -> None:
     hf.set_defaults(func=cmd_export_hf)
 
     brat = targets.add_parser("brat", help=".txt/.ann standoff per document and annotation.conf")
-    brat.add_argument("--out", default="dist/brat", help="output folder (default: dist/brat)")
-    brat.add_argument(
-        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
-    )
-    brat.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_out(brat, "folder", default="dist/brat")
+    add_gold(brat)
+    add_corpus(brat)
+    add_strict(brat)
     add_format(brat, github=True)
     brat.set_defaults(func=cmd_export_brat)
 
@@ -138,11 +148,11 @@ def register(sub: Any) -> None:
         "plover",
         help="one PLOVER event record per meeting, commitment and stance (JSON Lines; schema/plover-event)",
     )
-    plover.add_argument("--out", default="-", help="output file, FILE.jsonl (default: - for stdout)")
-    plover.add_argument(
-        "--annotations", default=ProjectPath("gold"), help="gold folder (default: the project's annotations/gold)"
-    )
-    plover.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_out(plover, "file", default="-")
+    add_force(plover)
+    add_strict(plover)
+    add_gold(plover)
+    add_corpus(plover)
     add_format(plover, github=True)
     plover.set_defaults(func=cmd_export_plover)
 

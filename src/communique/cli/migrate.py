@@ -7,7 +7,8 @@ from typing import Any
 
 from communique.annotate.migrate import migrate_file
 from communique.annotate.validate import find_annotation_files
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, add_format, existing, summary
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, existing, summary
+from communique.cli.options import add_check, add_format
 from communique.schema.models import SCHEMA_VERSION
 
 
@@ -23,11 +24,14 @@ def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(done.issues)
         if done.changed:
             migrated.append({"file": str(path), "from": done.version, "drafts": done.drafts, "stances": done.stances})
-            verb = "would migrate" if args.check else "migrated"
-            reporter.text(
-                f"{verb} {path} from format {done.version} to {SCHEMA_VERSION} ({done.stances} commitment(s) "
+            what = (
+                f"{path} from format {done.version} to {SCHEMA_VERSION} ({done.stances} commitment(s) "
                 f"moved to stances, {done.drafts} item(s) marked review: draft)"
             )
+            if args.check:  # the result: what needs migrating
+                reporter.text(f"would migrate {what}")
+            else:  # a message about a file written: stderr
+                reporter.note(f"migrated {what}")
     reporter.note(summary(reporter.issues, len(files)))
     failing = reporter.issues or (args.check and migrated)
     outcome = {"check": args.check, "files": len(files), "migrated": migrated}
@@ -38,6 +42,6 @@ def register(sub: Any) -> None:
     """Add ``migrate`` to the ``communique`` parser's subparsers."""
     migrate = sub.add_parser("migrate", help="rewrite annotation files of format 1 or 2.0 in format 2.1")
     migrate.add_argument("paths", nargs="+", metavar="FILE", help="annotation files or folders")
-    migrate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file needs migrating")
+    add_check(migrate)
     add_format(migrate, github=True)
     migrate.set_defaults(func=cmd_migrate)

@@ -6,25 +6,24 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, Reporter, add_format
+from communique.cli.common import EXIT_OK, Reporter
+from communique.cli.options import add_corpus, add_format, add_seeds
 from communique.corpus.add import METADATA_FIELDS, add_text
-from communique.io.project import find_project, init_project
+from communique.io.project import init_project
 
 
 def cmd_init(args: argparse.Namespace, reporter: Reporter) -> int:
     folder = Path(args.dir)
     config = init_project(folder, name=args.name, description=args.description or "")
-    reporter.text(f"created {config} with seeds/, corpus/ and annotations/gold/")
+    reporter.note(f"created {config} with seeds/, corpus/ and annotations/gold/")
     return reporter.finish(EXIT_OK, {"config": str(config), "root": str(folder)})
 
 
 def cmd_add(args: argparse.Namespace, reporter: Reporter) -> int:
-    project = find_project()
-    seeds = Path(args.seeds) if args.seeds else project.path("seeds")
-    corpus = Path(args.corpus) if args.corpus else project.path("corpus")
+    seeds, corpus = Path(args.seeds), Path(args.corpus)  # the project's unless given (see common.run)
     metadata = {name: getattr(args, name) for name in METADATA_FIELDS}
     added = add_text(Path(args.file), seeds, corpus, doc_id=args.id, metadata=metadata)
-    reporter.text(f"added {added.id}: {added.seed}, {added.metadata}, {added.corpus_document}")
+    reporter.note(f"added {added.id}: wrote {added.seed}, {added.metadata}, {added.corpus_document}")
     result = {
         "id": added.id,
         "seed": str(added.seed),
@@ -39,7 +38,7 @@ def register(sub: Any) -> None:
     init = sub.add_parser("init", help="create a corpus project: communique.toml, seeds/, corpus/, annotations/gold/")
     init.add_argument("dir", nargs="?", default=".", help="project folder (default: the current folder)")
     init.add_argument("--name", help="dataset name (default: the folder's name)")
-    init.add_argument("--description", help="one-paragraph description for the dataset card")
+    init.add_argument("--description", metavar="TEXT", help="one-paragraph description for the dataset card")
     add_format(init)
     init.set_defaults(func=cmd_init)
 
@@ -49,11 +48,13 @@ def register(sub: Any) -> None:
     add.add_argument("--title", help="headline, if the text has one")
     add.add_argument("--url", help="where it was published")
     add.add_argument("--publisher", help="who published it")
-    add.add_argument("--date", dest="publication_date", help="publication date as known (e.g. 2024-05-03)")
+    add.add_argument(
+        "--date", dest="publication_date", metavar="DATE", help="publication date as known (e.g. 2024-05-03)"
+    )
     add.add_argument("--licence", help="licence of the text (e.g. CC-BY-4.0)")
     add.add_argument("--language", help="ISO 639 code (default: en)")
     add.add_argument("--dateline", help="dateline as printed at the start of the text")
-    add.add_argument("--seeds", help="seed folder (default: the project's)")
-    add.add_argument("--corpus", help="corpus folder (default: the project's)")
+    add_seeds(add)
+    add_corpus(add)
     add_format(add, github=True)
     add.set_defaults(func=cmd_add)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, add_format, write_result
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, write_result
+from communique.cli.options import add_corpus, add_force, add_format, add_gold, add_out, add_predictions
 from communique.schema.errors import issue
 from communique.schema.models import AnnotatedDocument
 
@@ -23,7 +23,7 @@ def _load(paths: Sequence[str], corpus: str) -> list[AnnotatedDocument]:
 
 
 def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.review.agreement import compare_sets, format_report
+    from communique.review.report import compare_sets, format_report
 
     # a CommuniqueError (an invalid pass) propagates: common.run reports it with exit 1
     report = compare_sets(_load([args.a], args.corpus), _load([args.b], args.corpus))
@@ -36,7 +36,7 @@ def cmd_agree(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.review.stats import compute_stats, format_stats
+    from communique.annotate.stats import compute_stats, format_stats
 
     stats = compute_stats(_load(args.paths or [args.project_gold], args.corpus))
     reporter.text(format_stats(stats, args.format))
@@ -45,12 +45,12 @@ def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.corpus.store import CorpusStore
-    from communique.review.render import render_html
+    from communique.formats.html import render_html
 
-    if args.pred is not None:
+    if args.predictions is not None:
         return _render_predictions(args, reporter)
 
-    docs = _load([args.annotations], args.corpus)
+    docs = _load([args.gold], args.corpus)
     wanted = args.document or (docs[0].document_id if len(docs) == 1 else None)
     chosen = [d for d in docs if d.document_id == wanted]
     if not chosen:
@@ -76,31 +76,35 @@ def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def _render_predictions(args: argparse.Namespace, reporter: Reporter) -> int:
-    """``render --pred FILE``: the predictions drafted and drawn like gold; beside the gold when there is one."""
+    """``render --predictions FILE``: the predictions drafted and drawn like gold; beside the gold when there is
+    one."""
     from communique.annotate.draft import drafted_document
     from communique.annotate.validate import find_annotation_files
-    from communique.cli.draft import load_prediction
+    from communique.cli.draft import load_prediction, prediction_lines
     from communique.corpus.store import CorpusStore
-    from communique.review.render import render_prediction_html
+    from communique.formats.html import render_prediction_html
 
-    if not Path(args.pred).is_file():
-        return reporter.usage(f"no such prediction file: {args.pred}")
+    if not Path(args.predictions).exists():  # one that is no regular file is refused when it is read
+        return reporter.usage(f"no such prediction file: {args.predictions}")
     wanted = args.document
     if wanted is None:
-        ids = {json.loads(x).get("document_id") for x in Path(args.pred).read_text("utf-8").splitlines() if x.strip()}
+        ids = {
+            line.value.get("document_id") if isinstance(line.value, dict) else None
+            for line in prediction_lines(args.predictions)
+        }
         if len(ids) != 1:
             return reporter.usage("say which document to render (the prediction file has several or none)")
         wanted = str(next(iter(ids)))
     corpus = CorpusStore(Path(args.corpus)).get(wanted)
     if corpus is None:
         return reporter.usage(f"no corpus document {wanted!r} in {args.corpus}")
-    prediction = load_prediction(args.pred, wanted, args.corpus, reporter)
+    prediction = load_prediction(args.predictions, wanted, args.corpus, reporter)
     if prediction is None:
         return reporter.finish(EXIT_PROBLEMS)
-    drafted = drafted_document(prediction, corpus, Path(args.pred).name)
+    drafted = drafted_document(prediction, corpus, Path(args.predictions).name)
     gold = None
-    if Path(args.annotations).exists() and list(find_annotation_files([Path(args.annotations)])):
-        gold = next((d for d in _load([args.annotations], args.corpus) if d.document_id == wanted), None)
+    if Path(args.gold).exists() and list(find_annotation_files([Path(args.gold)])):
+        gold = next((d for d in _load([args.gold], args.corpus) if d.document_id == wanted), None)
     write_result(reporter, render_prediction_html(drafted, corpus, gold), args.out)
     return reporter.finish(EXIT_OK, {"document_id": wanted, "out": args.out, "gold": gold is not None})
 
@@ -112,7 +116,7 @@ def register(sub: Any) -> None:
     )
     agree.add_argument("a", metavar="A", help="first pass, the reference (annotation file or folder)")
     agree.add_argument("b", metavar="B", help="second pass (annotation file or folder)")
-    agree.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_corpus(agree)
     add_format(agree, extra=("markdown",))
     agree.set_defaults(func=cmd_agree)
 
@@ -120,23 +124,22 @@ def register(sub: Any) -> None:
     stats.add_argument(
         "paths", nargs="*", metavar="PATH", help="annotation files or folders (default: annotations/gold)"
     )
-    stats.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_corpus(stats)
     add_format(stats, extra=("markdown",))
     stats.set_defaults(func=cmd_stats, project_gold=ProjectPath("gold"))
 
-    render = sub.add_parser("render", help="write a self-contained HTML page to review a document's annotations")
+    render = sub.add_parser(
+        "render",
+        help="write a self-contained HTML page to review a document's annotations",
+        description="Write a self-contained HTML page of one document's gold annotations (--gold: any annotation "
+        "file or folder) or, with --predictions FILE, of its prediction line drafted like gold, beside its gold "
+        "when there is one.",
+    )
     render.add_argument("document", nargs="?", help="document id (default: the only one)")
-    render.add_argument("--out", required=True, help="HTML file to write")
-    render.add_argument(
-        "--annotations",
-        default=ProjectPath("gold"),
-        help="annotation file or folder (default: the project's annotations/gold)",
-    )
-    render.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
-    render.add_argument(
-        "--pred",
-        metavar="FILE",
-        help="show a prediction file's line for the document (drafted like gold), beside its gold when there is one",
-    )
+    add_out(render, "file", required=True)
+    add_force(render)
+    add_gold(render)
+    add_corpus(render)
+    add_predictions(render)
     add_format(render)
     render.set_defaults(func=cmd_render)

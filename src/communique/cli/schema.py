@@ -1,14 +1,33 @@
-"""``communique schema``: regenerate the JSON Schemas from the models (or check they have not drifted)."""
+"""``communique schema``: regenerate the JSON Schemas from the models (or check they have not drifted).
+
+Regenerating replaces the schema files communique generated (recognised by their ``$id``): that is what the
+command is for. Any other file of the same name in ``--out`` is someone's own and is left alone unless
+``--force`` (which keeps it as ``FILE.~N~``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, add_format
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, write_file
+from communique.cli.options import add_check, add_force, add_format, add_out
 from communique.io.write import write_atomic
-from communique.schema.generate import render_schemas
+from communique.schema.generate import BASE_ID, render_schemas
+
+HEAD_BYTES = 4096  # the generated files state their $id in their first lines
+
+
+def generated(target: Path, name: str) -> bool:
+    """True when ``target`` is a schema file communique generated (its ``$id`` is this schema's)."""
+    try:
+        with target.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError:
+        return False
+    return re.search(rb'"\$id":\s*"' + re.escape((BASE_ID + name).encode()) + rb'"', head) is not None
 
 
 def cmd_schema(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -23,9 +42,12 @@ def cmd_schema(args: argparse.Namespace, reporter: Reporter) -> int:
         if args.check:
             drift.append(str(target))
         else:
-            write_atomic(target, rendered)
+            if current is not None and generated(target, name):
+                write_atomic(target, rendered)  # regenerating a file of ours is what was asked
+            else:
+                write_file(reporter, target, rendered)  # a new file, or someone's own: --force to replace it
             written.append(str(target))
-            reporter.text(f"wrote {target}")
+            reporter.note(f"wrote {target}")
     if drift:
         reporter.note(f"schema drift: {', '.join(drift)} differ from the models; run `communique schema`")
     result = {"check": args.check, "written": written, "drift": drift}
@@ -34,8 +56,14 @@ def cmd_schema(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def register(sub: Any) -> None:
     """Add ``schema`` to the ``communique`` parser's subparsers."""
-    schema = sub.add_parser("schema", help="regenerate the JSON Schemas from the models")
-    schema.add_argument("--out", default="schema", help="output folder (default: schema)")
-    schema.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files drifted")
+    schema = sub.add_parser(
+        "schema",
+        help="regenerate the JSON Schemas from the models",
+        description="Regenerate the JSON Schemas from the models into --out. A file there that communique did "
+        "not generate is replaced only with --force.",
+    )
+    add_out(schema, "folder", default="schema")
+    add_check(schema)
+    add_force(schema)
     add_format(schema)
     schema.set_defaults(func=cmd_schema)

@@ -14,12 +14,11 @@ from communique.cli.common import (
     EXIT_USAGE,
     ProjectPath,
     Reporter,
-    add_engine,
-    add_format,
     existing,
     progress,
     summary,
 )
+from communique.cli.options import add_corpus, add_format, add_jobs, add_strict
 from communique.schema.errors import Issue, Severity
 
 
@@ -31,7 +30,7 @@ def cmd_validate(args: argparse.Namespace, reporter: Reporter) -> int:
     issues: list[Issue] = []
     files = list(find_annotation_files(paths))
     schemas: dict[str, str | None] = {}
-    outcomes = validate_outcomes(files, Path(args.corpus), args.jobs)
+    outcomes = validate_outcomes(files, Path(args.corpus), args.workers)
     for path, (found, version) in zip(files, progress(outcomes, "validate", total=len(files)), strict=True):
         reporter.problems(found)
         issues.extend(found)
@@ -53,9 +52,8 @@ def register(sub: Any) -> None:
     """Add ``validate`` to the ``communique`` parser's subparsers."""
     validate = sub.add_parser("validate", help="check annotation files; report every problem")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
-    validate.add_argument("--corpus", default=ProjectPath("corpus"), help="corpus folder (default: the project's)")
+    add_corpus(validate)
     add_format(validate, github=True)
-    validate.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
-    validate.add_argument("--jobs", type=int, default=1, help="processes to validate with (default: 1)")
-    add_engine(validate)
+    add_strict(validate)
+    add_jobs(validate)
     validate.set_defaults(func=cmd_validate, project_annotations=ProjectPath("annotations"))

@@ -14,8 +14,17 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from communique.corpus.build import META_SUFFIX, SEED_SUFFIX, find_seeds, make_document, normalise, serialise
+from communique.corpus.build import (
+    META_SUFFIX,
+    SEED_SUFFIX,
+    find_seeds,
+    normalise,
+    render,
+    sha256_text,
+    stored_document,
+)
 from communique.io.parse import dump_round_trip
+from communique.io.read import MAX_TEXT_BYTES, read_input
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import ID_PATTERN, SeedMetadata
@@ -53,18 +62,15 @@ def add_text(
 ) -> Added:
     """Copy ``source`` into ``seed_dir`` as a seed, write its metadata, and build its corpus document.
 
-    Raises :class:`CommuniqueError` listing every problem (not UTF-8, empty, id already used, text already
-    present under another id, invalid metadata) before anything is written.
+    Raises :class:`CommuniqueError` listing every problem (not a regular file or too large, not UTF-8, empty,
+    id already used, text already present under another id, invalid metadata) before anything is written.
     """
     name = str(source)
-    try:
-        raw = source.read_bytes()
-    except OSError as exc:
-        raise CommuniqueError([issue("file-not-found", f"cannot read: {exc.strerror or exc}", file=name)]) from None
+    raw = read_input(source, MAX_TEXT_BYTES)  # a regular file of at most 64 MiB, else a coded refusal
     problems: list[Issue] = []
-    text = ""
+    text, applied = "", list[str]()
     try:
-        text, _ = normalise(raw)
+        text, applied = normalise(raw)
     except UnicodeDecodeError as exc:
         problems.append(
             issue(
@@ -75,7 +81,7 @@ def add_text(
             )
         )
     else:
-        if not text.strip():
+        if not text or text.isspace():  # (not text.strip(): no copy of a long text)
             problems.append(issue("seed-empty", "the text is empty", file=name))
     chosen = doc_id if doc_id is not None else make_id(source.name)
     if not re.fullmatch(ID_PATTERN, chosen):
@@ -89,13 +95,20 @@ def add_text(
             )
         )
     digest = hashlib.sha256(raw).hexdigest()
+    normalised = sha256_text(text) if text else None
     for seed in find_seeds(seed_dir):
         if seed.id == chosen:
             problems.append(
                 issue("seed-exists", f"a seed with id {chosen!r} exists: {seed.text_path}", file=name, hint="pass --id")
             )
-        elif hashlib.sha256(seed.text_path.read_bytes()).hexdigest() == digest:
-            problems.append(issue("seed-duplicate-text", f"the same text is already the seed {seed.id!r}", file=name))
+        elif (same := _same_text(seed.text_path, digest, normalised)) is not None:
+            problems.append(
+                issue(
+                    "seed-duplicate-text",
+                    f"the same text is already the seed {seed.id!r}" + ("" if same else _NORMALISED),
+                    file=name,
+                )
+            )
     fields: dict[str, object] = {"id": chosen, "source_file": source.name, "source_sha256": digest}
     fields.update({k: v for k, v in (metadata or {}).items() if v is not None})
     meta: SeedMetadata | None = None
@@ -106,18 +119,21 @@ def add_text(
             field = ".".join(str(p) for p in error["loc"])
             if field != "id":  # a bad id is reported above
                 problems.append(issue("invalid-value", f"--{field.replace('_', '-')}: {error['msg']}", file=name))
-    if problems or meta is None:
-        raise CommuniqueError(problems)
     seed_path = seed_dir / f"{chosen}{SEED_SUFFIX}"
     meta_path = seed_dir / f"{chosen}{META_SUFFIX}"
+    for path in (seed_path, meta_path):  # e.g. a metadata file written by hand before its text: never replaced
+        if (path.exists() or path.is_symlink()) and not any(i.code == "seed-exists" for i in problems):
+            problems.append(issue("output-exists", f"{path} exists; it is left as it is", file=name, hint="pass --id"))
+    if problems or meta is None:
+        raise CommuniqueError(problems)
     doc_path = corpus_dir / f"{chosen}.json"
-    rendered = serialise(make_document(raw, meta))
+    stored = stored_document(text, applied, meta)  # the corpus document, compactly: a long text stays cheap
     written: list[Path] = []
     try:
         for path, data in (
             (seed_path, raw),
             (meta_path, render_metadata(meta)),
-            (doc_path, rendered),
+            (doc_path, render(stored)),
         ):
             write_atomic(path, data)
             written.append(path)
@@ -126,6 +142,24 @@ def add_text(
             path.unlink(missing_ok=True)
         raise
     return Added(chosen, seed_path, meta_path, doc_path)
+
+
+_NORMALISED = " (once a BOM, CRLF or CR line ends and NFC are normalised, as corpus build does)"
+
+
+def _same_text(path: Path, digest: str, normalised: str | None) -> bool | None:
+    """Whether the seed at ``path`` is the text whose bytes have the sha256 ``digest`` (True), is that text
+    once normalised as ``corpus build`` normalises both (False: sha256 ``normalised``), or neither (None)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(raw).hexdigest() == digest:
+        return True
+    try:
+        return False if normalised is not None and sha256_text(normalise(raw)[0]) == normalised else None
+    except UnicodeDecodeError:
+        return None
 
 
 def render_metadata(meta: SeedMetadata) -> str:

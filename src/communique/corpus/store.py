@@ -6,18 +6,15 @@ Later stages read corpus documents only through here. :class:`CorpusLike` is wha
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
+from operator import add, itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol
 
-from communique.corpus.build import load_corpus_document
-from communique.schema.errors import Issue, issue
+from communique.corpus.build import CorpusUnreadable, corpus_document_of, read_corpus_file
 from communique.schema.models import ID_PATTERN, CorpusDocument, pairs_of
 
 
@@ -80,29 +77,95 @@ class SectionView:
     paragraphs: list[int]
 
 
-@dataclass(frozen=True)
+SEGMENTS = ("paragraphs", "headings", "sentences", "tokens")
+
+
 class CorpusView:
     """A read-only view of a committed corpus document with the attribute names of
-    :class:`CorpusDocument`, read without validating every token (for exports of large corpora; the
-    committed files are generated, and ``communique corpus build --check`` verifies them)."""
+    :class:`CorpusDocument`, read without validating it as a model (for exports and benchmarks of large
+    corpora): the store's one structural check has found the offsets sound, and ``communique corpus build
+    --check`` verifies the files against their seeds.
 
-    id: str
-    text: str
-    sha256: str
-    paragraphs: list[SpanView]
-    headings: list[SpanView]
-    sections: list[SectionView]
-    sentences: list[SpanView]
-    tokens: list[SpanView]
-    metadata: dict[str, Any]
+    The offsets of every segmentation are checked when the view is made (``ValueError`` if one does not fit
+    the text), but the span objects (``tokens``, ``sentences``, ...) are made only when first read: a stage
+    that reads no tokens (bench) makes none, and one that needs only their offsets reads :meth:`offsets`.
+    """
+
+    __slots__ = ("_offsets", "_spans", "_stored", "id", "metadata", "sections", "sha256", "text")
+
+    def __init__(
+        self,
+        id: str,
+        text: str,
+        sha256: str,
+        offsets: dict[str, tuple[list[int], list[int]]],
+        sections: list[SectionView],
+        metadata: dict[str, Any],
+        stored: dict[str, list[SpanView]] | None = None,
+    ):
+        self.id, self.text, self.sha256 = id, text, sha256
+        self.sections, self.metadata = sections, metadata
+        self._offsets = offsets  # segmentation -> (starts, ends)
+        self._stored = stored or {}  # spans of the older stored form, which carry their text
+        self._spans: dict[str, list[SpanView]] = {}
+
+    def offsets(self, name: str) -> tuple[list[int], list[int]]:
+        """The starts and the ends of one segmentation (``paragraphs``, ``headings``, ``sentences``, ``tokens``)."""
+        return self._offsets[name]
+
+    def _spans_of(self, name: str) -> list[SpanView]:
+        found = self._spans.get(name)
+        if found is None:
+            if name in self._stored:
+                found = self._stored[name]
+            else:
+                text = self.text
+                found = [SpanView(s, e, text[s:e]) for s, e in zip(*self._offsets[name])]
+            self._spans[name] = found
+        return found
+
+    @property
+    def paragraphs(self) -> list[SpanView]:
+        return self._spans_of("paragraphs")
+
+    @property
+    def headings(self) -> list[SpanView]:
+        return self._spans_of("headings")
+
+    @property
+    def sentences(self) -> list[SpanView]:
+        return self._spans_of("sentences")
+
+    @property
+    def tokens(self) -> list[SpanView]:
+        return self._spans_of("tokens")
 
 
-def _span_views(text: str, stored: Any) -> list[SpanView]:
-    """Spans of either stored form: offset arrays (the compact corpus) or span objects (older files)."""
+def _checked_offsets(stored: Any, size: int) -> tuple[list[int], list[int]]:
+    """The starts and ends of stored offset arrays, checked as :func:`pairs_of` checks them (whole integers,
+    non-empty spans inside a text of ``size`` code points; ``ValueError`` otherwise) without a loop in Python."""
+    if not isinstance(stored, dict) or set(stored) != {"starts", "lengths"}:
+        raise ValueError("offsets must be an object with `starts` and `lengths`")
+    starts, lengths = stored["starts"], stored["lengths"]
+    if not (isinstance(starts, list) and isinstance(lengths, list)) or len(starts) != len(lengths):
+        raise ValueError("`starts` and `lengths` must be lists of the same length")
+    if not starts:
+        return [], []
+    if not set(map(type, starts)) | set(map(type, lengths)) <= {int} or min(starts) < 0 or min(lengths) < 1:
+        pairs_of(stored, size)  # raises, naming the first offset that does not fit
+    ends = list(map(add, starts, lengths))
+    if max(ends) > size:
+        pairs_of(stored, size)
+    return starts, ends
+
+
+def _span_views(text: str, stored: Any) -> tuple[tuple[list[int], list[int]], list[SpanView] | None]:
+    """Offsets of either stored form, and the spans of the older one (span objects, which carry their text)."""
     if isinstance(stored, dict):
-        return [SpanView(start, end, text[start:end]) for start, end in pairs_of(stored, len(text))]
+        return _checked_offsets(stored, len(text)), None
     make, fields = SpanView._make, itemgetter("start", "end", "text")
-    return [make(fields(d)) for d in stored]
+    spans = [make(fields(d)) for d in stored]
+    return ([s.start for s in spans], [s.end for s in spans]), spans
 
 
 def _span_view(text: str, stored: Any) -> SpanView:
@@ -113,7 +176,8 @@ def _span_view(text: str, stored: Any) -> SpanView:
 
 
 def corpus_view(data: dict[str, Any]) -> CorpusView:
-    """The view of a parsed corpus document file (either stored form); ``ValueError`` if its offsets are bad."""
+    """The view of a parsed corpus document file (either stored form) that has passed
+    :func:`~communique.schema.models.corpus_file_problems` (the store reads every file through it)."""
     text = data["text"]
     sections = [
         SectionView(
@@ -124,17 +188,13 @@ def corpus_view(data: dict[str, Any]) -> CorpusView:
         )
         for s in data["sections"]
     ]
-    return CorpusView(
-        data["id"],
-        text,
-        data["sha256"],
-        _span_views(text, data["paragraphs"]),
-        _span_views(text, data["headings"]),
-        sections,
-        _span_views(text, data["sentences"]),
-        _span_views(text, data["tokens"]),
-        data["metadata"],
-    )
+    offsets: dict[str, tuple[list[int], list[int]]] = {}
+    stored: dict[str, list[SpanView]] = {}
+    for name in SEGMENTS:
+        offsets[name], spans = _span_views(text, data[name])
+        if spans is not None:
+            stored[name] = spans
+    return CorpusView(data["id"], text, data["sha256"], offsets, sections, data["metadata"], stored)
 
 
 @dataclass(frozen=True)
@@ -147,23 +207,18 @@ class CorpusText:
     paragraph_ends: frozenset[int]
 
 
-CORPUS_KEYS = ("id", "text", "sha256", "paragraphs", "headings", "sections", "sentences", "tokens", "metadata")
-
-
-class CorpusUnreadable(Exception):
-    """A corpus document file is broken (it is generated: rebuild it)."""
-
-    def __init__(self, path: Path, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path, self.reason = path, reason
-
-    def as_issue(self) -> Issue:
-        return issue(
-            "corpus-invalid",
-            f"corpus document {self.path} cannot be read: {self.reason}",
-            path="$.document_id",
-            hint="run `communique corpus build`",
-        )
+__all__ = [
+    "CorpusLike",
+    "CorpusStore",
+    "CorpusText",
+    "CorpusUnreadable",
+    "CorpusView",
+    "SectionLike",
+    "SectionView",
+    "SpanLike",
+    "SpanView",
+    "corpus_view",
+]
 
 
 class CorpusStore:
@@ -182,8 +237,8 @@ class CorpusStore:
 
     def _load(self, document_id: str) -> CorpusDocument | None:
         """The full, validated corpus document (for exports)."""
-        path = self._path(document_id)
-        return load_corpus_document(path) if path else None
+        loaded = self._raw(document_id)
+        return corpus_document_of(loaded[0], self.corpus_dir / f"{document_id}.json") if loaded else None
 
     def digest(self, document_id: str) -> str | None:
         """sha256 of the corpus document file's bytes as read (``None`` if there is none): what a validation
@@ -192,18 +247,12 @@ class CorpusStore:
         return loaded[1] if loaded is not None else None
 
     def _load_raw(self, document_id: str) -> tuple[dict[str, Any], str] | None:
+        """The parsed file and the sha256 of its bytes, after the one structural check (every reader of the
+        store comes through here, so a corrupt document is a :class:`CorpusUnreadable`, never a crash later)."""
         path = self._path(document_id)
         if path is None:
             return None
-        try:
-            raw = path.read_bytes()
-            data = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise CorpusUnreadable(path, str(exc)) from None
-        missing = [k for k in CORPUS_KEYS if not isinstance(data, dict) or k not in data]
-        if missing:
-            raise CorpusUnreadable(path, f"missing {', '.join(missing)}")
-        return cast(dict[str, Any], data), hashlib.sha256(raw).hexdigest()
+        return read_corpus_file(path, document_id)
 
     def _load_view(self, document_id: str) -> CorpusView | None:
         """A fast read-only view with the same attributes (for exports of large corpora)."""
@@ -212,23 +261,20 @@ class CorpusStore:
             return None
         try:
             return corpus_view(loaded[0])
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError) as exc:  # not after the check; kept as a second line
             raise CorpusUnreadable(self.corpus_dir / f"{document_id}.json", str(exc)) from None
 
     def _load_text(self, document_id: str) -> CorpusText | None:
-        # generated files, checked by `corpus build --check`: read without validating every token
+        # the structural check has run (in _raw): the text and the paragraph ends without building any model
         loaded = self._raw(document_id)
         if loaded is None:
             return None
         data = loaded[0]
         paragraphs = data["paragraphs"]
-        try:
-            if isinstance(paragraphs, dict):  # the compact form: offset arrays
-                ends = frozenset(end for _, end in pairs_of(paragraphs, len(data["text"])))
-            else:
-                ends = frozenset(p["end"] for p in paragraphs)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise CorpusUnreadable(self.corpus_dir / f"{document_id}.json", f"paragraphs: {exc}") from None
+        if isinstance(paragraphs, dict):  # the compact form: offset arrays
+            ends = frozenset(map(add, paragraphs["starts"], paragraphs["lengths"]))
+        else:
+            ends = frozenset(p["end"] for p in paragraphs)
         return CorpusText(data["id"], data["text"], data["sha256"], ends)
 
     def ids(self) -> list[str]:

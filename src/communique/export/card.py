@@ -2,6 +2,11 @@
 
 The YAML front matter is written by the Hugging Face libraries themselves (``DatasetCardData``,
 ``MetadataConfigs``, ``DatasetInfosDict``), so it uses their exact keys (``list:``, ``class_label:``).
+
+Every free-text value that reaches the card's Markdown (the project's name, description, licence, notes and
+citation; the documents' metadata; annotator names; folder names) is escaped on the way in
+(:func:`markdown_text`, :func:`markdown_code`, :func:`code_block`): it shows as the text it is and can never
+become markup, HTML (``<script>``), a link, a heading or a table cell of its own.
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
-from communique import __version__
+from communique.annotate.stats import format_stats
 from communique.corpus.splits import SPLITS, Splitter
 from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
 from communique.io.project import Dataset
-from communique.review.stats import format_stats
 from communique.schema.models import CommitmentKind, StanceKind, labels
+from communique.version import __version__
 
 DEFAULT_CONFIG = "documents"
 MAX_CARD_DOCUMENTS = 100  # the card lists documents one by one up to this many
@@ -95,6 +100,37 @@ def markdown_code(value: str) -> str:
     fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""
     return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+#: characters that can start inline Markdown or HTML (or KaTeX, on the Hub) wherever they stand
+_INLINE = re.compile(r"[\\`*_\[\]|~#$!]")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+#: what can start a block at the beginning of a line: a list item, a setext underline, an ordered list item
+_LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def markdown_text(value: str, *, lines: bool = False) -> str:
+    """``value`` as Markdown prose that renders as exactly this text: HTML's ``& < >`` become entities,
+    inline markup characters and line-start block markers are backslash-escaped, control characters become
+    spaces. One line unless ``lines`` (then line breaks are kept; runs of spaces that would make code blocks
+    are not)."""
+    text = _CONTROL.sub(" ", value.replace("\r\n", "\n").replace("\r", "\n"))
+    rows = text.split("\n") if lines else [" ".join(text.split())]
+    out = []
+    for row in rows:
+        row = " ".join(row.split())  # leading spaces would make an indented code block
+        row = "".join(_HTML.get(char, char) for char in row)
+        row = _INLINE.sub(lambda m: "\\" + m[0], row)
+        row = _LINE_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], row)
+        out.append(row)
+    return "\n".join(out)
+
+
+def code_block(value: str) -> str:
+    """``value`` in a fenced code block whose fence is longer than any run of backticks inside it."""
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", value)), default=0) + 1)
+    return f"{fence}\n{value}\n{fence}"
 
 
 def _feature_type(feature: Any) -> str:
@@ -176,18 +212,15 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
 
 
 def _md(value: Any) -> str:
-    """A value for a Markdown table cell: escaped, one line, 'unknown' when null."""
+    """A value for a Markdown table cell or prose: escaped, one line, 'unknown' when null."""
     if value is None or value == "":
         return "unknown"
-    text = " ".join(str(value).split())
-    for char in "\\|*_`[]<>":
-        text = text.replace(char, "\\" + char)
-    return text
+    return markdown_text(str(value))
 
 
 def _documents_section(facts: CardFacts) -> str:
     rows = "\n".join(
-        f"| `{m['id']}` | " + " | ".join(_md(m.get(k)) for k in METADATA_COLUMNS) + " |"
+        f"| {markdown_code(str(m['id']))} | " + " | ".join(_md(m.get(k)) for k in METADATA_COLUMNS) + " |"
         for m in facts.document_metadata
     )
     shown = len(facts.document_metadata)
@@ -252,8 +285,8 @@ def _splits_section(facts: CardFacts, size_rows: str) -> str:
 
 
 def _process_section(facts: CardFacts) -> str:
-    versions = ", ".join(sorted(facts.guidelines_versions)) or "not recorded"
-    who = ", ".join(f"{name} ({n} document(s))" for name, n in sorted(facts.annotators.items())) or "not recorded"
+    versions = ", ".join(_md(v) for v in sorted(facts.guidelines_versions)) or "not recorded"
+    who = ", ".join(f"{_md(name)} ({n} document(s))" for name, n in sorted(facts.annotators.items())) or "not recorded"
     parts = [
         f"Annotators followed the project's annotation guidelines (version {versions}). Annotators recorded in the "
         f"annotation files: {who}."
@@ -261,9 +294,13 @@ def _process_section(facts: CardFacts) -> str:
     if facts.passes and facts.agreement_markdown:
         parts.append(
             f"Double annotation: {len(facts.passes)} independent pass folders were given "
-            f"({', '.join(f'`{p}`' for p in facts.passes)}); agreement was measured with the toolkit's comparison "
+            f"({', '.join(markdown_code(p) for p in facts.passes)}); agreement was measured with the toolkit's comparison "
             "code (`communique agree`) on the documents they share"
-            + (f", and every difference was adjudicated (`{facts.adjudication}`)." if facts.adjudication else ".")
+            + (
+                f", and every difference was adjudicated ({markdown_code(facts.adjudication)})."
+                if facts.adjudication
+                else "."
+            )
         )
         parts.append(facts.agreement_markdown)
     else:
@@ -271,8 +308,8 @@ def _process_section(facts: CardFacts) -> str:
             "No double-annotation passes were given to this export, so agreement between annotators was not "
             "measured for it."
         )
-    if facts.dataset.annotation_notes:
-        parts.append(facts.dataset.annotation_notes)
+    if facts.dataset.annotation_notes.strip():
+        parts.append(markdown_text(facts.dataset.annotation_notes.strip(), lines=True))
     return "\n\n".join(parts)
 
 
@@ -295,11 +332,12 @@ def _prose(result: ExportResult, facts: CardFacts) -> str:
         else ""
     )
     citation = (
-        f"\n\n## Citation\n\n```\n{facts.dataset.citation.strip()}\n```" if facts.dataset.citation.strip() else ""
+        f"\n\n## Citation\n\n{code_block(facts.dataset.citation.strip())}" if facts.dataset.citation.strip() else ""
     )
-    return f"""# {facts.dataset.name}
+    description = facts.dataset.description.strip()
+    return f"""# {markdown_text(facts.dataset.name)}
 
-{facts.dataset.description.strip() or GENERIC_DESCRIPTION}
+{markdown_text(description, lines=True) if description else GENERIC_DESCRIPTION}
 
 Made with the `communique` toolkit (version {__version__}); {facts.documents} document(s).
 

@@ -8,6 +8,7 @@ become nullable values. Nothing here lists a label by hand.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import datasets
@@ -81,33 +82,51 @@ def decode_labels(value: Any, feature: Any) -> Any:
     return value
 
 
+def _label_index(feature: datasets.ClassLabel) -> dict[Any, int | None]:
+    """Label name -> id; ids and ``None`` map to themselves, so one lookup encodes any value."""
+    return {
+        None: None,
+        **{i: i for i in range(len(feature.names))},
+        **{name: i for i, name in enumerate(feature.names)},
+    }
+
+
+def _encoder(feature: Any) -> Callable[[Any], Any] | None:
+    """A function turning label names into ``ClassLabel`` ids inside a value of ``feature`` (in place for
+    structs, which are freshly built dicts), or ``None`` when the feature holds no label."""
+    if isinstance(feature, datasets.ClassLabel):
+        return _label_index(feature).__getitem__
+    if isinstance(feature, datasets.List):
+        if isinstance(feature.feature, datasets.ClassLabel):
+            label = _label_index(feature.feature).__getitem__
+            return lambda v: v if v is None else list(map(label, v))
+        inner = _encoder(feature.feature)
+        return None if inner is None else (lambda v: v if v is None else [inner(x) for x in v])
+    if isinstance(feature, dict):
+        parts = [(k, f) for k, f in ((k, _encoder(v)) for k, v in feature.items()) if f is not None]
+        if not parts:
+            return None
+
+        def encode_struct(v: Any) -> Any:
+            if v is not None:
+                for key, f in parts:
+                    v[key] = f(v.get(key))
+            return v
+
+        return encode_struct
+    return None
+
+
 def make_encoder(features: datasets.Features) -> Any:
     """A fast, in-place row encoder: label names to ``ClassLabel`` ids, everything else left as it is.
 
     ``Features.encode_example`` walks and copies every value in Python; this visits only the paths that
     hold labels, and leaves the rest to Arrow. Rows are freshly built dicts, so they are changed in place.
     """
-
-    def compile_(feature: Any) -> Any:
-        if isinstance(feature, datasets.ClassLabel):
-            index = {name: i for i, name in enumerate(feature.names)}
-            return lambda v: v if v is None or isinstance(v, int) else index[v]
-        if isinstance(feature, datasets.List):
-            inner = compile_(feature.feature)
-            return None if inner is None else (lambda v: v if v is None else [inner(x) for x in v])
-        if isinstance(feature, dict):
-            parts = [(k, f) for k, f in ((k, compile_(v)) for k, v in feature.items()) if f is not None]
-            if not parts:
-                return None
-
-            def encode_struct(v: Any) -> Any:
-                if v is not None:
-                    for key, f in parts:
-                        v[key] = f(v.get(key))
-                return v
-
-            return encode_struct
-        return None
-
-    encode = compile_(dict(features))
+    encode = _encoder(dict(features))
     return encode if encode is not None else (lambda row: row)
+
+
+def column_encoders(features: datasets.Features) -> list[Callable[[Any], Any] | None]:
+    """For each column of ``features``, in order, the function that encodes its labels (``None``: no label)."""
+    return [_encoder(feature) for feature in features.values()]

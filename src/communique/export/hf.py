@@ -13,8 +13,8 @@ shard name carries a hash of its content: a changed export never hits a stale ``
 (datasets#6465). Shards are cut by size.
 
 Documents are processed in fixed-size chunks (``CHUNK_DOCS``), each validated and turned into Arrow
-tables by :func:`~communique.annotate.load.map_validated` (in ``jobs`` processes). The tables are written in
-chunk order into the final shards, so the output does not depend on the number of jobs. The export is
+tables by :func:`~communique.annotate.load.map_validated` (by the given workers). The tables are written in
+chunk order into the final shards, so the output does not depend on the number of workers. The export is
 deterministic (byte-identical when nothing changed) and atomic: everything is written into a temporary
 folder beside the target and moved into place at the end; a failure leaves the previous export as it was.
 """
@@ -31,16 +31,19 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from communique.annotate.load import Validated, map_validated
+from communique.annotate.stats import count_document
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusStore
-from communique.export.features import make_encoder
-from communique.export.rows import CONFIGS, SECTIONS, SPLITS_OF
+from communique.export.features import column_encoders
+from communique.export.rows import CONFIGS, SECTIONS, SPLITS_OF, Config, DocumentRows, Values, sentence_tokens
 from communique.io.folder import replace_folder
-from communique.review.stats import count_document
+from communique.io.parallel import Workers
+from communique.schema.models import ANNOTATION_LAYERS, AnnotatedDocument
 
 DEFAULT_MAX_SHARD_BYTES = 256 * 1024 * 1024  # of Arrow data, before compression
 ROWS_PER_BATCH = 1000  # rows per row group; fixed so output is deterministic
@@ -77,15 +80,16 @@ class ChunkResult:
     units_per_split: Counter[str] = field(default_factory=Counter)
     guidelines_versions: set[str] = field(default_factory=set)
     metadata: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)  # per document, for the card
+    drafts: list[tuple[str, int]] = field(default_factory=list)  # (file, items marked review: draft), if any
     tables: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
 
 
-Encoders = dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
+Encoders = dict[str, list[Callable[[Any], Any] | None]]
 
 
 @dataclass(frozen=True)
 class ChunkContext:
-    """What every worker needs: the row encoder of every config, and the split policy in force."""
+    """What every worker needs: the label encoders of every config's columns, and the split policy in force."""
 
     encoders: Encoders
     splitter: Splitter
@@ -93,41 +97,141 @@ class ChunkContext:
 
 def make_context(splitter: Splitter, store: CorpusStore) -> ChunkContext:
     """The worker context; made once per worker."""
-    return ChunkContext({c.name: make_encoder(c.features) for c in CONFIGS}, splitter)
+    return ChunkContext({c.name: column_encoders(c.features) for c in CONFIGS}, splitter)
+
+
+def _table(config: Config, rows: list[Values], encoders: list[Callable[[Any], Any] | None]) -> pa.Table:
+    """The Arrow table of rows of one config: built column by column (labels encoded per column), which is
+    what ``pa.Table.from_pylist`` does with rows as dicts, without the dicts."""
+    columns = [
+        list(values) if encode is None else list(map(encode, values))
+        for values, encode in zip(zip(*rows, strict=True), encoders, strict=True)
+    ]
+    return pa.Table.from_arrays(columns, schema=config.features.arrow_schema)
+
+
+class _TokenColumns:
+    """The ``tokens`` config's columns of one split, kept flat: the values of every row's lists in one list
+    each (built from :func:`~communique.export.rows.sentence_tokens`, without making a row or a list per row)."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.document_ids: list[str] = []
+        self.units: list[str] = []
+        self.contexts: list[str] = []
+        self.context_starts: list[int] = []
+        self.sizes: list[int] = []  # tokens per row
+        self.texts: list[str] = []
+        self.starts: list[int] = []  # in document offsets: made relative to the context when the table is built
+        self.ends: list[int] = []
+        self.tags: list[int] = []
+
+    def table(self, schema: pa.Schema) -> pa.Table:
+        offsets = pa.array(np.concatenate([[0], np.cumsum(self.sizes, dtype=np.int64)]).astype(np.int32))
+        bases = np.repeat(np.asarray(self.context_starts, dtype=np.int64), self.sizes)
+
+        def listed(name: str, values: pa.Array) -> pa.Array:
+            return pa.ListArray.from_arrays(offsets, values, type=schema.field(name).type)
+
+        relative = {
+            name: listed(name, pa.array(np.asarray(values, dtype=np.int64) - bases))
+            for name, values in (("starts", self.starts), ("ends", self.ends))
+        }
+        columns = {
+            "id": self.ids,
+            "document_id": self.document_ids,
+            "unit": self.units,
+            "context": self.contexts,
+            "context_start": self.context_starts,
+            "tokens": listed("tokens", pa.array(self.texts, type=pa.string())),
+            **relative,
+            "ner_tags": listed("ner_tags", pa.array(self.tags, type=pa.int64())),
+        }
+        return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
+
+
+def _add_tokens(document: DocumentRows, columns: dict[str, _TokenColumns]) -> None:
+    """The ``tokens`` rows of one document, appended to the columns of their splits. Consecutive sentences of
+    one split whose tokens follow each other are appended as one run."""
+    tokens = sentence_tokens(document)
+    text = document.text
+    run: tuple[_TokenColumns, int, int] | None = None  # (columns, first token, end)
+
+    def flush() -> None:
+        if run is not None:
+            into, lo, hi = run
+            into.texts.extend(tokens.texts(text, lo, hi))
+            into.starts.extend(tokens.token_starts[lo:hi])
+            into.ends.extend(tokens.token_ends[lo:hi])
+            into.tags.extend(tokens.tags[lo:hi])
+
+    for index, (lo, hi) in enumerate(tokens.bounds):
+        base = tokens.sentence_starts[index]
+        unit, split = document.place(base)
+        into = columns.get(split)
+        if into is None:
+            into = columns[split] = _TokenColumns()
+        into.ids.append(f"s{index}")
+        into.document_ids.append(document.document_id)
+        into.units.append(unit)
+        into.contexts.append(text[base : tokens.sentence_ends[index]])
+        into.context_starts.append(base)
+        into.sizes.append(hi - lo)
+        if run is not None and run[0] is into and run[2] == lo:
+            run = (into, run[1], hi)
+        else:
+            flush()
+            run = (into, lo, hi)
+    flush()
+
+
+def count_drafts(document: AnnotatedDocument) -> int:
+    """How many items of ``document`` are still marked ``review: draft``."""
+    return sum(1 for layer in ANNOTATION_LAYERS for item in getattr(document, layer) if item.review == "draft")
 
 
 def build_chunk(context: ChunkContext, valid: Iterator[Validated]) -> ChunkResult:
     """Turn the rows of a chunk of valid documents into one Arrow table per config/split."""
     result = ChunkResult()
-    rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for doc, corpus in ((v.document, v.corpus) for v in valid):
+    rows: dict[tuple[str, str], list[Values]] = {}
+    tokens: dict[str, _TokenColumns] = {}
+    for item in valid:
+        doc, corpus = item.document, item.corpus
+        drafts = count_drafts(doc)
+        if drafts:
+            result.drafts.append((item.path, drafts))
         result.counts.append((doc.document_id, count_document(doc)))
         result.units_per_split.update(context.splitter.split_of(u) for u in context.splitter.units(corpus))
         result.guidelines_versions.add(doc.guidelines_version)
         result.metadata.append((dict(corpus.metadata), list(doc.annotators)))
+        document = DocumentRows(doc, corpus, context.splitter)
         for config in CONFIGS:
-            encode = context.encoders[config.name]
-            for split, row in config.rows(doc, corpus, context.splitter):
-                rows.setdefault((config.name, split), []).append(encode(row))
+            if config.name == "tokens":
+                _add_tokens(document, tokens)
+                continue
+            for split, values in config.values(document):
+                rows.setdefault((config.name, split), []).append(values)
     for config in CONFIGS:
-        for split in SPLITS_OF[config.name]:
-            if (config.name, split) in rows:  # a split with no rows gets no file
-                result.tables[(config.name, split)] = pa.Table.from_pylist(
-                    rows.pop((config.name, split)), schema=config.features.arrow_schema
+        for split in SPLITS_OF[config.name]:  # a split with no rows gets no file
+            if config.name == "tokens" and split in tokens:
+                result.tables[(config.name, split)] = tokens.pop(split).table(config.features.arrow_schema)
+            elif (config.name, split) in rows:
+                result.tables[(config.name, split)] = _table(
+                    config, rows.pop((config.name, split)), context.encoders[config.name]
                 )
     return result
 
 
 def build_chunks(
-    files: list[Path], corpus_dir: Path, jobs: int, splitter: Splitter = SECTIONS
+    files: list[Path], corpus_dir: Path, workers: Workers, splitter: Splitter = SECTIONS
 ) -> Iterator[ChunkResult]:
-    """Validate the annotation files and build their chunks, in chunk order, in ``jobs`` processes.
+    """Validate the annotation files and build their chunks, in chunk order, by ``workers``.
 
     Raises :class:`~communique.schema.errors.CommuniqueError` with every problem (after the last file);
     no chunk is yielded once a problem has been found.
     """
     setup = partial(make_context, splitter)
-    return map_validated(files, Path(corpus_dir), build_chunk, setup=setup, jobs=jobs, batch=CHUNK_DOCS)
+    return map_validated(files, Path(corpus_dir), build_chunk, setup=setup, workers=workers, batch=CHUNK_DOCS)
 
 
 class ShardWriter:

@@ -22,10 +22,10 @@ from typing import Any, get_args
 
 import datasets
 
+from communique.annotate.stats import ATTRIBUTION_SOURCES
 from communique.corpus.splits import Splitter
-from communique.corpus.store import CorpusLike, SpanLike
+from communique.corpus.store import CorpusLike, CorpusView, SpanLike
 from communique.export.features import bio_tags, feature_for, features_for
-from communique.review.stats import ATTRIBUTION_SOURCES
 from communique.schema.models import (
     PLOVER_KINDS,
     AnnotatedDocument,
@@ -76,31 +76,94 @@ MENTION_CONTEXT_MAX = 1000
 MENTION_CONTEXT_RADIUS = 250
 
 
+Values = tuple[Any, ...]  # one row: its values in the config's column order (labels by name)
+
+
 @dataclass(frozen=True)
 class Config:
     name: str
     description: str
     features: datasets.Features
-    rows: Callable[[AnnotatedDocument, CorpusLike, Splitter], Iterator[tuple[str, Row]]]  # (split, row)
+    values: Callable[[DocumentRows], Iterator[tuple[str, Values]]]  # (split, row values) of one document
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.features)
+
+    def rows(
+        self, doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+    ) -> Iterator[tuple[str, Row]]:
+        """The rows of one document as ``(split, {column: value})`` (labels by name)."""
+        columns = self.columns
+        for split, values in self.values(DocumentRows(doc, corpus, splitter)):
+            yield split, dict(zip(columns, values, strict=True))
 
 
 # ----------------------------------------------------------------------------------------- helpers
+
+
+def segment_offsets(corpus: CorpusLike, name: str) -> tuple[Sequence[int], Sequence[int]]:
+    """The starts and ends of one segmentation of either corpus form, without making span objects of a view."""
+    if isinstance(corpus, CorpusView):
+        return corpus.offsets(name)
+    spans: Sequence[SpanLike] = getattr(corpus, name)
+    return [s.start for s in spans], [s.end for s in spans]
+
+
+class DocumentRows:
+    """One document being turned into rows: what the rows of every config share, made once per document."""
+
+    def __init__(self, doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS):
+        self.doc, self.corpus, self.splitter = doc, corpus, splitter
+        self.document_id = doc.document_id
+        self.text = corpus.text
+        self._section_starts = [s.span.start for s in corpus.sections]
+        self._places: dict[int, tuple[str, str]] = {}  # section index -> (unit, split)
+        self._officials: dict[str, Official] | None = None
+        self._passages: _Passages | None = None
+
+    def place(self, offset: int) -> tuple[str, str]:
+        """The unit and the split of an item whose first span starts at ``offset`` (as ``Splitter`` decides)."""
+        section = (
+            max(0, bisect.bisect_right(self._section_starts, offset) - 1) if self.splitter.unit == "section" else -1
+        )
+        found = self._places.get(section)
+        if found is None:
+            unit = self.splitter.unit_at(self.corpus, offset)
+            found = self._places[section] = (unit, self.splitter.split_of(unit))
+        return found
+
+    @property
+    def officials(self) -> dict[str, Official]:
+        if self._officials is None:
+            self._officials = {o.id: o for o in self.doc.officials}
+        return self._officials
+
+    @property
+    def passages(self) -> _Passages:
+        if self._passages is None:
+            self._passages = _Passages(self.corpus)
+        return self._passages
+
+    def item(self, item_id: str, spans: Sequence[Span]) -> tuple[str, Values, int]:
+        """The split, the columns every item row starts with (``ITEM``) and the context's offset."""
+        start, end = self.passages.around(spans)
+        unit, split = self.place(min(s.start for s in spans))
+        return split, (item_id, self.document_id, unit, self.text[start:end], start), start
 
 
 class _Passages:
     """Finds the passage (whole paragraphs, or a sentence) around a set of spans."""
 
     def __init__(self, corpus: CorpusLike):
-        self.text = corpus.text
-        self.paragraphs = corpus.paragraphs
-        self.starts = [p.start for p in corpus.paragraphs]
+        self.starts, self.ends = segment_offsets(corpus, "paragraphs")
 
     def around(self, spans: Sequence[Span]) -> tuple[int, int]:
         lo = min(s.start for s in spans)
         hi = max(s.end for s in spans)
-        first = self.paragraphs[max(0, bisect.bisect_right(self.starts, lo) - 1)]
-        last = self.paragraphs[max(0, bisect.bisect_right(self.starts, max(lo, hi - 1)) - 1)]
-        return min(first.start, lo), max(last.end, hi)
+        first = max(0, bisect.bisect_right(self.starts, lo) - 1)
+        last = max(0, bisect.bisect_right(self.starts, max(lo, hi - 1)) - 1)
+        return min(self.starts[first], lo), max(self.ends[last], hi)
 
 
 def _rel(span: Span | None, base: int) -> Row | None:
@@ -110,26 +173,6 @@ def _rel(span: Span | None, base: int) -> Row | None:
     if isinstance(span, TimeExpression):
         row["value"] = span.value
     return row
-
-
-def _item(
-    doc: AnnotatedDocument,
-    corpus: CorpusLike,
-    item_id: str,
-    spans: Sequence[Span],
-    passages: _Passages,
-    splitter: Splitter,
-) -> tuple[str, Row, int]:
-    start, end = passages.around(spans)
-    unit = splitter.unit_at(corpus, min(s.start for s in spans))
-    row = {
-        "id": item_id,
-        "document_id": doc.document_id,
-        "unit": unit,
-        "context": corpus.text[start:end],
-        "context_start": start,
-    }
-    return splitter.split_of(unit), row, start
 
 
 def _official(officials: dict[str, Official], official_id: str) -> Row:
@@ -144,98 +187,126 @@ def _ref(officials: dict[str, Official], official_id: str | None) -> Row | None:
 # ----------------------------------------------------------------------------------------- configs
 
 
-def document_rows(
-    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
-) -> Iterator[tuple[str, Row]]:
-    row = doc.model_dump(mode="python")
-    row["text"] = corpus.text
+def _document_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    row = d.doc.model_dump(mode="python")
+    row["text"] = d.text
     # both corpus forms carry metadata (a model or a dict); the CorpusLike protocol does not declare it
-    metadata: object = getattr(corpus, "metadata")  # noqa: B009
+    metadata: object = getattr(d.corpus, "metadata")  # noqa: B009
     row["metadata"] = (
         metadata.model_dump(mode="python") if isinstance(metadata, SeedMetadata) else dict(metadata)  # type: ignore[call-overload]
     )
-    yield "full", row
+    yield "full", tuple(row.get(name) for name in DOCUMENT_COLUMNS)
 
 
-def _mention_context(sentence: SpanLike, mention: Span) -> tuple[int, int]:
+def _mention_context(sentence: tuple[int, int], mention: Span) -> tuple[int, int]:
     """The context of a mention: its sentence, or a window of the sentence around it when that is long."""
-    start, end = min(sentence.start, mention.start), max(sentence.end, mention.end)
+    start, end = min(sentence[0], mention.start), max(sentence[1], mention.end)
     if end - start > MENTION_CONTEXT_MAX:
         start = max(start, mention.start - MENTION_CONTEXT_RADIUS)
         end = min(end, mention.end + MENTION_CONTEXT_RADIUS)
     return start, end
 
 
-def mention_rows(
-    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
-) -> Iterator[tuple[str, Row]]:
-    sentence_starts = [s.start for s in corpus.sentences]
-    for official in doc.officials:
+def _mention_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    sentence_starts, sentence_ends = segment_offsets(d.corpus, "sentences")
+    text, document_id = d.text, d.document_id
+    for official in d.doc.officials:
         for j, mention in enumerate(official.mentions):
-            i = max(0, bisect.bisect_right(sentence_starts, mention.start) - 1)
-            sentence = corpus.sentences[i] if corpus.sentences else mention
+            if sentence_starts:
+                i = max(0, bisect.bisect_right(sentence_starts, mention.start) - 1)
+                sentence = (sentence_starts[i], sentence_ends[i])
+            else:
+                sentence = (mention.start, mention.end)
             start, end = _mention_context(sentence, mention)
-            unit = splitter.unit_at(corpus, mention.start)
+            unit, split = d.place(mention.start)
             yield (
-                splitter.split_of(unit),
-                {
-                    "id": f"{official.id}/{j}",
-                    "document_id": doc.document_id,
-                    "unit": unit,
-                    "context": corpus.text[start:end],
-                    "context_start": start,
-                    "official_id": official.id,
-                    "official_name": official.name,
-                    "official_title": official.title,
-                    "official_country": official.country,
-                    "form": mention.form,
-                    "start": mention.start - start,
-                    "end": mention.end - start,
-                    "text": mention.text,
-                },
+                split,
+                (
+                    f"{official.id}/{j}",
+                    document_id,
+                    unit,
+                    text[start:end],
+                    start,
+                    official.id,
+                    official.name,
+                    official.title,
+                    official.country,
+                    mention.form,
+                    mention.start - start,
+                    mention.end - start,
+                    mention.text,
+                ),
             )
 
 
-def token_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
-    """One row per sentence: tokens with IOB2 tags of the official mentions they fall in."""
-    tokens_all = corpus.tokens
-    token_starts = [t.start for t in tokens_all]
-    token_ends = [t.end for t in tokens_all]  # tokens do not overlap: ends are sorted too
+#: the IOB2 tags of the ``tokens`` config, by id (``ner_tags`` is a ``ClassLabel`` of these names)
+TAGS = bio_tags()
+_OPENING = {form: (TAGS.index(f"B-{form.upper()}"), TAGS.index(f"I-{form.upper()}")) for form in labels(MentionForm)}
+
+
+@dataclass(frozen=True)
+class SentenceTokens:
+    """The tokens of one document by sentence, as flat lists: what the ``tokens`` rows are made of."""
+
+    sentence_starts: Sequence[int]
+    sentence_ends: Sequence[int]
+    bounds: list[tuple[int, int]]  # each sentence's tokens: indices [lo, hi) into the lists below
+    token_starts: Sequence[int]
+    token_ends: Sequence[int]
+    tags: list[int]  # every token's IOB2 tag, as an index into TAGS
+
+    def texts(self, text: str, lo: int, hi: int) -> list[str]:
+        """The texts of tokens ``lo`` to ``hi``."""
+        return [text[s:e] for s, e in zip(self.token_starts[lo:hi], self.token_ends[lo:hi])]
+
+
+def sentence_tokens(d: DocumentRows) -> SentenceTokens:
+    """Every sentence's tokens, and every token's IOB2 tag of the official mentions it falls in."""
+    token_starts, token_ends = segment_offsets(d.corpus, "tokens")  # tokens do not overlap: ends are sorted too
+    sentence_starts, sentence_ends = segment_offsets(d.corpus, "sentences")
     bounds = [
-        (bisect.bisect_left(token_starts, s.start), bisect.bisect_left(token_starts, s.end)) for s in corpus.sentences
+        (bisect.bisect_left(token_starts, start), bisect.bisect_left(token_starts, end))
+        for start, end in zip(sentence_starts, sentence_ends)
     ]
-    sentence_of = [-1] * len(tokens_all)
+    sentence_of = [-1] * len(token_starts)
     for index, (lo, hi) in enumerate(bounds):
         sentence_of[lo:hi] = [index] * (hi - lo)
     # Tag by mention, not by sentence x mention: each mention finds its tokens by bisection. A mention's
     # first token in each sentence is B; later mentions (in start order) overwrite earlier tags.
-    tags_all = ["O"] * len(tokens_all)
-    for m_start, m_end, form in sorted((m.start, m.end, m.form) for o in doc.officials for m in o.mentions):
+    tags = [0] * len(token_starts)  # O
+    for m_start, m_end, form in sorted((m.start, m.end, m.form) for o in d.doc.officials for m in o.mentions):
         first = bisect.bisect_right(token_ends, m_start)
         last = bisect.bisect_left(token_starts, m_end)
+        opening, inside = _OPENING[form]
         for k in range(first, last):
             if sentence_of[k] < 0:
                 continue
             opens = k == first or sentence_of[k - 1] != sentence_of[k]
-            tags_all[k] = f"{'B' if opens else 'I'}-{form.upper()}"
-    for index, sentence in enumerate(corpus.sentences):
-        lo, hi = bounds[index]
-        tokens = tokens_all[lo:hi]
-        tags = tags_all[lo:hi]
-        unit = splitter.unit_at(corpus, sentence.start)
+            tags[k] = opening if opens else inside
+    return SentenceTokens(sentence_starts, sentence_ends, bounds, token_starts, token_ends, tags)
+
+
+def _token_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    """One row per sentence: tokens with IOB2 tags of the official mentions they fall in (the export builds
+    the same columns from :func:`sentence_tokens` without making the rows)."""
+    tokens = sentence_tokens(d)
+    text, document_id = d.text, d.document_id
+    for index, (lo, hi) in enumerate(tokens.bounds):
+        base, end = tokens.sentence_starts[index], tokens.sentence_ends[index]
+        unit, split = d.place(base)
         yield (
-            splitter.split_of(unit),
-            {
-                "id": f"s{index}",
-                "document_id": doc.document_id,
-                "unit": unit,
-                "context": sentence.text,
-                "context_start": sentence.start,
-                "tokens": [t.text for t in tokens],
-                "starts": [t.start - sentence.start for t in tokens],
-                "ends": [t.end - sentence.start for t in tokens],
-                "ner_tags": tags,
-            },
+            split,
+            (
+                f"s{index}",
+                document_id,
+                unit,
+                text[base:end],
+                base,
+                tokens.texts(text, lo, hi),
+                [s - base for s in tokens.token_starts[lo:hi]],
+                [e - base for e in tokens.token_ends[lo:hi]],
+                [TAGS[t] for t in tokens.tags[lo:hi]],
+            ),
         )
 
 
@@ -256,96 +327,90 @@ def _source_row(
     return row
 
 
-def attribution_rows(
-    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
-) -> Iterator[tuple[str, Row]]:
-    officials = {o.id: o for o in doc.officials}
-    sources = {s.id: s for s in doc.sources}
-    passages = _Passages(corpus)
-    for a in doc.attributions:
+def _attribution_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    officials = d.officials
+    sources = {s.id: s for s in d.doc.sources}
+    for a in d.doc.attributions:
         spans = [*a.contents, *a.cues, *([a.source_span] if a.source_span is not None else [])]
-        split, row, base = _item(doc, corpus, a.id, spans, passages, splitter)
-        row.update(
-            source=_source_row(officials, sources, a.source),
-            source_span=_rel(a.source_span, base),
-            contents=[_rel(s, base) for s in a.contents],
-            cues=[_rel(s, base) for s in a.cues],
-            kind=a.kind,
-            speech_act=a.speech_act,
-            addressee=_ref(officials, a.addressee_id),
-            meeting_id=a.meeting_id,
+        split, item, base = d.item(a.id, spans)
+        yield (
+            split,
+            (
+                *item,
+                _source_row(officials, sources, a.source),
+                _rel(a.source_span, base),
+                [_rel(s, base) for s in a.contents],
+                [_rel(s, base) for s in a.cues],
+                a.kind,
+                a.speech_act,
+                _ref(officials, a.addressee_id),
+                a.meeting_id,
+            ),
         )
-        yield split, row
 
 
-def source_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
-    passages = _Passages(corpus)
-    for source in doc.sources:
-        split, row, base = _item(doc, corpus, source.id, source.mentions, passages, splitter)
-        row.update(
-            type=source.type,
-            country=source.country,
-            mentions=[_rel(s, base) for s in source.mentions],
-        )
-        yield split, row
+def _source_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    for source in d.doc.sources:
+        split, item, base = d.item(source.id, source.mentions)
+        yield split, (*item, source.type, source.country, [_rel(s, base) for s in source.mentions])
 
 
-def meeting_rows(
-    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
-) -> Iterator[tuple[str, Row]]:
-    officials = {o.id: o for o in doc.officials}
-    passages = _Passages(corpus)
-    for meeting in doc.meetings:
+def _meeting_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    officials = d.officials
+    for meeting in d.doc.meetings:
         spans = [*meeting.evidence, *(s for s in (meeting.location, meeting.time) if s is not None)]
-        split, row, base = _item(doc, corpus, meeting.id, spans, passages, splitter)
-        row.update(
-            participants=[{**_official(officials, p.official_id), "role": p.role} for p in meeting.participants],
-            location=_rel(meeting.location, base),
-            time=_rel(meeting.time, base),
-            evidence=[_rel(s, base) for s in meeting.evidence],
-            status=meeting.status,
-            mode=meeting.mode,
-            plover_mode=consult_mode(meeting),
+        split, item, base = d.item(meeting.id, spans)
+        yield (
+            split,
+            (
+                *item,
+                [{**_official(officials, p.official_id), "role": p.role} for p in meeting.participants],
+                _rel(meeting.location, base),
+                _rel(meeting.time, base),
+                [_rel(s, base) for s in meeting.evidence],
+                meeting.status,
+                meeting.mode,
+                consult_mode(meeting),
+            ),
         )
-        yield split, row
 
 
-def _act_rows(layer: str, doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter) -> Iterator[tuple[str, Row]]:
-    """Rows of commitments or stances (``layer``): the same fields, and a commitment's condition."""
-    officials = {o.id: o for o in doc.officials}
-    passages = _Passages(corpus)
-    acts: Sequence[Commitment | Stance] = doc.commitments if layer == "commitments" else doc.stances
+def _act_values(layer: str, d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    """Rows of commitments or stances (``layer``): the same columns, and a commitment's condition."""
+    officials = d.officials
+    acts: Sequence[Commitment | Stance] = d.doc.commitments if layer == "commitments" else d.doc.stances
     for c in acts:
         condition = c.condition if isinstance(c, Commitment) else None
         spans = [c.evidence, c.content, *(s for s in (c.time, c.modality, condition) if s is not None)]
-        split, row, base = _item(doc, corpus, c.id, spans, passages, splitter)
+        split, item, base = d.item(c.id, spans)
         plover = PLOVER_KINDS[c.kind]
-        row.update(
-            actors=[{**_official(officials, a.official_id), "country": a.country} for a in c.actors],
-            kind=c.kind,
-            content=_rel(c.content, base),
-            evidence=_rel(c.evidence, base),
-            time=_rel(c.time, base),
-            modality=_rel(c.modality, base),
-            modality_type=c.modality_type,
-            **({"condition": _rel(condition, base)} if layer == "commitments" else {}),
-            plover_event=plover.event,
-            plover_mode=plover.mode,
-            plover_contexts=list(plover.contexts),
-            attribution_id=c.attribution_id,
-            meeting_id=c.meeting_id,
+        yield (
+            split,
+            (
+                *item,
+                [{**_official(officials, a.official_id), "country": a.country} for a in c.actors],
+                c.kind,
+                _rel(c.content, base),
+                _rel(c.evidence, base),
+                _rel(c.time, base),
+                _rel(c.modality, base),
+                c.modality_type,
+                *((_rel(condition, base),) if layer == "commitments" else ()),
+                plover.event,
+                plover.mode,
+                list(plover.contexts),
+                c.attribution_id,
+                c.meeting_id,
+            ),
         )
-        yield split, row
 
 
-def commitment_rows(
-    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
-) -> Iterator[tuple[str, Row]]:
-    return _act_rows("commitments", doc, corpus, splitter)
+def _commitment_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    return _act_values("commitments", d)
 
 
-def stance_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
-    return _act_rows("stances", doc, corpus, splitter)
+def _stance_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    return _act_values("stances", d)
 
 
 def _f(mapping: dict[str, Any]) -> datasets.Features:
@@ -365,7 +430,7 @@ CONFIGS: tuple[Config, ...] = (
                 "metadata": features_for(SeedMetadata),
             }
         ),
-        document_rows,
+        _document_values,
     ),
     Config(
         "mentions",
@@ -382,7 +447,7 @@ CONFIGS: tuple[Config, ...] = (
                 **SPAN,
             }
         ),
-        mention_rows,
+        _mention_values,
     ),
     Config(
         "tokens",
@@ -397,7 +462,7 @@ CONFIGS: tuple[Config, ...] = (
                 "ner_tags": datasets.List(datasets.ClassLabel(names=bio_tags())),
             }
         ),
-        token_rows,
+        _token_values,
     ),
     Config(
         "sources",
@@ -411,7 +476,7 @@ CONFIGS: tuple[Config, ...] = (
                 "mentions": datasets.List(SPAN),
             }
         ),
-        source_rows,
+        _source_values,
     ),
     Config(
         "attributions",
@@ -437,7 +502,7 @@ CONFIGS: tuple[Config, ...] = (
                 "meeting_id": datasets.Value("string"),
             }
         ),
-        attribution_rows,
+        _attribution_values,
     ),
     Config(
         "meetings",
@@ -456,7 +521,7 @@ CONFIGS: tuple[Config, ...] = (
                 "plover_mode": datasets.Value("string"),
             }
         ),
-        meeting_rows,
+        _meeting_values,
     ),
     Config(
         "commitments",
@@ -482,7 +547,7 @@ CONFIGS: tuple[Config, ...] = (
                 "meeting_id": datasets.Value("string"),
             }
         ),
-        commitment_rows,
+        _commitment_values,
     ),
     Config(
         "stances",
@@ -507,9 +572,32 @@ CONFIGS: tuple[Config, ...] = (
                 "meeting_id": datasets.Value("string"),
             }
         ),
-        stance_rows,
+        _stance_values,
     ),
 )
+
+CONFIG = {c.name: c for c in CONFIGS}
+DOCUMENT_COLUMNS = CONFIG["documents"].columns
+
+
+def document_rows(
+    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+) -> Iterator[tuple[str, Row]]:
+    """The ``documents`` row of one document (see :data:`CONFIGS` for every config's rows)."""
+    return CONFIG["documents"].rows(doc, corpus, splitter)
+
+
+def mention_rows(
+    doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS
+) -> Iterator[tuple[str, Row]]:
+    """The ``mentions`` rows of one document."""
+    return CONFIG["mentions"].rows(doc, corpus, splitter)
+
+
+def token_rows(doc: AnnotatedDocument, corpus: CorpusLike, splitter: Splitter = SECTIONS) -> Iterator[tuple[str, Row]]:
+    """The ``tokens`` rows of one document: one per sentence, with the IOB2 tags of the mentions."""
+    return CONFIG["tokens"].rows(doc, corpus, splitter)
+
 
 #: split names per config, in card order
 SPLITS_OF: dict[str, tuple[str, ...]] = {

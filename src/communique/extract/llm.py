@@ -11,17 +11,22 @@ into one prediction line per document:
   ids of items are prefixed with their part.
 
 Answers are cached on disk by model, prompt (every message but the text) and the part's text sha256, so a
-rerun sends nothing. Only answers that were used are cached, so a bad answer is asked again next time.
-Retries with backoff on 429 and 5xx are the ``openai`` client's own (it honours ``Retry-After``); every
-request has a timeout. An answer that is not JSON, or not valid against the schema, is a warning located
-at the document and the JSON path, and that document predicts nothing: it is never a crash, and it is
-never dropped silently. Token usage is recorded in each line's ``meta.llm``.
+rerun sends nothing; each entry holds its key material and a digest of its answer and is verified on read
+(:mod:`communique.extract.llm_cache`). Only answers that were used are cached, so a bad answer is asked
+again next time.
 
-``openai`` is imported only here (``pip install 'communique[llm]'``).
+Every request has a wall-clock deadline (retries included) and an answer-size cap, and its response is
+parsed here, strictly and bounded (:mod:`communique.extract.llm_client`). A response that is not a chat
+completion, an answer that is not JSON or not valid against the schema, a request that fails or runs out of
+time: each is a warning located at the document (and the JSON path), and that document predicts nothing:
+it is never a crash, and it is never dropped silently. Token usage is recorded in each line's ``meta.llm``.
+
+``openai`` is imported only in these modules (``pip install 'communique[llm]'``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -33,13 +38,25 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from communique.annotate.names import name_words
-from communique.io.write import write_atomic
+from communique.extract.llm_cache import CacheKey, read_entry, write_entry
+from communique.extract.llm_client import HEADERS, Limits, exchange, http_client
+from communique.io.parse import ParseFailure, parse_json
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.models import CommitmentKind, CorpusDocument, StanceKind, labels
 
-__all__ = ["EXAMPLES", "INSTRUCTIONS", "LLMSettings", "extract_llm", "parts_of", "prediction_schema", "usage_summary"]
+__all__ = [
+    "EXAMPLES",
+    "INSTRUCTIONS",
+    "LLMSettings",
+    "base_url_problem",
+    "extract_llm",
+    "parts_of",
+    "prediction_schema",
+    "usage_summary",
+]
 
 METHOD = "communique llm"
 
@@ -210,7 +227,8 @@ class LLMSettings:
     few_shot: int = 0
     concurrency: int = 4
     cache: Path | None = None
-    timeout: float = 120.0
+    timeout: float = 300.0  # wall-clock seconds for one part's request, retries and their waits included
+    max_answer_bytes: int = 4 * 2**20  # a longer response is refused, having read no more than this
     max_retries: int = 4
     max_chars: int = 12000
     temperature: float = 0.0
@@ -228,6 +246,10 @@ class _Part:
         return self.doc.text[self.start : self.end]
 
 
+#: deepest nesting of an answer (the schema needs 5 levels; ``meta`` is free-form)
+MAX_DEPTH = 64
+
+
 @dataclass
 class _Answer:
     data: dict[str, Any] | None
@@ -235,6 +257,8 @@ class _Answer:
     cached: bool = False
     problem: Issue | None = None
     cache_path: Path | None = None  # where to keep it once the whole document's answers proved usable
+    cache_key: CacheKey | None = None
+    notes: list[Issue] = field(default_factory=list)  # warnings that do not sink the answer (the cache's)
 
 
 def prediction_schema() -> dict[str, Any]:
@@ -282,16 +306,50 @@ def _user(document_id: str, text: str) -> str:
     return f"document_id: {document_id}\n\nText:\n{text}"
 
 
-def _cache_key(settings: LLMSettings, messages: list[dict[str, str]], text: str) -> str:
+def _cache_key(settings: LLMSettings, messages: list[dict[str, str]], text: str) -> tuple[str, CacheKey]:
+    """The cache file's name (as before entries held their key) and the key material stored in it."""
     prompt = json.dumps(messages[:-1], sort_keys=True) + messages[-1]["content"].replace(text, "")
-    material = "\n".join((settings.model, prompt, hashlib.sha256(text.encode("utf-8")).hexdigest()))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    text_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    material = "\n".join((settings.model, prompt, text_sha256))
+    key = CacheKey(
+        model=settings.model,
+        prompt_sha256=hashlib.sha256(prompt.encode("utf-8")).hexdigest(),
+        text_sha256=text_sha256,
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest(), key
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` levels deep (without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+def base_url_problem(url: str) -> Issue | None:
+    """Why ``url`` cannot be a server's base URL (an http or https URL with a host and a valid port), if so."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        return issue("invalid-value", f"--base-url {url!r} is not a URL ({exc})")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return issue("invalid-value", f"--base-url {url!r} is not an http or https URL with a host")
+    return None
 
 
 class _Client:
     """One ``openai`` client shared by the worker threads (it is thread-safe)."""
 
     def __init__(self, settings: LLMSettings):
+        problem = base_url_problem(settings.base_url)
+        if problem is not None:
+            raise CommuniqueError([problem])
         try:
             import openai
         except ImportError:
@@ -304,82 +362,102 @@ class _Client:
                     )
                 ]
             ) from None
-        self.openai = openai
         self.settings = settings
         key = os.environ.get(settings.api_key_env, "") if settings.api_key_env else ""
         self.client = openai.OpenAI(
             base_url=settings.base_url,
             api_key=key or "not-needed",  # local servers take any key
             timeout=settings.timeout,
-            max_retries=settings.max_retries,
+            max_retries=0,  # ours, within the deadline (llm_client)
+            default_headers=HEADERS,
+            http_client=http_client(openai),
         )
+        self.limits = Limits(settings.timeout, settings.max_answer_bytes, settings.max_retries)
         self.schema = prediction_schema()
+
+    def close(self) -> None:
+        self.client.close()
 
     def ask(self, part: _Part) -> _Answer:
         settings = self.settings
         messages = _messages(settings, part.doc.id, part.text)
-        key = _cache_key(settings, messages, part.text)
-        cached = settings.cache / f"{key}.json" if settings.cache else None
-        if cached is not None and cached.is_file():
-            stored = json.loads(cached.read_text(encoding="utf-8"))
-            return _Answer(stored["data"], {}, cached=True)
+        name, key = _cache_key(settings, messages, part.text)
         where = f"{part.doc.id} (part {part.index + 1}, characters {part.start}-{part.end})"
-        try:
-            response = self.client.chat.completions.create(  # type: ignore[call-overload]  # plain dicts
-                model=settings.model,
-                messages=messages,
-                temperature=settings.temperature,
-                response_format={
-                    "type": "json_schema",
-                    "json_schema": {"name": "communique_prediction", "schema": self.schema, "strict": False},
-                },
-            )
-        except self.openai.OpenAIError as exc:
-            return _Answer(None, problem=issue("llm-request-failed", f"{where}: {_reason(exc)}", file=part.doc.id))
-        usage = response.usage
-        counts = (
-            {
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-                "total_tokens": usage.total_tokens,
-            }
-            if usage is not None
-            else {}
-        )
-        content = response.choices[0].message.content if response.choices else None
-        data, problem = self._check(content or "", part, where)
-        return _Answer(data, counts, problem=problem, cache_path=cached)
+        notes: list[Issue] = []
+        cached = settings.cache / f"{name}.json" if settings.cache else None
+        if cached is not None:
+            stored, problem = read_entry(cached, key, settings.max_answer_bytes)
+            if stored is not None:
+                problem = self._check_data(stored, part, f"{where}, from the cache")
+                if problem is None:
+                    return _Answer(stored, {}, cached=True, cache_path=cached)
+                problem = issue(
+                    "llm-cache-invalid",
+                    f"cache entry holds an answer that is no longer valid ({problem.message}); the request is "
+                    "sent again",
+                    file=str(cached),
+                    path=f"$.data{problem.path.removeprefix('$')}",
+                )
+            if problem is not None:
+                notes.append(problem)
+        request = {
+            "model": settings.model,
+            "messages": messages,
+            "temperature": settings.temperature,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "communique_prediction", "schema": self.schema, "strict": False},
+            },
+        }
+        reply = exchange(self.client, request, self.limits, where=where, file=part.doc.id)
+        if reply.problem is not None or reply.content is None:
+            return _Answer(None, problem=reply.problem, notes=notes)
+        data, problem = self._check(reply.content, part, where)
+        return _Answer(data, reply.usage, problem=problem, cache_path=cached, cache_key=key, notes=notes)
 
     def _check(self, content: str, part: _Part, where: str) -> tuple[dict[str, Any] | None, Issue | None]:
-        import jsonschema  # type: ignore[import-untyped]
-
+        """The answer ``content`` parsed (strictly and bounded) and checked against the prediction schema."""
         try:
-            data = json.loads(content)
-        except json.JSONDecodeError as exc:
+            data = parse_json(content)
+        except ParseFailure as failure:
+            found = failure.issue
             return None, issue(
                 "llm-invalid-json",
-                f"{where}: the answer is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno} of the answer)",
+                f"{where}: the answer is not JSON ({found.message} at line {found.line}, column {found.column} "
+                "of the answer)",
                 file=part.doc.id,
             )
         if isinstance(data, dict):
             data = {**data, "document_id": part.doc.id}  # the id is ours, not the model's to get wrong
+        problem = self._check_data(data, part, where)
+        return (None, problem) if problem is not None else (data, None)
+
+    def _check_data(self, data: Any, part: _Part, where: str) -> Issue | None:
+        """The first problem of an answer against the prediction schema, if any."""
+        import jsonschema  # type: ignore[import-untyped]
+
+        if _too_deep(data, MAX_DEPTH):
+            return issue(
+                "llm-invalid-answer",
+                f"{where}: the answer nests lists and objects more than {MAX_DEPTH} levels deep",
+                file=part.doc.id,
+            )
         errors = sorted(jsonschema.Draft202012Validator(self.schema).iter_errors(data), key=lambda e: e.json_path)
         if errors:
             first = errors[0]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            return None, issue(
+            return issue(
                 "llm-invalid-answer",
-                f"{where}: {first.message}{more}",
+                f"{where}: {_shorten(first.message)}{more}",
                 file=part.doc.id,
                 path=first.json_path,
             )
-        return data, None
+        return None
 
 
-def _reason(exc: Exception) -> str:
-    status = getattr(exc, "status_code", None)
-    name = type(exc).__name__
-    return f"{name} (HTTP {status})" if status else f"{name}: {exc}"
+def _shorten(message: str, limit: int = 300) -> str:
+    """A message of jsonschema's (which quotes the offending value whole) cut to ``limit`` characters."""
+    return message if len(message) <= limit else message[:limit] + "..."
 
 
 # -- merging the parts
@@ -529,29 +607,40 @@ def extract_llm(
     gives the code)."""
     client = _Client(settings)
     if settings.cache is not None:
-        settings.cache.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.cache.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            client.close()
+            raise CommuniqueError(
+                [issue("io-error", f"cannot make the cache folder: {exc.strerror or exc}", file=str(settings.cache))]
+            ) from None
     parts = [_Part(doc, i, s, e) for doc in docs for i, (s, e) in enumerate(parts_of(doc, settings.max_chars))]
     answers: dict[tuple[str, int], _Answer] = {}
     show = progress if progress is not None else (sys.stderr.isatty() and not os.environ.get("CI"))
-    with ThreadPoolExecutor(max_workers=max(1, settings.concurrency)) as pool:
-        futures = {pool.submit(client.ask, part): part for part in parts}
-        done: Iterable[Any] = as_completed(futures)
-        if show:
-            from tqdm import tqdm  # type: ignore[import-untyped]  # comes with datasets
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, settings.concurrency)) as pool:
+            futures = {pool.submit(client.ask, part): part for part in parts}
+            done: Iterable[Any] = as_completed(futures)
+            if show:
+                from tqdm import tqdm  # type: ignore[import-untyped]  # comes with datasets
 
-            done = tqdm(done, total=len(futures), desc=settings.model, unit="part", file=sys.stderr)
-        for future in done:
-            part = futures[future]
-            answers[(part.doc.id, part.index)] = future.result()
+                done = tqdm(done, total=len(futures), desc=settings.model, unit="part", file=sys.stderr)
+            for future in done:
+                part = futures[future]
+                answers[(part.doc.id, part.index)] = future.result()
+    finally:
+        client.close()
     lines, issues = [], []
     for doc in docs:
         mine = [(p, answers[(doc.id, p.index)]) for p in parts if p.doc.id == doc.id]
+        for _, answer in mine:
+            issues += answer.notes
         problems = [a.problem for _, a in mine if a.problem is not None]
         issues += problems
         usage: dict[str, int] = {}
         for _, answer in mine:
             for key, value in answer.usage.items():
-                usage[key] = usage.get(key, 0) + int(value or 0)
+                usage[key] = usage.get(key, 0) + value
         meta: dict[str, Any] = {
             "model": settings.model,
             "parts": len(mine),
@@ -573,11 +662,16 @@ def extract_llm(
                 issues.append(problem)
                 meta["error"] = problem.code
                 line = {**line, **{name: [] for name in ("officials", *LAYERS)}}
+                for _, answer in mine:  # a cached part took part in it: ask again next time, not forever
+                    if answer.cached and answer.cache_path is not None:
+                        with contextlib.suppress(OSError):
+                            answer.cache_path.unlink()
             else:
                 for _, answer in mine:  # only answers that were used are kept: a bad one is asked again
-                    if answer.cache_path is not None and not answer.cached:
-                        stored = {"model": settings.model, "data": answer.data}
-                        write_atomic(answer.cache_path, json.dumps(stored, ensure_ascii=False) + "\n")
+                    if answer.cache_path and answer.cache_key and answer.data is not None and not answer.cached:
+                        failed = write_entry(answer.cache_path, answer.cache_key, answer.data)
+                        if failed is not None:
+                            issues.append(failed)
         line["meta"] = {"llm": meta}
         lines.append(line)
     return lines, issues

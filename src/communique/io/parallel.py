@@ -3,20 +3,25 @@
 :func:`ordered_map` applies ``task(context, item)`` to every item and yields the results in input order, so
 nothing downstream can depend on the number of jobs. The context (a corpus store, a prediction index, ...) is
 made once per worker by ``setup`` — run by the pool's initializer, so it is neither sent with every task nor
-kept in a module global of the caller. With ``jobs=1`` everything runs in this process (no pickling; easy to
-debug). Only a bounded window of batches is in flight, so results that the consumer has not taken yet
-cannot pile up: memory stays flat however long the input.
+kept in a module global of the caller. With :data:`SERIAL` workers (one job, the process engine) everything
+runs in this process (no pickling; easy to debug). With ``jobs=N`` the work is done by N processes: N - 1
+workers, and this process, which runs a batch itself whenever the next result it needs is not ready (so what
+the consumer does here — merging, writing — does not leave a core idle or make one process the bottleneck).
+Only a bounded window of batches is in flight, so results that the consumer has not taken yet cannot pile up:
+memory stays flat however long the input.
 
 Errors raised by a task in a worker are raised here, unchanged: a
 :class:`~communique.schema.errors.CommuniqueError` keeps its located issues across processes. On
 ``KeyboardInterrupt`` the workers (which ignore SIGINT, so they print no tracebacks of their own) are
 stopped and pending work is cancelled before the interrupt goes on.
 
-``engine`` names how the work is spread: ``"process"`` (a local process pool of ``jobs`` workers) or
-``"dask"`` (Dask distributed: the batches are tasks on a cluster — the one :func:`use_engine` connected to
-with ``scheduler``, else a ``LocalCluster`` of ``jobs`` worker processes). Dask is an optional extra
-(``pip install 'communique[dask]'``). Either way results are reduced here, in input order, so the output does
-not depend on the engine or the number of workers; a batch lost with a worker that died is rerun by Dask.
+How the work is spread is one value, :class:`Workers`, passed explicitly like any other argument (the CLI
+makes it from ``--jobs``, ``--engine`` and ``--scheduler``): its ``engine`` is ``"process"`` (a local process
+pool of ``jobs`` workers) or ``"dask"`` (Dask distributed: the batches are tasks on a cluster — the one at
+``scheduler``, else a ``LocalCluster`` of ``jobs`` worker processes; :func:`connected` opens one client that
+every map of a command shares). Dask is an optional extra (``pip install 'communique[dask]'``). Either way
+results are reduced here, in input order, so the output does not depend on the engine or the number of
+workers; a batch lost with a worker that died is rerun by Dask.
 """
 
 from __future__ import annotations
@@ -28,21 +33,20 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain, islice
 from typing import Any, Literal, TypeVar
 
 __all__ = [
     "ENGINES",
+    "SERIAL",
     "Engine",
-    "EngineSettings",
-    "current_engine",
+    "Workers",
+    "connected",
     "dask_client",
     "ordered_map",
     "shared",
-    "use_engine",
 ]
 
 C = TypeVar("C")
@@ -87,21 +91,32 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 @dataclass(frozen=True)
-class EngineSettings:
-    """How a command's parallel maps run: the engine, and for dask the scheduler to connect to (or ``None``
-    for a LocalCluster) and a client already connected (shared by every map of the command)."""
+class Workers:
+    """How a parallel map runs: ``jobs`` workers on ``engine``; for dask, the ``scheduler`` to connect to
+    (``None``: a LocalCluster of ``jobs`` processes) and a ``client`` already connected (:func:`connected`),
+    shared by every map of a command. ``--jobs``, ``--engine`` and ``--scheduler`` travel together as one."""
 
+    jobs: int = 1
     engine: Engine = "process"
     scheduler: str | None = None
-    client: Any = None
+    client: Any = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}; choose from {', '.join(ENGINES)}")
+        if self.jobs < 1:
+            raise ValueError("jobs must be at least 1")
+        if self.scheduler and self.engine != "dask":
+            raise ValueError("a scheduler is for the dask engine")
+
+    @property
+    def serial(self) -> bool:
+        """Everything runs in this process, one item after the other."""
+        return self.jobs == 1 and self.engine == "process"
 
 
-_settings: ContextVar[EngineSettings | None] = ContextVar("communique_engine", default=None)
-
-
-def current_engine() -> EngineSettings:
-    """The engine settings in force (``process`` unless inside :func:`use_engine`)."""
-    return _settings.get() or EngineSettings()
+#: one worker: this process
+SERIAL = Workers()
 
 
 def dask_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
@@ -127,19 +142,17 @@ def _close(client: Any, cluster: Any) -> None:
 
 
 @contextmanager
-def use_engine(engine: Engine = "process", scheduler: str | None = None, *, workers: int = 1) -> Iterator[None]:
-    """Run every :func:`ordered_map` inside on ``engine``; for dask, one client (to ``scheduler``, else a
-    LocalCluster of ``workers`` processes) serves them all and is closed on the way out."""
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
-    client, cluster = dask_client(scheduler, workers) if engine == "dask" else (None, None)
-    token = _settings.set(EngineSettings(engine, scheduler, client))
+def connected(workers: Workers) -> Iterator[Workers]:
+    """``workers`` with one Dask client (to its scheduler, else a LocalCluster of ``jobs`` processes) that
+    serves every map run with it and is closed on the way out; ``workers`` as they are for other engines."""
+    if workers.engine != "dask" or workers.client is not None:
+        yield workers
+        return
+    client, cluster = dask_client(workers.scheduler, workers.jobs)
     try:
-        yield
+        yield replace(workers, client=client)
     finally:
-        _settings.reset(token)
-        if client is not None:
-            _close(client, cluster)
+        _close(client, cluster)
 
 
 def ordered_map(
@@ -147,25 +160,21 @@ def ordered_map(
     items: Iterable[T],
     *,
     setup: Callable[[], C],
-    jobs: int = 1,
+    workers: Workers = SERIAL,
     batch: int = 1,
-    engine: Engine | None = None,
 ) -> Iterator[R]:
     """``task(context, item)`` for every item, in input order; ``context = setup()`` once per worker.
 
     ``task`` and ``setup`` must be picklable (module-level functions or :func:`functools.partial` of them)
-    when ``jobs > 1`` or on dask; ``batch`` items are sent to a worker at a time. ``engine`` defaults to the
-    one in force (:func:`use_engine`). Results are the same for any ``jobs`` and any engine.
+    unless ``workers`` is :data:`SERIAL`; ``batch`` items are sent to a worker at a time. Results are the
+    same for any number of workers and any engine.
     """
-    settings = current_engine() if engine is None else EngineSettings(engine)
-    if settings.engine not in ENGINES:
-        raise ValueError(f"unknown engine {settings.engine!r}; choose from {', '.join(ENGINES)}")
-    if jobs < 1 or batch < 1:
-        raise ValueError("jobs and batch must be at least 1")
-    if settings.engine == "dask":
-        yield from _on_dask(task, _batches(items, batch), setup, settings, jobs)
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    if workers.engine == "dask":
+        yield from _on_dask(task, _batches(items, batch), setup, workers)
         return
-    if jobs == 1:
+    if workers.jobs == 1:
         context = setup()
         for item in items:
             yield task(context, item)
@@ -175,25 +184,70 @@ def ordered_map(
     if len(first) < 2:  # one batch of work: starting processes would only cost time
         yield from ordered_map(task, (item for chunk in first for item in chunk), setup=setup)
         return
-    yield from _in_processes(task, chain(first, batches), setup, jobs)
+    yield from _in_processes(task, chain(first, batches), setup, workers.jobs)
+
+
+MAIN_BACKLOG = 2  # batches the main process may run ahead of the oldest batch still in a worker
+
+
+class _Failed:
+    """An error raised by a batch run in the main process: raised when that batch's turn comes, as a worker's
+    error is, so results before it still come out first."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
 
 
 def _in_processes(
     task: Callable[[C, T], R], batches: Iterator[list[T]], setup: Callable[[], C], jobs: int
 ) -> Iterator[R]:
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(task, setup))
-    pending: deque[Future[list[R]]] = deque()
+    """``jobs`` processes work: ``jobs - 1`` workers and this one. This process takes the next batch itself
+    whenever the oldest batch in flight is not done yet, instead of waiting for it; so the work spreads over
+    every process however much time the consumer of the results (merging, writing) takes here, and a slow
+    batch in a worker does not leave this process idle."""
+    pool = ProcessPoolExecutor(max_workers=jobs - 1, initializer=_start_worker, initargs=(task, setup))
+    pending: deque[Future[list[R]] | list[R] | _Failed] = deque()  # in input order
+    context: list[C] = []  # this process's own context, made when it first takes a batch
+    in_pool = 0  # batches submitted and not yet taken back
+
+    def submit(chunk: list[T]) -> None:
+        nonlocal in_pool
+        pending.append(pool.submit(_run_batch, chunk))
+        in_pool += 1
+
+    def run_here(chunk: list[T]) -> list[R] | _Failed:
+        if not context:
+            context.append(setup())
+        try:
+            return [task(context[0], item) for item in chunk]
+        except Exception as exc:  # its turn will raise it
+            return _Failed(exc)
+
     try:
-        for chunk in islice(batches, jobs * WINDOW_PER_JOB):
-            pending.append(pool.submit(_run_batch, chunk))
+        for chunk in islice(batches, (jobs - 1) * WINDOW_PER_JOB):
+            submit(chunk)
         while pending:
-            results = pending.popleft().result()
-            for chunk in islice(batches, 1):  # refill the window before handing results on
-                pending.append(pool.submit(_run_batch, chunk))
+            head = pending[0]
+            if isinstance(head, Future) and not head.done() and len(pending) - in_pool < MAIN_BACKLOG:
+                extra = next(batches, None)
+                if extra is not None:
+                    pending.append(run_here(extra))
+                    continue
+            pending.popleft()
+            if isinstance(head, Future):
+                in_pool -= 1
+                results = head.result()
+                for chunk in islice(batches, 1):  # refill the window before handing results on
+                    submit(chunk)
+            elif isinstance(head, _Failed):
+                raise head.error
+            else:
+                results = head
             yield from results
     except BaseException:  # an error, Ctrl-C, or the consumer stopped early (GeneratorExit)
         for future in pending:
-            future.cancel()
+            if isinstance(future, Future):
+                future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
@@ -216,12 +270,12 @@ def _run_dask_batch(key: str, work: tuple[Callable[[C, T], R], Callable[[], C]],
 
 
 def _on_dask(
-    task: Callable[[C, T], R], batches: Iterator[list[T]], setup: Callable[[], C], settings: EngineSettings, jobs: int
+    task: Callable[[C, T], R], batches: Iterator[list[T]], setup: Callable[[], C], workers: Workers
 ) -> Iterator[R]:
-    own = settings.client is None  # a map outside use_engine makes (and closes) its own client
-    client, cluster = dask_client(settings.scheduler, jobs) if own else (settings.client, None)
+    own = workers.client is None  # workers not connected (see `connected`): this map makes and closes a client
+    client, cluster = dask_client(workers.scheduler, workers.jobs) if own else (workers.client, None)
     try:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        running = max(1, len(client.scheduler_info().get("workers", {})))
         key = uuid.uuid4().hex  # names this map's per-worker context
         # the task and setup (which may carry a large index) go to every worker once, not with every batch;
         # a worker that replaces a dead one fetches them from another
@@ -230,7 +284,7 @@ def _on_dask(
         try:
             # pure=False: identical batches of two maps are different work; retries only for errors
             # raised by a task — a worker that dies is handled by the scheduler, which reruns its tasks
-            for chunk in islice(batches, workers * WINDOW_PER_JOB):
+            for chunk in islice(batches, running * WINDOW_PER_JOB):
                 pending.append(client.submit(_run_dask_batch, key, work, chunk, pure=False))
             while pending:
                 results = pending.popleft().result()

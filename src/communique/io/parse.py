@@ -24,6 +24,7 @@ from typing import Any
 import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
 from communique.schema.errors import Issue, issue
 
@@ -32,9 +33,14 @@ JsonPath = tuple[PathPart, ...]
 
 #: Longest integer read (Python's own default limit for decimal conversion); longer ones are refused.
 MAX_INT_DIGITS = 4300
+#: Deepest nesting of lists and mappings read from YAML (a valid document nests about 6 deep): refused on
+#: libyaml's events before the round-trip reader, whose cost grows steeply with depth, sees the text.
+MAX_DEPTH = 100
 #: Aliases may expand a YAML file to at most max(ALIAS_FLOOR, ALIAS_FACTOR x its written nodes) nodes.
 ALIAS_FLOOR = 10_000
 ALIAS_FACTOR = 20
+#: Deepest nesting of lists and objects read from JSON (a prediction line needs about 8 levels).
+MAX_JSON_DEPTH = 200
 
 
 class ParseFailure(Exception):
@@ -85,7 +91,24 @@ def _round_trip_yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     # write None as an explicit `null` (the default writes nothing): unknown facts are stated as unknown
     yaml.representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+    for kind in (str, SingleQuotedScalarString, PlainScalarString):
+        yaml.representer.add_representer(kind, _represent_text)
     return yaml
+
+
+_YAML_1_1_BREAK = re.compile("[\x85\u2028\u2029]")
+
+
+def _represent_text(representer: Any, data: str) -> Any:
+    """A string holding NEL, LS or PS in double quotes, where they are escapes (``\\N``, ``\\L``, ``\\P``):
+    written raw, libyaml (YAML 1.1) reads them as line breaks and folds them, so the text would change."""
+    if _YAML_1_1_BREAK.search(data):
+        return representer.represent_scalar("tag:yaml.org,2002:str", str(data), style='"')
+    if isinstance(data, SingleQuotedScalarString):
+        return representer.represent_single_quoted_scalarstring(data)
+    if isinstance(data, PlainScalarString):
+        return representer.represent_plain_scalarstring(data)
+    return representer.represent_str(data)
 
 
 def _load(yaml: YAML, text: str) -> Any:
@@ -132,6 +155,17 @@ def _too_long_int(digits: int, line: int, column: int) -> ParseFailure:
     )
 
 
+def _too_deep(line: int, column: int) -> ParseFailure:
+    return ParseFailure(
+        issue(
+            "too-deep",
+            f"lists and mappings nest more than {MAX_DEPTH} deep here; no valid document nests that deep",
+            line=line,
+            column=column,
+        )
+    )
+
+
 def _complex_key(line: int, column: int) -> ParseFailure:
     return ParseFailure(
         issue(
@@ -145,8 +179,9 @@ def _complex_key(line: int, column: int) -> ParseFailure:
 
 
 def check_yaml_events(text: str, *, keys_and_numbers: bool = True) -> None:
-    """Refuse, without building anything, YAML whose aliases expand it beyond :func:`alias_limit`,
-    recursive aliases and (with ``keys_and_numbers``) complex keys and over-long integers.
+    """Refuse, without building anything, YAML that nests deeper than :data:`MAX_DEPTH`, whose aliases
+    expand it beyond :func:`alias_limit`, recursive aliases and (with ``keys_and_numbers``) complex keys and
+    over-long integers.
 
     One pass over libyaml's events: the expanded size of every anchored node is counted as it closes, so
     an alias costs one addition however much it stands for. Text that does not parse is left to the
@@ -200,13 +235,19 @@ def check_yaml_events(text: str, *, keys_and_numbers: bool = True) -> None:
                 if event.anchor:
                     open_anchors.add(event.anchor)
                 stack.append((event.anchor, total - 1, isinstance(event, pyyaml.MappingStartEvent), 0))
+                if len(stack) > MAX_DEPTH:
+                    raise _too_deep(mark.line + 1, mark.column + 1)
             elif isinstance(event, (pyyaml.SequenceEndEvent, pyyaml.MappingEndEvent)):
                 anchor, before, _, _ = stack.pop()
                 if anchor:
                     open_anchors.discard(anchor)
                     sizes[anchor] = total - before
-    except pyyaml.YAMLError:
+    except pyyaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem) and exc.problem_mark is not None:  # libyaml's own limit (1,000)
+            raise _too_deep(exc.problem_mark.line + 1, exc.problem_mark.column + 1) from None
         return  # not well-formed: the loader reports where
+    except pyyaml.YAMLError:
+        return
     limit = alias_limit(written)
     if total > limit:
         at = bisect.bisect_right([use[0] for use in alias_uses], limit)
@@ -305,18 +346,83 @@ def long_json_int(text: str) -> ParseFailure:
     return _too_long_int(len(found[0].lstrip("-")), line, column)
 
 
+class NonFinite(ValueError):
+    """A JSON text holds ``NaN``, ``Infinity`` or ``-Infinity`` (which ``json`` accepts and JSON does not)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    """``parse_constant`` for ``json.loads``: JSON has no NaN or infinities."""
+    raise NonFinite(name)
+
+
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))')
+
+
+def _non_finite(text: str, name: str) -> ParseFailure:
+    """The refusal of the constant ``name``, located at its first occurrence outside a string."""
+    line = column = 1
+    for found in _CONSTANT.finditer(text):
+        if found[1] is not None:
+            line = text.count("\n", 0, found.start()) + 1
+            column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+            break
+    return ParseFailure(
+        issue(
+            "number-not-finite",
+            f"{name} is not a JSON number",
+            hint="write a finite number, or null where the value is unknown",
+            line=line,
+            column=column,
+        )
+    )
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` (parsed JSON) nests lists and objects more than ``limit`` levels deep; level by
+    level, without recursion."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 0
+    containers = (dict, list)
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below: list[Any] = []
+        for node in level:
+            below.extend([c for c in (node.values() if type(node) is dict else node) if type(c) in containers])
+        level = below
+    return False
+
+
 def parse_json(text: str) -> Any:
-    """Parse JSON strictly (duplicate keys refused)."""
+    """Parse JSON strictly: duplicate keys, ``NaN`` and infinities, integers over :data:`MAX_INT_DIGITS`
+    digits and nesting deeper than :data:`MAX_JSON_DEPTH` levels are refused (:class:`ParseFailure`)."""
     try:
-        return json.loads(text, object_pairs_hook=no_duplicate_keys)
+        value = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ParseFailure(issue("json-syntax", exc.msg, line=exc.lineno, column=exc.colno)) from None
     except DuplicateKey as exc:
         raise ParseFailure(issue("json-syntax", str(exc), line=1, column=1)) from None
+    except NonFinite as exc:
+        raise _non_finite(text, str(exc)) from None
     except ValueError:  # json refuses to convert an integer longer than Python's limit
         raise long_json_int(text) from None
     except RecursionError:
-        raise ParseFailure(issue("too-deep", "the document is nested too deeply to read", line=1, column=1)) from None
+        value = None
+        deep = True
+    else:
+        deep = len(text) > 2 * MAX_JSON_DEPTH and too_deep(value, MAX_JSON_DEPTH)
+    if deep:
+        raise ParseFailure(
+            issue(
+                "too-deep",
+                f"the document nests lists and objects more than {MAX_JSON_DEPTH} levels deep",
+                hint="no communique file needs that many levels",
+                line=1,
+                column=1,
+            )
+        )
+    return value
 
 
 def parse_yaml(text: str, *, is_json: bool = False) -> Any:
@@ -374,38 +480,195 @@ def dump_round_trip(data: Any) -> str:
     return stream.getvalue()
 
 
+#: A node of the position index: a scalar is the offset where it starts; a collection is its offset and
+#: its children (a mapping's string keys -> (offset of the key, value node); a sequence's items).
+_Node = int | tuple[int, "dict[str, tuple[int, _Node]] | list[_Node]"]
+
+
 class Locator:
-    """Maps JSON paths to 1-based ``(line, column)`` positions in a YAML text."""
+    """Maps JSON paths to 1-based ``(line, column)`` positions in a YAML or JSON text.
+
+    One cheap pass builds an index of where every node starts: a small JSON tokenizer for JSON text (any
+    text ``json`` reads, however deep or long its numbers), libyaml's events for YAML (their marks). A
+    position is then a lookup; lines and columns count code points as the round-trip YAML reader counts
+    them (a line ends at ``\\n`` or a lone ``\\r``; a BOM takes no column), so they are the same as before
+    this index replaced a whole round-trip parse, at a small fraction of its time and memory.
+    """
 
     def __init__(self, text: str):
-        try:
-            self._root: Any = load_round_trip(text)
-        except ParseFailure:
-            self._root = None
+        self._text = text
+        self._root: _Node | None = _json_index(text)
+        if self._root is None:
+            self._root = _yaml_index(text)
+        self._line_starts: list[int] | None = None
 
     def find(self, path: Sequence[PathPart]) -> tuple[int | None, int | None]:
         """Position of the value at ``path``, or of its deepest existing ancestor (the file's start when
-        the text cannot be parsed with positions)."""
+        the text cannot be read): an item's start; a key's value when it is a scalar, else the key."""
         node = self._root
-        found: tuple[int, int] = (0, 0)
+        found: int | None = None
         for part in path:
-            lc = getattr(node, "lc", None)
-            if lc is None:
+            if node is None or isinstance(node, int):
                 break
-            try:
-                if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
-                    found = lc.item(part)
-                    node = node[part]
-                elif isinstance(part, str) and isinstance(node, dict) and part in node:
-                    value = node[part]
-                    # point at the value when it is a scalar on the key's line, else at the key
-                    found = lc.value(part) if not hasattr(value, "lc") else lc.key(part)
-                    node = value
-                else:
-                    break
-            except (KeyError, TypeError, IndexError):  # positions missing for this node
+            children = node[1]
+            if isinstance(part, int) and isinstance(children, list) and 0 <= part < len(children):
+                node = children[part]
+                found = node if isinstance(node, int) else node[0]
+            elif isinstance(part, str) and isinstance(children, dict) and part in children:
+                key, node = children[part]
+                found = node if isinstance(node, int) else key
+            else:
                 break
-        return found[0] + 1, found[1] + 1
+        return (1, 1) if found is None else self._line_column(found)
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self._text))]
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        start = self._line_starts[line]
+        column = offset - start
+        if "\ufeff" in self._text:  # a BOM, wherever it is, takes no column
+            column -= self._text.count("\ufeff", start, offset)
+        return line + 1, column + 1
+
+
+_LINE_BREAK = re.compile(r"\n|\r(?!\n)")
+#: one step of the JSON tokenizer: an optional comma, then a key with its colon, a string, a bracket or
+#: another scalar (a comma and a key with its colon are read in the same step as what follows them)
+_JSON_TOKEN = re.compile(
+    r'[ \t\n\r]*(,[ \t\n\r]*)?(?:("[^"\\]*(?:\\.[^"\\]*)*")([ \t\n\r]*:)?|([{}\[\]])|'
+    r"(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity))",
+    re.DOTALL,
+)
+_JSON_END = re.compile(r"[ \t\n\r]*\Z")
+_VALUE, _VALUE_OR_CLOSE, _KEY, _KEY_OR_CLOSE, _AFTER = range(5)  # what the JSON tokenizer expects next
+
+
+def _json_index(text: str) -> _Node | None:
+    """The position index of a JSON text, or None when it is not JSON. Iterative: any depth."""
+    at = 1 if text.startswith("\ufeff") else 0
+    stack: list[tuple[int, dict[str, tuple[int, _Node]] | list[_Node]]] = []  # open collections
+    key: tuple[str, int] = ("", 0)  # the key read last, waiting for its value
+    root: _Node | None = None
+    state = _VALUE
+    match = _JSON_TOKEN.match
+    while stack or root is None:
+        token = match(text, at)
+        if token is None:
+            return None
+        at = token.end()
+        comma, string, colon, bracket, _ = token.groups()
+        if comma is not None:
+            if state != _AFTER or not stack:
+                return None
+            state = _KEY if isinstance(stack[-1][1], dict) else _VALUE
+        if colon is not None:  # a key
+            if state not in (_KEY, _KEY_OR_CLOSE):
+                return None
+            key = (string[1:-1] if "\\" not in string else json.loads(string), token.start(2))
+            state = _VALUE
+            continue
+        if bracket in ("}", "]"):
+            if not stack or state not in (_AFTER, _KEY_OR_CLOSE if bracket == "}" else _VALUE_OR_CLOSE):
+                return None
+            if (bracket == "}") != isinstance(stack.pop()[1], dict):
+                return None
+            state = _AFTER
+            continue
+        if state not in (_VALUE, _VALUE_OR_CLOSE):
+            return None
+        node: _Node
+        if bracket is None:
+            node = token.start(token.lastindex or 0)
+            state = _AFTER
+        else:
+            node = (token.start(4), {} if bracket == "{" else [])
+            state = _KEY_OR_CLOSE if bracket == "{" else _VALUE_OR_CLOSE
+        if not stack:
+            root = node
+        elif isinstance(children := stack[-1][1], list):
+            children.append(node)
+        else:
+            children[key[0]] = (key[1], node)
+        if isinstance(node, tuple):
+            stack.append(node)
+    return root if _JSON_END.match(text, at) else None
+
+
+def _yaml_index(text: str) -> _Node | None:
+    """The position index of a YAML text from libyaml's events, or None when it does not parse (or holds
+    more than one document). An alias stands for its anchored node, positions included, as it does for
+    the round-trip reader; merge keys (``<<``) and keys that are not strings are left out."""
+    shift = 1 if text.startswith("\ufeff") else 0  # libyaml's offsets do not count a leading BOM
+    anchors: dict[str, _Node] = {}
+    stack: list[tuple[int, dict[str, tuple[int, _Node]] | list[_Node]]] = []
+    pending: list[tuple[str, int] | bool | None] = []  # per open mapping: its key (None: none yet; False: skipped)
+    root: _Node | None = None
+    documents = 0
+    try:
+        event: Any
+        for event in pyyaml.parse(text, Loader=_FastBase):
+            if isinstance(event, pyyaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return None
+                continue
+            if isinstance(event, (pyyaml.SequenceEndEvent, pyyaml.MappingEndEvent)):
+                stack.pop(), pending.pop()
+                continue
+            node: _Node
+            offset: int = event.start_mark.index + shift
+            if isinstance(event, pyyaml.AliasEvent):
+                if event.anchor is None or event.anchor not in anchors:
+                    return None
+                node = anchors[event.anchor]
+            elif isinstance(event, pyyaml.ScalarEvent):
+                node = offset
+            elif isinstance(event, pyyaml.MappingStartEvent):
+                node = (offset, {})
+            elif isinstance(event, pyyaml.SequenceStartEvent):
+                node = (offset, [])
+            else:
+                continue
+            anchor = getattr(event, "anchor", None)
+            if anchor and not isinstance(event, pyyaml.AliasEvent):
+                anchors[anchor] = node
+            parent = stack[-1][1] if stack else None
+            if parent is None:
+                root = node
+            elif isinstance(parent, list):
+                parent.append(node)
+            elif pending[-1] is None:  # a key
+                string_key = isinstance(event, pyyaml.ScalarEvent) and _string_key(event)
+                pending[-1] = (event.value, node) if string_key and isinstance(node, int) else False
+            else:
+                key = pending[-1]
+                if isinstance(key, tuple):
+                    parent[key[0]] = (key[1], node)
+                pending[-1] = None
+            if isinstance(node, tuple) and not isinstance(event, pyyaml.AliasEvent):
+                stack.append(node)
+                pending.append(None)
+    except (pyyaml.YAMLError, RecursionError):
+        return None
+    return root
+
+
+def _string_key(event: Any) -> bool:
+    """Whether a scalar key reads as a string, as :func:`parse_yaml` reads it (not ``1``, ``true``,
+    ``null`` or the merge key ``<<``)."""
+    if event.tag not in (None, "!"):
+        return bool(event.tag == "tag:yaml.org,2002:str")
+    if event.style or not event.implicit[0]:
+        return True  # quoted or a block scalar
+    value = event.value
+    for tag, regexp in [
+        *_FastLoader.yaml_implicit_resolvers.get(value[:1] if value else "", []),
+        *_FastLoader.yaml_implicit_resolvers.get(None, []),
+    ]:
+        if regexp.match(value):
+            return bool(tag == "tag:yaml.org,2002:str")
+    return True
 
 
 _PATH_PART = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")

@@ -12,6 +12,13 @@
   intact and the temporary file removed.
 
 Every refusal is a :class:`~communique.schema.errors.CommuniqueError` naming the path, never a traceback.
+
+:func:`write_new_or_forced` adds the rule for files a user may have edited (``draft --out``, ``bench --out``,
+an import's ``<document_id>.yaml``...): an existing file whose bytes differ is refused (``output-exists``)
+unless ``force`` is given, and then its previous content is first kept as a GNU-style numbered backup
+(``FILE.~1~``, ``FILE.~2~``, ..., as ``cp --backup=numbered`` names them; an earlier backup is never
+replaced). A file that already holds exactly the new bytes is left as it is, so re-running a command is
+harmless.
 """
 
 from __future__ import annotations
@@ -20,9 +27,12 @@ import codecs
 import contextlib
 import errno
 import os
+import re
+import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from communique.schema.errors import CommuniqueError, issue
@@ -120,12 +130,18 @@ def resolve_output_file(path: str | os.PathLike[str]) -> tuple[Path, os.stat_res
     return real, status
 
 
-def write_stdout(data: bytes | str) -> None:
+def _pieces(data: bytes | str | Iterable[bytes | str]) -> Iterator[bytes]:
+    """``data`` as bytes, a piece at a time (``str`` as UTF-8): a long output need not be one string."""
+    for piece in (data,) if isinstance(data, bytes | bytearray | memoryview | str) else data:
+        yield piece.encode("utf-8") if isinstance(piece, str) else bytes(piece)
+
+
+def write_stdout(data: bytes | str | Iterable[bytes | str]) -> None:
     """Write ``data`` to standard output; a failing write (a full disk behind a redirect) is ``write-failed``."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         sys.stdout.flush()
-        sys.stdout.buffer.write(payload)
+        for payload in _pieces(data):
+            sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         raise  # the reader went away (`| head`): the CLI treats that as a normal end
@@ -133,15 +149,29 @@ def write_stdout(data: bytes | str) -> None:
         raise output_error("write-failed", STDOUT, f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Write ``data`` (``str`` as UTF-8) to ``path`` safely; see the module docstring for the rules."""
+def write_atomic(
+    path: str | os.PathLike[str],
+    data: bytes | str | Iterable[bytes | str],
+    *,
+    replace: bool = True,
+    durable: bool = True,
+) -> None:
+    """Write ``data`` (``str`` as UTF-8; or an iterable of pieces, written as they come) to ``path`` safely; see
+    the module docstring for the rules.
+
+    With ``replace=False`` the file is created only if nothing is at ``path`` when the content is moved into
+    place (a file appearing meanwhile is refused with ``output-exists``, not replaced). ``durable=False`` skips
+    the two fsyncs (file and folder): the write is still atomic (a reader sees the old file or the whole new
+    one), but a power cut may lose it. For caches only, where a lost file costs time.
+    """
     if os.fspath(path) == STDOUT:
         write_stdout(data)
         return
     target, status = resolve_output_file(path)
     shown = os.fspath(path)
+    if status is not None and not replace:
+        raise exists_error(shown)
     ensure_folder(target.parent, shown)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(prefix=".communique-", suffix=".tmp", dir=target.parent)
     except OSError as exc:
@@ -149,13 +179,18 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     try:
         try:
             _keep_mode_and_owner(fd, status)
-            view = memoryview(payload)
-            while view:  # os.write may write less than asked
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            for payload in _pieces(data):
+                view = memoryview(payload)
+                while view:  # os.write may write less than asked
+                    view = view[os.write(fd, view) :]
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)  # a failing close (NFS, quota) raises here and counts as a failed write
-        os.replace(tmp, target)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            _create_from(tmp, target, shown)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise output_error(
@@ -164,7 +199,153 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    sync_folder(target.parent)
+    if durable:
+        sync_folder(target.parent)
+
+
+def _create_from(tmp: str, target: Path, shown: str) -> None:
+    """Give the written temporary file the name ``target`` only if that name is free (a hard link fails on an
+    existing name, where a rename would replace it), then drop the temporary name."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        Path(tmp).unlink(missing_ok=True)
+        raise exists_error(shown) from None
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if target.exists() or target.is_symlink():  # no hard links here: check, then rename (a tiny race)
+            Path(tmp).unlink(missing_ok=True)
+            raise exists_error(shown) from None
+        os.replace(tmp, target)
+        return
+    Path(tmp).unlink()
+
+
+#: errno of a file system that has no hard links (FAT, some network and FUSE file systems) or refuses them
+_NO_LINKS = {errno.EPERM, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS}
+
+
+def exists_error(shown: str | os.PathLike[str]) -> CommuniqueError:
+    """The refusal of an output file that exists and holds something else (``output-exists``)."""
+    return output_error(
+        "output-exists",
+        shown,
+        "exists and differs from what would be written; it may hold your work, so it is left as it is",
+        hint="pass --force to replace it (its content is kept as a numbered backup FILE.~N~), or write elsewhere",
+    )
+
+
+def write_new_or_forced(path: str | os.PathLike[str], data: bytes | str, *, force: bool = False) -> Path | None:
+    """Write ``data`` to ``path`` unless that would replace a file holding something else, and return the
+    backup made, if any.
+
+    ``-`` is standard output (never refused). A missing file is created atomically (and a file appearing
+    meanwhile is not replaced); a file already holding exactly ``data`` is left as it is; any other existing
+    file is refused with ``output-exists`` unless ``force``, and then kept as ``FILE.~N~``
+    (:func:`numbered_backup`) before the new content replaces it atomically.
+    """
+    if os.fspath(path) == STDOUT:
+        write_stdout(data)
+        return None
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    target, status = resolve_output_file(path)
+    if status is None:
+        write_atomic(path, payload, replace=False)
+        return None
+    if holds(target, status, payload):
+        return None
+    if not force:
+        raise exists_error(path)
+    backup = numbered_backup(target, path)
+    write_atomic(path, payload)
+    return backup
+
+
+def check_new_or_forced(path: str | os.PathLike[str], data: bytes | str, *, force: bool = False) -> None:
+    """Raise what :func:`write_new_or_forced` would refuse, writing nothing: lets a command that writes several
+    files check them all before it writes the first."""
+    if os.fspath(path) == STDOUT:
+        return
+    target, status = resolve_output_file(path)
+    if status is not None and not force and not holds(target, status, data):
+        raise exists_error(path)
+
+
+def holds(target: Path, status: os.stat_result, data: bytes | str) -> bool:
+    """True when the regular file ``target`` (of ``status``) holds exactly ``data``; read in blocks, and only
+    when the sizes agree."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if status.st_size != len(payload):
+        return False
+    block = 1 << 20
+    try:
+        with open(target, "rb") as handle:
+            for start in range(0, len(payload), block):
+                if handle.read(block) != payload[start : start + block]:
+                    return False
+            return handle.read(1) == b""
+    except OSError:
+        return False
+
+
+_BACKUP_NUMBER = re.compile(r"\.~([0-9]{1,18})~")
+
+
+def numbered_backup(target: Path, shown: str | os.PathLike[str] | None = None) -> Path:
+    """Keep the current content of ``target`` as ``target.~N~``, N one more than the highest numbered backup
+    beside it (GNU ``--backup=numbered``), and return that path. An existing backup is never replaced: the
+    name is taken with a hard link, which fails on an existing name (or, where hard links are unavailable, by
+    an exclusive create and a copy)."""
+    where = os.fspath(shown) if shown is not None else str(target)
+    prefix = target.name
+    highest = 0
+    try:
+        with os.scandir(target.parent) as entries:
+            for entry in entries:
+                if entry.name.startswith(prefix):
+                    found = _BACKUP_NUMBER.fullmatch(entry.name, len(prefix))
+                    if found:
+                        highest = max(highest, int(found[1]))
+    except OSError as exc:
+        raise os_error(exc, where, f"list {target.parent} for backups") from None
+    number = highest + 1
+    while True:
+        backup = target.with_name(f"{target.name}.~{number}~")
+        if len(os.fsencode(backup.name)) > NAME_MAX:
+            raise output_error(
+                "output-name-too-long", where, f"the backup name {backup.name!r} would be longer than {NAME_MAX} bytes"
+            )
+        try:
+            _link_or_copy(target, backup)
+        except FileExistsError:
+            number += 1
+            continue
+        except OSError as exc:
+            raise os_error(exc, where, f"keep the previous file as {backup}") from None
+        sync_folder(target.parent)
+        return backup
+
+
+def _link_or_copy(target: Path, backup: Path) -> None:
+    """``backup`` becomes a second name of ``target``'s current file, or a copy of it; never replaces a file."""
+    try:
+        os.link(target, backup, follow_symlinks=False)
+        return
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+    fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IMODE(os.stat(target).st_mode))
+    try:
+        with open(target, "rb") as source, os.fdopen(fd, "wb", closefd=False) as sink:
+            shutil.copyfileobj(source, sink)
+            sink.flush()
+            os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        backup.unlink(missing_ok=True)
+        raise
+    os.close(fd)
 
 
 def _keep_mode_and_owner(fd: int, status: os.stat_result | None) -> None:

@@ -1,1 +1,5 @@
-"""Review tools over validated documents: agreement between annotation passes, statistics, HTML rendering."""
+"""Review tools over validated documents: the agreement report between annotation passes (``report.py``).
+
+The comparison itself is :mod:`communique.compare.agreement`, the counts :mod:`communique.annotate.stats`, the
+HTML page :mod:`communique.formats.html`.
+"""

@@ -52,6 +52,24 @@ _ENTRIES = [
         "The file uses a YAML feature annotation files do not allow: a list or mapping as a key, a recursive alias.",
     ),
     Problem("number-too-large", Severity.ERROR, "An integer has more digits (over 4,300) than communique reads."),
+    Problem(
+        "number-not-finite", Severity.ERROR, "A JSON number is NaN or infinite (`NaN`, `Infinity`): JSON has neither."
+    ),
+    Problem(
+        "input-not-regular",
+        Severity.ERROR,
+        "The input is a folder, FIFO, device or socket where a file is expected; only regular files are read.",
+    ),
+    Problem(
+        "input-too-large",
+        Severity.ERROR,
+        "The input is larger than communique reads from such a file (README, Limits); nothing of it is read.",
+    ),
+    Problem(
+        "decompressed-too-large",
+        Severity.ERROR,
+        "A compressed input (a spaCy DocBin) expands beyond what communique reads (README, Limits).",
+    ),
     # structure (from the Pydantic models)
     Problem("missing-field", Severity.ERROR, "A required field is absent."),
     Problem("unknown-field", Severity.ERROR, "A field the schema does not define (often a typo)."),
@@ -121,6 +139,11 @@ _ENTRIES = [
     # projects (communique.toml)
     Problem("config-invalid", Severity.ERROR, "communique.toml is malformed or holds an unknown or mistyped setting."),
     Problem("project-exists", Severity.ERROR, "The folder already holds a communique project."),
+    Problem(
+        "path-outside-project",
+        Severity.ERROR,
+        "A folder in communique.toml's [paths] is absolute or leads outside the project (by `..` or a symlink).",
+    ),
     # drafts (communique draft)
     Problem(
         "draft-span-unanchored",
@@ -212,6 +235,12 @@ _ENTRIES = [
     ),
     Problem("output-locked", Severity.ERROR, "Another communique process is writing the same output folder."),
     Problem(
+        "output-exists",
+        Severity.ERROR,
+        "The output file exists and differs from what would be written; it is left as it is (--force replaces it "
+        "and keeps it as FILE.~N~).",
+    ),
+    Problem(
         "write-failed",
         Severity.ERROR,
         "Writing the output failed (e.g. the disk is full); the previous file is intact.",
@@ -227,12 +256,46 @@ _ENTRIES = [
     Problem("convert-token-unaligned", Severity.WARNING, "A token could not be found in the text; it is left out."),
     Problem("convert-label-skipped", Severity.WARNING, "Labels with no place in a prediction were left out."),
     Problem("convert-library-failed", Severity.WARNING, "The library failed on one document; its items are left out."),
+    Problem(
+        "convert-span-dropped",
+        Severity.WARNING,
+        "A span's offsets are negative, reversed or outside its text; the span is left out.",
+    ),
+    Problem(
+        "convert-duplicate-document",
+        Severity.ERROR,
+        "Two documents of the input are for one corpus document (bench would refuse the lines); nothing is written.",
+    ),
     Problem("llm-request-failed", Severity.WARNING, "No usable answer after retries; that part predicts nothing."),
     Problem("llm-invalid-json", Severity.WARNING, "The model's answer is not JSON; that document predicts nothing."),
     Problem(
         "llm-invalid-answer",
         Severity.WARNING,
         "The model's answer does not fit the prediction schema; that document predicts nothing.",
+    ),
+    Problem(
+        "llm-invalid-response",
+        Severity.WARNING,
+        "The server's response is not a chat completion (not JSON, too deep, wrong shape, bad token counts); "
+        "that document predicts nothing.",
+    ),
+    Problem(
+        "llm-timeout",
+        Severity.WARNING,
+        "No complete answer within the request's deadline (--timeout, retries included); that document "
+        "predicts nothing.",
+    ),
+    Problem(
+        "llm-answer-too-large",
+        Severity.WARNING,
+        "The response is longer than --max-answer-bytes; it was refused unread or part-read, and that document "
+        "predicts nothing.",
+    ),
+    Problem(
+        "llm-cache-invalid",
+        Severity.WARNING,
+        "A cache entry is corrupt, keyless, stored for another request or edited (or cannot be written); it "
+        "is not used and the request is sent again.",
     ),
 ]
 

@@ -13,10 +13,14 @@ Conventions (see ``annotations/GUIDELINES.md``):
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
+from itertools import islice
+from operator import add, le
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = [
     "ANNOTATION_LAYERS",
@@ -61,6 +65,7 @@ __all__ = [
     "UnresolvedReason",
     "UnresolvedSource",
     "consult_mode",
+    "corpus_file_problems",
     "labels",
 ]
 
@@ -594,6 +599,186 @@ def pairs_of(stored: Any, size: int) -> list[tuple[int, int]]:
             raise ValueError(f"offset {start!r} with length {length!r} does not fit a text of {size} code points")
         pairs.append((start, start + length))
     return pairs
+
+
+#: The keys of a corpus document file (:class:`CorpusFile`), in the order they are written.
+CORPUS_FILE_KEYS = tuple(CorpusFile.model_fields)
+SPAN_KEYS = frozenset({"start", "end", "text"})
+SPAN_FORM_KEYS = frozenset(Span.model_fields)  # a span in the span form may carry Span's optional fields
+NORMALISATIONS = frozenset(get_args(get_args(CorpusFile.model_fields["normalisations"].annotation)[0]))
+
+
+def corpus_file_problems(data: Any, document_id: str | None = None) -> list[tuple[str, str]]:
+    """What is wrong with a parsed corpus document file, as ``(JSON path, message)`` pairs (none: it is sound).
+
+    The one structural check every reader of ``corpus/<id>.json`` goes through, so that no later stage meets a
+    corrupt document unannounced: every key present and none unknown; ``id`` (the file's, when
+    ``document_id`` is given); ``text`` and its ``sha256``; ``normalisations``; ``metadata`` (a
+    :class:`SeedMetadata` of the same id); the offset arrays of ``paragraphs``, ``headings``, ``sentences``
+    and ``tokens`` (integers, sorted, not overlapping, inside the text; either stored form) and ``sections``.
+    One linear pass, mostly in C; the first problem of each key is reported.
+    """
+    if not isinstance(data, dict):
+        return [("$", f"a corpus document must be a JSON object, not {type(data).__name__}")]
+    problems = [(f"$.{key}", "required key is missing") for key in CORPUS_FILE_KEYS if key not in data]
+    problems += [(f"$.{key}", "unknown key") for key in data if key not in CORPUS_FILE_KEYS]
+    doc_id, text = data.get("id"), data.get("text")
+    if "id" in data and (not isinstance(doc_id, str) or not re.fullmatch(ID_PATTERN, doc_id)):
+        problems.append(("$.id", f"{_shown(doc_id)} is not a document id"))
+    elif document_id is not None and doc_id is not None and doc_id != document_id:
+        problems.append(("$.id", f"{_shown(doc_id)} is not the file's id {document_id!r}"))
+    if "text" in data and not isinstance(text, str):
+        problems.append(("$.text", f"must be a string, not {type(text).__name__}"))
+        text = None
+    if "sha256" in data and isinstance(text, str):
+        sha = data["sha256"]
+        try:
+            actual = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        except UnicodeEncodeError:  # a lone surrogate (\ud800) in the JSON
+            problems.append(("$.text", "holds a lone surrogate: not Unicode text"))
+        else:
+            if sha != actual:
+                problems.append(("$.sha256", f"{_shown(sha)} is not the sha256 of the text ({actual})"))
+    normalisations = data.get("normalisations", [])
+    if not isinstance(normalisations, list) or not all(isinstance(n, str) for n in normalisations):
+        problems.append(("$.normalisations", "must be a list of names"))
+    elif unknown := sorted(set(normalisations) - NORMALISATIONS):
+        problems.append(("$.normalisations", f"unknown normalisation {unknown[0]!r}"))
+    if "metadata" in data:
+        problems += _metadata_problems(data["metadata"], doc_id)
+    if text is None:
+        return problems  # offsets cannot be checked against a text there is not
+    paragraphs = 0
+    for name in SEGMENTATION:
+        if name in data:
+            found, count = _offsets_problem(data[name], text)
+            if found is not None:
+                problems.append((f"$.{name}{found[0]}", found[1]))
+            elif name == "paragraphs":
+                paragraphs = count
+    if "sections" in data:
+        problems += _sections_problems(data["sections"], len(text), paragraphs, text)
+    return problems
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, cut short: a corrupt file may hold anything."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _metadata_problems(metadata: Any, doc_id: Any) -> list[tuple[str, str]]:
+    if not isinstance(metadata, dict):
+        return [("$.metadata", f"must be an object, not {type(metadata).__name__}")]
+    try:
+        SeedMetadata.model_validate(metadata)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+        return [(f"$.metadata{where}", str(error["msg"]))]
+    if isinstance(doc_id, str) and metadata["id"] != doc_id:
+        return [("$.metadata.id", f"{_shown(metadata['id'])} is not the document's id {doc_id!r}")]
+    return []
+
+
+def _offsets_problem(stored: Any, text: str) -> tuple[tuple[str, str] | None, int]:
+    """The first problem of one segmentation (the compact :class:`Offsets`, or a list of span objects in
+    older files) as ``(path below the key, message)``, and the number of spans."""
+    size = len(text)
+    if isinstance(stored, list):  # the span form: [{start, end, text}, ...]
+        previous = 0
+        for i, span in enumerate(stored):
+            if not isinstance(span, dict) or not SPAN_KEYS <= span.keys() <= SPAN_FORM_KEYS:
+                return (f"[{i}]", "a span must be an object with start, end and text"), 0
+            start, end = span["start"], span["end"]
+            if type(start) is not int or type(end) is not int:
+                return (f"[{i}]", "start and end must be integers"), 0
+            if not previous <= start < end <= size:
+                return (f"[{i}]", f"[{start}, {end}) is out of order, empty or outside the text ({size})"), 0
+            if span["text"] != text[start:end]:
+                return (f"[{i}].text", "is not the text at its offsets"), 0
+            previous = end
+        return None, len(stored)
+    if not isinstance(stored, dict) or set(stored) != {"starts", "lengths"}:
+        return ("", "must be an object with exactly `starts` and `lengths`"), 0
+    starts, lengths = stored["starts"], stored["lengths"]
+    if not isinstance(starts, list) or not isinstance(lengths, list):
+        return ("", "`starts` and `lengths` must be lists"), 0
+    if len(starts) != len(lengths):
+        return (".lengths", f"has {len(lengths)} entries for {len(starts)} starts"), 0
+    if not starts:
+        return None, 0
+    # the fast path, all in C: integers; lengths >= 1; each span starts at or after the previous end
+    if (
+        set(map(type, starts)) == {int}
+        and set(map(type, lengths)) == {int}
+        and starts[0] >= 0
+        and min(lengths) >= 1
+        and all(map(le, (ends := list(map(add, starts, lengths))), islice(starts, 1, None)))
+        and ends[-1] <= size
+    ):
+        return None, len(starts)
+    return _offsets_located(starts, lengths, size), 0
+
+
+def _offsets_located(starts: list[Any], lengths: list[Any], size: int) -> tuple[str, str]:
+    """Where the fast check of :func:`_offsets_problem` failed (the slow path: only for a broken file)."""
+    previous = 0
+    for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
+        if type(start) is not int:
+            return f".starts[{i}]", f"{_shown(start)} is not an integer"
+        if type(length) is not int:
+            return f".lengths[{i}]", f"{_shown(length)} is not an integer"
+        if start < 0:
+            return f".starts[{i}]", f"{start} is negative"
+        if length < 1:
+            return f".lengths[{i}]", f"{length} is not a length (at least 1)"
+        if start < previous:
+            return (
+                f".starts[{i}]",
+                f"{start} is before the end of the previous span ({previous}): unsorted or overlapping",
+            )
+        if start + length > size:
+            return f".lengths[{i}]", f"the span [{start}, {start + length}) ends past the text ({size} code points)"
+        previous = start + length
+    raise AssertionError("the fast check failed on sound offsets")  # pragma: no cover
+
+
+def _pair_problem(pair: Any, size: int, text: str) -> str | None:
+    """What is wrong with a section's ``[start, end)`` (or a span object, in the span form)."""
+    if isinstance(pair, dict):  # the span form
+        if not SPAN_KEYS <= pair.keys() <= SPAN_FORM_KEYS:
+            return "a span must be an object with start, end and text"
+        start, end = pair["start"], pair["end"]
+        if type(start) is int and type(end) is int and 0 <= start < end <= size and pair["text"] != text[start:end]:
+            return "its text is not the text at its offsets"
+    elif isinstance(pair, list) and len(pair) == 2:
+        start, end = pair
+    else:
+        return f"must be [start, end], not {_shown(pair)}"
+    if type(start) is not int or type(end) is not int or not 0 <= start < end <= size:
+        return f"[{_shown(start)}, {_shown(end)}) is not a stretch of the text ({size} code points)"
+    return None
+
+
+def _sections_problems(sections: Any, size: int, paragraphs: int, text: str) -> list[tuple[str, str]]:
+    if not isinstance(sections, list):
+        return [("$.sections", f"must be a list, not {type(sections).__name__}")]
+    for i, section in enumerate(sections):
+        where = f"$.sections[{i}]"
+        if not isinstance(section, dict) or set(section) != {"index", "heading", "span", "paragraphs"}:
+            return [(where, "a section must be an object with exactly index, heading, span and paragraphs")]
+        if type(section["index"]) is not int or section["index"] != i:
+            return [(f"{where}.index", f"{_shown(section['index'])} is not the section's position {i}")]
+        for key in ("heading", "span"):
+            if key == "heading" and section[key] is None:
+                continue
+            if (problem := _pair_problem(section[key], size, text)) is not None:
+                return [(f"{where}.{key}", problem)]
+        members = section["paragraphs"]
+        if not isinstance(members, list) or not all(type(p) is int and 0 <= p < paragraphs for p in members):
+            return [(f"{where}.paragraphs", f"must be indices of the document's {paragraphs} paragraphs")]
+    return []
 
 
 def expand_stored(data: dict[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ APIs that do not resolve references.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,7 +59,7 @@ from communique.schema.models import (
 )
 
 #: the version of the prediction format these models describe
-PREDICTION_VERSION = "2.1"
+PREDICTION_VERSION: Final = "2.1"
 #: earlier versions still read: in 2.0 the stance kinds were commitment kinds
 OLD_PREDICTION_VERSIONS = ("2.0",)
 

@@ -27,8 +27,8 @@ from typing import Any
 
 from communique.annotate.migrate import migrate_data
 from communique.corpus.build import make_document, serialise, sha256_text
-from communique.io.parallel import ordered_map, shared
-from communique.io.write import write_atomic
+from communique.io.parallel import SERIAL, Workers, ordered_map, shared
+from communique.io.write import check_new_or_forced, write_new_or_forced
 from communique.schema.models import (
     ANNOTATION_LAYERS,
     AnnotatedDocument,
@@ -459,10 +459,11 @@ def perturb(gold: dict[str, Any], text: str, rng: random.Random, error_rate: flo
     return pred
 
 
-def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str, str]:
-    """Write one document's files; return its id and its prediction line. The generator builds each document
-    in the shape of format 1 (quotes, actor_id) and :func:`_as_current` turns it into format 2.1."""
-    out, seed, error_rate = settings
+def _write_document(settings: tuple[Path, int, float, bool], index: int) -> tuple[str, str, list[str]]:
+    """Write one document's files; return its id, its prediction line and the backups kept of files it
+    replaced (``force``; without it a file holding something else is refused). The generator builds each
+    document in the shape of format 1 (quotes, actor_id) and :func:`_as_current` turns it into format 2.1."""
+    out, seed, error_rate, force = settings
     text, data = generate_document(seed, index)
     doc_id = data["document_id"]
     gold = _as_current(data)
@@ -480,15 +481,20 @@ def _write_document(settings: tuple[Path, int, float], index: int) -> tuple[str,
         publisher=None,
         licence=None,
     )
-    write_atomic(out / "seeds" / f"{doc_id}.txt", raw)
-    write_atomic(
-        out / "seeds" / f"{doc_id}.meta.yaml",
-        "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.model_dump().items()),
-    )
-    write_atomic(out / "corpus" / f"{doc_id}.json", serialise(make_document(raw, meta)))
-    write_atomic(out / "annotations" / f"{doc_id}.json", json.dumps(gold, ensure_ascii=False) + "\n")
+    files: list[tuple[Path, str | bytes]] = [
+        (out / "seeds" / f"{doc_id}.txt", raw),
+        (
+            out / "seeds" / f"{doc_id}.meta.yaml",
+            "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.model_dump().items()),
+        ),
+        (out / "corpus" / f"{doc_id}.json", serialise(make_document(raw, meta))),
+        (out / "annotations" / f"{doc_id}.json", json.dumps(gold, ensure_ascii=False) + "\n"),
+    ]
+    for path, content in files:  # --out may be a folder of the user's: nothing that differs is replaced silently
+        check_new_or_forced(path, content, force=force)
+    backups = [str(b) for path, content in files if (b := write_new_or_forced(path, content, force=force)) is not None]
     prediction = perturb(gold, text, random.Random(f"pred:{seed}:{index}"), error_rate)
-    return doc_id, json.dumps(prediction, ensure_ascii=False)
+    return doc_id, json.dumps(prediction, ensure_ascii=False), backups
 
 
 def _as_current(data: dict[str, Any]) -> dict[str, Any]:
@@ -510,14 +516,31 @@ def _as_current(data: dict[str, Any]) -> dict[str, Any]:
     return gold
 
 
-def synthesise(out: Path, docs: int, seed: int, *, error_rate: float = 0.1, jobs: int = 1) -> Iterator[str]:
+def synthesise(
+    out: Path,
+    docs: int,
+    seed: int,
+    *,
+    error_rate: float = 0.1,
+    workers: Workers = SERIAL,
+    force: bool = False,
+    kept: list[str] | None = None,
+) -> Iterator[str]:
     """Write a synthetic corpus of ``docs`` documents under ``out``; yields each document id in order.
 
-    Every document depends only on ``(seed, index)``, so the output is the same for any ``jobs``.
+    Every document depends only on ``(seed, index)``, so the output is the same for any ``workers``. A file
+    already in ``out`` holding something else is refused (``output-exists``) unless ``force``, which keeps
+    it as ``FILE.~N~`` (the backups' paths are appended to ``kept``); a rerun with the same settings writes
+    the same bytes and is never refused.
     """
     predictions: list[str] = []
-    settings = (Path(out), seed, error_rate)
-    for doc_id, line in ordered_map(_write_document, range(docs), setup=shared(settings), jobs=jobs, batch=32):
+    settings = (Path(out), seed, error_rate, force)
+    made = ordered_map(_write_document, range(docs), setup=shared(settings), workers=workers, batch=32)
+    for doc_id, line, backups in made:
         predictions.append(line)
+        if kept is not None:
+            kept.extend(backups)
         yield doc_id
-    write_atomic(Path(out) / "predictions.jsonl", "\n".join(predictions) + "\n")
+    backup = write_new_or_forced(Path(out) / "predictions.jsonl", "\n".join(predictions) + "\n", force=force)
+    if backup is not None and kept is not None:
+        kept.append(str(backup))

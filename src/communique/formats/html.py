@@ -1,17 +1,31 @@
-"""A self-contained HTML page for reviewing a document's annotations by eye.
+"""The one HTML renderer: gold annotations, predictions and benchmark outcomes drawn on the document text.
 
-No network: styles and the few lines of script are inline, fonts are the system's. Every annotation is an
-*annotation unit* with a stable id (``mention:babar:3``, ``attribution:a7``, ``cue:a7`` ...); the text is cut
-at every unit boundary and each piece lists the units covering it in ``data-ann``, so overlapping
-annotations all stay visible and a test can check that every unit is on the page.
+Every page is self-contained: no network, styles (and the review page's few lines of script) inline, fonts
+the system's. One way of drawing serves them all: the text is cut at every boundary of what is drawn on it
+and each piece is drawn with what covers it (:func:`sweep`, one pass over the cut points, O(n log n)
+however many items overlap).
+
+* **Review page** (``communique render``; :func:`render_html`): every annotation is an *annotation unit* with
+  a stable id (``mention:babar:3``, ``attribution:a7``, ``cue:a7`` ...); each piece of text lists the units
+  covering it in ``data-ann``, so overlapping annotations all stay visible and a test can check that every
+  unit is on the page.
+* **Predictions** (``communique render --pred``; :func:`render_prediction_html`): predictions drafted into a
+  document are drawn as gold is, beside the gold when there is one.
+* **Benchmark report** (``communique bench --format html``; :func:`render_report_html`): drawn from the JSON
+  report alone (its documented keys: settings, metrics, headline, sweep, per-document scores, outcomes). Per
+  document the text is shown twice, side by side, gold items on the left and predicted ones on the right,
+  each stretch coloured by the outcome of its item (the worst where items overlap); hovering shows the layer
+  and outcome; below, the outcomes that are not ``matched``.
 """
 
 from __future__ import annotations
 
-import html
 import itertools
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from html import escape
+from typing import Any, TypeVar
 
 from communique.schema.models import (
     AnnotatedDocument,
@@ -23,7 +37,53 @@ from communique.schema.models import (
     Stance,
 )
 
+__all__ = [
+    "COLOURS",
+    "Unit",
+    "annotation_units",
+    "marked_outcomes",
+    "marked_text",
+    "render_html",
+    "render_prediction_html",
+    "render_report_html",
+    "sweep",
+]
+
+K = TypeVar("K", bound=Hashable)
+
+
+def sweep(length: int, intervals: Iterable[tuple[int, int, K]]) -> Iterator[tuple[int, int, Counter[K]]]:
+    """The pieces ``[lo, hi)`` between consecutive cut points (0, ``length`` and both ends of every
+    interval), each with the keys of the intervals ``(start, end, key)`` covering it, counted.
+
+    An interval covers the pieces from its start up to its end (an empty or reversed one covers none, but
+    still cuts). The counter is one and the same, updated from piece to piece (read it before the next):
+    the intervals that start at a cut point join it and those that end there leave it, so each piece costs
+    only what starts and ends there, not a scan of every interval.
+    """
+    cuts = {0, length}
+    opening: dict[int, list[K]] = {}  # cut point -> keys of the intervals starting there
+    closing: dict[int, list[K]] = {}
+    for start, end, key in intervals:
+        cuts.update((start, end))
+        if start < end:
+            opening.setdefault(start, []).append(key)
+            closing.setdefault(end, []).append(key)
+    covering: Counter[K] = Counter()
+    for lo, hi in itertools.pairwise(sorted(cuts)):
+        for key in closing.get(lo, ()):
+            covering[key] -= 1
+            if not covering[key]:
+                del covering[key]
+        for key in opening.get(lo, ()):
+            covering[key] += 1
+        yield lo, hi, covering
+
+
+# ------------------------------------------------------------------------------ gold and predictions
+
 PALETTE = ["#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad"]
+HEADING = -1  # the key of a heading among the units (by index) drawn on the review page
 
 
 @dataclass(frozen=True)
@@ -135,19 +195,22 @@ for (const link of document.querySelectorAll('[data-target]')) {
 
 def render_html(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
     """The review page for one annotated document."""
-    text = corpus.text
     units = annotation_units(doc)
     colours = {o.id: PALETTE[i % len(PALETTE)] for i, o in enumerate(doc.officials)}
     headings = [(h.start, h.end) for h in corpus.headings]
-    cuts = {0, len(text)} | {p for u in units for s in u.spans for p in (s.start, s.end)}
-    cuts |= {p for h in headings for p in h}
-    points = sorted(cuts)
+    return _page(doc, corpus, marked_text(corpus.text, units, colours, headings), colours)
+
+
+def marked_text(text: str, units: list[Unit], colours: dict[str, str], headings: list[tuple[int, int]]) -> str:
+    """``text`` cut at every unit and heading boundary, each piece in a ``<span>`` listing the units that
+    cover it (in ``units`` order)."""
+    spans = ((span.start, span.end, k) for k, unit in enumerate(units) for span in unit.spans)
     pieces: list[str] = []
-    for start, end in itertools.pairwise(points):
-        covering = [u for u in units if any(s.start <= start and end <= s.end for s in u.spans)]
-        piece = html.escape(text[start:end])
+    for start, end, covered in sweep(len(text), itertools.chain(spans, ((h, e, HEADING) for h, e in headings))):
+        covering = [units[k] for k in sorted(covered) if k != HEADING]
+        piece = escape(text[start:end])
         classes = sorted({c for u in covering for c in u.css.split()})
-        if any(h[0] <= start and end <= h[1] for h in headings):
+        if HEADING in covered:
             classes.append("heading")
         if not classes:
             pieces.append(piece)
@@ -166,10 +229,10 @@ def render_html(doc: AnnotatedDocument, corpus: CorpusDocument) -> str:
             )
         attrs = ""
         if covering:
-            title = html.escape("\n".join(u.label for u in covering), quote=True)
+            title = escape("\n".join(u.label for u in covering), quote=True)
             attrs = f' data-ann="{" ".join(u.id for u in covering)}" title="{title}"'
         pieces.append(f'<span class="{" ".join(classes)}"{attrs}{style}>{piece}</span>')
-    return _page(doc, corpus, "".join(pieces), colours)
+    return "".join(pieces)
 
 
 def _darker(colour: str) -> str:
@@ -178,7 +241,7 @@ def _darker(colour: str) -> str:
 
 
 def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: dict[str, str]) -> str:
-    esc = html.escape
+    esc = escape
     names = {o.id: o.name or o.title or o.id for o in doc.officials}
 
     def who(official_id: str) -> str:
@@ -280,7 +343,7 @@ def render_prediction_html(
     predicted = render_html(prediction, corpus)
     if gold is None:
         return predicted
-    esc = html.escape
+    esc = escape
     frames = "".join(
         f'<section><h2>{title}</h2><iframe title="{title}" srcdoc="{esc(page, quote=True)}"></iframe></section>'
         for title, page in (("gold", render_html(gold, corpus)), ("predictions", predicted))
@@ -293,3 +356,186 @@ def render_prediction_html(
 section{{display:flex;flex-direction:column}}iframe{{flex:1;border:1px solid #ccc;width:100%}}</style></head>
 <body><div class="pair">{frames}</div></body></html>
 """
+
+
+# ---------------------------------------------------------------------------------- benchmark outcomes
+
+#: outcome -> colour, from best to worst (the order of :data:`communique.bench.outcomes.OUTCOMES`); the worse
+#: outcome wins where items overlap
+COLOURS = {
+    "matched": "#b7e4c7",
+    "partial": "#ffe8a3",
+    "wrong_kind": "#ffd199",
+    "wrong_source": "#ffb38a",
+    "wrong_actors": "#ffb38a",
+    "wrong_participants": "#ffb38a",
+    "missed": "#ff9b9b",
+    "spurious": "#d7b5ff",
+}
+RANK = {outcome: i for i, outcome in enumerate(COLOURS)}
+#: the layers drawn in the text (officials are drawn through their mentions)
+DRAWN = ("mentions", "attributions", "meetings", "commitments", "stances")
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:1.5em;max-width:110em}"
+    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}"
+    "td:first-child,th:first-child{text-align:left}.cols{display:grid;grid-template-columns:1fr 1fr;gap:1.5em}"
+    ".text{white-space:pre-wrap;line-height:1.6;border:1px solid #ddd;padding:.8em}"
+    "mark{padding:0 1px;border-radius:2px}.legend span{padding:0 .4em;margin-right:.4em}"
+    + "".join(f".o-{k}{{background:{v}}}" for k, v in COLOURS.items())
+)
+
+
+def _num(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _main_value(entry: Mapping[str, Any]) -> str:
+    """The score a metric of the report is summarised by (and has an interval for), from its family."""
+    return "accuracy" if entry["family"] == "accuracy" else "f1"
+
+
+def _extents(item: Mapping[str, Any] | None) -> list[tuple[int, int]]:
+    """The anchored stretches of one side of an outcome that are drawn: spans, contents, evidence."""
+    if item is None:
+        return []
+    found: list[tuple[int, int]] = []
+    if isinstance(item.get("start"), int):
+        found.append((item["start"], item["end"]))
+    for key in ("contents", "evidence"):
+        value = item.get(key)
+        for span in value if isinstance(value, list) else [value]:
+            if isinstance(span, dict) and isinstance(span.get("start"), int):
+                found.append((span["start"], span["end"]))
+    return found
+
+
+def marked_outcomes(text: str, marks: list[tuple[int, int, str, str]]) -> str:
+    """``text`` with each ``(start, end, outcome, title)`` drawn as a ``<mark>``, the worst outcome on top.
+
+    The marks covering a piece are counted by (outcome, title), of which there are few, so a piece costs
+    those, not a scan of every mark over it, however many marks overlap."""
+    out: list[str] = []
+    for lo, hi, covering in sweep(len(text), ((s, e, (outcome, title)) for s, e, outcome, title in marks)):
+        piece = escape(text[lo:hi])
+        if not covering:
+            out.append(piece)
+            continue
+        worst = max((outcome for outcome, _ in covering), key=lambda o: RANK[o])
+        title = escape("; ".join(sorted({t for _, t in covering})), quote=True)
+        out.append(f'<mark class="o-{worst}" data-outcome="{worst}" title="{title}">{piece}</mark>')
+    return "".join(out)
+
+
+def _headline(report: Mapping[str, Any]) -> str:
+    rows = ["<tr><th>metric</th><th>P</th><th>R</th><th>F1/acc</th><th>95% CI</th></tr>"]
+    for key, entry in report["metrics"].items():
+        value = _main_value(entry)
+        ci, star = entry.get(f"{value}_ci95"), " *" if key in report["headline"] else ""
+        rows.append(
+            f"<tr><td>{escape(key)}{star}</td><td>{_num(entry.get('precision'))}</td>"
+            f"<td>{_num(entry.get('recall'))}</td><td>{_num(entry[value])}</td>"
+            f"<td>{'n/a' if ci is None else f'[{ci[0]:.3f}, {ci[1]:.3f}]'}</td></tr>"
+        )
+    return f'<table id="headline">{"".join(rows)}</table>'
+
+
+def _sweep(report: Mapping[str, Any]) -> str:
+    sweep = report.get("sweep")
+    if not sweep:
+        return '<p id="sweep">No prediction carries a <code>confidence</code>: no threshold sweep.</p>'
+    keys = list(report["headline"])
+    head = "<tr><th>threshold</th>" + "".join(f"<th>{escape(k)} P / R / F1</th>" for k in keys) + "</tr>"
+    rows = [head]
+    for point in sweep["points"]:
+        cells = "".join(
+            f"<td>{_num(point['metrics'][k].get('precision'))} / {_num(point['metrics'][k].get('recall'))} / "
+            f"{_num(point['metrics'][k].get('f1'))}</td>"
+            for k in keys
+        )
+        rows.append(f"<tr><td>{point['threshold']:.2f}</td>{cells}</tr>")
+    return f'<table id="sweep">{"".join(rows)}</table>'
+
+
+def _document(
+    document_id: str,
+    text: str,
+    outcomes: list[Mapping[str, Any]],
+    scores: Mapping[str, Any],
+    headline: Mapping[str, str],
+) -> str:
+    """One document's section; ``headline`` maps each headline metric to the score it is summarised by."""
+    sides: dict[str, list[tuple[int, int, str, str]]] = {"gold": [], "pred": []}
+    for entry in outcomes:
+        if entry["layer"] not in DRAWN:
+            continue
+        for side in ("gold", "pred"):
+            for start, end in _extents(entry[side]):
+                if 0 <= start < end <= len(text):
+                    sides[side].append((start, end, entry["outcome"], f"{entry['layer']}: {entry['outcome']}"))
+    summary = ", ".join(f"{escape(key)} {_num(scores.get(key, {}).get(value))}" for key, value in headline.items())
+    problems = [e for e in outcomes if e["outcome"] != "matched"]
+
+    def brief(side: Mapping[str, Any] | None) -> str:
+        if side is None:
+            return ""
+        texts: list[str] = []
+        if "text" in side:
+            texts.append(str(side["text"]))
+        for key in ("contents", "evidence"):
+            value = side.get(key)
+            for span in value if isinstance(value, list) else [value]:
+                if isinstance(span, dict):
+                    texts.append(str(span.get("text")))
+        if side.get("name"):
+            texts.append(str(side["name"]))
+        return escape(" … ".join(texts))
+
+    listing = "".join(
+        f'<tr class="o-{e["outcome"]}"><td>{escape(e["layer"])}</td><td>{escape(e["outcome"])}</td>'
+        f"<td>{brief(e['gold'])}</td><td>{brief(e['pred'])}</td></tr>"
+        for e in problems
+    )
+    return (
+        f'<section class="document" id="doc-{escape(document_id, quote=True)}"><h2>{escape(document_id)}</h2>'
+        f"<p>{summary}</p>"
+        '<div class="cols"><div><h3>gold</h3>'
+        f'<div class="text gold">{marked_outcomes(text, sides["gold"])}</div></div>'
+        f'<div><h3>predicted</h3><div class="text pred">{marked_outcomes(text, sides["pred"])}</div></div></div>'
+        '<h3>Not matched</h3><table class="outcomes"><tr><th>layer</th><th>outcome</th><th>gold</th>'
+        f"<th>predicted</th></tr>{listing}</table></section>"
+    )
+
+
+def render_report_html(report: Mapping[str, Any], text_of: Callable[[str], str | None]) -> str:
+    """The page for a bench ``report`` (its JSON form); ``text_of`` gives a document's text by id (``None``:
+    the document is not shown)."""
+    preds, gold = report["predictions"], report["gold"]
+    headline = {key: _main_value(report["metrics"][key]) for key in report["headline"]}
+    by_document: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in report.get("outcomes") or []:
+        by_document.setdefault(entry["document_id"], []).append(entry)
+    sections = []
+    for scored in report.get("per_document") or []:
+        text = text_of(scored["document_id"])
+        if text is not None:
+            sections.append(
+                _document(
+                    scored["document_id"],
+                    text,
+                    by_document.get(scored["document_id"], []),
+                    scored["scores"],
+                    headline,
+                )
+            )
+    legend = "".join(f'<span class="o-{k}">{escape(k)}</span>' for k in COLOURS)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>bench: {escape(str(preds['path']))}</title><style>{STYLE}</style></head><body>"
+        f"<h1>bench: {escape(str(preds['path']))}</h1>"
+        f"<p>gold: {escape(str(gold['path']))} ({gold['documents']} document(s)); predictions: "
+        f"{preds['documents']} document(s), {preds['warnings']} warning(s); matcher: "
+        f"{escape(report['settings']['matcher'])}</p>"
+        f"<h2>Scores</h2>{_headline(report)}<h2>Confidence sweep</h2>{_sweep(report)}"
+        f'<p class="legend">{legend}</p>{"".join(sections)}</body></html>\n'
+    )

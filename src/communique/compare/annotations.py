@@ -410,9 +410,10 @@ def above(side: Annotations, threshold: float) -> Annotations:
     mentions = [m for m in side.mentions if keep(m) and m.official in kept_refs]
     still = set(mentions)
     dropped = {(m.extent.start, m.extent.end, m.official) for m in side.mentions if m not in still}
+    losing = {ref for _, _, ref in dropped}
     officials = [
         replace(o, mentions=frozenset(x for x in o.mentions if (x[0], x[1], o.ref) not in dropped))
-        if any(d[2] == o.ref for d in dropped)
+        if o.ref in losing
         else o
         for o in officials
     ]

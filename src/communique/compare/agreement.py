@@ -1,11 +1,12 @@
-"""Inter-annotator agreement between two annotation passes, layer by layer, per document and over many.
+"""Inter-annotator agreement between two annotation passes of one document, layer by layer.
 
 Agreement is computed with the benchmark's machinery, so the two never disagree: spans become
-:class:`~communique.bench.annotations.Extent`\\ s and are compared with its overlap, IoU and equality; items
-are aligned one-to-one by :func:`~communique.bench.matching.match` with priorities ("tiers"); officials are
-aligned by :func:`~communique.bench.officials.align_officials` (shared mentions, then overlapping mentions,
-then names); CEAF-e is :func:`~communique.bench.officials.ceaf_e`; and every score is a formula of
-:func:`~communique.bench.metrics.family_scores` over counts, so the figures of many documents add up (micro).
+:class:`~communique.compare.annotations.Extent`\\ s and are compared with its overlap, IoU and equality; items
+are aligned one-to-one by :func:`~communique.compare.matching.match` with priorities ("tiers"); officials are
+aligned by :func:`~communique.compare.officials.align_officials` (shared mentions, then overlapping mentions,
+then names); CEAF-e is :func:`~communique.compare.officials.ceaf_e`; and every score is a formula of
+:func:`~communique.compare.scores.family_scores` over counts, so the figures of many documents add up (micro,
+:func:`sum_figures`).
 
 Per layer it reports span F1 (*strict*: identical spans; *overlap*: at least one shared character) and, on
 the aligned pairs, how often the passes agree on each field: sources, actors (as sets), participants,
@@ -14,19 +15,9 @@ official and source alignments, since the passes may name the same official diff
 and attributions through those layers' alignments; actors as sets (joint actors in any order). Pass ``a``
 is the reference: precision is over ``b``'s items, recall over ``a``'s.
 
-Every difference is listed, so that each can be adjudicated.
-
-JSON (``communique agree --format json``; stable, ``version`` changes if a key does)::
-
-    {
-      "version": 3,
-      "documents": {                      # documents annotated on both sides, by document_id
-        "<document_id>": {"layers": LAYERS, "differences": [{"layer", "kind", "a", "b"}, ...]}
-      },
-      "micro": {"documents": N, "layers": LAYERS, "differences": COUNT},   # counts summed over documents
-      "only_a": ["<document_id>", ...],    # annotated in A only (not in micro)
-      "only_b": ["<document_id>", ...]
-    }
+Every difference is listed, so that each can be adjudicated. The report over many documents (``communique
+agree``) and its JSON are :mod:`communique.review.report`'s; the dataset card shows this module's
+per-document tables.
 
 ``LAYERS`` maps a layer (``mentions``, ``officials``, ``sources``, ``meetings``, ``attributions``,
 ``commitments``, ``stances``) to its measures, each one of:
@@ -35,7 +26,7 @@ JSON (``communique agree --format json``; stable, ``version`` changes if a key d
 * agreement on aligned pairs: ``{"agree", "total", "rate"}``;
 * CEAF-e (``officials.ceaf_e``): ``{"a", "b", "phi4_sum", "precision", "recall", "f1"}`` (clusters per pass).
 
-A ratio with a zero denominator is ``null`` (:data:`communique.bench.metrics.ZERO_DIVISION`). A difference's
+A ratio with a zero denominator is ``null`` (:data:`communique.compare.scores.ZERO_DIVISION`). A difference's
 ``kind`` is ``only-a``, ``only-b`` or the attribute that differs.
 """
 
@@ -46,7 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from communique.bench.annotations import (
+from communique.compare.annotations import (
     Annotations,
     Extent,
     MentionItem,
@@ -55,9 +46,9 @@ from communique.bench.annotations import (
     official_item,
     same,
 )
-from communique.bench.matching import match, overlapping
-from communique.bench.metrics import family_scores
-from communique.bench.officials import align_officials, ceaf_e, clusters
+from communique.compare.matching import match, overlapping
+from communique.compare.officials import align_officials, ceaf_e, clusters
+from communique.compare.scores import family_scores
 from communique.schema.models import (
     AnnotatedDocument,
     AttributionSource,
@@ -71,21 +62,19 @@ from communique.schema.models import (
 )
 
 __all__ = [
-    "FORMAT_VERSION",
     "Agreement",
-    "AgreementReport",
     "CeafCounts",
     "Counts",
     "Difference",
+    "Figure",
     "Rate",
     "compare",
-    "compare_sets",
     "format_agreement",
-    "format_report",
+    "layers_dict",
+    "layers_table",
     "sum_figures",
 ]
 
-FORMAT_VERSION = 3  # 2: schema 2.0 layers (sources, attributions) and fields; 3: stances, condition (2.1)
 T = TypeVar("T")
 
 
@@ -175,40 +164,14 @@ class Agreement:
 
     @property
     def layers(self) -> dict[str, dict[str, dict[str, Any]]]:
-        return _layers_dict(self.figures)
+        return layers_dict(self.figures)
 
     def as_dict(self) -> dict[str, Any]:
         return {"layers": self.layers, "differences": [d.as_dict() for d in self.differences]}
 
 
-@dataclass
-class AgreementReport:
-    """Agreement over many documents: per document, micro over them, and the documents only one side has."""
-
-    documents: dict[str, Agreement]
-    only_a: list[str]
-    only_b: list[str]
-
-    @property
-    def micro(self) -> dict[str, dict[str, Figure]]:
-        """Every figure's counts summed over the documents on both sides."""
-        return sum_figures(doc.figures for doc in self.documents.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "version": FORMAT_VERSION,
-            "documents": {doc_id: doc.as_dict() for doc_id, doc in self.documents.items()},
-            "micro": {
-                "documents": len(self.documents),
-                "layers": _layers_dict(self.micro),
-                "differences": sum(len(doc.differences) for doc in self.documents.values()),
-            },
-            "only_a": self.only_a,
-            "only_b": self.only_b,
-        }
-
-
-def _layers_dict(figures: Mapping[str, Mapping[str, Figure]]) -> dict[str, dict[str, dict[str, Any]]]:
+def layers_dict(figures: Mapping[str, Mapping[str, Figure]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Figures as JSON-ready dictionaries, per layer and measure."""
     return {layer: {name: f.as_dict() for name, f in measures.items()} for layer, measures in figures.items()}
 
 
@@ -232,17 +195,6 @@ def _add(x: Figure, y: Figure) -> Figure:
     if isinstance(x, CeafCounts) and isinstance(y, CeafCounts):
         return x + y
     raise TypeError(f"cannot add {type(y).__name__} to {type(x).__name__}")
-
-
-def compare_sets(a: Sequence[AnnotatedDocument], b: Sequence[AnnotatedDocument]) -> AgreementReport:
-    """Agreement of pass ``b`` with pass ``a`` on every document both annotate, paired by ``document_id``."""
-    by_a = {doc.document_id: doc for doc in a}
-    by_b = {doc.document_id: doc for doc in b}
-    return AgreementReport(
-        documents={doc_id: compare(by_a[doc_id], by_b[doc_id]) for doc_id in sorted(by_a.keys() & by_b.keys())},
-        only_a=sorted(by_a.keys() - by_b.keys()),
-        only_b=sorted(by_b.keys() - by_a.keys()),
-    )
 
 
 # ------------------------------------------------------------------------------------------ one document
@@ -637,7 +589,8 @@ def _rows(layers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[tuple[s
     return rows
 
 
-def _table(layers: Mapping[str, Mapping[str, Mapping[str, Any]]], fmt: str) -> str:
+def layers_table(layers: Mapping[str, Mapping[str, Mapping[str, Any]]], fmt: str) -> str:
+    """Figures (as :func:`layers_dict` gives them) as a table: aligned text, or markdown."""
     rows = _rows(layers)
     if fmt == "markdown":
         lines = ["| " + " | ".join(row) + " |" for row in rows]
@@ -650,32 +603,10 @@ def _table(layers: Mapping[str, Mapping[str, Mapping[str, Any]]], fmt: str) -> s
 def format_agreement(result: Agreement, fmt: str = "text") -> str:
     """One document's table (span F1 per layer, agreement rates on aligned pairs) as text with the list of
     differences, or as a markdown table."""
-    table = _table(result.layers, fmt)
+    table = layers_table(result.layers, fmt)
     if fmt == "markdown":
         return table
     diffs = "\n".join(
         f"  {d.layer:<12} {d.kind:<14} a: {d.a}\n  {'':<12} {'':<14} b: {d.b}" for d in result.differences
     )
     return table + f"\n\n{len(result.differences)} difference(s)" + (":\n" + diffs if diffs else "")
-
-
-def format_report(report: AgreementReport, fmt: str = "text") -> str:
-    """Every document's agreement, then (for more than one document) the micro figures over them all, then
-    the documents only one pass annotates; as text or markdown."""
-
-    def heading(title: str) -> str:
-        return f"## {title}" if fmt == "markdown" else f"== {title}"
-
-    parts = [
-        f"{heading(f'document {doc_id}')}\n\n{format_agreement(doc, fmt)}" for doc_id, doc in report.documents.items()
-    ]
-    if len(report.documents) > 1:
-        total = sum(len(doc.differences) for doc in report.documents.values())
-        parts.append(
-            f"{heading(f'micro over {len(report.documents)} documents')}\n\n{_table(_layers_dict(report.micro), fmt)}"
-            f"\n\n{total} difference(s) in all"
-        )
-    for side, only in (("A", report.only_a), ("B", report.only_b)):
-        if only:
-            parts.append(f"{heading(f'only in {side}')}\n\n" + "\n".join(f"- {doc_id}" for doc_id in only))
-    return "\n\n".join(parts)

@@ -1,9 +1,12 @@
-"""``communique export plover``: the gold's meetings, commitments and stances as PLOVER event records.
+"""PLOVER: ``communique export plover``, the gold's meetings, commitments and stances as PLOVER event records
+(written only; nothing reads PLOVER back).
 
 PLOVER is followed as used for the POLECAT dataset (Halterman et al. 2023), which codes REQUEST, ACCUSE and
-REJECT. The mapping is the guidelines' section 10, read from the tables in :mod:`communique.schema.models`
-(:data:`PLOVER_KINDS` for commitments and stances, :func:`consult_mode` for meetings). Where the tables leave a
-choice to the text, the text is read narrowly:
+REJECT. The vocabulary table is the guidelines' section 10, kept with the models because the Hugging Face
+export and ``migrate`` read it too: :data:`~communique.schema.models.PLOVER_KINDS` (commitment and stance kind
+-> event type, mode and contexts) and :func:`~communique.schema.models.consult_mode` (meetings); the record is
+:class:`~communique.schema.plover.PloverEvent`, whose JSON Schema ``communique schema`` publishes. Where the
+tables leave a choice to the text, the text is read narrowly:
 
 * every ``request`` is REQUEST (requests, appeals and calls; forceful demands too); its mode (assist, change,
   yield, meet) needs a reading of the content and is left null; ``oppose`` and ``criticise`` are ACCUSE with

@@ -1,6 +1,6 @@
 """One-to-one alignment of two sets of items by maximum-weight matching.
 
-Span arithmetic (overlap, IoU, equality) lives with the spans, in :mod:`communique.bench.annotations`.
+Span arithmetic (overlap, IoU, equality) lives with the spans, in :mod:`communique.compare.annotations`.
 
 Greedy matching depends on the order of the items and is not optimal (see ../shared notes on
 nervaluate); the Hungarian algorithm (``scipy.optimize.linear_sum_assignment``) is both. Ties are broken
@@ -28,8 +28,16 @@ def align(left: Sequence[A], right: Sequence[B], weight: Callable[[A, B], float]
     """
     if not left or not right:
         return []
-    scores = np.array([[weight(a, b) for b in right] for a in left], dtype=float)
-    eps = 1e-9 / (len(left) + len(right))
-    tie_break = -eps * np.abs(np.subtract.outer(np.arange(len(left)), np.arange(len(right))))
-    rows, cols = linear_sum_assignment(np.where(scores > 0, scores + tie_break, 0.0), maximize=True)
-    return sorted((int(i), int(j)) for i, j in zip(rows, cols) if scores[i, j] > 0)
+    return assign(np.array([[weight(a, b) for b in right] for a in left], dtype=float))
+
+
+def assign(scores: np.ndarray) -> list[tuple[int, int]]:
+    """:func:`align` on a matrix of weights already computed (row ``i``, column ``j``), so that a caller
+    holding the weights does not pay one Python call per cell."""
+    if not scores.size:
+        return []
+    rows, cols = scores.shape
+    eps = 1e-9 / (rows + cols)
+    tie_break = -eps * np.abs(np.subtract.outer(np.arange(rows), np.arange(cols)))
+    chosen = linear_sum_assignment(np.where(scores > 0, scores + tie_break, 0.0), maximize=True)
+    return sorted((int(i), int(j)) for i, j in zip(*chosen) if scores[i, j] > 0)

@@ -21,8 +21,8 @@ from functools import lru_cache
 from itertools import accumulate
 
 from communique.annotate.names import name_score
-from communique.bench.annotations import Annotations, OfficialItem
-from communique.bench.matching import match
+from communique.compare.annotations import Annotations, OfficialItem
+from communique.compare.matching import match
 
 __all__ = ["Ceaf", "OfficialAlignment", "align_officials", "ceaf_e", "ceaf_pairs", "clusters", "phi4"]
 
@@ -128,7 +128,7 @@ def clusters(side: Annotations) -> list[OfficialItem]:
 class Ceaf:
     """CEAF-e of two clusterings: the phi4-optimal one-to-one alignment ``(i, j, phi4)`` of gold cluster ``i``
     with predicted cluster ``j``, and how many clusters each side has. The scores are formulas over these
-    counts (:func:`communique.bench.metrics.family_scores`, family ``ceaf``), so they sum over documents."""
+    counts (:func:`communique.compare.scores.family_scores`, family ``ceaf``), so they sum over documents."""
 
     pairs: tuple[tuple[int, int, float], ...]
     gold: int
