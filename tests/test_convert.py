@@ -445,10 +445,10 @@ def test_brat_stances_and_a_condition_convert_to_their_layers(tmp_path: Path):
     """`export brat` writes Stance events and a commitment's Condition; the converter puts them back."""
     v2 = Path(__file__).resolve().parent / "fixtures" / "v2"
     out = tmp_path / "brat"
-    args = ["export", "brat", "--out", str(out), "--annotations", str(v2 / "gold"), "--corpus", str(v2 / "corpus")]
+    args = ["export", "brat", "--out", str(out), "--gold", str(v2 / "gold"), "--corpus", str(v2 / "corpus")]
     assert main(args) == 0
     result = convert_path("brat", out, v2 / "corpus")
-    (line,) = result.lines
+    (line,) = _lines(result)
     assert line["schema_version"] == "2.1"
     assert [c["kind"] for c in line["commitments"]] == ["promise"]
     assert line["commitments"][0]["condition"]["text"] == "if Brazil asked for them"
