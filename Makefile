@@ -8,14 +8,16 @@ STAMP := $(VENV)/.installed
 # Nothing here downloads at run or test time: Hugging Face libraries are forced offline.
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
+# MkDocs' banner about its next major version is noise in every build
+export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test clean
+.PHONY: run test docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "communique needs Python 3.11 or newer" or 0)'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	@touch $(STAMP)
 
 ## run: set up, then run the main job on the bundled corpus
@@ -27,12 +29,19 @@ run: $(STAMP)
 	$(BIN)/communique extract --method rules --out dist/baseline.jsonl --force
 	$(BIN)/communique bench --predictions dist/baseline.jsonl
 
-## test: set up, then run the project's own checks (ruff lint and format, mypy --strict) and the whole test suite
+## test: set up, then run the project's own checks (ruff lint and format, mypy --strict), build the documentation
+## site with --strict (a few seconds, offline) and run the whole test suite
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
+	$(BIN)/ruff format --check src tests benchmarks docs
 	$(BIN)/mypy
+	$(BIN)/mkdocs build --strict --quiet
 	$(BIN)/python -m pytest
+
+## docs: regenerate the reference pages from the code (docs/generate.py), then build the site into build/site
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
+	$(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) dist build src/*.egg-info .pytest_cache .hypothesis

@@ -66,7 +66,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 needs_browser = pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
-    reason="no headless browser: install Debian's chromium and chromium-driver (see README)",
+    reason="no headless browser: install Debian's chromium and chromium-driver (see README: The two commands)",
 )
 
 

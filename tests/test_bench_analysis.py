@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from communique.annotate.locate import MAX_ECHO, NormalisedText, normalise
 from communique.bench import parse_predictions, score
-from communique.bench.locate import MAX_ECHO, NormalisedText, normalise
 from communique.bench.randomisation import MIN_UNITS, comparison_warnings
 from communique.bench.scoring import compare
 from communique.cli.main import main

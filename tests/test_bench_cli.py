@@ -1,4 +1,4 @@
-"""`communique bench` as a user runs it: exit codes, formats, atomic output, and the README's promises."""
+"""`communique bench` as a user runs it: exit codes, formats, atomic output, and the documentation's promises."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT, SEED_GOLD
 
 PREDICTIONS = FIXTURES / "predictions"
 TEXT_ONLY = PREDICTIONS / "valid" / "text-only.jsonl"
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-BENCH_SECTION = README[README.index("<!-- bench:start -->") : README.index("<!-- bench:end -->")]
+PREDICTIONS_PAGE = (ROOT / "docs" / "guides" / "predictions.md").read_text(encoding="utf-8")
+BASELINE_PAGE = (ROOT / "docs" / "explanation" / "baseline.md").read_text(encoding="utf-8")
+REPORT_PAGE = (ROOT / "docs" / "reference" / "bench-report.md").read_text(encoding="utf-8")
 
 
 def _bench(*args: str) -> list[str]:
@@ -119,12 +120,12 @@ def test_predictions_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys):
     assert json.loads(capsys.readouterr().out)["predictions"]["path"] == "<stdin>"
 
 
-# ------------------------------------------------------------------------------------- the README
+# ------------------------------------------------------------------------------- the documentation
 
 
-def test_readme_example_line_scores_with_text_only_spans_and_names():
-    block = re.search(r"```json\n(.*?)\n```", BENCH_SECTION, re.S)
-    assert block, "the README shows an example prediction line"
+def test_the_documented_example_line_scores_with_text_only_spans_and_names():
+    block = re.search(r"```json\n(.*?)\n```", PREDICTIONS_PAGE, re.S)
+    assert block, "docs/guides/predictions.md shows an example prediction line"
     line = json.loads(block[1])
     assert all("start" not in span for q in line["attributions"] for span in q["contents"])  # text only
     assert any("speaker_name" in q for q in line["attributions"])  # a speaker by name
@@ -134,12 +135,12 @@ def test_readme_example_line_scores_with_text_only_spans_and_names():
     assert result.report["metrics"]["stances.actors"]["tp"] == 1
 
 
-def test_readme_baseline_table_is_what_the_code_prints():
-    published = re.search(r"<!-- baseline-table:start -->\n(.*?)\n<!-- baseline-table:end -->", BENCH_SECTION, re.S)
-    assert published, "the README has the baseline's table"
+def test_the_documented_baseline_table_is_what_the_code_prints():
+    published = re.search(r"<!-- baseline-table:start -->\n(.*?)\n<!-- baseline-table:end -->", BASELINE_PAGE, re.S)
+    assert published, "docs/explanation/baseline.md has the baseline's table"
     doc = load_corpus_document(CORPUS / f"{DOC_ID}.json")
     report = score(SEED_GOLD, [extract(doc, "rules")], corpus=CORPUS).report  # the CLI's default bootstrap
-    assert published[1] == score_table(report, "markdown"), "regenerate the README table (see its section)"
+    assert published[1] == score_table(report, "markdown"), "regenerate the table (see its page)"
 
 
 def test_outcomes_go_to_a_json_lines_file_and_the_default_report_stays_lean(tmp_path: Path, capsys):
@@ -170,10 +171,10 @@ def test_outcomes_go_to_a_json_lines_file_and_the_default_report_stays_lean(tmp_
     assert main(["bench", "--compare", str(TEXT_ONLY), str(TEXT_ONLY), "--outcomes", str(outcomes)]) == 2
 
 
-def test_readme_documents_every_report_key():
+def test_the_docs_document_every_report_key():
     report = score(GOLD, [], corpus=CORPUS, samples=5).report
     for key in (*report, *report["settings"], *report["predictions"]):
-        assert key in BENCH_SECTION, key
+        assert key in REPORT_PAGE, key
 
 
 def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(tmp_path: Path, capsys):

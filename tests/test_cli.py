@@ -22,7 +22,7 @@ from communique.schema.errors import CommuniqueError, issue
 
 from .conftest import DOC_ID, FIXTURES, ROOT
 
-#: the keys each command's JSON document always has besides the envelope (README: "One interface")
+#: the keys each command's JSON document always has besides the envelope (docs/reference/cli.md)
 KEYS = {
     "corpus build": {"check", "documents", "written", "stale"},
     "validate": {"files", "schemas"},
@@ -43,12 +43,12 @@ KEYS = {
     "bench": {"report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"},
     "extract": {"method", "documents"},
     "convert": {"from", "documents"},
-    "init": {"config", "root"},
+    "init": {"config", "root", "guidelines"},
+    "guidelines": {"guidelines_version", "out"},
     "add": {"id", "seed", "metadata", "corpus_document"},
 }
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-CLI_SECTION = README[README.index("<!-- cli:start -->") : README.index("<!-- cli:end -->")]
-COMMANDS_SECTION = README[README.index("<!-- commands:start -->") : README.index("<!-- commands:end -->")]
+CLI_PAGE = (ROOT / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+CLI_SECTION = CLI_PAGE[CLI_PAGE.index("<!-- cli:start -->") : CLI_PAGE.index("<!-- cli:end -->")]
 PROBLEM_KEYS = {"file", "line", "column", "path", "code", "severity", "message", "hint"}
 
 
@@ -83,13 +83,13 @@ def _json(
     return document
 
 
-def test_readme_documents_every_commands_json_keys():
+def test_the_docs_list_every_commands_json_keys():
     assert set(KEYS) == set(_leaf_parsers(build_parser()))
     for key in ENVELOPE:
         assert f"\n{key} " in CLI_SECTION, key
     for command, keys in KEYS.items():
         line = re.search(rf"^{command}  +(.*(?:\n {{8,}}.*)*)$", CLI_SECTION, re.M)
-        assert line, f"the README's JSON section has no line for {command}"
+        assert line, f"docs/reference/cli.md has no JSON line for {command}"
         for key in keys:
             assert re.search(rf"\b{key}\b", line[1]), (command, key)
 
@@ -102,13 +102,6 @@ def _visible_options(parser: argparse.ArgumentParser) -> dict[str, argparse.Acti
         if action.help != argparse.SUPPRESS and not isinstance(action, argparse._HelpAction)
         for name in action.option_strings
     }
-
-
-def test_readme_command_reference_lists_every_option_of_every_command():
-    for command, parser in _leaf_parsers(build_parser()).items():
-        entry = re.search(rf"^{command}  +(.*(?:\n {{8,}}.*)*)$", COMMANDS_SECTION, re.M)
-        assert entry, f"the README's command reference has no entry for {command}"
-        assert set(re.findall(r"--[a-z][a-z-]*", entry[1])) == set(_visible_options(parser)), command
 
 
 def _shared_options() -> dict[str, argparse.Action]:
@@ -166,7 +159,7 @@ def test_an_option_means_the_same_on_every_command():
     assert {"--gold", "--corpus", "--predictions", "--jobs", "--strict"} <= set(seen)
 
 
-def test_the_readme_describes_the_shared_options_and_the_deprecated_spellings():
+def test_the_docs_describe_the_shared_options_and_the_deprecated_spellings():
     for name in _shared_options():
         assert f"`{name}" in CLI_SECTION, name
     for old, new in options.DEPRECATED.items():
@@ -406,11 +399,12 @@ def _writers(root: Path) -> dict[str, tuple[list[str], str]]:
         "convert": (["convert", "brat", "--from", "brat", "--out", "converted.jsonl"], "converted.jsonl"),
         "init": (["init", "elsewhere", "--name", "elsewhere"], "elsewhere/communique.toml"),
         "add": (["add", "new.txt", "--id", "new"], "seeds/new.txt"),
+        "guidelines": (["guidelines", "--out", "guidelines.md"], "guidelines.md"),
     }
 
 
 def test_messages_about_files_written_go_to_stderr_never_stdout(project: Path, capsys):
-    """stdout holds results only: every command that writes a file says so on stderr (README: "One interface")."""
+    """stdout holds results only: every command that writes a file says so on stderr (docs/reference/cli.md)."""
     writers = _writers(project)
     commands = _leaf_parsers(build_parser())
     with_out = {name for name, parser in commands.items() if any("--out" in a.option_strings for a in parser._actions)}

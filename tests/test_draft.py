@@ -131,27 +131,61 @@ def test_drafted_spans_carry_offsets_and_their_text(world: Path, capsys):
     assert stance.kind == "support" and stance.actors[0].official_id == rojas.id and stance.review == "draft"
 
 
-def test_an_ambiguous_span_stays_text_only_for_anchor_and_the_view_leaves_it_out(world: Path):
+def test_a_repeated_span_is_placed_by_its_item_else_stays_text_only_and_the_view_leaves_it_out(world: Path):
     from communique.corpus.store import CorpusStore
 
     doc = CorpusStore(world / "corpus").get(DOC)
     assert doc is not None
     line = {
         "document_id": DOC,
+        "officials": [{"name": "Rojas", "mentions": [{"text": "Rojas"}]}],  # three times, nothing else to go by
         "attributions": [
-            {"source_unresolved": "unnamed", "cues": [{"text": "said"}], "contents": [{"text": "useful"}]}
+            {"source_unresolved": "unnamed", "cues": [{"text": "said"}], "contents": [{"text": "talks were useful"}]}
         ],
     }
     prediction = PredictedDocument.model_validate(line)
     draft = draft_annotations(prediction, doc, "a test")
-    (attribution,) = draft.data["attributions"]
-    assert attribution["cues"] == [{"text": "said"}]  # "said" occurs twice: no offsets invented
-    assert attribution["contents"] == [
-        {"start": TEXT.index("useful"), "end": TEXT.index("useful") + 6, "text": "useful"}
-    ]
-    assert [i.code for i in draft.issues] == ["draft-span-unanchored"]
+    data = parse_yaml(draft.text)
+    (attribution,) = data["attributions"]
+    said = TEXT.index("said")  # of "said" twice, the one next to its content, as bench places it
+    assert attribution["cues"] == [{"start": said, "end": said + 4, "text": "said"}]
+    at = TEXT.index("talks were useful")
+    assert attribution["contents"] == [{"start": at, "end": at + 17, "text": "talks were useful"}]
+    (official,) = data["officials"]
+    assert official["mentions"] == [{"text": "Rojas", "form": "name"}]  # no offsets invented
+    assert [i.code for i in draft.issues] == ["draft-span-unanchored"] and "3 times" in draft.issues[0].message
     viewed = drafted_document(prediction, doc, "a test")
-    assert viewed.attributions[0].cues == [] and viewed.attributions[0].contents[0].text == "useful"
+    assert viewed.officials == [] and viewed.attributions[0].cues[0].start == said
+
+
+def test_a_span_placed_by_no_hint_keeps_its_hints_for_anchor(world: Path):
+    from communique.corpus.store import CorpusStore
+
+    doc = CorpusStore(world / "corpus").get(DOC)
+    assert doc is not None
+    cue = {"text": "said", "suffix": " nothing", "occurrence": 2}  # the suffix matches no occurrence
+    line = {
+        "document_id": DOC,
+        "attributions": [{"speaker_name": "Rojas", "cues": [cue], "contents": [{"text": "useful"}]}],
+    }
+    line["officials"] = [{"name": "Rojas", "mentions": [{"text": "Minister Rojas", "form": "name"}]}]
+    draft = draft_annotations(PredictedDocument.model_validate(line), doc, "a test")
+    assert "      - {text: said, occurrence: 2, suffix: ' nothing'}\n" in draft.text
+    (attribution,) = parse_yaml(draft.text)["attributions"]
+    assert attribution["cues"] == [cue] and attribution["source"] == {"type": "official", "official_id": "o1"}
+    assert draft.document.attributions[0].cues == []  # the view leaves it out
+
+
+def test_the_view_keeps_the_commitments_the_text_places(world: Path):
+    from communique.corpus.store import CorpusStore
+
+    doc = CorpusStore(world / "corpus").get(DOC)
+    assert doc is not None
+    draft = draft_annotations(PredictedDocument.model_validate(PREDICTION), doc, "a test")
+    (commitment,) = draft.document.commitments  # the other one has no actor: not drafted
+    assert (commitment.kind, commitment.content.text) == ("agree", "meet again in May")
+    assert commitment.evidence.text == TEXT[commitment.evidence.start : commitment.evidence.end]
+    assert {a.official_id for a in commitment.actors} <= {o.id for o in draft.document.officials}
 
 
 def test_draft_from_rules_on_a_new_text(world: Path, capsys):
@@ -194,3 +228,112 @@ def test_render_pred_shows_predictions_alone_or_beside_the_gold(world: Path, cap
     page = both.read_text(encoding="utf-8")
     assert page.count("<iframe") == 2 and ">gold</h2>" in page and ">predictions</h2>" in page
     assert "http://" not in page and "https://" not in page  # nothing loaded from anywhere
+
+
+# ------------------------------------------------------------------ from predictions to gold, no hand placement
+
+TALKS = "accra-talks"
+TALKS_TEXT = (
+    "Foreign Minister Vale met Defence Minister Okafor in Accra on Tuesday.\n\n"
+    "Vale said the visit was a turning point. Okafor said both sides would sign a defence pact on Tuesday next "
+    "week.\n\n"
+    "\u201cWe will deepen cooperation,\u201d Okafor said after the talks.\n\n"
+    "The two ministers also agreed to hold a joint exercise on Tuesday, the ministry said.\n"
+)
+#: what an LLM writes: cues and times by their text alone, though "said" occurs four times and "on Tuesday" three
+TALKS_PREDICTION: dict[str, Any] = {
+    "document_id": TALKS,
+    "officials": [
+        {"id": "vale", "name": "Vale", "mentions": [{"text": "Foreign Minister Vale"}, {"text": "Vale"}]},
+        {"id": "okafor", "name": "Okafor", "mentions": [{"text": "Defence Minister Okafor"}, {"text": "Okafor"}]},
+    ],
+    "meetings": [
+        {
+            "id": "talks",
+            "participants": [{"official_id": "vale"}, {"official_id": "okafor"}],
+            "evidence": [{"text": "met Defence Minister Okafor"}],
+            "location": {"text": "Accra"},
+            "time": {"text": "on Tuesday"},
+            "status": "stated",
+            "mode": "in_person",
+        }
+    ],
+    "attributions": [
+        {
+            "id": "a1",
+            "speaker_id": "vale",
+            "cues": [{"text": "said"}],
+            "contents": [{"text": "the visit was a turning point"}],
+            "kind": "indirect",
+            "speech_act": "assertive",
+            "meeting_id": "talks",
+        },
+        {
+            "id": "a2",
+            "speaker_span": {"text": "Okafor", "occurrence": 2},
+            "cues": [{"text": "said"}],
+            "contents": [{"text": "both sides would sign a defence pact on Tuesday next week"}],
+            "kind": "indirect",
+            "speech_act": "commissive",
+        },
+        {
+            "id": "a3",
+            "speaker_id": "okafor",
+            "cues": [{"text": "said"}],
+            "contents": [{"text": "We will deepen cooperation,"}],
+            "kind": "direct",
+            "speech_act": "commissive",
+        },
+    ],
+    "commitments": [
+        {
+            "actors": [{"official_id": "okafor"}],
+            "kind": "promise",
+            "evidence": {"text": "both sides would sign a defence pact on Tuesday next week"},
+            "content": {"text": "sign a defence pact"},
+            "time": {"text": "on Tuesday next week"},
+            "attribution_id": "a2",
+        },
+        {
+            "actors": [{"official_id": "vale"}, {"official_id": "okafor"}],
+            "kind": "agree",
+            "evidence": {"text": "The two ministers also agreed to hold a joint exercise on Tuesday"},
+            "content": {"text": "hold a joint exercise"},
+            "time": {"text": "on Tuesday"},
+            "meeting_id": "talks",
+        },
+    ],
+}
+
+
+def test_text_only_predictions_draft_review_anchor_and_validate_strict_with_no_hand_placement(tmp_path: Path, capsys):
+    write_corpus_document(tmp_path / "corpus", TALKS, TALKS_TEXT)
+    predictions = tmp_path / "llm.jsonl"
+    predictions.write_text(json.dumps(TALKS_PREDICTION) + "\n", encoding="utf-8")
+    corpus = ["--corpus", str(tmp_path / "corpus")]
+    gold = tmp_path / "gold" / f"{TALKS}.yaml"
+    gold.parent.mkdir()
+    assert main(["draft", TALKS, "--from", str(predictions), *corpus, "--out", str(gold)]) == 0
+    assert "draft-span-unanchored" not in capsys.readouterr().err  # every span placed, none left out
+    drafted = gold.read_text(encoding="utf-8")
+    # the links the prediction makes are kept and named for the reviewer
+    data = parse_yaml(drafted)
+    assert [a["meeting_id"] for a in data["attributions"]] == ["talks", None, None]
+    assert [(c["attribution_id"], c["meeting_id"]) for c in data["commitments"]] == [("a2", None), (None, "talks")]
+    assert drafted.count("predicted links: ") == 3
+    # review: the reviewer accepts every item, removing its mark
+    reviewed = re.sub(r"\n *review: draft[^\n]*", "", drafted)
+    assert "review: draft" in drafted and "\n  review:" not in reviewed and "  review:" not in reviewed
+    gold.write_text(reviewed, encoding="utf-8")
+    assert main(["anchor", str(gold), *corpus]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(gold), *corpus, "--strict"]) == 0, capsys.readouterr().err
+    (doc,) = load_annotations(gold, tmp_path / "corpus")
+    said = [m.start() for m in re.finditer(r"\bsaid\b", TALKS_TEXT)]
+    tuesday = [m.start() for m in re.finditer("on Tuesday", TALKS_TEXT)]
+    assert len(said) == 4 and len(tuesday) == 3
+    # each cue is the "said" next to its own content; each time the "on Tuesday" of its own clause
+    assert [a.cues[0].start for a in doc.attributions] == said[:3]
+    assert doc.meetings[0].time is not None and doc.meetings[0].time.start == tuesday[0]
+    assert [c.time.start for c in doc.commitments if c.time is not None] == tuesday[1:]
+    assert doc.attributions[1].source_span is not None and doc.attributions[1].source_span.text == "Okafor"

@@ -22,13 +22,23 @@ import pytest
 from communique.bench import parse_predictions
 from communique.cli.main import main
 from communique.corpus.build import load_corpus_document
-from communique.extract.llm import EXAMPLES, LLMSettings, extract_llm, parts_of
-from communique.schema.predictions import PredictedDocument
+from communique.extract import llm
+from communique.extract.llm import EXAMPLES, LLMSettings, parts_of
+from communique.schema.errors import Issue
+from communique.schema.predictions import PredictedDocument, prediction_data
 
 from .test_convert import _write_corpus
 
 pytest.importorskip("openai", reason="openai is in the `llm` and `test` extras")
 from .chat_server import ChatServer
+
+
+def extract_llm(docs: list[Any], settings: LLMSettings, **options: Any) -> tuple[list[dict[str, Any]], list[Issue]]:
+    """:func:`communique.extract.llm.extract_llm`, its lines (prediction models) as they are written."""
+    lines, issues = llm.extract_llm(docs, settings, **options)
+    assert all(isinstance(line, PredictedDocument) for line in lines)
+    return [prediction_data(line) for line in lines], issues
+
 
 SHORT = "“We will deepen our cooperation,” Defence Minister Anna Berg said in Oslo."
 LONG = (

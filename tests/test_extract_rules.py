@@ -13,12 +13,20 @@ from hypothesis import strategies as st
 from communique import load_corpus_document
 from communique.bench import parse_predictions, score
 from communique.cli.main import main
-from communique.extract import extract
+from communique.extract import METHODS
+from communique.extract import extract as extract_model
 from communique.extract.rules import meeting_mode, speech_act
 from communique.schema.models import CorpusDocument, SeedMetadata, Span
-from communique.schema.predictions import PredictedDocument
+from communique.schema.predictions import PredictedDocument, prediction_data
 
 from .conftest import CORPUS, DOC_ID, GOLD, SEED_GOLD
+
+
+def extract(doc: CorpusDocument, method: str) -> dict:
+    """The predictions of ``method`` (a :class:`PredictedDocument`) as they are written: one line's object."""
+    prediction = extract_model(doc, method)
+    assert isinstance(prediction, PredictedDocument) and prediction == METHODS[method](doc)
+    return prediction_data(prediction)
 
 
 @pytest.fixture(scope="module")
@@ -170,10 +178,10 @@ def test_new_texts_have_valid_gold_that_is_not_the_seed():
         )
 
 
-def test_readme_reports_the_scores_on_the_seed_and_on_new_text_separately():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    table = re.search(r"<!-- newtext-table:start -->\n(.*?)\n<!-- newtext-table:end -->", readme, re.S)
-    assert table, "the README has the table of the baseline on the seed and on new text"
+def test_the_docs_report_the_scores_on_the_seed_and_on_new_text_separately():
+    page = Path(__file__).resolve().parent.parent / "docs" / "explanation" / "baseline.md"
+    table = re.search(r"<!-- newtext-table:start -->\n(.*?)\n<!-- newtext-table:end -->", page.read_text("utf-8"), re.S)
+    assert table, "the baseline page has the table of the baseline on the seed and on new text"
     rows = {row.split("|")[1].strip(): row for row in table[1].splitlines()[2:]}
     columns = {
         "seed": (SEED_GOLD, CORPUS),

@@ -20,14 +20,14 @@ import pytest
 
 from communique.cli.main import main
 from communique.corpus.build import load_corpus_document
-from communique.extract.llm import LLMSettings, extract_llm
+from communique.extract.llm import LLMSettings
 from communique.extract.llm_cache import answer_digest
 
 from .test_convert import _write_corpus
 
 pytest.importorskip("openai", reason="openai is in the `llm` and `test` extras")
 from .chat_server import ChatServer, Flood, Raw
-from .test_extract_llm import LONG, SHORT, answer
+from .test_extract_llm import LONG, SHORT, answer, extract_llm
 
 GOOD = answer("short", SHORT, {})  # what the model answers for the short text
 

@@ -115,7 +115,7 @@ def test_a_symlinked_output_keeps_its_link_and_its_target_gets_the_backup(tmp_pa
     assert link.is_symlink() and real.read_text() == "new\n"
 
 
-# --- the README's own path: draft over a hand-corrected gold file ----------------------------------------------
+# --- the tutorial's own path: draft over a hand-corrected gold file ----------------------------------------------
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_rerunning_the_readme_draft_command_keeps_the_review(project: Path, caps
     gold = project / "annotations" / "gold" / "oslo-talks.yaml"
     gold.write_text(HAND_EDIT + gold.read_text(encoding="utf-8"), encoding="utf-8")
     reviewed = gold.read_bytes()
-    command = ["draft", "oslo-talks", "--from", "rules", "--out", "annotations/gold/oslo-talks.yaml"]  # as README
+    command = ["draft", "oslo-talks", "--from", "rules", "--out", "annotations/gold/oslo-talks.yaml"]  # as the tutorial
     assert main(command) == 1
     err = capsys.readouterr().err
     assert "[output-exists]" in err and "annotations/gold/oslo-talks.yaml" in err and "--force" in err
@@ -419,10 +419,10 @@ def test_a_refused_init_leaves_nothing_half_made(tmp_path: Path, capsys: pytest.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "half", "locked"]
 
 
-def test_init_writes_every_key_the_readme_documents(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"`communique.toml` \(written by `init`[^\n]*\n\n```toml\n(.*?)```", readme, re.S)
-    assert block, "the README documents communique.toml in a toml block"
+def test_init_writes_every_key_the_documentation_lists(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "reference" / "project.md").read_text(encoding="utf-8")
+    block = re.search(r"`communique.toml` \(written by `init`[^\n]*\n\n```toml\n(.*?)```", page, re.S)
+    assert block, "docs/reference/project.md documents communique.toml in a toml block"
     documented = tomllib.loads(block[1])
     written = tomllib.loads(init_project(tmp_path / "p", name="p").read_text(encoding="utf-8"))
     assert {t: sorted(v) for t, v in written.items()} == {t: sorted(v) for t, v in documented.items()}

@@ -88,7 +88,7 @@ def test_every_committed_annotation_file_is_clean_and_anchored():
 def test_ambiguous_span_hint_lists_candidate_offsets():
     (report,) = validate_paths([FIXTURES / "invalid" / "ambiguous.yaml"], CORPUS)
     (found,) = report.errors
-    assert "[298, 301)" in found.hint and "occurrence" in found.hint
+    assert "[8, 16)" in found.hint and "occurrence" in found.hint
 
 
 def test_mismatch_hint_says_where_the_text_is():

@@ -11,8 +11,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
+from communique.annotate.locate import Place, find_text_only, token_places
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, issue
 
@@ -35,7 +36,7 @@ def find_all(text: str, needle: str) -> list[int]:
     return starts
 
 
-def fits(text: str, start: int, end: int, prefix: Any, suffix: Any) -> bool:
+def fits(text: str, start: int, end: int, prefix: object, suffix: object) -> bool:
     """Whether ``prefix`` ends right at ``start`` and ``suffix`` starts right at ``end`` (when given).
 
     Compared in place (no slice of the text is copied), so checking every candidate costs the length of
@@ -60,13 +61,14 @@ class Resolution:
     end: int | None
     issues: tuple[Issue, ...]
     written: bool  # the offsets were in the file (not computed here)
+    candidates: tuple[Place, ...] = ()  # an ambiguous span's places, for its item's other spans to choose from
 
 
-def _int(value: Any) -> TypeGuard[int]:
+def _int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def anchored(text: str, span: Mapping[str, Any]) -> bool:
+def anchored(text: str, span: Mapping[str, object]) -> bool:
     """Whether a raw span is anchored with nothing to report: offsets given that cover exactly its text,
     no edge whitespace, no selector to check. Most spans of a file are; :func:`resolve` would find no issue
     and no offsets to write for them, so they need no search and no :class:`Resolution`."""
@@ -86,7 +88,7 @@ def anchored(text: str, span: Mapping[str, Any]) -> bool:
     )
 
 
-def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | None:
+def resolve(text: str, span: Mapping[str, object], path: JsonPath) -> Resolution | None:
     """Anchor one raw span mapping against ``text``; ``None`` when it is too malformed to try.
 
     Type problems (a missing ``text``, a string offset) are left to the model validation.
@@ -142,7 +144,7 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                 issue("span-context-mismatch", "prefix or suffix does not match the text around the offsets", path=at())
             )
         elif _int(occurrence):
-            places = [s for s in find_all(text, quote) if fits(text, s, s + len(quote), prefix, suffix)]
+            places = [s for s, _ in token_places(text, quote, prefix, suffix)]
             if occurrence > len(places) or places[occurrence - 1] != start:
                 problems.append(
                     issue(
@@ -154,52 +156,57 @@ def resolve(text: str, span: Mapping[str, Any], path: JsonPath) -> Resolution | 
                 )
         return Resolution(start, end, tuple(problems), True)
 
-    places = [s for s in find_all(text, quote) if fits(text, s, s + len(quote), prefix, suffix)]
+    found = find_text_only(text, span)
+    places = [s for s, _ in found.places]
     context = " with this prefix/suffix" if isinstance(prefix, str) or isinstance(suffix, str) else ""
     if not places:
-        if context and (anywhere := find_all(text, quote)):
+        if context and (anywhere := [s for s, _ in token_places(text, quote)]):
             hint: str | None = f"it occurs at {_listing(anywhere, len(quote))}, but not with this prefix/suffix"
         else:
             hint = _absent_hint(text, quote)
         problems.append(
             issue(
-                "span-not-found", f"{shown(quote)} does not occur in the document{context}", path=at(".text"), hint=hint
+                "span-not-found",
+                f"{shown(quote)} does not occur in the document as whole tokens{context}",
+                path=at(".text"),
+                hint=hint,
             )
         )
         return Resolution(None, None, tuple(problems), False)
-    if _int(occurrence):
-        if occurrence > len(places):
-            problems.append(
-                issue(
-                    "span-not-found",
-                    f"occurrence {occurrence} requested but {shown(quote)} occurs {len(places)} time(s){context}",
-                    path=at(".occurrence"),
-                    hint=_occurs_hint(places, quote),
-                )
+    if found.occurrence is not None and found.chosen is None:
+        problems.append(
+            issue(
+                "span-not-found",
+                f"occurrence {found.occurrence} requested but {shown(quote)} occurs {len(places)} time(s){context}",
+                path=at(".occurrence"),
+                hint=_occurs_hint(places, quote),
             )
-            return Resolution(None, None, tuple(problems), False)
-        chosen = places[occurrence - 1]
-    elif len(places) > 1:
+        )
+        return Resolution(None, None, tuple(problems), False)
+    if found.chosen is None:
         problems.append(
             issue(
                 "span-ambiguous",
-                f"{shown(quote)} occurs {len(places)} times{context}",
+                f"{shown(quote)} occurs {len(places)} times as whole tokens{context}",
                 path=at(".text"),
                 hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: " + _listing(places, len(quote)),
             )
         )
-        return Resolution(None, None, tuple(problems), False)
-    else:
-        chosen = places[0]
-    problems.append(
-        issue(
-            "span-unanchored",
-            f"{shown(quote)} has no offsets (resolves to [{chosen}, {chosen + len(quote)}))",
-            path=at(),
-            hint="run `communique anchor` to write them",
-        )
-    )
+        return Resolution(None, None, tuple(problems), False, found.places)
+    chosen = found.chosen[0]
+    problems.append(unanchored_issue(quote, found.chosen, path))
     return Resolution(chosen, chosen + len(quote), tuple(problems), False)
+
+
+def unanchored_issue(quote: str, place: Place, path: JsonPath, *, by: str = "") -> Issue:
+    """The warning for a text-only span that resolves to ``place`` (``by``: how, when not by its text alone)."""
+    how = f", {by}" if by else ""
+    return issue(
+        "span-unanchored",
+        f"{shown(quote)} has no offsets (resolves to [{place[0]}, {place[1]}){how})",
+        path=format_path(path),
+        hint="run `communique anchor` to write them",
+    )
 
 
 def _absent_hint(text: str, quote: str) -> str | None:

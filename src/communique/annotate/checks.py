@@ -11,8 +11,8 @@ import difflib
 import math
 import re
 import reprlib
-from collections.abc import Iterator, Sequence
-from typing import Any, get_args, get_origin
+from collections.abc import Iterator, Mapping, Sequence
+from typing import get_args, get_origin
 
 import pycountry
 from pydantic import BaseModel, ValidationError
@@ -21,12 +21,14 @@ from communique.annotate.walk import RefNode, _strip, tagged_union, walk
 from communique.corpus.store import CorpusStore, CorpusText, CorpusUnreadable
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue, Severity, issue
+from communique.schema.guidelines import PRINT_COMMAND
 from communique.schema.models import (
     ANNOTATION_LAYERS,
     FREE_TEXT_PATTERN,
     AnnotatedDocument,
     Attribution,
     Commitment,
+    Meeting,
     OfficialSource,
     Span,
     Stance,
@@ -48,7 +50,7 @@ def has_quoted_fragment(text: str) -> bool:
     return any(ch in FRAGMENT_MARKS for ch in text) or _STRAIGHT_OPENER.search(text) is not None
 
 
-def check_corpus(data: dict[str, Any], store: CorpusStore, issues: list[Issue]) -> CorpusText | None:
+def check_corpus(data: Mapping[str, object], store: CorpusStore, issues: list[Issue]) -> CorpusText | None:
     document_id = data.get("document_id")
     if not isinstance(document_id, str):
         return None  # missing or mistyped: reported by the model validation
@@ -106,7 +108,7 @@ def structure_issues(exc: ValidationError, root: type[BaseModel] = AnnotatedDocu
         yield issue(code, message, path=format_path(loc), hint=hint)
 
 
-def _descend_fields(loc: Any, root: type[BaseModel]) -> list[str]:
+def _descend_fields(loc: tuple[int | str, ...], root: type[BaseModel]) -> list[str]:
     """Field names of the model holding the last part of a Pydantic error location."""
     model = _descend(tuple(p for p in loc[:-1] if isinstance(p, (str, int))), root)[1]
     return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
@@ -115,7 +117,7 @@ def _descend_fields(loc: Any, root: type[BaseModel]) -> list[str]:
 _CONTROL = re.compile(FREE_TEXT_PATTERN.replace("[^", "[", 1).strip("^$*"))
 
 
-def _control_message(value: Any) -> tuple[str, str]:
+def _control_message(value: object) -> tuple[str, str]:
     found = _CONTROL.search(value) if isinstance(value, str) else None
     where = f"U+{ord(found[0]):04X} at position {found.start()} in {show_value(value)}" if found else "it"
     return (
@@ -124,10 +126,10 @@ def _control_message(value: Any) -> tuple[str, str]:
     )
 
 
-def _descend(loc: JsonPath, root: type[BaseModel]) -> tuple[JsonPath, Any]:
+def _descend(loc: JsonPath, root: type[BaseModel]) -> tuple[JsonPath, object]:
     """Follow a Pydantic error location through the models: the location in the data (without the tags
     Pydantic inserts after a discriminated union) and the model found at its end (``None`` if none)."""
-    model: Any = root
+    model: object = root
     out: list[str | int] = []
     union: dict[str, type[BaseModel]] | None = None
     for part in loc:
@@ -155,9 +157,9 @@ def data_path(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument) -> JsonP
     return _descend(loc, root)[0]
 
 
-def fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument, data: Any = None) -> list[str]:
+def fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument, data: object = None) -> list[str]:
     """Field names of the model found at ``loc`` (a path in the data) inside a ``root`` document."""
-    model: Any = root
+    model: object = root
     node = data
     for part in loc:
         node = _child(node, part)
@@ -178,7 +180,7 @@ def fields_at(loc: JsonPath, root: type[BaseModel] = AnnotatedDocument, data: An
     return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
 
 
-def _child(node: Any, part: str | int) -> Any:
+def _child(node: object, part: str | int) -> object:
     if isinstance(node, dict):
         return node.get(part)
     if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
@@ -187,7 +189,7 @@ def _child(node: Any, part: str | int) -> Any:
 
 
 def check_identity(
-    data: dict[str, Any],
+    data: Mapping[str, object],
     issues: list[Issue],
     root: type[BaseModel] = AnnotatedDocument,
     refs: list[RefNode] | None = None,
@@ -239,26 +241,28 @@ def check_identity(
 ACT_LAYERS = ("commitments", "stances")
 
 
-def _countries(data: dict[str, Any]) -> Iterator[tuple[JsonPath, str]]:
+def _countries(data: Mapping[str, object]) -> Iterator[tuple[JsonPath, str]]:
     """Every country code in the raw data: of officials, sources and the actors of commitments and stances."""
     for layer in ("officials", "sources"):
         for i, item in enumerate(_items(data, layer)):
-            if isinstance(item.get("country"), str):
-                yield (layer, i, "country"), item["country"]
+            country = item.get("country")
+            if isinstance(country, str):
+                yield (layer, i, "country"), country
     for layer in ACT_LAYERS:
         for i, item in enumerate(_items(data, layer)):
             actors = item.get("actors")
             for j, actor in enumerate(actors if isinstance(actors, list) else []):
-                if isinstance(actor, dict) and isinstance(actor.get("country"), str):
-                    yield (layer, i, "actors", j, "country"), actor["country"]
+                country = actor.get("country") if isinstance(actor, dict) else None
+                if isinstance(country, str):
+                    yield (layer, i, "actors", j, "country"), country
 
 
-def _items(data: dict[str, Any], layer: str) -> list[dict[str, Any]]:
+def _items(data: Mapping[str, object], layer: str) -> list[Mapping[str, object]]:
     items = data.get(layer)
     return [item if isinstance(item, dict) else {} for item in items] if isinstance(items, list) else []
 
 
-def check_review(data: dict[str, Any], issues: list[Issue]) -> None:
+def check_review(data: Mapping[str, object], issues: list[Issue]) -> None:
     """A warning for every item still marked ``review: draft`` (``validate --strict`` fails on them)."""
     for layer in ANNOTATION_LAYERS:
         for i, item in enumerate(_items(data, layer)):
@@ -268,7 +272,8 @@ def check_review(data: dict[str, Any], issues: list[Issue]) -> None:
                         "review-draft",
                         f"{item.get('id', layer)!r} is a draft (made by an extractor, not yet checked)",
                         path=format_path((layer, i, "review")),
-                        hint="check the item against the guidelines, then remove `review: draft`",
+                        hint=f"check the item against the guidelines ({PRINT_COMMAND} prints them), then remove "
+                        "`review: draft`",
                     )
                 )
 
@@ -409,7 +414,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
 
 
 def _check_in_meeting(
-    meetings: dict[str, Any], meeting_id: str | None, official_id: str, path: JsonPath, issues: list[Issue]
+    meetings: Mapping[str, Meeting], meeting_id: str | None, official_id: str, path: JsonPath, issues: list[Issue]
 ) -> None:
     meeting = meetings.get(meeting_id) if meeting_id is not None else None
     if meeting is not None and official_id not in {p.official_id for p in meeting.participants}:
@@ -433,7 +438,7 @@ def has_errors(issues: list[Issue]) -> bool:
     return any(i.severity is Severity.ERROR for i in issues)
 
 
-def kind_of(value: Any) -> str:
+def kind_of(value: object) -> str:
     names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
     return names.get(type(value), type(value).__name__)
 
@@ -459,7 +464,7 @@ class _BoundedRepr(reprlib.Repr):
 _SHOW = _BoundedRepr()
 
 
-def show_value(value: Any, limit: int = 60) -> str:
+def show_value(value: object, limit: int = 60) -> str:
     """A short ``repr`` of ``value`` for a message, computed from a bounded prefix of it."""
     shown = _SHOW.repr(value)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"

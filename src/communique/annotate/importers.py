@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from communique.annotate.validate import validate_data
 from communique.corpus.store import CorpusStore, CorpusText
 from communique.io.parse import JsonPath, dump_round_trip, parse_path
 from communique.io.write import check_new_or_forced, write_new_or_forced
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
+from communique.schema.jsontypes import JsonObject, JsonValue
 from communique.schema.models import AnnotatedDocument
 
 #: The fields of a span that only help to anchor hand-written text; imports do not carry them.
@@ -64,13 +64,13 @@ def check_span(corpus: CorpusText, start: int | None, end: int | None, text: str
     return None
 
 
-def span_data(start: int, end: int, text: str) -> dict[str, Any]:
+def span_data(start: int, end: int, text: str) -> JsonObject:
     """A span as annotation data."""
     return {"start": start, "end": end, "text": text}
 
 
 def validate_rebuilt(
-    data: dict[str, Any], store: CorpusStore, sources: Mapping[JsonPath, tuple[str, int | None]], file: str
+    data: JsonObject, store: CorpusStore, sources: Mapping[JsonPath, tuple[str, int | None]], file: str
 ) -> tuple[list[Issue], AnnotatedDocument | None]:
     """Validate rebuilt annotation data as ``communique validate`` would.
 
@@ -95,7 +95,7 @@ def strip_hints(document: AnnotatedDocument) -> AnnotatedDocument:
     return AnnotatedDocument.model_validate(_without_hints(document.model_dump()))
 
 
-def _without_hints(value: Any) -> Any:
+def _without_hints(value: JsonValue) -> JsonValue:
     if isinstance(value, dict):
         hints = ANCHORING_HINTS if "start" in value and "text" in value else ()
         return {k: _without_hints(v) for k, v in value.items() if k not in hints}
@@ -108,7 +108,7 @@ def render_yaml(document: AnnotatedDocument, source: str) -> str:
     """The YAML of an imported document: spans and participants on one line each, as in the gold files."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    def build(value: Any, flow: bool = False) -> Any:
+    def build(value: JsonValue, flow: bool = False) -> object:
         if isinstance(value, dict):
             node = CommentedMap((k, build(v)) for k, v in value.items())
             if flow or "start" in value or "official_id" in value:
@@ -121,6 +121,7 @@ def render_yaml(document: AnnotatedDocument, source: str) -> str:
     data = document.model_dump(mode="json", exclude_defaults=True)
     # fields that are required but may be null stay, as null: unknown facts are stated as unknown
     root = build(data)
+    assert isinstance(root, CommentedMap)  # a document dumps to a mapping
     root.yaml_set_start_comment(f"Imported from {source} by `communique import`.")
     return dump_round_trip(root)
 

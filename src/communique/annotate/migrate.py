@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -109,7 +109,7 @@ def migrate_file(path: Path, *, write: bool = True) -> MigrateResult:
     except ParseFailure as failure:
         return MigrateResult(False, 0, [failure.issue.located(name, failure.issue.line, failure.issue.column)])
     version = schema_version_of(data)
-    if version is None:
+    if version is None or not isinstance(data, dict):
         return MigrateResult(False, 0, [issue("type-error", "the top level must be a mapping", file=name)])
     if version == SCHEMA_VERSION:
         return MigrateResult(False, 0, [])
@@ -133,7 +133,7 @@ def migrate_file(path: Path, *, write: bool = True) -> MigrateResult:
     return MigrateResult(True, done.drafts, [], version, done.stances)
 
 
-def format_problems(data: dict[str, Any], model: type[BaseModel]) -> list[Issue]:
+def format_problems(data: Mapping[str, object], model: type[BaseModel]) -> list[Issue]:
     """Structure problems of data against the frozen models of its format (offsets of text-only spans may be
     missing)."""
     try:
@@ -147,13 +147,23 @@ def format_problems(data: dict[str, Any], model: type[BaseModel]) -> list[Issue]
     return []
 
 
-def migrate_data(data: dict[str, Any]) -> Migrated:
+#: a mapping of annotation data being rewritten in place: a plain ``dict``, or a round-trip ``CommentedMap``
+_Data = dict[str, object]
+
+
+def _items(data: _Data, layer: str) -> list[_Data]:
+    """The items of a layer (a file checked against the models of its format: a list of mappings, or absent)."""
+    found = data.get(layer)
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
+def migrate_data(data: _Data) -> Migrated:
     """Rewrite annotation data of format 1 or 2.0 in place in the current format (2.1)."""
     drafts = migrate_v1_data(data) if schema_version_of(data) == V1_VERSION else 0
     return Migrated(drafts, migrate_v20_data(data))
 
 
-def migrate_v20_data(data: dict[str, Any]) -> int:
+def migrate_v20_data(data: _Data) -> int:
     """Rewrite 2.0 annotation data in place as format 2.1; return how many commitments moved to ``stances``.
 
     Exact, so nothing is marked draft: the six non-binding kinds move to ``stances`` (``c<n>`` -> ``st<n>``,
@@ -166,10 +176,7 @@ def migrate_v20_data(data: dict[str, Any]) -> int:
         return 0
     commitments = data["commitments"] if isinstance(data["commitments"], list) else []
     taken = {
-        item["id"]
-        for layer in ANNOTATION_LAYERS
-        for item in (data.get(layer) or [])
-        if isinstance(item, dict) and isinstance(item.get("id"), str)
+        item["id"] for layer in ANNOTATION_LAYERS for item in _items(data, layer) if isinstance(item.get("id"), str)
     }
     kept = [c for c in commitments if c.get("kind") not in MOVED_KINDS]
     moved = [c for c in commitments if c.get("kind") in MOVED_KINDS]
@@ -190,7 +197,7 @@ def migrate_v20_data(data: dict[str, Any]) -> int:
     return len(moved)
 
 
-def _note(item: dict[str, Any], key: str, note: str) -> None:
+def _note(item: _Data, key: str, note: str) -> None:
     """Add ``note`` to the end-of-line comment of ``key`` (after the comment already there)."""
     if not isinstance(item, CommentedMap):
         return
@@ -207,7 +214,7 @@ def _note(item: dict[str, Any], key: str, note: str) -> None:
         added.value = added.value.rstrip("\n") + value
 
 
-def migrate_v1_data(data: dict[str, Any]) -> int:
+def migrate_v1_data(data: _Data) -> int:
     """Rewrite v1 annotation data in place as format 2.0; return how many items were marked draft."""
     round_trip = isinstance(data, CommentedMap)
     _put(data, "schema_version", DoubleQuotedScalarString(V20_VERSION) if round_trip else V20_VERSION, 0)
@@ -222,29 +229,31 @@ def migrate_v1_data(data: dict[str, Any]) -> int:
             list(data).index("meetings") + 1 if "meetings" in data else len(data),
         )
     drafts = 0
-    for meeting in data.get("meetings") or []:
+    for meeting in _items(data, "meetings"):
         _put(meeting, "mode", "unspecified", _after(meeting, "status"))
         drafts += _draft(meeting, ["mode"])
     cited: dict[str, str] = {}  # attribution id -> v2 kind of a commitment citing it
-    for commitment in data.get("commitments") or []:
+    for commitment in _items(data, "commitments"):
         drafts += _migrate_commitment(commitment, round_trip)
-        if isinstance(commitment.get("attribution_id"), str):
-            cited.setdefault(commitment["attribution_id"], commitment["kind"])
-    for attribution in data.get("attributions") or []:
+        cites = commitment.get("attribution_id")
+        if isinstance(cites, str):
+            cited.setdefault(cites, str(commitment["kind"]))
+    for attribution in _items(data, "attributions"):
         source = _map(round_trip, {"type": "official", "official_id": attribution["speaker_id"]})
         _replace(attribution, "speaker_id", "source", source)
-        kind = cited.get(attribution.get("id"))
+        attribution_id = attribution.get("id")
+        kind = cited.get(attribution_id) if isinstance(attribution_id, str) else None
         act = PLOVER_KINDS[kind].searle[0] if kind in PLOVER_KINDS else "assertive"
         _put(attribution, "speech_act", act, _after(attribution, "kind"))
         drafts += _draft(attribution, ["speech_act"])
     return drafts
 
 
-def _migrate_commitment(commitment: dict[str, Any], round_trip: bool) -> int:
+def _migrate_commitment(commitment: _Data, round_trip: bool) -> int:
     actor = _map(round_trip, {"official_id": commitment["actor_id"], "country": commitment.get("country")})
     _replace(commitment, "actor_id", "actors", _seq(round_trip, [actor], flow=False))
     commitment.pop("country", None)
-    commitment["kind"] = KIND_MAP[commitment["kind"]]
+    commitment["kind"] = KIND_MAP[str(commitment["kind"])]
     if "quote_id" in commitment:
         _replace(commitment, "quote_id", "attribution_id", commitment["quote_id"])
     if commitment.get("modality") is None:
@@ -254,7 +263,7 @@ def _migrate_commitment(commitment: dict[str, Any], round_trip: bool) -> int:
     return _draft(commitment, ["modality_type"])
 
 
-def _draft(item: dict[str, Any], fields: list[str]) -> int:
+def _draft(item: _Data, fields: list[str]) -> int:
     """Mark ``item`` as a draft whose ``fields`` were guessed (a YAML comment says which)."""
     _put(item, "review", "draft", len(item))
     if isinstance(item, CommentedMap):
@@ -267,11 +276,11 @@ def _draft(item: dict[str, Any], fields: list[str]) -> int:
     return 1
 
 
-def _after(mapping: dict[str, Any], key: str) -> int:
+def _after(mapping: _Data, key: str) -> int:
     return list(mapping).index(key) + 1 if key in mapping else len(mapping)
 
 
-def _put(mapping: dict[str, Any], key: str, value: Any, at: int) -> None:
+def _put(mapping: _Data, key: str, value: object, at: int) -> None:
     """Set ``key`` at position ``at`` (a plain dict is reordered; a round-trip map keeps its comments)."""
     if key in mapping:
         mapping[key] = value
@@ -303,13 +312,13 @@ def _move_trailing_lines(mapping: CommentedMap, old: str, new: str) -> None:
     mapping.ca.items[new][2].value = "\n" + rest if not own else rest
 
 
-def _replace(mapping: dict[str, Any], old: str, new: str, value: Any) -> None:
+def _replace(mapping: _Data, old: str, new: str, value: object) -> None:
     at = list(mapping).index(old)
     mapping.pop(old)
     _put(mapping, new, value, at)
 
 
-def _map(round_trip: bool, values: dict[str, Any]) -> Any:
+def _map(round_trip: bool, values: _Data) -> _Data:
     if not round_trip:
         return dict(values)
     out = CommentedMap(values)
@@ -317,7 +326,7 @@ def _map(round_trip: bool, values: dict[str, Any]) -> Any:
     return out
 
 
-def _seq(round_trip: bool, items: list[Any] | None = None, *, flow: bool = True) -> Any:
+def _seq(round_trip: bool, items: list[object] | None = None, *, flow: bool = True) -> list[object]:
     if not round_trip:
         return list(items or [])
     out = CommentedSeq(items or [])

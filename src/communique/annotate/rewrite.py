@@ -3,7 +3,9 @@
 The file is read with the round-trip loader, so comments, key order and flow style survive; only the
 missing ``start``/``end`` keys are added, in front of ``text``, and a missing ``text_sha256`` is filled in
 (a stale one is reported with the right value, and nothing is written). A file is written (atomically) only when
-every text-only span in it resolves; otherwise nothing is written and every problem is reported. The file keeps
+every text-only span in it resolves; otherwise nothing is written and every problem is reported. A span
+whose offsets are given is never moved; a text-only span whose text occurs several times takes the place
+nearest its item's other spans (:mod:`communique.annotate.locate`), and the count of those is returned. The file keeps
 its byte order mark, line endings, mode and (when it is a symlink) its link.
 """
 
@@ -28,6 +30,7 @@ class AnchorResult:
     changed: bool
     spans: int  # spans that got offsets
     issues: list[Issue]
+    proximity: int = 0  # of those, spans placed by their item's other spans (their text occurs several times)
 
 
 def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorResult:
@@ -45,7 +48,7 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
         return AnchorResult(False, 0, [issue("empty-file", "the file holds no document", file=name, line=1, column=1)])
     document_id = data.get("document_id") if isinstance(data, dict) else None
     corpus = CorpusStore(corpus_dir).text(document_id) if isinstance(document_id, str) else None
-    if corpus is None:
+    if corpus is None or not isinstance(data, CommentedMap):  # a document id means a mapping
         found = issue("unknown-document", f"no corpus document {document_id!r}", path="$.document_id")
         return AnchorResult(False, 0, [found.located(name, *Locator(text).find(parse_path(found.path)))])
 
@@ -80,4 +83,4 @@ def anchor_file(path: Path, corpus_dir: Path, *, write: bool = True) -> AnchorRe
             write_atomic(path, encode_like(dump_round_trip(data), raw))
         except CommuniqueError as exc:
             return AnchorResult(False, 0, exc.issues)
-    return AnchorResult(True, len(pending), [])
+    return AnchorResult(True, len(pending), [], anchoring.by_proximity)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TypeAlias, TypedDict
 
 from communique.schema.models import (
     AnnotatedDocument,
@@ -50,7 +50,18 @@ ROWS: list[tuple[str, list[str]]] = [
 ]
 
 
-def count_document(doc: AnnotatedDocument) -> dict[str, dict[str, int]]:
+#: row (layer) -> label (and "total") -> count
+Counts: TypeAlias = dict[str, dict[str, int]]
+
+
+class Stats(TypedDict):
+    """The counts of every document (by id) and their total."""
+
+    documents: dict[str, Counts]
+    total: Counts
+
+
+def count_document(doc: AnnotatedDocument) -> Counts:
     """``{layer: {"total": n, label: n, ...}}`` for one document."""
     found: dict[str, Counter[str]] = {
         "officials": Counter(o.participation for o in doc.officials),
@@ -75,9 +86,9 @@ def count_document(doc: AnnotatedDocument) -> dict[str, dict[str, int]]:
     }
 
 
-def compute_stats(docs: Iterable[AnnotatedDocument]) -> dict[str, Any]:
+def compute_stats(docs: Iterable[AnnotatedDocument]) -> Stats:
     """``{"documents": {id: counts}, "total": counts}``; documents are read one at a time."""
-    per_doc: dict[str, dict[str, dict[str, int]]] = {}
+    per_doc: dict[str, Counts] = {}
     total = {layer: Counter({"total": 0, **{label: 0 for label in names}}) for layer, names in ROWS}
     for doc in docs:
         counts = count_document(doc)
@@ -87,7 +98,7 @@ def compute_stats(docs: Iterable[AnnotatedDocument]) -> dict[str, Any]:
     return {"documents": per_doc, "total": {layer: dict(c) for layer, c in total.items()}}
 
 
-def format_stats(stats: dict[str, Any], fmt: str = "text") -> str:
+def format_stats(stats: Stats, fmt: str = "text") -> str:
     """A table with one row per layer and label and one column per document plus the total."""
     columns = [*stats["documents"], "total"]
     table = [("layer", "label", *columns)]

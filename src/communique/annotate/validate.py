@@ -26,7 +26,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -136,7 +135,7 @@ def validate_issues(files: list[Path], corpus_dir: Path, workers: Workers = SERI
     return (found for found, _ in validate_outcomes(files, corpus_dir, workers))
 
 
-def schema_version_of(data: Any) -> str | None:
+def schema_version_of(data: object) -> str | None:
     """The annotation format a parsed file is in: its ``schema_version``; ``"1"`` for a file without one
     (format 1 had no version field); ``None`` for something that is not an annotation mapping."""
     if not isinstance(data, dict):
@@ -184,7 +183,7 @@ def validate_file(path: Path, store: CorpusStore) -> FileReport:
     return FileReport(name, issues, document, version, hashlib.sha256(raw).hexdigest())
 
 
-def validate_data(data: Any, store: CorpusStore) -> tuple[list[Issue], AnnotatedDocument | None]:
+def validate_data(data: object, store: CorpusStore) -> tuple[list[Issue], AnnotatedDocument | None]:
     """Validate parsed annotation data (unlocated issues). Text-only spans in ``data`` get their offsets."""
     if not isinstance(data, dict):
         return [issue("type-error", f"the top level must be a mapping, not {kind_of(data)}")], None

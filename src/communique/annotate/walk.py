@@ -10,14 +10,15 @@ models is compiled once per model into a plan; the walk itself only follows the 
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Literal, TypeAlias, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from communique.annotate.anchor import anchored, resolve
+from communique.annotate.anchor import Resolution, anchored, resolve, unanchored_issue
+from communique.annotate.locate import Place, place_by_proximity
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import Issue
 from communique.schema.models import Ref, SpanModel
@@ -26,20 +27,20 @@ from communique.schema.models import Ref, SpanModel
 @dataclass(frozen=True)
 class SpanNode:
     path: JsonPath
-    value: Any  # the raw mapping (may be malformed)
+    value: object  # the raw mapping (may be malformed)
     model: type[SpanModel]
 
 
 @dataclass(frozen=True)
 class RefNode:
     path: JsonPath
-    value: Any
+    value: object
     layer: str
 
 
-def _strip(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
+def _strip(annotation: object) -> tuple[object, tuple[object, ...]]:
     """Remove ``Annotated`` and ``X | None`` wrappers; return the core type and collected metadata."""
-    metadata: tuple[Any, ...] = ()
+    metadata: tuple[object, ...] = ()
     while True:
         origin = get_origin(annotation)
         if origin is Annotated:
@@ -54,12 +55,15 @@ def _strip(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
             return annotation, metadata
 
 
-# A plan node: ("span", model) | ("ref", layer) | ("model", model) | ("list", plan)
-# | ("union", (tag field, {tag: model})) | None (nothing inside)
-Plan = tuple[str, Any] | None
+#: how the walk reads a field: a span (its model), a reference (its layer), a model to walk, a list of one
+#: plan, a discriminated union (its tag field and each tag's model); None: nothing inside to walk
+Plan: TypeAlias = (
+    "tuple[Literal['span'], type[SpanModel]] | tuple[Literal['ref'], str] | tuple[Literal['model'], type[BaseModel]]"
+    " | tuple[Literal['list'], Plan] | tuple[Literal['union'], tuple[str, dict[str, type[BaseModel]]]] | None"
+)
 
 
-def tagged_union(core: Any) -> tuple[str, dict[str, type[BaseModel]]] | None:
+def tagged_union(core: object) -> tuple[str, dict[str, type[BaseModel]]] | None:
     """For a union of models told apart by a one-value ``Literal`` field (a discriminated union): that
     field's name and each tag's model; ``None`` for anything else."""
     if get_origin(core) not in (Union, types.UnionType):
@@ -80,7 +84,7 @@ def tagged_union(core: Any) -> tuple[str, dict[str, type[BaseModel]]] | None:
     return None
 
 
-def _plan(annotation: Any, metadata: tuple[Any, ...] = ()) -> Plan:
+def _plan(annotation: object, metadata: tuple[object, ...] = ()) -> Plan:
     core, extra = _strip(annotation)
     metadata += extra
     union = tagged_union(core)
@@ -110,35 +114,35 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, Plan], ...]:
     return tuple(out)
 
 
-def _follow(plan: Plan, value: Any, path: JsonPath, found: list[SpanNode | RefNode]) -> None:
+def _follow(plan: Plan, value: object, path: JsonPath, found: list[SpanNode | RefNode]) -> None:
     if value is None or plan is None:
         return
-    kind, arg = plan
-    if kind == "span":
-        found.append(SpanNode(path, value, arg))
-    elif kind == "ref":
-        found.append(RefNode(path, value, arg))
-    elif kind == "union":
-        tag, members = arg
-        member = members.get(value.get(tag)) if isinstance(value, dict) and isinstance(value.get(tag), str) else None
+    if plan[0] == "span":
+        found.append(SpanNode(path, value, plan[1]))
+    elif plan[0] == "ref":
+        found.append(RefNode(path, value, plan[1]))
+    elif plan[0] == "union":
+        tag, members = plan[1]
+        chosen = value.get(tag) if isinstance(value, dict) else None
+        member = members.get(chosen) if isinstance(chosen, str) else None
         if member is not None:  # an unknown tag is a structure error: there is nothing to walk
             _walk(member, value, path, found)
-    elif kind == "list":
+    elif plan[0] == "list":
         if isinstance(value, list):
             for i, element in enumerate(value):
-                _follow(arg, element, (*path, i), found)
+                _follow(plan[1], element, (*path, i), found)
     else:
-        _walk(arg, value, path, found)
+        _walk(plan[1], value, path, found)
 
 
-def _walk(model: type[BaseModel], data: Any, path: JsonPath, found: list[SpanNode | RefNode]) -> None:
+def _walk(model: type[BaseModel], data: object, path: JsonPath, found: list[SpanNode | RefNode]) -> None:
     if isinstance(data, dict):
         for name, plan in _fields(model):
             if name in data:
                 _follow(plan, data[name], (*path, name), found)
 
 
-def walk(model: type[BaseModel], data: Any, path: JsonPath = ()) -> Iterator[SpanNode | RefNode]:
+def walk(model: type[BaseModel], data: object, path: JsonPath = ()) -> Iterator[SpanNode | RefNode]:
     """Yield every span and reference in ``data``, read as an instance of ``model``, in document order.
 
     The nodes are collected by plain recursion first (a chain of nested generators costs a frame switch per
@@ -154,36 +158,61 @@ class Anchoring:
 
     nodes: list[SpanNode | RefNode]  # every span and reference, in document order
     issues: list[Issue] = field(default_factory=list)  # unlocated, in document order
-    resolved: list[tuple[dict[str, Any], int, int]] = field(default_factory=list)  # text-only spans found
+    resolved: list[tuple[dict[str, object], int, int]] = field(default_factory=list)  # text-only spans found
     unanchored: set[str] = field(default_factory=set)  # formatted paths of the offsets of spans not found
+    by_proximity: int = 0  # of the resolved spans, those placed by their item's other spans
 
     @property
     def refs(self) -> list[RefNode]:
         return [n for n in self.nodes if isinstance(n, RefNode)]
 
 
-def anchor_spans(model: type[BaseModel], data: Any, text: str | None) -> Anchoring:
+def anchor_spans(model: type[BaseModel], data: object, text: str | None) -> Anchoring:
     """Walk ``data`` as an instance of ``model`` and anchor each of its spans against ``text``.
 
-    Spans that carry offsets are checked; text-only spans are resolved and listed in
-    :attr:`Anchoring.resolved` with their offsets, for the caller to write (into a plain mapping for
-    validation, in front of ``text`` in a round-trip file for ``communique anchor``). With no ``text``
-    (the document is unknown) only the walk is done.
+    Spans that carry offsets are checked (never moved); text-only spans are resolved
+    (:mod:`communique.annotate.locate`: whole tokens, ``occurrence``/``prefix``/``suffix``, else the place
+    nearest the item's other spans) and listed in :attr:`Anchoring.resolved` with their offsets, for the
+    caller to write (into a plain mapping for validation, in front of ``text`` in a round-trip file for
+    ``communique anchor``). With no ``text`` (the document is unknown) only the walk is done.
     """
     found = Anchoring(list(walk(model, data)))
     if text is None:
         return found
+    placed: dict[JsonPath, Place] = {}  # every span with offsets, given or found: the context of the others
+    ambiguous: dict[JsonPath, tuple[dict[str, object], Resolution]] = {}  # the span's mapping, its resolution
+    issues: dict[JsonPath, Sequence[Issue]] = {}  # per span, so that they stay in document order
     for node in found.nodes:
-        if not isinstance(node, SpanNode) or not isinstance(node.value, dict) or anchored(text, node.value):
+        if not isinstance(node, SpanNode) or not isinstance(node.value, dict):
+            continue
+        if anchored(text, node.value):  # the fast path: offsets given that agree with the text
+            placed[node.path] = (node.value["start"], node.value["end"])
             continue
         result = resolve(text, node.value, node.path)
         if result is None:
             continue
-        found.issues.extend(result.issues)
+        if result.start is not None and result.end is not None:
+            placed[node.path] = (result.start, result.end)
+        if result.candidates:
+            ambiguous[node.path] = (node.value, result)  # its issue waits: the item's other spans may place it
+            continue
+        issues[node.path] = result.issues
         if result.written:
             continue
         if result.start is not None and result.end is not None:
             found.resolved.append((node.value, result.start, result.end))
         else:
             found.unanchored.update(format_path((*node.path, key)) for key in ("start", "end"))
+    near = place_by_proximity({p: r.candidates for p, (_, r) in ambiguous.items()}, placed)
+    for path, (span, result) in ambiguous.items():
+        if path in near:
+            start, end = near[path]
+            found.resolved.append((span, start, end))
+            found.by_proximity += 1
+            by = "the occurrence nearest its item's other spans"
+            issues[path] = [unanchored_issue(str(span["text"]), (start, end), path, by=by)]
+        else:
+            issues[path] = result.issues
+            found.unanchored.update(format_path((*path, key)) for key in ("start", "end"))
+    found.issues = [i for node in found.nodes if node.path in issues for i in issues[node.path]]
     return found

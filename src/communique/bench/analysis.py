@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TypeAlias
 
 import numpy as np
 
 from communique.bench.metrics import METRICS, OVERALL, compute, main_value
-from communique.compare.scores import FAMILIES
+from communique.compare.scores import FAMILIES, Number
+from communique.schema.jsontypes import JsonObject
 
 __all__ = ["KEYS", "SWEEP", "overall_vector", "per_document", "sweep_report"]
 
@@ -29,12 +30,16 @@ def overall_vector(counts: Mapping[str, float]) -> np.ndarray:
     return np.array([counts.get(k, 0.0) for k in KEYS], dtype=float)
 
 
-def _value(value: Any) -> float | None:
+#: metric key -> score name -> score (None where undefined)
+Scores: TypeAlias = dict[str, dict[str, float | None]]
+
+
+def _value(value: Number) -> float | None:
     number = float(value)
     return None if number != number else number
 
 
-def _score_rows(matrix: np.ndarray, values: tuple[str, ...]) -> list[dict[str, Any]]:
+def _score_rows(matrix: np.ndarray, values: tuple[str, ...]) -> list[Scores]:
     """Per row of counts: every metric's main value, with ``values`` (precision, recall) where it has them."""
     columns: dict[str, dict[str, np.ndarray]] = {}
     for metric in METRICS:
@@ -48,27 +53,28 @@ def _score_rows(matrix: np.ndarray, values: tuple[str, ...]) -> list[dict[str, A
     ]
 
 
-def per_document(documents: Sequence[tuple[str, Mapping[str, np.ndarray]]]) -> list[dict[str, Any]]:
+def per_document(documents: Sequence[tuple[str, Mapping[str, np.ndarray]]]) -> list[JsonObject]:
     """The scores of each document, and the defined scores of each of its sections (units as in the bootstrap)."""
     rows: list[np.ndarray] = []
     for _, sections in documents:
         rows.append(sum(sections.values(), np.zeros(len(KEYS))))
         rows.extend(sections[unit] for unit in sorted(sections))
     scored = _score_rows(np.vstack(rows), ("precision", "recall")) if rows else []
-    out, at = [], 0
+    out: list[JsonObject] = []
+    at = 0
     for document_id, sections in documents:
-        entry: dict[str, Any] = {"document_id": document_id, "scores": scored[at], "sections": {}}
+        by_section: dict[str, dict[str, float]] = {}
         for offset, unit in enumerate(sorted(sections), start=1):
             # only the scores defined in the section: most sections hold no item of some layers (0/0), and
             # listing those as null would make the report grow by a kilobyte per section
             values = ((m.key, scored[at + offset][m.key][main_value(m)]) for m in METRICS)
-            entry["sections"][unit] = {key: value for key, value in values if value is not None}
+            by_section[unit] = {key: value for key, value in values if value is not None}
+        out.append({"document_id": document_id, "scores": scored[at], "sections": by_section})
         at += 1 + len(sections)
-        out.append(entry)
     return out
 
 
-def sweep_report(sweep: Mapping[float, Counter[str]] | None, floor: float | None) -> dict[str, Any] | None:
+def sweep_report(sweep: Mapping[float, Counter[str]] | None, floor: float | None) -> JsonObject | None:
     """The precision-recall sweep over confidence thresholds (``None`` when no prediction has a confidence).
 
     At each threshold the items below it are dropped and everything is scored again; a threshold below

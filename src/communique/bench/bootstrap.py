@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -84,7 +83,7 @@ def difference(
     values_a: np.ndarray,
     values_b: np.ndarray,
     confidence: float = CONFIDENCE,
-) -> dict[str, Any]:
+) -> dict[str, float | list[float] | str | None]:
     """Paired comparison of B against A: the observed difference, its interval and the p-value."""
     if observed_a is None or observed_b is None:
         return {"delta": None, "ci95": None, "p_value": None, "better": None, "resamples": 0}

@@ -13,12 +13,24 @@ prediction (SPU, FP) under its predicted type, so the rows of a per-type table a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
 from communique.bench.metrics import Tally
-from communique.compare.annotations import Annotations, Extent, iou, overlap, overlap_all, same
+from communique.compare.annotations import (
+    Annotations,
+    AttributionItem,
+    CommitmentItem,
+    Extent,
+    MeetingItem,
+    MentionItem,
+    OfficialItem,
+    iou,
+    overlap,
+    overlap_all,
+    same,
+)
 from communique.compare.matching import candidate_groups, match, match_values_in_groups, ordered_pairs, overlapping
 from communique.compare.officials import OfficialAlignment, ceaf_pairs
 
@@ -27,6 +39,21 @@ __all__ = ["count_document", "mention_measures"]
 Unit = Callable[[int | None], str]
 G = TypeVar("G")
 P = TypeVar("P")
+
+
+class _Item(Protocol):
+    """An item of a layer: it is filed under the unit its first span starts in."""
+
+    @property
+    def start(self) -> int | None: ...
+
+
+Item = TypeVar("Item", bound=_Item)
+Value = TypeVar("Value")
+
+
+def _untyped(_: object) -> str | None:
+    return None
 
 
 def count_document(
@@ -45,11 +72,11 @@ def _file_pairs(
     tally: Tally,
     unit: Unit,
     key: str,
-    golds: Sequence[Any],
-    preds: Sequence[Any],
+    golds: Sequence[Item],
+    preds: Sequence[Item],
     pairs: list[tuple[int, int]],
-    gold_type: Callable[[Any], str | None] = lambda _: None,
-    pred_type: Callable[[Any], str | None] = lambda _: None,
+    gold_type: Callable[[Item], str | None] = _untyped,
+    pred_type: Callable[[Item], str | None] = _untyped,
 ) -> None:
     """TP for each pair, FN for each other gold item, FP for each other prediction."""
     matched_g = {i for i, _ in pairs}
@@ -79,12 +106,12 @@ def _argument(
     tally: Tally,
     unit: Unit,
     key: str,
-    golds: Sequence[Any],
-    preds: Sequence[Any],
+    golds: Sequence[Item],
+    preds: Sequence[Item],
     pairs: list[tuple[int, int]],
-    value: Callable[[Any], Any],
-    equal: Callable[[Any, Any, Any, Any], bool],
-    type_of: Callable[[Any], str | None] = lambda _: None,
+    value: Callable[[Item], Value | None],
+    equal: Callable[[Value, Value, Item, Item], bool],
+    type_of: Callable[[Item], str | None] = _untyped,
 ) -> None:
     """An argument of matched items, ACE style: a gold value is found (TP) only on a matched item whose
     predicted value is right; every other gold value is FN and every other predicted value FP."""
@@ -110,11 +137,11 @@ def _argument(
             tally.add(unit(p.start), key, "fp", type_=type_of(p))
 
 
-def _same_extent(a: Extent, b: Extent, *_: Any) -> bool:
+def _same_extent(a: Extent, b: Extent, *_: object) -> bool:
     return same([a], [b])
 
 
-def _overlapping(a: Extent, b: Extent, *_: Any) -> bool:
+def _overlapping(a: Extent, b: Extent, *_: object) -> bool:
     return overlap(a, b) > 0
 
 
@@ -131,13 +158,13 @@ _MENTION_CORRECT: dict[str, tuple[bool, bool]] = {
 
 
 def mention_measures(
-    golds: Sequence[Any], preds: Sequence[Any], pairs: np.ndarray
+    golds: Sequence[MentionItem], preds: Sequence[MentionItem], pairs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each pair ``(i, j)`` of mentions (a ``(k, 2)`` array): the same extent, the same form, and the IoU
     of the extents, computed at once (numpy) and equal to :func:`same`, ``==`` and :func:`iou` pair by pair."""
     rows, cols = pairs[:, 0], pairs[:, 1]
 
-    def ends(items: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def ends(items: Sequence[MentionItem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         anchored = np.array([m.extent.anchored for m in items], dtype=bool)
         starts = np.array([m.extent.start for m in items], dtype=np.int64)
         stops = np.array([m.extent.end for m in items], dtype=np.int64)
@@ -158,7 +185,7 @@ def mention_measures(
     return same_extent, gold_form[rows] == pred_form[cols], closeness
 
 
-def _mention_correct(schema: str, g: Any, p: Any) -> bool:
+def _mention_correct(schema: str, g: MentionItem, p: MentionItem) -> bool:
     extent, form = _MENTION_CORRECT[schema]
     return (not extent or same([g.extent], [p.extent])) and (not form or g.form == p.form)
 
@@ -199,7 +226,7 @@ def _ceaf(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> Non
     key = "officials.ceaf_e"
     golds, preds, pairs = ceaf_pairs(gold, pred)
 
-    def start(official: Any) -> int | None:
+    def start(official: OfficialItem) -> int | None:
         return min(official.mentions)[0] if official.mentions else None
 
     matched_g, matched_p = {i for i, _, _ in pairs}, {j for _, j, _ in pairs}
@@ -219,7 +246,7 @@ def _ceaf(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> Non
 # -------------------------------------------------------------------------------------- attributions
 
 
-def source_correct(g: Any, p: Any, officials: OfficialAlignment) -> bool:
+def source_correct(g: AttributionItem, p: AttributionItem, officials: OfficialAlignment) -> bool:
     """The predicted attribution names the gold source: the same official (through the alignment), a source
     span overlapping one of the gold source's mentions, or unresolved like the gold (any reason)."""
     if g.speaker is not None:
@@ -232,16 +259,16 @@ def source_correct(g: Any, p: Any, officials: OfficialAlignment) -> bool:
 def _attributions(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally) -> None:
     golds, preds = gold.attributions, pred.attributions
 
-    def source_ok(g: Any, p: Any) -> bool:
+    def source_ok(g: AttributionItem, p: AttributionItem) -> bool:
         return source_correct(g, p, officials)
 
-    def overlaps(g: Any, p: Any) -> bool:
+    def overlaps(g: AttributionItem, p: AttributionItem) -> bool:
         return overlap_all(g.contents, p.contents) > 0
 
-    def strict(g: Any, p: Any) -> bool:
+    def strict(g: AttributionItem, p: AttributionItem) -> bool:
         return same(g.contents, p.contents)
 
-    def closeness(g: Any, p: Any) -> float:
+    def closeness(g: AttributionItem, p: AttributionItem) -> float:
         return iou(g.contents, p.contents)
 
     kind = lambda a: a.kind  # noqa: E731
@@ -267,7 +294,7 @@ def _attributions(gold: Annotations, pred: Annotations, officials: OfficialAlign
     _sources(golds, preds, unit, tally)
 
 
-def _sources(golds: Sequence[Any], preds: Sequence[Any], unit: Unit, tally: Tally) -> None:
+def _sources(golds: Sequence[AttributionItem], preds: Sequence[AttributionItem], unit: Unit, tally: Tally) -> None:
     """Attributions to non-official sources: the gold ones whose source is non-official against the
     predicted ones that name a non-official source; a pair is correct when the contents overlap and the
     predicted source overlaps a mention of the gold source."""
@@ -296,11 +323,11 @@ def _sources(golds: Sequence[Any], preds: Sequence[Any], unit: Unit, tally: Tall
 def _meetings(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally) -> None:
     golds, preds = gold.meetings, pred.meetings
 
-    def mapped(p: Any) -> frozenset[str]:
+    def mapped(p: MeetingItem) -> frozenset[str]:
         # an unmapped predicted participant stays in the set as itself: it counts, and matches no gold official
         return frozenset(officials.gold_of(r) or f"unmapped:{r}" for r in p.participants)
 
-    def tiers(g: Any, p: Any) -> tuple[float, float, float]:
+    def tiers(g: MeetingItem, p: MeetingItem) -> tuple[float, float, float]:
         people = mapped(p)
         by_evidence = overlap_all(g.evidence, p.evidence) > 0
         by_people = not p.evidence and bool(people) and people == g.participants
@@ -329,7 +356,7 @@ def _meetings(gold: Annotations, pred: Annotations, officials: OfficialAlignment
         if j not in matched_p:
             tally.add(unit(p.start), key, "fp", len(p.participants))
 
-    def participant_set(m: Any) -> frozenset[str] | None:
+    def participant_set(m: MeetingItem) -> frozenset[str] | None:
         return m.participants or None
 
     _argument(
@@ -355,8 +382,8 @@ def _meetings(gold: Annotations, pred: Annotations, officials: OfficialAlignment
 
 def _acts(
     layer: str,
-    golds: Sequence[Any],
-    preds: Sequence[Any],
+    golds: Sequence[CommitmentItem],
+    preds: Sequence[CommitmentItem],
     officials: OfficialAlignment,
     unit: Unit,
     tally: Tally,
@@ -383,7 +410,7 @@ def _acts(
         type_of=lambda c: c.kind,
     )
 
-    def actors(c: Any) -> frozenset[str]:
+    def actors(c: CommitmentItem) -> frozenset[str]:
         # an unmapped predicted actor stays in the set as itself: it counts, and matches no gold official
         return frozenset(officials.gold_of(r) or f"unmapped:{r}" for r in c.actors)
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from communique.compare.scores import FAMILIES, family_scores
+from communique.compare.scores import FAMILIES, Number, family_scores
 from communique.schema.models import (
     AttributionKind,
     CommitmentKind,
@@ -215,7 +214,7 @@ class Table:
         return out
 
 
-def compute(metric: Metric, c: Mapping[str, Any]) -> dict[str, Any]:
+def compute(metric: Metric, c: Mapping[str, Number]) -> dict[str, Number]:
     """Scores from counts ``c`` (count name -> number or array); undefined values are NaN."""
     return family_scores(metric.family, c, partial=metric.partial)
 

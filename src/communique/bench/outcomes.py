@@ -16,23 +16,35 @@ evidence (or the same participants); commitments and stances by overlapping evid
 ``spurious``            a prediction aligned with no gold item.
 
 A wrong official is reported before a wrong label. Every outcome carries the text and offsets of both
-sides (texts cut to :data:`~communique.bench.locate.MAX_ECHO` characters).
+sides (texts cut to :data:`~communique.annotate.locate.MAX_ECHO` characters).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TypedDict, TypeVar
 
 import numpy as np
 
+from communique.annotate.locate import shorten
 from communique.bench.counting import mention_measures, source_correct
-from communique.bench.locate import shorten
-from communique.compare.annotations import Annotations, Extent, OfficialItem, iou, overlap, overlap_all, same
+from communique.compare.annotations import (
+    Annotations,
+    AttributionItem,
+    Extent,
+    MeetingItem,
+    MentionItem,
+    OfficialItem,
+    iou,
+    overlap,
+    overlap_all,
+    same,
+)
 from communique.compare.matching import match, match_values, ordered_pairs, overlapping
 from communique.compare.officials import OfficialAlignment
+from communique.schema.jsontypes import JsonObject, JsonValue
 
-__all__ = ["OUTCOMES", "document_outcomes"]
+__all__ = ["OUTCOMES", "Outcome", "document_outcomes"]
 
 OUTCOMES = (
     "matched",
@@ -46,7 +58,19 @@ OUTCOMES = (
 )
 
 
-def _span(extent: Extent | None) -> dict[str, Any] | None:
+class Outcome(TypedDict):
+    """What happened to one gold item or prediction: its layer, its outcome, and each side described (JSON)."""
+
+    layer: str
+    outcome: str
+    gold: JsonObject | None
+    pred: JsonObject | None
+
+
+Item = TypeVar("Item")
+
+
+def _span(extent: Extent | None) -> JsonObject | None:
     if extent is None:
         return None
     if not extent.anchored:
@@ -54,7 +78,7 @@ def _span(extent: Extent | None) -> dict[str, Any] | None:
     return {"start": extent.start, "end": extent.end, "text": shorten(extent.text)}
 
 
-def _spans(extents: Sequence[Extent]) -> list[dict[str, Any]]:
+def _spans(extents: Sequence[Extent]) -> list[JsonValue]:
     return [s for e in extents if (s := _span(e)) is not None]
 
 
@@ -64,22 +88,22 @@ def _differs(gold: str | None, pred: str | None) -> bool:
 
 
 def _pairs(
-    golds: Sequence[Any],
-    preds: Sequence[Any],
-    tiers: Callable[[Any, Any], Sequence[float]],
+    golds: Sequence[Item],
+    preds: Sequence[Item],
+    tiers: Callable[[Item, Item], Sequence[float]],
     candidates: set[tuple[int, int]],
 ) -> list[tuple[int, int]]:
     return match(golds, preds, tiers, candidates)
 
 
 def _file(
-    out: list[dict[str, Any]],
+    out: list[Outcome],
     layer: str,
-    golds: Sequence[Any],
-    preds: Sequence[Any],
+    golds: Sequence[Item],
+    preds: Sequence[Item],
     pairs: list[tuple[int, int]],
-    judge: Callable[[Any, Any], str],
-    describe: Callable[[Any], dict[str, Any]],
+    judge: Callable[[Item, Item], str],
+    describe: Callable[[Item], JsonObject],
 ) -> None:
     matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
     for i, j in pairs:
@@ -103,12 +127,12 @@ def _file(
     )
 
 
-def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialAlignment) -> list[dict[str, Any]]:
+def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialAlignment) -> list[Outcome]:
     """The outcome of every gold item and every prediction of one document, layer by layer."""
-    out: list[dict[str, Any]] = []
+    out: list[Outcome] = []
 
     # officials: clusters aligned as speakers and actors are compared
-    def describe_official(o: OfficialItem) -> dict[str, Any]:
+    def describe_official(o: OfficialItem) -> JsonObject:
         return {"ref": o.ref, "name": o.name, "mentions": [list(m) for m in sorted(o.mentions)]}
 
     golds_o = sorted(gold.officials, key=lambda o: o.sort_key())
@@ -126,7 +150,7 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
     tiers = np.column_stack([(same_extent & same_form).astype(float), np.ones(len(ordered)), closeness])
     pairs = match_values(min(len(gold.mentions), len(pred.mentions)), ordered, tiers)
 
-    def judge_mention(g: Any, p: Any) -> str:
+    def judge_mention(g: MentionItem, p: MentionItem) -> str:
         if not same([g.extent], [p.extent]):
             return "partial"
         return "matched" if g.form == p.form else "wrong_kind"
@@ -144,7 +168,7 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
     # attributions
     cand = overlapping([g.contents for g in gold.attributions], [p.contents for p in pred.attributions])
 
-    def source_ok(g: Any, p: Any) -> bool:
+    def source_ok(g: AttributionItem, p: AttributionItem) -> bool:
         return source_correct(g, p, officials)
 
     pairs = _pairs(
@@ -181,13 +205,13 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
     )
 
     # meetings
-    def mapped(p: Any) -> frozenset[str]:
+    def mapped(p: MeetingItem) -> frozenset[str]:
         return frozenset(officials.gold_of(r) or f"unmapped:{r}" for r in p.participants)
 
     cand = overlapping([g.evidence for g in gold.meetings], [p.evidence for p in pred.meetings])
     cand |= {(i, j) for j, p in enumerate(pred.meetings) if not p.evidence for i in range(len(gold.meetings))}
 
-    def meeting_tiers(g: Any, p: Any) -> tuple[float, float, float]:
+    def meeting_tiers(g: MeetingItem, p: MeetingItem) -> tuple[float, float, float]:
         people = mapped(p)
         if not (overlap_all(g.evidence, p.evidence) > 0 or (not p.evidence and people and people == g.participants)):
             return (0.0, 0.0, 0.0)
@@ -249,8 +273,9 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
         pred_side = entry["pred"]
         if pred_side is None:
             continue
-        if pred_side.get("speaker") is not None:
-            pred_side["speaker_gold"] = officials.gold_of(pred_side["speaker"])
-        if pred_side.get("actors"):
-            pred_side["actors_gold"] = [officials.gold_of(r) for r in pred_side["actors"]]
+        speaker, actors = pred_side.get("speaker"), pred_side.get("actors")
+        if isinstance(speaker, str):
+            pred_side["speaker_gold"] = officials.gold_of(speaker)
+        if isinstance(actors, list) and actors:
+            pred_side["actors_gold"] = [officials.gold_of(str(r)) for r in actors]
     return out

@@ -11,11 +11,12 @@ JSON path), and then into scoring form (:class:`~communique.compare.annotations.
   that does as a hint), or occurs more than once with nothing to say which. The span becomes *unanchored*:
   it still counts as a prediction, and matches nothing.
 
-Text-only spans are found as whole tokens after a typographic normalisation
-(:mod:`communique.bench.locate`). An ambiguous one is placed by its item: the occurrence nearest to the
-item's other, unambiguous spans is taken (a cue ``said`` next to its quote; a mention next to its official's
-other mentions). Edge whitespace is trimmed from every span; quotation marks from quote contents. Messages
-never echo more than :data:`~communique.bench.locate.MAX_ECHO` characters of a predicted text.
+Text-only spans are found as whole tokens after a typographic normalisation, by the resolver ``draft`` and
+``anchor`` use too (:mod:`communique.annotate.locate`). An ambiguous one is placed by its item: the occurrence
+nearest to the item's other, unambiguous spans is taken (a cue ``said`` next to its quote; a mention next to
+its official's other mentions); only a tie leaves it unanchored. Edge whitespace is trimmed from every span;
+quotation marks from quote contents. Messages never echo more than
+:data:`~communique.annotate.locate.MAX_ECHO` characters of a predicted text.
 
 Officials referenced by ``*_name`` resolve to the declared official whose name or mentions match best
 (:mod:`communique.annotate.names`), or else to a name-only official, one per spelling; ``*_span``
@@ -32,15 +33,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from communique.annotate.anchor import resolve
 from communique.annotate.checks import check_corpus, check_identity, structure_issues
-from communique.annotate.names import name_score, normalise_name
+from communique.annotate.locate import MAX_ECHO, NormalisedText, find_text_only, nearest, shorten
+from communique.annotate.names import description_score, normalise_name
 from communique.annotate.walk import RefNode, SpanNode, walk
-from communique.bench.locate import MAX_ECHO, NormalisedText, shorten
 from communique.compare.annotations import (
     QUOTATION_MARKS,
     Annotations,
@@ -59,12 +59,14 @@ from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, fo
 from communique.io.read import STDIN as STDIN  # re-exported: bench.scoring names standard input by it
 from communique.io.read import InputRefused, open_input, parse_json_line, read_input
 from communique.schema.errors import Issue, Severity, issue
+from communique.schema.jsontypes import JsonValue
 from communique.schema.predictions import (
     REFERENCE_FIELDS,
     SOURCE_FIELDS,
     PredictedCommitment,
     PredictedDocument,
     PredictedMention,
+    PredictedSpan,
     PredictedStance,
     read_old_stances,
 )
@@ -237,7 +239,7 @@ class PredictionStream:
 
 
 def parse_predictions(
-    records: Iterable[Mapping[str, Any] | BaseModel], corpus: PathLike = "corpus", name: str = "<predictions>"
+    records: Iterable[Mapping[str, object] | BaseModel], corpus: PathLike = "corpus", name: str = "<predictions>"
 ) -> PredictionSet:
     """Predictions given as mappings (or models), one per document; record ``i`` is reported as line ``i+1``."""
 
@@ -309,12 +311,14 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             result.documents[annotations.document_id] = annotations
             result.anchoring.update(anchoring)
             result._raw[number] = line
-            result.annotators.update(a for a in data.get("annotators") or [] if isinstance(a, str))
+            annotators = data.get("annotators") if isinstance(data, dict) else None
+            if isinstance(annotators, list):
+                result.annotators.update(a for a in annotators if isinstance(a, str))
     return result
 
 
 def _read_document(
-    data: Any, store: CorpusStore, source: Source
+    data: JsonValue, store: CorpusStore, source: Source
 ) -> tuple[Annotations | None, list[Issue], Counter[str]]:
     """Validate one parsed line and bring it into scoring form (``None`` when it has errors)."""
     if not isinstance(data, dict):
@@ -348,7 +352,7 @@ def _as_written(found: Issue, where: Mapping[tuple[str, int], tuple[str, int]]) 
 
 
 def _read_current(
-    data: dict[str, Any], store: CorpusStore, source: Source, where: Mapping[tuple[str, int], tuple[str, int]]
+    data: Mapping[str, JsonValue], store: CorpusStore, source: Source, where: Mapping[tuple[str, int], tuple[str, int]]
 ) -> tuple[Annotations | None, list[Issue], Counter[str]]:
     issues: list[Issue] = []
     corpus = check_corpus(data, store, issues)
@@ -376,10 +380,10 @@ def _read_current(
     return builder.build(document), issues, builder.anchoring
 
 
-def _check_references(data: dict[str, Any], issues: list[Issue]) -> None:
+def _check_references(data: Mapping[str, object], issues: list[Issue]) -> None:
     """An official is referenced by at most one of id, name and span; a participant needs exactly one."""
 
-    def check(item: Any, path: JsonPath) -> None:
+    def check(item: object, path: JsonPath) -> None:
         if not isinstance(item, dict):
             return
         for id_field, others in REFERENCE_FIELDS.items():
@@ -466,12 +470,12 @@ class _Exact:
 
 
 def _anchor(
-    doc: NormalisedText | _Exact, span: dict[str, Any], path: JsonPath, issues: list[Issue]
+    doc: NormalisedText | _Exact, span: Mapping[str, object], path: JsonPath, issues: list[Issue]
 ) -> _Placed | _Ambiguous | None:
     """Place one raw span; ``None`` when it is too malformed to try (the model validation reports it).
 
     Offsets are checked exactly against the text; a text-only span is found by whole tokens after the
-    typographic normalisation of :mod:`communique.bench.locate`."""
+    typographic normalisation of :mod:`communique.annotate.locate`."""
     quote = span.get("text")
     if not isinstance(quote, str) or not quote:
         return None
@@ -484,10 +488,11 @@ def _anchor(
             return _Placed(Extent.unanchored(quote), "unanchored")
         return _Placed(Extent(result.start, result.end, doc.original[result.start : result.end]), "offsets")
     assert isinstance(doc, NormalisedText)  # made for every text-only span
-    prefix, suffix, occurrence = span.get("prefix"), span.get("suffix"), span.get("occurrence")
-    places = doc.find(quote, prefix if isinstance(prefix, str) else None, suffix if isinstance(suffix, str) else None)
+    found = find_text_only(doc, span)
+    places = list(found.places)
     at = format_path((*path, "text"))
     shown = shorten(quote)
+    prefix, suffix = span.get("prefix"), span.get("suffix")
     context = " with this prefix/suffix" if isinstance(prefix, str) or isinstance(suffix, str) else ""
     if not places:
         closest = doc.closest(quote)
@@ -505,40 +510,32 @@ def _anchor(
             )
         )
         return _Placed(Extent.unanchored(quote), "unanchored")
-    if isinstance(occurrence, int) and not isinstance(occurrence, bool) and occurrence >= 1:
-        if occurrence > len(places):
-            issues.append(
-                issue(
-                    "prediction-span-not-found",
-                    f"occurrence {occurrence} requested but {shown!r} occurs {len(places)} time(s){context}; "
-                    "scored as a wrong prediction",
-                    path=format_path((*path, "occurrence")),
-                    hint=f"it occurs at {_listing(places)}",
-                )
+    if found.occurrence is not None and found.chosen is None:
+        issues.append(
+            issue(
+                "prediction-span-not-found",
+                f"occurrence {found.occurrence} requested but {shown!r} occurs {len(places)} time(s){context}; "
+                "scored as a wrong prediction",
+                path=format_path((*path, "occurrence")),
+                hint=f"it occurs at {_listing(places)}",
             )
-            return _Placed(Extent.unanchored(quote), "unanchored")
-        start, end = places[occurrence - 1]
-    elif len(places) > 1:
-        found = issue(
+        )
+        return _Placed(Extent.unanchored(quote), "unanchored")
+    if found.chosen is None:
+        ambiguous = issue(
             "prediction-span-ambiguous",
             f"{shown!r} occurs {len(places)} times as whole tokens{context}",
             path=at,
             hint=f"add occurrence (1-{len(places)}) or prefix/suffix; candidates: {_listing(places)}",
         )
-        return _Ambiguous(quote, tuple(places), found)
-    else:
-        start, end = places[0]
+        return _Ambiguous(quote, found.places, ambiguous)
+    start, end = found.chosen
     return _Placed(Extent(start, end, doc.original[start:end]), "text")
 
 
 def _listing(places: list[tuple[int, int]], limit: int = 8) -> str:
     shown = ", ".join(f"[{s}, {e})" for s, e in places[:limit])
     return shown + (f" and {len(places) - limit} more" if len(places) > limit else "")
-
-
-def _nearest(candidates: tuple[tuple[int, int], ...], lo: int, hi: int) -> tuple[int, int]:
-    """The candidate closest to ``[lo, hi)`` (inside it is distance 0); ties go to the earliest."""
-    return min(candidates, key=lambda c: (max(0, lo - c[1], c[0] - hi), c))
 
 
 class _Builder:
@@ -562,30 +559,43 @@ class _Builder:
         self.names: dict[str, list[tuple[str, str]]] = {}  # canonical spelling -> [(name, JSON path)]
         self.span_refs: dict[str, Source] = {}
 
-    def place(self, spans: Mapping[JsonPath, Any], strip: str = "") -> dict[JsonPath, Extent | None]:
+    def place(self, spans: Mapping[JsonPath, PredictedSpan | None], strip: str = "") -> dict[JsonPath, Extent | None]:
         """The extents of one item's spans (``None`` for absent ones), trimmed; an ambiguous span is placed
         by the item's other spans (for a mention: its official's other mentions), else reported and left
         unanchored."""
         out: dict[JsonPath, Extent | None] = {}
-        context = [a.extent for p in spans if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored]
+        context = [
+            (a.extent.start, a.extent.end)
+            for p in spans
+            if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored
+        ]
+        taken: dict[JsonPath, list[tuple[int, int]]] = {}  # places the members of each list hold
+        for p in spans:
+            if isinstance(p[-1], int) and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored:
+                taken.setdefault(p[:-1], []).append((a.extent.start, a.extent.end))
         for path, span in spans.items():
             if span is None:
                 out[path] = None
                 continue
             anchor = self.anchors.get(path)
+            near = None
+            if isinstance(anchor, _Ambiguous):
+                listed = isinstance(path[-1], int)
+                near = nearest(anchor.candidates, context, taken.get(path[:-1], ()) if listed else ())
+                if near is not None and listed:  # the next member of the list takes another place
+                    taken.setdefault(path[:-1], []).append(near)
             if isinstance(anchor, _Placed):
                 extent, how = anchor.extent, anchor.how
-            elif isinstance(anchor, _Ambiguous) and context:
-                lo, hi = min(e.start for e in context), max(e.end for e in context)
-                start, end = _nearest(anchor.candidates, lo, hi)
-                extent, how = Extent(start, end, self.text[start:end]), "context"
+            elif near is not None:
+                extent, how = Extent(near[0], near[1], self.text[near[0] : near[1]]), "context"
             elif isinstance(anchor, _Ambiguous):
+                why = (
+                    "two of its places are equally near its item's other spans"
+                    if context
+                    else ("nothing else in its item places it")
+                )
                 self.issues.append(
-                    replace(
-                        anchor.found,
-                        message=f"{anchor.found.message} and nothing else in its item places it; "
-                        "scored as a wrong prediction",
-                    )
+                    replace(anchor.found, message=f"{anchor.found.message} and {why}; scored as a wrong prediction")
                 )
                 extent, how = Extent.unanchored(anchor.text), "unanchored"
             else:  # not reached for validated documents: every span was anchored or reported
@@ -610,7 +620,11 @@ class _Builder:
         if name is None:
             return None
         best = max(
-            ((name_score(name, o.keys), -rank, o.ref) for rank, o in enumerate(self.declared)), default=(0.0, 0, "")
+            (
+                (description_score(name, o.description_keys(), o.country), -rank, o.ref)
+                for rank, o in enumerate(self.declared)
+            ),
+            default=(0.0, 0, ""),
         )
         if best[0] > 0:
             return best[2]
@@ -643,7 +657,9 @@ class _Builder:
                 + hashlib.sha256(repr((o.name, sorted(anchored), keys, unanchored)).encode("utf-8")).hexdigest()[:16]
             )
             where = Source(self.source.file, self.source.line, format_path(("officials", i)))
-            officials.append(OfficialItem(ref, o.name, keys, anchored, unanchored, False, where, o.confidence))
+            officials.append(
+                OfficialItem(ref, o.name, keys, anchored, unanchored, False, where, o.confidence, o.title, o.country)
+            )
             mentions.extend(MentionItem(e, m.form, ref, m.confidence) for e, m in zip(extents, o.mentions))
         # names resolve against the declared officials in canonical order, so file order never matters
         self.declared = sorted(set(officials), key=lambda o: o.sort_key())
@@ -658,7 +674,9 @@ class _Builder:
 
         attributions = []
         for i, a in enumerate(doc.attributions):
-            spans: dict[JsonPath, Any] = {("attributions", i, "contents", j): s for j, s in enumerate(a.contents)}
+            spans: dict[JsonPath, PredictedSpan | None] = {
+                ("attributions", i, "contents", j): s for j, s in enumerate(a.contents)
+            }
             spans |= {("attributions", i, "cues", j): s for j, s in enumerate(a.cues)}
             spans |= {
                 ("attributions", i, "speaker_span"): a.speaker_span,

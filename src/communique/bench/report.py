@@ -7,25 +7,27 @@ and the versions (TextEE's point: numbers without their matching rules are not c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from communique.bench.metrics import METRICS, main_value
+from communique.schema.jsontypes import JsonValue, json_at, json_object
 
 __all__ = ["FORMATS", "format_comparison", "format_report", "score_table"]
 
 FORMATS = ("table", "markdown", "json", "html")
 
 
-def _num(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+def _num(value: JsonValue) -> str:
+    return f"{value:.3f}" if isinstance(value, int | float) else "n/a"
 
 
-def _ci(value: Sequence[float] | None) -> str:
-    return "n/a" if value is None else f"[{value[0]:.3f}, {value[1]:.3f}]"
+def _ci(value: JsonValue) -> str:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return "n/a"
+    return f"[{_num(value[0])}, {_num(value[1])}]"
 
 
-def _counts(entry: dict[str, Any]) -> str:
+def _counts(entry: Mapping[str, JsonValue]) -> str:
     if "cor" in entry:
         return " ".join(f"{k.upper()} {entry[k]}" for k in ("cor", "inc", "par", "mis", "spu"))
     if "tp" in entry:
@@ -56,11 +58,11 @@ def _render(rows: list[list[str]], fmt: str, numeric_from: int = 2) -> str:
     )
 
 
-def score_table(report: dict[str, Any], fmt: str = "table") -> str:
+def score_table(report: Mapping[str, JsonValue], fmt: str = "table") -> str:
     """One row per metric: P, R, F1 (or accuracy), its 95% interval and the counts."""
     rows = [["layer", "metric", "P", "R", "F1/acc", "95% CI", "counts"]]
     for metric in METRICS:
-        entry = report["metrics"][metric.key]
+        entry = json_object(json_at(report, "metrics", metric.key))
         value = main_value(metric)
         layer, name = metric.key.split(".", 1)
         rows.append(
@@ -77,14 +79,15 @@ def score_table(report: dict[str, Any], fmt: str = "table") -> str:
     return _render(rows, fmt)
 
 
-def type_table(report: dict[str, Any], fmt: str = "table") -> str:
+def type_table(report: Mapping[str, JsonValue], fmt: str = "table") -> str:
     """Per-type rows of the metrics that have them, with each metric's macro F1."""
     rows = [["metric", "type", "P", "R", "F1", "counts"]]
     for metric in METRICS:
-        entry = report["metrics"][metric.key]
+        entry = json_object(json_at(report, "metrics", metric.key))
         if "per_type" not in entry:
             continue
-        for type_, sub in entry["per_type"].items():
+        for type_, found in json_object(entry["per_type"]).items():
+            sub = json_object(found)
             # an accuracy metric (speech acts) has no P and R: its accuracy goes in the last score column
             main = sub.get("f1", sub.get("accuracy"))
             rows.append(
@@ -97,17 +100,21 @@ def type_table(report: dict[str, Any], fmt: str = "table") -> str:
                 "",
                 "",
                 _num(entry.get("macro_f1", entry.get("macro_accuracy"))),
-                "mean over " + (", ".join(entry["macro_types"]) or "no type"),
+                "mean over " + (", ".join(map(str, _list(entry["macro_types"]))) or "no type"),
             ]
         )
     return _render(rows, fmt)
 
 
-def _header(report: dict[str, Any], fmt: str) -> list[str]:
-    settings = report["settings"]
-    boot = settings["bootstrap"]
-    versions = ", ".join(f"{k} {v}" for k, v in settings["versions"].items() if v)
-    preds, gold = report["predictions"], report["gold"]
+def _list(value: JsonValue) -> Sequence[JsonValue]:
+    return value if isinstance(value, list) else []
+
+
+def _header(report: Mapping[str, JsonValue], fmt: str) -> list[str]:
+    settings = json_object(report["settings"])
+    boot = json_object(settings["bootstrap"])
+    versions = ", ".join(f"{k} {v}" for k, v in json_object(settings["versions"]).items() if v)
+    preds, gold = json_object(report["predictions"]), json_object(report["gold"])
     lines = [
         f"predictions: {preds['path']} ({preds['documents']} document(s), {preds['warnings']} warning(s)); "
         f"gold: {gold['path']} ({gold['documents']} document(s)); split: {settings['split'] or 'all'}",
@@ -124,27 +131,29 @@ def _header(report: dict[str, Any], fmt: str) -> list[str]:
     return [f"- {line}" for line in lines] if fmt == "markdown" else lines
 
 
-def format_report(report: dict[str, Any], fmt: str = "table") -> str:
+def format_report(report: Mapping[str, JsonValue], fmt: str = "table") -> str:
     """The settings, the score table and the per-type table."""
     gap = "\n\n" if fmt == "markdown" else "\n"
     return gap.join(["\n".join(_header(report, fmt)), score_table(report, fmt), type_table(report, fmt)]) + "\n"
 
 
-def format_comparison(report: dict[str, Any], fmt: str = "table") -> str:
+def format_comparison(report: Mapping[str, JsonValue], fmt: str = "table") -> str:
     """One row per metric: A, B, the difference B - A, its interval and the p-value."""
     rows = [["metric", "A", "B", "B - A", "95% CI", "p", "p (AR)", "better"]]
-    samples = report["settings"]["bootstrap"]["samples"]
-    for key, row in report["metrics"].items():
-        p = row["p_value"]
-        shown = "n/a" if p is None else (f"<{1 / samples:.3f}" if p == 0 else f"{p:.3f}")
-        delta = "n/a" if row["delta"] is None else f"{row['delta']:+.3f}"
+    samples = json_at(report, "settings", "bootstrap", "samples")
+    assert isinstance(samples, int)
+    for key, found in json_object(report["metrics"]).items():
+        row = json_object(found)
+        p, delta = row["p_value"], row["delta"]
+        shown = "n/a" if p is None else (f"<{1 / samples:.3f}" if p == 0 else _num(p))
+        change = f"{delta:+.3f}" if isinstance(delta, int | float) else "n/a"
         ar = row.get("p_value_randomisation")
         rows.append(
-            [key, _num(row["a"]), _num(row["b"]), delta, _ci(row["ci95"]), shown, _num(ar), row["better"] or "-"]
+            [key, _num(row["a"]), _num(row["b"]), change, _ci(row["ci95"]), shown, _num(ar), str(row["better"] or "-")]
         )
-    head = [f"A: {report['a']['path']}", f"B: {report['b']['path']}", f"test: {report['test']}"]
+    head = [f"A: {json_at(report, 'a', 'path')}", f"B: {json_at(report, 'b', 'path')}", f"test: {report['test']}"]
     head += [f"AR: {report['randomisation']}"] if "randomisation" in report else []
-    head += [f"WARNING: {w}" for w in report.get("cautions", [])]
+    head += [f"WARNING: {w}" for w in _list(report.get("cautions"))]
     if fmt == "markdown":
         head = [f"- {line}" for line in head]
     gap = "\n\n" if fmt == "markdown" else "\n"

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -27,17 +26,18 @@ from communique.bench.analysis import SWEEP, overall_vector, per_document, sweep
 from communique.bench.bootstrap import CONFIDENCE, SAMPLES, SEED, Resamples, difference, interval
 from communique.bench.counting import count_document
 from communique.bench.metrics import METRICS, OVERALL, UNTYPED, Metric, Table, Tally, compute, main_value
-from communique.bench.outcomes import document_outcomes
+from communique.bench.outcomes import Outcome, document_outcomes
 from communique.bench.predictions import STDIN, PredictionSet, PredictionStream, parse_predictions, read_predictions
 from communique.bench.randomisation import RANDOMISATION, comparison_warnings, randomisation_p
 from communique.bench.references import resolve_span_refs
-from communique.compare.annotations import Annotations, Source, above, from_gold, has_confidence
+from communique.compare.annotations import Annotations, OfficialItem, Source, above, from_gold, has_confidence
 from communique.compare.officials import OfficialAlignment, align_officials
-from communique.compare.scores import COUNT_KEYS, FAMILIES, PARTIAL_CREDIT, ZERO_DIVISION
+from communique.compare.scores import COUNT_KEYS, FAMILIES, PARTIAL_CREDIT, ZERO_DIVISION, Number
 from communique.corpus.splits import SPLITS, Splitter, unit_at, unit_id
 from communique.corpus.store import CorpusLike, CorpusStore, CorpusView
 from communique.io.parallel import SERIAL, Workers
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
+from communique.schema.jsontypes import JsonObject, JsonValue
 from communique.schema.models import AnnotatedDocument
 from communique.version import __version__
 
@@ -47,7 +47,7 @@ __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 REPORT_VERSION = 4  # 3: outcomes in --outcomes; 4: format 2.1 (stances, conditions)
 PathLike = str | os.PathLike[str]
 GoldInput = PathLike | Sequence[AnnotatedDocument]
-PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, Any] | BaseModel]
+PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, JsonValue] | BaseModel]
 
 MATCHER = (
     "optimal one-to-one per document (maximum-weight matching, scipy.optimize.linear_sum_assignment); "
@@ -59,27 +59,28 @@ MATCHER = (
 class BenchResult:
     """The scores of one system; ``report`` is the stable JSON report (see the README)."""
 
-    report: dict[str, Any]
+    report: JsonObject
     issues: list[Issue] = field(default_factory=list)  # warnings about the predictions, located
+    scores: dict[str, float | None] = field(default_factory=dict)  # metric key -> its main value (as reported)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return self.report
 
     @property
     def headline(self) -> dict[str, float | None]:
-        headline: dict[str, float | None] = self.report["headline"]
-        return headline
+        return {m.key: self.scores[m.key] for m in METRICS if m.headline}
 
 
 @dataclass
 class Comparison:
     """System B against system A on the same gold and the same resamples."""
 
-    report: dict[str, Any]
+    report: JsonObject
     a: BenchResult
     b: BenchResult
+    cautions: list[str] = field(default_factory=list)  # why the test may not be trusted (too few units)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return self.report
 
 
@@ -96,8 +97,8 @@ class _Run:
     documents: int
     predicted_documents: int
     collapsed: Counter[str]
-    per_document: list[dict[str, Any]] | None = None  # None: not collected
-    outcomes: list[dict[str, Any]] | None = None  # None: not collected
+    per_document: list[JsonObject] | None = None  # None: not collected
+    outcomes: list[JsonObject] | None = None  # None: not collected
     sweep: dict[float, Counter[str]] | None = None
     min_confidence: float | None = None
 
@@ -156,11 +157,11 @@ def compare(
     resamples = Resamples.draw(units, samples, seed)
     result_a = _result(run_a, resamples, split, samples, seed)
     result_b = _result(run_b, resamples, split, samples, seed)
-    rows: dict[str, Any] = {}
+    rows: JsonObject = {}
     for metric in METRICS:
         value = main_value(metric)
-        observed_a = result_a.report["metrics"][metric.key][value]
-        observed_b = result_b.report["metrics"][metric.key][value]
+        observed_a = result_a.scores[metric.key]
+        observed_b = result_b.scores[metric.key]
         rows[metric.key] = {
             "measure": value,
             "a": observed_a,
@@ -170,7 +171,8 @@ def compare(
             ),
             "p_value_randomisation": randomisation_p(run_a.table, run_b.table, units, metric, samples, seed),
         }
-    report = {
+    cautions = comparison_warnings(len(units))
+    report: JsonObject = {
         "report_version": REPORT_VERSION,
         "settings": result_a.report["settings"],
         "gold": result_a.report["gold"],
@@ -180,9 +182,9 @@ def compare(
         "delta in its direction (Berg-Kirkpatrick et al. 2012); better names the system ahead",
         "metrics": rows,
         "randomisation": RANDOMISATION,
-        "cautions": comparison_warnings(len(units)),
+        "cautions": cautions,
     }
-    return Comparison(report, result_a, result_b)
+    return Comparison(report, result_a, result_b, cautions)
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -254,7 +256,7 @@ class _Scored:
     officials: Counter[str]
     issues: list[Issue]
     sections: dict[str, np.ndarray] = field(default_factory=dict)  # unit -> overall counts, never folded
-    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[JsonObject] = field(default_factory=list)
     sweep: dict[float, Counter[str]] | None = None  # threshold -> summed counts, when confidences are given
 
 
@@ -305,16 +307,7 @@ def _score_document(
     for official in alignment.unknown:
         if official.source is not None:
             issues.append(
-                lines.locate(
-                    issue(
-                        "prediction-unknown-official",
-                        f"{official.name or official.ref!r} matches no gold official by name (or several equally); "
-                        "scored as wrong",
-                        path=official.source.path,
-                        hint="use the name the text gives, or reference an official with mentions by id",
-                    ),
-                    official.source,
-                )
+                lines.locate(_unknown_official(official, alignment.several.get(official.ref)), official.source)
             )
     keep = _keeper(corpus_doc, split)
     if keep is not None:
@@ -322,9 +315,16 @@ def _score_document(
     tally = Tally()
     unit_of = _unit_of(corpus_doc)
     count_document(gold_side, pred, alignment, unit_of, tally)
-    listed = (
+    listed: list[JsonObject] = (
         [
-            {"document_id": corpus_doc.id, "unit": unit_of(_start(o)), **o}
+            {
+                "document_id": corpus_doc.id,
+                "unit": unit_of(_start(o)),
+                "layer": o["layer"],
+                "outcome": o["outcome"],
+                "gold": o["gold"],
+                "pred": o["pred"],
+            }
             for o in document_outcomes(gold_side, pred, alignment)
         ]
         if outcomes
@@ -359,14 +359,15 @@ def _align(gold: Annotations, pred: Annotations) -> tuple[OfficialAlignment, lis
     return alignment, resolve_span_refs(gold, pred, alignment)
 
 
-def _start(outcome: Mapping[str, Any]) -> int | None:
+def _start(outcome: Outcome) -> int | None:
     """Where an outcome's item starts (the gold side's when there is one), for its unit."""
     starts: list[int] = []
 
-    def collect(node: Any) -> None:
+    def collect(node: JsonValue) -> None:
         if isinstance(node, dict):
-            if isinstance(node.get("start"), int):
-                starts.append(node["start"])
+            start = node.get("start")
+            if isinstance(start, int):
+                starts.append(start)
             for value in node.values():
                 collect(value)
         elif isinstance(node, list):
@@ -375,13 +376,14 @@ def _start(outcome: Mapping[str, Any]) -> int | None:
 
     side = outcome["gold"] if outcome["gold"] is not None else outcome["pred"]
     collect(side)
-    if not starts and side.get("mentions"):
-        starts.append(side["mentions"][0][0])
+    mentions = side.get("mentions") if side is not None else None
+    if not starts and isinstance(mentions, list) and mentions:
+        starts.append(mentions[0][0])  # an official: its mentions as [start, end] pairs
     return min(starts, default=None)
 
 
 def _sweep(
-    gold: Annotations, pred: Annotations, doc: Any, split: SplitSelection | None, floor: float | None
+    gold: Annotations, pred: Annotations, doc: CorpusLike, split: SplitSelection | None, floor: float | None
 ) -> dict[float, Counter[str]]:
     """The summed counts of one document at every threshold of :data:`SWEEP` (from ``floor`` up)."""
     keep = _keeper(doc, split)
@@ -502,7 +504,7 @@ def _run(
     issues: list[Issue] = []
     documents = 0
     sections: list[tuple[str, dict[str, np.ndarray]]] = []
-    listed: list[dict[str, Any]] | None = [] if outcomes else None
+    listed: list[JsonObject] | None = [] if outcomes else None
     sweep: dict[float, Counter[str]] | None = None
     for result in scored:
         documents += 1
@@ -604,18 +606,18 @@ def _restrict(side: Annotations, keep: Callable[[int | None], bool]) -> Annotati
 # -------------------------------------------------------------------------------------------- report
 
 
-def _count(value: Any) -> int | float:
+def _count(value: Number) -> int | float:
     """Counts are whole numbers, except CEAF's summed phi4."""
-    value = float(value)
-    return int(value) if value.is_integer() else value
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
-def _score(value: Any) -> float | None:
-    value = float(value)
-    return None if value != value else value  # NaN: undefined
+def _score(value: Number) -> float | None:
+    number = float(value)
+    return None if number != number else number  # NaN: undefined
 
 
-def _entry(metric: Metric, totals: Mapping[str, float], type_: str) -> dict[str, Any]:
+def _entry(metric: Metric, totals: Mapping[str, float], type_: str) -> dict[str, int | float | None]:
     counts = {name: totals.get(f"{metric.key}|{type_}|{name}", 0) for name in FAMILIES[metric.family]}
     scores = compute(metric, counts)
     derived = {k: (_count(v) if k in COUNT_KEYS else _score(v)) for k, v in scores.items()}
@@ -624,28 +626,28 @@ def _entry(metric: Metric, totals: Mapping[str, float], type_: str) -> dict[str,
 
 def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, seed: int) -> BenchResult:
     totals = run.table.totals()
-    metrics: dict[str, Any] = {}
+    metrics: dict[str, JsonObject] = {}
+    scores: dict[str, float | None] = {}
     for metric in METRICS:
-        entry: dict[str, Any] = {
-            "description": metric.description,
-            "family": metric.family,
-            **_entry(metric, totals, OVERALL),
-        }
+        overall = _entry(metric, totals, OVERALL)
+        entry: JsonObject = {"description": metric.description, "family": metric.family, **overall}
         value = main_value(metric)
+        scores[metric.key] = overall[value]
         entry[f"{value}_ci95"] = interval(resamples.values(run.table, metric))
         if metric.types:
             present = {k.split("|")[1] for k in totals if k.startswith(metric.key + "|")}
             types = [*metric.types, *([UNTYPED] if UNTYPED in present else [])]
-            entry["per_type"] = {t: _entry(metric, totals, t) for t in types}
+            per_type = {t: _entry(metric, totals, t) for t in types}
+            entry["per_type"] = per_type
             # accuracy metrics with types (speech acts) average their per-type accuracy: macro_accuracy
-            defined = [t for t in metric.types if entry["per_type"][t][value] is not None]
-            macro = (sum(entry["per_type"][t][value] for t in defined) / len(defined)) if defined else None
+            defined = {t: score for t in metric.types if (score := per_type[t][value]) is not None}
+            macro = (sum(defined.values()) / len(defined)) if defined else None
             entry[f"macro_{value}"] = macro
-            entry["macro_types"] = defined
+            entry["macro_types"] = list(defined)
         metrics[metric.key] = entry
     preds = run.predictions
     collapsed = run.collapsed
-    report = {
+    report: JsonObject = {
         "report_version": REPORT_VERSION,
         "settings": {**_settings(split, samples, seed, resamples), "min_confidence": run.min_confidence},
         "gold": {"path": run.gold_name, "documents": run.documents},
@@ -672,17 +674,17 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
             },
             "warnings": sum(1 for i in run.issues if i.severity is Severity.WARNING),
         },
-        "headline": {m.key: metrics[m.key][main_value(m)] for m in METRICS if m.headline},
+        "headline": {m.key: scores[m.key] for m in METRICS if m.headline},
         "metrics": metrics,
         "issues": [i.to_dict() for i in run.issues],
         "per_document": run.per_document,
         "outcomes": run.outcomes,
         "sweep": sweep_report(run.sweep, run.min_confidence),
     }
-    return BenchResult(report, run.issues)
+    return BenchResult(report, run.issues, scores)
 
 
-def _settings(split: str | None, samples: int, seed: int, resamples: Resamples) -> dict[str, Any]:
+def _settings(split: str | None, samples: int, seed: int, resamples: Resamples) -> JsonObject:
     def version(package: str) -> str | None:
         try:
             return metadata.version(package)
@@ -714,3 +716,19 @@ def _settings(split: str | None, samples: int, seed: int, resamples: Resamples) 
             **{p: version(p) for p in ("numpy", "scipy", "pydantic")},
         },
     }
+
+
+def _unknown_official(official: OfficialItem, several: tuple[str, ...] | None) -> Issue:
+    """The warning for a name that resolves to no gold official: none matches, or several match equally."""
+    name = repr(official.name or official.ref)
+    if several:
+        shown = ", ".join(several[:5]) + (f" and {len(several) - 5} more" if len(several) > 5 else "")
+        what = f"several gold officials match {name} equally: {shown}"
+        hint = "add what tells them apart (the name, or the country and office: 'the Estonian defence minister')"
+    else:
+        what = f"no gold official matches {name} (by name, office or country)"
+        hint = "use the name or description the text gives"
+    assert official.source is not None
+    if official.source.path.endswith("speaker_name"):  # a speaker may be no official at all
+        hint += "; a speaker who is no official (a ministry, a spokesperson) is given as source_span"
+    return issue("prediction-unknown-official", f"{what}; scored as wrong", path=official.source.path, hint=hint)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.annotate.rewrite import anchor_file
 from communique.annotate.validate import find_annotation_files
@@ -27,16 +26,18 @@ def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(missing)
         return reporter.finish(EXIT_USAGE, {"check": args.check, "files": 0, "anchored": []})
     files = list(find_annotation_files(paths))
-    anchored: list[dict[str, Any]] = []
+    anchored: list[dict[str, str | int]] = []
     for path in progress(files, "anchor"):
         result = anchor_file(path, Path(args.corpus), write=not args.check)
         reporter.problems(result.issues)
         if result.changed:
-            anchored.append({"file": str(path), "spans": result.spans})
+            anchored.append({"file": str(path), "spans": result.spans, "proximity": result.proximity})
+            # spans whose text occurs several times were placed by their item's other spans: say how many
+            near = f", {result.proximity} by proximity to their item's other spans" if result.proximity else ""
             if args.check:  # the result: what needs anchoring
-                reporter.text(f"would anchor {result.spans} span(s) in {path}")
+                reporter.text(f"would anchor {result.spans} span(s) in {path}{near}")
             else:  # a message about a file written: stderr
-                reporter.note(f"anchored {result.spans} span(s) in {path}")
+                reporter.note(f"anchored {result.spans} span(s) in {path}{near}")
     reporter.note(summary(reporter.issues, len(files)))
     failing = reporter.issues or (args.check and anchored)
     return reporter.finish(
@@ -44,7 +45,7 @@ def cmd_anchor(args: argparse.Namespace, reporter: Reporter) -> int:
     )
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``anchor`` to the ``communique`` parser's subparsers."""
     anchor = sub.add_parser("anchor", help="write offsets for spans given by text alone")
     anchor.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")

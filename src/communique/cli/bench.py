@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -22,6 +21,8 @@ from communique.cli.common import (
     write_result,
 )
 from communique.cli.options import (
+    OUTPUT_FILE,
+    PREDICTIONS_PATH,
     add_corpus,
     add_force,
     add_format,
@@ -34,9 +35,10 @@ from communique.cli.options import (
 )
 from communique.corpus.splits import SPLITS, Splitter
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonObject, JsonValue
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``bench`` subcommand to the ``communique`` parser's subparsers."""
     from communique.bench.bootstrap import SAMPLES, SEED
 
@@ -51,6 +53,7 @@ def register(sub: Any) -> None:
     what.add_argument(
         "--compare",
         nargs=2,
+        type=PREDICTIONS_PATH,
         metavar=("A", "B"),
         help="paired bootstrap comparison of two prediction files (is B better than A?)",
     )
@@ -78,6 +81,7 @@ def register(sub: Any) -> None:
     bench.add_argument(
         "--outcomes",
         metavar="FILE",
+        type=OUTPUT_FILE,
         help="write every gold item's and prediction's outcome to FILE, one JSON object per line (JSON Lines)",
     )
     bench.add_argument(
@@ -146,7 +150,7 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
             comparison = compare(args.gold, args.compare[0], args.compare[1], **options)
             report, warnings = comparison.report, comparison.a.issues + comparison.b.issues
             rendered = format_comparison(report, table)
-            for warning in report["cautions"]:
+            for warning in comparison.cautions:
                 reporter.note(f"warning: {warning}")
     except CommuniqueError as exc:
         reporter.problems(exc.issues)
@@ -160,11 +164,11 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(status)
 
 
-def _write_outcomes(reporter: Reporter, outcomes: list[dict[str, Any]] | None, out: str | None) -> Any:
-    """Write the outcomes to ``out`` as JSON Lines (atomically; an existing file the user may have edited is
-    refused unless ``--force``); what the JSON report says of them: the file
-    and how many items it holds, or ``None`` without a file."""
-    if not out or outcomes is None:
+def _write_outcomes(reporter: Reporter, outcomes: JsonValue, out: str | None) -> JsonObject | None:
+    """Write the outcomes (the report's list, ``None`` when not collected) to ``out`` as JSON Lines
+    (atomically; an existing file the user may have edited is refused unless ``--force``); what the JSON
+    report says of them: the file and how many items it holds, or ``None`` without a file."""
+    if not out or not isinstance(outcomes, list):
         return None
     write_file(reporter, out, "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in outcomes))
     reporter.note(f"wrote {out} ({len(outcomes)} outcome(s))")

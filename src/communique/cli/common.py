@@ -8,7 +8,9 @@ One interface on every command:
   command reports problems in files. With ``json``, stdout holds exactly one JSON document with a ``"version"``
   key (:data:`JSON_VERSION`), the ``"command"``, the command's result and its ``"problems"`` (which also go to
   stderr as text);
-* bad input never ends in a traceback: a :class:`CommuniqueError` becomes located messages and exit 1.
+* bad input never ends in a traceback: a :class:`CommuniqueError` becomes located messages and exit 1;
+* a path option given a URL works on a local stand-in (:mod:`communique.io.staging`), and every message names
+  the URL.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -27,6 +29,7 @@ from communique.cli.options import add_force as add_force  # declared there; imp
 from communique.cli.options import add_format as add_format
 from communique.cli.options import positive as positive
 from communique.io.parallel import Engine, Workers, connected
+from communique.io.staging import Staging, Url
 from communique.io.write import STDOUT, write_new_or_forced
 from communique.schema.errors import CommuniqueError, Issue, Severity, issue
 
@@ -117,6 +120,9 @@ class Reporter:
         self.finished = False
         #: --force: replace an existing output file (keeping it as FILE.~N~); see :func:`add_force`
         self.force = False
+        #: the local stand-ins of the command's URLs, if any: messages name the URLs; see :meth:`complete_remote`
+        self.staging: Staging | None = None
+        self._remote_completed = False
         self._stdout, self._stderr = stdout, stderr
 
     @property
@@ -135,29 +141,38 @@ class Reporter:
         """Report ``issues`` on stderr (GitHub annotations with ``--format github``, text otherwise)."""
         line = format_github if self.format == "github" else format_text
         for found in issues:
+            if self.staging is not None:
+                found = self.staging.show_issue(found)
             self.issues.append(found)
             self.stderr.write(line(found) + "\n")
 
     def note(self, message: str) -> None:
         """A diagnostic (what was written, a summary): stderr, in every format."""
-        self.stderr.write(message + "\n")
+        self.stderr.write(self.show(message) + "\n")
 
     def text(self, text: str) -> None:
         """The result in the text formats; ignored with ``--format json`` (the result goes into the document)."""
         if not self.json:
+            text = self.show(text)
             self.stdout.write(text if text.endswith("\n") else text + "\n")
+
+    def show(self, text: str) -> str:
+        """``text`` naming the command's URLs where it names their local stand-ins."""
+        return text if self.staging is None else self.staging.show(text)
 
     def usage(self, message: str) -> int:
         """A usage error found after parsing (a bad combination of values): a message and exit 2."""
-        self.stderr.write(f"communique {self.command}: error: {message}\n")
+        self.stderr.write(f"communique {self.command}: error: {self.show(message)}\n")
         return self.finish(EXIT_USAGE)
 
-    def document(self, result: dict[str, Any] | None = None) -> dict[str, Any]:
+    def document(self, result: Mapping[str, object] | None = None) -> dict[str, object]:
         """The JSON document: version, command, the result's keys, then the problems and their counts."""
         errors, warnings = count(self.issues)
         clash = ENVELOPE & set(result or {})
         if clash:  # a bug in communique: a command's result must not hide the envelope
             raise ValueError(f"{self.command}: result keys {sorted(clash)} clash with the JSON envelope")
+        if result and self.staging is not None:
+            result = self.staging.show_value(result)
         return {
             "version": JSON_VERSION,
             "command": self.command,
@@ -167,16 +182,30 @@ class Reporter:
             "problems": [i.to_dict() for i in self.issues],
         }
 
-    def finish(self, status: int, result: dict[str, Any] | None = None, *, out: str | None = None) -> int:
+    def finish(self, status: int, result: Mapping[str, object] | None = None, *, out: str | None = None) -> int:
         """End the run: print the JSON document if asked for (once; to the file ``out`` if given, atomically),
-        and return the exit status."""
+        and return the exit status. What the command wrote for its URLs is copied to them first
+        (:meth:`complete_remote`)."""
+        status = self.complete_remote(status)
         if self.json and not self.finished:
             write_result(self, dump_json(self.document(result)), out)
         self.finished = True
         return status
 
+    def complete_remote(self, status: int) -> int:
+        """Once, at the end: write back what the command created or changed in the stand-ins of its URLs and
+        publish its remote exports (:meth:`Staging.complete`); the status, raised to 1 if that failed."""
+        if self.staging is None or self._remote_completed:
+            return status
+        self._remote_completed = True
+        notes, problems = self.staging.complete()
+        for message in notes:
+            self.note(message)
+        self.problems(problems)
+        return max(status, EXIT_PROBLEMS) if count(problems)[0] else status
 
-def dump_json(value: Any) -> str:
+
+def dump_json(value: object) -> str:
     """``value`` as indented JSON text, non-ASCII kept, ending in a newline."""
     return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 
@@ -184,6 +213,7 @@ def dump_json(value: Any) -> str:
 def write_result(reporter: Reporter, text: str, out: str | None) -> None:
     """A result that may go to a file: written safely to ``out`` (see :mod:`communique.io.write`), or to stdout
     without one or with ``-``. An existing ``out`` holding something else is refused unless ``--force``."""
+    text = reporter.show(text)
     if out and out != STDOUT:
         write_file(reporter, out, text)
         reporter.note(f"wrote {out}")
@@ -264,14 +294,41 @@ def run(args: argparse.Namespace) -> int:
         return reporter.finish(EXIT_USAGE)
 
 
+def stage_urls(args: argparse.Namespace, staging: Staging) -> None:
+    """Replace every URL among ``args`` (a :class:`~communique.io.staging.Url`, as the path options' types mark
+    them) by its local stand-in; every refusal of every URL is raised at once."""
+    refused: list[Issue] = []
+
+    def stage(value: object) -> object:
+        if not isinstance(value, Url):
+            return value
+        try:
+            return staging.stage(value, value.kind)
+        except CommuniqueError as exc:
+            refused.extend(exc.issues)
+            return value
+
+    for name, value in vars(args).items():
+        if isinstance(value, Url):
+            setattr(args, name, stage(value))
+        elif isinstance(value, list) and any(isinstance(v, Url) for v in value):
+            setattr(args, name, [stage(v) for v in value])
+    if refused:
+        raise CommuniqueError(refused)
+
+
 def _call(args: argparse.Namespace, reporter: Reporter) -> int:
+    staging = Staging()
     try:
         resolve_project_paths(args)
+        stage_urls(args, staging)
+        if staging.active:
+            reporter.staging = staging
         if len(inspect.signature(args.func).parameters) == 1:
             # a command written before the Reporter (``cmd(args)``): it runs, but it owes the one interface;
             # tests/test_cli.py names every command without ``--format``
-            return int(args.func(args))
-        return int(args.func(args, reporter))
+            return reporter.complete_remote(int(args.func(args)))
+        return reporter.complete_remote(int(args.func(args, reporter)))
     except CommuniqueError as exc:
         reporter.problems(exc.issues)
         return reporter.finish(EXIT_PROBLEMS)
@@ -281,3 +338,5 @@ def _call(args: argparse.Namespace, reporter: Reporter) -> int:
         where = str(exc.filename) if exc.filename is not None else "-"
         reporter.problems([issue("io-error", exc.strerror or str(exc), file=where)])
         return reporter.finish(EXIT_PROBLEMS)
+    finally:
+        staging.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -18,7 +17,7 @@ from communique.cli.common import (
     existing,
     write_result,
 )
-from communique.cli.options import add_corpus, add_force, add_format, add_out
+from communique.cli.options import INPUT_PATH, add_corpus, add_force, add_format, add_out
 from communique.schema.errors import CommuniqueError
 
 FORMAT_NAMES = ("spacy", "textacy", "conll", "hf", "brat", "labelstudio")  # as in formats.convert.FORMATS
@@ -47,7 +46,7 @@ def cmd_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {**summary, "out": args.out})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``convert`` to the ``communique`` parser's subparsers."""
     convert = sub.add_parser(
         "convert",
@@ -55,7 +54,7 @@ def register(sub: Any) -> None:
         description="Convert spaCy, textacy, CoNLL/IOB2, Hugging Face pipeline, brat or Label Studio output "
         "into prediction lines that `communique bench` scores.",
     )
-    convert.add_argument("input", metavar="INPUT", help="the file (a folder for brat) to convert")
+    convert.add_argument("input", metavar="INPUT", type=INPUT_PATH, help="the file (a folder for brat) to convert")
     convert.add_argument("--from", dest="fmt", required=True, choices=FORMAT_NAMES, help="the input's format")
     add_out(convert, "file")
     add_force(convert)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -53,7 +52,7 @@ def cmd_corpus_build(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_PROBLEMS if stale else EXIT_OK, result)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``corpus build`` to the ``communique`` parser's subparsers."""
     corpus = sub.add_parser("corpus", help="build the corpus from the seeds")
     corpus_sub = corpus.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -10,8 +10,9 @@ document, or ``--out`` exists; 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from communique.cli.common import (
     EXIT_OK,
@@ -19,15 +20,19 @@ from communique.cli.common import (
     Reporter,
     write_result,
 )
-from communique.cli.options import add_corpus, add_force, add_format, add_out
+from communique.cli.options import PREDICTIONS_PATH, add_corpus, add_force, add_format, add_out
 from communique.io.parse import ParseFailure, decode_utf8
 from communique.io.read import JsonLine, json_lines, read_input
 from communique.schema.errors import CommuniqueError, issue
+from communique.schema.jsontypes import JsonObject
 
-__all__ = ["cmd_draft", "load_prediction", "prediction_lines", "register"]
+if TYPE_CHECKING:
+    from communique.schema.predictions import PredictedDocument
+
+__all__ = ["cmd_draft", "guidelines_reference", "load_prediction", "prediction_lines", "register"]
 
 
-def load_prediction(source: str, document_id: str, corpus: str, reporter: Reporter) -> Any:
+def load_prediction(source: str, document_id: str, corpus: str, reporter: Reporter) -> PredictedDocument | None:
     """The :class:`PredictedDocument` of ``document_id`` from ``rules`` or a prediction file; ``None``
     after reporting the problems when there is none."""
     from communique.bench.predictions import read_predictions
@@ -39,14 +44,14 @@ def load_prediction(source: str, document_id: str, corpus: str, reporter: Report
 
         doc = CorpusStore(Path(corpus)).get(document_id)
         assert doc is not None  # checked by the caller
-        return PredictedDocument.model_validate(extract(doc, "rules"))
+        return extract(doc, "rules")
     checked = read_predictions(source, corpus)
     if checked.errors:
         reporter.problems(checked.errors)
         return None
     for line in prediction_lines(source):
         if isinstance(line.value, dict) and line.value.get("document_id") == document_id:
-            data: dict[str, Any] = line.value
+            data: JsonObject = line.value
             if read_old_stances(data):  # prediction format 2.0: stance kinds among the commitments
                 reporter.problems([i for i in checked.issues if i.code == "prediction-old-stances"])
             return PredictedDocument.model_validate(data)
@@ -68,6 +73,20 @@ def prediction_lines(source: str) -> list[JsonLine]:
     return lines
 
 
+def guidelines_reference() -> str:
+    """What a draft's header sends the annotator to: the project's copy of the guidelines
+    (``annotations/GUIDELINES.md``, relative to the project's folder) when it exists, else the command that
+    prints them; never a path that is not there."""
+    from communique.io.project import find_project
+    from communique.schema.guidelines import GUIDELINES_NAME, PRINT_COMMAND
+
+    project = find_project()
+    copy = project.path("annotations") / GUIDELINES_NAME
+    if not copy.is_file():
+        return PRINT_COMMAND
+    return Path(os.path.relpath(copy, project.root or Path.cwd())).as_posix()
+
+
 def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
     from communique.annotate.draft import draft_annotations
     from communique.corpus.store import CorpusStore
@@ -81,14 +100,14 @@ def cmd_draft(args: argparse.Namespace, reporter: Reporter) -> int:
     if prediction is None:
         return reporter.finish(EXIT_PROBLEMS)
     origin = "the rules baseline" if args.source == "rules" else Path(args.source).name
-    drafted = draft_annotations(prediction, corpus, origin)
+    drafted = draft_annotations(prediction, corpus, origin, guidelines_reference())
     reporter.problems(drafted.issues)
     write_result(reporter, drafted.text, args.out)
     reporter.note(f"drafted {drafted.items} item(s), all `review: draft`")
     return reporter.finish(EXIT_OK, {"document_id": args.document, "out": args.out, "items": drafted.items})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``draft`` subcommand to the ``communique`` parser's subparsers."""
     draft = sub.add_parser(
         "draft",
@@ -97,7 +116,12 @@ def register(sub: Any) -> None:
     )
     draft.add_argument("document", metavar="DOCUMENT", help="corpus document id")
     draft.add_argument(
-        "--from", dest="source", required=True, metavar="rules|FILE", help="`rules`, or a prediction file (JSONL)"
+        "--from",
+        dest="source",
+        required=True,
+        metavar="rules|FILE",
+        type=PREDICTIONS_PATH,
+        help="`rules`, or a prediction file (JSONL)",
     )
     add_out(draft, "file")
     add_force(draft)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -14,7 +13,16 @@ from communique.cli.common import (
     Reporter,
     write_file,
 )
-from communique.cli.options import add_corpus, add_force, add_format, add_gold, add_jobs, add_out, add_strict
+from communique.cli.options import (
+    ANNOTATIONS_PATH,
+    add_corpus,
+    add_force,
+    add_format,
+    add_gold,
+    add_jobs,
+    add_out,
+    add_strict,
+)
 from communique.schema.errors import CommuniqueError
 
 
@@ -107,7 +115,7 @@ def cmd_export_plover(args: argparse.Namespace, reporter: Reporter) -> int:
     )
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``export hf`` and ``export brat`` to the ``communique`` parser's subparsers."""
     export = sub.add_parser(
         "export", help="export the validated gold (Hugging Face datasets, brat, Label Studio, PLOVER events)"
@@ -115,12 +123,13 @@ def register(sub: Any) -> None:
     targets = export.add_subparsers(dest="target", required=True, metavar="TARGET")
 
     hf = targets.add_parser("hf", help="parquet configs + dataset card + Croissant, for datasets.load_dataset")
-    add_out(hf, "folder", default="dist/hf")
+    add_out(hf, "folder", default="dist/hf", export=True)
     add_gold(hf)
     add_corpus(hf)
     hf.add_argument(
         "--passes",
         metavar="DIR",
+        type=ANNOTATIONS_PATH,
         default=ProjectPath("passes"),
         help="double-annotation passes for the card's agreement figures ('' for none)",
     )
@@ -137,7 +146,7 @@ def register(sub: Any) -> None:
     hf.set_defaults(func=cmd_export_hf)
 
     brat = targets.add_parser("brat", help=".txt/.ann standoff per document and annotation.conf")
-    add_out(brat, "folder", default="dist/brat")
+    add_out(brat, "folder", default="dist/brat", export=True)
     add_gold(brat)
     add_corpus(brat)
     add_strict(brat)

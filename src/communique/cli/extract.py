@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import (
     EXIT_OK,
@@ -23,6 +21,8 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
 
     from communique.api import load_corpus_document
     from communique.extract import METHODS
+    from communique.schema.jsontypes import JsonObject
+    from communique.schema.predictions import prediction_data, prediction_line
 
     corpus = Path(args.corpus)
     if not corpus.is_dir():
@@ -40,7 +40,9 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
 
         return run_llm(args, paths, reporter)
     method = METHODS[args.method]
-    predictions: list[dict[str, Any]] = []
+    inline = reporter.json and not args.out  # the predictions themselves go into the JSON document
+    data: list[JsonObject] = []
+    lines: list[str] = []  # kept as text, not models, until the file is written at once
     for path in paths:
         try:
             doc = load_corpus_document(path)
@@ -56,15 +58,18 @@ def cmd_extract(args: argparse.Namespace, reporter: Reporter) -> int:
                 ]
             )
             return reporter.finish(EXIT_PROBLEMS)
-        predictions.append(method(doc))
-    lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions)
-    if reporter.json and not args.out:  # the predictions themselves go into the document
-        return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "predictions": predictions})
-    write_result(reporter, lines, args.out)
+        prediction = method(doc)
+        if inline:
+            data.append(prediction_data(prediction))
+        else:
+            lines.append(prediction_line(prediction))
+    if inline:
+        return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "predictions": data})
+    write_result(reporter, "".join(lines), args.out)
     return reporter.finish(EXIT_OK, {"method": args.method, "documents": len(paths), "out": args.out})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``extract`` to the ``communique`` parser's subparsers."""
     from communique.extract import METHODS
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Reporter, positive, write_result
 from communique.io.read import MAX_SMALL_BYTES, read_text
 from communique.schema.errors import issue
 
 
-def add_llm_options(parser: Any) -> None:
+def add_llm_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``--method llm`` on the ``extract`` parser."""
     group = parser.add_argument_group("--method llm (any OpenAI-compatible chat-completions server)")
     group.add_argument("--base-url", metavar="URL", help="the server, e.g. http://localhost:8000/v1")
@@ -77,6 +75,7 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
         extract_llm,
         usage_summary,
     )
+    from communique.schema.predictions import prediction_data, prediction_line
 
     usage = [
         issue("missing-field", f"--method llm needs {flag}")
@@ -117,6 +116,6 @@ def run_llm(args: argparse.Namespace, paths: list[Path], reporter: Reporter) -> 
     reporter.note(usage_summary(lines))
     summary = {"method": "llm", "documents": len(lines), "model": args.model}
     if reporter.json and not args.out:
-        return reporter.finish(EXIT_OK, {**summary, "predictions": lines})
-    write_result(reporter, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), args.out)
+        return reporter.finish(EXIT_OK, {**summary, "predictions": [prediction_data(line) for line in lines]})
+    write_result(reporter, "".join(prediction_line(line) for line in lines), args.out)
     return reporter.finish(EXIT_OK, {**summary, "out": args.out})

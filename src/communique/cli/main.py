@@ -20,6 +20,7 @@ from communique.cli import (
     draft,
     export,
     extract,
+    guidelines,
     migrate,
     project,
     review,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.register(sub)
     extract.register(sub)
     project.register(sub)
+    guidelines.register(sub)
     return parser
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from communique.annotate.migrate import migrate_file
 from communique.annotate.validate import find_annotation_files
@@ -18,7 +17,7 @@ def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(missing)
         return reporter.finish(EXIT_USAGE, {"check": args.check, "files": 0, "migrated": []})
     files = list(find_annotation_files(paths))
-    migrated: list[dict[str, Any]] = []
+    migrated: list[dict[str, str | int | None]] = []
     for path in files:
         done = migrate_file(path, write=not args.check)
         reporter.problems(done.issues)
@@ -38,7 +37,7 @@ def cmd_migrate(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_PROBLEMS if failing else EXIT_OK, outcome)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``migrate`` to the ``communique`` parser's subparsers."""
     migrate = sub.add_parser("migrate", help="rewrite annotation files of format 1 or 2.0 in format 2.1")
     migrate.add_argument("paths", nargs="+", metavar="FILE", help="annotation files or folders")

@@ -7,19 +7,28 @@ means the same thing on every command, and that the README's command reference l
 
 An old spelling is kept for one release as a deprecated alias (:data:`DEPRECATED`): it still works, says so on
 stderr, and is left out of ``--help``.
+
+A path option takes a URL too (``s3://bucket/corpus``, ``gs://...``, ``memory://...``): its type
+(:class:`PathType`) marks a URL as a :class:`~communique.io.staging.Url` of the option's kind, which
+:func:`communique.cli.common.run` stages (:mod:`communique.io.staging`); ``file://PATH`` is the local ``PATH``.
+A local path is passed on as it is. An output file (``--out FILE``) is written to a URL directly
+(:mod:`communique.io.write`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 from communique.io.parallel import ENGINES
+from communique.io.remote import is_url, local_path
+from communique.io.staging import ANNOTATIONS, CORPUS, EXPORT, FILE, FILES, SEEDS, TREE, Kind, Url
 
 __all__ = [
     "DEPRECATED",
+    "PathType",
     "ProjectPath",
     "add_check",
     "add_corpus",
@@ -50,6 +59,34 @@ class ProjectPath(str):
     __slots__ = ()
 
 
+class PathType:
+    """An argparse type for an option that takes a path: a local path as given (``file://PATH`` as ``PATH``), a
+    URL as a :class:`~communique.io.staging.Url` of ``kind`` (``None``: an output file, written to the URL
+    directly, left unmarked). A :class:`ProjectPath` default passes through, to be resolved later."""
+
+    def __init__(self, kind: Kind | None) -> None:
+        self.kind = kind
+        self.__name__ = f"{kind.name if kind else 'output'} path"  # what argparse calls the type in messages
+
+    def __call__(self, value: str) -> str:
+        if isinstance(value, ProjectPath):
+            return value
+        path = local_path(value)
+        return Url(path, self.kind) if self.kind is not None and is_url(path) else path
+
+
+#: the types of the path options, one object each (``tests/test_cli.py`` compares them across commands)
+CORPUS_PATH = PathType(CORPUS)
+SEEDS_PATH = PathType(SEEDS)
+ANNOTATIONS_PATH = PathType(ANNOTATIONS)  # --gold, --passes, validate's PATHs: a file, or a folder of them
+PREDICTIONS_PATH = PathType(FILE)
+INPUT_PATH = PathType(FILES)  # convert's INPUT, import brat's DIR: a file, or a folder's files (brat)
+INPUT_FILE = PathType(FILE)  # one file to read (import label-studio's EXPORT.json)
+EXPORT_FOLDER = PathType(EXPORT)  # --out DIR of an export: written whole, with a manifest
+OUTPUT_FOLDER = PathType(TREE)  # --out DIR of separate files (synth, schema, import)
+OUTPUT_FILE = PathType(None)
+
+
 def positive(value: str) -> int:
     """An argparse type: an integer of at least 1."""
     try:
@@ -64,15 +101,29 @@ def positive(value: str) -> int:
 class _Deprecated(argparse.Action):
     """An old spelling of an option: stores what the new one would, and says on stderr to use the new one."""
 
-    def __init__(self, option_strings: Sequence[str], dest: str, *, replacement: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        option_strings: Sequence[str],
+        dest: str,
+        *,
+        replacement: str,
+        nargs: int | None = None,
+        const: object = None,
+        type: Callable[[str], object] | argparse.FileType | None = None,
+        metavar: str | tuple[str, ...] | None = None,
+        default: object = None,
+        help: str | None = None,
+    ) -> None:
         self.replacement = replacement
-        super().__init__(option_strings, dest, **kwargs)
+        super().__init__(
+            option_strings, dest, nargs=nargs, const=const, default=default, type=type, help=help, metavar=metavar
+        )
 
     def __call__(
         self,
         parser: argparse.ArgumentParser,
         namespace: argparse.Namespace,
-        values: Any,
+        values: object,
         option_string: str | None = None,
     ) -> None:
         sys.stderr.write(
@@ -82,7 +133,7 @@ class _Deprecated(argparse.Action):
         setattr(namespace, self.dest, self.const if self.nargs == 0 else values)
 
 
-def deprecated_alias(parser: Any, old: str, new: argparse.Action) -> None:
+def deprecated_alias(parser: argparse._ActionsContainer, old: str, new: argparse.Action) -> None:
     """Accept ``old`` as a hidden, deprecated spelling of the option ``new`` (already added to ``parser``, a
     parser or an argument group); a flag stays a flag."""
     flag = new.nargs == 0
@@ -93,7 +144,7 @@ def deprecated_alias(parser: Any, old: str, new: argparse.Action) -> None:
         replacement=new.option_strings[0],
         nargs=0 if flag else None,
         const=new.const if flag else None,
-        type=None if flag else new.type,
+        type=str if flag or new.type is None else new.type,  # str, like no type at all, leaves the text as it is
         metavar=new.metavar,
         default=argparse.SUPPRESS,  # the new option's default stands
         help=argparse.SUPPRESS,
@@ -137,14 +188,22 @@ def add_strict(parser: argparse.ArgumentParser) -> None:
 def add_corpus(parser: argparse.ArgumentParser) -> None:
     """``--corpus DIR``: the corpus folder (default: the project's)."""
     parser.add_argument(
-        "--corpus", metavar="DIR", default=ProjectPath("corpus"), help="corpus folder (default: the project's)"
+        "--corpus",
+        metavar="DIR",
+        type=CORPUS_PATH,
+        default=ProjectPath("corpus"),
+        help="corpus folder (default: the project's)",
     )
 
 
 def add_seeds(parser: argparse.ArgumentParser) -> None:
     """``--seeds DIR``: the seed folder (default: the project's)."""
     parser.add_argument(
-        "--seeds", metavar="DIR", default=ProjectPath("seeds"), help="seed folder (default: the project's)"
+        "--seeds",
+        metavar="DIR",
+        type=SEEDS_PATH,
+        default=ProjectPath("seeds"),
+        help="seed folder (default: the project's)",
     )
 
 
@@ -153,17 +212,21 @@ def add_gold(parser: argparse.ArgumentParser) -> None:
     action = parser.add_argument(
         "--gold",
         metavar="PATH",
+        type=ANNOTATIONS_PATH,
         default=ProjectPath("gold"),
         help="gold annotation file or folder (default: the project's annotations/gold)",
     )
     deprecated_alias(parser, "--annotations", action)
 
 
-def add_predictions(parser: Any) -> None:
+def add_predictions(parser: argparse._ActionsContainer) -> None:
     """``--predictions FILE``: an extractor's predictions, JSON Lines (``--pred``, deprecated). ``parser`` may be
     a mutually exclusive group."""
     action = parser.add_argument(
-        "--predictions", metavar="FILE", help="an extractor's predictions: JSON Lines, one object per document"
+        "--predictions",
+        metavar="FILE",
+        type=PREDICTIONS_PATH,
+        help="an extractor's predictions: JSON Lines, one object per document",
     )
     deprecated_alias(parser, "--pred", action)
 
@@ -199,8 +262,10 @@ def add_out(
     *,
     default: str | None = None,
     required: bool = False,
+    export: bool = False,
 ) -> None:
-    """``--out``: a ``file`` (written atomically; stdout without one, or with ``-``) or a ``folder``."""
+    """``--out``: a ``file`` (written atomically; stdout without one, or with ``-``) or a ``folder``: an
+    ``export``'s (written whole, with its manifest) or one of separate files."""
     if kind == "file":
         where = "" if required else " instead of stdout ('-': stdout)"
         help = f"write the result to FILE (atomically){where}"
@@ -210,4 +275,5 @@ def add_out(
         metavar = "DIR"
     if default is not None and default != "-":
         help += f" (default: {default})"
-    parser.add_argument("--out", metavar=metavar, default=default, required=required, help=help)
+    path = OUTPUT_FILE if kind == "file" else EXPORT_FOLDER if export else OUTPUT_FOLDER
+    parser.add_argument("--out", metavar=metavar, type=path, default=default, required=required, help=help)

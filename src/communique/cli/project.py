@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, Reporter
 from communique.cli.options import add_corpus, add_format, add_seeds
 from communique.corpus.add import METADATA_FIELDS, add_text
-from communique.io.project import init_project
+from communique.io.project import guidelines_path, init_project
+from communique.schema.guidelines import PRINT_COMMAND, guidelines_text, guidelines_version
 
 
 def cmd_init(args: argparse.Namespace, reporter: Reporter) -> int:
     folder = Path(args.dir)
     config = init_project(folder, name=args.name, description=args.description or "")
-    reporter.note(f"created {config} with seeds/, corpus/ and annotations/gold/")
-    return reporter.finish(EXIT_OK, {"config": str(config), "root": str(folder)})
+    guidelines = guidelines_path(folder)
+    version = guidelines_version()
+    reporter.note(f"created {config} with seeds/, corpus/, annotations/gold/ and {guidelines}")
+    if not (guidelines.is_file() and guidelines.read_text(encoding="utf-8") == guidelines_text()):
+        reporter.note(
+            f"kept the {guidelines} that was there; it is not the guidelines {version} of this communique "
+            f"({PRINT_COMMAND} prints those)"
+        )
+    return reporter.finish(EXIT_OK, {"config": str(config), "root": str(folder), "guidelines": str(guidelines)})
 
 
 def cmd_add(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -33,9 +40,12 @@ def cmd_add(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, result)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``init`` and ``add`` to the ``communique`` parser's subparsers."""
-    init = sub.add_parser("init", help="create a corpus project: communique.toml, seeds/, corpus/, annotations/gold/")
+    init = sub.add_parser(
+        "init",
+        help="create a corpus project: communique.toml, seeds/, corpus/, annotations/gold/, the guidelines",
+    )
     init.add_argument("dir", nargs="?", default=".", help="project folder (default: the current folder)")
     init.add_argument("--name", help="dataset name (default: the folder's name)")
     init.add_argument("--description", metavar="TEXT", help="one-paragraph description for the dataset card")

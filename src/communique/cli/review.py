@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, write_result
-from communique.cli.options import add_corpus, add_force, add_format, add_gold, add_out, add_predictions
+from communique.cli.options import (
+    ANNOTATIONS_PATH,
+    add_corpus,
+    add_force,
+    add_format,
+    add_gold,
+    add_out,
+    add_predictions,
+)
 from communique.schema.errors import issue
 from communique.schema.models import AnnotatedDocument
 
@@ -109,20 +116,26 @@ def _render_predictions(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, {"document_id": wanted, "out": args.out, "gold": gold is not None})
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``agree``, ``stats`` and ``render`` to the ``communique`` parser's subparsers."""
     agree = sub.add_parser(
         "agree", help="inter-annotator agreement between two passes, per document (paired by id) and micro"
     )
-    agree.add_argument("a", metavar="A", help="first pass, the reference (annotation file or folder)")
-    agree.add_argument("b", metavar="B", help="second pass (annotation file or folder)")
+    agree.add_argument(
+        "a", metavar="A", type=ANNOTATIONS_PATH, help="first pass, the reference (annotation file or folder)"
+    )
+    agree.add_argument("b", metavar="B", type=ANNOTATIONS_PATH, help="second pass (annotation file or folder)")
     add_corpus(agree)
     add_format(agree, extra=("markdown",))
     agree.set_defaults(func=cmd_agree)
 
     stats = sub.add_parser("stats", help="counts per layer and kind, per document and in total")
     stats.add_argument(
-        "paths", nargs="*", metavar="PATH", help="annotation files or folders (default: annotations/gold)"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        type=ANNOTATIONS_PATH,
+        help="annotation files or folders (default: annotations/gold)",
     )
     add_corpus(stats)
     add_format(stats, extra=("markdown",))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter, write_file
 from communique.cli.options import add_check, add_force, add_format, add_out
@@ -54,7 +53,7 @@ def cmd_schema(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_PROBLEMS if drift else EXIT_OK, result)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``schema`` to the ``communique`` parser's subparsers."""
     schema = sub.add_parser(
         "schema",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, Reporter, progress
 from communique.cli.options import add_force, add_format, add_jobs, add_out
@@ -37,7 +36,7 @@ def cmd_synth(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, result)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``synth`` to the ``communique`` parser's subparsers."""
     synth = sub.add_parser("synth", help="write a deterministic synthetic corpus for scale tests")
     synth.add_argument("--docs", type=int, required=True, metavar="N", help="number of documents")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, Reporter
 from communique.cli.options import (
+    INPUT_FILE,
+    INPUT_PATH,
     add_corpus,
     add_force,
     add_format,
@@ -18,6 +19,7 @@ from communique.cli.options import (
     deprecated_alias,
 )
 from communique.schema.errors import CommuniqueError, Severity
+from communique.schema.jsontypes import JsonObject
 
 
 def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -46,7 +48,7 @@ def cmd_export_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
     return reporter.finish(EXIT_OK, {**result, "left_out": dropped})
 
 
-def _prediction_tasks(predictions: Path, corpus: Path) -> tuple[list[dict[str, Any]], int]:
+def _prediction_tasks(predictions: Path, corpus: Path) -> tuple[list[JsonObject], int]:
     """Label Studio tasks pre-annotated with a predictions file as the bench reads it (every span placed,
     every official one ref), and the number of predicted spans left out; the read predictions go once the
     tasks are made."""
@@ -60,7 +62,7 @@ def _prediction_tasks(predictions: Path, corpus: Path) -> tuple[list[dict[str, A
     return prediction_tasks(read.documents, CorpusStore(corpus), predictions.name)
 
 
-def _finish(result: Any, source: str, out: Path, reporter: Reporter) -> int:
+def _finish(result: object, source: str, out: Path, reporter: Reporter) -> int:
     from communique.annotate.importers import ImportResult, write_documents
 
     assert isinstance(result, ImportResult)
@@ -110,7 +112,7 @@ def cmd_import_brat(args: argparse.Namespace, reporter: Reporter) -> int:
     return _finish(import_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out), reporter)
 
 
-def register_export(targets: Any) -> None:
+def register_export(targets: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``export label-studio``, added to the ``export`` family's subparsers."""
     ls = targets.add_parser(
         "label-studio",
@@ -118,7 +120,7 @@ def register_export(targets: Any) -> None:
         description="Write Label Studio tasks (tasks.json) and a labelling config (config.xml) into --out, "
         "pre-annotated from the gold or, with --predictions FILE, from an extractor's predictions.",
     )
-    add_out(ls, "folder", default="dist/label-studio")
+    add_out(ls, "folder", default="dist/label-studio", export=True)
     add_gold(ls)
     add_corpus(ls)
     add_predictions(ls)  # pre-annotate the tasks from these instead of the gold
@@ -127,7 +129,7 @@ def register_export(targets: Any) -> None:
     ls.set_defaults(func=cmd_export_label_studio)
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``import`` family: annotation tools' exports back into validated annotation YAML."""
     imp = sub.add_parser("import", help="turn an annotation tool's export into validated annotation YAML")
     targets = imp.add_subparsers(dest="target", required=True, metavar="TOOL")
@@ -137,7 +139,9 @@ def register(sub: Any) -> None:
         help="a Label Studio JSON export (of `export label-studio` tasks)",
         description="Turn a Label Studio JSON export into validated annotation YAML: <document_id>.yaml in --out.",
     )
-    ls.add_argument("export", metavar="EXPORT.json", help="the JSON export of the Label Studio project")
+    ls.add_argument(
+        "export", metavar="EXPORT.json", type=INPUT_FILE, help="the JSON export of the Label Studio project"
+    )
     add_out(ls, "folder", required=True)  # <document_id>.yaml for each document
     add_force(ls)
     add_corpus(ls)
@@ -163,7 +167,7 @@ def register(sub: Any) -> None:
         description="Turn a folder of brat .txt/.ann files into validated annotation YAML: <document_id>.yaml "
         "in --out.",
     )
-    brat.add_argument("folder", metavar="DIR", help="the brat folder")
+    brat.add_argument("folder", metavar="DIR", type=INPUT_PATH, help="the brat folder")
     add_out(brat, "folder", required=True)  # <document_id>.yaml for each document
     add_force(brat)
     add_corpus(brat)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from communique.annotate.validate import find_annotation_files, validate_outcomes
 from communique.cli.common import (
@@ -18,7 +17,7 @@ from communique.cli.common import (
     progress,
     summary,
 )
-from communique.cli.options import add_corpus, add_format, add_jobs, add_strict
+from communique.cli.options import ANNOTATIONS_PATH, add_corpus, add_format, add_jobs, add_strict
 from communique.schema.errors import Issue, Severity
 
 
@@ -48,10 +47,12 @@ def _versions(schemas: dict[str, str | None]) -> str:
     return " (schema " + ", ".join(f"{v}: {n} file(s)" for v, n in sorted(counts.items())) + ")"
 
 
-def register(sub: Any) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``validate`` to the ``communique`` parser's subparsers."""
     validate = sub.add_parser("validate", help="check annotation files; report every problem")
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: annotations)")
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", type=ANNOTATIONS_PATH, help="files or folders (default: annotations)"
+    )
     add_corpus(validate)
     add_format(validate, github=True)
     add_strict(validate)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeAlias, TypeVar
 
 from communique.compare.annotations import (
     Annotations,
@@ -48,7 +48,8 @@ from communique.compare.annotations import (
 )
 from communique.compare.matching import match, overlapping
 from communique.compare.officials import align_officials, ceaf_e, clusters
-from communique.compare.scores import family_scores
+from communique.compare.scores import Number, family_scores
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import (
     AnnotatedDocument,
     AttributionSource,
@@ -78,7 +79,11 @@ __all__ = [
 T = TypeVar("T")
 
 
-def _ratio(value: Any) -> float | None:
+#: one figure as JSON: counts and scores (None where a score is undefined)
+FigureData: TypeAlias = dict[str, int | float | None]
+
+
+def _ratio(value: Number) -> float | None:
     """A score from :func:`family_scores` as JSON-ready: a float, or None where it is undefined (NaN)."""
     number = float(value)
     return None if math.isnan(number) else number
@@ -95,7 +100,7 @@ class Counts:
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.a + other.a, self.b + other.b, self.matched + other.matched)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FigureData:
         scores = family_scores("prf", {"tp": self.matched, "fp": self.b - self.matched, "fn": self.a - self.matched})
         return {
             "a": self.a,
@@ -115,7 +120,7 @@ class Rate:
     def __add__(self, other: Rate) -> Rate:
         return Rate(self.agree + other.agree, self.total + other.total)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FigureData:
         rate = family_scores("accuracy", {"correct": self.agree, "total": self.total})["accuracy"]
         return {"agree": self.agree, "total": self.total, "rate": _ratio(rate)}
 
@@ -131,7 +136,7 @@ class CeafCounts:
     def __add__(self, other: CeafCounts) -> CeafCounts:
         return CeafCounts(self.phi4 + other.phi4, self.a + other.a, self.b + other.b)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> FigureData:
         scores = family_scores("ceaf", {"phi4": self.phi4, "gold": self.a, "pred": self.b})
         return {
             "a": self.a,
@@ -151,7 +156,7 @@ class Difference:
     a: str | None
     b: str | None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, str | None]:
         return {"layer": self.layer, "kind": self.kind, "a": self.a, "b": self.b}
 
 
@@ -163,14 +168,14 @@ class Agreement:
     differences: list[Difference] = field(default_factory=list)
 
     @property
-    def layers(self) -> dict[str, dict[str, dict[str, Any]]]:
+    def layers(self) -> dict[str, dict[str, FigureData]]:
         return layers_dict(self.figures)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {"layers": self.layers, "differences": [d.as_dict() for d in self.differences]}
 
 
-def layers_dict(figures: Mapping[str, Mapping[str, Figure]]) -> dict[str, dict[str, dict[str, Any]]]:
+def layers_dict(figures: Mapping[str, Mapping[str, Figure]]) -> dict[str, dict[str, FigureData]]:
     """Figures as JSON-ready dictionaries, per layer and measure."""
     return {layer: {name: f.as_dict() for name, f in measures.items()} for layer, measures in figures.items()}
 
@@ -478,14 +483,14 @@ def _acts(
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _counts(a: Sequence[Any], b: Sequence[Any], pairs: Sequence[tuple[int, int]]) -> Counts:
+def _counts(a: Sequence[object], b: Sequence[object], pairs: Sequence[tuple[int, int]]) -> Counts:
     return Counts(len(a), len(b), len(pairs))
 
 
 def _tally(
     layer: str,
     ids: tuple[str, str],
-    checks: Mapping[str, tuple[bool, Any, Any]],
+    checks: Mapping[str, tuple[bool, object, object]],
     tallies: dict[str, Rate],
     diffs: list[Difference],
 ) -> None:
@@ -563,7 +568,7 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _rows(layers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[tuple[str, ...]]:
+def _rows(layers: Mapping[str, Mapping[str, FigureData]]) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = [("layer", "measure", "a", "b", "matched / total", "P", "R", "F1 / rate")]
     for layer, figures in layers.items():
         for measure, v in figures.items():
@@ -589,7 +594,7 @@ def _rows(layers: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[tuple[s
     return rows
 
 
-def layers_table(layers: Mapping[str, Mapping[str, Mapping[str, Any]]], fmt: str) -> str:
+def layers_table(layers: Mapping[str, Mapping[str, FigureData]], fmt: str) -> str:
     """Figures (as :func:`layers_dict` gives them) as a table: aligned text, or markdown."""
     rows = _rows(layers)
     if fmt == "markdown":

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Protocol, TypeVar
 
 from communique.annotate.names import PRONOUNS
 from communique.schema.models import AnnotatedDocument, Attribution, Official, OfficialSource, Span, UnresolvedSource
@@ -101,7 +101,12 @@ class Source:
     path: str
 
 
-def _key(value: Any) -> Any:
+#: how an item sorts: a tuple of comparable values (None never compared with a value: see :func:`_key`)
+SortKey = tuple[object, ...]
+_Value = TypeVar("_Value")
+
+
+def _key(value: _Value | None) -> tuple[int, _Value | str]:
     """A sort key that orders None first and never compares None with a value."""
     return (0, "") if value is None else (1, value)
 
@@ -118,8 +123,15 @@ class OfficialItem:
     by_name: bool = False  # a name-only official: referenced by name, not declared in `officials`
     source: Source | None = field(default=None, compare=False)
     confidence: float | None = field(default=None, compare=False)  # predicted; None: always kept
+    # what a description may name besides its keys: the official's title and country (alpha-3)
+    title: str | None = field(default=None, compare=False)
+    country: str | None = field(default=None, compare=False)
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def description_keys(self) -> tuple[str, ...]:
+        """The keys and the title: what a name or description (*the defence minister*) is matched against."""
+        return (*self.keys, self.title) if self.title else self.keys
+
+    def sort_key(self) -> SortKey:
         return (
             min(self.mentions, default=(1 << 62, 0)),
             sorted(self.mentions),
@@ -138,7 +150,7 @@ class MentionItem:
     official: str
     confidence: float | None = field(default=None, compare=False)
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (self.extent, _key(self.form), self.official)
 
     @cached_property
@@ -167,7 +179,7 @@ class AttributionItem:
         """Attributed to a non-official source."""
         return bool(self.source)
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (
             self.contents,
             self.cues,
@@ -196,7 +208,7 @@ class MeetingItem:
     #: participants predicted with a confidence below 1: (ref, confidence)
     participant_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (
             self.evidence,
             sorted(self.participants),
@@ -226,7 +238,7 @@ class CommitmentItem:
     actor_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
     condition: Extent | None = None
 
-    def sort_key(self) -> tuple[Any, ...]:
+    def sort_key(self) -> SortKey:
         return (
             self.evidence,
             _key(self.content),
@@ -266,8 +278,8 @@ class Annotations:
 
     def __post_init__(self) -> None:
         for layer in LAYERS:
-            items = getattr(self, layer)
-            kept: dict[Any, Any] = {}
+            items: list[_Scored] = getattr(self, layer)
+            kept: dict[_Scored, _Scored] = {}
             for item in items:  # of identical duplicates the most confident is kept (confidence is no identity)
                 if item not in kept or _more_confident(item, kept[item]):
                     kept.pop(item, None)
@@ -277,7 +289,16 @@ class Annotations:
             setattr(self, layer, unique)
 
 
-def _more_confident(a: Any, b: Any) -> bool:
+class _Scored(Protocol):
+    """An item of a layer: hashable, sortable by its key, with the confidence it was predicted with."""
+
+    @property
+    def confidence(self) -> float | None: ...
+
+    def sort_key(self) -> SortKey: ...
+
+
+def _more_confident(a: _Scored, b: _Scored) -> bool:
     """``a`` is kept over its identical duplicate ``b`` (no confidence counts as certain)."""
     ca, cb = a.confidence, b.confidence
     return (1.0 if ca is None else ca) > (1.0 if cb is None else cb)
@@ -316,6 +337,8 @@ def official_item(official: Official) -> OfficialItem:
         official.name,
         official_keys(official.name, ((m.text, m.form) for m in official.mentions)),
         frozenset((m.start, m.end) for m in official.mentions),
+        title=official.title,
+        country=official.country,
     )
 
 
@@ -337,10 +360,10 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
     """The gold annotations of one document in scoring form (refs are the gold ids); ``text`` is the
     document text, used to normalise attribution contents exactly as predicted ones are."""
 
-    def content(span: Any) -> Extent:
+    def content(span: Span) -> Extent:
         return trim(extent(span), text, QUOTATION_MARKS)
 
-    def opt(span: Any) -> Extent | None:
+    def opt(span: Span | None) -> Extent | None:
         return None if span is None else extent(span)
 
     sources = {s.id: (tuple(sorted(map(extent, s.mentions))), s.type) for s in doc.sources}
@@ -402,7 +425,7 @@ def above(side: Annotations, threshold: float) -> Annotations:
     mention leaves its official's cluster; participants and actors are dropped from their meeting or
     commitment."""
 
-    def keep(item: Any) -> bool:
+    def keep(item: _Scored) -> bool:
         return item.confidence is None or item.confidence >= threshold
 
     officials = [o for o in side.officials if keep(o)]

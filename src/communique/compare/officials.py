@@ -6,7 +6,8 @@
   names too).
 * **Name-only** officials (a ``speaker_name``, ``actor_name`` or ``official_name`` that matches no
   declared official) are not clusters of mentions, only descriptions: each denotes the gold official its
-  name matches best, if exactly one matches best.
+  name matches best, by every word it holds (name, office, nationality:
+  :func:`communique.annotate.names.description_score`), if exactly one matches best.
 
 Speakers, actors and participants are compared through the resulting mapping. CEAF-e aligns the mention
 clusters on their own, by phi4, as its definition requires.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 
-from communique.annotate.names import name_score
+from communique.annotate.names import description_score, name_score
 from communique.compare.annotations import Annotations, OfficialItem
 from communique.compare.matching import match
 
@@ -38,6 +39,8 @@ class OfficialAlignment:
     name_only: int = 0
     name_only_resolved: int = 0
     unknown: list[OfficialItem] = field(default_factory=list)  # referenced by name, matching no gold official
+    # of those, the ones several gold officials match equally well: predicted ref -> their names
+    several: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def gold_of(self, ref: str | None) -> str | None:
         return None if ref is None else self.mapping.get(ref)
@@ -55,6 +58,12 @@ class OfficialAlignment:
 
 def _name_match(pred: OfficialItem, gold: OfficialItem) -> float:
     return max((name_score(key, gold.keys) for key in pred.keys), default=0.0)
+
+
+def _description_match(pred: OfficialItem, gold: OfficialItem) -> float:
+    """How well a name-only official's names, read as descriptions, match a gold official."""
+    keys = gold.description_keys()
+    return max((description_score(key, keys, gold.country) for key in pred.keys), default=0.0)
 
 
 @lru_cache(maxsize=256)
@@ -97,12 +106,16 @@ def align_officials(gold: Annotations, pred: Annotations) -> OfficialAlignment:
     for official in pred.officials:
         if official.by_name:
             result.name_only += 1
-            scores = sorted(((_name_match(official, g), g.ref) for g in golds), reverse=True)
+            scores = sorted(((_description_match(official, g), g.ref) for g in golds), reverse=True)
             if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
                 result.mapping[official.ref] = scores[0][1]
                 result.name_only_resolved += 1
             else:
                 result.unknown.append(official)
+                names = {g.ref: g.name or g.ref for g in golds}
+                tied = [names[ref] for score, ref in scores if score > 0 and score == scores[0][0]]
+                if len(tied) > 1:
+                    result.several[official.ref] = tuple(sorted(tied))
         elif (
             not official.mentions
             and not official.unanchored

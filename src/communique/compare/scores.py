@@ -18,11 +18,11 @@ the bootstrap evaluates them on all resamples at once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypeAlias
 
 import numpy as np
 
-__all__ = ["COUNT_KEYS", "FAMILIES", "PARTIAL_CREDIT", "ZERO_DIVISION", "family_scores"]
+__all__ = ["COUNT_KEYS", "FAMILIES", "PARTIAL_CREDIT", "ZERO_DIVISION", "Number", "family_scores"]
 
 ZERO_DIVISION = (
     "a ratio with a zero denominator (0/0) is undefined: null in JSON, n/a in tables; F1 = "
@@ -42,12 +42,16 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 COUNT_KEYS = frozenset({"possible", "actual", "gold", "pred"})
 
 
-def _div(a: Any, b: Any) -> Any:
+#: a count or score: one number, or one per resample (an array)
+Number: TypeAlias = "float | np.ndarray"
+
+
+def _div(a: Number, b: Number) -> Number:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.asarray(b) == 0, np.nan, np.asarray(a, dtype=float) / np.where(np.asarray(b) == 0, 1, b))
 
 
-def family_scores(family: str, c: Mapping[str, Any], partial: bool = False) -> dict[str, Any]:
+def family_scores(family: str, c: Mapping[str, Number], partial: bool = False) -> dict[str, Number]:
     """The scores of a family (:data:`FAMILIES`) from its counts ``c``; undefined values are NaN. The
     benchmark's metrics (:mod:`communique.bench.metrics`) and agreement between annotation passes
     (:mod:`communique.compare.agreement`) use these same formulas."""

@@ -165,7 +165,7 @@ def _same_text(path: Path, digest: str, normalised: str | None) -> bool | None:
 def render_metadata(meta: SeedMetadata) -> str:
     """The ``.meta.yaml`` text: every field written out, unknown facts as null."""
     header = (
-        "# Metadata of a seed text (see README: 'Seed metadata'). Fill in only what is known about the text;\n"
-        "# unknown facts stay null. source_sha256 pins the bytes of the text file.\n"
+        "# Metadata of a seed text (documentation: reference/project.md, 'Seed metadata'). Fill in only what is\n"
+        "# known about the text; unknown facts stay null. source_sha256 pins the bytes of the text file.\n"
     )
     return header + dump_round_trip(meta.model_dump(mode="json"))

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias, TypedDict
 
 from pydantic import ValidationError
 
@@ -23,6 +23,7 @@ from communique.io.parse import ParseFailure, decode_utf8, parse_yaml
 from communique.io.read import MAX_SMALL_BYTES, MAX_TEXT_BYTES, InputRefused, read_input
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import (
     SEGMENTATION,
     CorpusDocument,
@@ -107,7 +108,7 @@ def serialise(document: CorpusDocument) -> str:
     return "".join(render(stored_form(document)))
 
 
-def stored_document(text: str, applied: list[str], metadata: SeedMetadata) -> dict[str, Any]:
+def stored_document(text: str, applied: list[str], metadata: SeedMetadata) -> JsonObject:
     """The stored form of the corpus document of a normalised seed text (:func:`normalise`), as
     :func:`~communique.schema.models.stored_form` gives it for :func:`make_document`, but with the offsets
     in compact arrays and no span objects: a long text costs a few times its size, not a hundred."""
@@ -136,18 +137,18 @@ def stored_document(text: str, applied: list[str], metadata: SeedMetadata) -> di
     }
 
 
-def render(stored: Mapping[str, Any]) -> Iterator[str]:
+def render(stored: Mapping[str, object]) -> Iterator[str]:
     """The committed JSON text of a stored corpus document (:func:`serialise`), in pieces: the text and the
     offset arrays are written a slice at a time, so that no piece is long."""
     yield "{"
     for number, (key, value) in enumerate(stored.items()):
         yield f"{',' if number else ''}\n {json.dumps(key)}: "
-        if key == "text":
+        if key == "text" and isinstance(value, str):
             yield '"'
             for at in range(0, len(value), _SLICE):  # JSON escapes character by character: slices join
                 yield json.dumps(value[at : at + _SLICE], ensure_ascii=False)[1:-1]
             yield '"'
-        elif key in SEGMENTATION:
+        elif key in SEGMENTATION and isinstance(value, dict):
             yield '{"starts":'
             yield from _numbers(value["starts"])
             yield ',"lengths":'
@@ -203,26 +204,26 @@ def find_seeds(seed_dir: Path) -> list[Seed]:
 
 def read_seed(seed: Seed) -> tuple[bytes, SeedMetadata]:
     """Read a seed and its metadata; raise :class:`CommuniqueError` with located issues if they are bad."""
-    where = {"file": str(seed.meta_path)}
+    where = str(seed.meta_path)
     try:
         meta_raw = parse_yaml(decode_utf8(read_input(seed.meta_path, MAX_SMALL_BYTES)))
         metadata = SeedMetadata.model_validate(meta_raw)
     except InputRefused as refused:
         if refused.issue.code != "file-not-found":
             raise
-        raise CommuniqueError([issue("seed-metadata", f"no metadata file for seed {seed.id!r}", **where)]) from None
+        raise CommuniqueError([issue("seed-metadata", f"no metadata file for seed {seed.id!r}", file=where)]) from None
     except ParseFailure as failure:
         raise CommuniqueError(
             [failure.issue.located(str(seed.meta_path), failure.issue.line, failure.issue.column)]
         ) from None
     except ValidationError as exc:
         raise CommuniqueError(
-            [issue("seed-metadata", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", **where) for e in exc.errors()]
+            [issue("seed-metadata", f"{'.'.join(map(str, e['loc']))}: {e['msg']}", file=where) for e in exc.errors()]
         ) from None
     raw = read_input(seed.text_path, MAX_TEXT_BYTES)
     problems: list[Issue] = []
     if metadata.id != seed.id:
-        problems.append(issue("seed-metadata", f"id {metadata.id!r} does not match file name {seed.id!r}", **where))
+        problems.append(issue("seed-metadata", f"id {metadata.id!r} does not match file name {seed.id!r}", file=where))
     if hashlib.sha256(raw).hexdigest() != metadata.source_sha256:
         problems.append(
             issue(
@@ -298,7 +299,49 @@ class CorpusUnreadable(CommuniqueError):
         )
 
 
-def read_corpus_file(path: Path, document_id: str | None = None) -> tuple[dict[str, Any], str]:
+class OffsetArrays(TypedDict):
+    """Spans stored compactly: the i-th is ``[starts[i], starts[i] + lengths[i])``."""
+
+    starts: list[int]
+    lengths: list[int]
+
+
+class SpanObject(TypedDict):
+    """A span stored whole (older corpus files)."""
+
+    start: int
+    end: int
+    text: str
+
+
+#: the spans of one segmentation, in either stored form
+StoredSpans: TypeAlias = "OffsetArrays | list[SpanObject]"
+
+
+class StoredSection(TypedDict):
+    index: int
+    heading: list[int] | SpanObject | None  # [start, end], or a span object in older files
+    span: list[int] | SpanObject
+    paragraphs: list[int]
+
+
+class CorpusFileData(TypedDict):
+    """A corpus document file as parsed, once :func:`~communique.schema.models.corpus_file_problems` found
+    nothing wrong with it: these keys, each of this shape (in either stored form of the spans)."""
+
+    id: str
+    text: str
+    sha256: str
+    normalisations: list[str]
+    metadata: dict[str, str | None]
+    paragraphs: StoredSpans
+    headings: StoredSpans
+    sections: list[StoredSection]
+    sentences: StoredSpans
+    tokens: StoredSpans
+
+
+def read_corpus_file(path: Path, document_id: str | None = None) -> tuple[CorpusFileData, str]:
     """The parsed data of ``corpus/<id>.json`` and the sha256 of its bytes, after the one structural check
     (:func:`~communique.schema.models.corpus_file_problems`) every reader of a corpus document goes through;
     :class:`CorpusUnreadable` (a coded, located error) when it is broken. ``OSError`` if it cannot be read."""
@@ -312,10 +355,11 @@ def read_corpus_file(path: Path, document_id: str | None = None) -> tuple[dict[s
         where, first = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise CorpusUnreadable(path, first + more, where)
-    return data, hashlib.sha256(raw).hexdigest()
+    checked: CorpusFileData = data  # the check above is what this type states
+    return checked, hashlib.sha256(raw).hexdigest()
 
 
-def corpus_document_of(data: dict[str, Any], path: Path) -> CorpusDocument:
+def corpus_document_of(data: CorpusFileData, path: Path) -> CorpusDocument:
     """The model of data :func:`read_corpus_file` returned (a model refusal is a :class:`CorpusUnreadable`)."""
     try:
         return CorpusDocument.model_validate(data)

@@ -12,9 +12,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import add, itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol, TypeAlias
 
-from communique.corpus.build import CorpusUnreadable, corpus_document_of, read_corpus_file
+from communique.corpus.build import (
+    CorpusFileData,
+    CorpusUnreadable,
+    SpanObject,
+    StoredSpans,
+    corpus_document_of,
+    read_corpus_file,
+)
 from communique.schema.models import ID_PATTERN, CorpusDocument, pairs_of
 
 
@@ -77,7 +84,9 @@ class SectionView:
     paragraphs: list[int]
 
 
-SEGMENTS = ("paragraphs", "headings", "sentences", "tokens")
+#: the segmentations of a corpus document, stored as offsets
+Segment: TypeAlias = Literal["paragraphs", "headings", "sentences", "tokens"]
+SEGMENTS: tuple[Segment, ...] = ("paragraphs", "headings", "sentences", "tokens")
 
 
 class CorpusView:
@@ -100,7 +109,7 @@ class CorpusView:
         sha256: str,
         offsets: dict[str, tuple[list[int], list[int]]],
         sections: list[SectionView],
-        metadata: dict[str, Any],
+        metadata: dict[str, str | None],
         stored: dict[str, list[SpanView]] | None = None,
     ):
         self.id, self.text, self.sha256 = id, text, sha256
@@ -141,7 +150,7 @@ class CorpusView:
         return self._spans_of("tokens")
 
 
-def _checked_offsets(stored: Any, size: int) -> tuple[list[int], list[int]]:
+def _checked_offsets(stored: object, size: int) -> tuple[list[int], list[int]]:
     """The starts and ends of stored offset arrays, checked as :func:`pairs_of` checks them (whole integers,
     non-empty spans inside a text of ``size`` code points; ``ValueError`` otherwise) without a loop in Python."""
     if not isinstance(stored, dict) or set(stored) != {"starts", "lengths"}:
@@ -159,23 +168,23 @@ def _checked_offsets(stored: Any, size: int) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-def _span_views(text: str, stored: Any) -> tuple[tuple[list[int], list[int]], list[SpanView] | None]:
+def _span_views(text: str, stored: StoredSpans) -> tuple[tuple[list[int], list[int]], list[SpanView] | None]:
     """Offsets of either stored form, and the spans of the older one (span objects, which carry their text)."""
-    if isinstance(stored, dict):
-        return _checked_offsets(stored, len(text)), None
-    make, fields = SpanView._make, itemgetter("start", "end", "text")
-    spans = [make(fields(d)) for d in stored]
-    return ([s.start for s in spans], [s.end for s in spans]), spans
+    if isinstance(stored, list):
+        make, fields = SpanView._make, itemgetter("start", "end", "text")
+        spans = [make(fields(d)) for d in stored]
+        return ([s.start for s in spans], [s.end for s in spans]), spans
+    return _checked_offsets(stored, len(text)), None
 
 
-def _span_view(text: str, stored: Any) -> SpanView:
-    if isinstance(stored, dict):
-        return SpanView(**stored)
-    start, end = stored
-    return SpanView(start, end, text[start:end])
+def _span_view(text: str, stored: list[int] | SpanObject) -> SpanView:
+    if isinstance(stored, list):
+        start, end = stored
+        return SpanView(start, end, text[start:end])
+    return SpanView(**stored)
 
 
-def corpus_view(data: dict[str, Any]) -> CorpusView:
+def corpus_view(data: CorpusFileData) -> CorpusView:
     """The view of a parsed corpus document file (either stored form) that has passed
     :func:`~communique.schema.models.corpus_file_problems` (the store reads every file through it)."""
     text = data["text"]
@@ -246,7 +255,7 @@ class CorpusStore:
         loaded = self._raw(document_id)
         return loaded[1] if loaded is not None else None
 
-    def _load_raw(self, document_id: str) -> tuple[dict[str, Any], str] | None:
+    def _load_raw(self, document_id: str) -> tuple[CorpusFileData, str] | None:
         """The parsed file and the sha256 of its bytes, after the one structural check (every reader of the
         store comes through here, so a corrupt document is a :class:`CorpusUnreadable`, never a crash later)."""
         path = self._path(document_id)
@@ -271,10 +280,10 @@ class CorpusStore:
             return None
         data = loaded[0]
         paragraphs = data["paragraphs"]
-        if isinstance(paragraphs, dict):  # the compact form: offset arrays
-            ends = frozenset(map(add, paragraphs["starts"], paragraphs["lengths"]))
-        else:
+        if isinstance(paragraphs, list):  # the older form: span objects
             ends = frozenset(p["end"] for p in paragraphs)
+        else:  # the compact form: offset arrays
+            ends = frozenset(map(add, paragraphs["starts"], paragraphs["lengths"]))
         return CorpusText(data["id"], data["text"], data["sha256"], ends)
 
     def ids(self) -> list[str]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import datasets
 from datasets.info import DatasetInfo, DatasetInfosDict
@@ -23,11 +23,13 @@ from datasets.splits import SplitDict, SplitInfo
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
-from communique.annotate.stats import format_stats
+from communique.annotate.stats import Stats, format_stats
 from communique.corpus.splits import SPLITS, Splitter
+from communique.export.features import Feature
 from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
 from communique.io.project import Dataset
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import CommitmentKind, StanceKind, labels
 from communique.version import __version__
 
@@ -64,7 +66,7 @@ METADATA_COLUMNS = ("title", "publisher", "publication_date", "url", "licence")
 class CardFacts:
     """What the card reports besides the files, all taken from the corpus exported and its project."""
 
-    stats: dict[str, Any]
+    stats: Stats
     dataset: Dataset = field(default_factory=Dataset)
     splitter: Splitter = field(default_factory=Splitter)
     units_per_split: Counter[str] = field(default_factory=Counter)
@@ -75,20 +77,21 @@ class CardFacts:
     passes: list[str] = field(default_factory=list)
     adjudication: str | None = None
     #: per-document metadata (id plus METADATA_COLUMNS and language), the first MAX_CARD_DOCUMENTS documents
-    document_metadata: list[dict[str, Any]] = field(default_factory=list)
+    document_metadata: list[dict[str, object]] = field(default_factory=list)
     text_licences: Counter[str | None] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     annotators: Counter[str] = field(default_factory=Counter)
 
-    def add_document(self, metadata: dict[str, Any], annotators: list[str]) -> None:
+    def add_document(self, metadata: Mapping[str, object], annotators: list[str]) -> None:
         """Record one exported document's metadata (as in its corpus document) and annotators."""
         if len(self.document_metadata) < MAX_CARD_DOCUMENTS:
             self.document_metadata.append(
                 {"id": metadata["id"], "language": metadata.get("language")}
                 | {k: metadata.get(k) for k in METADATA_COLUMNS}
             )
-        self.text_licences[metadata.get("licence")] += 1
-        self.languages[metadata.get("language") or "und"] += 1
+        licence, language = metadata.get("licence"), metadata.get("language")
+        self.text_licences[licence if isinstance(licence, str) else None] += 1
+        self.languages[language if isinstance(language, str) and language else "und"] += 1
         self.annotators.update(annotators)
 
 
@@ -133,7 +136,7 @@ def code_block(value: str) -> str:
     return f"{fence}\n{value}\n{fence}"
 
 
-def _feature_type(feature: Any) -> str:
+def _feature_type(feature: Feature) -> str:
     if isinstance(feature, datasets.ClassLabel):
         return "ClassLabel(" + ", ".join(feature.names) + ")"
     if isinstance(feature, datasets.List):
@@ -180,7 +183,7 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
         source_datasets=["original"],
         tags=["quotation-attribution", "event-extraction", "coreference", "news", "diplomacy"],
     )
-    configs: dict[str, Any] = {}
+    configs: JsonObject = {}
     infos: dict[str, DatasetInfo] = {}
     for config in CONFIGS:
         splits = result.shards.get(config.name)
@@ -211,7 +214,7 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
     return f"---\n{data.to_yaml()}\n---\n\n{_prose(result, facts)}"
 
 
-def _md(value: Any) -> str:
+def _md(value: object) -> str:
     """A value for a Markdown table cell or prose: escaped, one line, 'unknown' when null."""
     if value is None or value == "":
         return "unknown"
@@ -324,7 +327,8 @@ def _prose(result: ExportResult, facts: CardFacts) -> str:
         for config in CONFIGS
         if config.name in sizes
     )
-    stats = facts.stats if len(facts.stats["documents"]) == facts.documents else {**facts.stats, "documents": {}}
+    complete = len(facts.stats["documents"]) == facts.documents
+    stats = facts.stats if complete else Stats(documents={}, total=facts.stats["total"])
     small = (
         f"\n- A small corpus ({facts.documents} document(s)): a test bed for tools and extractors and a worked "
         "example of the guidelines, not a training set that generalises."
@@ -406,8 +410,8 @@ instance a meeting participant whose role the text does not give) is stored as n
 
 def render_croissant(result: ExportResult, facts: CardFacts) -> str:
     """MLCommons Croissant 1.0 metadata: every parquet file with its sha256, one record set per config."""
-    distribution: list[dict[str, Any]] = []
-    record_sets: list[dict[str, Any]] = []
+    distribution: list[JsonObject] = []
+    record_sets: list[JsonObject] = []
     for config in CONFIGS:
         splits = result.shards.get(config.name)
         if not splits:
@@ -481,7 +485,7 @@ def render_croissant(result: ExportResult, facts: CardFacts) -> str:
 
 
 # The standard Croissant 1.0 JSON-LD context (as mlcroissant writes it).
-CROISSANT_CONTEXT: dict[str, Any] = {
+CROISSANT_CONTEXT: JsonObject = {
     "@language": "en",
     "@vocab": "https://schema.org/",
     "citeAs": "cr:citeAs",

@@ -8,16 +8,21 @@ become nullable values. Nothing here lists a label by hand.
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Literal, TypeAlias, Union, get_args, get_origin
 
 import datasets
 from pydantic import BaseModel
 
 from communique.schema.models import MentionForm, labels
 
+#: a ``datasets`` feature as communique uses them: a label, a value, a list, or a struct of features
+Feature: TypeAlias = "datasets.ClassLabel | datasets.Value | datasets.List | dict[str, Feature]"
+#: a row of an exported config, as given to ``datasets`` (Arrow-compatible Python values)
+Row: TypeAlias = "dict[str, object]"
 
-def feature_for(annotation: Any) -> Any:
+
+def feature_for(annotation: object) -> Feature:
     """The ``datasets`` feature for a model field annotation."""
     origin = get_origin(annotation)
     if origin is Annotated:
@@ -44,10 +49,10 @@ def feature_for(annotation: Any) -> Any:
     raise TypeError(f"no feature for {annotation!r}")
 
 
-def _merged_struct(members: list[type[BaseModel]]) -> dict[str, Any]:
+def _merged_struct(members: list[type[BaseModel]]) -> dict[str, Feature]:
     """A union of models (a discriminated union) as one struct with every member's fields (absent ones null);
     labels of the same name (the tag) are merged in member order."""
-    merged: dict[str, Any] = {}
+    merged: dict[str, Feature] = {}
     for member in members:
         for name, feature in features_for(member).items():
             known = merged.get(name)
@@ -57,7 +62,7 @@ def _merged_struct(members: list[type[BaseModel]]) -> dict[str, Any]:
     return merged
 
 
-def features_for(model: type[BaseModel], *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+def features_for(model: type[BaseModel], *, exclude: tuple[str, ...] = ()) -> dict[str, Feature]:
     """A dict of features, one per model field, in field order."""
     return {
         name: feature_for(info.rebuild_annotation()) for name, info in model.model_fields.items() if name not in exclude
@@ -69,20 +74,24 @@ def bio_tags() -> list[str]:
     return ["O", *(f"{prefix}-{form.upper()}" for form in labels(MentionForm) for prefix in ("B", "I"))]
 
 
-def decode_labels(value: Any, feature: Any) -> Any:
+def decode_labels(value: object, feature: Feature) -> object:
     """Turn ``ClassLabel`` integers back into label names, recursively (for rebuilding models from rows)."""
     if value is None:
         return None
     if isinstance(feature, datasets.ClassLabel):
         return feature.int2str(value) if isinstance(value, int) else value
-    if isinstance(feature, datasets.List):
+    if isinstance(feature, datasets.List) and isinstance(value, Iterable):
         return [decode_labels(v, feature.feature) for v in value]
-    if isinstance(feature, dict):
+    if isinstance(feature, dict) and isinstance(value, Mapping):
         return {k: decode_labels(value.get(k), f) for k, f in feature.items()}
     return value
 
 
-def _label_index(feature: datasets.ClassLabel) -> dict[Any, int | None]:
+#: what encodes the labels inside one value (a column's, or a struct member's)
+Encoder: TypeAlias = Callable[[object], object]
+
+
+def _label_index(feature: datasets.ClassLabel) -> dict[object, int | None]:
     """Label name -> id; ids and ``None`` map to themselves, so one lookup encodes any value."""
     return {
         None: None,
@@ -91,7 +100,7 @@ def _label_index(feature: datasets.ClassLabel) -> dict[Any, int | None]:
     }
 
 
-def _encoder(feature: Any) -> Callable[[Any], Any] | None:
+def _encoder(feature: Feature) -> Encoder | None:
     """A function turning label names into ``ClassLabel`` ids inside a value of ``feature`` (in place for
     structs, which are freshly built dicts), or ``None`` when the feature holds no label."""
     if isinstance(feature, datasets.ClassLabel):
@@ -99,16 +108,16 @@ def _encoder(feature: Any) -> Callable[[Any], Any] | None:
     if isinstance(feature, datasets.List):
         if isinstance(feature.feature, datasets.ClassLabel):
             label = _label_index(feature.feature).__getitem__
-            return lambda v: v if v is None else list(map(label, v))
+            return lambda v: list(map(label, v)) if isinstance(v, Iterable) else v
         inner = _encoder(feature.feature)
-        return None if inner is None else (lambda v: v if v is None else [inner(x) for x in v])
+        return None if inner is None else (lambda v: [inner(x) for x in v] if isinstance(v, Iterable) else v)
     if isinstance(feature, dict):
         parts = [(k, f) for k, f in ((k, _encoder(v)) for k, v in feature.items()) if f is not None]
         if not parts:
             return None
 
-        def encode_struct(v: Any) -> Any:
-            if v is not None:
+        def encode_struct(v: object) -> object:
+            if isinstance(v, dict):
                 for key, f in parts:
                     v[key] = f(v.get(key))
             return v
@@ -117,16 +126,22 @@ def _encoder(feature: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def make_encoder(features: datasets.Features) -> Any:
+def make_encoder(features: datasets.Features) -> Callable[[Row], Row]:
     """A fast, in-place row encoder: label names to ``ClassLabel`` ids, everything else left as it is.
 
     ``Features.encode_example`` walks and copies every value in Python; this visits only the paths that
     hold labels, and leaves the rest to Arrow. Rows are freshly built dicts, so they are changed in place.
     """
     encode = _encoder(dict(features))
-    return encode if encode is not None else (lambda row: row)
+
+    def encode_row(row: Row) -> Row:
+        if encode is not None:
+            encode(row)  # in place
+        return row
+
+    return encode_row
 
 
-def column_encoders(features: datasets.Features) -> list[Callable[[Any], Any] | None]:
+def column_encoders(features: datasets.Features) -> list[Encoder | None]:
     """For each column of ``features``, in order, the function that encodes its labels (``None``: no label)."""
     return [_encoder(feature) for feature in features.values()]

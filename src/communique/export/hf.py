@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import datasets
 import numpy as np
@@ -39,7 +38,7 @@ from communique.annotate.load import Validated, map_validated
 from communique.annotate.stats import count_document
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusStore
-from communique.export.features import column_encoders
+from communique.export.features import Encoder, column_encoders
 from communique.export.rows import CONFIGS, SECTIONS, SPLITS_OF, Config, DocumentRows, Values, sentence_tokens
 from communique.io.folder import replace_folder
 from communique.io.parallel import Workers
@@ -79,12 +78,12 @@ class ChunkResult:
     counts: list[tuple[str, dict[str, dict[str, int]]]] = field(default_factory=list)
     units_per_split: Counter[str] = field(default_factory=Counter)
     guidelines_versions: set[str] = field(default_factory=set)
-    metadata: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)  # per document, for the card
+    metadata: list[tuple[dict[str, object], list[str]]] = field(default_factory=list)  # per document, for the card
     drafts: list[tuple[str, int]] = field(default_factory=list)  # (file, items marked review: draft), if any
     tables: dict[tuple[str, str], pa.Table] = field(default_factory=dict)
 
 
-Encoders = dict[str, list[Callable[[Any], Any] | None]]
+Encoders = dict[str, list[Encoder | None]]
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def make_context(splitter: Splitter, store: CorpusStore) -> ChunkContext:
     return ChunkContext({c.name: column_encoders(c.features) for c in CONFIGS}, splitter)
 
 
-def _table(config: Config, rows: list[Values], encoders: list[Callable[[Any], Any] | None]) -> pa.Table:
+def _table(config: Config, rows: list[Values], encoders: list[Encoder | None]) -> pa.Table:
     """The Arrow table of rows of one config: built column by column (labels encoded per column), which is
     what ``pa.Table.from_pylist`` does with rows as dicts, without the dicts."""
     columns = [

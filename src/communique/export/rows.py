@@ -18,14 +18,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import get_args
 
 import datasets
 
 from communique.annotate.stats import ATTRIBUTION_SOURCES
 from communique.corpus.splits import Splitter
 from communique.corpus.store import CorpusLike, CorpusView, SpanLike
-from communique.export.features import bio_tags, feature_for, features_for
+from communique.export.features import Feature, Row, bio_tags, feature_for, features_for
 from communique.schema.models import (
     PLOVER_KINDS,
     AnnotatedDocument,
@@ -55,7 +55,6 @@ from communique.schema.models import (
     labels,
 )
 
-Row = dict[str, Any]
 #: the split policy of a small corpus (and the default): by section
 SECTIONS = Splitter()
 
@@ -76,7 +75,7 @@ MENTION_CONTEXT_MAX = 1000
 MENTION_CONTEXT_RADIUS = 250
 
 
-Values = tuple[Any, ...]  # one row: its values in the config's column order (labels by name)
+Values = tuple[object, ...]  # one row: its values in the config's column order (labels by name)
 
 
 @dataclass(frozen=True)
@@ -413,7 +412,7 @@ def _stance_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
     return _act_values("stances", d)
 
 
-def _f(mapping: dict[str, Any]) -> datasets.Features:
+def _f(mapping: dict[str, Feature]) -> datasets.Features:
     return datasets.Features(mapping)
 
 
@@ -617,7 +616,8 @@ def rebuild_document(row: Row, features: datasets.Features) -> AnnotatedDocument
 
     data = {k: decode_labels(row[k], features[k]) for k in AnnotatedDocument.model_fields}
     members = _source_fields()
-    for attribution in data["attributions"]:
+    attributions = data["attributions"]
+    for attribution in attributions if isinstance(attributions, list) else []:
         source = attribution["source"]
         attribution["source"] = {k: v for k, v in source.items() if k in members[source["type"]]}
     # absent optional selector fields (occurrence, prefix, ...) come back as null, which the models accept

@@ -27,7 +27,6 @@ it is never a crash, and it is never dropped silently. Token usage is recorded i
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import json
 import os
@@ -37,15 +36,19 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ValidationError
 
 from communique.annotate.names import name_words
 from communique.extract.llm_cache import CacheKey, read_entry, write_entry
 from communique.extract.llm_client import HEADERS, Limits, exchange, http_client
 from communique.io.parse import ParseFailure, parse_json
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonObject, JsonValue
 from communique.schema.models import CommitmentKind, CorpusDocument, StanceKind, labels
+from communique.schema.predictions import PredictedDocument, PredictedOfficial, PredictedSpan
 
 __all__ = [
     "EXAMPLES",
@@ -252,7 +255,8 @@ MAX_DEPTH = 64
 
 @dataclass
 class _Answer:
-    data: dict[str, Any] | None
+    data: JsonObject | None  # the answer as given (with our document_id): what the cache keeps
+    prediction: PredictedDocument | None = None  # the answer as a model, once it proved valid
     usage: dict[str, int] = field(default_factory=dict)
     cached: bool = False
     problem: Issue | None = None
@@ -261,11 +265,11 @@ class _Answer:
     notes: list[Issue] = field(default_factory=list)  # warnings that do not sink the answer (the cache's)
 
 
-def prediction_schema() -> dict[str, Any]:
+def prediction_schema() -> JsonObject:
     """``schema/prediction.schema.json``, as generated from the models."""
     from communique.schema.generate import render_schemas
 
-    schema: dict[str, Any] = json.loads(render_schemas()["prediction.schema.json"])
+    schema: JsonObject = json.loads(render_schemas()["prediction.schema.json"])
     return schema
 
 
@@ -319,7 +323,7 @@ def _cache_key(settings: LLMSettings, messages: list[dict[str, str]], text: str)
     return hashlib.sha256(material.encode("utf-8")).hexdigest(), key
 
 
-def _too_deep(value: Any, limit: int) -> bool:
+def _too_deep(value: JsonValue, limit: int) -> bool:
     """Whether ``value`` nests lists and objects more than ``limit`` levels deep (without recursion)."""
     stack = [(value, 1)]
     while stack:
@@ -370,7 +374,7 @@ class _Client:
             timeout=settings.timeout,
             max_retries=0,  # ours, within the deadline (llm_client)
             default_headers=HEADERS,
-            http_client=http_client(openai),
+            http_client=http_client(),
         )
         self.limits = Limits(settings.timeout, settings.max_answer_bytes, settings.max_retries)
         self.schema = prediction_schema()
@@ -388,15 +392,15 @@ class _Client:
         if cached is not None:
             stored, problem = read_entry(cached, key, settings.max_answer_bytes)
             if stored is not None:
-                problem = self._check_data(stored, part, f"{where}, from the cache")
-                if problem is None:
-                    return _Answer(stored, {}, cached=True, cache_path=cached)
+                checked = self._check_data(stored, part, f"{where}, from the cache")
+                if isinstance(checked, PredictedDocument):
+                    return _Answer(stored, checked, cached=True, cache_path=cached)
                 problem = issue(
                     "llm-cache-invalid",
-                    f"cache entry holds an answer that is no longer valid ({problem.message}); the request is "
+                    f"cache entry holds an answer that is no longer valid ({checked.message}); the request is "
                     "sent again",
                     file=str(cached),
-                    path=f"$.data{problem.path.removeprefix('$')}",
+                    path=f"$.data{checked.path.removeprefix('$')}",
                 )
             if problem is not None:
                 notes.append(problem)
@@ -412,28 +416,38 @@ class _Client:
         reply = exchange(self.client, request, self.limits, where=where, file=part.doc.id)
         if reply.problem is not None or reply.content is None:
             return _Answer(None, problem=reply.problem, notes=notes)
-        data, problem = self._check(reply.content, part, where)
-        return _Answer(data, reply.usage, problem=problem, cache_path=cached, cache_key=key, notes=notes)
+        data, prediction, problem = self._check(reply.content, part, where)
+        return _Answer(data, prediction, reply.usage, problem=problem, cache_path=cached, cache_key=key, notes=notes)
 
-    def _check(self, content: str, part: _Part, where: str) -> tuple[dict[str, Any] | None, Issue | None]:
-        """The answer ``content`` parsed (strictly and bounded) and checked against the prediction schema."""
+    def _check(
+        self, content: str, part: _Part, where: str
+    ) -> tuple[JsonObject | None, PredictedDocument | None, Issue | None]:
+        """The answer ``content`` parsed (strictly and bounded) and checked against the prediction schema: the
+        answer as given (for the cache) and as a model, or the problem."""
         try:
             data = parse_json(content)
         except ParseFailure as failure:
             found = failure.issue
-            return None, issue(
-                "llm-invalid-json",
-                f"{where}: the answer is not JSON ({found.message} at line {found.line}, column {found.column} "
-                "of the answer)",
-                file=part.doc.id,
+            return (
+                None,
+                None,
+                issue(
+                    "llm-invalid-json",
+                    f"{where}: the answer is not JSON ({found.message} at line {found.line}, column {found.column} "
+                    "of the answer)",
+                    file=part.doc.id,
+                ),
             )
         if isinstance(data, dict):
             data = {**data, "document_id": part.doc.id}  # the id is ours, not the model's to get wrong
-        problem = self._check_data(data, part, where)
-        return (None, problem) if problem is not None else (data, None)
+        checked = self._check_data(data, part, where)
+        if isinstance(checked, Issue):
+            return None, None, checked
+        assert isinstance(data, dict)  # the schema asks for an object
+        return data, checked, None
 
-    def _check_data(self, data: Any, part: _Part, where: str) -> Issue | None:
-        """The first problem of an answer against the prediction schema, if any."""
+    def _check_data(self, data: JsonValue, part: _Part, where: str) -> PredictedDocument | Issue:
+        """An answer as a model, when it is valid against the prediction schema; else its first problem."""
         import jsonschema  # type: ignore[import-untyped]
 
         if _too_deep(data, MAX_DEPTH):
@@ -452,7 +466,12 @@ class _Client:
                 file=part.doc.id,
                 path=first.json_path,
             )
-        return None
+        try:  # the schema is generated from the model, so this holds; the model is what the bench reads
+            return PredictedDocument.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+            return issue("llm-invalid-answer", f"{where}: {error['msg']}", file=part.doc.id, path=path)
 
 
 def _shorten(message: str, limit: int = 300) -> str:
@@ -462,135 +481,143 @@ def _shorten(message: str, limit: int = 300) -> str:
 
 # -- merging the parts
 
-
-def _spans(node: Any) -> Iterable[dict[str, Any]]:
-    """Every span in an answer: each object with a string ``text``."""
-    if isinstance(node, dict):
-        if isinstance(node.get("text"), str):
-            yield node
-        for value in node.values():
-            yield from _spans(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _spans(value)
+_Model = TypeVar("_Model", bound=BaseModel)
+_Span = TypeVar("_Span", bound=PredictedSpan)
 
 
-def _place(span: dict[str, Any], part: _Part) -> None:
-    """Offsets for a text span found in its part: by occurrence, prefix or suffix, or as the only one."""
-    text = span["text"].strip()
-    for key in ("start", "end"):
-        span.pop(key, None)  # a model's offsets are not trusted: it counts tokens, not code points
-    if not text:
-        return
-    body = part.text
-    found = [m.start() for m in re.finditer(re.escape(text), body)]
-    if span.get("prefix"):
-        found = [f for f in found if body[:f].endswith(span["prefix"])] or found
-    if span.get("suffix"):
-        found = [f for f in found if body[f + len(text) :].startswith(span["suffix"])] or found
-    occurrence = span.get("occurrence")
-    if isinstance(occurrence, int) and 1 <= occurrence <= len(found):
-        found = [found[occurrence - 1]]
-    if len(found) == 1:
-        start = part.start + found[0]
-        span.update(start=start, end=start + len(text), text=text)
-        for key in ("occurrence", "prefix", "suffix"):
-            span.pop(key, None)
+def _placed(span: _Span, part: _Part) -> _Span:
+    """``span`` with offsets when its text is found in its part: by occurrence, prefix or suffix, or as the only
+    one (and the hints dropped, as they have served). A model's own offsets are not trusted: it counts tokens,
+    not code points."""
+    given = span.model_dump(exclude_unset=True, exclude={"start", "end"})
+    text = span.text.strip()
+    if text:
+        body = part.text
+        found = [m.start() for m in re.finditer(re.escape(text), body)]
+        if span.prefix:
+            found = [f for f in found if body[:f].endswith(span.prefix)] or found
+        if span.suffix:
+            found = [f for f in found if body[f + len(text) :].startswith(span.suffix)] or found
+        if span.occurrence is not None and 1 <= span.occurrence <= len(found):
+            found = [found[span.occurrence - 1]]
+        if len(found) == 1:
+            start = part.start + found[0]
+            given = {k: v for k, v in given.items() if k not in ("occurrence", "prefix", "suffix")}
+            given.update(start=start, end=start + len(text), text=text)
+    return type(span).model_validate(given)
 
 
-def _merge(doc: CorpusDocument, answers: Sequence[tuple[_Part, dict[str, Any]]]) -> dict[str, Any]:
-    officials: list[dict[str, Any]] = []
-    line: dict[str, Any] = {"document_id": doc.id, "text_sha256": doc.sha256, "annotators": [METHOD]}
-    layers: dict[str, list[dict[str, Any]]] = {name: [] for name in LAYERS}
+def _place_all(item: _Model, part: _Part) -> _Model:
+    """``item`` with every span in it placed in ``part`` (:func:`_placed`); ``meta`` is left as it is."""
+    update = {name: _place_value(getattr(item, name), part) for name in item.model_fields_set}
+    return item.model_copy(update=update)
+
+
+def _place_value(value: object, part: _Part) -> object:
+    if isinstance(value, PredictedSpan):
+        return _placed(value, part)
+    if isinstance(value, BaseModel):
+        return _place_all(value, part)
+    if isinstance(value, list):
+        return [_place_value(v, part) for v in value]
+    return value
+
+
+def _renamed(item: _Model, prefix: str, renamed: dict[str, str]) -> _Model:
+    """``item`` of one part with its id and its references to items of its part prefixed with the part, and its
+    references to officials renamed (an official joined with one of an earlier part has that one's id)."""
+    update: dict[str, object] = {}
+    for name in item.model_fields_set:
+        value = getattr(item, name)
+        if isinstance(value, str) and value and (name == "id" or name in _ITEM_REFS):
+            update[name] = prefix + value
+        elif isinstance(value, str) and value and name in _REF_FIELDS:
+            update[name] = renamed.get(value, prefix + value)
+        elif name in ("participants", "actors"):
+            update[name] = [_renamed(who, prefix, renamed) for who in value]
+    return item.model_copy(update=update)
+
+
+def _merge(doc: CorpusDocument, answers: Sequence[tuple[_Part, PredictedDocument]]) -> PredictedDocument:
+    officials: list[PredictedOfficial] = []
+    layers: dict[str, list[BaseModel]] = {name: [] for name in LAYERS}
     for part, answer in answers:
-        data = copy.deepcopy(answer)  # the answer as given stays intact, for the cache
-        for span in _spans(data):
-            _place(span, part)
+        data = _place_all(answer, part)
         prefix = f"p{part.index + 1}-"
         renamed: dict[str, str] = {}
-        for official in data.get("officials", []):
-            old = official.get("id")
-            words = name_words(official.get("name") or "")
-            same = next(
+        for official in data.officials:
+            old = official.id
+            words = name_words(official.name or "")
+            at = next(
                 (
-                    o
-                    for o in officials
-                    if words and (w := name_words(o.get("name") or "")) and (words <= w or w <= words)
+                    i
+                    for i, o in enumerate(officials)
+                    if words and (w := name_words(o.name or "")) and (words <= w or w <= words)
                 ),
                 None,
             )
-            if same is not None:
-                same["mentions"] = [*same.get("mentions", []), *official.get("mentions", [])]
-                for key, value in official.items():
-                    same.setdefault(key, value)
-                if old:
-                    renamed[old] = same["id"]
+            if at is not None:  # one official named in several parts: the first keeps what it has
+                same = officials[at]
+                extra = {key: getattr(official, key) for key in official.model_fields_set - same.model_fields_set}
+                officials[at] = same.model_copy(update={**extra, "mentions": [*same.mentions, *official.mentions]})
+                if old and same.id:
+                    renamed[old] = same.id
                 continue
-            official["id"] = prefix + (old or f"o{len(officials) + 1}")
+            new = prefix + (old or f"o{len(officials) + 1}")
             if old:
-                renamed[old] = official["id"]
-            officials.append(official)
+                renamed[old] = new
+            officials.append(official.model_copy(update={"id": new}))
         for layer in LAYERS:
-            for item in data.get(layer, []):
-                if item.get("id"):
-                    item["id"] = prefix + item["id"]
-                for ref in _ITEM_REFS:
-                    if item.get(ref):
-                        item[ref] = prefix + item[ref]
-                for who in _people(item):
-                    for ref in _REF_FIELDS:
-                        if who.get(ref):
-                            who[ref] = renamed.get(who[ref], prefix + who[ref])
-                layers[layer].append(item)
-    return {**line, "officials": officials, **layers}
+            layers[layer] += [_renamed(item, prefix, renamed) for item in getattr(data, layer)]
+    return PredictedDocument.model_validate(
+        {"document_id": doc.id, "text_sha256": doc.sha256, "annotators": [METHOD], "officials": officials, **layers}
+    )
 
 
-def _people(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The objects of an item that may name an official: the item, its participants, its actors."""
-    return [who for _, who in _people_at(item, "$")]
+def _empty(doc: CorpusDocument) -> PredictedDocument:
+    """The line of a document whose answer could not be used: it predicts nothing."""
+    return PredictedDocument.model_validate(
+        {
+            "document_id": doc.id,
+            "text_sha256": doc.sha256,
+            "annotators": [METHOD],
+            **{name: [] for name in ("officials", *LAYERS)},
+        }
+    )
 
 
-def _people_at(item: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
-    """:func:`_people` with the JSON path of each."""
+def _people_at(item: BaseModel, path: str) -> list[tuple[str, BaseModel]]:
+    """The objects of an item that may name an official (the item, its participants, its actors), each with
+    its JSON path."""
     found = [(path, item)]
     for key in ("participants", "actors"):
-        found += [(f"{path}.{key}[{i}]", who) for i, who in enumerate(item.get(key) or []) if isinstance(who, dict)]
+        found += [(f"{path}.{key}[{i}]", who) for i, who in enumerate(getattr(item, key, None) or [])]
     return found
 
 
-def _merged_problem(line: dict[str, Any]) -> Issue | None:
-    """A problem the schema cannot see (a reference to nothing, an id twice), as the bench would find it."""
-    from pydantic import ValidationError
-
-    from communique.schema.predictions import PredictedDocument
-
-    try:
-        PredictedDocument.model_validate(line)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
-        return issue(
-            "llm-invalid-answer", f"{line['document_id']}: {first['msg']}", file=line["document_id"], path=where
-        )
-    declared = {o["id"] for o in line["officials"] if o.get("id")}
-    items = {layer: {i["id"] for i in line[layer] if i.get("id")} for layer in LAYERS}
+def _merged_problem(line: PredictedDocument) -> Issue | None:
+    """A problem the schema cannot see (a reference to nothing), as the bench would find it."""
+    declared = {o.id for o in line.officials if o.id}
+    items = {layer: {i.id for i in getattr(line, layer) if i.id} for layer in LAYERS}
     for layer in LAYERS:
-        for n, item in enumerate(line[layer]):
+        for n, item in enumerate(getattr(line, layer)):
             for where, who in _people_at(item, f"$.{layer}[{n}]"):
                 for ref in _REF_FIELDS:
-                    if who.get(ref) and who[ref] not in declared:
+                    value = getattr(who, ref, None)
+                    if value and value not in declared:
                         return issue(
                             "llm-invalid-answer",
-                            f"{line['document_id']}: {ref} {who[ref]!r} names no official of the answer",
-                            file=line["document_id"],
+                            f"{line.document_id}: {ref} {value!r} names no official of the answer",
+                            file=line.document_id,
                             path=f"{where}.{ref}",
                         )
             for ref, target in _ITEM_REFS.items():
-                if item.get(ref) and item[ref] not in items[target]:
+                value = getattr(item, ref, None)
+                if value and value not in items[target]:
                     return issue(
                         "llm-invalid-answer",
-                        f"{line['document_id']}: {ref} {item[ref]!r} names nothing",
-                        file=line["document_id"],
+                        f"{line.document_id}: {ref} {value!r} names nothing",
+                        file=line.document_id,
                         path=f"$.{layer}[{n}].{ref}",
                     )
     return None
@@ -601,7 +628,7 @@ def _merged_problem(line: dict[str, Any]) -> Issue | None:
 
 def extract_llm(
     docs: Sequence[CorpusDocument], settings: LLMSettings, *, progress: bool | None = None
-) -> tuple[list[dict[str, Any]], list[Issue]]:
+) -> tuple[list[PredictedDocument], list[Issue]]:
     """Prediction lines for ``docs`` (in their order) and the warnings met. A document with a failed,
     non-JSON or invalid answer for any part predicts nothing (its line has no items; ``meta.llm.error``
     gives the code)."""
@@ -641,27 +668,22 @@ def extract_llm(
         for _, answer in mine:
             for key, value in answer.usage.items():
                 usage[key] = usage.get(key, 0) + value
-        meta: dict[str, Any] = {
+        meta: JsonObject = {
             "model": settings.model,
             "parts": len(mine),
             "cached_parts": sum(a.cached for _, a in mine),
-            "usage": usage,
+            "usage": dict(usage),
         }
         if problems:
             meta["error"] = problems[0].code
-            line: dict[str, Any] = {
-                "document_id": doc.id,
-                "text_sha256": doc.sha256,
-                "annotators": [METHOD],
-                **{name: [] for name in ("officials", *LAYERS)},
-            }
+            line = _empty(doc)
         else:
-            line = _merge(doc, [(p, a.data) for p, a in mine if a.data is not None])
+            line = _merge(doc, [(p, a.prediction) for p, a in mine if a.prediction is not None])
             problem = _merged_problem(line)
             if problem is not None:  # e.g. a speaker_id naming no official: the bench would reject the file
                 issues.append(problem)
                 meta["error"] = problem.code
-                line = {**line, **{name: [] for name in ("officials", *LAYERS)}}
+                line = _empty(doc)
                 for _, answer in mine:  # a cached part took part in it: ask again next time, not forever
                     if answer.cached and answer.cache_path is not None:
                         with contextlib.suppress(OSError):
@@ -672,17 +694,16 @@ def extract_llm(
                         failed = write_entry(answer.cache_path, answer.cache_key, answer.data)
                         if failed is not None:
                             issues.append(failed)
-        line["meta"] = {"llm": meta}
-        lines.append(line)
+        lines.append(line.model_copy(update={"meta": {"llm": meta}}))
     return lines, issues
 
 
-def usage_summary(lines: Iterable[dict[str, Any]]) -> str:
+def usage_summary(lines: Iterable[PredictedDocument]) -> str:
     """One line for stderr: documents, parts from the cache, tokens used."""
     totals: dict[str, int] = {}
     docs = parts = cached = 0
     for line in lines:
-        meta = line.get("meta", {}).get("llm", {})
+        meta = (line.meta or {}).get("llm", {})
         docs += 1
         parts += meta.get("parts", 0)
         cached += meta.get("cached_parts", 0)

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from communique.io.parse import ParseFailure, decode_utf8, format_path, parse_json
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonObject
 
 __all__ = ["FORMAT", "CacheEntry", "CacheKey", "answer_digest", "read_entry", "write_entry"]
 
@@ -63,22 +64,24 @@ class CacheEntry(BaseModel):
     data: dict[str, Any]
 
 
-def answer_digest(data: dict[str, Any]) -> str:
+def answer_digest(data: JsonObject) -> str:
     """sha256 of the answer as canonical JSON (sorted keys, no spaces): the same for any layout of the file."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _bad(entry: Path, why: str, **where: Any) -> Issue:
+def _bad(entry: Path, why: str, *, path: str = "$", line: int | None = None, column: int | None = None) -> Issue:
     return issue(
         "llm-cache-invalid",
         f"cache entry {why}; it is not used and the request is sent again",
         file=str(entry),
-        **where,
+        path=path,
+        line=line,
+        column=column,
     )
 
 
-def read_entry(path: Path, key: CacheKey, max_bytes: int) -> tuple[dict[str, Any] | None, Issue | None]:
+def read_entry(path: Path, key: CacheKey, max_bytes: int) -> tuple[JsonObject | None, Issue | None]:
     """The answer stored at ``path`` for ``key``: ``(answer, None)`` when the entry verifies, ``(None, None)``
     when there is none, ``(None, problem)`` when it is there and cannot be trusted."""
     try:
@@ -127,7 +130,7 @@ def read_entry(path: Path, key: CacheKey, max_bytes: int) -> tuple[dict[str, Any
     return entry.data, None
 
 
-def write_entry(path: Path, key: CacheKey, data: dict[str, Any]) -> Issue | None:
+def write_entry(path: Path, key: CacheKey, data: JsonObject) -> Issue | None:
     """Store ``data`` for ``key`` at ``path`` atomically (a link or FIFO there is replaced, not followed); a
     failure is returned as a warning, since the answer itself is fine."""
     entry = {"format": FORMAT, "key": key.model_dump(), "answer_sha256": answer_digest(data), "data": data}

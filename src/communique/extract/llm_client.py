@@ -30,13 +30,41 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from communique.io.parse import ParseFailure, decode_utf8, format_path, parse_json
 from communique.schema.errors import Issue, issue
+
+if TYPE_CHECKING:
+    import openai
+
+
+class _Headers(Protocol):
+    def get(self, key: str, /) -> str | None: ...
+
+
+class _Request(Protocol):
+    """What the request hook touches of an HTTP request (of the httpx flavour ``openai`` is built on)."""
+
+    @property
+    def extensions(self) -> MutableMapping[str, object]: ...
+
+
+class _Response(Protocol):
+    """What is read of an HTTP response (httpx's or httpx2's, or the ``openai`` client's wrapper of one)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> _Headers: ...
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]: ...
+
 
 __all__ = ["ERROR_BYTES", "ChatCompletion", "Exchange", "Limits", "exchange", "http_client"]
 
@@ -137,12 +165,12 @@ class _Attempt:
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
 
-    def trace(self, event: str, info: dict[str, Any]) -> None:
+    def trace(self, event: str, info: Mapping[str, object]) -> None:
         """httpcore's ``trace`` callback: keep the socket of each connection the attempt opens."""
         if not event.endswith((".connect_tcp.complete", ".connect_unix_socket.complete", ".start_tls.complete")):
             return
-        stream = info.get("return_value")
-        sock = stream.get_extra_info("socket") if stream is not None else None
+        extra = getattr(info.get("return_value"), "get_extra_info", None)  # the connection's network stream
+        sock = extra("socket") if callable(extra) else None
         if not isinstance(sock, socket.socket):
             return
         with self._lock:
@@ -167,14 +195,14 @@ def _shut(sock: socket.socket) -> None:
 _current = threading.local()  # the attempt the calling thread is making (each worker makes one at a time)
 
 
-def _on_request(request: Any) -> None:
+def _on_request(request: _Request) -> None:
     """httpx request hook: let the attempt under way see the connections opened for this request."""
     attempt = getattr(_current, "attempt", None)
     if attempt is not None:
         request.extensions["trace"] = attempt.trace
 
 
-def _on_response(response: Any) -> None:
+def _on_response(response: _Response) -> None:
     """httpx response hook: an error status ends the attempt here, before anything reads its whole body."""
     status = response.status_code
     if status < 400:
@@ -210,7 +238,7 @@ def _error_message(body: bytes) -> str:
     return f": {text[:200]}{'...' if len(text) > 200 else ''}"
 
 
-def _retry_after(headers: Any) -> float | None:
+def _retry_after(headers: _Headers) -> float | None:
     """Seconds the server asks to wait (``retry-after-ms``, ``retry-after`` in seconds or as a date)."""
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         value = headers.get(name)
@@ -233,9 +261,11 @@ def _backoff(retry: int) -> float:
     return min(0.5 * 2.0 ** (retry - 1), 8.0) * (1 - 0.25 * random.random())  # not cryptography
 
 
-def http_client(openai: Any) -> Any:
+def http_client() -> openai.DefaultHttpxClient:
     """An httpx client for ``openai.OpenAI(http_client=...)`` with the hooks the deadline needs (of the httpx
     flavour the installed ``openai`` is built on, hence ``openai.DefaultHttpxClient``)."""
+    import openai
+
     return openai.DefaultHttpxClient(event_hooks={"request": [_on_request], "response": [_on_response]})
 
 
@@ -254,7 +284,7 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-def _read_body(response: Any, limits: Limits, deadline_at: float, attempt: _Attempt) -> bytes:
+def _read_body(response: _Response, limits: Limits, deadline_at: float, attempt: _Attempt) -> bytes:
     """The body, read in chunks: refused past the cap or the deadline."""
     declared = response.headers.get("content-length") or ""
     if declared.strip().isdigit() and (len(declared.strip()) > 18 or int(declared) > limits.max_bytes):
@@ -282,7 +312,7 @@ def _size(digits: str) -> str:
     return f"{int(digits):,} bytes" if len(digits) <= 18 else f"a {len(digits)}-digit number of bytes"
 
 
-def exchange(client: Any, request: dict[str, Any], limits: Limits, *, where: str, file: str) -> Exchange:
+def exchange(client: openai.OpenAI, request: dict[str, Any], limits: Limits, *, where: str, file: str) -> Exchange:
     """Send ``request`` (keyword arguments of ``chat.completions.create``) until an answer arrives, the
     retries run out or the deadline passes. Problems are warnings about ``file``, their message starting
     with ``where``."""

@@ -34,11 +34,34 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel
 
 from communique.annotate.names import name_score, name_words
-from communique.schema.models import CommitmentKind, CorpusDocument, labels
-from communique.schema.predictions import PREDICTION_VERSION
+from communique.schema.models import (
+    CommitmentKind,
+    CorpusDocument,
+    MeetingMode,
+    MentionForm,
+    SpeechAct,
+    StanceKind,
+    labels,
+)
+from communique.schema.predictions import (
+    PREDICTION_VERSION,
+    PredictedActor,
+    PredictedAttribution,
+    PredictedCommitment,
+    PredictedDocument,
+    PredictedMeeting,
+    PredictedMention,
+    PredictedOfficial,
+    PredictedParticipant,
+    PredictedSpan,
+    PredictedStance,
+    PredictedTime,
+)
 
 __all__ = ["METHOD", "extract_rules", "meeting_mode", "speech_act"]
 
@@ -223,7 +246,7 @@ MEETING_CLAUSE_END = re.compile(r", while\b|, during\b|;|\.(?=\s|$)|”")
 WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
 #: cue -> commitment or stance kind of guidelines 2.1 (the first matching entry wins)
-COMMISSIVES = (
+COMMISSIVES: tuple[tuple[str, CommitmentKind | StanceKind], ...] = (
     (r"will not|won't|shall not", "promise"),
     (r"will|shall|would", "intend"),
     (r"have to|has to|must", "propose"),
@@ -238,8 +261,10 @@ COMMISSIVES = (
     (r"prepared|ready|willing", "offer"),
     (r"desire", "propose"),
 )
+#: the kinds of COMMISSIVES that bind: they make commitments, the others stances
+BINDING_KINDS = frozenset(labels(CommitmentKind))
 #: reporting verb -> Searle class of the reported act (guidelines 6); any other cue reports an assertion
-SPEECH_ACTS = (
+SPEECH_ACTS: tuple[tuple[str, SpeechAct], ...] = (
     (
         r"urg(?:ed?|es|ing)|call(?:ed|s|ing)? (?:for|on)|invit(?:ed|es?|ing)|ask(?:ed|s|ing)?|demand(?:ed|s|ing)?"
         r"|propos(?:ed|es?|ing)|suggest(?:ed|s|ing)?",
@@ -280,7 +305,7 @@ class _Official:
     title: str | None = None
     rank: str | None = None
     country: str | None = None
-    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, form
+    mentions: list[tuple[int, int, MentionForm]] = field(default_factory=list)  # start, end, form
 
 
 @dataclass(frozen=True, order=True)
@@ -299,7 +324,7 @@ class _Extractor:
         self.headings = [(h.start, h.end) for h in doc.headings]
         self.paragraphs = [(p.start, p.end) for p in doc.paragraphs]
         self.sentences = [(s.start, s.end) for s in doc.sentences]
-        self.attributions: list[dict[str, Any]] = []
+        self.attributions: list[PredictedAttribution] = []
         self.quote_spans: list[tuple[int, int, str | None]] = []  # contents with their speaker id
         self.quote_ids: list[str] = []  # the id of the attribution of each entry of quote_spans
 
@@ -321,8 +346,12 @@ class _Extractor:
     def free(self, start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in self.taken)
 
-    def span(self, start: int, end: int) -> dict[str, Any]:
-        return {"start": start, "end": end, "text": self.text[start:end]}
+    def span(self, start: int, end: int) -> PredictedSpan:
+        return PredictedSpan(start=start, end=end, text=self.text[start:end])
+
+    def time(self, start: int, end: int) -> PredictedTime:
+        """A time expression as written; the rules fix no calendar date (``value`` null)."""
+        return PredictedTime(start=start, end=end, text=self.text[start:end], value=None)
 
     def mentions(self) -> list[_Mention]:
         return sorted(_Mention(s, e, o.id) for o in self.officials for s, e, _ in o.mentions)
@@ -362,7 +391,7 @@ class _Extractor:
         self.officials.append(official)
         return official
 
-    def add_mention(self, official: _Official, start: int, end: int, form: str) -> None:
+    def add_mention(self, official: _Official, start: int, end: int, form: MentionForm) -> None:
         if self.free(start, end):
             official.mentions.append((start, end, form))
             self.taken.append((start, end))
@@ -432,7 +461,13 @@ class _Extractor:
             or self.last_before(cue_start)
         )
 
-    def add_quote(self, contents: tuple[int, int], cue: tuple[int, int] | None, speaker: str | None, kind: str) -> None:
+    def add_quote(
+        self,
+        contents: tuple[int, int],
+        cue: tuple[int, int] | None,
+        speaker: str | None,
+        kind: Literal["direct", "indirect"],
+    ) -> None:
         start, end = contents
         while start < end and self.text[start].isspace():
             start += 1
@@ -441,16 +476,14 @@ class _Extractor:
         if end - start < 2:
             return
         attribution_id = f"a{len(self.attributions) + 1}"
-        self.attributions.append(
-            {
-                "id": attribution_id,
-                **({"speaker_id": speaker} if speaker else {}),
-                "cues": [self.span(*cue)] if cue else [],
-                "contents": [self.span(start, end)],
-                "kind": kind,
-                "speech_act": speech_act(self.text[cue[0] : cue[1]]) if cue else "assertive",
-            }
+        attribution = PredictedAttribution(
+            id=attribution_id,
+            cues=[self.span(*cue)] if cue else [],
+            contents=[self.span(start, end)],
+            kind=kind,
+            speech_act=speech_act(self.text[cue[0] : cue[1]]) if cue else "assertive",
         )
+        self.attributions.append(_with_found(attribution, speaker_id=speaker or None))
         self.quote_spans.append((start, end, speaker))
         self.quote_ids.append(attribution_id)
 
@@ -563,8 +596,8 @@ class _Extractor:
 
     # -- 4. meetings
 
-    def find_meetings(self) -> list[dict[str, Any]]:
-        meetings: list[dict[str, Any]] = []
+    def find_meetings(self) -> list[PredictedMeeting]:
+        meetings: list[PredictedMeeting] = []
         for m in MEETING.finditer(self.text):
             s_start, s_end = self.sentence(m.start())
             stop = MEETING_CLAUSE_END.search(self.text, m.end(), s_end)
@@ -581,35 +614,43 @@ class _Extractor:
             evidence_end = objects[-1].end if objects else hi
             hosting = HOSTING.match(m.group(0)) is not None and subject is not None
             visited = VISITED.search(self.text, s_start, s_end)
-            meeting: dict[str, Any] = {
-                "id": f"m{len(meetings) + 1}",
-                "participants": [
-                    {"official_id": p, **({"role": "host" if p == subject else "visitor"} if hosting else {})}
+            place = IN_PLACE.search(self.text, m.end(), hi)
+            location = None
+            if visited:
+                location = self.span(visited.start("place"), visited.end("place"))
+            elif place and self.free(place.start("place"), place.end("place")):
+                location = self.span(place.start("place"), place.end("place"))
+            day = WEEKDAY.search(self.text, s_start, s_end)
+            meeting = PredictedMeeting(
+                id=f"m{len(meetings) + 1}",
+                participants=[
+                    _with_found(
+                        PredictedParticipant(official_id=p),
+                        role=("host" if p == subject else "visitor") if hosting else None,
+                    )
                     for p in people
                 ],
-                "evidence": [self.span(m.start(), evidence_end)],
-                "status": "stated",
-                "mode": meeting_mode(self.text[s_start:s_end], m.group(0), visited=visited is not None),
-            }
-            place = IN_PLACE.search(self.text, m.end(), hi)
-            if visited:
-                meeting["location"] = self.span(visited.start("place"), visited.end("place"))
-            elif place and self.free(place.start("place"), place.end("place")):
-                meeting["location"] = self.span(place.start("place"), place.end("place"))
-            day = WEEKDAY.search(self.text, s_start, s_end)
-            if day:
-                meeting["time"] = {**self.span(day.start("day"), day.end("day")), "value": None}
-            same = next((x for x in meetings if _people(x) == _people(meeting)), None)
-            if same is not None:  # the same officials meet again in the text: a restatement of one meeting
-                same["evidence"] += meeting["evidence"]
+                evidence=[self.span(m.start(), evidence_end)],
+                status="stated",
+                mode=meeting_mode(self.text[s_start:s_end], m.group(0), visited=visited is not None),
+            )
+            meeting = _with_found(
+                meeting, location=location, time=self.time(day.start("day"), day.end("day")) if day else None
+            )
+            at = next((i for i, x in enumerate(meetings) if _people(x) == _people(meeting)), None)
+            if at is not None:  # the same officials meet again in the text: a restatement of one meeting
+                same = meetings[at]
+                meetings[at] = same.model_copy(update={"evidence": [*same.evidence, *meeting.evidence]})
                 continue
             meetings.append(meeting)
         return meetings
 
     # -- 5. commitments
 
-    def find_commitments(self) -> list[dict[str, Any]]:
-        found: dict[tuple[int, int], dict[str, Any]] = {}
+    def find_commitments(self) -> list[PredictedCommitment | PredictedStance]:
+        """The commitments and stances stated with a commissive cue (a binding kind makes a commitment, any
+        other a stance), one per clause, not yet numbered."""
+        found: dict[tuple[int, int], PredictedCommitment | PredictedStance] = {}
         candidates = [(m, True) for s, e, _ in self.quote_spans for m in MODAL.finditer(self.text, s, e)]
         candidates += [(m, False) for m in COMMISSIVE_VERB.finditer(self.text)]
         candidates += [(m, True) for s, e, _ in self.quote_spans for m in WOULD.finditer(self.text, s, e)]
@@ -641,67 +682,70 @@ class _Extractor:
             official = self.official(actor)
             if official is None:  # no official to act: format 2.1 has no commitment or stance without an actor
                 continue
-            commitment: dict[str, Any] = {
-                "actors": [{"official_id": official.id, "country": official.country}],
-                "kind": kind,
-                "content": self.span(content_start, clause_end),
-                "evidence": self.span(clause_start, clause_end),
-                "modality": self.span(cue.start(), cue.end()),
-                "modality_type": "epistemic" if kind == "predict" else "deontic",
-                **({"attribution_id": self.quote_ids[at]} if at is not None else {}),
-            }
             when = TIME.search(self.text, clause_start, clause_end)
-            if when:
-                commitment["time"] = {**self.span(when.start("time"), when.end("time")), "value": None}
-            found.setdefault((clause_start, clause_end), commitment)
+            model: type[PredictedCommitment] | type[PredictedStance] = (
+                PredictedCommitment if kind in BINDING_KINDS else PredictedStance
+            )
+            act = model.model_validate(  # the kind picks the model: validated against it
+                {
+                    "actors": [PredictedActor(official_id=official.id, country=official.country)],
+                    "kind": kind,
+                    "content": self.span(content_start, clause_end),
+                    "evidence": self.span(clause_start, clause_end),
+                    "modality": self.span(cue.start(), cue.end()),
+                    "modality_type": "epistemic" if kind == "predict" else "deontic",
+                }
+            )
+            act = _with_found(
+                act,
+                attribution_id=self.quote_ids[at] if at is not None else None,
+                time=self.time(when.start("time"), when.end("time")) if when else None,
+            )
+            found.setdefault((clause_start, clause_end), act)
         return list(found.values())
-
-    def split_acts(self, acts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The acts found as (commitments, stances) by their kind, numbered c1, c2 ... and st1, st2 ..."""
-        binding = set(labels(CommitmentKind))
-        commitments = [{"id": f"c{i}", **a} for i, a in enumerate((a for a in acts if a["kind"] in binding), 1)]
-        stances = [{"id": f"st{i}", **a} for i, a in enumerate((a for a in acts if a["kind"] not in binding), 1)]
-        return commitments, stances
 
     # -- all
 
-    def run(self) -> dict[str, Any]:
+    def run(self) -> PredictedDocument:
         self.find_officials()
         self.find_direct_quotes()
         self.find_indirect_quotes()
         meetings = self.find_meetings()
-        commitments, stances = self.split_acts(self.find_commitments())
-        return {
-            "schema_version": PREDICTION_VERSION,
-            "document_id": self.doc.id,
-            "text_sha256": self.doc.sha256,
-            "annotators": [METHOD],
-            "officials": [
-                {
-                    "id": o.id,
-                    "name": o.name,
-                    "title": o.title,
-                    "rank": o.rank,
-                    "country": o.country,
-                    "mentions": [{**self.span(s, e), "form": form} for s, e, form in sorted(o.mentions)],
-                }
+        commitments, stances = _split_acts(self.find_commitments())
+        return PredictedDocument(
+            schema_version=PREDICTION_VERSION,
+            document_id=self.doc.id,
+            text_sha256=self.doc.sha256,
+            annotators=[METHOD],
+            officials=[
+                PredictedOfficial(
+                    id=o.id,
+                    name=o.name,
+                    title=o.title,
+                    rank=o.rank,
+                    country=o.country,
+                    mentions=[
+                        PredictedMention(start=s, end=e, text=self.text[s:e], form=form)
+                        for s, e, form in sorted(o.mentions)
+                    ],
+                )
                 for o in self.officials
             ],
-            "sources": [],  # the rules find no non-official sources
-            "meetings": meetings,
-            "attributions": self.attributions,
-            "commitments": commitments,
-            "stances": stances,
-        }
+            sources=[],  # the rules find no non-official sources
+            meetings=meetings,
+            attributions=self.attributions,
+            commitments=commitments,
+            stances=stances,
+        )
 
 
-def speech_act(cue: str) -> str:
+def speech_act(cue: str) -> SpeechAct:
     """The Searle class of an act reported with ``cue`` (*urged* -> directive); assertive by default."""
     bare = " ".join(cue.casefold().split())
     return next((act for pattern, act in SPEECH_ACTS if re.fullmatch(pattern, bare)), "assertive")
 
 
-def meeting_mode(sentence: str, verb: str, *, visited: bool) -> str:
+def meeting_mode(sentence: str, verb: str, *, visited: bool) -> MeetingMode:
     """telephone or video when the sentence names the medium; in_person for meeting, hosting and visiting
     verbs; otherwise unspecified (*talked with* says nothing of where)."""
     if VIDEO.search(sentence):
@@ -711,10 +755,31 @@ def meeting_mode(sentence: str, verb: str, *, visited: bool) -> str:
     return "in_person" if visited or IN_PERSON.match(verb) else "unspecified"
 
 
-def _people(meeting: dict[str, Any]) -> frozenset[str]:
-    return frozenset(p["official_id"] for p in meeting["participants"])
+def _people(meeting: PredictedMeeting) -> frozenset[str | None]:
+    return frozenset(p.official_id for p in meeting.participants)
 
 
-def extract_rules(doc: CorpusDocument) -> dict[str, Any]:
-    """The baseline's predictions for one corpus document, as one prediction line (a JSON-ready dict)."""
+_Item = TypeVar("_Item", bound=BaseModel)
+
+
+def _split_acts(
+    acts: list[PredictedCommitment | PredictedStance],
+) -> tuple[list[PredictedCommitment], list[PredictedStance]]:
+    """The acts found as (commitments, stances), numbered c1, c2 ... and st1, st2 ... in order."""
+    commitments = [a for a in acts if isinstance(a, PredictedCommitment)]
+    stances = [a for a in acts if isinstance(a, PredictedStance)]
+    return (
+        [c.model_copy(update={"id": f"c{i}"}) for i, c in enumerate(commitments, 1)],
+        [s.model_copy(update={"id": f"st{i}"}) for i, s in enumerate(stances, 1)],
+    )
+
+
+def _with_found(item: _Item, **fields: object) -> _Item:
+    """``item`` with those of ``fields`` that were found (not None) set: a line states what the rules found and
+    leaves out what they did not look for (a meeting with no place has no ``location``)."""
+    return item.model_copy(update={name: value for name, value in fields.items() if value is not None})
+
+
+def extract_rules(doc: CorpusDocument) -> PredictedDocument:
+    """The baseline's predictions for one corpus document (one prediction line)."""
     return _Extractor(doc).run()

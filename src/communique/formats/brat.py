@@ -51,7 +51,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -76,6 +76,7 @@ from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, pa
 from communique.io.read import MAX_TEXT_BYTES, InputRefused, read_input, read_text
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonObject, JsonValue
 from communique.schema.models import (
     SCHEMA_VERSION,
     AnnotatedDocument,
@@ -495,7 +496,7 @@ def export_brat(pairs: Iterable[tuple[AnnotatedDocument, CorpusLike]], out: Path
 @dataclass
 class _Textbound:
     label: str
-    spans: list[dict[str, Any]]
+    spans: list[JsonObject]
     line: int
 
 
@@ -603,7 +604,7 @@ def _import_document(
     if len(issues) > before:
         return None
     layers, sources = _rebuild(ann, corpus, name, issues)
-    rebuilt = {
+    rebuilt: JsonObject = {
         "schema_version": SCHEMA_VERSION,
         "document_id": doc_id,
         "text_sha256": fields.text_sha256 or corpus.sha256,
@@ -676,7 +677,7 @@ def _checked(parsed: Standoff, corpus: CorpusText, name: str, issues: list[Issue
 
 def _spans(
     frags: tuple[tuple[int, int], ...], corpus: CorpusText, shown: str, name: str, line: int, issues: list[Issue]
-) -> list[dict[str, Any]] | None:
+) -> list[JsonObject] | None:
     """The spans of a text-bound: fragments joined across the line breaks brat splits at."""
     text = corpus.text
     for frag in frags:
@@ -710,7 +711,7 @@ def _spans(
 
 def _rebuild(
     ann: _Checked, corpus: CorpusText, name: str, issues: list[Issue]
-) -> tuple[dict[str, Any], dict[JsonPath, tuple[str, int | None]]]:
+) -> tuple[JsonObject, dict[JsonPath, tuple[str, int | None]]]:
     """The annotation data of one .ann file, and the line each part of it came from."""
 
     def bad(code: str, message: str, aid: str) -> None:
@@ -727,7 +728,8 @@ def _rebuild(
         if len(known) == 1:
             for m in members:
                 official_of.setdefault(m, next(iter(known)))
-    officials: dict[str, dict[str, Any]] = {}
+    officials: dict[str, JsonObject] = {}  # official -> its fields, mentions aside
+    mentions: dict[str, list[JsonObject]] = {}
     lines: dict[str, list[int]] = {}  # official -> line of each mention
     sources: dict[JsonPath, tuple[str, int | None]] = {(): ("$", None)}
     for tid, tb in ann.textbounds.items():
@@ -739,7 +741,7 @@ def _rebuild(
             what = "its official (note `official=`)" if oid is None else "a Form" if form is None else "one span"
             bad("missing-field", f"mention {tid} needs {what}", tid)
             continue
-        official = officials.setdefault(oid, {"id": oid, **dict.fromkeys(_OFFICIAL_NULLS), "mentions": []})
+        official = officials.setdefault(oid, {"id": oid, **dict.fromkeys(_OFFICIAL_NULLS)})
         for key in OFFICIAL_NOTE:
             value = ann.notes.get(tid, {}).get(key)
             if value is None:
@@ -747,10 +749,8 @@ def _rebuild(
             if official.get(key) not in (None, value):
                 bad("conflicting-values", f"{oid}: {key} is {value!r} here but {official[key]!r} before", tid)
             official[key] = value
-        official["mentions"].append({**tb.spans[0], "form": form})
+        mentions.setdefault(oid, []).append({**tb.spans[0], "form": form})
         lines.setdefault(oid, []).append(tb.line)
-    for official in officials.values():  # mentions last, as in the model
-        official["mentions"] = official.pop("mentions")
 
     # non-official sources: their id from the note, else from an Equiv partner that has one
     source_of: dict[str, str] = {
@@ -763,7 +763,8 @@ def _rebuild(
         if len(known) == 1:
             for m in members:
                 source_of.setdefault(m, next(iter(known)))
-    found_sources: dict[str, dict[str, Any]] = {}
+    found_sources: dict[str, JsonObject] = {}  # source -> its fields, mentions aside
+    source_mentions: dict[str, list[JsonObject]] = {}
     source_lines: dict[str, list[int]] = {}
     for tid, tb in ann.textbounds.items():
         if tb.label != "SourceMention":
@@ -774,20 +775,15 @@ def _rebuild(
             what = "its source (note `source=`)" if sid is None else "a SourceType" if kind is None else "one span"
             bad("missing-field", f"source mention {tid} needs {what}", tid)
             continue
-        entry = found_sources.setdefault(sid, {"id": sid, "type": kind, "country": None, "mentions": []})
+        entry = found_sources.setdefault(sid, {"id": sid, "type": kind, "country": None})
         for key in ("country", "review"):
             value = ann.notes.get(tid, {}).get(key)
             if value is not None:
                 entry[key] = value
-        entry["mentions"].append(tb.spans[0])
+        source_mentions.setdefault(sid, []).append(tb.spans[0])
         source_lines.setdefault(sid, []).append(tb.line)
-    for found in found_sources.values():  # mentions before review, as in the model
-        review = found.pop("review", None)
-        found["mentions"] = found.pop("mentions")
-        if review is not None:
-            found["review"] = review
 
-    layers: dict[str, list[dict[str, Any]]] = {"meetings": [], "attributions": [], "commitments": [], "stances": []}
+    layers: dict[str, list[JsonObject]] = {"meetings": [], "attributions": [], "commitments": [], "stances": []}
     for eid, event in ann.events.items():
         item = _event_item(eid, event, ann, official_of, source_of, bad)
         if item is not None:
@@ -800,7 +796,13 @@ def _rebuild(
     for n, sid in enumerate(found_sources):
         sources["sources", n] = ("$", source_lines[sid][0])
         sources.update((("sources", n, "mentions", j), ("$", line)) for j, line in enumerate(source_lines[sid]))
-    data = {"officials": list(officials.values()), "sources": list(found_sources.values()), **layers}
+    # mentions after the other fields of an official, and before a source's review, as in the model
+    listed_officials = [{**official, "mentions": mentions[oid]} for oid, official in officials.items()]
+    listed_sources: list[JsonObject] = []
+    for sid, found in found_sources.items():
+        review = {"review": found.pop("review")} if "review" in found else {}
+        listed_sources.append({**found, "mentions": source_mentions[sid], **review})
+    data: JsonObject = {"officials": listed_officials, "sources": listed_sources, **layers}
     return data, sources
 
 
@@ -811,7 +813,7 @@ def _event_item(
     official_of: dict[str, str],
     source_of: dict[str, str],
     bad: Callable[[str, str, str], None],
-) -> dict[str, Any] | None:
+) -> JsonObject | None:
     note = ann.notes.get(eid, {})
     key = event.label.lower()
     trigger = ann.textbounds.get(event.trigger)
@@ -819,11 +821,11 @@ def _event_item(
         bad("missing-field", f"{event.label} {eid} needs a trigger and its id (note `{key}=`)", eid)
         return None
     attributes = ann.attributes.get(eid, {})
-    spans: dict[str, list[dict[str, Any]]] = {}
-    participants: list[dict[str, Any]] = []
+    spans: dict[str, list[JsonObject]] = {}
+    participants: list[JsonObject] = []
     actors: list[str] = []
     refs: dict[str, str] = {}
-    source: dict[str, Any] | None = None
+    source: JsonObject | None = None
     for role, target in event.args:
         if role == "Source" and target in source_of:
             source = {"type": "source", "source_id": source_of[target]}
@@ -899,7 +901,7 @@ def _event_item(
     }
 
 
-def _one(spans: list[dict[str, Any]] | None) -> Any:
+def _one(spans: list[JsonObject] | None) -> JsonValue:
     """A single span (a list of several is left for validation to refuse, as a type error)."""
     if not spans:
         return None

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -34,6 +34,7 @@ from communique.annotate.migrate import KIND_MAP
 from communique.annotate.names import name_words
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import ParticipantRole, StanceKind, labels
 from communique.schema.predictions import (
     PREDICTION_VERSION,
@@ -349,7 +350,7 @@ class DocumentBuilder:
         self.skipped: list[str] = []  # what had no place in the prediction, for a note
         self.problems: list[Issue] = []  # values the prediction format refuses
 
-    def _make(self, model: type[Model], what: str, **fields: Any) -> Model | None:
+    def _make(self, model: type[Model], what: str, **fields: object) -> Model | None:
         """``model(**fields)``, or None after recording why the format refuses it."""
         try:
             return model(**fields)
@@ -404,7 +405,7 @@ class DocumentBuilder:
         name: str | None = None,
         form: str | None = None,
         confidence: float | None = None,
-        meta: dict[str, Any] | None = None,
+        meta: JsonObject | None = None,
     ) -> str | None:
         """Add a mention; return the id of its official. ``official`` is the source's own key for the
         official (a brat ``Equiv`` group, a coreference chain); without one, mentions whose names nest
@@ -496,17 +497,21 @@ class DocumentBuilder:
         kind: str | None = None,
         speech_act: str | None = None,
         confidence: float | None = None,
-        meta: dict[str, Any] | None = None,
+        meta: JsonObject | None = None,
+        by_span: bool = False,
     ) -> None:
         """Add an attribution (a quote, in most tools' words). ``speaker`` is where its source is named: a
         mention of a non-official source makes it ``source_id``, else the official there (``speaker_id`` or
-        ``speaker_span``); with no speaker, ``unresolved`` gives the reason."""
+        ``speaker_span``; always ``speaker_span`` when ``by_span``: the bench resolves it against the gold
+        mentions); with no speaker, ``unresolved`` gives the reason."""
         spans = self.spans(contents)
         if not spans:
             return
-        source: dict[str, Any] = {}
+        source: dict[str, object] = {}
         if speaker is not None and speaker in self.source_at:
             source = {"source_id": self.source_at[speaker]}
+        elif speaker is not None and by_span:
+            source = {"speaker_span": self.span(*speaker)}
         elif speaker is not None:
             who = self.person(speaker)
             source = {"speaker_id": who.id, "speaker_span": who.span}
@@ -540,7 +545,7 @@ class DocumentBuilder:
         status: str | None = None,
         mode: str | None = None,
         confidence: float | None = None,
-        meta: dict[str, Any] | None = None,
+        meta: JsonObject | None = None,
     ) -> None:
         """Add a meeting of the officials at ``participants`` (each with its role, if any); one without
         evidence or participants is left out."""
@@ -580,7 +585,7 @@ class DocumentBuilder:
         condition: tuple[int, int] | None = None,
         stance: bool = False,
         confidence: float | None = None,
-        meta: dict[str, Any] | None = None,
+        meta: JsonObject | None = None,
     ) -> None:
         """Add a commitment (a stance, when ``stance`` or when its kind is a stance kind) of the officials at
         ``actors``; without one it is skipped and noted (format 2.1 has no act without an actor). A stance
@@ -605,7 +610,7 @@ class DocumentBuilder:
         if not found:  # format 2.1: a commitment or stance is an act of at least one official
             self.skipped.append(f"{'stance' if stance else 'commitment'} without an actor")
             return
-        common: dict[str, Any] = {
+        common: dict[str, object] = {
             "actors": found,
             "kind": kind,
             "evidence": placed,

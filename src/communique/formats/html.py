@@ -25,8 +25,9 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from communique.schema.jsontypes import JsonValue, json_at, json_object
 from communique.schema.models import (
     AnnotatedDocument,
     Attribution,
@@ -386,27 +387,30 @@ STYLE = (
 )
 
 
-def _num(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+def _num(value: JsonValue) -> str:
+    return f"{value:.3f}" if isinstance(value, int | float) else "n/a"
 
 
-def _main_value(entry: Mapping[str, Any]) -> str:
+def _main_value(entry: Mapping[str, JsonValue]) -> str:
     """The score a metric of the report is summarised by (and has an interval for), from its family."""
     return "accuracy" if entry["family"] == "accuracy" else "f1"
 
 
-def _extents(item: Mapping[str, Any] | None) -> list[tuple[int, int]]:
+def _extent(span: JsonValue) -> tuple[int, int] | None:
+    start, end = (span.get("start"), span.get("end")) if isinstance(span, Mapping) else (None, None)
+    return (start, end) if isinstance(start, int) and isinstance(end, int) else None
+
+
+def _extents(item: JsonValue) -> list[tuple[int, int]]:
     """The anchored stretches of one side of an outcome that are drawn: spans, contents, evidence."""
-    if item is None:
+    if not isinstance(item, Mapping):
         return []
-    found: list[tuple[int, int]] = []
-    if isinstance(item.get("start"), int):
-        found.append((item["start"], item["end"]))
+    found = [extent] if (extent := _extent(item)) is not None else []
     for key in ("contents", "evidence"):
         value = item.get(key)
         for span in value if isinstance(value, list) else [value]:
-            if isinstance(span, dict) and isinstance(span.get("start"), int):
-                found.append((span["start"], span["end"]))
+            if (extent := _extent(span)) is not None:
+                found.append(extent)
     return found
 
 
@@ -427,57 +431,74 @@ def marked_outcomes(text: str, marks: list[tuple[int, int, str, str]]) -> str:
     return "".join(out)
 
 
-def _headline(report: Mapping[str, Any]) -> str:
+def _ci(value: JsonValue) -> str:
+    if not isinstance(value, list):
+        return "n/a"
+    return f"[{_num(value[0])}, {_num(value[1])}]"
+
+
+def _headline(report: Mapping[str, JsonValue]) -> str:
     rows = ["<tr><th>metric</th><th>P</th><th>R</th><th>F1/acc</th><th>95% CI</th></tr>"]
-    for key, entry in report["metrics"].items():
+    headline = json_object(report["headline"])
+    for key, found in json_object(report["metrics"]).items():
+        entry = json_object(found)
         value = _main_value(entry)
-        ci, star = entry.get(f"{value}_ci95"), " *" if key in report["headline"] else ""
+        star = " *" if key in headline else ""
         rows.append(
             f"<tr><td>{escape(key)}{star}</td><td>{_num(entry.get('precision'))}</td>"
             f"<td>{_num(entry.get('recall'))}</td><td>{_num(entry[value])}</td>"
-            f"<td>{'n/a' if ci is None else f'[{ci[0]:.3f}, {ci[1]:.3f}]'}</td></tr>"
+            f"<td>{_ci(entry.get(f'{value}_ci95'))}</td></tr>"
         )
     return f'<table id="headline">{"".join(rows)}</table>'
 
 
-def _sweep(report: Mapping[str, Any]) -> str:
+def _sweep(report: Mapping[str, JsonValue]) -> str:
     sweep = report.get("sweep")
     if not sweep:
         return '<p id="sweep">No prediction carries a <code>confidence</code>: no threshold sweep.</p>'
-    keys = list(report["headline"])
+    keys = list(json_object(report["headline"]))
     head = "<tr><th>threshold</th>" + "".join(f"<th>{escape(k)} P / R / F1</th>" for k in keys) + "</tr>"
     rows = [head]
-    for point in sweep["points"]:
+    points = json_at(sweep, "points")
+    for point in points if isinstance(points, list) else []:
+        scores = {k: json_object(json_at(point, "metrics", k)) for k in keys}
         cells = "".join(
-            f"<td>{_num(point['metrics'][k].get('precision'))} / {_num(point['metrics'][k].get('recall'))} / "
-            f"{_num(point['metrics'][k].get('f1'))}</td>"
+            f"<td>{_num(scores[k].get('precision'))} / {_num(scores[k].get('recall'))} / "
+            f"{_num(scores[k].get('f1'))}</td>"
             for k in keys
         )
-        rows.append(f"<tr><td>{point['threshold']:.2f}</td>{cells}</tr>")
+        rows.append(f"<tr><td>{_threshold(json_at(point, 'threshold'))}</td>{cells}</tr>")
     return f'<table id="sweep">{"".join(rows)}</table>'
+
+
+def _threshold(value: JsonValue) -> str:
+    return f"{value:.2f}" if isinstance(value, int | float) else "n/a"
 
 
 def _document(
     document_id: str,
     text: str,
-    outcomes: list[Mapping[str, Any]],
-    scores: Mapping[str, Any],
+    outcomes: list[Mapping[str, JsonValue]],
+    scores: Mapping[str, JsonValue],
     headline: Mapping[str, str],
 ) -> str:
     """One document's section; ``headline`` maps each headline metric to the score it is summarised by."""
     sides: dict[str, list[tuple[int, int, str, str]]] = {"gold": [], "pred": []}
     for entry in outcomes:
-        if entry["layer"] not in DRAWN:
+        layer, outcome = str(entry["layer"]), str(entry["outcome"])
+        if layer not in DRAWN:
             continue
         for side in ("gold", "pred"):
             for start, end in _extents(entry[side]):
                 if 0 <= start < end <= len(text):
-                    sides[side].append((start, end, entry["outcome"], f"{entry['layer']}: {entry['outcome']}"))
-    summary = ", ".join(f"{escape(key)} {_num(scores.get(key, {}).get(value))}" for key, value in headline.items())
+                    sides[side].append((start, end, outcome, f"{layer}: {outcome}"))
+    summary = ", ".join(
+        f"{escape(key)} {_num(json_object(scores.get(key, {})).get(value))}" for key, value in headline.items()
+    )
     problems = [e for e in outcomes if e["outcome"] != "matched"]
 
-    def brief(side: Mapping[str, Any] | None) -> str:
-        if side is None:
+    def brief(side: JsonValue) -> str:
+        if not isinstance(side, Mapping):
             return ""
         texts: list[str] = []
         if "text" in side:
@@ -492,7 +513,7 @@ def _document(
         return escape(" … ".join(texts))
 
     listing = "".join(
-        f'<tr class="o-{e["outcome"]}"><td>{escape(e["layer"])}</td><td>{escape(e["outcome"])}</td>'
+        f'<tr class="o-{e["outcome"]}"><td>{escape(str(e["layer"]))}</td><td>{escape(str(e["outcome"]))}</td>'
         f"<td>{brief(e['gold'])}</td><td>{brief(e['pred'])}</td></tr>"
         for e in problems
     )
@@ -507,26 +528,25 @@ def _document(
     )
 
 
-def render_report_html(report: Mapping[str, Any], text_of: Callable[[str], str | None]) -> str:
+def render_report_html(report: Mapping[str, JsonValue], text_of: Callable[[str], str | None]) -> str:
     """The page for a bench ``report`` (its JSON form); ``text_of`` gives a document's text by id (``None``:
     the document is not shown)."""
-    preds, gold = report["predictions"], report["gold"]
-    headline = {key: _main_value(report["metrics"][key]) for key in report["headline"]}
-    by_document: dict[str, list[Mapping[str, Any]]] = {}
-    for entry in report.get("outcomes") or []:
-        by_document.setdefault(entry["document_id"], []).append(entry)
+    preds, gold = json_object(report["predictions"]), json_object(report["gold"])
+    metrics = json_object(report["metrics"])
+    headline = {key: _main_value(json_object(metrics[key])) for key in json_object(report["headline"])}
+    by_document: dict[str, list[Mapping[str, JsonValue]]] = {}
+    outcomes, documents = report.get("outcomes"), report.get("per_document")
+    for found in outcomes if isinstance(outcomes, list) else []:
+        entry = json_object(found)
+        by_document.setdefault(str(entry["document_id"]), []).append(entry)
     sections = []
-    for scored in report.get("per_document") or []:
-        text = text_of(scored["document_id"])
+    for found in documents if isinstance(documents, list) else []:
+        scored = json_object(found)
+        document_id = str(scored["document_id"])
+        text = text_of(document_id)
         if text is not None:
             sections.append(
-                _document(
-                    scored["document_id"],
-                    text,
-                    by_document.get(scored["document_id"], []),
-                    scored["scores"],
-                    headline,
-                )
+                _document(document_id, text, by_document.get(document_id, []), json_object(scored["scores"]), headline)
             )
     legend = "".join(f'<span class="o-{k}">{escape(k)}</span>' for k in COLOURS)
     return (
@@ -535,7 +555,7 @@ def render_report_html(report: Mapping[str, Any], text_of: Callable[[str], str |
         f"<h1>bench: {escape(str(preds['path']))}</h1>"
         f"<p>gold: {escape(str(gold['path']))} ({gold['documents']} document(s)); predictions: "
         f"{preds['documents']} document(s), {preds['warnings']} warning(s); matcher: "
-        f"{escape(report['settings']['matcher'])}</p>"
+        f"{escape(str(json_at(report, 'settings', 'matcher')))}</p>"
         f"<h2>Scores</h2>{_headline(report)}<h2>Confidence sweep</h2>{_sweep(report)}"
         f'<p class="legend">{legend}</p>{"".join(sections)}</body></html>\n'
     )

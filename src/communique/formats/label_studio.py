@@ -79,6 +79,7 @@ from communique.io.parse import JsonPath, Locator, ParseFailure, decode_utf8, pa
 from communique.io.read import InputRefused, read_input
 from communique.io.write import write_atomic
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonObject, JsonValue
 from communique.schema.models import (
     SCHEMA_VERSION,
     AnnotatedDocument,
@@ -473,17 +474,14 @@ def read_export(path: Path, *, code: Callable[[str], str], one_task: bool = Fals
 
 # -- export label-studio
 
-#: a JSON object as written for Label Studio
-Json = dict[str, Any]
-
 
 class _Results:
     """Builds the ``result`` list of one document: regions, their per-region values, then relations."""
 
     def __init__(self, text: str):
         self.offsets = Utf16Offsets(text)
-        self.items: list[Json] = []
-        self.relations: list[Json] = []
+        self.items: list[JsonObject] = []
+        self.relations: list[JsonObject] = []
         self.count = 0
 
     def region(self, label: str, span: Span, item: str, **fields: str | None) -> str:
@@ -514,7 +512,7 @@ class _Results:
         )
 
 
-def annotation_result(doc: AnnotatedDocument, text: str) -> list[Json]:
+def annotation_result(doc: AnnotatedDocument, text: str) -> list[JsonObject]:
     """The Label Studio ``result`` list for one annotated document."""
     out = _Results(text)
     mentions: dict[str, list[tuple[Span, str]]] = {}  # official or source id -> its regions
@@ -622,7 +620,7 @@ def annotation_result(doc: AnnotatedDocument, text: str) -> list[Json]:
     return out.items + out.relations
 
 
-def document_task(doc: AnnotatedDocument, text: str, model_version: str = "gold") -> Json:
+def document_task(doc: AnnotatedDocument, text: str, model_version: str = "gold") -> JsonObject:
     """One Label Studio task: the text and document fields, the annotations as a prediction."""
     return {
         "data": {
@@ -636,7 +634,7 @@ def document_task(doc: AnnotatedDocument, text: str, model_version: str = "gold"
     }
 
 
-def gold_tasks(pairs: Iterable[tuple[AnnotatedDocument, CorpusLike]]) -> Iterator[Json]:
+def gold_tasks(pairs: Iterable[tuple[AnnotatedDocument, CorpusLike]]) -> Iterator[JsonObject]:
     """Tasks pre-annotated with validated documents (``pairs`` yields them with their corpus documents)."""
     for doc, corpus in pairs:
         yield document_task(doc, corpus.text)
@@ -733,7 +731,7 @@ class PlacedPredictions(Protocol):
     def stances(self) -> Sequence[PlacedCommitment]: ...
 
 
-def prediction_result(predicted: PlacedPredictions, text: str) -> tuple[list[Json], int]:
+def prediction_result(predicted: PlacedPredictions, text: str) -> tuple[list[JsonObject], int]:
     """The ``result`` list for an extractor's predictions (as the benchmark reads them), and how many
     predicted spans had no place in it (unanchored, or a mention without a form).
 
@@ -819,10 +817,11 @@ def _span(extent: Placed) -> Span:
 
 def prediction_tasks(
     documents: Mapping[str, PlacedPredictions], corpus: CorpusStore, model_version: str
-) -> tuple[list[Json], int]:
+) -> tuple[list[JsonObject], int]:
     """Tasks pre-annotated with an extractor's predictions (read by :func:`communique.bench.predictions.
     read_predictions`, which resolved every document), and the number of predicted spans left out."""
-    tasks, dropped = [], 0
+    tasks: list[JsonObject] = []
+    dropped = 0
     for doc_id, predicted in documents.items():
         text = corpus.text(doc_id)
         assert text is not None  # reading the predictions resolved every document
@@ -837,7 +836,7 @@ def prediction_tasks(
     return tasks, dropped
 
 
-def export_label_studio(tasks: Iterable[Json], out: Path) -> int:
+def export_label_studio(tasks: Iterable[JsonObject], out: Path) -> int:
     """Write ``tasks.json`` and ``config.xml`` into a staging folder that replaces ``out`` atomically (see
     :func:`communique.io.folder.replace_folder`); returns how many tasks were written.
 
@@ -868,7 +867,7 @@ class _Region:
     label: str
     layer: str
     role: str
-    span: dict[str, Any]
+    span: JsonObject
     path: str
     fields: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (value, path)
 
@@ -876,9 +875,9 @@ class _Region:
 @dataclass
 class _Item:
     id: str
-    spans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    fields: dict[str, tuple[Any, str]] = field(default_factory=dict)  # field -> (value, where it was given)
-    participants: list[dict[str, Any]] = field(default_factory=list)
+    spans: dict[str, list[JsonObject]] = field(default_factory=dict)
+    fields: dict[str, tuple[JsonValue, str]] = field(default_factory=dict)  # field -> (value, where it was given)
+    participants: list[JsonObject] = field(default_factory=list)
     source: str = ""  # path of the item's first region in the export
     span_paths: dict[str, list[str]] = field(default_factory=dict)  # role -> path of each span's region
     participant_paths: list[str] = field(default_factory=list)  # path of each participant's relation
@@ -997,7 +996,7 @@ def _import_task(
     layers, sources = _rebuild(annotation.result, f"{where}.{key}[{at}].result", corpus, issues)
     if len(issues) > before:
         return None
-    rebuilt = {
+    rebuilt: JsonObject = {
         "schema_version": SCHEMA_VERSION,
         "document_id": data.document_id,
         "text_sha256": data.text_sha256 or corpus.sha256,
@@ -1020,7 +1019,7 @@ def _choose(entries: list[LsAnnotation]) -> tuple[int, LsAnnotation] | None:
 
 def _rebuild(
     results: list[LsResult], where: str, corpus: CorpusText, issues: list[Issue]
-) -> tuple[dict[str, Any], dict[JsonPath, tuple[str, int | None]]]:
+) -> tuple[JsonObject, dict[JsonPath, tuple[str, int | None]]]:
     """The annotation data of one annotation's results, and where in the export each part came from."""
     offsets = Utf16Offsets(corpus.text)
     regions: dict[str, _Region] = {}
@@ -1072,7 +1071,7 @@ def _rebuild(
             continue
         _relate(r, f"{where}[{k}]", owner, items, issues)
     sources: dict[JsonPath, tuple[str, int | None]] = {(): (where, None)}
-    data = {
+    data: JsonObject = {
         layer: [_build(layer, n, item, issues, sources) for n, item in enumerate(group.values())]
         for layer, group in items.items()
     }
@@ -1157,7 +1156,7 @@ def _attach(r: LsResult, path: str, regions: dict[str, _Region], issues: list[Is
     region.fields[name] = (given[0], f"{path}.value.{key}")
 
 
-def _set(item: _Item, name: str, value: Any, path: str, issues: list[Issue]) -> None:
+def _set(item: _Item, name: str, value: JsonValue, path: str, issues: list[Issue]) -> None:
     if name in item.fields and item.fields[name][0] != value:
         issues.append(
             issue(
@@ -1221,8 +1220,8 @@ def _relate(
 
 def _build(
     layer: str, index: int, item: _Item, issues: list[Issue], sources: dict[JsonPath, tuple[str, int | None]]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": item.id}
+) -> JsonObject:
+    out: JsonObject = {"id": item.id}
     sources[layer, index] = (item.source, None)
     for name, (value, path) in item.fields.items():
         out[name] = value
@@ -1293,7 +1292,7 @@ def _build(
     return _ordered(out, (*order, "attribution_id", "meeting_id", *review))
 
 
-def _ordered(data: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+def _ordered(data: JsonObject, order: tuple[str, ...]) -> JsonObject:
     return {**{k: data[k] for k in order if k in data}, **{k: v for k, v in data.items() if k not in order}}
 
 

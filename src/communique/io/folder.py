@@ -17,6 +17,19 @@
 
 For tests, :data:`FAULT_ENV` names a step at which the process kills itself with SIGKILL, and
 :data:`NO_EXCHANGE_ENV` forces the two-rename fallback.
+
+An export to a URL (``s3://bucket/dist/hf``: :mod:`communique.io.remote`) is written locally as above, then
+published by :func:`publish_export`. Object stores have no folders to rename and no locks, so the rules become:
+
+- the same refusals, checked before the export is built and again before it is published: the output must be
+  missing, empty, or a previous export of communique's (its manifest, or the marker of an unfinished one, lists
+  every object there); the root of a bucket and a folder holding a project are never written;
+- the swap becomes an order: first the marker :data:`PARTIAL` (listing the old and the new objects) and the
+  removal of the old manifest, then the new objects (each object is written whole), then the removal of old
+  objects the new export does not have, then the manifest, last, and the marker goes. An export is complete
+  when, and only when, its manifest is there; a reader that sees the marker must wait. A failure half-way
+  leaves the marker, and the next export replaces what it lists;
+- there is no lock: two exports to the same URL at once are not detected.
 """
 
 from __future__ import annotations
@@ -35,6 +48,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from communique.io.read import default_limit, read_input
+from communique.io.remote import Remote, failure, open_url
 from communique.io.write import (
     NAME_MAX,
     check_output_path,
@@ -44,6 +59,7 @@ from communique.io.write import (
     output_error,
     sync_folder,
 )
+from communique.schema.errors import CommuniqueError
 
 MARKER = ".communique-export.json"  # in a finished export: its manifest
 PARTIAL = ".communique-partial"  # in a staging folder while it is being written
@@ -300,3 +316,99 @@ def exchange(a: Path, b: Path) -> bool:
 def _fault(step: str) -> None:
     if os.environ.get(FAULT_ENV) == step:  # fault injection for the kill tests
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+# ------------------------------------------------------------------------------------------ URLs (fsspec)
+
+
+def check_remote_export(url: str) -> None:
+    """Refuse, before an export is built, a URL it may not be published to (see the module docstring)."""
+    _remote_contents(open_url(url))
+
+
+def publish_export(local: Path, url: str) -> int:
+    """Copy the finished export in the local folder ``local`` (sealed by :func:`replace_folder`) to ``url``, in
+    the order the module docstring gives; the number of objects written."""
+    remote = open_url(url)
+    present = _remote_contents(remote)  # again: it may have changed while the export was built
+    listed = read_manifest(local)
+    if listed is None:  # a bug: only a sealed export is published
+        raise ValueError(f"{local} holds no finished export")
+    kind = json.loads((local / MARKER).read_text(encoding="utf-8")).get("kind")
+    ours = {MARKER, PARTIAL}
+    old = set(present) - ours
+    partial = {"tool": "communique", "kind": kind, "files": sorted(old | set(listed))}
+    try:
+        remote.fs.pipe_file(remote.child(PARTIAL).path, (json.dumps(partial, indent=1) + "\n").encode())
+        if MARKER in present:
+            remote.fs.rm_file(remote.child(MARKER).path)
+        for name in listed:
+            remote.fs.put_file(os.fspath(local / name), remote.child(name).path)
+        for name in sorted(old - set(listed)):
+            remote.fs.rm_file(remote.child(name).path)
+        remote.fs.put_file(os.fspath(local / MARKER), remote.child(MARKER).path)
+        remote.fs.rm_file(remote.child(PARTIAL).path)
+    except Exception as exc:  # OSError, or a cloud client's own errors
+        found = failure(exc, url, "publish the export", "write-failed")
+        raise output_error(
+            "write-failed",
+            url,
+            f"{found.message}; the objects there are marked unfinished ({PARTIAL}) and the next export replaces them",
+        ) from None
+    return len(listed)
+
+
+def _remote_contents(remote: Remote) -> list[str]:
+    """The objects under ``remote`` (relative names) if an export may be published there; else the refusal."""
+    shown = remote.url
+    if "/" not in remote.path.strip("/"):  # `s3://bucket`, `memory://name`: never replaced
+        raise output_error("output-protected", shown, "is the root of a bucket or filesystem", hint=_HINT)
+    kind = remote.kind()
+    if kind is None:
+        return []
+    if kind != "directory":
+        raise output_error("output-not-folder", shown, "is a file, not a folder; communique leaves it as it is")
+    base = remote.path.rstrip("/") + "/"
+    try:
+        found = remote.fs.find(remote.path, withdirs=False)
+    except Exception as exc:
+        raise CommuniqueError([failure(exc, shown, "list the output folder")]) from None
+    present = sorted(str(name)[len(base) :] for name in found if str(name).startswith(base))
+    if not present:
+        return []
+    top = {name.split("/", 1)[0] for name in present}
+    if top & set(PROJECT_FILES) or {"seeds", "annotations"} <= top:
+        raise output_error(
+            "output-protected", shown, "holds a project (pyproject.toml, .git, Makefile, or seeds/ and annotations/)"
+        )
+    listed = _remote_manifest(remote, MARKER)
+    if listed is None:
+        listed = _remote_manifest(remote, PARTIAL)
+    if listed is None:
+        raise output_error(
+            "output-not-empty",
+            shown,
+            f"holds objects communique did not write ({', '.join(present[:5])}); it is not replaced",
+            hint=_HINT,
+        )
+    extra = sorted(set(present) - set(listed) - {MARKER, PARTIAL})
+    if extra:
+        raise output_error(
+            "output-not-empty",
+            shown,
+            f"holds objects that are not part of its previous export ({', '.join(extra[:5])}); it is not replaced",
+            hint="move them elsewhere, or give another folder",
+        )
+    return present
+
+
+def _remote_manifest(remote: Remote, name: str) -> list[str] | None:
+    """The files listed by the manifest (or unfinished-export marker) ``name`` under ``remote``, if it is one."""
+    try:
+        manifest = json.loads(read_input(remote.child(name).url, default_limit()))
+    except (CommuniqueError, ValueError):
+        return None
+    files = manifest.get("files") if isinstance(manifest, dict) and manifest.get("tool") == "communique" else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return files

@@ -30,13 +30,13 @@ import importlib
 import signal
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain, islice
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 __all__ = [
     "ENGINES",
@@ -52,6 +52,34 @@ __all__ = [
 C = TypeVar("C")
 T = TypeVar("T")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class DaskFuture(Protocol[R_co]):
+    """What is used of a ``distributed.Future``."""
+
+    def result(self) -> R_co: ...
+
+
+class DaskClient(Protocol):
+    """What is used of a ``distributed.Client`` (the optional `dask` extra, imported only when asked for)."""
+
+    def scheduler_info(self) -> Mapping[str, object]: ...
+
+    def scatter(self, data: list[C], *, broadcast: bool, hash: bool) -> list[DaskFuture[C]]: ...
+
+    def submit(self, func: Callable[..., R], *args: object, pure: bool) -> DaskFuture[R]: ...
+
+    def cancel(self, futures: list[DaskFuture[R]]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class DaskCluster(Protocol):
+    """What is used of a ``distributed.LocalCluster``."""
+
+    def close(self) -> None: ...
+
 
 Engine = Literal["process", "dask"]
 ENGINES: tuple[str, ...] = ("process", "dask")
@@ -69,7 +97,7 @@ def _start_worker(task: Callable[[C, T], R], setup: Callable[[], C]) -> None:
     _worker = (task, setup())
 
 
-def _run_batch(batch: list[Any]) -> list[Any]:
+def _run_batch(batch: Sequence[object]) -> list[object]:
     assert _worker is not None, "worker not initialised"
     task, context = _worker
     return [task(context, item) for item in batch]
@@ -99,7 +127,7 @@ class Workers:
     jobs: int = 1
     engine: Engine = "process"
     scheduler: str | None = None
-    client: Any = field(default=None, compare=False)
+    client: DaskClient | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -119,7 +147,7 @@ class Workers:
 SERIAL = Workers()
 
 
-def dask_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
+def dask_client(scheduler: str | None, workers: int) -> tuple[DaskClient, DaskCluster | None]:
     """A Dask client and the cluster made for it: connected to ``scheduler`` (no cluster made), else to a new
     LocalCluster of ``workers`` worker processes (one thread each: the work is CPU-bound Python). Raises
     ``RuntimeError`` when Dask is not installed."""
@@ -135,7 +163,7 @@ def dask_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
     return distributed.Client(cluster), cluster
 
 
-def _close(client: Any, cluster: Any) -> None:
+def _close(client: DaskClient, cluster: DaskCluster | None) -> None:
     client.close()
     if cluster is not None:
         cluster.close()
@@ -212,7 +240,7 @@ def _in_processes(
 
     def submit(chunk: list[T]) -> None:
         nonlocal in_pool
-        pending.append(pool.submit(_run_batch, chunk))
+        pending.append(cast("Future[list[R]]", pool.submit(_run_batch, chunk)))
         in_pool += 1
 
     def run_here(chunk: list[T]) -> list[R] | _Failed:
@@ -273,14 +301,15 @@ def _on_dask(
     task: Callable[[C, T], R], batches: Iterator[list[T]], setup: Callable[[], C], workers: Workers
 ) -> Iterator[R]:
     own = workers.client is None  # workers not connected (see `connected`): this map makes and closes a client
-    client, cluster = dask_client(workers.scheduler, workers.jobs) if own else (workers.client, None)
+    client, cluster = dask_client(workers.scheduler, workers.jobs) if workers.client is None else (workers.client, None)
     try:
-        running = max(1, len(client.scheduler_info().get("workers", {})))
+        known = client.scheduler_info().get("workers", {})
+        running = max(1, len(known) if isinstance(known, Mapping) else 0)
         key = uuid.uuid4().hex  # names this map's per-worker context
         # the task and setup (which may carry a large index) go to every worker once, not with every batch;
         # a worker that replaces a dead one fetches them from another
         [work] = client.scatter([(task, setup)], broadcast=True, hash=False)
-        pending: deque[Any] = deque()
+        pending: deque[DaskFuture[list[R]]] = deque()
         try:
             # pure=False: identical batches of two maps are different work; retries only for errors
             # raised by a task — a worker that dies is handled by the scheduler, which reruns its tasks

@@ -18,15 +18,18 @@ import bisect
 import io
 import json
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Hashable, Sequence
+from typing import Any, NoReturn, TypeAlias
 
 import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
 from communique.schema.errors import Issue, issue
+from communique.schema.jsontypes import JsonObject, JsonValue
 
 PathPart = str | int
 JsonPath = tuple[PathPart, ...]
@@ -99,22 +102,26 @@ def _round_trip_yaml() -> YAML:
 _YAML_1_1_BREAK = re.compile("[\x85\u2028\u2029]")
 
 
-def _represent_text(representer: Any, data: str) -> Any:
+def _represent_text(representer: RoundTripRepresenter, data: str) -> ScalarNode:
     """A string holding NEL, LS or PS in double quotes, where they are escapes (``\\N``, ``\\L``, ``\\P``):
     written raw, libyaml (YAML 1.1) reads them as line breaks and folds them, so the text would change."""
+    node: ScalarNode
     if _YAML_1_1_BREAK.search(data):
-        return representer.represent_scalar("tag:yaml.org,2002:str", str(data), style='"')
-    if isinstance(data, SingleQuotedScalarString):
-        return representer.represent_single_quoted_scalarstring(data)
-    if isinstance(data, PlainScalarString):
-        return representer.represent_plain_scalarstring(data)
-    return representer.represent_str(data)
+        node = representer.represent_scalar("tag:yaml.org,2002:str", str(data), style='"')
+    elif isinstance(data, SingleQuotedScalarString):
+        node = representer.represent_single_quoted_scalarstring(data)
+    elif isinstance(data, PlainScalarString):
+        node = representer.represent_plain_scalarstring(data)
+    else:
+        node = representer.represent_str(data)
+    return node
 
 
-def _load(yaml: YAML, text: str) -> Any:
+def _load(yaml: YAML, text: str) -> JsonValue:
     check_yaml_events(text)
     try:
-        return yaml.load(text)
+        data: JsonValue = yaml.load(text)
+        return data
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part) or str(exc)
@@ -275,8 +282,8 @@ _FastBase: Any = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
 class _FastLoader(_FastBase):  # type: ignore[misc]
     """libyaml parser, YAML 1.2-like scalars, duplicate keys refused."""
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
+    def construct_mapping(self, node: pyyaml.MappingNode, deep: bool = False) -> dict[Hashable, object]:
+        seen: set[object] = set()
         for key_node, _ in node.value:
             if not isinstance(key_node, pyyaml.ScalarNode):
                 mark = key_node.start_mark
@@ -287,10 +294,10 @@ class _FastLoader(_FastBase):  # type: ignore[misc]
                     "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        mapping: dict[Hashable, object] = super().construct_mapping(node, deep=deep)
         return mapping
 
-    def construct_yaml_int(self, node: Any) -> int:
+    def construct_yaml_int(self, node: pyyaml.ScalarNode) -> int:
         digits = _digits(node.value) if len(node.value) > MAX_INT_DIGITS else 0
         if digits > MAX_INT_DIGITS:
             raise _too_long_int(digits, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -320,7 +327,7 @@ class DuplicateKey(ValueError):
         return f"found duplicate key {self.args[0]!r}"
 
 
-def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def no_duplicate_keys(pairs: list[tuple[str, JsonValue]]) -> JsonObject:
     """``object_pairs_hook`` for ``json.loads`` that refuses duplicate keys."""
     out = dict(pairs)
     if len(out) != len(pairs):  # rare: only then look for the culprit
@@ -350,7 +357,7 @@ class NonFinite(ValueError):
     """A JSON text holds ``NaN``, ``Infinity`` or ``-Infinity`` (which ``json`` accepts and JSON does not)."""
 
 
-def _refuse_constant(name: str) -> Any:
+def _refuse_constant(name: str) -> NoReturn:
     """``parse_constant`` for ``json.loads``: JSON has no NaN or infinities."""
     raise NonFinite(name)
 
@@ -377,28 +384,32 @@ def _non_finite(text: str, name: str) -> ParseFailure:
     )
 
 
-def too_deep(value: Any, limit: int) -> bool:
+_Container: TypeAlias = "dict[str, JsonValue] | list[JsonValue]"
+
+
+def too_deep(value: JsonValue, limit: int) -> bool:
     """Whether ``value`` (parsed JSON) nests lists and objects more than ``limit`` levels deep; level by
     level, without recursion."""
-    level = [value] if isinstance(value, (dict, list)) else []
+    level: list[_Container] = [value] if isinstance(value, (dict, list)) else []
     depth = 0
-    containers = (dict, list)
     while level:
         depth += 1
         if depth > limit:
             return True
-        below: list[Any] = []
+        below: list[_Container] = []
         for node in level:
-            below.extend([c for c in (node.values() if type(node) is dict else node) if type(c) in containers])
+            below.extend(
+                [c for c in (node.values() if isinstance(node, dict) else node) if isinstance(c, (dict, list))]
+            )
         level = below
     return False
 
 
-def parse_json(text: str) -> Any:
+def parse_json(text: str) -> JsonValue:
     """Parse JSON strictly: duplicate keys, ``NaN`` and infinities, integers over :data:`MAX_INT_DIGITS`
     digits and nesting deeper than :data:`MAX_JSON_DEPTH` levels are refused (:class:`ParseFailure`)."""
     try:
-        value = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_constant=_refuse_constant)
+        value: JsonValue = json.loads(text, object_pairs_hook=no_duplicate_keys, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ParseFailure(issue("json-syntax", exc.msg, line=exc.lineno, column=exc.colno)) from None
     except DuplicateKey as exc:
@@ -425,7 +436,7 @@ def parse_json(text: str) -> Any:
     return value
 
 
-def parse_yaml(text: str, *, is_json: bool = False) -> Any:
+def parse_yaml(text: str, *, is_json: bool = False) -> JsonValue:
     """Parse YAML (or, with ``is_json``, JSON) safely into plain dicts, lists and scalars."""
     if is_json:
         data = parse_json(text) if text.strip() else None
@@ -469,12 +480,14 @@ def parse_yaml(text: str, *, is_json: bool = False) -> Any:
     return data
 
 
-def load_round_trip(text: str) -> Any:
+def load_round_trip(text: str) -> JsonValue:
     """Parse YAML keeping comments, key order and positions (for locating and for writing back)."""
     return _load(_round_trip_yaml(), text)
 
 
-def dump_round_trip(data: Any) -> str:
+def dump_round_trip(data: object) -> str:
+    """``data`` (round-trip YAML nodes, or plain data) as YAML, as communique writes it: comments and styles
+    kept, ``null`` written out, long lines never wrapped."""
     stream = io.StringIO()
     _round_trip_yaml().dump(data, stream)
     return stream.getvalue()
@@ -654,7 +667,7 @@ def _yaml_index(text: str) -> _Node | None:
     return root
 
 
-def _string_key(event: Any) -> bool:
+def _string_key(event: pyyaml.ScalarEvent) -> bool:
     """Whether a scalar key reads as a string, as :func:`parse_yaml` reads it (not ``1``, ``true``,
     ``null`` or the merge key ``<<``)."""
     if event.tag not in (None, "!"):

@@ -46,7 +46,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypedDict
 
 from pydantic import (
     AfterValidator,
@@ -59,10 +59,11 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from communique.io.parse import format_path
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.guidelines import GUIDELINES_NAME, guidelines_text
 from communique.schema.models import FREE_TEXT_PATTERN
 
 CONFIG_NAME = "communique.toml"
@@ -276,7 +277,7 @@ def config_issues(exc: ValidationError, text: str, file: str) -> list[Issue]:
     return sorted(found.values(), key=lambda found: (found.line or 0, found.column or 0))
 
 
-def _message(error: Any, keys: tuple[str, ...]) -> str:
+def _message(error: ErrorDetails, keys: tuple[str, ...]) -> str:
     kind, shown = error["type"], _shown(error.get("input"))
     if len(keys) == 1:
         if kind == "extra_forbidden":
@@ -290,7 +291,7 @@ def _message(error: Any, keys: tuple[str, ...]) -> str:
     return f"[{table}] {key}: {error['msg']} (got {shown})"
 
 
-def _hint(error: Any, keys: tuple[str, ...]) -> str | None:
+def _hint(error: ErrorDetails, keys: tuple[str, ...]) -> str | None:
     if error["type"] == "path_outside_project":
         return OUTSIDE_HINT
     if error["type"] != "extra_forbidden":
@@ -392,7 +393,7 @@ def _read_config(config: Path) -> str:
     return read_text(config, MAX_CONFIG_BYTES)
 
 
-def _parse_config(text: str, name: str) -> dict[str, Any]:
+def _parse_config(text: str, name: str) -> dict[str, object]:
     """``text`` parsed as TOML; nesting too deep, huge integers and syntax errors are located, coded errors."""
     deep = _too_deep(text)
     if deep is not None:
@@ -402,7 +403,7 @@ def _parse_config(text: str, name: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        located: dict[str, Any] = {"line": int(where[1]), "column": int(where[2])} if where else {}
+        located: _Position = {"line": int(where[1]), "column": int(where[2])} if where else {}
         message = str(exc).split(" (at ")[0]
         raise CommuniqueError([issue("config-invalid", message, file=name, **located)]) from None
     except ValueError:  # int() refused a decimal integer of more than 4,300 digits
@@ -443,7 +444,14 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
-def _position(text: str, offset: int) -> dict[str, Any]:
+class _Position(TypedDict, total=False):
+    """Where a problem is in the text (both keys, or neither when it cannot be told)."""
+
+    line: int
+    column: int
+
+
+def _position(text: str, offset: int) -> _Position:
     """1-based ``line`` and ``column`` of ``offset`` in ``text``."""
     line_start = text.rfind("\n", 0, offset) + 1
     return {"line": text.count("\n", 0, offset) + 1, "column": offset - line_start + 1}
@@ -493,12 +501,14 @@ ratios = [70, 15, 15]  # train / validation / test, percent
 
 
 def init_project(folder: Path, name: str | None = None, description: str = "") -> Path:
-    """Create a project in ``folder``: ``communique.toml`` and the empty stage folders; return the config path.
+    """Create a project in ``folder``: ``communique.toml``, the empty stage folders and a copy of the annotation
+    guidelines (:func:`guidelines_path`); return the config path.
 
     Refused, with nothing written, when ``folder`` already holds a ``communique.toml``, when a value is one
     the config loader would refuse (:func:`dataset_value_problem`, the same rule), or when the folder cannot
     take it (read-only, a file in the way). A failure midway removes what this call created: a refused
-    ``init`` leaves nothing half-made.
+    ``init`` leaves nothing half-made. Guidelines already at that path (the user's own, perhaps edited) are
+    left as they are.
     """
     config = folder / CONFIG_NAME
     chosen = name if name is not None else (folder.resolve().name or "corpus")
@@ -521,11 +531,19 @@ def init_project(folder: Path, name: str | None = None, description: str = "") -
     from communique.io.write import write_atomic  # io/write is a sibling; imported here to keep this module light
 
     created: list[Path] = []  # folders this call made, parents first: removed again if anything fails
+    written: list[Path] = []  # files this call made: removed again if anything fails
+    guidelines = guidelines_path(folder)
     try:
         for stage in (folder, *(folder / DEFAULT_PATHS[key] for key in ("seeds", "corpus", "gold"))):
             _make_folders(stage, str(folder), created)
+        if not os.path.lexists(guidelines):
+            write_atomic(guidelines, guidelines_text(), replace=False)
+            written.append(guidelines)
         write_atomic(config, text, replace=False)
     except BaseException as exc:
+        for made_file in written:
+            with contextlib.suppress(OSError):
+                made_file.unlink()
         for made in reversed(created):
             with contextlib.suppress(OSError):
                 made.rmdir()
@@ -535,6 +553,11 @@ def init_project(folder: Path, name: str | None = None, description: str = "") -
             raise os_error(exc, folder, f"create the project in {folder}") from None
         raise
     return config
+
+
+def guidelines_path(folder: Path) -> Path:
+    """Where ``init`` puts the guidelines in the project ``folder``: ``annotations/GUIDELINES.md``."""
+    return folder / DEFAULT_PATHS["annotations"] / GUIDELINES_NAME
 
 
 def _make_folders(folder: Path, shown: str, created: list[Path]) -> None:

@@ -17,20 +17,29 @@ strict, bounded :func:`~communique.io.parse.parse_json`; every failure is an iss
 
 Every refusal is an :class:`InputRefused` (a :class:`~communique.schema.errors.CommuniqueError`) naming the
 path, never a traceback.
+
+A URL (``s3://bucket/predictions.jsonl``, ``memory://...``: :mod:`communique.io.remote`) is read through its
+fsspec filesystem under the same rules, as far as a filesystem has them: only an object the filesystem calls a
+file is read (a folder or prefix is ``input-not-regular``), its size as the filesystem reports it is checked
+against the cap before anything is read, and the bytes are counted as they come (an object that grows past
+the cap is refused). A missing object is ``file-not-found``; any other failure of the filesystem ``io-error``.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from communique.io.parse import ParseFailure, decode_utf8, parse_json
+from communique.io.remote import Remote, failure, is_url, open_url
 from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.jsontypes import JsonValue
 
 STDIN = "-"
 MiB = 1 << 20
@@ -146,11 +155,42 @@ def check_regular(path: str | os.PathLike[str], limit: int | None = None) -> os.
     return status
 
 
+def check_url(url: str, limit: int | None = None) -> tuple[Remote, int | None]:
+    """The object at ``url`` opened, and its size as its filesystem reports it (``None`` if it does not), if it is
+    a file within ``limit`` bytes; else :class:`InputRefused` (see the module's rules for URLs)."""
+    try:
+        remote = open_url(url)
+        info = remote.fs.info(remote.path)
+    except CommuniqueError as exc:
+        raise InputRefused(exc.issues) from None
+    except Exception as exc:  # FileNotFoundError, or a cloud client's own errors
+        raise InputRefused([failure(exc, url, "read")]) from None
+    kind = info.get("type")
+    if kind != "file":
+        raise not_regular(url, stat.S_IFDIR if kind == "directory" else 0)
+    size = info.get("size")
+    cap = default_limit() if limit is None else limit
+    if isinstance(size, int) and size > cap:
+        raise _too_large(url, _size(size), cap)
+    return remote, size if isinstance(size, int) else None
+
+
+def _open_url(url: str, limit: int | None) -> tuple[BinaryIO, int]:
+    remote, size = check_url(url, limit)
+    try:
+        handle: BinaryIO = remote.fs.open(remote.path, "rb")
+    except Exception as exc:
+        raise InputRefused([failure(exc, url, "read")]) from None
+    return handle, size or 0
+
+
 def open_input(path: str | os.PathLike[str], limit: int | None = None) -> BinaryIO:
     """A regular file opened for reading in binary mode (see the module's rules); the caller closes it.
 
     The cap is checked on the file's size when it is opened; a reader that streams the file keeps to what
     it was told (:func:`read_input` checks the bytes it gets as well)."""
+    if is_url(path):
+        return _open_url(str(path), limit)[0]
     name = os.fspath(path)
     check_regular(path, limit)
     try:
@@ -178,6 +218,15 @@ def read_input(path: str | os.PathLike[str], limit: int | None = None, *, stdin:
     cap = default_limit() if limit is None else limit
     if stdin and name == STDIN:
         return _read_capped(sys.stdin.buffer, "<stdin>", cap, 0)
+    if is_url(path):
+        handle, size = _open_url(name, cap)
+        try:
+            with handle:
+                return _read_capped(handle, name, cap, size)
+        except InputRefused:
+            raise
+        except Exception as exc:  # the connection failed half-way
+            raise InputRefused([failure(exc, name, "read")]) from None
     with open_input(path, cap) as handle:
         return _read_capped(handle, name, cap, os.fstat(handle.fileno()).st_size)
 
@@ -191,6 +240,25 @@ def read_text(path: str | os.PathLike[str], limit: int | None = None, *, stdin: 
     except ParseFailure as failure:
         name = "<stdin>" if stdin and os.fspath(path) == STDIN else os.fspath(path)
         raise CommuniqueError([failure.issue.located(name, failure.issue.line, failure.issue.column)]) from None
+
+
+def too_large(name: str, size: int, limit: int) -> InputRefused:
+    """The refusal of the input ``name`` of ``size`` bytes, over its cap ``limit``."""
+    return _too_large(name, _size(size), limit)
+
+
+def copy_capped(handle: BinaryIO, sink: BinaryIO, name: str, cap: int) -> tuple[int, str]:
+    """Copy ``handle`` to ``sink`` a chunk at a time, refusing it once it has given more than ``cap`` bytes;
+    the bytes copied and their sha256 (memory holds one chunk, whatever the size)."""
+    digest = hashlib.sha256()
+    got = 0
+    while part := handle.read(min(_CHUNK, cap + 1 - got)):
+        got += len(part)
+        if got > cap:
+            raise _too_large(name, f"more than {_size(cap)}", cap)
+        digest.update(part)
+        sink.write(part)
+    return got, digest.hexdigest()
 
 
 def _read_capped(handle: BinaryIO, name: str, cap: int, expected: int) -> bytes:
@@ -219,7 +287,7 @@ class JsonLine:
 
     number: int
     text: str
-    value: Any = None
+    value: JsonValue = None
     problem: Issue | None = None
 
 
@@ -229,7 +297,7 @@ def split_lines(text: str, first: int = 1) -> Iterator[tuple[int, str]]:
         yield number, line.removesuffix("\r")
 
 
-def parse_json_line(line: str, file: str, number: int) -> Any:
+def parse_json_line(line: str, file: str, number: int) -> JsonValue:
     """One JSON Lines line parsed strictly (:func:`~communique.io.parse.parse_json`); a failure is a
     :class:`ParseFailure` whose issue is located at ``file``, line ``number``."""
     try:

@@ -19,6 +19,16 @@ unless ``force`` is given, and then its previous content is first kept as a GNU-
 (``FILE.~1~``, ``FILE.~2~``, ..., as ``cp --backup=numbered`` names them; an earlier backup is never
 replaced). A file that already holds exactly the new bytes is left as it is, so re-running a command is
 harmless.
+
+A URL (``s3://bucket/out.jsonl``, ``memory://...``: :mod:`communique.io.remote`) is written through its fsspec
+filesystem, keeping what the filesystem allows: the content goes to a temporary object beside the target
+(``.communique-<random>.tmp``) and is then moved over it, so a failed upload leaves the previous object as it
+was (on an object store the move is a server-side copy: a reader sees the old object or the whole new one;
+a run killed between the copy and the removal of the temporary object leaves that object behind). An existing
+object is checked before it is written (``output-exists`` without ``--force``, a numbered backup
+``OBJECT.~N~`` with it), and checked again just before the move when nothing may be replaced; object stores
+have no conditional write, so an object created by someone else between that check and the move is replaced.
+There are no permission bits, owners or fsyncs to keep: the filesystem's own durability applies.
 """
 
 from __future__ import annotations
@@ -27,14 +37,18 @@ import codecs
 import contextlib
 import errno
 import os
+import posixpath
 import re
+import secrets
 import shutil
 import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import overload
 
+from communique.io.remote import Remote, failure, is_url, open_url
 from communique.schema.errors import CommuniqueError, issue
 
 STDOUT = "-"
@@ -167,6 +181,9 @@ def write_atomic(
     if os.fspath(path) == STDOUT:
         write_stdout(data)
         return
+    if is_url(path):
+        _write_remote(str(path), data, replace=replace)
+        return
     target, status = resolve_output_file(path)
     shown = os.fspath(path)
     if status is not None and not replace:
@@ -236,19 +253,28 @@ def exists_error(shown: str | os.PathLike[str]) -> CommuniqueError:
     )
 
 
-def write_new_or_forced(path: str | os.PathLike[str], data: bytes | str, *, force: bool = False) -> Path | None:
+@overload
+def write_new_or_forced(path: Path, data: bytes | str, *, force: bool = False) -> Path | None: ...
+@overload
+def write_new_or_forced(
+    path: str | os.PathLike[str], data: bytes | str, *, force: bool = False
+) -> Path | str | None: ...
+def write_new_or_forced(path: str | os.PathLike[str], data: bytes | str, *, force: bool = False) -> Path | str | None:
     """Write ``data`` to ``path`` unless that would replace a file holding something else, and return the
     backup made, if any.
 
     ``-`` is standard output (never refused). A missing file is created atomically (and a file appearing
     meanwhile is not replaced); a file already holding exactly ``data`` is left as it is; any other existing
     file is refused with ``output-exists`` unless ``force``, and then kept as ``FILE.~N~``
-    (:func:`numbered_backup`) before the new content replaces it atomically.
+    (:func:`numbered_backup`) before the new content replaces it atomically. A URL's backup is returned as
+    its URL.
     """
     if os.fspath(path) == STDOUT:
         write_stdout(data)
         return None
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if is_url(path):
+        return _write_new_or_forced_remote(str(path), payload, force)
     target, status = resolve_output_file(path)
     if status is None:
         write_atomic(path, payload, replace=False)
@@ -266,6 +292,11 @@ def check_new_or_forced(path: str | os.PathLike[str], data: bytes | str, *, forc
     """Raise what :func:`write_new_or_forced` would refuse, writing nothing: lets a command that writes several
     files check them all before it writes the first."""
     if os.fspath(path) == STDOUT:
+        return
+    if is_url(path):
+        remote = _remote_file(str(path))
+        if remote.kind() is not None and not force and not _remote_holds(remote, data):
+            raise exists_error(path)
         return
     target, status = resolve_output_file(path)
     if status is not None and not force and not holds(target, status, data):
@@ -388,3 +419,103 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# ------------------------------------------------------------------------------------------ URLs (fsspec)
+
+
+def _remote_file(url: str) -> Remote:
+    """The object ``url`` names, if it can name a file to write: not a folder (``output-is-folder``), nor
+    anything else the filesystem does not call a file (``output-not-regular``)."""
+    remote = open_url(url)
+    if url.endswith("/"):
+        raise output_error("output-is-folder", url, "names a folder; give a file name")
+    if remote.name in ("", ".", ".."):
+        raise output_error("output-invalid-path", url, "not a file name to write to")
+    kind = remote.kind()
+    if kind == "directory":
+        raise output_error("output-is-folder", url, "is a folder; give a file name inside it")
+    if kind not in (None, "file"):
+        raise output_error("output-not-regular", url, f"is a {kind}, not a file")
+    return remote
+
+
+def _write_remote(url: str, data: bytes | str | Iterable[bytes | str], *, replace: bool) -> None:
+    """:func:`write_atomic` for a URL (see the module docstring for what each rule becomes there)."""
+    remote = _remote_file(url)
+    if not replace and remote.kind() is not None:
+        raise exists_error(url)
+    tmp = remote.parent().child(f".communique-{secrets.token_hex(8)}.tmp")
+    try:
+        with remote.fs.open(tmp.path, "wb") as handle:
+            for payload in _pieces(data):
+                handle.write(payload)
+        if not replace and remote.kind() is not None:  # appeared meanwhile (checked again: no conditional write)
+            raise exists_error(url)
+        remote.fs.mv(tmp.path, remote.path)
+    except CommuniqueError:
+        _remove_quietly(tmp)
+        raise
+    except Exception as exc:  # OSError, or a cloud client's own errors
+        _remove_quietly(tmp)
+        found = failure(exc, url, "write")
+        raise output_error(
+            "write-failed", url, f"{found.message.removeprefix('cannot write: ')}; the previous object is unchanged"
+        ) from None
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def _remove_quietly(remote: Remote) -> None:
+    with contextlib.suppress(Exception):  # best effort: the object may not have been made
+        remote.fs.rm_file(remote.path)
+
+
+def _remote_holds(remote: Remote, data: bytes | str) -> bool:
+    """True when the object holds exactly ``data`` (read up to one byte more than ``data``)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with remote.fs.open(remote.path, "rb") as handle:
+            return bool(handle.read(len(payload) + 1) == payload)
+    except Exception:
+        return False
+
+
+def _write_new_or_forced_remote(url: str, payload: bytes, force: bool) -> str | None:
+    remote = _remote_file(url)
+    if remote.kind() is None:
+        _write_remote(url, payload, replace=False)
+        return None
+    if _remote_holds(remote, payload):
+        return None
+    if not force:
+        raise exists_error(url)
+    backup = _remote_backup(remote)
+    _write_remote(url, payload, replace=True)
+    return backup
+
+
+def _remote_backup(remote: Remote) -> str:
+    """Copy the object to ``OBJECT.~N~``, N one more than the highest backup beside it; the backup's URL.
+    (Checked, then copied: an object store cannot refuse an existing name, so this is not race-free.)"""
+    folder = remote.parent()
+    try:
+        names = [posixpath.basename(str(n).rstrip("/")) for n in folder.fs.ls(folder.path, detail=False)]
+    except Exception as exc:
+        raise CommuniqueError([failure(exc, folder.url, "list the folder for backups")]) from None
+    prefix = remote.name
+    numbers = [int(m[1]) for n in names if n.startswith(prefix) and (m := _BACKUP_NUMBER.fullmatch(n, len(prefix)))]
+    number = max(numbers, default=0) + 1
+    while True:
+        backup = Remote(remote.fs, f"{remote.path}.~{number}~", f"{remote.url}.~{number}~")
+        if backup.kind() is None:
+            break
+        number += 1
+    try:
+        remote.fs.copy(remote.path, backup.path)
+    except Exception as exc:
+        raise CommuniqueError(
+            [failure(exc, remote.url, f"keep the previous object as {backup.url}", "write-failed")]
+        ) from None
+    return backup.url

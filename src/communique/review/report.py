@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from communique.compare.agreement import (
     Agreement,
@@ -34,6 +33,7 @@ from communique.compare.agreement import (
     layers_table,
     sum_figures,
 )
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import AnnotatedDocument
 
 __all__ = ["FORMAT_VERSION", "AgreementReport", "compare_sets", "format_report"]
@@ -54,7 +54,7 @@ class AgreementReport:
         """Every figure's counts summed over the documents on both sides."""
         return sum_figures(doc.figures for doc in self.documents.values())
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         return {
             "version": FORMAT_VERSION,
             "documents": {doc_id: doc.as_dict() for doc_id, doc in self.documents.items()},

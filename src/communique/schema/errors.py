@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
 
 
 class Severity(str, Enum):  # noqa: UP042  (str() of a member must stay its qualified name)
@@ -63,12 +62,12 @@ _ENTRIES = [
     Problem(
         "input-too-large",
         Severity.ERROR,
-        "The input is larger than communique reads from such a file (README, Limits); nothing of it is read.",
+        "The input is larger than communique reads from such a file (documentation: Limits); nothing of it is read.",
     ),
     Problem(
         "decompressed-too-large",
         Severity.ERROR,
-        "A compressed input (a spaCy DocBin) expands beyond what communique reads (README, Limits).",
+        "A compressed input (a spaCy DocBin) expands beyond what communique reads (documentation: Limits).",
     ),
     # structure (from the Pydantic models)
     Problem("missing-field", Severity.ERROR, "A required field is absent."),
@@ -245,6 +244,19 @@ _ENTRIES = [
         Severity.ERROR,
         "Writing the output failed (e.g. the disk is full); the previous file is intact.",
     ),
+    # URLs: inputs and outputs on fsspec filesystems (communique.io.remote, communique.io.staging)
+    Problem("url-unsupported", Severity.ERROR, "The path's protocol (`xyz://`) is not one fsspec knows."),
+    Problem(
+        "input-name-unsafe",
+        Severity.ERROR,
+        "An object under a remote folder has a name that cannot be a local file name (`..`, an empty part); "
+        "it is not read.",
+    ),
+    Problem(
+        "output-changed",
+        Severity.ERROR,
+        "A remote object changed after communique read it; it is left as it is and the result is not copied.",
+    ),
     # converters (communique convert) and the LLM extractor (communique extract --method llm)
     Problem("missing-library", Severity.ERROR, "An optional library this feature needs is not installed."),
     Problem("convert-bad-input", Severity.ERROR, "The input is not in the format it was said to be in."),
@@ -256,6 +268,12 @@ _ENTRIES = [
     Problem("convert-token-unaligned", Severity.WARNING, "A token could not be found in the text; it is left out."),
     Problem("convert-label-skipped", Severity.WARNING, "Labels with no place in a prediction were left out."),
     Problem("convert-library-failed", Severity.WARNING, "The library failed on one document; its items are left out."),
+    Problem(
+        "convert-per-paragraph",
+        Severity.WARNING,
+        "The library refused a document as a whole (an odd number of quotation marks: a quotation that runs "
+        "across paragraphs); it was run on each paragraph.",
+    ),
     Problem(
         "convert-span-dropped",
         Severity.WARNING,
@@ -327,7 +345,7 @@ class Issue:
     def located(self, file: str, line: int | None, column: int | None) -> Issue:
         return replace(self, file=file, line=line, column=column)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str | int | None]:
         return {
             "file": self.file,
             "line": self.line,
@@ -340,9 +358,18 @@ class Issue:
         }
 
 
-def issue(code: str, message: str, *, path: str = "$", hint: str | None = None, **where: Any) -> Issue:
+def issue(
+    code: str,
+    message: str,
+    *,
+    path: str = "$",
+    hint: str | None = None,
+    file: str = "-",
+    line: int | None = None,
+    column: int | None = None,
+) -> Issue:
     """Build an :class:`Issue` with the catalogue's severity for ``code``."""
-    return Issue(code=code, message=message, path=path, hint=hint, severity=CATALOGUE[code].severity, **where)
+    return Issue(code, message, file, line, column, path, hint, CATALOGUE[code].severity)
 
 
 class CommuniqueError(Exception):

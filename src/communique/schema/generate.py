@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import AnnotatedDocument, CorpusFile
 from communique.schema.plover import PloverEvent
 from communique.schema.predictions import FlatPredictedDocument, PredictedDocument
@@ -70,7 +70,7 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
 }
 
 
-def generate_schema(model: type[BaseModel], filename: str, description: str) -> dict[str, Any]:
+def generate_schema(model: type[BaseModel], filename: str, description: str) -> JsonObject:
     body = model.model_json_schema(mode="validation")
     return {"$schema": DIALECT, "$id": BASE_ID + filename, **body, "description": description}
 
@@ -83,6 +83,6 @@ def render_schemas() -> dict[str, str]:
     }
 
 
-def load_schema(schema_dir: Path, name: str) -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads((schema_dir / name).read_text(encoding="utf-8"))
+def load_schema(schema_dir: Path, name: str) -> JsonObject:
+    schema: JsonObject = json.loads((schema_dir / name).read_text(encoding="utf-8"))
     return schema

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import islice
 from operator import add, le
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from communique.schema.jsontypes import JsonObject
 
 __all__ = [
     "ANNOTATION_LAYERS",
@@ -540,7 +543,7 @@ class CorpusDocument(_Model):
 
     @model_validator(mode="before")
     @classmethod
-    def _expand_stored(cls, data: Any) -> Any:
+    def _expand_stored(cls, data: object) -> object:
         """Read the stored form (:class:`CorpusFile`: offset arrays) into spans; the span form passes."""
         if isinstance(data, dict) and isinstance(data.get("tokens"), dict) and isinstance(data.get("text"), str):
             return expand_stored(data)
@@ -586,7 +589,7 @@ class CorpusFile(_Model):
 SEGMENTATION = ("paragraphs", "headings", "sentences", "tokens")
 
 
-def pairs_of(stored: Any, size: int) -> list[tuple[int, int]]:
+def pairs_of(stored: object, size: int) -> list[tuple[int, int]]:
     """The ``(start, end)`` pairs of stored :class:`Offsets`; ``ValueError`` if they do not fit a text of ``size``."""
     if not isinstance(stored, dict) or set(stored) != {"starts", "lengths"}:
         raise ValueError("offsets must be an object with `starts` and `lengths`")
@@ -608,7 +611,7 @@ SPAN_FORM_KEYS = frozenset(Span.model_fields)  # a span in the span form may car
 NORMALISATIONS = frozenset(get_args(get_args(CorpusFile.model_fields["normalisations"].annotation)[0]))
 
 
-def corpus_file_problems(data: Any, document_id: str | None = None) -> list[tuple[str, str]]:
+def corpus_file_problems(data: object, document_id: str | None = None) -> list[tuple[str, str]]:
     """What is wrong with a parsed corpus document file, as ``(JSON path, message)`` pairs (none: it is sound).
 
     The one structural check every reader of ``corpus/<id>.json`` goes through, so that no later stage meets a
@@ -661,13 +664,13 @@ def corpus_file_problems(data: Any, document_id: str | None = None) -> list[tupl
     return problems
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     """A value for a message, cut short: a corrupt file may hold anything."""
     shown = repr(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
-def _metadata_problems(metadata: Any, doc_id: Any) -> list[tuple[str, str]]:
+def _metadata_problems(metadata: object, doc_id: object) -> list[tuple[str, str]]:
     if not isinstance(metadata, dict):
         return [("$.metadata", f"must be an object, not {type(metadata).__name__}")]
     try:
@@ -681,7 +684,7 @@ def _metadata_problems(metadata: Any, doc_id: Any) -> list[tuple[str, str]]:
     return []
 
 
-def _offsets_problem(stored: Any, text: str) -> tuple[tuple[str, str] | None, int]:
+def _offsets_problem(stored: object, text: str) -> tuple[tuple[str, str] | None, int]:
     """The first problem of one segmentation (the compact :class:`Offsets`, or a list of span objects in
     older files) as ``(path below the key, message)``, and the number of spans."""
     size = len(text)
@@ -721,7 +724,7 @@ def _offsets_problem(stored: Any, text: str) -> tuple[tuple[str, str] | None, in
     return _offsets_located(starts, lengths, size), 0
 
 
-def _offsets_located(starts: list[Any], lengths: list[Any], size: int) -> tuple[str, str]:
+def _offsets_located(starts: list[object], lengths: list[object], size: int) -> tuple[str, str]:
     """Where the fast check of :func:`_offsets_problem` failed (the slow path: only for a broken file)."""
     previous = 0
     for i, (start, length) in enumerate(zip(starts, lengths, strict=True)):
@@ -744,7 +747,7 @@ def _offsets_located(starts: list[Any], lengths: list[Any], size: int) -> tuple[
     raise AssertionError("the fast check failed on sound offsets")  # pragma: no cover
 
 
-def _pair_problem(pair: Any, size: int, text: str) -> str | None:
+def _pair_problem(pair: object, size: int, text: str) -> str | None:
     """What is wrong with a section's ``[start, end)`` (or a span object, in the span form)."""
     if isinstance(pair, dict):  # the span form
         if not SPAN_KEYS <= pair.keys() <= SPAN_FORM_KEYS:
@@ -761,7 +764,7 @@ def _pair_problem(pair: Any, size: int, text: str) -> str | None:
     return None
 
 
-def _sections_problems(sections: Any, size: int, paragraphs: int, text: str) -> list[tuple[str, str]]:
+def _sections_problems(sections: object, size: int, paragraphs: int, text: str) -> list[tuple[str, str]]:
     if not isinstance(sections, list):
         return [("$.sections", f"must be a list, not {type(sections).__name__}")]
     for i, section in enumerate(sections):
@@ -781,11 +784,13 @@ def _sections_problems(sections: Any, size: int, paragraphs: int, text: str) -> 
     return []
 
 
-def expand_stored(data: dict[str, Any]) -> dict[str, Any]:
+def expand_stored(data: Mapping[str, object]) -> dict[str, object]:
     """The span form of a stored corpus document (``text`` filled in from the document text)."""
     text = data["text"]
+    if not isinstance(text, str):
+        raise ValueError(f"a corpus document's text must be a string, not {type(text).__name__}")
 
-    def span(pair: Any) -> dict[str, Any]:
+    def span(pair: object) -> dict[str, object]:
         if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(type(x) is int for x in pair)):
             raise ValueError(f"a section's span must be [start, end], not {pair!r}")
         return {"start": pair[0], "end": pair[1], "text": text[pair[0] : pair[1]]}
@@ -804,7 +809,7 @@ def expand_stored(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def stored_form(document: CorpusDocument) -> dict[str, Any]:
+def stored_form(document: CorpusDocument) -> JsonObject:
     """The :class:`CorpusFile` form of a corpus document, as plain JSON data."""
 
     def offsets(spans: list[Span]) -> dict[str, list[int]]:

@@ -31,10 +31,12 @@ APIs that do not resolve references.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from communique.schema.jsontypes import JsonObject, JsonValue, json_object
 from communique.schema.models import (
     ANNOTATION_LAYERS,
     SHA256_PATTERN,
@@ -84,6 +86,8 @@ __all__ = [
     "PredictedTime",
     "gold_as_prediction",
     "inline_refs",
+    "prediction_data",
+    "prediction_line",
     "read_old_stances",
 ]
 
@@ -364,37 +368,48 @@ class PredictedDocument(_Lenient):
     meta: Meta | None = None
 
 
-def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+def prediction_data(prediction: PredictedDocument) -> JsonObject:
+    """``prediction`` as the JSON object of one prediction line: the fields its producer set, null ones
+    included (an extractor's ``title`` it looked for and did not find), in the schema's order."""
+    data: JsonObject = prediction.model_dump(mode="json", exclude_unset=True)
+    return data
+
+
+def prediction_line(prediction: PredictedDocument) -> str:
+    """``prediction`` as one line of a prediction file (JSON Lines), with its newline."""
+    return json.dumps(prediction_data(prediction), ensure_ascii=False) + "\n"
+
+
+def inline_refs(schema: JsonObject) -> JsonObject:
     """``schema`` with every local ``$ref`` replaced by its definition and ``$defs`` dropped.
 
     The models are not recursive, so inlining terminates.
     """
-    defs = schema.get("$defs", {})
+    defs = json_object(schema.get("$defs", {}))
 
-    def expand(node: Any) -> Any:
+    def expand(node: JsonValue) -> JsonValue:
         if isinstance(node, dict):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
                 rest = {k: v for k, v in node.items() if k != "$ref"}
-                return expand({**defs[ref.removeprefix("#/$defs/")], **rest})
+                return expand({**json_object(defs[ref.removeprefix("#/$defs/")]), **rest})
             return {k: expand(v) for k, v in node.items() if k != "$defs"}
         if isinstance(node, list):
             return [expand(v) for v in node]
         return node
 
-    out: dict[str, Any] = expand(schema)
-    return out
+    return {k: expand(v) for k, v in schema.items() if k != "$defs"}
 
 
 class FlatPredictedDocument(PredictedDocument):
     """:class:`PredictedDocument` whose JSON Schema has no ``$ref`` (for APIs that cannot resolve them)."""
 
     @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # pydantic's, whatever its version
         return inline_refs(PredictedDocument.model_json_schema(*args, **kwargs))
 
 
-def gold_as_prediction(doc: AnnotatedDocument) -> dict[str, Any]:
+def gold_as_prediction(doc: AnnotatedDocument) -> JsonObject:
     """A gold document as prediction data (JSON-ready): what a perfect extractor would output.
 
     The two formats differ only where the gold is stricter: an attribution's ``source`` union becomes
@@ -416,7 +431,7 @@ def gold_as_prediction(doc: AnnotatedDocument) -> dict[str, Any]:
     return data
 
 
-def read_old_stances(data: dict[str, Any]) -> dict[tuple[str, int], tuple[str, int]]:
+def read_old_stances(data: JsonObject) -> dict[tuple[str, int], tuple[str, int]]:
     """Read a line of an older prediction format (2.0, or no ``schema_version``) as 2.1, in place: its commitments
     of stance kinds move, in order, to the end of ``stances``.
 

@@ -13,6 +13,11 @@ Written files (all pass ``communique validate``)::
     corpus/<id>.json                          the corpus documents, built by the same code as the real ones
     annotations/<id>.json                     the gold, as JSON annotation files (format 2.1)
     predictions.jsonl                         gold-shaped predictions (format 2.1) with controlled error rates
+
+The gold is built as models of format 2.1 (:class:`~communique.schema.models.AnnotatedDocument`) and written
+with the fields the generator states, nulls included (an unnamed official's ``name``, a commitment's
+``time`` and ``condition``); the predictions are the gold as a prediction
+(:func:`~communique.schema.predictions.gold_as_prediction`) after perturbing it.
 """
 
 from __future__ import annotations
@@ -23,21 +28,33 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from communique.annotate.migrate import migrate_data
 from communique.corpus.build import make_document, serialise, sha256_text
 from communique.io.parallel import SERIAL, Workers, ordered_map, shared
 from communique.io.write import check_new_or_forced, write_new_or_forced
+from communique.schema.jsontypes import JsonObject
 from communique.schema.models import (
-    ANNOTATION_LAYERS,
+    PLOVER_KINDS,
+    SCHEMA_VERSION,
+    Actor,
     AnnotatedDocument,
+    Attribution,
+    AttributionKind,
+    Commitment,
     CommitmentKind,
+    Meeting,
     Mention,
     MentionForm,
+    Official,
+    OfficialSource,
+    Participant,
+    Participation,
     SeedMetadata,
     Span,
+    SpeechAct,
+    Stance,
     StanceKind,
+    TimeExpression,
     labels,
 )
 from communique.schema.predictions import gold_as_prediction
@@ -96,7 +113,7 @@ class _Official:
     rank: str | None
     title: str
     country: tuple[str, str, str, str]
-    participation: str = "participant"
+    participation: Participation = "participant"
     mentions: list[Mention] = field(default_factory=list)
 
     @property
@@ -135,13 +152,68 @@ class _Text:
         return "".join(self.parts)
 
 
-def _raw(span: Span, **extra: Any) -> dict[str, Any]:
-    """A span as annotation data: offsets and text (and the subclass fields given)."""
-    return {"start": span.start, "end": span.end, "text": span.text, **extra}
+def _time(span: Span) -> TimeExpression:
+    """A time expression as written; the generator's times fix no calendar date."""
+    return TimeExpression(start=span.start, end=span.end, text=span.text, value=None)
 
 
-def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
-    """The text and gold annotation data (offsets written) of document ``index`` of corpus ``seed``."""
+def _attribution(
+    qid: str, speaker: _Official, cue: Span, content: Span, kind: AttributionKind, act: SpeechAct, meeting: str | None
+) -> Attribution:
+    """A speaker's attribution; no addressee (the generator's speakers address no one in particular)."""
+    return Attribution(
+        id=qid,
+        source=OfficialSource(type="official", official_id=speaker.id),
+        cues=[cue],
+        contents=[content],
+        kind=kind,
+        speech_act=act,
+        addressee_id=None,
+        meeting_id=meeting,
+    )
+
+
+#: a kind of act the generator writes: one that binds (a commitment) or one that does not (a stance)
+_ActKind = CommitmentKind | StanceKind
+
+
+def _commitment_or_stance(
+    number: int,
+    actor: _Official,
+    country: str,
+    kind: _ActKind,
+    spans: tuple[Span, Span, Span],
+    time: TimeExpression | None,
+    attribution: str | None,
+    meeting: str | None,
+) -> Commitment | Stance:
+    """A commitment ``c<number>`` when ``kind`` binds (with no condition: the generator states none), else a
+    stance ``st<number>``: ``spans`` are its content, evidence and modality; every synthetic act binds or
+    proposes (none predicts), so its modality is deontic."""
+    content, evidence, modality = spans
+    fields = {
+        "actors": [Actor(official_id=actor.id, country=country)],
+        "kind": kind,
+        "content": content,
+        "evidence": evidence,
+        "time": time,
+        "modality": modality,
+        "modality_type": "deontic",
+        "attribution_id": attribution,
+        "meeting_id": meeting,
+    }
+    if kind in labels(CommitmentKind):  # validated: the kind is checked against the layer's kinds
+        return Commitment.model_validate({"id": f"c{number}", **fields, "condition": None})
+    return Stance.model_validate({"id": f"st{number}", **fields})
+
+
+def _act(kind: _ActKind) -> SpeechAct:
+    """The speech act of an attribution that holds a commitment or stance of ``kind``: the kind's Searle class."""
+    return PLOVER_KINDS[kind].searle[0]
+
+
+def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
+    """The text and the gold (offsets written) of document ``index`` of corpus ``seed``."""
     rng = random.Random(f"communique-synth:{seed}:{index}")
     home, away = rng.sample(COUNTRIES, 2)
     names = iter(rng.sample([f"{g} {f}" for g in GIVEN for f in FAMILY], 4))
@@ -151,10 +223,28 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
     absent = _Official("absent", next(names), "General", rng.choice(TITLES), away, participation="mentioned")
     unnamed = _Official("unnamed", None, None, "commander of the " + home[2] + " Navy", home)
     officials = [visitor, host, aide, absent, unnamed]
-    meetings: list[dict[str, Any]] = []
-    quotes: list[dict[str, Any]] = []
-    commitments: list[dict[str, Any]] = []
+    meetings: list[Meeting] = []
+    quotes: list[Attribution] = []
+    commitments: list[Commitment] = []
+    stances: list[Stance] = []
     t = _Text()
+
+    def add_act(
+        actor: _Official,
+        country: str,
+        kind: _ActKind,
+        spans: tuple[Span, Span, Span],
+        time: TimeExpression | None,
+        attribution: str | None,
+        meeting: str | None,
+    ) -> None:
+        """Add a commitment or a stance (by its kind), numbered in its layer."""
+        number = len(commitments if kind in labels(CommitmentKind) else stances) + 1
+        act = _commitment_or_stance(number, actor, country, kind, spans, time, attribution, meeting)
+        if isinstance(act, Commitment):
+            commitments.append(act)
+        else:
+            stances.append(act)
 
     def mention(official: _Official, span: Span, form: MentionForm) -> None:
         official.mentions.append(Mention(start=span.start, end=span.end, text=span.text, form=form))
@@ -179,15 +269,18 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
     mention(host, title_h, "nominal")
     evidence = Span(start=name_h.start - len("met "), end=name_h.end, text="met " + name_h.text)
     meetings.append(
-        {
-            "id": "m1",
-            "participants": [{"official_id": "visitor", "role": "visitor"}, {"official_id": "host", "role": "host"}],
-            "location": _raw(place),
-            "time": _raw(time_s, value=None),
-            "evidence": [_raw(evidence)],
-            "status": "stated",
-            "mode": "in_person",  # "arrived in ... and met"
-        }
+        Meeting(
+            id="m1",
+            participants=[
+                Participant(official_id="visitor", role="visitor"),
+                Participant(official_id="host", role="host"),
+            ],
+            location=place,
+            time=_time(time_s),
+            evidence=[evidence],
+            status="stated",
+            mode="in_person",  # "arrived in ... and met"
+        )
     )
     t.add("\n\n")
 
@@ -204,7 +297,7 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
         speaker = rng.choice([visitor, host, aide])
         side = speaker.country
         meeting_id = "m1" if speaker in (visitor, host) else None
-        qid, cid = f"q{len(quotes) + 1}", f"c{len(commitments) + 1}"
+        qid = f"q{len(quotes) + 1}"
         action = rng.choice(ACTIONS)
         when = rng.choice(TIMES)
         if kind == "direct":
@@ -224,80 +317,39 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
             t.add("”")
             i_pos = content.start + content.text.index(", and I ") + len(", and ")
             mention(speaker, Span(start=i_pos, end=i_pos + 1, text="I"), "pronoun")
-            quotes.append(
-                {
-                    "id": qid,
-                    "speaker_id": speaker.id,
-                    "cues": [_raw(cue)],
-                    "contents": [_raw(content)],
-                    "kind": "direct",
-                    "addressee_id": None,
-                    "meeting_id": meeting_id,
-                }
-            )
-            commitments.append(
-                {
-                    "id": cid,
-                    "actor_id": speaker.id,
-                    "country": side[0],
-                    "kind": rng.choice(["pledge", "intention"]),
-                    "content": _raw(act),
-                    "evidence": _raw(t.span(we.start, tm.end)),
-                    "time": _raw(tm, value=None),
-                    "modality": _raw(modal),
-                    "quote_id": qid,
-                    "meeting_id": meeting_id,
-                }
-            )
+            ckind: _ActKind = rng.choice(["promise", "intend"])
+            quotes.append(_attribution(qid, speaker, cue, content, "direct", _act(ckind), meeting_id))
+            evidence = t.span(we.start, tm.end)
+            add_act(speaker, side[0], ckind, (act, evidence, modal), _time(tm), qid, meeting_id)
         elif kind in ("indirect", "pronoun"):
             if kind == "pronoun":
                 subject, cue, clause_country = t.sentence(
                     ("He",), " also ", ("noted",), " that ", (side[1],), " and its partners "
                 )
                 mention(speaker, subject, "pronoun")
-                modality_word, ckind = "should", "proposal"
+                modality_word, ckind = "should", "propose"
             else:
                 subject, cue, clause_country = t.sentence(
                     ("The " + speaker.title,), " ", ("stated",), " that ", (side[1],), " "
                 )
                 subject = Span(start=subject.start + 4, end=subject.end, text=speaker.title)
                 mention(speaker, subject, "nominal")
-                modality_word, ckind = rng.choice(
-                    [("is ready to", "readiness"), ("can", "proposal"), ("supports efforts to", "support")]
-                )
+                modalities: list[tuple[str, _ActKind]] = [
+                    ("is ready to", "offer"),
+                    ("can", "propose"),
+                    ("supports efforts to", "support"),
+                ]
+                modality_word, ckind = rng.choice(modalities)
             modal = t.add(modality_word)
             t.add(" ")
             act = t.add(action)
             t.add(".")
             content = t.span(clause_country.start, act.end)
-            quotes.append(
-                {
-                    "id": qid,
-                    "speaker_id": speaker.id,
-                    "cues": [_raw(cue)],
-                    "contents": [_raw(content)],
-                    "kind": "indirect",
-                    "addressee_id": None,
-                    "meeting_id": meeting_id,
-                }
-            )
-            word = {"readiness": "ready", "support": "supports"}.get(ckind, modality_word)
+            quotes.append(_attribution(qid, speaker, cue, content, "indirect", _act(ckind), meeting_id))
+            word = {"offer": "ready", "support": "supports"}.get(ckind, modality_word)
             at = modal.start + modal.text.index(word)
             modal_span = Span(start=at, end=at + len(word), text=word)
-            commitments.append(
-                {
-                    "id": cid,
-                    "actor_id": speaker.id,
-                    "country": side[0],
-                    "kind": ckind,
-                    "content": _raw(act),
-                    "evidence": _raw(content),
-                    "time": None,
-                    "modality": _raw(modal_span),
-                    "quote_id": qid,
-                    "meeting_id": meeting_id,
-                }
-            )
+            add_act(speaker, side[0], ckind, (act, content, modal_span), None, qid, meeting_id)
         elif kind == "invitation":
             inviter = host
             name_i, modal, his, counterpart, city = t.sentence(
@@ -316,20 +368,8 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
             mention(inviter, his, "pronoun")
             mention(visitor, counterpart, "nominal")
             content = Span(start=city.start - len("visit "), end=city.end, text="visit " + city.text)
-            commitments.append(
-                {
-                    "id": cid,
-                    "actor_id": inviter.id,
-                    "country": home[0],
-                    "kind": "invitation",
-                    "content": _raw(content),
-                    "evidence": _raw(t.span(name_i.start, city.end)),
-                    "time": None,
-                    "modality": _raw(modal),
-                    "quote_id": None,
-                    "meeting_id": "m1",
-                }
-            )
+            evidence = t.span(name_i.start, city.end)
+            add_act(inviter, home[0], "invite", (content, evidence, modal), None, None, "m1")
         elif kind == "greeting":
             open_q = t.add("“")
             i1, my, absent_name = t.sentence(
@@ -343,35 +383,24 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
             mention(speaker, my, "pronoun")
             mention(absent, absent_name, "name")
             mention(speaker, name_s, "name")
-            quotes.append(
-                {
-                    "id": qid,
-                    "speaker_id": speaker.id,
-                    "cues": [_raw(cue)],
-                    "contents": [_raw(content)],
-                    "kind": "direct",
-                    "speech_act": "expressive",  # greetings
-                    "addressee_id": None,
-                    "meeting_id": meeting_id,
-                }
-            )
+            quotes.append(_attribution(qid, speaker, cue, content, "direct", "expressive", meeting_id))  # greetings
         elif kind == "second_meeting" and not second_meeting_done:
             name_v2, ev, title_u, where, day2 = _second_meeting(t, visitor, unnamed, day)
             mention(visitor, name_v2, "name")
             mention(unnamed, title_u, "nominal")
             meetings.append(
-                {
-                    "id": "m2",
-                    "participants": [
-                        {"official_id": "visitor", "role": "visitor"},
-                        {"official_id": "unnamed", "role": "host"},
+                Meeting(
+                    id="m2",
+                    participants=[
+                        Participant(official_id="visitor", role="visitor"),
+                        Participant(official_id="unnamed", role="host"),
                     ],
-                    "location": _raw(where),
-                    "time": _raw(day2, value=None),
-                    "evidence": [_raw(ev)],
-                    "status": "stated",
-                    "mode": "in_person",  # "met ... while visiting"
-                }
+                    location=where,
+                    time=_time(day2),
+                    evidence=[ev],
+                    status="stated",
+                    mode="in_person",  # "met ... while visiting"
+                )
             )
             second_meeting_done = True
         else:
@@ -380,30 +409,33 @@ def generate_document(seed: int, index: int) -> tuple[str, dict[str, Any]]:
             t.add(" " + rng.choice(FILLER))
         t.add("\n\n")
     text = t.value().rstrip("\n")
-    data = {
-        "document_id": document_id(seed, index),
-        "text_sha256": sha256_text(text),
-        "guidelines_version": "1.1",  # mention boundaries follow 1.1 (rank and name in one mention)
-        "annotators": ["synth"],
-        "officials": [
-            {
-                "id": o.id,
-                "name": o.name,
-                "title": o.title,
-                "rank": o.rank,
-                "country": o.country[0],
-                "organisation": None,
-                "participation": o.participation,
-                "mentions": [_raw(m, form=m.form) for m in sorted(o.mentions, key=lambda m: m.start)],
-            }
+    gold = AnnotatedDocument(
+        schema_version="2.1",
+        document_id=document_id(seed, index),
+        text_sha256=sha256_text(text),
+        guidelines_version=SCHEMA_VERSION,  # acts split into commitments and stances as guidelines 2.1 do
+        annotators=["synth"],
+        officials=[
+            Official(
+                id=o.id,
+                name=o.name,
+                title=o.title,
+                rank=o.rank,
+                country=o.country[0],
+                organisation=None,
+                participation=o.participation,
+                mentions=sorted(o.mentions, key=lambda m: m.start),
+            )
             for o in officials
             if o.mentions
         ],
-        "meetings": meetings,
-        "quotes": quotes,
-        "commitments": commitments,
-    }
-    return text, data
+        sources=[],
+        meetings=meetings,
+        attributions=quotes,
+        commitments=commitments,
+        stances=stances,
+    )
+    return text, gold
 
 
 def _second_meeting(t: _Text, visitor: _Official, unnamed: _Official, day: str) -> list[Span]:
@@ -424,50 +456,47 @@ def document_id(seed: int, index: int) -> str:
     return f"synth-{seed}-{index:06d}"
 
 
-def perturb(gold: dict[str, Any], text: str, rng: random.Random, error_rate: float) -> dict[str, Any]:
-    """A gold-shaped prediction (format 2.1) with controlled errors: each item is, with probability
-    ``error_rate``, dropped, shifted by one character (its text updated), relabelled, or given a spurious twin."""
-    pred = gold_as_prediction(AnnotatedDocument.model_validate(gold))
-    kinds = {"commitments": labels(CommitmentKind), "stances": labels(StanceKind)}
-
-    def shifted(span: dict[str, Any]) -> dict[str, Any]:
-        start = min(span["start"] + 1, span["end"] - 1)
-        return {
-            **{k: v for k, v in span.items() if k not in ("occurrence", "prefix", "suffix")},
-            "start": start,
-            "text": text[start : span["end"]],
-        }
-
-    for official in pred["officials"]:
+def perturb(gold: AnnotatedDocument, text: str, rng: random.Random, error_rate: float) -> JsonObject:
+    """A gold-shaped prediction line (format 2.1) with controlled errors: each mention is, with probability
+    ``error_rate``, missed or shifted by one character (its text updated), each attribution dropped with half
+    that probability, each commitment and stance relabelled within its layer (and its link to a dropped
+    attribution cut)."""
+    officials = []
+    for official in gold.officials:
         kept = []
-        for m in official["mentions"]:
+        for m in official.mentions:
             roll = rng.random()
             if roll < error_rate / 3:
                 continue  # missed
-            if roll < 2 * error_rate / 3 and m["end"] - m["start"] > 1:
-                m = {**shifted(m), "form": m["form"]}
+            if roll < 2 * error_rate / 3 and m.end - m.start > 1:
+                start = min(m.start + 1, m.end - 1)
+                m = Mention(start=start, end=m.end, text=text[start : m.end], form=m.form)
             kept.append(m)
-        official["mentions"] = kept or official["mentions"][:1]
-    pred["attributions"] = [a for a in pred["attributions"] if rng.random() >= error_rate / 2]
-    attribution_ids = {a["id"] for a in pred["attributions"]}
-    for layer in ("commitments", "stances"):
-        for c in pred.get(layer, []):
-            if rng.random() < error_rate:
-                c["kind"] = rng.choice(kinds[layer])
-            if c.get("attribution_id") not in attribution_ids:
-                c.pop("attribution_id", None)
-    return pred
+        officials.append(official.model_copy(update={"mentions": kept or official.mentions[:1]}))
+    attributions = [a for a in gold.attributions if rng.random() >= error_rate / 2]
+    attribution_ids = {a.id for a in attributions}
+    commitments = []
+    for c in gold.commitments:
+        kind = rng.choice(labels(CommitmentKind)) if rng.random() < error_rate else c.kind
+        linked = c.attribution_id if c.attribution_id in attribution_ids else None
+        commitments.append(c.model_copy(update={"kind": kind, "attribution_id": linked}))
+    stances = []
+    for st in gold.stances:
+        kind = rng.choice(labels(StanceKind)) if rng.random() < error_rate else st.kind
+        linked = st.attribution_id if st.attribution_id in attribution_ids else None
+        stances.append(st.model_copy(update={"kind": kind, "attribution_id": linked}))
+    perturbed = gold.model_copy(
+        update={"officials": officials, "attributions": attributions, "commitments": commitments, "stances": stances}
+    )
+    return gold_as_prediction(perturbed)
 
 
 def _write_document(settings: tuple[Path, int, float, bool], index: int) -> tuple[str, str, list[str]]:
     """Write one document's files; return its id, its prediction line and the backups kept of files it
-    replaced (``force``; without it a file holding something else is refused). The generator builds each
-    document in the shape of format 1 (quotes, actor_id) and :func:`_as_current` turns it into format 2.1."""
+    replaced (``force``; without it a file holding something else is refused)."""
     out, seed, error_rate, force = settings
-    text, data = generate_document(seed, index)
-    doc_id = data["document_id"]
-    gold = _as_current(data)
-    AnnotatedDocument.model_validate(gold)  # a generator bug is caught here, not by users
+    text, gold = generate_document(seed, index)
+    doc_id = gold.document_id
     raw = text.encode("utf-8")
     meta = SeedMetadata(
         id=doc_id,
@@ -488,7 +517,7 @@ def _write_document(settings: tuple[Path, int, float, bool], index: int) -> tupl
             "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.model_dump().items()),
         ),
         (out / "corpus" / f"{doc_id}.json", serialise(make_document(raw, meta))),
-        (out / "annotations" / f"{doc_id}.json", json.dumps(gold, ensure_ascii=False) + "\n"),
+        (out / "annotations" / f"{doc_id}.json", json.dumps(_gold_data(gold), ensure_ascii=False) + "\n"),
     ]
     for path, content in files:  # --out may be a folder of the user's: nothing that differs is replaced silently
         check_new_or_forced(path, content, force=force)
@@ -497,23 +526,11 @@ def _write_document(settings: tuple[Path, int, float, bool], index: int) -> tupl
     return doc_id, json.dumps(prediction, ensure_ascii=False), backups
 
 
-def _as_current(data: dict[str, Any]) -> dict[str, Any]:
-    """The generated (format 1 shaped) gold in format 2.1, by the migration's mapping. Where the generator
-    knows a field format 1 lacks (a meeting's ``mode``, a greeting's ``speech_act``), its value replaces the
-    migration's guess; the other guesses follow the migration's rules (an attribution cited by a commitment
-    takes the kind's Searle class) and are not marked draft: no person checks them."""
-    gold: dict[str, Any] = json.loads(json.dumps(data))
-    modes = [m.pop("mode", None) for m in gold.get("meetings", [])]
-    acts = [q.pop("speech_act", None) for q in gold.get("quotes", [])]
-    migrate_data(gold)
-    for meeting, mode in zip(gold["meetings"], modes, strict=True):
-        meeting["mode"] = mode or meeting["mode"]
-    for attribution, act in zip(gold["attributions"], acts, strict=True):
-        attribution["speech_act"] = act or attribution["speech_act"]
-    for layer in ANNOTATION_LAYERS:
-        for item in gold.get(layer, []):
-            item.pop("review", None)
-    return gold
+def _gold_data(gold: AnnotatedDocument) -> JsonObject:
+    """The gold as a JSON annotation file: the fields the generator states, nulls included, in the schema's
+    order (no ``review``: no person checks synthetic gold)."""
+    data: JsonObject = gold.model_dump(mode="json", exclude_unset=True)
+    return data
 
 
 def synthesise(
