@@ -188,6 +188,77 @@ def test_the_view_keeps_the_commitments_the_text_places(world: Path):
     assert {a.official_id for a in commitment.actors} <= {o.id for o in draft.document.officials}
 
 
+def test_a_conditional_commitment_and_linked_stances_are_drafted_as_models(tmp_path: Path):
+    from communique.corpus.store import CorpusStore
+    from communique.schema.models import Commitment, Stance
+
+    text = (
+        "Minister Rojas met Ambassador Ito in Lima.\n\n"
+        "Rojas said Peru would send ships if Chile asked. Ito praised it.\n"
+    )
+    write_corpus_document(tmp_path / "corpus", DOC, text)
+    doc = CorpusStore(tmp_path / "corpus").get(DOC)
+    assert doc is not None
+    said = "Peru would send ships if Chile asked"
+    line = {
+        "document_id": DOC,
+        "officials": [
+            {"id": "R", "name": "Rojas", "mentions": [{"text": "Minister Rojas"}, {"text": "Rojas", "occurrence": 2}]},
+            {"id": "I", "name": "Ito", "mentions": [{"text": "Ambassador Ito"}, {"text": "Ito", "occurrence": 2}]},
+        ],
+        "meetings": [
+            {
+                "id": "m1",
+                "participants": [{"official_id": "R"}, {"official_id": "I"}],
+                "evidence": [{"text": "met Ambassador Ito"}],
+            }
+        ],
+        "attributions": [{"id": "a1", "speaker_id": "R", "cues": [{"text": "said"}], "contents": [{"text": said}]}],
+        "commitments": [
+            {
+                "actors": [{"official_id": "R", "country": "PER"}],
+                "kind": "promise",
+                "evidence": {"text": said},
+                "content": {"text": "send ships"},
+                "condition": {"text": "if Chile asked"},
+                "attribution_id": "a1",
+            }
+        ],
+        "stances": [
+            {
+                "actors": [{"official_id": "I"}],
+                "kind": "praise",
+                "evidence": {"text": "Ito praised it"},
+                "meeting_id": "m1",
+            },
+            {
+                "actors": [{"official_id": "I"}],
+                "evidence": {"text": "praised it"},
+                "meeting_id": "m9",
+            },  # no such meeting
+        ],
+    }
+    draft = draft_annotations(PredictedDocument.model_validate(line), doc, "a test")
+    (commitment,) = draft.document.commitments
+    assert isinstance(commitment, Commitment) and commitment.review == "draft"
+    condition = commitment.condition
+    assert condition is not None and (condition.start, condition.text) == (text.index("if Chile"), "if Chile asked")
+    assert text[condition.start : condition.end] == condition.text and commitment.attribution_id == "a1"
+    praised, guessed = draft.document.stances
+    assert all(isinstance(s, Stance) and s.review == "draft" for s in (praised, guessed))
+    assert (praised.id, praised.kind, praised.meeting_id) == ("st1", "praise", "m1")
+    assert (guessed.id, guessed.kind, guessed.meeting_id) == ("st2", "support", None)  # kind guessed, link dropped
+    assert [i.code for i in draft.issues] == ["draft-item-skipped"] and "'m9'" in draft.issues[0].message
+    data = parse_yaml(draft.text)
+    assert data["commitments"][0]["condition"] == {
+        "start": condition.start,
+        "end": condition.end,
+        "text": "if Chile asked",
+    }
+    assert "predicted links: attribution_id" in draft.text and "predicted links: meeting_id" in draft.text
+    assert "guessed: content, kind" in draft.text  # the second stance: neither its content nor its kind predicted
+
+
 def test_draft_from_rules_on_a_new_text(world: Path, capsys):
     out = world / "rules.yaml"
     assert main(["draft", DOC, "--from", "rules", "--corpus", str(world / "corpus"), "--out", str(out)]) == 0
