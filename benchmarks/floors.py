@@ -7,8 +7,8 @@ both as whole processes (start-up and imports included) on the same files:
 
 * reads every annotation file (``*.json``, sorted) and its corpus document with :mod:`json`;
 * builds the same rows as the export's configs (``documents``, ``mentions``, ``tokens``, ``sources``,
-  ``attributions``, ``meetings``, ``commitments``: contexts, relative offsets, IOB2 tags, flattened sources,
-  PLOVER columns), puts each in its split (the same hash of the unit id) and encodes the labels;
+  ``attributions``, ``meetings``, ``commitments``, ``stances``: contexts, relative offsets, IOB2 tags,
+  flattened sources, PLOVER columns), puts each in its split (the same hash of the unit id) and encodes the labels;
 * writes one parquet file per config and split with the export's settings (zstd, row groups of 1,000 rows,
   a table per chunk of 200 documents).
 
@@ -188,20 +188,31 @@ def meeting_rows(d: Doc) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def commitment_rows(d: Doc) -> list[tuple[str, dict[str, Any]]]:
+def act_rows(d: Doc, layer: str) -> list[tuple[str, dict[str, Any]]]:
     out = []
-    for c in d.ann.get("commitments", []):
-        found = [c["evidence"], c["content"], *(c[k] for k in ("time", "modality") if c.get(k))]
+    for c in d.ann.get(layer, []):
+        keys = ("time", "modality", "condition") if layer == "commitments" else ("time", "modality")
+        found = [c["evidence"], c["content"], *(c[k] for k in keys if c.get(k))]
         split, row, base = d.item(c["id"], found)
         plover = PLOVER_KINDS[c["kind"]]
         actors = [{**(d.official(a["official_id"]) or {}), "country": a.get("country")} for a in c["actors"]]
         row.update(actors=actors, kind=c["kind"], content=rel(c["content"], base))
         row.update(evidence=rel(c["evidence"], base), time=rel(c.get("time"), base))
         row.update(modality=rel(c.get("modality"), base), modality_type=c.get("modality_type"))
-        row.update(plover_event=plover.event, plover_contexts=list(plover.contexts))
+        if layer == "commitments":
+            row["condition"] = rel(c.get("condition"), base)
+        row.update(plover_event=plover.event, plover_mode=plover.mode, plover_contexts=list(plover.contexts))
         row.update(attribution_id=c.get("attribution_id"), meeting_id=c.get("meeting_id"))
         out.append((split, row))
     return out
+
+
+def commitment_rows(d: Doc) -> list[tuple[str, dict[str, Any]]]:
+    return act_rows(d, "commitments")
+
+
+def stance_rows(d: Doc) -> list[tuple[str, dict[str, Any]]]:
+    return act_rows(d, "stances")
 
 
 ROWS = {  # documents last: encoding its row turns the labels of the parsed annotation into ids, in place
@@ -211,6 +222,7 @@ ROWS = {  # documents last: encoding its row turns the labels of the parsed anno
     "attributions": attribution_rows,
     "meetings": meeting_rows,
     "commitments": commitment_rows,
+    "stances": stance_rows,
     "documents": document_rows,
 }
 

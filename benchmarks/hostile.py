@@ -287,10 +287,10 @@ def _corpus_document(work: Path, doc_id: str, text: str) -> str:
 
 def _gold(doc_id: str, sha: str, officials: list[tuple[str, list[tuple[int, int]]]], text: str) -> dict[str, object]:
     return {
-        "schema_version": "2.0",
+        "schema_version": "2.1",
         "document_id": doc_id,
         "text_sha256": sha,
-        "guidelines_version": "2.0",
+        "guidelines_version": "2.1",
         "annotators": ["benchmark"],
         "officials": [
             {
@@ -534,7 +534,7 @@ def synthesise_readers(work: Path) -> None:
     (root / "brat").mkdir(exist_ok=True)
     (root / "brat" / "talks.txt").write_text(READERS_TEXT, encoding="utf-8")
     (root / "brat" / "communique.json").write_text(
-        json.dumps({"talks": {"annotators": ["b"], "guidelines_version": "2.0"}}), encoding="utf-8"
+        json.dumps({"talks": {"annotators": ["b"], "guidelines_version": "2.1"}}), encoding="utf-8"
     )
 
 

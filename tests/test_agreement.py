@@ -21,7 +21,7 @@ from communique.compare.annotations import OfficialItem, from_gold
 from communique.compare.officials import align_officials, ceaf_e
 from communique.compare.scores import FAMILIES, family_scores
 from communique.review.report import compare_sets
-from communique.schema.models import Actor, AnnotatedDocument, Mention, Official, UnresolvedSource
+from communique.schema.models import Actor, AnnotatedDocument, Mention, Official, Span, UnresolvedSource
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
 
@@ -84,8 +84,8 @@ def _renamed(doc: AnnotatedDocument, names: dict[str, str]) -> AnnotatedDocument
     for attribution in data["attributions"]:
         if attribution["source"]["type"] == "official":
             attribution["source"]["official_id"] = names[attribution["source"]["official_id"]]
-    for commitment in data["commitments"]:
-        for actor in commitment["actors"]:
+    for act in [*data["commitments"], *data["stances"]]:
+        for actor in act["actors"]:
             actor["official_id"] = names[actor["official_id"]]
     return AnnotatedDocument.model_validate_json(json.dumps(data))
 
@@ -131,6 +131,23 @@ def test_v2_fields_are_compared_through_the_alignments(minimal):
     assert shown["source"] == ("q1: ashtiani", "q1: unresolved:ambiguous")
 
 
+def test_stances_and_a_commitment_condition_are_compared(minimal):
+    """Stances are compared as commitments are; a commitment's condition is one more field."""
+    condition = Span(start=6894, end=6901, text="he will")  # a span of the text, as a condition
+    commitment = minimal.commitments[0].model_copy(update={"condition": condition})
+    stance = minimal.stances[0].model_copy(update={"kind": "request"})
+    b = minimal.model_copy(update={"commitments": [commitment], "stances": [stance]})
+    result = compare(minimal, b)
+    assert {(d.layer, d.kind) for d in result.differences} == {("commitments", "condition"), ("stances", "kind")}
+    layers = result.layers
+    assert layers["commitments"]["condition"] == {"agree": 0, "total": 1, "rate": 0.0}
+    assert layers["stances"]["kind"] == {"agree": 0, "total": 1, "rate": 0.0}
+    assert "condition" not in layers["stances"] and layers["stances"]["overlap"]["f1"] == 1.0
+    # a stance only one pass has is listed, like any unmatched item
+    only = compare(minimal, minimal.model_copy(update={"stances": []}))
+    assert [(d.layer, d.kind) for d in only.differences] == [("stances", "only-a")]
+
+
 def test_recorded_passes_are_comparable():
     a = load_annotations(ROOT / "annotations" / "passes" / "a", CORPUS)[0]
     b = load_annotations(ROOT / "annotations" / "passes" / "b", CORPUS)[0]
@@ -139,7 +156,16 @@ def test_recorded_passes_are_comparable():
     # some of the differences ADJUDICATION.md resolves
     assert {("meetings", "roles"), ("attributions", "cues"), ("commitments", "only-a")} <= kinds
     assert result.layers["attributions"]["source"]["total"] == result.layers["attributions"]["overlap"]["matched"]
-    assert set(result.layers) == {"mentions", "officials", "sources", "meetings", "attributions", "commitments"}
+    assert set(result.layers) == {
+        "mentions",
+        "officials",
+        "sources",
+        "meetings",
+        "attributions",
+        "commitments",
+        "stances",
+    }
+    assert ("stances", "content") in kinds  # D11 of the record: a stance since format 2.1
 
 
 # ----------------------------------------------------------------------------- CEAF-e: one function, checked
@@ -161,10 +187,10 @@ def _clustered(clusters: list[list[int]]) -> AnnotatedDocument:
         for k, cluster in enumerate(clusters)
     ]
     return AnnotatedDocument(
-        schema_version="2.0",
+        schema_version="2.1",
         document_id="clusters",
         text_sha256="0" * 64,
-        guidelines_version="2.0",
+        guidelines_version="2.1",
         annotators=["t"],
         officials=officials,
     )

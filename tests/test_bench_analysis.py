@@ -40,7 +40,7 @@ def _at(text: str, occurrence: int = 1) -> dict[str, Any]:
 
 
 GOLD_DATA: dict[str, Any] = {
-    "schema_version": "2.0",
+    "schema_version": "2.1",
     "document_id": DOC,
     "text_sha256": sha256_text(TEXT),
     "guidelines_version": "1.1",

@@ -47,7 +47,7 @@ def test_strict_turns_warnings_into_failure(capsys):
 def test_json_report_is_complete(capsys):
     assert main(_bench("--predictions", str(TEXT_ONLY), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["report_version"] == 3 and report["version"] == 1 and report["command"] == "bench"
+    assert report["report_version"] == 4 and report["version"] == 1 and report["command"] == "bench"
     assert set(report) == {
         *("report_version", "settings", "gold", "predictions", "headline", "metrics", "issues"),
         *("per_document", "outcomes", "sweep"),
@@ -132,7 +132,7 @@ def test_the_documented_example_line_scores_with_text_only_spans_and_names():
     result = score(GOLD, [line], corpus=CORPUS, samples=20)
     assert result.issues == []
     assert result.report["metrics"]["attributions.attributed"]["tp"] == 1
-    assert result.report["metrics"]["commitments.actors"]["tp"] == 1
+    assert result.report["metrics"]["stances.actors"]["tp"] == 1
 
 
 def test_the_documented_baseline_table_is_what_the_code_prints():
@@ -224,7 +224,7 @@ def test_a_split_with_no_unit_says_so_and_exits_1(tmp_path: Path, monkeypatch, c
     write_corpus_document(tmp_path / "corpus", "memo", "The minister spoke.\n")
     (tmp_path / "gold").mkdir()
     document = load_corpus_document(tmp_path / "corpus" / "memo.json")
-    header = f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {document.sha256}\nguidelines_version: '2.0'\n"
+    header = f"schema_version: '2.1'\ndocument_id: memo\ntext_sha256: {document.sha256}\nguidelines_version: '2.1'\n"
     (tmp_path / "gold" / "memo.yaml").write_text(header + "annotators: [a]\n", encoding="utf-8")
     (tmp_path / "memo.jsonl").write_text('{"document_id": "memo"}\n', encoding="utf-8")
     splitter = Splitter()

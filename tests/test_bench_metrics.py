@@ -69,8 +69,19 @@ def prediction(corpus_text: str) -> dict:
         ],
         "commitments": [
             {
+                "actors": [{"official_id": "b"}],
+                "kind": "offer",  # gold: promise
+                "evidence": {
+                    "text": "he will send a team of experts to Iran for better implementation of joint programs"
+                },
+                "content": {"text": "a team of experts"},
+                "condition": {"text": "for better implementation of joint programs"},  # gold: none
+            },
+        ],
+        "stances": [
+            {
                 "actors": [{"official_name": "Iranian defense minister"}],
-                "kind": "offer",
+                "kind": "propose",  # gold: invite
                 "evidence": {"text": "invited his Pakistani counterpart to visit Tehran"},
                 "content": {"text": "his Pakistani counterpart to visit Tehran"},
             },
@@ -183,45 +194,70 @@ def test_hand_computed_meetings(minimal, prediction):
 def test_hand_computed_commitments_and_the_zero_division_policy(minimal, prediction):
     metrics = score(minimal, [prediction], corpus=CORPUS, samples=10).report["metrics"]
     assert _counts(metrics["commitments.identification"]) == {"tp": 1, "fp": 0, "fn": 0}
-    assert _counts(metrics["commitments.actors"]) == {"tp": 1, "fp": 0, "fn": 0}  # by name, via official a
-    assert _counts(metrics["commitments.actor_overlap"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["commitments.actors"]) == {"tp": 1, "fp": 0, "fn": 0}  # b is babar, by his mentions
     assert _counts(metrics["commitments.kind"]) == {"tp": 0, "fp": 1, "fn": 1}
     kinds = metrics["commitments.kind"]["per_type"]
-    assert _counts(kinds["invite"]) == {"tp": 0, "fp": 0, "fn": 1}
+    assert _counts(kinds["promise"]) == {"tp": 0, "fp": 0, "fn": 1}
     assert _counts(kinds["offer"]) == {"tp": 0, "fp": 1, "fn": 0}
-    assert kinds["promise"]["f1"] is None  # 0/0: undefined, and left out of the macro average
-    assert metrics["commitments.kind"]["macro_types"] == ["offer", "invite"]
+    assert kinds["agree"]["f1"] is None  # 0/0: undefined, and left out of the macro average
+    assert set(kinds) == {"promise", "offer", "agree", "intend"}  # the four kinds that bind, no more
+    assert metrics["commitments.kind"]["macro_types"] == ["promise", "offer"]
     assert _counts(metrics["commitments.content_strict"]) == {"tp": 0, "fp": 1, "fn": 1}
     assert _counts(metrics["commitments.content_overlap"]) == {"tp": 1, "fp": 0, "fn": 0}
+    # a condition the gold does not state is a false alarm
+    assert _counts(metrics["commitments.condition_strict"]) == {"tp": 0, "fp": 1, "fn": 0}
+    assert _counts(metrics["commitments.condition_overlap"]) == {"tp": 0, "fp": 1, "fn": 0}
     time = metrics["commitments.time_strict"]  # no time on either side
     assert (time["precision"], time["recall"], time["f1"], time["f1_ci95"]) == (None, None, None, None)
+
+
+def test_hand_computed_stances_are_scored_as_commitments_with_their_own_headline(minimal, prediction):
+    report = score(minimal, [prediction], corpus=CORPUS, samples=10).report
+    metrics = report["metrics"]
+    assert _counts(metrics["stances.identification"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["stances.actors"]) == {"tp": 1, "fp": 0, "fn": 0}  # by name, via official a
+    assert _counts(metrics["stances.actor_overlap"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["stances.kind"]) == {"tp": 0, "fp": 1, "fn": 1}
+    kinds = metrics["stances.kind"]["per_type"]
+    assert _counts(kinds["invite"]) == {"tp": 0, "fp": 0, "fn": 1}
+    assert _counts(kinds["propose"]) == {"tp": 0, "fp": 1, "fn": 0}
+    assert metrics["stances.kind"]["macro_types"] == ["propose", "invite"]
+    assert _counts(metrics["stances.content_strict"]) == {"tp": 0, "fp": 1, "fn": 1}
+    assert _counts(metrics["stances.content_overlap"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert "stances.condition_strict" not in metrics  # a stance has no condition
+    assert report["headline"]["stances.identification"] == metrics["stances.identification"]["f1"] == 1.0
+    assert report["headline"]["commitments.identification"] == 1.0
+    # a stance predicted as a commitment is found in neither layer
+    swapped = copy.deepcopy(prediction)
+    swapped["commitments"] = [{**swapped["stances"].pop(), "kind": "offer"}]
+    metrics = score(minimal, [swapped], corpus=CORPUS, samples=10).report["metrics"]
+    assert _counts(metrics["stances.identification"]) == {"tp": 0, "fp": 0, "fn": 1}
+    assert _counts(metrics["commitments.identification"]) == {"tp": 0, "fp": 1, "fn": 1}
 
 
 def test_joint_actors_are_compared_as_sets(minimal, prediction):
     joint = copy.deepcopy(prediction)
     # a second actor the gold does not have: the set is wrong, the overlap figure gives partial credit
-    joint["commitments"][0]["actors"].append({"official_id": "b"})
+    joint["stances"][0]["actors"].append({"official_id": "b"})
     metrics = score(minimal, [joint], corpus=CORPUS, samples=10).report["metrics"]
-    assert _counts(metrics["commitments.actors"]) == {"tp": 0, "fp": 1, "fn": 1}
-    assert _counts(metrics["commitments.actor_overlap"]) == {"tp": 1, "fp": 1, "fn": 0}
+    assert _counts(metrics["stances.actors"]) == {"tp": 0, "fp": 1, "fn": 1}
+    assert _counts(metrics["stances.actor_overlap"]) == {"tp": 1, "fp": 1, "fn": 0}
     # the same two officials in the other order, and once more by name: still the same set
     gold_actors = [Actor(official_id="ashtiani"), Actor(official_id="babar")]
-    gold = minimal[0].model_copy(
-        update={"commitments": [minimal[0].commitments[0].model_copy(update={"actors": gold_actors})]}
-    )
-    joint["commitments"][0]["actors"] = [
+    gold = minimal[0].model_copy(update={"stances": [minimal[0].stances[0].model_copy(update={"actors": gold_actors})]})
+    joint["stances"][0]["actors"] = [
         {"official_id": "b"},
         {"official_name": "Iranian defense minister"},
         {"official_span": _span(prediction_text(), 3381, 3384)},  # "his": a mention of ashtiani
     ]
     metrics = score([gold], [joint], corpus=CORPUS, samples=10).report["metrics"]
-    assert _counts(metrics["commitments.actors"]) == {"tp": 1, "fp": 0, "fn": 0}
-    assert _counts(metrics["commitments.actor_overlap"]) == {"tp": 2, "fp": 0, "fn": 0}
+    assert _counts(metrics["stances.actors"]) == {"tp": 1, "fp": 0, "fn": 0}
+    assert _counts(metrics["stances.actor_overlap"]) == {"tp": 2, "fp": 0, "fn": 0}
 
 
 def test_min_confidence_drops_a_doubtful_actor_from_the_set(minimal, prediction):
     joint = copy.deepcopy(prediction)
-    joint["commitments"][0]["actors"].append({"official_id": "b", "confidence": 0.3})
+    joint["commitments"][0]["actors"].append({"official_id": "a", "confidence": 0.3})
     wrong = score(minimal, [joint], corpus=CORPUS, samples=10).report
     assert _counts(wrong["metrics"]["commitments.actors"]) == {"tp": 0, "fp": 1, "fn": 1}
     assert wrong["sweep"] is not None  # an actor's confidence is enough for a sweep

@@ -144,6 +144,7 @@ def test_identical_duplicates_collapse_and_are_reported():
         "attributions": 2,
         "meetings": 0,
         "commitments": 0,
+        "stances": 0,
     }
     assert result.report["metrics"]["attributions.attributed"]["pred"] == 1
 
@@ -185,3 +186,38 @@ def test_published_prediction_schemas_accept_what_the_bench_reads(name: str):
     for fixture in ("unknown-field", "bad-label", "wrong-type", "missing-contents"):
         line = json.loads((PREDICTIONS / "invalid" / f"{fixture}.jsonl").read_text(encoding="utf-8"))
         assert list(validator.iter_errors(line)), fixture
+
+
+def _act(name: str, kind: str, evidence: str) -> dict:
+    return {"actors": [{"official_name": name}], "kind": kind, "evidence": {"text": evidence}}
+
+
+def test_a_2_0_line_reads_stance_kinds_as_stances_and_locates_problems_as_written():
+    """Prediction format 2.0 had one commitments layer of ten kinds: its stance kinds are scored as stances,
+    and whatever is reported about them points at the line as it was written."""
+    line = {
+        "schema_version": "2.0",
+        "document_id": DOC_ID,
+        "commitments": [
+            _act("the Iranian defense minister", "invite", "invited his Pakistani counterpart to visit Tehran"),
+            _act("Nobody Known", "praise", "praised the resistance of the Iranian nation against the sanctions"),
+            _act("Marshal Ahmad Babar", "promise", "he will send a team of experts to Iran for better implementation"),
+        ],
+    }
+    result = score(SEED_GOLD, [line], corpus=CORPUS, samples=5)
+    assert [(i.code, i.path, i.line) for i in result.issues] == [
+        ("prediction-old-stances", "$.commitments[0].kind", 1),
+        ("prediction-unknown-official", "$.commitments[1].actors[0].official_name", 1),
+    ]
+    assert "2 commitment(s) of stance kinds (invite, praise)" in result.issues[0].message
+    metrics = result.report["metrics"]
+    assert (metrics["stances.identification"]["tp"], metrics["stances.identification"]["fp"]) == (2, 0)
+    assert (metrics["commitments.identification"]["tp"], metrics["commitments.identification"]["fp"]) == (1, 0)
+    assert metrics["stances.actors"]["tp"] == 1  # the unknown official is no gold actor
+    assert result.report["headline"]["stances.identification"] == metrics["stances.identification"]["f1"]
+    # the same line in format 2.1 is refused: there a stance kind is no commitment kind
+    refused = parse_predictions([{**line, "schema_version": "2.1"}], CORPUS)
+    assert [(i.code, i.path) for i in refused.errors] == [
+        ("invalid-value", "$.commitments[0].kind"),
+        ("invalid-value", "$.commitments[1].kind"),
+    ]

@@ -291,7 +291,7 @@ def test_validate_and_anchor_json(project: Path, capsys):
     document = _json(capsys, 0, ["validate", "annotations/gold"], "files", "schemas")
     # the gold's only problems are the drafts `communique migrate` marked, until a person checks them
     assert document["files"] >= 1 and {p["code"] for p in document["problems"]} <= {"review-draft"}
-    assert set(document["schemas"].values()) == {"2.0"}
+    assert set(document["schemas"].values()) == {"2.1"}
     document = _json(capsys, 0, ["anchor", "annotations/gold", "--check"], "check", "files", "anchored")
     assert document["anchored"] == [] and document["files"] >= 1
 
@@ -319,7 +319,7 @@ def test_review_commands_json(project: Path, capsys):
     passes = project / "annotations" / "passes"
     document = _json(capsys, 0, ["agree", str(passes / "a"), str(passes / "b")])
     assert DOC_ID in document["documents"] and document["micro"]["documents"] == len(document["documents"])
-    assert document["report_version"] == 2 and document["version"] == JSON_VERSION
+    assert document["report_version"] == 3 and document["version"] == JSON_VERSION
     document = _json(capsys, 0, ["stats", "annotations/gold"], "documents", "total")
     assert DOC_ID in document["documents"]
     out = project / "page.html"

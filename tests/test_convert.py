@@ -435,9 +435,31 @@ def test_brat_export_of_the_gold_converts_back_to_a_perfect_score(tmp_path: Path
         "commitments.actors",
         "commitments.identification",
         "commitments.kind",
+        "stances.actors",
+        "stances.identification",
+        "stances.kind",
     ):
         metric = report["metrics"][key]
         assert metric.get("f1", metric.get("accuracy")) == pytest.approx(1.0), key
+
+
+def test_brat_stances_and_a_condition_convert_to_their_layers(tmp_path: Path):
+    """`export brat` writes Stance events and a commitment's Condition; the converter puts them back."""
+    v2 = Path(__file__).resolve().parent / "fixtures" / "v2"
+    out = tmp_path / "brat"
+    args = ["export", "brat", "--out", str(out), "--gold", str(v2 / "gold"), "--corpus", str(v2 / "corpus")]
+    assert main(args) == 0
+    result = convert_path("brat", out, v2 / "corpus")
+    (line,) = _lines(result)
+    assert line["schema_version"] == "2.1"
+    assert [c["kind"] for c in line["commitments"]] == ["promise"]
+    assert line["commitments"][0]["condition"]["text"] == "if Brazil asked for them"
+    assert sorted(s["kind"] for s in line["stances"]) == sorted(
+        ["praise", "invite", "request", "predict", "criticise", "reject"]
+    )
+    metrics = score(v2 / "gold", result.lines, corpus=v2 / "corpus", samples=10).report["metrics"]
+    for key in ("commitments.condition_strict", "commitments.kind", "stances.kind", "stances.actors"):
+        assert metrics[key]["f1"] == pytest.approx(1.0), key
 
 
 def _ann(lines: list[str]) -> str:
@@ -522,10 +544,17 @@ def test_brat_export_of_gold_with_sources_converts_back_to_a_perfect_score(tmp_p
     assert result.issues == [] and len(_lines(result)) == 3
     assert any(line["sources"] for line in _lines(result))
     report = score(gold, result.lines, corpus=corpus, samples=10).report
+    undefined = set()
     for key, metric in report["metrics"].items():
         value = metric.get("f1", metric.get("accuracy"))
-        assert value == pytest.approx(1.0), key
+        if value is None:  # 0/0: a field neither side has
+            undefined.add(key)
+            assert metric.get("gold", 0) == metric.get("pred", 0) == 0, key
+        else:
+            assert value == pytest.approx(1.0), key
+    assert undefined == {"commitments.condition_strict", "commitments.condition_overlap"}  # the gold states none
     assert report["metrics"]["sources.attributed"]["f1"] == pytest.approx(1.0)
+    assert report["metrics"]["stances.identification"]["tp"] > 0 and report["metrics"]["commitments.kind"]["tp"] > 0
 
 
 def test_brat_sources_and_unresolved_sources(corpus: Path, tmp_path: Path):

@@ -13,6 +13,7 @@ from communique import load_annotations
 from communique.annotate.draft import draft_annotations, drafted_document
 from communique.cli.main import main
 from communique.io.parse import parse_yaml
+from communique.schema.models import ANNOTATION_LAYERS
 from communique.schema.predictions import PredictedDocument
 
 from .conftest import write_corpus_document
@@ -62,6 +63,7 @@ PREDICTION: dict[str, Any] = {
         },
         {"actors": [{"official_name": "Nobody Known"}], "evidence": {"text": "trade would grow"}},
     ],
+    "stances": [{"actors": [{"official_id": "R"}], "evidence": {"text": "the talks were useful"}}],
 }
 
 
@@ -86,12 +88,11 @@ def test_draft_writes_a_valid_file_with_every_item_marked_and_commented(world: P
     out, err = _draft(world, capsys)
     text = out.read_text(encoding="utf-8")
     data = parse_yaml(text)
-    items = [
-        item for layer in ("officials", "sources", "meetings", "attributions", "commitments") for item in data[layer]
-    ]
+    items = [item for layer in ANNOTATION_LAYERS for item in data[layer]]
     # three officials (an actor span held by no drafted official is a new one), the source span became a
     # source; the attribution whose contents do not occur and the commitment without an actor are skipped
-    assert len(items) == 3 + 1 + 1 + 3 + 1
+    assert len(items) == 3 + 1 + 1 + 3 + 1 + 1
+    assert list(data)[-2:] == ["commitments", "stances"] and data["stances"][0]["id"] == "st1"
     assert all(item["review"] == "draft" for item in items)
     assert len(re.findall(r"review: draft  # from pred\.jsonl", text)) == len(items)
     assert "guessed: source, kind, speech_act" in text  # the third attribution predicted neither label
@@ -125,6 +126,9 @@ def test_drafted_spans_carry_offsets_and_their_text(world: Path, capsys):
     (commitment,) = doc.commitments
     # the span "Rojas" (third occurrence) is a new mention of nobody drafted, so a new official; the set holds both
     assert len(commitment.actors) == 2 and ito.id in {a.official_id for a in commitment.actors}
+    assert commitment.condition is None
+    (stance,) = doc.stances  # its kind was not predicted: guessed, and said so
+    assert stance.kind == "support" and stance.actors[0].official_id == rojas.id and stance.review == "draft"
 
 
 def test_a_repeated_span_is_placed_by_its_item_else_stays_text_only_and_the_view_leaves_it_out(world: Path):
@@ -182,6 +186,77 @@ def test_the_view_keeps_the_commitments_the_text_places(world: Path):
     assert (commitment.kind, commitment.content.text) == ("agree", "meet again in May")
     assert commitment.evidence.text == TEXT[commitment.evidence.start : commitment.evidence.end]
     assert {a.official_id for a in commitment.actors} <= {o.id for o in draft.document.officials}
+
+
+def test_a_conditional_commitment_and_linked_stances_are_drafted_as_models(tmp_path: Path):
+    from communique.corpus.store import CorpusStore
+    from communique.schema.models import Commitment, Stance
+
+    text = (
+        "Minister Rojas met Ambassador Ito in Lima.\n\n"
+        "Rojas said Peru would send ships if Chile asked. Ito praised it.\n"
+    )
+    write_corpus_document(tmp_path / "corpus", DOC, text)
+    doc = CorpusStore(tmp_path / "corpus").get(DOC)
+    assert doc is not None
+    said = "Peru would send ships if Chile asked"
+    line = {
+        "document_id": DOC,
+        "officials": [
+            {"id": "R", "name": "Rojas", "mentions": [{"text": "Minister Rojas"}, {"text": "Rojas", "occurrence": 2}]},
+            {"id": "I", "name": "Ito", "mentions": [{"text": "Ambassador Ito"}, {"text": "Ito", "occurrence": 2}]},
+        ],
+        "meetings": [
+            {
+                "id": "m1",
+                "participants": [{"official_id": "R"}, {"official_id": "I"}],
+                "evidence": [{"text": "met Ambassador Ito"}],
+            }
+        ],
+        "attributions": [{"id": "a1", "speaker_id": "R", "cues": [{"text": "said"}], "contents": [{"text": said}]}],
+        "commitments": [
+            {
+                "actors": [{"official_id": "R", "country": "PER"}],
+                "kind": "promise",
+                "evidence": {"text": said},
+                "content": {"text": "send ships"},
+                "condition": {"text": "if Chile asked"},
+                "attribution_id": "a1",
+            }
+        ],
+        "stances": [
+            {
+                "actors": [{"official_id": "I"}],
+                "kind": "praise",
+                "evidence": {"text": "Ito praised it"},
+                "meeting_id": "m1",
+            },
+            {
+                "actors": [{"official_id": "I"}],
+                "evidence": {"text": "praised it"},
+                "meeting_id": "m9",
+            },  # no such meeting
+        ],
+    }
+    draft = draft_annotations(PredictedDocument.model_validate(line), doc, "a test")
+    (commitment,) = draft.document.commitments
+    assert isinstance(commitment, Commitment) and commitment.review == "draft"
+    condition = commitment.condition
+    assert condition is not None and (condition.start, condition.text) == (text.index("if Chile"), "if Chile asked")
+    assert text[condition.start : condition.end] == condition.text and commitment.attribution_id == "a1"
+    praised, guessed = draft.document.stances
+    assert all(isinstance(s, Stance) and s.review == "draft" for s in (praised, guessed))
+    assert (praised.id, praised.kind, praised.meeting_id) == ("st1", "praise", "m1")
+    assert (guessed.id, guessed.kind, guessed.meeting_id) == ("st2", "support", None)  # kind guessed, link dropped
+    assert [i.code for i in draft.issues] == ["draft-item-skipped"] and "'m9'" in draft.issues[0].message
+    data = parse_yaml(draft.text)
+    assert data["commitments"][0]["condition"] == {
+        "start": condition.start,
+        "end": condition.end,
+        "text": "if Chile asked",
+    }
+    assert "predicted links: attribution_id" in draft.text and "predicted links: meeting_id" in draft.text
+    assert "guessed: content, kind" in draft.text  # the second stance: neither its content nor its kind predicted
 
 
 def test_draft_from_rules_on_a_new_text(world: Path, capsys):

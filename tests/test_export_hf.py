@@ -24,7 +24,7 @@ from communique.export.run import export_hf
 from communique.io import folder as folder_module
 from communique.io.parallel import Workers
 from communique.schema.errors import CommuniqueError
-from communique.schema.models import ANNOTATION_LAYERS, AttributionKind, labels
+from communique.schema.models import ANNOTATION_LAYERS, AttributionKind, CommitmentKind, StanceKind, labels
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT, SEED_GOLD
 
@@ -391,16 +391,36 @@ def test_v2_layers_reach_their_configs_and_the_document_rebuilds(tmp_path):
     assert {i: name("meetings", "mode", r["mode"]) for i, r in meetings.items()} == {m.id: m.mode for m in doc.meetings}
     by_mode = {m.mode: meetings[m.id]["plover_mode"] for m in doc.meetings}
     assert by_mode == {"in_person": "visit", "telephone": "phone"}
-    commitments = rows("commitments")
-    for c in doc.commitments:
-        got = commitments[c.id]
-        assert [(a["id"], a["country"]) for a in got["actors"]] == [(a.official_id, a.country) for a in c.actors]
-        assert name("commitments", "modality_type", got["modality_type"]) == c.modality_type
-        assert got["attribution_id"] == c.attribution_id
-    assert commitments["c1"]["plover_event"] == "SUPPORT" and commitments["c4"]["plover_event"] is None
+    # commitments and stances, each in its config, loaded by `datasets.load_dataset` (with their kind labels)
+    for layer in ("commitments", "stances"):
+        acts = rows(layer)
+        assert set(acts) == {c.id for c in getattr(doc, layer)} and acts
+        for c in getattr(doc, layer):
+            got = acts[c.id]
+            assert [(a["id"], a["country"]) for a in got["actors"]] == [(a.official_id, a.country) for a in c.actors]
+            assert name(layer, "kind", got["kind"]) == c.kind
+            assert name(layer, "modality_type", got["modality_type"]) == c.modality_type
+            assert got["attribution_id"] == c.attribution_id
+            assert got["context"][got["evidence"]["start"] : got["evidence"]["end"]] == c.evidence.text
+    features = lambda layer: data[layer]["features"][next(iter(data[layer]["features"]))]  # noqa: E731
+    assert features("commitments")["kind"]["names"] == labels(CommitmentKind)
+    assert features("stances")["kind"]["names"] == labels(StanceKind) and "condition" not in features("stances")
+    promise = rows("commitments")["c1"]
+    condition = promise["condition"]
+    assert promise["context"][condition["start"] : condition["end"]] == condition["text"] == "if Brazil asked for them"
+    assert (promise["plover_event"], promise["plover_contexts"]) == ("AGREE", ["future"])
+    stances = rows("stances")
+    assert stances["st1"]["plover_event"] == "SUPPORT" and stances["st4"]["plover_event"] is None
+    assert (stances["st3"]["plover_event"], stances["st5"]["plover_event"], stances["st5"]["plover_mode"]) == (
+        "REQUEST",
+        "ACCUSE",
+        "disapprove",
+    )
     card = (tmp_path / "hf" / "README.md").read_text(encoding="utf-8")
-    configs = ("mentions", "sources", "meetings", "attributions", "commitments")
+    configs = ("mentions", "sources", "meetings", "attributions", "commitments", "stances")
     assert all(f"### `{config}`" in card for config in configs) and "`quotes`" not in card
+    croissant = json.loads((tmp_path / "hf" / "croissant.json").read_text(encoding="utf-8"))
+    assert {"commitments", "stances"} <= {r["@id"] for r in croissant["recordSet"]}
 
 
 @pytest.mark.parametrize("unit", ["section", "document"])
@@ -442,7 +462,7 @@ def test_every_config_is_exported_typed_even_with_no_rows(tmp_path: Path, monkey
     sha = json.loads((tmp_path / "corpus" / "memo.json").read_text(encoding="utf-8"))["sha256"]
     (tmp_path / "gold").mkdir()
     (tmp_path / "gold" / "memo.yaml").write_text(
-        f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.0'\nannotators: [a]\n",
+        f"schema_version: '2.1'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.1'\nannotators: [a]\n",
         encoding="utf-8",
     )
     out = tmp_path / "hf"

@@ -47,20 +47,18 @@ def test_every_record_of_every_document_is_valid_against_the_published_schema(fi
     assert len({r["id"] for r in records}) == len(records)
 
 
-def test_one_event_per_meeting_and_coded_commitment_the_rest_counted(fixture_events):
+def test_one_event_per_meeting_and_coded_commitment_or_stance_the_rest_counted(fixture_events):
     for gold, corpus in ((SEED_GOLD, CORPUS), (V2 / "gold", V2 / "corpus")):
         records, left, docs = _events(gold, corpus)
         meetings = sum(len(d.meetings) for d in docs)
-        commitments = sum(len(d.commitments) for d in docs)
         assert sum(r["layer"] == "meetings" for r in records) == meetings
-        left_commitments = Counter({k: n for k, n in left.items() if k.startswith("commitments/")})
-        assert sum(r["layer"] == "commitments" for r in records) + sum(left_commitments.values()) == commitments
-        uncoded = Counter(
-            f"commitments/{c.kind}" for d in docs for c in d.commitments if PLOVER_KINDS[c.kind].event is None
-        )
-        # only the kinds PLOVER leaves uncoded are ever left out (a forceful request is coded as DEMAND)
-        assert all(left[k] <= uncoded[k] for k in left_commitments)
-        carried = {(d.document_id, c.attribution_id) for d in docs for c in d.commitments}
+        for layer in ("commitments", "stances"):
+            acts = [(d, c) for d in docs for c in getattr(d, layer)]
+            uncoded = Counter(f"{layer}/{c.kind}" for _, c in acts if PLOVER_KINDS[c.kind].event is None)
+            # exactly the kinds PLOVER leaves uncoded are left out, every other act is one record
+            assert Counter({k: n for k, n in left.items() if k.startswith(f"{layer}/")}) == uncoded
+            assert sum(r["layer"] == layer for r in records) + sum(uncoded.values()) == len(acts)
+        carried = {(d.document_id, c.attribution_id) for d in docs for c in [*d.commitments, *d.stances]}
         bare = Counter(
             f"attributions/{a.speech_act}" for d in docs for a in d.attributions if (d.document_id, a.id) not in carried
         )
@@ -78,23 +76,51 @@ def test_mapping_follows_the_guidelines_tables(fixture_events):
     call = by_item["m2"]  # telephone, no roles: phone, all participants are sources
     assert (call["mode"], [a["official_id"] for a in call["source"]], call["recipient"]) == ("phone", ["o1", "o3"], [])
     assert call["date"] is None
-    assert by_item["c1"]["event_type"] == "SUPPORT" and by_item["c1"]["context"] == []
-    assert by_item["c2"]["event_type"] == "AGREE" and by_item["c2"]["context"] == ["future"]
-    demand = by_item["c3"]  # a request with "demanded": DEMAND, the other participant of the call as recipient
-    assert (demand["event_type"], demand["mode"]) == ("DEMAND", None)
-    assert [(a["official_id"], a["country"]) for a in demand["source"]] == [("o3", "CHL")]
-    assert [a["official_id"] for a in demand["recipient"]] == ["o1"]
-    assert "c4" not in by_item
+    praise, invite = by_item["st1"], by_item["st2"]
+    assert (praise["event_type"], praise["context"], praise["layer"]) == ("SUPPORT", [], "stances")
+    assert (invite["event_type"], invite["context"]) == ("AGREE", ["future"])
+    request = by_item["st3"]  # a request is REQUEST (as POLECAT codes it); the other participant of the call
+    assert (request["event_type"], request["mode"], request["kind"]) == ("REQUEST", None, "request")
+    assert [(a["official_id"], a["country"]) for a in request["source"]] == [("o3", "CHL")]
+    assert [a["official_id"] for a in request["recipient"]] == ["o1"]
+    assert "st4" not in by_item  # predict: a comment, not coded
+    criticism, refusal = by_item["st5"], by_item["st6"]
+    assert (criticism["event_type"], criticism["mode"]) == ("ACCUSE", "disapprove")
+    assert (refusal["event_type"], refusal["mode"]) == ("REJECT", None)
+    # a commitment with a condition is hypothetical; the layer and kind say where the record came from
+    promise = by_item["c1"]
+    assert (promise["event_type"], promise["context"], promise["layer"]) == (
+        "AGREE",
+        ["future", "hypothetical"],
+        "commitments",
+    )
     # the predict is not coded, nor are the embassy's and the unnamed officials' attributions, which carry none
-    assert left == Counter({"commitments/predict": 1, "attributions/expressive": 1, "attributions/assertive": 1})
+    assert left == Counter({"stances/predict": 1, "attributions/expressive": 1, "attributions/assertive": 1})
     # an actor's own country for the act wins; without one, the country the official serves
-    assert [a["country"] for a in by_item["c2"]["source"]] == ["NOR"]
+    assert [a["country"] for a in by_item["st2"]["source"]] == ["NOR"]
+    assert {r["plover_version"] for r in records} == {"POLECAT-2023"}
+
+
+def test_every_request_is_coded_whatever_its_verb(tmp_path):
+    """PLOVER as used for POLECAT codes requests, appeals and calls (REQUEST), not only forceful demands."""
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    text = (V2 / "gold" / "souza-berg-talks.yaml").read_text(encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    old_sha, new_sha = shutil_copy_corpus(V2 / "corpus", corpus, "demanded", "implored")
+    (gold / "doc.yaml").write_text(text.replace("demanded", "implored").replace(old_sha, new_sha), encoding="utf-8")
+    records, left, _ = _events(gold, corpus)
+    request = next(r for r in records if r["item_id"] == "st3")
+    assert request["event_type"] == "REQUEST" and "implored" in request["event_text"]["text"]
+    assert "stances/request" not in left and left["stances/predict"] == 1
 
 
 def test_event_text_is_the_source_sentence_with_its_offsets(fixture_events):
     records, _, (doc,) = fixture_events
     text = load_corpus_document(V2 / "corpus" / f"{doc.document_id}.json").text
-    evidence = {m.id: m.evidence[0] for m in doc.meetings} | {c.id: c.evidence for c in doc.commitments}
+    evidence = {m.id: m.evidence[0] for m in doc.meetings} | {
+        c.id: c.evidence for c in [*doc.commitments, *doc.stances]
+    }
     for record in records:
         event_text = record["event_text"]
         assert text[event_text["start"] : event_text["end"]] == event_text["text"]
@@ -103,19 +129,6 @@ def test_event_text_is_the_source_sentence_with_its_offsets(fixture_events):
         assert event_text["text"].endswith(".")  # whole sentences in this document
         if record["date"] is not None:
             assert text[record["date"]["start"] : record["date"]["end"]] == record["date"]["text"]
-
-
-def test_a_request_without_a_forceful_verb_is_left_out(tmp_path):
-    gold = tmp_path / "gold"
-    gold.mkdir()
-    text = (V2 / "gold" / "souza-berg-talks.yaml").read_text(encoding="utf-8")
-    # the same request, without "demanded" anywhere in its evidence or cue: implored is not DEMAND
-    corpus = tmp_path / "corpus"
-    old_sha, new_sha = shutil_copy_corpus(V2 / "corpus", corpus, "demanded", "implored")
-    (gold / "doc.yaml").write_text(text.replace("demanded", "implored").replace(old_sha, new_sha), encoding="utf-8")
-    records, left, _ = _events(gold, corpus)
-    assert "c3" not in {r["item_id"] for r in records}
-    assert left["commitments/request"] == 1 and left["commitments/predict"] == 1
 
 
 def shutil_copy_corpus(source: Path, target: Path, old: str, new: str) -> tuple[str, str]:
@@ -139,9 +152,9 @@ def test_cli_writes_json_lines_and_reports_what_it_left_out(tmp_path, capsys):
     args = ["export", "plover", "--out", str(out), "--gold", str(V2 / "gold"), "--corpus", str(V2 / "corpus")]
     assert main(args) == 0
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 5 and all(json.loads(line)["plover_version"] == "0.7b1" for line in lines)
+    assert len(lines) == 8 and all(json.loads(line)["plover_version"] == "POLECAT-2023" for line in lines)
     err = capsys.readouterr().err
-    assert "5 PLOVER event(s)" in err and "commitments/predict 1" in err
+    assert "8 PLOVER event(s)" in err and "stances/predict 1" in err
     assert main([*args[:-4], "--gold", str(V2 / "gold"), "--corpus", str(V2 / "corpus"), "--out", "-"]) == 0
     assert capsys.readouterr().out.splitlines() == lines  # stdout carries the same records
 
@@ -182,7 +195,7 @@ def test_every_participant_is_a_source_or_a_recipient_and_the_record_is_valid(fi
     if len({p.official_id for p in participants}) < len(participants):
         return  # a meeting names each official once (validation refuses the rest)
     meeting = doc.meetings[0].model_copy(update={"participants": participants, "mode": mode})
-    changed = doc.model_copy(update={"meetings": [meeting], "commitments": [], "attributions": []})
+    changed = doc.model_copy(update={"meetings": [meeting], "commitments": [], "stances": [], "attributions": []})
     (event,) = plover_events(changed, corpus)
     record = event.model_dump(mode="json")
     jsonschema.Draft202012Validator(SCHEMA).validate(record)

@@ -52,7 +52,7 @@ LONG = (
 
 
 def answer(document_id: str, text: str, request: dict[str, Any]) -> str:
-    """What a good model would answer (prediction format 2.0): the officials by name, the direct quotes as
+    """What a good model would answer (prediction format 2.1): the officials by name, the direct quotes as
     attributions with their source, and each "will" in them as a commitment of the speaker; spans as text."""
     names = sorted(set(re.findall(r"(?:Anna Berg|Jan Kowal|Kowal|Berg)", text)), key=len, reverse=True)
     officials: list[dict[str, Any]] = []
@@ -296,8 +296,22 @@ def test_cli_extract_llm(server, corpus, tmp_path, capsys):
 def test_few_shot_examples_are_valid_predictions_of_their_text(number: int, tmp_path: Path):
     text, example = EXAMPLES[number]
     line = {"document_id": "example", **example}
-    PredictedDocument.model_validate(line)  # format 2.0, as the model is asked to answer
+    PredictedDocument.model_validate(line)  # format 2.1, as the model is asked to answer
     corpus = _write_corpus(tmp_path / "corpus", {"example": text})
     parsed = parse_predictions([line], corpus)
     assert parsed.issues == []  # every span is found in the text, every reference resolves
     assert parsed.anchoring.get("text", 0) > 0 and parsed.anchoring.get("unanchored", 0) == 0
+
+
+def test_instructions_list_the_kinds_of_the_models_and_the_examples_use_both_layers():
+    """The prompt's kind lists come from the models (no drift), one list per layer."""
+    from communique.extract.llm import INSTRUCTIONS
+    from communique.schema.models import CommitmentKind, StanceKind, labels
+
+    commitments = INSTRUCTIONS[INSTRUCTIONS.index("- commitments:") : INSTRUCTIONS.index("- stances:")]
+    stances = INSTRUCTIONS[INSTRUCTIONS.index("- stances:") :]
+    assert f"({', '.join(labels(CommitmentKind))})" in " ".join(commitments.split())
+    assert f"({', '.join(labels(StanceKind))})" in " ".join(stances.split())
+    assert "{" not in INSTRUCTIONS.replace('{"text": ...}', "")  # every placeholder was filled
+    answers = [answer for _, answer in EXAMPLES]
+    assert any(a.get("commitments") for a in answers) and any(a.get("stances") for a in answers)

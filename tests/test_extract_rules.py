@@ -42,7 +42,8 @@ def baseline(doc: CorpusDocument) -> dict:
 def test_baseline_output_is_a_valid_prediction_with_offsets(baseline: dict):
     predictions = parse_predictions([baseline], CORPUS)
     assert predictions.issues == []
-    assert "quotes" not in baseline and baseline["attributions"]  # prediction format 2.0
+    assert "quotes" not in baseline and baseline["attributions"]  # prediction format 2.1
+    assert baseline["schema_version"] == "2.1" and baseline["commitments"] and baseline["stances"]
     assert set(predictions.anchoring) == {"offsets"}  # an offset-based extractor: nothing to anchor by text
     assert baseline["annotators"] == ["communique rules baseline"]
 
@@ -152,6 +153,7 @@ HEADLINE = (
     "attributions.attributed",
     "meetings.identification",
     "commitments.identification",
+    "stances.identification",
 )
 
 
@@ -169,9 +171,11 @@ def test_new_texts_have_valid_gold_that_is_not_the_seed():
     for part, count in (("widened", 3), ("heldout", 2)):
         docs = load_annotations(NEWTEXTS / "gold" / part, NEWTEXTS / "corpus")
         assert len(docs) == count and all(d.document_id != DOC_ID for d in docs)
-        assert all(d.attributions and d.commitments and d.meetings for d in docs)
+        assert all(d.attributions and d.commitments and d.stances and d.meetings for d in docs)
         assert all(a.source_span is not None for d in docs for a in d.attributions)  # reviewed for 2.0
-        assert all(item.review is None for d in docs for item in [*d.meetings, *d.attributions, *d.commitments])
+        assert all(
+            item.review is None for d in docs for item in [*d.meetings, *d.attributions, *d.commitments, *d.stances]
+        )
 
 
 def test_the_docs_report_the_scores_on_the_seed_and_on_new_text_separately():
@@ -232,9 +236,10 @@ def test_reported_clauses_without_that_and_commas_inside_a_clause():
         "said",
         "the two armies would hold a joint exercise",
     )
-    evidence = {c["evidence"]["text"]: c["kind"] for c in out["commitments"]}
+    evidence = {c["evidence"]["text"]: c["kind"] for c in [*out["commitments"], *out["stances"]]}
     assert evidence["Jordan would, in the coming years, support the mission"] == "support"  # not cut at a comma
     assert evidence["the two armies would hold a joint exercise"] == "intend"
+    assert [s["kind"] for s in out["stances"]] == ["support"] and [c["kind"] for c in out["commitments"]] == ["intend"]
 
 
 @pytest.mark.parametrize(
@@ -284,11 +289,13 @@ def test_urged_is_a_directive_attribution_and_old_kinds_are_mapped():
     out = extract(_document(text), "rules")
     acts = {a["cues"][0]["text"]: a["speech_act"] for a in out["attributions"]}
     assert acts == {"urged": "directive", "said": "assertive"}
-    kinds = {c["modality"]["text"]: (c["kind"], c["modality_type"]) for c in out["commitments"]}
+    acts = [*out["commitments"], *out["stances"]]
+    kinds = {c["modality"]["text"]: (c["kind"], c["modality_type"]) for c in acts}
     assert kinds["should"] == ("propose", "deontic")
     assert kinds["expected"] == ("predict", "epistemic")
     assert kinds["ready"] == ("offer", "deontic")
-    assert all(c["actors"] == [{"official_id": "haddad", "country": None}] for c in out["commitments"])
+    assert [c["kind"] for c in out["commitments"]] == ["offer"]  # the one act that binds; the others are stances
+    assert all(c["actors"] == [{"official_id": "haddad", "country": None}] for c in acts)
 
 
 def test_no_official_no_commitment():
@@ -332,7 +339,7 @@ _WORDS = st.sampled_from(
 def test_any_text_gives_a_valid_prediction_whose_spans_are_the_text(words: list[str]):
     text = " ".join(words).strip() or "x"
     out = extract(_document(text), "rules")
-    PredictedDocument.model_validate(out)  # format 2.0, whatever the text
+    PredictedDocument.model_validate(out)  # format 2.1, whatever the text
     spans: list[dict] = []
     for official in out["officials"]:
         spans += official["mentions"]
@@ -345,3 +352,22 @@ def test_any_text_gives_a_valid_prediction_whose_spans_are_the_text(words: list[
         assert c["actors"] and all(x["official_id"] in {o["id"] for o in out["officials"]} for x in c["actors"])
     for span in spans:
         assert text[span["start"] : span["end"]] == span["text"] and span["text"]
+
+
+def test_every_cue_kind_is_a_kind_of_the_models_and_lands_in_its_layer():
+    """The baseline's cue table names kinds of the models; binding kinds make commitments, the rest stances."""
+    from communique.extract.rules import COMMISSIVES
+    from communique.schema.models import CommitmentKind, StanceKind, labels
+
+    kinds = {kind for _, kind in COMMISSIVES}
+    assert kinds <= set(labels(CommitmentKind)) | set(labels(StanceKind))
+    assert kinds & set(labels(CommitmentKind)) and kinds & set(labels(StanceKind))
+    text = (
+        "“We will open a consulate, we should hold talks, and we are ready to help,” Defence Minister Karim "
+        "Haddad said. Haddad invited his counterpart to visit Amman."
+    )
+    out = extract(_document(text), "rules")
+    assert {c["kind"] for c in out["commitments"]} <= set(labels(CommitmentKind)) and out["commitments"]
+    assert {s["kind"] for s in out["stances"]} <= set(labels(StanceKind)) and out["stances"]
+    assert [c["id"] for c in out["commitments"]] == [f"c{i}" for i in range(1, len(out["commitments"]) + 1)]
+    assert [s["id"] for s in out["stances"]] == [f"st{i}" for i in range(1, len(out["stances"]) + 1)]

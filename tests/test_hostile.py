@@ -65,10 +65,10 @@ def official(
 
 
 def annotation(sha: str, officials: str, doc_id: str = "doc") -> str:
-    return f"""schema_version: "2.0"
+    return f"""schema_version: "2.1"
 document_id: {doc_id}
 text_sha256: {sha}
-guidelines_version: "2.0"
+guidelines_version: "2.1"
 annotators: [test]
 officials:
 {officials}"""

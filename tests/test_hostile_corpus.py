@@ -23,10 +23,10 @@ from .conftest import write_corpus_document
 TEXT = (
     "Talks in Tehran\n\nMr José Babar met the minister in Tehran. They talked.\n\nMr Babar said the talks went well.\n"
 )
-GOLD = f"""schema_version: "2.0"
+GOLD = f"""schema_version: "2.1"
 document_id: doc
 text_sha256: {sha256_text(TEXT)}
-guidelines_version: "2.0"
+guidelines_version: "2.1"
 annotators: [test]
 officials:
   - id: babar

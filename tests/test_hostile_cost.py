@@ -171,10 +171,10 @@ def test_bench_scores_predictions_that_all_overlap_each_other(tmp_path: Path, ca
     write_corpus_document(tmp_path / "corpus", "doc", text)
     sha = hashlib.sha256(text.encode()).hexdigest()
     gold = {
-        "schema_version": "2.0",
+        "schema_version": "2.1",
         "document_id": "doc",
         "text_sha256": sha,
-        "guidelines_version": "2.0",
+        "guidelines_version": "2.1",
         "annotators": ["t"],
         "officials": [
             {
@@ -365,7 +365,7 @@ def test_a_warning_on_a_long_prediction_line_is_located(tmp_path: Path, capsys):
     gold.mkdir()
     (gold / "doc.json").write_text(
         json.dumps(
-            {"schema_version": "2.0", "document_id": "doc", "text_sha256": sha, "guidelines_version": "2.0",
+            {"schema_version": "2.1", "document_id": "doc", "text_sha256": sha, "guidelines_version": "2.1",
              "annotators": ["t"], "officials": []}
         ),
         encoding="utf-8",
@@ -567,10 +567,10 @@ def test_brat_round_trip_is_exact_for_any_character(tmp_path_factory, inserted):
         mentions.append({"start": at, "end": at + len(name), "text": name, "form": "name"})
         at += len(name)
     document = {
-        "schema_version": "2.0",
+        "schema_version": "2.1",
         "document_id": "doc",
         "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
-        "guidelines_version": "2.0",
+        "guidelines_version": "2.1",
         "annotators": ["t"],
         "officials": [{"id": "ruiz", "name": "Ana Ruiz", "participation": "mentioned", "mentions": mentions}],
     }

@@ -189,7 +189,7 @@ def test_a_fifo_among_annotation_or_brat_files_is_reported_not_waited_for(world:
     os.mkfifo(brat / f"{DOC}.ann")
     (brat / f"{DOC}.txt").write_text(TEXT, encoding="utf-8")
     (brat / "communique.json").write_text(
-        json.dumps({DOC: {"annotators": ["t"], "guidelines_version": "2.0"}}), encoding="utf-8"
+        json.dumps({DOC: {"annotators": ["t"], "guidelines_version": "2.1"}}), encoding="utf-8"
     )
     for command in (["import", "brat", str(brat), "--out", "imported"], ["convert", "--from", "brat", str(brat)]):
         code, err = run_child(command, world)
@@ -257,10 +257,10 @@ def _gold() -> dict[str, Any]:
 
     start = TEXT.index("Anna Berg")
     return {
-        "schema_version": "2.0",
+        "schema_version": "2.1",
         "document_id": DOC,
         "text_sha256": sha256_text(TEXT),
-        "guidelines_version": "2.0",
+        "guidelines_version": "2.1",
         "annotators": ["test"],
         "officials": [
             {

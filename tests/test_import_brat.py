@@ -50,6 +50,19 @@ def test_awkward_document_round_trip_is_identical(tmp_path: Path):
     assert 'organisation="Ministry of \\"Foreign\\" Affairs; Spain"' in ann
 
 
+def test_stances_and_a_condition_round_trip_identical(tmp_path: Path):
+    """Format 2.1: Stance events (kinds, modality) and a commitment's Condition read back as they were."""
+    v2 = Path(__file__).resolve().parent / "fixtures" / "v2"
+    out = _round_trip(v2 / "gold", v2 / "corpus", tmp_path)
+    (original,) = load_annotations(v2 / "gold", v2 / "corpus")
+    (back,) = load_annotations(out, v2 / "corpus")
+    assert back == strip_hints(original)
+    assert len(back.stances) == 6 and [c.condition is not None for c in back.commitments] == [True]
+    ann = next((tmp_path / "brat").glob("*.ann")).read_text(encoding="utf-8")
+    assert re.search(r"\tStance:T\d+ Actor:T\d+", ann) and re.search(r"\tCondition \d+ \d+\tif Brazil asked", ann)
+    assert re.search(r"\tStanceKind E\d+ criticise\n", ann)
+
+
 def _exported(tmp_path: Path) -> tuple[Path, Path, Path]:
     corpus, annotations, _ = make_project(tmp_path / "project")
     brat = tmp_path / "brat"

@@ -71,6 +71,22 @@ def test_pre_annotations_read_back_identical(both, tmp_path: Path):
     assert back == expected
 
 
+def test_stances_and_a_condition_read_back_identical(tmp_path: Path):
+    """Format 2.1: `Stance ...` regions with their `stance_kind`, and a `Commitment condition`, read back."""
+    v2 = Path(__file__).resolve().parent / "fixtures" / "v2"
+    ls = _export(v2 / "gold", v2 / "corpus", tmp_path / "ls")
+    assert _import(ls / "tasks.json", v2 / "corpus", tmp_path / "back", "--pre-annotations") == 0
+    (original,) = load_annotations(v2 / "gold", v2 / "corpus")
+    (back,) = load_annotations(tmp_path / "back", v2 / "corpus")
+    assert back == strip_hints(original)
+    assert len(back.stances) == 6 and [c.condition is not None for c in back.commitments] == [True]
+    _, result = _results(ls / "tasks.json")
+    shown = {r["value"]["labels"][0] for r in result if r["type"] == "labels"}
+    assert {"Stance evidence", "Stance content", "Commitment condition"} <= shown
+    kinds = sorted(r["value"]["choices"][0] for r in result if r.get("from_name") == "stance_kind")
+    assert kinds == sorted(s.kind for s in original.stances)
+
+
 def _task(tasks: list[dict], document_id: str) -> dict:
     return next(t for t in tasks if t["data"]["document_id"] == document_id)
 

@@ -119,10 +119,10 @@ TEXT = "Mr José Babar met the minister in Tehran.\n\nMr Babar said the talks we
 
 
 def _gold(mention_text: str) -> str:
-    return f"""schema_version: "2.0"
+    return f"""schema_version: "2.1"
 document_id: doc
 text_sha256: {sha256_text(TEXT)}
-guidelines_version: "2.0"
+guidelines_version: "2.1"
 annotators: [test]
 officials:
   - id: babar

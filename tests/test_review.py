@@ -17,6 +17,7 @@ from communique.bench.outcomes import OUTCOMES
 from communique.cli.main import main
 from communique.compare.agreement import compare, format_agreement
 from communique.formats.html import COLOURS, annotation_units, marked_outcomes, render_html, sweep
+from communique.schema.models import StanceKind, labels
 
 from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD, headless_chrome, needs_browser
 
@@ -51,13 +52,13 @@ def test_adjudication_record_matches_the_code():
     assert rows and all(any(d.layer in row and d.kind in row for row in rows) for d in result.differences)
     counts = f"{len(gold.attributions)} attributions, {len(gold.commitments)} commitments"
     assert counts in record and "review: draft" not in (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8")
-    assert gold.guidelines_version == "2.0" and gold.annotators == ["annotator-a", "annotator-b", "adjudicator"]
+    assert gold.guidelines_version == "2.1" and gold.annotators == ["annotator-a", "annotator-b", "adjudicator"]
 
 
 def test_agree_cli(capsys):
     assert main(["agree", str(PASSES / "a"), str(PASSES / "b"), "--corpus", str(CORPUS), "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["report_version"] == 2 and result["only_a"] == [] and result["only_b"] == []
+    assert result["report_version"] == 3 and result["only_a"] == [] and result["only_b"] == []
     assert result["micro"]["documents"] == len(result["documents"]) >= 1
     layers = result["micro"]["layers"]
     assert layers["mentions"]["strict"]["f1"] == 1.0
@@ -100,8 +101,8 @@ def test_rendered_page_holds_every_annotation_and_nothing_external(gold, corpus_
     assert len(expected) == sum(len(o.mentions) for o in gold.officials) + len(gold.meetings) + sum(
         bool(m.location) + bool(m.time) for m in gold.meetings
     ) + sum(1 + bool(a.cues) + bool(a.source_span) for a in gold.attributions) + sum(
-        2 + bool(c.modality) + bool(c.time) for c in gold.commitments
-    )
+        2 + bool(c.modality) + bool(c.time) + bool(c.condition) for c in gold.commitments
+    ) + sum(2 + bool(s.modality) + bool(s.time) for s in gold.stances)
     assert parser.text == expected
     assert parser.external == [] and "http://" not in page and "https://" not in page
 
@@ -119,9 +120,13 @@ def test_stats_and_page_cover_the_v2_layers():
         **{t: sum(a.source.type == t for a in doc.attributions) for t in ("official", "source", "unresolved")},
     }
     assert counts["meetings.mode"]["telephone"] == sum(m.mode == "telephone" for m in doc.meetings) > 0
-    assert counts["commitments.modality_type"]["epistemic"] == sum(
-        c.modality_type == "epistemic" for c in doc.commitments
-    )
+    assert counts["commitments.modality_type"]["deontic"] == sum(c.modality_type == "deontic" for c in doc.commitments)
+    assert counts["stances.modality_type"]["epistemic"] == sum(s.modality_type == "epistemic" for s in doc.stances) > 0
+    assert counts["stances"] == {
+        "total": len(doc.stances),
+        **{kind: sum(s.kind == kind for s in doc.stances) for kind in labels(StanceKind)},
+    }
+    assert counts["commitments.condition"] == {"total": 1, "stated": 1}
     assert "attributions.speech_act" in format_stats(compute_stats([doc]))
     from communique import load_corpus_document
 
@@ -133,6 +138,8 @@ def test_stats_and_page_cover_the_v2_layers():
     assert parser.text == expected
     assert {f"source:{s.id}:0" for s in doc.sources} <= expected.keys()
     assert "unresolved (unnamed)" in page and "source s1" in page  # who each attribution is attributed to
+    assert {"commitment:c1", "condition:c1", "stance:st5", "content:st6"} <= expected.keys()
+    assert expected["condition:c1"] == "if Brazil asked for them" and "<h2>Stances (6)</h2>" in page
 
 
 def test_render_cli_writes_the_page(tmp_path: Path, capsys):

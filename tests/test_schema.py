@@ -21,6 +21,7 @@ from communique.schema.models import (
     CommitmentKind,
     CorpusDocument,
     MentionForm,
+    StanceKind,
     labels,
 )
 
@@ -69,6 +70,15 @@ def test_labels_come_from_the_models():
     assert schema["$defs"]["Mention"]["properties"]["form"]["enum"] == labels(MentionForm)
     assert schema["$defs"]["Attribution"]["properties"]["kind"]["enum"] == labels(AttributionKind)
     assert schema["$defs"]["Commitment"]["properties"]["kind"]["enum"] == labels(CommitmentKind)
+    assert schema["$defs"]["Stance"]["properties"]["kind"]["enum"] == labels(StanceKind)
+    assert "condition" in schema["$defs"]["Commitment"]["properties"]
+    assert "condition" not in schema["$defs"]["Stance"]["properties"]
+    assert schema["properties"]["schema_version"]["const"] == "2.1"
+    # the prediction schema names the same kinds, each in its layer
+    prediction = json.loads((SCHEMA_DIR / "prediction.schema.json").read_text())["$defs"]
+    for model, literal in (("PredictedCommitment", CommitmentKind), ("PredictedStance", StanceKind)):
+        kind = prediction[model]["properties"]["kind"]["anyOf"]
+        assert [k for k in kind if "enum" in k] == [{"enum": labels(literal), "type": "string"}]
 
 
 def test_committed_files_validate_structurally():
@@ -160,17 +170,23 @@ def test_schema_and_models_accept_the_same_documents(data: Any):
     st.sampled_from(labels(MentionForm)),
     st.sampled_from(labels(AttributionKind)),
     st.sampled_from(labels(CommitmentKind)),
+    st.sampled_from(labels(StanceKind)),
     st.integers(0, 10**9),
     st.text(min_size=1, max_size=20).filter(lambda s: "\n" not in s),
 )
 @settings(max_examples=100, deadline=None)
-def test_every_label_and_offset_the_models_accept_the_schema_accepts(form, kind, commitment, offset, text):
+def test_every_label_and_offset_the_models_accept_the_schema_accepts(form, kind, commitment, stance, offset, text):
     data = copy.deepcopy(MINIMAL)
     data["officials"][0]["mentions"][0].update(form=form, start=offset, end=offset, text=text)
     data["attributions"][0]["kind"] = kind
     data["commitments"][0]["kind"] = commitment
+    data["stances"][0]["kind"] = stance
     assert _model_accepts(data)
     ANNOTATION.validate(data)
+    # the two kind lists are apart: a stance kind is no commitment kind, in the models and the schema alike
+    data["commitments"][0]["kind"] = stance
+    assert not _model_accepts(data)
+    assert list(ANNOTATION.iter_errors(data))
 
 
 def test_corpus_schema_agrees_with_model_on_committed_document():

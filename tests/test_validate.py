@@ -74,8 +74,8 @@ def test_text_only_spans_resolve_and_warn():
 def test_gold_is_valid_and_loads():
     (gold,) = load_annotations(SEED_GOLD, CORPUS)
     assert gold.document_id == "iran-pakistan-military-talks"
-    assert len(gold.officials) >= 4 and gold.attributions and gold.meetings and gold.commitments
-    assert gold.schema_version == "2.0"
+    assert len(gold.officials) >= 4 and gold.attributions and gold.meetings and gold.commitments and gold.stances
+    assert gold.schema_version == "2.1"
 
 
 def test_every_committed_annotation_file_is_clean_and_anchored():
@@ -130,7 +130,7 @@ PLANTED = [
         "$.attributions[23].source.official_id",
     ),
     ("{start: 225, end: 247,", "{start: 226, end: 248,", "span-text-mismatch", "$.officials[1].mentions[0].text"),
-    ("kind: invite", "kind: invitation", "invalid-value", "$.commitments[8].kind"),
+    ("kind: invite", "kind: invitation", "invalid-value", "$.stances[8].kind"),
 ]
 
 
@@ -233,7 +233,7 @@ def test_one_run_reports_anchoring_and_structure_together_and_the_missing_hash(t
     reported with the value to write."""
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        'schema_version: "2.0"\ndocument_id: iran-pakistan-military-talks\nguidelines_version: "2.0"\n'
+        'schema_version: "2.1"\ndocument_id: iran-pakistan-military-talks\nguidelines_version: "2.1"\n'
         "annotators: [me]\nofficials:\n  - id: x\n    country: IN\n    participation: participant\n"
         "    speaker: yes\n    mentions:\n      - {text: Nonexistent words here, form: name}\n",
         encoding="utf-8",
@@ -265,3 +265,20 @@ def test_summary_counts_the_files_checked_and_names_those_with_problems(tmp_path
     out = capsys.readouterr().out
     assert out.startswith("3 file(s) checked: 0 error(s), ")
     assert f"in 2 file(s): {tmp_path / 'a.yaml'}, {tmp_path / 'b.yaml'}" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("he called the deal “a new page” in their ties", True),
+        ("he called the deal ‘a new page’ in their ties", True),  # a quote inside a quote (guidelines 6.9)
+        ("he called the deal 'a new page' in their ties", True),  # the same in a text with straight marks
+        ("the two countries’ navies will train together", False),  # apostrophes, not quotation marks
+        ("the two countries' navies will train together", False),
+        ("Côte d'Ivoire and Côte d’Ivoire's minister", False),
+    ],
+)
+def test_single_marks_show_a_quoted_fragment_only_where_they_open_a_quotation(text: str, quoted: bool):
+    from communique.annotate.checks import has_quoted_fragment
+
+    assert has_quoted_fragment(text) is quoted

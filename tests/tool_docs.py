@@ -3,8 +3,8 @@
 The text has a character outside the Basic Multilingual Plane (JavaScript tools count it as two), spans
 that cross a line break (brat splits them), an attribution without cues, an addressee, a time with a calendar
 value, official attributes with characters that need quoting (``;`` and ``"``), and the v2 layers: a
-non-official source, an unresolved attribution source, a joint commitment with two actors, modality types,
-meeting modes and an item still marked ``review: draft``.
+non-official source, an unresolved attribution source, a joint commitment with two actors and a condition, a
+stance, modality types, meeting modes and an item still marked ``review: draft``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ TEXT = (
     "\n"
     "Li told Ruiz that China supports the plan.\n"
     "The UN agency called the meeting useful. Observers said the two sides would keep talking.\n"
-    "Ruiz and Li agreed to meet again in June.\n"
+    "Ruiz and Li agreed to meet again in June if the talks go well.\n"
 )
 
 
@@ -40,10 +40,10 @@ def span(needle: str, nth: int = 1, **extra: Any) -> dict[str, Any]:
 
 def document_data() -> dict[str, Any]:
     return {
-        "schema_version": "2.0",
+        "schema_version": "2.1",
         "document_id": DOC_ID,
         "text_sha256": hashlib.sha256(TEXT.encode("utf-8")).hexdigest(),
-        "guidelines_version": "2.0",
+        "guidelines_version": "2.1",
         "annotators": ["tester"],
         "officials": [
             {
@@ -146,21 +146,24 @@ def document_data() -> dict[str, Any]:
                 "meeting_id": "m1",
             },
             {
-                "id": "c2",
-                "actors": [{"official_id": "li", "country": None}],
-                "kind": "support",
-                "content": span("the plan"),
-                "evidence": span("China supports the plan"),
-                "attribution_id": "q2",
-            },
-            {
                 "id": "c3",
                 "actors": [{"official_id": "li", "country": "CHN"}, {"official_id": "ruiz", "country": None}],
                 "kind": "agree",
                 "content": span("meet again in June"),
                 "evidence": span("Ruiz and Li agreed to meet again in June"),
                 "time": span("June", value=None),
+                "condition": span("if the talks go well"),
                 "review": "draft",
+            },
+        ],
+        "stances": [
+            {
+                "id": "st2",
+                "actors": [{"official_id": "li", "country": None}],
+                "kind": "support",
+                "content": span("the plan"),
+                "evidence": span("China supports the plan"),
+                "attribution_id": "q2",
             },
         ],
     }

@@ -30,6 +30,7 @@ from communique.schema.models import (
     Official,
     Source,
     Span,
+    Stance,
 )
 from communique.version import __version__
 
@@ -48,6 +49,7 @@ __all__ = [
     "Severity",
     "Source",
     "Span",
+    "Stance",
     "__version__",
     "build_corpus",
     "iter_annotations",

@@ -61,7 +61,7 @@ def load_annotations(
 
 
 def migrate_annotations(paths: Iterable[PathLike], *, check: bool = False) -> list[str]:
-    """Rewrite format-1 annotation files (folders are searched) in format 2.0; return the files that changed
+    """Rewrite annotation files of format 1 or 2.0 (folders are searched) in format 2.1; return the files that changed
     (or would, with ``check``). Raise :class:`CommuniqueError` listing every problem; a file with problems
     is left as it is."""
     changed: list[str] = []

@@ -11,7 +11,7 @@ import difflib
 import math
 import re
 import reprlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import get_args, get_origin
 
 import pycountry
@@ -27,18 +27,27 @@ from communique.schema.models import (
     FREE_TEXT_PATTERN,
     AnnotatedDocument,
     Attribution,
+    Commitment,
     Meeting,
     OfficialSource,
     Span,
+    Stance,
 )
 
 QUOTE_OPENERS = '“"‘«„'
 
 
 QUOTE_CLOSERS = '”"’»“'
-#: marks that show a quoted fragment inside a content; single marks are left out, since inside a text they are
-#: mostly apostrophes (d’Ivoire, countries’)
-FRAGMENT_MARKS = '“”"«»„'
+#: marks that show a quoted fragment inside a content: double marks, and the opening single mark ‘ (never an
+#: apostrophe, which is ’); a straight ' counts only where it opens a quotation (guidelines 6.9: a quote inside
+#: a quote is a quoted fragment), since inside a word or after one it is an apostrophe (d'Ivoire, countries')
+FRAGMENT_MARKS = '“”"«»„‘'
+_STRAIGHT_OPENER = re.compile(r"(?:^|[\s(\[—–“\"])'(?=\w)")
+
+
+def has_quoted_fragment(text: str) -> bool:
+    """Whether ``text`` holds quotation marks of a quoted fragment (not apostrophes)."""
+    return any(ch in FRAGMENT_MARKS for ch in text) or _STRAIGHT_OPENER.search(text) is not None
 
 
 def check_corpus(data: Mapping[str, object], store: CorpusStore, issues: list[Issue]) -> CorpusText | None:
@@ -228,19 +237,24 @@ def check_identity(
             )
 
 
+#: the layers whose items are acts of officials (``actors``, ``content``, ``attribution_id``, ``meeting_id``)
+ACT_LAYERS = ("commitments", "stances")
+
+
 def _countries(data: Mapping[str, object]) -> Iterator[tuple[JsonPath, str]]:
-    """Every country code in the raw data: of officials, sources and commitment actors."""
+    """Every country code in the raw data: of officials, sources and the actors of commitments and stances."""
     for layer in ("officials", "sources"):
         for i, item in enumerate(_items(data, layer)):
             country = item.get("country")
             if isinstance(country, str):
                 yield (layer, i, "country"), country
-    for i, item in enumerate(_items(data, "commitments")):
-        actors = item.get("actors")
-        for j, actor in enumerate(actors if isinstance(actors, list) else []):
-            country = actor.get("country") if isinstance(actor, dict) else None
-            if isinstance(country, str):
-                yield ("commitments", i, "actors", j, "country"), country
+    for layer in ACT_LAYERS:
+        for i, item in enumerate(_items(data, layer)):
+            actors = item.get("actors")
+            for j, actor in enumerate(actors if isinstance(actors, list) else []):
+                country = actor.get("country") if isinstance(actor, dict) else None
+                if isinstance(country, str):
+                    yield (layer, i, "actors", j, "country"), country
 
 
 def _items(data: Mapping[str, object], layer: str) -> list[Mapping[str, object]]:
@@ -283,25 +297,30 @@ def check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[I
         if speaker is not None:
             _check_in_meeting(meetings, attribution.meeting_id, speaker, ("attributions", i, "meeting_id"), issues)
         _check_quotation_marks(corpus, attribution, i, issues)
-    for i, commitment in enumerate(doc.commitments):
-        for j, actor in enumerate(commitment.actors):
-            _check_in_meeting(
-                meetings, commitment.meeting_id, actor.official_id, ("commitments", i, "actors", j), issues
-            )
-        cited = attributions.get(commitment.attribution_id) if commitment.attribution_id else None
-        if cited is not None and not any(
-            c.start <= commitment.content.start and commitment.content.end <= c.end for c in cited.contents
-        ):
-            shown = ", ".join(f"[{c.start}, {c.end})" for c in cited.contents)
-            issues.append(
-                issue(
-                    "commitment-outside-attribution",
-                    f"content [{commitment.content.start}, {commitment.content.end}) is inside none of the "
-                    f"contents of {cited.id!r} ({shown})",
-                    path=format_path(("commitments", i, "content")),
-                    hint="the commitment's content lies within one content of the attribution it cites",
+    for layer, acts in _acts(doc):
+        for i, act in enumerate(acts):
+            for j, actor in enumerate(act.actors):
+                _check_in_meeting(meetings, act.meeting_id, actor.official_id, (layer, i, "actors", j), issues)
+            cited = attributions.get(act.attribution_id) if act.attribution_id else None
+            if cited is not None and not any(
+                c.start <= act.content.start and act.content.end <= c.end for c in cited.contents
+            ):
+                shown = ", ".join(f"[{c.start}, {c.end})" for c in cited.contents)
+                what = "commitment" if layer == "commitments" else "stance"
+                issues.append(
+                    issue(
+                        f"{what}-outside-attribution",
+                        f"content [{act.content.start}, {act.content.end}) is inside none of the "
+                        f"contents of {cited.id!r} ({shown})",
+                        path=format_path((layer, i, "content")),
+                        hint=f"the {what}'s content lies within one content of the attribution it cites",
+                    )
                 )
-            )
+
+
+def _acts(doc: AnnotatedDocument) -> tuple[tuple[str, Sequence[Commitment | Stance]], ...]:
+    """The layers of acts with their items: the rules for actors, contents and links are the same for both."""
+    return (("commitments", doc.commitments), ("stances", doc.stances))
 
 
 def _check_participation(doc: AnnotatedDocument, issues: list[Issue]) -> None:
@@ -356,18 +375,19 @@ def _check_duplicates(doc: AnnotatedDocument, issues: list[Issue]) -> None:
                     )
                 )
             seen.add(participant.official_id)
-    for i, commitment in enumerate(doc.commitments):
-        actors: set[str] = set()
-        for j, actor in enumerate(commitment.actors):
-            if actor.official_id in actors:
-                issues.append(
-                    issue(
-                        "duplicate-actor",
-                        f"{actor.official_id!r} is listed twice",
-                        path=format_path(("commitments", i, "actors", j, "official_id")),
+    for layer, acts in _acts(doc):
+        for i, act in enumerate(acts):
+            actors: set[str] = set()
+            for j, actor in enumerate(act.actors):
+                if actor.official_id in actors:
+                    issues.append(
+                        issue(
+                            "duplicate-actor",
+                            f"{actor.official_id!r} is listed twice",
+                            path=format_path((layer, i, "actors", j, "official_id")),
+                        )
                     )
-                )
-            actors.add(actor.official_id)
+                actors.add(actor.official_id)
 
 
 def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int, issues: list[Issue]) -> None:
@@ -377,7 +397,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
     for j, content in enumerate(attribution.contents):
         here = ("attributions", i, "contents", j)  # formatted only for a message
         enclosed = _inside_quotation_marks(text, corpus, content)
-        marks_inside = any(ch in FRAGMENT_MARKS for ch in content.text)
+        marks_inside = has_quoted_fragment(content.text)
         if attribution.kind == "direct" and not enclosed:
             issues.append(
                 issue(
@@ -406,7 +426,7 @@ def _check_quotation_marks(corpus: CorpusText, attribution: Attribution, i: int,
                     hint="a paraphrase with a quoted fragment is mixed (kind: mixed)",
                 )
             )
-    if attribution.kind == "mixed" and not any(ch in FRAGMENT_MARKS for c in attribution.contents for ch in c.text):
+    if attribution.kind == "mixed" and not any(has_quoted_fragment(c.text) for c in attribution.contents):
         issues.append(
             issue(
                 "quotation-marks",

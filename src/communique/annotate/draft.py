@@ -15,8 +15,8 @@ referenced by a span that no drafted official holds becomes a new official with 
 referenced by a name or description that no drafted official matches (by name, title, mentions and country:
 :func:`communique.annotate.names.description_score`), or several match equally, cannot be drafted (a gold
 official needs a mention), and the reference is dropped with a warning that says which. Items left without
-what the gold requires (a meeting with fewer than two participants, a commitment without an actor) are skipped
-with a warning.
+what the gold requires (a meeting with fewer than two participants, a commitment or stance without an actor) are
+skipped with a warning.
 
 The draft is built as the annotation model (:class:`~communique.schema.models.AnnotatedDocument`, every item
 ``review: draft``; a span the text does not place exactly is an ``_Unplaced`` span) and its YAML is written
@@ -59,6 +59,7 @@ from communique.schema.models import (
     SourceReference,
     Span,
     SpanModel,
+    Stance,
     TimeExpression,
     UnresolvedSource,
 )
@@ -69,6 +70,7 @@ from communique.schema.predictions import (
     PredictedMeeting,
     PredictedOfficial,
     PredictedSpan,
+    PredictedStance,
     PredictedTime,
 )
 
@@ -525,45 +527,66 @@ class _Drafter:
             review="draft",
         )
 
-    def draft_commitment(self, i: int, c: PredictedCommitment) -> Commitment | None:
+    def draft_act(self, layer: str, i: int, c: PredictedCommitment | PredictedStance) -> Commitment | Stance | None:
+        """A commitment or a stance (``layer``): its kind, when not predicted, is guessed (intend, support); a
+        commitment's condition is placed like its other spans; its links are kept."""
+        what = "commitment" if isinstance(c, PredictedCommitment) else "stance"
         actors: list[Actor] = []
         seen: set[str] = set()
         for j, actor in enumerate(c.actors):
-            path = ("commitments", i, "actors", j, "official_span")
+            path = (layer, i, "actors", j, "official_span")
             who = self.official_ref(actor.official_id, actor.official_name, actor.official_span, path)
             if who is not None and who not in seen:
                 seen.add(who)
                 actors.append(Actor(official_id=who, country=actor.country))
-        evidence = self.span(c.evidence, ("commitments", i, "evidence"))
+        evidence = self.span(c.evidence, (layer, i, "evidence"))
         if not actors or evidence is None:
-            self.skip("a commitment needs an actor and evidence in the text", ("commitments", i))
+            self.skip(f"a {what} needs an actor and evidence in the text", (layer, i))
             return None
         guessed: list[str] = []
-        new = self.new_id(c.id, "c")
-        content = None if c.content is None else self.span(c.content, ("commitments", i, "content"))
+        new = self.new_id(c.id, "c" if isinstance(c, PredictedCommitment) else "st")
+        content = None if c.content is None else self.span(c.content, (layer, i, "content"))
         if content is None:
             guessed.append("content")
             content = evidence
-        time = None if c.time is None else self.time(c.time, ("commitments", i, "time"))
-        modality = None if c.modality is None else self.span(c.modality, ("commitments", i, "modality"))
+        time = None if c.time is None else self.time(c.time, (layer, i, "time"))
+        modality = None if c.modality is None else self.span(c.modality, (layer, i, "modality"))
         modality_type = c.modality_type if modality is not None else None
         if modality is not None and c.modality_type is None:
             modality_type = "deontic"
             guessed.append("modality_type")
         if c.kind is None:
             guessed.append("kind")
-        where = ("commitments", i)
+        where = (layer, i)
         attribution = self.link(c.attribution_id, self.attribution_ids, "attribution", (*where, "attribution_id"))
         meeting = self.link(c.meeting_id, self.meeting_ids, "meeting", (*where, "meeting_id"))
+        item_id = self.linked(self.guess(new, guessed), {"attribution_id": attribution, "meeting_id": meeting})
+        actors.sort(key=lambda a: a.official_id)
+        if isinstance(c, PredictedStance):
+            return Stance(
+                id=item_id,
+                actors=actors,
+                kind=c.kind or "support",
+                content=content,
+                evidence=evidence,
+                time=time,
+                modality=modality,
+                modality_type=modality_type,
+                attribution_id=attribution,
+                meeting_id=meeting,
+                review="draft",
+            )
+        condition = None if c.condition is None else self.span(c.condition, (layer, i, "condition"))
         return Commitment(
-            id=self.linked(self.guess(new, guessed), {"attribution_id": attribution, "meeting_id": meeting}),
-            actors=sorted(actors, key=lambda a: a.official_id),
+            id=item_id,
+            actors=actors,
             kind=c.kind or "intend",
             content=content,
             evidence=evidence,
             time=time,
             modality=modality,
             modality_type=modality_type,
+            condition=condition,
             attribution_id=attribution,
             meeting_id=meeting,
             review="draft",
@@ -579,7 +602,12 @@ class _Drafter:
             if (a := self.draft_attribution(i, p, sources, source_ids)) is not None
         ]
         commitments = [
-            c for i, p in enumerate(self.prediction.commitments) if (c := self.draft_commitment(i, p)) is not None
+            c
+            for i, p in enumerate(self.prediction.commitments)
+            if isinstance(c := self.draft_act("commitments", i, p), Commitment)
+        ]
+        stances = [
+            s for i, p in enumerate(self.prediction.stances) if isinstance(s := self.draft_act("stances", i, p), Stance)
         ]
         participants = {p.official_id for m in meetings for p in m.participants}
         officials = []
@@ -590,7 +618,7 @@ class _Drafter:
                 o = o.model_copy(update={"participation": "mentioned"})
             officials.append(o)
         return AnnotatedDocument(
-            schema_version="2.0",
+            schema_version="2.1",
             document_id=corpus.id,
             text_sha256=corpus.sha256,
             guidelines_version=GUIDELINES_VERSION,
@@ -600,6 +628,7 @@ class _Drafter:
             meetings=meetings,
             attributions=attributions,
             commitments=commitments,
+            stances=stances,
         )
 
 
@@ -713,17 +742,15 @@ def _view(document: AnnotatedDocument) -> AnnotatedDocument:
     attribution_ids = {a.id for a in attributions}
     commitments = []
     for c in document.commitments:
-        c = c.model_copy(
-            update={
-                "actors": [x for x in c.actors if x.official_id in official_ids],
-                "time": c.time if c.time is not None and _placed(c.time) else None,
-                "modality": c.modality if c.modality is not None and _placed(c.modality) else None,
-                "attribution_id": c.attribution_id if c.attribution_id in attribution_ids else None,
-                "meeting_id": c.meeting_id if c.meeting_id in meeting_ids else None,
-            }
-        )
+        update = _act_view(c, official_ids, attribution_ids, meeting_ids)
+        c = c.model_copy(update={**update, "condition": c.condition if c.condition and _placed(c.condition) else None})
         if c.actors and _placed(c.content) and _placed(c.evidence):
             commitments.append(c)
+    stances = []
+    for st in document.stances:
+        st = st.model_copy(update=_act_view(st, official_ids, attribution_ids, meeting_ids))
+        if st.actors and _placed(st.content) and _placed(st.evidence):
+            stances.append(st)
     viewed = document.model_copy(
         update={
             "officials": officials,
@@ -731,9 +758,24 @@ def _view(document: AnnotatedDocument) -> AnnotatedDocument:
             "meetings": meetings,
             "attributions": attributions,
             "commitments": commitments,
+            "stances": stances,
         }
     )
     return AnnotatedDocument.model_validate(viewed.model_dump())
+
+
+def _act_view(
+    act: Commitment | Stance, official_ids: set[str], attribution_ids: set[str], meeting_ids: set[str]
+) -> dict[str, object]:
+    """What changes in a commitment or stance in the view: actors, optional spans and links to items left out
+    go."""
+    return {
+        "actors": [x for x in act.actors if x.official_id in official_ids],
+        "time": act.time if act.time is not None and _placed(act.time) else None,
+        "modality": act.modality if act.modality is not None and _placed(act.modality) else None,
+        "attribution_id": act.attribution_id if act.attribution_id in attribution_ids else None,
+        "meeting_id": act.meeting_id if act.meeting_id in meeting_ids else None,
+    }
 
 
 def printable(name: str) -> str:

@@ -19,6 +19,7 @@ from communique.schema.models import (
     SourceReference,
     SourceType,
     SpeechAct,
+    StanceKind,
     UnresolvedSource,
     labels,
 )
@@ -43,6 +44,9 @@ ROWS: list[tuple[str, list[str]]] = [
     ("attributions.speech_act", labels(SpeechAct)),
     ("commitments", labels(CommitmentKind)),
     ("commitments.modality_type", labels(ModalityType)),
+    ("commitments.condition", ["stated"]),
+    ("stances", labels(StanceKind)),
+    ("stances.modality_type", labels(ModalityType)),
 ]
 
 
@@ -71,6 +75,10 @@ def count_document(doc: AnnotatedDocument) -> Counts:
         "commitments": Counter(c.kind for c in doc.commitments),
         # commitments without a modality are not counted here: the total is those with a modality type
         "commitments.modality_type": Counter(c.modality_type for c in doc.commitments if c.modality_type),
+        # likewise: the total is the commitments with a stated condition
+        "commitments.condition": Counter("stated" for c in doc.commitments if c.condition is not None),
+        "stances": Counter(s.kind for s in doc.stances),
+        "stances.modality_type": Counter(s.modality_type for s in doc.stances if s.modality_type),
     }
     return {
         layer: {"total": sum(found[layer].values()), **{label: found[layer][label] for label in names}}

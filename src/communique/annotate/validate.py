@@ -7,10 +7,12 @@ The checks, in order, for each file:
 2. the corpus: the document exists and its sha256 is the one the annotations were made against;
 3. anchoring: every span's text matches the document at its offsets (text-only spans are resolved);
 4. structure: the Pydantic models (types, required and unknown fields, labels, patterns);
-0. the format: a file in an older format (no ``schema_version``: format 1) gets ``schema-outdated`` only;
+0. the format: a file in an older format (format 2.0, or no ``schema_version``: format 1) gets
+   ``schema-outdated`` only;
 5. identity: unique ids, every reference resolves, country codes exist; items still ``review: draft`` warn;
 6. consistency (on a well-typed document): direct quotes inside quotation marks, speakers and actors in
-   the meetings they are placed in, commitments inside their quotes, no duplicate mentions or participants.
+   the meetings they are placed in, commitments and stances inside their attributions, no duplicate mentions,
+   participants or actors.
 
 Steps 3 and 5 run on the raw data, so a file with type errors still gets its span and reference problems.
 Line and column numbers are looked up only for files that have problems (parse fast, locate slowly).
@@ -44,6 +46,7 @@ from communique.io.parse import Locator, ParseFailure, decode_utf8, parse_path, 
 from communique.io.read import InputRefused, read_input
 from communique.schema.errors import Issue, Severity, issue
 from communique.schema.models import SCHEMA_VERSION, AnnotatedDocument
+from communique.schema.v20 import V20_VERSION
 
 #: The version reported for a file without ``schema_version``: format 1 had no such field.
 V1_VERSION = "1"
@@ -144,7 +147,7 @@ def schema_version_of(data: object) -> str | None:
 def _version_issue(version: str) -> Issue | None:
     if version == SCHEMA_VERSION:
         return None
-    if version == V1_VERSION or version.startswith("1."):
+    if version in (V1_VERSION, V20_VERSION) or version.startswith("1."):
         return issue(
             "schema-outdated",
             f"the file is in annotation format {version}, this communique reads {SCHEMA_VERSION}",

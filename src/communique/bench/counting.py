@@ -64,7 +64,8 @@ def count_document(
     _ceaf(gold, pred, unit, tally)
     _attributions(gold, pred, officials, unit, tally)
     _meetings(gold, pred, officials, unit, tally)
-    _commitments(gold, pred, officials, unit, tally)
+    _acts("commitments", gold.commitments, pred.commitments, officials, unit, tally)
+    _acts("stances", gold.stances, pred.stances, officials, unit, tally)
 
 
 def _file_pairs(
@@ -379,8 +380,16 @@ def _meetings(gold: Annotations, pred: Annotations, officials: OfficialAlignment
 # --------------------------------------------------------------------------------------- commitments
 
 
-def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignment, unit: Unit, tally: Tally) -> None:
-    golds, preds = gold.commitments, pred.commitments
+def _acts(
+    layer: str,
+    golds: Sequence[CommitmentItem],
+    preds: Sequence[CommitmentItem],
+    officials: OfficialAlignment,
+    unit: Unit,
+    tally: Tally,
+) -> None:
+    """Commitments and stances, scored alike: matched by overlapping evidence; kind, actors (as sets of
+    resolved officials), content and time (and a commitment's condition) on the matched pairs."""
     pairs = _correct_pairs(
         golds,
         preds,
@@ -388,11 +397,11 @@ def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignm
         lambda g, p: iou([g.evidence], [p.evidence]),
         overlapping([[g.evidence] for g in golds], [[p.evidence] for p in preds]),
     )
-    _file_pairs(tally, unit, "commitments.identification", golds, preds, pairs)
+    _file_pairs(tally, unit, f"{layer}.identification", golds, preds, pairs)
     _argument(
         tally,
         unit,
-        "commitments.kind",
+        f"{layer}.kind",
         golds,
         preds,
         pairs,
@@ -408,14 +417,14 @@ def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignm
     _argument(
         tally,
         unit,
-        "commitments.actors",
+        f"{layer}.actors",
         golds,
         preds,
         pairs,
         lambda c: c.actors or None,
         lambda gv, pv, g, p: actors(p) == gv,
     )
-    key = "commitments.actor_overlap"
+    key = f"{layer}.actor_overlap"
     matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
     for i, j in pairs:
         g, p = golds[i], preds[j]
@@ -430,7 +439,7 @@ def _commitments(gold: Annotations, pred: Annotations, officials: OfficialAlignm
     for j, p in enumerate(preds):
         if j not in matched_p:
             tally.add(unit(p.start), key, "fp", len(actors(p)))
-    for name in ("content", "time"):
+    for name in ("content", "time", "condition") if layer == "commitments" else ("content", "time"):
         value = lambda c, name=name: getattr(c, name)  # noqa: E731
-        _argument(tally, unit, f"commitments.{name}_strict", golds, preds, pairs, value, _same_extent)
-        _argument(tally, unit, f"commitments.{name}_overlap", golds, preds, pairs, value, _overlapping)
+        _argument(tally, unit, f"{layer}.{name}_strict", golds, preds, pairs, value, _same_extent)
+        _argument(tally, unit, f"{layer}.{name}_overlap", golds, preds, pairs, value, _overlapping)

@@ -27,6 +27,7 @@ from communique.schema.models import (
     MentionForm,
     SourceType,
     SpeechAct,
+    StanceKind,
     labels,
 )
 
@@ -53,6 +54,26 @@ class Metric:
 FORMS, ATTRIBUTION_KINDS = tuple(labels(MentionForm)), tuple(labels(AttributionKind))
 SPEECH_ACTS, SOURCE_TYPES, MODES = tuple(labels(SpeechAct)), tuple(labels(SourceType)), tuple(labels(MeetingMode))
 STATUSES, COMMITMENT_KINDS = tuple(labels(MeetingStatus)), tuple(labels(CommitmentKind))
+STANCE_KINDS = tuple(labels(StanceKind))
+
+
+def _act_metrics(layer: str, kinds: tuple[str, ...], what: str) -> tuple[Metric, ...]:
+    """The metrics of a layer of acts (commitments, stances): scored alike, each layer with its own headline."""
+    return (
+        Metric(f"{layer}.identification", "prf", f"{what} matched by evidence overlap", headline=True),
+        Metric(f"{layer}.kind", "prf", f"{what[:-1]} kind on matched {what}", kinds),
+        Metric(
+            f"{layer}.actors",
+            "prf",
+            f"{what[:-1]} actors on matched {what}: the set of resolved officials is the gold set",
+        ),
+        Metric(f"{layer}.actor_overlap", "prf", f"{what[:-1]} actors, one argument per official (partial credit)"),
+        Metric(f"{layer}.content_strict", "prf", f"{what[:-1]} content: same offsets"),
+        Metric(f"{layer}.content_overlap", "prf", f"{what[:-1]} content: overlap"),
+        Metric(f"{layer}.time_strict", "prf", f"{what[:-1]} time: same offsets"),
+        Metric(f"{layer}.time_overlap", "prf", f"{what[:-1]} time: overlap"),
+    )
+
 
 METRICS: tuple[Metric, ...] = (
     Metric("mentions.strict", "semeval", "mentions, strict: same offsets and same form", FORMS, headline=True),
@@ -108,18 +129,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("meetings.location_overlap", "prf", "meeting location: overlap"),
     Metric("meetings.time_strict", "prf", "meeting time: same offsets"),
     Metric("meetings.time_overlap", "prf", "meeting time: overlap"),
-    Metric("commitments.identification", "prf", "commitments matched by evidence overlap", headline=True),
-    Metric("commitments.kind", "prf", "commitment kind on matched commitments", COMMITMENT_KINDS),
-    Metric(
-        "commitments.actors",
-        "prf",
-        "commitment actors on matched commitments: the set of resolved officials is the gold set",
-    ),
-    Metric("commitments.actor_overlap", "prf", "commitment actors, one argument per official (partial credit)"),
-    Metric("commitments.content_strict", "prf", "commitment content: same offsets"),
-    Metric("commitments.content_overlap", "prf", "commitment content: overlap"),
-    Metric("commitments.time_strict", "prf", "commitment time: same offsets"),
-    Metric("commitments.time_overlap", "prf", "commitment time: overlap"),
+    *_act_metrics("commitments", COMMITMENT_KINDS, "commitments"),
+    Metric("commitments.condition_strict", "prf", "commitment condition: same offsets"),
+    Metric("commitments.condition_overlap", "prf", "commitment condition: overlap"),
+    *_act_metrics("stances", STANCE_KINDS, "stances"),
 )
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 OVERALL = "*"

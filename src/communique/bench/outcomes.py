@@ -2,15 +2,15 @@
 
 Each layer is aligned one-to-one and optimally as the metrics align it (:func:`communique.compare.matching.match`):
 mentions by overlap, then exact offsets and form; attributions by overlapping contents; meetings by overlapping
-evidence (or the same participants); commitments by overlapping evidence; officials by the alignment of
+evidence (or the same participants); commitments and stances by overlapping evidence; officials by the alignment of
 :mod:`communique.compare.officials`. A pair is then judged on what the layer's attribution depends on:
 
 ``matched``             the pair agrees on everything judged below;
 ``partial``             (mentions) the extents overlap but differ;
-``wrong_kind``          the label differs (mention form, attribution kind, meeting status, commitment kind;
+``wrong_kind``          the label differs (mention form, attribution kind, meeting status, commitment or stance kind;
                         speech act and meeting mode when predicted);
 ``wrong_source``        (attributions) the source is not the gold source (official, non-official, unresolved);
-``wrong_actors``        (commitments) the set of actors is not the gold set;
+``wrong_actors``        (commitments, stances) the set of actors is not the gold set;
 ``wrong_participants``  (meetings) the participants are not the gold participants;
 ``missed``              a gold item no prediction was aligned with;
 ``spurious``            a prediction aligned with no gold item.
@@ -241,32 +241,34 @@ def document_outcomes(gold: Annotations, pred: Annotations, officials: OfficialA
         },
     )
 
-    # commitments
-    cand = overlapping([[g.evidence] for g in gold.commitments], [[p.evidence] for p in pred.commitments])
-    pairs = _pairs(
-        gold.commitments,
-        pred.commitments,
-        lambda g, p: (1.0, iou([g.evidence], [p.evidence])) if overlap(g.evidence, p.evidence) else (0.0, 0.0),
-        cand,
-    )
-    _file(
-        out,
-        "commitments",
-        gold.commitments,
-        pred.commitments,
-        pairs,
-        lambda g, p: (
-            "wrong_actors"
-            if frozenset(officials.gold_of(r) for r in p.actors) != g.actors
-            else ("wrong_kind" if g.kind != p.kind else "matched")
-        ),
-        lambda c: {
-            "evidence": _span(c.evidence),
-            "content": _span(c.content),
-            "kind": c.kind,
-            "actors": sorted(c.actors),
-        },
-    )
+    # commitments and stances, alike
+    for layer in ("commitments", "stances"):
+        golds_c, preds_c = getattr(gold, layer), getattr(pred, layer)
+        cand = overlapping([[g.evidence] for g in golds_c], [[p.evidence] for p in preds_c])
+        pairs = _pairs(
+            golds_c,
+            preds_c,
+            lambda g, p: (1.0, iou([g.evidence], [p.evidence])) if overlap(g.evidence, p.evidence) else (0.0, 0.0),
+            cand,
+        )
+        _file(
+            out,
+            layer,
+            golds_c,
+            preds_c,
+            pairs,
+            lambda g, p: (
+                "wrong_actors"
+                if frozenset(officials.gold_of(r) for r in p.actors) != g.actors
+                else ("wrong_kind" if g.kind != p.kind else "matched")
+            ),
+            lambda c: {
+                "evidence": _span(c.evidence),
+                "content": _span(c.content),
+                "kind": c.kind,
+                "actors": sorted(c.actors),
+            },
+        )
     for entry in out:  # a predicted speaker or actor also names the gold official it stands for
         pred_side = entry["pred"]
         if pred_side is None:

@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -63,9 +63,12 @@ from communique.schema.jsontypes import JsonValue
 from communique.schema.predictions import (
     REFERENCE_FIELDS,
     SOURCE_FIELDS,
+    PredictedCommitment,
     PredictedDocument,
     PredictedMention,
     PredictedSpan,
+    PredictedStance,
+    read_old_stances,
 )
 
 __all__ = ["PredictionSet", "PredictionStream", "parse_predictions", "read_predictions"]
@@ -320,6 +323,37 @@ def _read_document(
     """Validate one parsed line and bring it into scoring form (``None`` when it has errors)."""
     if not isinstance(data, dict):
         return None, [issue("type-error", f"a line must hold a JSON object, not {type(data).__name__}")], Counter()
+    where = read_old_stances(data)  # format 2.0: stance kinds among the commitments move to stances
+    annotations, issues, anchoring = _read_current(data, store, source, where)
+    issues = [_as_written(i, where) for i in issues]
+    if where:  # the warning names the line as written already
+        moved = sorted(old[1] for new, old in where.items() if new[0] == "stances")
+        kinds = sorted({data["stances"][new[1]].get("kind") for new in where if new[0] == "stances"})
+        issues.insert(
+            0,
+            issue(
+                "prediction-old-stances",
+                f"{len(moved)} commitment(s) of stance kinds ({', '.join(kinds)}) are read as stances "
+                f"(prediction format {data.get('schema_version') or 'without a version'})",
+                path=format_path(("commitments", moved[0], "kind")),
+                hint='write them in `stances` and set schema_version: "2.1"',
+            ),
+        )
+    return annotations, issues, anchoring
+
+
+def _as_written(found: Issue, where: Mapping[tuple[str, int], tuple[str, int]]) -> Issue:
+    """``found`` with its path as the line was written, before stance kinds moved out of the commitments."""
+    if not where or not found.path.startswith("$."):
+        return found
+    path = parse_path(found.path)
+    written = where.get((str(path[0]), path[1])) if len(path) > 1 and isinstance(path[1], int) else None
+    return found if written is None else replace(found, path=format_path((*written, *path[2:])))
+
+
+def _read_current(
+    data: Mapping[str, JsonValue], store: CorpusStore, source: Source, where: Mapping[tuple[str, int], tuple[str, int]]
+) -> tuple[Annotations | None, list[Issue], Counter[str]]:
     issues: list[Issue] = []
     corpus = check_corpus(data, store, issues)
     anchors: dict[JsonPath, _Placed | _Ambiguous] = {}
@@ -342,7 +376,7 @@ def _read_document(
     _check_references(data, issues)
     if document is None or corpus is None or any(i.severity is Severity.ERROR for i in issues):
         return None, issues, Counter()
-    builder = _Builder(corpus.text, anchors, source, issues)
+    builder = _Builder(corpus.text, anchors, source, issues, where)
     return builder.build(document), issues, builder.anchoring
 
 
@@ -376,7 +410,7 @@ def _check_references(data: Mapping[str, object], issues: list[Issue]) -> None:
                 )
         if (
             len(path) == 4
-            and path[0] in ("meetings", "commitments")
+            and path[0] in ("meetings", "commitments", "stances")
             and not any(item.get(f) is not None for f in ("official_id", *REFERENCE_FIELDS["official_id"]))
         ):
             what = "a participant" if path[0] == "meetings" else "an actor"
@@ -388,11 +422,11 @@ def _check_references(data: Mapping[str, object], issues: list[Issue]) -> None:
                 )
             )
 
-    for layer in ("attributions", "commitments", "meetings"):
+    for layer in ("attributions", "commitments", "stances", "meetings"):
         items = data.get(layer)
         for i, item in enumerate(items if isinstance(items, list) else []):
             check(item, (layer, i))
-            nested = {"meetings": "participants", "commitments": "actors"}.get(layer)
+            nested = {"meetings": "participants", "commitments": "actors", "stances": "actors"}.get(layer)
             if nested is None or not isinstance(item, dict):
                 continue
             members = item.get(nested)
@@ -507,11 +541,19 @@ def _listing(places: list[tuple[int, int]], limit: int = 8) -> str:
 class _Builder:
     """Turns one validated prediction into scoring form: places ambiguous spans, resolves names."""
 
-    def __init__(self, text: str, anchors: dict[JsonPath, _Placed | _Ambiguous], source: Source, issues: list[Issue]):
+    def __init__(
+        self,
+        text: str,
+        anchors: dict[JsonPath, _Placed | _Ambiguous],
+        source: Source,
+        issues: list[Issue],
+        where: Mapping[tuple[str, int], tuple[str, int]] | None = None,
+    ):
         self.text = text
         self.anchors = anchors
         self.source = source
         self.issues = issues
+        self.where = where or {}  # items moved by read_old_stances: (layer, index) -> as written
         self.anchoring: Counter[str] = Counter()
         self.declared: list[OfficialItem] = []
         self.names: dict[str, list[tuple[str, str]]] = {}  # canonical spelling -> [(name, JSON path)]
@@ -570,6 +612,7 @@ class _Builder:
         against the gold mentions first: :func:`communique.bench.speakers.resolve_span_refs`)."""
         if official_id is not None:
             return f"id:{official_id}"
+        path = self._written(path)
         if span is not None:
             ref = f"span:{span.start}:{span.end}" if span.anchored else "span:unanchored"
             self.span_refs.setdefault(ref, Source(self.source.file, self.source.line, format_path(path)))
@@ -588,6 +631,11 @@ class _Builder:
         spelling = normalise_name(name) or name.casefold()
         self.names.setdefault(spelling, []).append((name, format_path((*path[:-1], name_field(path)))))
         return f"name:{spelling}"
+
+    def _written(self, path: JsonPath) -> JsonPath:
+        """``path`` in the line as written (an item moved from the commitments to the stances)."""
+        moved = self.where.get((str(path[0]), path[1])) if len(path) > 1 and isinstance(path[1], int) else None
+        return path if moved is None else (*moved, *path[2:])
 
     def build(self, doc: PredictedDocument) -> Annotations:
         officials: list[OfficialItem] = []
@@ -698,31 +746,44 @@ class _Builder:
                 )
             )
 
-        commitments = []
-        for i, c in enumerate(doc.commitments):
-            fields = {"evidence": c.evidence, "content": c.content, "time": c.time, "modality": c.modality}
-            spans = {("commitments", i, k): s for k, s in fields.items()}
-            spans |= {("commitments", i, "actors", j, "official_span"): a.official_span for j, a in enumerate(c.actors)}
-            placed = self.place(spans)
-            evidence = placed[("commitments", i, "evidence")]
-            assert evidence is not None  # required by the model
-            actors: dict[str, float] = {}  # ref -> the highest confidence it is given
-            for j, actor in enumerate(c.actors):
-                path = ("commitments", i, "actors", j, "official_span")
-                who = self.official_ref(actor.official_id, actor.official_name, placed[path], path)
-                if who is not None:
-                    actors[who] = max(actors.get(who, 0.0), 1.0 if actor.confidence is None else actor.confidence)
-            commitments.append(
-                CommitmentItem(
-                    evidence,
-                    placed[("commitments", i, "content")],
-                    c.kind,
-                    frozenset(actors),
-                    placed[("commitments", i, "time")],
-                    c.confidence,
-                    tuple(sorted((r, x) for r, x in actors.items() if x < 1.0)),
+        acts: dict[str, list[CommitmentItem]] = {"commitments": [], "stances": []}
+        layers: tuple[tuple[str, Sequence[PredictedCommitment | PredictedStance]], ...] = (
+            ("commitments", doc.commitments),
+            ("stances", doc.stances),
+        )
+        for layer, items in layers:
+            for i, c in enumerate(items):
+                condition = c.condition if isinstance(c, PredictedCommitment) else None
+                fields = {
+                    "evidence": c.evidence,
+                    "content": c.content,
+                    "time": c.time,
+                    "modality": c.modality,
+                    "condition": condition,
+                }
+                spans = {(layer, i, k): s for k, s in fields.items()}
+                spans |= {(layer, i, "actors", j, "official_span"): a.official_span for j, a in enumerate(c.actors)}
+                placed = self.place(spans)
+                evidence = placed[(layer, i, "evidence")]
+                assert evidence is not None  # required by the model
+                actors: dict[str, float] = {}  # ref -> the highest confidence it is given
+                for j, actor in enumerate(c.actors):
+                    path = (layer, i, "actors", j, "official_span")
+                    who = self.official_ref(actor.official_id, actor.official_name, placed[path], path)
+                    if who is not None:
+                        actors[who] = max(actors.get(who, 0.0), 1.0 if actor.confidence is None else actor.confidence)
+                acts[layer].append(
+                    CommitmentItem(
+                        evidence,
+                        placed[(layer, i, "content")],
+                        c.kind,
+                        frozenset(actors),
+                        placed[(layer, i, "time")],
+                        c.confidence,
+                        tuple(sorted((r, x) for r, x in actors.items() if x < 1.0)),
+                        placed[(layer, i, "condition")],
+                    )
                 )
-            )
 
         return Annotations(
             doc.document_id,
@@ -730,7 +791,8 @@ class _Builder:
             mentions,
             attributions,
             meetings,
-            commitments,
+            acts["commitments"],
+            acts["stances"],
             span_refs=self.span_refs,
         )
 

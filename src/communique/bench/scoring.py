@@ -44,7 +44,7 @@ from communique.version import __version__
 __all__ = ["REPORT_VERSION", "BenchResult", "Comparison", "compare", "score"]
 
 #: version of the JSON report layout; raised when a key changes meaning or disappears
-REPORT_VERSION = 3
+REPORT_VERSION = 4  # 3: outcomes in --outcomes; 4: format 2.1 (stances, conditions)
 PathLike = str | os.PathLike[str]
 GoldInput = PathLike | Sequence[AnnotatedDocument]
 PredictionInput = PathLike | PredictionSet | Iterable[Mapping[str, JsonValue] | BaseModel]
@@ -598,6 +598,7 @@ def _restrict(side: Annotations, keep: Callable[[int | None], bool]) -> Annotati
         [a for a in side.attributions if keep(a.start)],
         [m for m in side.meetings if keep(m.start)],
         [c for c in side.commitments if keep(c.start)],
+        [c for c in side.stances if keep(c.start)],
         Counter(side.collapsed),
     )
 
@@ -657,7 +658,8 @@ def _result(run: _Run, resamples: Resamples, split: str | None, samples: int, se
             "annotators": sorted(preds.annotators),
             "anchoring": {k: preds.anchoring.get(k, 0) for k in ("offsets", "text", "context", "unanchored")},
             "collapsed_duplicates": {
-                k: collapsed.get(k, 0) for k in ("officials", "mentions", "attributions", "meetings", "commitments")
+                k: collapsed.get(k, 0)
+                for k in ("officials", "mentions", "attributions", "meetings", "commitments", "stances")
             },
             "officials": {
                 k: run.officials.get(k, 0)

@@ -24,6 +24,7 @@ from communique.cli.options import PREDICTIONS_PATH, add_corpus, add_force, add_
 from communique.io.parse import ParseFailure, decode_utf8
 from communique.io.read import JsonLine, json_lines, read_input
 from communique.schema.errors import CommuniqueError, issue
+from communique.schema.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from communique.schema.predictions import PredictedDocument
@@ -36,7 +37,7 @@ def load_prediction(source: str, document_id: str, corpus: str, reporter: Report
     after reporting the problems when there is none."""
     from communique.bench.predictions import read_predictions
     from communique.corpus.store import CorpusStore
-    from communique.schema.predictions import PredictedDocument
+    from communique.schema.predictions import PredictedDocument, read_old_stances
 
     if source == "rules":
         from communique.extract import extract
@@ -50,7 +51,10 @@ def load_prediction(source: str, document_id: str, corpus: str, reporter: Report
         return None
     for line in prediction_lines(source):
         if isinstance(line.value, dict) and line.value.get("document_id") == document_id:
-            return PredictedDocument.model_validate(line.value)
+            data: JsonObject = line.value
+            if read_old_stances(data):  # prediction format 2.0: stance kinds among the commitments
+                reporter.problems([i for i in checked.issues if i.code == "prediction-old-stances"])
+            return PredictedDocument.model_validate(data)
     reporter.problems([issue("prediction-missing-document", f"no prediction line for {document_id!r}", file=source)])
     return None
 

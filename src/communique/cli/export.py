@@ -154,7 +154,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     brat.set_defaults(func=cmd_export_brat)
 
     plover = targets.add_parser(
-        "plover", help="one PLOVER event record per meeting and commitment (JSON Lines; schema/plover-event)"
+        "plover",
+        help="one PLOVER event record per meeting, commitment and stance (JSON Lines; schema/plover-event)",
     )
     add_out(plover, "file", default="-")
     add_force(plover)

@@ -20,7 +20,7 @@ agree``) and its JSON are :mod:`communique.review.report`'s; the dataset card sh
 per-document tables.
 
 ``LAYERS`` maps a layer (``mentions``, ``officials``, ``sources``, ``meetings``, ``attributions``,
-``commitments``) to its measures, each one of:
+``commitments``, ``stances``) to its measures, each one of:
 
 * span F1: ``{"a", "b", "matched", "precision", "recall", "f1"}`` (items in each pass, aligned pairs);
 * agreement on aligned pairs: ``{"agree", "total", "rate"}``;
@@ -53,10 +53,12 @@ from communique.schema.jsontypes import JsonObject
 from communique.schema.models import (
     AnnotatedDocument,
     AttributionSource,
+    Commitment,
     Official,
     OfficialSource,
     SourceReference,
     Span,
+    Stance,
     UnresolvedSource,
 )
 
@@ -237,7 +239,8 @@ def compare(a: AnnotatedDocument, b: AnnotatedDocument) -> Agreement:
     _sources(a, b, maps, result)
     _meetings(a, b, maps, result)
     _attributions(a, b, maps, result)
-    _commitments(a, b, maps, result)
+    _acts("commitments", a.commitments, b.commitments, maps, result)
+    _acts("stances", a.stances, b.stances, maps, result)
     return result
 
 
@@ -403,8 +406,15 @@ def _attributions(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, resul
     result.figures["attributions"] = {"strict": _counts(qa, qb, strict), "overlap": _counts(qa, qb, pairs), **tallies}
 
 
-def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result: Agreement) -> None:
-    ca, cb = _sorted(a.commitments, lambda c: [c.evidence]), _sorted(b.commitments, lambda c: [c.evidence])
+def _acts(
+    layer: str,
+    acts_a: Sequence[Commitment | Stance],
+    acts_b: Sequence[Commitment | Stance],
+    maps: _Maps,
+    result: Agreement,
+) -> None:
+    """Commitments or stances (``layer``), compared alike; a commitment's condition too."""
+    ca, cb = _sorted(acts_a, lambda c: [c.evidence]), _sorted(acts_b, lambda c: [c.evidence])
     ea, eb = [[extent(c.evidence)] for c in ca], [[extent(c.evidence)] for c in cb]
     ta, tb = [[extent(c.content)] for c in ca], [[extent(c.content)] for c in cb]
     strict = match(range(len(ca)), range(len(cb)), lambda i, j: (float(same(ta[i], tb[j])),), overlapping(ta, tb))
@@ -424,6 +434,7 @@ def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result
         "modality",
         "modality_type",
         "time",
+        *(("condition",) if layer == "commitments" else ()),
         "attribution",
         "meeting",
     )
@@ -455,16 +466,18 @@ def _commitments(a: AnnotatedDocument, b: AnnotatedDocument, maps: _Maps, result
             ),
             "meeting": (_same_ref(x.meeting_id, y.meeting_id, maps.meetings), x.meeting_id, y.meeting_id),
         }
-        _tally("commitments", (x.id, y.id), checks, tallies, result.differences)
+        if isinstance(x, Commitment) and isinstance(y, Commitment):
+            checks["condition"] = (_same_opt(x.condition, y.condition), _opt(x.condition), _opt(y.condition))
+        _tally(layer, (x.id, y.id), checks, tallies, result.differences)
     _unmatched(
-        "commitments",
+        layer,
         ca,
         cb,
         pairs,
         lambda c: f"{c.id} {c.kind} {sorted(p.official_id for p in c.actors)}: {_show([extent(c.evidence)])}",
         result.differences,
     )
-    result.figures["commitments"] = {"strict": _counts(ca, cb, strict), "overlap": _counts(ca, cb, pairs), **tallies}
+    result.figures[layer] = {"strict": _counts(ca, cb, strict), "overlap": _counts(ca, cb, pairs), **tallies}
 
 
 # ------------------------------------------------------------------------------------------------ helpers

@@ -26,6 +26,7 @@ __all__ = [
     "MentionItem",
     "OfficialItem",
     "Source",
+    "StanceItem",
     "attribution_source",
     "extent",
     "from_gold",
@@ -224,7 +225,8 @@ class MeetingItem:
 
 @dataclass(frozen=True)
 class CommitmentItem:
-    """A commitment; ``actors`` is the set of official refs that perform it (compared as a set)."""
+    """A commitment or a stance (both are scored alike); ``actors`` is the set of official refs that perform it
+    (compared as a set). Only a commitment has a ``condition``."""
 
     evidence: Extent
     content: Extent | None
@@ -234,16 +236,29 @@ class CommitmentItem:
     confidence: float | None = field(default=None, compare=False)
     #: actors predicted with a confidence below 1: (ref, confidence)
     actor_confidence: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    condition: Extent | None = None
 
     def sort_key(self) -> SortKey:
-        return (self.evidence, _key(self.content), _key(self.kind), sorted(self.actors), _key(self.time))
+        return (
+            self.evidence,
+            _key(self.content),
+            _key(self.kind),
+            sorted(self.actors),
+            _key(self.time),
+            _key(self.condition),
+        )
 
     @cached_property
     def start(self) -> int | None:
-        return first_start([self.evidence, self.content, self.time])
+        return first_start([self.evidence, self.content, self.time, self.condition])
 
 
-LAYERS = ("officials", "mentions", "attributions", "meetings", "commitments")
+#: a stance is scored exactly as a commitment is
+StanceItem = CommitmentItem
+
+LAYERS = ("officials", "mentions", "attributions", "meetings", "commitments", "stances")
+#: the layers of acts of officials, scored alike
+ACT_LAYERS = ("commitments", "stances")
 
 
 @dataclass
@@ -256,6 +271,7 @@ class Annotations:
     attributions: list[AttributionItem] = field(default_factory=list)
     meetings: list[MeetingItem] = field(default_factory=list)
     commitments: list[CommitmentItem] = field(default_factory=list)
+    stances: list[StanceItem] = field(default_factory=list)
     collapsed: Counter[str] = field(default_factory=Counter)  # layer -> identical duplicates dropped
     #: speaker/actor/participant refs given as spans (``span:START:END``) -> where the first was written
     span_refs: dict[str, Source] = field(default_factory=dict)
@@ -384,9 +400,20 @@ def from_gold(doc: AnnotatedDocument, text: str) -> Annotations:
         ],
         commitments=[
             CommitmentItem(
-                extent(c.evidence), extent(c.content), c.kind, frozenset(a.official_id for a in c.actors), opt(c.time)
+                extent(c.evidence),
+                extent(c.content),
+                c.kind,
+                frozenset(a.official_id for a in c.actors),
+                opt(c.time),
+                condition=opt(c.condition),
             )
             for c in doc.commitments
+        ],
+        stances=[
+            StanceItem(
+                extent(s.evidence), extent(s.content), s.kind, frozenset(a.official_id for a in s.actors), opt(s.time)
+            )
+            for s in doc.stances
         ],
     )
 
@@ -418,18 +445,22 @@ def above(side: Annotations, threshold: float) -> Annotations:
         for m in side.meetings
         if keep(m)
     ]
-    commitments = [
-        replace(c, actors=c.actors - {r for r, x in c.actor_confidence if x < threshold})
-        for c in side.commitments
-        if keep(c)
-    ]
+    acts = {
+        layer: [
+            replace(c, actors=c.actors - {r for r, x in c.actor_confidence if x < threshold})
+            for c in getattr(side, layer)
+            if keep(c)
+        ]
+        for layer in ACT_LAYERS
+    }
     return Annotations(
         side.document_id,
         officials,
         mentions,
         [a for a in side.attributions if keep(a)],
         meetings,
-        commitments,
+        acts["commitments"],
+        acts["stances"],
         Counter(side.collapsed),
         dict(side.span_refs),
     )
@@ -440,5 +471,5 @@ def has_confidence(side: Annotations) -> bool:
     return (
         any(item.confidence is not None for layer in LAYERS for item in getattr(side, layer))
         or any(m.participant_confidence for m in side.meetings)
-        or any(c.actor_confidence for c in side.commitments)
+        or any(c.actor_confidence for layer in ACT_LAYERS for c in getattr(side, layer))
     )

@@ -30,6 +30,7 @@ from communique.export.hf import ExportResult
 from communique.export.rows import CONFIGS
 from communique.io.project import Dataset
 from communique.schema.jsontypes import JsonObject
+from communique.schema.models import CommitmentKind, StanceKind, labels
 from communique.version import __version__
 
 DEFAULT_CONFIG = "documents"
@@ -53,9 +54,10 @@ GENERIC_DESCRIPTION = (
     "A news corpus annotated for **who met whom, who said what, and who committed to what**: officials (named or "
     "not) with every mention of them, non-official sources (institutions, statements, documents, groups), meetings "
     "between officials (with their medium and PLOVER CONSULT mode), attributions of reported speech (PARC 3.0: "
-    "source, cue and content; direct, indirect or mixed; Searle speech act) and commitments (ten kinds, with their "
-    "actors and the countries they speak for, modality and PLOVER event type), all anchored to the text by "
-    "character spans."
+    "source, cue and content; direct, indirect or mixed; Searle speech act), commitments that bind the actor's side "
+    f"({', '.join(labels(CommitmentKind))}; with the condition they depend on) and stances that do not "
+    f"({', '.join(labels(StanceKind))}), each with its actors and the countries they "
+    "speak for, modality and PLOVER event type; all anchored to the text by character spans."
 )
 METADATA_COLUMNS = ("title", "publisher", "publication_date", "url", "licence")
 
@@ -431,7 +433,8 @@ instance a meeting participant whose role the text does not give) is stored as n
 - Only what the text says is recorded: no dates, URLs, publishers or external identifiers beyond the
   documents' metadata. Unnamed officials have `name: null`; a country is given only when the text makes it
   explicit.
-- Headings are annotated for mentions only (they are editorial summaries, not attributions or commitments).{citation}
+- Headings are annotated for mentions only (they are editorial summaries, not attributions, commitments or
+  stances).{citation}
 """
 
 

@@ -4,7 +4,8 @@ Configs:
 
 * ``documents``: one row per document, lossless (the validated gold is rebuilt from it exactly);
   spans in document offsets. One split, ``full``.
-* ``mentions``, ``tokens``, ``sources``, ``attributions``, ``meetings``, ``commitments``: one row per item,
+* ``mentions``, ``tokens``, ``sources``, ``attributions``, ``meetings``, ``commitments``, ``stances``: one row
+  per item,
   with a ``context`` passage (the sentence for mentions and tokens, the paragraphs holding the item otherwise;
   a mention in a sentence longer than :data:`MENTION_CONTEXT_MAX` gets the :data:`MENTION_CONTEXT_RADIUS` code
   points on each side of it within the sentence, so a row's size never grows with its sentence) and
@@ -30,6 +31,7 @@ from communique.schema.models import (
     AnnotatedDocument,
     AttributionKind,
     AttributionSource,
+    Commitment,
     CommitmentKind,
     MeetingMode,
     MeetingStatus,
@@ -44,6 +46,8 @@ from communique.schema.models import (
     SourceType,
     Span,
     SpeechAct,
+    Stance,
+    StanceKind,
     TimeExpression,
     UnresolvedReason,
     UnresolvedSource,
@@ -370,10 +374,13 @@ def _meeting_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
         )
 
 
-def _commitment_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+def _act_values(layer: str, d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    """Rows of commitments or stances (``layer``): the same columns, and a commitment's condition."""
     officials = d.officials
-    for c in d.doc.commitments:
-        spans = [c.evidence, c.content, *(s for s in (c.time, c.modality) if s is not None)]
+    acts: Sequence[Commitment | Stance] = d.doc.commitments if layer == "commitments" else d.doc.stances
+    for c in acts:
+        condition = c.condition if isinstance(c, Commitment) else None
+        spans = [c.evidence, c.content, *(s for s in (c.time, c.modality, condition) if s is not None)]
         split, item, base = d.item(c.id, spans)
         plover = PLOVER_KINDS[c.kind]
         yield (
@@ -387,12 +394,22 @@ def _commitment_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
                 _rel(c.time, base),
                 _rel(c.modality, base),
                 c.modality_type,
+                *((_rel(condition, base),) if layer == "commitments" else ()),
                 plover.event,
+                plover.mode,
                 list(plover.contexts),
                 c.attribution_id,
                 c.meeting_id,
             ),
         )
+
+
+def _commitment_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    return _act_values("commitments", d)
+
+
+def _stance_values(d: DocumentRows) -> Iterator[tuple[str, Values]]:
+    return _act_values("stances", d)
 
 
 def _f(mapping: dict[str, Feature]) -> datasets.Features:
@@ -507,9 +524,10 @@ CONFIGS: tuple[Config, ...] = (
     ),
     Config(
         "commitments",
-        "One row per commitment: actors (id, name, title and the country each speaks for), kind, content, "
-        "evidence, time and modality spans, modality type (deontic, epistemic), the PLOVER event type and contexts "
-        "of the kind (null where PLOVER does not code it), and the attribution and meeting it belongs to.",
+        f"One row per commitment (an act that binds the actor's side: {', '.join(labels(CommitmentKind))}): actors "
+        "(id, name, title and the country each speaks for), kind, content, evidence, time and modality spans, modality "
+        "type (deontic, epistemic), the condition span (null when none is stated), the PLOVER event type, mode and "
+        "contexts of the kind, and the attribution and meeting it belongs to.",
         _f(
             {
                 **ITEM,
@@ -520,13 +538,40 @@ CONFIGS: tuple[Config, ...] = (
                 "time": TIME,
                 "modality": SPAN,
                 "modality_type": feature_for(ModalityType),
+                "condition": SPAN,
                 "plover_event": datasets.Value("string"),
+                "plover_mode": datasets.Value("string"),
                 "plover_contexts": datasets.List(datasets.Value("string")),
                 "attribution_id": datasets.Value("string"),
                 "meeting_id": datasets.Value("string"),
             }
         ),
         _commitment_values,
+    ),
+    Config(
+        "stances",
+        f"One row per stance (a position that does not bind the actor's side: {', '.join(labels(StanceKind))}): "
+        "actors (id, name, title and the country each speaks for), "
+        "kind, content, evidence, time and modality spans, modality type, the PLOVER event type, mode and contexts "
+        "of the kind (null where PLOVER does not code it), and the attribution and meeting it belongs to.",
+        _f(
+            {
+                **ITEM,
+                "actors": datasets.List({**OFFICIAL_REF, "country": datasets.Value("string")}),
+                "kind": feature_for(StanceKind),
+                "content": SPAN,
+                "evidence": SPAN,
+                "time": TIME,
+                "modality": SPAN,
+                "modality_type": feature_for(ModalityType),
+                "plover_event": datasets.Value("string"),
+                "plover_mode": datasets.Value("string"),
+                "plover_contexts": datasets.List(datasets.Value("string")),
+                "attribution_id": datasets.Value("string"),
+                "meeting_id": datasets.Value("string"),
+            }
+        ),
+        _stance_values,
     ),
 )
 

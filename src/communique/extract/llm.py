@@ -47,7 +47,7 @@ from communique.extract.llm_client import HEADERS, Limits, exchange, http_client
 from communique.io.parse import ParseFailure, parse_json
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.jsontypes import JsonObject, JsonValue
-from communique.schema.models import CorpusDocument
+from communique.schema.models import CommitmentKind, CorpusDocument, StanceKind, labels
 from communique.schema.predictions import PredictedDocument, PredictedOfficial, PredictedSpan
 
 __all__ = [
@@ -63,11 +63,11 @@ __all__ = [
 
 METHOD = "communique llm"
 
-INSTRUCTIONS = """You annotate news text about officials for the communique benchmark (guidelines 2.0).
+INSTRUCTIONS = """You annotate news text about officials for the communique benchmark (guidelines 2.1).
 Return one JSON object that follows the given JSON Schema, for the text in the user's message:
 - officials: every official (a person serving a state or an organisation) with name, title, rank, country
   (ISO 3166-1 alpha-3) and every mention (names, titles such as "the defence minister" or "his counterpart",
-  pronouns) as {"text": ...} copied exactly from the text, with "form": name, nominal or pronoun;
+  pronouns) as {{"text": ...}} copied exactly from the text, with "form": name, nominal or pronoun;
 - sources: bodies, statements, documents, groups and other non-official people that statements are
   attributed to ("the ministry", "a joint statement"), with "type" (institution, statement, document, group,
   other) and their mentions;
@@ -79,13 +79,18 @@ Return one JSON object that follows the given JSON Schema, for the text in the u
   "source_id", or "source_unresolved" (no-antecedent, ambiguous, unnamed); and "speech_act": assertive
   (states), directive (urges, asks, invites), commissive (pledges, offers), expressive (thanks, praises),
   declarative;
-- commitments: acts that bind, propose or take a stance, with "actors" (each by "official_id", with the
-  "country" spoken for), the "kind" (promise, offer, agree, intend, propose, request, invite, support,
-  praise, predict), the evidence clause, the content, the modality ("will", "ready to") with "modality_type"
-  (deontic or epistemic), and the "attribution_id" of the attribution that contains it.
+- commitments: acts that bind the actor's side to a future action or state, with "actors" (each by
+  "official_id", with the "country" spoken for), the "kind" ({commitment_kinds}), the evidence clause, the
+  content, the modality ("will", "ready to") with "modality_type" (deontic or epistemic), the "condition"
+  clause it depends on ("if ...", "provided that ...") when one is stated, and the "attribution_id" of the
+  attribution that contains it;
+- stances: positions an official takes that do not bind the actor's side, with the same fields as
+  commitments (no condition) and the "kind" ({stance_kinds}); an invitation is a stance (invite).
 Copy every span's "text" exactly as it is written, character for character; give no offsets.
 When the same words occur more than once, add a few words of "prefix" or "suffix".
-Use "document_id" as given. Answer with the JSON object only."""
+Use "document_id" as given. Answer with the JSON object only.""".format(
+    commitment_kinds=", ".join(labels(CommitmentKind)), stance_kinds=", ".join(labels(StanceKind))
+)
 
 #: worked examples for ``--few-shot N`` (text, answer); short texts written for the purpose
 EXAMPLES: list[tuple[str, dict[str, Any]]] = [
@@ -142,14 +147,18 @@ EXAMPLES: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "General Omar Haddad said by telephone that his army was ready to train Jordanian officers. "
-        "The ministry welcomed the offer.",
+        "He praised the Jordanian army. The ministry welcomed the offer.",
         {
             "officials": [
                 {
                     "id": "haddad",
                     "name": "Omar Haddad",
                     "rank": "General",
-                    "mentions": [{"text": "General Omar Haddad", "form": "name"}, {"text": "his", "form": "pronoun"}],
+                    "mentions": [
+                        {"text": "General Omar Haddad", "form": "name"},
+                        {"text": "his", "form": "pronoun"},
+                        {"text": "He", "form": "pronoun"},
+                    ],
                 }
             ],
             "sources": [{"id": "ministry", "type": "institution", "mentions": [{"text": "The ministry"}]}],
@@ -164,6 +173,14 @@ EXAMPLES: list[tuple[str, dict[str, Any]]] = [
                 },
                 {
                     "id": "a2",
+                    "speaker_id": "haddad",
+                    "cues": [{"text": "praised"}],
+                    "contents": [{"text": "the Jordanian army"}],
+                    "kind": "indirect",
+                    "speech_act": "expressive",
+                },
+                {
+                    "id": "a3",
                     "source_id": "ministry",
                     "cues": [{"text": "welcomed"}],
                     "contents": [{"text": "the offer"}],
@@ -182,15 +199,24 @@ EXAMPLES: list[tuple[str, dict[str, Any]]] = [
                     "attribution_id": "a1",
                 }
             ],
+            "stances": [
+                {
+                    "actors": [{"official_id": "haddad"}],
+                    "kind": "praise",
+                    "evidence": {"text": "praised the Jordanian army"},
+                    "content": {"text": "the Jordanian army"},
+                    "attribution_id": "a2",
+                }
+            ],
         },
     ),
 ]
 
-#: fields naming an official; they sit on an item, a meeting's participant or a commitment's actor
+#: fields naming an official; they sit on an item, a meeting's participant or a commitment's or stance's actor
 _REF_FIELDS = ("speaker_id", "addressee_id", "official_id")
 #: fields naming an item of another layer -> that layer
 _ITEM_REFS = {"meeting_id": "meetings", "attribution_id": "attributions", "source_id": "sources"}
-LAYERS = ("sources", "meetings", "attributions", "commitments")
+LAYERS = ("sources", "meetings", "attributions", "commitments", "stances")
 
 
 @dataclass

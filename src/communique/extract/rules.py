@@ -18,13 +18,15 @@ What it does, in order, on one corpus document:
    subject before the verb and the officials after it (in a quote, *I* is the speaker); the location
    after *visited*/*visiting*, the time from *on Monday* ... *on Sunday*; the mode is telephone or video when
    the sentence says so, in person for *met*, *hosted* or *visited*, else unspecified.
-5. **Commitments** from modal cues (*will*, *can*, *should*, *must*, *have to*) inside attribution contents and
-   from commissive verbs anywhere (*invited*, *called for*, *support*, *expected*, *prepared*, *desire*):
-   the clause around the cue is the evidence, what follows the cue the content; the actor is the
-   attribution's speaker or the clause's subject; the kind is one of the ten of guidelines 2.0, the modality
-   epistemic for a prediction and deontic otherwise.
+5. **Commitments and stances** from modal cues (*will*, *can*, *should*, *must*, *have to*) inside attribution
+   contents and from commissive verbs anywhere (*invited*, *called for*, *support*, *expected*, *prepared*,
+   *desire*): the clause around the cue is the evidence, what follows the cue the content; the actor is the
+   attribution's speaker or the clause's subject; the kind follows the cue (:data:`COMMISSIVES`): a binding
+   kind (promise, offer, intend) makes a commitment, any other (propose, invite, support, predict) a stance;
+   the modality is epistemic for a prediction and deontic otherwise.
 
-Headings carry no attributions or commitments (guidelines 3.5, 4.4). The output is prediction format 2.0.
+Headings carry no attributions, commitments or stances (guidelines 3.5, 4.4). The output is prediction
+format 2.1.
 """
 
 from __future__ import annotations
@@ -37,8 +39,17 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel
 
 from communique.annotate.names import name_score, name_words
-from communique.schema.models import CommitmentKind, CorpusDocument, MeetingMode, MentionForm, SpeechAct
+from communique.schema.models import (
+    CommitmentKind,
+    CorpusDocument,
+    MeetingMode,
+    MentionForm,
+    SpeechAct,
+    StanceKind,
+    labels,
+)
 from communique.schema.predictions import (
+    PREDICTION_VERSION,
     PredictedActor,
     PredictedAttribution,
     PredictedCommitment,
@@ -48,6 +59,7 @@ from communique.schema.predictions import (
     PredictedOfficial,
     PredictedParticipant,
     PredictedSpan,
+    PredictedStance,
     PredictedTime,
 )
 
@@ -233,8 +245,8 @@ VISITED = re.compile(r"\b(?:visited|visiting) (?:the )?(?P<place>[A-Za-z][\w’'
 MEETING_CLAUSE_END = re.compile(r", while\b|, during\b|;|\.(?=\s|$)|”")
 WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 
-#: cue -> commitment kind of guidelines 2.0 (the first matching entry wins)
-COMMISSIVES: tuple[tuple[str, CommitmentKind], ...] = (
+#: cue -> commitment or stance kind of guidelines 2.1 (the first matching entry wins)
+COMMISSIVES: tuple[tuple[str, CommitmentKind | StanceKind], ...] = (
     (r"will not|won't|shall not", "promise"),
     (r"will|shall|would", "intend"),
     (r"have to|has to|must", "propose"),
@@ -249,6 +261,8 @@ COMMISSIVES: tuple[tuple[str, CommitmentKind], ...] = (
     (r"prepared|ready|willing", "offer"),
     (r"desire", "propose"),
 )
+#: the kinds of COMMISSIVES that bind: they make commitments, the others stances
+BINDING_KINDS = frozenset(labels(CommitmentKind))
 #: reporting verb -> Searle class of the reported act (guidelines 6); any other cue reports an assertion
 SPEECH_ACTS: tuple[tuple[str, SpeechAct], ...] = (
     (
@@ -633,8 +647,10 @@ class _Extractor:
 
     # -- 5. commitments
 
-    def find_commitments(self) -> list[PredictedCommitment]:
-        found: dict[tuple[int, int], PredictedCommitment] = {}
+    def find_commitments(self) -> list[PredictedCommitment | PredictedStance]:
+        """The commitments and stances stated with a commissive cue (a binding kind makes a commitment, any
+        other a stance), one per clause, not yet numbered."""
+        found: dict[tuple[int, int], PredictedCommitment | PredictedStance] = {}
         candidates = [(m, True) for s, e, _ in self.quote_spans for m in MODAL.finditer(self.text, s, e)]
         candidates += [(m, False) for m in COMMISSIVE_VERB.finditer(self.text)]
         candidates += [(m, True) for s, e, _ in self.quote_spans for m in WOULD.finditer(self.text, s, e)]
@@ -664,24 +680,28 @@ class _Extractor:
                 )
             )
             official = self.official(actor)
-            if official is None:  # no official to act: format 2.0 has no commitment without an actor
+            if official is None:  # no official to act: format 2.1 has no commitment or stance without an actor
                 continue
             when = TIME.search(self.text, clause_start, clause_end)
-            commitment = PredictedCommitment(
-                id=f"c{len(found) + 1}",
-                actors=[PredictedActor(official_id=official.id, country=official.country)],
-                kind=kind,
-                content=self.span(content_start, clause_end),
-                evidence=self.span(clause_start, clause_end),
-                modality=self.span(cue.start(), cue.end()),
-                modality_type="epistemic" if kind == "predict" else "deontic",
+            model: type[PredictedCommitment] | type[PredictedStance] = (
+                PredictedCommitment if kind in BINDING_KINDS else PredictedStance
             )
-            commitment = _with_found(
-                commitment,
+            act = model.model_validate(  # the kind picks the model: validated against it
+                {
+                    "actors": [PredictedActor(official_id=official.id, country=official.country)],
+                    "kind": kind,
+                    "content": self.span(content_start, clause_end),
+                    "evidence": self.span(clause_start, clause_end),
+                    "modality": self.span(cue.start(), cue.end()),
+                    "modality_type": "epistemic" if kind == "predict" else "deontic",
+                }
+            )
+            act = _with_found(
+                act,
                 attribution_id=self.quote_ids[at] if at is not None else None,
                 time=self.time(when.start("time"), when.end("time")) if when else None,
             )
-            found.setdefault((clause_start, clause_end), commitment)
+            found.setdefault((clause_start, clause_end), act)
         return list(found.values())
 
     # -- all
@@ -691,8 +711,9 @@ class _Extractor:
         self.find_direct_quotes()
         self.find_indirect_quotes()
         meetings = self.find_meetings()
-        commitments = self.find_commitments()
+        commitments, stances = _split_acts(self.find_commitments())
         return PredictedDocument(
+            schema_version=PREDICTION_VERSION,
             document_id=self.doc.id,
             text_sha256=self.doc.sha256,
             annotators=[METHOD],
@@ -714,6 +735,7 @@ class _Extractor:
             meetings=meetings,
             attributions=self.attributions,
             commitments=commitments,
+            stances=stances,
         )
 
 
@@ -738,6 +760,18 @@ def _people(meeting: PredictedMeeting) -> frozenset[str | None]:
 
 
 _Item = TypeVar("_Item", bound=BaseModel)
+
+
+def _split_acts(
+    acts: list[PredictedCommitment | PredictedStance],
+) -> tuple[list[PredictedCommitment], list[PredictedStance]]:
+    """The acts found as (commitments, stances), numbered c1, c2 ... and st1, st2 ... in order."""
+    commitments = [a for a in acts if isinstance(a, PredictedCommitment)]
+    stances = [a for a in acts if isinstance(a, PredictedStance)]
+    return (
+        [c.model_copy(update={"id": f"c{i}"}) for i, c in enumerate(commitments, 1)],
+        [s.model_copy(update={"id": f"st{i}"}) for i, s in enumerate(stances, 1)],
+    )
 
 
 def _with_found(item: _Item, **fields: object) -> _Item:

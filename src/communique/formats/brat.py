@@ -21,8 +21,9 @@ Mapping:
   arguments (nearest mention of each official), ``Location`` and ``Time``, and ``Status`` and
   ``MeetingMode`` attributes;
 * a commitment is a ``Commitment`` event triggered by its evidence, with one ``Actor`` argument per actor (in
-  order), ``Content`` (``CommitmentContent``), ``Modality`` and ``Time`` arguments and ``CommitmentKind`` and
-  ``ModalityType`` attributes; the countries its actors speak for are in its note.
+  order), ``Content`` (``CommitmentContent``), ``Modality``, ``Time`` and ``Condition`` arguments and
+  ``CommitmentKind`` and ``ModalityType`` attributes; the countries its actors speak for are in its note;
+* a stance is a ``Stance`` event, as a commitment is (``StanceContent``, ``StanceKind``; no condition).
 
 Notes (``AnnotatorNotes``) carry what brat has no place for, as ``key=value; ...``: the ids, each mention's
 official with the official's attributes, a time's calendar value, ``review=draft`` on unchecked items. The
@@ -80,6 +81,7 @@ from communique.schema.models import (
     SCHEMA_VERSION,
     AnnotatedDocument,
     AttributionKind,
+    Commitment,
     CommitmentKind,
     MeetingMode,
     MeetingStatus,
@@ -93,6 +95,8 @@ from communique.schema.models import (
     SourceType,
     Span,
     SpeechAct,
+    Stance,
+    StanceKind,
     TimeExpression,
     UnresolvedReason,
     labels,
@@ -163,9 +167,11 @@ ENTITIES: dict[str, EntityType] = {
     "AttributionContent": EntityType("#caffbf", ("Attribution content", "AC")),
     "AttributionSource": EntityType("#e4c1f9", ("Attribution source", "AS")),
     "CommitmentContent": EntityType("#ffc6ff", ("Commitment content", "CC")),
+    "StanceContent": EntityType("#d0e1ff", ("Stance content", "SC")),
     "Location": EntityType("#9bf6ff"),
     "Time": EntityType("#9bf6ff"),
     "Modality": EntityType("#fdffb6"),
+    "Condition": EntityType("#ffe0e0"),
 }
 #: a meeting participant's role -> its argument (visitor -> Visitor)
 ROLE_ARGS: dict[str, str] = {role: role.capitalize() for role in labels(ParticipantRole)}
@@ -201,6 +207,17 @@ EVENTS: dict[str, EventType] = {
             Argument("Content", "", ("CommitmentContent",)),
             Argument("Modality", "?", ("Modality",)),
             Argument("Time", "?", ("Time",)),
+            Argument("Condition", "?", ("Condition",)),
+        ),
+    ),
+    "Stance": EventType(
+        "#9db4e8",
+        "stances",
+        (
+            Argument("Actor", "+", _MENTION),
+            Argument("Content", "", ("StanceContent",)),
+            Argument("Modality", "?", ("Modality",)),
+            Argument("Time", "?", ("Time",)),
         ),
     ),
 }
@@ -213,7 +230,8 @@ ATTRIBUTES: dict[str, AttributeType] = {
     "Status": AttributeType("Meeting", tuple(labels(MeetingStatus))),
     "MeetingMode": AttributeType("Meeting", tuple(labels(MeetingMode))),
     "CommitmentKind": AttributeType("Commitment", tuple(labels(CommitmentKind))),
-    "ModalityType": AttributeType("Commitment", tuple(labels(ModalityType))),
+    "StanceKind": AttributeType("Stance", tuple(labels(StanceKind))),
+    "ModalityType": AttributeType("Commitment|Stance", tuple(labels(ModalityType))),
 }
 #: format 1's names, still read by ``convert --from brat``: event labels, argument roles, attribute names
 FORMAT_1: dict[str, str] = {"Quote": "Attribution", "Speaker": "Source", "QuoteKind": "AttributionKind"}
@@ -408,16 +426,20 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
         ann.attribute("Status", eid, meeting.status)
         ann.attribute("MeetingMode", eid, meeting.mode)
         ann.note(eid, _item_note("meeting", meeting.id, ("review", meeting.review)))
-    for c in doc.commitments:
-        trigger = ann.textbound("Commitment", [c.evidence])
+    acts: list[Commitment | Stance] = [*doc.commitments, *doc.stances]
+    for c in acts:
+        label = "Commitment" if isinstance(c, Commitment) else "Stance"
+        trigger = ann.textbound(label, [c.evidence])
         args = [("Actor", nearest(mention_ids[a.official_id], c.evidence.start)) for a in c.actors]
-        args.append(("Content", ann.textbound("CommitmentContent", [c.content])))
+        args.append(("Content", ann.textbound(f"{label}Content", [c.content])))
         if c.modality:
             args.append(("Modality", ann.textbound("Modality", [c.modality])))
         if c.time:
             args.append(("Time", time_textbound(ann, c.time)))
-        eid = ann.event("Commitment", trigger, args)
-        ann.attribute("CommitmentKind", eid, c.kind)
+        if isinstance(c, Commitment) and c.condition:
+            args.append(("Condition", ann.textbound("Condition", [c.condition])))
+        eid = ann.event(label, trigger, args)
+        ann.attribute(f"{label}Kind", eid, c.kind)
         if c.modality_type:
             ann.attribute("ModalityType", eid, c.modality_type)
         # the country each actor speaks for, in actor order; "-" where the text does not say
@@ -425,7 +447,7 @@ def render_ann(doc: AnnotatedDocument, corpus: CorpusLike) -> str:
         ann.note(
             eid,
             _item_note(
-                "commitment",
+                label.lower(),
                 c.id,
                 ("countries", countries),
                 ("attribution", c.attribution_id),
@@ -761,7 +783,7 @@ def _rebuild(
         source_mentions.setdefault(sid, []).append(tb.spans[0])
         source_lines.setdefault(sid, []).append(tb.line)
 
-    layers: dict[str, list[JsonObject]] = {"meetings": [], "attributions": [], "commitments": []}
+    layers: dict[str, list[JsonObject]] = {"meetings": [], "attributions": [], "commitments": [], "stances": []}
     for eid, event in ann.events.items():
         item = _event_item(eid, event, ann, official_of, source_of, bad)
         if item is not None:
@@ -862,15 +884,17 @@ def _event_item(
     if len(countries) != len(actors):
         bad("invalid-value", f"{eid}: the note gives {len(countries)} countries for {len(actors)} actor(s)", eid)
         return None
+    condition = {"condition": _one(spans.get("Condition"))} if event.label == "Commitment" else {}
     return {
         "id": note[key],
         "actors": [{"official_id": o, "country": None if c == "-" else c} for o, c in zip(actors, countries)],
-        "kind": attributes.get("CommitmentKind"),
+        "kind": attributes.get(f"{event.label}Kind"),
         "content": _one(spans.get("Content")),
         "evidence": _one(trigger.spans),
         "time": _one(spans.get("Time")),
         "modality": _one(spans.get("Modality")),
         "modality_type": attributes.get("ModalityType"),
+        **condition,
         "attribution_id": note.get("attribution"),
         "meeting_id": note.get("meeting"),
         **review,
@@ -978,7 +1002,7 @@ def _convert_document(path: Path, index: CorpusIndex, out: Converted) -> None:
                 status=attrs.get("Status"),
                 mode=attrs.get("MeetingMode"),
             )
-        elif label == "Commitment" and (evidence := first(event.trigger)):
+        elif label in ("Commitment", "Stance") and (evidence := first(event.trigger)):
             fields = note_fields(notes.get(eid, "")).fields
             builder.add_commitment(
                 evidence,
@@ -986,11 +1010,13 @@ def _convert_document(path: Path, index: CorpusIndex, out: Converted) -> None:
                 content=first(next(iter(roles.get("Content", [])), None)),
                 modality=first(next(iter(roles.get("Modality", [])), None)),
                 time=first(next(iter(roles.get("Time", [])), None)),
-                kind=attrs.get("CommitmentKind"),
+                kind=attrs.get(f"{label}Kind"),
                 country=fields.get("country"),  # format 1: one country
                 # format 2.0: the country each actor speaks for, in actor order ("-": not said)
                 countries=[c if c != "-" else None for c in fields.get("countries", "").split(",") if c],
                 modality_type=attrs.get("ModalityType"),
+                condition=first(next(iter(roles.get("Condition", [])), None)),
+                stance=label == "Stance",
             )
     builder.line = None
     loose: list[Labelled] = [

@@ -1,12 +1,13 @@
 """What every converter of another tool's output shares: finding the corpus document, building one prediction
 from spans, the labels of flat-labelled formats, and the problems met on the way.
 
-A converter's output is a :class:`~communique.schema.predictions.PredictedDocument` (prediction format 2.0:
-``officials``, ``sources``, ``meetings``, ``attributions`` (what a tool calls a quote) and ``commitments``
-(with their ``actors``)), built item by item by :class:`DocumentBuilder` and validated as it is built, so a
-value the format does not allow is a located ``convert-bad-input`` error, never a line ``bench`` refuses
-later. Commitment kinds of format 1 that a source still uses (``pledge``, ``invitation`` ...) are mapped onto
-the ten kinds of guidelines 2.0.
+A converter's output is a :class:`~communique.schema.predictions.PredictedDocument` (prediction format 2.1:
+``officials``, ``sources``, ``meetings``, ``attributions`` (what a tool calls a quote), ``commitments`` and
+``stances`` (with their ``actors``)), built item by item by :class:`DocumentBuilder` and validated as it is
+built, so a value the format does not allow is a located ``convert-bad-input`` error, never a line ``bench``
+refuses later. Commitment kinds of format 1 that a source still uses (``pledge``, ``invitation`` ...) are
+mapped onto the kinds of guidelines 2.0, and a kind that format 2.1 calls a stance (``propose``, ``invite``,
+``praise`` ...) makes a stance.
 
 A converter reads spans in the *source's* text (a spaCy ``Doc``, a brat ``.txt``, a Label Studio task). When
 that text is the corpus text, spans keep their offsets. When it differs (a tokenizer rejoined the words, a
@@ -34,8 +35,9 @@ from communique.annotate.names import name_words
 from communique.io.parse import JsonPath, format_path
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.jsontypes import JsonObject
-from communique.schema.models import ParticipantRole
+from communique.schema.models import ParticipantRole, StanceKind, labels
 from communique.schema.predictions import (
+    PREDICTION_VERSION,
     PredictedActor,
     PredictedAttribution,
     PredictedCommitment,
@@ -46,6 +48,7 @@ from communique.schema.predictions import (
     PredictedParticipant,
     PredictedSource,
     PredictedSpan,
+    PredictedStance,
     PredictedTime,
 )
 
@@ -82,6 +85,7 @@ LABELS: dict[str, str] = {
     "attributionsource": "speaker",
     "meeting": "meeting",
     "commitment": "commitment",
+    "stance": "stance",
 }
 
 #: a confidence score: a JSON number (not a string, not a boolean), finite
@@ -93,7 +97,8 @@ Labelled = tuple[int, int, str, float | None]
 
 def role_of(label: str) -> str | None:
     """What a source label becomes (``mention``, ``content`` of an attribution, ``cue``, ``speaker`` (its
-    source), ``meeting``, ``commitment``), or None for labels a prediction has no place for (``ORG``, ``GPE`` ...)."""
+    source), ``meeting``, ``commitment``, ``stance``), or None for labels a prediction has no place for (``ORG``,
+    ``GPE`` ...)."""
     bare = re.sub(r"^[BIES]-", "", label.strip(), flags=re.IGNORECASE)  # IOB prefixes, as pipelines leave them
     bare = re.sub(r"^mention:.*", "mention", bare, flags=re.IGNORECASE)  # "Mention: name" (export label-studio)
     return LABELS.get(re.sub(r"[\s_-]", "", bare).casefold())
@@ -341,6 +346,7 @@ class DocumentBuilder:
         self.source_at: dict[tuple[int, int], str] = {}  # a source mention's offsets -> its source's id
         self.meetings: list[PredictedMeeting] = []
         self.commitments: list[PredictedCommitment] = []
+        self.stances: list[PredictedStance] = []
         self.skipped: list[str] = []  # what had no place in the prediction, for a note
         self.problems: list[Issue] = []  # values the prediction format refuses
 
@@ -576,11 +582,14 @@ class DocumentBuilder:
         country: str | None = None,
         countries: Iterable[str | None] = (),
         modality_type: str | None = None,
+        condition: tuple[int, int] | None = None,
+        stance: bool = False,
         confidence: float | None = None,
         meta: JsonObject | None = None,
     ) -> None:
-        """Add a commitment of the officials at ``actors``; without one it is skipped and noted (format 2.0
-        has no commitment without an actor)."""
+        """Add a commitment (a stance, when ``stance`` or when its kind is a stance kind) of the officials at
+        ``actors``; without one it is skipped and noted (format 2.1 has no act without an actor). A stance
+        has no condition: one given for it is left out."""
         placed = self.span(*evidence)
         if placed is None:
             return
@@ -596,22 +605,33 @@ class DocumentBuilder:
                 if actor is None:
                     return
                 found.append(actor)
-        if not found:  # format 2.0: a commitment is an act of at least one official
-            self.skipped.append("commitment without an actor")
+        kind = KIND_MAP.get(kind, kind) if kind else None
+        stance = stance or kind in labels(StanceKind)
+        if not found:  # format 2.1: a commitment or stance is an act of at least one official
+            self.skipped.append(f"{'stance' if stance else 'commitment'} without an actor")
+            return
+        common: dict[str, object] = {
+            "actors": found,
+            "kind": kind,
+            "evidence": placed,
+            "content": self.span(*content) if content else None,
+            "modality": self.span(*modality) if modality else None,
+            "time": self.time(*time) if time else None,
+            "modality_type": modality_type or None,
+            "confidence": None if confidence is None else _unit(confidence),
+            "meta": meta or None,
+        }
+        if stance:
+            made = self._make(PredictedStance, "a stance", id=f"st{len(self.stances) + 1}", **common)
+            if made is not None:
+                self.stances.append(made)
             return
         commitment = self._make(
             PredictedCommitment,
             "a commitment",
             id=f"c{len(self.commitments) + 1}",
-            actors=found,
-            kind=KIND_MAP.get(kind, kind) if kind else None,
-            evidence=placed,
-            content=self.span(*content) if content else None,
-            modality=self.span(*modality) if modality else None,
-            time=self.time(*time) if time else None,
-            modality_type=modality_type or None,
-            confidence=None if confidence is None else _unit(confidence),
-            meta=meta or None,
+            condition=self.span(*condition) if condition else None,
+            **common,
         )
         if commitment is not None:
             self.commitments.append(commitment)
@@ -652,12 +672,15 @@ class DocumentBuilder:
             self.add_meeting([(start, end)], confidence=confidence)
         for start, end, confidence in sorted(by_role.get("commitment", [])):
             self.add_commitment((start, end), confidence=confidence)
+        for start, end, confidence in sorted(by_role.get("stance", [])):
+            self.add_commitment((start, end), stance=True, confidence=confidence)
         return unplaced
 
     # -- the prediction
 
     def build(self) -> PredictedDocument:
         return PredictedDocument(
+            schema_version=PREDICTION_VERSION,
             document_id=self.target.id,
             text_sha256=self.target.sha256 if self.same_text else None,
             annotators=[self.annotator],
@@ -668,6 +691,7 @@ class DocumentBuilder:
             meetings=self.meetings,
             attributions=self.attributions,
             commitments=self.commitments,
+            stances=self.stances,
         )
 
 

@@ -22,13 +22,21 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import TypeVar
 
 from communique.schema.jsontypes import JsonValue, json_at, json_object
-from communique.schema.models import AnnotatedDocument, Attribution, CorpusDocument, Official, Span
+from communique.schema.models import (
+    AnnotatedDocument,
+    Attribution,
+    Commitment,
+    CorpusDocument,
+    Official,
+    Span,
+    Stance,
+)
 
 __all__ = [
     "COLOURS",
@@ -129,16 +137,22 @@ def annotation_units(doc: AnnotatedDocument) -> list[Unit]:
             units.append(Unit(f"cue:{a.id}", "cue", tuple(a.cues), f"cue of {a.id}", official))
         if a.source_span is not None:
             units.append(Unit(f"source-span:{a.id}", "source-span", (a.source_span,), f"source of {a.id}", official))
-    for c in doc.commitments:
+    acts: list[tuple[str, Commitment | Stance]] = [
+        *(("commitment", c) for c in doc.commitments),
+        *(("stance", s) for s in doc.stances),
+    ]
+    for what, c in acts:
         actors = ", ".join(names[x.official_id] + (f" for {x.country}" if x.country else "") for x in c.actors)
         first = c.actors[0].official_id
-        units.append(Unit(f"commitment:{c.id}", "commitment", (c.evidence,), f"{c.kind} {c.id} by {actors}", first))
-        units.append(Unit(f"content:{c.id}", "commitment-content", (c.content,), f"content of {c.id}", first))
+        units.append(Unit(f"{what}:{c.id}", what, (c.evidence,), f"{c.kind} {c.id} by {actors}", first))
+        units.append(Unit(f"content:{c.id}", f"{what}-content", (c.content,), f"content of {c.id}", first))
         if c.modality:
             kind = f" ({c.modality_type})" if c.modality_type else ""
             units.append(Unit(f"modality:{c.id}", "modality", (c.modality,), f"modality of {c.id}{kind}"))
         if c.time:
             units.append(Unit(f"ctime:{c.id}", "place", (c.time,), f"time of {c.id}"))
+        if isinstance(c, Commitment) and c.condition:
+            units.append(Unit(f"condition:{c.id}", "condition", (c.condition,), f"condition of {c.id}"))
     return units
 
 
@@ -158,6 +172,9 @@ aside{flex:2;padding:1em 1.5em;background:#f6f6f6;border-left:1px solid #ddd;hei
 .meeting{box-shadow:inset 0 -4px 0 rgba(42,157,143,.45)}
 .commitment{border-top:2px dashed #e76f51}
 .commitment-content{background-image:linear-gradient(rgba(231,111,81,.12),rgba(231,111,81,.12))}
+.stance{border-top:2px dotted #3a6ea5}
+.stance-content{background-image:linear-gradient(rgba(58,110,165,.12),rgba(58,110,165,.12))}
+.condition{border-bottom:2px dotted #e76f51}
 .modality{font-style:italic;color:#b23a1b}
 .place{outline:1px dotted #2a9d8f}
 .hl{outline:2px solid #d00 !important}
@@ -272,14 +289,18 @@ def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: di
         f"“{esc(_excerpt(' … '.join(c.text for c in a.contents)))}”</li>"
         for a in doc.attributions
     )
-    commitments = "".join(
-        f'<li data-target="commitment:{esc(c.id)}"><b>{esc(c.id)}</b> <small>{c.kind}</small> '
-        + ", ".join(
-            who(x.official_id) + (f" <small>for {esc(x.country)}</small>" if x.country else "") for x in c.actors
+
+    def acts(what: str, items: Sequence[Commitment | Stance]) -> str:
+        return "".join(
+            f'<li data-target="{what}:{esc(c.id)}"><b>{esc(c.id)}</b> <small>{c.kind}</small> '
+            + ", ".join(
+                who(x.official_id) + (f" <small>for {esc(x.country)}</small>" if x.country else "") for x in c.actors
+            )
+            + f": {esc(_excerpt(c.content.text))}</li>"
+            for c in items
         )
-        + f": {esc(_excerpt(c.content.text))}</li>"
-        for c in doc.commitments
-    )
+
+    commitments, stances = acts("commitment", doc.commitments), acts("stance", doc.stances)
     legend = (
         '<p class="legend"><span class="mention" style="background:#caffbf">mention</span>'
         '<span class="source">source</span><span class="source-span">attribution source</span>'
@@ -287,7 +308,9 @@ def _page(doc: AnnotatedDocument, corpus: CorpusDocument, body: str, colours: di
         '<span class="attribution indirect">indirect attribution</span>'
         '<span class="cue">cue</span><span class="meeting">meeting evidence</span>'
         '<span class="place">place / time</span><span class="commitment">commitment</span>'
-        '<span class="commitment-content">commitment content</span><span class="modality">modality</span></p>'
+        '<span class="commitment-content">commitment content</span><span class="condition">condition</span>'
+        '<span class="stance">stance</span><span class="stance-content">stance content</span>'
+        '<span class="modality">modality</span></p>'
     )
     return f"""<!DOCTYPE html>
 <html lang="{esc(corpus.metadata.language)}"><head><meta charset="utf-8">
@@ -302,7 +325,8 @@ text sha256 {esc(doc.text_sha256[:12])}…</small></p>{legend}
 <h2>Sources ({len(doc.sources)})</h2><ul>{sources}</ul>
 <h2>Meetings ({len(doc.meetings)})</h2><ul>{meetings}</ul>
 <h2>Attributions ({len(doc.attributions)})</h2><ul>{attributions}</ul>
-<h2>Commitments ({len(doc.commitments)})</h2><ul>{commitments}</ul></aside>
+<h2>Commitments ({len(doc.commitments)})</h2><ul>{commitments}</ul>
+<h2>Stances ({len(doc.stances)})</h2><ul>{stances}</ul></aside>
 <script>{SCRIPT}</script></body></html>
 """
 
@@ -351,7 +375,7 @@ COLOURS = {
 }
 RANK = {outcome: i for i, outcome in enumerate(COLOURS)}
 #: the layers drawn in the text (officials are drawn through their mentions)
-DRAWN = ("mentions", "attributions", "meetings", "commitments")
+DRAWN = ("mentions", "attributions", "meetings", "commitments", "stances")
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:1.5em;max-width:110em}"

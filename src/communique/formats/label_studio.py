@@ -6,19 +6,20 @@ labelling configuration (:func:`labeling_config`). One task is one corpus docume
 * task data: ``text``, ``document_id``, ``text_sha256``, ``guidelines_version``, ``annotators``;
 * every span is a region of the ``label`` Labels control on the ``text`` object: ``Mention: <form>``,
   ``Source mention``, ``Attribution cue``/``content``/``source``, ``Meeting evidence``/``location``/``time``,
-  ``Commitment evidence``/``content``/``modality``/``time``;
-* every region names the item it belongs to (official, source, attribution, meeting or commitment id) in the
-  per-region TextArea ``item``; item-level fields sit on one region of the item: official attributes
+  ``Commitment evidence``/``content``/``modality``/``time``/``condition``, ``Stance evidence``/``content``/
+  ``modality``/``time``;
+* every region names the item it belongs to (official, source, attribution, meeting, commitment or stance id)
+  in the per-region TextArea ``item``; item-level fields sit on one region of the item: official attributes
   (TextAreas ``name``, ``title``, ``rank``, ``country``, ``organisation``; Choices ``participation``), a
   source's ``country`` (TextArea) and ``source_type`` (Choices), a time's calendar ``value`` (TextArea), the
-  countries a commitment's actors speak for (TextArea ``countries``: ``official_id:CODE`` pairs), the labels
-  (Choices ``attribution_kind``, ``speech_act``, ``unresolved``, ``meeting_status``, ``meeting_mode``,
-  ``commitment_kind``, ``modality_type``) and ``review`` (Choices: ``draft``);
+  countries a commitment's or stance's actors speak for (TextArea ``countries``: ``official_id:CODE`` pairs),
+  the labels (Choices ``attribution_kind``, ``speech_act``, ``unresolved``, ``meeting_status``,
+  ``meeting_mode``, ``commitment_kind``, ``stance_kind``, ``modality_type``) and ``review`` (Choices: ``draft``);
 * references are relations: ``source`` (attribution to a mention of its official or of its source; an
   unresolved source is the ``unresolved`` choice instead), ``addressee`` (attribution to a mention),
   ``visitor``, ``host``, ``participant`` (meeting to a mention, in participant order), ``actor`` (commitment
-  to a mention, one per actor), ``attribution`` (commitment to its attribution) and ``meeting`` (attribution
-  or commitment to its meeting).
+  or stance to a mention, one per actor), ``attribution`` (commitment or stance to its attribution) and
+  ``meeting`` (attribution, commitment or stance to its meeting).
 
 Offsets in Label Studio are JavaScript string offsets (UTF-16 code units): :class:`Utf16Offsets` converts
 them, both ways.
@@ -83,6 +84,7 @@ from communique.schema.models import (
     SCHEMA_VERSION,
     AnnotatedDocument,
     AttributionKind,
+    Commitment,
     CommitmentKind,
     MeetingMode,
     MeetingStatus,
@@ -94,6 +96,8 @@ from communique.schema.models import (
     SourceType,
     Span,
     SpeechAct,
+    Stance,
+    StanceKind,
     TimeExpression,
     UnresolvedReason,
     labels,
@@ -130,6 +134,7 @@ LAYERS: dict[str, str] = {
     "meetings": "#a0c4ff",
     "attributions": "#caffbf",
     "commitments": "#ffc6ff",
+    "stances": "#d0e1ff",
 }
 
 
@@ -154,6 +159,9 @@ ATTRIBUTION_CUE, ATTRIBUTION_CONTENT, ATTRIBUTION_SOURCE = (
 MEETING_EVIDENCE, MEETING_LOCATION, MEETING_TIME = "Meeting evidence", "Meeting location", "Meeting time"
 COMMITMENT_EVIDENCE, COMMITMENT_CONTENT = "Commitment evidence", "Commitment content"
 COMMITMENT_MODALITY, COMMITMENT_TIME = "Commitment modality", "Commitment time"
+COMMITMENT_CONDITION = "Commitment condition"
+STANCE_EVIDENCE, STANCE_CONTENT = "Stance evidence", "Stance content"
+STANCE_MODALITY, STANCE_TIME = "Stance modality", "Stance time"
 SPAN_LABELS: dict[str, SpanLabel] = {
     **{label: SpanLabel("officials", "mentions") for label in MENTION_LABELS.values()},
     SOURCE_MENTION: SpanLabel("sources", "mentions"),
@@ -167,7 +175,15 @@ SPAN_LABELS: dict[str, SpanLabel] = {
     COMMITMENT_CONTENT: SpanLabel("commitments", "content", single=True),
     COMMITMENT_MODALITY: SpanLabel("commitments", "modality", single=True),
     COMMITMENT_TIME: SpanLabel("commitments", "time", single=True, time=True),
+    COMMITMENT_CONDITION: SpanLabel("commitments", "condition", single=True),
+    STANCE_EVIDENCE: SpanLabel("stances", "evidence", single=True),
+    STANCE_CONTENT: SpanLabel("stances", "content", single=True),
+    STANCE_MODALITY: SpanLabel("stances", "modality", single=True),
+    STANCE_TIME: SpanLabel("stances", "time", single=True, time=True),
 }
+#: the region labels of a commitment and of a stance: evidence, content, modality, time
+_COMMITMENT_LABELS = (COMMITMENT_EVIDENCE, COMMITMENT_CONTENT, COMMITMENT_MODALITY, COMMITMENT_TIME)
+_STANCE_LABELS = (STANCE_EVIDENCE, STANCE_CONTENT, STANCE_MODALITY, STANCE_TIME)
 
 
 @dataclass(frozen=True)
@@ -191,14 +207,21 @@ ITEM, COUNTRIES, UNRESOLVED = "item", "countries", "unresolved"
 _MENTIONS = tuple(MENTION_LABELS.values())
 _OFFICIALS = ("officials",)
 #: the first region of each item, which carries the item-level fields (and ``review``)
-_FIRST_REGIONS = (*_MENTIONS, SOURCE_MENTION, ATTRIBUTION_CONTENT, MEETING_EVIDENCE, COMMITMENT_EVIDENCE)
+_FIRST_REGIONS = (
+    *_MENTIONS,
+    SOURCE_MENTION,
+    ATTRIBUTION_CONTENT,
+    MEETING_EVIDENCE,
+    COMMITMENT_EVIDENCE,
+    STANCE_EVIDENCE,
+)
 #: TextAreas first, then Choices, each in the order the configuration shows them
 CONTROLS: dict[str, Control] = {
     ITEM: Control(
         "id",
         tuple(LAYERS),
         tuple(SPAN_LABELS),
-        hint="id of the official, source, attribution, meeting or commitment this span belongs to",
+        hint="id of the official, source, attribution, meeting, commitment or stance this span belongs to",
     ),
     "name": Control("name", _OFFICIALS, _MENTIONS),
     "title": Control("title", _OFFICIALS, _MENTIONS),
@@ -209,14 +232,14 @@ CONTROLS: dict[str, Control] = {
     "organisation": Control("organisation", _OFFICIALS, _MENTIONS),
     "value": Control(
         "value",
-        ("meetings", "commitments"),
-        (MEETING_TIME, COMMITMENT_TIME),
+        ("meetings", "commitments", "stances"),
+        (MEETING_TIME, COMMITMENT_TIME, STANCE_TIME),
         hint="ISO date (YYYY, YYYY-MM or YYYY-MM-DD) when the text fixes one",
     ),
     COUNTRIES: Control(
         COUNTRIES,
-        ("commitments",),
-        (COMMITMENT_EVIDENCE,),
+        ("commitments", "stances"),
+        (COMMITMENT_EVIDENCE, STANCE_EVIDENCE),
         hint="official_id:CODE for each actor whose country the text makes explicit",
     ),
     "participation": Control("participation", _OFFICIALS, _MENTIONS, tuple(labels(Participation))),
@@ -227,7 +250,10 @@ CONTROLS: dict[str, Control] = {
     "meeting_status": Control("status", ("meetings",), (MEETING_EVIDENCE,), tuple(labels(MeetingStatus))),
     "meeting_mode": Control("mode", ("meetings",), (MEETING_EVIDENCE,), tuple(labels(MeetingMode))),
     "commitment_kind": Control("kind", ("commitments",), (COMMITMENT_EVIDENCE,), tuple(labels(CommitmentKind))),
-    "modality_type": Control("modality_type", ("commitments",), (COMMITMENT_EVIDENCE,), tuple(labels(ModalityType))),
+    "stance_kind": Control("kind", ("stances",), (STANCE_EVIDENCE,), tuple(labels(StanceKind))),
+    "modality_type": Control(
+        "modality_type", ("commitments", "stances"), (COMMITMENT_EVIDENCE, STANCE_EVIDENCE), tuple(labels(ModalityType))
+    ),
     "review": Control("review", tuple(LAYERS), _FIRST_REGIONS, tuple(labels(Review))),
 }
 PARTICIPANT = "participant"
@@ -237,9 +263,9 @@ RELATIONS: dict[str, tuple[str, str, str]] = {
     "addressee": ("attributions", "officials", "addressee_id"),
     **{role: ("meetings", "officials", role) for role in labels(ParticipantRole)},
     PARTICIPANT: ("meetings", "officials", PARTICIPANT),
-    "actor": ("commitments", "officials", "actors"),
-    "attribution": ("commitments", "attributions", "attribution_id"),
-    "meeting": ("attributions|commitments", "meetings", "meeting_id"),
+    "actor": ("commitments|stances", "officials", "actors"),
+    "attribution": ("commitments|stances", "attributions", "attribution_id"),
+    "meeting": ("attributions|commitments|stances", "meetings", "meeting_id"),
 }
 
 
@@ -569,22 +595,22 @@ def annotation_result(doc: AnnotatedDocument, text: str) -> list[JsonObject]:
             out.relate(first, nearest(mentions[a.addressee_id], at), "addressee")
         if a.meeting_id:
             out.relate(first, anchors["meetings", a.meeting_id], "meeting")
-    for c in doc.commitments:
+    acts: list[Commitment | Stance] = [*doc.commitments, *doc.stances]
+    for c in acts:
+        commitment = isinstance(c, Commitment)
+        act_labels = _COMMITMENT_LABELS if commitment else _STANCE_LABELS
         countries = " ".join(f"{x.official_id}:{x.country}" for x in c.actors if x.country) or None
+        kind = {"commitment_kind" if commitment else "stance_kind": c.kind}
         first = out.region(
-            COMMITMENT_EVIDENCE,
-            c.evidence,
-            c.id,
-            countries=countries,
-            commitment_kind=c.kind,
-            modality_type=c.modality_type,
-            review=c.review,
+            act_labels[0], c.evidence, c.id, countries=countries, **kind, modality_type=c.modality_type, review=c.review
         )
-        out.region(COMMITMENT_CONTENT, c.content, c.id)
+        out.region(act_labels[1], c.content, c.id)
         if c.modality:
-            out.region(COMMITMENT_MODALITY, c.modality, c.id)
+            out.region(act_labels[2], c.modality, c.id)
         if c.time:
-            time(COMMITMENT_TIME, c.time, c.id)
+            time(act_labels[3], c.time, c.id)
+        if isinstance(c, Commitment) and c.condition:
+            out.region(COMMITMENT_CONDITION, c.condition, c.id)
         for actor in c.actors:
             out.relate(first, nearest(mentions[actor.official_id], c.evidence.start), "actor")
         if c.attribution_id:
@@ -701,15 +727,18 @@ class PlacedPredictions(Protocol):
     def attributions(self) -> Sequence[PlacedAttribution]: ...
     @property
     def commitments(self) -> Sequence[PlacedCommitment]: ...
+    @property
+    def stances(self) -> Sequence[PlacedCommitment]: ...
 
 
 def prediction_result(predicted: PlacedPredictions, text: str) -> tuple[list[JsonObject], int]:
     """The ``result`` list for an extractor's predictions (as the benchmark reads them), and how many
     predicted spans had no place in it (unanchored, or a mention without a form).
 
-    Predictions carry less than the gold: items get fresh ids (``o1``, ``m1``, ``a1``, ``c1``), meeting
-    participants no roles, attributions to a non-official source no source relation; fields an extractor
-    did not predict are left for the annotator. (The predictions are read as the 2.0 benchmark reads them.)
+    Predictions carry less than the gold: items get fresh ids (``o1``, ``m1``, ``a1``, ``c1``, ``st1``),
+    meeting participants no roles, attributions to a non-official source no source relation; fields an
+    extractor did not predict are left for the annotator. (The predictions are read as the benchmark reads
+    them.)
     """
     out = _Results(text)
     dropped = 0
@@ -764,13 +793,17 @@ def prediction_result(predicted: PlacedPredictions, text: str) -> tuple[list[Jso
         for extent in contents[1:]:
             out.region(ATTRIBUTION_CONTENT, _span(extent), item)
         relate(first, attribution.speaker, contents[0].start, "source")
-    for n, c in enumerate(predicted.commitments, 1):
+    acts = [("c", "commitment_kind", _COMMITMENT_LABELS, c) for c in predicted.commitments]
+    acts += [("st", "stance_kind", _STANCE_LABELS, c) for c in predicted.stances]
+    numbers: dict[str, int] = {}
+    for prefix, kind_field, act_labels, c in acts:
+        numbers[prefix] = numbers.get(prefix, 0) + 1
         if not c.evidence.anchored:
             dropped += 1
             continue
-        item = f"c{n}"
-        first = out.region(COMMITMENT_EVIDENCE, _span(c.evidence), item, commitment_kind=c.kind)
-        for label, optional in ((COMMITMENT_CONTENT, c.content), (COMMITMENT_TIME, c.time)):
+        item = f"{prefix}{numbers[prefix]}"
+        first = out.region(act_labels[0], _span(c.evidence), item, **{kind_field: c.kind})
+        for label, optional in ((act_labels[1], c.content), (act_labels[3], c.time)):
             if optional is not None and optional.anchored:
                 out.region(label, _span(optional), item)
         for actor in sorted(c.actors):
@@ -1237,7 +1270,7 @@ def _build(
         out.setdefault("source_span", None)
         order = ("id", "source", "source_span", "cues", "contents", "kind", "speech_act", "addressee_id", "meeting_id")
         return _ordered(out, (*order, *review))
-    # commitments: actors from the actor relations, their countries from the `countries` TextArea
+    # commitments and stances: actors from the actor relations, their countries from the `countries` TextArea
     countries: dict[str, str | None] = {}
     given = out.pop(COUNTRIES, None)
     if given is not None:
@@ -1255,8 +1288,8 @@ def _build(
             )
     out["actors"] = [{"official_id": o, "country": countries.get(o)} for o in item.actors]
     sources.update(((layer, index, "actors", j), (path, None)) for j, path in enumerate(item.actor_paths))
-    order = ("id", "actors", "kind", "content", "evidence", "time", "modality", "modality_type", "attribution_id")
-    return _ordered(out, (*order, "meeting_id", *review))
+    order = ("id", "actors", "kind", "content", "evidence", "time", "modality", "modality_type", "condition")
+    return _ordered(out, (*order, "attribution_id", "meeting_id", *review))
 
 
 def _ordered(data: JsonObject, order: tuple[str, ...]) -> JsonObject:

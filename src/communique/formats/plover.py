@@ -1,21 +1,25 @@
-"""PLOVER: ``communique export plover``, the gold's meetings and commitments as PLOVER 0.7b1 event records
+"""PLOVER: ``communique export plover``, the gold's meetings, commitments and stances as PLOVER event records
 (written only; nothing reads PLOVER back).
 
-The vocabulary table is the guidelines' section 9, kept with the models because the Hugging Face export and
-``migrate`` read it too: :data:`~communique.schema.models.PLOVER_KINDS` (commitment kind -> event type, mode
-and contexts) and :func:`~communique.schema.models.consult_mode` (meetings); the record is
-:class:`~communique.schema.plover.PloverEvent`, whose JSON Schema ``communique schema`` publishes. Where
-the tables leave a choice to the text, the text is read narrowly:
+PLOVER is followed as used for the POLECAT dataset (Halterman et al. 2023), which codes REQUEST, ACCUSE and
+REJECT. The vocabulary table is the guidelines' section 10, kept with the models because the Hugging Face
+export and ``migrate`` read it too: :data:`~communique.schema.models.PLOVER_KINDS` (commitment and stance kind
+-> event type, mode and contexts) and :func:`~communique.schema.models.consult_mode` (meetings); the record is
+:class:`~communique.schema.plover.PloverEvent`, whose JSON Schema ``communique schema`` publishes. Where the
+tables leave a choice to the text, the text is read narrowly:
 
-* a ``request`` is DEMAND only when its cue or evidence holds a forceful verb (*demand*, *insist*); otherwise
-  PLOVER does not code it, like ``predict``; such items are left out and counted;
-* an ``offer`` is ``hypothetical`` only when its evidence is conditional (*if*, *unless*, *provided*);
-* a DEMAND mode (assist, change, yield, meet) needs a reading of the content: it is left null;
-* a commitment's recipient is the addressee of its attribution, else the other participants of its meeting;
-* the date is the meeting's time as written (a commitment's: the time of the meeting it was made in), with the
-  ISO value only where the annotation gives one (the text fixes it);
+* every ``request`` is REQUEST (requests, appeals and calls; forceful demands too); its mode (assist, change,
+  yield, meet) needs a reading of the content and is left null; ``oppose`` and ``criticise`` are ACCUSE with
+  mode ``disapprove``; a ``predict`` is a comment PLOVER does not code: left out and counted;
+* a commitment is ``hypothetical`` when it has a ``condition``, and an ``offer`` also when its evidence is
+  conditional (*if*, *unless*, *provided*: the reading of files whose conditions are not annotated);
+* the recipient of a commitment or stance is the addressee of its attribution, else the other participants of
+  its meeting;
+* the date is the meeting's time as written (a commitment's or stance's: the time of the meeting it was made
+  in), with the ISO value only where the annotation gives one (the text fixes it);
 * the sector is GOV or MIL only when the title or rank as written says so;
-* an attribution is coded through the commitment it carries; one that carries none is left out and counted.
+* an attribution is coded through the commitments and stances it carries; one that carries none is left out
+  and counted.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from communique.schema.models import (
     Meeting,
     Official,
     Span,
+    Stance,
     TimeExpression,
     consult_mode,
 )
@@ -51,8 +56,6 @@ from communique.schema.plover import (
 
 __all__ = ["PloverResult", "export_plover", "plover_events"]
 
-#: a request becomes DEMAND when its cue or evidence holds one of these (guidelines 9.1: "demanded, insisted")
-FORCEFUL = re.compile(r"\b(demand(s|ed|ing)?|insist(s|ed|ing)?)\b", re.IGNORECASE)
 #: an offer is hypothetical when its evidence is conditional
 CONDITIONAL = re.compile(r"\b(if|unless|provided|providing)\b", re.IGNORECASE)
 #: titles and ranks that fix a sector; MIL is checked first (a general who is a minister is read by title: GOV)
@@ -121,7 +124,7 @@ def _meeting_event(
     doc: AnnotatedDocument, meeting: Meeting, officials: dict[str, Official], sentences: _Sentences
 ) -> PloverEvent:
     mode = consult_mode(meeting)
-    if mode == "visit":  # visitor = source, host = recipient (guidelines 9.2); others without a role: sources
+    if mode == "visit":  # visitor = source, host = recipient (guidelines 10.2); others without a role: sources
         source = [_actor(officials[p.official_id]) for p in meeting.participants if p.role != "host"]
         recipient = [_actor(officials[p.official_id]) for p in meeting.participants if p.role == "host"]
     else:  # all participants are sources
@@ -144,20 +147,23 @@ def _meeting_event(
     )
 
 
-def _commitment_event(
-    doc: AnnotatedDocument, c: Commitment, officials: dict[str, Official], sentences: _Sentences
+def _act_event(
+    doc: AnnotatedDocument,
+    layer: str,
+    c: Commitment | Stance,
+    officials: dict[str, Official],
+    sentences: _Sentences,
 ) -> PloverEvent | None:
+    """The event of a commitment or stance; ``None`` for a kind PLOVER does not code (``predict``)."""
     mapping = PLOVER_KINDS[c.kind]
-    attribution = next((a for a in doc.attributions if a.id == c.attribution_id), None)
-    event = mapping.event
-    if c.kind == "request":
-        cues = " ".join(s.text for s in attribution.cues) if attribution else ""
-        event = "DEMAND" if FORCEFUL.search(c.evidence.text) or FORCEFUL.search(cues) else None
-    if event is None:
+    if mapping.event is None:
         return None
-    contexts = [x for x in mapping.contexts if x != "hypothetical" or c.kind != "offer"]
-    if c.kind == "offer" and CONDITIONAL.search(c.evidence.text):
-        contexts.append("hypothetical")
+    attribution = next((a for a in doc.attributions if a.id == c.attribution_id), None)
+    contexts = list(mapping.contexts)
+    if isinstance(c, Commitment):  # hypothetical only when a condition is stated
+        contexts = [x for x in contexts if x != "hypothetical"]
+        if c.condition is not None or (c.kind == "offer" and CONDITIONAL.search(c.evidence.text)):
+            contexts.append("hypothetical")
     meeting = next((m for m in doc.meetings if m.id == c.meeting_id), None)
     actors = {a.official_id for a in c.actors}
     if attribution is not None and attribution.addressee_id is not None:
@@ -169,7 +175,7 @@ def _commitment_event(
     return PloverEvent.model_validate(
         {
             "id": f"{doc.document_id}/{c.id}",
-            "event_type": event,
+            "event_type": mapping.event,
             "mode": mapping.mode,
             "context": contexts,
             "source": [_actor(officials[a.official_id], a.country) for a in c.actors],
@@ -178,7 +184,7 @@ def _commitment_event(
             "event_text": sentences.around(c.evidence),
             "document_id": doc.document_id,
             "item_id": c.id,
-            "layer": "commitments",
+            "layer": layer,
             "kind": c.kind,
             "plover_version": PLOVER_VERSION,
         },
@@ -189,25 +195,31 @@ def _commitment_event(
 def plover_events(
     doc: AnnotatedDocument, corpus: CorpusLike, left_out: Counter[str] | None = None
 ) -> Iterator[PloverEvent]:
-    """The PLOVER events of one validated document: meetings first, then commitments, in file order.
+    """The PLOVER events of one validated document: meetings first, then commitments, then stances, in file
+    order.
 
-    Commitments PLOVER does not code are skipped and counted in ``left_out`` (keyed ``commitments/<kind>``);
-    so are attributions that yield no commitment (keyed ``attributions/<speech act>``): the tables of the
-    guidelines code an attribution only through the commitment it carries.
+    Stances PLOVER does not code (``predict``) are skipped and counted in ``left_out`` (keyed
+    ``stances/<kind>``); so are attributions that yield no commitment or stance (keyed
+    ``attributions/<speech act>``): the tables of the guidelines code an attribution only through the acts it
+    carries.
     """
     officials = {o.id: o for o in doc.officials}
     sentences = _Sentences(corpus)
     for meeting in doc.meetings:
         yield _meeting_event(doc, meeting, officials, sentences)
-    for commitment in doc.commitments:
-        event = _commitment_event(doc, commitment, officials, sentences)
+    acts: list[tuple[str, Commitment | Stance]] = [
+        *(("commitments", c) for c in doc.commitments),
+        *(("stances", s) for s in doc.stances),
+    ]
+    for layer, act in acts:
+        event = _act_event(doc, layer, act, officials, sentences)
         if event is None:
             if left_out is not None:
-                left_out[f"commitments/{commitment.kind}"] += 1
+                left_out[f"{layer}/{act.kind}"] += 1
             continue
         yield event
     if left_out is not None:
-        carried = {c.attribution_id for c in doc.commitments}
+        carried = {act.attribution_id for _, act in acts}
         left_out.update(f"attributions/{a.speech_act}" for a in doc.attributions if a.id not in carried)
 
 

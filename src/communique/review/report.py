@@ -7,7 +7,7 @@ are summed (micro), and the documents only one pass annotates are listed.
 JSON (``communique agree --format json``; stable, ``version`` changes if a key does)::
 
     {
-      "version": 2,
+      "version": 3,
       "documents": {                      # documents annotated on both sides, by document_id
         "<document_id>": {"layers": LAYERS, "differences": [{"layer", "kind", "a", "b"}, ...]}
       },
@@ -38,7 +38,7 @@ from communique.schema.models import AnnotatedDocument
 
 __all__ = ["FORMAT_VERSION", "AgreementReport", "compare_sets", "format_report"]
 
-FORMAT_VERSION = 2  # 2: schema 2.0 layers (sources, attributions) and fields
+FORMAT_VERSION = 3  # 2: schema 2.0 layers (sources, attributions) and fields; 3: stances, condition (2.1)
 
 
 @dataclass

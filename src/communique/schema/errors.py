@@ -102,7 +102,7 @@ _ENTRIES = [
     Problem("self-addressed", Severity.ERROR, "A quote's addressee is its own speaker."),
     Problem("commitment-outside-quote", Severity.ERROR, "A commitment's content lies outside the quote it cites."),
     Problem("duplicate-document", Severity.ERROR, "Two files annotate the same document in one set."),
-    Problem("duplicate-actor", Severity.ERROR, "An official is listed twice among a commitment's actors."),
+    Problem("duplicate-actor", Severity.ERROR, "An official is listed twice among a commitment's or stance's actors."),
     Problem(
         "quotation-marks",
         Severity.ERROR,
@@ -112,6 +112,11 @@ _ENTRIES = [
         "commitment-outside-attribution",
         Severity.ERROR,
         "A commitment's content lies outside the contents of the attribution it cites.",
+    ),
+    Problem(
+        "stance-outside-attribution",
+        Severity.ERROR,
+        "A stance's content lies outside the contents of the attribution it cites.",
     ),
     Problem(
         "schema-outdated", Severity.ERROR, "The file is in an older annotation format; run `communique migrate FILE`."
@@ -169,6 +174,12 @@ _ENTRIES = [
         "prediction-double-reference",
         Severity.ERROR,
         "An official is referenced more than one way (*_id, *_name, *_span); give one.",
+    ),
+    Problem(
+        "prediction-old-stances",
+        Severity.WARNING,
+        "A line of prediction format 2.0 (or without a version) holds commitments of the kinds format 2.1 calls "
+        "stances; they are read as stances.",
     ),
     Problem("prediction-duplicate-document", Severity.ERROR, "Two prediction lines are for the same document."),
     Problem(

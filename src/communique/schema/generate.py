@@ -21,9 +21,9 @@ _VALIDATE_ONLY = (
     "the document text at [start, end) (code points, half-open) and that text-only spans can be anchored; "
     "that ids are unique and every *_id reference resolves; that country codes exist in ISO 3166-1; and the "
     "consistency rules of the guidelines (the quotation-mark rule for direct and mixed attributions, official "
-    "sources and actors in their meetings, commitments inside their attribution's contents, no duplicate mentions, "
-    "participants or actors); it warns about items still marked `review: draft`. Committed files carry span "
-    "offsets; hand-written text-only spans need `communique anchor` first."
+    "sources and actors in their meetings, commitments and stances inside their attribution's contents, no "
+    "duplicate mentions, participants or actors); it warns about items still marked `review: draft`. Committed "
+    "files carry span offsets; hand-written text-only spans need `communique anchor` first."
 )
 
 _PREDICTION = (
@@ -43,9 +43,9 @@ _PREDICTION = (
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "annotation.schema.json": (
         AnnotatedDocument,
-        "The gold annotations of one communique corpus document, file format 2.0: officials and their "
-        "mentions, sources, meetings, attributions and commitments, anchored to the text by character spans."
-        + _VALIDATE_ONLY,
+        "The gold annotations of one communique corpus document, file format 2.1: officials and their "
+        "mentions, sources, meetings, attributions, commitments (acts that bind the actor's side) and stances "
+        "(positions that do not), anchored to the text by character spans." + _VALIDATE_ONLY,
     ),
     "corpus-document.schema.json": (
         CorpusFile,
@@ -61,8 +61,9 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     ),
     "plover-event.schema.json": (
         PloverEvent,
-        "One line of `communique export plover` (JSON Lines): a PLOVER 0.7b1 event coded from one gold meeting "
-        "(CONSULT) or commitment (AGREE, SUPPORT, DEMAND; guidelines section 9), with source and recipient actors "
+        "One line of `communique export plover` (JSON Lines): a PLOVER event (as used for the POLECAT dataset) "
+        "coded from one gold meeting (CONSULT), commitment (AGREE, SUPPORT) or stance (AGREE, REQUEST, SUPPORT, "
+        "ACCUSE, REJECT; guidelines section 10), with source and recipient actors "
         "(country codes, sector where the title or rank fixes it), the date as written and normalised only where "
         "the text fixes it, the source sentence with its code-point offsets, and the gold ids it came from.",
     ),

@@ -62,6 +62,8 @@ __all__ = [
     "Span",
     "SpanModel",
     "SpeechAct",
+    "Stance",
+    "StanceKind",
     "TimeExpression",
     "UnresolvedReason",
     "UnresolvedSource",
@@ -110,9 +112,10 @@ AttributionKind = Literal["direct", "indirect", "mixed"]
 QuoteKind = AttributionKind  # the v1 name, kept while the prediction models move to 2.0
 SpeechAct = Literal["assertive", "directive", "commissive", "expressive", "declarative"]
 UnresolvedReason = Literal["no-antecedent", "ambiguous", "unnamed"]
-CommitmentKind = Literal[
-    "promise", "offer", "agree", "intend", "propose", "request", "invite", "support", "praise", "predict"
-]
+#: Acts that bind the actor's side (Searle: commissives); the ``commitments`` layer (guidelines 7).
+CommitmentKind = Literal["promise", "offer", "agree", "intend"]
+#: Positions that do not bind the actor's side; the ``stances`` layer (guidelines 8).
+StanceKind = Literal["propose", "request", "invite", "support", "oppose", "praise", "criticise", "predict", "reject"]
 ModalityType = Literal["deontic", "epistemic"]
 #: ``draft``: made by an extractor and not yet checked by a person; absent once checked.
 Review = Literal["draft"]
@@ -294,11 +297,11 @@ class Attribution(_Model):
     review: Review | None = REVIEW_FIELD
 
 
-# -------------------------------------------------------------------------------------- commitments
+# ------------------------------------------------------------------------------ commitments, stances
 
 
 class Actor(_Model):
-    """An official performing a commitment, with the country spoken for in this act."""
+    """An official performing a commitment or taking a stance, with the country spoken for in this act."""
 
     official_id: OfficialId = Field(description="The official who performs the act.")
     country: Country | None = Field(
@@ -306,42 +309,73 @@ class Actor(_Model):
     )
 
 
+# Commitments and stances share every field but ``kind`` (and a commitment's ``condition``): the same rules for
+# actors, content, evidence, time, modality and links apply to both (guidelines 7 and 8).
+ACTORS_FIELD: Any = Field(min_length=1, description="The officials who perform the act, in id order.")
+EVIDENCE_FIELD: Any = Field(description="The clause that expresses the act (guidelines 9.1).")
+TIME_FIELD: Any = Field(default=None, description="When the act's content is to happen, as written.")
+MODALITY_FIELD: Any = Field(default=None, description="The modal or stance marker as written ('will', 'ready to').")
+MODALITY_TYPE_FIELD: Any = Field(
+    default=None,
+    description="epistemic (likelihood, belief) or deontic (obligation, volition); null without modality.",
+)
+ATTRIBUTION_FIELD: Any = Field(
+    default=None, description="The attribution whose content contains this content; null for narrative acts."
+)
+MEETING_FIELD: Any = Field(default=None, description="The meeting in which the text places the act.")
+
+
 class Commitment(_Model):
-    """An act that binds, proposes or takes a stance (guidelines 7): one of ten kinds."""
+    """An act that binds the actor's side to a future action or state (guidelines 7): promise, offer, agree
+    or intend."""
 
     id: Id
-    actors: list[Actor] = Field(min_length=1, description="The officials who perform the act, in id order.")
-    kind: CommitmentKind = Field(description="The kind of act; see the guidelines' decision procedure (7.3).")
-    content: Span = Field(description="What is committed to, proposed, requested, supported, praised or predicted.")
-    evidence: Span = Field(description="The clause that expresses the act (guidelines 8.1).")
-    time: TimeExpression | None = Field(default=None, description="When the act's content is to happen, as written.")
-    modality: Span | None = Field(
-        default=None, description="The modal or stance marker as written ('will', 'ready to')."
-    )
-    modality_type: ModalityType | None = Field(
+    actors: list[Actor] = ACTORS_FIELD
+    kind: CommitmentKind = Field(description="The kind of act that binds; see the guidelines' decision procedure.")
+    content: Span = Field(description="What the actor's side binds itself to.")
+    evidence: Span = EVIDENCE_FIELD
+    time: TimeExpression | None = TIME_FIELD
+    modality: Span | None = MODALITY_FIELD
+    modality_type: ModalityType | None = MODALITY_TYPE_FIELD
+    condition: Span | None = Field(
         default=None,
-        description="epistemic (likelihood, belief) or deontic (obligation, volition); null without modality.",
+        description="The clause stating a condition the commitment depends on, with its subordinator "
+        "('if ...', 'provided that ...', 'unless ...'); null when none is stated.",
     )
-    attribution_id: AttributionId | None = Field(
-        default=None, description="The attribution whose content contains this content; null for narrative acts."
-    )
-    meeting_id: MeetingId | None = Field(default=None, description="The meeting in which the text places the act.")
+    attribution_id: AttributionId | None = ATTRIBUTION_FIELD
+    meeting_id: MeetingId | None = MEETING_FIELD
+    review: Review | None = REVIEW_FIELD
+
+
+class Stance(_Model):
+    """A position an official takes that does not bind the actor's side (guidelines 8): one of nine kinds."""
+
+    id: Id
+    actors: list[Actor] = ACTORS_FIELD
+    kind: StanceKind = Field(description="The kind of position; see the guidelines' decision procedure.")
+    content: Span = Field(description="What is proposed, requested, supported, opposed, praised, predicted ...")
+    evidence: Span = EVIDENCE_FIELD
+    time: TimeExpression | None = TIME_FIELD
+    modality: Span | None = MODALITY_FIELD
+    modality_type: ModalityType | None = MODALITY_TYPE_FIELD
+    attribution_id: AttributionId | None = ATTRIBUTION_FIELD
+    meeting_id: MeetingId | None = MEETING_FIELD
     review: Review | None = REVIEW_FIELD
 
 
 # --------------------------------------------------------------------------------------- documents
 
 #: The version of the annotation file format these models describe.
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 #: The annotation layers of a document, in file order; each is a list of items with an ``id``.
-ANNOTATION_LAYERS: tuple[str, ...] = ("officials", "sources", "meetings", "attributions", "commitments")
+ANNOTATION_LAYERS: tuple[str, ...] = ("officials", "sources", "meetings", "attributions", "commitments", "stances")
 
 
 class AnnotatedDocument(_Model):
-    """The gold annotations of one corpus document, file format 2.0."""
+    """The gold annotations of one corpus document, file format 2.1."""
 
-    schema_version: Literal["2.0"] = Field(description='Version of the annotation file format: "2.0".')
+    schema_version: Literal["2.1"] = Field(description='Version of the annotation file format: "2.1".')
     document_id: Id = Field(description="Id of the corpus document (corpus/<document_id>.json).")
     text_sha256: str = Field(
         pattern=SHA256_PATTERN, description="sha256 of the document text the annotations were made against."
@@ -354,7 +388,12 @@ class AnnotatedDocument(_Model):
     sources: list[Source] = Field(default_factory=list, description="Non-official sources of attributions.")
     meetings: list[Meeting] = Field(default_factory=list, description="Meetings between officials.")
     attributions: list[Attribution] = Field(default_factory=list, description="Reported speech acts.")
-    commitments: list[Commitment] = Field(default_factory=list, description="Commitments, proposals and stances.")
+    commitments: list[Commitment] = Field(
+        default_factory=list, description="Acts that bind the actor's side: promises, offers, agreements, intentions."
+    )
+    stances: list[Stance] = Field(
+        default_factory=list, description="Positions that do not bind the actor's side: proposals, requests, ..."
+    )
 
 
 # ------------------------------------------------------------------------------------ PLOVER mapping
@@ -362,7 +401,7 @@ class AnnotatedDocument(_Model):
 
 @dataclass(frozen=True)
 class PloverMapping:
-    """How a commitment kind maps to Searle and PLOVER 0.7b1 (guidelines 9.1)."""
+    """How a commitment or stance kind maps to Searle and PLOVER as used for POLECAT (guidelines 10.1)."""
 
     searle: tuple[SpeechAct, ...]  # the speech-act classes the kind belongs to
     event: str | None  # the PLOVER event type; None where PLOVER does not code the act
@@ -371,7 +410,8 @@ class PloverMapping:
     note: str  # the exception or basis, as the guidelines state it
 
 
-#: Commitment kind -> Searle class, PLOVER event, mode and contexts (guidelines 9.1). One source for exports and docs.
+#: Commitment and stance kind -> Searle class, PLOVER event, mode and contexts (guidelines 10.1): the commitment
+#: kinds first, then the stance kinds, each in declaration order. One source for exports and docs.
 PLOVER_KINDS: dict[str, PloverMapping] = {
     "promise": PloverMapping(("commissive",), "AGREE", None, ("future",), "AGREE: promise, willingness to cooperate"),
     "offer": PloverMapping(
@@ -382,25 +422,30 @@ PLOVER_KINDS: dict[str, PloverMapping] = {
     ),
     "intend": PloverMapping(("commissive",), "AGREE", None, ("future",), "CAMEO 030-039 express intent -> AGREE"),
     "propose": PloverMapping(
-        ("directive",), "AGREE", None, ("future", "hypothetical"), "the proposer's own willingness; appeal not coded"
+        ("directive",), "AGREE", None, ("future", "hypothetical"), "AGREE: the proposer's own willingness"
     ),
     "request": PloverMapping(
-        ("directive",),
-        None,
-        None,
-        ("future",),
-        "requests are not coded (CAMEO 02); DEMAND (modes assist, change, yield, meet) if forceful",
+        ("directive",), "REQUEST", None, ("future",), "REQUEST: requests, appeals and calls, forceful demands too"
     ),
     "invite": PloverMapping(("directive",), "AGREE", None, ("future",), "CAMEO 036 express intent to meet"),
-    "support": PloverMapping(("assertive", "expressive"), "SUPPORT", None, (), "SUPPORT: approve policy or actor"),
+    "support": PloverMapping(
+        ("assertive", "expressive"), "SUPPORT", None, (), "SUPPORT: approve a policy, position, action or cause"
+    ),
+    "oppose": PloverMapping(
+        ("assertive", "expressive"), "ACCUSE", "disapprove", (), "ACCUSE, mode disapprove: oppose a policy or action"
+    ),
     "praise": PloverMapping(("expressive",), "SUPPORT", None, (), "CAMEO 051 praise or endorse"),
+    "criticise": PloverMapping(("expressive",), "ACCUSE", "disapprove", (), "CAMEO 111 criticize or denounce"),
     "predict": PloverMapping(("assertive",), None, None, ("future",), "comments (CAMEO 01) are not coded"),
+    "reject": PloverMapping(
+        ("commissive",), "REJECT", None, (), "REJECT: refuse a proposal, request, demand, offer or invitation"
+    ),
 }
 
 
 @dataclass(frozen=True)
 class ConsultRule:
-    """One row of the meeting -> PLOVER CONSULT table (guidelines 9.2)."""
+    """One row of the meeting -> PLOVER CONSULT table (guidelines 10.2)."""
 
     mode: MeetingMode
     roles: Literal["visitor-host", "none", "any"]  # one visitor and one host / all null / whatever

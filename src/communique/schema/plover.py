@@ -1,6 +1,8 @@
 """The PLOVER event record written by ``communique export plover``: one JSON object per event (JSON Lines).
 
-The fields follow the PLOVER event data specification (0.7b1: ``id``, ``event_type``, ``mode``, ``context``,
+The event types and modes are PLOVER's as used for the POLECAT dataset (Halterman et al. 2023, "PLOVER and
+POLECAT: A New Political Event Ontology and Dataset"), which codes REQUEST, ACCUSE and REJECT. The fields follow
+the PLOVER event data specification (``id``, ``event_type``, ``mode``, ``context``,
 ``source``/``recipient`` actors with ISO 3166-1 alpha-3 country codes and a sector, ``date``, ``event_text``)
 plus the ids that tie a record back to the gold (``document_id``, ``item_id``, ``layer``, ``kind``). Nothing is
 inferred beyond the text: a country, sector or normalised date the text does not fix is null.
@@ -14,11 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["PLOVER_VERSION", "PloverActor", "PloverDate", "PloverEvent", "PloverEventText", "PloverSector"]
 
-#: the PLOVER specification the records follow
-PLOVER_VERSION: Literal["0.7b1"] = "0.7b1"
+#: the PLOVER the records follow: as used for the POLECAT dataset (Halterman et al. 2023)
+PLOVER_VERSION: Literal["POLECAT-2023"] = "POLECAT-2023"
 
-PloverEventType = Literal["CONSULT", "AGREE", "SUPPORT", "DEMAND"]
-PloverMode = Literal["visit", "third-party", "multilateral", "phone", "assist", "change", "yield", "meet"]
+#: the event types this export codes (CONSULT from meetings; the others from commitments and stances)
+PloverEventType = Literal["CONSULT", "AGREE", "SUPPORT", "REQUEST", "ACCUSE", "REJECT"]
+#: CONSULT modes, and ACCUSE's mode disapprove (oppose, criticise)
+PloverMode = Literal["visit", "third-party", "multilateral", "phone", "disapprove"]
 PloverContext = Literal["historical", "future", "hypothetical", "negation"]
 #: PLOVER/CAMEO actor sectors this export can read off a title or rank: government, military
 PloverSector = Literal["GOV", "MIL"]
@@ -65,7 +69,7 @@ class PloverEventText(_Record):
 
 
 class PloverEvent(_Record):
-    """One PLOVER event coded from one gold meeting or commitment."""
+    """One PLOVER event coded from one gold meeting, commitment or stance."""
 
     id: str = Field(description="Unique record id: <document_id>/<item id>.")
     event_type: PloverEventType = Field(description="The PLOVER event type.")
@@ -76,7 +80,9 @@ class PloverEvent(_Record):
     date: PloverDate | None = Field(description="When the event took place, as written; null when not given.")
     event_text: PloverEventText = Field(description="The source sentence(s) with offsets.")
     document_id: str = Field(description="The corpus document the event comes from.")
-    item_id: str = Field(description="The id of the gold meeting or commitment.")
-    layer: Literal["meetings", "commitments"] = Field(description="The gold layer of the item.")
-    kind: str = Field(description="'meeting', or the commitment kind (promise, offer, ... praise).")
-    plover_version: Literal["0.7b1"] = Field(description="The PLOVER specification version followed.")
+    item_id: str = Field(description="The id of the gold meeting, commitment or stance.")
+    layer: Literal["meetings", "commitments", "stances"] = Field(description="The gold layer of the item.")
+    kind: str = Field(description="'meeting', or the commitment or stance kind (promise, offer, ... request, reject).")
+    plover_version: Literal["POLECAT-2023"] = Field(
+        description="The PLOVER followed: as used for the POLECAT dataset (Halterman et al. 2023)."
+    )

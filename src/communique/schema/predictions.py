@@ -15,8 +15,10 @@ a field-less base that tells the walk which models are spans. Relative to the go
 * an attribution's source is one of an official (``speaker_id``, ``speaker_name``, ``speaker_span``), a
   predicted non-official source (``source_id``), a non-official source as written (``source_span``, with an
   optional ``source_type``), or ``source_unresolved``; two together are an error, none leaves it unattributed;
-  a commitment's ``actors`` each reference an official;
-* every item (official, source, mention, meeting, participant, attribution, actor, commitment) may carry a
+  the ``actors`` of a commitment or stance each reference an official;
+* a line in prediction format 2.0 (or without a version) may hold commitments of the kinds 2.1 calls stances:
+  the bench reads them as stances and says so (:mod:`communique.bench.predictions`);
+* every item (official, source, mention, meeting, participant, attribution, actor, commitment, stance) may carry a
   ``confidence`` in [0, 1] (``bench --min-confidence`` drops items below a threshold; the report sweeps thresholds);
 * the document and every item may carry ``meta``, a free-form object that scoring ignores (model names,
   prompts, raw scores). Any other unknown field is an error.
@@ -30,12 +32,13 @@ APIs that do not resolve references.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from communique.schema.jsontypes import JsonObject, JsonValue, json_object
 from communique.schema.models import (
+    ANNOTATION_LAYERS,
     SHA256_PATTERN,
     AnnotatedDocument,
     AttributionKind,
@@ -52,14 +55,19 @@ from communique.schema.models import (
     SourceType,
     SpanModel,
     SpeechAct,
+    StanceKind,
     UnresolvedReason,
+    labels,
 )
 
 #: the version of the prediction format these models describe
-PREDICTION_VERSION = "2.0"
+PREDICTION_VERSION: Final = "2.1"
+#: earlier versions still read: in 2.0 the stance kinds were commitment kinds
+OLD_PREDICTION_VERSIONS = ("2.0",)
 
 __all__ = [
     "NAME_FIELDS",
+    "OLD_PREDICTION_VERSIONS",
     "PREDICTION_VERSION",
     "REFERENCE_FIELDS",
     "SOURCE_FIELDS",
@@ -74,11 +82,13 @@ __all__ = [
     "PredictedParticipant",
     "PredictedSource",
     "PredictedSpan",
+    "PredictedStance",
     "PredictedTime",
     "gold_as_prediction",
     "inline_refs",
     "prediction_data",
     "prediction_line",
+    "read_old_stances",
 ]
 
 #: the ways an official may be referenced: id field -> (name field, span field); at most one is given
@@ -279,8 +289,8 @@ class PredictedAttribution(_Lenient):
 
 
 class PredictedActor(_Lenient):
-    """An official performing a commitment, by exactly one of ``official_id``, ``official_name`` or
-    ``official_span``."""
+    """An official performing a commitment or taking a stance, by exactly one of ``official_id``,
+    ``official_name`` or ``official_span``."""
 
     official_id: OfficialRef | None = Field(default=None, description="Id of an official of this prediction.")
     official_name: Name | None = Field(default=None, description="The official's name as written.")
@@ -293,13 +303,33 @@ class PredictedActor(_Lenient):
 
 
 class PredictedCommitment(_Lenient):
-    """A commitment: evidence and at least one actor required."""
+    """A commitment (an act that binds the actor's side): evidence and at least one actor required."""
 
     id: PredictionId | None = None
     actors: list[PredictedActor] = Field(min_length=1, description="The officials who perform the act.")
-    kind: CommitmentKind | None = Field(default=None, description="The kind; null if not predicted.")
-    content: PredictedSpan | None = Field(default=None, description="What is committed to.")
+    kind: CommitmentKind | None = Field(default=None, description="The kind of act that binds; null if not predicted.")
+    content: PredictedSpan | None = Field(default=None, description="What the actor's side binds itself to.")
     evidence: PredictedSpan = Field(description="The clause that expresses the commitment.")
+    time: PredictedTime | None = None
+    modality: PredictedSpan | None = None
+    modality_type: ModalityType | None = Field(default=None, description="epistemic or deontic; null if not predicted.")
+    condition: PredictedSpan | None = Field(
+        default=None, description="The clause stating a condition the commitment depends on ('if ...')."
+    )
+    attribution_id: AttributionRef | None = None
+    meeting_id: MeetingRef | None = None
+    confidence: Confidence | None = None
+    meta: Meta | None = None
+
+
+class PredictedStance(_Lenient):
+    """A stance (a position that does not bind the actor's side): evidence and at least one actor required."""
+
+    id: PredictionId | None = None
+    actors: list[PredictedActor] = Field(min_length=1, description="The officials who take the position.")
+    kind: StanceKind | None = Field(default=None, description="The kind of position; null if not predicted.")
+    content: PredictedSpan | None = Field(default=None, description="What is proposed, requested, supported ...")
+    evidence: PredictedSpan = Field(description="The clause that expresses the stance.")
     time: PredictedTime | None = None
     modality: PredictedSpan | None = None
     modality_type: ModalityType | None = Field(default=None, description="epistemic or deontic; null if not predicted.")
@@ -312,8 +342,10 @@ class PredictedCommitment(_Lenient):
 class PredictedDocument(_Lenient):
     """One line of a prediction file (JSON Lines): an extractor's output for one corpus document."""
 
-    schema_version: Literal["2.0"] | None = Field(
-        default=None, description='Version of the prediction format, "2.0" when given (it may be left out).'
+    schema_version: Literal["2.1", "2.0"] | None = Field(
+        default=None,
+        description='Version of the prediction format, "2.1" when given (it may be left out); in "2.0" (and '
+        "without a version) commitments of stance kinds are read as stances.",
     )
     document_id: Id = Field(description="Id of the corpus document (corpus/<document_id>.json).")
     text_sha256: str | None = Field(
@@ -327,7 +359,12 @@ class PredictedDocument(_Lenient):
     sources: list[PredictedSource] = Field(default_factory=list, description="Non-official sources.")
     meetings: list[PredictedMeeting] = Field(default_factory=list, description="Meetings between officials.")
     attributions: list[PredictedAttribution] = Field(default_factory=list, description="Reported speech acts.")
-    commitments: list[PredictedCommitment] = Field(default_factory=list, description="Commitments.")
+    commitments: list[PredictedCommitment] = Field(
+        default_factory=list, description="Commitments: acts that bind the actor's side."
+    )
+    stances: list[PredictedStance] = Field(
+        default_factory=list, description="Stances: positions that do not bind the actor's side."
+    )
     meta: Meta | None = None
 
 
@@ -379,7 +416,7 @@ def gold_as_prediction(doc: AnnotatedDocument) -> JsonObject:
     ``speaker_id``, ``source_id`` or ``source_unresolved``; ``review`` marks are dropped.
     """
     data = doc.model_dump(mode="json", exclude_none=True)
-    for layer in ("officials", "sources", "meetings", "attributions", "commitments"):
+    for layer in ANNOTATION_LAYERS:
         for item in data.get(layer, []):
             item.pop("review", None)
     for attribution in data.get("attributions", []):
@@ -392,3 +429,29 @@ def gold_as_prediction(doc: AnnotatedDocument) -> JsonObject:
         else:
             attribution["source_unresolved"] = source["reason"]
     return data
+
+
+def read_old_stances(data: JsonObject) -> dict[tuple[str, int], tuple[str, int]]:
+    """Read a line of an older prediction format (2.0, or no ``schema_version``) as 2.1, in place: its commitments
+    of stance kinds move, in order, to the end of ``stances``.
+
+    Returns where each moved or renumbered item was written: ``(layer, index) now -> (layer, index) as
+    written`` (to locate problems in the line as written); empty when nothing moved. A 2.1 line is never
+    changed: there a stance kind among the commitments is an error."""
+    version = data.get("schema_version")
+    commitments, stances = data.get("commitments"), data.get("stances", [])
+    if version not in (None, *OLD_PREDICTION_VERSIONS) or not isinstance(commitments, list):
+        return {}
+    if not isinstance(stances, list):
+        return {}
+    kinds = set(labels(StanceKind))
+    moving = [i for i, c in enumerate(commitments) if isinstance(c, dict) and c.get("kind") in kinds]
+    if not moving:
+        return {}
+    moved = set(moving)
+    kept = [i for i in range(len(commitments)) if i not in moved]
+    where = {("commitments", new): ("commitments", old) for new, old in enumerate(kept) if new != old}
+    where |= {("stances", len(stances) + n): ("commitments", old) for n, old in enumerate(moving)}
+    data["stances"] = [*stances, *(commitments[i] for i in moving)]
+    data["commitments"] = [commitments[i] for i in kept]
+    return where

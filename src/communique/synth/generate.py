@@ -3,21 +3,21 @@
 Each document is generated from templates by its own random generator (seeded by the corpus seed and the
 document's index), so documents can be made in any order or in parallel and the output is a pure function
 of ``(seed, index)``. A document is about 8,000 characters with about 150 annotations (mentions in all
-three forms, stated in-person meetings with roles, direct and indirect attributions, commitments of six of
-the ten kinds), and has
+three forms, stated in-person meetings with roles, direct and indirect attributions, commitments (promise,
+intend, offer) and stances (propose, invite, support, predict)), and has
 non-ASCII text (curly quotes, dashes, accented names) so that byte/character confusions show.
 
 Written files (all pass ``communique validate``)::
 
     seeds/<id>.txt, seeds/<id>.meta.yaml      the texts and their (synthetic, mostly null) metadata
     corpus/<id>.json                          the corpus documents, built by the same code as the real ones
-    annotations/<id>.json                     the gold, as JSON annotation files (format 2.0)
-    predictions.jsonl                         gold-shaped predictions (format 2.0) with controlled error rates
+    annotations/<id>.json                     the gold, as JSON annotation files (format 2.1)
+    predictions.jsonl                         gold-shaped predictions (format 2.1) with controlled error rates
 
-The gold is built as models of format 2.0 (:class:`~communique.schema.models.AnnotatedDocument`) and written
+The gold is built as models of format 2.1 (:class:`~communique.schema.models.AnnotatedDocument`) and written
 with the fields the generator states, nulls included (an unnamed official's ``name``, a commitment's
-``time``); the predictions are the gold as a prediction (:func:`~communique.schema.predictions.gold_as_prediction`)
-after perturbing it.
+``time`` and ``condition``); the predictions are the gold as a prediction
+(:func:`~communique.schema.predictions.gold_as_prediction`) after perturbing it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from communique.io.write import check_new_or_forced, write_new_or_forced
 from communique.schema.jsontypes import JsonObject
 from communique.schema.models import (
     PLOVER_KINDS,
+    SCHEMA_VERSION,
     Actor,
     AnnotatedDocument,
     Attribution,
@@ -50,6 +51,8 @@ from communique.schema.models import (
     SeedMetadata,
     Span,
     SpeechAct,
+    Stance,
+    StanceKind,
     TimeExpression,
     labels,
 )
@@ -168,35 +171,42 @@ def _attribution(
     )
 
 
-def _commitment(
-    cid: str,
+#: a kind of act the generator writes: one that binds (a commitment) or one that does not (a stance)
+_ActKind = CommitmentKind | StanceKind
+
+
+def _commitment_or_stance(
+    number: int,
     actor: _Official,
     country: str,
-    kind: CommitmentKind,
+    kind: _ActKind,
     spans: tuple[Span, Span, Span],
     time: TimeExpression | None,
     attribution: str | None,
     meeting: str | None,
-) -> Commitment:
-    """A commitment: ``spans`` are its content, evidence and modality; every synthetic one binds or proposes
-    (none predicts), so its modality is deontic."""
+) -> Commitment | Stance:
+    """A commitment ``c<number>`` when ``kind`` binds (with no condition: the generator states none), else a
+    stance ``st<number>``: ``spans`` are its content, evidence and modality; every synthetic act binds or
+    proposes (none predicts), so its modality is deontic."""
     content, evidence, modality = spans
-    return Commitment(
-        id=cid,
-        actors=[Actor(official_id=actor.id, country=country)],
-        kind=kind,
-        content=content,
-        evidence=evidence,
-        time=time,
-        modality=modality,
-        modality_type="deontic",
-        attribution_id=attribution,
-        meeting_id=meeting,
-    )
+    fields = {
+        "actors": [Actor(official_id=actor.id, country=country)],
+        "kind": kind,
+        "content": content,
+        "evidence": evidence,
+        "time": time,
+        "modality": modality,
+        "modality_type": "deontic",
+        "attribution_id": attribution,
+        "meeting_id": meeting,
+    }
+    if kind in labels(CommitmentKind):  # validated: the kind is checked against the layer's kinds
+        return Commitment.model_validate({"id": f"c{number}", **fields, "condition": None})
+    return Stance.model_validate({"id": f"st{number}", **fields})
 
 
-def _act(kind: CommitmentKind) -> SpeechAct:
-    """The speech act of an attribution that holds a commitment of ``kind``: the kind's Searle class."""
+def _act(kind: _ActKind) -> SpeechAct:
+    """The speech act of an attribution that holds a commitment or stance of ``kind``: the kind's Searle class."""
     return PLOVER_KINDS[kind].searle[0]
 
 
@@ -214,7 +224,25 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
     meetings: list[Meeting] = []
     quotes: list[Attribution] = []
     commitments: list[Commitment] = []
+    stances: list[Stance] = []
     t = _Text()
+
+    def add_act(
+        actor: _Official,
+        country: str,
+        kind: _ActKind,
+        spans: tuple[Span, Span, Span],
+        time: TimeExpression | None,
+        attribution: str | None,
+        meeting: str | None,
+    ) -> None:
+        """Add a commitment or a stance (by its kind), numbered in its layer."""
+        number = len(commitments if kind in labels(CommitmentKind) else stances) + 1
+        act = _commitment_or_stance(number, actor, country, kind, spans, time, attribution, meeting)
+        if isinstance(act, Commitment):
+            commitments.append(act)
+        else:
+            stances.append(act)
 
     def mention(official: _Official, span: Span, form: MentionForm) -> None:
         official.mentions.append(Mention(start=span.start, end=span.end, text=span.text, form=form))
@@ -267,7 +295,7 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
         speaker = rng.choice([visitor, host, aide])
         side = speaker.country
         meeting_id = "m1" if speaker in (visitor, host) else None
-        qid, cid = f"q{len(quotes) + 1}", f"c{len(commitments) + 1}"
+        qid = f"q{len(quotes) + 1}"
         action = rng.choice(ACTIONS)
         when = rng.choice(TIMES)
         if kind == "direct":
@@ -287,12 +315,10 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
             t.add("”")
             i_pos = content.start + content.text.index(", and I ") + len(", and ")
             mention(speaker, Span(start=i_pos, end=i_pos + 1, text="I"), "pronoun")
-            ckind: CommitmentKind = rng.choice(["promise", "intend"])
+            ckind: _ActKind = rng.choice(["promise", "intend"])
             quotes.append(_attribution(qid, speaker, cue, content, "direct", _act(ckind), meeting_id))
             evidence = t.span(we.start, tm.end)
-            commitments.append(
-                _commitment(cid, speaker, side[0], ckind, (act, evidence, modal), _time(tm), qid, meeting_id)
-            )
+            add_act(speaker, side[0], ckind, (act, evidence, modal), _time(tm), qid, meeting_id)
         elif kind in ("indirect", "pronoun"):
             if kind == "pronoun":
                 subject, cue, clause_country = t.sentence(
@@ -306,7 +332,7 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
                 )
                 subject = Span(start=subject.start + 4, end=subject.end, text=speaker.title)
                 mention(speaker, subject, "nominal")
-                modalities: list[tuple[str, CommitmentKind]] = [
+                modalities: list[tuple[str, _ActKind]] = [
                     ("is ready to", "offer"),
                     ("can", "propose"),
                     ("supports efforts to", "support"),
@@ -321,9 +347,7 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
             word = {"offer": "ready", "support": "supports"}.get(ckind, modality_word)
             at = modal.start + modal.text.index(word)
             modal_span = Span(start=at, end=at + len(word), text=word)
-            commitments.append(
-                _commitment(cid, speaker, side[0], ckind, (act, content, modal_span), None, qid, meeting_id)
-            )
+            add_act(speaker, side[0], ckind, (act, content, modal_span), None, qid, meeting_id)
         elif kind == "invitation":
             inviter = host
             name_i, modal, his, counterpart, city = t.sentence(
@@ -343,9 +367,7 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
             mention(visitor, counterpart, "nominal")
             content = Span(start=city.start - len("visit "), end=city.end, text="visit " + city.text)
             evidence = t.span(name_i.start, city.end)
-            commitments.append(
-                _commitment(cid, inviter, home[0], "invite", (content, evidence, modal), None, None, "m1")
-            )
+            add_act(inviter, home[0], "invite", (content, evidence, modal), None, None, "m1")
         elif kind == "greeting":
             open_q = t.add("“")
             i1, my, absent_name = t.sentence(
@@ -388,10 +410,10 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
     # participation follows the meetings (guidelines; `validate` checks it): the aide takes part in some only
     met = {p.official_id for m in meetings for p in m.participants}
     gold = AnnotatedDocument(
-        schema_version="2.0",
+        schema_version="2.1",
         document_id=document_id(seed, index),
         text_sha256=sha256_text(text),
-        guidelines_version="1.1",  # mention boundaries follow 1.1 (rank and name in one mention)
+        guidelines_version=SCHEMA_VERSION,  # acts split into commitments and stances as guidelines 2.1 do
         annotators=["synth"],
         officials=[
             Official(
@@ -411,6 +433,7 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
         meetings=meetings,
         attributions=quotes,
         commitments=commitments,
+        stances=stances,
     )
     return text, gold
 
@@ -434,10 +457,10 @@ def document_id(seed: int, index: int) -> str:
 
 
 def perturb(gold: AnnotatedDocument, text: str, rng: random.Random, error_rate: float) -> JsonObject:
-    """A gold-shaped prediction line (format 2.0) with controlled errors: each mention is, with probability
+    """A gold-shaped prediction line (format 2.1) with controlled errors: each mention is, with probability
     ``error_rate``, missed or shifted by one character (its text updated), each attribution dropped with half
-    that probability, each commitment relabelled (and its link to a dropped attribution cut)."""
-    kinds = labels(CommitmentKind)
+    that probability, each commitment and stance relabelled within its layer (and its link to a dropped
+    attribution cut)."""
     officials = []
     for official in gold.officials:
         kept = []
@@ -454,11 +477,16 @@ def perturb(gold: AnnotatedDocument, text: str, rng: random.Random, error_rate: 
     attribution_ids = {a.id for a in attributions}
     commitments = []
     for c in gold.commitments:
-        kind = rng.choice(kinds) if rng.random() < error_rate else c.kind
+        kind = rng.choice(labels(CommitmentKind)) if rng.random() < error_rate else c.kind
         linked = c.attribution_id if c.attribution_id in attribution_ids else None
         commitments.append(c.model_copy(update={"kind": kind, "attribution_id": linked}))
+    stances = []
+    for st in gold.stances:
+        kind = rng.choice(labels(StanceKind)) if rng.random() < error_rate else st.kind
+        linked = st.attribution_id if st.attribution_id in attribution_ids else None
+        stances.append(st.model_copy(update={"kind": kind, "attribution_id": linked}))
     perturbed = gold.model_copy(
-        update={"officials": officials, "attributions": attributions, "commitments": commitments}
+        update={"officials": officials, "attributions": attributions, "commitments": commitments, "stances": stances}
     )
     return gold_as_prediction(perturbed)
 
