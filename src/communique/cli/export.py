@@ -18,9 +18,10 @@ def _problems(reporter: Reporter, exc: CommuniqueError) -> int:
 
 
 def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.corpus.store import CorpusStore
     from communique.export.hf import load_back
     from communique.export.run import export_hf
-    from communique.io.project import find_project
+    from communique.io.project import find_project, unassigned_documents
 
     out = Path(args.out)
     try:
@@ -38,6 +39,7 @@ def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
     except CommuniqueError as exc:
         return _problems(reporter, exc)
     files = sum(len(s) for splits in result.shards.values() for s in splits.values())
+    reporter.problems(unassigned_documents(project, CorpusStore(Path(args.corpus)).ids()))
     reporter.note(f"wrote {out} ({files} parquet file(s), README.md, croissant.json)")
     sizes = result.split_sizes()
     if args.verify:

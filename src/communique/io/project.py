@@ -23,6 +23,9 @@ flags override. Outside any project the defaults are the conventional folders un
     unit = "auto"                # "section", "document", or "auto": by document from min_documents on
     min_documents = 10
     ratios = [70, 15, 15]        # train / validation / test, percent
+
+    [splits.assign]              # pinned documents (splitting by document); the others go by hash
+    my-first-article = "test"
 """
 
 from __future__ import annotations
@@ -30,14 +33,21 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from communique.schema.errors import CommuniqueError, issue
+from pydantic import Field, TypeAdapter, ValidationError
+
+from communique.schema.errors import CommuniqueError, Issue, issue
+from communique.schema.models import ID_PATTERN
 
 CONFIG_NAME = "communique.toml"
 SplitUnit = Literal["auto", "section", "document"]
+SplitName = Literal["train", "validation", "test"]
+#: ``[splits.assign]``: a document id (as the corpus spells ids) to the split it is pinned to
+ASSIGN = TypeAdapter(dict[Annotated[str, Field(pattern=ID_PATTERN)], SplitName])
 DEFAULT_RATIOS = (70, 15, 15)
 DEFAULT_MIN_DOCUMENTS = 10
 DEFAULT_PATHS = {
@@ -56,6 +66,8 @@ class SplitPolicy:
     unit: SplitUnit = "auto"
     min_documents: int = DEFAULT_MIN_DOCUMENTS
     ratios: tuple[int, int, int] = DEFAULT_RATIOS
+    #: ``[splits.assign]`` as (document id, split) pairs: pinned documents, when splitting by document
+    assign: tuple[tuple[str, str], ...] = ()
 
     def unit_for(self, documents: int) -> Literal["section", "document"]:
         """The unit actually used for a corpus of ``documents`` documents."""
@@ -119,7 +131,7 @@ def load_project(config: Path) -> Project:
 
     problems: list[Any] = []
     known = {"dataset": {"name", "description", "licence", "citation", "annotation_notes"}, "paths": set(DEFAULT_PATHS)}
-    known["splits"] = {"unit", "min_documents", "ratios"}
+    known["splits"] = {"unit", "min_documents", "ratios", "assign"}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             problems.append(issue("config-invalid", f"unknown table [{table}]", **at(table)))
@@ -183,6 +195,10 @@ def load_project(config: Path) -> Project:
             )
         else:
             policy = replace(policy, ratios=(ratios[0], ratios[1], ratios[2]))
+    if "assign" in sp:
+        assign, wrong = _assign(sp["assign"], lambda key: at("splits.assign", key) if key else at("splits", "assign"))
+        problems.extend(wrong)
+        policy = replace(policy, assign=assign)
     paths = {k: config.parent / v for k, v in DEFAULT_PATHS.items()}
     for key, value in (data.get("paths", {}) if isinstance(data.get("paths"), dict) else {}).items():
         if key in paths:
@@ -195,6 +211,50 @@ def load_project(config: Path) -> Project:
     if problems:
         raise CommuniqueError(problems)
     return Project(config.parent, dataset, policy, paths)
+
+
+def _assign(value: object, at: Any) -> tuple[tuple[tuple[str, str], ...], list[Issue]]:
+    """``[splits.assign]`` validated (:data:`ASSIGN`): the pinned pairs, and an issue per wrong entry, located at
+    its key (``at(key)``; ``at(None)`` for the table)."""
+    try:
+        valid = ASSIGN.validate_python(value)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            key = str(error["loc"][0]) if error["loc"] else None
+            if key is None:
+                message = "[splits.assign] must be a table of document id = split name"
+            elif error["type"] == "literal_error":
+                message = f"[splits.assign] {key}: unknown split {error['input']!r}"
+            else:
+                message = f"[splits.assign] {key!r} is not a document id"
+            problems.append(
+                issue("config-invalid", message, **at(key), hint='a document id = "train", "validation" or "test"')
+            )
+        return (), problems
+    return tuple(sorted(valid.items())), []
+
+
+def unassigned_documents(project: Project, documents: Iterable[str]) -> list[Issue]:
+    """A warning for each document ``[splits.assign]`` pins that is not among ``documents`` (the corpus): a
+    misspelt id would otherwise leave the document it meant to the hash, silently."""
+    known = set(documents)
+    missing = [doc_id for doc_id, _ in project.splits.assign if doc_id not in known]
+    if not missing or project.root is None:
+        return []
+    config = project.root / CONFIG_NAME
+    text = config.read_text(encoding="utf-8")
+    return [
+        issue(
+            "split-assign-unknown-document",
+            f"[splits.assign] pins {doc_id!r}, which is not a document of the corpus",
+            file=str(config),
+            line=_line_of(text, "splits.assign", doc_id),
+            path=f"$.splits.assign.{doc_id}",
+            hint="correct the id, or remove the line",
+        )
+        for doc_id in missing
+    ]
 
 
 def _line_of(text: str, table: str, key: str | None) -> int | None:

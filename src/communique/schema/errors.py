@@ -121,6 +121,11 @@ _ENTRIES = [
     # projects (communique.toml)
     Problem("config-invalid", Severity.ERROR, "communique.toml is malformed or holds an unknown or mistyped setting."),
     Problem("project-exists", Severity.ERROR, "The folder already holds a communique project."),
+    Problem(
+        "split-assign-unknown-document",
+        Severity.WARNING,
+        "[splits.assign] in communique.toml pins a document that is not in the corpus.",
+    ),
     # drafts (communique draft)
     Problem(
         "draft-span-unanchored",
