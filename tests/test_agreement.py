@@ -21,7 +21,7 @@ from communique.cli.main import main
 from communique.review.agreement import compare, compare_sets
 from communique.schema.models import Actor, AnnotatedDocument, Mention, Official, Span, UnresolvedSource
 
-from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
+from .conftest import CORPUS, DOC_ID, FIXTURES, ROOT, SEED_GOLD
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +280,7 @@ def synthetic(tmp_path: Path) -> Path:
     corpus.mkdir()
     annotations.mkdir()
     entry = json.loads((CORPUS / f"{DOC_ID}.json").read_text(encoding="utf-8"))
-    (gold,) = load_annotations(GOLD, CORPUS)
+    (gold,) = load_annotations(SEED_GOLD, CORPUS)
     for k in range(3):
         doc_id = f"doc-{k}"
         entry["id"] = entry["metadata"]["id"] = doc_id

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from communique import load_annotations, load_corpus_document
 from communique.bench import score
@@ -23,14 +25,19 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 BENCH_SECTION = README[README.index("<!-- bench:start -->") : README.index("<!-- bench:end -->")]
 
 
+#: the seed's gold as written: counts the tests expect come from it, not from the code under test
+SEED = yaml.safe_load(SEED_GOLD.read_text(encoding="utf-8"))
+SEED_SECTIONS = len(json.loads((CORPUS / f"{DOC_ID}.json").read_text(encoding="utf-8"))["sections"])
+
+
 def _bench(*args: str) -> list[str]:
-    return ["bench", "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "50", *args]
+    return ["bench", "--gold", str(SEED_GOLD), "--corpus", str(CORPUS), "--samples", "50", *args]
 
 
 def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
     assert main(_bench("--pred", str(TEXT_ONLY))) == 0
     out, err = capsys.readouterr()
-    assert "attributions  attributed *" in out and "TP 3 FP 1 FN 48" in out
+    assert "attributions  attributed *" in out and f"TP 3 FP 1 FN {len(SEED['attributions']) - 3}" in out
     assert "0/0:" in out and "matcher:" in out and "versions:" in out  # the settings travel with the scores
     # the unfindable quote is a located warning on stderr, and it was counted (FP 1 above)
     assert re.search(
@@ -54,14 +61,14 @@ def test_json_report_is_complete(capsys):
     }
     assert report["problems"] == report["issues"] and report["warnings"] == 1
     assert report["headline"]["attributions.attributed"] == pytest.approx(
-        2 * 3 / (4 + 51)
-    )  # 3 of the 51 gold attributions
-    # 8 sections, and one more unit for the quote that could not be placed in any
+        2 * 3 / (4 + len(SEED["attributions"]))
+    )  # 3 of the gold attributions, 4 predicted
+    # the seed's sections, and one more unit for the quote that could not be placed in any
     assert report["settings"]["bootstrap"] == {
         "samples": 50,
         "seed": 20130614,
         "unit": "section",
-        "units": 9,
+        "units": SEED_SECTIONS + 1,
         "confidence": 0.95,
         "interval": "percentile",
     }
@@ -101,7 +108,7 @@ def test_pred_and_compare_are_exclusive_and_one_is_required(capsys):
 
 def test_compare_reports_the_difference(tmp_path: Path, capsys):
     gold_line = tmp_path / "gold.jsonl"
-    gold_line.write_text(json.dumps(gold_as_prediction(load_annotations(GOLD, CORPUS)[0])) + "\n")
+    gold_line.write_text(json.dumps(gold_as_prediction(load_annotations(SEED_GOLD, CORPUS)[0])) + "\n")
     assert main(_bench("--compare", str(TEXT_ONLY), str(gold_line), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
     row = report["metrics"]["attributions.attributed"]
@@ -128,7 +135,7 @@ def test_readme_example_line_scores_with_text_only_spans_and_names():
     line = json.loads(block[1])
     assert all("start" not in span for q in line["attributions"] for span in q["contents"])  # text only
     assert any("speaker_name" in q for q in line["attributions"])  # a speaker by name
-    result = score(GOLD, [line], corpus=CORPUS, samples=20)
+    result = score(SEED_GOLD, [line], corpus=CORPUS, samples=20)
     assert result.issues == []
     assert result.report["metrics"]["attributions.attributed"]["tp"] == 1
     assert result.report["metrics"]["stances.actors"]["tp"] == 1
@@ -143,7 +150,7 @@ def test_readme_baseline_table_is_what_the_code_prints():
 
 
 def test_readme_documents_every_report_key():
-    report = score(GOLD, [], corpus=CORPUS, samples=5).report
+    report = score(SEED_GOLD, [], corpus=CORPUS, samples=5).report
     for key in (*report, *report["settings"], *report["predictions"]):
         assert key in BENCH_SECTION, key
 
@@ -183,3 +190,31 @@ def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(
         == 0
     )  # non-ASCII names and curly quotes: read without a warning
     assert "mentions      strict *" in capsys.readouterr().out
+
+
+def _pinned(split: str) -> list[str]:
+    """The documents communique.toml pins to ``split`` (read with tomllib, not with the code under test)."""
+    assign = tomllib.loads((ROOT / "communique.toml").read_text(encoding="utf-8"))["splits"]["assign"]
+    return sorted(doc_id for doc_id, name in assign.items() if name == split)
+
+
+def test_the_test_split_of_the_corpus_resamples_its_pinned_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    monkeypatch.chdir(ROOT)  # the project's communique.toml is in force
+    test = _pinned("test")
+    assert DOC_ID in test and len(test) < len(list(GOLD.glob("*.yaml")))
+    gold_lines = tmp_path / "gold.jsonl"
+    gold_lines.write_text(
+        "".join(json.dumps(gold_as_prediction(d)) + "\n" for d in load_annotations(GOLD, CORPUS)), encoding="utf-8"
+    )
+    base = ["bench", "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "20", "--format", "json"]
+    assert main([*base, "--pred", str(gold_lines), "--split", "test"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["settings"]["bootstrap"]["unit"] == "document"
+    assert report["settings"]["bootstrap"]["units"] == len(test)
+    assert sorted(report["per_document"]) == test  # only the test documents were scored
+    assert main([*base, "--compare", str(TEXT_ONLY), str(gold_lines), "--split", "test"]) == 0
+    compared = json.loads(capsys.readouterr().out)
+    assert compared["settings"]["bootstrap"] == {**report["settings"]["bootstrap"], "samples": 20}
+    assert compared["metrics"]["attributions.attributed"]["better"] == "B"

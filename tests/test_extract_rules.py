@@ -41,7 +41,7 @@ def test_baseline_output_is_a_valid_prediction_with_offsets(baseline: dict):
 
 
 def test_baseline_finds_every_layer(baseline: dict):
-    report = score(GOLD, [baseline], corpus=CORPUS, samples=20).report
+    report = score(SEED_GOLD, [baseline], corpus=CORPUS, samples=20).report
     for key in (
         "mentions.strict",
         "officials.ceaf_e",

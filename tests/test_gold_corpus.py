@@ -85,3 +85,57 @@ def test_shared_comment_sentences_are_found():
     quoted = '# "the two navies will train together in the spring off the coast" (6.3)'
     assert _own_sentences([copied], guideline) & _own_sentences([copied + " (7.4)"], guideline)
     assert _own_sentences([quoted], guideline) == set()
+
+
+#: an item id as the gold files write them: officials o1, meetings m1, attributions a1, commitments c1, stances
+#: st1, sources s1
+ITEM_ID = re.compile(r"(?<![\w.-])(?:st|a|c|s|m|o)\d+(?![\w-])")
+#: ids of another pass that a comment names as such ("pass a's st10/st11", "c3 of pass a"): not this file's ids
+OTHER_PASS = re.compile(
+    r"pass [ab]['’]s (?:(?:st|a|c|s|m|o)\d+(?:\s*(?:/|,|and)\s*)?)+|(?:st|a|c|s|m|o)\d+ of pass [ab]\b"
+)
+
+
+def _dangling_ids(text: str) -> list[tuple[int, str]]:
+    """(line, id) of every item id a comment of this YAML text names that the file does not define."""
+    data = yaml.safe_load(text)
+    defined = {
+        item["id"]
+        for value in data.values()
+        if isinstance(value, list)
+        for item in value
+        if isinstance(item, dict) and "id" in item
+    }
+    dangling = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for comment in _comments_of(line):
+            for named in ITEM_ID.findall(OTHER_PASS.sub(" ", comment)):
+                if named not in defined:
+                    dangling.append((number, named))
+    return dangling
+
+
+def _comments_of(line: str) -> list[str]:
+    comment = re.search(r"(?:^|\s)#\s?(.*)$", line)
+    return [comment[1]] if comment else []
+
+
+def test_every_id_a_gold_comment_names_exists_in_that_file():
+    """The audit of gold 2.0 found comments naming ids copied from a pass without renumbering (a22 for a21)."""
+    named = 0
+    for document_id in _gold_ids():
+        text = (ANNOTATIONS / "gold" / f"{document_id}.yaml").read_text(encoding="utf-8")
+        named += sum(len(ITEM_ID.findall(c)) for line in text.splitlines() for c in _comments_of(line))
+        assert _dangling_ids(text) == [], document_id
+    assert named > 100  # the comments do name ids
+
+
+def test_a_comment_naming_a_missing_id_is_found():
+    text = (
+        "attributions:\n"
+        "  - id: a1   # same cue as a2; pass a's a7 merged here\n"
+        "    kind: direct  # see c3 of pass b\n"
+        "commitments:\n"
+        "  - id: c1   # linked to a1, unlike c17's a36/a37\n"
+    )
+    assert _dangling_ids(text) == [(2, "a2"), (5, "c17"), (5, "a36"), (5, "a37")]
