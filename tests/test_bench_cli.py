@@ -219,3 +219,13 @@ def test_the_test_split_of_the_corpus_resamples_its_pinned_documents(
     compared = json.loads(capsys.readouterr().out)
     assert compared["settings"]["bootstrap"] == {**report["settings"]["bootstrap"], "samples": 20}
     assert compared["metrics"]["attributions.attributed"]["better"] == "B"
+
+
+def test_a_pinned_document_the_corpus_lacks_is_a_located_warning(project: Path, capsys):
+    config = '[splits]\nunit = "document"\n\n[splits.assign]\nno-such-article = "test"\n'
+    (project / "communique.toml").write_text(config, encoding="utf-8")
+    args = ["bench", "--pred", str(TEXT_ONLY), "--split", "test", "--samples", "5"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"communique\.toml:5:.*\[split-assign-unknown-document\].*'no-such-article'", err), err
+    assert main([*args, "--strict"]) == 1  # a warning, which --strict turns into failure
