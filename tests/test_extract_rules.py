@@ -125,8 +125,10 @@ def test_headings_carry_no_attributions_or_commitments():
 def test_extract_command_writes_jsonl(tmp_path: Path, capsys, baseline: dict):
     out = tmp_path / "baseline.jsonl"
     assert main(["extract", "--method", "rules", "--corpus", str(CORPUS), "--out", str(out)]) == 0
-    lines = out.read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line) for line in lines] == [baseline]  # deterministic, one line per document
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    documents = sorted(p.stem for p in CORPUS.glob("*.json"))
+    assert documents and [line["document_id"] for line in lines] == documents  # one line per document, in order
+    assert next(line for line in lines if line["document_id"] == DOC_ID) == baseline  # deterministic
     assert main(["extract", DOC_ID, "--corpus", str(CORPUS)]) == 0
     assert json.loads(capsys.readouterr().out) == baseline
 
