@@ -62,9 +62,16 @@ def test_agree_cli(capsys):
     assert main(["agree", str(PASSES / "a"), str(PASSES / "b"), "--corpus", str(CORPUS), "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["report_version"] == 3 and result["only_a"] == [] and result["only_b"] == []
-    assert result["micro"]["documents"] == len(result["documents"]) >= 1
+    documents = sorted(p.stem for p in GOLD.glob("*.yaml"))
+    assert result["micro"]["documents"] == len(result["documents"]) == len(documents) > 1
     layers = result["micro"]["layers"]
-    assert layers["mentions"]["strict"]["f1"] == 1.0
+    # the micro counts are the sums of the documents' counts, and those ADJUDICATION.md records
+    record = (ROOT / "annotations" / "ADJUDICATION.md").read_text(encoding="utf-8")
+    for layer, measure in (("mentions", "strict"), ("attributions", "strict"), ("attributions", "overlap")):
+        figure = layers[layer][measure]
+        for count in ("a", "b", "matched"):
+            assert figure[count] == sum(d["layers"][layer][measure][count] for d in result["documents"].values())
+        assert f"| {layer} | {measure} span F1 | {figure['a']} | {figure['b']} | {figure['matched']} |" in record
     assert 0 < layers["attributions"]["strict"]["f1"] < layers["attributions"]["overlap"]["f1"] <= 1.0
 
 
