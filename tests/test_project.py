@@ -132,7 +132,7 @@ def test_splits_assign_pins_documents_and_the_rest_go_by_hash(tmp_path: Path) ->
     config = tmp_path / "communique.toml"
     config.write_text('[splits]\nunit = "document"\n\n[splits.assign]\nt0 = "test"\nt1 = "validation"\n')
     policy = load_project(config).splits
-    assert policy.assign == (("t0", "test"), ("t1", "validation"))
+    assert dict(policy.assign) == {"t0": "test", "t1": "validation"}
     splitter = Splitter.of(policy, 3)
     assert splitter.split_of("t0") == "test" and splitter.split_of("t1") == "validation"
     # an id hashed to train stays there, and a pin moves an id away from its hash

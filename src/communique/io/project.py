@@ -239,7 +239,7 @@ def unassigned_documents(project: Project, documents: Iterable[str]) -> list[Iss
     """A warning for each document ``[splits.assign]`` pins that is not among ``documents`` (the corpus): a
     misspelt id would otherwise leave the document it meant to the hash, silently."""
     known = set(documents)
-    missing = [doc_id for doc_id, _ in project.splits.assign if doc_id not in known]
+    missing = [doc_id for doc_id in dict(project.splits.assign) if doc_id not in known]
     if not missing or project.root is None:
         return []
     config = project.root / CONFIG_NAME
