@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from communique.compare.scores import FAMILIES, family_scores
 from communique.review.report import compare_sets
 from communique.schema.models import Actor, AnnotatedDocument, Mention, Official, Span, UnresolvedSource
 
-from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT
+from .conftest import CORPUS, DOC_ID, FIXTURES, ROOT, SEED_GOLD
 
 
 @pytest.fixture(scope="module")
@@ -149,12 +150,16 @@ def test_stances_and_a_commitment_condition_are_compared(minimal):
 
 
 def test_recorded_passes_are_comparable():
-    a = load_annotations(ROOT / "annotations" / "passes" / "a", CORPUS)[0]
-    b = load_annotations(ROOT / "annotations" / "passes" / "b", CORPUS)[0]
+    (a,) = load_annotations(ROOT / "annotations" / "passes" / "a" / f"{DOC_ID}.yaml", CORPUS)
+    (b,) = load_annotations(ROOT / "annotations" / "passes" / "b" / f"{DOC_ID}.yaml", CORPUS)
     result = compare(a, b)
     kinds = {(d.layer, d.kind) for d in result.differences}
-    # some of the differences ADJUDICATION.md resolves
-    assert {("meetings", "roles"), ("attributions", "cues"), ("commitments", "only-a")} <= kinds
+    # differences the seed's adjudication log decides (D1 a mention, D4 nested attributions, D9 a stance's kind),
+    # and as many as it says `agree` reported
+    log = (ROOT / "annotations" / "adjudication" / f"{DOC_ID}.md").read_text(encoding="utf-8")
+    assert {("mentions", "only-a"), ("attributions", "only-a"), ("stances", "kind")} <= kinds
+    reported = re.search(r"All (\d+) differences that `agree` reported", log)
+    assert reported and len(result.differences) == int(reported[1])
     assert result.layers["attributions"]["source"]["total"] == result.layers["attributions"]["overlap"]["matched"]
     assert set(result.layers) == {
         "mentions",
@@ -282,7 +287,7 @@ def synthetic(tmp_path: Path) -> Path:
     corpus.mkdir()
     annotations.mkdir()
     entry = json.loads((CORPUS / f"{DOC_ID}.json").read_text(encoding="utf-8"))
-    (gold,) = load_annotations(GOLD, CORPUS)
+    (gold,) = load_annotations(SEED_GOLD, CORPUS)
     for k in range(3):
         doc_id = f"doc-{k}"
         entry["id"] = entry["metadata"]["id"] = doc_id

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from communique import load_annotations, load_corpus_document
 from communique.bench import score
@@ -24,14 +26,19 @@ BASELINE_PAGE = (ROOT / "docs" / "explanation" / "baseline.md").read_text(encodi
 REPORT_PAGE = (ROOT / "docs" / "reference" / "bench-report.md").read_text(encoding="utf-8")
 
 
+#: the seed's gold as written: counts the tests expect come from it, not from the code under test
+SEED = yaml.safe_load(SEED_GOLD.read_text(encoding="utf-8"))
+SEED_SECTIONS = len(json.loads((CORPUS / f"{DOC_ID}.json").read_text(encoding="utf-8"))["sections"])
+
+
 def _bench(*args: str) -> list[str]:
-    return ["bench", "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "50", *args]
+    return ["bench", "--gold", str(SEED_GOLD), "--corpus", str(CORPUS), "--samples", "50", *args]
 
 
 def test_scores_a_prediction_file_with_text_only_spans_and_names(capsys):
     assert main(_bench("--predictions", str(TEXT_ONLY))) == 0
     out, err = capsys.readouterr()
-    assert "attributions  attributed *" in out and "TP 3 FP 1 FN 48" in out
+    assert "attributions  attributed *" in out and f"TP 3 FP 1 FN {len(SEED['attributions']) - 3}" in out
     assert "0/0:" in out and "matcher:" in out and "versions:" in out  # the settings travel with the scores
     # the unfindable quote is a located warning on stderr, and it was counted (FP 1 above)
     assert re.search(
@@ -55,14 +62,14 @@ def test_json_report_is_complete(capsys):
     }
     assert report["problems"] == report["issues"] and report["warnings"] == 1
     assert report["headline"]["attributions.attributed"] == pytest.approx(
-        2 * 3 / (4 + 51)
-    )  # 3 of the 51 gold attributions
-    # 8 sections, and one more unit for the quote that could not be placed in any
+        2 * 3 / (4 + len(SEED["attributions"]))
+    )  # 3 of the gold attributions, 4 predicted
+    # the seed's sections, and one more unit for the quote that could not be placed in any
     assert report["settings"]["bootstrap"] == {
         "samples": 50,
         "seed": 20130614,
         "unit": "section",
-        "units": 9,
+        "units": SEED_SECTIONS + 1,
         "confidence": 0.95,
         "interval": "percentile",
     }
@@ -102,7 +109,7 @@ def test_pred_and_compare_are_exclusive_and_one_is_required(capsys):
 
 def test_compare_reports_the_difference(tmp_path: Path, capsys):
     gold_line = tmp_path / "gold.jsonl"
-    gold_line.write_text(json.dumps(gold_as_prediction(load_annotations(GOLD, CORPUS)[0])) + "\n")
+    gold_line.write_text(json.dumps(gold_as_prediction(load_annotations(SEED_GOLD, CORPUS)[0])) + "\n")
     assert main(_bench("--compare", str(TEXT_ONLY), str(gold_line), "--format", "json")) == 0
     report = json.loads(capsys.readouterr().out)
     row = report["metrics"]["attributions.attributed"]
@@ -129,7 +136,7 @@ def test_the_documented_example_line_scores_with_text_only_spans_and_names():
     line = json.loads(block[1])
     assert all("start" not in span for q in line["attributions"] for span in q["contents"])  # text only
     assert any("speaker_name" in q for q in line["attributions"])  # a speaker by name
-    result = score(GOLD, [line], corpus=CORPUS, samples=20)
+    result = score(SEED_GOLD, [line], corpus=CORPUS, samples=20)
     assert result.issues == []
     assert result.report["metrics"]["attributions.attributed"]["tp"] == 1
     assert result.report["metrics"]["stances.actors"]["tp"] == 1
@@ -172,7 +179,7 @@ def test_outcomes_go_to_a_json_lines_file_and_the_default_report_stays_lean(tmp_
 
 
 def test_the_docs_document_every_report_key():
-    report = score(GOLD, [], corpus=CORPUS, samples=5).report
+    report = score(SEED_GOLD, [], corpus=CORPUS, samples=5).report
     for key in (*report, *report["settings"], *report["predictions"]):
         assert key in REPORT_PAGE, key
 
@@ -263,3 +270,44 @@ def test_the_report_ends_with_the_headline_scores_and_their_intervals(capsys, fm
         entry = report["metrics"][metric.key]
         low, high = entry[f"{main_value(metric)}_ci95"]
         assert metric.key in line and f"{entry[main_value(metric)]:.3f}" in line and f"[{low:.3f}, {high:.3f}]" in line
+
+
+def _pinned(split: str) -> list[str]:
+    """The documents communique.toml pins to ``split`` (read with tomllib, not with the code under test)."""
+    assign = tomllib.loads((ROOT / "communique.toml").read_text(encoding="utf-8"))["splits"]["assign"]
+    return sorted(doc_id for doc_id, name in assign.items() if name == split)
+
+
+def test_the_test_split_of_the_corpus_resamples_its_pinned_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    monkeypatch.chdir(ROOT)  # the project's communique.toml is in force
+    test = _pinned("test")
+    assert DOC_ID in test and len(test) < len(list(GOLD.glob("*.yaml")))
+    gold_lines = tmp_path / "gold.jsonl"
+    gold_lines.write_text(
+        "".join(json.dumps(gold_as_prediction(d)) + "\n" for d in load_annotations(GOLD, CORPUS)), encoding="utf-8"
+    )
+    base = ["bench", "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "20", "--format", "json"]
+    outcomes = tmp_path / "outcomes.jsonl"
+    assert main([*base, "--pred", str(gold_lines), "--split", "test", "--outcomes", str(outcomes)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["settings"]["bootstrap"]["unit"] == "document"
+    assert report["settings"]["bootstrap"]["units"] == len(test)
+    items = [json.loads(line) for line in outcomes.read_text(encoding="utf-8").splitlines()]
+    scored = {o["document_id"] for o in items if o["layer"] != "officials"}  # (listed in every one)
+    assert sorted(scored) == test  # only the items of the test documents were scored
+    assert main([*base, "--compare", str(TEXT_ONLY), str(gold_lines), "--split", "test"]) == 0
+    compared = json.loads(capsys.readouterr().out)
+    assert compared["settings"]["bootstrap"] == {**report["settings"]["bootstrap"], "samples": 20}
+    assert compared["metrics"]["attributions.attributed"]["better"] == "B"
+
+
+def test_a_pinned_document_the_corpus_lacks_is_a_located_warning(project: Path, capsys):
+    config = '[splits]\nunit = "document"\n\n[splits.assign]\nno-such-article = "test"\n'
+    (project / "communique.toml").write_text(config, encoding="utf-8")
+    args = ["bench", "--pred", str(TEXT_ONLY), "--split", "test", "--samples", "5"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"communique\.toml:5:.*\[split-assign-unknown-document\].*'no-such-article'", err), err
+    assert main([*args, "--strict"]) == 1  # a warning, which --strict turns into failure

@@ -12,7 +12,7 @@ from communique.corpus.splits import split_of, unit_at
 from communique.schema.models import Actor, Source, SourceReference, Span, UnresolvedSource
 from communique.schema.predictions import gold_as_prediction
 
-from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, SEED_GOLD
+from .conftest import CORPUS, DOC_ID, FIXTURES, SEED_GOLD
 
 MINIMAL = FIXTURES / "valid" / "minimal.yaml"
 
@@ -320,9 +320,9 @@ def test_one_empty_side_gives_zero_not_undefined(minimal):
 
 def test_split_restricts_gold_and_predictions():
     doc = load_corpus_document(CORPUS / f"{DOC_ID}.json")
-    gold_data = gold_as_prediction(load_annotations(GOLD, CORPUS)[0])
+    gold_data = gold_as_prediction(load_annotations(SEED_GOLD, CORPUS)[0])
     for split in ("train", "validation", "test"):
-        report = score(GOLD, [gold_data], corpus=CORPUS, split=split, samples=10).report
+        report = score(SEED_GOLD, [gold_data], corpus=CORPUS, split=split, samples=10).report
         mentions = [m for o in gold_data["officials"] for m in o["mentions"]]
         expected = sum(1 for m in mentions if split_of(unit_at(doc, m["start"])) == split)
         assert report["metrics"]["mentions.strict"]["cor"] == expected > 0
@@ -345,13 +345,13 @@ def test_bootstrap_is_seeded_and_brackets_the_score(minimal, prediction):
 
 
 def test_paired_comparison(prediction):
-    gold_data = gold_as_prediction(load_annotations(GOLD, CORPUS)[0])
-    same = compare(GOLD, [prediction], [prediction], corpus=CORPUS, samples=100).report["metrics"]
+    gold_data = gold_as_prediction(load_annotations(SEED_GOLD, CORPUS)[0])
+    same = compare(SEED_GOLD, [prediction], [prediction], corpus=CORPUS, samples=100).report["metrics"]
     assert same["mentions.strict"]["delta"] == 0 and same["mentions.strict"]["p_value"] == 1.0
     assert same["mentions.strict"]["better"] is None
-    better = compare(GOLD, [prediction], [gold_data], corpus=CORPUS, samples=100).report["metrics"]
+    better = compare(SEED_GOLD, [prediction], [gold_data], corpus=CORPUS, samples=100).report["metrics"]
     row = better["mentions.strict"]
     assert row["b"] == 1.0 and row["delta"] == pytest.approx(1.0 - row["a"])
     assert row["better"] == "B" and row["p_value"] < 0.05 and row["ci95"][0] > 0
-    worse = compare(GOLD, [gold_data], [prediction], corpus=CORPUS, samples=100).report["metrics"]
+    worse = compare(SEED_GOLD, [gold_data], [prediction], corpus=CORPUS, samples=100).report["metrics"]
     assert worse["mentions.strict"]["better"] == "A" and worse["mentions.strict"]["delta"] < 0

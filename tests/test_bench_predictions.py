@@ -17,7 +17,7 @@ from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, SEED_GOLD
 PREDICTIONS = FIXTURES / "predictions"
 INVALID = sorted((PREDICTIONS / "invalid").glob("*.jsonl"))
 WARNINGS = sorted((PREDICTIONS / "warnings").glob("*.jsonl"))
-GOLD_DATA = gold_as_prediction(load_annotations(GOLD / f"{DOC_ID}.yaml", CORPUS)[0])
+GOLD_DATA = gold_as_prediction(load_annotations(SEED_GOLD, CORPUS)[0])
 
 
 def _expected(folder: str) -> dict[str, dict]:
@@ -41,14 +41,14 @@ def test_invalid_prediction_reports_exactly_its_fault(path: Path):
     (found,) = predictions.errors
     assert found.file == str(path) and found.code in CATALOGUE and found.severity is Severity.ERROR
     with pytest.raises(CommuniqueError) as raised:  # the API refuses to score, with the same issue
-        score(GOLD, path, corpus=CORPUS, samples=5)
+        score(SEED_GOLD, path, corpus=CORPUS, samples=5)
     assert raised.value.issues[0] == found
 
 
 @pytest.mark.parametrize("path", WARNINGS, ids=lambda p: p.stem)
 def test_warning_prediction_is_scored_and_reported(path: Path):
     expected = _expected("warnings")[path.name]
-    result = score(GOLD, path, corpus=CORPUS, samples=5)
+    result = score(SEED_GOLD, path, corpus=CORPUS, samples=5)
     assert [(i.code, i.path, i.line, i.severity) for i in result.issues] == [
         (expected["code"], expected["path"], expected["line"], Severity.WARNING)
     ]
@@ -66,7 +66,7 @@ def test_issue_columns_point_at_the_field(tmp_path: Path):
 
 
 def test_unanchorable_text_is_counted_as_a_wrong_prediction():
-    result = score(GOLD, PREDICTIONS / "warnings" / "not-found.jsonl", corpus=CORPUS, samples=5)
+    result = score(SEED_GOLD, PREDICTIONS / "warnings" / "not-found.jsonl", corpus=CORPUS, samples=5)
     quotes = result.report["metrics"]["attributions.identification"]
     assert (quotes["tp"], quotes["fp"]) == (0, 1)
     assert result.report["predictions"]["anchoring"]["unanchored"] == 1
@@ -153,7 +153,8 @@ def test_missing_and_unscored_documents_are_warnings():
     result = score([], [GOLD_DATA], corpus=CORPUS, samples=5)
     assert [i.code for i in result.issues] == ["prediction-unscored-document"]
     result = score(GOLD, [], corpus=CORPUS, samples=5)
-    assert [i.code for i in result.issues] == ["prediction-missing-document"]
+    documents = list(GOLD.glob("*.yaml"))
+    assert documents and [i.code for i in result.issues] == ["prediction-missing-document"] * len(documents)
     assert result.report["metrics"]["mentions.strict"]["recall"] == 0.0
 
 

@@ -419,8 +419,9 @@ def test_brat_export_of_the_gold_converts_back_to_a_perfect_score(tmp_path: Path
     out = tmp_path / "brat"
     assert main(["export", "brat", "--out", str(out), "--gold", str(GOLD), "--corpus", str(CORPUS)]) == 0
     result = convert_path("brat", out, CORPUS)
-    lines = [line for line in _lines(result) if line["document_id"] == DOC_ID]
-    assert lines, "the brat export holds the seed document"
+    lines = _lines(result)
+    assert sorted(line["document_id"] for line in lines) == sorted(p.stem for p in GOLD.glob("*.yaml"))
+    assert DOC_ID in {line["document_id"] for line in lines}  # every document of the corpus, the seed among them
     report = score(GOLD, lines, corpus=CORPUS, samples=10).report
     keys = (
         "mentions.strict",
@@ -880,10 +881,10 @@ def _news_gold(folder: Path, corpus: Path) -> Path:
         start = [i for i in range(len(NEWS)) if NEWS.startswith(" said", i)][nth - 1] + 1
         return f"{{start: {start}, end: {start + 4}, text: said}}"
 
-    gold = f"""schema_version: "2.0"
+    gold = f"""schema_version: "2.1"
 document_id: news
 text_sha256: {document.sha256}
-guidelines_version: "2.0"
+guidelines_version: "2.1"
 annotators: [test]
 officials:
   - {{id: berg, name: Lars Berg, title: Defence Minister, rank: null, country: NOR, organisation: null,
@@ -904,6 +905,7 @@ attributions:
      contents: [{span("The talks were useful and long.")}, {span("We will meet again in Oslo,")}],
      kind: direct, speech_act: assertive, addressee_id: null, meeting_id: null}}
 commitments: []
+stances: []
 """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "news.yaml").write_text(gold, encoding="utf-8")

@@ -9,13 +9,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from communique import load_annotations
+from communique import load_annotations, load_corpus_document
 from communique.cli.main import main
 from communique.corpus.splits import split_of
 from communique.export import hf as hf_module
@@ -23,8 +24,16 @@ from communique.export.rows import CONFIGS, SPLITS_OF
 from communique.export.run import export_hf
 from communique.io import folder as folder_module
 from communique.io.parallel import Workers
+from communique.io.project import find_project
 from communique.schema.errors import CommuniqueError
-from communique.schema.models import ANNOTATION_LAYERS, AttributionKind, CommitmentKind, StanceKind, labels
+from communique.schema.models import (
+    ANNOTATION_LAYERS,
+    AnnotatedDocument,
+    AttributionKind,
+    CommitmentKind,
+    StanceKind,
+    labels,
+)
 
 from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD, ROOT, SEED_GOLD
 
@@ -68,11 +77,29 @@ def load_in_fresh_process(out: Path, cache: Path, configs: list[str]) -> dict:
     return json.loads(run.stdout)
 
 
+#: the split each bundled document is pinned to in communique.toml (read with tomllib, not the code under test)
+PINNED: dict[str, str] = tomllib.loads((ROOT / "communique.toml").read_text(encoding="utf-8"))["splits"]["assign"]
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> Path:
+    """The bundled corpus exported as `communique export hf` does in the project: its split policy in force."""
     out = tmp_path_factory.mktemp("export") / "hf"
-    export_hf(GOLD, CORPUS, out, passes=ROOT / "annotations" / "passes")
+    export_hf(GOLD, CORPUS, out, passes=ROOT / "annotations" / "passes", splits=find_project(ROOT).splits)
     return out
+
+
+@pytest.fixture(scope="module")
+def golds() -> dict[str, AnnotatedDocument]:
+    """Every gold document of the corpus, by id."""
+    found = {doc.document_id: doc for doc in load_annotations(GOLD, CORPUS)}
+    assert len(found) == len(list(GOLD.glob("*.yaml"))) > 1
+    return found
+
+
+@pytest.fixture(scope="module")
+def texts(golds) -> dict[str, str]:
+    return {doc_id: load_corpus_document(CORPUS / f"{doc_id}.json").text for doc_id in golds}
 
 
 @pytest.fixture(scope="module")
@@ -80,17 +107,20 @@ def loaded(exported: Path, tmp_path_factory) -> dict:
     return load_in_fresh_process(exported, tmp_path_factory.mktemp("cache"), [c.name for c in CONFIGS])
 
 
-def test_every_config_and_split_loads_with_typed_features(loaded, gold):
+def test_every_config_and_split_loads_with_typed_features(loaded, golds):
     assert loaded["__default__"] == ["full"]  # default config: documents
     for config in CONFIGS:
         splits = loaded[config.name]["rows"]
-        if config.name in ANNOTATION_LAYERS and not getattr(gold, config.name):
-            # a layer with no items (the seed has no sources): one typed file of no rows, read with its features
+        if config.name in ANNOTATION_LAYERS and not any(getattr(g, config.name) for g in golds.values()):
+            # a layer with no items in the corpus: one typed file of no rows, read with its features
             assert splits == {"train": []}
             assert loaded[config.name]["features"]["train"] == config.features.to_dict()
             continue
         assert splits and set(splits) <= set(SPLITS_OF[config.name])
         assert all(rows for rows in splits.values())  # never an empty declared split
+    # split by document: train, validation and test all hold attributions, mentions and sentences
+    for config in ("attributions", "mentions", "tokens"):
+        assert set(loaded[config]["rows"]) == {"train", "validation", "test"}, config
     attributions = loaded["attributions"]["features"]["train"]
     assert attributions["kind"] == {"names": labels(AttributionKind), "_type": "ClassLabel"}
     contents = attributions["contents"]
@@ -99,14 +129,17 @@ def test_every_config_and_split_loads_with_typed_features(loaded, gold):
     assert tags["_type"] == "List" and tags["feature"]["_type"] == "ClassLabel" and tags["feature"]["names"][0] == "O"
 
 
-def test_documents_config_rebuilds_the_gold_exactly(loaded, gold, corpus_doc):
+def test_documents_config_rebuilds_the_gold_exactly(loaded, golds, texts):
     from communique.export.rows import rebuild_document
 
-    (row,) = loaded["documents"]["rows"]["full"]
+    rows = loaded["documents"]["rows"]["full"]
+    assert sorted(row["document_id"] for row in rows) == sorted(golds)
     features = next(c.features for c in CONFIGS if c.name == "documents")
-    assert rebuild_document(row, features) == gold
-    assert row["text"] == corpus_doc.text
-    assert row["text"].encode("utf-8") == (ROOT / "seeds" / f"{DOC_ID}.txt").read_bytes()  # non-ASCII byte-exact
+    for row in rows:
+        doc_id = row["document_id"]
+        assert rebuild_document(row, features) == golds[doc_id]
+        assert row["text"] == texts[doc_id]
+        assert row["text"].encode("utf-8") == (ROOT / "seeds" / f"{doc_id}.txt").read_bytes()  # byte-exact
 
 
 def _spans(value):
@@ -120,7 +153,7 @@ def _spans(value):
             yield from _spans(v)
 
 
-def test_every_span_of_every_row_slices_its_text(loaded, corpus_doc, gold):
+def test_every_span_of_every_row_slices_its_text(loaded, texts, golds):
     checked = 0
     for config, data in loaded.items():
         if config.startswith("__"):
@@ -136,44 +169,47 @@ def test_every_span_of_every_row_slices_its_text(loaded, corpus_doc, gold):
                         config,
                         row.get("id", ""),
                     )
-                    assert corpus_doc.text[offset + span["start"] : offset + span["end"]] == span["text"]
+                    document = texts[row["document_id"]]
+                    assert document[offset + span["start"] : offset + span["end"]] == span["text"]
                     checked += 1
     from communique.annotate.walk import SpanNode, walk
-    from communique.schema.models import AnnotatedDocument
 
-    gold_spans = sum(isinstance(n, SpanNode) for n in walk(AnnotatedDocument, gold.model_dump()))
+    gold_spans = sum(isinstance(n, SpanNode) for g in golds.values() for n in walk(AnnotatedDocument, g.model_dump()))
     assert checked == 2 * gold_spans  # every gold span, once in `documents` and once in its item config
 
 
-def test_item_counts_match_the_gold(loaded, gold, corpus_doc):
+def test_item_counts_match_the_gold(loaded, golds):
     def total(config):
         return sum(len(rows) for rows in loaded[config]["rows"].values())
 
-    assert total("mentions") == sum(len(o.mentions) for o in gold.officials)
-    assert total("attributions") == len(gold.attributions)
-    assert total("sources") == len(gold.sources)
-    assert total("meetings") == len(gold.meetings)
-    assert total("commitments") == len(gold.commitments)
-    assert total("tokens") == len(corpus_doc.sentences)
+    assert total("mentions") == sum(len(o.mentions) for g in golds.values() for o in g.officials)
+    for layer in ("attributions", "sources", "meetings", "commitments", "stances"):
+        assert total(layer) == sum(len(getattr(g, layer)) for g in golds.values()), layer
+    sentences = sum(len(load_corpus_document(CORPUS / f"{doc_id}.json").sentences) for doc_id in golds)
+    assert total("tokens") == sentences
 
 
-def test_no_unit_in_two_splits_and_rows_follow_their_unit(loaded):
+def test_every_row_is_in_the_split_its_document_is_pinned_to(loaded):
+    """Split by document as communique.toml pins it: the seed and five more documents in test."""
+    assert PINNED[DOC_ID] == "test"
+    seen = set()
     for config in CONFIGS:
         if config.name == "documents":
             continue
-        units: dict[str, str] = {}
         for split, rows in loaded[config.name]["rows"].items():
             for row in rows:
-                assert split_of(row["unit"]) == split
-                assert units.setdefault(row["unit"], split) == split
+                assert row["unit"] == row["document_id"]  # the unit is the document
+                assert PINNED[row["document_id"]] == split, (config.name, row["id"])
+                seen.add(row["document_id"])
+    assert seen == set(PINNED)
 
 
-def test_bio_tags_cover_every_mention(loaded, gold):
+def test_bio_tags_cover_every_mention(loaded, golds):
     names = loaded["tokens"]["features"]["train"]["ner_tags"]["feature"]["names"]
     begins = sum(
         names[t].startswith("B-") for rows in loaded["tokens"]["rows"].values() for row in rows for t in row["ner_tags"]
     )
-    assert begins == sum(len(o.mentions) for o in gold.officials)
+    assert begins == sum(len(o.mentions) for g in golds.values() for o in g.officials)
     for rows in loaded["tokens"]["rows"].values():
         for row in rows:
             for tok, s, e in zip(row["tokens"], row["starts"], row["ends"]):
@@ -205,7 +241,8 @@ def test_card_front_matter_lists_exact_files_and_sizes(exported, loaded):
             assert split["num_examples"] == len(loaded[info["config_name"]]["rows"][split["name"]]) > 0
     for needle in (
         "## Licence",
-        "Leakage caveat",
+        "split **by document**",
+        f"({len(PINNED)} document(s) pinned)",
         "## Annotation process",
         "load_dataset",
         "## Statistics",
@@ -227,7 +264,7 @@ def _tree(root: Path) -> dict[str, str]:
 
 def test_export_is_deterministic(exported, tmp_path):
     again = tmp_path / "hf"
-    export_hf(GOLD, CORPUS, again, passes=ROOT / "annotations" / "passes")
+    export_hf(GOLD, CORPUS, again, passes=ROOT / "annotations" / "passes", splits=find_project(ROOT).splits)
     assert _tree(again) and _tree(again) == _tree(exported)
 
 
@@ -250,10 +287,9 @@ def test_failed_export_leaves_previous_one_intact(exported, tmp_path, monkeypatc
 def test_invalid_gold_is_refused_and_nothing_written(tmp_path, capsys):
     gold = tmp_path / "gold"
     gold.mkdir()
-    text = (
-        (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8").replace("official_id: bagheri", "official_id: bagher", 1)
-    )
-    (gold / "doc.yaml").write_text(text, encoding="utf-8")
+    text = SEED_GOLD.read_text(encoding="utf-8")
+    assert "official_id: o1" in text
+    (gold / "doc.yaml").write_text(text.replace("official_id: o1", "official_id: o99", 1), encoding="utf-8")
     out = tmp_path / "hf"
     status = main(["export", "hf", "--out", str(out), "--gold", str(gold), "--corpus", str(CORPUS), "--no-verify"])
     assert status == 1 and not out.exists()
@@ -288,30 +324,52 @@ def test_large_exports_are_sharded_by_size(tmp_path):
     assert len(loaded["mentions"]["rows"]["train"]) == sum(s.num_examples for s in shards)
 
 
-def test_adding_a_document_never_moves_an_existing_unit(tmp_path, loaded):
+def _with_a_copy_of_the_seed(tmp_path: Path, gold: Path) -> tuple[Path, Path]:
+    """A corpus and gold folder: ``gold``'s documents plus a copy of the seed under a new id."""
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     data = json.loads((CORPUS / f"{DOC_ID}.json").read_text(encoding="utf-8"))
     data["id"] = data["metadata"]["id"] = "second-copy"
     (corpus / "second-copy.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    gold = tmp_path / "gold"
-    gold.mkdir()
-    shutil.copy(GOLD / f"{DOC_ID}.yaml", gold / "a.yaml")
-    text = (
-        (GOLD / f"{DOC_ID}.yaml")
-        .read_text(encoding="utf-8")
-        .replace(f"document_id: {DOC_ID}", "document_id: second-copy")
-    )
-    (gold / "b.yaml").write_text(text, encoding="utf-8")
-    export_hf(gold, corpus, tmp_path / "hf")
+    grown = tmp_path / "gold"
+    if gold.is_dir():
+        shutil.copytree(gold, grown)
+    else:
+        grown.mkdir()
+        shutil.copy(gold, grown / gold.name)
+    text = SEED_GOLD.read_text(encoding="utf-8").replace(f"document_id: {DOC_ID}", "document_id: second-copy")
+    (grown / "second-copy.yaml").write_text(text, encoding="utf-8")
+    return corpus, grown
+
+
+def test_adding_a_document_never_moves_an_existing_unit(tmp_path, loaded):
+    """By document (the corpus): a 26th document moves none of the pinned ones."""
+    corpus, gold = _with_a_copy_of_the_seed(tmp_path, GOLD)
+    export_hf(gold, corpus, tmp_path / "hf", splits=find_project(ROOT).splits)
     both = load_in_fresh_process(tmp_path / "hf", tmp_path / "cache", ["attributions"])
     before = {(r["unit"], r["id"]): s for s, rows in loaded["attributions"]["rows"].items() for r in rows}
     after = {(r["unit"], r["id"]): s for s, rows in both["attributions"]["rows"].items() for r in rows}
     assert all(after[key] == split for key, split in before.items())
+    added = {key: split for key, split in after.items() if key[0] == "second-copy"}
+    assert len(added) == len(yaml.safe_load(SEED_GOLD.read_text(encoding="utf-8"))["attributions"])
+    assert set(added.values()) == {split_of("second-copy")}  # not pinned: by hash
+
+
+def test_adding_a_document_never_moves_a_section(tmp_path):
+    """By section (a corpus below min_documents): a second document moves none of the first one's sections."""
+    export_hf(SEED_GOLD, CORPUS, tmp_path / "one")
+    corpus, gold = _with_a_copy_of_the_seed(tmp_path, SEED_GOLD)
+    export_hf(gold, corpus, tmp_path / "two")
+    one = load_in_fresh_process(tmp_path / "one", tmp_path / "cache1", ["attributions"])
+    two = load_in_fresh_process(tmp_path / "two", tmp_path / "cache2", ["attributions"])
+    before = {(r["unit"], r["id"]): s for s, rows in one["attributions"]["rows"].items() for r in rows}
+    after = {(r["unit"], r["id"]): s for s, rows in two["attributions"]["rows"].items() for r in rows}
+    assert before and all("#s" in unit for unit, _ in before)
+    assert all(after[key] == split for key, split in before.items())
     assert len(after) == 2 * len(before)
 
 
-def test_croissant_metadata_is_valid_with_real_checksums(exported):
+def test_croissant_metadata_is_valid_with_real_checksums(exported, golds):
     import mlcroissant as mlc  # a declared test dependency
 
     meta = json.loads((exported / "croissant.json").read_text(encoding="utf-8"))
@@ -323,7 +381,7 @@ def test_croissant_metadata_is_valid_with_real_checksums(exported):
     configs_with_rows = {c.name for c in CONFIGS if list((exported / "data" / c.name).glob("*.parquet"))}
     assert configs_with_rows and {rs.name for rs in dataset.metadata.record_sets} == configs_with_rows
     records = list(dataset.records(record_set="attributions"))
-    assert len(records) == len(load_annotations(SEED_GOLD, CORPUS)[0].attributions)
+    assert len(records) == sum(len(g.attributions) for g in golds.values())
 
 
 def test_main_command_prints_split_sizes(tmp_path, capsys):

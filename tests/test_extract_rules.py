@@ -19,7 +19,7 @@ from communique.extract.rules import meeting_mode, speech_act
 from communique.schema.models import CorpusDocument, SeedMetadata, Span
 from communique.schema.predictions import PredictedDocument, prediction_data
 
-from .conftest import CORPUS, DOC_ID, GOLD, SEED_GOLD
+from .conftest import CORPUS, DOC_ID, SEED_GOLD
 
 
 def extract(doc: CorpusDocument, method: str) -> dict:
@@ -49,7 +49,7 @@ def test_baseline_output_is_a_valid_prediction_with_offsets(baseline: dict):
 
 
 def test_baseline_finds_every_layer(baseline: dict):
-    report = score(GOLD, [baseline], corpus=CORPUS, samples=20).report
+    report = score(SEED_GOLD, [baseline], corpus=CORPUS, samples=20).report
     for key in (
         "mentions.strict",
         "officials.ceaf_e",
@@ -133,8 +133,10 @@ def test_headings_carry_no_attributions_or_commitments():
 def test_extract_command_writes_jsonl(tmp_path: Path, capsys, baseline: dict):
     out = tmp_path / "baseline.jsonl"
     assert main(["extract", "--method", "rules", "--corpus", str(CORPUS), "--out", str(out)]) == 0
-    lines = out.read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line) for line in lines] == [baseline]  # deterministic, one line per document
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    documents = sorted(p.stem for p in CORPUS.glob("*.json"))
+    assert documents and [line["document_id"] for line in lines] == documents  # one line per document, in order
+    assert next(line for line in lines if line["document_id"] == DOC_ID) == baseline  # deterministic
     assert main(["extract", DOC_ID, "--corpus", str(CORPUS)]) == 0
     assert json.loads(capsys.readouterr().out) == baseline
 

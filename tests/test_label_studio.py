@@ -26,7 +26,7 @@ from communique.formats.label_studio import (
 )
 from communique.schema.models import MentionForm, labels
 
-from .conftest import CORPUS, GOLD
+from .conftest import CORPUS, GOLD, SEED_GOLD
 from .label_studio_server import VERSION, find_venv, running_label_studio
 from .tool_docs import DOC_ID, TEXT, make_project
 
@@ -285,7 +285,7 @@ _JSON = st.recursive(
 @pytest.fixture(scope="module")
 def exported_tasks(tmp_path_factory) -> list[dict]:
     out = tmp_path_factory.mktemp("ls-fuzz")
-    _export(GOLD, CORPUS, out)
+    _export(SEED_GOLD, CORPUS, out)  # one task: each example damages it and reads the whole export back
     return json.loads((out / "tasks.json").read_text(encoding="utf-8"))
 
 

@@ -17,14 +17,14 @@ import pytest
 
 from communique.cli.main import main
 
-from .conftest import CORPUS, FIXTURES, GOLD
+from .conftest import CORPUS, DOC_ID, FIXTURES, GOLD
 
 HF = ["export", "hf", "--gold", str(GOLD), "--corpus", str(CORPUS), "--passes", "", "--no-verify"]
 BRAT = ["export", "brat", "--gold", str(GOLD), "--corpus", str(CORPUS)]
 PRED = FIXTURES / "predictions" / "valid" / "text-only.jsonl"
 BENCH = ["bench", "--predictions", str(PRED), "--gold", str(GOLD), "--corpus", str(CORPUS), "--samples", "10"]
 EXTRACT = ["extract", "--corpus", str(CORPUS)]
-RENDER = ["render", "--gold", str(GOLD), "--corpus", str(CORPUS)]
+RENDER = ["render", DOC_ID, "--gold", str(GOLD), "--corpus", str(CORPUS)]  # one document of the corpus
 
 
 def _refused(argv: list[str], code: str, capsys: pytest.CaptureFixture[str], where: str | None = None) -> str:

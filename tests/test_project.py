@@ -10,7 +10,7 @@ import pytest
 from communique.corpus.add import add_text, make_id
 from communique.corpus.build import build_corpus, load_corpus_document
 from communique.corpus.splits import Splitter, split_of
-from communique.io.project import SplitPolicy, find_project, init_project, load_project
+from communique.io.project import SplitPolicy, find_project, init_project, load_project, unassigned_documents
 from communique.schema.errors import CommuniqueError
 
 TEXT_A = (
@@ -248,3 +248,49 @@ def test_init_writes_every_key_of_every_table(tmp_path: Path) -> None:
     loaded = load_project(config)
     assert loaded.dataset.name == "mine" and loaded.splits == SplitPolicy()
     assert {k: p.relative_to(tmp_path / "mine").as_posix() for k, p in loaded.paths.items()} == written["paths"]
+
+
+def test_splits_assign_pins_documents_and_the_rest_go_by_hash(tmp_path: Path) -> None:
+    config = tmp_path / "communique.toml"
+    config.write_text('[splits]\nunit = "document"\n\n[splits.assign]\nt0 = "test"\nt1 = "validation"\n')
+    policy = load_project(config).splits
+    assert dict(policy.assign) == {"t0": "test", "t1": "validation"}
+    splitter = Splitter.of(policy, 3)
+    assert splitter.split_of("t0") == "test" and splitter.split_of("t1") == "validation"
+    # an id hashed to train stays there, and a pin moves an id away from its hash
+    hashed = next(f"d{i}" for i in range(100) if split_of(f"d{i}") == "train")
+    assert splitter.split_of(hashed) == "train"
+    assert Splitter("document", assign={hashed: "test"}).split_of(hashed) == "test"
+    # pins are for documents: sections keep their hash
+    assert Splitter("section", assign={"t0#s0": "test"}).split_of("t0#s0") == split_of("t0#s0")
+
+
+def test_splits_assign_problems_are_located_and_coded(tmp_path: Path) -> None:
+    config = tmp_path / "communique.toml"
+    config.write_text('[splits]\nunit = "document"\n\n[splits.assign]\ngood = "train"\nt0 = "tset"\nBad_Id = "test"\n')
+    with pytest.raises(CommuniqueError) as exc:
+        load_project(config)
+    found = {(i.code, i.line, i.path) for i in exc.value.issues}
+    assert found == {
+        ("config-invalid", 6, "$.splits.assign.t0"),
+        ("config-invalid", 7, "$.splits.assign.Bad_Id"),
+    }, [i.message for i in exc.value.issues]
+    assert any("'tset'" in i.message for i in exc.value.issues)
+    config.write_text('[splits]\nassign = "test"\n')
+    with pytest.raises(CommuniqueError) as exc:
+        load_project(config)
+    assert [(i.code, i.line) for i in exc.value.issues] == [("config-invalid", 2)]
+
+
+def test_a_pinned_document_missing_from_the_corpus_is_a_located_warning(tmp_path: Path) -> None:
+    config = tmp_path / "communique.toml"
+    config.write_text('[splits.assign]\nt0 = "test"\nlost = "train"\n')
+    project = load_project(config)
+    (warning,) = unassigned_documents(project, ["t0", "t1"])
+    assert (warning.code, warning.severity.value, warning.line, warning.file) == (
+        "split-assign-unknown-document",
+        "warning",
+        3,
+        str(config),
+    )
+    assert unassigned_documents(project, ["t0", "lost"]) == []

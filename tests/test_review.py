@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,11 +16,12 @@ from communique import load_annotations
 from communique.annotate.stats import compute_stats, format_stats
 from communique.bench.outcomes import OUTCOMES
 from communique.cli.main import main
-from communique.compare.agreement import compare, format_agreement
+from communique.compare.agreement import format_agreement
 from communique.formats.html import COLOURS, annotation_units, marked_outcomes, render_html, sweep
+from communique.review.report import compare_sets, format_report
 from communique.schema.models import StanceKind, labels
 
-from .conftest import CORPUS, DOC_ID, GOLD, ROOT, SEED_GOLD, headless_chrome, needs_browser
+from .conftest import CORPUS, DOC_ID, GOLD, ROOT, headless_chrome, needs_browser
 
 PASSES = ROOT / "annotations" / "passes"
 
@@ -39,29 +41,44 @@ def test_stats_count_every_item(gold, capsys):
 
 
 def test_adjudication_record_matches_the_code():
-    a = load_annotations(PASSES / "a", CORPUS)[0]
-    b = load_annotations(PASSES / "b", CORPUS)[0]
-    gold = load_annotations(GOLD, CORPUS)[0]
+    """ADJUDICATION.md's micro table and each document's log agree with what `agree` computes from the passes."""
+    passes_a = {d.document_id: d for d in load_annotations(PASSES / "a", CORPUS)}
+    passes_b = {d.document_id: d for d in load_annotations(PASSES / "b", CORPUS)}
+    golds = {d.document_id: d for d in load_annotations(GOLD, CORPUS)}
+    assert passes_a.keys() == passes_b.keys() == golds.keys() and DOC_ID in golds
     record = (ROOT / "annotations" / "ADJUDICATION.md").read_text(encoding="utf-8")
-    result = compare(a, b)
-    assert format_agreement(result, "markdown") in record
-    assert f"differ in {len(result.differences)} places" in record
-    assert format_stats(compute_stats(load_annotations(SEED_GOLD, CORPUS)), "markdown") in record
-    # every difference has a decision row naming its layer and the field that differs
-    rows = [line for line in record.splitlines() if line.startswith("| D")]
-    assert rows and all(any(d.layer in row and d.kind in row for row in rows) for d in result.differences)
-    counts = f"{len(gold.attributions)} attributions, {len(gold.commitments)} commitments"
-    assert counts in record and "review: draft" not in (GOLD / f"{DOC_ID}.yaml").read_text(encoding="utf-8")
-    assert gold.guidelines_version == "2.1" and gold.annotators == ["annotator-a", "annotator-b", "adjudicator"]
+    report = compare_sets(list(passes_a.values()), list(passes_b.values()))
+    micro = format_report(report, "markdown").split(f"## micro over {len(golds)} documents\n\n")[1]
+    assert micro.split("\n\n")[0] in record  # the table, as `agree --format markdown` prints it
+    for doc_id, result in report.documents.items():
+        log = (ROOT / "annotations" / "adjudication" / f"{doc_id}.md").read_text(encoding="utf-8")
+        assert format_agreement(result, "markdown") in log, doc_id
+        # the record's row of the document gives as many differences as `agree` finds
+        row = re.search(rf"^\| {re.escape(doc_id)} \|.*\| (\d+) \| \d+ \|$", record, re.M)
+        assert row and int(row[1]) == len(result.differences), doc_id
+        # every difference has a decision row naming its layer (the log's rows start "| D")
+        rows = [line for line in log.splitlines() if line.startswith("| D")]
+        assert rows and all(any(d.layer in row for row in rows) for d in result.differences), doc_id
+        gold = golds[doc_id]
+        assert gold.guidelines_version == "2.1" and "review: draft" not in (GOLD / f"{doc_id}.yaml").read_text(
+            encoding="utf-8"
+        )
 
 
 def test_agree_cli(capsys):
     assert main(["agree", str(PASSES / "a"), str(PASSES / "b"), "--corpus", str(CORPUS), "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["report_version"] == 3 and result["only_a"] == [] and result["only_b"] == []
-    assert result["micro"]["documents"] == len(result["documents"]) >= 1
+    documents = sorted(p.stem for p in GOLD.glob("*.yaml"))
+    assert result["micro"]["documents"] == len(result["documents"]) == len(documents) > 1
     layers = result["micro"]["layers"]
-    assert layers["mentions"]["strict"]["f1"] == 1.0
+    # the micro counts are the sums of the documents' counts, and those ADJUDICATION.md records
+    record = (ROOT / "annotations" / "ADJUDICATION.md").read_text(encoding="utf-8")
+    for layer, measure in (("mentions", "strict"), ("attributions", "strict"), ("attributions", "overlap")):
+        figure = layers[layer][measure]
+        for count in ("a", "b", "matched"):
+            assert figure[count] == sum(d["layers"][layer][measure][count] for d in result["documents"].values())
+        assert f"| {layer} | {measure} span F1 | {figure['a']} | {figure['b']} | {figure['matched']} |" in record
     assert 0 < layers["attributions"]["strict"]["f1"] < layers["attributions"]["overlap"]["f1"] <= 1.0
 
 

@@ -7,9 +7,12 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from communique import CATALOGUE, CommuniqueError, load_annotations, validate_paths
 from communique.cli.main import main
@@ -114,23 +117,43 @@ def test_two_files_for_one_document_are_refused(tmp_path: Path):
 
 # ------------------------------------------------------------------------------ planted faults, CLI
 
+SEED = yaml.safe_load(SEED_GOLD.read_text(encoding="utf-8"))
+
+
+def _first(layer: str, test: Callable[[dict[str, Any]], bool]) -> int:
+    """The index of the seed's first item of ``layer`` that passes ``test`` (read from the file as written)."""
+    return next(i for i, item in enumerate(SEED[layer]) if test(item))
+
+
+ASHTIANI = _first("officials", lambda o: o["name"] == "Mohammad Reza Ashtiani")
+BY_O3 = _first("attributions", lambda a: a["source"].get("official_id") == "o3")
 PLANTED = [
     # (original line fragment, faulty replacement, expected code, expected JSON path)
-    ("name: Mohammad Reza Ashtiani", "name: 42", "type-error", "$.officials[1].name"),
+    ("name: Mohammad Reza Ashtiani", "name: 42", "type-error", f"$.officials[{ASHTIANI}].name"),
     (
         "participation: mentioned",
         "participation: mentioned\n    nickname: Bajwa",
         "unknown-field",
-        "$.officials[3].nickname",
+        f"$.officials[{_first('officials', lambda o: o['participation'] == 'mentioned')}].nickname",
     ),
     (
-        "{type: official, official_id: bagheri}",
-        "{type: official, official_id: bagheeri}",
+        "{type: official, official_id: o3}",
+        "{type: official, official_id: o33}",
         "dangling-reference",
-        "$.attributions[23].source.official_id",
+        f"$.attributions[{BY_O3}].source.official_id",
     ),
-    ("{start: 225, end: 247,", "{start: 226, end: 248,", "span-text-mismatch", "$.officials[1].mentions[0].text"),
-    ("kind: invite", "kind: invitation", "invalid-value", "$.stances[8].kind"),
+    (
+        "{start: 225, end: 247,",
+        "{start: 226, end: 248,",
+        "span-text-mismatch",
+        f"$.officials[{ASHTIANI}].mentions[0].text",
+    ),
+    (
+        "kind: invite",
+        "kind: invitation",
+        "invalid-value",
+        f"$.stances[{_first('stances', lambda s: s['kind'] == 'invite')}].kind",
+    ),
 ]
 
 

@@ -121,10 +121,11 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
     if args.outcomes == "-" and (args.out or "-") == "-":
         reporter.note("--outcomes -: the report goes to standard output; give it a file with --out")
         return reporter.finish(EXIT_USAGE)
+    splitter, pinned = _splitter(args.gold, args.corpus) if args.split else (None, [])
     options = {
         "corpus": args.corpus,
         "split": args.split,
-        "splitter": _splitter(args.gold) if args.split else None,
+        "splitter": splitter,
         "samples": args.samples,
         "seed": args.seed,
         "workers": args.workers,
@@ -156,6 +157,7 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.problems(exc.issues)
         reporter.note(f"nothing scored: {count(exc.issues)[0]} error(s)")
         return reporter.finish(EXIT_PROBLEMS)
+    warnings = [*pinned, *warnings]
     reporter.problems(warnings)
     if args.split and not json_at(report, "settings", "bootstrap", "units"):
         # an all-n/a table would look like a score: say that the split is empty, and what to do
@@ -205,11 +207,13 @@ def _confidence(value: str) -> float:
     return number
 
 
-def _splitter(gold: str) -> Splitter:
-    """The split policy of the project (``communique.toml``) for a gold set of this many documents."""
+def _splitter(gold: str, corpus: str) -> tuple[Splitter, list[Issue]]:
+    """The split policy of the project (``communique.toml``) for a gold set of this many documents, and a
+    warning for each document it pins that the corpus does not hold."""
     from communique.annotate.validate import find_annotation_files
-    from communique.io.project import find_project
+    from communique.corpus.store import CorpusStore
+    from communique.io.project import find_project, unassigned_documents
 
-    policy = find_project().splits
+    project = find_project()
     documents = sum(1 for _ in find_annotation_files([Path(gold)]))
-    return Splitter(policy.unit_for(documents), policy.ratios)
+    return Splitter.of(project.splits, documents), unassigned_documents(project, CorpusStore(Path(corpus)).ids())

@@ -33,9 +33,10 @@ def _problems(reporter: Reporter, exc: CommuniqueError) -> int:
 
 
 def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
+    from communique.corpus.store import CorpusStore
     from communique.export.hf import load_back
     from communique.export.run import Drafts, export_hf
-    from communique.io.project import find_project
+    from communique.io.project import find_project, unassigned_documents
 
     out = Path(args.out)
     drafts = Drafts(strict=args.strict)
@@ -56,6 +57,7 @@ def cmd_export_hf(args: argparse.Namespace, reporter: Reporter) -> int:
         return _problems(reporter, exc)
     reporter.problems(drafts.issues)
     files = sum(len(s) for splits in result.shards.values() for s in splits.values())
+    reporter.problems(unassigned_documents(project, CorpusStore(Path(args.corpus)).ids()))
     reporter.note(f"wrote {out} ({files} parquet file(s), README.md, croissant.json)")
     sizes = result.split_sizes()
     if args.verify:

@@ -8,6 +8,9 @@ policy, adding documents never moves an existing unit, and no unit is in two spl
 meeting, commitment, sentence) goes with the unit in which its first span starts. Splitting by document keeps
 every document whole in one split, so no article leaks between train and test; splitting by section does not
 (sections of one article share officials and wording), which the dataset card states.
+
+When splitting by document, ``[splits.assign]`` pins documents to a split (the bundled corpus pins every one, so
+that a new document never moves an old one, and its seed is in test); a document it does not name goes by hash.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from communique.corpus.store import CorpusLike
+from communique.io.project import SplitPolicy
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 #: percentage of the hash space given to each split, in SPLITS order
@@ -52,10 +56,17 @@ def unit_at(doc: CorpusLike, offset: int) -> str:
 
 @dataclass(frozen=True)
 class Splitter:
-    """The split policy in force for one export or benchmark: the unit and the ratios."""
+    """The split policy in force for one export or benchmark: the unit, the ratios, and the documents pinned to a
+    split (``assign``, document id -> split; used when the unit is the document)."""
 
     unit: Literal["section", "document"] = "section"
     ratios: tuple[int, ...] = RATIOS
+    assign: dict[str, str] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(cls, policy: SplitPolicy, documents: int) -> Splitter:
+        """The splitter of a project's policy (``[splits]``) for a corpus of ``documents`` documents."""
+        return cls(policy.unit_for(documents), policy.ratios, dict(policy.assign))
 
     def unit_at(self, doc: CorpusLike, offset: int) -> str:
         """The unit id of the item whose first span starts at ``offset``."""
@@ -66,7 +77,10 @@ class Splitter:
         return [doc.id] if self.unit == "document" else [unit_id(doc.id, s.index) for s in doc.sections]
 
     def split_at(self, doc: CorpusLike, offset: int) -> str:
-        return split_of(self.unit_at(doc, offset), self.ratios)
+        return self.split_of(self.unit_at(doc, offset))
 
     def split_of(self, unit: str) -> str:
+        """The split of a unit: its pinned split when it is a pinned document, else by hash."""
+        if self.unit == "document" and unit in self.assign:
+            return self.assign[unit]
         return split_of(unit, self.ratios)

@@ -270,8 +270,12 @@ def _splits_section(facts: CardFacts, size_rows: str) -> str:
 - `documents` has a single split, `full`: whole documents, for benchmarking extractors and for rebuilding
   the gold exactly."""
     if facts.splitter.unit == "document":
+        pinned = len(facts.splitter.assign)
+        how = f"a hash of its id, {ratios}"
+        if pinned:  # [splits.assign] in communique.toml
+            how = f"its pin in `communique.toml` ({pinned} document(s) pinned), any other by {how}"
         return f"""{head}
-- The other configs are split **by document**: a document goes to a split by a hash of its id, {ratios};
+- The other configs are split **by document**: a document goes to a split by {how};
   adding documents never moves an existing one, and a split with no rows is not declared. Documents per
   split: {split_names}. Different documents can still report the same people and events, so test scores
   measure generalisation to unseen articles, not necessarily to unseen officials."""

@@ -127,7 +127,7 @@ def export_hf(
     if not files:
         raise CommuniqueError([issue("file-not-found", "no annotation files to export", file=str(annotations))])
     policy = splits or SplitPolicy()
-    splitter = Splitter(policy.unit_for(len(files)), policy.ratios)
+    splitter = Splitter.of(policy, len(files))
     folders = pass_folders(passes)
     adjudication = passes.parent / "ADJUDICATION.md" if passes is not None else None
     facts = CardFacts(

@@ -25,6 +25,9 @@ flags override. Outside any project the defaults are the conventional folders un
     min_documents = 10
     ratios = [70, 15, 15]        # train / validation / test, percent
 
+    [splits.assign]              # pinned documents (splitting by document); the others go by hash
+    my-first-article = "test"
+
 The file is outside data like any other: it is read as every input is (:func:`communique.io.read.read_text`,
 up to :data:`MAX_CONFIG_BYTES`), nesting deeper than :data:`MAX_CONFIG_DEPTH` or an integer of more than 4,300
 digits is a located, coded error, and what it holds is validated by one Pydantic model, :class:`ProjectConfig`
@@ -43,7 +46,7 @@ import os
 import re
 import reprlib
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal, TypedDict
@@ -64,10 +67,13 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from communique.io.parse import format_path
 from communique.schema.errors import CommuniqueError, Issue, issue
 from communique.schema.guidelines import GUIDELINES_NAME, guidelines_text
-from communique.schema.models import FREE_TEXT_PATTERN
+from communique.schema.models import FREE_TEXT_PATTERN, ID_PATTERN
 
 CONFIG_NAME = "communique.toml"
 SplitUnit = Literal["auto", "section", "document"]
+SplitName = Literal["train", "validation", "test"]
+#: a document id as the corpus spells ids (a key of ``[splits.assign]``)
+DocumentId = Annotated[StrictStr, Field(pattern=ID_PATTERN)]
 DEFAULT_RATIOS = (70, 15, 15)
 DEFAULT_MIN_DOCUMENTS = 10
 MAX_CONFIG_BYTES = 1024 * 1024  # a communique.toml is a few hundred bytes
@@ -150,6 +156,8 @@ class SplitPolicy(_Table):
     unit: SplitUnit = "auto"
     min_documents: Annotated[StrictInt, Field(ge=1)] = DEFAULT_MIN_DOCUMENTS
     ratios: tuple[NonNegative, NonNegative, NonNegative] = DEFAULT_RATIOS  # train / validation / test, percent
+    #: ``[splits.assign]``: documents pinned to a split, when splitting by document; the others go by hash
+    assign: dict[DocumentId, SplitName] = {}
 
     @field_validator("ratios", mode="before")
     @classmethod
@@ -262,7 +270,10 @@ def config_issues(exc: ValidationError, text: str, file: str) -> list[Issue]:
     found: dict[tuple[str | int, ...], Issue] = {}
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        keys = tuple(str(part) for part in loc[:2])  # the table, and the key in it
+        if loc[-1:] == ("[key]",):  # pydantic's marker of a wrong key of a mapping: the path is the key's own
+            loc = loc[:-1]
+        # the table and the key in it; in [splits.assign], the document id too
+        keys = tuple(str(part) for part in loc[: 3 if loc[:2] == ("splits", "assign") else 2])
         if keys in found:
             continue
         code = "path-outside-project" if error["type"] == "path_outside_project" else "config-invalid"
@@ -283,7 +294,12 @@ def _message(error: ErrorDetails, keys: tuple[str, ...]) -> str:
         if kind == "extra_forbidden":
             return f"unknown table [{keys[0]}]"
         return f"[{keys[0]}] must be a table, not {shown}"
-    table, key = keys
+    if len(keys) == 3:  # [splits.assign] document-id = split
+        table, key = f"{keys[0]}.{keys[1]}", keys[2]
+        if kind == "literal_error":
+            return f"[{table}] {key}: unknown split {shown}; use train, validation or test"
+        return f"[{table}] {key!r} is not a document id ({error['msg']})"
+    table, key = keys[:2]
     if kind == "extra_forbidden":
         return f"unknown key {key!r} in [{table}]"
     if kind in ("config_invalid", "path_outside_project"):
@@ -380,7 +396,7 @@ def _key_positions(text: str) -> dict[tuple[str, ...], dict[str, int]]:
 
 def _located(where: dict[tuple[str, ...], dict[str, int]], keys: tuple[str, ...]) -> dict[str, int]:
     """``line`` and ``column`` of the key ``keys`` (else of its table; nothing when neither is written)."""
-    for known in (keys, keys[:1]):
+    for known in (keys, keys[:2], keys[:1]):
         if known in where:
             return where[known]
     return {}
@@ -474,6 +490,28 @@ def toml_string(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def unassigned_documents(project: Project, documents: Iterable[str]) -> list[Issue]:
+    """A warning for each document ``[splits.assign]`` pins that is not among ``documents`` (the corpus): a
+    misspelt id would otherwise leave the document it meant to the hash, silently."""
+    known = set(documents)
+    missing = [doc_id for doc_id in dict(project.splits.assign) if doc_id not in known]
+    if not missing or project.root is None:
+        return []
+    config = project.root / CONFIG_NAME
+    where = _key_positions(_read_config(config))
+    return [
+        issue(
+            "split-assign-unknown-document",
+            f"[splits.assign] pins {doc_id!r}, which is not a document of the corpus",
+            file=str(config),
+            path=f"$.splits.assign.{doc_id}",
+            hint="correct the id, or remove the line",
+            **_located(where, ("splits", "assign", doc_id)),
+        )
+        for doc_id in missing
+    ]
+
+
 def render_config(name: str, description: str = "", licence: str = "CC-BY-4.0") -> str:
     """The text of a new ``communique.toml`` (``communique init``): every key the README documents."""
     q = toml_string
@@ -497,6 +535,8 @@ passes = "annotations/passes"  # double-annotation passes, one folder each (agre
 unit = "auto"  # "section", "document", or "auto": by document once the corpus has min_documents documents
 min_documents = {DEFAULT_MIN_DOCUMENTS}
 ratios = [70, 15, 15]  # train / validation / test, percent
+
+[splits.assign]  # documents pinned to a split when splitting by document (my-article = "test"); the rest by hash
 """
 
 

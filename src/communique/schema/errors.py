@@ -143,6 +143,11 @@ _ENTRIES = [
         Severity.ERROR,
         "A folder in communique.toml's [paths] is absolute or leads outside the project (by `..` or a symlink).",
     ),
+    Problem(
+        "split-assign-unknown-document",
+        Severity.WARNING,
+        "[splits.assign] in communique.toml pins a document that is not in the corpus.",
+    ),
     # drafts (communique draft)
     Problem(
         "draft-span-unanchored",
