@@ -34,8 +34,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from communique.annotate.countries import country_code, country_names, demonyms
 from communique.annotate.names import name_score, name_words
 from communique.schema.models import CommitmentKind, CorpusDocument, labels
 from communique.schema.predictions import PREDICTION_VERSION
@@ -61,93 +63,188 @@ RANKS = (
     "Colonel",
     "Commodore",
     "Captain",
+    "Commander",
+    "Lieutenant",
+    "Major",
+    "Chief Superintendent",
+    "Superintendent",
+    "Chief Inspector",
+    "Inspector",
+    # abbreviated grades of wire copy
+    "Rear Adm.",
+    "Vice Adm.",
+    "Adm.",
+    "Lt. Gen.",
+    "Maj. Gen.",
+    "Brig. Gen.",
+    "Gen.",
+    "Col.",
+    "Capt.",
+    "Cmdr.",
 )
-#: nationality adjectives and possessive country names -> ISO 3166-1 alpha-3
-NATIONALITIES = {
-    "Iranian": "IRN",
-    "Pakistani": "PAK",
-    "Afghan": "AFG",
-    "American": "USA",
-    "Russian": "RUS",
-    "Chinese": "CHN",
-    "Indian": "IND",
-    "Iraqi": "IRQ",
-    "Turkish": "TUR",
-    "Saudi": "SAU",
-    "British": "GBR",
-    "French": "FRA",
-    "German": "DEU",
-    # beyond the seed: the nationalities of other defence and foreign-affairs news
-    "Norwegian": "NOR",
-    "Swedish": "SWE",
-    "Finnish": "FIN",
-    "Danish": "DNK",
-    "Polish": "POL",
-    "Ukrainian": "UKR",
-    "Italian": "ITA",
-    "Spanish": "ESP",
-    "Greek": "GRC",
-    "Dutch": "NLD",
-    "Canadian": "CAN",
-    "Australian": "AUS",
-    "Japanese": "JPN",
-    "South Korean": "KOR",
-    "Vietnamese": "VNM",
-    "Indonesian": "IDN",
-    "Malaysian": "MYS",
-    "Egyptian": "EGY",
-    "Jordanian": "JOR",
-    "Qatari": "QAT",
-    "Emirati": "ARE",
-    "Israeli": "ISR",
-    "Syrian": "SYR",
-    "Azerbaijani": "AZE",
-    "Armenian": "ARM",
-    "Kazakh": "KAZ",
-    "Uzbek": "UZB",
-    "Brazilian": "BRA",
-    "Mexican": "MEX",
-    "Nigerian": "NGA",
-    "Kenyan": "KEN",
-    "South African": "ZAF",
-}
-COUNTRIES = {
-    "Iran": "IRN",
-    "Pakistan": "PAK",
-    "Afghanistan": "AFG",
-    "Russia": "RUS",
-    "China": "CHN",
-    "India": "IND",
-    "Iraq": "IRQ",
-    "Turkey": "TUR",
-}
-_HEAD = r"(?:Minister|President|Chief|Commander|Ambassador|Spokesman|Secretary|Director|Head)"
-_TITLE = rf"(?:(?:[A-Z][a-z]+ ){{0,2}}{_HEAD}(?: of(?: the)?(?: [A-Z][a-z]+)+)*)"
-_NOT_NAME = (
-    "Staff|Forces|Force|Armed|Air|Army|Navy|Republic|Islamic|Ministry|Minister|Chief|Council|The|"
-    "In|On|At|For|And|Of|Iran|Pakistan|Tehran|Islamabad"
+#: head nouns of an office (guidelines 2.1): the word a title phrase ends on, matched in either case
+OFFICE_HEADS = (
+    "Prime Minister",
+    "Minister",
+    "Secretary-General",
+    "Secretary General",
+    "Secretary",
+    "Undersecretary",
+    "Under-Secretary",
+    "Vice President",
+    "President",
+    "Speaker",
+    "Commander",
+    "Commandant",
+    "Chief",
+    "Director General",
+    "Director-General",
+    "Director",
+    "Ambassador",
+    "Envoy",
+    "Spokesperson",
+    "Spokeswoman",
+    "Spokesman",
+    "Adviser",
+    "Advisor",
+    "Chairman",
+    "Chairwoman",
+    "Chairperson",
+    "Chair",
+    "Head",
+    "Governor",
+    "Mayor",
+    "Delegate",
+    "Lawmaker",
+    "Deputy",
+    "Officer",
+    "Counterpart",
+    "Leader",
+    "Commissioner",
+    "Consul",
+    "Senator",
+    "Member",
+    "Premier",
+    "Chancellor",
 )
+#: words of offices and institutions (capitalised in titles): never a person's name (issue 21: "Defence")
+OFFICE_WORDS = frozenset(
+    """Defence Defense Foreign Affairs National State International Relations Cooperation Co-operation Trade
+    Tourism Agriculture Rural Development Livestock Fisheries Energy Home Internal Interior Policy Regional Naval
+    Zone First Army Navy Air Force Forces Coast Guard Parliament Assembly Department Ministry Presidency Industries
+    Opposition Health Finance Economy Justice Education Security Staff Joint External Commerce Industry Environment
+    Transport Communications Culture Information Commission Council Police Service Services Agency Office Economic
+    Maritime Cabinet Deputy Vice Acting Senior Federal Republic Islamic Government Embassy Public Social Labour
+    Labor Science Technology Water Resources Mines Mining Infrastructure Works Digital Youth Sports Family Legal
+    Treasury Immigration Border Customs Planning Investment Operations Special Prime Presidential Parliamentary
+    Permanent United Nations Union European Central Military Intelligence Headquarters Command Division
+    Directorate Bureau Institute Traffic Highway Consular Protocol Political Strategic Ocean Oceans Sea Charge
+    Relations Armed Marine Marines Delegation Forum Summit Secretariat Minister Ministers""".split()
+)
+#: capitalised words that start sentences or phrases and are no names
+STOP_WORDS = frozenset(
+    """The A An In On At For And Of But After Later His Her Their Its This That These Those It He She We They I
+    Our Mr Mrs Ms Dr Both Another According Speaking While When Asked If As With Without Members Officials
+    Delegations Earlier Last Next Then There Here Some Many Most All Each Every No Not One Two Three Since Under
+    During Before Until Despite Although Though However Meanwhile Also Thanks Talks Monday Tuesday Wednesday
+    Thursday Friday Saturday Sunday January February March April May June July August September October November
+    December Sept Nov Dec Jan Feb Aug Oct Asian African European Arab Latin Western Eastern Northern Southern
+    Baltic Nordic Gulf Pacific Atlantic Caribbean Balkan""".split()
+)
+#: lower-case words that modify an office noun before it ("deputy head", "ministry spokeswoman")
+_MODIFIERS = (
+    "deputy|vice|foreign|defence|defense|interior|prime|state|ministry|presidential|regional|senior|acting|"
+    "first|chief|health|trade|finance|navy|army|opposition|parliamentary|cabinet|commanding|special|national|"
+    "top|junior|home|agriculture|justice|education|energy|police|military|naval|permanent|executive|press"
+)
+_HEAD = "(?:" + "|".join(sorted((re.escape(h) for h in OFFICE_HEADS), key=len, reverse=True)) + ")"
+_HEAD_ANY_CASE = rf"(?i:{_HEAD})(?![\w-])"
 # Python's re has no \p{Lu}: spell out the upper- and lower-case letters of the Latin scripts
 _LATIN = [chr(c) for c in (*range(0x41, 0x250), *range(0x1E00, 0x1F00))]
 _UPPER = "[" + "".join(c for c in _LATIN if c.isupper()) + "]"
 _LOWER = "[" + "".join(c for c in _LATIN if c.islower()) + "]"
-_NAME_WORD = rf"(?!(?:{_NOT_NAME})\b){_UPPER}{_LOWER}+(?:-{_UPPER}{_LOWER}+)?"
-_NAME = rf"{_NAME_WORD}(?: {_NAME_WORD}){{0,3}}"
-_NATIONALITY = "|".join(NATIONALITIES)
-_RANK = "|".join(RANKS)
-NAMED = re.compile(
-    rf"(?:(?P<nat>{_NATIONALITY}) )?(?:(?P<title>{_TITLE}) )??(?P<rank>{_RANK}) (?P<name>{_NAME})\b"
-    rf"|(?:(?P<nat2>{_NATIONALITY}) )?(?P<title2>{_TITLE}) (?P<name2>{_NAME})\b"
-)
-#: "his Swedish counterpart Maria Holm": a counterpart named right after the word
-COUNTERPART = re.compile(rf"(?P<role>(?:(?P<nat>{_NATIONALITY}) )?counterpart),? (?P<name>{_NAME})\b")
-#: "the Egyptian minister", "The Vietnamese general": a nationality and a bare role noun
-ROLE_NOUN = re.compile(
-    rf"\b(?P<nat>{_NATIONALITY}) (?:minister|general|admiral|commander|chief|counterpart|envoy|diplomat|president)\b"
-)
-SERVES_AS = re.compile(rf",? who (?:serves|served|is|was) as (?:the )?(?P<title>{_TITLE})")
-APPOSITION = re.compile(rf"(?P<title>{_TITLE}), $")
-POSSESSIVE = re.compile(rf"\b(?P<country>{'|'.join(COUNTRIES)})[’']s $")
+#: particles inside a person's name ("Faisal bin Rashid Al-Suwaidi", "Luiz da Silva")
+_PARTICLE = r"(?:bin|bint|ibn|al|el|de|da|do|dos|das|del|della|di|du|van|von|der|den|la|le)"
+_RANK = "|".join(sorted(map(re.escape, RANKS), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """The patterns that need the country words, built once on first use (loading the country data costs time)."""
+
+    country: re.Pattern[str]  # a country name or demonym, alone: for the country of a title
+    name: re.Pattern[str]  # a person's name of 1-5 words, no office, stop or country word in it
+    named: re.Pattern[str]  # [country] title [,] [rank] Name  |  [country] rank Name  |  Country's Name Name
+    apposition: re.Pattern[str]  # Name Name, [a|the] [country] title,
+    role_noun: re.Pattern[str]  # "the Egyptian minister", "Ghana's defence minister": a country and an office noun
+    country_words: frozenset[str]
+
+
+def _country_words() -> frozenset[str]:
+    """Country names and demonyms of :mod:`communique.annotate.countries`, with the adjective forms that the
+    library lacks derived from the name (*Kyrgyz* from *Kyrgyzstan*, *Argentine* from *Argentina*,
+    *Philippine* from *Philippines*); no hand list."""
+    names = {**country_names(), **demonyms()}
+    derived = set()
+    for name in country_names():
+        if name.endswith("stan") and len(name) >= 9:
+            derived.add(name[:-4])
+        elif name.endswith("a") and " " not in name:
+            derived.add(name[:-1] + "e")
+        elif name.endswith("s") and " " not in name:
+            derived.add(name[:-1])
+    latin = lambda w: all(ord(c) < 0x250 or 0x1E00 <= ord(c) < 0x1F00 for c in w)  # noqa: E731
+    return frozenset(w for w in (*names, *derived) if w[:1].isupper() and latin(w) and w not in OFFICE_WORDS)
+
+
+def country_of(word: str) -> str | None:
+    """The alpha-3 code of a country name, demonym or possessive (*Ghana's*, *Estonian*, *Kyrgyz*), or None."""
+    word = re.sub(r"[’']s?$", "", word.strip())
+    code = country_code(word)
+    if code is None and word.endswith("e"):
+        code = country_code(word[:-1] + "a")
+    if code is None:
+        code = country_code(word + "stan") or country_code(word + "s")
+    return code
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    words = _country_words()
+    country = "(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")(?![\w-])"
+    possessive = rf"(?:the )?{country}[’']s?"
+    not_name = "|".join(sorted(map(re.escape, OFFICE_WORDS | STOP_WORDS | set(OFFICE_HEADS)), key=len, reverse=True))
+    word = rf"(?!(?:{not_name})(?![\w-]))(?!{country}){_UPPER}{_LOWER}+(?:{_UPPER}{_LOWER}+)?(?:-{_UPPER}?{_LOWER}+)*"
+    name = rf"{word}(?: (?:{_PARTICLE} )?{word}){{0,4}}(?![\w-])"
+    org = rf"(?:(?:{'|'.join(sorted(OFFICE_WORDS, key=len, reverse=True))})(?![\w-])|{country})"
+    complement = rf"(?: (?:of|for|to|at|on|in charge of|and)(?: the)?(?: {possessive})? {org}(?: {org})*)"
+    title = rf"(?:(?:(?:{org}|{_MODIFIERS}) ){{0,3}}{_HEAD_ANY_CASE}{complement}*)"
+    named = (
+        rf"(?:(?P<cpos>{possessive}) |(?P<dem>{country}) )?"
+        rf"(?:(?P<title>{title})(?P<comma>,)? )?(?:(?P<rank>{_RANK}) )?(?P<name>{name})"
+    )
+    loose_complement = rf"(?: (?:of|for|to|at|in charge of)(?: the| its| his| her)?(?: {possessive})?(?: [\w’'-]+){{1,4}}?)"
+    appositive_title = rf"(?:(?:(?:{org}|{_MODIFIERS}) ){{0,3}}{_HEAD_ANY_CASE}{loose_complement}*)"
+    apposition = (
+        rf"(?P<name>{name}), (?:(?:a|an|the) )?(?P<role>(?:(?P<cpos>{possessive}) |(?P<dem>{country}) )?"
+        rf"(?P<title>{appositive_title}))(?=,|\.|;| who\b| from\b| at\b| in\b| and\b)"
+    )
+    role_noun = rf"\b(?P<role>(?:(?P<cpos>{possessive})|(?P<dem>{country})) (?:(?:{_MODIFIERS}) )?{_HEAD_ANY_CASE})"
+    return _Lexicon(
+        country=re.compile(country),
+        name=re.compile(name),
+        named=re.compile(named),
+        apposition=re.compile(apposition),
+        role_noun=re.compile(role_noun),
+        country_words=words,
+    )
+
+
+#: "led by Helena Matos", "headed by X": the person who leads is an official
+LED_BY = re.compile(r"\b(?:led|headed|chaired|co-chaired) by (?:the )?$")
+#: "Giorgi Meparishvili, who chairs the committee": a relative clause of office
+WHO_HOLDS = re.compile(r", who (?:chairs|heads|leads|represents|commands|serves as|is the|was the)\b")
+SERVES_AS = re.compile(rf",? who (?:serves|served|is|was) as (?:the )?(?P<title>(?:[A-Z][a-z]+ ){{0,2}}{_HEAD}(?: of(?: the)?(?: [A-Z][a-z]+)+)*)")
 
 _CUES = (
     "said",
@@ -368,52 +465,114 @@ class _Extractor:
             self.taken.append((start, end))
 
     def find_officials(self) -> None:
+        """Officials, then their mentions: each rule below adds officials; mentions follow from what they found."""
+        self.titled_officials()
+        self.appositive_officials()
+        self.officials_by_clause()
+        self.name_mentions()
+        self.title_mentions()
+        self.role_noun_mentions()
+
+    def titled_officials(self) -> None:
+        """Rule 1a: ``[Country's|Demonym] Title[,] [Rank] Name`` (*Ghana's Minister of Defence, Yaw Boakye-Ansah*;
+        *Kyrgyz President Kanybek Osmonaliev*; *Rear Admiral Mikko Saarela*). The title ends on an office noun
+        and its *of/for/to* complements of office and country words, so *Defence* never starts a name. With
+        the comma the title phrase is an apposition and a nominal mention of its own (guidelines 3.3); without it
+        only the name is a mention. A country possessive before a bare name of two words or more
+        (*India's Arvind Raghunathan*) names an official too."""
+        lex = _lexicon()
         text = self.text
-        for match in NAMED.finditer(text):
-            name = match["name"] or match["name2"]
-            title = match["title"] or match["title2"]
-            nationality = match["nat"] or match["nat2"]
-            country = NATIONALITIES.get(nationality or "")
-            possessive = POSSESSIVE.search(text[max(0, match.start() - 20) : match.start()])
-            if possessive:
-                country = country or COUNTRIES[possessive["country"]]
-            official = self.add_official(name, title, match["rank"], country)
-            # guidelines 2.0 (3.3): the mention is the name alone; title and rank go to the official's fields
-            group = "name" if match["name"] else "name2"
-            self.add_mention(official, match.start(group), match.end(group), "name")
-            apposition = APPOSITION.search(text[max(0, match.start() - 80) : match.start()])
-            if apposition and official.title is None:
-                official.title = apposition["title"]
+        for match in lex.named.finditer(text):
+            title, rank, name = match["title"], match["rank"], match["name"]
+            if title is None and rank is None and (match["cpos"] is None or len(name.split()) < 2):
+                continue
+            if match["comma"] and len(name.split()) < 2:
+                continue  # "According to the spokeswoman, Thinh told": a clause, not an apposition
+            if title and rank and " ".join(f"{title} {rank}".split()[-3:]) in RANKS:  # "Air Chief" + "Marshal"
+                title, rank = None, " ".join(f"{title} {rank}".split()[-3:])
+            country_word = match["cpos"] or match["dem"]
+            country = country_of(country_word) if country_word else None
+            if country is None and title:
+                inside = lex.country.search(title)
+                country = country_of(inside.group(0)) if inside else None
+            official = self.add_official(name, _clean_title(title), rank, country)
+            self.add_mention(official, match.start("name"), match.end("name"), "name")
+            if title and (match["comma"] or re.search(r"(?i)counterpart", title)):
+                start = match.start("cpos") if match["cpos"] else match.start("dem") if match["dem"] else match.start()
+                start = start + 4 if text[start : start + 4] == "the " else start
+                self.add_mention(official, start, match.end("title"), "nominal")
             serves = SERVES_AS.match(text, match.end())
             if serves:
                 official.title = official.title or serves["title"]
                 self.add_mention(official, serves.start("title"), serves.end("title"), "nominal")
-        for match in COUNTERPART.finditer(text):
-            country = NATIONALITIES.get(match["nat"] or "")
-            official = self.add_official(match["name"], None, None, country)
-            self.add_mention(official, match.start("role"), match.end("role"), "nominal")
+
+    def appositive_officials(self) -> None:
+        """Rule 1b: ``Name Name, [a|the] [Country's] title,`` (*Kwame Asante, Ghana's defence minister,*;
+        *Levan Abashidze, a lawmaker from the opposition*): a name of two words or more followed by an office
+        in apposition. The apposition is a nominal mention (without its article)."""
+        for match in _lexicon().apposition.finditer(self.text):
+            name = match["name"]
+            if len(name.split()) < 2 and not any(name in (o.name or "").split() for o in self.officials):
+                continue
+            country_word = match["cpos"] or match["dem"]
+            official = self.add_official(name, _clean_title(match["title"]), None, country_of(country_word or ""))
             self.add_mention(official, match.start("name"), match.end("name"), "name")
-        for official in list(self.officials):
-            surname = (official.name or "").split()[-1]
-            for m in re.finditer(rf"\b{re.escape(surname)}\b", text):
-                self.add_mention(official, m.start(), m.end(), "name")
+            self.add_mention(official, match.start("role"), match.end("role"), "nominal")
+
+    def officials_by_clause(self) -> None:
+        """Rule 1c: a name of two words or more after *led by* / *headed by*, or before *, who chairs ...*: the
+        person holds an office though no title is written before the name."""
+        for match in _lexicon().name.finditer(self.text):
+            name = match.group(0)
+            if len(name.split()) < 2 or not self.free(match.start(), match.end()):
+                continue
+            led = LED_BY.search(self.text, max(0, match.start() - 25), match.start())
+            holds = WHO_HOLDS.match(self.text, match.end())
+            if led or holds:
+                official = self.add_official(name, None, None, None)
+                self.add_mention(official, match.start(), match.end(), "name")
+
+    def name_mentions(self) -> None:
+        """Every later name whose words are all words of one official's name (*Lacerda Moura*, *Robleh*) is a
+        name mention of that official; a name shared by two officials is left alone."""
+        for match in _lexicon().name.finditer(self.text):
+            words = name_words(match.group(0))
+            owners = [o for o in self.officials if o.name and words <= name_words(o.name)]
+            if len(owners) == 1:
+                self.add_mention(owners[0], match.start(), match.end(), "name")
+
+    def title_mentions(self) -> None:
+        """Every later occurrence of an official's title (*the Defence Minister*) is a nominal mention of the
+        official whose title it fits best, with the country word before it when there is one."""
+        text = self.text
+        country = _lexicon().country
         for official in list(self.officials):
             if not official.title:
                 continue
             words = [w for w in re.findall(r"\w+", official.title) if w.casefold() not in ("of", "the")]
+            if not words or (len(words) == 1 and words[0].casefold() in ("counterpart", "member", "officer")):
+                continue
             pattern = r"\b" + r"\W+(?:(?:of|the)\s+)*".join(map(re.escape, words)) + r"\b"
             for m in re.finditer(pattern, text, re.IGNORECASE):
                 start = m.start()
-                before = re.search(rf"\b(?:{_NATIONALITY}) $", text[max(0, start - 12) : start])
+                before = re.search(rf"(?:{country.pattern})(?:[’']s?)? $", text[max(0, start - 30) : start])
                 if before:
                     start -= len(before.group(0))
-                best = max(self.officials, key=lambda o: name_score(m.group(0), [o.title or ""]))
-                if best is official:
+                    if country_of(before.group(0)) not in (None, official.country):
+                        continue  # "Azerbaijan's President" is not Kazakhstan's
+                scores = {o.id: name_score(m.group(0), [o.title or ""]) for o in self.officials}
+                top = max(scores.values())
+                if scores[official.id] == top and (before or list(scores.values()).count(top) == 1):
                     self.add_mention(official, start, m.end(), "nominal")
-        for m in ROLE_NOUN.finditer(text):  # "the Egyptian minister": the only Egyptian official
-            same = [o for o in self.officials if o.country == NATIONALITIES[m["nat"]]]
+
+    def role_noun_mentions(self) -> None:
+        """*the Portuguese minister*, *Ghana's counterpart*: a country word and an office noun is a nominal mention
+        of the only official of that country, when there is exactly one."""
+        for m in _lexicon().role_noun.finditer(self.text):
+            code = country_of(m["cpos"] or m["dem"] or "")
+            same = [o for o in self.officials if code and o.country == code]
             if len(same) == 1:
-                self.add_mention(same[0], m.start(), m.end(), "nominal")
+                self.add_mention(same[0], m.start("role"), m.end("role"), "nominal")
 
     # -- 2, 3. quotes
 
@@ -709,6 +868,13 @@ def meeting_mode(sentence: str, verb: str, *, visited: bool) -> str:
     if TELEPHONE.search(sentence):
         return "telephone"
     return "in_person" if visited or IN_PERSON.match(verb) else "unspecified"
+
+
+def _clean_title(title: str | None) -> str | None:
+    """The title as the guidelines want it: without a final *of <country>* (that goes to ``country``)."""
+    if title is None:
+        return None
+    return re.sub(rf" of (?:the )?(?:{_lexicon().country.pattern})$", "", title) or title
 
 
 def _people(meeting: dict[str, Any]) -> frozenset[str]:
