@@ -223,7 +223,9 @@ def _lexicon() -> _Lexicon:
         rf"(?:(?P<cpos>{possessive}) |(?P<dem>{country}) )?"
         rf"(?:(?P<title>{title})(?P<comma>,)? )?(?:(?P<rank>{_RANK}) )?(?P<name>{name})"
     )
-    loose_complement = rf"(?: (?:of|for|to|at|in charge of)(?: the| its| his| her)?(?: {possessive})?(?: [\w’'-]+){{1,4}}?)"
+    loose_complement = (
+        rf"(?: (?:of|for|to|at|in charge of)(?: the| its| his| her)?(?: {possessive})?(?: [\w’'-]+){{1,4}}?)"
+    )
     appositive_title = rf"(?:(?:(?:{org}|{_MODIFIERS}) ){{0,3}}{_HEAD_ANY_CASE}{loose_complement}*)"
     apposition = (
         rf"(?P<name>{name}), (?:(?:a|an|the) )?(?P<role>(?:(?P<cpos>{possessive}) |(?P<dem>{country}) )?"
@@ -244,11 +246,14 @@ def _lexicon() -> _Lexicon:
 LED_BY = re.compile(r"\b(?:led|headed|chaired|co-chaired) by (?:the )?$")
 #: "Giorgi Meparishvili, who chairs the committee": a relative clause of office
 WHO_HOLDS = re.compile(r", who (?:chairs|heads|leads|represents|commands|serves as|is the|was the)\b")
-SERVES_AS = re.compile(rf",? who (?:serves|served|is|was) as (?:the )?(?P<title>(?:[A-Z][a-z]+ ){{0,2}}{_HEAD}(?: of(?: the)?(?: [A-Z][a-z]+)+)*)")
+SERVES_AS = re.compile(
+    rf",? who (?:serves|served|is|was) as (?:the )?(?P<title>(?:[A-Z][a-z]+ ){{0,2}}{_HEAD}(?: of(?: the)?(?: [A-Z][a-z]+)+)*)"
+)
 
 _CUES = (
     "said",
     "says",
+    "say",
     "stated",
     "states",
     "noted",
@@ -259,6 +264,7 @@ _CUES = (
     "clarified",
     "explained",
     "emphasized",
+    "emphasised",
     "stressed",
     "underlined",
     "remarked",
@@ -271,6 +277,7 @@ _CUES = (
     "warned",
     "urged",
     "continued by saying",
+    "quoted as saying",
     "saying",
     "stating",
     "adding",
@@ -279,33 +286,97 @@ _CUES = (
     "stressing",
     "emphasizing",
     "clarifying",
+    "confirmed",
+    "replied",
+    "wrote",
+    "argued",
+    "asked",
+    "predicted",
+    "recalled",
+    "acknowledged",
+    "reiterated",
+    "reported",
 )
-CUE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True)) + r")\b", re.IGNORECASE)
-PARTICIPLE = re.compile(r"ing$", re.IGNORECASE)
 _CUE_WORDS = "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True))
+CUE = re.compile(rf"\b(?:{_CUE_WORDS})\b", re.IGNORECASE)
+PARTICIPLE = re.compile(r"ing$", re.IGNORECASE)
 THAT_CLAUSE = re.compile(
-    rf"\b(?P<cue>{_CUE_WORDS})(?: (?!that\b)(?P<addressee>{_UPPER}[\w’'-]+(?: (?!that\b)[\w’'-]+){{0,2}}))?"
+    rf"\b(?P<cue>{_CUE_WORDS}|assured|informed|reminded|agreed|believes|believed|expressed (?:the )?hope)"
+    rf"(?: (?!that\b)(?P<addressee>{_UPPER}[\w’'-]+(?: (?!that\b)[\w’'-]+){{0,2}}|him|her|them|his [\w’'-]+))?"
     r" that (?P<content>[^.;“”\"]+)",
     re.IGNORECASE,
 )
-#: "Mehta said the two armies would ...": a reported clause without "that" (a subject, then a finite verb)
+#: "Mehta said the two armies would ...", "she said on Monday she expected ...": a reported clause without "that"
+#: (a subject, then a finite verb within a few words)
 BARE_CLAUSE = re.compile(
-    r"\b(?P<cue>said|says|told \w+) (?P<content>(?:the|his|her|its|their|both|[A-Z]\w+)(?: [\w-]+){0,4}? "
-    r"(?:would|will|was|were|is|are|had|has|have|could|should|must|can)\b[^.;“”\"]+)"
+    r"\b(?P<cue>said|says|say|added|noted|stressed|insisted|warned|told (?:reporters|journalists|\w+))"
+    r"(?: (?:on|in|at|late on|earlier on) [A-Z]?\w+(?: \w+)?)?,? "
+    r"(?P<content>(?!that\b|to\b|in\b|on\b|at\b|of\b|and\b|the call\b)[\w’'-]+(?: [\w’'-]+){0,6}? "
+    r"(?:would|will|was|were|is|are|had|has|have|could|should|must|can|did|does|wanted|expected|planned|"
+    r"remained|needed|intended|hoped|\w+ed)\b[^.;“”\"]+)"
 )
 CLAUSE_BREAK = re.compile(
-    r", (?=(?:adding|noting|stating|saying|while|underlining|calling|according to|describing|as|but|which)\b)"
+    r", (?=(?:adding|noting|stating|saying|while|underlining|calling|according to|describing|as|but|which|"
+    r"(?:she|he|they|the \w+(?: \w+)?) (?:said|added|noted))\b)"
 )
 OPENING, CLOSING = '“"', '”"'
-#: speech acts reported by their verb (guidelines 2.0, 6.1): "pledged to X", "invited Y to X", "thanked Y"
+_OBJECT = r"(?:him|her|them|us|(?:his|her|their|its) [\w’'-]+(?: [\w’'-]+)?|(?:the )?[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*)"
+#: speech acts reported by their verb (guidelines 6.1): "pledged to X", "invited Y to X", "thanked Y", "agreed to X"
 NARRATIVE = re.compile(
-    r"\b(?P<cue>pledged|promised|vowed|offered|invited|inviting|urged|called on|asked)"
-    r"(?: (?:him|her|them|(?:his|her|their) \w+|[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*))? to (?P<content>[^.;“”\"]+)"
-    r"|\b(?P<cue2>called for|thanked|praised|welcomed|proposed)(?: that)? (?P<content2>[^.;“”\"]+)"
+    r"\b(?P<cue>pledged|promised|vowed|offered|offering|committed|undertook|agreed|agreeing|declined|refused|"
+    r"intends|intended|planned|decided)(?: on \w+day| in principle)? (?:to|on) (?P<content>[^.;“”\"]+)"
+    rf"|\b(?P<cue3>invited|inviting|urged|urging|called on|asked|asking|instructed|encouraged|pressed|"
+    rf"requested)(?: {_OBJECT})? to (?P<content3>[^.;“”\"]+)"
+    r"|\b(?P<cue2>called for|thanked|thanking|praised|welcomed|proposed|suggested|demanded|rejected|denied|"
+    r"accepted|criticised|criticized|condemned|accused|backed|endorsed|reaffirmed|affirmed|predicted|forecast|"
+    r"ruled out|turned down|expressed (?:the |its |his |her |their )?(?:hope|concern|desire|regret|confidence|"
+    r"support|gratitude|appreciation))(?: that| for)? (?P<content2>[^.;“”\"]+)"
 )
 #: "thanked his counterpart and offered to ...": a coordinated verb ends the content
 NEXT_VERB = re.compile(r",? and (?=(?:\w+ed|said|told|met|sent|spoke)\b)|, (?=\w+ing\b)")
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|He|She)$")
+#: "According to the statement, X" and "X, according to a statement released in Lisbon"
+ACCORDING_BEFORE = re.compile(r"\b(?P<cue>According to) (?P<source>[^,.;“”\"]{2,90}), (?P<content>[^.;“”\"]+)")
+ACCORDING_AFTER = re.compile(r", (?P<cue>according to) (?P<source>[^,.;“”\"]{2,90})(?=[,.;]|$)")
+#: "..., she said." / "..., the ministry said in a statement.": a cue after an unquoted content
+POSTPOSED = re.compile(
+    r", (?P<subject>[^,“”\"]{1,80}?) (?:also |later )?(?P<cue>said|says|added|noted|stated|confirmed|reported|"
+    r"told reporters)(?: (?:on|in|at|late on) [^,.;“”\"]{1,30})?(?=[.;]?\s*$)"
+)
+#: subjects that are no official (guidelines 2.4, 2.5, 4): their head noun decides the source type
+SOURCE_HEADS = {
+    "institution": r"ministry|ministries|government|embassy|navy|army|agency|department|office|parliament|council|"
+    r"commission|secretariat|forces|guard|presidency|administration|military|cabinet|committee|mission|coast guard",
+    "statement": r"statement|communiqué|communique|declaration|readout|release|joint statement",
+    "document": r"report|reports|document|letter|memorandum|newspaper|article|draft|text|agreement",
+    "group": r"officials|diplomats|delegation|delegations|sources|analysts|experts|observers|lawmakers|members|"
+    r"negotiators|producers|residents|commanders|crews|deputies|opposition|sides",
+    "other": r"official|spokesperson|spokeswoman|spokesman|source|analyst|diplomat|expert|observer|negotiator|aide|"
+    r"journalist|resident|researcher|lawyer|professor",
+}
+SOURCE_NP = re.compile(
+    r"(?:^|(?<=\s))(?P<np>(?:(?:the|a|an|its|their|his|her|both|two|several|senior|other|one|another) )*"
+    r"(?:[\w’'-]+ ){0,4}?(?P<head>" + "|".join(f"(?i:{h})" for h in SOURCE_HEADS.values()) + r")"
+    r"(?: (?:in|of|for|from|at|on|with|close to) [^,;.“”\"]{1,60}?)?)$"
+)
+#: "the two ministers", "they", "both presidents": a plural of officials already named (guidelines 3.5)
+PLURAL = re.compile(
+    r"(?:^|(?<=\s))(?P<np>(?:[Tt]he |[Bb]oth |[Aa]ll )?(?:(?:two|three|four|five|six) )?(?:[\w’'-]+ ){0,2}?"
+    r"(?P<head>ministers|leaders|presidents|speakers|commanders|chiefs|secretaries|envoys|ambassadors|"
+    r"counterparts|officers|deputy ministers|vice ministers|coast guards)(?: of [^,;.]{1,60}?)?|[Tt]hey|[Bb]oth)$"
+)
+#: words between a subject and its verb: "Robleh, for his part, said", "She also said", "Lins later told"
+_ADVERBS = re.compile(
+    r"(?:,[^,]{1,90},|\s+(?:also|later|then|again|further|once again|had|has|have|would|was|were|is|are|been|on \w+day|\w+ly))+\s*$"
+)
+#: "the minister", "the spokeswoman": a definite office noun refers back to one official (guidelines 2.4)
+DEFINITE_OFFICE = re.compile(
+    rf"(?:^|\s)(?P<np>[Tt]he (?:[\w’'-]+ ){{0,3}}?(?P<head>{_HEAD_ANY_CASE})(?: (?:of|for) [^,;.“”\"]{{1,60}})?)$"
+)
+#: where a clause starts inside a sentence, for the subject of a later cue
+CLAUSE_OPEN = re.compile(
+    r"[;:“”\"]\s*|, (?:and |but |while )?(?=(?:he|she|they|[A-Z]))|\b(?:and|but) (?=(?:he|she|they)\b)"
+)
 
 MEETING = re.compile(
     r"\b(?:met with|met|meets|meeting with|held talks with|holds talks with|talked with|talked to|talks with|"
@@ -380,6 +451,15 @@ class _Official:
     mentions: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, form
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """Who a cue's subject names: officials (one, or each member of a plural), or a non-official source."""
+
+    officials: tuple[str, ...]
+    span: tuple[int, int] | None
+    type: str | None  # the source type of a non-official source
+
+
 @dataclass(frozen=True, order=True)
 class _Mention:
     start: int
@@ -399,6 +479,7 @@ class _Extractor:
         self.attributions: list[dict[str, Any]] = []
         self.quote_spans: list[tuple[int, int, str | None]] = []  # contents with their speaker id
         self.quote_ids: list[str] = []  # the id of the attribution of each entry of quote_spans
+        self.last_plural: tuple[int, list[str]] | None = None  # where the last plural subject was, its members
 
     # -- helpers
 
@@ -581,39 +662,160 @@ class _Extractor:
         found = [m for m in CUE.finditer(window) if len(window) - m.end() <= 3]
         return found[-1] if found else None
 
-    def speaker_near(self, cue_start: int, cue_end: int, lo: int, hi: int) -> str | None:
-        before = self.text[lo:cue_start].rstrip()
-        if PRONOUN_SUBJECT.search(before) or re.search(r"\b(?:I|we)$", before):
-            return self.speaker_of(cue_start) or self.last_before(cue_start)
-        return (
-            self.nearest_in(max(lo, cue_start - 80), cue_start, last=True)
-            or self.nearest_in(cue_end, min(hi, cue_end + 40), last=False)
-            or self.last_before(cue_start)
-        )
+    def subject(self, lo: int, hi: int) -> _Subject | None:
+        """Who the phrase ``text[lo:hi]`` ending right before a cue names (guidelines 6.2): an official by a
+        mention, a pronoun (resolved to the previous speaker) or a plural of officials (each member, 3.5); or a
+        non-official source by its head noun (*the ministry*, *the statement*, *officials*, *a spokesperson for
+        the ministry*, 2.5 and 4) or by a name that is no official's (an analyst). None when nothing is there."""
+        text = self.text
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        trimmed = _ADVERBS.search(text, lo, hi)
+        if trimmed and trimmed.start() > lo:
+            hi = trimmed.start()
+        if hi <= lo:
+            return None
+        at_end = [m for m in self.mentions() if lo <= m.start and m.end <= hi and not text[m.end : hi].strip()]
+        if at_end and self.official(at_end[-1].official) is not None:
+            # a mention inside "the spokeswoman for X's ministry" is the possessor, not the speaker: check the head
+            nominal = SOURCE_NP.search(text, lo, hi)
+            if not (nominal and nominal.start("np") < at_end[-1].start and not self._named_spokesperson(at_end[-1])):
+                return _Subject((at_end[-1].official,), (at_end[-1].start, at_end[-1].end), None)
+        before = text[lo:hi]
+        pronoun = re.search(r"(?:^|\s)(?P<p>he|she|He|She)$", before)
+        if pronoun:
+            who = self.previous_speaker(hi) or self.last_before(hi)
+            return _Subject((who,), (lo + pronoun.start("p"), hi), None) if who else None
+        if re.search(r"(?:^|\s)(?:I|we|We)$", before):
+            who = self.speaker_of(hi)
+            return _Subject((who,), None, None) if who else None
+        who = re.search(r",? who$", before)
+        if who:  # "Henrique Lacerda Moura, who promised": the relative's antecedent
+            antecedent = [m for m in self.mentions() if lo <= m.start and m.end <= lo + who.start()]
+            if antecedent and not text[antecedent[-1].end : lo + who.start()].strip():
+                return _Subject((antecedent[-1].official,), (antecedent[-1].start, antecedent[-1].end), None)
+        definite = DEFINITE_OFFICE.search(before)
+        if definite:  # "the minister", "the Chief of Staff of the Armed Forces": one official, else the last speaker
+            scores = {o.id: name_score(definite["np"][4:], [o.title or ""]) for o in self.officials}
+            best = [i for i, v in scores.items() if v > 0 and v == max(scores.values())]
+            who = best[0] if len(best) == 1 else self.previous_speaker(hi) or self.last_before(hi)
+            if who:
+                return _Subject((who,), (lo + definite.start("np"), hi), None)
+        plural = PLURAL.search(text, lo, hi)
+        if plural:
+            members = self.members(plural, hi)
+            if members:
+                self.last_plural = (hi, members)
+                return _Subject(tuple(members), (plural.start("np"), plural.end("np")), None)
+        nominal = SOURCE_NP.search(text, lo, hi)
+        if nominal:
+            head = nominal["head"].casefold()
+            kind = next(k for k, heads in SOURCE_HEADS.items() if re.fullmatch(heads, head))
+            start = nominal.start("np")
+            det = re.match(r"(?:(?:the|a|an|its|their|his|her) )+", text[start:hi], re.IGNORECASE)
+            start += det.end() if det else 0
+            return _Subject((), (start, nominal.end("np")), kind)
+        name = _lexicon().name.search(text, max(lo, hi - 60), hi)
+        if name and name.end() == hi and not [m for m in self.mentions() if m.start < hi and m.end > name.start()]:
+            return _Subject((), (name.start(), name.end()), "other")
+        return None
 
-    def add_quote(self, contents: tuple[int, int], cue: tuple[int, int] | None, speaker: str | None, kind: str) -> None:
+    def _named_spokesperson(self, mention: _Mention) -> bool:
+        official = self.official(mention.official)
+        return official is not None and re.search(r"(?i)spokes", official.title or "") is not None
+
+    def members(self, plural: re.Match[str], at: int) -> list[str]:
+        """The officials a plural subject stands for: those whose title has its head noun (*the ministers*), else
+        the last plural's members or the officials of the sentence before (*they*, *both*); *two* keeps the two
+        mentioned last."""
+        head = (plural["head"] or "").casefold()
+        if head:
+            stem = head.removesuffix("s").removesuffix("ie") if head != "coast guards" else "coast guard"
+            stem = "secretar" if head == "secretaries" else stem
+            found = [o.id for o in self.officials if stem in (o.title or "").casefold()]
+            if not found and stem == "counterpart":
+                found = [o.id for o in self.officials]
+        elif self.last_plural and at - self.last_plural[0] < 400:
+            found = list(self.last_plural[1])
+        else:
+            s_start = self.sentence(at)[0]
+            previous = self.sentence(max(0, s_start - 2))
+            found = list(dict.fromkeys(m.official for m in self.mentions() if previous[0] <= m.start < at))
+        number = re.search(r"\b(two|three|four|five|six)\b", plural.group(0))
+        if number:
+            n = ("two", "three", "four", "five", "six").index(number[1]) + 2
+            last = sorted(
+                found,
+                key=lambda o: max((m.start for m in self.mentions() if m.official == o and m.start < at), default=-1),
+            )
+            found = [o for o in found if o in last[-n:]]
+        return found if len(found) >= 2 else []
+
+    def previous_speaker(self, at: int) -> str | None:
+        """The speaker of the attribution whose cue comes last before ``at``, in this or the previous sentence
+        (guidelines 6.2, pronoun step 1)."""
+        s_start = self.sentence(at)[0]
+        window = self.sentence(max(0, s_start - 2))[0]
+        before = [
+            a for a in self.attributions if a["cues"] and window <= a["cues"][0]["start"] < at and "speaker_id" in a
+        ]
+        return max(before, key=lambda a: a["cues"][0]["start"])["speaker_id"] if before else None
+
+    def subject_before(self, cue_start: int) -> _Subject | None:
+        """The subject of a cue verb: the phrase from the nearest clause start to the cue, else from the sentence
+        start; for a coordinated verb (*Mansour thanked X and offered ...*) the sentence's first official."""
+        s_start = self.sentence(cue_start)[0]
+        starts = [s_start + m.end() for m in CLAUSE_OPEN.finditer(self.text[s_start:cue_start])]
+        for lo in dict.fromkeys([*reversed(starts), s_start]):
+            found = self.subject(lo, cue_start)
+            if found is not None:
+                return found
+        before = self.text[s_start:cue_start].rstrip()
+        first = next((m for m in self.mentions() if s_start <= m.start < cue_start), None)
+        if first is not None and re.search(r"(?:,| and)$", before):
+            return _Subject((first.official,), (first.start, first.end), None)
+        return None
+
+    def add_quote(
+        self, contents: tuple[int, int], cue: tuple[int, int] | None, subject: _Subject | None, kind: str
+    ) -> None:
+        """One attribution per official of the subject (guidelines 6.2, coordinated and plural sources), or one
+        with the non-official source as written, or one without a source when none was found."""
         start, end = contents
         while start < end and self.text[start].isspace():
             start += 1
-        while end > start and (self.text[end - 1].isspace()):
+        while end > start and (self.text[end - 1].isspace() or self.text[end - 1] in ",;"):
             end -= 1
-        if end - start < 2:
+        if end - start < 2 or any(
+            a["contents"][0]["start"] == start and a["contents"][0]["end"] == end for a in self.attributions
+        ):
             return
-        attribution_id = f"a{len(self.attributions) + 1}"
-        self.attributions.append(
-            {
-                "id": attribution_id,
-                **({"speaker_id": speaker} if speaker else {}),
-                "cues": [self.span(*cue)] if cue else [],
-                "contents": [self.span(start, end)],
-                "kind": kind,
-                "speech_act": speech_act(self.text[cue[0] : cue[1]]) if cue else "assertive",
-            }
-        )
-        self.quote_spans.append((start, end, speaker))
-        self.quote_ids.append(attribution_id)
+        speakers: list[str | None] = list(subject.officials) if subject and subject.officials else [None]
+        for speaker in speakers:
+            attribution_id = f"a{len(self.attributions) + 1}"
+            source: dict[str, Any] = {}
+            if speaker:
+                source = {"speaker_id": speaker}
+            elif subject and subject.span and subject.type:
+                source = {"source_span": self.span(*subject.span), "source_type": subject.type}
+            if kind == "indirect" and any(c in OPENING + CLOSING for c in self.text[start:end]):
+                kind = "mixed"
+            self.attributions.append(
+                {
+                    "id": attribution_id,
+                    **source,
+                    "cues": [self.span(*cue)] if cue else [],
+                    "contents": [self.span(start, end)],
+                    "kind": kind,
+                    "speech_act": speech_act(self.text[cue[0] : cue[1]]) if cue else "assertive",
+                }
+            )
+            self.quote_spans.append((start, end, speaker))
+            self.quote_ids.append(attribution_id)
 
     def find_direct_quotes(self) -> None:
+        """Rule 2: a quotation between marks, its cue right before the opening mark or right after the closing
+        one (*"...," the minister was quoted as saying*); a missing closing mark ends it at its paragraph."""
         text = self.text
         i = 0
         while (i := self._next_opening(i)) != -1:
@@ -623,72 +825,122 @@ class _Extractor:
                 i = close + 1
                 continue
             cue = self.cue_before(p_start, i)
-            after = None
-            cue_span: tuple[int, int] | None
+            subject: _Subject | None = None
+            cue_span: tuple[int, int] | None = None
             if cue is not None:
                 cue_span = (p_start + cue.start(), p_start + cue.end())
+                if PARTICIPLE.search(cue.group(0)):  # "X stated ..., adding, “...”": the sentence's subject
+                    subject = self.subject_before(self.sentence(cue_span[0])[0] + 1) or self.subject_before(cue_span[0])
+                subject = subject or self.subject_before(cue_span[0])
             else:
-                after = CUE.search(text, close + 1, min(p_end, close + 40))
-                cue_span = (after.start(), after.end()) if after else None
-            if cue_span is None:
-                speaker = self.last_before(i)
-            elif after is not None:
-                speaker = self.speaker_near(*cue_span, close + 1, p_end)
-            elif PARTICIPLE.search(text[cue_span[0] : cue_span[1]]):
-                # "X stated ..., adding, “...”": the sentence's subject
-                speaker = self.nearest_in(self.sentence(cue_span[0])[0], cue_span[0], last=False) or self.last_before(
-                    cue_span[0]
-                )
-            else:
-                speaker = self.speaker_near(*cue_span, p_start, i)
-            self.add_quote((i + 1, close), cue_span, speaker, "direct")
+                after = CUE.search(text, close + 1, min(p_end, close + 60))
+                if after is not None:
+                    cue_span = (after.start(), after.end())
+                    between = text[close + 1 : after.start()]
+                    subject = self.subject(close + 1 + len(between) - len(between.lstrip(",  ")), after.start())
+                    if subject is None:  # "..., said Lins": the subject after the cue
+                        name = next((m for m in self.mentions() if after.end() < m.start < after.end() + 40), None)
+                        subject = _Subject((name.official,), (name.start, name.end), None) if name else None
+            if subject is None:
+                who = self.last_before(i)
+                subject = _Subject((who,), None, None) if who else None
+            self.add_quote((i + 1, close), cue_span, subject, "direct")
             i = close + 1
 
     def _next_opening(self, start: int) -> int:
         positions = [p for p in (self.text.find(c, start) for c in OPENING) if p != -1]
         return min(positions, default=-1)
 
+    def inside_quote(self, offset: int) -> bool:
+        return any(s <= offset < e for s, e, _ in self.quote_spans)
+
     def find_indirect_quotes(self) -> None:
-        inside_direct = [(s, e) for s, e, _ in self.quote_spans]
-        for m in THAT_CLAUSE.finditer(self.text):
-            if self.in_heading(m.start()) or any(s <= m.start() < e for s, e in inside_direct):
+        """Rule 3: reported clauses: *cue that ...*, *said the two armies would ...* (no *that*), *According to
+        X, ...*, *..., according to X*, and *..., the statement said.* (a cue after the content)."""
+        text = self.text
+        for m in THAT_CLAUSE.finditer(text):
+            if self.in_heading(m.start()) or self.inside_quote(m.start()):
                 continue
             content_start, content_end = m.start("content"), m.end("content")
-            cut = CLAUSE_BREAK.search(self.text, content_start, content_end)
+            cut = CLAUSE_BREAK.search(text, content_start, content_end)
             fronted = re.match(r"[A-Z]", m["cue"]) is not None and PARTICIPLE.search(m["cue"]) is not None
+            subject: _Subject | None
             if fronted:  # "Stating that X, the defense minister noted": X ends at the subject's comma
-                subject = next((mm for mm in self.mentions() if content_start < mm.start < content_end), None)
-                if subject is not None:
-                    comma = self.text.rfind(",", content_start, subject.start)
+                first = next((mm for mm in self.mentions() if content_start < mm.start < content_end), None)
+                if first is not None:
+                    comma = text.rfind(",", content_start, first.start)
                     content_end = comma if comma != -1 else content_end
-                speaker = subject.official if subject else self.last_before(m.start())
+                    subject = _Subject((first.official,), (first.start, first.end), None)
+                else:
+                    who = self.last_before(m.start())
+                    subject = _Subject((who,), None, None) if who else None
             else:
                 if cut:
                     content_end = cut.start()
-                speaker = self.speaker_near(m.start("cue"), m.end("cue"), self.sentence(m.start())[0], m.start())
-            self.add_quote((content_start, content_end), (m.start("cue"), m.end("cue")), speaker, "indirect")
-        taken = [(s, e) for s, e, _ in self.quote_spans]
-        for m in BARE_CLAUSE.finditer(self.text):
-            if self.in_heading(m.start()) or any(s <= m.start("content") < e or s <= m.start() < e for s, e in taken):
+                subject = self.subject_before(m.start("cue"))
+            self.add_quote((content_start, content_end), (m.start("cue"), m.end("cue")), subject, "indirect")
+        for m in BARE_CLAUSE.finditer(text):
+            if self.in_heading(m.start()) or self.inside_quote(m.start("content")) or self.inside_quote(m.start()):
                 continue
             content_start, content_end = m.start("content"), m.end("content")
-            cut = CLAUSE_BREAK.search(self.text, content_start, content_end)
+            cut = CLAUSE_BREAK.search(text, content_start, content_end)
             if cut:
                 content_end = cut.start()
             cue_end = m.start("cue") + len(m["cue"].split()[0])  # "told Mansour": the cue is "told"
-            speaker = self.speaker_near(m.start("cue"), cue_end, self.sentence(m.start())[0], m.start())
-            self.add_quote((content_start, content_end), (m.start("cue"), cue_end), speaker, "indirect")
+            self.add_quote(
+                (content_start, content_end), (m.start("cue"), cue_end), self.subject_before(m.start("cue")), "indirect"
+            )
+        self.find_according_to()
+        self.find_postposed()
         self.find_narrative_acts()
 
+    def find_according_to(self) -> None:
+        """*According to the statement, X ...* and *X ..., according to a statement*: the source is the phrase
+        after *according to*, the content the clause on the other side of the comma."""
+        text = self.text
+        for m in ACCORDING_BEFORE.finditer(text):
+            if self.in_heading(m.start()) or self.inside_quote(m.start()):
+                continue
+            subject = self.subject(m.start("source"), m.end("source"))
+            end = m.end("content")
+            cut = CLAUSE_BREAK.search(text, m.start("content"), end)
+            self.add_quote(
+                (m.start("content"), cut.start() if cut else end), (m.start("cue"), m.end("cue")), subject, "indirect"
+            )
+        for m in ACCORDING_AFTER.finditer(text):
+            if self.in_heading(m.start()) or self.inside_quote(m.start()):
+                continue
+            s_start = self.sentence(m.start())[0]
+            start = max([s_start, *(b.end() for b in re.finditer(r"\bthat |[“”\"]", text[s_start : m.start()]))])
+            start = s_start + start - s_start if start == s_start else s_start + start
+            subject = self.subject(m.start("source"), m.end("source"))
+            self.add_quote((start, m.start()), (m.start("cue"), m.end("cue")), subject, "indirect")
+
+    def find_postposed(self) -> None:
+        """*The minister also undertook to ..., she said.*: a sentence without quotation marks that ends on a
+        subject and a cue; the content is the sentence before the comma."""
+        for s_start, s_end in self.sentences:
+            sentence = self.text[s_start:s_end]
+            if self.in_heading(s_start) or any(c in sentence for c in OPENING + CLOSING):
+                continue
+            m = POSTPOSED.search(sentence)
+            if m is None or m.start() < 12:
+                continue
+            subject = self.subject(s_start + m.start("subject"), s_start + m.end("subject"))
+            if subject is None:
+                continue
+            cue = (s_start + m.start("cue"), s_start + m.end("cue"))
+            self.add_quote((s_start, s_start + m.start()), cue, subject, "indirect")
+
     def find_narrative_acts(self) -> None:
-        """Speech acts reported by their verb alone (*Long pledged to send ...*, *Mansour thanked ...*)."""
-        taken = [(s, e) for s, e, _ in self.quote_spans]
+        """Speech acts reported by their verb alone (*Long pledged to send ...*, *Mansour thanked ...*, *the
+        ministers agreed to ...*, *Nino Gvasalia demanded that ...*)."""
         at = 0
         while m := NARRATIVE.search(self.text, at):
-            cue = "cue" if m["cue"] else "cue2"
-            content = "content" if m["cue"] else "content2"
+            group = next(g for g in ("cue", "cue2", "cue3") if m[g])
+            cue, content = group, group.replace("cue", "content")
             at = m.end(cue)  # the next verb may sit inside this content ("thanked X and offered to ...")
-            if self.in_heading(m.start()) or any(s <= m.start() < e for s, e in taken):
+            if self.in_heading(m.start()) or self.inside_quote(m.start()):
                 continue
             content_start, content_end = m.start(content), m.end(content)
             cut = NEXT_VERB.search(self.text, content_start, content_end) or CLAUSE_BREAK.search(
@@ -696,29 +948,14 @@ class _Extractor:
             )
             if cut:
                 content_end = cut.start()
-            if m[cue] == "welcomed" and self.nearest_in(content_start, content_end, last=False):
+            if m[cue] == "welcomed" and self.nearest_in(
+                content_start, min(content_end, content_start + 40), last=False
+            ):
                 continue  # "welcomed his counterpart": a reception (a meeting), not a stance
-            speaker = self.subject_of(m.start(cue))
-            if speaker is None:  # "officials praised the plan": not an official's act
+            subject = self.subject_before(m.start(cue))
+            if subject is None:
                 continue
-            self.add_quote((content_start, content_end), (m.start(cue), m.end(cue)), speaker, "indirect")
-
-    def subject_of(self, cue_start: int) -> str | None:
-        """The official whose act the verb at ``cue_start`` reports: mentioned right before it (*Long pledged*,
-        *He also proposed*), or the sentence's first official for a participle or a coordinated verb (*Dawson
-        told Sato, inviting him*; *Mansour thanked X and offered*); None when the subject is no official."""
-        s_start = self.sentence(cue_start)[0]
-        before = self.text[s_start:cue_start]
-        if re.search(r"\b(?:he|she|He|She)(?: also)? $", before):
-            return self.last_before(cue_start)
-        near = [mm for mm in self.mentions() if s_start <= mm.start and mm.end <= cue_start]
-        if near and re.fullmatch(r"\s*(?:also |then |later |has |had )?", self.text[near[-1].end : cue_start]):
-            return near[-1].official
-        coordinated = re.search(r"(?:, | and )$", before) is not None
-        first = near[0] if near else None
-        if coordinated and first is not None:
-            return first.official
-        return None
+            self.add_quote((content_start, content_end), (m.start(cue), m.end(cue)), subject, "indirect")
 
     # -- 4. meetings
 
