@@ -34,7 +34,8 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 from typing import Any
 
 from communique.annotate.countries import country_code, country_names, demonyms
@@ -309,7 +310,7 @@ THAT_CLAUSE = re.compile(
 #: "Mehta said the two armies would ...", "she said on Monday she expected ...": a reported clause without "that"
 #: (a subject, then a finite verb within a few words)
 BARE_CLAUSE = re.compile(
-    r"\b(?P<cue>said|says|say|added|noted|stressed|insisted|warned|told (?:reporters|journalists|\w+))"
+    r"\b(?P<cue>said|says|say|added|noted|stressed|insisted|warned|saying|adding|told (?:reporters|journalists|\w+))"
     r"(?: (?:on|in|at|late on|earlier on) [A-Z]?\w+(?: \w+)?)?,? "
     r"(?P<content>(?!that\b|to\b|in\b|on\b|at\b|of\b|and\b|the call\b)[\w’'-]+(?: [\w’'-]+){0,6}? "
     r"(?:would|will|was|were|is|are|had|has|have|could|should|must|can|did|does|wanted|expected|planned|"
@@ -317,17 +318,17 @@ BARE_CLAUSE = re.compile(
 )
 CLAUSE_BREAK = re.compile(
     r", (?=(?:adding|noting|stating|saying|while|underlining|calling|according to|describing|as|but|which|"
-    r"(?:she|he|they|the \w+(?: \w+)?) (?:said|added|noted))\b)"
+    r"[^,.;“”\"]{1,60} (?:said|added|noted|say)[.;]))"
 )
 OPENING, CLOSING = '“"', '”"'
 _OBJECT = r"(?:him|her|them|us|(?:his|her|their|its) [\w’'-]+(?: [\w’'-]+)?|(?:the )?[A-Z][\w’'-]+(?: [A-Z][\w’'-]+)*)"
 #: speech acts reported by their verb (guidelines 6.1): "pledged to X", "invited Y to X", "thanked Y", "agreed to X"
 NARRATIVE = re.compile(
     r"\b(?P<cue>pledged|promised|vowed|offered|offering|committed|undertook|agreed|agreeing|declined|refused|"
-    r"intends|intended|planned|decided)(?: on \w+day| in principle)? (?:to|on) (?P<content>[^.;“”\"]+)"
+    r"intends|intended|planned|decided)(?: (?:on )?\w+day| in principle)? (?:to|on) (?P<content>[^.;“”\"]+)"
     rf"|\b(?P<cue3>invited|inviting|urged|urging|called on|asked|asking|instructed|encouraged|pressed|"
     rf"requested)(?: {_OBJECT})? to (?P<content3>[^.;“”\"]+)"
-    r"|\b(?P<cue2>called for|thanked|thanking|praised|welcomed|proposed|suggested|demanded|rejected|denied|"
+    r"|\b(?P<cue2>called for|offered|thanked|thanking|praised|welcomed|proposed|suggested|demanded|rejected|denied|"
     r"accepted|criticised|criticized|condemned|accused|backed|endorsed|reaffirmed|affirmed|predicted|forecast|"
     r"ruled out|turned down|expressed (?:the |its |his |her |their )?(?:hope|concern|desire|regret|confidence|"
     r"support|gratitude|appreciation))(?: that| for)? (?P<content2>[^.;“”\"]+)"
@@ -366,8 +367,9 @@ PLURAL = re.compile(
     r"counterparts|officers|deputy ministers|vice ministers|coast guards)(?: of [^,;.]{1,60}?)?|[Tt]hey|[Bb]oth)$"
 )
 #: words between a subject and its verb: "Robleh, for his part, said", "She also said", "Lins later told"
+_APPOSITIVE = re.compile(r"(?:,[^,]{1,90},\s*)+$")
 _ADVERBS = re.compile(
-    r"(?:,[^,]{1,90},|\s+(?:also|later|then|again|further|once again|had|has|have|would|was|were|is|are|been|on \w+day|\w+ly))+\s*$"
+    r"(?:\s+(?:also|later|then|again|further|once again|had|has|have|would|was|were|is|are|been|on \w+day|\w+ly))+\s*$"
 )
 #: "the minister", "the spokeswoman": a definite office noun refers back to one official (guidelines 2.4)
 DEFINITE_OFFICE = re.compile(
@@ -479,6 +481,10 @@ class _Extractor:
         self.attributions: list[dict[str, Any]] = []
         self.quote_spans: list[tuple[int, int, str | None]] = []  # contents with their speaker id
         self.quote_ids: list[str] = []  # the id of the attribution of each entry of quote_spans
+        self.direct: list[tuple[int, int]] = []  # the contents of direct quotations
+        self.pending: list[
+            tuple[int, tuple[int, int], tuple[int, int] | None, Callable[[], _Subject | None], str]
+        ] = []  # attributions found, their subjects not yet resolved
         self.last_plural: tuple[int, list[str]] | None = None  # where the last plural subject was, its members
 
     # -- helpers
@@ -662,29 +668,36 @@ class _Extractor:
         found = [m for m in CUE.finditer(window) if len(window) - m.end() <= 3]
         return found[-1] if found else None
 
-    def subject(self, lo: int, hi: int) -> _Subject | None:
+    def subject(self, lo: int, hi: int, anchor: int | None = None) -> _Subject | None:
         """Who the phrase ``text[lo:hi]`` ending right before a cue names (guidelines 6.2): an official by a
         mention, a pronoun (resolved to the previous speaker) or a plural of officials (each member, 3.5); or a
         non-official source by its head noun (*the ministry*, *the statement*, *officials*, *a spokesperson for
         the ministry*, 2.5 and 4) or by a name that is no official's (an analyst). None when nothing is there."""
         text = self.text
-        while hi > lo and text[hi - 1].isspace():
+        ref = hi if anchor is None else anchor  # where a pronoun or "the minister" looks back from
+        while hi > lo and (text[hi - 1].isspace() or text[hi - 1] == ","):
             hi -= 1
-        trimmed = _ADVERBS.search(text, lo, hi)
-        if trimmed and trimmed.start() > lo:
-            hi = trimmed.start()
+        for pattern in (_ADVERBS, _APPOSITIVE):  # "X, for his part, also said": adverbs, then appositions
+            at_end = [m for m in self.mentions() if lo <= m.start and m.end <= hi and not text[m.end : hi].strip()]
+            if at_end:
+                last = at_end[-1]
+                both = [m for m in self.mentions() if lo <= m.start and m.end <= last.start]
+                if (
+                    both
+                    and re.fullmatch(r",? and ", text[both[-1].end : last.start])
+                    and both[-1].official != last.official
+                ):
+                    return _Subject((both[-1].official, last.official), (both[-1].start, last.end), None)
+                return _Subject((last.official,), (last.start, last.end), None)
+            trimmed = pattern.search(text, lo, hi)
+            if trimmed and trimmed.start() > lo:
+                hi = trimmed.start()
         if hi <= lo:
             return None
-        at_end = [m for m in self.mentions() if lo <= m.start and m.end <= hi and not text[m.end : hi].strip()]
-        if at_end and self.official(at_end[-1].official) is not None:
-            # a mention inside "the spokeswoman for X's ministry" is the possessor, not the speaker: check the head
-            nominal = SOURCE_NP.search(text, lo, hi)
-            if not (nominal and nominal.start("np") < at_end[-1].start and not self._named_spokesperson(at_end[-1])):
-                return _Subject((at_end[-1].official,), (at_end[-1].start, at_end[-1].end), None)
         before = text[lo:hi]
         pronoun = re.search(r"(?:^|\s)(?P<p>he|she|He|She)$", before)
         if pronoun:
-            who = self.previous_speaker(hi) or self.last_before(hi)
+            who = self.previous_speaker(ref) or self.last_before(ref)
             return _Subject((who,), (lo + pronoun.start("p"), hi), None) if who else None
         if re.search(r"(?:^|\s)(?:I|we|We)$", before):
             who = self.speaker_of(hi)
@@ -698,7 +711,18 @@ class _Extractor:
         if definite:  # "the minister", "the Chief of Staff of the Armed Forces": one official, else the last speaker
             scores = {o.id: name_score(definite["np"][4:], [o.title or ""]) for o in self.officials}
             best = [i for i, v in scores.items() if v > 0 and v == max(scores.values())]
-            who = best[0] if len(best) == 1 else self.previous_speaker(hi) or self.last_before(hi)
+            if len(definite["np"].split()) > 3:  # "the Chief of Staff of the Armed Forces": by title, else last speaker
+                who = best[0] if len(best) == 1 else self.previous_speaker(ref) or self.last_before(ref)
+            else:  # "the minister": the last speaker if a minister, else the minister mentioned last
+                head = definite["head"].casefold()
+                holders = {o.id for o in self.officials if self._holds(o, head)}
+                last = self.previous_speaker(ref)
+                mentioned = [m.official for m in self.mentions() if m.end <= ref and m.official in holders]
+                who = last if last in holders else mentioned[-1] if mentioned else last or self.last_before(ref)
+            if re.match(r"(?i)spokes", definite["head"]) and not any(
+                "spokes" in (o.title or "") for o in self.officials
+            ):
+                return _Subject((), (lo + definite.start("np") + 4, hi), "other")  # an unnamed spokesperson (2.5)
             if who:
                 return _Subject((who,), (lo + definite.start("np"), hi), None)
         plural = PLURAL.search(text, lo, hi)
@@ -720,6 +744,12 @@ class _Extractor:
             return _Subject((), (name.start(), name.end()), "other")
         return None
 
+    def _holds(self, official: _Official, head: str) -> bool:
+        """Whether the official's title or one of its mentions has the office noun ``head``."""
+        return head in (official.title or "").casefold() or any(
+            head in self.text[a:b].casefold() for a, b, _ in official.mentions
+        )
+
     def _named_spokesperson(self, mention: _Mention) -> bool:
         official = self.official(mention.official)
         return official is not None and re.search(r"(?i)spokes", official.title or "") is not None
@@ -732,15 +762,20 @@ class _Extractor:
         if head:
             stem = head.removesuffix("s").removesuffix("ie") if head != "coast guards" else "coast guard"
             stem = "secretar" if head == "secretaries" else stem
-            found = [o.id for o in self.officials if stem in (o.title or "").casefold()]
-            if not found and stem == "counterpart":
-                found = [o.id for o in self.officials]
+            found = [
+                o.id
+                for o in self.officials
+                if stem in (o.title or "").casefold()
+                or any(stem in self.text[a:b].casefold() for a, b, _ in o.mentions)
+            ]
+            if len(found) < 2 and self.last_plural and at - self.last_plural[0] < 600:
+                found = list(self.last_plural[1])
+            elif len(found) < 2:
+                found = self.recent_officials(at)
         elif self.last_plural and at - self.last_plural[0] < 400:
             found = list(self.last_plural[1])
         else:
-            s_start = self.sentence(at)[0]
-            previous = self.sentence(max(0, s_start - 2))
-            found = list(dict.fromkeys(m.official for m in self.mentions() if previous[0] <= m.start < at))
+            found = self.recent_officials(at)
         number = re.search(r"\b(two|three|four|five|six)\b", plural.group(0))
         if number:
             n = ("two", "three", "four", "five", "six").index(number[1]) + 2
@@ -751,15 +786,27 @@ class _Extractor:
             found = [o for o in found if o in last[-n:]]
         return found if len(found) >= 2 else []
 
-    def previous_speaker(self, at: int) -> str | None:
-        """The speaker of the attribution whose cue comes last before ``at``, in this or the previous sentence
-        (guidelines 6.2, pronoun step 1)."""
+    def recent_officials(self, at: int) -> list[str]:
+        """The officials mentioned in this sentence and the one before, in order of first mention."""
         s_start = self.sentence(at)[0]
-        window = self.sentence(max(0, s_start - 2))[0]
-        before = [
-            a for a in self.attributions if a["cues"] and window <= a["cues"][0]["start"] < at and "speaker_id" in a
-        ]
-        return max(before, key=lambda a: a["cues"][0]["start"])["speaker_id"] if before else None
+        previous = self.sentence(max(0, s_start - 2))
+        return list(dict.fromkeys(m.official for m in self.mentions() if previous[0] <= m.start < at))
+
+    def previous_speaker(self, at: int, *, same_sentence: bool = False) -> str | None:
+        """The speaker of the attribution whose cue comes last in the previous sentence (guidelines 6.2, pronoun
+        step 1), or, with ``same_sentence``, last before ``at`` in this sentence (a coordinated verb)."""
+        s_start = self.sentence(at)[0]
+        lo, hi = (s_start, at) if same_sentence else (self.sentence(max(0, s_start - 2))[0], s_start)
+        before = [a for a in self.attributions if a["cues"] and lo <= a["cues"][0]["start"] < hi]
+        contents = [(c["start"], c["end"]) for a in before for c in a["contents"]]
+        # a nested act (*she said X had promised ...*) is not the one a later pronoun continues
+        outer = [a for a in before if not any(s <= a["cues"][0]["start"] < e for s, e in contents)]
+        spoken = [a for a in outer if "speaker_id" in a] or [a for a in before if "speaker_id" in a]
+        return max(spoken, key=lambda a: a["cues"][0]["start"])["speaker_id"] if spoken else None
+
+    def official_before(self, at: int) -> _Subject | None:
+        who = self.last_before(at)
+        return _Subject((who,), None, None) if who else None
 
     def subject_before(self, cue_start: int) -> _Subject | None:
         """The subject of a cue verb: the phrase from the nearest clause start to the cue, else from the sentence
@@ -771,12 +818,28 @@ class _Extractor:
             if found is not None:
                 return found
         before = self.text[s_start:cue_start].rstrip()
+        if not re.search(r"(?:,| and)$", before):
+            return None
+        # a coordinated verb or a participle: the subject of the verb before it in the sentence
+        who = self.previous_speaker(cue_start, same_sentence=True)
+        if who is None and re.match(r"(?:He|She)\b", before):
+            who = self.previous_speaker(cue_start) or self.last_before(s_start)
         first = next((m for m in self.mentions() if s_start <= m.start < cue_start), None)
-        if first is not None and re.search(r"(?:,| and)$", before):
-            return _Subject((first.official,), (first.start, first.end), None)
-        return None
+        who = who or (first.official if first else None)
+        return _Subject((who,), None, None) if who else None
 
     def add_quote(
+        self, contents: tuple[int, int], cue: tuple[int, int] | None, subject: Callable[[], _Subject | None], kind: str
+    ) -> None:
+        """Keep a found attribution; its subject is resolved later, in text order, so that a pronoun finds the
+        speaker of the attribution before it whichever rule found that one."""
+        self.pending.append((cue[0] if cue else contents[0], contents, cue, subject, kind))
+
+    def resolve_attributions(self) -> None:
+        for _, contents, cue, subject, kind in sorted(self.pending, key=lambda p: (p[0], p[1])):
+            self._attribute(contents, cue, subject(), kind)
+
+    def _attribute(
         self, contents: tuple[int, int], cue: tuple[int, int] | None, subject: _Subject | None, kind: str
     ) -> None:
         """One attribution per official of the subject (guidelines 6.2, coordinated and plural sources), or one
@@ -825,34 +888,45 @@ class _Extractor:
                 i = close + 1
                 continue
             cue = self.cue_before(p_start, i)
-            subject: _Subject | None = None
             cue_span: tuple[int, int] | None = None
+            after = None
             if cue is not None:
                 cue_span = (p_start + cue.start(), p_start + cue.end())
-                if PARTICIPLE.search(cue.group(0)):  # "X stated ..., adding, “...”": the sentence's subject
-                    subject = self.subject_before(self.sentence(cue_span[0])[0] + 1) or self.subject_before(cue_span[0])
-                subject = subject or self.subject_before(cue_span[0])
             else:
                 after = CUE.search(text, close + 1, min(p_end, close + 60))
-                if after is not None:
-                    cue_span = (after.start(), after.end())
-                    between = text[close + 1 : after.start()]
-                    subject = self.subject(close + 1 + len(between) - len(between.lstrip(",  ")), after.start())
-                    if subject is None:  # "..., said Lins": the subject after the cue
-                        name = next((m for m in self.mentions() if after.end() < m.start < after.end() + 40), None)
-                        subject = _Subject((name.official,), (name.start, name.end), None) if name else None
-            if subject is None:
-                who = self.last_before(i)
-                subject = _Subject((who,), None, None) if who else None
-            self.add_quote((i + 1, close), cue_span, subject, "direct")
+                cue_span = (after.start(), after.end()) if after else None
+            self.direct.append((i + 1, close))
+            self.add_quote(
+                (i + 1, close), cue_span, partial(self.direct_subject, i, close, cue_span, after is not None), "direct"
+            )
             i = close + 1
+
+    def direct_subject(self, opening: int, close: int, cue: tuple[int, int] | None, after: bool) -> _Subject | None:
+        """The speaker of a quotation: the subject of its cue (*X said, "..."*; *"...," the minister was quoted
+        as saying*; *"...," said Lins*), else the official mentioned last before it."""
+        subject: _Subject | None = None
+        if cue is not None and not after:
+            if PARTICIPLE.search(self.text[cue[0] : cue[1]]):  # "X stated ..., adding, “...”": the sentence's subject
+                subject = self.subject_before(self.sentence(cue[0])[0] + 1)
+            subject = subject or self.subject_before(cue[0])
+        elif cue is not None:
+            between = self.text[close + 1 : cue[0]]
+            subject = self.subject(close + 1 + len(between) - len(between.lstrip(", ")), cue[0], anchor=opening)
+            if subject is None:  # "..., said Lins": the subject after the cue
+                name = next((m for m in self.mentions() if cue[1] < m.start < cue[1] + 40), None)
+                subject = _Subject((name.official,), (name.start, name.end), None) if name else None
+        if subject is None:
+            who = self.last_before(opening)
+            subject = _Subject((who,), None, None) if who else None
+        return subject
 
     def _next_opening(self, start: int) -> int:
         positions = [p for p in (self.text.find(c, start) for c in OPENING) if p != -1]
         return min(positions, default=-1)
 
     def inside_quote(self, offset: int) -> bool:
-        return any(s <= offset < e for s, e, _ in self.quote_spans)
+        """Inside a direct quotation (reported clauses nest: *she said X had promised that ...* is two acts)."""
+        return any(s <= offset < e for s, e in self.direct)
 
     def find_indirect_quotes(self) -> None:
         """Rule 3: reported clauses: *cue that ...*, *said the two armies would ...* (no *that*), *According to
@@ -864,20 +938,19 @@ class _Extractor:
             content_start, content_end = m.start("content"), m.end("content")
             cut = CLAUSE_BREAK.search(text, content_start, content_end)
             fronted = re.match(r"[A-Z]", m["cue"]) is not None and PARTICIPLE.search(m["cue"]) is not None
-            subject: _Subject | None
+            subject: Callable[[], _Subject | None]
             if fronted:  # "Stating that X, the defense minister noted": X ends at the subject's comma
                 first = next((mm for mm in self.mentions() if content_start < mm.start < content_end), None)
                 if first is not None:
                     comma = text.rfind(",", content_start, first.start)
                     content_end = comma if comma != -1 else content_end
-                    subject = _Subject((first.official,), (first.start, first.end), None)
+                    subject = partial(_Subject, (first.official,), (first.start, first.end), None)
                 else:
-                    who = self.last_before(m.start())
-                    subject = _Subject((who,), None, None) if who else None
+                    subject = partial(self.official_before, m.start())
             else:
                 if cut:
                     content_end = cut.start()
-                subject = self.subject_before(m.start("cue"))
+                subject = partial(self.subject_before, m.start("cue"))
             self.add_quote((content_start, content_end), (m.start("cue"), m.end("cue")), subject, "indirect")
         for m in BARE_CLAUSE.finditer(text):
             if self.in_heading(m.start()) or self.inside_quote(m.start("content")) or self.inside_quote(m.start()):
@@ -888,7 +961,10 @@ class _Extractor:
                 content_end = cut.start()
             cue_end = m.start("cue") + len(m["cue"].split()[0])  # "told Mansour": the cue is "told"
             self.add_quote(
-                (content_start, content_end), (m.start("cue"), cue_end), self.subject_before(m.start("cue")), "indirect"
+                (content_start, content_end),
+                (m.start("cue"), cue_end),
+                partial(self.subject_before, m.start("cue")),
+                "indirect",
             )
         self.find_according_to()
         self.find_postposed()
@@ -901,7 +977,7 @@ class _Extractor:
         for m in ACCORDING_BEFORE.finditer(text):
             if self.in_heading(m.start()) or self.inside_quote(m.start()):
                 continue
-            subject = self.subject(m.start("source"), m.end("source"))
+            subject = partial(self.subject, m.start("source"), m.end("source"))
             end = m.end("content")
             cut = CLAUSE_BREAK.search(text, m.start("content"), end)
             self.add_quote(
@@ -913,7 +989,7 @@ class _Extractor:
             s_start = self.sentence(m.start())[0]
             start = max([s_start, *(b.end() for b in re.finditer(r"\bthat |[“”\"]", text[s_start : m.start()]))])
             start = s_start + start - s_start if start == s_start else s_start + start
-            subject = self.subject(m.start("source"), m.end("source"))
+            subject = partial(self.subject, m.start("source"), m.end("source"))
             self.add_quote((start, m.start()), (m.start("cue"), m.end("cue")), subject, "indirect")
 
     def find_postposed(self) -> None:
@@ -926,9 +1002,7 @@ class _Extractor:
             m = POSTPOSED.search(sentence)
             if m is None or m.start() < 12:
                 continue
-            subject = self.subject(s_start + m.start("subject"), s_start + m.end("subject"))
-            if subject is None:
-                continue
+            subject = partial(self.subject, s_start + m.start("subject"), s_start + m.end("subject"))
             cue = (s_start + m.start("cue"), s_start + m.end("cue"))
             self.add_quote((s_start, s_start + m.start()), cue, subject, "indirect")
 
@@ -952,10 +1026,12 @@ class _Extractor:
                 content_start, min(content_end, content_start + 40), last=False
             ):
                 continue  # "welcomed his counterpart": a reception (a meeting), not a stance
-            subject = self.subject_before(m.start(cue))
-            if subject is None:
-                continue
-            self.add_quote((content_start, content_end), (m.start(cue), m.end(cue)), subject, "indirect")
+            self.add_quote(
+                (content_start, content_end),
+                (m.start(cue), m.end(cue)),
+                partial(self.subject_before, m.start(cue)),
+                "indirect",
+            )
 
     # -- 4. meetings
 
@@ -1065,6 +1141,7 @@ class _Extractor:
         self.find_officials()
         self.find_direct_quotes()
         self.find_indirect_quotes()
+        self.resolve_attributions()
         meetings = self.find_meetings()
         commitments, stances = self.split_acts(self.find_commitments())
         return {
