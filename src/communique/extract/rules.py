@@ -298,13 +298,15 @@ _CUES = (
     "reiterated",
     "reported",
 )
+#: the rest of a clause, through a quoted fragment ("said it was “too early” to ..."): a mixed content
+_RUN = r"(?:[^.;“”\"\n]|“[^”\n]{1,200}”)+"
 _CUE_WORDS = "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True))
 CUE = re.compile(rf"\b(?:{_CUE_WORDS})\b", re.IGNORECASE)
 PARTICIPLE = re.compile(r"ing$", re.IGNORECASE)
 THAT_CLAUSE = re.compile(
     rf"\b(?P<cue>{_CUE_WORDS}|assured|informed|reminded|agreed|believes|believed|expressed (?:the )?hope)"
     rf"(?: (?!that\b)(?P<addressee>{_UPPER}[\w’'-]+(?: (?!that\b)[\w’'-]+){{0,2}}|him|her|them|his [\w’'-]+))?"
-    r" that (?P<content>[^.;“”\"]+)",
+    rf" that (?P<content>{_RUN})",
     re.IGNORECASE,
 )
 #: "Mehta said the two armies would ...", "she said on Monday she expected ...": a reported clause without "that"
@@ -314,7 +316,7 @@ BARE_CLAUSE = re.compile(
     r"(?: (?:on|in|at|late on|earlier on) [A-Z]?\w+(?: \w+)?)?,? "
     r"(?P<content>(?!that\b|to\b|in\b|on\b|at\b|of\b|and\b|the call\b)[\w’'-]+(?: [\w’'-]+){0,6}? "
     r"(?:would|will|was|were|is|are|had|has|have|could|should|must|can|did|does|wanted|expected|planned|"
-    r"remained|needed|intended|hoped|\w+ed)\b[^.;“”\"]+)"
+    rf"remained|needed|intended|hoped|\w+ed)\b{_RUN})"
 )
 CLAUSE_BREAK = re.compile(
     r", (?=(?:adding|noting|stating|saying|while|underlining|calling|according to|describing|as|but|which|"
@@ -325,19 +327,19 @@ _OBJECT = r"(?:him|her|them|us|(?:his|her|their|its) [\w’'-]+(?: [\w’'-]+)?|
 #: speech acts reported by their verb (guidelines 6.1): "pledged to X", "invited Y to X", "thanked Y", "agreed to X"
 NARRATIVE = re.compile(
     r"\b(?P<cue>pledged|promised|vowed|offered|offering|committed|undertook|agreed|agreeing|declined|refused|"
-    r"intends|intended|planned|decided)(?: (?:on )?\w+day| in principle)? (?:to|on) (?P<content>[^.;“”\"]+)"
+    rf"intends|intended|planned|decided)(?: (?:on )?\w+day| in principle)? (?:to|on) (?P<content>{_RUN})"
     rf"|\b(?P<cue3>invited|inviting|urged|urging|called on|asked|asking|instructed|encouraged|pressed|"
-    rf"requested)(?: {_OBJECT})? to (?P<content3>[^.;“”\"]+)"
+    rf"requested)(?: {_OBJECT})? to (?P<content3>{_RUN})"
     r"|\b(?P<cue2>called for|offered|thanked|thanking|praised|welcomed|proposed|suggested|demanded|rejected|denied|"
     r"accepted|criticised|criticized|condemned|accused|backed|endorsed|reaffirmed|affirmed|predicted|forecast|"
     r"ruled out|turned down|expressed (?:the |its |his |her |their )?(?:hope|concern|desire|regret|confidence|"
-    r"support|gratitude|appreciation))(?: that| for)? (?P<content2>[^.;“”\"]+)"
+    rf"support|gratitude|appreciation))(?: that| for)? (?P<content2>{_RUN})"
 )
 #: "thanked his counterpart and offered to ...": a coordinated verb ends the content
 NEXT_VERB = re.compile(r",? and (?=(?:\w+ed|said|told|met|sent|spoke)\b)|, (?=\w+ing\b)")
 PRONOUN_SUBJECT = re.compile(r"\b(?:he|she|He|She)$")
 #: "According to the statement, X" and "X, according to a statement released in Lisbon"
-ACCORDING_BEFORE = re.compile(r"\b(?P<cue>According to) (?P<source>[^,.;“”\"]{2,90}), (?P<content>[^.;“”\"]+)")
+ACCORDING_BEFORE = re.compile(rf"\b(?P<cue>According to) (?P<source>[^,.;“”\"]{{2,90}}), (?P<content>{_RUN})")
 ACCORDING_AFTER = re.compile(r", (?P<cue>according to) (?P<source>[^,.;“”\"]{2,90})(?=[,.;]|$)")
 #: "..., she said." / "..., the ministry said in a statement.": a cue after an unquoted content
 POSTPOSED = re.compile(
@@ -853,6 +855,13 @@ class _Extractor:
             a["contents"][0]["start"] == start and a["contents"][0]["end"] == end for a in self.attributions
         ):
             return
+        previous = self.attributions[-1] if self.attributions else None
+        if kind == "direct" and previous and previous["kind"] == "direct" and cue and previous["cues"]:
+            if previous["cues"][0]["start"] == cue[0]:  # "“A,” X said. “B.”": one quotation, two contents (6.7)
+                previous["contents"].append(self.span(start, end))
+                self.quote_spans.append((start, end, previous.get("speaker_id")))
+                self.quote_ids.append(previous["id"])
+                return
         speakers: list[str | None] = list(subject.officials) if subject and subject.officials else [None]
         for speaker in speakers:
             attribution_id = f"a{len(self.attributions) + 1}"
@@ -895,6 +904,9 @@ class _Extractor:
             else:
                 after = CUE.search(text, close + 1, min(p_end, close + 60))
                 cue_span = (after.start(), after.end()) if after else None
+            if cue_span is None and re.search(r"[\w,]\s*$", text[p_start:i]):
+                i = close + 1  # a quoted fragment inside a sentence ("described the call as “warm”"): mixed
+                continue
             self.direct.append((i + 1, close))
             self.add_quote(
                 (i + 1, close), cue_span, partial(self.direct_subject, i, close, cue_span, after is not None), "direct"
