@@ -369,7 +369,16 @@ PLURAL = re.compile(
     r"counterparts|officers|deputy ministers|vice ministers|coast guards)(?: of [^,;.]{1,60}?)?|[Tt]hey|[Bb]oth)$"
 )
 #: words between a subject and its verb: "Robleh, for his part, said", "She also said", "Lins later told"
-_APPOSITIVE = re.compile(r"(?:,[^,]{1,90},\s*)+$")
+_APPOSITIVE = re.compile(r"(?:,[^,]{1,150},\s*)+$")
+#: what may stand before a sentence's subject: a dateline, capitalised title words, a country possessive
+_SUBJECT_LEAD = re.compile(r"(?:(?:[A-Z][\w’'.-]*|the|of|for|and|to|[,—–-])\s*)*")
+#: a relative or participial clause between a subject and its verb, never the subject itself
+_RELATIVE = re.compile(
+    r",\s*(?:(?:led|headed|chaired|accompanied) by|who|which|speaking|asking|citing)\b[^,]{1,150}(?:,[^,]{1,80})?,?\s*$"
+)
+#: what may follow the official's mention inside a subject: the rest of a title ("India's Minister [of State
+#: for External Affairs]") or nothing
+_TITLE_TAIL = re.compile(r"(?:\s*|(?: (?:of|for|to|at|in charge of|and)(?: the)?(?: [A-Z][\w’'-]*)+)+)")
 _ADVERBS = re.compile(
     r"(?:\s+(?:also|later|then|again|further|once again|had|has|have|would|was|were|is|are|been|on \w+day|\w+ly))+\s*$"
 )
@@ -679,8 +688,13 @@ class _Extractor:
         ref = hi if anchor is None else anchor  # where a pronoun or "the minister" looks back from
         while hi > lo and (text[hi - 1].isspace() or text[hi - 1] == ","):
             hi -= 1
+        clause = _RELATIVE.search(text, lo, hi)  # "X, led by Y, said", "X, who asked not to be named, said"
+        if clause and clause.start() > lo:
+            hi = clause.start()
         for pattern in (_ADVERBS, _APPOSITIVE):  # "X, for his part, also said": adverbs, then appositions
-            at_end = [m for m in self.mentions() if lo <= m.start and m.end <= hi and not text[m.end : hi].strip()]
+            at_end = [
+                m for m in self.mentions() if lo <= m.start and m.end <= hi and _TITLE_TAIL.fullmatch(text, m.end, hi)
+            ]
             if at_end:
                 last = at_end[-1]
                 both = [m for m in self.mentions() if lo <= m.start and m.end <= last.start]
@@ -741,9 +755,14 @@ class _Extractor:
             det = re.match(r"(?:(?:the|a|an|its|their|his|her) )+", text[start:hi], re.IGNORECASE)
             start += det.end() if det else 0
             return _Subject((), (start, nominal.end("np")), kind)
-        name = _lexicon().name.search(text, max(lo, hi - 60), hi)
-        if name and name.end() == hi and not [m for m in self.mentions() if m.start < hi and m.end > name.start()]:
-            return _Subject((), (name.start(), name.end()), "other")
+        names = [m for m in _lexicon().name.finditer(text, max(lo, hi - 60), hi) if m.end() == hi]
+        if names and not [m for m in self.mentions() if m.start < hi and m.end > names[-1].start()]:
+            name = names[-1]
+            country = _lexicon().country.fullmatch(name.group(0))
+            return _Subject((), (name.start(), name.end()), "institution" if country else "other")
+        country_at_end = [m for m in _lexicon().country.finditer(text, max(lo, hi - 40), hi) if m.end() == hi]
+        if country_at_end:  # "Eritrea has said": a state as the source (guidelines 4)
+            return _Subject((), (country_at_end[-1].start(), hi), "institution")
         return None
 
     def _holds(self, official: _Official, head: str) -> bool:
@@ -821,6 +840,10 @@ class _Extractor:
                 return found
         before = self.text[s_start:cue_start].rstrip()
         if not re.search(r"(?:,| and)$", before):
+            # "Harkness also ruled out agreeing", "Lins closed the conference by thanking": the sentence's subject
+            first = next((m for m in self.mentions() if s_start <= m.start < cue_start), None)
+            if first is not None and _SUBJECT_LEAD.fullmatch(self.text, s_start, first.start):
+                return _Subject((first.official,), (first.start, first.end), None)
             return None
         # a coordinated verb or a participle: the subject of the verb before it in the sentence
         who = self.previous_speaker(cue_start, same_sentence=True)
