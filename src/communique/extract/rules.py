@@ -405,19 +405,33 @@ WEEKDAY = re.compile(r"\bon (?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Sat
 
 #: cue -> commitment or stance kind of guidelines 2.1 (the first matching entry wins)
 COMMISSIVES = (
-    (r"will not|won't|shall not", "promise"),
-    (r"will|shall|would", "intend"),
+    (r"will not|won't|shall not|will|shall", "promise"),
+    (r"would not|cannot", "reject"),
+    (r"would", "intend"),
     (r"have to|has to|must", "propose"),
     (r"should", "propose"),
-    (r"can|could", "propose"),
-    (r"invited|invites", "invite"),
-    (r"offered|offers", "offer"),
-    (r"pledged|promised|vowed", "promise"),
-    (r"called for|calls for", "propose"),
-    (r"support|supports|emphasizes|emphasize", "support"),
-    (r"expected", "predict"),
+    (r"can|could", "offer"),
+    (r"invited|invites|inviting", "invite"),
+    (r"offered|offers|offering", "offer"),
+    (r"pledged|promised|vowed|committed|undertook|assured", "promise"),
+    (r"agreed|agreeing|signed|accepted", "agree"),
+    (r"intends|intend|intended|plans|planned|wants|wanted", "intend"),
+    (r"called for|calls for|proposed|suggested", "propose"),
+    (r"urged|called on|demanded|requested", "request"),
+    (r"support|supports|backed|endorsed|emphasizes|emphasize", "support"),
+    (r"expected|predicted", "predict"),
     (r"prepared|ready|willing", "offer"),
+    (r"rejected|refused|declined|ruled out|turned down", "reject"),
+    (r"praised|commended", "praise"),
+    (r"criticised|criticized|condemned", "criticise"),
     (r"desire", "propose"),
+)
+#: who a modal's subject is: the speaker's own side (a pronoun, a state, a government body) makes the modal a
+#: pledge or a plan (guidelines 7.4); anything else (*the deal would*, *it will*) makes it a prediction
+OWN_SIDE = re.compile(
+    r"(?:\b(?:we|I|he|she|they|you|our [\w-]+|my [\w-]+|his [\w-]+|her [\w-]+)|(?i:government|ministry|army|armies|"
+    r"navy|navies|forces|side|sides|delegation|country|countries|coast guard|parliament|embassy))"
+    r"(?: (?:also|not|then|now|soon|still|jointly|together))*$"
 )
 #: reporting verb -> Searle class of the reported act (guidelines 6); any other cue reports an assertion
 SPEECH_ACTS = (
@@ -439,7 +453,10 @@ MODAL = re.compile(r"\b(?:will not|won't|shall not|will|shall|have to|has to|mus
 WOULD = re.compile(r"\bwould\b(?! like)")  # "I would like to" is a courtesy
 COMMISSIVE_VERB = re.compile(
     r"\b(?:invited|invites|offered|pledged|promised|vowed|called for|calls for|"
-    r"support|supports|emphasizes|expected|prepared|ready|willing|desire)\b"
+    r"support|supports|emphasizes|expected|prepared|ready|willing|desire|agreed|agreeing|committed|undertook|"
+    r"signed|accepted|intends|intended|planned|plans|wanted|proposed|suggested|urged|called on|demanded|rejected|"
+    r"refused|declined|ruled out|turned down|praised|commended|criticised|criticized|condemned|backed|endorsed|"
+    r"predicted)\b(?: (?:to|that|on))?"
 )
 # like CLAUSE_END, a comma starts a clause only before a conjunction or a subject pronoun
 CLAUSE_START = re.compile(
@@ -1123,7 +1140,8 @@ class _Extractor:
         for cue, _in_quote in candidates:
             if self.in_heading(cue.start()):
                 continue
-            at = next((i for i, (s, e, _) in enumerate(self.quote_spans) if s <= cue.start() < e), None)
+            inside = [i for i, (s, e, _) in enumerate(self.quote_spans) if s <= cue.start() < e]
+            at = min(inside, key=lambda i: self.quote_spans[i][1] - self.quote_spans[i][0]) if inside else None
             quote = self.quote_spans[at] if at is not None else None
             lo = quote[0] if quote else self.sentence(cue.start())[0]
             hi = quote[1] if quote else self.sentence(cue.start())[1]
@@ -1136,7 +1154,14 @@ class _Extractor:
             content_start = cue.end() + 1
             if clause_end <= content_start:
                 continue
-            kind = next(k for pattern, k in COMMISSIVES if re.fullmatch(pattern, cue.group(0)))
+            word = cue.group(0) if MODAL.fullmatch(cue.group(0)) else re.sub(r" (?:to|that|on)$", "", cue.group(0))
+            kind = self.act_kind(word, self.text[clause_start : cue.start()])
+            narrated = next(
+                (i for i, a in enumerate(self.attributions) if a["cues"] and a["cues"][0]["start"] == cue.start()), None
+            )
+            if narrated is not None:  # "the ministers agreed to": the act's own attribution and speakers
+                at = self.quote_ids.index(self.attributions[narrated]["id"])
+                quote = self.quote_spans[at]
             actor = (
                 quote[2]
                 if quote
@@ -1162,6 +1187,21 @@ class _Extractor:
                 commitment["time"] = {**self.span(when.start("time"), when.end("time")), "value": None}
             found.setdefault((clause_start, clause_end), commitment)
         return list(found.values())
+
+    @staticmethod
+    def act_kind(cue: str, subject: str) -> str:
+        """The kind of the act a cue reports (:data:`COMMISSIVES`); a modal of the speaker's own side is a pledge
+        or a plan, a modal of anything else a prediction (*the deal would*, *it will not*)."""
+        kind = next((k for pattern, k in COMMISSIVES if re.fullmatch(pattern, cue, re.IGNORECASE)), "intend")
+        if cue in ("can", "could"):  # "we can help", "you can come": an offer; "it can expand": a prediction
+            return "offer" if re.search(r"\b(?:we|I|you)(?: \w+)?$", subject.rstrip()) else "predict"
+        if re.fullmatch(r"will|shall|would|will not|won't|shall not|would not", cue) and not OWN_SIDE.search(
+            subject.rstrip()
+        ):
+            country = _lexicon().country.search(subject)
+            if country is None or country.end() < len(subject.rstrip()) - 25:
+                return "predict"
+        return kind
 
     def split_acts(self, acts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The acts found as (commitments, stances) by their kind, numbered c1, c2 ... and st1, st2 ..."""
