@@ -393,8 +393,13 @@ CLAUSE_OPEN = re.compile(
 
 MEETING = re.compile(
     r"\b(?:met with|met|meets|meeting with|held talks with|holds talks with|talked with|talked to|talks with|"
-    r"spoke with|spoke to|conferred with|hosted|hosts|received|receives|welcomed|welcomes|"
-    r"had an? (?:\w+ )?(?:conversation|meeting|talks|call) with|held an? (?:\w+ )?(?:meeting|call) with)\b"
+    r"spoke(?: by (?:tele)?phone| by video(?: ?link)?| over the phone| on the phone)?(?: on \w+day)? (?:with|to)|"
+    r"conferred with|hosted|hosts|received|receives|welcomed|welcomes|(?:after|before|while|when) meeting|"
+    r"paid an? (?:\w+ )?(?:call|visit) on|called on(?! \w+(?: \w+)? to\b)|"
+    r"(?:had|held) an? (?:[\w-]+ ){0,3}(?:conversation|meeting|talks|call|videoconference) with|"
+    r"(?:was|were) received (?:[^,.;]{0,40} )?by|"
+    r"(?:talks|meeting|call|conversation|consultations)\b[^.;,]{0,50}? between|"
+    r"(?:held|had) an? (?:[\w-]+ ){0,3}(?:video call|call|phone call|telephone call|conversation|meeting)(?! with))\b"
 )
 #: verbs whose subject receives the visitor
 HOSTING = re.compile(r"^(?:hosted|hosts|received|receives|welcomed|welcomes)$")
@@ -447,7 +452,11 @@ SPEECH_ACTS = (
 TELEPHONE = re.compile(r"\b(?:tele)?phone\b|\bphone call\b", re.IGNORECASE)
 VIDEO = re.compile(r"\bvideo(?:conference|link|[- ](?:conference|link|call))?\b|\bvirtual(?:ly)?\b", re.IGNORECASE)
 #: meeting verbs that say the officials were in the same place
-IN_PERSON = re.compile(r"^(?:met|meets|meeting|hosted|hosts|received|receives|welcomed|welcomes|visited|visiting)\b")
+IN_PERSON = re.compile(
+    r"^(?:met|meets|meeting|hosted|hosts|received|receives|welcomed|welcomes|visited|visiting|paid|called on|"
+    r"(?:after|before|while|when) meeting|was received|were received|held talks|holds talks|talks|"
+    r"(?:had|held) an? (?:[\w-]+ ){0,3}meeting)\b"
+)
 MODAL = re.compile(r"\b(?:will not|won't|shall not|will|shall|have to|has to|must|should|can|could)\b")
 #: "would" in reported speech is a weaker cue: it yields to a commissive verb of the same clause
 WOULD = re.compile(r"\bwould\b(?! like)")  # "I would like to" is a courtesy
@@ -1095,20 +1104,30 @@ class _Extractor:
             hi = stop.start() if stop else s_end
             objects = [mm for mm in self.mentions() if m.end() <= mm.start and mm.end <= hi]
             before = self.text[s_start : m.start()]
-            if re.search(r"\bI (?:also )?$", before):
+            verb = m.group(0)
+            subjects: list[str] = []
+            if verb.endswith("between"):  # "talks held in Hanoi between X and Y": no subject, two objects
+                subject = None
+            elif re.search(r"\bI (?:also )?$", before):
                 subject = self.speaker_of(m.start())
             else:
-                subject = self.nearest_in(s_start, m.start(), last=True)
-            people = list(dict.fromkeys([p for p in [subject, *(o.official for o in objects)] if p]))
+                found = self.subject_before(m.start())
+                subjects = list(found.officials) if found else []
+                subject = subjects[-1] if subjects else self.nearest_in(s_start, m.start(), last=True)
+            if re.match(r"(?:held|had) ", verb) and not verb.endswith("with"):
+                objects = []  # "X and Y held a video call": the subject is all of them
+            people = list(dict.fromkeys([p for p in [*subjects[:-1], subject, *(o.official for o in objects)] if p]))
             if len(people) < 2:
                 continue
             evidence_end = objects[-1].end if objects else hi
-            hosting = HOSTING.match(m.group(0)) is not None and subject is not None
+            passive = re.match(r"(?:was|were) received", verb) is not None
+            hosting = (HOSTING.match(verb) is not None or passive) and subject is not None
+            host = subject if not passive else (objects[0].official if objects else None)
             visited = VISITED.search(self.text, s_start, s_end)
             meeting: dict[str, Any] = {
                 "id": f"m{len(meetings) + 1}",
                 "participants": [
-                    {"official_id": p, **({"role": "host" if p == subject else "visitor"} if hosting else {})}
+                    {"official_id": p, **({"role": "host" if p == host else "visitor"} if hosting else {})}
                     for p in people
                 ],
                 "evidence": [self.span(m.start(), evidence_end)],
