@@ -304,8 +304,10 @@ _CUE_WORDS = "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True))
 CUE = re.compile(rf"\b(?:{_CUE_WORDS})\b", re.IGNORECASE)
 PARTICIPLE = re.compile(r"ing$", re.IGNORECASE)
 THAT_CLAUSE = re.compile(
-    rf"\b(?P<cue>{_CUE_WORDS}|assured|informed|reminded|agreed|believes|believed|expressed (?:the )?hope)"
-    rf"(?: (?!that\b)(?P<addressee>{_UPPER}[\w’'-]+(?: (?!that\b)[\w’'-]+){{0,2}}|him|her|them|his [\w’'-]+))?"
+    rf"\b(?P<cue>{_CUE_WORDS}|assured|informed|reminded|agreed|believes|believed|expressed (?:the )?hope|telling|"
+    rf"reaffirmed|affirmed|denied|predicted|warned|argued|recorded?)"
+    rf"(?: (?!that\b)(?P<addressee>{_UPPER}[\w’'-]+(?: (?!that\b)[\w’'-]+){{0,2}}|him|her|them|his [\w’'-]+|"
+    rf"(?:lawmakers|reporters|journalists|the \w+|his \w+|her \w+|parliament)(?: (?!that\b)[\w’'-]+){{0,12}}?))?"
     rf" that (?P<content>{_RUN})",
     re.IGNORECASE,
 )
@@ -314,9 +316,10 @@ THAT_CLAUSE = re.compile(
 BARE_CLAUSE = re.compile(
     r"\b(?P<cue>said|says|say|added|noted|stressed|insisted|warned|saying|adding|told (?:reporters|journalists|\w+))"
     r"(?: (?:on|in|at|late on|earlier on) [A-Z]?\w+(?: \w+)?)?,? "
-    r"(?P<content>(?!that\b|to\b|in\b|on\b|at\b|of\b|and\b|the call\b)[\w’'-]+(?: [\w’'-]+){0,6}? "
+    r"(?P<content>(?!(?:that|to|in|on|at|of|and|the call|afterwards|later|also|again|then|earlier|after|before|"
+    r"during|when|it was)\b)[\w’'-]+(?: [\w’'-]+){0,6}? "
     r"(?:would|will|was|were|is|are|had|has|have|could|should|must|can|did|does|wanted|expected|planned|"
-    rf"remained|needed|intended|hoped|\w+ed)\b{_RUN})"
+    rf"remained|needed|intended|hoped|saw|sees|thinks|believes|\w+ed)\b{_RUN})"
 )
 CLAUSE_BREAK = re.compile(
     r", (?=(?:adding|noting|stating|saying|while|underlining|calling|according to|describing|as|but|which|"
@@ -330,7 +333,8 @@ NARRATIVE = re.compile(
     rf"intends|intended|planned|decided)(?: (?:on )?\w+day| in principle)? (?:to|on) (?P<content>{_RUN})"
     rf"|\b(?P<cue3>invited|inviting|urged|urging|called on|asked|asking|instructed|encouraged|pressed|"
     rf"requested)(?: {_OBJECT})? to (?P<content3>{_RUN})"
-    r"|\b(?P<cue2>called for|offered|thanked|thanking|praised|welcomed|proposed|suggested|demanded|rejected|denied|"
+    r"|\b(?P<cue2>called for|(?:called|calling)(?= (?:the|it|him|her|them|his|their|its)\b)|described|describing|"
+    r"commended|dismissed|offered|thanked|thanking|praised|welcomed|proposed|suggested|demanded|rejected|denied|"
     r"accepted|criticised|criticized|condemned|accused|backed|endorsed|reaffirmed|affirmed|predicted|forecast|"
     r"ruled out|turned down|expressed (?:the |its |his |her |their )?(?:hope|concern|desire|regret|confidence|"
     rf"support|gratitude|appreciation))(?: that| for)? (?P<content2>{_RUN})"
