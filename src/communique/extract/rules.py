@@ -218,7 +218,9 @@ def _lexicon() -> _Lexicon:
     word = rf"(?!(?:{not_name})(?![\w-]))(?!{country}){_UPPER}{_LOWER}+(?:{_UPPER}{_LOWER}+)?(?:-{_UPPER}?{_LOWER}+)*"
     name = rf"{word}(?: (?:{_PARTICLE} )?{word}){{0,4}}(?![\w-])"
     org = rf"(?:(?:{'|'.join(sorted(OFFICE_WORDS, key=len, reverse=True))})(?![\w-])|{country})"
-    complement = rf"(?: (?:of|for|to|at|on|in charge of|and)(?: the)?(?: {possessive})? {org}(?: {org})*)"
+    complement = (
+        rf"(?: (?:of|for|to|at|on|in charge of|and)(?: the)?(?: {possessive})? {org}(?: {org})*(?:, {org}(?: {org})*)*)"
+    )
     title = rf"(?:(?:(?:{org}|{_MODIFIERS}) ){{0,3}}{_HEAD_ANY_CASE}{complement}*)"
     named = (
         rf"(?:(?P<cpos>{possessive}) |(?P<dem>{country}) )?"
@@ -353,11 +355,13 @@ POSTPOSED = re.compile(
 #: subjects that are no official (guidelines 2.4, 2.5, 4): their head noun decides the source type
 SOURCE_HEADS = {
     "institution": r"ministry|ministries|government|embassy|navy|army|agency|department|office|parliament|council|"
-    r"commission|secretariat|forces|guard|presidency|administration|military|cabinet|committee|mission|coast guard",
+    r"commission|secretariat|forces|guard|presidency|administration|military|cabinet|committee|mission|coast guard|"
+    r"service|press service|chamber|association|federation|union|bank|council",
     "statement": r"statement|communiqué|communique|declaration|readout|release|joint statement",
     "document": r"report|reports|document|letter|memorandum|newspaper|article|draft|text|agreement",
     "group": r"officials|diplomats|delegation|delegations|sources|analysts|experts|observers|lawmakers|members|"
-    r"negotiators|producers|residents|commanders|crews|deputies|opposition|sides",
+    r"negotiators|producers|residents|commanders|crews|deputies|opposition|exporters|importers|farmers|groups|"
+    r"authorities|governments|services",
     "other": r"official|spokesperson|spokeswoman|spokesman|source|analyst|diplomat|expert|observer|negotiator|aide|"
     r"journalist|resident|researcher|lawyer|professor",
 }
@@ -370,7 +374,8 @@ SOURCE_NP = re.compile(
 PLURAL = re.compile(
     r"(?:^|(?<=\s))(?P<np>(?:[Tt]he |[Bb]oth |[Aa]ll )?(?:(?:two|three|four|five|six) )?(?:[\w’'-]+ ){0,2}?"
     r"(?P<head>ministers|leaders|presidents|speakers|commanders|chiefs|secretaries|envoys|ambassadors|"
-    r"counterparts|officers|deputy ministers|vice ministers|coast guards)(?: of [^,;.]{1,60}?)?|[Tt]hey|[Bb]oth)$"
+    r"counterparts|officers|deputy ministers|vice ministers|coast guards|sides)(?: of (?:the )?[A-Z][\w’'-]*(?:,? (?:and )?(?:the )?[A-Z][\w’'-]*)*)?|[Tt]hey|[Bb]oth|"
+    r"[Tt]he (?:two|three|four|five))$"
 )
 #: words between a subject and its verb: "Robleh, for his part, said", "She also said", "Lins later told"
 _APPOSITIVE = re.compile(r"(?:,[^,]{1,150},\s*)+$")
@@ -382,7 +387,7 @@ _RELATIVE = re.compile(
 )
 #: what may follow the official's mention inside a subject: the rest of a title ("India's Minister [of State
 #: for External Affairs]") or nothing
-_TITLE_TAIL = re.compile(r"(?:\s*|(?: (?:of|for|to|at|in charge of|and)(?: the)?(?: [A-Z][\w’'-]*)+)+)")
+_TITLE_TAIL = re.compile(r"(?:,?\s*|(?: (?:of|for|to|at|in charge of|and)(?: the)?(?: [A-Z][\w’'-]*)+)+,?\s*)")
 _ADVERBS = re.compile(
     r"(?:\s+(?:also|later|then|again|further|once again|had|has|have|would|was|were|is|are|been|on \w+day|\w+ly))+\s*$"
 )
@@ -526,7 +531,10 @@ class _Extractor:
         self.pending: list[
             tuple[int, tuple[int, int], tuple[int, int] | None, Callable[[], _Subject | None], str]
         ] = []  # attributions found, their subjects not yet resolved
-        self.last_plural: tuple[int, list[str]] | None = None  # where the last plural subject was, its members
+        self.last_plural: tuple[int, list[str]] | None = None
+        self.last_source: tuple[int, tuple[int, int], str] | None = (
+            None  # the last institution or statement  # where the last plural subject was, its members
+        )
 
     # -- helpers
 
@@ -716,7 +724,7 @@ class _Extractor:
         the ministry*, 2.5 and 4) or by a name that is no official's (an analyst). None when nothing is there."""
         text = self.text
         ref = hi if anchor is None else anchor  # where a pronoun or "the minister" looks back from
-        while hi > lo and (text[hi - 1].isspace() or text[hi - 1] == ","):
+        while hi > lo and text[hi - 1].isspace():
             hi -= 1
         clause = _RELATIVE.search(text, lo, hi)  # "X, led by Y, said", "X, who asked not to be named, said"
         if clause and clause.start() > lo:
@@ -738,6 +746,8 @@ class _Extractor:
             trimmed = pattern.search(text, lo, hi)
             if trimmed and trimmed.start() > lo:
                 hi = trimmed.start()
+        while hi > lo and (text[hi - 1].isspace() or text[hi - 1] == ","):
+            hi -= 1
         if hi <= lo:
             return None
         before = text[lo:hi]
@@ -771,6 +781,8 @@ class _Extractor:
                 return _Subject((), (lo + definite.start("np") + 4, hi), "other")  # an unnamed spokesperson (2.5)
             if who:
                 return _Subject((who,), (lo + definite.start("np"), hi), None)
+        if re.search(r"(?:^|\s)(?:it|It)$", before) and self.last_source and ref - self.last_source[0] < 400:
+            return _Subject((), self.last_source[1], self.last_source[2])  # "the ministry said ... it said"
         plural = PLURAL.search(text, lo, hi)
         if plural:
             members = self.members(plural, hi)
@@ -784,6 +796,8 @@ class _Extractor:
             start = nominal.start("np")
             det = re.match(r"(?:(?:the|a|an|its|their|his|her) )+", text[start:hi], re.IGNORECASE)
             start += det.end() if det else 0
+            if kind in ("institution", "statement", "document"):
+                self.last_source = (hi, (start, nominal.end("np")), kind)
             return _Subject((), (start, nominal.end("np")), kind)
         names = [m for m in _lexicon().name.finditer(text, max(lo, hi - 60), hi) if m.end() == hi]
         if names and not [m for m in self.mentions() if m.start < hi and m.end > names[-1].start()]:
