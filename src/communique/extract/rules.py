@@ -1192,7 +1192,12 @@ class _Extractor:
             if clause_end <= content_start:
                 continue
             word = cue.group(0) if MODAL.fullmatch(cue.group(0)) else re.sub(r" (?:to|that|on)$", "", cue.group(0))
-            kind = self.act_kind(word, self.text[clause_start : cue.start()])
+            if word == "will" and re.search(
+                r"\b(?:the|necessary|political|strong|good|mutual|have|has) $",
+                self.text[cue.start() - 12 : cue.start()],
+            ):
+                continue  # "the necessary will to": a noun, no modal
+            kind = self.act_kind(word, self.text[clause_start : cue.start()], self.text[cue.end() : cue.end() + 30])
             narrated = next(
                 (i for i, a in enumerate(self.attributions) if a["cues"] and a["cues"][0]["start"] == cue.start()), None
             )
@@ -1226,12 +1231,14 @@ class _Extractor:
         return list(found.values())
 
     @staticmethod
-    def act_kind(cue: str, subject: str) -> str:
+    def act_kind(cue: str, subject: str, after: str = "") -> str:
         """The kind of the act a cue reports (:data:`COMMISSIVES`); a modal of the speaker's own side is a pledge
         or a plan, a modal of anything else a prediction (*the deal would*, *it will not*)."""
         kind = next((k for pattern, k in COMMISSIVES if re.fullmatch(pattern, cue, re.IGNORECASE)), "intend")
         if cue in ("can", "could"):  # "we can help", "you can come": an offer; "it can expand": a prediction
             return "offer" if re.search(r"\b(?:we|I|you)(?: \w+)?$", subject.rstrip()) else "predict"
+        if re.fullmatch(r"will|shall", cue) and re.match(r" (?:\w+ )?(?:see|witness|become|remain)\b", after):
+            return "predict"  # "we will see the deepening of relations": what happens, not what is done
         if re.fullmatch(r"will|shall|would|will not|won't|shall not|would not", cue) and not OWN_SIDE.search(
             subject.rstrip()
         ):
