@@ -428,7 +428,7 @@ MEETING = re.compile(
     r"paid an? (?:\w+ )?(?:call|visit) on|called on(?! \w+(?: \w+)? to\b)|"
     r"(?:had|held) an? (?:[\w-]+ ){0,3}(?:conversation|meeting|talks|call|videoconference) with|"
     r"(?:was|were) received (?:[^,.;]{0,40} )?by|"
-    r"(?:talks|meeting|call|conversation|consultations)\b[^.;,]{0,50}? between|"
+    r"(?i:talks|meeting|call|conversation|consultations)\b[^.;,]{0,50}? between|"
     r"(?:held|had) an? (?:[\w-]+ ){0,3}(?:video call|call|phone call|telephone call|conversation|meeting)(?! with))\b"
 )
 #: verbs whose subject receives the visitor
@@ -464,7 +464,7 @@ COMMISSIVES = (
 #: who a modal's subject is: the speaker's own side (a pronoun, a state, a government body) makes the modal a
 #: pledge or a plan (guidelines 7.4); anything else (*the deal would*, *it will*) makes it a prediction
 OWN_SIDE = re.compile(
-    r"(?:\b(?:we|I|he|she|they|you|our [\w-]+|my [\w-]+|his [\w-]+|her [\w-]+)|(?i:government|ministry|army|armies|"
+    r"(?:\b(?i:we|I|he|she|they|you|our [\w-]+|my [\w-]+|his [\w-]+|her [\w-]+)|(?i:government|ministry|army|armies|"
     r"navy|navies|forces|side|sides|delegation|country|countries|coast guard|parliament|embassy))"
     r"(?: (?:also|not|then|now|soon|still|jointly|together))*$"
 )
@@ -485,7 +485,8 @@ VIDEO = re.compile(r"\bvideo(?:conference|link|[- ](?:conference|link|call))?\b|
 IN_PERSON = re.compile(
     r"^(?:met|meets|meeting|hosted|hosts|received|receives|welcomed|welcomes|visited|visiting|paid|called on|"
     r"(?:after|before|while|when) meeting|was received|were received|held talks|holds talks|talks|"
-    r"(?:had|held) an? (?:[\w-]+ ){0,3}meeting)\b"
+    r"(?:had|held) an? (?:[\w-]+ ){0,3}meeting)\b",
+    re.IGNORECASE,
 )
 MODAL = re.compile(r"\b(?:will not|won't|shall not|will|shall|have to|has to|must|should|can|could)\b")
 #: "would" in reported speech is a weaker cue: it yields to a commissive verb of the same clause
@@ -717,6 +718,10 @@ class _Extractor:
                     start -= len(before.group(0))
                     if country_of(before.group(0)) not in (None, official.country):
                         continue  # "Azerbaijan's President" is not Kazakhstan's
+                if any(a - m.end() in range(1, 40) and f == "name" for a, _, f in official.mentions) and re.fullmatch(
+                    rf" (?:(?:{_RANK}) )?", text[m.end() : min(a for a, _, f in official.mentions if a > m.end())]
+                ):
+                    continue  # "Defence Minister Anna Berg": the title before the name is no mention (3.3)
                 scores = {o.id: name_score(m.group(0), [o.title or ""]) for o in self.officials}
                 top = max(scores.values())
                 if scores[official.id] == top and (before or list(scores.values()).count(top) == 1):
@@ -759,7 +764,9 @@ class _Extractor:
                 both = [m for m in self.mentions() if lo <= m.start and m.end <= last.start]
                 if (
                     both
-                    and re.fullmatch(r",? and ", text[both[-1].end : last.start])
+                    and re.fullmatch(
+                        r",? and (?:(?:the )?[A-Z][\w’'.-]*(?:’s|'s)? ){0,7}", text[both[-1].end : last.start]
+                    )
                     and both[-1].official != last.official
                 ):
                     return _Subject((both[-1].official, last.official), (both[-1].start, last.end), None)
@@ -815,7 +822,9 @@ class _Extractor:
             head = nominal["head"].casefold()
             kind = next(k for k, heads in SOURCE_HEADS.items() if re.fullmatch(heads, head))
             start = nominal.start("np")
-            det = re.match(r"(?:(?:the|a|an|its|their|his|her) )+", text[start:hi], re.IGNORECASE)
+            det = re.match(
+                r"(?:(?:the|a|an|its|their|his|her|while|and|but|as|whereas) )+", text[start:hi], re.IGNORECASE
+            )
             start += det.end() if det else 0
             if kind in ("institution", "statement", "document"):
                 self.last_source = (hi, (start, nominal.end("np")), kind)
@@ -890,6 +899,13 @@ class _Extractor:
         spoken = [a for a in outer if "speaker_id" in a] or [a for a in before if "speaker_id" in a]
         return max(spoken, key=lambda a: a["cues"][0]["start"])["speaker_id"] if spoken else None
 
+    def _participle(self, s_start: int, cue_start: int) -> bool:
+        """*..., inviting him to*, *... and offered to*: a verb that shares the subject of the verb before it."""
+        after = re.match(r"\w+", self.text[cue_start:])
+        before = self.text[s_start:cue_start].rstrip()
+        participle = after is not None and after.group(0).endswith("ing") and before.endswith(",")
+        return participle or before.endswith(" and")
+
     def official_before(self, at: int) -> _Subject | None:
         who = self.last_before(at)
         return _Subject((who,), None, None) if who else None
@@ -899,7 +915,7 @@ class _Extractor:
         start; for a coordinated verb (*Mansour thanked X and offered ...*) the sentence's first official."""
         s_start = self.sentence(cue_start)[0]
         starts = [s_start + m.end() for m in CLAUSE_OPEN.finditer(self.text[s_start:cue_start])]
-        for lo in dict.fromkeys([*reversed(starts), s_start]):
+        for lo in dict.fromkeys([*reversed(starts), s_start] if not self._participle(s_start, cue_start) else []):
             found = self.subject(lo, cue_start)
             if found is not None:
                 return found
@@ -1210,6 +1226,9 @@ class _Extractor:
             while clause_end > cue.end() and self.text[clause_end - 1] in ",;: ":  # a quote's trailing comma
                 clause_end -= 1
             content_start = cue.end() + 1
+            addressee = re.match(rf"{_OBJECT} to ", self.text[content_start:clause_end])
+            if addressee and not cue.group(0).endswith(" to"):  # "urged Latvia to join": the content is "join"
+                content_start += addressee.end()
             if clause_end <= content_start:
                 continue
             word = cue.group(0) if MODAL.fullmatch(cue.group(0)) else re.sub(r" (?:to|that|on)$", "", cue.group(0))
