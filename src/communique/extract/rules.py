@@ -340,7 +340,7 @@ BARE_CLAUSE = re.compile(
     r"\b(?P<cue>said|says|say|added|noted|stressed|insisted|warned|saying|adding|told (?:reporters|journalists|\w+))"
     r"(?: (?:on|in|at|late on|earlier on) [A-Z]?\w+(?: \w+)?)?,? "
     r"(?P<content>(?!(?:that|to|in|on|at|of|and|the call|afterwards|later|also|again|then|earlier|after|before|"
-    r"during|when|it was)\b)[\w’'-]+(?: [\w’'-]+){0,6}? "
+    r"during|when|it was)\b)[\w’'-]+(?: [\w’'-]+){0,6}? [“\"]?"
     r"(?:would|will|was|were|is|are|had|has|have|could|should|must|can|did|does|wanted|expected|planned|"
     rf"remained|needed|intended|hoped|saw|sees|thinks|believes|\w+ed)\b{_RUN})"
 )
@@ -410,7 +410,7 @@ _RELATIVE = re.compile(
 #: for External Affairs]") or nothing
 _TITLE_TAIL = re.compile(r"(?:,?\s*|(?: (?:of|for|to|at|in charge of|and)(?: the)?(?: [A-Z][\w’'-]*)+)+,?\s*)")
 _ADVERBS = re.compile(
-    r"(?:\s+(?:also|later|then|again|further|once again|had|has|have|would|was|were|is|are|been|on \w+day|\w+ly))+\s*$"
+    r"(?:\s+(?:also|later|then|again|further|once again|as|had|has|have|would|was|were|is|are|been|on \w+day|\w+ly))+\s*$"
 )
 #: "the minister", "the spokeswoman": a definite office noun refers back to one official (guidelines 2.4)
 DEFINITE_OFFICE = re.compile(
@@ -872,6 +872,9 @@ class _Extractor:
         else:
             found = self.recent_officials(at)
         number = re.search(r"\b(two|three|four|five|six)\b", plural.group(0))
+        if len(found) < 2 and (number or plural["head"]):  # "the two sides": the officials mentioned last
+            found = list(dict.fromkeys(m.official for m in reversed(self.mentions()) if m.end <= at))
+            found = found[: ("two", "three", "four", "five", "six").index(number[1]) + 2 if number else 2]
         if number:
             n = ("two", "three", "four", "five", "six").index(number[1]) + 2
             last = sorted(
@@ -915,7 +918,7 @@ class _Extractor:
         start; for a coordinated verb (*Mansour thanked X and offered ...*) the sentence's first official."""
         s_start = self.sentence(cue_start)[0]
         starts = [s_start + m.end() for m in CLAUSE_OPEN.finditer(self.text[s_start:cue_start])]
-        for lo in dict.fromkeys([*reversed(starts), s_start] if not self._participle(s_start, cue_start) else []):
+        for lo in dict.fromkeys([s_start, *reversed(starts)] if not self._participle(s_start, cue_start) else []):
             found = self.subject(lo, cue_start)
             if found is not None:
                 return found
@@ -926,8 +929,13 @@ class _Extractor:
             if first is not None and _SUBJECT_LEAD.fullmatch(self.text, s_start, first.start):
                 return _Subject((first.official,), (first.start, first.end), None)
             return None
-        # a coordinated verb or a participle: the subject of the verb before it in the sentence
+        # a coordinated verb or a participle: the subject of the verb before it in the sentence (all its members)
         who = self.previous_speaker(cue_start, same_sentence=True)
+        if who is not None:
+            cue_of = next(a["cues"][0]["start"] for a in reversed(self.attributions) if a.get("speaker_id") == who)
+            same = [a["speaker_id"] for a in self.attributions if a["cues"] and a["cues"][0]["start"] == cue_of]
+            if len(same) > 1 and all(same):
+                return _Subject(tuple(dict.fromkeys(same)), None, None)
         if who is None and re.match(r"(?:He|She)\b", before):
             who = self.previous_speaker(cue_start) or self.last_before(s_start)
         first = next((m for m in self.mentions() if s_start <= m.start < cue_start), None)
