@@ -322,7 +322,7 @@ _CUES = (
     "reported",
 )
 #: the rest of a clause, through a quoted fragment ("said it was “too early” to ..."): a mixed content
-_RUN = r"(?:[^.;“”\"\n]|“[^”\n]{1,200}”)+"
+_RUN = r"(?:[^.;“”\"\n]|“[^”\n]{1,200}”){1,800}"  # bounded: a run-on text costs linear time
 _CUE_WORDS = "|".join(sorted(map(re.escape, _CUES), key=len, reverse=True))
 CUE = re.compile(rf"\b(?:{_CUE_WORDS})\b", re.IGNORECASE)
 PARTICIPLE = re.compile(r"ing$", re.IGNORECASE)
@@ -553,10 +553,9 @@ class _Extractor:
         self.pending: list[
             tuple[int, tuple[int, int], tuple[int, int] | None, Callable[[], _Subject | None], str]
         ] = []  # attributions found, their subjects not yet resolved
-        self.last_plural: tuple[int, list[str]] | None = None
-        self.last_source: tuple[int, tuple[int, int], str] | None = (
-            None  # the last institution or statement  # where the last plural subject was, its members
-        )
+        self.last_plural: tuple[int, list[str]] | None = None  # where the last plural subject was, its members
+        self.last_source: tuple[int, tuple[int, int], str] | None = None  # the last institution or statement
+        self._mentions: list[_Mention] | None = None  # mentions() in text order, until a mention is added
 
     # -- helpers
 
@@ -580,7 +579,10 @@ class _Extractor:
         return {"start": start, "end": end, "text": self.text[start:end]}
 
     def mentions(self) -> list[_Mention]:
-        return sorted(_Mention(s, e, o.id) for o in self.officials for s, e, _ in o.mentions)
+        """Every mention in text order (cached: rebuilt only after a mention was added)."""
+        if self._mentions is None:
+            self._mentions = sorted(_Mention(s, e, o.id) for o in self.officials for s, e, _ in o.mentions)
+        return self._mentions
 
     def official(self, official_id: str | None) -> _Official | None:
         return next((o for o in self.officials if o.id == official_id), None)
@@ -621,6 +623,7 @@ class _Extractor:
         if self.free(start, end):
             official.mentions.append((start, end, form))
             self.taken.append((start, end))
+            self._mentions = None
 
     def find_officials(self) -> None:
         """Officials, then their mentions: each rule below adds officials; mentions follow from what they found."""
@@ -750,6 +753,7 @@ class _Extractor:
         the ministry*, 2.5 and 4) or by a name that is no official's (an analyst). None when nothing is there."""
         text = self.text
         ref = hi if anchor is None else anchor  # where a pronoun or "the minister" looks back from
+        lo = max(lo, hi - 300)  # a subject is never longer: bounds the work on a run-on sentence
         while hi > lo and text[hi - 1].isspace():
             hi -= 1
         clause = _RELATIVE.search(text, lo, hi)  # "X, led by Y, said", "X, who asked not to be named, said"
@@ -916,7 +920,7 @@ class _Extractor:
     def subject_before(self, cue_start: int) -> _Subject | None:
         """The subject of a cue verb: the phrase from the nearest clause start to the cue, else from the sentence
         start; for a coordinated verb (*Mansour thanked X and offered ...*) the sentence's first official."""
-        s_start = self.sentence(cue_start)[0]
+        s_start = max(self.sentence(cue_start)[0], cue_start - 400)  # a run-on sentence: look back a clause or two
         starts = [s_start + m.end() for m in CLAUSE_OPEN.finditer(self.text[s_start:cue_start])]
         for lo in dict.fromkeys([s_start, *reversed(starts)] if not self._participle(s_start, cue_start) else []):
             found = self.subject(lo, cue_start)
@@ -1225,8 +1229,8 @@ class _Extractor:
             inside = [i for i, (s, e, _) in enumerate(self.quote_spans) if s <= cue.start() < e]
             at = min(inside, key=lambda i: self.quote_spans[i][1] - self.quote_spans[i][0]) if inside else None
             quote = self.quote_spans[at] if at is not None else None
-            lo = quote[0] if quote else self.sentence(cue.start())[0]
-            hi = quote[1] if quote else self.sentence(cue.start())[1]
+            lo = max(quote[0] if quote else self.sentence(cue.start())[0], cue.start() - 400)
+            hi = min(quote[1] if quote else self.sentence(cue.start())[1], cue.end() + 400)
             starts = [lo, *(b.end() + lo for b in CLAUSE_START.finditer(self.text[lo : cue.start()]) if b.end())]
             clause_start = max(s for s in starts if s <= cue.start())
             end_match = CLAUSE_END.search(self.text, cue.end(), hi)
