@@ -18,7 +18,7 @@ from communique.extract.rules import meeting_mode, speech_act
 from communique.schema.models import CorpusDocument, SeedMetadata, Span
 from communique.schema.predictions import PredictedDocument
 
-from .conftest import CORPUS, DOC_ID, GOLD, SEED_GOLD
+from .conftest import CORPUS, DOC_ID, SEED_GOLD
 
 
 @pytest.fixture(scope="module")

@@ -1,40 +1,49 @@
 """A rule-based baseline extractor: the floor any real system must beat. No model, no download.
 
-What it does, in order, on one corpus document:
+What it does, in order, on one corpus document (each rule is a method with its own docstring):
 
-1. **Officials** from a gazetteer of ranks and titles: ``[nationality] [title] rank Name`` or
-   ``[nationality] title Name`` (*Iranian Defense Minister Brigadier General Mohammad Reza Ashtiani*).
-   Names that nest (*Marshal Ahmad Babar* in *Zaheer Ahmad Babar*) are one official. Then every later
-   surname (*Bagheri*) is a name mention, and every occurrence of an official's title (learnt from the
-   pattern above, from *X, who serves as the T* and from the apposition *T, Rank Name*) is a nominal
-   mention, with a nationality adjective in front of it when there is one. Pronouns are left alone.
-2. **Direct attributions** between quotation marks; a quote whose closing mark is missing runs to the end of its
-   paragraph. The cue is a reporting verb right before the opening mark or right after the closing one;
-   the speaker is the official mentioned next to the cue (a pronoun: the last official mentioned before).
-   The speech act follows the cue verb (*said* assertive, *urged* directive, *pledged* commissive, *thanked*
-   expressive).
-3. **Indirect attributions**: ``cue that clause`` (*stated that ...*), up to the end of the clause.
-4. **Meetings** from meeting verbs (*met*, *meets*, *held talks with*, *had a ... conversation with*): the
-   subject before the verb and the officials after it (in a quote, *I* is the speaker); the location
-   after *visited*/*visiting*, the time from *on Monday* ... *on Sunday*; the mode is telephone or video when
-   the sentence says so, in person for *met*, *hosted* or *visited*, else unspecified.
-5. **Commitments and stances** from modal cues (*will*, *can*, *should*, *must*, *have to*) inside attribution
-   contents and from commissive verbs anywhere (*invited*, *called for*, *support*, *expected*, *prepared*,
-   *desire*): the clause around the cue is the evidence, what follows the cue the content; the actor is the
-   attribution's speaker or the clause's subject; the kind follows the cue (:data:`COMMISSIVES`): a binding
-   kind (promise, offer, intend) makes a commitment, any other (propose, invite, support, predict) a stance;
-   the modality is epistemic for a prediction and deontic otherwise.
+1. **Officials.** Country names, demonyms and possessives come from :mod:`communique.annotate.countries` (the
+   maintained ``countryinfo`` data; adjectives it lacks, *Kyrgyz* or *Argentine*, are derived from the country
+   name), never from a hand list. An official is a name next to an office: ``[Country's|Demonym] Title[,]
+   [Rank] Name`` (*Ghana's Minister of Defence, Yaw Boakye-Ansah*), ``Name, [a|the] [Country's] title,``
+   (*Kwame Asante, Ghana's defence minister,*), or a name after *led by* / before *, who chairs*. A title ends on
+   an office noun (:data:`OFFICE_HEADS`) with its *of/for/to* complements made of office words
+   (:data:`OFFICE_WORDS`) and country words, and no office, ministry or country word is ever part of a name.
+   Then every later name made of an official's name words (*Lacerda Moura*) is a name mention, every later
+   occurrence of a title a nominal one, and *the Portuguese minister* a nominal mention of the only Portuguese
+   official. Pronouns are left alone.
+2. **Direct attributions** between quotation marks (guidelines 6); a quote whose closing mark is missing runs
+   to the end of its paragraph; a quoted fragment inside a sentence is part of a mixed content, and a quotation
+   split by its cue (*"A," X said. "B."*) is one attribution with two contents.
+3. **Indirect attributions**: *cue that ...*, *said the two armies would ...*, *According to X, ...*,
+   *..., according to X*, *..., the statement said.*, and speech acts reported by their verb (*pledged to*,
+   *agreed to*, *urged X to*, *praised*, *declined to* ...). All are found first and their subjects resolved
+   afterwards in text order, so a pronoun continues the previous speaker whichever rule found it. The subject
+   (guidelines 6.2) is an official by a mention, a pronoun, a definite office (*the minister*) or each member of
+   a plural (*the two ministers*, *they*); or a non-official source as written, typed by its head noun (*the
+   ministry* institution, *the statement* statement, *officials* group, *a spokesperson* other, *Eritrea*
+   institution). An unnamed spokesperson is never an official (guidelines 2.5).
+4. **Meetings** from meeting verbs and nouns, calls and video calls included (*met*, *hosted*, *spoke by
+   telephone with*, *held a video call*, *paid a courtesy call on*, *talks between X and Y*, *was received by*):
+   the subject (or coordinated subjects) and the officials after the verb; the mode is telephone or video when
+   the sentence says so, in person for meeting, hosting and visiting verbs, else unspecified.
+5. **Commitments and stances** (format 2.1) from cue words (:data:`COMMISSIVES`) inside attribution contents
+   and anywhere: *agreed* agree, *pledged* promise, *offered* / *ready to* offer, *plans to* intend; *urged*
+   request, *proposed* propose, *praised* praise, *rejected* reject, *expected* predict ... A modal (*will*,
+   *would*, *can*) binds when its subject is the speaker's own side (*we*, a state, a government body) and is a
+   prediction otherwise (*the deal would take effect*). The actor is the act's speaker, or the clause's official;
+   no official, no commitment or stance.
 
-Headings carry no attributions, commitments or stances (guidelines 3.5, 4.4). The output is prediction
-format 2.1.
+Headings carry no attributions, commitments or stances (guidelines 3.1). The output is prediction format 2.1.
+Look-backs and clause lengths are bounded, so a run-on text costs time linear in its length.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
 
@@ -130,27 +139,31 @@ OFFICE_HEADS = (
 )
 #: words of offices and institutions (capitalised in titles): never a person's name (issue 21: "Defence")
 OFFICE_WORDS = frozenset(
-    """Defence Defense Foreign Affairs National State International Relations Cooperation Co-operation Trade
-    Tourism Agriculture Rural Development Livestock Fisheries Energy Home Internal Interior Policy Regional Naval
-    Zone First Army Navy Air Force Forces Coast Guard Parliament Assembly Department Ministry Presidency Industries
-    Opposition Health Finance Economy Justice Education Security Staff Joint External Commerce Industry Environment
-    Transport Communications Culture Information Commission Council Police Service Services Agency Office Economic
-    Maritime Cabinet Deputy Vice Acting Senior Federal Republic Islamic Government Embassy Public Social Labour
-    Labor Science Technology Water Resources Mines Mining Infrastructure Works Digital Youth Sports Family Legal
-    Treasury Immigration Border Customs Planning Investment Operations Special Prime Presidential Parliamentary
-    Permanent United Nations Union European Central Military Intelligence Headquarters Command Division
-    Directorate Bureau Institute Traffic Highway Consular Protocol Political Strategic Ocean Oceans Sea Charge
-    Relations Armed Marine Marines Delegation Forum Summit Secretariat Minister Ministers""".split()
+    """
+    Defence Defense Foreign Affairs National State International Relations Cooperation Co-operation Trade Tourism
+    Agriculture Rural Development Livestock Fisheries Energy Home Internal Interior Policy Regional Naval Zone First
+    Army Navy Air Force Forces Coast Guard Parliament Assembly Department Ministry Presidency Industries Opposition
+    Health Finance Economy Justice Education Security Staff Joint External Commerce Industry Environment Transport
+    Communications Culture Information Commission Council Police Service Services Agency Office Economic Maritime
+    Cabinet Deputy Vice Acting Senior Federal Republic Islamic Government Embassy Public Social Labour Labor Science
+    Technology Water Resources Mines Mining Infrastructure Works Digital Youth Sports Family Legal Treasury
+    Immigration Border Customs Planning Investment Operations Special Prime Presidential Parliamentary Permanent
+    United Nations Union European Central Military Intelligence Headquarters Command Division Directorate Bureau
+    Institute Traffic Highway Consular Protocol Political Strategic Ocean Oceans Sea Charge Relations Armed Marine
+    Marines Delegation Forum Summit Secretariat Minister Ministers
+    """.split()  # noqa: SIM905 (a word list reads better as prose)
 )
 #: capitalised words that start sentences or phrases and are no names
 STOP_WORDS = frozenset(
-    """The A An In On At For And Of But After Later His Her Their Its This That These Those It He She We They I
-    Our Mr Mrs Ms Dr Both Another According Speaking While When Asked If As With Without Members Officials
-    Delegations Earlier Last Next Then There Here Some Many Most All Each Every No Not One Two Three Since Under
-    During Before Until Despite Although Though However Meanwhile Also Thanks Talks Monday Tuesday Wednesday
-    Thursday Friday Saturday Sunday January February March April May June July August September October November
-    December Sept Nov Dec Jan Feb Aug Oct Asian African European Arab Latin Western Eastern Northern Southern
-    Baltic Nordic Gulf Pacific Atlantic Caribbean Balkan""".split()
+    """
+    The A An In On At For And Of But After Later His Her Their Its This That These Those It He She We They I Our Mr
+    Mrs Ms Dr Both Another According Speaking While When Asked If As With Without Members Officials Delegations
+    Earlier Last Next Then There Here Some Many Most All Each Every No Not One Two Three Since Under During Before
+    Until Despite Although Though However Meanwhile Also Thanks Talks Monday Tuesday Wednesday Thursday Friday
+    Saturday Sunday January February March April May June July August September October November December Sept Nov
+    Dec Jan Feb Aug Oct Asian African European Arab Latin Western Eastern Northern Southern Baltic Nordic Gulf
+    Pacific Atlantic Caribbean Balkan
+    """.split()  # noqa: SIM905 (a word list reads better as prose)
 )
 #: lower-case words that modify an office noun before it ("deputy head", "ministry spokeswoman")
 _MODIFIERS = (
@@ -194,8 +207,12 @@ def _country_words() -> frozenset[str]:
             derived.add(name[:-1] + "e")
         elif name.endswith("s") and " " not in name:
             derived.add(name[:-1])
-    latin = lambda w: all(ord(c) < 0x250 or 0x1E00 <= ord(c) < 0x1F00 for c in w)  # noqa: E731
-    return frozenset(w for w in (*names, *derived) if w[:1].isupper() and latin(w) and w not in OFFICE_WORDS)
+    return frozenset(w for w in (*names, *derived) if w[:1].isupper() and _latin(w) and w not in OFFICE_WORDS)
+
+
+def _latin(word: str) -> bool:
+    """Written in the Latin script (the patterns match Latin text; other spellings of a name cannot occur)."""
+    return all(ord(c) < 0x250 or 0x1E00 <= ord(c) < 0x1F00 for c in word)
 
 
 def country_of(word: str) -> str | None:
@@ -271,7 +288,8 @@ LED_BY = re.compile(r"\b(?:led|headed|chaired|co-chaired) by (?:the )?$")
 #: "Giorgi Meparishvili, who chairs the committee": a relative clause of office
 WHO_HOLDS = re.compile(r", who (?:chairs|heads|leads|represents|commands|serves as|is the|was the)\b")
 SERVES_AS = re.compile(
-    rf",? who (?:serves|served|is|was) as (?:the )?(?P<title>(?:[A-Z][a-z]+ ){{0,2}}{_HEAD}(?: of(?: the)?(?: [A-Z][a-z]+)+)*)"
+    rf",? who (?:serves|served|is|was) as (?:the )?"
+    rf"(?P<title>(?:[A-Z][a-z]+ ){{0,2}}{_HEAD}(?: of(?: the)?(?: [A-Z][a-z]+)+)*)"
 )
 
 _CUES = (
@@ -395,7 +413,8 @@ SOURCE_NP = re.compile(
 PLURAL = re.compile(
     r"(?:^|(?<=\s))(?P<np>(?:[Tt]he |[Bb]oth |[Aa]ll )?(?:(?:two|three|four|five|six) )?(?:[\w’'-]+ ){0,2}?"
     r"(?P<head>ministers|leaders|presidents|speakers|commanders|chiefs|secretaries|envoys|ambassadors|"
-    r"counterparts|officers|deputy ministers|vice ministers|coast guards|sides)(?: of (?:the )?[A-Z][\w’'-]*(?:,? (?:and )?(?:the )?[A-Z][\w’'-]*)*)?|[Tt]hey|[Bb]oth|"
+    r"counterparts|officers|deputy ministers|vice ministers|coast guards|sides)"
+    r"(?: of (?:the )?[A-Z][\w’'-]*(?:,? (?:and )?(?:the )?[A-Z][\w’'-]*)*)?|[Tt]hey|[Bb]oth|"
     r"[Tt]he (?:two|three|four|five))$"
 )
 #: words between a subject and its verb: "Robleh, for his part, said", "She also said", "Lins later told"
@@ -410,7 +429,8 @@ _RELATIVE = re.compile(
 #: for External Affairs]") or nothing
 _TITLE_TAIL = re.compile(r"(?:,?\s*|(?: (?:of|for|to|at|in charge of|and)(?: the)?(?: [A-Z][\w’'-]*)+)+,?\s*)")
 _ADVERBS = re.compile(
-    r"(?:\s+(?:also|later|then|again|further|once again|as|had|has|have|would|was|were|is|are|been|on \w+day|\w+ly))+\s*$"
+    r"(?:\s+(?:also|later|then|again|further|once again|as|had|has|have|would|was|were|is|are|been|on \w+day|"
+    r"\w+ly))+\s*$"
 )
 #: "the minister", "the spokeswoman": a definite office noun refers back to one official (guidelines 2.4)
 DEFINITE_OFFICE = re.compile(
@@ -790,10 +810,10 @@ class _Extractor:
         if re.search(r"(?:^|\s)(?:I|we|We)$", before):
             who = self.speaker_of(hi)
             return _Subject((who,), None, None) if who else None
-        who = re.search(r",? who$", before)
-        if who:  # "Henrique Lacerda Moura, who promised": the relative's antecedent
-            antecedent = [m for m in self.mentions() if lo <= m.start and m.end <= lo + who.start()]
-            if antecedent and not text[antecedent[-1].end : lo + who.start()].strip():
+        relative = re.search(r",? who$", before)
+        if relative:  # "Henrique Lacerda Moura, who promised": the relative's antecedent
+            antecedent = [m for m in self.mentions() if lo <= m.start and m.end <= lo + relative.start()]
+            if antecedent and not text[antecedent[-1].end : lo + relative.start()].strip():
                 return _Subject((antecedent[-1].official,), (antecedent[-1].start, antecedent[-1].end), None)
         definite = DEFINITE_OFFICE.search(before)
         if definite:  # "the minister", "the Chief of Staff of the Armed Forces": one official, else the last speaker
@@ -804,9 +824,9 @@ class _Extractor:
             else:  # "the minister": the last speaker if a minister, else the minister mentioned last
                 head = definite["head"].casefold()
                 holders = {o.id for o in self.officials if self._holds(o, head)}
-                last = self.previous_speaker(ref)
+                spoke = self.previous_speaker(ref)
                 mentioned = [m.official for m in self.mentions() if m.end <= ref and m.official in holders]
-                who = last if last in holders else mentioned[-1] if mentioned else last or self.last_before(ref)
+                who = spoke if spoke in holders else mentioned[-1] if mentioned else spoke or self.last_before(ref)
             if re.match(r"(?i)spokes", definite["head"]) and not any(
                 "spokes" in (o.title or "") for o in self.officials
             ):
@@ -972,12 +992,18 @@ class _Extractor:
         ):
             return
         previous = self.attributions[-1] if self.attributions else None
-        if kind == "direct" and previous and previous["kind"] == "direct" and cue and previous["cues"]:
-            if previous["cues"][0]["start"] == cue[0]:  # "“A,” X said. “B.”": one quotation, two contents (6.7)
-                previous["contents"].append(self.span(start, end))
-                self.quote_spans.append((start, end, previous.get("speaker_id")))
-                self.quote_ids.append(previous["id"])
-                return
+        if (
+            kind == "direct"
+            and previous
+            and previous["kind"] == "direct"
+            and cue
+            and previous["cues"]
+            and previous["cues"][0]["start"] == cue[0]
+        ):  # "“A,” X said. “B.”": one quotation, two contents (6.7)
+            previous["contents"].append(self.span(start, end))
+            self.quote_spans.append((start, end, previous.get("speaker_id")))
+            self.quote_ids.append(previous["id"])
+            return
         speakers: list[str | None] = list(subject.officials) if subject and subject.officials else [None]
         for speaker in speakers:
             attribution_id = f"a{len(self.attributions) + 1}"
