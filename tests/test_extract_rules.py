@@ -519,8 +519,7 @@ def test_commitments_bind_and_stances_take_positions_by_their_cue_words():
 
 def test_a_modal_of_the_own_side_binds_and_of_anything_else_predicts():
     text = (
-        "Defence Minister Anna Berg said Estonia would send a frigate.\n\n"
-        "Berg said the deal would take effect in June."
+        "Defence Minister Anna Berg said Estonia would send a frigate.\n\nBerg said the deal would take effect in June."
     )
     out = extract(_document(text), "rules")
     assert [c["content"]["text"] for c in out["commitments"]] == ["send a frigate"]
