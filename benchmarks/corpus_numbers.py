@@ -87,15 +87,15 @@ def without_rule(name: str) -> Iterator[None]:
         setattr(extractor, name, original)
 
 
-def predictions(path: Path, make: Callable[[Any], dict[str, Any]]) -> Path:
-    """One prediction line per corpus document, by ``make``."""
+def predictions(path: Path, make: Callable[[Any], Any]) -> Path:
+    """One prediction line per corpus document, by ``make`` (a :class:`PredictedDocument` per document)."""
     from communique import load_corpus_document
+    from communique.schema.predictions import prediction_line
 
     documents = sorted((ROOT / "corpus").glob("*.json"))
     if not documents:
         sys.exit("no corpus documents")
-    lines = [json.dumps(make(load_corpus_document(doc)), ensure_ascii=False) for doc in documents]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("".join(prediction_line(make(load_corpus_document(doc))) for doc in documents), encoding="utf-8")
     return path
 
 
