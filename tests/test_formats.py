@@ -30,7 +30,7 @@ from communique.schema.errors import CommuniqueError
 from communique.schema.models import AttributionKind, labels
 from communique.schema.predictions import PredictedDocument
 
-from .conftest import CORPUS, GOLD, write_corpus_document
+from .conftest import CORPUS, SEED_GOLD, write_corpus_document
 
 TEXT = "Foreign Minister Anna Berg met Jan Kowal in Oslo.\nBerg said talks would go on."
 
@@ -90,7 +90,7 @@ def test_every_ann_line_is_read_once_or_reported(lines: list[str]):
 
 def test_a_malformed_ann_line_is_reported_at_its_line_by_import_and_convert(tmp_path: Path, corpus: Path, capsys):
     folder = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(folder), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "brat", "--out", str(folder), "--gold", str(SEED_GOLD), "--corpus", str(CORPUS)]) == 0
     (ann,) = folder.glob("*.ann")
     lines = ann.read_text(encoding="utf-8").splitlines()
     lines.insert(2, "T999\tMention 5 x\tbroken")
@@ -238,7 +238,7 @@ def test_labelstudio_configuration_comes_from_the_vocabulary_table():
 
 def test_brat_document_fields_are_checked_where_communique_json_says_them(tmp_path: Path):
     folder = tmp_path / "brat"
-    assert main(["export", "brat", "--out", str(folder), "--annotations", str(GOLD), "--corpus", str(CORPUS)]) == 0
+    assert main(["export", "brat", "--out", str(folder), "--gold", str(SEED_GOLD), "--corpus", str(CORPUS)]) == 0
     fields = json.loads((folder / "communique.json").read_text(encoding="utf-8"))
     (doc_id,) = fields
     fields[doc_id]["annotators"] = "me"  # a list of names

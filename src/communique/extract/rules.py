@@ -45,12 +45,36 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import Any
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel
 
 from communique.annotate.countries import country_code, country_names, demonyms
 from communique.annotate.names import name_score, name_words
-from communique.schema.models import CommitmentKind, CorpusDocument, MeetingMode, SpeechAct, StanceKind, labels
-from communique.schema.predictions import PREDICTION_VERSION, PredictedDocument
+from communique.schema.models import (
+    CommitmentKind,
+    CorpusDocument,
+    MeetingMode,
+    MentionForm,
+    SourceType,
+    SpeechAct,
+    StanceKind,
+    labels,
+)
+from communique.schema.predictions import (
+    PREDICTION_VERSION,
+    PredictedActor,
+    PredictedAttribution,
+    PredictedCommitment,
+    PredictedDocument,
+    PredictedMeeting,
+    PredictedMention,
+    PredictedOfficial,
+    PredictedParticipant,
+    PredictedSpan,
+    PredictedStance,
+    PredictedTime,
+)
 
 __all__ = ["METHOD", "extract_rules", "meeting_mode", "speech_act"]
 
@@ -226,17 +250,21 @@ def country_of(word: str) -> str | None:
     return code
 
 
+#: a node of :func:`_trie_pattern`'s trie: the next character -> its node ("" marks the end of a word)
+_Trie = dict[str, "_Trie"]
+
+
 def _trie_pattern(words: Iterable[str]) -> str:
     """One regex alternative for many literal words, factored by common prefixes (a trie): Python's re tries the
     branches of a flat alternation one by one, which made every name word cost a scan of a thousand countries."""
-    trie: dict[str, Any] = {}
+    trie: _Trie = {}
     for word in words:
         node = trie
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def pattern(node: dict[str, Any]) -> str:
+    def pattern(node: _Trie) -> str:
         ends = "" in node
         branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
         if not branches:
@@ -392,7 +420,7 @@ POSTPOSED = re.compile(
     r"told reporters)(?: (?:on|in|at|late on) [^,.;“”\"]{1,30})?(?=[.;]?\s*$)"
 )
 #: subjects that are no official (guidelines 2.4, 2.5, 4): their head noun decides the source type
-SOURCE_HEADS = {
+SOURCE_HEADS: dict[SourceType, str] = {
     "institution": r"ministry|ministries|government|embassy|navy|army|agency|department|office|parliament|council|"
     r"commission|secretariat|forces|guard|presidency|administration|military|cabinet|committee|mission|coast guard|"
     r"service|press service|chamber|association|federation|union|bank|council",
@@ -481,6 +509,8 @@ COMMISSIVES: tuple[tuple[str, CommitmentKind | StanceKind], ...] = (
     (r"criticised|criticized|condemned", "criticise"),
     (r"desire", "propose"),
 )
+#: the kinds of COMMISSIVES that bind: they make commitments, the others stances
+BINDING_KINDS = frozenset(labels(CommitmentKind))
 #: who a modal's subject is: the speaker's own side (a pronoun, a state, a government body) makes the modal a
 #: pledge or a plan (guidelines 7.4); anything else (*the deal would*, *it will*) makes it a prediction
 OWN_SIDE = re.compile(
@@ -538,7 +568,7 @@ class _Official:
     title: str | None = None
     rank: str | None = None
     country: str | None = None
-    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, form
+    mentions: list[tuple[int, int, MentionForm]] = field(default_factory=list)  # start, end, form
 
 
 @dataclass(frozen=True)
@@ -547,7 +577,7 @@ class _Subject:
 
     officials: tuple[str, ...]
     span: tuple[int, int] | None
-    type: str | None  # the source type of a non-official source
+    type: SourceType | None  # the source type of a non-official source
 
 
 @dataclass(frozen=True, order=True)
@@ -566,15 +596,21 @@ class _Extractor:
         self.headings = [(h.start, h.end) for h in doc.headings]
         self.paragraphs = [(p.start, p.end) for p in doc.paragraphs]
         self.sentences = [(s.start, s.end) for s in doc.sentences]
-        self.attributions: list[dict[str, Any]] = []
+        self.attributions: list[PredictedAttribution] = []
         self.quote_spans: list[tuple[int, int, str | None]] = []  # contents with their speaker id
         self.quote_ids: list[str] = []  # the id of the attribution of each entry of quote_spans
         self.direct: list[tuple[int, int]] = []  # the contents of direct quotations
         self.pending: list[
-            tuple[int, tuple[int, int], tuple[int, int] | None, Callable[[], _Subject | None], str]
+            tuple[
+                int,
+                tuple[int, int],
+                tuple[int, int] | None,
+                Callable[[], _Subject | None],
+                Literal["direct", "indirect"],
+            ]
         ] = []  # attributions found, their subjects not yet resolved
         self.last_plural: tuple[int, list[str]] | None = None  # where the last plural subject was, its members
-        self.last_source: tuple[int, tuple[int, int], str] | None = None  # the last institution or statement
+        self.last_source: tuple[int, tuple[int, int], SourceType] | None = None  # the last institution or statement
         self._mentions: list[_Mention] | None = None  # mentions() in text order, until a mention is added
 
     # -- helpers
@@ -595,8 +631,12 @@ class _Extractor:
     def free(self, start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in self.taken)
 
-    def span(self, start: int, end: int) -> dict[str, Any]:
-        return {"start": start, "end": end, "text": self.text[start:end]}
+    def span(self, start: int, end: int) -> PredictedSpan:
+        return PredictedSpan(start=start, end=end, text=self.text[start:end])
+
+    def time(self, start: int, end: int) -> PredictedTime:
+        """A time expression as written; the rules fix no calendar date (``value`` null)."""
+        return PredictedTime(start=start, end=end, text=self.text[start:end], value=None)
 
     def mentions(self) -> list[_Mention]:
         """Every mention in text order (cached: rebuilt only after a mention was added)."""
@@ -639,7 +679,7 @@ class _Extractor:
         self.officials.append(official)
         return official
 
-    def add_mention(self, official: _Official, start: int, end: int, form: str) -> None:
+    def add_mention(self, official: _Official, start: int, end: int, form: MentionForm) -> None:
         if self.free(start, end):
             official.mentions.append((start, end, form))
             self.taken.append((start, end))
@@ -919,12 +959,12 @@ class _Extractor:
         step 1), or, with ``same_sentence``, last before ``at`` in this sentence (a coordinated verb)."""
         s_start = self.sentence(at)[0]
         lo, hi = (s_start, at) if same_sentence else (self.sentence(max(0, s_start - 2))[0], s_start)
-        before = [a for a in self.attributions if a["cues"] and lo <= a["cues"][0]["start"] < hi]
-        contents = [(c["start"], c["end"]) for a in before for c in a["contents"]]
+        before = [a for a in self.attributions if a.cues and lo <= _cue_start(a) < hi]
+        contents = [_offsets(c) for a in before for c in a.contents]
         # a nested act (*she said X had promised ...*) is not the one a later pronoun continues
-        outer = [a for a in before if not any(s <= a["cues"][0]["start"] < e for s, e in contents)]
-        spoken = [a for a in outer if "speaker_id" in a] or [a for a in before if "speaker_id" in a]
-        return max(spoken, key=lambda a: a["cues"][0]["start"])["speaker_id"] if spoken else None
+        outer = [a for a in before if not any(s <= _cue_start(a) < e for s, e in contents)]
+        spoken = [a for a in outer if a.speaker_id] or [a for a in before if a.speaker_id]
+        return max(spoken, key=_cue_start).speaker_id if spoken else None
 
     def _participle(self, s_start: int, cue_start: int) -> bool:
         """*..., inviting him to*, *... and offered to*: a verb that shares the subject of the verb before it."""
@@ -956,10 +996,10 @@ class _Extractor:
         # a coordinated verb or a participle: the subject of the verb before it in the sentence (all its members)
         who = self.previous_speaker(cue_start, same_sentence=True)
         if who is not None:
-            cue_of = next(a["cues"][0]["start"] for a in reversed(self.attributions) if a.get("speaker_id") == who)
-            same = [a["speaker_id"] for a in self.attributions if a["cues"] and a["cues"][0]["start"] == cue_of]
+            cue_of = next(_cue_start(a) for a in reversed(self.attributions) if a.speaker_id == who)
+            same = [a.speaker_id for a in self.attributions if a.cues and _cue_start(a) == cue_of]
             if len(same) > 1 and all(same):
-                return _Subject(tuple(dict.fromkeys(same)), None, None)
+                return _Subject(tuple(dict.fromkeys(w for w in same if w)), None, None)
         if who is None and re.match(r"(?:He|She)\b", before):
             who = self.previous_speaker(cue_start) or self.last_before(s_start)
         first = next((m for m in self.mentions() if s_start <= m.start < cue_start), None)
@@ -967,7 +1007,11 @@ class _Extractor:
         return _Subject((who,), None, None) if who else None
 
     def add_quote(
-        self, contents: tuple[int, int], cue: tuple[int, int] | None, subject: Callable[[], _Subject | None], kind: str
+        self,
+        contents: tuple[int, int],
+        cue: tuple[int, int] | None,
+        subject: Callable[[], _Subject | None],
+        kind: Literal["direct", "indirect"],
     ) -> None:
         """Keep a found attribution; its subject is resolved later, in text order, so that a pronoun finds the
         speaker of the attribution before it whichever rule found that one."""
@@ -978,51 +1022,54 @@ class _Extractor:
             self._attribute(contents, cue, subject(), kind)
 
     def _attribute(
-        self, contents: tuple[int, int], cue: tuple[int, int] | None, subject: _Subject | None, kind: str
+        self,
+        contents: tuple[int, int],
+        cue: tuple[int, int] | None,
+        subject: _Subject | None,
+        kind: Literal["direct", "indirect", "mixed"],
     ) -> None:
         """One attribution per official of the subject (guidelines 6.2, coordinated and plural sources), or one
         with the non-official source as written, or one without a source when none was found."""
         start, end = contents
         while start < end and self.text[start].isspace():
             start += 1
-        while end > start and (self.text[end - 1].isspace() or self.text[end - 1] in ",;"):
+        # a reported clause loses a trailing comma; a direct content runs up to its closing mark (guidelines 6.3)
+        while end > start and (self.text[end - 1].isspace() or (kind != "direct" and self.text[end - 1] in ",;")):
             end -= 1
-        if end - start < 2 or any(
-            a["contents"][0]["start"] == start and a["contents"][0]["end"] == end for a in self.attributions
-        ):
+        if end - start < 2 or any(_offsets(a.contents[0]) == (start, end) for a in self.attributions):
             return
         previous = self.attributions[-1] if self.attributions else None
         if (
             kind == "direct"
             and previous
-            and previous["kind"] == "direct"
+            and previous.kind == "direct"
             and cue
-            and previous["cues"]
-            and previous["cues"][0]["start"] == cue[0]
+            and previous.cues
+            and _cue_start(previous) == cue[0]
         ):  # "“A,” X said. “B.”": one quotation, two contents (6.7)
-            previous["contents"].append(self.span(start, end))
-            self.quote_spans.append((start, end, previous.get("speaker_id")))
-            self.quote_ids.append(previous["id"])
+            self.attributions[-1] = previous.model_copy(
+                update={"contents": [*previous.contents, self.span(start, end)]}
+            )
+            self.quote_spans.append((start, end, previous.speaker_id))
+            self.quote_ids.append(str(previous.id))
             return
         speakers: list[str | None] = list(subject.officials) if subject and subject.officials else [None]
         for speaker in speakers:
             attribution_id = f"a{len(self.attributions) + 1}"
-            source: dict[str, Any] = {}
-            if speaker:
-                source = {"speaker_id": speaker}
-            elif subject and subject.span and subject.type:
-                source = {"source_span": self.span(*subject.span), "source_type": subject.type}
+            source_span = source_type = None
+            if not speaker and subject and subject.span and subject.type:
+                source_span, source_type = self.span(*subject.span), subject.type
             if kind == "indirect" and any(c in OPENING + CLOSING for c in self.text[start:end]):
                 kind = "mixed"
+            attribution = PredictedAttribution(
+                id=attribution_id,
+                cues=[self.span(*cue)] if cue else [],
+                contents=[self.span(start, end)],
+                kind=kind,
+                speech_act=speech_act(self.text[cue[0] : cue[1]]) if cue else "assertive",
+            )
             self.attributions.append(
-                {
-                    "id": attribution_id,
-                    **source,
-                    "cues": [self.span(*cue)] if cue else [],
-                    "contents": [self.span(start, end)],
-                    "kind": kind,
-                    "speech_act": speech_act(self.text[cue[0] : cue[1]]) if cue else "assertive",
-                }
+                _with_found(attribution, speaker_id=speaker or None, source_span=source_span, source_type=source_type)
             )
             self.quote_spans.append((start, end, speaker))
             self.quote_ids.append(attribution_id)
@@ -1189,8 +1236,8 @@ class _Extractor:
 
     # -- 4. meetings
 
-    def find_meetings(self) -> list[dict[str, Any]]:
-        meetings: list[dict[str, Any]] = []
+    def find_meetings(self) -> list[PredictedMeeting]:
+        meetings: list[PredictedMeeting] = []
         for m in MEETING.finditer(self.text):
             s_start, s_end = self.sentence(m.start())
             stop = MEETING_CLAUSE_END.search(self.text, m.end(), s_end)
@@ -1217,35 +1264,43 @@ class _Extractor:
             hosting = (HOSTING.match(verb) is not None or passive) and subject is not None
             host = subject if not passive else (objects[0].official if objects else None)
             visited = VISITED.search(self.text, s_start, s_end)
-            meeting: dict[str, Any] = {
-                "id": f"m{len(meetings) + 1}",
-                "participants": [
-                    {"official_id": p, **({"role": "host" if p == host else "visitor"} if hosting else {})}
+            place = IN_PLACE.search(self.text, m.end(), hi)
+            location = None
+            if visited:
+                location = self.span(visited.start("place"), visited.end("place"))
+            elif place and self.free(place.start("place"), place.end("place")):
+                location = self.span(place.start("place"), place.end("place"))
+            day = WEEKDAY.search(self.text, s_start, s_end)
+            meeting = PredictedMeeting(
+                id=f"m{len(meetings) + 1}",
+                participants=[
+                    _with_found(
+                        PredictedParticipant(official_id=p),
+                        role=("host" if p == host else "visitor") if hosting else None,
+                    )
                     for p in people
                 ],
-                "evidence": [self.span(m.start(), evidence_end)],
-                "status": "stated",
-                "mode": meeting_mode(self.text[s_start:s_end], m.group(0), visited=visited is not None),
-            }
-            place = IN_PLACE.search(self.text, m.end(), hi)
-            if visited:
-                meeting["location"] = self.span(visited.start("place"), visited.end("place"))
-            elif place and self.free(place.start("place"), place.end("place")):
-                meeting["location"] = self.span(place.start("place"), place.end("place"))
-            day = WEEKDAY.search(self.text, s_start, s_end)
-            if day:
-                meeting["time"] = {**self.span(day.start("day"), day.end("day")), "value": None}
-            same = next((x for x in meetings if _people(x) == _people(meeting)), None)
-            if same is not None:  # the same officials meet again in the text: a restatement of one meeting
-                same["evidence"] += meeting["evidence"]
+                evidence=[self.span(m.start(), evidence_end)],
+                status="stated",
+                mode=meeting_mode(self.text[s_start:s_end], m.group(0), visited=visited is not None),
+            )
+            meeting = _with_found(
+                meeting, location=location, time=self.time(day.start("day"), day.end("day")) if day else None
+            )
+            at = next((i for i, x in enumerate(meetings) if _people(x) == _people(meeting)), None)
+            if at is not None:  # the same officials meet again in the text: a restatement of one meeting
+                same = meetings[at]
+                meetings[at] = same.model_copy(update={"evidence": [*same.evidence, *meeting.evidence]})
                 continue
             meetings.append(meeting)
         return meetings
 
     # -- 5. commitments
 
-    def find_commitments(self) -> list[dict[str, Any]]:
-        found: dict[tuple[int, int], dict[str, Any]] = {}
+    def find_commitments(self) -> list[PredictedCommitment | PredictedStance]:
+        """The commitments and stances stated with a commissive cue (a binding kind makes a commitment, any
+        other a stance), one per clause, not yet numbered."""
+        found: dict[tuple[int, int], PredictedCommitment | PredictedStance] = {}
         candidates = [(m, True) for s, e, _ in self.quote_spans for m in MODAL.finditer(self.text, s, e)]
         candidates += [(m, False) for m in COMMISSIVE_VERB.finditer(self.text)]
         candidates += [(m, True) for s, e, _ in self.quote_spans for m in WOULD.finditer(self.text, s, e)]
@@ -1277,10 +1332,10 @@ class _Extractor:
                 continue  # "the necessary will to": a noun, no modal
             kind = self.act_kind(word, self.text[clause_start : cue.start()], self.text[cue.end() : cue.end() + 30])
             narrated = next(
-                (i for i, a in enumerate(self.attributions) if a["cues"] and a["cues"][0]["start"] == cue.start()), None
+                (i for i, a in enumerate(self.attributions) if a.cues and _cue_start(a) == cue.start()), None
             )
             if narrated is not None:  # "the ministers agreed to": the act's own attribution and speakers
-                at = self.quote_ids.index(self.attributions[narrated]["id"])
+                at = self.quote_ids.index(str(self.attributions[narrated].id))
                 quote = self.quote_spans[at]
             actor = (
                 quote[2]
@@ -1293,26 +1348,35 @@ class _Extractor:
             official = self.official(actor)
             if official is None:  # no official to act: format 2.1 has no commitment or stance without an actor
                 continue
-            commitment: dict[str, Any] = {
-                "actors": [{"official_id": official.id, "country": official.country}],
-                "kind": kind,
-                "content": self.span(content_start, clause_end),
-                "evidence": self.span(clause_start, clause_end),
-                "modality": self.span(cue.start(), cue.end()),
-                "modality_type": "epistemic" if kind == "predict" else "deontic",
-                **({"attribution_id": self.quote_ids[at]} if at is not None else {}),
-            }
             when = TIME.search(self.text, clause_start, clause_end)
-            if when:
-                commitment["time"] = {**self.span(when.start("time"), when.end("time")), "value": None}
-            found.setdefault((clause_start, clause_end), commitment)
+            model: type[PredictedCommitment] | type[PredictedStance] = (
+                PredictedCommitment if kind in BINDING_KINDS else PredictedStance
+            )
+            act = model.model_validate(  # the kind picks the model: validated against it
+                {
+                    "actors": [PredictedActor(official_id=official.id, country=official.country)],
+                    "kind": kind,
+                    "content": self.span(content_start, clause_end),
+                    "evidence": self.span(clause_start, clause_end),
+                    "modality": self.span(cue.start(), cue.end()),
+                    "modality_type": "epistemic" if kind == "predict" else "deontic",
+                }
+            )
+            act = _with_found(
+                act,
+                attribution_id=self.quote_ids[at] if at is not None else None,
+                time=self.time(when.start("time"), when.end("time")) if when else None,
+            )
+            found.setdefault((clause_start, clause_end), act)
         return list(found.values())
 
     @staticmethod
-    def act_kind(cue: str, subject: str, after: str = "") -> str:
+    def act_kind(cue: str, subject: str, after: str = "") -> CommitmentKind | StanceKind:
         """The kind of the act a cue reports (:data:`COMMISSIVES`); a modal of the speaker's own side is a pledge
         or a plan, a modal of anything else a prediction (*the deal would*, *it will not*)."""
-        kind = next((k for pattern, k in COMMISSIVES if re.fullmatch(pattern, cue, re.IGNORECASE)), "intend")
+        kind: CommitmentKind | StanceKind = next(
+            (k for pattern, k in COMMISSIVES if re.fullmatch(pattern, cue, re.IGNORECASE)), "intend"
+        )
         if cue in ("can", "could"):  # "we can help", "you can come": an offer; "it can expand": a prediction
             return "offer" if re.search(r"\b(?:we|I|you)(?: \w+)?$", subject.rstrip()) else "predict"
         if re.fullmatch(r"will|shall", cue) and re.match(r" (?:\w+ )?(?:see|witness|become|remain)\b", after):
@@ -1325,48 +1389,40 @@ class _Extractor:
                 return "predict"
         return kind
 
-    def split_acts(self, acts: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The acts found as (commitments, stances) by their kind, numbered c1, c2 ... and st1, st2 ..."""
-        binding = set(labels(CommitmentKind))
-        commitments = [{"id": f"c{i}", **a} for i, a in enumerate((a for a in acts if a["kind"] in binding), 1)]
-        stances = [{"id": f"st{i}", **a} for i, a in enumerate((a for a in acts if a["kind"] not in binding), 1)]
-        return commitments, stances
-
     # -- all
 
     def run(self) -> PredictedDocument:
-        """The prediction line of the document. The rules build it as plain data (they extend and re-resolve
-        attributions in place) and it is validated into the typed model here, once: a key the rules left out
-        stays unset, so the line states only what they found."""
         self.find_officials()
         self.find_direct_quotes()
         self.find_indirect_quotes()
         self.resolve_attributions()
         meetings = self.find_meetings()
-        commitments, stances = self.split_acts(self.find_commitments())
-        line = {
-            "schema_version": PREDICTION_VERSION,
-            "document_id": self.doc.id,
-            "text_sha256": self.doc.sha256,
-            "annotators": [METHOD],
-            "officials": [
-                {
-                    "id": o.id,
-                    "name": o.name,
-                    "title": o.title,
-                    "rank": o.rank,
-                    "country": o.country,
-                    "mentions": [{**self.span(s, e), "form": form} for s, e, form in sorted(o.mentions)],
-                }
+        commitments, stances = _split_acts(self.find_commitments())
+        return PredictedDocument(
+            schema_version=PREDICTION_VERSION,
+            document_id=self.doc.id,
+            text_sha256=self.doc.sha256,
+            annotators=[METHOD],
+            officials=[
+                PredictedOfficial(
+                    id=o.id,
+                    name=o.name,
+                    title=o.title,
+                    rank=o.rank,
+                    country=o.country,
+                    mentions=[
+                        PredictedMention(start=s, end=e, text=self.text[s:e], form=form)
+                        for s, e, form in sorted(o.mentions)
+                    ],
+                )
                 for o in self.officials
             ],
-            "sources": [],  # the rules find no non-official sources
-            "meetings": meetings,
-            "attributions": self.attributions,
-            "commitments": commitments,
-            "stances": stances,
-        }
-        return PredictedDocument.model_validate(line)
+            sources=[],  # the rules find no non-official sources
+            meetings=meetings,
+            attributions=self.attributions,
+            commitments=commitments,
+            stances=stances,
+        )
 
 
 def speech_act(cue: str) -> SpeechAct:
@@ -1392,8 +1448,40 @@ def _clean_title(title: str | None) -> str | None:
     return re.sub(rf" of (?:the )?(?:{_lexicon().country.pattern})$", "", title) or title
 
 
-def _people(meeting: dict[str, Any]) -> frozenset[str]:
-    return frozenset(p["official_id"] for p in meeting["participants"])
+def _people(meeting: PredictedMeeting) -> frozenset[str | None]:
+    return frozenset(p.official_id for p in meeting.participants)
+
+
+def _offsets(span: PredictedSpan) -> tuple[int, int]:
+    """The offsets of a span the rules placed (they place every span they make)."""
+    assert span.start is not None and span.end is not None
+    return span.start, span.end
+
+
+def _cue_start(attribution: PredictedAttribution) -> int:
+    """Where the first cue of an attribution with cues starts."""
+    return _offsets(attribution.cues[0])[0]
+
+
+_Item = TypeVar("_Item", bound=BaseModel)
+
+
+def _split_acts(
+    acts: list[PredictedCommitment | PredictedStance],
+) -> tuple[list[PredictedCommitment], list[PredictedStance]]:
+    """The acts found as (commitments, stances), numbered c1, c2 ... and st1, st2 ... in order."""
+    commitments = [a for a in acts if isinstance(a, PredictedCommitment)]
+    stances = [a for a in acts if isinstance(a, PredictedStance)]
+    return (
+        [c.model_copy(update={"id": f"c{i}"}) for i, c in enumerate(commitments, 1)],
+        [s.model_copy(update={"id": f"st{i}"}) for i, s in enumerate(stances, 1)],
+    )
+
+
+def _with_found(item: _Item, **fields: object) -> _Item:
+    """``item`` with those of ``fields`` that were found (not None) set: a line states what the rules found and
+    leaves out what they did not look for (a meeting with no place has no ``location``)."""
+    return item.model_copy(update={name: value for name, value in fields.items() if value is not None})
 
 
 def extract_rules(doc: CorpusDocument) -> PredictedDocument:
