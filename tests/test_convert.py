@@ -880,10 +880,10 @@ def _news_gold(folder: Path, corpus: Path) -> Path:
         start = [i for i in range(len(NEWS)) if NEWS.startswith(" said", i)][nth - 1] + 1
         return f"{{start: {start}, end: {start + 4}, text: said}}"
 
-    gold = f"""schema_version: "2.0"
+    gold = f"""schema_version: "2.1"
 document_id: news
 text_sha256: {document.sha256}
-guidelines_version: "2.0"
+guidelines_version: "2.1"
 annotators: [test]
 officials:
   - {{id: berg, name: Lars Berg, title: Defence Minister, rank: null, country: NOR, organisation: null,
@@ -904,6 +904,7 @@ attributions:
      contents: [{span("The talks were useful and long.")}, {span("We will meet again in Oslo,")}],
      kind: direct, speech_act: assertive, addressee_id: null, meeting_id: null}}
 commitments: []
+stances: []
 """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "news.yaml").write_text(gold, encoding="utf-8")

@@ -36,9 +36,9 @@ def _flow(span: dict[str, Any], **extra: str) -> str:
     return "{" + ", ".join(f"{k}: {v!r}" if isinstance(v, str) else f"{k}: {v}" for k, v in fields.items()) + "}"
 
 
-GOLD = f"""schema_version: "2.0"
+GOLD = f"""schema_version: "2.1"
 document_id: {DOC}
-guidelines_version: "2.0"
+guidelines_version: "2.1"
 annotators: [test]
 officials:
   - id: pevkur
@@ -74,6 +74,7 @@ attributions:
     addressee_id: null
     meeting_id: null
 commitments: []
+stances: []
 """
 
 
