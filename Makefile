@@ -30,13 +30,14 @@ run: $(STAMP)
 	$(BIN)/communique bench --predictions dist/baseline.jsonl
 
 ## test: set up, then run the project's own checks (ruff lint and format, mypy --strict), build the documentation
-## site with --strict (a few seconds, offline) and run the whole test suite
+## site with --strict (a few seconds, offline) and run the whole test suite (on two processes, one test file each:
+## pytest-xdist)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks docs
 	$(BIN)/ruff format --check src tests benchmarks docs
 	$(BIN)/mypy
 	$(BIN)/mkdocs build --strict --quiet
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## docs: regenerate the reference pages from the code (docs/generate.py), then build the site into build/site
 docs: $(STAMP)

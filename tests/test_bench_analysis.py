@@ -53,7 +53,7 @@ GOLD_DATA: dict[str, Any] = {
             "rank": None,
             "country": None,
             "organisation": None,
-            "participation": "participant",
+            "participation": "mentioned",
             "mentions": [
                 {**_at("Minister Rahimi"), "form": "name"},
                 {**_at("He"), "form": "pronoun"},
@@ -67,7 +67,7 @@ GOLD_DATA: dict[str, Any] = {
             "rank": None,
             "country": None,
             "organisation": None,
-            "participation": "participant",
+            "participation": "mentioned",
             "mentions": [{**_at("the envoy"), "form": "nominal"}, {**_at("The envoy"), "form": "nominal"}],
         },
     ],

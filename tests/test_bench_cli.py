@@ -212,3 +212,54 @@ def test_several_documents_resample_by_document_and_the_baseline_reads_new_text(
         == 0
     )  # non-ASCII names and curly quotes: read without a warning
     assert "mentions      strict *" in capsys.readouterr().out
+
+
+def test_a_split_with_no_unit_says_so_and_exits_1(tmp_path: Path, monkeypatch, capsys):
+    # one document of one section: two of the three splits hold nothing; the old bench printed an all-n/a table
+    from communique.corpus.splits import SPLITS, Splitter
+
+    from .conftest import write_corpus_document
+
+    monkeypatch.chdir(tmp_path)  # no communique.toml: the default split policy
+    write_corpus_document(tmp_path / "corpus", "memo", "The minister spoke.\n")
+    (tmp_path / "gold").mkdir()
+    document = load_corpus_document(tmp_path / "corpus" / "memo.json")
+    header = f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {document.sha256}\nguidelines_version: '2.0'\n"
+    (tmp_path / "gold" / "memo.yaml").write_text(header + "annotators: [a]\n", encoding="utf-8")
+    (tmp_path / "memo.jsonl").write_text('{"document_id": "memo"}\n', encoding="utf-8")
+    splitter = Splitter()
+    used = {splitter.split_of(u) for u in splitter.units(document)}
+    empty = next(s for s in SPLITS if s not in used)
+    bench = ["bench", "--gold", "gold", "--corpus", "corpus", "--predictions", "memo.jsonl", "--samples", "20"]
+
+    assert main([*bench, "--split", empty]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""  # no table of n/a that could pass for a score
+    assert f"[split-empty] the {empty} split holds none of the 1 document(s)" in err and "--split" in err
+    assert main([*bench, "--split", empty, "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["problems"][0]["code"] == "split-empty"
+    compare = ["bench", "--gold", "gold", "--corpus", "corpus", "--compare", "memo.jsonl", "memo.jsonl"]
+    assert main([*compare, "--samples", "20", "--split", empty]) == 1
+    assert "[split-empty]" in capsys.readouterr().err
+    assert main([*bench, "--split", used.pop()]) == 0  # the split that holds the section is scored
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_report_ends_with_the_headline_scores_and_their_intervals(capsys, fmt: str):
+    # what `make run` leaves on the terminal: the starred scores, last, in a few lines
+    from communique.bench.metrics import METRICS, main_value
+
+    assert main(_bench("--predictions", str(TEXT_ONLY), "--format", fmt, "--seed", "3")) == 0
+    out = capsys.readouterr().out
+    main(_bench("--predictions", str(TEXT_ONLY), "--format", "json", "--seed", "3"))
+    report = json.loads(capsys.readouterr().out)
+    starred = [m for m in METRICS if m.headline]
+    lines = out.rstrip("\n").splitlines()[-len(starred) :]
+    assert (
+        len(starred) >= 3
+        and "headline *" in out.rstrip("\n").splitlines()[-len(starred) - (2 if fmt == "markdown" else 1)]
+    )
+    for metric, line in zip(starred, lines):
+        entry = report["metrics"][metric.key]
+        low, high = entry[f"{main_value(metric)}_ci95"]
+        assert metric.key in line and f"{entry[main_value(metric)]:.3f}" in line and f"[{low:.3f}, {high:.3f}]" in line

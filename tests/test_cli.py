@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from communique.cli import options
 from communique.cli.common import ENVELOPE, JSON_VERSION, Reporter, format_github, format_text, run
 from communique.cli.main import GC_THRESHOLD, build_parser, main
+from communique.export.rows import CONFIGS
 from communique.schema.errors import CommuniqueError, issue
 
 from .conftest import DOC_ID, FIXTURES, ROOT
@@ -305,10 +306,13 @@ def test_anchor_json_lists_what_it_anchored(project: Path, capsys):
 
 
 def test_schema_json(tmp_path: Path, capsys):
-    document = _json(capsys, 1, ["schema", "--check", "--out", str(tmp_path)], "check", "written", "drift")
-    assert document["drift"] and document["written"] == []
+    document = _json(capsys, 0, ["schema", "--check", "--out", str(tmp_path)], "check", "written", "drift")
+    assert document["drift"] == [] and document["written"] == []  # no schema file kept: nothing can drift
     document = _json(capsys, 0, ["schema", "--out", str(tmp_path)], "written")
     assert sorted(document["written"]) == sorted(str(p) for p in tmp_path.iterdir())
+    (tmp_path / "annotation.schema.json").write_text("{}", encoding="utf-8")
+    document = _json(capsys, 1, ["schema", "--check", "--out", str(tmp_path)], "check", "written", "drift")
+    assert document["drift"] == [str(tmp_path / "annotation.schema.json")] and document["written"] == []
 
 
 def test_review_commands_json(project: Path, capsys):
@@ -365,7 +369,8 @@ def test_export_json(project: Path, capsys):
     assert document["events"] == len(lines) >= 1
     document = _json(capsys, 0, ["export", "hf", "--out", "hf", "--no-verify"], "out", "parquet_files", "rows")
     assert document["verified"] is False and document["parquet_files"] >= 1
-    assert all(sum(splits.values()) >= 1 for splits in document["rows"].values())
+    assert document["rows"]["documents"]["full"] >= 1
+    assert set(document["rows"]) == {c.name for c in CONFIGS}  # every config, one with no rows too
 
 
 def _writers(root: Path) -> dict[str, tuple[list[str], str]]:
@@ -520,3 +525,35 @@ def test_every_problem_prints_as_one_line(message: str, file: str, hint: str | N
     assert format_github(found).startswith("::warning " if warning else "::error ")
     if "\n" not in message and "\r" not in message:
         assert message in format_text(found)  # nothing else is rewritten
+
+
+def test_render_all_writes_every_document_and_render_without_one_says_what_to_do(project: Path, capsys):
+    from communique import load_corpus_document
+
+    from .conftest import write_corpus_document
+
+    write_corpus_document(project / "corpus", "memo", "The minister spoke.\n")
+    sha = load_corpus_document(project / "corpus" / "memo.json").sha256
+    (project / "annotations" / "gold" / "memo.yaml").write_text(
+        f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.0'\nannotators: [a]\n",
+        encoding="utf-8",
+    )
+    assert main(["render", "--out", "page.html"]) == 2  # two documents: which one?
+    err = capsys.readouterr().err
+    assert f"known: {DOC_ID}, memo" in err and "--all" in err
+    assert not (project / "page.html").exists()
+
+    document = _json(capsys, 0, ["render", "--all", "--out", "pages"], "pages")
+    pages = sorted((project / "pages").iterdir())
+    assert [p.name for p in pages] == [f"{DOC_ID}.html", "memo.html"]
+    assert document["pages"] == [str(Path("pages") / p.name) for p in pages]
+    assert "The minister spoke." in (project / "pages" / "memo.html").read_text(encoding="utf-8")
+    # a page the user changed is refused (output-exists) before any page is written; --force keeps it
+    (project / "pages" / "memo.html").write_text("my notes", encoding="utf-8")
+    (project / "pages" / f"{DOC_ID}.html").unlink()
+    assert main(["render", "--all", "--out", "pages"]) == 1
+    assert "[output-exists]" in capsys.readouterr().err
+    assert not (project / "pages" / f"{DOC_ID}.html").exists()  # checked first, nothing written
+    assert main(["render", "--all", "--out", "pages", "--force"]) == 0
+    assert (project / "pages" / "memo.html.~1~").read_text(encoding="utf-8") == "my notes"
+    assert main(["render", "memo", "--all", "--out", "pages"]) == 2

@@ -35,8 +35,14 @@ datasets.disable_progress_bars()
 out, cache = sys.argv[1], sys.argv[2]
 result = {}
 for config in json.loads(sys.argv[3]):
-    if config not in datasets.get_dataset_config_names(out):  # a layer with no items in the export has no config
-        result[config] = {"features": {}, "rows": {}}
+    if config not in datasets.get_dataset_config_names(out):  # no rows: one typed empty file, not declared
+        import pathlib, pyarrow.parquet as pq
+        files = sorted(pathlib.Path(out, "data", config).glob("*.parquet"))
+        empty = {f.name.split("-", 1)[0]: datasets.Dataset(pq.read_table(f)) for f in files}
+        result[config] = {
+            "features": {split: d.features.to_dict() for split, d in empty.items()},
+            "rows": {split: d.to_list() for split, d in empty.items()},
+        }
         continue
     loaded = datasets.load_dataset(out, config, cache_dir=cache)
     result[config] = {
@@ -79,7 +85,9 @@ def test_every_config_and_split_loads_with_typed_features(loaded, gold):
     for config in CONFIGS:
         splits = loaded[config.name]["rows"]
         if config.name in ANNOTATION_LAYERS and not getattr(gold, config.name):
-            assert not splits  # a layer with no items has no files (the v2 fixture test covers it)
+            # a layer with no items (the seed has no sources): one typed file of no rows, read with its features
+            assert splits == {"train": []}
+            assert loaded[config.name]["features"]["train"] == config.features.to_dict()
             continue
         assert splits and set(splits) <= set(SPLITS_OF[config.name])
         assert all(rows for rows in splits.values())  # never an empty declared split
@@ -442,3 +450,36 @@ def test_the_columnar_tables_are_the_tables_of_the_rows(tmp_path: Path, unit: st
         table = pa.Table.from_pylist(rows, schema=chunk.tables[key].schema)
         assert chunk.tables[key].equals(table), key
         assert chunk.tables[key].nbytes == table.nbytes, key
+
+
+def test_every_config_is_exported_typed_even_with_no_rows(tmp_path: Path, monkeypatch, capsys):
+    # a corpus whose gold has no sources (nor any other layer): each layer's config is one typed file of no
+    # rows; the card declares only what load_dataset loads, and Croissant lists every file
+    from .conftest import write_corpus_document
+
+    monkeypatch.chdir(tmp_path)  # outside the repository's project: no passes
+    write_corpus_document(tmp_path / "corpus", "memo", "The minister spoke.\n")
+    sha = json.loads((tmp_path / "corpus" / "memo.json").read_text(encoding="utf-8"))["sha256"]
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "memo.yaml").write_text(
+        f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.0'\nannotators: [a]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "hf"
+    args = ["export", "hf", "--gold", str(tmp_path / "gold"), "--corpus", str(tmp_path / "corpus")]
+    assert main([*args, "--out", str(out), "--format", "json"]) == 0  # verified: loaded back
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    layers = [c.name for c in CONFIGS if c.name in ANNOTATION_LAYERS]
+    assert "sources" in layers and all(rows[name] == {"train": 0} for name in layers)
+    loaded = load_in_fresh_process(out, tmp_path / "cache", [c.name for c in CONFIGS])
+    for config in CONFIGS:
+        assert loaded[config.name]["features"], config.name  # every config is there, typed
+        for features in loaded[config.name]["features"].values():
+            assert features == config.features.to_dict()
+    assert loaded["sources"]["rows"] == {"train": []} and loaded["documents"]["rows"]["full"]
+    front = yaml.safe_load((out / "README.md").read_text(encoding="utf-8").split("---\n")[1])
+    assert {c["config_name"] for c in front["configs"]} == {"documents", "tokens"}  # what load_dataset loads
+    assert "Configs with no rows in this corpus: `mentions`" in (out / "README.md").read_text(encoding="utf-8")
+    croissant = json.loads((out / "croissant.json").read_text(encoding="utf-8"))
+    files = {d["contentUrl"] for d in croissant["distribution"] if d["@type"] == "cr:FileObject"}
+    assert files == {p.relative_to(out).as_posix() for p in out.rglob("*.parquet")}

@@ -58,7 +58,7 @@ def official(
     rank: null
     country: null
     organisation: null
-    participation: participant
+    participation: mentioned
     mentions:
 {mentions}
 """

@@ -35,7 +35,7 @@ officials:
     rank: null
     country: null
     organisation: null
-    participation: participant
+    participation: mentioned
     mentions:
       - {{start: 20, end: 30, text: José Babar, form: name}}
 """

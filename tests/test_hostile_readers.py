@@ -270,7 +270,7 @@ def _gold() -> dict[str, Any]:
                 "rank": None,
                 "country": None,
                 "organisation": None,
-                "participation": "participant",
+                "participation": "mentioned",
                 "mentions": [{"start": start, "end": start + 9, "text": "Anna Berg", "form": "name"}],
             }
         ],

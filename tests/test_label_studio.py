@@ -170,12 +170,24 @@ def test_imported_document_is_validated(both, tmp_path: Path, capsys):
     assert not (tmp_path / "back").exists()
 
 
-def test_task_without_annotation_is_skipped_with_a_warning(both, tmp_path: Path, capsys):
+def test_task_without_annotation_is_skipped_and_an_import_of_nothing_says_what_to_do(both, tmp_path: Path, capsys):
     corpus, annotations, _ = both
     tasks_file = _export(annotations, corpus, tmp_path / "ls") / "tasks.json"
-    assert _import(tasks_file, corpus, tmp_path / "back") == 0  # no submitted annotations, only predictions
-    assert "[task-unannotated] warning:" in capsys.readouterr().err
+    tasks = json.loads(tasks_file.read_text(encoding="utf-8"))
+    assert len(tasks) >= 2
+    # no submitted annotations, only pre-annotations: nothing to import is an error that points to the flag
+    assert _import(tasks_file, corpus, tmp_path / "back") == 1
+    err = capsys.readouterr().err
+    assert err.count("[task-unannotated] warning:") == len(tasks)
+    assert f"[nothing-imported] Label Studio export tasks.json holds no document to import: {len(tasks)} task(s)" in err
+    assert "--pre-annotations" in err and "nothing was imported" in err
     assert not (tmp_path / "back").exists()
+    # one task annotated: it is imported, the other skipped with its warning
+    tasks[0]["annotations"] = tasks[0]["predictions"]
+    tasks_file.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    assert _import(tasks_file, corpus, tmp_path / "back") == 0
+    err = capsys.readouterr().err
+    assert err.count("[task-unannotated] warning:") == len(tasks) - 1 and "imported 1 document(s)" in err
 
 
 def test_pre_annotations_from_a_predictions_file(gold, tmp_path: Path, capsys):

@@ -228,3 +228,23 @@ def test_every_wrong_key_of_a_long_config_is_reported_at_its_own_line(tmp_path: 
         load_project(config)
     found = exc.value.issues
     assert [(i.line, i.column, i.path) for i in found] == [(i + 2, 1, f"$.dataset.key{i}") for i in range(2000)]
+
+
+def test_init_writes_every_key_of_every_table(tmp_path: Path) -> None:
+    # the README documents communique.toml as the model's tables and keys: `init` writes each one, and what it
+    # writes reads back as the defaults
+    import tomllib
+
+    from communique.io.project import ProjectConfig
+
+    config = init_project(tmp_path / "mine", name="mine")
+    written = tomllib.loads(config.read_text(encoding="utf-8"))
+    tables = ProjectConfig.model_fields
+    assert set(written) == set(tables) and "annotation_notes" in written["dataset"]
+    for table, field in tables.items():
+        model = field.annotation
+        assert isinstance(model, type)
+        assert set(written[table]) == set(model.model_fields), table
+    loaded = load_project(config)
+    assert loaded.dataset.name == "mine" and loaded.splits == SplitPolicy()
+    assert {k: p.relative_to(tmp_path / "mine").as_posix() for k, p in loaded.paths.items()} == written["paths"]

@@ -131,7 +131,7 @@ officials:
     rank: null
     country: null
     organisation: null
-    participation: participant
+    participation: mentioned
     mentions:
       - {{start: 3, end: 13, text: {mention_text}, form: name}}
 """

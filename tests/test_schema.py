@@ -210,3 +210,18 @@ def test_guidelines_examples_are_not_taken_from_the_seed():
     grams = {tuple(seed[i : i + 6]) for i in range(len(seed) - 5)}
     shared = [" ".join(guide[i : i + 6]) for i in range(len(guide) - 5) if tuple(guide[i : i + 6]) in grams]
     assert shared == []
+
+
+def test_schema_check_passes_where_the_project_keeps_no_schemas(tmp_path, monkeypatch, capsys):
+    # a project made by `init` has no schema files: nothing there can drift from the models
+    assert main(["init", str(tmp_path / "mine")]) == 0
+    monkeypatch.chdir(tmp_path / "mine")
+    capsys.readouterr()
+    assert main(["schema", "--check"]) == 0
+    assert "no schema files in schema: nothing to check" in capsys.readouterr().err
+    assert not (tmp_path / "mine" / "schema").exists()
+    # once it keeps them, a missing one is drift again
+    assert main(["schema"]) == 0
+    (tmp_path / "mine" / "schema" / "annotation.schema.json").unlink()
+    assert main(["schema", "--check"]) == 1
+    assert "annotation.schema.json" in capsys.readouterr().err

@@ -266,3 +266,19 @@ def test_single_marks_show_a_quoted_fragment_only_where_they_open_a_quotation(te
     from communique.annotate.checks import has_quoted_fragment
 
     assert has_quoted_fragment(text) is quoted
+
+
+def test_summary_counts_the_files_checked_and_names_those_with_problems(tmp_path: Path, capsys):
+    # two files with warnings only (an item marked draft), one clean: the old line said "0 error(s), 2
+    # warning(s) in 0 file(s)"
+    source = SEED_GOLD.read_text(encoding="utf-8")
+    marked = source.replace(
+        "    participation: participant\n", "    participation: participant\n    review: draft\n", 1
+    )
+    assert marked != source
+    for name, text in (("a.yaml", marked), ("b.yaml", marked), ("c.yaml", source)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    main(["validate", str(tmp_path), "--corpus", str(CORPUS)])
+    out = capsys.readouterr().out
+    assert out.startswith("3 file(s) checked: 0 error(s), ")
+    assert f"in 2 file(s): {tmp_path / 'a.yaml'}, {tmp_path / 'b.yaml'}" in out

@@ -281,6 +281,7 @@ def check_review(data: Mapping[str, object], issues: list[Issue]) -> None:
 def check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[Issue]) -> None:
     """The guidelines' rules across items of a well-typed document whose spans are anchored."""
     _check_duplicates(doc, issues)
+    _check_participation(doc, issues)
     meetings = {m.id: m for m in doc.meetings}
     attributions = {a.id: a for a in doc.attributions}
     for i, attribution in enumerate(doc.attributions):
@@ -320,6 +321,29 @@ def check_consistency(doc: AnnotatedDocument, corpus: CorpusText, issues: list[I
 def _acts(doc: AnnotatedDocument) -> tuple[tuple[str, Sequence[Commitment | Stance]], ...]:
     """The layers of acts with their items: the rules for actors, contents and links are the same for both."""
     return (("commitments", doc.commitments), ("stances", doc.stances))
+
+
+def _check_participation(doc: AnnotatedDocument, issues: list[Issue]) -> None:
+    """``participation`` as the guidelines derive it from the meetings: ``participant`` iff the official is
+    among the participants of some meeting of the file (a participant naming no official is a dangling
+    reference, reported where the references are checked)."""
+    meetings_of: dict[str, list[str]] = {}
+    for meeting in doc.meetings:
+        for participant in meeting.participants:
+            meetings_of.setdefault(participant.official_id, []).append(meeting.id)
+    for i, official in enumerate(doc.officials):
+        met = meetings_of.get(official.id, [])
+        if official.participation == "participant" and not met:
+            message = f"{official.id!r} is marked participant but takes part in no meeting of this file"
+            hint = "participation: mentioned, or add the official to the participants of its meeting"
+        elif official.participation == "mentioned" and met:
+            message = f"{official.id!r} is marked mentioned but is a participant of {', '.join(map(repr, met))}"
+            hint = "participation: participant"
+        else:
+            continue
+        issues.append(
+            issue("participation-mismatch", message, path=format_path(("officials", i, "participation")), hint=hint)
+        )
 
 
 def _check_duplicates(doc: AnnotatedDocument, issues: list[Issue]) -> None:

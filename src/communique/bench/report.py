@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from communique.bench.metrics import METRICS, main_value
 from communique.schema.jsontypes import JsonValue, json_at, json_object
 
-__all__ = ["FORMATS", "format_comparison", "format_report", "score_table"]
+__all__ = ["FORMATS", "format_comparison", "format_report", "headline", "score_table"]
 
 FORMATS = ("table", "markdown", "json", "html")
 
@@ -132,9 +132,23 @@ def _header(report: Mapping[str, JsonValue], fmt: str) -> list[str]:
 
 
 def format_report(report: Mapping[str, JsonValue], fmt: str = "table") -> str:
-    """The settings, the score table and the per-type table."""
+    """The settings, the score table, the per-type table and, last, the headline: what a terminal still
+    shows when the run ends."""
     gap = "\n\n" if fmt == "markdown" else "\n"
-    return gap.join(["\n".join(_header(report, fmt)), score_table(report, fmt), type_table(report, fmt)]) + "\n"
+    parts = ["\n".join(_header(report, fmt)), score_table(report, fmt), type_table(report, fmt)]
+    return gap.join(parts) + "\n\n" + headline(report, fmt) + "\n"
+
+
+def headline(report: Mapping[str, JsonValue], fmt: str = "table") -> str:
+    """The starred scores, one line each, with their 95% intervals (micro averages)."""
+    rows = [["headline *", "score", "95% CI"]]
+    metrics = json_object(report["metrics"])
+    for metric in METRICS:
+        if metric.headline:
+            entry = json_object(metrics[metric.key])
+            value = main_value(metric)
+            rows.append([f"{metric.key} ({value})", _num(entry[value]), _ci(entry.get(f"{value}_ci95"))])
+    return _render(rows, fmt, numeric_from=1)
 
 
 def format_comparison(report: Mapping[str, JsonValue], fmt: str = "table") -> str:

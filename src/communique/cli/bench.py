@@ -35,7 +35,7 @@ from communique.cli.options import (
 )
 from communique.corpus.splits import SPLITS, Splitter
 from communique.schema.errors import CommuniqueError, Issue, issue
-from communique.schema.jsontypes import JsonObject, JsonValue
+from communique.schema.jsontypes import JsonObject, JsonValue, json_at
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -157,6 +157,13 @@ def cmd_bench(args: argparse.Namespace, reporter: Reporter) -> int:
         reporter.note(f"nothing scored: {count(exc.issues)[0]} error(s)")
         return reporter.finish(EXIT_PROBLEMS)
     reporter.problems(warnings)
+    if args.split and not json_at(report, "settings", "bootstrap", "units"):
+        # an all-n/a table would look like a score: say that the split is empty, and what to do
+        documents = json_at(report, "gold", "documents")
+        scored = documents if isinstance(documents, int) else 0
+        reporter.problems([_empty_split(args.split, options["splitter"], scored, args.gold)])
+        reporter.note("nothing scored")
+        return reporter.finish(EXIT_PROBLEMS)
     status = EXIT_PROBLEMS if args.strict and warnings else EXIT_OK
     if reporter.json:
         return reporter.finish(status, report, out=args.out)
@@ -173,6 +180,19 @@ def _write_outcomes(reporter: Reporter, outcomes: JsonValue, out: str | None) ->
     write_file(reporter, out, "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in outcomes))
     reporter.note(f"wrote {out} ({len(outcomes)} outcome(s))")
     return {"path": out, "items": len(outcomes)}
+
+
+def _empty_split(split: str, splitter: Splitter, documents: int, gold: str) -> Issue:
+    """The ``split-empty`` problem of ``--split`` naming a split that holds no unit of the gold's corpus."""
+    ratios = "/".join(str(r) for r in splitter.ratios)
+    return issue(
+        "split-empty",
+        f"the {split} split holds none of the {documents} document(s) scored "
+        f"(split by {splitter.unit}, {ratios} percent train/validation/test)",
+        file=gold,
+        hint="score without --split, or add documents (a corpus of [splits] min_documents documents or more is "
+        "split by document; see communique.toml)",
+    )
 
 
 def _confidence(value: str) -> float:

@@ -78,14 +78,19 @@ def format_github(item: Issue) -> str:
     return f"::{level} {props}::{_github_escape(f'{item.path}: {item.message}{hint}')}"
 
 
+#: how many files with problems the closing line of a check names (the problems above name them all)
+NAMED_FILES = 5
+
+
 def summary(issues: list[Issue], files: int) -> str:
-    """The closing line of a check over files: how many, and the errors and warnings found."""
-    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-    warnings = len(issues) - errors
-    bad = len({i.file for i in issues if i.severity is Severity.ERROR})
+    """The closing line of a check over files: how many were checked, the errors and warnings found, and
+    the files they are in (the first :data:`NAMED_FILES` by name, errors or warnings alike)."""
+    errors, warnings = count(issues)
     if not issues:
         return f"{files} file(s) checked, no problems"
-    return f"{files} file(s) checked: {errors} error(s), {warnings} warning(s) in {bad} file(s)"
+    bad = sorted({i.file for i in issues})
+    named = ", ".join(bad[:NAMED_FILES]) + (f" and {len(bad) - NAMED_FILES} more" if len(bad) > NAMED_FILES else "")
+    return f"{files} file(s) checked: {errors} error(s), {warnings} warning(s) in {len(bad)} file(s): {named}"
 
 
 def existing(paths: Sequence[str]) -> tuple[list[Path], list[Issue]]:

@@ -8,7 +8,6 @@ keeps the previous one as ``FILE.~N~``). ``communique init`` puts the same file 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from communique.cli.common import EXIT_OK, Reporter, write_result
 from communique.cli.options import add_force, add_format, add_out
@@ -21,7 +20,7 @@ __all__ = ["cmd_guidelines", "register"]
 def cmd_guidelines(args: argparse.Namespace, reporter: Reporter) -> int:
     text, version = guidelines_text(), guidelines_version()
     to_file = bool(args.out) and args.out != STDOUT
-    result: dict[str, Any] = {"guidelines_version": version, "out": args.out if to_file else None}
+    result: dict[str, object] = {"guidelines_version": version, "out": args.out if to_file else None}
     if to_file or not reporter.json:  # with --format json and no file, the text goes into the document
         write_result(reporter, text, args.out)
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, write_result
+from communique.cli.common import EXIT_OK, EXIT_PROBLEMS, ProjectPath, Reporter, write_file, write_result
 from communique.cli.options import (
     ANNOTATIONS_PATH,
     add_corpus,
@@ -19,7 +19,7 @@ from communique.cli.options import (
     add_predictions,
 )
 from communique.schema.errors import issue
-from communique.schema.models import AnnotatedDocument
+from communique.schema.models import AnnotatedDocument, CorpusDocument
 
 
 def _load(paths: Sequence[str], corpus: str) -> list[AnnotatedDocument]:
@@ -50,36 +50,87 @@ def cmd_stats(args: argparse.Namespace, reporter: Reporter) -> int:
     return reporter.finish(EXIT_OK, stats)
 
 
+#: how many document ids a message lists before "and N more"
+SHOWN_IDS = 10
+
+
 def cmd_render(args: argparse.Namespace, reporter: Reporter) -> int:
-    from communique.corpus.store import CorpusStore
     from communique.formats.html import render_html
 
     if args.predictions is not None:
+        if args.all:
+            return reporter.usage("--all renders the gold; with --predictions, name one document")
         return _render_predictions(args, reporter)
 
     docs = _load([args.gold], args.corpus)
+    if not docs:
+        return reporter.usage(f"{args.gold} holds no annotation file: nothing to render")
+    if args.all:
+        if args.document:
+            return reporter.usage("give a document or --all, not both")
+        return _render_all(args, reporter, docs)
     wanted = args.document or (docs[0].document_id if len(docs) == 1 else None)
     chosen = [d for d in docs if d.document_id == wanted]
     if not chosen:
-        known = ", ".join(sorted(d.document_id for d in docs))
-        return reporter.usage(f"say which document to render ({'not found; ' if wanted else ''}known: {known})")
+        ids = sorted(d.document_id for d in docs)
+        known = ", ".join(ids[:SHOWN_IDS]) + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+        found = f"{wanted!r} not found; " if wanted else ""
+        return reporter.usage(
+            f"say which document to render ({found}known: {known}), or give --all to render every one into "
+            "the folder --out"
+        )
+    corpus = _corpus_of(chosen[0], args.corpus, reporter)
+    if corpus is None:
+        return reporter.finish(EXIT_PROBLEMS)
+    write_result(reporter, render_html(chosen[0], corpus), args.out)
+    return reporter.finish(EXIT_OK, {"document_id": chosen[0].document_id, "out": args.out})
+
+
+def _corpus_of(document: AnnotatedDocument, corpus_dir: str, reporter: Reporter) -> CorpusDocument | None:
+    """The corpus document of a validated ``document``, or None after reporting that its file is broken."""
+    from communique.corpus.store import CorpusStore
+
     try:
-        corpus = CorpusStore(Path(args.corpus)).get(chosen[0].document_id)
+        corpus = CorpusStore(Path(corpus_dir)).get(document.document_id)
     except ValidationError as exc:  # the committed file is broken (validation read only its text)
         reporter.problems(
             [
                 issue(
                     "corpus-invalid",
-                    f"corpus document {chosen[0].document_id!r} is not valid: {exc.error_count()} problem(s)",
-                    file=str(Path(args.corpus) / f"{chosen[0].document_id}.json"),
+                    f"corpus document {document.document_id!r} is not valid: {exc.error_count()} problem(s)",
+                    file=str(Path(corpus_dir) / f"{document.document_id}.json"),
                     hint="run `communique corpus build`",
                 )
             ]
         )
-        return reporter.finish(EXIT_PROBLEMS)
+        return None
     assert corpus is not None  # validation resolved it
-    write_result(reporter, render_html(chosen[0], corpus), args.out)
-    return reporter.finish(EXIT_OK, {"document_id": chosen[0].document_id, "out": args.out})
+    return corpus
+
+
+def _render_all(args: argparse.Namespace, reporter: Reporter, docs: list[AnnotatedDocument]) -> int:
+    """``render --all``: one page per document, ``<document_id>.html`` in the folder ``--out``; every page is
+    checked against what it would replace before the first is written."""
+    from communique.formats.html import render_html
+    from communique.io.write import check_new_or_forced
+
+    folder = Path(args.out)
+    pages: list[tuple[Path, str]] = []
+    for document in sorted(docs, key=lambda d: d.document_id):
+        corpus = _corpus_of(document, args.corpus, reporter)
+        if corpus is not None:
+            pages.append((folder / f"{document.document_id}.html", render_html(document, corpus)))
+    if len(pages) < len(docs):
+        reporter.note("nothing was written: fix the problems above first")
+        return reporter.finish(EXIT_PROBLEMS)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, page in pages:
+        check_new_or_forced(path, page, force=reporter.force)
+    for path, page in pages:
+        write_file(reporter, path, page)
+    reporter.note(f"wrote {len(pages)} page(s) into {folder}")
+    result = {"document_id": None, "out": args.out, "pages": [str(p) for p, _ in pages]}
+    return reporter.finish(EXIT_OK, result)
 
 
 def _render_predictions(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -149,6 +200,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "when there is one.",
     )
     render.add_argument("document", nargs="?", help="document id (default: the only one)")
+    render.add_argument(
+        "--all", action="store_true", help="render every document: --out is then a folder of DOCUMENT_ID.html pages"
+    )
     add_out(render, "file", required=True)
     add_force(render)
     add_gold(render)

@@ -1,5 +1,8 @@
 """``communique schema``: regenerate the JSON Schemas from the models (or check they have not drifted).
 
+``--check`` compares the schema files a project keeps; a folder holding none of them (a project made by
+``communique init``) has nothing to drift and passes, saying so.
+
 Regenerating replaces the schema files communique generated (recognised by their ``$id``): that is what the
 command is for. Any other file of the same name in ``--out`` is someone's own and is left alone unless
 ``--force`` (which keeps it as ``FILE.~N~``).
@@ -33,7 +36,12 @@ def cmd_schema(args: argparse.Namespace, reporter: Reporter) -> int:
     out = Path(args.out)
     written: list[str] = []
     drift: list[str] = []
-    for name, rendered in render_schemas().items():
+    schemas = render_schemas()
+    if args.check and not any((out / name).exists() for name in schemas):
+        # a project that keeps no schema files (one made by `init`) has nothing to drift
+        reporter.note(f"no schema files in {out}: nothing to check (`communique schema --out {out}` writes them)")
+        return reporter.finish(EXIT_OK, {"check": True, "written": written, "drift": drift})
+    for name, rendered in schemas.items():
         target = out / name
         current = target.read_text(encoding="utf-8") if target.exists() else None
         if current == rendered:

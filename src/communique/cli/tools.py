@@ -18,7 +18,7 @@ from communique.cli.options import (
     add_strict,
     deprecated_alias,
 )
-from communique.schema.errors import CommuniqueError, Severity
+from communique.schema.errors import CommuniqueError, Severity, issue
 from communique.schema.jsontypes import JsonObject
 
 
@@ -62,7 +62,9 @@ def _prediction_tasks(predictions: Path, corpus: Path) -> tuple[list[JsonObject]
     return prediction_tasks(read.documents, CorpusStore(corpus), predictions.name)
 
 
-def _finish(result: object, source: str, out: Path, reporter: Reporter) -> int:
+def _finish(result: object, source: str, out: Path, reporter: Reporter, *, at: Path, hint: str | None = None) -> int:
+    """Write what an import rebuilt (``at``: the export read), or say why nothing was; ``hint``: what to do
+    when the export held no document to import."""
     from communique.annotate.importers import ImportResult, write_documents
 
     assert isinstance(result, ImportResult)
@@ -70,6 +72,14 @@ def _finish(result: object, source: str, out: Path, reporter: Reporter) -> int:
     if not result.ok:
         reporter.note("nothing was imported: fix the problems above first")
         return reporter.finish(EXIT_PROBLEMS)
+    if not result.documents:  # "imported 0 document(s)" and exit 0 would look like success
+        skipped = sum(1 for i in result.issues if i.code == "task-unannotated")
+        found = f": {skipped} task(s), none with a submitted annotation" if skipped else ""
+        reporter.problems(
+            [issue("nothing-imported", f"{source} holds no document to import{found}", file=str(at), hint=hint)]
+        )
+        reporter.note(f"nothing was imported; nothing was written to {out}")
+        return reporter.finish(EXIT_PROBLEMS, {"out": str(out), "written": []})
     try:
         pairs = write_documents(result.documents, out, source, force=reporter.force)
     except CommuniqueError as exc:
@@ -100,7 +110,12 @@ def cmd_import_label_studio(args: argparse.Namespace, reporter: Reporter) -> int
         annotators=args.annotator or None,
         guidelines_version=args.guidelines_version,
     )
-    return _finish(result, f"Label Studio export {source.name}", Path(args.out), reporter)
+    if args.pre_annotations:
+        hint = "the tasks hold no pre-annotation: export them with `communique export label-studio` first"
+    else:
+        hint = "submit the annotations in Label Studio and export again, or pass --pre-annotations (formerly "
+        hint += "--predictions) to import the tasks' pre-annotations"
+    return _finish(result, f"Label Studio export {source.name}", Path(args.out), reporter, at=source, hint=hint)
 
 
 def cmd_import_brat(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -109,7 +124,9 @@ def cmd_import_brat(args: argparse.Namespace, reporter: Reporter) -> int:
     source = Path(args.folder)
     if not source.is_dir():
         return reporter.usage(f"{source}: no such folder (give a folder of brat .txt/.ann files)")
-    return _finish(import_brat(source, Path(args.corpus)), f"brat folder {source.name}", Path(args.out), reporter)
+    result = import_brat(source, Path(args.corpus))
+    hint = "give the folder that `communique export brat` wrote (a .txt and an .ann per document)"
+    return _finish(result, f"brat folder {source.name}", Path(args.out), reporter, at=source, hint=hint)
 
 
 def register_export(targets: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

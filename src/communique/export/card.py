@@ -187,7 +187,7 @@ def render_card(result: ExportResult, facts: CardFacts) -> str:
     infos: dict[str, DatasetInfo] = {}
     for config in CONFIGS:
         splits = result.shards.get(config.name)
-        if not splits:
+        if not splits or config.name in empty_configs(result):  # load_dataset cannot load a split of no rows
             continue
         configs[config.name] = {
             "data_files": [{"split": split, "path": [s.path for s in shards]} for split, shards in splits.items()],
@@ -316,6 +316,36 @@ def _process_section(facts: CardFacts) -> str:
     return "\n\n".join(parts)
 
 
+def empty_configs(result: ExportResult) -> dict[str, str]:
+    """The configs with no row in this export, each with its one typed empty file (not declared in the card's
+    front matter: ``datasets.load_dataset`` cannot load a split of no rows, huggingface/datasets#8401)."""
+    return {
+        config: shards[0].path
+        for config, splits in result.shards.items()
+        for shards in splits.values()
+        if sum(s.num_examples for s in shards) == 0 and len(splits) == 1 and shards
+    }
+
+
+def _empty_note(result: ExportResult) -> str:
+    """What the card says of the configs with no rows: which, where, and how to read them."""
+    empty = empty_configs(result)
+    if not empty:
+        return ""
+    listed = ", ".join(f"`{c}` (`{path}`)" for c, path in empty.items())
+    return f"""
+
+Configs with no rows in this corpus: {listed}. Each still has one typed Parquet file of no rows, with the
+config's features, so code that reads it works on every corpus; `datasets.load_dataset` cannot load a split
+of no rows, so the front matter does not declare these configs. Read one as a typed, empty dataset:
+
+```python
+import pyarrow.parquet as pq
+from datasets import Dataset
+empty = Dataset(pq.read_table("path/to/this/folder/{next(iter(empty.values()))}"))  # 0 rows, typed features
+```"""
+
+
 def _prose(result: ExportResult, facts: CardFacts) -> str:
     sizes = result.split_sizes()
     size_rows = "\n".join(
@@ -377,7 +407,7 @@ kind = attributions[split].features["kind"].int2str(row["kind"])
 Parquet files carry their features in their own metadata as well, so `load_dataset("parquet",
 data_files=...)`, pandas, Polars, DuckDB, Spark and Dask read them directly. File names carry a hash of their
 content, so a changed export never returns stale cached rows. `croissant.json` describes the files (with
-sha256 checksums) in MLCommons Croissant.
+sha256 checksums) in MLCommons Croissant.{_empty_note(result)}
 
 ## Configs and schema
 

@@ -211,7 +211,7 @@ def build_chunk(context: ChunkContext, valid: Iterator[Validated]) -> ChunkResul
             for split, values in config.values(document):
                 rows.setdefault((config.name, split), []).append(values)
     for config in CONFIGS:
-        for split in SPLITS_OF[config.name]:  # a split with no rows gets no file
+        for split in SPLITS_OF[config.name]:  # a split with no rows gets no file (a config with none: one)
             if config.name == "tokens" and split in tokens:
                 result.tables[(config.name, split)] = tokens.pop(split).table(config.features.arrow_schema)
             elif (config.name, split) in rows:
@@ -260,6 +260,14 @@ class ShardWriter:
                 if self.bytes >= self.max_bytes:
                     self._close_shard()
 
+    def empty(self) -> None:
+        """Write one shard of no rows (typed: the schema carries the features), so that the split loads. It
+        holds no row group: ``datasets`` reads its batch size from the first one, and an empty one breaks it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.current = self.folder / f".{self.split}-{len(self.staged):05d}.partial"
+        self.writer = pq.ParquetWriter(self.current, self.schema, compression=COMPRESSION)
+        self._close_shard()
+
     def _close_shard(self) -> None:
         if self.writer is not None:
             self.writer.close()
@@ -304,9 +312,18 @@ class Shards:
         chunk.tables.clear()  # written: do not keep them
 
     def close(self) -> ExportResult:
+        """Finish every shard. A config with no row at all (a layer this corpus does not use) still gets one
+        typed shard of no rows in its first split: its features travel with the export, and code that reads
+        the config's files works on every corpus (``datasets.load_dataset`` cannot load a split of no rows,
+        so the card does not declare it: see :func:`load_back`)."""
         result = ExportResult(self.root)
         for config in CONFIGS:
-            for split in SPLITS_OF[config.name]:
+            splits = SPLITS_OF[config.name]
+            if not any((config.name, split) in self.writers for split in splits):
+                writer = ShardWriter(self.root, config.name, splits[0], self.schemas[config.name], self.max_bytes)
+                writer.empty()
+                self.writers[(config.name, splits[0])] = writer
+            for split in splits:
                 if (config.name, split) in self.writers:
                     result.shards.setdefault(config.name, {})[split] = self.writers[(config.name, split)].close()
         return result
@@ -318,14 +335,26 @@ def staged_export(out: Path, write: Callable[[Path], None]) -> None:
 
 
 def load_back(out: Path, cache_dir: Path) -> dict[str, dict[str, int]]:
-    """Load every config and split with ``datasets.load_dataset`` (offline) and return their row counts."""
+    """Load every config the card declares with ``datasets.load_dataset`` (offline), read the typed empty file
+    of every config with no rows, and return their row counts."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     datasets.disable_progress_bars()
     sizes: dict[str, dict[str, int]] = {}
+    declared = set(datasets.get_dataset_config_names(str(out)))
     for config in CONFIGS:
-        if not (out / "data" / config.name).exists():
-            continue
-        loaded = datasets.load_dataset(str(out), config.name, cache_dir=str(cache_dir))
-        sizes[config.name] = {split: loaded[split].num_rows for split in loaded}
+        folder = out / "data" / config.name
+        if config.name in declared:
+            loaded = datasets.load_dataset(str(out), config.name, cache_dir=str(cache_dir))
+            sizes[config.name] = {split: loaded[split].num_rows for split in loaded}
+        elif folder.exists():  # a config with no rows: its typed empty file, read as the card says
+            for path in sorted(folder.glob("*.parquet")):
+                split = path.name.split("-", 1)[0]
+                sizes.setdefault(config.name, {})[split] = empty_config(path).num_rows
     return sizes
+
+
+def empty_config(path: Path) -> datasets.Dataset:
+    """The typed ``datasets.Dataset`` of a shard, with the config's features (from the file's own metadata):
+    how a config with no rows is read, since ``load_dataset`` cannot build a split of no rows."""
+    return datasets.Dataset(pq.read_table(path))

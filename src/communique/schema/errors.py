@@ -315,6 +315,23 @@ _ENTRIES = [
         "A cache entry is corrupt, keyless, stored for another request or edited (or cannot be written); it "
         "is not used and the request is sent again.",
     ),
+    # nothing silently empty (issue 21)
+    Problem(
+        "split-empty",
+        Severity.ERROR,
+        "The split asked for holds no unit of the corpus (no document or section falls in it): nothing to score.",
+    ),
+    Problem(
+        "nothing-imported",
+        Severity.ERROR,
+        "An import found no document to import (e.g. no task with a submitted annotation); nothing was written.",
+    ),
+    Problem(
+        "participation-mismatch",
+        Severity.ERROR,
+        "An official's participation contradicts the meetings: `participant` iff it is among the participants "
+        "of some meeting of the file.",
+    ),
 ]
 
 #: code -> catalogue entry

@@ -48,7 +48,6 @@ from communique.schema.models import (
     Official,
     OfficialSource,
     Participant,
-    Participation,
     SeedMetadata,
     Span,
     SpeechAct,
@@ -113,7 +112,6 @@ class _Official:
     rank: str | None
     title: str
     country: tuple[str, str, str, str]
-    participation: Participation = "participant"
     mentions: list[Mention] = field(default_factory=list)
 
     @property
@@ -220,7 +218,7 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
     visitor = _Official("visitor", next(names), rng.choice(RANKS), rng.choice(TITLES), away)
     host = _Official("host", next(names), rng.choice(RANKS), rng.choice(TITLES), home)
     aide = _Official("aide", next(names), rng.choice(RANKS), rng.choice(TITLES), home)
-    absent = _Official("absent", next(names), "General", rng.choice(TITLES), away, participation="mentioned")
+    absent = _Official("absent", next(names), "General", rng.choice(TITLES), away)
     unnamed = _Official("unnamed", None, None, "commander of the " + home[2] + " Navy", home)
     officials = [visitor, host, aide, absent, unnamed]
     meetings: list[Meeting] = []
@@ -409,6 +407,8 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
             t.add(" " + rng.choice(FILLER))
         t.add("\n\n")
     text = t.value().rstrip("\n")
+    # participation follows the meetings (guidelines; `validate` checks it): the aide takes part in some only
+    met = {p.official_id for m in meetings for p in m.participants}
     gold = AnnotatedDocument(
         schema_version="2.1",
         document_id=document_id(seed, index),
@@ -423,7 +423,7 @@ def generate_document(seed: int, index: int) -> tuple[str, AnnotatedDocument]:
                 rank=o.rank,
                 country=o.country[0],
                 organisation=None,
-                participation=o.participation,
+                participation="participant" if o.id in met else "mentioned",
                 mentions=sorted(o.mentions, key=lambda m: m.start),
             )
             for o in officials
