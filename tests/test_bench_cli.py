@@ -224,7 +224,7 @@ def test_a_split_with_no_unit_says_so_and_exits_1(tmp_path: Path, monkeypatch, c
     write_corpus_document(tmp_path / "corpus", "memo", "The minister spoke.\n")
     (tmp_path / "gold").mkdir()
     document = load_corpus_document(tmp_path / "corpus" / "memo.json")
-    header = f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {document.sha256}\nguidelines_version: '2.0'\n"
+    header = f"schema_version: '2.1'\ndocument_id: memo\ntext_sha256: {document.sha256}\nguidelines_version: '2.1'\n"
     (tmp_path / "gold" / "memo.yaml").write_text(header + "annotators: [a]\n", encoding="utf-8")
     (tmp_path / "memo.jsonl").write_text('{"document_id": "memo"}\n', encoding="utf-8")
     splitter = Splitter()

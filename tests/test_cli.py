@@ -535,7 +535,7 @@ def test_render_all_writes_every_document_and_render_without_one_says_what_to_do
     write_corpus_document(project / "corpus", "memo", "The minister spoke.\n")
     sha = load_corpus_document(project / "corpus" / "memo.json").sha256
     (project / "annotations" / "gold" / "memo.yaml").write_text(
-        f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.0'\nannotators: [a]\n",
+        f"schema_version: '2.1'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.1'\nannotators: [a]\n",
         encoding="utf-8",
     )
     assert main(["render", "--out", "page.html"]) == 2  # two documents: which one?

@@ -462,7 +462,7 @@ def test_every_config_is_exported_typed_even_with_no_rows(tmp_path: Path, monkey
     sha = json.loads((tmp_path / "corpus" / "memo.json").read_text(encoding="utf-8"))["sha256"]
     (tmp_path / "gold").mkdir()
     (tmp_path / "gold" / "memo.yaml").write_text(
-        f"schema_version: '2.0'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.0'\nannotators: [a]\n",
+        f"schema_version: '2.1'\ndocument_id: memo\ntext_sha256: {sha}\nguidelines_version: '2.1'\nannotators: [a]\n",
         encoding="utf-8",
     )
     out = tmp_path / "hf"
