@@ -47,7 +47,7 @@ officials:
     rank: null
     country: EST
     organisation: null
-    participation: participant
+    participation: mentioned
     mentions:
       - {_flow(_at("Hanno Pevkur"), form="name")}
       - {_flow(_at("Pevkur", 2), form="name")}
@@ -57,7 +57,7 @@ officials:
     rank: null
     country: LVA
     organisation: null
-    participation: participant
+    participation: mentioned
     mentions:
       - {_flow(_at("Andris Spruds"), form="name")}
       - {_flow(_at("Spruds", 2), form="name")}
