@@ -538,6 +538,11 @@ def _listing(places: list[tuple[int, int]], limit: int = 8) -> str:
     return shown + (f" and {len(places) - limit} more" if len(places) > limit else "")
 
 
+def _content(span: PredictedSpan) -> str:
+    """A span's content as one string (every field it has), to order spans independently of their position."""
+    return span.model_dump_json(exclude_none=True)
+
+
 class _Builder:
     """Turns one validated prediction into scoring form: places ambiguous spans, resolves names."""
 
@@ -573,17 +578,23 @@ class _Builder:
         for p in spans:
             if isinstance(p[-1], int) and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored:
                 taken.setdefault(p[:-1], []).append((a.extent.start, a.extent.end))
+        # the ambiguous spans are placed in an order of their content, not of the list, so that the order of a
+        # prediction's items changes nothing (two `his` of different forms take the same places either way)
+        nears: dict[JsonPath, tuple[int, int] | None] = {}
+        ambiguous = [
+            (p, a, s) for p, s in spans.items() if s is not None and isinstance(a := self.anchors.get(p), _Ambiguous)
+        ]
+        for at, unsure, _member in sorted(ambiguous, key=lambda found: (repr(found[0][:-1]), _content(found[2]))):
+            listed = isinstance(at[-1], int)
+            nears[at] = chosen = nearest(unsure.candidates, context, taken.get(at[:-1], ()) if listed else ())
+            if chosen is not None and listed:  # the next member of the list takes another place
+                taken.setdefault(at[:-1], []).append(chosen)
         for path, span in spans.items():
             if span is None:
                 out[path] = None
                 continue
             anchor = self.anchors.get(path)
-            near = None
-            if isinstance(anchor, _Ambiguous):
-                listed = isinstance(path[-1], int)
-                near = nearest(anchor.candidates, context, taken.get(path[:-1], ()) if listed else ())
-                if near is not None and listed:  # the next member of the list takes another place
-                    taken.setdefault(path[:-1], []).append(near)
+            near = nears.get(path)
             if isinstance(anchor, _Placed):
                 extent, how = anchor.extent, anchor.how
             elif near is not None:
