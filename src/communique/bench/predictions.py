@@ -36,7 +36,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from communique.annotate.anchor import resolve
+from communique.annotate.anchor import anchored, resolve
 from communique.annotate.checks import check_corpus, check_identity, structure_issues
 from communique.annotate.locate import MAX_ECHO, NormalisedText, find_text_only, nearest, shorten
 from communique.annotate.names import description_score, normalise_name
@@ -446,6 +446,10 @@ def _anchor(
     if not isinstance(quote, str) or not quote:
         return None
     if "start" in span or "end" in span:
+        if anchored(doc.original, span):  # the fast path: offsets that agree with the text, nothing to check
+            start, end = span["start"], span["end"]
+            assert isinstance(start, int) and isinstance(end, int)  # checked by anchored()
+            return _Placed(Extent(start, end, quote), "offsets")
         result = resolve(doc.original, span, path)
         if result is None:
             return None
