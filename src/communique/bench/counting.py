@@ -31,7 +31,14 @@ from communique.compare.annotations import (
     overlap_all,
     same,
 )
-from communique.compare.matching import candidate_groups, match, match_values_in_groups, ordered_pairs, overlapping
+from communique.compare.matching import (
+    candidate_groups,
+    match,
+    match_values,
+    match_values_in_groups,
+    ordered_pairs,
+    overlapping,
+)
 from communique.compare.officials import OfficialAlignment, ceaf_pairs
 
 __all__ = ["count_document", "mention_measures"]
@@ -99,6 +106,23 @@ def _correct_pairs(
 ) -> list[tuple[int, int]]:
     """The largest set of correct pairs, the closest ones among equally large sets."""
     return match(golds, preds, lambda g, p: (1.0, closeness(g, p)) if correct(g, p) else (0.0, 0.0), candidates)
+
+
+def _correct_facts(
+    golds: Sequence[G],
+    preds: Sequence[P],
+    facts: dict[tuple[int, int], tuple[bool, bool, bool, float]],
+    correct: Callable[[bool, bool, bool], bool],
+) -> list[tuple[int, int]]:
+    """:func:`_correct_pairs` over facts computed once per candidate pair (overlap, same contents, right
+    source, closeness): the tiers, and so the matching, are those :func:`match` computes pair by pair."""
+    if not golds or not preds:
+        return []
+    table = {pair: (1.0, close) for pair, (ov, st, src, close) in facts.items() if correct(ov, st, src)}
+    if not table:
+        return []
+    pairs = np.array(list(table), dtype=np.int64).reshape(len(table), 2)
+    return match_values(min(len(golds), len(preds)), pairs, np.array(list(table.values()), dtype=float))
 
 
 def _argument(
@@ -186,7 +210,11 @@ def mention_measures(
 
 def _mention_correct(schema: str, g: MentionItem, p: MentionItem) -> bool:
     extent, form = _MENTION_CORRECT[schema]
-    return (not extent or same([g.extent], [p.extent])) and (not form or g.form == p.form)
+    if extent:  # same([g.extent], [p.extent]), without building lists and sets for one extent each
+        a, b = g.extent, p.extent
+        if not (a.anchored and b.anchored and a.start == b.start and a.end == b.end):
+            return False
+    return not form or g.form == p.form
 
 
 def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> None:
@@ -272,14 +300,25 @@ def _attributions(gold: Annotations, pred: Annotations, officials: OfficialAlign
 
     kind = lambda a: a.kind  # noqa: E731
     near = overlapping([g.contents for g in golds], [p.contents for p in preds])
-    attributed = _correct_pairs(golds, preds, lambda g, p: overlaps(g, p) and source_ok(g, p), closeness, near)
+    # what the four matchings below ask of a candidate pair, computed once for all four
+    facts = {
+        (i, j): (overlaps(g, p), strict(g, p), source_ok(g, p), closeness(g, p))
+        for i, j in near
+        for g, p in ((golds[i], preds[j]),)
+    }
+    attributed = _correct_facts(golds, preds, facts, lambda ov, st, src: ov and src)
     _file_pairs(tally, unit, "attributions.attributed", golds, preds, attributed, kind, kind)
-    attributed_strict = _correct_pairs(golds, preds, lambda g, p: strict(g, p) and source_ok(g, p), closeness, near)
+    attributed_strict = _correct_facts(golds, preds, facts, lambda ov, st, src: st and src)
     _file_pairs(tally, unit, "attributions.attributed_strict", golds, preds, attributed_strict)
     _file_pairs(
-        tally, unit, "attributions.content_strict", golds, preds, _correct_pairs(golds, preds, strict, closeness, near)
+        tally,
+        unit,
+        "attributions.content_strict",
+        golds,
+        preds,
+        _correct_facts(golds, preds, facts, lambda ov, st, src: st),
     )
-    matched = _correct_pairs(golds, preds, overlaps, closeness, near)
+    matched = _correct_facts(golds, preds, facts, lambda ov, st, src: ov)
     _file_pairs(tally, unit, "attributions.identification", golds, preds, matched)
     for i, j in matched:
         g, p = golds[i], preds[j]
