@@ -134,6 +134,7 @@ class PredictionStream:
         self.store = corpus
         self.summary = PredictionSet(str(path))
         self.where: dict[str, tuple[int, int]] = {}  # document id -> (line number, byte offset)
+        self.digests: dict[str, bytes] = {}  # document id -> digest of its line, parsed strictly in this scan
         self._done: set[str] = set()
         self.collapsed: Counter[str] = Counter()
         name = str(path)
@@ -142,7 +143,7 @@ class PredictionStream:
         except InputRefused as refused:
             self.summary.issues.append(refused.issue)
             return
-        digests: dict[str, bytes] = {}  # document id -> digest of its first line
+        digests = self.digests  # document id -> digest of its first line
         columns: dict[tuple[str, bytes], int | None] = {}
         with handle:
             offset = 0
@@ -184,10 +185,16 @@ class PredictionStream:
                 digests[doc_id] = digest
 
     @classmethod
-    def indexed(cls, path: PathLike, corpus: CorpusStore, where: dict[str, tuple[int, int]]) -> PredictionStream:
+    def indexed(
+        cls,
+        path: PathLike,
+        corpus: CorpusStore,
+        where: dict[str, tuple[int, int]],
+        digests: dict[str, bytes] | None = None,
+    ) -> PredictionStream:
         """A stream over an index made elsewhere (by a parent process, for ``--jobs``): no scan."""
         stream = cls.__new__(cls)
-        stream.path, stream.store, stream.where = Path(path), corpus, where
+        stream.path, stream.store, stream.where, stream.digests = Path(path), corpus, where, digests or {}
         stream.summary, stream._done, stream.collapsed = PredictionSet(str(path)), set(), Counter()
         return stream
 
@@ -195,7 +202,7 @@ class PredictionStream:
     def documents(self) -> set[str]:
         return set(self.where)
 
-    def _read_line(self, number: int, raw: bytes, offset: int = 0) -> PredictionSet:
+    def _read_line(self, number: int, raw: bytes, offset: int = 0, parsed: bytes | None = None) -> PredictionSet:
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")  # a BOM only at the start
         except UnicodeDecodeError as exc:  # worded as decode_utf8 words it for a whole file
@@ -209,7 +216,7 @@ class PredictionStream:
             )
             self.summary.issues.append(found)
             return PredictionSet(str(self.path))
-        lines = _read_lines([text], str(self.path), self.store, first=number)
+        lines = _read_lines([text], str(self.path), self.store, first=number, parsed=parsed)
         self.summary.issues.extend(lines.issues)
         self.summary.anchoring.update(lines.anchoring)
         self.summary.annotators.update(lines.annotators)
@@ -225,7 +232,7 @@ class PredictionStream:
         number, offset = self.where[doc_id]
         with open_input(self.path) as handle:
             handle.seek(offset)
-            return self._read_line(number, handle.readline(), offset)
+            return self._read_line(number, handle.readline(), offset, self.digests.get(doc_id))
 
     def remaining(self) -> list[str]:
         """Check the lines not read yet (documents without gold); return their document ids."""
@@ -254,7 +261,12 @@ def parse_predictions(
 # ------------------------------------------------------------------------------------------ lines
 
 
-def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, first: int = 1) -> PredictionSet:
+def _read_lines(
+    lines: Iterable[str | Issue], name: str, store: CorpusStore, first: int = 1, parsed: bytes | None = None
+) -> PredictionSet:
+    """The predictions of ``lines`` (numbered from ``first``). ``parsed`` is the digest of a line the caller
+    has already parsed strictly (:func:`parse_json`, in :class:`PredictionStream`'s scan): a line with that
+    digest, the very same bytes, needs only a plain ``json.loads``, which gives the same value."""
     result = PredictionSet(name)
     first_line: dict[str, int] = {}
     accepted: dict[bytes, tuple[str, int, int | None]] = {}  # digest of an accepted line -> (document, line, column)
@@ -284,7 +296,7 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             )
             continue
         try:
-            data = parse_json_line(line, name, number)
+            data = json.loads(line) if digest == parsed else parse_json_line(line, name, number)
         except ParseFailure as failure:
             result.issues.append(failure.issue)
             continue
