@@ -12,6 +12,7 @@ prediction (SPU, FP) under its predicted type, so the rows of a per-type table a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
@@ -87,14 +88,23 @@ def _file_pairs(
     """TP for each pair, FN for each other gold item, FP for each other prediction."""
     matched_g = {i for i, _ in pairs}
     matched_p = {j for _, j in pairs}
+    filed: Counter[tuple[str, str, str | None]] = Counter()
     for i, _ in pairs:
-        tally.add(unit(golds[i].start), key, "tp", type_=gold_type(golds[i]))
+        filed[unit(golds[i].start), "tp", gold_type(golds[i])] += 1
     for i, g in enumerate(golds):
         if i not in matched_g:
-            tally.add(unit(g.start), key, "fn", type_=gold_type(g))
+            filed[unit(g.start), "fn", gold_type(g)] += 1
     for j, p in enumerate(preds):
         if j not in matched_p:
-            tally.add(unit(p.start), key, "fp", type_=pred_type(p))
+            filed[unit(p.start), "fp", pred_type(p)] += 1
+    _add_filed(tally, key, filed)
+
+
+def _add_filed(tally: Tally, key: str, filed: Counter[tuple[str, str, str | None]]) -> None:
+    """Whole counts gathered as (unit, count, type) -> amount, added to ``tally`` at once: the same sums
+    (of whole numbers) and the units first met in the same order as one :meth:`Tally.add` per outcome."""
+    for (where, count, type_), amount in filed.items():
+        tally.add(where, key, count, amount, type_)
 
 
 def _correct_pairs(
@@ -233,17 +243,19 @@ def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) ->
         # the tiers of every (overlapping) candidate: correct under the schema, a pair at all, IoU
         tiers = np.column_stack([correct.astype(float), np.ones(len(ordered)), closeness])
         pairs = match_values_in_groups(groups, ordered, tiers)
+        filed: Counter[tuple[str, str, str | None]] = Counter()
         for i, j in pairs:
             g, p = golds[i], preds[j]
             outcome = "cor" if _mention_correct(schema, g, p) else ("par" if schema == "partial" else "inc")
-            tally.add(unit(g.start), key, outcome, type_=g.form)
+            filed[unit(g.start), outcome, g.form] += 1
         matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
         for i, g in enumerate(golds):
             if i not in matched_g:
-                tally.add(unit(g.start), key, "mis", type_=g.form)
+                filed[unit(g.start), "mis", g.form] += 1
         for j, p in enumerate(preds):
             if j not in matched_p:
-                tally.add(unit(p.start), key, "spu", type_=p.form)
+                filed[unit(p.start), "spu", p.form] += 1
+        _add_filed(tally, key, filed)
 
 
 # ----------------------------------------------------------------------------------------- officials

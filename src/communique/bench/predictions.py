@@ -538,15 +538,8 @@ class _Builder:
         by the item's other spans (for a mention: its official's other mentions), else reported and left
         unanchored."""
         out: dict[JsonPath, Extent | None] = {}
-        context = [
-            (a.extent.start, a.extent.end)
-            for p in spans
-            if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored
-        ]
+        context: list[tuple[int, int]] | None = None  # made when an ambiguous span needs it (most items have none)
         taken: dict[JsonPath, list[tuple[int, int]]] = {}  # places the members of each list hold
-        for p in spans:
-            if isinstance(p[-1], int) and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored:
-                taken.setdefault(p[:-1], []).append((a.extent.start, a.extent.end))
         for path, span in spans.items():
             if span is None:
                 out[path] = None
@@ -554,6 +547,8 @@ class _Builder:
             anchor = self.anchors.get(path)
             near = None
             if isinstance(anchor, _Ambiguous):
+                if context is None:
+                    context, taken = self._context(spans)
                 listed = isinstance(path[-1], int)
                 near = nearest(anchor.candidates, context, taken.get(path[:-1], ()) if listed else ())
                 if near is not None and listed:  # the next member of the list takes another place
@@ -577,6 +572,21 @@ class _Builder:
             self.anchoring[how] += 1
             out[path] = trim(extent, self.text, strip)
         return out
+
+    def _context(
+        self, spans: Mapping[JsonPath, PredictedSpan | None]
+    ) -> tuple[list[tuple[int, int]], dict[JsonPath, list[tuple[int, int]]]]:
+        """The places of an item's anchored spans, and of the anchored members of each of its lists."""
+        context = [
+            (a.extent.start, a.extent.end)
+            for p in spans
+            if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored
+        ]
+        taken: dict[JsonPath, list[tuple[int, int]]] = {}
+        for p in spans:
+            if isinstance(p[-1], int) and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored:
+                taken.setdefault(p[:-1], []).append((a.extent.start, a.extent.end))
+        return context, taken
 
     def official_ref(
         self, official_id: str | None, name: str | None, span: Extent | None, path: JsonPath
