@@ -166,6 +166,9 @@ def _assign(pairs: np.ndarray, weights: np.ndarray) -> list[tuple[int, int]]:
     pairs, weights = pairs[kept], weights[kept]
     if not len(pairs):
         return []
+    listed = pairs.tolist()
+    if len({i for i, _ in listed}) == len(listed) == len({j for _, j in listed}):
+        return [(i, j) for i, j in listed]  # no item in two pairs: every pair is a group of its own, matched
     labels = _labels(pairs)
     order = np.argsort(labels, kind="stable")
     sizes = np.bincount(labels)
