@@ -150,24 +150,26 @@ def _argument(
     predicted value is right; every other gold value is FN and every other predicted value FP."""
     matched_g = {i for i, _ in pairs}
     matched_p = {j for _, j in pairs}
+    filed: Counter[tuple[str, str, str | None]] = Counter()
     for i, j in pairs:
         g, p = golds[i], preds[j]
         gv, pv = value(g), value(p)
         right = gv is not None and pv is not None and equal(gv, pv, g, p)
         where = unit(g.start)
         if right:
-            tally.add(where, key, "tp", type_=type_of(g))
+            filed[where, "tp", type_of(g)] += 1
         else:
             if gv is not None:
-                tally.add(where, key, "fn", type_=type_of(g))
+                filed[where, "fn", type_of(g)] += 1
             if pv is not None:
-                tally.add(where, key, "fp", type_=type_of(p))
+                filed[where, "fp", type_of(p)] += 1
     for i, g in enumerate(golds):
         if i not in matched_g and value(g) is not None:
-            tally.add(unit(g.start), key, "fn", type_=type_of(g))
+            filed[unit(g.start), "fn", type_of(g)] += 1
     for j, p in enumerate(preds):
         if j not in matched_p and value(p) is not None:
-            tally.add(unit(p.start), key, "fp", type_=type_of(p))
+            filed[unit(p.start), "fp", type_of(p)] += 1
+    _add_filed(tally, key, filed)
 
 
 def _same_extent(a: Extent, b: Extent, *_: object) -> bool:
