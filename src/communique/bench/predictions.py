@@ -337,12 +337,18 @@ def _read_document(
     anchors: dict[JsonPath, _Placed | _Ambiguous] = {}
     nodes = list(walk(PredictedDocument, data))  # one walk serves anchoring and the reference checks
     if corpus is not None:
+        text = corpus.text
         normalised: NormalisedText | None = None
+        exact = _Exact(text)
         for node in nodes:
             if isinstance(node, SpanNode) and isinstance(node.value, dict):
-                if normalised is None and "start" not in node.value and "end" not in node.value:
-                    normalised = NormalisedText.of(corpus.text)  # built once, when a text-only span needs it
-                placed = _anchor(normalised or _Exact(corpus.text), node.value, node.path, issues)
+                span = node.value
+                if anchored(text, span):  # the fast path: offsets that agree with the text need no resolver
+                    anchors[node.path] = _Placed(Extent(span["start"], span["end"], span["text"]), "offsets")
+                    continue
+                if normalised is None and "start" not in span and "end" not in span:
+                    normalised = NormalisedText.of(text)  # built once, when a text-only span needs it
+                placed = _anchor(normalised or exact, span, node.path, issues)
                 if placed is not None:
                     anchors[node.path] = placed
     document: PredictedDocument | None = None
@@ -458,10 +464,6 @@ def _anchor(
     if not isinstance(quote, str) or not quote:
         return None
     if "start" in span or "end" in span:
-        if anchored(doc.original, span):  # the fast path: offsets that agree with the text, nothing to check
-            start, end = span["start"], span["end"]
-            assert isinstance(start, int) and isinstance(end, int)  # checked by anchored()
-            return _Placed(Extent(start, end, quote), "offsets")
         result = resolve(doc.original, span, path)
         if result is None:
             return None
