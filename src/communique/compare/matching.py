@@ -236,9 +236,9 @@ def overlapping(gold: Sequence[Sequence[Extent]], pred: Sequence[Sequence[Extent
     leave in O(log n) and every open extent met is a pair found. The cost is O(n log n) plus the pairs
     found, however much the extents of one side overlap each other.
     """
-    events = sorted(
-        [(e.start, e.end, 0, i) for i, extents in enumerate(gold) for e in extents if e.anchored]
-        + [(e.start, e.end, 1, j) for j, extents in enumerate(pred) for e in extents if e.anchored]
+    events = sorted(  # start >= 0: Extent.anchored, without a property call per extent
+        [(e.start, e.end, 0, i) for i, extents in enumerate(gold) for e in extents if e.start >= 0]
+        + [(e.start, e.end, 1, j) for j, extents in enumerate(pred) for e in extents if e.start >= 0]
     )
     open_: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])  # per side: heap of (end, index)
     found: set[tuple[int, int]] = set()
