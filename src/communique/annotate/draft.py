@@ -25,6 +25,7 @@ from that model; :attr:`Draft.document` is its validated view (:func:`drafted_do
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -135,6 +136,7 @@ def _placements(prediction: PredictedDocument, text: str) -> tuple[dict[JsonPath
     normalised: NormalisedText | None = None
     placed: dict[JsonPath, Place] = {}
     unplaced: dict[JsonPath, Found] = {}
+    contents: dict[JsonPath, str] = {}  # the unplaced spans as strings: placed in their order, not the list's
     for node in walk(PredictedDocument, prediction.model_dump(mode="json", exclude_none=True)):
         span = node.value
         if not isinstance(node, SpanNode) or not isinstance(span, dict):
@@ -148,7 +150,8 @@ def _placements(prediction: PredictedDocument, text: str) -> tuple[dict[JsonPath
             placed[node.path] = found.chosen
         else:
             unplaced[node.path] = found
-    near = place_by_proximity({p: f.places for p, f in unplaced.items() if f.ambiguous}, placed)
+            contents[node.path] = json.dumps(span, sort_keys=True)
+    near = place_by_proximity({p: f.places for p, f in unplaced.items() if f.ambiguous}, placed, contents)
     placed |= near
     return placed, {p: f for p, f in unplaced.items() if p not in near}
 

@@ -256,12 +256,17 @@ def item_of(path: JsonPath) -> JsonPath:
 
 
 def place_by_proximity(
-    ambiguous: Mapping[JsonPath, Sequence[Place]], placed: Mapping[JsonPath, Place]
+    ambiguous: Mapping[JsonPath, Sequence[Place]],
+    placed: Mapping[JsonPath, Place],
+    contents: Mapping[JsonPath, str] | None = None,
 ) -> dict[JsonPath, Place]:
     """Place each ambiguous span (path -> its candidates) at the candidate nearest its item's ``placed``
     spans (path -> place); a span with no placed neighbour in its item, or with a tie, is left out. Spans
-    are placed in path order, each outside the places its list's members hold already (three mentions
-    ``his`` of one official take three places, never one place three times)."""
+    are placed list by list, each outside the places its list's members hold already (three mentions
+    ``his`` of one official take three places, never one place three times); within a list in the order of
+    their ``contents`` (path -> the span as a string) when given, so that the order of the list changes
+    nothing, else in path order."""
+    contents = contents or {}
     context: dict[JsonPath, list[Place]] = {}
     lists: dict[JsonPath, list[Place]] = {}  # the placed members of each list of spans
     for path, place in placed.items():
@@ -269,7 +274,9 @@ def place_by_proximity(
         if isinstance(path[-1], int):
             lists.setdefault(path[:-1], []).append(place)
     out: dict[JsonPath, Place] = {}
-    for path, candidates in sorted(ambiguous.items(), key=lambda pair: _order(pair[0])):
+    for path, candidates in sorted(
+        ambiguous.items(), key=lambda pair: (_order(pair[0][:-1]), contents.get(pair[0], ""), _order(pair[0]))
+    ):
         listed = isinstance(path[-1], int)
         chosen = nearest(candidates, context.get(item_of(path), ()), lists.get(path[:-1], ()) if listed else ())
         if chosen is not None:

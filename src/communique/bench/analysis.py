@@ -13,7 +13,7 @@ from typing import TypeAlias
 import numpy as np
 
 from communique.bench.metrics import METRICS, OVERALL, compute, main_value
-from communique.compare.scores import FAMILIES, Number
+from communique.compare.scores import FAMILIES
 from communique.schema.jsontypes import JsonObject
 
 __all__ = ["KEYS", "SWEEP", "overall_vector", "per_document", "sweep_report"]
@@ -34,22 +34,19 @@ def overall_vector(counts: Mapping[str, float]) -> np.ndarray:
 Scores: TypeAlias = dict[str, dict[str, float | None]]
 
 
-def _value(value: Number) -> float | None:
-    number = float(value)
-    return None if number != number else number
-
-
 def _score_rows(matrix: np.ndarray, values: tuple[str, ...]) -> list[Scores]:
     """Per row of counts: every metric's main value, with ``values`` (precision, recall) where it has them."""
-    columns: dict[str, dict[str, np.ndarray]] = {}
+    columns: dict[str, dict[str, list[float | None]]] = {}
     for metric in METRICS:
         counts = {c: matrix[:, _INDEX[f"{metric.key}|{OVERALL}|{c}"]] for c in FAMILIES[metric.family]}
         scores = compute(metric, counts)
         wanted = [k for k in values if k in scores] + [main_value(metric)]
-        columns[metric.key] = {k: np.asarray(scores[k], dtype=float) for k in wanted}
+        # each column as Python floats at once (what _value gives element by element), NaN as None
+        columns[metric.key] = {
+            k: [None if x != x else x for x in np.asarray(scores[k], dtype=float).tolist()] for k in wanted
+        }
     return [
-        {key: {k: _value(v[row]) for k, v in found.items()} for key, found in columns.items()}
-        for row in range(matrix.shape[0])
+        {key: {k: v[row] for k, v in found.items()} for key, found in columns.items()} for row in range(matrix.shape[0])
     ]
 
 

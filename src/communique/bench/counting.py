@@ -12,6 +12,7 @@ prediction (SPU, FP) under its predicted type, so the rows of a per-type table a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
@@ -31,7 +32,14 @@ from communique.compare.annotations import (
     overlap_all,
     same,
 )
-from communique.compare.matching import candidate_groups, match, match_values_in_groups, ordered_pairs, overlapping
+from communique.compare.matching import (
+    candidate_groups,
+    match,
+    match_values,
+    match_values_in_groups,
+    ordered_pairs,
+    overlapping,
+)
 from communique.compare.officials import OfficialAlignment, ceaf_pairs
 
 __all__ = ["count_document", "mention_measures"]
@@ -81,14 +89,23 @@ def _file_pairs(
     """TP for each pair, FN for each other gold item, FP for each other prediction."""
     matched_g = {i for i, _ in pairs}
     matched_p = {j for _, j in pairs}
+    filed: Counter[tuple[str, str, str | None]] = Counter()
     for i, _ in pairs:
-        tally.add(unit(golds[i].start), key, "tp", type_=gold_type(golds[i]))
+        filed[unit(golds[i].start), "tp", gold_type(golds[i])] += 1
     for i, g in enumerate(golds):
         if i not in matched_g:
-            tally.add(unit(g.start), key, "fn", type_=gold_type(g))
+            filed[unit(g.start), "fn", gold_type(g)] += 1
     for j, p in enumerate(preds):
         if j not in matched_p:
-            tally.add(unit(p.start), key, "fp", type_=pred_type(p))
+            filed[unit(p.start), "fp", pred_type(p)] += 1
+    _add_filed(tally, key, filed)
+
+
+def _add_filed(tally: Tally, key: str, filed: Counter[tuple[str, str, str | None]]) -> None:
+    """Whole counts gathered as (unit, count, type) -> amount, added to ``tally`` at once: the same sums
+    (of whole numbers) and the units first met in the same order as one :meth:`Tally.add` per outcome."""
+    for (where, count, type_), amount in filed.items():
+        tally.add(where, key, count, amount, type_)
 
 
 def _correct_pairs(
@@ -100,6 +117,23 @@ def _correct_pairs(
 ) -> list[tuple[int, int]]:
     """The largest set of correct pairs, the closest ones among equally large sets."""
     return match(golds, preds, lambda g, p: (1.0, closeness(g, p)) if correct(g, p) else (0.0, 0.0), candidates)
+
+
+def _correct_facts(
+    golds: Sequence[G],
+    preds: Sequence[P],
+    facts: dict[tuple[int, int], tuple[bool, bool, bool, float]],
+    correct: Callable[[bool, bool, bool], bool],
+) -> list[tuple[int, int]]:
+    """:func:`_correct_pairs` over facts computed once per candidate pair (overlap, same contents, right
+    source, closeness): the tiers, and so the matching, are those :func:`match` computes pair by pair."""
+    if not golds or not preds:
+        return []
+    table = {pair: (1.0, close) for pair, (ov, st, src, close) in facts.items() if correct(ov, st, src)}
+    if not table:
+        return []
+    pairs = np.array(list(table), dtype=np.int64).reshape(len(table), 2)
+    return match_values(min(len(golds), len(preds)), pairs, np.array(list(table.values()), dtype=float))
 
 
 def _argument(
@@ -117,24 +151,26 @@ def _argument(
     predicted value is right; every other gold value is FN and every other predicted value FP."""
     matched_g = {i for i, _ in pairs}
     matched_p = {j for _, j in pairs}
+    filed: Counter[tuple[str, str, str | None]] = Counter()
     for i, j in pairs:
         g, p = golds[i], preds[j]
         gv, pv = value(g), value(p)
         right = gv is not None and pv is not None and equal(gv, pv, g, p)
         where = unit(g.start)
         if right:
-            tally.add(where, key, "tp", type_=type_of(g))
+            filed[where, "tp", type_of(g)] += 1
         else:
             if gv is not None:
-                tally.add(where, key, "fn", type_=type_of(g))
+                filed[where, "fn", type_of(g)] += 1
             if pv is not None:
-                tally.add(where, key, "fp", type_=type_of(p))
+                filed[where, "fp", type_of(p)] += 1
     for i, g in enumerate(golds):
         if i not in matched_g and value(g) is not None:
-            tally.add(unit(g.start), key, "fn", type_=type_of(g))
+            filed[unit(g.start), "fn", type_of(g)] += 1
     for j, p in enumerate(preds):
         if j not in matched_p and value(p) is not None:
-            tally.add(unit(p.start), key, "fp", type_=type_of(p))
+            filed[unit(p.start), "fp", type_of(p)] += 1
+    _add_filed(tally, key, filed)
 
 
 def _same_extent(a: Extent, b: Extent, *_: object) -> bool:
@@ -187,7 +223,11 @@ def mention_measures(
 
 def _mention_correct(schema: str, g: MentionItem, p: MentionItem) -> bool:
     extent, form = _MENTION_CORRECT[schema]
-    return (not extent or same([g.extent], [p.extent])) and (not form or g.form == p.form)
+    if extent:  # same([g.extent], [p.extent]), without building lists and sets for one extent each
+        a, b = g.extent, p.extent
+        if not (a.anchored and b.anchored and a.start == b.start and a.end == b.end):
+            return False
+    return not form or g.form == p.form
 
 
 def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) -> None:
@@ -206,17 +246,19 @@ def _mentions(gold: Annotations, pred: Annotations, unit: Unit, tally: Tally) ->
         # the tiers of every (overlapping) candidate: correct under the schema, a pair at all, IoU
         tiers = np.column_stack([correct.astype(float), np.ones(len(ordered)), closeness])
         pairs = match_values_in_groups(groups, ordered, tiers)
+        filed: Counter[tuple[str, str, str | None]] = Counter()
         for i, j in pairs:
             g, p = golds[i], preds[j]
             outcome = "cor" if _mention_correct(schema, g, p) else ("par" if schema == "partial" else "inc")
-            tally.add(unit(g.start), key, outcome, type_=g.form)
+            filed[unit(g.start), outcome, g.form] += 1
         matched_g, matched_p = {i for i, _ in pairs}, {j for _, j in pairs}
         for i, g in enumerate(golds):
             if i not in matched_g:
-                tally.add(unit(g.start), key, "mis", type_=g.form)
+                filed[unit(g.start), "mis", g.form] += 1
         for j, p in enumerate(preds):
             if j not in matched_p:
-                tally.add(unit(p.start), key, "spu", type_=p.form)
+                filed[unit(p.start), "spu", p.form] += 1
+        _add_filed(tally, key, filed)
 
 
 # ----------------------------------------------------------------------------------------- officials
@@ -273,14 +315,25 @@ def _attributions(gold: Annotations, pred: Annotations, officials: OfficialAlign
 
     kind = lambda a: a.kind  # noqa: E731
     near = overlapping([g.contents for g in golds], [p.contents for p in preds])
-    attributed = _correct_pairs(golds, preds, lambda g, p: overlaps(g, p) and source_ok(g, p), closeness, near)
+    # what the four matchings below ask of a candidate pair, computed once for all four
+    facts = {
+        (i, j): (overlaps(g, p), strict(g, p), source_ok(g, p), closeness(g, p))
+        for i, j in near
+        for g, p in ((golds[i], preds[j]),)
+    }
+    attributed = _correct_facts(golds, preds, facts, lambda ov, st, src: ov and src)
     _file_pairs(tally, unit, "attributions.attributed", golds, preds, attributed, kind, kind)
-    attributed_strict = _correct_pairs(golds, preds, lambda g, p: strict(g, p) and source_ok(g, p), closeness, near)
+    attributed_strict = _correct_facts(golds, preds, facts, lambda ov, st, src: st and src)
     _file_pairs(tally, unit, "attributions.attributed_strict", golds, preds, attributed_strict)
     _file_pairs(
-        tally, unit, "attributions.content_strict", golds, preds, _correct_pairs(golds, preds, strict, closeness, near)
+        tally,
+        unit,
+        "attributions.content_strict",
+        golds,
+        preds,
+        _correct_facts(golds, preds, facts, lambda ov, st, src: st),
     )
-    matched = _correct_pairs(golds, preds, overlaps, closeness, near)
+    matched = _correct_facts(golds, preds, facts, lambda ov, st, src: ov)
     _file_pairs(tally, unit, "attributions.identification", golds, preds, matched)
     for i, j in matched:
         g, p = golds[i], preds[j]

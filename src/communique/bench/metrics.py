@@ -135,6 +135,7 @@ METRICS: tuple[Metric, ...] = (
     *_act_metrics("stances", STANCE_KINDS, "stances"),
 )
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+_TYPED: dict[str, bool] = {m.key: bool(m.types) for m in METRICS}  # metrics with per-type tables
 OVERALL = "*"
 
 
@@ -146,10 +147,15 @@ class Tally:
 
     def add(self, unit: str, metric: str, count: str, amount: float = 1, type_: str | None = None) -> None:
         """Add to the overall count and, for metrics with per-type tables, to the count of ``type_``."""
-        # amounts may be fractional (phi4); Counter adds floats at run time though typeshed says int
-        self.units[unit][f"{metric}|{OVERALL}|{count}"] += amount  # type: ignore[assignment]
-        if BY_KEY[metric].types:
-            self.units[unit][f"{metric}|{type_ or UNTYPED}|{count}"] += amount  # type: ignore[assignment]
+        # amounts may be fractional (phi4); Counter adds floats at run time though typeshed says int.
+        # get() rather than +=: a missing key then costs no call of Counter.__missing__ (called ~1,000 times
+        # a document)
+        counts = self.units[unit]
+        key = f"{metric}|{OVERALL}|{count}"
+        counts[key] = counts.get(key, 0) + amount  # type: ignore[assignment]
+        if _TYPED[metric]:
+            key = f"{metric}|{type_ or UNTYPED}|{count}"
+            counts[key] = counts.get(key, 0) + amount  # type: ignore[assignment]
 
     def merge(self, other: Tally, rename: Mapping[str, str] | None = None) -> None:
         for unit, counts in other.units.items():

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from communique.annotate.anchor import resolve
+from communique.annotate.anchor import anchored, resolve
 from communique.annotate.checks import check_corpus, check_identity, structure_issues
 from communique.annotate.locate import MAX_ECHO, NormalisedText, find_text_only, nearest, shorten
 from communique.annotate.names import description_score, normalise_name
@@ -137,6 +137,7 @@ class PredictionStream:
         self.store = corpus
         self.summary = PredictionSet(str(path))
         self.where: dict[str, tuple[int, int]] = {}  # document id -> (line number, byte offset)
+        self.digests: dict[str, bytes] = {}  # document id -> digest of its line, parsed strictly in this scan
         self._done: set[str] = set()
         self.collapsed: Counter[str] = Counter()
         name = str(path)
@@ -145,7 +146,7 @@ class PredictionStream:
         except InputRefused as refused:
             self.summary.issues.append(refused.issue)
             return
-        digests: dict[str, bytes] = {}  # document id -> digest of its first line
+        digests = self.digests  # document id -> digest of its first line
         columns: dict[tuple[str, bytes], int | None] = {}
         with handle:
             offset = 0
@@ -187,10 +188,16 @@ class PredictionStream:
                 digests[doc_id] = digest
 
     @classmethod
-    def indexed(cls, path: PathLike, corpus: CorpusStore, where: dict[str, tuple[int, int]]) -> PredictionStream:
+    def indexed(
+        cls,
+        path: PathLike,
+        corpus: CorpusStore,
+        where: dict[str, tuple[int, int]],
+        digests: dict[str, bytes] | None = None,
+    ) -> PredictionStream:
         """A stream over an index made elsewhere (by a parent process, for ``--jobs``): no scan."""
         stream = cls.__new__(cls)
-        stream.path, stream.store, stream.where = Path(path), corpus, where
+        stream.path, stream.store, stream.where, stream.digests = Path(path), corpus, where, digests or {}
         stream.summary, stream._done, stream.collapsed = PredictionSet(str(path)), set(), Counter()
         return stream
 
@@ -198,7 +205,7 @@ class PredictionStream:
     def documents(self) -> set[str]:
         return set(self.where)
 
-    def _read_line(self, number: int, raw: bytes, offset: int = 0) -> PredictionSet:
+    def _read_line(self, number: int, raw: bytes, offset: int = 0, parsed: bytes | None = None) -> PredictionSet:
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")  # a BOM only at the start
         except UnicodeDecodeError as exc:  # worded as decode_utf8 words it for a whole file
@@ -212,7 +219,7 @@ class PredictionStream:
             )
             self.summary.issues.append(found)
             return PredictionSet(str(self.path))
-        lines = _read_lines([text], str(self.path), self.store, first=number)
+        lines = _read_lines([text], str(self.path), self.store, first=number, parsed=parsed)
         self.summary.issues.extend(lines.issues)
         self.summary.anchoring.update(lines.anchoring)
         self.summary.annotators.update(lines.annotators)
@@ -228,7 +235,7 @@ class PredictionStream:
         number, offset = self.where[doc_id]
         with open_input(self.path) as handle:
             handle.seek(offset)
-            return self._read_line(number, handle.readline(), offset)
+            return self._read_line(number, handle.readline(), offset, self.digests.get(doc_id))
 
     def remaining(self) -> list[str]:
         """Check the lines not read yet (documents without gold); return their document ids."""
@@ -257,7 +264,12 @@ def parse_predictions(
 # ------------------------------------------------------------------------------------------ lines
 
 
-def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, first: int = 1) -> PredictionSet:
+def _read_lines(
+    lines: Iterable[str | Issue], name: str, store: CorpusStore, first: int = 1, parsed: bytes | None = None
+) -> PredictionSet:
+    """The predictions of ``lines`` (numbered from ``first``). ``parsed`` is the digest of a line the caller
+    has already parsed strictly (:func:`parse_json`, in :class:`PredictionStream`'s scan): a line with that
+    digest, the very same bytes, needs only a plain ``json.loads``, which gives the same value."""
     result = PredictionSet(name)
     first_line: dict[str, int] = {}
     accepted: dict[bytes, tuple[str, int, int | None]] = {}  # digest of an accepted line -> (document, line, column)
@@ -287,7 +299,7 @@ def _read_lines(lines: Iterable[str | Issue], name: str, store: CorpusStore, fir
             )
             continue
         try:
-            data = parse_json_line(line, name, number)
+            data = json.loads(line) if digest == parsed else parse_json_line(line, name, number)
         except ParseFailure as failure:
             result.issues.append(failure.issue)
             continue
@@ -359,12 +371,18 @@ def _read_current(
     anchors: dict[JsonPath, _Placed | _Ambiguous] = {}
     nodes = list(walk(PredictedDocument, data))  # one walk serves anchoring and the reference checks
     if corpus is not None:
+        text = corpus.text
         normalised: NormalisedText | None = None
+        exact = _Exact(text)
         for node in nodes:
             if isinstance(node, SpanNode) and isinstance(node.value, dict):
-                if normalised is None and "start" not in node.value and "end" not in node.value:
-                    normalised = NormalisedText.of(corpus.text)  # built once, when a text-only span needs it
-                placed = _anchor(normalised or _Exact(corpus.text), node.value, node.path, issues)
+                span = node.value
+                if anchored(text, span):  # the fast path: offsets that agree with the text need no resolver
+                    anchors[node.path] = _Placed(Extent(span["start"], span["end"], span["text"]), "offsets")
+                    continue
+                if normalised is None and "start" not in span and "end" not in span:
+                    normalised = NormalisedText.of(text)  # built once, when a text-only span needs it
+                placed = _anchor(normalised or exact, span, node.path, issues)
                 if placed is not None:
                     anchors[node.path] = placed
     document: PredictedDocument | None = None
@@ -538,6 +556,11 @@ def _listing(places: list[tuple[int, int]], limit: int = 8) -> str:
     return shown + (f" and {len(places) - limit} more" if len(places) > limit else "")
 
 
+def _content(span: PredictedSpan) -> str:
+    """A span's content as one string (every field it has), to order spans independently of their position."""
+    return span.model_dump_json(exclude_none=True)
+
+
 class _Builder:
     """Turns one validated prediction into scoring form: places ambiguous spans, resolves names."""
 
@@ -564,26 +587,27 @@ class _Builder:
         by the item's other spans (for a mention: its official's other mentions), else reported and left
         unanchored."""
         out: dict[JsonPath, Extent | None] = {}
-        context = [
-            (a.extent.start, a.extent.end)
-            for p in spans
-            if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored
-        ]
+        context: list[tuple[int, int]] | None = None  # made when an ambiguous span needs it (most items have none)
         taken: dict[JsonPath, list[tuple[int, int]]] = {}  # places the members of each list hold
-        for p in spans:
-            if isinstance(p[-1], int) and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored:
-                taken.setdefault(p[:-1], []).append((a.extent.start, a.extent.end))
+        # the ambiguous spans are placed in an order of their content, not of the list, so that the order of a
+        # prediction's items changes nothing (two `his` of different forms take the same places either way)
+        nears: dict[JsonPath, tuple[int, int] | None] = {}
+        ambiguous = [
+            (p, a, s) for p, s in spans.items() if s is not None and isinstance(a := self.anchors.get(p), _Ambiguous)
+        ]
+        if ambiguous:  # the context is made only when a span needs it (most items have none)
+            context, taken = self._context(spans)
+        for at, unsure, _member in sorted(ambiguous, key=lambda found: (repr(found[0][:-1]), _content(found[2]))):
+            listed = isinstance(at[-1], int)
+            nears[at] = chosen = nearest(unsure.candidates, context or (), taken.get(at[:-1], ()) if listed else ())
+            if chosen is not None and listed:  # the next member of the list takes another place
+                taken.setdefault(at[:-1], []).append(chosen)
         for path, span in spans.items():
             if span is None:
                 out[path] = None
                 continue
             anchor = self.anchors.get(path)
-            near = None
-            if isinstance(anchor, _Ambiguous):
-                listed = isinstance(path[-1], int)
-                near = nearest(anchor.candidates, context, taken.get(path[:-1], ()) if listed else ())
-                if near is not None and listed:  # the next member of the list takes another place
-                    taken.setdefault(path[:-1], []).append(near)
+            near = nears.get(path)
             if isinstance(anchor, _Placed):
                 extent, how = anchor.extent, anchor.how
             elif near is not None:
@@ -603,6 +627,21 @@ class _Builder:
             self.anchoring[how] += 1
             out[path] = trim(extent, self.text, strip)
         return out
+
+    def _context(
+        self, spans: Mapping[JsonPath, PredictedSpan | None]
+    ) -> tuple[list[tuple[int, int]], dict[JsonPath, list[tuple[int, int]]]]:
+        """The places of an item's anchored spans, and of the anchored members of each of its lists."""
+        context = [
+            (a.extent.start, a.extent.end)
+            for p in spans
+            if isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored
+        ]
+        taken: dict[JsonPath, list[tuple[int, int]]] = {}
+        for p in spans:
+            if isinstance(p[-1], int) and isinstance(a := self.anchors.get(p), _Placed) and a.extent.anchored:
+                taken.setdefault(p[:-1], []).append((a.extent.start, a.extent.end))
+        return context, taken
 
     def official_ref(
         self, official_id: str | None, name: str | None, span: Extent | None, path: JsonPath

@@ -419,6 +419,7 @@ class _Scoring:
     store: CorpusStore
     pred_path: str
     where: dict[str, tuple[int, int]]
+    digests: dict[str, bytes]  # of the lines the parent's scan parsed strictly
     split: SplitSelection | None
     fold: bool
     min_confidence: float | None
@@ -429,6 +430,7 @@ class _Scoring:
 def _open_scoring(
     pred_path: str,
     where: dict[str, tuple[int, int]],
+    digests: dict[str, bytes],
     split: SplitSelection | None,
     fold: bool,
     min_confidence: float | None,
@@ -436,12 +438,12 @@ def _open_scoring(
     outcomes: bool,
     store: CorpusStore,
 ) -> _Scoring:
-    return _Scoring(store, pred_path, where, split, fold, min_confidence, details, outcomes)
+    return _Scoring(store, pred_path, where, digests, split, fold, min_confidence, details, outcomes)
 
 
 def _score_chunk(context: _Scoring, gold: Iterator[Validated]) -> _Chunk:
     c = context
-    stream = PredictionStream.indexed(c.pred_path, c.store, c.where)
+    stream = PredictionStream.indexed(c.pred_path, c.store, c.where, c.digests)
     scored = [
         _score_document(v.document, v.corpus, stream, c.split, c.fold, c.min_confidence, c.details, c.outcomes)
         for v in gold
@@ -463,7 +465,9 @@ def _scored_in_parallel(
     details: bool = True,
     outcomes: bool = True,
 ) -> Iterator[_Scored]:
-    setup = partial(_open_scoring, str(preds.path), preds.where, split, fold, min_confidence, details, outcomes)
+    setup = partial(
+        _open_scoring, str(preds.path), preds.where, preds.digests, split, fold, min_confidence, details, outcomes
+    )
     for chunk in map_validated(files, Path(corpus), _score_chunk, setup=setup, workers=workers, batch=CHUNK_FILES):
         preds.summary.issues.extend(chunk.summary.issues)
         preds.summary.anchoring.update(chunk.summary.anchoring)

@@ -151,7 +151,9 @@ class MentionItem:
     confidence: float | None = field(default=None, compare=False)
 
     def sort_key(self) -> SortKey:
-        return (self.extent, _key(self.form), self.official)
+        # the extent's fields in place of the extent: the same order, compared without Extent.__lt__
+        extent = self.extent
+        return (extent.start, extent.end, extent.text, _key(self.form), self.official)
 
     @cached_property
     def start(self) -> int | None:
@@ -281,9 +283,9 @@ class Annotations:
             items: list[_Scored] = getattr(self, layer)
             kept: dict[_Scored, _Scored] = {}
             for item in items:  # of identical duplicates the most confident is kept (confidence is no identity)
-                if item not in kept or _more_confident(item, kept[item]):
-                    kept.pop(item, None)
-                    kept[item] = item
+                earlier = kept.setdefault(item, item)
+                if earlier is not item and _more_confident(item, earlier):
+                    kept[item] = item  # the value replaced; the order does not matter: equal keys are equal items
             unique = sorted(kept.values(), key=lambda item: item.sort_key())
             self.collapsed[layer] += len(items) - len(unique)
             setattr(self, layer, unique)
