@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from communique import load_annotations
@@ -319,7 +319,11 @@ def test_locator_gives_the_positions_of_the_round_trip_parse(data, style, bom, c
         text = text.replace("\n", "\r\n")
     if bom:
         text = "\ufeff" + text
-    new, old = Locator(text), before.Locator(text)
+    try:
+        old = before.Locator(text)
+    except ParseFailure:  # the round-trip parse refuses it (`._` reads as a number it cannot build): nothing to compare
+        reject()
+    new = Locator(text)
     for path in _paths(data):
         assert new.find(path) == old.find(path), (path, text)
 

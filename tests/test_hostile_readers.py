@@ -607,3 +607,20 @@ def test_a_line_break_in_a_prediction_files_name_cannot_add_lines_to_the_draft(w
     # the escaped name is valid free text: the draft validates (warning about its drafts only)
     code, err = run(["validate", "draft.yaml"], capsys)
     assert code == 0 and "[control-character]" not in err, err
+
+
+@pytest.mark.parametrize("value", ["0b_", "0x_", "._"])
+@pytest.mark.parametrize("command", ["validate", "anchor", "migrate"])
+def test_a_plain_value_that_looks_like_a_number_is_a_located_yaml_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, command: str
+):
+    # YAML's number patterns take these for numbers that int() and float() cannot build: a coded, located
+    # problem (or, where the reader has no such pattern, a plain string), never a traceback
+    path = tmp_path / "doc.yaml"
+    path.write_text(f'schema_version: "2.1"\nnotes:\n  - {value}\n', encoding="utf-8")
+    code, err = run([command, str(path)], capsys)
+    assert code == 1
+    if command == "validate" and value == "._":  # PyYAML's float pattern wants a digit: a string, checked on
+        assert "[yaml-syntax]" not in err
+    else:
+        assert f"{path}:3:5: $: [yaml-syntax]" in err and "reads as a number" in err

@@ -24,7 +24,7 @@ from typing import Any, NoReturn, TypeAlias
 import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
@@ -133,10 +133,37 @@ def _load(yaml: YAML, text: str) -> JsonValue:
                 column=mark.column + 1 if mark else None,
             )
         ) from None
+    except (ValueError, IndexError) as exc:  # ruamel reads some plain values (`._`, `0b_`) as numbers it cannot build
+        line, column = _unbuildable_scalar(yaml, text)
+        raise ParseFailure(
+            issue(
+                "yaml-syntax",
+                f"a plain value reads as a number but is none ({str(exc)[:80]}); quote it",
+                line=line,
+                column=column,
+            )
+        ) from None
     except YAMLError as exc:
         raise ParseFailure(issue("yaml-syntax", str(exc).strip() or type(exc).__name__)) from None
     except RecursionError:
         raise ParseFailure(issue("too-deep", "the document is nested too deeply to read")) from None
+
+
+def _unbuildable_scalar(yaml: YAML, text: str) -> tuple[int | None, int | None]:
+    """Line and column (1-based) of the first plain scalar ``yaml`` cannot build, or (None, None)."""
+    nodes: list[Node] = [yaml.compose(text)]
+    while nodes:
+        node = nodes.pop(0)
+        if isinstance(node, ScalarNode):
+            try:
+                yaml.constructor.construct_object(node)
+            except (ValueError, IndexError):
+                return node.start_mark.line + 1, node.start_mark.column + 1
+        elif isinstance(node, MappingNode):
+            nodes.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, SequenceNode):
+            nodes.extend(node.value)
+    return None, None
 
 
 def alias_limit(written_nodes: int) -> int:
@@ -301,10 +328,26 @@ class _FastLoader(_FastBase):  # type: ignore[misc]
         digits = _digits(node.value) if len(node.value) > MAX_INT_DIGITS else 0
         if digits > MAX_INT_DIGITS:
             raise _too_long_int(digits, node.start_mark.line + 1, node.start_mark.column + 1)
-        return int(super().construct_yaml_int(node))
+        try:
+            return int(super().construct_yaml_int(node))
+        except (ValueError, IndexError):  # a plain value the resolver takes for a number (`0b_`, `0x_`)
+            raise _not_a_number(node) from None
+
+    def construct_yaml_float(self, node: pyyaml.ScalarNode) -> float:
+        try:
+            return float(super().construct_yaml_float(node))
+        except (ValueError, IndexError):  # `._` matches YAML 1.1's float pattern
+            raise _not_a_number(node) from None
+
+
+def _not_a_number(node: pyyaml.ScalarNode) -> pyyaml.constructor.ConstructorError:
+    return pyyaml.constructor.ConstructorError(
+        None, None, f"the plain value {node.value[:40]!r} reads as a number but is none; quote it", node.start_mark
+    )
 
 
 _FastLoader.add_constructor("tag:yaml.org,2002:int", _FastLoader.construct_yaml_int)
+_FastLoader.add_constructor("tag:yaml.org,2002:float", _FastLoader.construct_yaml_float)
 
 # YAML 1.1 reads yes/no/on/off as booleans and 2024-01-01 as a date; YAML 1.2 (and ruamel) do not.
 _FastLoader.yaml_implicit_resolvers = {
