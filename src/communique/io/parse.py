@@ -18,6 +18,7 @@ import bisect
 import io
 import json
 import re
+from collections import deque
 from collections.abc import Hashable, Sequence
 from typing import Any, NoReturn, TypeAlias
 
@@ -151,9 +152,9 @@ def _load(yaml: YAML, text: str) -> JsonValue:
 
 def _unbuildable_scalar(yaml: YAML, text: str) -> tuple[int | None, int | None]:
     """Line and column (1-based) of the first plain scalar ``yaml`` cannot build, or (None, None)."""
-    nodes: list[Node] = [yaml.compose(text)]
+    nodes: deque[Node] = deque([yaml.compose(text)])  # in document order, linear on a large file
     while nodes:
-        node = nodes.pop(0)
+        node = nodes.popleft()
         if isinstance(node, ScalarNode):
             try:
                 yaml.constructor.construct_object(node)
@@ -336,7 +337,7 @@ class _FastLoader(_FastBase):  # type: ignore[misc]
     def construct_yaml_float(self, node: pyyaml.ScalarNode) -> float:
         try:
             return float(super().construct_yaml_float(node))
-        except (ValueError, IndexError):  # `._` matches YAML 1.1's float pattern
+        except (ValueError, IndexError):  # the same for a value the float pattern takes
             raise _not_a_number(node) from None
 
 
