@@ -170,6 +170,7 @@ class _Drafter:
         self.guessed: dict[str, list[str]] = {}  # drafted id -> the labels it got by default
         self.links: dict[str, list[str]] = {}  # drafted id -> the links between layers the prediction made
         self.placed, self.unplaced = _placements(prediction, corpus.text)
+        self.normalised: NormalisedText | None = None
 
     # ------------------------------------------------------------------------------------ helpers
 
@@ -203,7 +204,8 @@ class _Drafter:
         if unplaced is not None and (not unplaced.places or unplaced.occurrence is not None):
             # its occurrence or context matches none of the places of its text: kept text-only with its hints, so
             # that the reviewer sees them and `anchor` says what is wrong, where the text occurs at all
-            bare = find_text_only(NormalisedText.of(self.text), {"text": raw["text"]})
+            self.normalised = self.normalised or NormalisedText.of(self.text)  # made once, for the first such span
+            bare = find_text_only(self.normalised, {"text": raw["text"]})
             if bare.places:
                 self.issues.append(
                     issue(

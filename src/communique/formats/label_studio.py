@@ -60,7 +60,7 @@ from pydantic import (
 )
 
 from communique.annotate.importers import ImportResult, check_span, span_data, validate_rebuilt
-from communique.corpus.store import CorpusLike, CorpusStore, CorpusText, CorpusUnreadable
+from communique.corpus.store import CorpusLike, CorpusStore, CorpusText, CorpusUnreadable, SpanLike
 from communique.formats.builder import (
     Converted,
     CorpusIndex,
@@ -640,15 +640,9 @@ def gold_tasks(pairs: Iterable[tuple[AnnotatedDocument, CorpusLike]]) -> Iterato
         yield document_task(doc, corpus.text)
 
 
-class Placed(Protocol):
+class Placed(SpanLike, Protocol):
     """A predicted span as the bench places it (``anchored`` false: its text was not found)."""
 
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def text(self) -> str: ...
     @property
     def anchored(self) -> bool: ...
 
